@@ -1,0 +1,112 @@
+/*
+ * cli.c - shared helpers for the subcommands: errors and option parsing.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void cli_vmsg(const char *cmd, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "byzlab %s: error: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg(cmd, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'byzlab %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_input_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg(cmd, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *s,
+		  uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return cli_usage_error(cmd,
+			       "%s: '%s' is not a whole number from %" PRIu64
+			       " to %" PRIu64,
+			       opt, s ? s : "", min, max);
+}
+
+int cli_parse_prob(const char *cmd, const char *opt, const char *s,
+		   double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ')
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0.0 || v > 1.0)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return cli_usage_error(cmd, "%s: '%s' is not a probability from 0 to 1",
+			       opt, s ? s : "");
+}
+
+int cli_parse_duration(const char *cmd, const char *opt, const char *s,
+		       uint64_t *out_us)
+{
+	char *end;
+	double v, scale = 1000.0;
+
+	if (!s || !*s || *s == ' ' || *s == '-' || *s == '+')
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0.0)
+		goto bad;
+	if (strcmp(end, "us") == 0)
+		scale = 1.0;
+	else if (strcmp(end, "ms") == 0 || *end == '\0')
+		scale = 1000.0;
+	else if (strcmp(end, "s") == 0)
+		scale = 1e6;
+	else
+		goto bad;
+	v *= scale;
+	if (v > 1e15) /* about 31 years: far beyond any run */
+		goto bad;
+	*out_us = (uint64_t)v;
+	return 0;
+bad:
+	return cli_usage_error(cmd,
+			       "%s: '%s' is not a duration (e.g. 250us, 20ms, "
+			       "1.5s; a bare number is milliseconds)",
+			       opt, s ? s : "");
+}

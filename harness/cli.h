@@ -1,0 +1,48 @@
+/*
+ * cli.h - conventions shared by every `byzlab` subcommand.
+ *
+ * Each subcommand is `int cmd_X(int argc, char **argv)` with argv[0] the
+ * subcommand's name, and returns the process exit code:
+ *   0 = all invariants and expectations held,
+ *   1 = a violation or an unmet expectation,
+ *   2 = bad usage or bad input (after a message that says what and where).
+ * Messages for people go to stderr as "byzlab CMD: error: ..." followed by
+ * "Try 'byzlab CMD --help'." for usage errors.
+ */
+#ifndef BYZ_CLI_H
+#define BYZ_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define EXIT_OK 0
+#define EXIT_VIOLATION 1
+#define EXIT_USAGE 2
+
+/* Print "byzlab CMD: error: <message>" and the --help hint; return 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Print "byzlab CMD: error: <message>" (no hint); return 2. For bad input
+ * files and the like, where the message names the file and the place. */
+int cli_input_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse an unsigned decimal integer option value in [min, max]. Returns 0,
+ * or prints what was wrong ("--n: '3x' is not a whole number from 1 to 64")
+ * and returns 2. */
+int cli_parse_u64(const char *cmd, const char *opt, const char *s,
+		  uint64_t min, uint64_t max, uint64_t *out);
+/* Parse a probability in [0, 1] ("0.05"). Same conventions. */
+int cli_parse_prob(const char *cmd, const char *opt, const char *s,
+		   double *out);
+/* Parse a duration: a number with a unit, "250us", "20ms", "1.5s";
+ * a bare number is milliseconds. Into microseconds. Same conventions. */
+int cli_parse_duration(const char *cmd, const char *opt, const char *s,
+		       uint64_t *out_us);
+
+/* The subcommands (harness/cmd_*.c). */
+int cmd_run(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * main.c - the `byzlab` command line: dispatch to a subcommand.
+ *
+ * The subcommands and exit codes are a contract (ARCHITECTURE.md, "The
+ * command line"): 0 all held, 1 a violation or unmet expectation, 2 bad
+ * usage or input. Subcommands that later work fills answer, when called,
+ * that they are not built yet, with exit 2.
+ */
+#include "cli.h"
+#include "crypto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* NULL: not built yet */
+	const char *summary;
+	const char *later; /* for commands not built yet: what brings them */
+};
+
+static const struct command commands[] = {
+	{"run", cmd_run, "run one scenario; print a verdict line and the trace hash", NULL},
+	{"campaign", NULL, "run a campaign file; progress bar; results directory",
+	 "the adversary and campaigns work (issue #5)"},
+	{"replay", NULL, "re-run a saved failure exactly", "issue #5"},
+	{"shrink", NULL, "minimise a saved failure", "issue #5"},
+	{"report", NULL, "message-complexity and campaign reports",
+	 "the protocol and campaign work (issues #3, #4, #5)"},
+	{"keygen", cmd_keygen, "write key files for a cluster", NULL},
+	{"node", NULL, "one replica process over ZeroMQ", "the zmq driver"},
+	{"adversary", NULL, "the interceptor proxy process", "the zmq driver"},
+	{"client", NULL, "a client process", "the zmq driver"},
+	{"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside", NULL},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: byzlab COMMAND [OPTIONS]\n"
+		"\n"
+		"A Byzantine fault-injection testbed: PBFT and HotStuff replicas\n"
+		"exchange Ed25519-signed messages while an adversary attacks them,\n"
+		"and checkers judge safety and liveness on the honest replicas.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s%s\n", commands[i].name,
+			commands[i].summary,
+			commands[i].run ? "" : " (not built yet)");
+	fprintf(out,
+		"\n"
+		"Run 'byzlab COMMAND --help' for a command's options.\n"
+		"Exit status: 0 all invariants held; 1 a violation or an unmet\n"
+		"expectation; 2 bad usage or bad input.\n");
+}
+
+/* The answer of a command that later work builds. */
+static int not_built(const struct command *c, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: byzlab %s ...\n\n%s.\n\n"
+			       "Not built yet: it arrives with %s.\n",
+			       c->name, c->summary, c->later);
+			return 0;
+		}
+	fprintf(stderr, "byzlab %s: error: not built yet (it arrives with %s)\n",
+		c->name, c->later);
+	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("byzlab 0.1.0\n");
+		return EXIT_OK;
+	}
+	if (byz_crypto_init()) {
+		fprintf(stderr, "byzlab: error: libsodium failed to initialise\n");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (!commands[i].run)
+			return not_built(&commands[i], argc - 1, argv + 1);
+		return commands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr,
+		"byzlab: error: unknown command '%s'\n"
+		"Try 'byzlab --help'.\n",
+		argv[1]);
+	return EXIT_USAGE;
+}

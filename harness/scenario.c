@@ -1,0 +1,258 @@
+/*
+ * scenario.c - run one scenario in the simulator and judge it.
+ */
+#include "scenario.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void scenario_defaults(struct scenario *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	sc->ops = byz_core_find("toy");
+	sc->n = 4;
+	sc->f = 1;
+	sc->seed = 1;
+	sc->clients = 4;
+	sc->requests = 25;
+	sc->keys = 16;
+	sc->latency_us = 1000;
+	sc->jitter_us = 500;
+	sc->loss = 0.0;
+	sc->gst_us = 0;
+	sc->timeout_us = 20000;
+	sc->batch = 1;
+	sc->window = 64;
+	sc->checkpoint_interval = 128;
+	sc->retry_us = 50000;
+	sc->retry_max_us = 400000;
+	sc->think_us = 0;
+	sc->max_time_us = 600ull * 1000 * 1000;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->ops = sc->ops;
+	cfg->core.n = sc->n;
+	cfg->core.f = sc->f;
+	cfg->core.max_clients = sc->clients;
+	cfg->core.batch = sc->batch;
+	cfg->core.window = sc->window;
+	cfg->core.checkpoint_interval = sc->checkpoint_interval;
+	cfg->core.timeout_us = sc->timeout_us;
+	cfg->core.app.max_clients = sc->clients;
+	cfg->core.app.max_keys = 4096;
+	cfg->seed = sc->seed;
+	cfg->net.latency_us = sc->latency_us;
+	cfg->net.jitter_us = sc->jitter_us;
+	cfg->net.loss = sc->loss;
+	cfg->net.gst_us = sc->gst_us;
+	cfg->work.clients = sc->clients;
+	cfg->work.requests = sc->requests;
+	cfg->work.keys = sc->keys;
+	cfg->work.think_us = sc->think_us;
+	cfg->work.retry_us = sc->retry_us;
+	cfg->work.retry_max_us = sc->retry_max_us;
+	memcpy(cfg->crashes, sc->crashes, sizeof cfg->crashes);
+	cfg->ncrashes = sc->ncrashes;
+	memcpy(cfg->byzantine, sc->byzantine, sizeof cfg->byzantine);
+	cfg->max_time_us = sc->max_time_us;
+	cfg->stop = sc->stop;
+}
+
+/* The lowest height reached among honest replicas that are up at the end. */
+static uint64_t min_honest_height(const struct trace_log *log)
+{
+	uint64_t h[BYZ_MAX_N] = {0}, min = UINT64_MAX;
+
+	for (size_t i = 0; i < log->ncommits; i++) {
+		const struct trace_commit *c = &log->commits[i];
+		if (c->replica < log->n && c->c.height > h[c->replica])
+			h[c->replica] = c->c.height;
+	}
+	for (uint32_t r = 0; r < log->n; r++)
+		if (!log->byzantine[r] && !log->down_at_end[r] && h[r] < min)
+			min = h[r];
+	return min == UINT64_MAX ? 0 : min;
+}
+
+int scenario_run(const struct scenario *sc, FILE *trace_file,
+		 struct scenario_result *res)
+{
+	struct sim_config cfg;
+	struct trace tr;
+	struct sim *s = NULL;
+	double t0 = wall_now();
+	uint64_t max_latency;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	res->verdict = VERDICT_ERROR;
+	sim_config_from(sc, &cfg);
+	if (sim_config_check(&cfg, res->why, sizeof res->why))
+		return BYZ_EINVAL;
+	trace_init(&tr, sc->n, sc->f, trace_file);
+	rc = sim_new(&cfg, &tr, &s);
+	if (rc) {
+		snprintf(res->why, sizeof res->why, "cannot start: %s",
+			 byz_strerror(rc));
+		goto out;
+	}
+	rc = sim_run(s);
+	res->sim = sim_stats(s);
+	if (rc) {
+		snprintf(res->why, sizeof res->why, "simulation failed: %s",
+			 byz_strerror(rc));
+		goto out;
+	}
+	max_latency = sc->latency_us + sc->jitter_us;
+	res->liveness_bound_us =
+		sc->liveness_bound_us
+			? sc->liveness_bound_us
+			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
+				  sc->retry_max_us;
+	rc = check_run(&tr.log, CHECK_ALL, res->liveness_bound_us,
+		       &res->checks);
+	if (rc) {
+		snprintf(res->why, sizeof res->why, "checkers failed: %s",
+			 byz_strerror(rc));
+		goto out;
+	}
+	res->min_height = min_honest_height(&tr.log);
+	res->verdict = VERDICT_PASS;
+	if (res->sim.core_error) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "replica %" PRIu32 "'s core failed: %s",
+			 res->sim.core_error_replica,
+			 byz_strerror(res->sim.core_error));
+	} else if (res->checks.total) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why, "%s: %s",
+			 check_name(res->checks.v[0].check),
+			 res->checks.v[0].detail);
+	} else if (res->sim.interrupted) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "interrupted at virtual time %.3f s",
+			 (double)res->sim.now / 1e6);
+	} else if (!res->sim.done) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "liveness: the run reached its %s limit with %" PRIu64
+			 " of %" PRIu64 " requests accepted",
+			 res->sim.hit_event_limit ? "event" : "time",
+			 res->sim.accepted, res->sim.requests);
+	}
+out:
+	res->counts = tr.counts;
+	res->trace_lines = tr.lines;
+	trace_hash_hex(&tr, res->trace_hash);
+	if (!rc && tr.err) {
+		rc = tr.err;
+		res->verdict = VERDICT_ERROR;
+		snprintf(res->why, sizeof res->why, "writing the trace failed");
+	}
+	sim_destroy(&s);
+	trace_free(&tr);
+	res->wall_seconds = wall_now() - t0;
+	return rc;
+}
+
+static const char *verdict_name(enum verdict v)
+{
+	return v == VERDICT_PASS ? "pass" : v == VERDICT_FAIL ? "fail" : "error";
+}
+
+void scenario_print_json(FILE *out, const struct scenario *sc,
+			 const struct scenario_result *res)
+{
+	json_t *o = json_object(), *checks = json_object(),
+	       *msgs = json_object(), *viol = json_array(), *rej = json_object();
+	char *line;
+
+	json_object_set_new(o, "protocol", json_string(sc->ops->name));
+	json_object_set_new(o, "driver", json_string("sim"));
+	json_object_set_new(o, "n", json_integer(sc->n));
+	json_object_set_new(o, "f", json_integer(sc->f));
+	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
+	json_object_set_new(o, "clients", json_integer(sc->clients));
+	json_object_set_new(o, "requests",
+			    json_integer((json_int_t)res->sim.requests));
+	json_object_set_new(o, "verdict",
+			    json_string(verdict_name(res->verdict)));
+	if (res->verdict != VERDICT_PASS)
+		json_object_set_new(o, "why", json_string(res->why));
+	json_object_set_new(o, "accepted",
+			    json_integer((json_int_t)res->sim.accepted));
+	json_object_set_new(o, "min_height",
+			    json_integer((json_int_t)res->min_height));
+	for (int c = 0; c < CHECK_COUNT; c++)
+		json_object_set_new(checks, check_name(c),
+				    json_integer((json_int_t)
+							 res->checks.per_check[c]));
+	json_object_set_new(o, "violations", checks);
+	for (size_t i = 0; i < res->checks.kept; i++)
+		json_array_append_new(viol,
+				      json_string(res->checks.v[i].detail));
+	json_object_set_new(o, "violation_details", viol);
+	for (int p = 0; p < TRACE_PROTOS; p++)
+		for (int t = 0; t < TRACE_TYPES; t++) {
+			char key[48];
+			if (!res->counts.sent[p][t])
+				continue;
+			snprintf(key, sizeof key, "%s/%s",
+				 wire_proto_name((uint8_t)p),
+				 wire_type_name((uint8_t)p, (uint8_t)t));
+			json_object_set_new(
+				msgs, key,
+				json_pack("{s:I,s:I}", "count",
+					  (json_int_t)res->counts.sent[p][t],
+					  "bytes",
+					  (json_int_t)res->counts.bytes[p][t]));
+		}
+	json_object_set_new(o, "messages", msgs);
+	for (int r = 1; r < 64; r++)
+		if (res->counts.rejected_by_reason[r])
+			json_object_set_new(
+				rej, byz_errname(-r),
+				json_integer((json_int_t)res->counts
+						     .rejected_by_reason[r]));
+	json_object_set_new(o, "rejected", rej);
+	json_object_set_new(o, "dropped",
+			    json_integer((json_int_t)res->counts.dropped));
+	json_object_set_new(o, "signatures",
+			    json_integer((json_int_t)res->counts.signatures));
+	json_object_set_new(o, "verifications",
+			    json_integer((json_int_t)res->counts.verifications));
+	json_object_set_new(o, "virtual_us",
+			    json_integer((json_int_t)res->sim.now));
+	json_object_set_new(o, "events",
+			    json_integer((json_int_t)res->sim.events));
+	json_object_set_new(o, "liveness_bound_us",
+			    json_integer((json_int_t)res->liveness_bound_us));
+	json_object_set_new(o, "trace_lines",
+			    json_integer((json_int_t)res->trace_lines));
+	json_object_set_new(o, "trace_hash", json_string(res->trace_hash));
+	json_object_set_new(o, "wall_seconds", json_real(res->wall_seconds));
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (line) {
+		fprintf(out, "%s\n", line);
+		free(line);
+	}
+	json_decref(o);
+}

@@ -1,0 +1,66 @@
+/*
+ * scenario.h - one scenario: protocol, n, faults, workload, seed, driver;
+ * run it in the simulator and check the invariants on the trace.
+ */
+#ifndef BYZ_SCENARIO_H
+#define BYZ_SCENARIO_H
+
+#include "check.h"
+#include "sim.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct scenario {
+	const struct byz_core_ops *ops;
+	uint32_t n, f;
+	uint64_t seed;
+	uint32_t clients, requests, keys;
+	uint64_t latency_us, jitter_us, gst_us;
+	double loss;
+	uint64_t timeout_us;
+	uint32_t batch, window, checkpoint_interval;
+	uint64_t retry_us, retry_max_us, think_us;
+	uint64_t max_time_us;
+	struct sim_crash crashes[SIM_MAX_CRASHES];
+	size_t ncrashes;
+	bool byzantine[BYZ_MAX_N];
+	uint64_t liveness_bound_us; /* 0: the protocol's default */
+	const volatile int *stop;   /* see sim_config.stop */
+};
+
+enum verdict {
+	VERDICT_PASS = 0,   /* every invariant held and every request committed */
+	VERDICT_FAIL = 1,   /* a checker fired, or the run did not finish */
+	VERDICT_ERROR = 2,  /* the run could not be carried out */
+};
+
+struct scenario_result {
+	enum verdict verdict;
+	char why[320];             /* the first reason for FAIL or ERROR */
+	struct check_result checks;
+	struct sim_stats sim;
+	struct trace_counts counts;
+	uint64_t trace_lines;
+	char trace_hash[2 * BYZ_DIGEST_BYTES + 1];
+	uint64_t liveness_bound_us;
+	uint64_t min_height;       /* lowest height among honest replicas up */
+	double wall_seconds;
+};
+
+/* A small fault-free cluster: n = 4, 4 clients, 25 requests each, 1 ms
+ * latency, 0.5 ms jitter, no loss. */
+void scenario_defaults(struct scenario *sc);
+
+/* Run sc in the simulator; the trace's lines go to trace_file if not NULL.
+ * Returns 0 (the verdict is in *res) or an error code with res->why set. */
+int scenario_run(const struct scenario *sc, FILE *trace_file,
+		 struct scenario_result *res);
+
+/* One JSON object (one line) with the scenario and its result. */
+void scenario_print_json(FILE *out, const struct scenario *sc,
+			 const struct scenario_result *res);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * core.c - the outbox a core step writes to, and the protocol registry.
+ */
+#include "core.h"
+
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct byz_core_ops toy_core_ops;
+
+static const struct byz_core_ops *const core_registry[] = {
+	&toy_core_ops,
+	NULL,
+};
+
+const struct byz_core_ops *byz_core_find(const char *name)
+{
+	for (size_t i = 0; core_registry[i]; i++)
+		if (strcmp(core_registry[i]->name, name) == 0)
+			return core_registry[i];
+	return NULL;
+}
+
+const struct byz_core_ops *const *byz_core_all(void)
+{
+	return core_registry;
+}
+
+void byz_outbox_init(struct byz_outbox *ob, size_t max_outputs,
+		     size_t max_bytes)
+{
+	memset(ob, 0, sizeof *ob);
+	ob->max_outputs = max_outputs;
+	wire_buf_init(&ob->bytes, max_bytes);
+}
+
+void byz_outbox_free(struct byz_outbox *ob)
+{
+	free(ob->out);
+	wire_buf_free(&ob->bytes);
+	memset(ob, 0, sizeof *ob);
+}
+
+void byz_outbox_reset(struct byz_outbox *ob)
+{
+	ob->count = 0;
+	ob->err = 0;
+	wire_buf_reset(&ob->bytes);
+}
+
+/* A new zeroed output of kind, or NULL (and ob->err set) when full. */
+static struct byz_output *out_push(struct byz_outbox *ob,
+				   enum byz_output_kind kind)
+{
+	struct byz_output *o;
+
+	if (ob->err)
+		return NULL;
+	if (ob->bytes.err) {
+		ob->err = ob->bytes.err;
+		return NULL;
+	}
+	if (ob->count == ob->max_outputs) {
+		ob->err = BYZ_ELIMIT;
+		return NULL;
+	}
+	if (ob->count == ob->cap) {
+		size_t ncap = ob->cap ? ob->cap * 2 : 32;
+		if (ncap > ob->max_outputs)
+			ncap = ob->max_outputs;
+		o = realloc(ob->out, ncap * sizeof *o);
+		if (!o) {
+			ob->err = BYZ_ENOMEM;
+			return NULL;
+		}
+		ob->out = o;
+		ob->cap = ncap;
+	}
+	o = &ob->out[ob->count++];
+	memset(o, 0, sizeof *o);
+	o->kind = kind;
+	return o;
+}
+
+int byz_out_persist(struct byz_outbox *ob, uint64_t token, const void *blob,
+		    size_t len)
+{
+	size_t off = ob->bytes.len;
+	struct byz_output *o;
+
+	wire_put_bytes(&ob->bytes, blob, len);
+	o = out_push(ob, BYZ_OUT_PERSIST);
+	if (!o)
+		return ob->err;
+	o->token = token;
+	o->off = off;
+	o->len = len;
+	return 0;
+}
+
+static int out_frame(struct byz_outbox *ob, enum byz_output_kind kind,
+		     uint32_t to, size_t start)
+{
+	struct byz_output *o;
+
+	if (start > ob->bytes.len) {
+		ob->err = BYZ_EINVAL;
+		return ob->err;
+	}
+	o = out_push(ob, kind);
+	if (!o)
+		return ob->err;
+	o->to = to;
+	o->off = start;
+	o->len = ob->bytes.len - start;
+	return 0;
+}
+
+int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start)
+{
+	return out_frame(ob, BYZ_OUT_SEND, to, start);
+}
+
+int byz_out_broadcast(struct byz_outbox *ob, size_t start)
+{
+	return out_frame(ob, BYZ_OUT_BROADCAST, 0, start);
+}
+
+int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us)
+{
+	struct byz_output *o;
+
+	if (timer >= BYZ_MAX_TIMERS) {
+		ob->err = BYZ_EINVAL;
+		return ob->err;
+	}
+	o = out_push(ob, BYZ_OUT_TIMER);
+	if (!o)
+		return ob->err;
+	o->timer = timer;
+	o->delay_us = delay_us;
+	return 0;
+}
+
+int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c)
+{
+	struct byz_output *o = out_push(ob, BYZ_OUT_COMMIT);
+
+	if (!o)
+		return ob->err;
+	o->commit = *c;
+	return 0;
+}
+
+int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+	size_t off = ob->bytes.len;
+	struct byz_output *o;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof line)
+		n = sizeof line - 1;
+	wire_put_bytes(&ob->bytes, line, (size_t)n);
+	o = out_push(ob, BYZ_OUT_NOTE);
+	if (!o)
+		return ob->err;
+	o->off = off;
+	o->len = (size_t)n;
+	return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * core.h - the replica contract.
+ *
+ * A replica core is a pure, deterministic state machine (ARCHITECTURE.md,
+ * "One rule above all"). A driver (the simulator in lib/sim, or a process
+ * over ZeroMQ in nodes/) feeds it one event at a time through
+ * ops->step(core, &event, &outbox); the core answers by appending outputs to
+ * the outbox and returns. A core never does I/O, never reads a clock (time
+ * arrives in the event), never draws randomness, and never calls back into
+ * its driver; step asserts it is not re-entered.
+ *
+ * The order of outputs is a contract the driver keeps (as etcd-io/raft's
+ * Ready does): outputs are carried out in the order they were appended, and
+ * a PERSIST is durable before any output after it is carried out. So a core
+ * writes PERSIST before the vote or message that the persisted state
+ * guards. The driver answers each PERSIST with a PERSISTED event carrying
+ * its token once it is durable.
+ *
+ * Messages a core sees are authenticated: the driver has decoded the frame
+ * (lib/wire) and verified every signature it carries, its own and any
+ * embedded ones, before the step. A core still checks quorum semantics
+ * (distinct signers, views, digests, counts). A decoded message points into
+ * the driver's buffer and is valid only during the step: a core copies what
+ * it keeps.
+ */
+#ifndef BYZ_CORE_H
+#define BYZ_CORE_H
+
+#include "app.h"
+#include "wire.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BYZ_MAX_N 64          /* largest cluster a core accepts */
+#define BYZ_MAX_TIMERS 16     /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
+#define BYZ_CLIENT_BASE 0x80000000u
+#define BYZ_TIMER_CANCEL UINT64_MAX
+
+/* A destination id: replicas are 0..n-1, clients BYZ_CLIENT_BASE + c. */
+static inline uint32_t byz_client_addr(uint32_t client)
+{
+	return BYZ_CLIENT_BASE + client;
+}
+static inline bool byz_is_client_addr(uint32_t addr)
+{
+	return addr >= BYZ_CLIENT_BASE;
+}
+
+/* What a core is configured with. Sizes of everything it keeps come from
+ * here, so a sender cannot make it grow. */
+struct byz_config {
+	uint32_t n, f;            /* n >= 3f + 1 for the BFT protocols */
+	uint32_t id;              /* this replica, 0..n-1 */
+	uint32_t max_clients;     /* client ids are 0..max_clients-1 */
+	uint32_t batch;           /* requests per batch/block */
+	uint32_t window;          /* sequence numbers in flight */
+	uint32_t checkpoint_interval;
+	uint64_t timeout_us;      /* base request/view timeout */
+	struct app_limits app;    /* the replicated application's bounds */
+};
+
+enum byz_event_kind {
+	BYZ_EV_START = 1,  /* first event after create (also after restart) */
+	BYZ_EV_MESSAGE,    /* an authenticated replica-to-replica message */
+	BYZ_EV_REQUEST,    /* an authenticated client REQUEST */
+	BYZ_EV_TIMER,      /* a timer the core set has fired */
+	BYZ_EV_PERSISTED,  /* a PERSIST with this token is durable */
+};
+
+struct byz_event {
+	enum byz_event_kind kind;
+	uint64_t now; /* microseconds; virtual (sim) or monotonic (zmq) */
+	union {
+		const struct wire_msg *msg; /* MESSAGE, REQUEST */
+		uint32_t timer;             /* TIMER: the id that fired */
+		uint64_t token;             /* PERSISTED */
+	} u;
+};
+
+enum byz_output_kind {
+	BYZ_OUT_PERSIST = 1, /* durable state: bytes = the whole state blob */
+	BYZ_OUT_SEND,        /* bytes = an unsigned frame for `to` */
+	BYZ_OUT_BROADCAST,   /* bytes = an unsigned frame for every other replica */
+	BYZ_OUT_TIMER,       /* (re)arm timer `timer` after delay_us, or cancel */
+	BYZ_OUT_COMMIT,      /* a request was executed at `commit.height` */
+	BYZ_OUT_NOTE,        /* bytes = a line of text for the trace */
+};
+
+/* What a COMMIT reports: the height (1, 2, ...) in this replica's log of
+ * executed requests, which request, and the application's state digest
+ * right after executing it. */
+struct byz_commit {
+	uint64_t height;
+	uint64_t slot; /* the protocol's own position (sequence number, view) */
+	uint32_t client;
+	uint64_t timestamp;
+	uint8_t request_digest[BYZ_DIGEST_BYTES]; /* BLAKE2b of the op */
+	uint8_t state_digest[BYZ_DIGEST_BYTES];
+};
+
+struct byz_output {
+	enum byz_output_kind kind;
+	uint32_t to;       /* SEND */
+	uint32_t timer;    /* TIMER */
+	uint64_t delay_us; /* TIMER; BYZ_TIMER_CANCEL cancels */
+	uint64_t token;    /* PERSIST */
+	size_t off, len;   /* PERSIST, SEND, BROADCAST, NOTE: in outbox bytes */
+	struct byz_commit commit; /* COMMIT */
+};
+
+/*
+ * The outbox a step appends to. Owned by the driver, reused across steps
+ * (byz_outbox_reset). Bounded: appending past max_outputs outputs or
+ * max_bytes bytes fails with BYZ_ELIMIT, and the error is sticky.
+ */
+struct byz_outbox {
+	struct byz_output *out;
+	size_t count, cap, max_outputs;
+	struct wire_buf bytes;
+	int err;
+};
+
+void byz_outbox_init(struct byz_outbox *ob, size_t max_outputs,
+		     size_t max_bytes);
+void byz_outbox_free(struct byz_outbox *ob);
+void byz_outbox_reset(struct byz_outbox *ob);
+
+/* Append outputs. SEND and BROADCAST take the unsigned frame already in
+ * ob->bytes at [start, ob->bytes.len) (written with wire_enc_*). */
+int byz_out_persist(struct byz_outbox *ob, uint64_t token, const void *blob,
+		    size_t len);
+int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start);
+int byz_out_broadcast(struct byz_outbox *ob, size_t start);
+int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us);
+int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c);
+int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One table of operations per protocol. */
+struct byz_core_ops {
+	const char *name;  /* "toy", "pbft", "hotstuff" */
+	uint8_t proto;     /* enum byz_proto */
+	const char *summary;
+	/* A new core; persisted is the last PERSIST blob (NULL, 0 for a fresh
+	 * replica). Returns 0 or an error code. */
+	int (*create)(const struct byz_config *cfg, const uint8_t *persisted,
+		      size_t persisted_len, void **core);
+	void (*destroy)(void **core);
+	/* Handle one event. Returns 0, or an error code for a driver bug or
+	 * a full outbox; bad input from the network is never an error here:
+	 * the core drops it with a NOTE saying why. */
+	int (*step)(void *core, const struct byz_event *ev,
+		    struct byz_outbox *out);
+	/* The default liveness bound after GST for this configuration. */
+	uint64_t (*liveness_bound_us)(const struct byz_config *cfg,
+				      uint64_t max_latency_us);
+};
+
+/* The registered protocols, by name; NULL if unknown. */
+const struct byz_core_ops *byz_core_find(const char *name);
+/* For --help: the registered protocols, NULL-terminated. */
+const struct byz_core_ops *const *byz_core_all(void);
+
+#endif

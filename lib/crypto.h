@@ -1,0 +1,103 @@
+/*
+ * crypto.h - Ed25519 keys, domain-separated signatures, BLAKE2b-256
+ * digests, and a verified-signature cache (libsodium underneath).
+ *
+ * Signing input (docs/wire.md, "Signatures"): a signature never covers raw
+ * content. It covers the 48-byte string
+ *
+ *     "byzlab/sig/v1\0" (14 bytes) || protocol (u8) || type (u8)
+ *     || BLAKE2b-256(content) (32 bytes)
+ *
+ * so a signature made for one (protocol, message type) never verifies as
+ * another, whatever the content bytes.
+ */
+#ifndef BYZ_CRYPTO_H
+#define BYZ_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BYZ_PK_BYTES 32
+#define BYZ_SK_BYTES 64
+#define BYZ_SIG_BYTES 64
+#define BYZ_DIGEST_BYTES 32
+#define BYZ_SIGN_INPUT_BYTES 48
+#define BYZ_SIGN_DOMAIN "byzlab/sig/v1"
+
+#if defined(__GNUC__)
+#define BYZ_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define BYZ_MUST_CHECK
+#endif
+
+/* Whose key: replicas and clients draw keys from separate name spaces. */
+enum byz_role {
+	BYZ_ROLE_REPLICA = 1,
+	BYZ_ROLE_CLIENT = 2,
+};
+
+struct byz_keypair {
+	uint8_t pk[BYZ_PK_BYTES];
+	uint8_t sk[BYZ_SK_BYTES];
+};
+
+/* Initialise libsodium. Returns 0 or BYZ_EINVAL. Call once at start. */
+int byz_crypto_init(void);
+
+/*
+ * Derive the keypair of (role, id) from a 64-bit simulation seed:
+ * ed25519 seed = BLAKE2b-256("byzlab/key/v1\0" || u64le seed || u8 role
+ * || u32le id). Deterministic; for simulations and tests only.
+ */
+void byz_key_derive(struct byz_keypair *kp, uint64_t seed, enum byz_role role,
+		    uint32_t id);
+
+/* A fresh random keypair (for key files written by `byzlab keygen`). */
+void byz_key_random(struct byz_keypair *kp);
+
+/* BLAKE2b-256 of data. */
+void byz_digest(uint8_t out[BYZ_DIGEST_BYTES], const void *data, size_t len);
+
+/* The 48-byte signing input described above. */
+void byz_sign_input(uint8_t out[BYZ_SIGN_INPUT_BYTES], uint8_t proto,
+		    uint8_t type, const uint8_t *content, size_t len);
+
+/* Sign content as (proto, type). */
+void byz_sign(const struct byz_keypair *kp, uint8_t proto, uint8_t type,
+	      const uint8_t *content, size_t len, uint8_t sig[BYZ_SIG_BYTES]);
+
+/* 0 if sig is pk's signature of content as (proto, type), else BYZ_EBADSIG. */
+BYZ_MUST_CHECK int byz_verify(const uint8_t pk[BYZ_PK_BYTES], uint8_t proto,
+			      uint8_t type, const uint8_t *content, size_t len,
+			      const uint8_t sig[BYZ_SIG_BYTES]);
+
+/*
+ * Verified-signature cache. A simulation verifies the same signature many
+ * times (a request embedded in many messages, duplicates, broadcasts to many
+ * replicas of one process). The cache remembers successful verifications,
+ * keyed on BLAKE2b-256(pk || signing input || sig), i.e. on the whole triple:
+ * a hit means this exact key, input and signature verified before. Failures
+ * are never cached. Direct-mapped, fixed size: memory does not grow.
+ */
+struct byz_vcache;
+
+struct byz_vcache_stats {
+	uint64_t hits, misses, failures;
+};
+
+/* A cache with 2^log2_slots entries (log2_slots in 4..24). NULL on error. */
+struct byz_vcache *byz_vcache_new(unsigned log2_slots);
+void byz_vcache_destroy(struct byz_vcache **c);
+/* Like byz_verify, answered from the cache when it can be. c may be NULL. */
+BYZ_MUST_CHECK int byz_vcache_verify(struct byz_vcache *c,
+				     const uint8_t pk[BYZ_PK_BYTES],
+				     uint8_t proto, uint8_t type,
+				     const uint8_t *content, size_t len,
+				     const uint8_t sig[BYZ_SIG_BYTES]);
+struct byz_vcache_stats byz_vcache_stats(const struct byz_vcache *c);
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void byz_hex(char *out, const uint8_t *in, size_t len);
+
+#endif

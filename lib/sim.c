@@ -1,0 +1,841 @@
+/*
+ * sim.c - the deterministic discrete-event simulator. See sim.h.
+ */
+#include "sim.h"
+
+#include "err.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIM_OUTBOX_MAX_OUTPUTS 65536
+#define SIM_OUTBOX_MAX_BYTES (64u << 20)
+#define SIM_SIGN_MAX (WIRE_MAX_FRAME)
+
+/* A frame shared by every event that carries it (a broadcast is one blob). */
+struct sim_blob {
+	uint32_t refs;
+	size_t len;
+	uint8_t data[];
+};
+
+enum sim_ev_kind {
+	EV_DELIVER = 1, /* a = from, b = to, blob, x = message id */
+	EV_TIMER,       /* a = replica, b = timer id, x = generation */
+	EV_CLIENT,      /* a = client, x = generation: send next or retransmit */
+	EV_CRASH,       /* a = index into cfg.crashes */
+	EV_RESTART,     /* a = index into cfg.crashes */
+	EV_PERSISTED,   /* a = replica, x = token, b = replica epoch */
+	EV_START,       /* a = replica */
+};
+
+struct sim_ev {
+	uint64_t t, seq;
+	enum sim_ev_kind kind;
+	uint32_t a, b;
+	uint64_t x;
+	struct sim_blob *blob;
+};
+
+struct sim_replica {
+	void *core;
+	bool up;
+	uint32_t epoch;                    /* bumped at every crash */
+	uint64_t timer_gen[BYZ_MAX_TIMERS]; /* only the newest setting fires */
+	uint8_t *persisted;                /* last PERSIST blob (owned) */
+	size_t persisted_len;
+	uint64_t commits;                  /* COMMIT outputs since last start */
+	uint64_t height;                   /* highest height committed */
+};
+
+struct sim_client {
+	struct byz_keypair key;
+	uint32_t sent;      /* requests started */
+	uint64_t timestamp; /* of the current request */
+	bool waiting;
+	uint64_t gen;       /* of its pending EV_CLIENT */
+	uint64_t retry_us;
+	struct sim_blob *frame; /* the current signed request */
+	uint8_t have[BYZ_MAX_N];
+	uint8_t result_digest[BYZ_MAX_N][BYZ_DIGEST_BYTES];
+};
+
+struct sim {
+	struct sim_config cfg;
+	struct trace *tr;
+	uint64_t now, seq, next_msg_id, events;
+	struct prng net_rng, work_rng, adv_rng;
+	struct byz_vcache *vcache;
+	struct byz_keypair rkeys[BYZ_MAX_N];
+	struct sim_replica rep[BYZ_MAX_N];
+	struct sim_client *clients;
+	struct sim_ev *heap;
+	size_t nheap, capheap;
+	struct byz_outbox ob;
+	struct wire_buf signbuf;
+	struct sim_stats st;
+	bool in_step; /* asserts the no-re-entry rule */
+};
+
+/* ---- blobs ---------------------------------------------------------- */
+
+static struct sim_blob *blob_new(const uint8_t *data, size_t len)
+{
+	struct sim_blob *b = malloc(sizeof *b + len);
+
+	if (!b)
+		return NULL;
+	b->refs = 1;
+	b->len = len;
+	memcpy(b->data, data, len);
+	return b;
+}
+
+static void blob_put(struct sim_blob **b)
+{
+	if (*b && --(*b)->refs == 0)
+		free(*b);
+	*b = NULL;
+}
+
+/* ---- the event heap: ordered by (t, seq), seq unique ---------------- */
+
+static bool ev_less(const struct sim_ev *x, const struct sim_ev *y)
+{
+	return x->t < y->t || (x->t == y->t && x->seq < y->seq);
+}
+
+static int heap_push(struct sim *s, struct sim_ev ev)
+{
+	size_t i;
+
+	if (s->nheap == s->capheap) {
+		size_t ncap = s->capheap ? s->capheap * 2 : 1024;
+		struct sim_ev *nh = realloc(s->heap, ncap * sizeof *nh);
+		if (!nh) {
+			blob_put(&ev.blob);
+			return BYZ_ENOMEM;
+		}
+		s->heap = nh;
+		s->capheap = ncap;
+	}
+	ev.seq = s->seq++;
+	i = s->nheap++;
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (!ev_less(&ev, &s->heap[parent]))
+			break;
+		s->heap[i] = s->heap[parent];
+		i = parent;
+	}
+	s->heap[i] = ev;
+	return 0;
+}
+
+static struct sim_ev heap_pop(struct sim *s)
+{
+	struct sim_ev top = s->heap[0], last = s->heap[--s->nheap];
+	size_t i = 0;
+
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		const struct sim_ev *cand = &last;
+		if (l < s->nheap && ev_less(&s->heap[l], cand)) {
+			m = l;
+			cand = &s->heap[l];
+		}
+		if (r < s->nheap && ev_less(&s->heap[r], cand))
+			m = r;
+		if (m == i)
+			break;
+		s->heap[i] = s->heap[m];
+		i = m;
+	}
+	if (s->nheap)
+		s->heap[i] = last;
+	return top;
+}
+
+static int schedule(struct sim *s, uint64_t at, enum sim_ev_kind kind,
+		    uint32_t a, uint32_t b, uint64_t x, struct sim_blob *blob)
+{
+	struct sim_ev ev = {.t = at, .kind = kind, .a = a, .b = b, .x = x,
+			    .blob = blob};
+	return heap_push(s, ev);
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
+{
+	const struct byz_config *c = &cfg->core;
+
+#define BAD(...)                                        \
+	do {                                            \
+		snprintf(why, whylen, __VA_ARGS__);     \
+		return BYZ_EINVAL;                      \
+	} while (0)
+	if (!cfg->ops)
+		BAD("no protocol");
+	if (c->n < 1 || c->n > BYZ_MAX_N)
+		BAD("n = %" PRIu32 " is outside 1..%d", c->n, BYZ_MAX_N);
+	if (3ull * c->f + 1 > c->n)
+		BAD("f = %" PRIu32 " needs n >= 3f+1 = %" PRIu64, c->f, (uint64_t)(
+		    3ull * c->f + 1));
+	if (cfg->work.clients < 1 || cfg->work.clients > c->max_clients)
+		BAD("clients = %" PRIu32 " is outside 1..%" PRIu32,
+		    cfg->work.clients, c->max_clients);
+	if (c->app.max_clients != c->max_clients)
+		BAD("the application's client table must match max_clients");
+	if (cfg->work.keys < 1)
+		BAD("the workload needs at least one key");
+	if (cfg->work.retry_us == 0 || cfg->work.retry_max_us < cfg->work.retry_us)
+		BAD("client retry timeouts must be positive and retry_max >= retry");
+	if (cfg->net.loss < 0.0 || cfg->net.loss > 1.0)
+		BAD("loss must be a probability");
+	if (cfg->ncrashes > SIM_MAX_CRASHES)
+		BAD("at most %d crashes", SIM_MAX_CRASHES);
+	for (size_t i = 0; i < cfg->ncrashes; i++) {
+		const struct sim_crash *k = &cfg->crashes[i];
+		if (k->replica >= c->n)
+			BAD("crash of replica %" PRIu32 ": no such replica (n = %" PRIu32 ")",
+			    k->replica, c->n);
+		if (k->restart_at_us && k->restart_at_us <= k->at_us)
+			BAD("replica %" PRIu32 " restarts before it crashes",
+			    k->replica);
+	}
+#undef BAD
+	return 0;
+}
+
+/* ---- construction ---------------------------------------------------- */
+
+int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
+{
+	struct sim *s;
+	char why[160];
+	int rc;
+
+	*out = NULL;
+	if (sim_config_check(cfg, why, sizeof why))
+		return BYZ_EINVAL;
+	s = calloc(1, sizeof *s);
+	if (!s)
+		return BYZ_ENOMEM;
+	s->cfg = *cfg;
+	s->tr = tr;
+	prng_seed(&s->net_rng, cfg->seed, PRNG_NETWORK);
+	prng_seed(&s->work_rng, cfg->seed, PRNG_WORKLOAD);
+	prng_seed(&s->adv_rng, cfg->seed, PRNG_ADVERSARY);
+	s->vcache = byz_vcache_new(16);
+	s->clients = calloc(cfg->work.clients, sizeof *s->clients);
+	if (!s->vcache || !s->clients) {
+		rc = BYZ_ENOMEM;
+		goto fail;
+	}
+	byz_outbox_init(&s->ob, SIM_OUTBOX_MAX_OUTPUTS, SIM_OUTBOX_MAX_BYTES);
+	wire_buf_init(&s->signbuf, SIM_SIGN_MAX);
+	for (uint32_t r = 0; r < cfg->core.n; r++)
+		byz_key_derive(&s->rkeys[r], cfg->seed, BYZ_ROLE_REPLICA, r);
+	for (uint32_t c = 0; c < cfg->work.clients; c++) {
+		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT, c);
+		s->clients[c].retry_us = cfg->work.retry_us;
+	}
+	for (uint32_t r = 0; r < cfg->core.n; r++)
+		tr->log.byzantine[r] = cfg->byzantine[r];
+	tr->log.gst_us = cfg->net.gst_us;
+	s->st.requests = (uint64_t)cfg->work.clients * cfg->work.requests;
+
+	/* Every replica starts at 0; clients start one after another, 1 µs
+	 * apart, so their first requests have a fixed order. */
+	for (uint32_t r = 0; r < cfg->core.n; r++)
+		if ((rc = schedule(s, 0, EV_START, r, 0, 0, NULL)))
+			goto fail;
+	for (uint32_t c = 0; c < cfg->work.clients; c++)
+		if ((rc = schedule(s, 1 + c, EV_CLIENT, c, 0, 0, NULL)))
+			goto fail;
+	for (size_t i = 0; i < cfg->ncrashes; i++) {
+		if ((rc = schedule(s, cfg->crashes[i].at_us, EV_CRASH,
+				   (uint32_t)i, 0, 0, NULL)))
+			goto fail;
+		if (cfg->crashes[i].restart_at_us &&
+		    (rc = schedule(s, cfg->crashes[i].restart_at_us, EV_RESTART,
+				   (uint32_t)i, 0, 0, NULL)))
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	sim_destroy(&s);
+	return rc;
+}
+
+void sim_destroy(struct sim **sp)
+{
+	struct sim *s = *sp;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nheap; i++)
+		blob_put(&s->heap[i].blob);
+	free(s->heap);
+	for (uint32_t r = 0; r < s->cfg.core.n; r++) {
+		if (s->rep[r].core)
+			s->cfg.ops->destroy(&s->rep[r].core);
+		free(s->rep[r].persisted);
+	}
+	if (s->clients)
+		for (uint32_t c = 0; c < s->cfg.work.clients; c++)
+			blob_put(&s->clients[c].frame);
+	free(s->clients);
+	byz_vcache_destroy(&s->vcache);
+	byz_outbox_free(&s->ob);
+	wire_buf_free(&s->signbuf);
+	free(s);
+	*sp = NULL;
+}
+
+struct sim_stats sim_stats(const struct sim *s)
+{
+	struct sim_stats st = s->st;
+
+	st.now = s->now;
+	st.events = s->events;
+	return st;
+}
+
+uint64_t sim_now(const struct sim *s)
+{
+	return s->now;
+}
+
+struct prng *sim_adversary_prng(struct sim *s)
+{
+	return &s->adv_rng;
+}
+
+const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id)
+{
+	return id < s->cfg.core.n ? &s->rkeys[id] : NULL;
+}
+
+const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id)
+{
+	return id < s->cfg.work.clients ? &s->clients[id].key : NULL;
+}
+
+/* ---- the network ------------------------------------------------------ */
+
+/* Send a signed frame from one node to another through the network model
+ * and the adversary hook. The blob is shared; this takes a reference. */
+static int net_send(struct sim *s, uint32_t from, uint32_t to,
+		    struct sim_blob *blob)
+{
+	const struct sim_network *net = &s->cfg.net;
+	struct wire_frame f;
+	uint64_t id = s->next_msg_id++;
+	struct sim_flight fl;
+
+	if (wire_frame_parse(blob->data, blob->len, true, &f) == 0)
+		trace_send(s->tr, s->now, from, to, f.proto, f.type, blob->len,
+			   id);
+	else /* only an adversary's injection can be malformed */
+		trace_send(s->tr, s->now, from, to, 0xff, 0xff, blob->len, id);
+
+	fl.delay_us = net->latency_us;
+	if (net->jitter_us)
+		fl.delay_us += prng_below(&s->net_rng, net->jitter_us + 1);
+	if (s->now < net->gst_us && net->loss > 0.0 &&
+	    prng_chance(&s->net_rng, net->loss)) {
+		trace_drop(s->tr, s->now, from, to, id, "loss");
+		return 0;
+	}
+	if (s->cfg.hook) {
+		fl.id = id;
+		fl.now = s->now;
+		fl.from = from;
+		fl.to = to;
+		fl.frame = blob->data;
+		fl.len = blob->len;
+		if (s->cfg.hook(s->cfg.hook_ctx, s, &fl) == SIM_DROP) {
+			trace_drop(s->tr, s->now, from, to, id, "adversary");
+			return 0;
+		}
+		if (fl.frame != blob->data || fl.len != blob->len) {
+			struct sim_blob *nb = blob_new(fl.frame, fl.len);
+			if (!nb)
+				return BYZ_ENOMEM;
+			return schedule(s, s->now + fl.delay_us, EV_DELIVER,
+					from, to, id, nb);
+		}
+	}
+	blob->refs++;
+	return schedule(s, s->now + fl.delay_us, EV_DELIVER, from, to, id, blob);
+}
+
+int sim_inject(struct sim *s, uint32_t from, uint32_t to,
+	       const uint8_t *frame, size_t len, uint64_t delay_us)
+{
+	struct sim_blob *b;
+	uint64_t id = s->next_msg_id++;
+
+	if (len > WIRE_MAX_FRAME + BYZ_SIG_BYTES)
+		return BYZ_ETOOBIG;
+	b = blob_new(frame, len);
+	if (!b)
+		return BYZ_ENOMEM;
+	trace_send(s->tr, s->now, from, to, 0xfe, 0xfe, len, id);
+	return schedule(s, s->now + delay_us, EV_DELIVER, from, to, id, b);
+}
+
+/* Sign the unsigned frame at ob bytes [off, off+len) as replica r. */
+static struct sim_blob *sign_frame(struct sim *s, uint32_t r,
+				   const uint8_t *unsigned_frame, size_t len)
+{
+	wire_buf_reset(&s->signbuf);
+	wire_put_bytes(&s->signbuf, unsigned_frame, len);
+	if (wire_sign(&s->signbuf, 0, &s->rkeys[r]))
+		return NULL;
+	s->tr->counts.signatures++;
+	return blob_new(s->signbuf.data, s->signbuf.len);
+}
+
+/* ---- ingress ------------------------------------------------------------ */
+
+struct verify_ctx {
+	struct sim *s;
+};
+
+/* Verify one signature a message carries against the simulation's keys. */
+static int verify_one(void *ctx, const struct wire_sigref *ref)
+{
+	struct sim *s = ((struct verify_ctx *)ctx)->s;
+	const uint8_t *pk;
+
+	if (ref->role == BYZ_ROLE_CLIENT) {
+		if (ref->signer >= s->cfg.work.clients)
+			return BYZ_ESIGNER;
+		pk = s->clients[ref->signer].key.pk;
+	} else {
+		if (ref->signer >= s->cfg.core.n)
+			return BYZ_ESIGNER;
+		pk = s->rkeys[ref->signer].pk;
+	}
+	s->tr->counts.verifications++;
+	return byz_vcache_verify(s->vcache, pk, ref->proto, ref->type,
+				 ref->content, ref->len, ref->sig);
+}
+
+/* Decode and authenticate a delivered frame; 0 or the rejection code. */
+static int ingress(struct sim *s, const struct sim_blob *b, struct wire_msg *m)
+{
+	struct verify_ctx vc = {s};
+	int rc = wire_decode(b->data, b->len, m);
+
+	if (rc)
+		return rc;
+	return wire_for_each_sig(m, verify_one, &vc);
+}
+
+/* ---- replicas ------------------------------------------------------------ */
+
+static void mark_core_error(struct sim *s, uint32_t r, int rc)
+{
+	if (!s->st.core_error) {
+		s->st.core_error = rc;
+		s->st.core_error_replica = r;
+	}
+}
+
+/* Carry out a step's outputs in order (core.h: persist before what
+ * follows it). */
+static int apply_outputs(struct sim *s, uint32_t r)
+{
+	struct sim_replica *rep = &s->rep[r];
+	const uint8_t *bytes = s->ob.bytes.data;
+
+	for (size_t i = 0; i < s->ob.count; i++) {
+		const struct byz_output *o = &s->ob.out[i];
+		struct sim_blob *blob;
+		int rc = 0;
+
+		switch (o->kind) {
+		case BYZ_OUT_PERSIST: {
+			uint8_t *copy = malloc(o->len ? o->len : 1);
+			if (!copy)
+				return BYZ_ENOMEM;
+			memcpy(copy, bytes + o->off, o->len);
+			free(rep->persisted);
+			rep->persisted = copy;
+			rep->persisted_len = o->len;
+			rc = schedule(s, s->now, EV_PERSISTED, r, rep->epoch,
+				      o->token, NULL);
+			break;
+		}
+		case BYZ_OUT_SEND:
+		case BYZ_OUT_BROADCAST: {
+			struct wire_frame f;
+			rc = wire_frame_parse(bytes + o->off, o->len, false, &f);
+			if (rc || f.sender != r) {
+				/* A core's own output is malformed: its bug. */
+				mark_core_error(s, r, rc ? rc : BYZ_EFIELD);
+				return 0;
+			}
+			blob = sign_frame(s, r, bytes + o->off, o->len);
+			if (!blob)
+				return BYZ_ENOMEM;
+			if (o->kind == BYZ_OUT_SEND) {
+				rc = net_send(s, r, o->to, blob);
+			} else {
+				for (uint32_t to = 0; to < s->cfg.core.n && !rc;
+				     to++)
+					if (to != r)
+						rc = net_send(s, r, to, blob);
+			}
+			blob_put(&blob);
+			break;
+		}
+		case BYZ_OUT_TIMER:
+			rep->timer_gen[o->timer]++;
+			if (o->delay_us != BYZ_TIMER_CANCEL)
+				rc = schedule(s, s->now + o->delay_us, EV_TIMER, r,
+					      o->timer, rep->timer_gen[o->timer],
+					      NULL);
+			break;
+		case BYZ_OUT_COMMIT:
+			rep->commits++;
+			if (o->commit.height > rep->height)
+				rep->height = o->commit.height;
+			trace_commit(s->tr, s->now, r, &o->commit);
+			break;
+		case BYZ_OUT_NOTE:
+			trace_note(s->tr, s->now, r, (const char *)bytes + o->off,
+				   o->len);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Feed one event to replica r's core and carry out what it answers. */
+static int replica_step(struct sim *s, uint32_t r, const struct byz_event *ev)
+{
+	struct sim_replica *rep = &s->rep[r];
+	int rc;
+
+	assert(!s->in_step);
+	if (!rep->up || !rep->core)
+		return 0;
+	byz_outbox_reset(&s->ob);
+	s->in_step = true;
+	rc = s->cfg.ops->step(rep->core, ev, &s->ob);
+	s->in_step = false;
+	if (rc) {
+		mark_core_error(s, r, rc);
+		return 0;
+	}
+	return apply_outputs(s, r);
+}
+
+static int replica_start(struct sim *s, uint32_t r, const uint8_t *persisted,
+			 size_t len)
+{
+	struct sim_replica *rep = &s->rep[r];
+	struct byz_config c = s->cfg.core;
+	struct byz_event ev = {.kind = BYZ_EV_START, .now = s->now};
+	int rc;
+
+	c.id = r;
+	rc = s->cfg.ops->create(&c, persisted, len, &rep->core);
+	if (rc) {
+		mark_core_error(s, r, rc);
+		return 0;
+	}
+	rep->up = true;
+	rep->commits = 0;
+	return replica_step(s, r, &ev);
+}
+
+static void replica_crash(struct sim *s, uint32_t r)
+{
+	struct sim_replica *rep = &s->rep[r];
+
+	if (!rep->up)
+		return;
+	rep->up = false;
+	rep->epoch++;
+	for (int t = 0; t < BYZ_MAX_TIMERS; t++)
+		rep->timer_gen[t]++; /* its pending timers die with it */
+	s->cfg.ops->destroy(&rep->core);
+	trace_crash(s->tr, s->now, r);
+}
+
+static int replica_restart(struct sim *s, uint32_t r, bool keep_state)
+{
+	struct sim_replica *rep = &s->rep[r];
+
+	if (rep->up)
+		return 0;
+	if (!keep_state) {
+		free(rep->persisted);
+		rep->persisted = NULL;
+		rep->persisted_len = 0;
+	}
+	rep->height = 0;
+	trace_restart(s->tr, s->now, r, keep_state);
+	return replica_start(s, r, rep->persisted, rep->persisted_len);
+}
+
+static int deliver_to_replica(struct sim *s, const struct sim_ev *ev)
+{
+	uint32_t r = ev->b;
+	struct wire_msg m;
+	struct byz_event e = {.now = s->now};
+	int rc;
+
+	if (!s->rep[r].up) {
+		trace_drop(s->tr, s->now, ev->a, r, ev->x, "down");
+		return 0;
+	}
+	rc = ingress(s, ev->blob, &m);
+	if (!rc) {
+		if (m.frame.proto == BYZ_PROTO_CLIENT &&
+		    m.frame.type == WIRE_CLIENT_REQUEST)
+			e.kind = BYZ_EV_REQUEST;
+		else if (m.frame.proto == s->cfg.ops->proto)
+			e.kind = BYZ_EV_MESSAGE;
+		else
+			rc = BYZ_EPROTO; /* e.g. a reply sent to a replica */
+	}
+	if (rc) {
+		trace_reject(s->tr, s->now, ev->a, r, ev->x, rc);
+		return 0;
+	}
+	trace_deliver(s->tr, s->now, ev->a, r, ev->x);
+	e.u.msg = &m;
+	return replica_step(s, r, &e);
+}
+
+/* ---- clients ------------------------------------------------------------- */
+
+/* Make the workload's next operation: put or get on a key of the space. */
+static size_t make_op(struct sim *s, uint32_t c, uint8_t *op, size_t cap)
+{
+	uint64_t key = prng_below(&s->work_rng, s->cfg.work.keys);
+	int n;
+
+	if (prng_below(&s->work_rng, 10) < 7)
+		n = snprintf((char *)op, cap, "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32,
+			     key, c, s->clients[c].sent);
+	else
+		n = snprintf((char *)op, cap, "get k%" PRIu64, key);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+static int client_broadcast(struct sim *s, uint32_t c)
+{
+	int rc = 0;
+
+	for (uint32_t r = 0; r < s->cfg.core.n && !rc; r++)
+		rc = net_send(s, byz_client_addr(c), r, s->clients[c].frame);
+	return rc;
+}
+
+static int client_arm(struct sim *s, uint32_t c, uint64_t delay)
+{
+	struct sim_client *cl = &s->clients[c];
+
+	cl->gen++;
+	return schedule(s, s->now + delay, EV_CLIENT, c, 0, cl->gen, NULL);
+}
+
+/* The client's timer: send the next request, or retransmit the current. */
+static int client_tick(struct sim *s, uint32_t c, uint64_t gen)
+{
+	struct sim_client *cl = &s->clients[c];
+	struct wire_buf b;
+	uint8_t op[WIRE_MAX_OP], digest[BYZ_DIGEST_BYTES];
+	size_t oplen;
+	int rc;
+
+	if (gen != cl->gen)
+		return 0; /* superseded */
+	if (cl->waiting) {
+		/* Retransmit with backoff (TOCS'02 §4.1: the client
+		 * broadcasts a request that has not been answered in time). */
+		rc = client_broadcast(s, c);
+		if (!rc) {
+			cl->retry_us *= 2;
+			if (cl->retry_us > s->cfg.work.retry_max_us)
+				cl->retry_us = s->cfg.work.retry_max_us;
+			rc = client_arm(s, c, cl->retry_us);
+		}
+		return rc;
+	}
+	if (cl->sent >= s->cfg.work.requests)
+		return 0;
+	oplen = make_op(s, c, op, sizeof op);
+	cl->timestamp++;
+	cl->sent++;
+	wire_buf_init(&b, WIRE_MAX_FRAME + BYZ_SIG_BYTES);
+	rc = wire_enc_request(&b, NULL, c, cl->timestamp, op, oplen);
+	if (!rc)
+		rc = wire_sign(&b, 0, &cl->key);
+	if (rc) {
+		wire_buf_free(&b);
+		return rc;
+	}
+	s->tr->counts.signatures++;
+	blob_put(&cl->frame);
+	cl->frame = blob_new(b.data, b.len);
+	wire_buf_free(&b);
+	if (!cl->frame)
+		return BYZ_ENOMEM;
+	memset(cl->have, 0, sizeof cl->have);
+	cl->waiting = true;
+	cl->retry_us = s->cfg.work.retry_us;
+	byz_digest(digest, op, oplen);
+	trace_submit(s->tr, s->now, c, cl->timestamp, digest);
+	s->st.submitted++;
+	rc = client_broadcast(s, c);
+	return rc ? rc : client_arm(s, c, cl->retry_us);
+}
+
+/* A reply reached client c: accept the result once f+1 replicas agree
+ * (TOCS'02 §4.1: f+1 valid replies with the same result). */
+static int deliver_to_client(struct sim *s, const struct sim_ev *ev)
+{
+	uint32_t c = ev->b - BYZ_CLIENT_BASE;
+	struct sim_client *cl;
+	struct wire_msg m;
+	uint8_t d[BYZ_DIGEST_BYTES];
+	uint32_t r, same = 0;
+	int rc;
+
+	if (c >= s->cfg.work.clients) {
+		trace_drop(s->tr, s->now, ev->a, ev->b, ev->x, "no-such-client");
+		return 0;
+	}
+	cl = &s->clients[c];
+	rc = ingress(s, ev->blob, &m);
+	if (!rc && (m.frame.proto != BYZ_PROTO_CLIENT ||
+		    m.frame.type != WIRE_CLIENT_REPLY))
+		rc = BYZ_ETYPE;
+	if (rc) {
+		trace_reject(s->tr, s->now, ev->a, ev->b, ev->x, rc);
+		return 0;
+	}
+	trace_deliver(s->tr, s->now, ev->a, ev->b, ev->x);
+	r = m.frame.sender;
+	if (!cl->waiting || m.u.reply.client != c ||
+	    m.u.reply.timestamp != cl->timestamp || r >= s->cfg.core.n)
+		return 0; /* stale or misaddressed */
+	byz_digest(d, m.u.reply.result, m.u.reply.result_len);
+	cl->have[r] = 1;
+	memcpy(cl->result_digest[r], d, sizeof d);
+	for (uint32_t i = 0; i < s->cfg.core.n; i++)
+		same += cl->have[i] && memcmp(cl->result_digest[i], d, sizeof d) == 0;
+	if (same < s->cfg.core.f + 1)
+		return 0;
+	cl->waiting = false;
+	s->st.accepted++;
+	trace_accept(s->tr, s->now, c, cl->timestamp, m.u.reply.result,
+		     m.u.reply.result_len);
+	return client_arm(s, c, s->cfg.work.think_us);
+}
+
+/* ---- the loop -------------------------------------------------------- */
+
+/* Every request accepted, and committed by every honest replica that is up. */
+static bool sim_done(const struct sim *s)
+{
+	if (s->st.accepted < s->st.requests)
+		return false;
+	for (uint32_t r = 0; r < s->cfg.core.n; r++)
+		if (!s->cfg.byzantine[r] && s->rep[r].up &&
+		    s->rep[r].height < s->st.requests)
+			return false;
+	return true;
+}
+
+static int sim_handle(struct sim *s, struct sim_ev *ev)
+{
+	struct byz_event e = {.now = s->now};
+
+	switch (ev->kind) {
+	case EV_DELIVER:
+		if (byz_is_client_addr(ev->b))
+			return deliver_to_client(s, ev);
+		if (ev->b >= s->cfg.core.n) {
+			trace_drop(s->tr, s->now, ev->a, ev->b, ev->x,
+				   "no-such-replica");
+			return 0;
+		}
+		return deliver_to_replica(s, ev);
+	case EV_TIMER:
+		if (!s->rep[ev->a].up || s->rep[ev->a].timer_gen[ev->b] != ev->x)
+			return 0; /* cancelled, re-armed, or died with a crash */
+		trace_timer(s->tr, s->now, ev->a, ev->b);
+		e.kind = BYZ_EV_TIMER;
+		e.u.timer = ev->b;
+		return replica_step(s, ev->a, &e);
+	case EV_CLIENT:
+		return client_tick(s, ev->a, ev->x);
+	case EV_CRASH:
+		replica_crash(s, s->cfg.crashes[ev->a].replica);
+		return 0;
+	case EV_RESTART:
+		return replica_restart(s, s->cfg.crashes[ev->a].replica,
+				       s->cfg.crashes[ev->a].keep_state);
+	case EV_PERSISTED:
+		if (s->rep[ev->a].epoch != ev->b)
+			return 0; /* it crashed in between */
+		e.kind = BYZ_EV_PERSISTED;
+		e.u.token = ev->x;
+		return replica_step(s, ev->a, &e);
+	case EV_START:
+		return replica_start(s, ev->a, NULL, 0);
+	}
+	return 0;
+}
+
+int sim_run(struct sim *s)
+{
+	int rc = 0;
+
+	while (s->nheap && !rc && !s->st.core_error) {
+		struct sim_ev ev;
+
+		if (s->heap[0].t > s->cfg.max_time_us) {
+			s->st.hit_time_limit = true;
+			s->now = s->cfg.max_time_us;
+			break;
+		}
+		if (s->cfg.stop && *s->cfg.stop) {
+			s->st.interrupted = true;
+			break;
+		}
+		if (s->cfg.max_events && s->events >= s->cfg.max_events) {
+			s->st.hit_event_limit = true;
+			break;
+		}
+		ev = heap_pop(s);
+		s->now = ev.t;
+		s->events++;
+		rc = sim_handle(s, &ev);
+		blob_put(&ev.blob);
+		if (!rc && sim_done(s)) {
+			s->st.done = true;
+			break;
+		}
+	}
+	if (!rc && s->tr->err)
+		rc = s->tr->err;
+	s->tr->log.end_us = s->now;
+	return rc;
+}

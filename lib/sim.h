@@ -1,0 +1,134 @@
+/*
+ * sim.h - the deterministic discrete-event simulator (the `sim` driver).
+ *
+ * It owns a virtual clock (microseconds), one seeded PRNG per purpose
+ * (prng.h), a network model, the replicas' cores, their timers and
+ * persisted state, crash/restart, and simulated clients. Every message a
+ * node sends takes the path of ARCHITECTURE.md: sign at egress, the network
+ * model (loss, latency, jitter), the adversary hook, then decode and verify
+ * every signature at ingress before the core sees it.
+ *
+ * Determinism: events are ordered by (time, insertion number); nothing
+ * reads the wall clock or the OS; the same configuration and seed give a
+ * byte-identical trace.
+ */
+#ifndef BYZ_SIM_H
+#define BYZ_SIM_H
+
+#include "core.h"
+#include "prng.h"
+#include "trace.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_MAX_CRASHES 16
+
+struct sim;
+
+/* A message in flight, as the adversary hook sees it. */
+struct sim_flight {
+	uint64_t id;          /* the send's id in the trace */
+	uint64_t now;         /* when it was sent */
+	uint32_t from, to;    /* node addresses (core.h) */
+	const uint8_t *frame; /* the signed frame; the hook may point this at
+			       * other bytes, valid until it returns */
+	size_t len;
+	uint64_t delay_us;    /* the network model's delay; the hook may change it */
+};
+
+enum sim_verdict {
+	SIM_DELIVER = 0, /* deliver (the possibly replaced) frame after delay_us */
+	SIM_DROP = 1,    /* drop it */
+};
+
+/*
+ * The adversary's one entry point: called for every message in flight that
+ * the network model did not lose. It may change the delay, replace the
+ * frame, drop it, or add copies and other messages with sim_inject.
+ */
+typedef enum sim_verdict (*sim_hook_fn)(void *ctx, struct sim *s,
+					struct sim_flight *m);
+
+struct sim_network {
+	uint64_t latency_us; /* base one-way delay */
+	uint64_t jitter_us;  /* plus uniform [0, jitter_us] */
+	double loss;         /* per-message loss on every link before GST */
+	uint64_t gst_us;     /* from GST on: no loss (the network is synchronous) */
+};
+
+struct sim_workload {
+	uint32_t clients;           /* 1..max_clients */
+	uint32_t requests;          /* per client, sent one after another */
+	uint32_t keys;              /* key space of the generated operations */
+	uint64_t think_us;          /* pause between a reply and the next request */
+	uint64_t retry_us;          /* first retransmission timeout */
+	uint64_t retry_max_us;      /* backoff cap */
+};
+
+struct sim_crash {
+	uint32_t replica;
+	uint64_t at_us;
+	uint64_t restart_at_us; /* 0: stays down */
+	bool keep_state;        /* restart from its last PERSIST, or from nothing */
+};
+
+struct sim_config {
+	const struct byz_core_ops *ops;
+	struct byz_config core; /* n, f and the protocol's sizes; id is set per replica */
+	uint64_t seed;
+	struct sim_network net;
+	struct sim_workload work;
+	struct sim_crash crashes[SIM_MAX_CRASHES];
+	size_t ncrashes;
+	bool byzantine[BYZ_MAX_N]; /* excluded from checks and from "done" */
+	uint64_t max_time_us;      /* the run stops here at the latest */
+	uint64_t max_events;       /* and after this many events (0: no cap) */
+	sim_hook_fn hook;          /* NULL: no adversary */
+	void *hook_ctx;
+	/* If set, checked between events: non-zero stops the run (an
+	 * interrupted run; its trace so far stays valid). */
+	const volatile int *stop;
+};
+
+struct sim_stats {
+	uint64_t now;           /* virtual time at the end */
+	uint64_t events;        /* events processed */
+	uint64_t submitted;     /* requests clients submitted */
+	uint64_t accepted;      /* requests clients accepted (f+1 replies) */
+	uint64_t requests;      /* requests the workload asked for */
+	bool done;              /* every request accepted and committed */
+	bool hit_time_limit, hit_event_limit, interrupted;
+	int core_error;         /* a core's step failed (a bug): its code */
+	uint32_t core_error_replica;
+};
+
+/* Check cfg; on error returns BYZ_EINVAL and a sentence in why. */
+int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen);
+
+/* A new simulation writing to tr (which the caller owns, and must have
+ * initialised with the same n and f). */
+int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out);
+void sim_destroy(struct sim **s);
+
+/* Run until every request is accepted and committed at every honest
+ * replica that is up, or a limit is reached. Returns 0 or an error code
+ * (BYZ_ENOMEM; a core failure is reported in the stats, not here). */
+int sim_run(struct sim *s);
+
+struct sim_stats sim_stats(const struct sim *s);
+uint64_t sim_now(const struct sim *s);
+/* The PRNG stream reserved for the adversary. */
+struct prng *sim_adversary_prng(struct sim *s);
+
+/* Put a message in flight from `from` to `to`, arriving after delay_us; it
+ * does not pass the hook again. For the adversary (duplicates, replays). */
+int sim_inject(struct sim *s, uint32_t from, uint32_t to,
+	       const uint8_t *frame, size_t len, uint64_t delay_us);
+
+/* The keys the simulation derived from its seed. */
+const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id);
+const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id);
+
+#endif

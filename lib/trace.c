@@ -1,0 +1,245 @@
+/*
+ * trace.c - the stream half of the trace: one JSON line per event, hashed,
+ * and optionally written to a file. The log half (what the checkers read)
+ * is in trace_log.c. Line formats are listed in docs/trace.md.
+ */
+#include "trace.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file)
+{
+	memset(tr, 0, sizeof *tr);
+	tr->file = file;
+	crypto_generichash_init(&tr->hash, NULL, 0, BYZ_DIGEST_BYTES);
+	trace_log_init(&tr->log, n, f);
+}
+
+void trace_free(struct trace *tr)
+{
+	trace_log_free(&tr->log);
+}
+
+void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1])
+{
+	/* Finalise a copy, so the stream may go on. */
+	crypto_generichash_state st = tr->hash;
+	uint8_t h[BYZ_DIGEST_BYTES];
+
+	crypto_generichash_final(&st, h, sizeof h);
+	byz_hex(out, h, sizeof h);
+}
+
+/* Append one line (without its newline) to the stream. */
+static void trace_line(struct trace *tr, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void trace_line(struct trace *tr, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof buf - 2)
+		n = (int)(sizeof buf - 2); /* never happens: fields are bounded */
+	buf[n++] = '\n';
+	crypto_generichash_update(&tr->hash, (const uint8_t *)buf, (size_t)n);
+	tr->lines++;
+	if (tr->file && !tr->err && fwrite(buf, 1, (size_t)n, tr->file) !=
+					       (size_t)n)
+		tr->err = BYZ_EIO;
+}
+
+/* "r3" for replica 3, "c7" for client 7. */
+static const char *node_name(char buf[16], uint32_t addr)
+{
+	if (byz_is_client_addr(addr))
+		snprintf(buf, 16, "c%" PRIu32, addr - BYZ_CLIENT_BASE);
+	else
+		snprintf(buf, 16, "r%" PRIu32, addr);
+	return buf;
+}
+
+void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		uint8_t proto, uint8_t type, size_t len, uint64_t id)
+{
+	char a[16], b[16];
+
+	if (proto < TRACE_PROTOS && type < TRACE_TYPES) {
+		tr->counts.sent[proto][type]++;
+		tr->counts.bytes[proto][type] += len;
+	}
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"send\",\"id\":%" PRIu64
+		   ",\"from\":\"%s\",\"to\":\"%s\",\"msg\":\"%s/%s\","
+		   "\"len\":%zu}",
+		   t, id, node_name(a, from), node_name(b, to),
+		   wire_proto_name(proto), wire_type_name(proto, type), len);
+}
+
+void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		   uint64_t id)
+{
+	char a[16], b[16];
+
+	tr->counts.delivered++;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"deliver\",\"id\":%" PRIu64
+		   ",\"from\":\"%s\",\"to\":\"%s\"}",
+		   t, id, node_name(a, from), node_name(b, to));
+}
+
+void trace_drop(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		uint64_t id, const char *why)
+{
+	char a[16], b[16];
+
+	tr->counts.dropped++;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"drop\",\"id\":%" PRIu64
+		   ",\"from\":\"%s\",\"to\":\"%s\",\"why\":\"%s\"}",
+		   t, id, node_name(a, from), node_name(b, to), why);
+}
+
+void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		  uint64_t id, int code)
+{
+	char a[16], b[16];
+
+	tr->counts.rejected++;
+	if (code < 0 && -code < 64)
+		tr->counts.rejected_by_reason[-code]++;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"reject\",\"id\":%" PRIu64
+		   ",\"from\":\"%s\",\"to\":\"%s\",\"why\":\"%s\"}",
+		   t, id, node_name(a, from), node_name(b, to),
+		   byz_errname(code));
+}
+
+void trace_timer(struct trace *tr, uint64_t t, uint32_t node, uint32_t timer)
+{
+	char a[16];
+
+	tr->counts.timers++;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"timer\",\"node\":\"%s\","
+		   "\"timer\":%" PRIu32 "}",
+		   t, node_name(a, node), timer);
+}
+
+void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
+		  const struct byz_commit *c)
+{
+	struct trace_commit tc = {.t = t, .replica = replica, .c = *c};
+	char req[2 * BYZ_DIGEST_BYTES + 1], st[2 * BYZ_DIGEST_BYTES + 1];
+
+	if (trace_log_add_commit(&tr->log, &tc) && !tr->err)
+		tr->err = BYZ_ENOMEM;
+	byz_hex(req, c->request_digest, BYZ_DIGEST_BYTES);
+	byz_hex(st, c->state_digest, BYZ_DIGEST_BYTES);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"commit\",\"replica\":%" PRIu32
+		   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+		   ",\"client\":%" PRIu32 ",\"ts\":%" PRIu64
+		   ",\"req\":\"%s\",\"state\":\"%s\"}",
+		   t, replica, c->height, c->slot, c->client, c->timestamp, req,
+		   st);
+}
+
+/* JSON-escape at most max bytes of s into out (which holds 6*max+1). */
+static void json_escape(char *out, const char *s, size_t len, size_t max)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (len > max)
+		len = max;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'u';
+			out[o++] = '0';
+			out[o++] = '0';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+}
+
+void trace_note(struct trace *tr, uint64_t t, uint32_t node, const char *text,
+		size_t len)
+{
+	char a[16], esc[6 * 120 + 1];
+
+	tr->counts.notes++;
+	json_escape(esc, text, len, 120);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"note\",\"node\":\"%s\","
+		   "\"text\":\"%s\"}",
+		   t, node_name(a, node), esc);
+}
+
+void trace_crash(struct trace *tr, uint64_t t, uint32_t replica)
+{
+	if (replica < BYZ_MAX_N)
+		tr->log.down_at_end[replica] = true;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"crash\",\"replica\":%" PRIu32
+		   "}",
+		   t, replica);
+}
+
+void trace_restart(struct trace *tr, uint64_t t, uint32_t replica,
+		   bool with_state)
+{
+	if (replica < BYZ_MAX_N)
+		tr->log.down_at_end[replica] = false;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"restart\",\"replica\":%" PRIu32
+		   ",\"state\":%s}",
+		   t, replica, with_state ? "true" : "false");
+}
+
+void trace_submit(struct trace *tr, uint64_t t, uint32_t client,
+		  uint64_t timestamp, const uint8_t digest[BYZ_DIGEST_BYTES])
+{
+	struct trace_submit s = {.t = t, .client = client, .timestamp = timestamp};
+	char req[2 * BYZ_DIGEST_BYTES + 1];
+
+	memcpy(s.request_digest, digest, BYZ_DIGEST_BYTES);
+	if (trace_log_add_submit(&tr->log, &s) && !tr->err)
+		tr->err = BYZ_ENOMEM;
+	byz_hex(req, digest, BYZ_DIGEST_BYTES);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"submit\",\"client\":%" PRIu32
+		   ",\"ts\":%" PRIu64 ",\"req\":\"%s\"}",
+		   t, client, timestamp, req);
+}
+
+void trace_accept(struct trace *tr, uint64_t t, uint32_t client,
+		  uint64_t timestamp, const uint8_t *result, size_t len)
+{
+	char esc[6 * 120 + 1];
+
+	json_escape(esc, (const char *)result, len, 120);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"accept\",\"client\":%" PRIu32
+		   ",\"ts\":%" PRIu64 ",\"result\":\"%s\"}",
+		   t, client, timestamp, esc);
+}

@@ -1,0 +1,104 @@
+/*
+ * trace.h - the record of a run.
+ *
+ * Two parts. The *stream* is every event of the run (send, deliver, drop,
+ * reject, timer, commit, note, crash, restart, submit, accept) as one JSON
+ * line each, written to a file when asked (--trace FILE) and always hashed
+ * (BLAKE2b-256 over the exact bytes of the lines, so the same run gives the
+ * same hash). The *log* keeps only what the checkers read — client submits
+ * and replica commits, and who was Byzantine or down — so memory grows with
+ * the number of decisions, not of messages.
+ */
+#ifndef BYZ_TRACE_H
+#define BYZ_TRACE_H
+
+#include "core.h"
+
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A client submitted (signed and sent) a request for the first time. */
+struct trace_submit {
+	uint64_t t;
+	uint32_t client;
+	uint64_t timestamp;
+	uint8_t request_digest[BYZ_DIGEST_BYTES];
+};
+
+/* A replica executed a request. */
+struct trace_commit {
+	uint64_t t;
+	uint32_t replica;
+	struct byz_commit c;
+};
+
+/* What the checkers read. */
+struct trace_log {
+	uint32_t n, f;
+	uint64_t gst_us; /* global stabilisation time */
+	uint64_t end_us; /* when the run ended */
+	bool byzantine[BYZ_MAX_N];      /* excluded from every check */
+	bool down_at_end[BYZ_MAX_N];    /* crashed and not restarted */
+	struct trace_submit *submits;
+	size_t nsubmits, cap_submits;
+	struct trace_commit *commits;   /* in the order they happened */
+	size_t ncommits, cap_commits;
+};
+
+void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f);
+void trace_log_free(struct trace_log *log);
+int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
+int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
+
+/* Per-type message counters, indexed [proto][type]. */
+#define TRACE_PROTOS 4
+#define TRACE_TYPES 16
+struct trace_counts {
+	uint64_t sent[TRACE_PROTOS][TRACE_TYPES];
+	uint64_t bytes[TRACE_PROTOS][TRACE_TYPES];
+	uint64_t delivered, dropped, rejected, timers, notes;
+	uint64_t signatures, verifications;
+	uint64_t rejected_by_reason[64]; /* index: -code (err.h) */
+};
+
+struct trace {
+	FILE *file; /* JSON Lines output, or NULL */
+	crypto_generichash_state hash;
+	uint64_t lines;
+	struct trace_log log;
+	struct trace_counts counts;
+	int err; /* first write error, sticky */
+};
+
+/* file may be NULL (hash only). The trace does not own file. */
+void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file);
+void trace_free(struct trace *tr);
+/* The hash of every line so far, as 64 hex digits + NUL. */
+void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1]);
+
+/* Emit one line. Each appends to the stream; the ones the checkers need
+ * also append to the log. `from`/`to` are node addresses (core.h). */
+void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		uint8_t proto, uint8_t type, size_t len, uint64_t id);
+void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		   uint64_t id);
+void trace_drop(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		uint64_t id, const char *why);
+void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		  uint64_t id, int code);
+void trace_timer(struct trace *tr, uint64_t t, uint32_t node, uint32_t timer);
+void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
+		  const struct byz_commit *c);
+void trace_note(struct trace *tr, uint64_t t, uint32_t node, const char *text,
+		size_t len);
+void trace_crash(struct trace *tr, uint64_t t, uint32_t replica);
+void trace_restart(struct trace *tr, uint64_t t, uint32_t replica,
+		   bool with_state);
+void trace_submit(struct trace *tr, uint64_t t, uint32_t client,
+		  uint64_t timestamp, const uint8_t digest[BYZ_DIGEST_BYTES]);
+void trace_accept(struct trace *tr, uint64_t t, uint32_t client,
+		  uint64_t timestamp, const uint8_t *result, size_t len);
+
+#endif

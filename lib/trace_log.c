@@ -1,0 +1,83 @@
+/*
+ * trace_log.c - the part of a run's record that the checkers read: client
+ * submits and replica commits (trace.h, struct trace_log). The stream
+ * (JSON lines and hash) is in trace.c.
+ */
+#include "trace.h"
+
+#include "err.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRACE_LOG_FIRST_CAP 64
+
+void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f)
+{
+	memset(log, 0, sizeof *log);
+	log->n = n;
+	log->f = f;
+}
+
+void trace_log_free(struct trace_log *log)
+{
+	free(log->submits);
+	free(log->commits);
+	log->submits = NULL;
+	log->commits = NULL;
+	log->nsubmits = log->cap_submits = 0;
+	log->ncommits = log->cap_commits = 0;
+}
+
+/*
+ * Make room for one more element of size elem in the array *p holding
+ * *len of *cap. The capacity doubles, so appending k elements costs O(k).
+ * On failure *p, *cap are unchanged.
+ */
+static int trace_log_grow(void **p, size_t *cap, size_t len, size_t elem)
+{
+	size_t ncap;
+	void *np;
+
+	if (len < *cap)
+		return 0;
+	if (*cap == 0)
+		ncap = TRACE_LOG_FIRST_CAP;
+	else if (*cap > SIZE_MAX / 2 / elem)
+		return BYZ_ENOMEM;
+	else
+		ncap = *cap * 2;
+	np = realloc(*p, ncap * elem);
+	if (!np)
+		return BYZ_ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s)
+{
+	void *p = log->submits;
+	int rc;
+
+	rc = trace_log_grow(&p, &log->cap_submits, log->nsubmits, sizeof *s);
+	log->submits = p;
+	if (rc)
+		return rc;
+	log->submits[log->nsubmits++] = *s;
+	return 0;
+}
+
+int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c)
+{
+	void *p = log->commits;
+	int rc;
+
+	rc = trace_log_grow(&p, &log->cap_commits, log->ncommits, sizeof *c);
+	log->commits = p;
+	if (rc)
+		return rc;
+	log->commits[log->ncommits++] = *c;
+	return 0;
+}

@@ -1,0 +1,202 @@
+/*
+ * wire.h - the canonical binary encoding of every byzlab message.
+ *
+ * docs/wire.md is the byte-by-byte specification; this header is its C
+ * face. Every message travels as a *frame*:
+ *
+ *     off  size  field
+ *     0    2     magic "BZ" (0x42 0x5a)
+ *     2    1     version (WIRE_VERSION = 1)
+ *     3    1     protocol (enum byz_proto)
+ *     4    1     type (per protocol)
+ *     5    1     flags (reserved, must be 0)
+ *     6    4     sender, u32 little-endian (a replica id, or for a client
+ *                REQUEST the client id)
+ *     10   4     body length L, u32 little-endian
+ *     14   L     body (per protocol and type)
+ *     14+L 64    Ed25519 signature by sender over bytes [0, 14+L) as
+ *                (protocol, type): see crypto.h for the signing input
+ *
+ * A core produces *unsigned* frames (header and body, no signature); the
+ * driver signs them at egress (wire_sign). A signed frame may be embedded,
+ * whole, inside another message's body (a client request inside an ORDER,
+ * later: prepares inside certificates); every embedded signature is found
+ * by wire_for_each_sig and verified at ingress before a core sees anything.
+ *
+ * Decoding works in place: a decoded message points into the caller's
+ * buffer and allocates nothing, so it is valid only as long as that buffer.
+ * Decoding never reads outside [buf, buf+len), never aborts, and returns a
+ * distinct code from err.h for each kind of malformed input. All integers
+ * are little-endian; every field has exactly one valid encoding, so a
+ * decoded message re-encodes to the same bytes.
+ */
+#ifndef BYZ_WIRE_H
+#define BYZ_WIRE_H
+
+#include "crypto.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_VERSION 1
+#define WIRE_HEADER_BYTES 14
+#define WIRE_MAX_FRAME (1u << 20) /* a whole signed frame, bytes */
+#define WIRE_MAX_OP 1024          /* a client operation, bytes */
+#define WIRE_MAX_RESULT 1024      /* a reply's result, bytes */
+
+enum byz_proto {
+	BYZ_PROTO_CLIENT = 0,   /* client requests and replies */
+	BYZ_PROTO_TOY = 1,      /* the foundation's test protocol (lib/toy) */
+	BYZ_PROTO_PBFT = 2,     /* reserved for lib/pbft */
+	BYZ_PROTO_HOTSTUFF = 3, /* reserved for lib/hotstuff */
+};
+
+enum wire_client_type {
+	WIRE_CLIENT_REQUEST = 1,
+	WIRE_CLIENT_REPLY = 2,
+};
+
+enum wire_toy_type {
+	WIRE_TOY_ORDER = 1,
+	WIRE_TOY_FETCH = 2,
+};
+
+/* A parsed frame header, pointing into the caller's buffer. */
+struct wire_frame {
+	uint8_t proto, type;
+	uint32_t sender;
+	const uint8_t *bytes;   /* start of the frame */
+	const uint8_t *body;    /* bytes + WIRE_HEADER_BYTES */
+	uint32_t body_len;
+	size_t signed_len;      /* WIRE_HEADER_BYTES + body_len */
+	const uint8_t *sig;     /* bytes + signed_len, or NULL if unsigned */
+	size_t len;             /* whole frame: signed_len (+ 64 if signed) */
+};
+
+/* CLIENT REQUEST body: timestamp u64 (>= 1), op length u16 (1..WIRE_MAX_OP),
+ * op bytes. The client is the frame's sender. */
+struct wire_request {
+	uint32_t client;
+	uint64_t timestamp;
+	const uint8_t *op;
+	uint16_t op_len;
+};
+
+/* CLIENT REPLY body: view u64, client u32, timestamp u64 (>= 1), result
+ * length u16 (0..WIRE_MAX_RESULT), result bytes. Sender: the replica. */
+struct wire_reply {
+	uint64_t view;
+	uint32_t client;
+	uint64_t timestamp;
+	const uint8_t *result;
+	uint16_t result_len;
+};
+
+/* TOY ORDER body: seq u64 (>= 1), request frame length u32, and a whole
+ * signed CLIENT REQUEST frame of that length. */
+struct wire_toy_order {
+	uint64_t seq;
+	struct wire_frame req_frame;
+	struct wire_request req;
+};
+
+/* TOY FETCH body: seq u64 (>= 1). */
+struct wire_toy_fetch {
+	uint64_t seq;
+};
+
+struct wire_msg {
+	struct wire_frame frame;
+	union {
+		struct wire_request request;
+		struct wire_reply reply;
+		struct wire_toy_order order;
+		struct wire_toy_fetch fetch;
+	} u;
+};
+
+/*
+ * Parse a frame header and check the frame's extent: with is_signed the
+ * input must be exactly 14 + L + 64 bytes, otherwise exactly 14 + L.
+ * Checks magic, version, known protocol, known type, flags, and limits; does
+ * not look inside the body.
+ */
+int wire_frame_parse(const uint8_t *buf, size_t len, bool is_signed,
+		     struct wire_frame *out);
+
+/* Parse a signed frame and decode its body (and any embedded frames). */
+int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out);
+
+/* Parse an unsigned frame (a core's output) and decode its body. */
+int wire_decode_unsigned(const uint8_t *buf, size_t len, struct wire_msg *out);
+
+/* One signature a decoded message carries, to be verified at ingress. */
+struct wire_sigref {
+	uint8_t proto, type;
+	enum byz_role role;     /* whose name space signer is in */
+	uint32_t signer;
+	const uint8_t *content; /* the signed bytes: header and body */
+	size_t len;
+	const uint8_t *sig;
+};
+
+/*
+ * Call fn once for every signature m carries: its own first, then those of
+ * embedded frames in the order they appear. Stops at, and returns, the
+ * first non-zero value fn returns; 0 otherwise.
+ */
+int wire_for_each_sig(const struct wire_msg *m,
+		      int (*fn)(void *ctx, const struct wire_sigref *ref),
+		      void *ctx);
+
+/* "client", "toy", "pbft", "hotstuff", or "unknown". */
+const char *wire_proto_name(uint8_t proto);
+/* "request", "reply", "order", "fetch", ..., or "unknown". */
+const char *wire_type_name(uint8_t proto, uint8_t type);
+
+/*
+ * An append-only byte buffer for encoding. Errors are sticky: after the
+ * first failure (allocation, or growth past max) every append is ignored
+ * and err holds the code; encoders return err.
+ */
+struct wire_buf {
+	uint8_t *data;
+	size_t len, cap, max;
+	int err;
+};
+
+void wire_buf_init(struct wire_buf *b, size_t max);
+void wire_buf_free(struct wire_buf *b);
+void wire_buf_reset(struct wire_buf *b); /* len = 0, err = 0; keeps memory */
+
+void wire_put_u8(struct wire_buf *b, uint8_t v);
+void wire_put_u16(struct wire_buf *b, uint16_t v);
+void wire_put_u32(struct wire_buf *b, uint32_t v);
+void wire_put_u64(struct wire_buf *b, uint64_t v);
+void wire_put_bytes(struct wire_buf *b, const void *p, size_t n);
+
+/* Start a frame: writes the header with a zero body length; returns the
+ * frame's start offset. */
+size_t wire_begin(struct wire_buf *b, uint8_t proto, uint8_t type,
+		  uint32_t sender);
+/* Finish the frame started at start: patch the body length. Returns 0, or
+ * b->err, or BYZ_ETOOBIG when the frame would exceed WIRE_MAX_FRAME. */
+int wire_end(struct wire_buf *b, size_t start);
+/* Append kp's signature over the unsigned frame at [start, b->len). */
+int wire_sign(struct wire_buf *b, size_t start, const struct byz_keypair *kp);
+
+/* Message encoders: each appends one unsigned frame and returns 0 or an
+ * error (BYZ_ETOOBIG / BYZ_EFIELD for arguments outside the format's
+ * ranges). If start is not NULL it receives the frame's offset. */
+int wire_enc_request(struct wire_buf *b, size_t *start, uint32_t client,
+		     uint64_t timestamp, const uint8_t *op, size_t op_len);
+int wire_enc_reply(struct wire_buf *b, size_t *start, uint32_t replica,
+		   uint64_t view, uint32_t client, uint64_t timestamp,
+		   const uint8_t *result, size_t result_len);
+int wire_enc_toy_order(struct wire_buf *b, size_t *start, uint32_t leader,
+		       uint64_t seq, const uint8_t *req_frame, size_t req_len);
+int wire_enc_toy_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
+		       uint64_t seq);
+
+#endif

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test: the release build,
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# (when clang and its fuzzer runtime are present) a short libFuzzer run of
+# the wire decoder seeded with its corpus.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh || exit $?
+
+fuzz_seconds=${BYZLAB_FUZZ_SECONDS:-30}
+status=0
+suites_passed=0
+suites_failed=0
+
+step() { echo; echo "== $*"; }
+tally() {  # tally NAME STATUS
+  if [ "$2" -eq 0 ]; then suites_passed=$((suites_passed + 1))
+  else suites_failed=$((suites_failed + 1)); status=1; echo "!! $1 failed"; fi
+}
+
+step "release build and tests (build/)"
+bash scripts/build.sh && meson test -C build --print-errorlogs --num-processes 2
+tally "release tests" $?
+
+step "sanitizer build and tests (build-asan/: address + undefined)"
+if [ ! -f build-asan/build.ninja ]; then
+  meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dc_args=-fno-sanitize-recover=all >/dev/null
+fi
+meson compile -C build-asan >/dev/null && \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  meson test -C build-asan --print-errorlogs --num-processes 2 \
+    --timeout-multiplier 3
+tally "sanitizer tests" $?
+
+if command -v clang >/dev/null && \
+   echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \
+     | clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
+  step "libFuzzer: wire decoder, ${fuzz_seconds}s (build-fuzz/)"
+  if [ ! -f build-fuzz/build.ninja ]; then
+    CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+      -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  fi
+  scratch=$(mktemp -d)
+  cp tests/corpus/wire/* "$scratch"/
+  meson compile -C build-fuzz fuzz_wire >/dev/null && \
+    ./build-fuzz/tests/fuzz_wire -max_total_time="$fuzz_seconds" -max_len=4096 \
+      -print_final_stats=1 "$scratch" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|#[0-9]+ +DONE)|ERROR|SUMMARY'
+  fz=${PIPESTATUS[0]}
+  rm -rf "$scratch"
+  tally "fuzzing" "$fz"
+else
+  step "libFuzzer: skipped (clang with libFuzzer not available)"
+fi
+
+# One closing line over every test run above (meson's logs count the test
+# programs; the fuzz run counts as one).
+counts=$(/usr/bin/python3 - "$suites_failed" <<'PY'
+import json, sys
+ok = bad = 0
+for d in ("build", "build-asan"):
+    try:
+        with open(d + "/meson-logs/testlog.json") as f:
+            for line in f:
+                r = json.loads(line).get("result")
+                if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+                    ok += 1
+                else:
+                    bad += 1
+    except OSError:
+        bad += 1
+print(ok, bad)
+PY
+)
+read -r tests_ok tests_bad <<<"$counts"
+echo
+echo "suites: $suites_passed passed, $suites_failed failed"
+echo "tests: $tests_ok passed, $tests_bad failed"
+[ "$tests_bad" -eq 0 ] || status=1
+exit $status

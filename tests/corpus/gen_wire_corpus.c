@@ -1,0 +1,609 @@
+/*
+ * gen_wire_corpus.c - writes the named frames of tests/corpus/wire and
+ * prints the test vector of docs/wire.md.
+ *
+ * Not built by meson: run it by hand when the format changes, e.g.
+ *
+ *   gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Ilib lib/err.c lib/crypto.c \
+ *       lib/wire.c tests/corpus/gen_wire_corpus.c -lsodium -o /tmp/gen && \
+ *   /tmp/gen tests/corpus/wire
+ *
+ * File names state the expectation (tests/fuzz/corpus_main.c checks it):
+ * ok-<what>.bin decodes as a signed frame; err-<errname>-<what>.bin fails
+ * with exactly byz_errname(code) == errname. Every signature is real and
+ * deterministic (keys from seed 1), so a file fails only for the reason
+ * its name gives, and regenerating gives identical bytes.
+ */
+#include "crypto.h"
+#include "err.h"
+#include "wire.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEED 1
+#define BIG (2 * WIRE_MAX_FRAME)
+
+static const char *outdir;
+static int nfiles;
+
+/* A frame header with every field settable, including wrong ones. */
+struct hdr {
+	uint8_t magic0, magic1, version, proto, type, flags;
+	uint32_t sender;
+	int64_t length; /* -1: the body's real length */
+};
+
+static struct hdr hdr_of(uint8_t proto, uint8_t type, uint32_t sender)
+{
+	struct hdr h = {'B', 'Z', WIRE_VERSION, proto, type, 0, sender, -1};
+	return h;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "gen_wire_corpus: %s\n", what);
+	exit(1);
+}
+
+/* The key a sender of (proto, type) signs with: docs/wire.md "Keys". */
+static void key_for(struct byz_keypair *kp, uint8_t proto, uint8_t type,
+		    uint32_t sender)
+{
+	enum byz_role role = proto == BYZ_PROTO_CLIENT &&
+					     type == WIRE_CLIENT_REQUEST
+				     ? BYZ_ROLE_CLIENT
+				     : BYZ_ROLE_REPLICA;
+	byz_key_derive(kp, SEED, role, sender);
+}
+
+/*
+ * Append header h, body, and (if sign) a real signature over both as the
+ * header's (protocol, type), whatever they hold.
+ */
+static void raw(struct wire_buf *b, const struct hdr *h, const uint8_t *body,
+		size_t body_len, int sign)
+{
+	size_t start = b->len;
+	struct byz_keypair kp;
+	uint8_t sig[BYZ_SIG_BYTES];
+
+	wire_put_u8(b, h->magic0);
+	wire_put_u8(b, h->magic1);
+	wire_put_u8(b, h->version);
+	wire_put_u8(b, h->proto);
+	wire_put_u8(b, h->type);
+	wire_put_u8(b, h->flags);
+	wire_put_u32(b, h->sender);
+	wire_put_u32(b, h->length < 0 ? (uint32_t)body_len
+				      : (uint32_t)h->length);
+	wire_put_bytes(b, body, body_len);
+	if (b->err)
+		die("buffer");
+	if (!sign)
+		return;
+	key_for(&kp, h->proto, h->type, h->sender);
+	byz_sign(&kp, h->proto, h->type, b->data + start, b->len - start, sig);
+	wire_put_bytes(b, sig, sizeof sig);
+}
+
+static void emit(const char *name, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s.bin", outdir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, n, f) != n || fclose(f) != 0)
+		die(path);
+	nfiles++;
+}
+
+static void emit_buf(const char *name, const struct wire_buf *b)
+{
+	emit(name, b->data, b->len);
+}
+
+/* A signed CLIENT REQUEST through the real encoder. */
+static void good_request(struct wire_buf *b, uint32_t client, uint64_t ts,
+			 const char *op, size_t op_len)
+{
+	struct byz_keypair kp;
+	size_t s;
+
+	byz_key_derive(&kp, SEED, BYZ_ROLE_CLIENT, client);
+	if (wire_enc_request(b, &s, client, ts, (const uint8_t *)op, op_len) ||
+	    wire_sign(b, s, &kp))
+		die("request");
+}
+
+/* A signed frame through the real encoders' signer. */
+static void sign_last(struct wire_buf *b, size_t s, uint8_t proto,
+		      uint8_t type, uint32_t sender)
+{
+	struct byz_keypair kp;
+
+	key_for(&kp, proto, type, sender);
+	if (wire_sign(b, s, &kp))
+		die("sign");
+}
+
+/* Body builders for crafted frames. */
+static void body_request(struct wire_buf *b, uint64_t ts, uint16_t op_len,
+			 const void *op, size_t op_bytes)
+{
+	wire_put_u64(b, ts);
+	wire_put_u16(b, op_len);
+	wire_put_bytes(b, op, op_bytes);
+}
+
+static void body_reply(struct wire_buf *b, uint64_t view, uint32_t client,
+		       uint64_t ts, uint16_t rlen, const void *r, size_t rbytes)
+{
+	wire_put_u64(b, view);
+	wire_put_u32(b, client);
+	wire_put_u64(b, ts);
+	wire_put_u16(b, rlen);
+	wire_put_bytes(b, r, rbytes);
+}
+
+static void body_order(struct wire_buf *b, uint64_t seq, uint32_t req_len,
+		       const void *req, size_t req_bytes)
+{
+	wire_put_u64(b, seq);
+	wire_put_u32(b, req_len);
+	wire_put_bytes(b, req, req_bytes);
+}
+
+/* Emit one crafted signed frame: header h over the body in bb. */
+static void crafted(const char *name, const struct hdr *h,
+		    const struct wire_buf *bb)
+{
+	struct wire_buf f;
+
+	wire_buf_init(&f, BIG);
+	raw(&f, h, bb->data, bb->len, 1);
+	emit_buf(name, &f);
+	wire_buf_free(&f);
+}
+
+/* An ORDER from replica 0 at seq 1 whose body embeds nested as is. */
+static void order_around(const char *name, const struct wire_buf *nested,
+			 uint32_t req_len)
+{
+	struct hdr h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct wire_buf bb;
+
+	wire_buf_init(&bb, BIG);
+	body_order(&bb, 1, req_len, nested->data, nested->len);
+	crafted(name, &h, &bb);
+	wire_buf_free(&bb);
+}
+
+static void print_hex(const char *label, const uint8_t *p, size_t n)
+{
+	char *hex = malloc(2 * n + 1);
+
+	if (!hex)
+		die("memory");
+	byz_hex(hex, p, n);
+	printf("%s (%zu bytes): %s\n", label, n, hex);
+	free(hex);
+}
+
+/* The docs/wire.md test vector, printed and written as a corpus file. */
+static void gen_vector(void)
+{
+	struct byz_keypair kp;
+	struct wire_buf b;
+
+	wire_buf_init(&b, BIG);
+	good_request(&b, 0, 1, "put k v", 7);
+	byz_key_derive(&kp, SEED, BYZ_ROLE_CLIENT, 0);
+	print_hex("public key", kp.pk, sizeof kp.pk);
+	print_hex("frame", b.data, b.len);
+	emit_buf("ok-client-request-vector", &b);
+	wire_buf_free(&b);
+}
+
+static void gen_ok(void)
+{
+	static uint8_t big[WIRE_MAX_OP];
+	struct wire_buf b, req;
+	size_t s;
+
+	memset(big, 'x', sizeof big);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&req, BIG);
+
+	good_request(&b, UINT32_MAX, UINT64_MAX, (const char *)big,
+		     WIRE_MAX_OP);
+	emit_buf("ok-client-request-max-op", &b);
+	wire_buf_reset(&b);
+	good_request(&b, 7, 42, "g", 1);
+	emit_buf("ok-client-request-one-byte-op", &b);
+	wire_buf_reset(&b);
+
+	if (wire_enc_reply(&b, &s, 1, 0, 0, 1, (const uint8_t *)"ok", 2))
+		die("reply");
+	sign_last(&b, s, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	emit_buf("ok-client-reply", &b);
+	wire_buf_reset(&b);
+	if (wire_enc_reply(&b, &s, 3, UINT64_MAX, UINT32_MAX, 9, NULL, 0))
+		die("reply");
+	sign_last(&b, s, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 3);
+	emit_buf("ok-client-reply-empty-result", &b);
+	wire_buf_reset(&b);
+	if (wire_enc_reply(&b, &s, 2, 5, 4, 3, big, WIRE_MAX_RESULT))
+		die("reply");
+	sign_last(&b, s, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 2);
+	emit_buf("ok-client-reply-max-result", &b);
+	wire_buf_reset(&b);
+
+	good_request(&req, 0, 1, "put k v", 7);
+	if (wire_enc_toy_order(&b, &s, 0, 1, req.data, req.len))
+		die("order");
+	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	emit_buf("ok-toy-order", &b);
+	wire_buf_reset(&b);
+	wire_buf_reset(&req);
+	good_request(&req, 5, 77, (const char *)big, WIRE_MAX_OP);
+	if (wire_enc_toy_order(&b, &s, 3, UINT64_MAX, req.data, req.len))
+		die("order");
+	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 3);
+	emit_buf("ok-toy-order-max-op", &b);
+	wire_buf_reset(&b);
+
+	if (wire_enc_toy_fetch(&b, &s, 2, 1))
+		die("fetch");
+	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	emit_buf("ok-toy-fetch", &b);
+	wire_buf_reset(&b);
+	if (wire_enc_toy_fetch(&b, &s, UINT32_MAX, UINT64_MAX))
+		die("fetch");
+	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, UINT32_MAX);
+	emit_buf("ok-toy-fetch-max-seq", &b);
+
+	wire_buf_free(&b);
+	wire_buf_free(&req);
+}
+
+/* Header faults, on a request, a reply, an order, a fetch. */
+static void gen_header_errors(void)
+{
+	struct wire_buf b, bb;
+	struct hdr h;
+
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&bb, BIG);
+	good_request(&b, 0, 1, "put k v", 7);
+
+	emit("err-truncated-empty", b.data, 0);
+	emit("err-truncated-magic-only", b.data, 2);
+	emit("err-truncated-header", b.data, WIRE_HEADER_BYTES - 1);
+	emit("err-truncated-request-header-only", b.data, WIRE_HEADER_BYTES);
+	emit("err-truncated-request-no-signature", b.data, b.len - 64);
+	emit("err-truncated-request-signature", b.data, b.len - 1);
+	wire_put_u8(&b, 0);
+	emit_buf("err-bad-length-request-extra-byte", &b);
+
+	body_request(&bb, 1, 7, "put k v", 7);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.magic1 = 'Y';
+	crafted("err-bad-magic-request", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.magic0 = 'b';
+	h.magic1 = 'z';
+	crafted("err-bad-magic-lowercase", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.version = 0;
+	crafted("err-bad-version-zero", &h, &bb);
+	h.version = 2;
+	crafted("err-bad-version-two", &h, &bb);
+	h = hdr_of(4, WIRE_CLIENT_REQUEST, 0);
+	crafted("err-bad-protocol-four", &h, &bb);
+	h = hdr_of(255, 1, 0);
+	crafted("err-bad-protocol-255", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, 0, 0);
+	crafted("err-bad-type-client-zero", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, 3, 0);
+	crafted("err-bad-type-client-three", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, 0, 0);
+	crafted("err-bad-type-toy-zero", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, 3, 0);
+	crafted("err-bad-type-toy-three", &h, &bb);
+	h = hdr_of(BYZ_PROTO_PBFT, 1, 0);
+	crafted("err-bad-type-pbft-has-no-types", &h, &bb);
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, 1, 0);
+	crafted("err-bad-type-hotstuff-has-no-types", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.flags = 1;
+	crafted("err-bad-flags-request", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.length = 0xffffffff;
+	crafted("err-too-big-request-length-field", &h, &bb);
+
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 1, 2, "ok", 2);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	h.flags = 0x80;
+	crafted("err-bad-flags-reply", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	h.version = 0xff;
+	crafted("err-bad-version-reply", &h, &bb);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	h.length = bb.len + 1;
+	crafted("err-truncated-reply-length-one-more", &h, &bb);
+	h.length = bb.len - 1;
+	crafted("err-bad-length-reply-length-one-less", &h, &bb);
+
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	h.magic0 = 0;
+	crafted("err-bad-magic-fetch", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	h.flags = 2;
+	crafted("err-bad-flags-fetch", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	h.length = WIRE_MAX_FRAME - WIRE_HEADER_BYTES - BYZ_SIG_BYTES + 1;
+	crafted("err-too-big-fetch-length-just-over", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	wire_buf_reset(&b);
+	raw(&b, &h, bb.data, bb.len, 1);
+	wire_put_bytes(&b, b.data + b.len - 64, 64);
+	emit_buf("err-bad-length-fetch-two-signatures", &b);
+
+	wire_buf_reset(&bb);
+	body_order(&bb, 1, 0, NULL, 0);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	h.version = 3;
+	crafted("err-bad-version-order", &h, &bb);
+	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	h.flags = 0x10;
+	crafted("err-bad-flags-order", &h, &bb);
+
+	wire_buf_free(&b);
+	wire_buf_free(&bb);
+}
+
+/* Body faults, per message type. */
+static void gen_body_errors(void)
+{
+	static uint8_t big[WIRE_MAX_OP + 1];
+	struct wire_buf bb;
+	struct hdr rq = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	struct hdr rp = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	struct hdr fe = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+
+	memset(big, 'y', sizeof big);
+	wire_buf_init(&bb, BIG);
+
+	/* request */
+	wire_put_u32(&bb, 1);
+	crafted("err-truncated-request-timestamp", &rq, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u8(&bb, 7);
+	crafted("err-truncated-request-op-length", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 7, "put k", 5);
+	crafted("err-truncated-request-op", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 0, 7, "put k v", 7);
+	crafted("err-bad-field-request-timestamp-zero", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 0, NULL, 0);
+	crafted("err-bad-field-request-empty-op", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, WIRE_MAX_OP + 1, big, WIRE_MAX_OP + 1);
+	crafted("err-too-big-request-op", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 0xffff, "x", 1);
+	crafted("err-too-big-request-op-length-max", &rq, &bb);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 7, "put k v!", 8);
+	crafted("err-trailing-bytes-request", &rq, &bb);
+
+	/* reply */
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 1, 0, NULL, 0);
+	bb.len -= 3;
+	crafted("err-truncated-reply-fixed-fields", &rp, &bb);
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 1, 5, "ok", 2);
+	crafted("err-truncated-reply-result", &rp, &bb);
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 0, 2, "ok", 2);
+	crafted("err-bad-field-reply-timestamp-zero", &rp, &bb);
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 1, WIRE_MAX_RESULT + 1, big,
+		   WIRE_MAX_RESULT + 1);
+	crafted("err-too-big-reply-result", &rp, &bb);
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 1, 2, "ok!", 3);
+	crafted("err-trailing-bytes-reply", &rp, &bb);
+
+	/* fetch */
+	wire_buf_reset(&bb);
+	wire_put_u32(&bb, 1);
+	wire_put_u16(&bb, 0);
+	wire_put_u8(&bb, 0);
+	crafted("err-truncated-fetch-seq", &fe, &bb);
+	wire_buf_reset(&bb);
+	crafted("err-truncated-fetch-empty-body", &fe, &bb);
+	wire_put_u64(&bb, 0);
+	crafted("err-bad-field-fetch-seq-zero", &fe, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u8(&bb, 0);
+	crafted("err-trailing-bytes-fetch", &fe, &bb);
+
+	wire_buf_free(&bb);
+}
+
+/* ORDER faults: its own fields, and the embedded request's. */
+static void gen_order_errors(void)
+{
+	struct wire_buf req, bb, nest;
+	struct hdr od = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct hdr h;
+	size_t s;
+
+	wire_buf_init(&req, BIG);
+	wire_buf_init(&bb, BIG);
+	wire_buf_init(&nest, BIG);
+	good_request(&req, 0, 1, "put k v", 7);
+
+	wire_put_u32(&bb, 1);
+	crafted("err-truncated-order-seq", &od, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, 95);
+	crafted("err-truncated-order-request-length", &od, &bb);
+	wire_buf_reset(&bb);
+	body_order(&bb, 1, (uint32_t)req.len, req.data, 50);
+	crafted("err-truncated-order-request-bytes", &od, &bb);
+	wire_buf_reset(&bb);
+	body_order(&bb, 0, (uint32_t)req.len, req.data, req.len);
+	crafted("err-bad-field-order-seq-zero", &od, &bb);
+	wire_buf_reset(&bb);
+	body_order(&bb, 1, 0xffffffff, req.data, req.len);
+	crafted("err-too-big-order-request-length", &od, &bb);
+	wire_buf_reset(&bb);
+	body_order(&bb, 1, (uint32_t)req.len, req.data, req.len);
+	wire_put_u8(&bb, 0);
+	crafted("err-trailing-bytes-order-after-request", &od, &bb);
+
+	/* The embedded frame is parsed like a top-level one. */
+	order_around("err-truncated-order-nested-empty", &nest, 0);
+	wire_put_bytes(&nest, req.data, 10);
+	order_around("err-truncated-order-nested-short-header", &nest, 10);
+	wire_buf_reset(&nest);
+	wire_put_bytes(&nest, req.data, req.len - 1);
+	order_around("err-truncated-order-nested-signature", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&nest);
+	wire_put_bytes(&nest, req.data, req.len - 64);
+	order_around("err-truncated-order-nested-unsigned", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&nest);
+	wire_put_bytes(&nest, req.data, req.len);
+	wire_put_u8(&nest, 0);
+	order_around("err-bad-length-order-nested-extra-byte", &nest,
+		     (uint32_t)nest.len);
+
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 7, "put k v", 7);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.magic0 = 'X';
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-magic-order-nested", &nest, (uint32_t)nest.len);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.version = 2;
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-version-order-nested", &nest, (uint32_t)nest.len);
+	h = hdr_of(9, WIRE_CLIENT_REQUEST, 0);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-protocol-order-nested", &nest,
+		     (uint32_t)nest.len);
+	h = hdr_of(BYZ_PROTO_CLIENT, 7, 0);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-type-order-nested", &nest, (uint32_t)nest.len);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.flags = 4;
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-flags-order-nested", &nest, (uint32_t)nest.len);
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	h.length = 0xfffffff0;
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-too-big-order-nested-length-field", &nest,
+		     (uint32_t)nest.len);
+
+	/* The embedded request's body is checked like a top-level one. */
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	wire_buf_reset(&bb);
+	body_request(&bb, 0, 7, "put k v", 7);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-field-order-nested-timestamp-zero", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 0, NULL, 0);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-bad-field-order-nested-empty-op", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 2000, "x", 1);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-too-big-order-nested-op", &nest, (uint32_t)nest.len);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 7, "put k v?", 8);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-trailing-bytes-order-nested-op", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&bb);
+	body_request(&bb, 1, 7, "put", 3);
+	wire_buf_reset(&nest);
+	raw(&nest, &h, bb.data, bb.len, 1);
+	order_around("err-truncated-order-nested-op", &nest,
+		     (uint32_t)nest.len);
+
+	/* Frames of the wrong kind inside an ORDER. */
+	wire_buf_reset(&nest);
+	if (wire_enc_reply(&nest, &s, 1, 0, 0, 1, (const uint8_t *)"ok", 2))
+		die("reply");
+	sign_last(&nest, s, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	order_around("err-bad-nested-order-holds-reply", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&nest);
+	if (wire_enc_toy_fetch(&nest, &s, 0, 1))
+		die("fetch");
+	sign_last(&nest, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	order_around("err-bad-nested-order-holds-fetch", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&nest);
+	if (wire_enc_toy_order(&nest, &s, 0, 1, req.data, req.len))
+		die("order");
+	sign_last(&nest, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	order_around("err-bad-nested-order-holds-order", &nest,
+		     (uint32_t)nest.len);
+	wire_buf_reset(&nest);
+	if (wire_enc_request(&nest, &s, 0, 1, (const uint8_t *)"put k v", 7))
+		die("request");
+	order_around("err-truncated-order-holds-unsigned-request", &nest,
+		     (uint32_t)nest.len);
+
+	wire_buf_free(&req);
+	wire_buf_free(&bb);
+	wire_buf_free(&nest);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen_wire_corpus OUTDIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+	if (byz_crypto_init())
+		die("libsodium");
+	gen_vector();
+	gen_ok();
+	gen_header_errors();
+	gen_body_errors();
+	gen_order_errors();
+	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
+	return 0;
+}

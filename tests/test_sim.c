@@ -1,0 +1,362 @@
+/*
+ * test_sim.c - the simulator end to end with the toy protocol: verdicts,
+ * determinism of the trace hash, message counts, faults the checkers must
+ * see, and the adversary hook's power over messages in flight.
+ */
+#include "check.h"
+#include "err.h"
+#include "scenario.h"
+#include "sim.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+static void setup(void)
+{
+	cr_assert_eq(byz_crypto_init(), 0);
+}
+
+TestSuite(sim, .init = setup);
+
+static struct scenario base(void)
+{
+	struct scenario sc;
+
+	scenario_defaults(&sc);
+	sc.clients = 3;
+	sc.requests = 20;
+	return sc;
+}
+
+static struct scenario_result run(const struct scenario *sc)
+{
+	struct scenario_result res;
+
+	cr_assert_eq(scenario_run(sc, NULL, &res), 0, "run failed: %s", res.why);
+	return res;
+}
+
+Test(sim, fault_free_toy_passes_every_checker)
+{
+	struct scenario sc = base();
+	struct scenario_result res = run(&sc);
+
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert(res.sim.done);
+	cr_assert_eq(res.sim.accepted, 60);
+	cr_assert_eq(res.min_height, 60);
+	cr_assert_eq(res.checks.total, 0);
+	/* Fault-free counts: each request goes to all n replicas; the sequencer
+	 * broadcasts one ORDER per request to n-1 replicas; every replica
+	 * replies once. */
+	cr_assert_eq(res.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REQUEST],
+		     60 * 4);
+	cr_assert_eq(res.counts.sent[BYZ_PROTO_TOY][WIRE_TOY_ORDER], 60 * 3);
+	cr_assert_eq(res.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REPLY],
+		     60 * 4);
+	cr_assert_eq(res.counts.rejected, 0);
+	cr_assert_eq(res.counts.dropped, 0);
+}
+
+Test(sim, same_seed_same_trace_hash_other_seed_other_hash)
+{
+	struct scenario sc = base();
+	struct scenario_result a, b, c;
+
+	sc.jitter_us = 3000;
+	sc.loss = 0.05;
+	sc.gst_us = 200000;
+	a = run(&sc);
+	b = run(&sc);
+	sc.seed = 2;
+	c = run(&sc);
+	cr_assert_str_eq(a.trace_hash, b.trace_hash);
+	cr_assert_eq(a.trace_lines, b.trace_lines);
+	cr_assert_str_neq(a.trace_hash, c.trace_hash);
+}
+
+Test(sim, trace_file_holds_exactly_the_hashed_lines)
+{
+	struct scenario sc = base();
+	struct scenario_result res, again;
+	char *buf = NULL;
+	size_t len = 0, lines = 0;
+	FILE *f = open_memstream(&buf, &len);
+	uint8_t h[32];
+	char hex[65];
+
+	cr_assert_eq(scenario_run(&sc, f, &res), 0);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		lines += buf[i] == '\n';
+	cr_assert_eq(lines, res.trace_lines);
+	byz_digest(h, buf, len);
+	byz_hex(hex, h, 32);
+	cr_assert_str_eq(hex, res.trace_hash);
+	/* Writing the file does not change the run. */
+	again = run(&sc);
+	cr_assert_str_eq(again.trace_hash, res.trace_hash);
+	cr_assert(strstr(buf, "\"ev\":\"commit\"") != NULL);
+	cr_assert(strstr(buf, "\"ev\":\"submit\"") != NULL);
+	cr_assert(strstr(buf, "\"ev\":\"accept\"") != NULL);
+	free(buf);
+}
+
+Test(sim, lossy_network_is_live_after_gst)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	sc.n = 7;
+	sc.f = 2;
+	sc.loss = 0.2;
+	sc.jitter_us = 5000;
+	sc.gst_us = 1000000;
+	res = run(&sc);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_gt(res.counts.dropped, 0);
+	cr_assert_eq(res.min_height, 60);
+}
+
+Test(sim, follower_crash_and_restart_with_state_catches_up)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	sc.requests = 60;
+	sc.crashes[0] = (struct sim_crash){.replica = 2, .at_us = 20000,
+					   .restart_at_us = 120000,
+					   .keep_state = true};
+	sc.ncrashes = 1;
+	res = run(&sc);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_eq(res.min_height, 180); /* replica 2 caught up too */
+}
+
+Test(sim, follower_down_for_good_is_exempt_from_liveness)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	sc.crashes[0] = (struct sim_crash){.replica = 3, .at_us = 5000};
+	sc.ncrashes = 1;
+	res = run(&sc);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+}
+
+/* The toy protocol is not fault tolerant: with its sequencer down no
+ * request commits, and the run must say so, not pass. */
+Test(sim, sequencer_crash_is_a_liveness_failure)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+	sc.ncrashes = 1;
+	sc.max_time_us = 5000000;
+	res = run(&sc);
+	cr_assert_eq(res.verdict, VERDICT_FAIL);
+	cr_assert_gt(res.checks.per_check[CHECK_LIVENESS], 0);
+	cr_assert_eq(res.checks.per_check[CHECK_AGREEMENT], 0);
+	cr_assert(res.sim.hit_time_limit);
+}
+
+/* ---- the adversary hook -------------------------------------------------- */
+
+struct tamper_ctx {
+	unsigned every; /* flip a byte in every k-th replica message */
+	unsigned seen;
+	uint8_t buf[WIRE_MAX_FRAME + 64];
+};
+
+static enum sim_verdict tamper_hook(void *ctx, struct sim *s,
+				    struct sim_flight *m)
+{
+	struct tamper_ctx *t = ctx;
+
+	(void)s;
+	if (byz_is_client_addr(m->from) || m->len < 20)
+		return SIM_DELIVER;
+	if (++t->seen % t->every)
+		return SIM_DELIVER;
+	memcpy(t->buf, m->frame, m->len);
+	t->buf[m->len / 2] ^= 0x40; /* inside the body */
+	m->frame = t->buf;
+	return SIM_DELIVER;
+}
+
+Test(sim, tampered_messages_are_rejected_at_ingress_and_counted)
+{
+	struct scenario sc = base();
+	struct sim_config cfg;
+	struct trace tr;
+	struct sim *s;
+	struct check_result cr;
+	struct tamper_ctx ctx = {.every = 3};
+
+	/* Build the simulation by hand to install the hook. */
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ops = sc.ops;
+	cfg.core = (struct byz_config){.n = 4, .f = 1, .max_clients = 3,
+				       .batch = 1, .window = 64,
+				       .timeout_us = 20000,
+				       .app = {.max_keys = 64, .max_clients = 3}};
+	cfg.seed = 9;
+	cfg.net = (struct sim_network){.latency_us = 1000, .jitter_us = 500};
+	cfg.work = (struct sim_workload){.clients = 3, .requests = 20,
+					 .keys = 8, .retry_us = 50000,
+					 .retry_max_us = 400000};
+	cfg.max_time_us = 60000000;
+	cfg.hook = tamper_hook;
+	cfg.hook_ctx = &ctx;
+	trace_init(&tr, 4, 1, NULL);
+	cr_assert_eq(sim_new(&cfg, &tr, &s), 0);
+	cr_assert_eq(sim_run(s), 0);
+	cr_assert(sim_stats(s).done, "the fetch path recovers what was lost");
+	/* Every tampered frame failed verification (or decoding), none reached
+	 * a core, and the honest replicas stayed safe and live. */
+	cr_assert_gt(tr.counts.rejected, 0);
+	cr_assert_eq(tr.counts.rejected,
+		     tr.counts.rejected_by_reason[-BYZ_EBADSIG] +
+			     tr.counts.rejected_by_reason[-BYZ_EFIELD] +
+			     tr.counts.rejected_by_reason[-BYZ_ELENGTH] +
+			     tr.counts.rejected_by_reason[-BYZ_ETRUNC] +
+			     tr.counts.rejected_by_reason[-BYZ_ETOOBIG] +
+			     tr.counts.rejected_by_reason[-BYZ_ENEST]);
+	cr_assert_gt(tr.counts.rejected_by_reason[-BYZ_EBADSIG], 0);
+	cr_assert_eq(check_run(&tr.log, CHECK_ALL, 2000000, &cr), 0);
+	cr_assert_eq(cr.total, 0, "%s", cr.kept ? cr.v[0].detail : "");
+	sim_destroy(&s);
+	trace_free(&tr);
+}
+
+static enum sim_verdict duplicate_hook(void *ctx, struct sim *s,
+				       struct sim_flight *m)
+{
+	(void)ctx;
+	/* Every message arrives twice, the copy a little later. */
+	cr_assert_eq(sim_inject(s, m->from, m->to, m->frame, m->len,
+				m->delay_us + 700),
+		     0);
+	return SIM_DELIVER;
+}
+
+Test(sim, duplicated_messages_execute_once)
+{
+	struct sim_config cfg;
+	struct trace tr;
+	struct sim *s;
+	struct check_result cr;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ops = byz_core_find("toy");
+	cfg.core = (struct byz_config){.n = 4, .f = 1, .max_clients = 2,
+				       .batch = 1, .window = 64,
+				       .timeout_us = 20000,
+				       .app = {.max_keys = 64, .max_clients = 2}};
+	cfg.seed = 3;
+	cfg.net = (struct sim_network){.latency_us = 1000, .jitter_us = 900};
+	cfg.work = (struct sim_workload){.clients = 2, .requests = 30,
+					 .keys = 8, .retry_us = 50000,
+					 .retry_max_us = 400000};
+	cfg.max_time_us = 60000000;
+	cfg.hook = duplicate_hook;
+	trace_init(&tr, 4, 1, NULL);
+	cr_assert_eq(sim_new(&cfg, &tr, &s), 0);
+	cr_assert_eq(sim_run(s), 0);
+	cr_assert(sim_stats(s).done);
+	cr_assert_eq(check_run(&tr.log, CHECK_ALL, 2000000, &cr), 0);
+	cr_assert_eq(cr.total, 0, "%s", cr.kept ? cr.v[0].detail : "");
+	cr_assert_eq(tr.log.ncommits, 4 * 60);
+	sim_destroy(&s);
+	trace_free(&tr);
+}
+
+/* ---- a known-buggy core: the checkers must catch it on a real run -------- */
+
+extern const struct byz_core_ops toy_core_ops;
+static struct byz_core_ops buggy_ops;
+static uint32_t buggy_replica_seen;
+
+struct buggy {
+	void *inner;
+	uint32_t id;
+};
+
+static int buggy_create(const struct byz_config *cfg, const uint8_t *p,
+			size_t len, void **core)
+{
+	struct buggy *b = calloc(1, sizeof *b);
+	int rc;
+
+	if (!b)
+		return BYZ_ENOMEM;
+	b->id = cfg->id;
+	rc = toy_core_ops.create(cfg, p, len, &b->inner);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	*core = b;
+	return 0;
+}
+
+static void buggy_destroy(void **core)
+{
+	struct buggy *b = *core;
+
+	toy_core_ops.destroy(&b->inner);
+	free(b);
+	*core = NULL;
+}
+
+/* Replica 2 reports a wrong state digest from height 5 on. */
+static int buggy_step(void *core, const struct byz_event *ev,
+		      struct byz_outbox *ob)
+{
+	struct buggy *b = core;
+	int rc = toy_core_ops.step(b->inner, ev, ob);
+
+	for (size_t i = 0; i < ob->count && b->id == 2; i++)
+		if (ob->out[i].kind == BYZ_OUT_COMMIT &&
+		    ob->out[i].commit.height >= 5) {
+			ob->out[i].commit.state_digest[0] ^= 1;
+			buggy_replica_seen = 2;
+		}
+	return rc;
+}
+
+Test(sim, a_core_with_a_digest_bug_is_caught)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	buggy_ops = toy_core_ops;
+	buggy_ops.name = "toy-buggy";
+	buggy_ops.create = buggy_create;
+	buggy_ops.destroy = buggy_destroy;
+	buggy_ops.step = buggy_step;
+	sc.ops = &buggy_ops;
+	res = run(&sc);
+	cr_assert_eq(res.verdict, VERDICT_FAIL);
+	cr_assert_eq(buggy_replica_seen, 2);
+	cr_assert_eq(res.checks.per_check[CHECK_DIGESTS], 56);
+	cr_assert_eq(res.checks.per_check[CHECK_AGREEMENT], 0);
+	cr_assert(strstr(res.why, "digests") == res.why, "%s", res.why);
+}
+
+Test(sim, config_errors_say_what)
+{
+	struct scenario sc = base();
+	struct scenario_result res;
+
+	sc.n = 3;
+	sc.f = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
+	cr_assert(strstr(res.why, "3f+1") != NULL, "%s", res.why);
+	sc = base();
+	sc.crashes[0] = (struct sim_crash){.replica = 9, .at_us = 1};
+	sc.ncrashes = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
+	cr_assert(strstr(res.why, "replica 9") != NULL, "%s", res.why);
+}
