@@ -294,8 +294,8 @@ fail:
 	if (done_r + done_c == 0)
 		return cli_input_error("keygen", "%s", err);
 	return cli_input_error("keygen",
-			       "%s (the %lu files written before it were "
-			       "replaced: the set in %s is not consistent "
+			       "%s (files before it were already replaced: "
+			       "the keys in %s are not a consistent set "
 			       "until a run succeeds)",
-			       err, 2ul * (done_r + done_c), out);
+			       err, out);
 }
