@@ -133,6 +133,7 @@ static const struct bench_op bench_crypto_ops[] = {
 	{"blake2b256", "blake2b-256, 1 KiB blocks", bench_blake2b, 64,
 	 BENCH_BLOCK_BYTES, true},
 };
+#define BENCH_NOPS (sizeof bench_crypto_ops / sizeof bench_crypto_ops[0])
 
 static double bench_now(void)
 {
@@ -220,8 +221,7 @@ static int bench_crypto(double seconds, bool json)
 		       "%-28s %13s %15s\n",
 		       sodium_version_string(), seconds, "operation", "rate",
 		       "time");
-	for (size_t i = 0; i < sizeof bench_crypto_ops / sizeof *bench_crypto_ops;
-	     i++) {
+	for (size_t i = 0; i < BENCH_NOPS; i++) {
 		const struct bench_op *op = &bench_crypto_ops[i];
 		double secs;
 		uint64_t n = bench_run(op, ctx, seconds, &secs);
@@ -310,9 +310,9 @@ int cmd_bench(int argc, char **argv)
 				       "no target given (available: crypto)");
 	target = argv[optind];
 	if (strcmp(target, "crypto") != 0)
-		return cli_usage_error("bench",
-				       "unknown target '%s' (available: crypto)",
-				       target);
+		return cli_usage_error(
+			"bench", "unknown target '%s' (available: crypto)",
+			target);
 	if (optind + 1 < argc)
 		return cli_usage_error("bench", "unexpected argument '%s'",
 				       argv[optind + 1]);

@@ -82,9 +82,9 @@ static int keygen_prepare_dir(const char *dir)
 	if (mkdir(dir, 0700) == 0)
 		return 0;
 	if (errno != EEXIST)
-		return cli_input_error("keygen",
-				       "--out: cannot create directory '%s': %s",
-				       dir, strerror(errno));
+		return cli_input_error(
+			"keygen", "--out: cannot create directory '%s': %s",
+			dir, strerror(errno));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cli_input_error("keygen",
 				       "--out: '%s' exists and is not a "

@@ -208,7 +208,7 @@ int cmd_run(int argc, char **argv)
 	struct sigaction sa;
 
 	scenario_defaults(&sc);
-	optind = 1;
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		const char *name = opt >= O_PROTO ? opts[opt - O_PROTO].name : "";

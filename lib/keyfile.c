@@ -506,7 +506,9 @@ int keyfile_read(const char *path, struct keyfile *out, char *err,
 	int fd, r;
 
 	memset(out, 0, sizeof *out);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO put in place of a key file must not hang the
+	 * reader; it is refused below as not a regular file. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return kf_fail(err, errlen, BYZ_EIO, "%s: cannot open: %s",
 			       path, strerror(errno));

@@ -335,6 +335,7 @@ Test(crypto, vcache_correct_under_slot_collisions)
 	cr_assert_eq(st.failures, 2 * 3 * KEYS);
 	cr_assert_eq(st.hits + st.misses, 4 * 3 * KEYS);
 	cr_assert_geq(st.hits, 3 * KEYS, "each immediate repeat was a hit");
+	byz_vcache_destroy(&vc);
 }
 
 Test(crypto, vcache_bounds_and_null_cache)

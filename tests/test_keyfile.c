@@ -195,7 +195,7 @@ Test(keyfile, client_keys_and_large_ids_round_trip)
 Test(keyfile, written_text_is_the_documented_format)
 {
 	char err[512] = "";
-	char want[600];
+	char want[1400];
 
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err,
 				   sizeof err),
@@ -259,7 +259,7 @@ Test(keyfile, no_temporary_files_are_left_behind)
 Test(keyfile, existing_files_are_not_overwritten_without_the_flag)
 {
 	struct keyfile kf;
-	char err[512] = "", want[600];
+	char err[512] = "", want[1400];
 
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err,
 				   sizeof err),
@@ -287,7 +287,7 @@ Test(keyfile, existing_files_are_not_overwritten_without_the_flag)
 
 Test(keyfile, a_pub_in_the_way_leaves_no_half_written_pair)
 {
-	char err[512] = "", want[600];
+	char err[512] = "", want[1400];
 
 	put("replica-3.pub", "something else\n", 0644);
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 3, &kp_a, 0, err,
@@ -301,7 +301,7 @@ Test(keyfile, a_pub_in_the_way_leaves_no_half_written_pair)
 
 Test(keyfile, unwritable_directory_is_reported)
 {
-	char err[512] = "", want[600];
+	char err[512] = "", want[1400];
 
 	snprintf(want, sizeof want,
 		 "%s/nope/replica-0.key: cannot create a temporary file next "
@@ -577,7 +577,7 @@ Test(keyfile, secret_file_mode_too_open)
 Test(keyfile, missing_file_and_directory)
 {
 	struct keyfile kf;
-	char err[512] = "", want[600];
+	char err[512] = "", want[1400];
 
 	snprintf(want, sizeof want,
 		 "%s: cannot open: No such file or directory",
@@ -585,6 +585,14 @@ Test(keyfile, missing_file_and_directory)
 	cr_assert_eq(keyfile_read(at(0, "replica-9.key"), &kf, err,
 				  sizeof err),
 		     BYZ_EIO);
+	cr_assert_str_eq(err, want);
+
+	cr_assert_eq(mkfifo(at(0, "replica-7.key"), 0600), 0);
+	snprintf(want, sizeof want, "%s: not a regular file",
+		 at(0, "replica-7.key"));
+	cr_assert_eq(keyfile_read(at(0, "replica-7.key"), &kf, err,
+				  sizeof err),
+		     BYZ_EKEYFILE, "a FIFO is refused, without hanging");
 	cr_assert_str_eq(err, want);
 
 	cr_assert_eq(mkdir(at(0, "replica-8.key"), 0700), 0);
@@ -599,7 +607,7 @@ Test(keyfile, missing_file_and_directory)
 Test(keyfile, load_checks_whose_key_it_is)
 {
 	struct keyfile kf;
-	char err[512] = "", want[600];
+	char err[512] = "", want[1400];
 
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 1, &kp_a, 0, err,
 				   sizeof err),
