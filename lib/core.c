@@ -86,8 +86,8 @@ static struct byz_output *out_push(struct byz_outbox *ob,
 	return o;
 }
 
-int byz_out_persist(struct byz_outbox *ob, uint64_t token, const void *blob,
-		    size_t len)
+int byz_out_persist(struct byz_outbox *ob, uint64_t token, bool replace,
+		    const void *blob, size_t len)
 {
 	size_t off = ob->bytes.len;
 	struct byz_output *o;
@@ -97,6 +97,7 @@ int byz_out_persist(struct byz_outbox *ob, uint64_t token, const void *blob,
 	if (!o)
 		return ob->err;
 	o->token = token;
+	o->replace = replace;
 	o->off = off;
 	o->len = len;
 	return 0;
@@ -178,4 +179,24 @@ int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
 	o->off = off;
 	o->len = (size_t)n;
 	return 0;
+}
+
+int byz_persist_next(const uint8_t *log, size_t loglen, size_t *pos,
+		     const uint8_t **rec, size_t *len)
+{
+	size_t p = *pos, l;
+
+	if (p == loglen)
+		return 0;
+	if (loglen - p < 4)
+		return BYZ_ETRUNC;
+	l = (size_t)log[p] | (size_t)log[p + 1] << 8 | (size_t)log[p + 2] << 16 |
+	    (size_t)log[p + 3] << 24;
+	p += 4;
+	if (loglen - p < l)
+		return BYZ_ETRUNC;
+	*rec = log + p;
+	*len = l;
+	*pos = p + l;
+	return 1;
 }

@@ -16,6 +16,18 @@
  * guards. The driver answers each PERSIST with a PERSISTED event carrying
  * its token once it is durable.
  *
+ * Persistence is a write-ahead log: a PERSIST either appends a record to
+ * the replica's durable log or (replace) discards the log and makes its
+ * bytes the first record. A core bounds its log by replacing it now and
+ * then (at a stable checkpoint, say). After a crash the driver hands the
+ * log back to create(): the records in order, each as a u32 little-endian
+ * length and that many bytes (byz_persist_next reads them).
+ *
+ * A message a core sends to itself (SEND with to == its own id) is signed
+ * by the driver and delivered back to it locally, without the network or
+ * the adversary, and is not counted as replica-to-replica traffic. This is
+ * how a core obtains its own messages signed, to embed in certificates.
+ *
  * Messages a core sees are authenticated: the driver has decoded the frame
  * (lib/wire) and verified every signature it carries, its own and any
  * embedded ones, before the step. A core still checks quorum semantics
@@ -80,7 +92,7 @@ struct byz_event {
 };
 
 enum byz_output_kind {
-	BYZ_OUT_PERSIST = 1, /* durable state: bytes = the whole state blob */
+	BYZ_OUT_PERSIST = 1, /* bytes = a log record; replace: a new log */
 	BYZ_OUT_SEND,        /* bytes = an unsigned frame for `to` */
 	BYZ_OUT_BROADCAST,   /* bytes = an unsigned frame for every other replica */
 	BYZ_OUT_TIMER,       /* (re)arm timer `timer` after delay_us, or cancel */
@@ -106,6 +118,7 @@ struct byz_output {
 	uint32_t timer;    /* TIMER */
 	uint64_t delay_us; /* TIMER; BYZ_TIMER_CANCEL cancels */
 	uint64_t token;    /* PERSIST */
+	bool replace;      /* PERSIST: discard the log before this record */
 	size_t off, len;   /* PERSIST, SEND, BROADCAST, NOTE: in outbox bytes */
 	struct byz_commit commit; /* COMMIT */
 };
@@ -129,8 +142,8 @@ void byz_outbox_reset(struct byz_outbox *ob);
 
 /* Append outputs. SEND and BROADCAST take the unsigned frame already in
  * ob->bytes at [start, ob->bytes.len) (written with wire_enc_*). */
-int byz_out_persist(struct byz_outbox *ob, uint64_t token, const void *blob,
-		    size_t len);
+int byz_out_persist(struct byz_outbox *ob, uint64_t token, bool replace,
+		    const void *blob, size_t len);
 int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start);
 int byz_out_broadcast(struct byz_outbox *ob, size_t start);
 int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us);
@@ -143,8 +156,9 @@ struct byz_core_ops {
 	const char *name;  /* "toy", "pbft", "hotstuff" */
 	uint8_t proto;     /* enum byz_proto */
 	const char *summary;
-	/* A new core; persisted is the last PERSIST blob (NULL, 0 for a fresh
-	 * replica). Returns 0 or an error code. */
+	/* A new core; persisted is its persisted log (NULL, 0 for a fresh
+	 * replica), see byz_persist_next. Returns 0, or an error code (also
+	 * for a log it cannot read). */
 	int (*create)(const struct byz_config *cfg, const uint8_t *persisted,
 		      size_t persisted_len, void **core);
 	void (*destroy)(void **core);
@@ -157,6 +171,14 @@ struct byz_core_ops {
 	uint64_t (*liveness_bound_us)(const struct byz_config *cfg,
 				      uint64_t max_latency_us);
 };
+
+/*
+ * Iterate over a persisted log: *pos starts at 0; each call sets *rec and
+ * *len to the next record and returns 1, returns 0 at the end, or
+ * BYZ_ETRUNC if the log is cut short.
+ */
+int byz_persist_next(const uint8_t *log, size_t loglen, size_t *pos,
+		     const uint8_t **rec, size_t *len);
 
 /* The registered protocols, by name; NULL if unknown. */
 const struct byz_core_ops *byz_core_find(const char *name);

@@ -14,6 +14,7 @@
 #define SIM_OUTBOX_MAX_OUTPUTS 65536
 #define SIM_OUTBOX_MAX_BYTES (64u << 20)
 #define SIM_SIGN_MAX (WIRE_MAX_FRAME)
+#define SIM_PERSIST_MAX (256u << 20) /* a replica's persisted log, bytes */
 
 /* A frame shared by every event that carries it (a broadcast is one blob). */
 struct sim_blob {
@@ -45,8 +46,9 @@ struct sim_replica {
 	bool up;
 	uint32_t epoch;                    /* bumped at every crash */
 	uint64_t timer_gen[BYZ_MAX_TIMERS]; /* only the newest setting fires */
-	uint8_t *persisted;                /* last PERSIST blob (owned) */
-	size_t persisted_len;
+	uint8_t *persisted;                /* the persisted log (owned): records
+					    * as u32 length + bytes (core.h) */
+	size_t persisted_len, persisted_cap;
 	uint64_t commits;                  /* COMMIT outputs since last start */
 	uint64_t height;                   /* highest height committed */
 };
@@ -376,6 +378,17 @@ static int net_send(struct sim *s, uint32_t from, uint32_t to,
 	return schedule(s, s->now + fl.delay_us, EV_DELIVER, from, to, id, blob);
 }
 
+/* A replica's message to itself: signed like any other, delivered locally
+ * right after the current step (core.h), not through the network. */
+static int loopback(struct sim *s, uint32_t r, struct sim_blob *blob)
+{
+	uint64_t id = s->next_msg_id++;
+
+	trace_loopback(s->tr, s->now, r, id);
+	blob->refs++;
+	return schedule(s, s->now, EV_DELIVER, r, r, id, blob);
+}
+
 int sim_inject(struct sim *s, uint32_t from, uint32_t to,
 	       const uint8_t *frame, size_t len, uint64_t delay_us)
 {
@@ -464,13 +477,32 @@ static int apply_outputs(struct sim *s, uint32_t r)
 
 		switch (o->kind) {
 		case BYZ_OUT_PERSIST: {
-			uint8_t *copy = malloc(o->len ? o->len : 1);
-			if (!copy)
-				return BYZ_ENOMEM;
-			memcpy(copy, bytes + o->off, o->len);
-			free(rep->persisted);
-			rep->persisted = copy;
-			rep->persisted_len = o->len;
+			size_t need = (o->replace ? 0 : rep->persisted_len) +
+				      4 + o->len;
+			if (need > SIM_PERSIST_MAX) {
+				/* The core never compacts its log: its bug. */
+				mark_core_error(s, r, BYZ_ELIMIT);
+				return 0;
+			}
+			if (o->replace)
+				rep->persisted_len = 0;
+			if (need > rep->persisted_cap) {
+				size_t ncap = rep->persisted_cap ? rep->persisted_cap : 4096;
+				uint8_t *np;
+				while (ncap < need)
+					ncap *= 2;
+				np = realloc(rep->persisted, ncap);
+				if (!np)
+					return BYZ_ENOMEM;
+				rep->persisted = np;
+				rep->persisted_cap = ncap;
+			}
+			for (int k = 0; k < 4; k++)
+				rep->persisted[rep->persisted_len + k] =
+					(uint8_t)(o->len >> (8 * k));
+			memcpy(rep->persisted + rep->persisted_len + 4,
+			       bytes + o->off, o->len);
+			rep->persisted_len = need;
 			rc = schedule(s, s->now, EV_PERSISTED, r, rep->epoch,
 				      o->token, NULL);
 			break;
@@ -487,7 +519,9 @@ static int apply_outputs(struct sim *s, uint32_t r)
 			blob = sign_frame(s, r, bytes + o->off, o->len);
 			if (!blob)
 				return BYZ_ENOMEM;
-			if (o->kind == BYZ_OUT_SEND) {
+			if (o->kind == BYZ_OUT_SEND && o->to == r) {
+				rc = loopback(s, r, blob);
+			} else if (o->kind == BYZ_OUT_SEND) {
 				rc = net_send(s, r, o->to, blob);
 			} else {
 				for (uint32_t to = 0; to < s->cfg.core.n && !rc;
@@ -584,7 +618,7 @@ static int replica_restart(struct sim *s, uint32_t r, bool keep_state)
 	if (!keep_state) {
 		free(rep->persisted);
 		rep->persisted = NULL;
-		rep->persisted_len = 0;
+		rep->persisted_len = rep->persisted_cap = 0;
 	}
 	rep->height = 0;
 	trace_restart(s->tr, s->now, r, keep_state);

@@ -86,6 +86,15 @@ void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		   wire_proto_name(proto), wire_type_name(proto, type), len);
 }
 
+void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica,
+		    uint64_t id)
+{
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"loopback\",\"id\":%" PRIu64
+		   ",\"replica\":%" PRIu32 "}",
+		   t, id, replica);
+}
+
 void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		   uint64_t id)
 {

@@ -82,6 +82,9 @@ void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1]);
  * also append to the log. `from`/`to` are node addresses (core.h). */
 void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		uint8_t proto, uint8_t type, size_t len, uint64_t id);
+/* A replica's message to itself (core.h): not counted as traffic. */
+void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica,
+		    uint64_t id);
 void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		   uint64_t id);
 void trace_drop(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,

@@ -107,13 +107,17 @@ static int toy_create(const struct byz_config *cfg, const uint8_t *persisted,
 	if (!rc && (!t->ring || !t->ordered_ts || !t->ordered_seq || !t->replies))
 		rc = BYZ_ENOMEM;
 	if (!rc && persisted) {
-		/* magic u32, exec_seq u64, next_seq u64, app snapshot */
-		if (len < 20 || (uint32_t)rd64(persisted) != TOY_PERSIST_MAGIC)
+		/* One record (toy always replaces its log): magic u32,
+		 * exec_seq u64, next_seq u64, app snapshot. */
+		const uint8_t *rec;
+		size_t pos = 0, rlen;
+		if (byz_persist_next(persisted, len, &pos, &rec, &rlen) != 1 ||
+		    rlen < 20 || (uint32_t)rd64(rec) != TOY_PERSIST_MAGIC)
 			rc = BYZ_EINVAL;
 		else {
-			t->exec_seq = rd64(persisted + 4);
-			t->next_seq = rd64(persisted + 12);
-			rc = app_restore(t->app, persisted + 20, len - 20);
+			t->exec_seq = rd64(rec + 4);
+			t->next_seq = rd64(rec + 12);
+			rc = app_restore(t->app, rec + 20, rlen - 20);
 		}
 	}
 	if (rc) {
@@ -133,7 +137,7 @@ static int toy_persist(struct toy *t, struct byz_outbox *ob)
 	app_snapshot(t->app, &t->snap);
 	if (t->snap.err)
 		return t->snap.err;
-	return byz_out_persist(ob, t->exec_seq, t->snap.data, t->snap.len);
+	return byz_out_persist(ob, t->exec_seq, true, t->snap.data, t->snap.len);
 }
 
 /* Send client c the reply for the result of its request `ts`. */
