@@ -59,15 +59,20 @@ static void st_le(uint8_t *p, uint64_t v, size_t bytes)
 }
 
 /*
- * A cursor over a body: every read first checks that the bytes are there,
- * and answers BYZ_ETRUNC when they are not.
+ * The body cursor (wire.h): every read first checks that the bytes are
+ * there, and answers BYZ_ETRUNC when they are not.
  */
-struct rd {
-	const uint8_t *p;
-	size_t left;
-};
+int wire_rd_u8(struct wire_rd *r, uint8_t *v)
+{
+	if (r->left < 1)
+		return BYZ_ETRUNC;
+	*v = r->p[0];
+	r->p += 1;
+	r->left -= 1;
+	return 0;
+}
 
-static int rd_u16(struct rd *r, uint16_t *v)
+int wire_rd_u16(struct wire_rd *r, uint16_t *v)
 {
 	if (r->left < 2)
 		return BYZ_ETRUNC;
@@ -77,7 +82,7 @@ static int rd_u16(struct rd *r, uint16_t *v)
 	return 0;
 }
 
-static int rd_u32(struct rd *r, uint32_t *v)
+int wire_rd_u32(struct wire_rd *r, uint32_t *v)
 {
 	if (r->left < 4)
 		return BYZ_ETRUNC;
@@ -87,7 +92,7 @@ static int rd_u32(struct rd *r, uint32_t *v)
 	return 0;
 }
 
-static int rd_u64(struct rd *r, uint64_t *v)
+int wire_rd_u64(struct wire_rd *r, uint64_t *v)
 {
 	if (r->left < 8)
 		return BYZ_ETRUNC;
@@ -97,8 +102,7 @@ static int rd_u64(struct rd *r, uint64_t *v)
 	return 0;
 }
 
-/* Take n bytes in place. */
-static int rd_bytes(struct rd *r, size_t n, const uint8_t **out)
+int wire_rd_bytes(struct wire_rd *r, size_t n, const uint8_t **out)
 {
 	if (r->left < n)
 		return BYZ_ETRUNC;
@@ -108,6 +112,26 @@ static int rd_bytes(struct rd *r, size_t n, const uint8_t **out)
 	return 0;
 }
 
+int wire_rd_end(const struct wire_rd *r)
+{
+	return r->left ? BYZ_ETRAILING : 0;
+}
+
+/* The protocols that register codecs for their message types. */
+extern const struct wire_codec pbft_wire_codec;
+
+static const struct wire_codec *const wire_codecs[] = {
+	&pbft_wire_codec,
+};
+
+static const struct wire_codec *codec_of(uint8_t proto)
+{
+	for (size_t i = 0; i < sizeof wire_codecs / sizeof wire_codecs[0]; i++)
+		if (wire_codecs[i]->proto == proto)
+			return wire_codecs[i];
+	return NULL;
+}
+
 /* Whether proto is a protocol number this version knows. */
 static bool proto_known(uint8_t proto)
 {
@@ -115,8 +139,9 @@ static bool proto_known(uint8_t proto)
 }
 
 /*
- * Whether type is a message type of proto. PBFT and HotStuff have their
- * protocol numbers reserved but no message types yet.
+ * Whether type is a message type of proto. Protocols beyond the client
+ * and toy messages answer through their codec; a protocol number with no
+ * codec yet (HotStuff until it lands) has no types.
  */
 static bool type_known(uint8_t proto, uint8_t type)
 {
@@ -125,8 +150,10 @@ static bool type_known(uint8_t proto, uint8_t type)
 		return type == WIRE_CLIENT_REQUEST || type == WIRE_CLIENT_REPLY;
 	case BYZ_PROTO_TOY:
 		return type == WIRE_TOY_ORDER || type == WIRE_TOY_FETCH;
-	default:
-		return false;
+	default: {
+		const struct wire_codec *c = codec_of(proto);
+		return c && c->type_known(type);
+	}
 	}
 }
 
@@ -181,21 +208,21 @@ int wire_frame_parse(const uint8_t *buf, size_t len, bool is_signed,
  * op bytes. */
 static int dec_request(const struct wire_frame *f, struct wire_request *r)
 {
-	struct rd rd = {f->body, f->body_len};
+	struct wire_rd rd = {f->body, f->body_len};
 	int rc;
 
 	r->client = f->sender;
-	if ((rc = rd_u64(&rd, &r->timestamp)))
+	if ((rc = wire_rd_u64(&rd, &r->timestamp)))
 		return rc;
 	if (r->timestamp == 0)
 		return BYZ_EFIELD;
-	if ((rc = rd_u16(&rd, &r->op_len)))
+	if ((rc = wire_rd_u16(&rd, &r->op_len)))
 		return rc;
 	if (r->op_len == 0)
 		return BYZ_EFIELD;
 	if (r->op_len > WIRE_MAX_OP)
 		return BYZ_ETOOBIG;
-	if ((rc = rd_bytes(&rd, r->op_len, &r->op)))
+	if ((rc = wire_rd_bytes(&rd, r->op_len, &r->op)))
 		return rc;
 	return rd.left ? BYZ_ETRAILING : 0;
 }
@@ -204,22 +231,22 @@ static int dec_request(const struct wire_frame *f, struct wire_request *r)
  * length u16 in 0..WIRE_MAX_RESULT, result bytes. */
 static int dec_reply(const struct wire_frame *f, struct wire_reply *r)
 {
-	struct rd rd = {f->body, f->body_len};
+	struct wire_rd rd = {f->body, f->body_len};
 	int rc;
 
-	if ((rc = rd_u64(&rd, &r->view)))
+	if ((rc = wire_rd_u64(&rd, &r->view)))
 		return rc;
-	if ((rc = rd_u32(&rd, &r->client)))
+	if ((rc = wire_rd_u32(&rd, &r->client)))
 		return rc;
-	if ((rc = rd_u64(&rd, &r->timestamp)))
+	if ((rc = wire_rd_u64(&rd, &r->timestamp)))
 		return rc;
 	if (r->timestamp == 0)
 		return BYZ_EFIELD;
-	if ((rc = rd_u16(&rd, &r->result_len)))
+	if ((rc = wire_rd_u16(&rd, &r->result_len)))
 		return rc;
 	if (r->result_len > WIRE_MAX_RESULT)
 		return BYZ_ETOOBIG;
-	if ((rc = rd_bytes(&rd, r->result_len, &r->result)))
+	if ((rc = wire_rd_bytes(&rd, r->result_len, &r->result)))
 		return rc;
 	return rd.left ? BYZ_ETRAILING : 0;
 }
@@ -244,20 +271,20 @@ static int dec_nested_request(const uint8_t *p, size_t len,
 /* TOY ORDER body: seq u64 >= 1, request frame length u32, the request. */
 static int dec_toy_order(const struct wire_frame *f, struct wire_toy_order *o)
 {
-	struct rd rd = {f->body, f->body_len};
+	struct wire_rd rd = {f->body, f->body_len};
 	const uint8_t *req;
 	uint32_t req_len;
 	int rc;
 
-	if ((rc = rd_u64(&rd, &o->seq)))
+	if ((rc = wire_rd_u64(&rd, &o->seq)))
 		return rc;
 	if (o->seq == 0)
 		return BYZ_EFIELD;
-	if ((rc = rd_u32(&rd, &req_len)))
+	if ((rc = wire_rd_u32(&rd, &req_len)))
 		return rc;
 	if (req_len > WIRE_MAX_FRAME)
 		return BYZ_ETOOBIG;
-	if ((rc = rd_bytes(&rd, req_len, &req)))
+	if ((rc = wire_rd_bytes(&rd, req_len, &req)))
 		return rc;
 	if ((rc = dec_nested_request(req, req_len, &o->req_frame, &o->req)))
 		return rc;
@@ -267,10 +294,10 @@ static int dec_toy_order(const struct wire_frame *f, struct wire_toy_order *o)
 /* TOY FETCH body: seq u64 >= 1. */
 static int dec_toy_fetch(const struct wire_frame *f, struct wire_toy_fetch *x)
 {
-	struct rd rd = {f->body, f->body_len};
+	struct wire_rd rd = {f->body, f->body_len};
 	int rc;
 
-	if ((rc = rd_u64(&rd, &x->seq)))
+	if ((rc = wire_rd_u64(&rd, &x->seq)))
 		return rc;
 	if (x->seq == 0)
 		return BYZ_EFIELD;
@@ -295,9 +322,11 @@ static int wire_decode_frame(const uint8_t *buf, size_t len, bool is_signed,
 		if (out->frame.type == WIRE_TOY_ORDER)
 			return dec_toy_order(&out->frame, &out->u.order);
 		return dec_toy_fetch(&out->frame, &out->u.fetch);
-	default:
+	default: {
 		/* wire_frame_parse admits only types of known protocols. */
-		return BYZ_ETYPE;
+		const struct wire_codec *c = codec_of(out->frame.proto);
+		return c ? c->decode(&out->frame, out) : BYZ_ETYPE;
+	}
 	}
 }
 
@@ -333,10 +362,9 @@ static void sigref_of(const struct wire_frame *f, struct wire_sigref *ref)
  * The frame's own signature (if it was decoded as signed), then those of
  * embedded frames in the order they appear in the body.
  */
-int wire_for_each_sig(const struct wire_msg *m,
-		      int (*fn)(void *ctx, const struct wire_sigref *ref),
-		      void *ctx)
+int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx)
 {
+	const struct wire_codec *c;
 	struct wire_sigref ref;
 	int rc;
 
@@ -351,7 +379,99 @@ int wire_for_each_sig(const struct wire_msg *m,
 		if ((rc = fn(ctx, &ref)))
 			return rc;
 	}
+	c = codec_of(m->frame.proto);
+	if (c && c->for_each_nested_sig)
+		return c->for_each_nested_sig(m, fn, ctx);
 	return 0;
+}
+
+/* ---- embedded frames and lists of them (wire.h) ------------------------ */
+
+/* Check one embedded frame of exactly len bytes: it decodes completely and
+ * is of kind (proto, type). */
+static int nested_check(const uint8_t *p, size_t len, uint8_t proto,
+			uint8_t type, struct wire_frame *out)
+{
+	struct wire_msg m;
+	int rc = wire_decode(p, len, &m);
+
+	if (rc)
+		return rc;
+	if (m.frame.proto != proto || m.frame.type != type)
+		return BYZ_ENEST;
+	*out = m.frame;
+	return 0;
+}
+
+int wire_rd_frame(struct wire_rd *r, uint8_t proto, uint8_t type,
+		  struct wire_frame *out)
+{
+	const uint8_t *p;
+	uint32_t len;
+	int rc;
+
+	if ((rc = wire_rd_u32(r, &len)))
+		return rc;
+	if (len > WIRE_MAX_FRAME)
+		return BYZ_ETOOBIG;
+	if ((rc = wire_rd_bytes(r, len, &p)))
+		return rc;
+	return nested_check(p, len, proto, type, out);
+}
+
+int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type,
+		   uint16_t max, struct wire_frames *out)
+{
+	struct wire_frame f;
+	const uint8_t *start;
+	int rc;
+
+	if ((rc = wire_rd_u16(r, &out->count)))
+		return rc;
+	if (out->count > max)
+		return BYZ_ETOOBIG;
+	start = r->p;
+	for (uint16_t i = 0; i < out->count; i++)
+		if ((rc = wire_rd_frame(r, proto, type, &f)))
+			return rc;
+	out->p = start;
+	out->len = (size_t)(r->p - start);
+	return 0;
+}
+
+int wire_frames_next(const struct wire_frames *l, size_t *pos,
+		     struct wire_msg *m)
+{
+	size_t len;
+
+	if (*pos >= l->len)
+		return 0;
+	/* Checked by wire_rd_frames: the length is there and the frame
+	 * decodes. */
+	len = ld_u32(l->p + *pos);
+	if (wire_decode(l->p + *pos + 4, len, m))
+		return 0;
+	*pos += 4 + len;
+	return 1;
+}
+
+int wire_frames_for_each_sig(const struct wire_frames *l, wire_sig_fn fn,
+			     void *ctx)
+{
+	struct wire_msg m;
+	size_t pos = 0;
+	int rc;
+
+	while (wire_frames_next(l, &pos, &m) == 1)
+		if ((rc = wire_for_each_sig(&m, fn, ctx)))
+			return rc;
+	return 0;
+}
+
+void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len)
+{
+	wire_put_u32(b, (uint32_t)len);
+	wire_put_bytes(b, frame, len);
 }
 
 const char *wire_proto_name(uint8_t proto)
@@ -380,6 +500,8 @@ const char *wire_type_name(uint8_t proto, uint8_t type)
 		return "order";
 	if (proto == BYZ_PROTO_TOY && type == WIRE_TOY_FETCH)
 		return "fetch";
+	if (codec_of(proto) && codec_of(proto)->type_known(type))
+		return codec_of(proto)->type_name(type);
 	return "unknown";
 }
 

@@ -48,7 +48,7 @@
 enum byz_proto {
 	BYZ_PROTO_CLIENT = 0,   /* client requests and replies */
 	BYZ_PROTO_TOY = 1,      /* the foundation's test protocol (lib/toy) */
-	BYZ_PROTO_PBFT = 2,     /* reserved for lib/pbft */
+	BYZ_PROTO_PBFT = 2,     /* lib/pbft (pbft/pbft_wire.h) */
 	BYZ_PROTO_HOTSTUFF = 3, /* reserved for lib/hotstuff */
 };
 
@@ -106,6 +106,85 @@ struct wire_toy_fetch {
 	uint64_t seq;
 };
 
+/* One signature a decoded message carries, to be verified at ingress. */
+struct wire_sigref {
+	uint8_t proto, type;
+	enum byz_role role;     /* whose name space signer is in */
+	uint32_t signer;
+	const uint8_t *content; /* the signed bytes: header and body */
+	size_t len;
+	const uint8_t *sig;
+};
+
+typedef int (*wire_sig_fn)(void *ctx, const struct wire_sigref *ref);
+
+/* ---- building blocks for the protocols' codecs (lib/pbft, lib/hotstuff) -- */
+
+/* A bounded cursor over a body: every read checks the bytes are there
+ * (BYZ_ETRUNC otherwise) and moves past them. */
+struct wire_rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+int wire_rd_u8(struct wire_rd *r, uint8_t *v);
+int wire_rd_u16(struct wire_rd *r, uint16_t *v);
+int wire_rd_u32(struct wire_rd *r, uint32_t *v);
+int wire_rd_u64(struct wire_rd *r, uint64_t *v);
+/* Take n bytes in place. */
+int wire_rd_bytes(struct wire_rd *r, size_t n, const uint8_t **out);
+/* BYZ_ETRAILING if bytes are left, else 0. */
+int wire_rd_end(const struct wire_rd *r);
+
+/*
+ * One embedded signed frame: u32 length, then the frame. It must decode
+ * completely (wire_decode, recursively) and be of kind (proto, type), else
+ * BYZ_ENEST. *out is its header.
+ */
+int wire_rd_frame(struct wire_rd *r, uint8_t proto, uint8_t type,
+		  struct wire_frame *out);
+
+/*
+ * A list of embedded signed frames: u16 count (at most max, else
+ * BYZ_ETOOBIG), then count times (u32 length, frame), each checked as by
+ * wire_rd_frame. The list stays in place; walk it with wire_frames_next.
+ */
+struct wire_frames {
+	const uint8_t *p; /* the first element's length field */
+	size_t len;       /* bytes of all elements */
+	uint16_t count;
+};
+
+int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type,
+		   uint16_t max, struct wire_frames *out);
+
+struct wire_msg;
+/* Decode the next frame of a checked list into *m: 1, or 0 at the end
+ * (*pos starts at 0). */
+int wire_frames_next(const struct wire_frames *l, size_t *pos,
+		     struct wire_msg *m);
+/* Call fn for every signature of every frame in the list (recursively). */
+int wire_frames_for_each_sig(const struct wire_frames *l, wire_sig_fn fn,
+			     void *ctx);
+/* Append one embedded frame: u32 length, then the bytes. */
+struct wire_buf;
+void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len);
+
+/* What a protocol registers for its message types (wire.c's table). */
+struct wire_codec {
+	uint8_t proto;
+	bool (*type_known)(uint8_t type);
+	const char *(*type_name)(uint8_t type);
+	int (*decode)(const struct wire_frame *f, struct wire_msg *out);
+	/* Embedded frames' signatures only: the frame's own is done by
+	 * wire_for_each_sig. */
+	int (*for_each_nested_sig)(const struct wire_msg *m, wire_sig_fn fn,
+				   void *ctx);
+};
+
+/* The protocols' message structs (each header includes this one first). */
+#include "pbft/pbft_wire.h"
+
 struct wire_msg {
 	struct wire_frame frame;
 	union {
@@ -113,6 +192,7 @@ struct wire_msg {
 		struct wire_reply reply;
 		struct wire_toy_order order;
 		struct wire_toy_fetch fetch;
+		struct pbft_msg pbft;
 	} u;
 };
 
@@ -131,24 +211,12 @@ int wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out);
 /* Parse an unsigned frame (a core's output) and decode its body. */
 int wire_decode_unsigned(const uint8_t *buf, size_t len, struct wire_msg *out);
 
-/* One signature a decoded message carries, to be verified at ingress. */
-struct wire_sigref {
-	uint8_t proto, type;
-	enum byz_role role;     /* whose name space signer is in */
-	uint32_t signer;
-	const uint8_t *content; /* the signed bytes: header and body */
-	size_t len;
-	const uint8_t *sig;
-};
-
 /*
  * Call fn once for every signature m carries: its own first, then those of
  * embedded frames in the order they appear. Stops at, and returns, the
  * first non-zero value fn returns; 0 otherwise.
  */
-int wire_for_each_sig(const struct wire_msg *m,
-		      int (*fn)(void *ctx, const struct wire_sigref *ref),
-		      void *ctx);
+int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx);
 
 /* "client", "toy", "pbft", "hotstuff", or "unknown". */
 const char *wire_proto_name(uint8_t proto);

@@ -471,8 +471,11 @@ Test(wire, header_errors)
 	h = hdr_of(BYZ_PROTO_TOY, 0xff, 0);
 	expect_crafted(&h, &body, BYZ_ETYPE, "toy type 255");
 	for (unsigned t = 0; t < 256; t++) {
-		h = hdr_of(BYZ_PROTO_PBFT, (uint8_t)t, 0);
-		expect_crafted(&h, &body, BYZ_ETYPE, "pbft has no types");
+		if (t == 0 || t > PBFT_CERT) {
+			h = hdr_of(BYZ_PROTO_PBFT, (uint8_t)t, 0);
+			expect_crafted(&h, &body, BYZ_ETYPE,
+				       "pbft types are 1..9");
+		}
 		h = hdr_of(BYZ_PROTO_HOTSTUFF, (uint8_t)t, 0);
 		expect_crafted(&h, &body, BYZ_ETYPE, "hotstuff has no types");
 	}
@@ -1114,6 +1117,7 @@ Test(wire, names)
 			 "order");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_TOY, WIRE_TOY_FETCH),
 			 "fetch");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_PBFT, 1), "unknown");
+	cr_assert_str_eq(wire_type_name(BYZ_PROTO_PBFT, 1), "pre-prepare");
+	cr_assert_str_eq(wire_type_name(BYZ_PROTO_PBFT, 10), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, 0), "unknown");
 }

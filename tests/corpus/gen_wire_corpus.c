@@ -399,8 +399,8 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-toy-zero", &h, &bb);
 	h = hdr_of(BYZ_PROTO_TOY, 3, 0);
 	crafted("err-bad-type-toy-three", &h, &bb);
-	h = hdr_of(BYZ_PROTO_PBFT, 1, 0);
-	crafted("err-bad-type-pbft-has-no-types", &h, &bb);
+	h = hdr_of(BYZ_PROTO_PBFT, 10, 0);
+	crafted("err-bad-type-pbft-ten", &h, &bb);
 	h = hdr_of(BYZ_PROTO_HOTSTUFF, 1, 0);
 	crafted("err-bad-type-hotstuff-has-no-types", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);

@@ -29,7 +29,15 @@ static void fail(const char *what)
 	abort();
 }
 
-/* Re-encode m's unsigned frame into b; 0 or the encoder's error. */
+/* What reencode answers for a protocol this target has no encoders for. */
+#define NO_ENCODER 1
+
+/*
+ * Re-encode m's unsigned frame into b: 0, the encoder's error, or
+ * NO_ENCODER for protocols whose encoders are not wired in here yet (add
+ * them here when their types start to decode: until then a valid frame of
+ * theirs is only checked for bounds).
+ */
 static int reencode(const struct wire_msg *m, struct wire_buf *b)
 {
 	const struct wire_frame *f = &m->frame;
@@ -53,8 +61,7 @@ static int reencode(const struct wire_msg *m, struct wire_buf *b)
 						  m->u.order.req_frame.len);
 		return wire_enc_toy_fetch(b, NULL, f->sender, m->u.fetch.seq);
 	default:
-		fail("decoded a frame of an unknown protocol");
-		return 0;
+		return NO_ENCODER;
 	}
 }
 
@@ -94,6 +101,7 @@ static void check(const uint8_t *data, size_t size, bool is_signed)
 	struct wire_buf b;
 	struct walk w = {data, data + size, 0, 0};
 	unsigned expect;
+	bool known;
 	int rc;
 
 	rc = is_signed ? wire_decode(data, size, &m)
@@ -106,18 +114,23 @@ static void check(const uint8_t *data, size_t size, bool is_signed)
 		fail("decoded frame does not span the input");
 
 	wire_buf_init(&b, 2 * WIRE_MAX_FRAME);
-	if (reencode(&m, &b))
+	rc = reencode(&m, &b);
+	known = rc != NO_ENCODER;
+	if (known && rc)
 		fail("a decoded message does not re-encode");
-	if (is_signed)
+	if (known && is_signed)
 		wire_put_bytes(&b, m.frame.sig, BYZ_SIG_BYTES);
-	if (b.err || b.len != size || memcmp(b.data, data, size) != 0)
+	if (known &&
+	    (b.err || b.len != size || memcmp(b.data, data, size) != 0))
 		fail("re-encoding differs from the input");
 	wire_buf_free(&b);
 
+	/* Own signature, then the embedded request of an ORDER. */
 	expect = (is_signed ? 1u : 0u) +
 		 (m.frame.proto == BYZ_PROTO_TOY &&
 		  m.frame.type == WIRE_TOY_ORDER);
-	if (wire_for_each_sig(&m, touch, &w) != 0 || w.n != expect)
+	if (wire_for_each_sig(&m, touch, &w) != 0 ||
+	    (known ? w.n != expect : w.n < expect))
 		fail("wire_for_each_sig");
 	fuzz_sink = w.acc;
 }
