@@ -392,9 +392,19 @@ int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx)
 static int nested_check(const uint8_t *p, size_t len, uint8_t proto,
 			uint8_t type, struct wire_frame *out)
 {
+	/* Each protocol's types bound the nesting (a NEW-VIEW holds
+	 * VIEW-CHANGEs, which hold PRE-PREPAREs, which hold REQUESTs), but a
+	 * codec's mistake must not become unbounded recursion on hostile input:
+	 * refuse anything nested deeper than WIRE_MAX_DEPTH. */
+	static _Thread_local unsigned depth;
 	struct wire_msg m;
-	int rc = wire_decode(p, len, &m);
+	int rc;
 
+	if (depth >= WIRE_MAX_DEPTH)
+		return BYZ_ENEST;
+	depth++;
+	rc = wire_decode(p, len, &m);
+	depth--;
 	if (rc)
 		return rc;
 	if (m.frame.proto != proto || m.frame.type != type)

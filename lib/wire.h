@@ -44,6 +44,7 @@
 #define WIRE_MAX_FRAME (1u << 20) /* a whole signed frame, bytes */
 #define WIRE_MAX_OP 1024          /* a client operation, bytes */
 #define WIRE_MAX_RESULT 1024      /* a reply's result, bytes */
+#define WIRE_MAX_DEPTH 6          /* frames embedded in frames, at most */
 
 enum byz_proto {
 	BYZ_PROTO_CLIENT = 0,   /* client requests and replies */
