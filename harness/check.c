@@ -95,6 +95,14 @@ struct check_ctx {
 	size_t nhonest;
 	/* Submits: a = client, b = timestamp; idx into log->submits. */
 	struct check_key *submits;
+	/* Honest commits of requests (not state transfers) by height, for
+	 * agreement; and by (client, timestamp), for liveness across a state
+	 * transfer. */
+	struct check_key *req_by_height, *by_client_ts;
+	size_t nreq;
+	/* State transfers, in log order: a = replica, b = position. */
+	struct check_key *restores;
+	size_t nrestores;
 };
 
 /* Only replicas 0..n-1 that are not Byzantine are checked. */
@@ -224,22 +232,22 @@ static bool check_same_state(const struct trace_commit *x,
  * else (alt); any earlier commit of a third replica that differed from ref
  * would already have been reported.
  */
-static void check_heights(struct check_ctx *cx,
+static void check_heights(struct check_ctx *cx, const struct check_key *k,
+			  size_t nkeys,
 			  bool (*same)(const struct trace_commit *,
 				       const struct trace_commit *),
 			  void (*found)(struct check_ctx *,
 					const struct trace_commit *,
 					const struct trace_commit *))
 {
-	const struct check_key *k = cx->by_height;
 	size_t i = 0, j;
 
-	while (i < cx->nhonest) {
+	while (i < nkeys) {
 		const struct trace_commit *ref = check_commit(cx, &k[i]);
 		const struct trace_commit *alt = NULL;
 		bool reported = false;
 
-		for (j = i + 1; j < cx->nhonest && k[j].a == k[i].a; j++) {
+		for (j = i + 1; j < nkeys && k[j].a == k[i].a; j++) {
 			const struct trace_commit *c = check_commit(cx, &k[j]);
 
 			if (reported)
@@ -290,16 +298,20 @@ static void check_digests_found(struct check_ctx *cx,
 		     c->c.height, c->replica, hc, o->replica, ho);
 }
 
-/* Agreement: at each height, all honest replicas committed one request. */
+/* Agreement: at each height, all honest replicas committed one request.
+ * A state transfer carries no request, so it takes no part. */
 static void check_agreement(struct check_ctx *cx)
 {
-	check_heights(cx, check_same_request, check_agreement_found);
+	check_heights(cx, cx->req_by_height, cx->nreq, check_same_request,
+		      check_agreement_found);
 }
 
-/* Digests: at each height, all honest replicas have one state digest. */
+/* Digests: at each height, all honest replicas have one state digest,
+ * whether they executed their way there or received the state. */
 static void check_digests(struct check_ctx *cx)
 {
-	check_heights(cx, check_same_state, check_digests_found);
+	check_heights(cx, cx->by_height, cx->nhonest, check_same_state,
+		      check_digests_found);
 }
 
 /*
@@ -325,8 +337,18 @@ static void check_prefix(struct check_ctx *cx)
 
 		if (!check_honest(log, r))
 			continue;
-		if (h == next[r]) {
+		if (c->c.restored && h + 1 >= next[r]) {
+			/* A state transfer moves the log forward to h. */
+			next[r] = h + 1;
+		} else if (h == next[r] && !c->c.restored) {
 			next[r]++;
+		} else if (c->c.restored) {
+			check_report(cx, r, h, i,
+				     "replica %" PRIu32
+				     " received the state at height %" PRIu64
+				     " after committing height %" PRIu64
+				     ": its log went back",
+				     r, h, next[r] - 1);
 		} else if (h == 0) {
 			check_report(cx, r, h, i,
 				     "replica %" PRIu32 " committed height 0"
@@ -379,7 +401,7 @@ static void check_validity(struct check_ctx *cx)
 		char hc[9], hs[9];
 		size_t j;
 
-		if (!check_honest(log, c->replica))
+		if (!check_honest(log, c->replica) || c->c.restored)
 			continue;
 		j = check_lower_bound(sk, ns, c->c.client, c->c.timestamp);
 		for (; !ok && j < ns && sk[j].a == c->c.client &&
@@ -422,7 +444,7 @@ static void check_no_duplicate(struct check_ctx *cx)
 	const struct check_key *k = cx->by_request;
 	size_t f = 0; /* the first key of the current (replica, request) */
 
-	for (size_t i = 1; i < cx->nhonest; i++) {
+	for (size_t i = 1; i < cx->nreq; i++) {
 		const struct trace_commit *c, *first;
 
 		if (k[i].a != k[f].a || k[i].b != k[f].b) {
@@ -438,6 +460,45 @@ static void check_no_duplicate(struct check_ctx *cx)
 			     c->replica, c->c.client, c->c.timestamp,
 			     c->c.height, first->c.height);
 	}
+}
+
+/*
+ * A replica that received the state at height H (a state transfer) holds
+ * every request other honest replicas committed at or below H, from the
+ * time of the transfer. Return whichever of best and such a transfer came
+ * first.
+ */
+static const struct trace_commit *
+check_via_restore(const struct check_ctx *cx, uint32_t r,
+		  const struct trace_submit *s, const struct trace_commit *best)
+{
+	const struct trace_log *log = cx->log;
+	uint64_t h = UINT64_MAX;
+	size_t j;
+
+	/* Most replicas never receive a state: answer them at once. */
+	j = check_lower_bound(cx->restores, cx->nrestores, r, 0);
+	if (j == cx->nrestores || cx->restores[j].a != r)
+		return best;
+	j = check_lower_bound(cx->by_client_ts, cx->nreq, s->client,
+			      s->timestamp);
+	for (; j < cx->nreq && cx->by_client_ts[j].a == s->client &&
+	       cx->by_client_ts[j].b == s->timestamp;
+	     j++) {
+		const struct trace_commit *c =
+			&log->commits[cx->by_client_ts[j].idx];
+		if (c->c.height < h)
+			h = c->c.height;
+	}
+	if (h == UINT64_MAX)
+		return best;
+	j = check_lower_bound(cx->restores, cx->nrestores, r, 0);
+	for (; j < cx->nrestores && cx->restores[j].a == r; j++) {
+		const struct trace_commit *c = &log->commits[cx->restores[j].idx];
+		if (c->c.height >= h && (!best || c->t < best->t))
+			return c;
+	}
+	return best;
 }
 
 /*
@@ -465,8 +526,8 @@ static void check_liveness(struct check_ctx *cx)
 			deadline = base + cx->bound_us;
 			if (deadline < base)
 				deadline = UINT64_MAX;
-			j = check_lower_bound(k, cx->nhonest, a, s->timestamp);
-			for (; j < cx->nhonest && k[j].a == a &&
+			j = check_lower_bound(k, cx->nreq, a, s->timestamp);
+			for (; j < cx->nreq && k[j].a == a &&
 			       k[j].b == s->timestamp;
 			     j++) {
 				const struct trace_commit *c =
@@ -475,6 +536,7 @@ static void check_liveness(struct check_ctx *cx)
 				if (!best || c->t < best->t)
 					best = c;
 			}
+			best = check_via_restore(cx, r, s, best);
 			if (!best) {
 				check_report(
 					cx, r, 0, i,
@@ -538,15 +600,47 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 		if (want_height)
 			cx->by_height[m] = (struct check_key){
 				.a = c->c.height, .b = c->replica, .idx = i};
+		m++;
+	}
+	if (want_height)
+		qsort(cx->by_height, m, sizeof *cx->by_height, check_key_cmp);
+
+	/* The same, for commits of requests only (not state transfers). */
+	m = cx->nhonest;
+	cx->req_by_height = malloc((m ? m : 1) * sizeof *cx->req_by_height);
+	cx->by_client_ts = malloc((m ? m : 1) * sizeof *cx->by_client_ts);
+	if (!cx->req_by_height || !cx->by_client_ts)
+		return BYZ_ENOMEM;
+	m = 0;
+	for (size_t i = 0; i < log->ncommits; i++) {
+		const struct trace_commit *c = &log->commits[i];
+
+		if (!check_honest(log, c->replica) || c->c.restored)
+			continue;
 		if (want_request)
 			cx->by_request[m] = (struct check_key){
 				.a = (uint64_t)c->replica << 32 | c->c.client,
 				.b = c->c.timestamp,
 				.idx = i};
+		cx->req_by_height[m] = (struct check_key){
+			.a = c->c.height, .b = c->replica, .idx = i};
+		cx->by_client_ts[m] = (struct check_key){
+			.a = c->c.client, .b = c->c.timestamp, .idx = i};
 		m++;
 	}
-	if (want_height)
-		qsort(cx->by_height, m, sizeof *cx->by_height, check_key_cmp);
+	cx->nreq = m;
+	cx->restores = malloc((cx->nhonest - m + 1) * sizeof *cx->restores);
+	if (!cx->restores)
+		return BYZ_ENOMEM;
+	for (size_t i = 0; i < log->ncommits; i++) {
+		const struct trace_commit *c = &log->commits[i];
+		if (check_honest(log, c->replica) && c->c.restored)
+			cx->restores[cx->nrestores++] = (struct check_key){
+				.a = c->replica, .b = i, .idx = i};
+	}
+	qsort(cx->restores, cx->nrestores, sizeof *cx->restores, check_key_cmp);
+	qsort(cx->req_by_height, m, sizeof *cx->req_by_height, check_key_cmp);
+	qsort(cx->by_client_ts, m, sizeof *cx->by_client_ts, check_key_cmp);
 	if (want_request)
 		qsort(cx->by_request, m, sizeof *cx->by_request, check_key_cmp);
 
@@ -607,5 +701,8 @@ out:
 	free(cx.by_height);
 	free(cx.by_request);
 	free(cx.submits);
+	free(cx.req_by_height);
+	free(cx.by_client_ts);
+	free(cx.restores);
 	return rc;
 }

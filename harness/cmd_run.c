@@ -24,7 +24,8 @@ static const char run_usage[] =
 	"the same options and seed always give the same hash.\n"
 	"\n"
 	"Protocol and cluster:\n"
-	"  --protocol NAME     %s (default toy)\n"
+	"  --protocol NAME     %s\n"
+	"                      (default pbft)\n"
 	"  --n N               replicas, 1..64 (default 4)\n"
 	"  --f F               faults tolerated (default (n-1)/3); n >= 3f+1\n"
 	"  --seed S            seed of keys, network and workload (default 1)\n"
@@ -45,6 +46,9 @@ static const char run_usage[] =
 	"Protocol timing and limits:\n"
 	"  --timeout D         base protocol timeout (default 20ms)\n"
 	"  --window W          sequence numbers in flight (default 64)\n"
+	"  --checkpoint K      checkpoint every K sequence numbers (default 16;\n"
+	"                      PBFT needs W >= 2K)\n"
+	"  --batch B           requests per batch (default 1)\n"
 	"  --max-time D        stop the run at this virtual time (default 600s)\n"
 	"  --bound D           liveness bound after GST (default: protocol's)\n"
 	"Output:\n"
@@ -174,7 +178,8 @@ int cmd_run(int argc, char **argv)
 {
 	enum { O_PROTO = 256, O_N, O_F, O_SEED, O_CLIENTS, O_REQUESTS, O_KEYS,
 	       O_LATENCY, O_JITTER, O_LOSS, O_GST, O_CRASH, O_TIMEOUT,
-	       O_WINDOW, O_MAXTIME, O_BOUND, O_TRACE, O_JSON };
+	       O_WINDOW, O_MAXTIME, O_BOUND, O_TRACE, O_JSON, O_CKPT,
+	       O_BATCH };
 	static const struct option opts[] = {
 		{"protocol", required_argument, NULL, O_PROTO},
 		{"n", required_argument, NULL, O_N},
@@ -194,6 +199,8 @@ int cmd_run(int argc, char **argv)
 		{"bound", required_argument, NULL, O_BOUND},
 		{"trace", required_argument, NULL, O_TRACE},
 		{"json", no_argument, NULL, O_JSON},
+		{"checkpoint", required_argument, NULL, O_CKPT},
+		{"batch", required_argument, NULL, O_BATCH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -221,15 +228,18 @@ int cmd_run(int argc, char **argv)
 		case O_PROTO:
 			sc.ops = byz_core_find(optarg);
 			if (!sc.ops) {
-				if (!strcmp(optarg, "pbft") ||
-				    !strcmp(optarg, "hotstuff"))
-					return cli_usage_error(
-						"run",
-						"--protocol: '%s' is not built yet (available: toy)",
-						optarg);
+				char names[128] = "";
+				const struct byz_core_ops *const *all =
+					byz_core_all();
+				for (size_t i = 0; all[i]; i++) {
+					strncat(names, i ? ", " : "",
+						sizeof names - strlen(names) - 1);
+					strncat(names, all[i]->name,
+						sizeof names - strlen(names) - 1);
+				}
 				return cli_usage_error(
-					"run", "--protocol: unknown protocol '%s' (available: toy)",
-					optarg);
+					"run", "--protocol: unknown protocol '%s' (available: %s)",
+					optarg, names);
 			}
 			break;
 		case O_N:
@@ -308,6 +318,16 @@ int cmd_run(int argc, char **argv)
 			break;
 		case O_TRACE:
 			trace_path = optarg;
+			break;
+		case O_CKPT:
+			if (cli_parse_u64("run", oname, optarg, 1, 2048, &v))
+				return EXIT_USAGE;
+			sc.checkpoint_interval = (uint32_t)v;
+			break;
+		case O_BATCH:
+			if (cli_parse_u64("run", oname, optarg, 1, 256, &v))
+				return EXIT_USAGE;
+			sc.batch = (uint32_t)v;
 			break;
 		case O_JSON:
 			json = true;

@@ -14,7 +14,7 @@
 void scenario_defaults(struct scenario *sc)
 {
 	memset(sc, 0, sizeof *sc);
-	sc->ops = byz_core_find("toy");
+	sc->ops = byz_core_find("pbft");
 	sc->n = 4;
 	sc->f = 1;
 	sc->seed = 1;
@@ -28,7 +28,7 @@ void scenario_defaults(struct scenario *sc)
 	sc->timeout_us = 20000;
 	sc->batch = 1;
 	sc->window = 64;
-	sc->checkpoint_interval = 128;
+	sc->checkpoint_interval = 16;
 	sc->retry_us = 50000;
 	sc->retry_max_us = 400000;
 	sc->think_us = 0;

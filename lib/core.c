@@ -11,8 +11,10 @@
 #include <string.h>
 
 extern const struct byz_core_ops toy_core_ops;
+extern const struct byz_core_ops pbft_core_ops;
 
 static const struct byz_core_ops *const core_registry[] = {
+	&pbft_core_ops,
 	&toy_core_ops,
 	NULL,
 };
@@ -104,11 +106,11 @@ int byz_out_persist(struct byz_outbox *ob, uint64_t token, bool replace,
 }
 
 static int out_frame(struct byz_outbox *ob, enum byz_output_kind kind,
-		     uint32_t to, size_t start)
+		     uint32_t to, size_t off, size_t len)
 {
 	struct byz_output *o;
 
-	if (start > ob->bytes.len) {
+	if (off > ob->bytes.len || len > ob->bytes.len - off) {
 		ob->err = BYZ_EINVAL;
 		return ob->err;
 	}
@@ -116,19 +118,32 @@ static int out_frame(struct byz_outbox *ob, enum byz_output_kind kind,
 	if (!o)
 		return ob->err;
 	o->to = to;
-	o->off = start;
-	o->len = ob->bytes.len - start;
+	o->off = off;
+	o->len = len;
 	return 0;
 }
 
 int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start)
 {
-	return out_frame(ob, BYZ_OUT_SEND, to, start);
+	return out_frame(ob, BYZ_OUT_SEND, to, start,
+			 start <= ob->bytes.len ? ob->bytes.len - start : 0);
 }
 
 int byz_out_broadcast(struct byz_outbox *ob, size_t start)
 {
-	return out_frame(ob, BYZ_OUT_BROADCAST, 0, start);
+	return out_frame(ob, BYZ_OUT_BROADCAST, 0, start,
+			 start <= ob->bytes.len ? ob->bytes.len - start : 0);
+}
+
+int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off,
+		    size_t len)
+{
+	return out_frame(ob, BYZ_OUT_SEND, to, off, len);
+}
+
+int byz_out_broadcast_at(struct byz_outbox *ob, size_t off, size_t len)
+{
+	return out_frame(ob, BYZ_OUT_BROADCAST, 0, off, len);
 }
 
 int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us)

@@ -104,6 +104,10 @@ enum byz_output_kind {
  * executed requests, which request, and the application's state digest
  * right after executing it. */
 struct byz_commit {
+	/* A state transfer: the replica now holds the state at `height`
+	 * (with state_digest) without having executed the requests up to it
+	 * one by one; client, timestamp and request_digest are zero. */
+	bool restored;
 	uint64_t height;
 	uint64_t slot; /* the protocol's own position (sequence number, view) */
 	uint32_t client;
@@ -146,6 +150,11 @@ int byz_out_persist(struct byz_outbox *ob, uint64_t token, bool replace,
 		    const void *blob, size_t len);
 int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start);
 int byz_out_broadcast(struct byz_outbox *ob, size_t start);
+/* The same, for a frame at an explicit range of ob->bytes (when other
+ * bytes, such as a PERSIST record, were appended after it). */
+int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off,
+		    size_t len);
+int byz_out_broadcast_at(struct byz_outbox *ob, size_t off, size_t len);
 int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us);
 int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c);
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)

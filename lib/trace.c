@@ -153,8 +153,16 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 
 	if (trace_log_add_commit(&tr->log, &tc) && !tr->err)
 		tr->err = BYZ_ENOMEM;
-	byz_hex(req, c->request_digest, BYZ_DIGEST_BYTES);
 	byz_hex(st, c->state_digest, BYZ_DIGEST_BYTES);
+	if (c->restored) {
+		trace_line(tr,
+			   "{\"t\":%" PRIu64 ",\"ev\":\"restore\",\"replica\":%" PRIu32
+			   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+			   ",\"state\":\"%s\"}",
+			   t, replica, c->height, c->slot, st);
+		return;
+	}
+	byz_hex(req, c->request_digest, BYZ_DIGEST_BYTES);
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"commit\",\"replica\":%" PRIu32
 		   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64

@@ -23,6 +23,7 @@ static struct scenario base(void)
 	struct scenario sc;
 
 	scenario_defaults(&sc);
+	sc.ops = byz_core_find("toy"); /* these tests are about the simulator */
 	sc.clients = 3;
 	sc.requests = 20;
 	return sc;

@@ -53,17 +53,20 @@ def run_hash(byzlab, *args):
     return HASH.search(first).group(1)
 
 
-def test_same_seed_same_hash_other_seed_other_hash(byzlab):
-    a = run_hash(byzlab, "--seed", 5, "--loss", "0.05", "--gst", "300ms")
-    b = run_hash(byzlab, "--seed", 5, "--loss", "0.05", "--gst", "300ms")
-    c = run_hash(byzlab, "--seed", 6, "--loss", "0.05", "--gst", "300ms")
+@pytest.mark.parametrize("protocol", ["toy", "pbft"])
+def test_same_seed_same_hash_other_seed_other_hash(byzlab, protocol):
+    args = ["--protocol", protocol, "--loss", "0.05", "--gst", "300ms"]
+    a = run_hash(byzlab, "--seed", 5, *args)
+    b = run_hash(byzlab, "--seed", 5, *args)
+    c = run_hash(byzlab, "--seed", 6, *args)
     assert a == b
     assert a != c
 
 
 def test_trace_file_is_json_lines_with_commits(byzlab, tmp_path):
     out = tmp_path / "trace.jsonl"
-    h = run_hash(byzlab, "--n", 7, "--requests", 5, "--trace", out)
+    h = run_hash(byzlab, "--protocol", "toy", "--n", 7, "--requests", 5,
+                 "--trace", out)
     lines = out.read_text().splitlines()
     events = [json.loads(line) for line in lines]
     kinds = {e["ev"] for e in events}
@@ -80,14 +83,21 @@ def test_json_output(byzlab):
     assert r.returncode == 0
     o = json.loads(r.stdout)
     assert o["verdict"] == "pass"
-    assert o["protocol"] == "toy" and o["n"] == 4 and o["f"] == 1
+    assert o["protocol"] == "pbft" and o["n"] == 4 and o["f"] == 1
     assert o["messages"]["client/request"]["count"] == 4 * 3 * 4
+    # OSDI'99 §4.2 with one request per batch: n-1 pre-prepares, (n-1)^2
+    # prepares and n(n-1) commits per decision.
+    decisions = 4 * 3
+    assert o["messages"]["pbft/pre-prepare"]["count"] == decisions * 3
+    assert o["messages"]["pbft/prepare"]["count"] == decisions * 9
+    assert o["messages"]["pbft/commit"]["count"] == decisions * 12
     assert len(o["trace_hash"]) == 64
 
 
 def test_a_violation_exits_1_and_says_why(byzlab):
     # The toy protocol's sequencer is replica 0: without it nothing commits.
-    r = byzlab("run", "--crash", "0@20ms", "--max-time", "3s")
+    r = byzlab("run", "--protocol", "toy", "--crash", "0@20ms",
+               "--max-time", "3s")
     assert r.returncode == 1
     assert r.stdout.startswith("FAIL ")
     assert "liveness" in r.stdout
@@ -103,8 +113,7 @@ def test_a_violation_exits_1_and_says_why(byzlab):
     (["--crash", "1"], "--crash: '1' is not R@TIME"),
     (["--crash", "1@2s,restart@1s"], "restarts before it crashes"),
     (["--crash", "1@1s,bogus"], "unknown part 'bogus'"),
-    (["--protocol", "pbft"], "'pbft' is not built yet"),
-    (["--protocol", "raft"], "unknown protocol 'raft'"),
+    (["--protocol", "raft"], "unknown protocol 'raft' (available: pbft"),
     (["--bogus"], "unknown option '--bogus'"),
     (["--n"], "--n needs a value"),
     (["extra"], "unexpected argument 'extra'"),
@@ -124,7 +133,8 @@ def test_interrupt_flushes_the_partial_trace(byzlab, tmp_path):
     import time
     out = tmp_path / "t.jsonl"
     path = os.environ.get("BYZLAB")
-    p = subprocess.Popen([path, "run", "--requests", "1000000", "--clients", "4",
+    p = subprocess.Popen([path, "run", "--protocol", "toy",
+                          "--requests", "1000000", "--clients", "4",
                           "--trace", str(out)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)

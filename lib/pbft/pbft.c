@@ -1,0 +1,424 @@
+/*
+ * pbft.c - the PBFT core behind lib/core.h: creation, the event dispatch,
+ * client requests and the primary's batching, timers. The protocol's
+ * phases live in the other files of this folder (see pbft.h).
+ */
+#include "pbft.h"
+
+#include "err.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pbft_blob *pbft_blob_new(const uint8_t *data, size_t len)
+{
+	struct pbft_blob *b = malloc(sizeof *b + len);
+
+	if (!b)
+		return NULL;
+	b->len = len;
+	memcpy(b->data, data, len);
+	return b;
+}
+
+void pbft_blob_free(struct pbft_blob **b)
+{
+	free(*b);
+	*b = NULL;
+}
+
+void pbft_entry_clear(struct pbft_entry *e)
+{
+	pbft_blob_free(&e->pp);
+	pbft_blob_free(&e->pc_pp);
+	pbft_blob_free(&e->cc_pp);
+	for (int i = 0; i < BYZ_MAX_N; i++) {
+		pbft_blob_free(&e->prep[i]);
+		pbft_blob_free(&e->commit[i]);
+		pbft_blob_free(&e->pc_prep[i]);
+		pbft_blob_free(&e->cc_commit[i]);
+	}
+	memset(e, 0, sizeof *e);
+}
+
+/* The log entry of seq, claiming its slot if seq is within the
+ * watermarks; NULL outside them. */
+struct pbft_entry *pbft_entry(struct pbft *p, uint64_t seq)
+{
+	struct pbft_entry *e;
+
+	if (!pbft_in_window(p, seq))
+		return NULL;
+	e = &p->log[seq % p->cfg.window];
+	if (e->seq != seq) {
+		/* The slot held a number at or below low: garbage. */
+		assert(e->seq == 0 || e->seq <= p->low);
+		pbft_entry_clear(e);
+		e->seq = seq;
+	}
+	return e;
+}
+
+int pbft_note(struct pbft *p, struct byz_outbox *ob, const char *fmt, ...)
+{
+	char line[240];
+	va_list ap;
+
+	if (p->replaying)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	return byz_out_note(ob, "%s", line);
+}
+
+/* Broadcast the unsigned frame at start to the others, and to ourselves
+ * so that we hold it signed (core.h). */
+int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start)
+{
+	struct wire_frame f;
+	size_t avail = ob->bytes.len - start;
+	int rc;
+
+	/* The frame's extent is its header's, whatever follows it. */
+	if (ob->bytes.err)
+		return ob->bytes.err;
+	if (avail < WIRE_HEADER_BYTES)
+		return BYZ_EINVAL;
+	avail = WIRE_HEADER_BYTES +
+		((size_t)ob->bytes.data[start + 10] |
+		 (size_t)ob->bytes.data[start + 11] << 8 |
+		 (size_t)ob->bytes.data[start + 12] << 16 |
+		 (size_t)ob->bytes.data[start + 13] << 24);
+	if ((rc = wire_frame_parse(ob->bytes.data + start, avail, false, &f)))
+		return rc;
+	rc = byz_out_broadcast_at(ob, start, avail);
+	return rc ? rc : byz_out_send_at(ob, p->cfg.id, start, avail);
+}
+
+/* d = BLAKE2b-256 of the batch as encoded (pbft_wire.h). */
+void pbft_batch_digest(const struct pbft_preprepare *pp,
+		       uint8_t out[BYZ_DIGEST_BYTES])
+{
+	byz_digest(out, pp->batch_bytes, pp->batch_len);
+}
+
+static void pbft_destroy(void **core)
+{
+	struct pbft *p = *core;
+
+	if (!p)
+		return;
+	for (uint32_t i = 0; p->log && i < p->cfg.window; i++)
+		pbft_entry_clear(&p->log[i]);
+	free(p->log);
+	for (uint32_t i = 0; i < BYZ_MAX_N; i++) {
+		pbft_blob_free(&p->vc[i]);
+		pbft_blob_free(&p->stable_proof[i]);
+		for (int k = 0; k < PBFT_CKPT_KEEP; k++)
+			pbft_blob_free(&p->ckpt[i][k].frame);
+	}
+	pbft_blob_free(&p->nv);
+	for (uint32_t i = 0; p->nv_pps && i < p->cfg.window; i++)
+		pbft_blob_free(&p->nv_pps[i]);
+	free(p->nv_pps);
+	for (uint32_t i = 0; p->own && i < p->nown; i++)
+		free(p->own[i].snapshot);
+	free(p->own);
+	free(p->stable_snapshot);
+	for (uint32_t c = 0; p->pending && c < p->cfg.max_clients; c++)
+		pbft_blob_free(&p->pending[c].frame);
+	free(p->pending);
+	free(p->fetch_served);
+	app_destroy(&p->app);
+	wire_buf_free(&p->scratch);
+	free(p);
+	*core = NULL;
+}
+
+static int pbft_create(const struct byz_config *cfg, const uint8_t *persisted,
+		       size_t len, void **core)
+{
+	struct pbft *p;
+	int rc;
+
+	*core = NULL;
+	if (cfg->n < 4 || cfg->n > BYZ_MAX_N || 3ull * cfg->f + 1 > cfg->n ||
+	    cfg->id >= cfg->n || cfg->batch < 1 ||
+	    cfg->batch > PBFT_MAX_BATCH || cfg->checkpoint_interval < 1 ||
+	    cfg->window < 2 * cfg->checkpoint_interval ||
+	    cfg->window > PBFT_MAX_PSET || cfg->timeout_us == 0 ||
+	    cfg->max_clients < 1)
+		return BYZ_EINVAL;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return BYZ_ENOMEM;
+	p->cfg = *cfg;
+	p->quorum = 2 * cfg->f + 1;
+	p->vc_timeout = cfg->timeout_us;
+	p->next_seq = 1;
+	/* Own checkpoints above the stable one: at most window / K of them. */
+	p->nown = cfg->window / cfg->checkpoint_interval + 1;
+	p->log = calloc(cfg->window, sizeof *p->log);
+	p->own = calloc(p->nown, sizeof *p->own);
+	p->pending = calloc(cfg->max_clients, sizeof *p->pending);
+	p->fetch_served = calloc(cfg->n, sizeof *p->fetch_served);
+	p->nv_pps = calloc(cfg->window, sizeof *p->nv_pps);
+	p->fetch_peer = (cfg->id + 1) % cfg->n;
+	wire_buf_init(&p->scratch, 64u << 20);
+	rc = app_new(&cfg->app, &p->app);
+	if (!rc && (!p->log || !p->own || !p->pending || !p->fetch_served ||
+		    !p->nv_pps))
+		rc = BYZ_ENOMEM;
+	if (!rc)
+		pbft_genesis_digest(p, p->stable_digest);
+	if (!rc && persisted)
+		rc = pbft_replay(p, persisted, len);
+	if (rc) {
+		pbft_destroy((void **)&p);
+		return rc;
+	}
+	*core = p;
+	return 0;
+}
+
+/* §4.4: a backup runs the view-change timer while it waits for a request
+ * to execute; it stops when it waits for none and restarts on progress. */
+void pbft_view_timer_update(struct pbft *p, struct byz_outbox *ob)
+{
+	if (p->replaying || p->in_vc)
+		return;
+	if (p->npending && !p->view_timer_on) {
+		byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
+		p->view_timer_on = true;
+	} else if (!p->npending && p->view_timer_on) {
+		byz_out_timer(ob, PBFT_TIMER_VIEW, BYZ_TIMER_CANCEL);
+		p->view_timer_on = false;
+	}
+}
+
+/* The next pending request the primary has not put in a batch in this
+ * view, scanning clients round-robin from *cursor. */
+static int32_t next_unassigned(struct pbft *p, uint32_t *cursor)
+{
+	for (uint32_t k = 0; k < p->cfg.max_clients; k++) {
+		uint32_t c = (*cursor + k) % p->cfg.max_clients;
+		if (p->pending[c].timestamp &&
+		    p->pending[c].assigned != p->view + 1) {
+			*cursor = c + 1;
+			return (int32_t)c;
+		}
+	}
+	return -1;
+}
+
+/*
+ * §4.2: the primary assigns sequence numbers to batches of pending
+ * requests and multicasts PRE-PREPAREs, as many as the high watermark
+ * allows (several in flight: pipelining).
+ */
+int pbft_try_propose(struct pbft *p, struct byz_outbox *ob)
+{
+	uint32_t cursor = (uint32_t)(p->next_seq % p->cfg.max_clients);
+
+	if (p->replaying || p->in_vc || pbft_primary(p, p->view) != p->cfg.id)
+		return 0;
+	if (p->next_seq <= p->last_exec)
+		p->next_seq = p->last_exec + 1;
+	while (pbft_in_window(p, p->next_seq)) {
+		const uint8_t *frames[PBFT_MAX_BATCH];
+		size_t lens[PBFT_MAX_BATCH], start, len;
+		uint32_t count = 0;
+		int32_t c;
+		int rc;
+
+		while (count < p->cfg.batch &&
+		       (c = next_unassigned(p, &cursor)) >= 0) {
+			p->pending[c].assigned = p->view + 1;
+			frames[count] = p->pending[c].frame->data;
+			lens[count] = p->pending[c].frame->len;
+			count++;
+		}
+		if (!count)
+			return 0;
+		rc = pbft_enc_preprepare(&ob->bytes, &start, p->cfg.id, p->view,
+					 p->next_seq,
+					 (struct pbft_framev){frames, lens, count});
+		if (rc)
+			return rc;
+		/* Never assign this number twice, even across a crash: persist
+		 * the pre-prepare before it leaves (core.h). */
+		len = ob->bytes.len - start;
+		if ((rc = pbft_persist_sent(p, start, len, ob)) ||
+		    (rc = byz_out_broadcast_at(ob, start, len)) ||
+		    (rc = byz_out_send_at(ob, p->cfg.id, start, len)))
+			return rc;
+		p->next_seq++;
+	}
+	return 0;
+}
+
+/* §4.1: a client request. */
+static int pbft_on_request(struct pbft *p, const struct wire_msg *m,
+			   struct byz_outbox *ob)
+{
+	uint32_t c = m->u.request.client;
+	uint64_t ts = m->u.request.timestamp, last;
+	struct pbft_pending *pe;
+
+	if (c >= p->cfg.max_clients)
+		return pbft_note(p, ob, "request from client %" PRIu32
+				 " beyond max_clients: dropped", c);
+	last = app_last_timestamp(p->app, c);
+	if (ts <= last) {
+		/* Executed already: the cached reply (§4.1). */
+		const uint8_t *res;
+		size_t reslen, start;
+		int rc;
+		if (ts < last || app_execute(p->app, c, ts, NULL, 0, &res,
+					     &reslen) != APP_DUPLICATE)
+			return 0;
+		rc = wire_enc_reply(&ob->bytes, &start, p->cfg.id, p->view, c,
+				    ts, res, reslen);
+		return rc ? rc : byz_out_send(ob, byz_client_addr(c), start);
+	}
+	pe = &p->pending[c];
+	if (pe->timestamp >= ts)
+		return 0; /* have it (or a newer one) */
+	if (!pe->timestamp)
+		p->npending++;
+	pbft_blob_free(&pe->frame);
+	pe->frame = pbft_blob_new(m->frame.bytes, m->frame.len);
+	if (!pe->frame) {
+		pe->timestamp = 0;
+		p->npending--;
+		return BYZ_ENOMEM;
+	}
+	pe->timestamp = ts;
+	pe->assigned = 0;
+	pbft_view_timer_update(p, ob);
+	return pbft_try_propose(p, ob);
+}
+
+static int pbft_on_timer(struct pbft *p, uint32_t timer,
+			 struct byz_outbox *ob)
+{
+	if (timer == PBFT_TIMER_STATUS) {
+		int rc = pbft_status_tick(p, ob);
+		if (!rc)
+			rc = byz_out_timer(ob, PBFT_TIMER_STATUS,
+					   p->cfg.timeout_us);
+		return rc;
+	}
+	if (timer != PBFT_TIMER_VIEW)
+		return 0;
+	p->view_timer_on = false;
+	/* §4.4: the timer expired in view v (or while changing to it): move
+	 * to the next view, with twice the timeout if this one failed too. */
+	if (p->in_vc)
+		p->vc_timeout *= 2;
+	else if (!p->npending)
+		return 0;
+	return pbft_start_view_change(p, p->view + 1, ob);
+}
+
+/* Route one authenticated event. Used by step and by the replay. */
+int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
+		  struct byz_outbox *ob)
+{
+	const struct wire_msg *m;
+
+	p->now = ev->now;
+	switch (ev->kind) {
+	case BYZ_EV_START: {
+		int rc;
+		pbft_view_timer_update(p, ob);
+		if (p->in_vc) {
+			/* Restarted in the middle of a view change. */
+			byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
+			if ((rc = pbft_try_newview(p, ob)))
+				return rc;
+		}
+		return byz_out_timer(ob, PBFT_TIMER_STATUS, p->cfg.timeout_us);
+	}
+	case BYZ_EV_REQUEST:
+		return pbft_on_request(p, ev->u.msg, ob);
+	case BYZ_EV_TIMER:
+		return pbft_on_timer(p, ev->u.timer, ob);
+	case BYZ_EV_PERSISTED:
+		return 0;
+	case BYZ_EV_MESSAGE:
+		break;
+	}
+	m = ev->u.msg;
+	if (m->frame.proto != BYZ_PROTO_PBFT || m->frame.sender >= p->cfg.n)
+		return pbft_note(p, ob, "not a PBFT replica's message: dropped");
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		return pbft_on_preprepare(p, m, ob);
+	case PBFT_PREPARE:
+		return pbft_on_prepare(p, m, ob);
+	case PBFT_COMMIT:
+		return pbft_on_commit(p, m, ob);
+	case PBFT_CHECKPOINT:
+		return pbft_on_checkpoint(p, m, ob);
+	case PBFT_VIEWCHANGE:
+		return pbft_on_viewchange(p, m, ob);
+	case PBFT_NEWVIEW:
+		return pbft_on_newview(p, m, ob);
+	case PBFT_FETCH:
+		return pbft_on_fetch(p, m, ob);
+	case PBFT_STATE:
+		return pbft_on_state(p, m, ob);
+	case PBFT_CERT:
+		return pbft_on_cert(p, m, ob);
+	}
+	return pbft_note(p, ob, "unknown PBFT message type %u: dropped",
+			 m->frame.type);
+}
+
+static int pbft_step(void *core, const struct byz_event *ev,
+		     struct byz_outbox *ob)
+{
+	struct pbft *p = core;
+	int rc;
+
+	assert(!p->in_step);
+	p->in_step = true;
+	rc = pbft_dispatch(p, ev, ob);
+	/* Compact the persisted log: after a stable checkpoint, or when what
+	 * was appended since the last base grew past its bound. */
+	if (!rc && (p->need_base || p->wal_bytes > PBFT_WAL_MAX))
+		rc = pbft_persist_base(p, ob);
+	p->in_step = false;
+	return rc;
+}
+
+/*
+ * After GST a request can need f+1 view changes (faulty primaries in a
+ * row), each with a doubled timeout, plus a few message delays, plus a
+ * status period to catch up.
+ */
+static uint64_t pbft_liveness_bound(const struct byz_config *cfg,
+				    uint64_t max_latency_us)
+{
+	uint64_t t = 0;
+
+	for (uint32_t i = 0; i <= cfg->f + 1; i++)
+		t += cfg->timeout_us << i;
+	return t + 2 * cfg->timeout_us + 40 * max_latency_us;
+}
+
+const struct byz_core_ops pbft_core_ops = {
+	.name = "pbft",
+	.proto = BYZ_PROTO_PBFT,
+	.summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
+	.create = pbft_create,
+	.destroy = pbft_destroy,
+	.step = pbft_step,
+	.liveness_bound_us = pbft_liveness_bound,
+};

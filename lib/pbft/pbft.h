@@ -1,0 +1,223 @@
+/*
+ * pbft.h - the PBFT core's internal state, shared by the files of lib/pbft.
+ *
+ * Castro and Liskov, "Practical Byzantine Fault Tolerance", OSDI'99, and
+ * "Practical Byzantine Fault Tolerance and Proactive Recovery", TOCS'02.
+ * Section numbers below are OSDI'99's (§4.1 client, §4.2 normal case, §4.3
+ * garbage collection, §4.4 view changes) unless marked TOCS'02.
+ *
+ * Unlike the papers' MAC-based variant, every message is an Ed25519-signed
+ * frame (the signature variant of §4), and every certificate is a list of
+ * such frames, so a certificate proves itself to anyone.
+ *
+ * Files: pbft.c (events, requests, timers), pbft_normal.c (pre-prepare,
+ * prepare, commit, execution), pbft_checkpoint.c (checkpoints, watermarks,
+ * garbage collection, state transfer), pbft_viewchange.c (view-change,
+ * new-view), pbft_persist.c (the write-ahead log and its replay).
+ */
+#ifndef BYZ_PBFT_H
+#define BYZ_PBFT_H
+
+#include "app.h"
+#include "core.h"
+#include "pbft_wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PBFT_TIMER_VIEW 0   /* §4.4: a request waits too long -> view change */
+#define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */
+#define PBFT_CKPT_KEEP 4    /* checkpoint messages kept per sender */
+#define PBFT_WAL_MAX (8u << 20) /* appended bytes before a new base */
+
+/* An owned copy of a signed frame. */
+struct pbft_blob {
+	size_t len;
+	uint8_t data[];
+};
+
+/* One sequence number of the log, within the watermarks (§4.2, §4.3). */
+struct pbft_entry {
+	uint64_t seq; /* 0: unused slot */
+	/* The pre-prepare accepted for (view, seq), and its digest. */
+	uint64_t view;
+	struct pbft_blob *pp;
+	uint8_t digest[BYZ_DIGEST_BYTES];
+	/* PREPAREs and COMMITs received in `view`, one per sender. */
+	struct pbft_blob *prep[BYZ_MAX_N];
+	struct pbft_blob *commit[BYZ_MAX_N];
+	bool sent_prepare, sent_commit;
+	bool prepared;  /* prepared(m, v, n, i) in `view` */
+	bool committed; /* committed-local, or a committed certificate */
+	/* The prepared certificate of the highest view this replica saw
+	 * (P in a view-change, §4.4): a pre-prepare and 2f prepares. */
+	uint64_t pc_view;
+	struct pbft_blob *pc_pp;
+	struct pbft_blob *pc_prep[BYZ_MAX_N];
+	/* A committed certificate (a pre-prepare and 2f+1 commits of one
+	 * view), kept to serve replicas that catch up. */
+	struct pbft_blob *cc_pp;
+	struct pbft_blob *cc_commit[BYZ_MAX_N];
+	uint8_t cc_digest[BYZ_DIGEST_BYTES];
+};
+
+/* A checkpoint this replica took and has not yet seen become stable. */
+struct pbft_own_ckpt {
+	uint64_t seq; /* 0: unused */
+	uint8_t digest[BYZ_DIGEST_BYTES];
+	uint8_t *snapshot;
+	size_t snapshot_len;
+};
+
+/* A CHECKPOINT message received (§4.3). */
+struct pbft_ckpt_msg {
+	uint64_t seq; /* 0: unused */
+	uint8_t digest[BYZ_DIGEST_BYTES];
+	struct pbft_blob *frame;
+};
+
+/* A client request waiting to execute. */
+struct pbft_pending {
+	uint64_t timestamp; /* 0: none */
+	uint64_t assigned;  /* primary: the view+1 it was put in a batch in, or 0 */
+	struct pbft_blob *frame;
+};
+
+struct pbft {
+	struct byz_config cfg;
+	uint32_t quorum; /* 2f+1 */
+	struct app *app;
+
+	/* Views (§4.4). */
+	uint64_t view;
+	bool in_vc;                /* changing to `view`, no new-view yet */
+	uint64_t vc_timeout;       /* current view-change timeout, doubles */
+	bool view_timer_on;
+	struct pbft_blob *vc[BYZ_MAX_N]; /* latest VIEW-CHANGE per sender */
+	uint64_t vc_view[BYZ_MAX_N];
+	struct pbft_blob *nv;            /* the NEW-VIEW that started `view` */
+	/* New primary: NEW-VIEW being built while its O pre-prepares come
+	 * back signed through loopback (core.h). */
+	bool nv_building;
+	uint64_t nv_min_s, nv_max_s;
+	uint8_t nv_senders[BYZ_MAX_N];   /* the V chosen, by sender */
+	struct pbft_blob **nv_pps;       /* window slots: O, signed */
+
+	/* The log and its watermarks (§4.3): sequence numbers in
+	 * (low, low + window] are accepted; low = the stable checkpoint. */
+	struct pbft_entry *log; /* window entries; seq s at log[s % window] */
+	uint64_t low;
+	uint64_t last_exec;     /* last sequence number executed */
+	uint64_t next_seq;      /* primary: next sequence number to assign */
+
+	/* Checkpoints (§4.3). */
+	uint8_t stable_digest[BYZ_DIGEST_BYTES];
+	struct pbft_blob *stable_proof[BYZ_MAX_N]; /* 2f+1 CHECKPOINTs */
+	uint8_t *stable_snapshot;
+	size_t stable_snapshot_len;
+	struct pbft_own_ckpt *own;  /* own checkpoints above low */
+	uint32_t nown;              /* slots in own */
+	struct pbft_ckpt_msg ckpt[BYZ_MAX_N][PBFT_CKPT_KEEP];
+
+	/* Requests (§4.1). */
+	struct pbft_pending *pending; /* per client */
+	uint32_t npending;
+
+	/* Catch-up. */
+	uint64_t status_exec;   /* last_exec at the previous status tick */
+	uint32_t fetch_peer;    /* whom we ask next */
+	uint64_t *fetch_served; /* per replica: when we last answered it */
+	uint64_t now;
+
+	/* Persistence (pbft_persist.c). */
+	bool replaying;        /* outputs go nowhere while the log replays */
+	bool need_base;        /* write a new base at the end of the step */
+	uint64_t wal_bytes;    /* appended since the last base */
+	uint64_t persist_token;
+	struct wire_buf scratch;
+
+	bool in_step;
+};
+
+static inline uint32_t pbft_primary(const struct pbft *p, uint64_t view)
+{
+	return (uint32_t)(view % p->cfg.n);
+}
+
+static inline bool pbft_in_window(const struct pbft *p, uint64_t seq)
+{
+	return seq > p->low && seq <= p->low + p->cfg.window;
+}
+
+/* pbft.c */
+struct pbft_blob *pbft_blob_new(const uint8_t *data, size_t len);
+void pbft_blob_free(struct pbft_blob **b);
+struct pbft_entry *pbft_entry(struct pbft *p, uint64_t seq); /* NULL if outside */
+void pbft_entry_clear(struct pbft_entry *e);
+void pbft_view_timer_update(struct pbft *p, struct byz_outbox *ob);
+int pbft_try_propose(struct pbft *p, struct byz_outbox *ob);
+int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start);
+int pbft_note(struct pbft *p, struct byz_outbox *ob, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pbft_batch_digest(const struct pbft_preprepare *pp,
+		       uint8_t out[BYZ_DIGEST_BYTES]);
+
+/* pbft_normal.c */
+int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
+		       struct byz_outbox *ob);
+int pbft_accept_preprepare(struct pbft *p, const struct wire_msg *m,
+			   struct byz_outbox *ob);
+int pbft_on_prepare(struct pbft *p, const struct wire_msg *m,
+		    struct byz_outbox *ob);
+int pbft_on_commit(struct pbft *p, const struct wire_msg *m,
+		   struct byz_outbox *ob);
+int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
+		 struct byz_outbox *ob);
+int pbft_execute_ready(struct pbft *p, struct byz_outbox *ob);
+const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
+			    const struct wire_frames *votes, uint32_t need,
+			    bool exclude_primary, uint64_t *view, uint64_t *seq,
+			    uint8_t digest[BYZ_DIGEST_BYTES]);
+
+/* pbft_checkpoint.c */
+int pbft_take_checkpoint(struct pbft *p, struct byz_outbox *ob);
+int pbft_on_checkpoint(struct pbft *p, const struct wire_msg *m,
+		       struct byz_outbox *ob);
+const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
+				  const uint8_t digest[BYZ_DIGEST_BYTES],
+				  const struct wire_frames *proof);
+int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
+		  struct byz_outbox *ob);
+int pbft_on_state(struct pbft *p, const struct wire_msg *m,
+		  struct byz_outbox *ob);
+int pbft_status_tick(struct pbft *p, struct byz_outbox *ob);
+int pbft_set_stable(struct pbft *p, uint64_t seq,
+		    const uint8_t digest[BYZ_DIGEST_BYTES],
+		    const struct wire_frames *proof, const uint8_t *snapshot,
+		    size_t snapshot_len, struct byz_outbox *ob);
+void pbft_genesis_digest(struct pbft *p, uint8_t out[BYZ_DIGEST_BYTES]);
+
+/* pbft_viewchange.c */
+int pbft_start_view_change(struct pbft *p, uint64_t view,
+			   struct byz_outbox *ob);
+int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
+		       struct byz_outbox *ob);
+int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
+		    struct byz_outbox *ob);
+int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
+		    struct byz_outbox *ob);
+int pbft_try_newview(struct pbft *p, struct byz_outbox *ob);
+void pbft_absorb_proof(struct pbft *p, const struct wire_frames *proof);
+
+/* pbft_persist.c */
+int pbft_persist_msg(struct pbft *p, const struct wire_msg *m,
+		     struct byz_outbox *ob);
+int pbft_persist_sent(struct pbft *p, size_t off, size_t len,
+		      struct byz_outbox *ob);
+int pbft_persist_view(struct pbft *p, struct byz_outbox *ob);
+int pbft_persist_base(struct pbft *p, struct byz_outbox *ob);
+int pbft_replay(struct pbft *p, const uint8_t *log, size_t len);
+int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
+		  struct byz_outbox *ob);
+
+#endif
