@@ -74,14 +74,16 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	cfg->stop = sc->stop;
 }
 
-/* The lowest height reached among honest replicas that are up at the end. */
-static uint64_t min_honest_height(const struct trace_log *log)
+/* Each replica's last height, and the lowest among honest replicas that
+ * are up at the end. */
+static uint64_t min_honest_height(const struct trace_log *log,
+				  uint64_t h[BYZ_MAX_N])
 {
-	uint64_t h[BYZ_MAX_N] = {0}, min = UINT64_MAX;
+	uint64_t min = UINT64_MAX;
 
 	for (size_t i = 0; i < log->ncommits; i++) {
 		const struct trace_commit *c = &log->commits[i];
-		if (c->replica < log->n && c->c.height > h[c->replica])
+		if (c->replica < log->n)
 			h[c->replica] = c->c.height;
 	}
 	for (uint32_t r = 0; r < log->n; r++)
@@ -132,7 +134,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			 byz_strerror(rc));
 		goto out;
 	}
-	res->min_height = min_honest_height(&tr.log);
+	res->min_height = min_honest_height(&tr.log, res->height);
 	res->verdict = VERDICT_PASS;
 	if (res->sim.core_error) {
 		res->verdict = VERDICT_FAIL;

@@ -47,6 +47,8 @@ struct scenario_result {
 	char trace_hash[2 * BYZ_DIGEST_BYTES + 1];
 	uint64_t liveness_bound_us;
 	uint64_t min_height;       /* lowest height among honest replicas up */
+	uint64_t height[BYZ_MAX_N]; /* each replica's last height (commit or
+				     * state transfer) */
 	double wall_seconds;
 };
 

@@ -246,8 +246,15 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT, c);
 		s->clients[c].retry_us = cfg->work.retry_us;
 	}
+	/* The checkers leave out Byzantine replicas, and replicas restarted
+	 * without their state: amnesia is a Byzantine behaviour
+	 * (ARCHITECTURE.md), since such a replica may execute again what it
+	 * executed before. The run still waits for the latter to catch up. */
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		tr->log.byzantine[r] = cfg->byzantine[r];
+	for (size_t i = 0; i < cfg->ncrashes; i++)
+		if (cfg->crashes[i].restart_at_us && !cfg->crashes[i].keep_state)
+			tr->log.byzantine[cfg->crashes[i].replica] = true;
 	tr->log.gst_us = cfg->net.gst_us;
 	s->st.requests = (uint64_t)cfg->work.clients * cfg->work.requests;
 

@@ -71,7 +71,9 @@ struct sim_crash {
 	uint32_t replica;
 	uint64_t at_us;
 	uint64_t restart_at_us; /* 0: stays down */
-	bool keep_state;        /* restart from its last PERSIST, or from nothing */
+	bool keep_state;        /* restart from its persisted log, or from nothing
+				 * (amnesia: the checkers then count the replica
+				 * as faulty, though the run waits for it) */
 };
 
 struct sim_config {

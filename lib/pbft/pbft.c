@@ -100,6 +100,30 @@ int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start)
 	return rc ? rc : byz_out_send_at(ob, p->cfg.id, start, avail);
 }
 
+/*
+ * Send again a message we hold signed (our loopback copy): its unsigned
+ * part, which the driver signs again (Ed25519 is deterministic, so the
+ * copy is byte for byte the same). to == UINT32_MAX: to all the others.
+ */
+int pbft_resend(struct pbft *p, struct byz_outbox *ob,
+		const struct pbft_blob *signed_frame, uint32_t to)
+{
+	struct wire_frame f;
+	size_t off = ob->bytes.len;
+	int rc;
+
+	if (p->replaying)
+		return 0;
+	if ((rc = wire_frame_parse(signed_frame->data, signed_frame->len, true,
+				   &f)))
+		return rc;
+	wire_put_bytes(&ob->bytes, f.bytes, f.signed_len);
+	if (ob->bytes.err)
+		return ob->bytes.err;
+	return to == UINT32_MAX ? byz_out_broadcast_at(ob, off, f.signed_len)
+				: byz_out_send_at(ob, to, off, f.signed_len);
+}
+
 /* d = BLAKE2b-256 of the batch as encoded (pbft_wire.h). */
 void pbft_batch_digest(const struct pbft_preprepare *pp,
 		       uint8_t out[BYZ_DIGEST_BYTES])
@@ -117,6 +141,8 @@ static void pbft_destroy(void **core)
 		pbft_entry_clear(&p->log[i]);
 	free(p->log);
 	for (uint32_t i = 0; i < BYZ_MAX_N; i++) {
+		for (int k = 0; k < PBFT_EARLY_PER_SENDER; k++)
+			pbft_blob_free(&p->early[i][k]);
 		pbft_blob_free(&p->vc[i]);
 		pbft_blob_free(&p->stable_proof[i]);
 		for (int k = 0; k < PBFT_CKPT_KEEP; k++)
@@ -317,13 +343,72 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer,
 	if (timer != PBFT_TIMER_VIEW)
 		return 0;
 	p->view_timer_on = false;
+	p->vc_timer_on = false;
 	/* §4.4: the timer expired in view v (or while changing to it): move
-	 * to the next view, with twice the timeout if this one failed too. */
-	if (p->in_vc)
-		p->vc_timeout *= 2;
-	else if (!p->npending)
+	 * to the next view, with twice the timeout if this one failed too.
+	 * The doubling stops at PBFT_BACKOFF_CAP times the base, so that once
+	 * the network is synchronous again a bound on recovery exists. */
+	if (p->in_vc) {
+		if (p->vc_timeout < p->cfg.timeout_us * PBFT_BACKOFF_CAP)
+			p->vc_timeout *= 2;
+	} else if (!p->npending) {
 		return 0;
+	}
 	return pbft_start_view_change(p, p->view + 1, ob);
+}
+
+/*
+ * Keep a normal-case message for a view we have not entered (it overtook
+ * the NEW-VIEW, or we lag). Bounded: the newest PBFT_EARLY_PER_SENDER per
+ * sender. True if kept.
+ */
+bool pbft_keep_early(struct pbft *p, const struct wire_msg *m)
+{
+	uint32_t s = m->frame.sender;
+	uint64_t view = m->frame.type == PBFT_PREPREPARE ? m->u.pbft.pp.view
+							 : m->u.pbft.vote.view;
+	struct pbft_blob **slot;
+
+	if (p->replaying || s >= p->cfg.n ||
+	    !(view > p->view || (view == p->view && p->in_vc)))
+		return false;
+	slot = &p->early[s][p->early_next[s]++ % PBFT_EARLY_PER_SENDER];
+	pbft_blob_free(slot);
+	*slot = pbft_blob_new(m->frame.bytes, m->frame.len);
+	return *slot != NULL;
+}
+
+/* On entering a view: handle the kept messages for it, drop older ones. */
+int pbft_run_early(struct pbft *p, struct byz_outbox *ob)
+{
+	struct byz_event ev = {.kind = BYZ_EV_MESSAGE, .now = p->now};
+	int rc = 0;
+
+	for (uint32_t s = 0; s < p->cfg.n && !rc; s++)
+		for (uint32_t k = 0; k < PBFT_EARLY_PER_SENDER && !rc; k++) {
+			/* Oldest first. */
+			uint32_t i = (p->early_next[s] + k) % PBFT_EARLY_PER_SENDER;
+			struct pbft_blob *b = p->early[s][i];
+			struct wire_msg m;
+			uint64_t view;
+			if (!b)
+				continue;
+			if (wire_decode(b->data, b->len, &m)) {
+				pbft_blob_free(&p->early[s][i]);
+				continue;
+			}
+			view = m.frame.type == PBFT_PREPREPARE ? m.u.pbft.pp.view
+							       : m.u.pbft.vote.view;
+			if (view > p->view)
+				continue; /* still in the future */
+			p->early[s][i] = NULL;
+			if (view == p->view && !p->in_vc) {
+				ev.u.msg = &m;
+				rc = pbft_dispatch(p, &ev, ob);
+			}
+			pbft_blob_free(&b);
+		}
+	return rc;
 }
 
 /* Route one authenticated event. Used by step and by the replay. */
@@ -339,7 +424,8 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 		pbft_view_timer_update(p, ob);
 		if (p->in_vc) {
 			/* Restarted in the middle of a view change. */
-			byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
+			p->vc_timer_on = false;
+			pbft_vc_quorum_timer(p, ob);
 			if ((rc = pbft_try_newview(p, ob)))
 				return rc;
 		}
@@ -406,11 +492,14 @@ static int pbft_step(void *core, const struct byz_event *ev,
 static uint64_t pbft_liveness_bound(const struct byz_config *cfg,
 				    uint64_t max_latency_us)
 {
-	uint64_t t = 0;
+	/* At GST a view-change timer may just have been armed at its cap;
+	 * then up to f+1 views with faulty or unreachable primaries, each at
+	 * most the cap; then a few message delays, and a status period for a
+	 * replica that must fetch what it missed. */
+	uint64_t cap = cfg->timeout_us * PBFT_BACKOFF_CAP;
 
-	for (uint32_t i = 0; i <= cfg->f + 1; i++)
-		t += cfg->timeout_us << i;
-	return t + 2 * cfg->timeout_us + 40 * max_latency_us;
+	return (uint64_t)(cfg->f + 2) * cap + 2 * cfg->timeout_us +
+	       40 * max_latency_us;
 }
 
 const struct byz_core_ops pbft_core_ops = {

@@ -29,6 +29,8 @@
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */
 #define PBFT_CKPT_KEEP 4    /* checkpoint messages kept per sender */
 #define PBFT_WAL_MAX (8u << 20) /* appended bytes before a new base */
+#define PBFT_BACKOFF_CAP 16 /* view-change timeout: at most 16x the base */
+#define PBFT_EARLY_PER_SENDER 64 /* messages kept for a view not entered yet */
 
 /* An owned copy of a signed frame. */
 struct pbft_blob {
@@ -92,7 +94,8 @@ struct pbft {
 	uint64_t view;
 	bool in_vc;                /* changing to `view`, no new-view yet */
 	uint64_t vc_timeout;       /* current view-change timeout, doubles */
-	bool view_timer_on;
+	bool view_timer_on;        /* the request timer of §4.4 */
+	bool vc_timer_on;          /* waiting for NEW-VIEW, 2f+1 VCs seen */
 	struct pbft_blob *vc[BYZ_MAX_N]; /* latest VIEW-CHANGE per sender */
 	uint64_t vc_view[BYZ_MAX_N];
 	struct pbft_blob *nv;            /* the NEW-VIEW that started `view` */
@@ -102,6 +105,11 @@ struct pbft {
 	uint64_t nv_min_s, nv_max_s;
 	uint8_t nv_senders[BYZ_MAX_N];   /* the V chosen, by sender */
 	struct pbft_blob **nv_pps;       /* window slots: O, signed */
+	/* Pre-prepares, prepares and commits for a view this replica has not
+	 * entered yet (they can overtake the NEW-VIEW): a ring per sender,
+	 * processed when the view starts. */
+	struct pbft_blob *early[BYZ_MAX_N][PBFT_EARLY_PER_SENDER];
+	uint32_t early_next[BYZ_MAX_N];
 
 	/* The log and its watermarks (§4.3): sequence numbers in
 	 * (low, low + window] are accepted; low = the stable checkpoint. */
@@ -157,8 +165,12 @@ void pbft_entry_clear(struct pbft_entry *e);
 void pbft_view_timer_update(struct pbft *p, struct byz_outbox *ob);
 int pbft_try_propose(struct pbft *p, struct byz_outbox *ob);
 int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start);
+int pbft_resend(struct pbft *p, struct byz_outbox *ob,
+		const struct pbft_blob *signed_frame, uint32_t to);
 int pbft_note(struct pbft *p, struct byz_outbox *ob, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+bool pbft_keep_early(struct pbft *p, const struct wire_msg *m);
+int pbft_run_early(struct pbft *p, struct byz_outbox *ob);
 void pbft_batch_digest(const struct pbft_preprepare *pp,
 		       uint8_t out[BYZ_DIGEST_BYTES]);
 
@@ -207,6 +219,7 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 		    struct byz_outbox *ob);
 int pbft_try_newview(struct pbft *p, struct byz_outbox *ob);
+void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob);
 void pbft_absorb_proof(struct pbft *p, const struct wire_frames *proof);
 
 /* pbft_persist.c */

@@ -305,6 +305,11 @@ int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 
 	if (p->replaying)
 		return 0;
+	/* Still changing view: say so again (lost view-changes must not stall
+	 * it; OSDI'99 retransmits them too). The driver signs the copy. */
+	if (p->in_vc && p->vc[p->cfg.id] && p->vc_view[p->cfg.id] == p->view &&
+	    (rc = pbft_resend(p, ob, p->vc[p->cfg.id], UINT32_MAX)))
+		return rc;
 	for (uint32_t i = 0; i < p->cfg.window && !work; i++)
 		work = p->log[i].seq > p->last_exec &&
 		       (p->log[i].pp || p->log[i].committed);

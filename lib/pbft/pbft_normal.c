@@ -163,18 +163,16 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 	size_t pos = 0;
 	int rc;
 
-	if (p->in_vc) {
-		/* A new primary's O coming back signed (pbft_viewchange.c). */
-		if (m->frame.sender == p->cfg.id && p->nv_building)
-			return pbft_nv_collect(p, m, ob);
-		return pbft_note(p, ob, "pre-prepare v%" PRIu64 " n%" PRIu64
-				 ": changing view, dropped",
-				 pp->view, pp->seq);
-	}
-	if (pp->view != p->view)
+	/* A new primary's O coming back signed (pbft_viewchange.c). */
+	if (p->in_vc && m->frame.sender == p->cfg.id && p->nv_building)
+		return pbft_nv_collect(p, m, ob);
+	if (pbft_keep_early(p, m))
+		return 0; /* for a view we are about to enter */
+	if (pp->view != p->view || p->in_vc)
 		return pbft_note(p, ob, "pre-prepare for view %" PRIu64
-				 " in view %" PRIu64 ": dropped",
-				 pp->view, p->view);
+				 " in view %" PRIu64 "%s: dropped",
+				 pp->view, p->view,
+				 p->in_vc ? " (changing)" : "");
 	if (m->frame.sender != pbft_primary(p, pp->view))
 		return pbft_note(p, ob, "pre-prepare from r%" PRIu32
 				 ", not the primary of view %" PRIu64
@@ -217,6 +215,8 @@ static struct pbft_entry *vote_entry(struct pbft *p, const struct wire_msg *m,
 	const struct pbft_vote *v = &m->u.pbft.vote;
 	struct pbft_entry *e;
 
+	if (pbft_keep_early(p, m))
+		return NULL; /* for a view we are about to enter */
 	if (p->in_vc || v->view != p->view) {
 		pbft_note(p, ob, "%s v%" PRIu64 " n%" PRIu64 " from r%" PRIu32
 			  " in view %" PRIu64 "%s: dropped",

@@ -134,10 +134,13 @@ int pbft_start_view_change(struct pbft *p, uint64_t view,
 	p->view = view;
 	p->in_vc = true;
 	p->nv_building = false;
-	p->view_timer_on = false; /* the request timer; now the view timer runs */
+	/* The request timer stops; the view timer starts only once 2f+1
+	 * view-changes for this view are in (§4.4), see vc_quorum_timer. */
+	p->view_timer_on = false;
+	p->vc_timer_on = false;
 	if (p->replaying)
 		return 0;
-	byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
+	byz_out_timer(ob, PBFT_TIMER_VIEW, BYZ_TIMER_CANCEL);
 	/* Persist the view before the message that announces it. */
 	if ((rc = pbft_persist_view(p, ob)))
 		return rc;
@@ -301,6 +304,26 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 }
 
 /*
+ * §4.4: "If a replica receives 2f+1 VIEW-CHANGE messages for view v+1 it
+ * starts its timer"; if it expires before a valid NEW-VIEW, the replica
+ * moves on to v+2. Starting it any earlier lets a replica that is one view
+ * ahead stay ahead for ever, one timeout at a time.
+ */
+void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob)
+{
+	uint32_t count = 0;
+
+	if (p->replaying || !p->in_vc || p->vc_timer_on)
+		return;
+	for (uint32_t s = 0; s < p->cfg.n; s++)
+		count += p->vc[s] && p->vc_view[s] == p->view;
+	if (count < p->quorum)
+		return;
+	p->vc_timer_on = true;
+	byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
+}
+
+/*
  * A VIEW-CHANGE: kept (the newest per sender) once its content checks.
  * f+1 of them for views above ours make us join the smallest (§4.4's
  * liveness rule); 2f+1 for our view make its primary build NEW-VIEW.
@@ -314,6 +337,11 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 	const char *why;
 	int rc;
 
+	if (vc->view == p->view && !p->in_vc && p->nv &&
+	    pbft_primary(p, p->view) == p->cfg.id && s != p->cfg.id)
+		/* It is still changing to the view we started: it missed our
+		 * NEW-VIEW. */
+		return pbft_resend(p, ob, p->nv, s);
 	if (vc->view < p->view || (vc->view == p->view && !p->in_vc))
 		return 0; /* that view has started, or is past */
 	if (p->vc[s] && p->vc_view[s] >= vc->view)
@@ -345,6 +373,7 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 		if (rc)
 			return rc;
 	}
+	pbft_vc_quorum_timer(p, ob);
 	return pbft_try_newview(p, ob);
 }
 
@@ -435,6 +464,7 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 		pbft_note(p, ob, "entered view %" PRIu64, p->view);
 	}
 	p->view_timer_on = false;
+	p->vc_timer_on = false;
 	for (uint32_t i = 0; i < n; i++)
 		if (vcs[i].u.pbft.vc.stable_seq == min_s && min_s > p->last_exec)
 			pbft_absorb_proof(p, &vcs[i].u.pbft.vc.proof);
@@ -454,6 +484,9 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 			rc = pbft_accept_preprepare(p, &pp, ob);
 	}
 	if (rc)
+		goto out;
+	/* Messages of this view that overtook the NEW-VIEW. */
+	if ((rc = pbft_run_early(p, ob)))
 		goto out;
 	pbft_view_timer_update(p, ob);
 	rc = pbft_try_propose(p, ob);

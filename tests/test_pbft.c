@@ -1,0 +1,745 @@
+/*
+ * test_pbft.c - PBFT as a user of byzlab sees it.
+ *
+ * Handler level: one core driven with hand-made signed messages; the oracle
+ * is the core's own output, rendered as lines (a golden trace).
+ * Simulator level: whole clusters of n = 4, 7, 10 under the faults of
+ * issue #3; every checker must hold and every request commit after GST.
+ */
+#include "check.h"
+#include "err.h"
+#include "pbft/pbft_wire.h"
+#include "scenario.h"
+#include "sim.h"
+
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void setup(void)
+{
+	cr_assert_eq(byz_crypto_init(), 0);
+}
+
+TestSuite(pbft, .init = setup);
+
+/* ---- handler-level harness ------------------------------------------------ */
+
+#define SEED 77
+#define N 4
+
+struct h {
+	const struct byz_core_ops *ops;
+	void *core;
+	struct byz_outbox ob;
+	struct byz_keypair rk[N], ck[2];
+	char lines[64][200];
+	size_t nlines;
+};
+
+static void h_init(struct h *h, uint32_t id)
+{
+	struct byz_config cfg = {.n = N, .f = 1, .id = id, .max_clients = 2,
+				 .batch = 1, .window = 8,
+				 .checkpoint_interval = 4,
+				 .timeout_us = 20000,
+				 .app = {.max_keys = 64, .max_clients = 2}};
+
+	memset(h, 0, sizeof *h);
+	h->ops = byz_core_find("pbft");
+	cr_assert_not_null(h->ops);
+	for (uint32_t i = 0; i < N; i++)
+		byz_key_derive(&h->rk[i], SEED, BYZ_ROLE_REPLICA, i);
+	for (uint32_t i = 0; i < 2; i++)
+		byz_key_derive(&h->ck[i], SEED, BYZ_ROLE_CLIENT, i);
+	cr_assert_eq(h->ops->create(&cfg, NULL, 0, &h->core), 0);
+	byz_outbox_init(&h->ob, 4096, 1 << 22);
+}
+
+static void h_free(struct h *h)
+{
+	h->ops->destroy(&h->core);
+	byz_outbox_free(&h->ob);
+}
+
+/* One output as a line. */
+static void render(const struct byz_outbox *ob, const struct byz_output *o,
+		   char *line, size_t cap)
+{
+	struct wire_msg m;
+	const uint8_t *b = ob->bytes.data + o->off;
+
+	switch (o->kind) {
+	case BYZ_OUT_PERSIST:
+		snprintf(line, cap, "persist %s %c", o->replace ? "base" : "append",
+			 o->replace ? 'B' : b[0]);
+		break;
+	case BYZ_OUT_SEND:
+	case BYZ_OUT_BROADCAST:
+		if (wire_decode_unsigned(b, o->len, &m)) {
+			snprintf(line, cap, "send ??? (%zu bytes)", o->len);
+			break;
+		}
+		if (o->kind == BYZ_OUT_BROADCAST)
+			snprintf(line, cap, "broadcast %s", wire_type_name(m.frame.proto, m.frame.type));
+		else if (byz_is_client_addr(o->to))
+			snprintf(line, cap, "send c%" PRIu32 " %s", o->to - BYZ_CLIENT_BASE,
+				 wire_type_name(m.frame.proto, m.frame.type));
+		else
+			snprintf(line, cap, "send r%" PRIu32 " %s", o->to,
+				 wire_type_name(m.frame.proto, m.frame.type));
+		break;
+	case BYZ_OUT_TIMER:
+		if (o->delay_us == BYZ_TIMER_CANCEL)
+			snprintf(line, cap, "timer %" PRIu32 " cancel", o->timer);
+		else
+			snprintf(line, cap, "timer %" PRIu32 " %" PRIu64, o->timer,
+				 o->delay_us);
+		break;
+	case BYZ_OUT_COMMIT:
+		snprintf(line, cap, "commit h%" PRIu64 " n%" PRIu64 " c%" PRIu32 "/t%" PRIu64,
+			 o->commit.height, o->commit.slot, o->commit.client,
+			 o->commit.timestamp);
+		break;
+	case BYZ_OUT_NOTE:
+		snprintf(line, cap, "note %.*s", (int)o->len, (const char *)b);
+		break;
+	}
+}
+
+/* Step the core with ev and keep its outputs as lines. */
+static void h_step(struct h *h, const struct byz_event *ev)
+{
+	byz_outbox_reset(&h->ob);
+	cr_assert_eq(h->ops->step(h->core, ev, &h->ob), 0);
+	h->nlines = 0;
+	for (size_t i = 0; i < h->ob.count && h->nlines < 64; i++)
+		render(&h->ob, &h->ob.out[i], h->lines[h->nlines++], 200);
+}
+
+/* The lines must be exactly want[], in order. */
+static void expect(const struct h *h, const char *const *want, size_t n)
+{
+	char got[4096] = "";
+
+	for (size_t i = 0; i < h->nlines; i++) {
+		strncat(got, h->lines[i], sizeof got - strlen(got) - 2);
+		strcat(got, "\n");
+	}
+	cr_assert_eq(h->nlines, n, "expected %zu lines, got:\n%s", n, got);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(h->lines[i], want[i], "line %zu; got:\n%s", i, got);
+}
+#define EXPECT(h, ...)                                                        \
+	do {                                                                  \
+		static const char *const w_[] = {__VA_ARGS__};                \
+		expect(h, w_, sizeof w_ / sizeof w_[0]);                      \
+	} while (0)
+
+/* Signed frames, made the way the driver makes them. */
+struct frame {
+	uint8_t data[8192];
+	size_t len;
+};
+
+static void sign_into(struct frame *f, struct wire_buf *b,
+		      const struct byz_keypair *kp)
+{
+	cr_assert_eq(wire_sign(b, 0, kp), 0);
+	cr_assert_leq(b->len, sizeof f->data);
+	memcpy(f->data, b->data, b->len);
+	f->len = b->len;
+	wire_buf_free(b);
+}
+
+static struct frame request(struct h *h, uint32_t c, uint64_t ts,
+			    const char *op)
+{
+	struct wire_buf b;
+	struct frame f;
+
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(wire_enc_request(&b, NULL, c, ts, (const uint8_t *)op,
+				      strlen(op)), 0);
+	sign_into(&f, &b, &h->ck[c]);
+	return f;
+}
+
+static struct frame preprepare(struct h *h, uint32_t from, uint64_t view,
+			       uint64_t seq, const struct frame *req)
+{
+	struct wire_buf b;
+	struct frame f;
+	const uint8_t *frames[1] = {req ? req->data : NULL};
+	size_t lens[1] = {req ? req->len : 0};
+
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_preprepare(&b, NULL, from, view, seq,
+					 (struct pbft_framev){frames, lens,
+							      req ? 1 : 0}),
+		     0);
+	sign_into(&f, &b, &h->rk[from]);
+	return f;
+}
+
+static void digest_of(const struct frame *pp, uint8_t d[32])
+{
+	struct wire_msg m;
+
+	cr_assert_eq(wire_decode(pp->data, pp->len, &m), 0);
+	byz_digest(d, m.u.pbft.pp.batch_bytes, m.u.pbft.pp.batch_len);
+}
+
+static struct frame vote(struct h *h, uint8_t type, uint32_t from,
+			 uint64_t view, uint64_t seq, const uint8_t d[32])
+{
+	struct wire_buf b;
+	struct frame f;
+
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_vote(&b, NULL, type, from, view, seq, d), 0);
+	sign_into(&f, &b, &h->rk[from]);
+	return f;
+}
+
+/* Deliver a signed frame to the core as the driver would. */
+static void deliver(struct h *h, const struct frame *f)
+{
+	struct wire_msg m;
+	struct byz_event ev = {.now = 1000};
+
+	cr_assert_eq(wire_decode(f->data, f->len, &m), 0);
+	ev.kind = m.frame.proto == BYZ_PROTO_CLIENT ? BYZ_EV_REQUEST
+						     : BYZ_EV_MESSAGE;
+	ev.u.msg = &m;
+	h_step(h, &ev);
+}
+
+Test(pbft, backup_persists_a_preprepare_before_it_prepares)
+{
+	struct h h;
+	struct frame req, pp;
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	deliver(&h, &pp);
+	/* OSDI'99 §4.2: accept, then multicast PREPARE (and hold our own
+	 * signed copy); the pre-prepare is persisted before the prepare. */
+	EXPECT(&h, "persist append M", "broadcast prepare", "send r1 prepare");
+	h_free(&h);
+}
+
+Test(pbft, the_primary_does_not_prepare_and_backups_drop_its_prepares)
+{
+	struct h h;
+	struct frame req, pp, prep;
+	uint8_t d[32];
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	prep = vote(&h, PBFT_PREPARE, 0, 0, 1, d);
+	deliver(&h, &prep);
+	EXPECT(&h, "note prepare from the primary r0: dropped");
+	h_free(&h);
+}
+
+Test(pbft, a_preprepare_from_a_backup_is_dropped)
+{
+	struct h h;
+	struct frame req, pp;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 3, 0, 1, &req);
+	deliver(&h, &pp);
+	EXPECT(&h, "note pre-prepare from r3, not the primary of view 0: dropped");
+	h_free(&h);
+}
+
+Test(pbft, a_conflicting_preprepare_for_the_same_view_and_number_is_dropped)
+{
+	struct h h;
+	struct frame r1, r2, a, b;
+
+	h_init(&h, 1);
+	r1 = request(&h, 0, 1, "put x 1");
+	r2 = request(&h, 1, 1, "put x 2");
+	a = preprepare(&h, 0, 0, 1, &r1);
+	b = preprepare(&h, 0, 0, 1, &r2); /* the primary equivocates */
+	deliver(&h, &a);
+	deliver(&h, &b);
+	EXPECT(&h, "note pre-prepare v0 n1 conflicts with the digest accepted: dropped");
+	/* The same one again is a silent duplicate. */
+	deliver(&h, &a);
+	cr_assert_eq(h.nlines, 0);
+	h_free(&h);
+}
+
+Test(pbft, numbers_outside_the_watermarks_are_dropped)
+{
+	struct h h;
+	struct frame req, pp;
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 9, &req); /* window 8: (0, 8] */
+	deliver(&h, &pp);
+	EXPECT(&h, "note pre-prepare n9 outside the watermarks (0, 8]: dropped");
+	h_free(&h);
+}
+
+Test(pbft, a_wrong_view_is_dropped)
+{
+	struct h h;
+	struct frame req, pp;
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 1, 1, 1, &req);
+	deliver(&h, &pp);
+	/* A message for a later view is kept for when that view starts (it
+	 * may have overtaken the NEW-VIEW), not acted on. */
+	cr_assert_eq(h.nlines, 0);
+	h_free(&h);
+}
+
+Test(pbft, prepared_then_committed_then_executed_and_answered)
+{
+	struct h h;
+	struct frame req, pp, v;
+	uint8_t d[32];
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	deliver(&h, &pp);
+	/* Our own prepare comes back signed, then one more backup's: 2f = 2
+	 * prepares from backups make it prepared (§4.2). */
+	v = vote(&h, PBFT_PREPARE, 1, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist append M");
+	v = vote(&h, PBFT_PREPARE, 2, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist append M", "broadcast commit", "send r1 commit");
+	/* 2f+1 = 3 commits: committed-local; execute and reply (§4.2). */
+	v = vote(&h, PBFT_COMMIT, 1, 0, 1, d);
+	deliver(&h, &v);
+	v = vote(&h, PBFT_COMMIT, 3, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist append M");
+	v = vote(&h, PBFT_COMMIT, 0, 0, 1, d);
+	deliver(&h, &v);
+	/* No view-change timer: this backup never saw the client's request
+	 * itself, so it was not waiting for it (§4.4). */
+	EXPECT(&h, "persist append M", "commit h1 n1 c0/t1", "send c0 reply");
+	h_free(&h);
+}
+
+Test(pbft, a_prepare_for_another_digest_does_not_count)
+{
+	struct h h;
+	struct frame req, pp, v;
+	uint8_t d[32], other[32] = {1};
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	deliver(&h, &pp);
+	v = vote(&h, PBFT_PREPARE, 1, 0, 1, d);
+	deliver(&h, &v);
+	v = vote(&h, PBFT_PREPARE, 2, 0, 1, other);
+	deliver(&h, &v);
+	EXPECT(&h, "persist append M"); /* stored, but no commit follows */
+	h_free(&h);
+}
+
+/* A committed certificate with one signer twice proves nothing. */
+Test(pbft, a_certificate_with_a_repeated_signer_is_refused)
+{
+	struct h h;
+	struct frame req, pp, c1, c2;
+	struct wire_buf b;
+	struct frame cert;
+	const uint8_t *frames[3];
+	size_t lens[3];
+	uint8_t d[32];
+
+	h_init(&h, 3);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	c1 = vote(&h, PBFT_COMMIT, 1, 0, 1, d);
+	c2 = vote(&h, PBFT_COMMIT, 2, 0, 1, d);
+	frames[0] = c1.data, lens[0] = c1.len;
+	frames[1] = c2.data, lens[1] = c2.len;
+	frames[2] = c1.data, lens[2] = c1.len;
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_cert(&b, NULL, 1, pp.data, pp.len,
+				   (struct pbft_framev){frames, lens, 3}),
+		     0);
+	sign_into(&cert, &b, &h.rk[1]);
+	deliver(&h, &cert);
+	EXPECT(&h, "note committed certificate from r1 with a repeated or unknown signer: dropped");
+	/* With three distinct signers it executes. */
+	{
+		struct frame c0 = vote(&h, PBFT_COMMIT, 0, 0, 1, d);
+		frames[2] = c0.data;
+		lens[2] = c0.len;
+		wire_buf_init(&b, 1 << 20);
+		cr_assert_eq(pbft_enc_cert(&b, NULL, 1, pp.data, pp.len,
+					   (struct pbft_framev){frames, lens, 3}),
+			     0);
+		sign_into(&cert, &b, &h.rk[1]);
+		deliver(&h, &cert);
+	}
+	EXPECT(&h, "persist append M", "commit h1 n1 c0/t1", "send c0 reply");
+	h_free(&h);
+}
+
+Test(pbft, a_view_change_with_a_forged_prepared_certificate_is_dropped)
+{
+	struct h h;
+	struct frame req, pp, p1, vc;
+	struct wire_buf b;
+	size_t start;
+	uint8_t d[32], genesis[32];
+	const uint8_t *frames[2];
+	size_t lens[2];
+
+	h_init(&h, 1);
+	{
+		struct app *a;
+		struct app_limits lim = {.max_keys = 64, .max_clients = 2};
+		cr_assert_eq(app_new(&lim, &a), 0);
+		app_state_digest(a, genesis);
+		app_destroy(&a);
+	}
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	p1 = vote(&h, PBFT_PREPARE, 2, 0, 1, d);
+	/* P holds a "prepared certificate" with one prepare, twice: 2f = 2
+	 * distinct backups are needed. */
+	frames[0] = p1.data, lens[0] = p1.len;
+	frames[1] = p1.data, lens[1] = p1.len;
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_viewchange_begin(&b, &start, 3, 1, 0, genesis,
+					       (struct pbft_framev){NULL, NULL, 0},
+					       1),
+		     0);
+	pbft_enc_pset_entry(&b, pp.data, pp.len,
+			    (struct pbft_framev){frames, lens, 2});
+	cr_assert_eq(pbft_enc_end(&b, start), 0);
+	sign_into(&vc, &b, &h.rk[3]);
+	deliver(&h, &vc);
+	EXPECT(&h, "note view-change 1 from r3 with a repeated or unknown signer: dropped");
+	h_free(&h);
+}
+
+Test(pbft, a_request_from_an_unknown_client_is_dropped)
+{
+	struct h h;
+	struct wire_buf b;
+	struct frame f;
+	struct byz_keypair k;
+
+	h_init(&h, 0);
+	byz_key_derive(&k, SEED, BYZ_ROLE_CLIENT, 7);
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(wire_enc_request(&b, NULL, 7, 1, (const uint8_t *)"get x", 5), 0);
+	sign_into(&f, &b, &k);
+	deliver(&h, &f);
+	EXPECT(&h, "note request from client 7 beyond max_clients: dropped");
+	h_free(&h);
+}
+
+Test(pbft, the_primary_orders_a_request_and_persists_before_sending)
+{
+	struct h h;
+	struct frame req;
+
+	h_init(&h, 0);
+	req = request(&h, 1, 1, "put y 2");
+	deliver(&h, &req);
+	/* §4.4 timer on a waiting request; the pre-prepare is persisted
+	 * before it leaves, so a restart never reuses its number. */
+	EXPECT(&h, "timer 0 20000", "persist append S", "broadcast pre-prepare",
+	       "send r0 pre-prepare");
+	h_free(&h);
+}
+
+/* ---- simulator runs ------------------------------------------------------- */
+
+static struct scenario base(uint32_t n, uint32_t requests)
+{
+	struct scenario sc;
+
+	scenario_defaults(&sc);
+	sc.ops = byz_core_find("pbft");
+	sc.n = n;
+	sc.f = (n - 1) / 3;
+	sc.clients = 3;
+	sc.requests = requests;
+	sc.max_time_us = 120ull * 1000 * 1000;
+	return sc;
+}
+
+static void must_pass(const struct scenario *sc, const char *what)
+{
+	struct scenario_result res;
+
+	cr_assert_eq(scenario_run(sc, NULL, &res), 0, "%s: %s", what, res.why);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s (n=%u): %s", what, sc->n,
+		     res.why);
+	cr_assert_eq(res.min_height, (uint64_t)sc->clients * sc->requests,
+		     "%s (n=%u): every request commits at every honest replica",
+		     what, sc->n);
+}
+
+static const uint32_t sizes[] = {4, 7, 10};
+
+Test(pbft, fault_free_counts_match_the_paper)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 10);
+		struct scenario_result res;
+		uint64_t n = sizes[i], d = 30;
+
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+		/* OSDI'99 §4.2, one request per batch, replica to replica. */
+		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPREPARE],
+			     d * (n - 1));
+		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPARE],
+			     d * (n - 1) * (n - 1));
+		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_COMMIT],
+			     d * n * (n - 1));
+		/* Checkpoints every K = 16: one round at 16, each replica to
+		 * the n-1 others. */
+		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_CHECKPOINT],
+			     (d / 16) * n * (n - 1));
+		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_VIEWCHANGE], 0);
+	}
+}
+
+Test(pbft, primary_crashed)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 12);
+		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 15000};
+		sc.ncrashes = 1;
+		must_pass(&sc, "primary crashed");
+	}
+}
+
+/* ---- adversary hooks for the tests (the real library is issue #5) ---------- */
+
+struct mute {
+	bool muted[BYZ_MAX_N];   /* replicas whose messages are dropped */
+	int only_type;           /* or 0: every type */
+	uint64_t until;          /* 0: for ever */
+	uint32_t group_a_max;    /* partition: replicas <= a_max vs the rest */
+	bool partition;
+};
+
+static enum sim_verdict mute_hook(void *ctx, struct sim *s,
+				  struct sim_flight *m)
+{
+	struct mute *mu = ctx;
+	struct wire_frame f;
+
+	if (mu->until && sim_now(s) >= mu->until)
+		return SIM_DELIVER;
+	if (mu->partition) {
+		bool fa, ta;
+		if (byz_is_client_addr(m->from) || byz_is_client_addr(m->to))
+			return SIM_DELIVER;
+		fa = m->from <= mu->group_a_max;
+		ta = m->to <= mu->group_a_max;
+		return fa == ta ? SIM_DELIVER : SIM_DROP;
+	}
+	if (byz_is_client_addr(m->from) || !mu->muted[m->from])
+		return SIM_DELIVER;
+	if (mu->only_type && (wire_frame_parse(m->frame, m->len, true, &f) ||
+			      f.type != mu->only_type))
+		return SIM_DELIVER;
+	return SIM_DROP;
+}
+
+/* Run a scenario with a hook: the scenario runner does not take one yet
+ * (the adversary library will), so build the simulation here. */
+static void must_pass_hooked(struct scenario *sc, sim_hook_fn hook, void *ctx,
+			     const char *what)
+{
+	struct sim_config cfg;
+	struct trace tr;
+	struct sim *s;
+	struct check_result cr;
+	struct sim_stats st;
+	uint64_t bound;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ops = sc->ops;
+	cfg.core = (struct byz_config){.n = sc->n, .f = sc->f,
+				       .max_clients = sc->clients,
+				       .batch = sc->batch, .window = sc->window,
+				       .checkpoint_interval = sc->checkpoint_interval,
+				       .timeout_us = sc->timeout_us,
+				       .app = {.max_keys = 4096,
+					       .max_clients = sc->clients}};
+	cfg.seed = sc->seed;
+	cfg.net = (struct sim_network){.latency_us = sc->latency_us,
+				       .jitter_us = sc->jitter_us,
+				       .loss = sc->loss, .gst_us = sc->gst_us};
+	cfg.work = (struct sim_workload){.clients = sc->clients,
+					 .requests = sc->requests,
+					 .keys = sc->keys,
+					 .retry_us = sc->retry_us,
+					 .retry_max_us = sc->retry_max_us};
+	memcpy(cfg.crashes, sc->crashes, sizeof cfg.crashes);
+	cfg.ncrashes = sc->ncrashes;
+	memcpy(cfg.byzantine, sc->byzantine, sizeof cfg.byzantine);
+	cfg.max_time_us = sc->max_time_us;
+	cfg.hook = hook;
+	cfg.hook_ctx = ctx;
+	trace_init(&tr, sc->n, sc->f, NULL);
+	cr_assert_eq(sim_new(&cfg, &tr, &s), 0);
+	cr_assert_eq(sim_run(s), 0);
+	st = sim_stats(s);
+	cr_assert(st.done, "%s (n=%u): not every request finished (%" PRIu64
+		  "/%" PRIu64 ")", what, sc->n, st.accepted, st.requests);
+	cr_assert_eq(st.core_error, 0, "%s: a core failed", what);
+	bound = sc->ops->liveness_bound_us(&cfg.core,
+					   sc->latency_us + sc->jitter_us) +
+		sc->retry_max_us;
+	cr_assert_eq(check_run(&tr.log, CHECK_ALL, bound, &cr), 0);
+	cr_assert_eq(cr.total, 0, "%s (n=%u): %s", what, sc->n,
+		     cr.kept ? cr.v[0].detail : "");
+	sim_destroy(&s);
+	trace_free(&tr);
+}
+
+Test(pbft, primary_silent_on_new_requests)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 10);
+		struct mute mu = {.only_type = PBFT_PREPREPARE};
+		/* The primary of view 0 never sends a pre-prepare: it is
+		 * faulty, so the checkers leave it out. */
+		mu.muted[0] = true;
+		sc.byzantine[0] = true;
+		must_pass_hooked(&sc, mute_hook, &mu, "primary silent");
+	}
+}
+
+Test(pbft, f_silent_backups)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 10);
+		struct mute mu = {0};
+		for (uint32_t k = 0; k < sc.f; k++) {
+			mu.muted[sc.n - 1 - k] = true;
+			sc.byzantine[sc.n - 1 - k] = true;
+		}
+		must_pass_hooked(&sc, mute_hook, &mu, "f silent backups");
+	}
+}
+
+Test(pbft, a_partition_that_heals)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 10);
+		/* Neither side has a quorum until the partition heals at GST. */
+		struct mute mu = {.partition = true, .group_a_max = sizes[i] / 2 - 1,
+				  .until = 300000};
+		sc.gst_us = 300000;
+		must_pass_hooked(&sc, mute_hook, &mu, "partition heals");
+	}
+}
+
+static enum sim_verdict duplicate_hook(void *ctx, struct sim *s,
+				       struct sim_flight *m)
+{
+	(void)ctx;
+	cr_assert_eq(sim_inject(s, m->from, m->to, m->frame, m->len,
+				m->delay_us + 300), 0);
+	return SIM_DELIVER;
+}
+
+Test(pbft, lost_and_duplicated_messages)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = base(sizes[i], 10);
+		sc.loss = 0.1;
+		sc.jitter_us = 2000;
+		sc.gst_us = 800000;
+		must_pass_hooked(&sc, duplicate_hook, NULL, "lost and duplicated");
+	}
+}
+
+Test(pbft, a_replica_restarted_mid_run_catches_up)
+{
+	for (size_t i = 0; i < 3; i++) {
+		/* With its persisted log: it replays and fetches what it
+		 * missed. */
+		struct scenario sc = base(sizes[i], 60);
+		sc.crashes[0] = (struct sim_crash){.replica = 1, .at_us = 20000,
+						   .restart_at_us = 90000,
+						   .keep_state = true};
+		sc.ncrashes = 1;
+		must_pass(&sc, "restart with state");
+		/* From nothing (amnesia: faulty for the checkers, which must
+		 * still hold for the others): it catches up all the same. */
+		sc.crashes[0].keep_state = false;
+		must_pass(&sc, "restart from nothing");
+		{
+			struct scenario_result res;
+			cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+			cr_assert_eq(res.height[1], 180,
+				     "the amnesiac replica caught up (n=%u)",
+				     sc.n);
+		}
+	}
+}
+
+Test(pbft, the_primary_restarted_mid_run)
+{
+	struct scenario sc = base(4, 60);
+
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 20000,
+					   .restart_at_us = 200000,
+					   .keep_state = true};
+	sc.ncrashes = 1;
+	must_pass(&sc, "primary restarted");
+}
+
+Test(pbft, a_long_run_keeps_its_memory_bounded_by_checkpoints)
+{
+	/* 1,200 decisions with K = 16 and a window of 64: garbage collection
+	 * has to work, or the log would run out of window after 64. */
+	struct scenario sc = base(4, 400);
+
+	must_pass(&sc, "long run");
+}
+
+Test(pbft, many_seeds_with_loss_and_a_crash)
+{
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		struct scenario sc = base(4, 15);
+		sc.seed = seed;
+		sc.loss = 0.05;
+		sc.jitter_us = 2000;
+		sc.gst_us = 300000;
+		sc.crashes[0] = (struct sim_crash){.replica = (uint32_t)(seed % 4),
+						   .at_us = 10000 * seed};
+		sc.ncrashes = 1;
+		must_pass(&sc, "seeds");
+	}
+}
