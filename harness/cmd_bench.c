@@ -7,6 +7,7 @@
  * cache, and BLAKE2b-256 throughput.
  */
 #include "cli.h"
+#include "scenario.h"
 
 #include "crypto.h"
 #include "err.h"
@@ -41,8 +42,18 @@ static const char bench_usage[] =
 	"                 domain-separated, over a 100-byte message), verify/s\n"
 	"                 answered by the verified-signature cache (hits), and\n"
 	"                 BLAKE2b-256 MB/s over 1 KiB blocks (MB = 10^6 bytes)\n"
-	"  Only 'crypto' exists for now; 'sim' (protocol throughput and\n"
-	"  latency) comes with the protocols.\n"
+	"  sim            decisions per second of a protocol in the simulator,\n"
+	"                 with real signatures: a fault-free run of --requests\n"
+	"                 requests; printed next to the bound that signing and\n"
+	"                 verifying alone put on it, measured in the same run\n"
+	"                 (the run's signatures x sign time + its uncached\n"
+	"                 verifications x verify time)\n"
+	"\n"
+	"Options for sim:\n"
+	"  --protocol P   pbft, hotstuff, toy or all (default all but toy)\n"
+	"  --n N          replicas (default 4)\n"
+	"  --requests R   requests in all (default 10000), from 4 clients\n"
+	"  --batch B      requests per batch or block (default 1)\n"
 	"\n"
 	"Options:\n"
 	"  --seconds S    seconds per measurement, 0.1..60 (default 1)\n"
@@ -59,11 +70,21 @@ static const char bench_usage[] =
 	"\n"
 	"Examples:\n"
 	"  byzlab bench crypto\n"
-	"  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n";
+	"  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
+	"  byzlab bench sim --protocol pbft --n 4 --requests 10000\n";
 
 enum bench_opt {
 	BO_SECONDS = 256,
 	BO_JSON,
+	BO_PROTOCOL,
+	BO_N,
+	BO_REQUESTS,
+	BO_BATCH,
+};
+
+struct bench_sim_opts {
+	const char *protocol; /* NULL: all but toy */
+	uint64_t n, requests, batch;
 };
 
 /* What the operations under measurement work on. */
@@ -250,6 +271,108 @@ static int bench_crypto(double seconds, bool json)
 	return rc;
 }
 
+/* Time per operation of op, measured now for about `seconds`. */
+static double bench_time_of(bench_fn fn, double seconds)
+{
+	struct bench_ctx *ctx = calloc(1, sizeof *ctx);
+	struct bench_op op = {.fn = fn, .batch = 64};
+	double secs, t;
+	uint64_t n;
+
+	if (!ctx)
+		return 0;
+	byz_key_derive(&ctx->kp, 1, BYZ_ROLE_REPLICA, 0);
+	byz_sign(&ctx->kp, 1, 1, ctx->msg, sizeof ctx->msg, ctx->sig);
+	n = bench_run(&op, ctx, seconds, &secs);
+	t = secs / (double)n;
+	free(ctx);
+	return t;
+}
+
+/* One protocol's fault-free run: decisions per second, and the bound. */
+static int bench_sim_one(const struct byz_core_ops *ops,
+			 const struct bench_sim_opts *o, double t_sign,
+			 double t_verify, bool json)
+{
+	struct scenario sc;
+	struct scenario_result res;
+	double crypto_s, rate, bound;
+	uint64_t uncached;
+
+	scenario_defaults(&sc);
+	sc.ops = ops;
+	sc.n = (uint32_t)o->n;
+	sc.f = (sc.n - 1) / 3;
+	sc.clients = 4;
+	sc.requests = (uint32_t)((o->requests + 3) / 4);
+	sc.batch = (uint32_t)o->batch;
+	if (scenario_run(&sc, NULL, &res) || res.verdict != VERDICT_PASS)
+		return cli_input_error("bench", "the %s run did not pass: %s",
+				       ops->name, res.why);
+	uncached = res.counts.verifications - res.counts.verify_cache_hits;
+	crypto_s = (double)res.counts.signatures * t_sign +
+		   (double)uncached * t_verify;
+	rate = (double)res.sim.accepted / res.wall_seconds;
+	bound = (double)res.sim.accepted / crypto_s;
+	if (json) {
+		printf("{\"bench\":\"sim\",\"protocol\":\"%s\",\"n\":%u,"
+		       "\"batch\":%llu,\"decisions\":%llu,\"wall_seconds\":%.3f,"
+		       "\"decisions_per_sec\":%.1f,\"events_per_sec\":%.0f,"
+		       "\"signatures\":%llu,\"verifications\":%llu,"
+		       "\"uncached_verifications\":%llu,\"crypto_seconds\":%.3f,"
+		       "\"crypto_bound_per_sec\":%.1f}\n",
+		       ops->name, sc.n, (unsigned long long)o->batch,
+		       (unsigned long long)res.sim.accepted, res.wall_seconds,
+		       rate, (double)res.sim.events / res.wall_seconds,
+		       (unsigned long long)res.counts.signatures,
+		       (unsigned long long)res.counts.verifications,
+		       (unsigned long long)uncached, crypto_s, bound);
+	} else {
+		printf("%-9s n=%-3u %8llu requests %8.2f s  %9.0f /s   "
+		       "crypto bound %9.0f /s (%.0f%% of the run: %llu signs, "
+		       "%llu verifies)\n",
+		       ops->name, sc.n, (unsigned long long)res.sim.accepted,
+		       res.wall_seconds, rate, bound,
+		       100.0 * crypto_s / res.wall_seconds,
+		       (unsigned long long)res.counts.signatures,
+		       (unsigned long long)uncached);
+	}
+	fflush(stdout);
+	return EXIT_OK;
+}
+
+/* `byzlab bench sim`. */
+static int bench_sim(const struct bench_sim_opts *o, double seconds,
+		     bool json)
+{
+	const struct byz_core_ops *const *all = byz_core_all();
+	double t_sign, t_verify;
+	int rc = EXIT_OK, ran = 0;
+
+	if (byz_crypto_init())
+		return cli_input_error("bench", "cannot initialise libsodium");
+	if (o->protocol && strcmp(o->protocol, "all") &&
+	    !byz_core_find(o->protocol))
+		return cli_usage_error("bench", "--protocol: unknown protocol '%s'",
+				       o->protocol);
+	t_sign = bench_time_of(bench_sign, seconds / 2);
+	t_verify = bench_time_of(bench_verify, seconds / 2);
+	if (!json)
+		printf("byzlab bench sim: fault-free runs, real Ed25519; "
+		       "sign %.1f us, verify %.1f us on this machine\n",
+		       t_sign * 1e6, t_verify * 1e6);
+	for (size_t i = 0; all[i] && rc == EXIT_OK; i++) {
+		bool want = o->protocol && strcmp(o->protocol, "all")
+				    ? !strcmp(o->protocol, all[i]->name)
+				    : strcmp(all[i]->name, "toy") != 0;
+		if (!want)
+			continue;
+		rc = bench_sim_one(all[i], o, t_sign, t_verify, json);
+		ran++;
+	}
+	return rc;
+}
+
 /* --seconds: a plain number from BENCH_MIN_SECONDS to BENCH_MAX_SECONDS. */
 static int bench_parse_seconds(const char *s, double *out)
 {
@@ -274,12 +397,17 @@ int cmd_bench(int argc, char **argv)
 	static const struct option opts[] = {
 		{"seconds", required_argument, NULL, BO_SECONDS},
 		{"json", no_argument, NULL, BO_JSON},
+		{"protocol", required_argument, NULL, BO_PROTOCOL},
+		{"n", required_argument, NULL, BO_N},
+		{"requests", required_argument, NULL, BO_REQUESTS},
+		{"batch", required_argument, NULL, BO_BATCH},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	double seconds = 1.0;
 	bool json = false;
 	const char *target;
+	struct bench_sim_opts so = {NULL, 4, 10000, 1};
 	int opt;
 
 	/* optind = 0: a full reset of getopt's state (see cmd_keygen.c). */
@@ -297,6 +425,24 @@ int cmd_bench(int argc, char **argv)
 		case BO_JSON:
 			json = true;
 			break;
+		case BO_PROTOCOL:
+			so.protocol = optarg;
+			break;
+		case BO_N:
+			if (cli_parse_u64("bench", "--n", optarg, 4, BYZ_MAX_N,
+					  &so.n))
+				return EXIT_USAGE;
+			break;
+		case BO_REQUESTS:
+			if (cli_parse_u64("bench", "--requests", optarg, 4,
+					  4000000, &so.requests))
+				return EXIT_USAGE;
+			break;
+		case BO_BATCH:
+			if (cli_parse_u64("bench", "--batch", optarg, 1, 256,
+					  &so.batch))
+				return EXIT_USAGE;
+			break;
 		case ':':
 			return cli_usage_error("bench", "%s needs a value",
 					       argv[optind - 1]);
@@ -307,14 +453,16 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("bench",
-				       "no target given (available: crypto)");
+				       "no target given (available: crypto, sim)");
 	target = argv[optind];
-	if (strcmp(target, "crypto") != 0)
+	if (strcmp(target, "crypto") != 0 && strcmp(target, "sim") != 0)
 		return cli_usage_error(
-			"bench", "unknown target '%s' (available: crypto)",
+			"bench", "unknown target '%s' (available: crypto, sim)",
 			target);
 	if (optind + 1 < argc)
 		return cli_usage_error("bench", "unexpected argument '%s'",
 				       argv[optind + 1]);
+	if (!strcmp(target, "sim"))
+		return bench_sim(&so, seconds, json);
 	return bench_crypto(seconds, json);
 }

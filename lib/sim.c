@@ -878,5 +878,6 @@ int sim_run(struct sim *s)
 	if (!rc && s->tr->err)
 		rc = s->tr->err;
 	s->tr->log.end_us = s->now;
+	s->tr->counts.verify_cache_hits = byz_vcache_stats(s->vcache).hits;
 	return rc;
 }

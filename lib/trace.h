@@ -60,6 +60,7 @@ struct trace_counts {
 	uint64_t bytes[TRACE_PROTOS][TRACE_TYPES];
 	uint64_t delivered, dropped, rejected, timers, notes;
 	uint64_t signatures, verifications;
+	uint64_t verify_cache_hits; /* verifications the cache answered */
 	uint64_t rejected_by_reason[64]; /* index: -code (err.h) */
 };
 
