@@ -12,9 +12,11 @@
 
 extern const struct byz_core_ops toy_core_ops;
 extern const struct byz_core_ops pbft_core_ops;
+extern const struct byz_core_ops hotstuff_core_ops;
 
 static const struct byz_core_ops *const core_registry[] = {
 	&pbft_core_ops,
+	&hotstuff_core_ops,
 	&toy_core_ops,
 	NULL,
 };

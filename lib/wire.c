@@ -119,9 +119,11 @@ int wire_rd_end(const struct wire_rd *r)
 
 /* The protocols that register codecs for their message types. */
 extern const struct wire_codec pbft_wire_codec;
+extern const struct wire_codec hs_wire_codec;
 
 static const struct wire_codec *const wire_codecs[] = {
 	&pbft_wire_codec,
+	&hs_wire_codec,
 };
 
 static const struct wire_codec *codec_of(uint8_t proto)

@@ -185,6 +185,7 @@ struct wire_codec {
 
 /* The protocols' message structs (each header includes this one first). */
 #include "pbft/pbft_wire.h"
+#include "hotstuff/hs_wire.h"
 
 struct wire_msg {
 	struct wire_frame frame;
@@ -194,6 +195,7 @@ struct wire_msg {
 		struct wire_toy_order order;
 		struct wire_toy_fetch fetch;
 		struct pbft_msg pbft;
+		struct hs_msg hs;
 	} u;
 };
 

@@ -5,7 +5,8 @@
  * Not built by meson: run it by hand when the format changes, e.g.
  *
  *   gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Ilib lib/err.c lib/crypto.c \
- *       lib/wire.c tests/corpus/gen_wire_corpus.c -lsodium -o /tmp/gen && \
+ *       lib/wire.c lib/pbft/pbft_wire.c lib/hotstuff/hs_wire.c \
+ *       tests/corpus/gen_wire_corpus.c -lsodium -o /tmp/gen && \
  *   /tmp/gen tests/corpus/wire
  *
  * File names state the expectation (tests/fuzz/corpus_main.c checks it):
@@ -401,8 +402,10 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-toy-three", &h, &bb);
 	h = hdr_of(BYZ_PROTO_PBFT, 10, 0);
 	crafted("err-bad-type-pbft-ten", &h, &bb);
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, 1, 0);
-	crafted("err-bad-type-hotstuff-has-no-types", &h, &bb);
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, 0, 0);
+	crafted("err-bad-type-hotstuff-zero", &h, &bb);
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_BLOCKS + 1, 0);
+	crafted("err-bad-type-hotstuff-six", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
 	h.flags = 0x80;
 	crafted("err-bad-flags-high-bit", &h, &bb);
@@ -646,6 +649,192 @@ static void gen_order_errors(void)
 	wire_buf_free(&nest);
 }
 
+/* ---- HotStuff (docs/wire.md "HotStuff") --------------------------------- */
+
+/* A signed HotStuff frame of replica r through wire_sign. */
+static void hs_sign(struct wire_buf *b, size_t s, uint32_t r)
+{
+	struct byz_keypair kp;
+
+	byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, r);
+	if (wire_sign(b, s, &kp))
+		die("hotstuff sign");
+}
+
+/* The signed VOTE of replica r for (view, hash), appended to b. */
+static void hs_vote_frame(struct wire_buf *b, uint32_t r, uint64_t view,
+			  const uint8_t *hash)
+{
+	size_t s;
+
+	if (hs_enc_vote(b, &s, r, view, hash))
+		die("hotstuff vote");
+	hs_sign(b, s, r);
+}
+
+/* A QC for (view 1, hash) from replicas 0, 1, 2, encoded into qc. */
+static void hs_qc3(struct wire_buf *qc, const uint8_t *hash)
+{
+	struct wire_buf v[3];
+	const uint8_t *fp[3];
+	size_t fl[3];
+
+	for (uint32_t i = 0; i < 3; i++) {
+		wire_buf_init(&v[i], BIG);
+		hs_vote_frame(&v[i], i, 1, hash);
+		fp[i] = v[i].data;
+		fl[i] = v[i].len;
+	}
+	if (hs_enc_qc(qc, 1, hash, (struct hs_framev){fp, fl, 3}))
+		die("hotstuff qc");
+	for (int i = 0; i < 3; i++)
+		wire_buf_free(&v[i]);
+}
+
+static void gen_hotstuff(void)
+{
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	struct wire_buf b, qc, g, req, prop, vote, bb;
+	struct hdr h;
+	size_t s;
+	const uint8_t *rp;
+	size_t rl;
+
+	memset(hash, 0xab, sizeof hash);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&qc, BIG);
+	wire_buf_init(&g, BIG);
+	wire_buf_init(&req, BIG);
+	wire_buf_init(&prop, BIG);
+	wire_buf_init(&vote, BIG);
+	wire_buf_init(&bb, BIG);
+	hs_qc3(&qc, hash);
+	if (hs_enc_qc(&g, 0, zero, (struct hs_framev){NULL, NULL, 0}))
+		die("genesis qc");
+	good_request(&req, 0, 1, "put k v", 7);
+	rp = req.data;
+	rl = req.len;
+
+	hs_vote_frame(&vote, 1, 1, hash);
+	emit_buf("ok-hotstuff-vote", &vote);
+
+	if (hs_enc_proposal(&prop, &s, 2, 2, qc.data, qc.len,
+			    (struct hs_framev){NULL, NULL, 0},
+			    (struct hs_framev){&rp, &rl, 1}))
+		die("proposal");
+	hs_sign(&prop, s, 2);
+	emit_buf("ok-hotstuff-proposal", &prop);
+
+	if (hs_enc_proposal(&b, &s, 1, 1, g.data, g.len,
+			    (struct hs_framev){NULL, NULL, 0},
+			    (struct hs_framev){NULL, NULL, 0}))
+		die("proposal");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-hotstuff-proposal-genesis-empty", &b);
+
+	wire_buf_reset(&b);
+	if (hs_enc_timeout(&b, &s, 1, 2, qc.data, qc.len, vote.data,
+			   vote.len))
+		die("timeout");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-hotstuff-timeout-with-vote", &b);
+
+	wire_buf_reset(&b);
+	if (hs_enc_timeout(&b, &s, 3, 5, g.data, g.len, NULL, 0))
+		die("timeout");
+	hs_sign(&b, s, 3);
+	emit_buf("ok-hotstuff-timeout-genesis", &b);
+
+	wire_buf_reset(&b);
+	if (hs_enc_fetch(&b, &s, 0, hash, HS_MAX_FETCH))
+		die("fetch");
+	hs_sign(&b, s, 0);
+	emit_buf("ok-hotstuff-fetch", &b);
+
+	wire_buf_reset(&b);
+	{
+		const uint8_t *pp = prop.data;
+		size_t pl = prop.len;
+		if (hs_enc_blocks(&b, &s, 3, (struct hs_framev){&pp, &pl, 1}))
+			die("blocks");
+	}
+	hs_sign(&b, s, 3);
+	emit_buf("ok-hotstuff-blocks", &b);
+
+	/* Body faults. */
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_VOTE, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	crafted("err-bad-field-hotstuff-vote-view-zero", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, hash, 31);
+	crafted("err-truncated-hotstuff-vote-hash", &h, &bb);
+	wire_put_u8(&bb, 0xab);
+	wire_put_u8(&bb, 0);
+	crafted("err-trailing-bytes-hotstuff-vote", &h, &bb);
+
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_FETCH, 0);
+	wire_buf_reset(&bb);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-hotstuff-fetch-count-zero", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u16(&bb, HS_MAX_FETCH + 1);
+	crafted("err-too-big-hotstuff-fetch-count", &h, &bb);
+
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_BLOCKS, 3);
+	wire_buf_reset(&bb);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-hotstuff-blocks-empty", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, vote.data, vote.len);
+	crafted("err-bad-nested-hotstuff-blocks-holds-vote", &h, &bb);
+
+	/* A TIMEOUT whose vote list holds two votes (at most one). */
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_TIMEOUT, 1);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_bytes(&bb, g.data, g.len);
+	wire_put_u16(&bb, 2);
+	wire_put_frame(&bb, vote.data, vote.len);
+	wire_put_frame(&bb, vote.data, vote.len);
+	crafted("err-too-big-hotstuff-timeout-two-votes", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, g.data, g.len);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-hotstuff-timeout-view-zero", &h, &bb);
+
+	/* A proposal whose QC holds a request instead of a vote. */
+	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_PROPOSAL, 2);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, req.data, req.len);
+	wire_put_u16(&bb, 0);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-nested-hotstuff-proposal-qc-holds-request", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_bytes(&bb, g.data, g.len);
+	wire_put_u16(&bb, 0);
+	crafted("err-truncated-hotstuff-proposal-no-batch", &h, &bb);
+
+	wire_buf_free(&b);
+	wire_buf_free(&qc);
+	wire_buf_free(&g);
+	wire_buf_free(&req);
+	wire_buf_free(&prop);
+	wire_buf_free(&vote);
+	wire_buf_free(&bb);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -660,6 +849,7 @@ int main(int argc, char **argv)
 	gen_header_errors();
 	gen_body_errors();
 	gen_order_errors();
+	gen_hotstuff();
 	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
 	return 0;
 }

@@ -1,0 +1,234 @@
+/*
+ * hs_core.h - chained HotStuff's replica core, shared between its files.
+ *
+ * Yin, Malkhi, Reiter, Gueta, Abraham, "HotStuff: BFT Consensus with
+ * Linearity and Responsiveness", PODC'19 (arXiv 1803.05069, "in the Lens
+ * of Blockchain"): the event-driven chained protocol of Algorithms 4 and
+ * 5, with a pacemaker of signed TIMEOUTs (docs/hotstuff.md). One idea per
+ * file:
+ *
+ *   hs_core.c       the step, proposals: safeNode, vote, update (Alg. 4)
+ *   hs_cert.c       QCs and TCs: checking them, assembling QCs from votes
+ *   hs_pacemaker.c  views, leaders, timers, TIMEOUTs, TCs (Alg. 5)
+ *   hs_blocks.c     the bounded block store
+ *   hs_fetch.c      catch-up: FETCH and BLOCKS
+ *   hs_exec.c       client requests: pool, batches, execution, replies
+ *   hs_persist.c    the write-ahead log: records, compaction, restore
+ *
+ * Every size comes from the configuration (n, window, batch,
+ * max_clients): nothing a peer sends makes this grow without bound.
+ */
+#ifndef BYZ_HS_CORE_H
+#define BYZ_HS_CORE_H
+
+#include "app.h"
+#include "core.h"
+#include "hs_wire.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS_TIMER_VIEW	0  /* the view timer (and TIMEOUT rebroadcast) */
+#define HS_TIMER_FETCH	1  /* outstanding fetches: retry elsewhere */
+#define HS_VIEW_SLOTS	8  /* views whose votes are kept */
+#define HS_VIEWS_BEHIND 3  /* votes kept for views cur-3 .. cur+4 */
+#define HS_FETCH_SLOTS	4  /* outstanding fetches */
+#define HS_FETCH_COUNT	16 /* blocks asked for in one FETCH */
+#define HS_BACKOFF_MAX	3  /* view timer: timeout_us << min(k, 3) */
+#define HS_LOG_APPENDS	64 /* appended records before a compaction */
+#define HS_VOTE_FRAME	(WIRE_HEADER_BYTES + 8 + BYZ_DIGEST_BYTES + BYZ_SIG_BYTES)
+#define HS_REQ_MAX	(WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
+#define HS_BLOCKS_BYTES (WIRE_MAX_FRAME / 2) /* a BLOCKS answer, at most */
+
+/* An owned copy of some bytes. */
+struct hs_bytes {
+	uint8_t *p;
+	size_t len;
+};
+
+/* A block we hold: its identity, its links, and the signed PROPOSAL frame
+ * it came in (owned), to serve to peers that fetch it. */
+struct hs_block {
+	bool used, committed;
+	uint64_t view, justify_view;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint8_t parent[BYZ_DIGEST_BYTES]; /* = the justify QC's block */
+	struct hs_bytes frame;
+};
+
+struct hs_store {
+	struct hs_block *b;
+	uint32_t cap;  /* 4 * window blocks */
+	uint32_t keep; /* committed blocks kept for catch-up: 2 * window */
+	uint32_t count, ncommitted;
+};
+
+/* The votes seen for one view: each sender's first, as a signed frame. */
+struct hs_vote_slot {
+	uint64_t view; /* 0: empty */
+	bool done;     /* a QC was formed */
+	bool have[BYZ_MAX_N];
+	uint8_t hash[BYZ_MAX_N][BYZ_DIGEST_BYTES];
+	uint8_t frame[BYZ_MAX_N][HS_VOTE_FRAME];
+};
+
+struct hs_fetch_slot {
+	bool used;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint64_t asked_at;
+	uint32_t peer, tries;
+};
+
+/* A client's newest request not yet executed: the signed frame. */
+struct hs_pending {
+	uint64_t ts; /* 0: none */
+	uint16_t len;
+	uint8_t *frame; /* HS_REQ_MAX bytes, allocated on first use */
+};
+
+struct hs {
+	struct byz_config cfg;
+	uint32_t quorum; /* 2f + 1 */
+	struct app *app;
+	bool in_step;
+	uint64_t now;
+
+	/* Safety state (persisted before the vote it guards). */
+	uint64_t voted_view;
+	struct hs_bytes locked; /* lockedQC, encoded */
+	uint64_t locked_view;
+	uint8_t locked_hash[BYZ_DIGEST_BYTES];
+
+	/* Executed prefix (persisted with the app snapshot). */
+	uint64_t exec_view;
+	uint8_t exec_hash[BYZ_DIGEST_BYTES];
+	bool commit_pending; /* decided, not yet executed (missing blocks) */
+	uint64_t commit_view;
+	uint8_t commit_hash[BYZ_DIGEST_BYTES];
+	uint64_t conflicts; /* conflicting commits refused */
+
+	/* Pacemaker. */
+	uint64_t cur_view;
+	bool timed_out;	  /* sent TIMEOUT for cur_view: no vote, no proposal */
+	bool proposed;	  /* proposed in cur_view (or may not) */
+	uint32_t backoff; /* local timeouts since the last commit */
+	struct hs_bytes high; /* highQC, encoded */
+	uint64_t high_view;
+	uint8_t high_hash[BYZ_DIGEST_BYTES];
+	uint64_t tc_view; /* the newest TC held, for view tc_view */
+	uint32_t tc_count;
+	struct hs_bytes tc[HS_MAX_SIGNERS];
+	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
+	struct hs_bytes my_vote;	/* my newest vote, signed (loopback) */
+	uint64_t my_vote_view;
+	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */
+	struct hs_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
+
+	struct hs_store store;
+	struct hs_fetch_slot fetch[HS_FETCH_SLOTS];
+	uint32_t fetch_rr; /* round-robin over peers for retries */
+
+	/* Requests. */
+	struct hs_pending *pool; /* max_clients */
+	uint32_t pool_count;
+	bool *reply_flag; /* max_clients: answer after the PERSIST */
+	uint32_t *reply_list;
+	uint32_t nreply;
+
+	/* Persistence. */
+	uint64_t token;
+	uint32_t appended;
+	bool dirty_state, dirty_vote, dirty_lock;
+	struct wire_buf scratch;
+};
+
+/* ---- hs_core.c ---- */
+/* Whether hash is the genesis block's (all zero). */
+bool hs_is_genesis(const uint8_t *hash);
+/* Note a dropped message: "drop <type> from r<i>: <why>". */
+int hs_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why);
+/* First 4 bytes of a hash in hex (8 chars + NUL), for notes. */
+void hs_hex8(char out[9], const uint8_t *hash);
+int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len);
+void hs_bytes_free(struct hs_bytes *b);
+/* Alg. 4 update(b*): highQC, lock, and the three-chain commit rule. */
+int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
+
+/* ---- hs_cert.c ---- */
+/* NULL if qc is a valid QC for this cluster, else why not. */
+const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc);
+/* NULL if tc is a valid TC for view (2f+1 TIMEOUTs from distinct
+ * replicas for views >= view), else why not. */
+const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,
+			uint64_t view);
+/* A vote (signed frame m) from m's sender: keep it, and form a QC when
+ * 2f+1 agree. */
+int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m);
+/* Adopt a valid QC as highQC if it is higher. */
+int hs_high_qc(struct hs *h, const struct hs_qc *qc);
+
+/* ---- hs_pacemaker.c ---- */
+static inline uint32_t hs_leader(const struct hs *h, uint64_t view)
+{
+	return (uint32_t)(view % h->cfg.n);
+}
+/* Enter view v (> cur_view): reset the view's flags, arm the timer,
+ * propose if this replica leads it and may. */
+int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v);
+/* A QC for view v exists: move past v. */
+int hs_on_qc(struct hs *h, struct byz_outbox *ob, uint64_t v);
+/* Propose if this replica leads cur_view, holds its proof, and has work. */
+int hs_try_propose(struct hs *h, struct byz_outbox *ob);
+/* (Re)arm the view timer if there is work and it is not running. */
+int hs_arm_timer(struct hs *h, struct byz_outbox *ob);
+int hs_on_view_timer(struct hs *h, struct byz_outbox *ob);
+int hs_on_timeout(struct hs *h, struct byz_outbox *ob,
+		  const struct wire_msg *m);
+uint64_t hs_view_delay(const struct hs *h);
+
+/* ---- hs_blocks.c ---- */
+int hs_store_init(struct hs_store *s, uint32_t window);
+void hs_store_free(struct hs_store *s);
+struct hs_block *hs_store_find(struct hs_store *s, const uint8_t *hash);
+/* Add a block (copying frame); *out is the stored block. BYZ_ELIMIT when
+ * the store is full of blocks it may not evict. */
+int hs_store_add(struct hs *h, const uint8_t *hash, uint64_t view,
+		 uint64_t justify_view, const uint8_t *parent,
+		 const uint8_t *frame, size_t len, struct hs_block **out);
+/* After a commit: drop forks at or below the executed view and committed
+ * blocks beyond the number kept. */
+void hs_store_prune(struct hs *h);
+
+/* ---- hs_fetch.c ---- */
+/* Ask for the block `hash` (and its ancestors), first from peer. */
+int hs_fetch_want(struct hs *h, struct byz_outbox *ob, const uint8_t *hash,
+		  uint32_t peer);
+int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m);
+int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m);
+int hs_on_fetch_timer(struct hs *h, struct byz_outbox *ob);
+/* Blocks arrived out of order: run update (Alg. 4) again over the
+ * undecided blocks, in view order, then execute what is decided. */
+int hs_reupdate(struct hs *h, struct byz_outbox *ob);
+
+/* ---- hs_exec.c ---- */
+int hs_pool_init(struct hs *h);
+void hs_pool_free(struct hs *h);
+int hs_on_request(struct hs *h, struct byz_outbox *ob,
+		  const struct wire_msg *m);
+/* The batch for a new block extending the block `parent`: up to batch
+ * pooled requests not already in that chain. Pointers into the pool. */
+size_t hs_make_batch(struct hs *h, const uint8_t *parent,
+		     const uint8_t **frames, size_t *lens, size_t max);
+/* Execute the decided prefix as far as the blocks we hold allow. */
+int hs_try_execute(struct hs *h, struct byz_outbox *ob);
+/* Answer the clients whose requests executed (after the PERSIST). */
+int hs_send_replies(struct hs *h, struct byz_outbox *ob);
+
+/* ---- hs_persist.c ---- */
+/* Write what changed: appends (VOTE, LOCK) or a compact STATE. */
+int hs_persist_flush(struct hs *h, struct byz_outbox *ob);
+/* Restore from a persisted log (create). */
+int hs_persist_restore(struct hs *h, const uint8_t *log, size_t len);
+
+#endif

@@ -1,0 +1,281 @@
+/*
+ * hs_exec.c - client requests: the pending pool, batches for new blocks,
+ * executing the decided prefix in order, and the replies.
+ *
+ * Clients broadcast each signed request to every replica, so any leader
+ * can propose it. The pool keeps each client's newest request that the
+ * application has not executed (one entry per client: max_clients
+ * entries). A leader leaves out requests already on the chain it extends;
+ * the application's client table (TOCS'02 §4.1) makes execution
+ * at-most-once whatever a block holds. One COMMIT per executed request:
+ * height = the application's height after it, slot = the block's view.
+ */
+#include "hs_core.h"
+
+#include "err.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hs_pool_init(struct hs *h)
+{
+	uint32_t c = h->cfg.max_clients;
+
+	h->pool = calloc(c, sizeof *h->pool);
+	h->reply_flag = calloc(c, sizeof *h->reply_flag);
+	h->reply_list = calloc(c, sizeof *h->reply_list);
+	return h->pool && h->reply_flag && h->reply_list ? 0 : BYZ_ENOMEM;
+}
+
+void hs_pool_free(struct hs *h)
+{
+	if (h->pool)
+		for (uint32_t c = 0; c < h->cfg.max_clients; c++)
+			free(h->pool[c].frame);
+	free(h->pool);
+	free(h->reply_flag);
+	free(h->reply_list);
+	h->pool = NULL;
+	h->reply_flag = NULL;
+	h->reply_list = NULL;
+}
+
+static void hs_want_reply(struct hs *h, uint32_t c)
+{
+	if (!h->reply_flag[c]) {
+		h->reply_flag[c] = true;
+		h->reply_list[h->nreply++] = c;
+	}
+}
+
+/* Forget client c's pooled request once one at least as new executed. */
+static void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts)
+{
+	struct hs_pending *p = &h->pool[c];
+
+	if (p->ts && p->ts <= ts) {
+		p->ts = 0;
+		h->pool_count--;
+	}
+}
+
+/*
+ * A client's request. Executed already: answer again from the client
+ * table. New: pool it (replacing an older one of the same client), start
+ * the view timer if it is the first work, and propose if we lead.
+ */
+int hs_on_request(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
+{
+	uint32_t c = m->u.request.client;
+	uint64_t ts = m->u.request.timestamp;
+	struct hs_pending *p;
+	int rc;
+
+	if (c >= h->cfg.max_clients)
+		return hs_drop(ob, m, "client beyond max_clients");
+	if (ts <= app_last_timestamp(h->app, c)) {
+		if (ts == app_last_timestamp(h->app, c))
+			hs_want_reply(h, c); /* its reply was lost */
+		return 0;
+	}
+	p = &h->pool[c];
+	if (ts <= p->ts)
+		return 0; /* pooled already */
+	if (m->frame.len > HS_REQ_MAX)
+		return hs_drop(ob, m, "request too large");
+	if (!p->frame && !(p->frame = malloc(HS_REQ_MAX)))
+		return BYZ_ENOMEM;
+	memcpy(p->frame, m->frame.bytes, m->frame.len);
+	p->len = (uint16_t)m->frame.len;
+	if (!p->ts && h->pool_count++ == 0 && (rc = hs_arm_timer(h, ob)))
+		return rc;
+	p->ts = ts;
+	return hs_try_propose(h, ob);
+}
+
+/*
+ * The requests on the undecided chain ending at block `parent`: for each
+ * client, the newest timestamp there (in ts[], max_clients entries).
+ */
+static void hs_inflight(struct hs *h, const uint8_t *parent, uint64_t *ts)
+{
+	const struct hs_block *b = hs_store_find(&h->store, parent);
+
+	memset(ts, 0, h->cfg.max_clients * sizeof *ts);
+	for (uint32_t k = 0; b && !b->committed && k < h->store.cap; k++) {
+		struct wire_msg m, r;
+		size_t pos = 0;
+		if (wire_decode(b->frame.p, b->frame.len, &m))
+			break;
+		while (wire_frames_next(&m.u.hs.prop.batch, &pos, &r) == 1)
+			if (r.u.request.client < h->cfg.max_clients &&
+			    r.u.request.timestamp > ts[r.u.request.client])
+				ts[r.u.request.client] = r.u.request.timestamp;
+		b = hs_store_find(&h->store, b->parent);
+	}
+}
+
+size_t hs_make_batch(struct hs *h, const uint8_t *parent,
+		     const uint8_t **frames, size_t *lens, size_t max)
+{
+	uint32_t nc = h->cfg.max_clients;
+	uint64_t *ts = calloc(nc, sizeof *ts);
+	size_t k = 0;
+
+	if (!ts)
+		return 0; /* an empty block still moves the chain */
+	hs_inflight(h, parent, ts);
+	/* Start at a client that rotates with the view, for fairness. */
+	for (uint32_t i = 0; i < nc && k < max; i++) {
+		uint32_t c = (uint32_t)((h->cur_view + i) % nc);
+		if (h->pool[c].ts && h->pool[c].ts > ts[c]) {
+			frames[k] = h->pool[c].frame;
+			lens[k++] = h->pool[c].len;
+		}
+	}
+	free(ts);
+	return k;
+}
+
+/* Execute one block's batch in order. */
+static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
+			    struct hs_block *b)
+{
+	struct wire_msg m, r;
+	size_t pos = 0;
+	int rc = wire_decode(b->frame.p, b->frame.len, &m);
+
+	assert(rc == 0); /* authenticated when it arrived; our own copy */
+	if (rc)
+		return rc;
+	while (wire_frames_next(&m.u.hs.prop.batch, &pos, &r) == 1) {
+		const struct wire_request *q = &r.u.request;
+		const uint8_t *res;
+		size_t reslen;
+		struct byz_commit c;
+		int out = app_execute(h->app, q->client, q->timestamp, q->op,
+				      q->op_len, &res, &reslen);
+
+		if (out < 0) {
+			if ((rc = byz_out_note(ob,
+					       "view %" PRIu64
+					       ": client %" PRIu32
+					       " out of range, skipped",
+					       b->view, q->client)))
+				return rc;
+			continue;
+		}
+		hs_pool_done(h, q->client, q->timestamp);
+		if (out == APP_STALE)
+			continue;
+		hs_want_reply(h, q->client);
+		if (out != APP_EXECUTED)
+			continue;
+		memset(&c, 0, sizeof c);
+		c.height = app_height(h->app);
+		c.slot = b->view;
+		c.client = q->client;
+		c.timestamp = q->timestamp;
+		byz_digest(c.request_digest, q->op, q->op_len);
+		app_state_digest(h->app, c.state_digest);
+		if ((rc = byz_out_commit(ob, &c)))
+			return rc;
+	}
+	b->committed = true;
+	h->store.ncommitted++;
+	h->exec_view = b->view;
+	memcpy(h->exec_hash, b->hash, BYZ_DIGEST_BYTES);
+	return 0;
+}
+
+/*
+ * Execute the decided block and its undecided ancestors, oldest first
+ * (Alg. 4 onCommit: commit the parent first). A missing ancestor is
+ * fetched and execution waits for it. An ancestor at or below the
+ * executed view that is not the executed block means we were asked to
+ * commit a block that conflicts with one we committed: a safety breach
+ * that more than f faulty replicas could cause. Say so loudly and refuse:
+ * the conflicting block is never executed.
+ */
+int hs_try_execute(struct hs *h, struct byz_outbox *ob)
+{
+	struct hs_block **chain;
+	const uint8_t *hash;
+	uint32_t n = 0;
+	int rc = 0;
+
+	if (!h->commit_pending)
+		return 0;
+	if (h->commit_view <= h->exec_view &&
+	    !memcmp(h->commit_hash, h->exec_hash, BYZ_DIGEST_BYTES)) {
+		h->commit_pending = false;
+		return 0;
+	}
+	chain = malloc(h->store.cap * sizeof *chain);
+	if (!chain)
+		return BYZ_ENOMEM;
+	hash = h->commit_hash;
+	while (memcmp(hash, h->exec_hash, BYZ_DIGEST_BYTES)) {
+		struct hs_block *b = hs_store_find(&h->store, hash);
+		char hx[9], he[9];
+
+		if (!b && !hs_is_genesis(hash)) {
+			rc = hs_fetch_want(h, ob, hash, UINT32_MAX);
+			goto out;
+		}
+		/* Genesis, or a block at or below the executed view, on the
+		 * way down: the chain forks off below what we executed. */
+		if (!b || b->view <= h->exec_view || n == h->store.cap) {
+			hs_hex8(hx, h->commit_hash);
+			hs_hex8(he, h->exec_hash);
+			h->conflicts++;
+			h->commit_pending = false;
+			rc = byz_out_note(ob,
+					  "SAFETY: refusing to commit "
+					  "block %s (view %" PRIu64
+					  "): it conflicts with committed "
+					  "block %s (view %" PRIu64 ")",
+					  hx, h->commit_view, he, h->exec_view);
+			goto out;
+		}
+		chain[n++] = b;
+		hash = b->parent;
+	}
+	while (n > 0 && !rc)
+		rc = hs_execute_block(h, ob, chain[--n]);
+	if (rc)
+		goto out;
+	h->commit_pending = false;
+	h->backoff = 0;
+	h->dirty_state = true;
+	hs_store_prune(h);
+out:
+	free(chain);
+	return rc;
+}
+
+/* Each client whose request executed (or was asked again) gets the reply
+ * the client table holds; sent after the PERSIST that covers it. */
+int hs_send_replies(struct hs *h, struct byz_outbox *ob)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < h->nreply; i++) {
+		uint32_t c = h->reply_list[i];
+		uint64_t ts = app_last_timestamp(h->app, c);
+		const uint8_t *res;
+		size_t reslen, start;
+
+		h->reply_flag[c] = false;
+		if (rc || app_execute(h->app, c, ts, NULL, 0, &res, &reslen) !=
+			      APP_DUPLICATE)
+			continue;
+		rc = wire_enc_reply(&ob->bytes, &start, h->cfg.id, h->cur_view,
+				    c, ts, res, reslen);
+		if (!rc)
+			rc = byz_out_send(ob, byz_client_addr(c), start);
+	}
+	return rc;
+}

@@ -1,0 +1,232 @@
+/*
+ * hs_pacemaker.c - views, leaders and view synchronisation (PODC'19 Alg. 5,
+ * with a timeout certificate in place of NEW-VIEW; docs/hotstuff.md says
+ * why).
+ *
+ * leader(v) = v mod n. A replica is in view v until it has voted in v, or
+ * holds a QC or a TC for v; then it is in v+1. The leader of v+1 proposes
+ * once it holds the QC of v (Alg. 5 onReceiveNewView/onBeat: extend
+ * highQC) or the TC of v. A view timer runs while there is work (pooled
+ * requests); it starts at timeout_us and doubles with each timeout up to
+ * timeout_us << HS_BACKOFF_MAX, and falls back when a commit shows
+ * progress. When it fires, the replica stops voting in its view and
+ * broadcasts a signed TIMEOUT(view, highQC, its latest vote), again at
+ * each firing until the view changes. 2f+1 TIMEOUTs for views >= v form a
+ * TC for v that moves everyone to v+1 (TIMEOUT(w) gives up every view up
+ * to w, so a replica that moved on by voting counts for the view before); the
+ * votes they carry can also form the QC a silent leader did not (so a silent
+ * next leader costs one timeout, not two). f+1 TIMEOUTs for views at or above w
+ * make a replica behind join w (Bracha's amplification): at least one honest
+ * replica is there.
+ */
+#include "hs_core.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+uint64_t hs_view_delay(const struct hs *h)
+{
+	uint32_t k = h->backoff < HS_BACKOFF_MAX ? h->backoff : HS_BACKOFF_MAX;
+
+	return h->cfg.timeout_us << k;
+}
+
+int hs_arm_timer(struct hs *h, struct byz_outbox *ob)
+{
+	if (!h->pool_count)
+		return 0;
+	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
+}
+
+int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v)
+{
+	int rc;
+
+	if (v <= h->cur_view)
+		return 0;
+	h->cur_view = v;
+	h->timed_out = false;
+	h->proposed = false;
+	if ((rc = byz_out_timer(ob, HS_TIMER_VIEW, BYZ_TIMER_CANCEL)) ||
+	    (rc = hs_arm_timer(h, ob)))
+		return rc;
+	return hs_try_propose(h, ob);
+}
+
+int hs_on_qc(struct hs *h, struct byz_outbox *ob, uint64_t v)
+{
+	if (v >= h->cur_view)
+		return hs_enter_view(h, ob, v + 1);
+	return hs_try_propose(h, ob);
+}
+
+/*
+ * PODC'19 Alg. 5 onBeat/onPropose: the leader of cur_view, once it holds
+ * the QC of the view before (its highQC) or the TC of it, proposes a block
+ * extending highQC's block, with a batch of pooled requests not already on
+ * that chain. It broadcasts the proposal and sends it to itself, so it
+ * stores and votes for its own block like everyone else (with its own
+ * signature on it).
+ */
+int hs_try_propose(struct hs *h, struct byz_outbox *ob)
+{
+	const uint8_t *frames[HS_MAX_BATCH], *tcf[HS_MAX_SIGNERS];
+	size_t lens[HS_MAX_BATCH], tcl[HS_MAX_SIGNERS];
+	struct hs_framev batch = {frames, lens, 0}, tc = {tcf, tcl, 0};
+	uint64_t v = h->cur_view;
+	size_t start;
+	int rc;
+
+	if (hs_leader(h, v) != h->cfg.id || h->proposed || h->timed_out ||
+	    !h->pool_count)
+		return 0;
+	if (h->high_view + 1 != v) {
+		if (h->tc_view + 1 != v || !h->tc_count)
+			return 0; /* no proof yet that view v may start */
+		for (uint32_t i = 0; i < h->tc_count; i++) {
+			tcf[i] = h->tc[i].p;
+			tcl[i] = h->tc[i].len;
+		}
+		tc.count = h->tc_count;
+	}
+	batch.count =
+	    hs_make_batch(h, h->high_hash, frames, lens, h->cfg.batch);
+	h->proposed = true;
+	if ((rc = hs_enc_proposal(&ob->bytes, &start, h->cfg.id, v, h->high.p,
+				  h->high.len, tc, batch)) ||
+	    (rc = byz_out_broadcast(ob, start)))
+		return rc;
+	return byz_out_send(ob, h->cfg.id, start);
+}
+
+/* Broadcast TIMEOUT(cur_view, highQC, my latest vote), and send it to
+ * ourselves for the TC we may assemble. */
+static int hs_send_timeout(struct hs *h, struct byz_outbox *ob)
+{
+	size_t start;
+	int rc;
+
+	if (h->cur_view > h->hi_timeout[h->cfg.id])
+		h->hi_timeout[h->cfg.id] = h->cur_view;
+	if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id, h->cur_view,
+				 h->high.p, h->high.len, h->my_vote.p,
+				 h->my_vote.len)) ||
+	    (rc = byz_out_broadcast(ob, start)))
+		return rc;
+	return byz_out_send(ob, h->cfg.id, start);
+}
+
+/* The view timer: without work it lapses; otherwise time the view out
+ * (once), or rebroadcast our TIMEOUT, and back off. */
+int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
+{
+	int rc;
+
+	if (!h->pool_count)
+		return 0;
+	if (!h->timed_out) {
+		h->timed_out = true;
+		if (h->backoff < UINT32_MAX)
+			h->backoff++;
+		if ((rc = byz_out_note(ob,
+				       "view %" PRIu64 " timed out "
+				       "(leader r%" PRIu32 ")",
+				       h->cur_view, hs_leader(h, h->cur_view))))
+			return rc;
+	}
+	if ((rc = hs_send_timeout(h, ob)))
+		return rc;
+	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
+}
+
+/* The k-th highest view (k from 1) in which a replica timed out. */
+static uint64_t hs_kth_timeout(const struct hs *h, uint32_t k)
+{
+	uint64_t top[BYZ_MAX_N];
+	uint32_t m = 0;
+
+	for (uint32_t r = 0; r < h->cfg.n; r++) {
+		uint64_t v = h->hi_timeout[r];
+		uint32_t i = m++;
+		while (i > 0 && top[i - 1] < v) {
+			top[i] = top[i - 1];
+			i--;
+		}
+		top[i] = v;
+	}
+	return top[k - 1];
+}
+
+/* 2f+1 replicas timed out at views >= v: keep their TIMEOUTs as the TC of
+ * v and move to v+1. */
+static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
+{
+	int rc;
+
+	h->tc_count = 0;
+	for (uint32_t r = 0; r < h->cfg.n && h->tc_count < h->quorum; r++)
+		if (h->hi_timeout[r] >= v && h->last_timeout[r].p &&
+		    (rc = hs_bytes_set(&h->tc[h->tc_count++],
+				       h->last_timeout[r].p,
+				       h->last_timeout[r].len)))
+			return rc;
+	h->tc_view = v;
+	return hs_enter_view(h, ob, v + 1);
+}
+
+/*
+ * A TIMEOUT from a replica (or our own, by loopback). Its highQC and the
+ * vote it carries are used like any QC and vote; each replica's newest
+ * TIMEOUT is kept (n frames). When 2f+1 replicas timed out at views >= v
+ * for some v >= ours, they form the TC of v; when f+1 did at views >= w
+ * above ours, we join w (Bracha).
+ */
+int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
+{
+	const struct hs_timeout *t = &m->u.hs.timeout;
+	uint32_t s = m->frame.sender;
+	struct wire_msg v;
+	const char *why;
+	size_t pos = 0;
+	uint64_t w;
+	int rc;
+
+	if ((why = hs_qc_check(h, &t->high)))
+		return hs_drop(ob, m, why);
+	if (wire_frames_next(&t->vote, &pos, &v) == 1) {
+		if (v.frame.sender != s)
+			return hs_drop(ob, m, "carries another replica's vote");
+		if (s != h->cfg.id && (rc = hs_on_vote(h, ob, &v)))
+			return rc;
+	}
+	if ((rc = hs_high_qc(h, &t->high)))
+		return rc;
+	if (t->view < h->hi_timeout[s])
+		return 0; /* older than what we hold from it */
+	h->hi_timeout[s] = t->view;
+	if ((rc = hs_bytes_set(&h->last_timeout[s], m->frame.bytes,
+			       m->frame.len)))
+		return rc;
+	w = hs_kth_timeout(h, h->quorum);
+	if (w >= h->cur_view && w > 0)
+		return hs_form_tc(h, ob, w);
+	/* Bracha: f+1 replicas gave up on views >= w: join w. */
+	w = hs_kth_timeout(h, h->cfg.f + 1);
+	if (w > h->cur_view || (w == h->cur_view && !h->timed_out)) {
+		if ((rc = byz_out_note(ob,
+				       "join view %" PRIu64
+				       ": f+1 replicas timed out there",
+				       w)))
+			return rc;
+		/* Enter w already timed out: no proposal, no vote there. */
+		h->cur_view = w;
+		h->proposed = true;
+		h->timed_out = true;
+		if ((rc = hs_send_timeout(h, ob)))
+			return rc;
+		return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
+	}
+	return 0;
+}

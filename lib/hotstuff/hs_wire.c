@@ -1,0 +1,326 @@
+/*
+ * hs_wire.c - chained HotStuff's codec: decoding in place, recursive checks
+ * of embedded frames (votes in QCs, timeouts in TCs, requests in batches,
+ * proposals in BLOCKS), the signatures they carry, the block hash, and the
+ * encoders.
+ */
+#include "hs_wire.h"
+
+#include "err.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define HS_BLOCK_DOMAIN "byzlab/hs/block/v1" /* hashed with its NUL */
+
+static bool hs_type_known(uint8_t type)
+{
+	return type >= HS_PROPOSAL && type <= HS_BLOCKS;
+}
+
+static const char *hs_type_name(uint8_t type)
+{
+	static const char *const names[] = {
+	    [HS_PROPOSAL] = "proposal", [HS_VOTE] = "vote",
+	    [HS_TIMEOUT] = "timeout",	[HS_FETCH] = "fetch",
+	    [HS_BLOCKS] = "blocks",
+	};
+	return hs_type_known(type) ? names[type] : "unknown";
+}
+
+/* view u64 >= 1 */
+static int rd_view(struct wire_rd *r, uint64_t *view)
+{
+	int rc = wire_rd_u64(r, view);
+
+	if (rc)
+		return rc;
+	return *view == 0 ? BYZ_EFIELD : 0;
+}
+
+/* A QC: view u64 (0 allowed: genesis), hash, list of VOTE frames. */
+static int rd_qc(struct wire_rd *r, struct hs_qc *qc)
+{
+	const uint8_t *start = r->p;
+	int rc;
+
+	if ((rc = wire_rd_u64(r, &qc->view)) ||
+	    (rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &qc->hash)) ||
+	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_VOTE, HS_MAX_SIGNERS,
+				 &qc->votes)))
+		return rc;
+	qc->bytes = start;
+	qc->len = (size_t)(r->p - start);
+	return 0;
+}
+
+int hs_qc_decode(const uint8_t *p, size_t len, struct hs_qc *qc)
+{
+	struct wire_rd r = {p, len};
+	int rc = rd_qc(&r, qc);
+
+	return rc ? rc : wire_rd_end(&r);
+}
+
+static int dec_proposal(struct wire_rd *r, struct hs_proposal *p)
+{
+	int rc;
+
+	if ((rc = rd_view(r, &p->view)) || (rc = rd_qc(r, &p->justify)) ||
+	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_TIMEOUT,
+				 HS_MAX_SIGNERS, &p->tc)))
+		return rc;
+	p->batch_bytes = r->p;
+	if ((rc = wire_rd_frames(r, BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST,
+				 HS_MAX_BATCH, &p->batch)))
+		return rc;
+	p->batch_len = (size_t)(r->p - p->batch_bytes);
+	return wire_rd_end(r);
+}
+
+static int dec_vote(struct wire_rd *r, struct hs_vote *v)
+{
+	int rc;
+
+	if ((rc = rd_view(r, &v->view)) ||
+	    (rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &v->hash)))
+		return rc;
+	return wire_rd_end(r);
+}
+
+static int dec_timeout(struct wire_rd *r, struct hs_timeout *t)
+{
+	int rc;
+
+	if ((rc = rd_view(r, &t->view)) || (rc = rd_qc(r, &t->high)) ||
+	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_VOTE, 1, &t->vote)))
+		return rc;
+	return wire_rd_end(r);
+}
+
+static int dec_fetch(struct wire_rd *r, struct hs_fetch *f)
+{
+	int rc;
+
+	if ((rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &f->hash)) ||
+	    (rc = wire_rd_u16(r, &f->count)))
+		return rc;
+	if (f->count == 0)
+		return BYZ_EFIELD;
+	if (f->count > HS_MAX_FETCH)
+		return BYZ_ETOOBIG;
+	return wire_rd_end(r);
+}
+
+static int dec_blocks(struct wire_rd *r, struct hs_blocks *b)
+{
+	int rc;
+
+	if ((rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_PROPOSAL,
+				 HS_MAX_FETCH, &b->blocks)))
+		return rc;
+	if (b->blocks.count == 0)
+		return BYZ_EFIELD;
+	return wire_rd_end(r);
+}
+
+static int hs_decode(const struct wire_frame *f, struct wire_msg *out)
+{
+	struct wire_rd r = {f->body, f->body_len};
+	struct hs_msg *m = &out->u.hs;
+
+	switch (f->type) {
+	case HS_PROPOSAL:
+		return dec_proposal(&r, &m->prop);
+	case HS_VOTE:
+		return dec_vote(&r, &m->vote);
+	case HS_TIMEOUT:
+		return dec_timeout(&r, &m->timeout);
+	case HS_FETCH:
+		return dec_fetch(&r, &m->fetch);
+	case HS_BLOCKS:
+		return dec_blocks(&r, &m->blocks);
+	}
+	return BYZ_ETYPE;
+}
+
+static int hs_nested_sigs(const struct wire_msg *msg, wire_sig_fn fn, void *ctx)
+{
+	const struct hs_msg *m = &msg->u.hs;
+	int rc;
+
+	switch (msg->frame.type) {
+	case HS_PROPOSAL:
+		if ((rc = wire_frames_for_each_sig(&m->prop.justify.votes, fn,
+						   ctx)) ||
+		    (rc = wire_frames_for_each_sig(&m->prop.tc, fn, ctx)))
+			return rc;
+		return wire_frames_for_each_sig(&m->prop.batch, fn, ctx);
+	case HS_TIMEOUT:
+		if ((rc = wire_frames_for_each_sig(&m->timeout.high.votes, fn,
+						   ctx)))
+			return rc;
+		return wire_frames_for_each_sig(&m->timeout.vote, fn, ctx);
+	case HS_BLOCKS:
+		return wire_frames_for_each_sig(&m->blocks.blocks, fn, ctx);
+	}
+	return 0;
+}
+
+const struct wire_codec hs_wire_codec = {
+    .proto = BYZ_PROTO_HOTSTUFF,
+    .type_known = hs_type_known,
+    .type_name = hs_type_name,
+    .decode = hs_decode,
+    .for_each_nested_sig = hs_nested_sigs,
+};
+
+/* PODC'19 §4.1: a node is named by the hash of its content; its parent
+ * (here always the block its justify certifies) is part of that content. */
+void hs_block_hash(const struct hs_proposal *p, uint8_t out[BYZ_DIGEST_BYTES])
+{
+	crypto_generichash_state st;
+	uint8_t le[16];
+
+	for (int i = 0; i < 8; i++) {
+		le[i] = (uint8_t)(p->view >> (8 * i));
+		le[8 + i] = (uint8_t)(p->justify.view >> (8 * i));
+	}
+	crypto_generichash_init(&st, NULL, 0, BYZ_DIGEST_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)HS_BLOCK_DOMAIN,
+				  sizeof HS_BLOCK_DOMAIN);
+	crypto_generichash_update(&st, le, sizeof le);
+	crypto_generichash_update(&st, p->justify.hash, BYZ_DIGEST_BYTES);
+	crypto_generichash_update(&st, p->batch_bytes, p->batch_len);
+	crypto_generichash_final(&st, out, BYZ_DIGEST_BYTES);
+}
+
+/* ---- encoders --------------------------------------------------------------
+ */
+
+static void put_framev(struct wire_buf *b, struct hs_framev v)
+{
+	if (v.count > UINT16_MAX) {
+		b->err = b->err ? b->err : BYZ_ETOOBIG;
+		return;
+	}
+	wire_put_u16(b, (uint16_t)v.count);
+	for (size_t i = 0; i < v.count; i++)
+		wire_put_frame(b, v.frames[i], v.lens[i]);
+}
+
+static int enc_done(struct wire_buf *b, size_t s, size_t *start)
+{
+	int rc = wire_end(b, s);
+
+	if (!rc && start)
+		*start = s;
+	return rc;
+}
+
+/* A QC given as bytes must be one whole QC encoding. */
+static int qc_ok(const uint8_t *qc, size_t len)
+{
+	struct hs_qc d;
+
+	return qc ? hs_qc_decode(qc, len, &d) : BYZ_EFIELD;
+}
+
+int hs_enc_qc(struct wire_buf *b, uint64_t view,
+	      const uint8_t hash[BYZ_DIGEST_BYTES], struct hs_framev votes)
+{
+	if (votes.count > HS_MAX_SIGNERS)
+		return BYZ_EFIELD;
+	wire_put_u64(b, view);
+	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
+	put_framev(b, votes);
+	return b->err;
+}
+
+int hs_enc_proposal(struct wire_buf *b, size_t *start, uint32_t sender,
+		    uint64_t view, const uint8_t *qc, size_t qc_len,
+		    struct hs_framev tc, struct hs_framev batch)
+{
+	size_t s;
+	int rc;
+
+	if (b->err)
+		return b->err;
+	if (view == 0 || tc.count > HS_MAX_SIGNERS ||
+	    batch.count > HS_MAX_BATCH)
+		return BYZ_EFIELD;
+	if ((rc = qc_ok(qc, qc_len)))
+		return rc;
+	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_PROPOSAL, sender);
+	wire_put_u64(b, view);
+	wire_put_bytes(b, qc, qc_len);
+	put_framev(b, tc);
+	put_framev(b, batch);
+	return enc_done(b, s, start);
+}
+
+int hs_enc_vote(struct wire_buf *b, size_t *start, uint32_t sender,
+		uint64_t view, const uint8_t hash[BYZ_DIGEST_BYTES])
+{
+	size_t s;
+
+	if (b->err)
+		return b->err;
+	if (view == 0)
+		return BYZ_EFIELD;
+	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_VOTE, sender);
+	wire_put_u64(b, view);
+	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
+	return enc_done(b, s, start);
+}
+
+int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
+		   uint64_t view, const uint8_t *qc, size_t qc_len,
+		   const uint8_t *vote, size_t vote_len)
+{
+	size_t s;
+	int rc;
+
+	if (b->err)
+		return b->err;
+	if (view == 0)
+		return BYZ_EFIELD;
+	if ((rc = qc_ok(qc, qc_len)))
+		return rc;
+	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_TIMEOUT, sender);
+	wire_put_u64(b, view);
+	wire_put_bytes(b, qc, qc_len);
+	wire_put_u16(b, vote ? 1 : 0);
+	if (vote)
+		wire_put_frame(b, vote, vote_len);
+	return enc_done(b, s, start);
+}
+
+int hs_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
+		 const uint8_t hash[BYZ_DIGEST_BYTES], uint16_t count)
+{
+	size_t s;
+
+	if (b->err)
+		return b->err;
+	if (count == 0 || count > HS_MAX_FETCH)
+		return BYZ_EFIELD;
+	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_FETCH, sender);
+	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
+	wire_put_u16(b, count);
+	return enc_done(b, s, start);
+}
+
+int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
+		  struct hs_framev blocks)
+{
+	size_t s;
+
+	if (b->err)
+		return b->err;
+	if (blocks.count == 0 || blocks.count > HS_MAX_FETCH)
+		return BYZ_EFIELD;
+	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_BLOCKS, sender);
+	put_framev(b, blocks);
+	return enc_done(b, s, start);
+}

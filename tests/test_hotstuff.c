@@ -1,0 +1,1357 @@
+/*
+ * test_hotstuff.c - chained HotStuff (lib/hotstuff): golden traces of one
+ * core driven by hand-made signed messages, and simulator runs for n = 4,
+ * 7, 10 under crashes, silent replicas, partitions, loss, duplicates and
+ * restarts, with every checker, the message counts per decision against
+ * the formula of docs/hotstuff.md, and a 10,000-request run.
+ */
+#include "check.h"
+#include "err.h"
+#include "hotstuff/hs_wire.h"
+#include "scenario.h"
+#include "sim.h"
+
+#include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEED	 7
+#define MAXLINES 256
+
+/* ---- an arena for the frames a test makes (freed after each test) ---- */
+
+static uint8_t *arena[8192];
+static size_t narena;
+
+static void *arena_keep(const void *p, size_t len)
+{
+	uint8_t *q = malloc(len ? len : 1);
+
+	cr_assert_not_null(q);
+	cr_assert_lt(narena, sizeof arena / sizeof arena[0]);
+	memcpy(q, p, len);
+	arena[narena++] = q;
+	return q;
+}
+
+static void setup(void)
+{
+	cr_assert_eq(byz_crypto_init(), 0);
+}
+
+static void teardown(void)
+{
+	while (narena)
+		free(arena[--narena]);
+}
+
+TestSuite(hotstuff, .init = setup, .fini = teardown);
+
+/* A frame or a QC encoding. */
+struct fr {
+	const uint8_t *p;
+	size_t len;
+};
+
+static struct fr signed_by(struct wire_buf *b, size_t start, enum byz_role role,
+			   uint32_t id)
+{
+	struct byz_keypair kp;
+	struct fr f;
+
+	byz_key_derive(&kp, SEED, role, id);
+	cr_assert_eq(wire_sign(b, start, &kp), 0);
+	f.p = arena_keep(b->data + start, b->len - start);
+	f.len = b->len - start;
+	return f;
+}
+
+static struct fr mk_request(uint32_t c, uint64_t ts, const char *op)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(
+	    wire_enc_request(&b, &s, c, ts, (const uint8_t *)op, strlen(op)),
+	    0);
+	f = signed_by(&b, s, BYZ_ROLE_CLIENT, c);
+	wire_buf_free(&b);
+	return f;
+}
+
+static struct fr mk_vote(uint32_t r, uint64_t view, const uint8_t *hash)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_vote(&b, &s, r, view, hash), 0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
+static const uint8_t zero[BYZ_DIGEST_BYTES];
+
+/* A QC for (view, hash) signed by the k replicas in signers. */
+static struct fr mk_qc(uint64_t view, const uint8_t *hash,
+		       const uint32_t *signers, size_t k)
+{
+	const uint8_t *fp[64];
+	size_t fl[64];
+	struct hs_framev v = {fp, fl, k};
+	struct wire_buf b;
+	struct fr f;
+
+	for (size_t i = 0; i < k; i++) {
+		struct fr vt = mk_vote(signers[i], view, hash);
+		fp[i] = vt.p;
+		fl[i] = vt.len;
+	}
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_qc(&b, view, hash, v), 0);
+	f.p = arena_keep(b.data, b.len);
+	f.len = b.len;
+	wire_buf_free(&b);
+	return f;
+}
+
+static struct fr genesis_qc(void)
+{
+	return mk_qc(0, zero, NULL, 0);
+}
+
+static const uint32_t Q012[] = {0, 1, 2};
+
+static struct hs_framev framev(const struct fr *fs, size_t n, const uint8_t **p,
+			       size_t *l)
+{
+	struct hs_framev v = {p, l, n};
+
+	for (size_t i = 0; i < n; i++) {
+		p[i] = fs[i].p;
+		l[i] = fs[i].len;
+	}
+	return v;
+}
+
+/* A signed proposal; its block hash in hash (if not NULL). */
+static struct fr mk_proposal(uint32_t leader, uint64_t view, struct fr qc,
+			     const struct fr *tc, size_t ntc,
+			     const struct fr *reqs, size_t nreq, uint8_t *hash)
+{
+	const uint8_t *tp[64], *rp[64];
+	size_t tl[64], rl[64];
+	struct wire_buf b;
+	struct wire_msg m;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_proposal(&b, &s, leader, view, qc.p, qc.len,
+				     framev(tc, ntc, tp, tl),
+				     framev(reqs, nreq, rp, rl)),
+		     0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, leader);
+	wire_buf_free(&b);
+	cr_assert_eq(wire_decode(f.p, f.len, &m), 0);
+	if (hash)
+		hs_block_hash(&m.u.hs.prop, hash);
+	return f;
+}
+
+static struct fr mk_timeout(uint32_t r, uint64_t view, struct fr qc,
+			    const struct fr *vote)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_timeout(&b, &s, r, view, qc.p, qc.len,
+				    vote ? vote->p : NULL,
+				    vote ? vote->len : 0),
+		     0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
+static struct fr mk_blocks(uint32_t r, const struct fr *props, size_t n)
+{
+	const uint8_t *p[64];
+	size_t l[64];
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_blocks(&b, &s, r, framev(props, n, p, l)), 0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
+static struct fr mk_fetch(uint32_t r, const uint8_t *hash, uint16_t count)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_fetch(&b, &s, r, hash, count), 0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
+/* ---- a driver for one core: steps, loopback, persisted log, and the
+ * outputs rendered as lines ----------------------------------------------- */
+
+struct drv {
+	void *core;
+	struct byz_config cfg;
+	struct byz_outbox ob;
+	uint64_t now;
+	char line[MAXLINES][320];
+	size_t nline;
+	uint8_t *log;
+	size_t loglen;
+};
+
+static const struct byz_core_ops *hs_ops(void)
+{
+	const struct byz_core_ops *ops = byz_core_find("hotstuff");
+
+	cr_assert_not_null(ops);
+	return ops;
+}
+
+static void add_line(struct drv *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_line(struct drv *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	cr_assert_lt(d->nline, MAXLINES);
+	va_start(ap, fmt);
+	vsnprintf(d->line[d->nline++], sizeof d->line[0], fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void render_frame(struct drv *d, const char *verb, const uint8_t *p,
+			 size_t len, uint32_t to)
+{
+	struct wire_msg m;
+	char dest[32] = "";
+	char hx[9];
+
+	cr_assert_eq(wire_decode_unsigned(p, len, &m), 0);
+	if (verb[0] == 's')
+		snprintf(dest, sizeof dest,
+			 byz_is_client_addr(to) ? " -> c%u" : " -> r%u",
+			 byz_is_client_addr(to) ? to - BYZ_CLIENT_BASE : to);
+	if (m.frame.proto == BYZ_PROTO_CLIENT) {
+		add_line(d, "%s reply c%u/t%" PRIu64 "%s", verb,
+			 m.u.reply.client, m.u.reply.timestamp, dest);
+		return;
+	}
+	switch (m.frame.type) {
+	case HS_PROPOSAL:
+		add_line(d,
+			 "%s proposal v%" PRIu64 " justify v%" PRIu64
+			 " tc %u batch %u%s",
+			 verb, m.u.hs.prop.view, m.u.hs.prop.justify.view,
+			 m.u.hs.prop.tc.count, m.u.hs.prop.batch.count, dest);
+		break;
+	case HS_VOTE:
+		add_line(d, "%s vote v%" PRIu64 "%s", verb, m.u.hs.vote.view,
+			 dest);
+		break;
+	case HS_TIMEOUT:
+		add_line(d,
+			 "%s timeout v%" PRIu64 " high v%" PRIu64 " votes %u%s",
+			 verb, m.u.hs.timeout.view, m.u.hs.timeout.high.view,
+			 m.u.hs.timeout.vote.count, dest);
+		break;
+	case HS_FETCH:
+		byz_hex(hx, m.u.hs.fetch.hash, 4);
+		add_line(d, "%s fetch %s count %u%s", verb, hx,
+			 m.u.hs.fetch.count, dest);
+		break;
+	case HS_BLOCKS:
+		add_line(d, "%s blocks %u%s", verb, m.u.hs.blocks.blocks.count,
+			 dest);
+		break;
+	}
+}
+
+static void deliver_bytes(struct drv *d, const uint8_t *p, size_t len);
+
+/* Render one step's outputs, keep its PERSISTs, then deliver its
+ * loopback sends (signed, as a driver does) one after another. */
+static void render(struct drv *d)
+{
+	uint8_t *loop[16];
+	size_t looplen[16], nloop = 0;
+	const uint8_t *bytes = d->ob.bytes.data;
+
+	for (size_t i = 0; i < d->ob.count; i++) {
+		const struct byz_output *o = &d->ob.out[i];
+		const uint8_t *r = bytes + o->off;
+		struct hs_qc qc;
+
+		switch (o->kind) {
+		case BYZ_OUT_PERSIST:
+			if (o->replace)
+				d->loglen = 0;
+			d->log = realloc(d->log, d->loglen + 4 + o->len);
+			for (int k = 0; k < 4; k++)
+				d->log[d->loglen + k] =
+				    (uint8_t)(o->len >> (8 * k));
+			memcpy(d->log + d->loglen + 4, r, o->len);
+			d->loglen += 4 + o->len;
+			if (r[0] == 1)
+				add_line(d,
+					 "persist state voted v%" PRIu64
+					 " executed v%" PRIu64 " (replace)",
+					 rd64(r + 1), rd64(r + 9));
+			else if (r[0] == 2)
+				add_line(d, "persist vote v%" PRIu64,
+					 rd64(r + 1));
+			else {
+				cr_assert_eq(
+				    hs_qc_decode(r + 1, o->len - 1, &qc), 0);
+				add_line(d, "persist lock v%" PRIu64, qc.view);
+			}
+			break;
+		case BYZ_OUT_SEND:
+			render_frame(d, "send", r, o->len, o->to);
+			if (o->to == d->cfg.id) {
+				struct wire_buf b;
+				struct byz_keypair kp;
+				cr_assert_lt(nloop, 16);
+				wire_buf_init(&b, WIRE_MAX_FRAME + 64);
+				wire_put_bytes(&b, r, o->len);
+				byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA,
+					       d->cfg.id);
+				cr_assert_eq(wire_sign(&b, 0, &kp), 0);
+				loop[nloop] = arena_keep(b.data, b.len);
+				looplen[nloop++] = b.len;
+				wire_buf_free(&b);
+			}
+			break;
+		case BYZ_OUT_BROADCAST:
+			render_frame(d, "broadcast", r, o->len, 0);
+			break;
+		case BYZ_OUT_TIMER:
+			if (o->delay_us == BYZ_TIMER_CANCEL)
+				add_line(d, "timer %s cancel",
+					 o->timer ? "fetch" : "view");
+			else
+				add_line(d, "timer %s %" PRIu64,
+					 o->timer ? "fetch" : "view",
+					 o->delay_us);
+			break;
+		case BYZ_OUT_COMMIT:
+			add_line(d,
+				 "commit h%" PRIu64 " c%u/t%" PRIu64
+				 " slot %" PRIu64,
+				 o->commit.height, o->commit.client,
+				 o->commit.timestamp, o->commit.slot);
+			break;
+		case BYZ_OUT_NOTE:
+			add_line(d, "note %.*s", (int)o->len, (const char *)r);
+			break;
+		}
+	}
+	for (size_t i = 0; i < nloop; i++) {
+		add_line(d, "-- loopback");
+		deliver_bytes(d, loop[i], looplen[i]);
+	}
+}
+
+static void step(struct drv *d, const struct byz_event *ev)
+{
+	byz_outbox_reset(&d->ob);
+	cr_assert_eq(hs_ops()->step(d->core, ev, &d->ob), 0);
+	render(d);
+}
+
+static void deliver_bytes(struct drv *d, const uint8_t *p, size_t len)
+{
+	struct wire_msg m;
+	struct byz_event ev = {.now = d->now};
+
+	cr_assert_eq(wire_decode(p, len, &m), 0);
+	ev.kind =
+	    m.frame.proto == BYZ_PROTO_CLIENT ? BYZ_EV_REQUEST : BYZ_EV_MESSAGE;
+	ev.u.msg = &m;
+	step(d, &ev);
+}
+
+/* Clear the lines, deliver f, and return the lines. */
+static void deliver(struct drv *d, struct fr f)
+{
+	d->nline = 0;
+	deliver_bytes(d, f.p, f.len);
+}
+
+static void fire(struct drv *d, uint32_t timer)
+{
+	struct byz_event ev = {.kind = BYZ_EV_TIMER, .now = d->now};
+
+	d->nline = 0;
+	ev.u.timer = timer;
+	step(d, &ev);
+}
+
+static void drv_open(struct drv *d, uint32_t id, const uint8_t *log,
+		     size_t loglen)
+{
+	struct byz_event ev = {.kind = BYZ_EV_START};
+
+	memset(&d->cfg, 0, sizeof d->cfg);
+	d->cfg = (struct byz_config){.n = 4,
+				     .f = 1,
+				     .id = id,
+				     .max_clients = 4,
+				     .batch = 4,
+				     .window = 16,
+				     .timeout_us = 20000,
+				     .app = {.max_keys = 64, .max_clients = 4}};
+	cr_assert_eq(hs_ops()->create(&d->cfg, log, loglen, &d->core), 0);
+	byz_outbox_init(&d->ob, 4096, 64u << 20);
+	d->nline = 0;
+	step(d, &ev);
+}
+
+static void drv_close(struct drv *d)
+{
+	hs_ops()->destroy(&d->core);
+	byz_outbox_free(&d->ob);
+	free(d->log);
+	d->log = NULL;
+	d->loglen = 0;
+}
+
+/* The lines must be exactly expect[] (NULL-terminated). */
+static void expect_lines(const struct drv *d, const char *const *expect,
+			 const char *what)
+{
+	size_t n = 0;
+	char got[MAXLINES * 330] = "";
+
+	for (size_t i = 0; i < d->nline; i++) {
+		strcat(got, "  ");
+		strcat(got, d->line[i]);
+		strcat(got, "\n");
+	}
+	while (expect[n])
+		n++;
+	cr_assert_eq(d->nline, n, "%s: %zu lines, expected %zu:\n%s", what,
+		     d->nline, n, got);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(d->line[i], expect[i], "%s: line %zu:\n%s",
+				 what, i, got);
+}
+
+/* The chain b1..bk: block i in view i from leader i mod 4, justified by
+ * the QC of block i-1 from replicas 0, 1, 2 (b1 by genesis); b1 carries
+ * the request req. */
+struct chain {
+	struct fr prop[16];
+	uint8_t hash[16][BYZ_DIGEST_BYTES];
+	struct fr qc[16]; /* qc[i]: the QC of block i (qc[0]: genesis) */
+};
+
+static void mk_chain(struct chain *c, size_t k, struct fr req)
+{
+	c->qc[0] = genesis_qc();
+	for (size_t i = 1; i <= k; i++) {
+		c->prop[i] = mk_proposal((uint32_t)(i % 4), i, c->qc[i - 1],
+					 NULL, 0, &req, i == 1, c->hash[i]);
+		c->qc[i] = mk_qc(i, c->hash[i], Q012, 3);
+	}
+}
+
+/* ---- golden traces --------------------------------------------------- */
+
+Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+
+	mk_chain(&c, 4, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	expect_lines(&d, (const char *const[]){"timer view 20000", NULL},
+		     "a request is work: the view timer starts");
+	deliver(&d, c.prop[1]);
+	expect_lines(
+	    &d,
+	    (const char *const[]){"persist vote v1", "send vote v1 -> r2",
+				  "send vote v1 -> r3", "timer view cancel",
+				  "timer view 20000", "-- loopback", NULL},
+	    "vote persisted before sent, to the next leader");
+	deliver(&d, c.prop[2]);
+	expect_lines(
+	    &d,
+	    (const char *const[]){"persist vote v2", "send vote v2 -> r3",
+				  "timer view cancel", "timer view 20000",
+				  "-- loopback", NULL},
+	    "we lead view 3: our vote goes to ourselves only");
+	deliver(&d, c.prop[3]);
+	expect_lines(
+	    &d,
+	    (const char *const[]){"persist lock v1", "persist vote v3",
+				  "send vote v3 -> r0", "send vote v3 -> r3",
+				  "timer view cancel", "timer view 20000",
+				  "-- loopback", NULL},
+	    "two-chain: lock on b1 (persisted before the vote)");
+	deliver(&d, c.prop[4]);
+	expect_lines(&d,
+		     (const char *const[]){
+			 "commit h1 c0/t1 slot 1",
+			 "persist state voted v4 executed v1 (replace)",
+			 "send vote v4 -> r1", "send vote v4 -> r3",
+			 "timer view cancel", "send reply c0/t1 -> c0",
+			 "-- loopback", NULL},
+		     "three-chain: b1 commits; state replaces the log; then "
+		     "the vote, then the reply");
+	/* The same proposal again: no second vote, no second commit. */
+	deliver(&d, c.prop[4]);
+	expect_lines(&d, (const char *const[]){NULL}, "a duplicate proposal");
+	drv_close(&d);
+}
+
+Test(hotstuff, golden_safe_node_rejects_what_neither_extends_nor_is_newer)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1"), bad;
+
+	mk_chain(&c, 3, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	for (int i = 1; i <= 3; i++)
+		deliver(&d, c.prop[i]);
+	/* Locked on b1 (view 1); view 4 is ours to vote in. A block of view
+	 * 4 justified by genesis neither extends b1 nor is newer. */
+	bad = mk_proposal(0, 4, c.qc[0], NULL, 0, NULL, 0, NULL);
+	deliver(&d, bad);
+	cr_assert_eq(d.nline, 1);
+	cr_assert(strstr(d.line[0], "note safeNode rejects block view 4: "
+				    "justify view 0 neither extends the lock "
+				    "(view 1, ") == d.line[0],
+		  "%s", d.line[0]);
+	drv_close(&d);
+}
+
+Test(hotstuff, golden_byzantine_certificates_are_dropped_with_a_reason)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	static const uint32_t rep[] = {0, 0, 1}, unk[] = {0, 1, 7},
+			      two[] = {0, 1};
+	uint8_t h1[BYZ_DIGEST_BYTES];
+	struct fr qc, other, tc[3];
+
+	mk_chain(&c, 1, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, c.prop[1]);
+	memcpy(h1, c.hash[1], sizeof h1);
+
+	qc = mk_qc(1, h1, rep, 3);
+	deliver(&d, mk_proposal(2, 2, qc, NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a QC with a repeated "
+			 "signer",
+			 NULL},
+		     "repeated signer");
+	qc = mk_qc(1, h1, unk, 3);
+	deliver(&d, mk_proposal(2, 2, qc, NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a QC with an unknown "
+			 "signer",
+			 NULL},
+		     "unknown signer");
+	qc = mk_qc(1, h1, two, 2);
+	deliver(&d, mk_proposal(2, 2, qc, NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a QC with fewer than "
+			 "2f+1 votes",
+			 NULL},
+		     "too few");
+	/* A QC whose votes are for another block than the QC names. */
+	other = mk_qc(1, zero + 0, Q012, 3);
+	{
+		uint8_t *p = arena_keep(other.p, other.len);
+		p[8] ^= 1; /* the QC's hash, not the votes' */
+		other.p = p;
+	}
+	deliver(&d, mk_proposal(2, 2, other, NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a QC with a vote for "
+			 "another block",
+			 NULL},
+		     "conflicting hash");
+	deliver(&d, mk_proposal(1, 2, c.qc[1], NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r1: not the leader of its "
+			 "view",
+			 NULL},
+		     "wrong leader");
+	/* View 6 with the QC of view 1 and no TC: no proof for view 6. */
+	deliver(&d, mk_proposal(2, 6, c.qc[1], NULL, 0, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: view ahead without a "
+			 "QC or TC for the view before",
+			 NULL},
+		     "view ahead");
+	/* A TC with a repeated signer. */
+	tc[0] = mk_timeout(0, 5, c.qc[1], NULL);
+	tc[1] = tc[0];
+	tc[2] = mk_timeout(1, 5, c.qc[1], NULL);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a TC with a repeated "
+			 "signer",
+			 NULL},
+		     "TC repeated signer");
+	tc[1] = mk_timeout(2, 4, c.qc[1], NULL);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a TC with a timeout "
+			 "for an earlier view",
+			 NULL},
+		     "TC wrong view");
+	/* A second block for view 1 from its leader: equivocation. */
+	deliver(&d, mk_proposal(1, 1, c.qc[0], NULL, 0, NULL, 0, NULL));
+	expect_lines(
+	    &d,
+	    (const char *const[]){"note drop proposal from r1: equivocation: a "
+				  "second block for its view",
+				  NULL},
+	    "equivocation");
+	/* A double vote, a vote far outside the window, a timeout carrying
+	 * another replica's vote, blocks never asked for, a fetch for a
+	 * block we never saw. */
+	deliver(&d, mk_vote(0, 2, h1));
+	deliver(&d, mk_vote(0, 2, zero));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop vote from r0: a second vote in one view "
+			 "for another block",
+			 NULL},
+		     "double vote");
+	deliver(&d, mk_vote(0, 1000, h1));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop vote from r0: vote outside the view "
+			 "window",
+			 NULL},
+		     "vote window");
+	{
+		struct fr v1 = mk_vote(1, 1, h1);
+		deliver(&d, mk_timeout(0, 2, c.qc[0], &v1));
+	}
+	expect_lines(
+	    &d,
+	    (const char *const[]){"note drop timeout from r0: carries another "
+				  "replica's vote",
+				  NULL},
+	    "timeout with a foreign vote");
+	deliver(&d, mk_blocks(0, &c.prop[1], 1));
+	expect_lines(&d, (const char *const[]){NULL},
+		     "a block we hold already: ignored");
+	deliver(&d, mk_blocks(0,
+			      (struct fr[]){mk_proposal(2, 2, c.qc[1], NULL, 0,
+							NULL, 0, NULL)},
+			      1));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop blocks from r0: a block we did not ask "
+			 "for",
+			 NULL},
+		     "unrequested block");
+	deliver(&d, mk_fetch(0, zero, 4));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop fetch from r0: fetch for a block we do "
+			 "not hold",
+			 NULL},
+		     "fetch unknown");
+	drv_close(&d);
+}
+
+Test(hotstuff, golden_conflicting_commit_is_refused_loudly)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	struct fr fork[5], fqc[5];
+	uint8_t fh[5][BYZ_DIGEST_BYTES];
+
+	mk_chain(&c, 4, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	for (int i = 1; i <= 4; i++)
+		deliver(&d, c.prop[i]);
+	/* b1 is committed. Replicas 0, 1, 2 (more than f) now sign a fork
+	 * from genesis in views 5..8: its three-chain decides block 5,
+	 * which conflicts with b1. */
+	fqc[0] = c.qc[0];
+	for (int i = 1; i <= 4; i++) {
+		fork[i] = mk_proposal((uint32_t)((4 + i) % 4), 4 + (uint64_t)i,
+				      fqc[i - 1], NULL, 0, NULL, 0, fh[i]);
+		fqc[i] = mk_qc(4 + (uint64_t)i, fh[i], Q012, 3);
+	}
+	for (int i = 1; i <= 3; i++)
+		deliver(&d, fork[i]);
+	deliver(&d, fork[4]);
+	cr_assert_eq(d.nline >= 1, true);
+	cr_assert(strstr(d.line[0], "note SAFETY: refusing to commit block ") ==
+		      d.line[0],
+		  "%s", d.line[0]);
+	cr_assert(strstr(d.line[0], "(view 5): it conflicts with committed "
+				    "block ") != NULL,
+		  "%s", d.line[0]);
+	for (size_t i = 0; i < d.nline; i++)
+		cr_assert(strncmp(d.line[i], "commit", 6) != 0,
+			  "never executed: %s", d.line[i]);
+	drv_close(&d);
+}
+
+Test(hotstuff, golden_restart_keeps_vote_lock_and_executed_state)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	uint8_t *log;
+	size_t loglen;
+
+	mk_chain(&c, 5, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	for (int i = 1; i <= 4; i++)
+		deliver(&d, c.prop[i]);
+	log = arena_keep(d.log, d.loglen);
+	loglen = d.loglen;
+	drv_close(&d);
+
+	/* Restart from the log: the same proposals again produce no vote
+	 * and no commit (executed state came back with the log). */
+	drv_open(&d, 3, log, loglen);
+	cr_assert_eq(d.nline, 0);
+	for (int i = 1; i <= 4; i++) {
+		deliver(&d, c.prop[i]);
+		for (size_t k = 0; k < d.nline; k++)
+			cr_assert(strncmp(d.line[k], "send vote", 9) &&
+				      strncmp(d.line[k], "commit", 6),
+				  "after restart, b%d: %s", i, d.line[k]);
+	}
+	/* Then view 5 is new: vote for it, persisted first. */
+	deliver(&d, c.prop[5]);
+	cr_assert_str_eq(d.line[0],
+			 "persist state voted v5 executed v2 (replace)");
+	cr_assert_str_eq(d.line[1], "send vote v5 -> r2");
+	/* The lock survived too: a block justified below it is refused. */
+	deliver(&d, mk_proposal(2, 6, c.qc[2], NULL, 0, NULL, 0, NULL));
+	cr_assert(strstr(d.line[0], "note drop") == d.line[0] ||
+		      strstr(d.line[0], "note safeNode rejects") == d.line[0],
+		  "%s", d.line[0]);
+	drv_close(&d);
+
+	/* A log made of appends only (no commit yet) restores too. */
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	deliver(&d, c.prop[1]);
+	deliver(&d, c.prop[2]);
+	log = arena_keep(d.log, d.loglen);
+	loglen = d.loglen;
+	drv_close(&d);
+	drv_open(&d, 3, log, loglen);
+	deliver(&d, c.prop[2]);
+	for (size_t k = 0; k < d.nline; k++)
+		cr_assert(strncmp(d.line[k], "send vote", 9),
+			  "voted in v2 already: %s", d.line[k]);
+	cr_assert(strncmp(d.line[0], "send fetch ", 11) == 0,
+		  "the block store is not persisted: b1 is fetched: %s",
+		  d.line[0]);
+	drv_close(&d);
+}
+
+Test(hotstuff, golden_timeout_tc_and_join)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	struct fr t0, t1, j0, j1;
+
+	mk_chain(&c, 1, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	deliver(&d, c.prop[1]);
+	/* We voted in view 1 and wait in view 2 (leader r2): it times out. */
+	fire(&d, 0);
+	expect_lines(
+	    &d,
+	    (const char *const[]){"note view 2 timed out (leader r2)",
+				  "broadcast timeout v2 high v0 votes 1",
+				  "send timeout v2 high v0 votes 1 -> r3",
+				  "timer view 40000", "-- loopback", NULL},
+	    "TIMEOUT carries highQC and our signed vote");
+	/* Two more TIMEOUTs for view 2 with their votes for b1: a TC for
+	 * view 2, and from the votes a QC for view 1. */
+	{
+		struct fr v0 = mk_vote(0, 1, c.hash[1]);
+		struct fr v1 = mk_vote(1, 1, c.hash[1]);
+		t0 = mk_timeout(0, 2, c.qc[0], &v0);
+		t1 = mk_timeout(1, 2, c.qc[0], &v1);
+	}
+	deliver(&d, t0);
+	expect_lines(&d, (const char *const[]){NULL}, "one of 2f+1");
+	deliver(&d, t1);
+	expect_lines(&d,
+		     (const char *const[]){
+			 "timer view cancel", "timer view 40000",
+			 "broadcast proposal v3 justify v1 tc 3 batch 0",
+			 "send proposal v3 justify v1 tc 3 batch 0 -> r3",
+			 "-- loopback", "persist vote v3", "send vote v3 -> r0",
+			 "send vote v3 -> r3", "timer view cancel",
+			 "timer view 40000", "-- loopback", NULL},
+		     "TC: view 3, which we lead, on the QC of view 1 formed "
+		     "from the votes the TIMEOUTs carry (the request is on "
+		     "that chain already: an empty batch)");
+	/* Bracha: f+1 TIMEOUTs for view 9 make us join view 9. */
+	j0 = mk_timeout(0, 9, c.qc[0], NULL);
+	j1 = mk_timeout(1, 9, c.qc[0], NULL);
+	deliver(&d, j0);
+	expect_lines(&d, (const char *const[]){NULL}, "one is not enough");
+	deliver(&d, j1);
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note join view 9: f+1 replicas timed out there",
+			 "broadcast timeout v9 high v1 votes 1",
+			 "send timeout v9 high v1 votes 1 -> r3",
+			 "timer view 40000", "-- loopback", "timer view cancel",
+			 "timer view 40000", NULL},
+		     "join: time out at view 9 too; with our own TIMEOUT "
+		     "that is 2f+1: a TC, view 10");
+	drv_close(&d);
+}
+
+/* The signed frame of the first SEND in d's last step (as replica id). */
+static struct fr last_send(struct drv *d)
+{
+	struct wire_buf b;
+	struct byz_keypair kp;
+	struct fr f;
+
+	for (size_t i = 0; i < d->ob.count; i++) {
+		const struct byz_output *o = &d->ob.out[i];
+		if (o->kind != BYZ_OUT_SEND)
+			continue;
+		wire_buf_init(&b, WIRE_MAX_FRAME + 64);
+		wire_put_bytes(&b, d->ob.bytes.data + o->off, o->len);
+		byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, d->cfg.id);
+		cr_assert_eq(wire_sign(&b, 0, &kp), 0);
+		f.p = arena_keep(b.data, b.len);
+		f.len = b.len;
+		wire_buf_free(&b);
+		return f;
+	}
+	cr_assert_fail("no send");
+	return (struct fr){NULL, 0};
+}
+
+Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
+{
+	struct drv d = {0}, s = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+
+	mk_chain(&c, 4, req);
+	/* A server that holds the chain. */
+	drv_open(&s, 2, NULL, 0);
+	for (int i = 1; i <= 4; i++)
+		deliver(&s, c.prop[i]);
+	/* A replica that only sees b4: it votes (safeNode needs no
+	 * ancestors) and asks a peer for b3 and its ancestors. */
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, req);
+	deliver(&d, c.prop[4]);
+	{
+		char hx[9], want[64];
+		byz_hex(hx, c.hash[3], 4);
+		snprintf(want, sizeof want, "send fetch %s count 16 -> r0", hx);
+		expect_lines(&d,
+			     (const char *const[]){
+				 "timer view cancel", "timer view 20000", want,
+				 "timer fetch 20000", "persist vote v4",
+				 "send vote v4 -> r1", "send vote v4 -> r3",
+				 "timer view cancel", "timer view 20000",
+				 "-- loopback", NULL},
+			     "b4's QC moves us to view 4; b3 is fetched");
+	}
+	/* The peer answers with b3, b2, b1; they chain down to genesis, the
+	 * three-chain b1 <- b2 <- b3 (QC in b4) decides b1, and it runs. */
+	deliver(&s, mk_fetch(3, c.hash[3], 16));
+	expect_lines(&s, (const char *const[]){"send blocks 3 -> r3", NULL},
+		     "the answer");
+	deliver(&d, last_send(&s));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "commit h1 c0/t1 slot 1",
+			 "persist state voted v4 executed v1 (replace)",
+			 "send reply c0/t1 -> c0", NULL},
+		     "caught up");
+	drv_close(&s);
+	drv_close(&d);
+}
+
+/* ---- simulator runs ---------------------------------------------------- */
+
+static struct scenario hs_scenario(uint32_t n)
+{
+	struct scenario sc;
+
+	scenario_defaults(&sc);
+	sc.ops = hs_ops();
+	sc.n = n;
+	sc.f = (n - 1) / 3;
+	sc.clients = 4;
+	sc.requests = 25;
+	sc.max_time_us = 120ull * 1000 * 1000;
+	return sc;
+}
+
+/* What a hooked run gives back: the result, as scenario_run fills it,
+ * the highest view at which an honest replica executed a request, and
+ * the views that timed out (bit v set in timed_out for views < 1024)
+ * with the leader each note named. */
+struct hs_run {
+	struct scenario_result res;
+	uint64_t max_slot;
+	uint32_t timeout_notes;
+	uint32_t timeout_leader_other; /* notes naming another leader */
+};
+
+struct hs_notes {
+	uint32_t leader; /* the silent leader, or UINT32_MAX */
+	uint32_t count, other;
+};
+
+/*
+ * Run sc in the simulator with an adversary hook (scenario_run has no
+ * hook): the same configuration as scenario_run builds, the same checkers
+ * and liveness bound, and the same verdict rule.
+ */
+static struct hs_run run_hooked(const struct scenario *sc, sim_hook_fn hook,
+				void *ctx, uint32_t silent_leader)
+{
+	struct hs_run out;
+	struct sim_config cfg;
+	struct trace tr;
+	struct sim *s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t h[BYZ_MAX_N] = {0}, min = UINT64_MAX, bound;
+
+	memset(&out, 0, sizeof out);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.ops = sc->ops;
+	cfg.core = (struct byz_config){
+	    .n = sc->n,
+	    .f = sc->f,
+	    .max_clients = sc->clients,
+	    .batch = sc->batch,
+	    .window = sc->window,
+	    .checkpoint_interval = sc->checkpoint_interval,
+	    .timeout_us = sc->timeout_us,
+	    .app = {.max_keys = 4096, .max_clients = sc->clients}};
+	cfg.seed = sc->seed;
+	cfg.net = (struct sim_network){.latency_us = sc->latency_us,
+				       .jitter_us = sc->jitter_us,
+				       .loss = sc->loss,
+				       .gst_us = sc->gst_us};
+	cfg.work = (struct sim_workload){.clients = sc->clients,
+					 .requests = sc->requests,
+					 .keys = sc->keys,
+					 .think_us = sc->think_us,
+					 .retry_us = sc->retry_us,
+					 .retry_max_us = sc->retry_max_us};
+	memcpy(cfg.crashes, sc->crashes, sizeof cfg.crashes);
+	cfg.ncrashes = sc->ncrashes;
+	memcpy(cfg.byzantine, sc->byzantine, sizeof cfg.byzantine);
+	cfg.max_time_us = sc->max_time_us;
+	cfg.hook = hook;
+	cfg.hook_ctx = ctx;
+	trace_init(&tr, sc->n, sc->f, f);
+	cr_assert_eq(sim_new(&cfg, &tr, &s), 0);
+	cr_assert_eq(sim_run(s), 0);
+	out.res.sim = sim_stats(s);
+	bound = sc->ops->liveness_bound_us(&cfg.core,
+					   sc->latency_us + sc->jitter_us) +
+		sc->retry_max_us;
+	out.res.liveness_bound_us = bound;
+	cr_assert_eq(check_run(&tr.log, CHECK_ALL, bound, &out.res.checks), 0);
+	for (size_t i = 0; i < tr.log.ncommits; i++) {
+		const struct trace_commit *c = &tr.log.commits[i];
+		if (c->c.height > h[c->replica])
+			h[c->replica] = c->c.height;
+		if (!tr.log.byzantine[c->replica] && c->c.slot > out.max_slot)
+			out.max_slot = c->c.slot;
+	}
+	for (uint32_t r = 0; r < sc->n; r++)
+		if (!tr.log.byzantine[r] && !tr.log.down_at_end[r] &&
+		    h[r] < min)
+			min = h[r];
+	out.res.min_height = min == UINT64_MAX ? 0 : min;
+	out.res.counts = tr.counts;
+	out.res.verdict =
+	    out.res.checks.total || !out.res.sim.done || out.res.sim.core_error
+		? VERDICT_FAIL
+		: VERDICT_PASS;
+	if (out.res.checks.kept)
+		snprintf(out.res.why, sizeof out.res.why, "%s: %s",
+			 check_name(out.res.checks.v[0].check),
+			 out.res.checks.v[0].detail);
+	else if (!out.res.sim.done)
+		snprintf(out.res.why, sizeof out.res.why,
+			 "not done: %" PRIu64 " of %" PRIu64 " accepted",
+			 out.res.sim.accepted, out.res.sim.requests);
+	sim_destroy(&s);
+	trace_free(&tr);
+	fclose(f);
+	/* Honest replicas' timeout notes, one a line:
+	 * {"t":..,"ev":"note","node":"rN","text":"view V timed out (leader
+	 * rL)"} */
+	for (char *p = buf; (p = strstr(p, "timed out (leader r")); p++) {
+		uint32_t l = (uint32_t)strtoul(p + 19, NULL, 10);
+		char *node = p;
+		while (node > buf && node[-1] != '\n')
+			node--;
+		node = strstr(node, "\"node\":\"r");
+		if (!node || sc->byzantine[strtoul(node + 9, NULL, 10)])
+			continue;
+		out.timeout_notes++;
+		out.timeout_leader_other += l != silent_leader;
+	}
+	free(buf);
+	return out;
+}
+
+static uint64_t sent(const struct scenario_result *r, uint8_t type)
+{
+	return r->counts.sent[BYZ_PROTO_HOTSTUFF][type];
+}
+
+static void expect_pass(const struct scenario *sc,
+			const struct scenario_result *r, const char *what)
+{
+	uint64_t total = (uint64_t)sc->clients * sc->requests;
+
+	cr_assert_eq(r->verdict, VERDICT_PASS, "%s n=%u: %s", what, sc->n,
+		     r->why);
+	cr_assert_eq(r->checks.total, 0, "%s n=%u", what, sc->n);
+	cr_assert_eq(r->min_height, total, "%s n=%u: min height %" PRIu64, what,
+		     sc->n, r->min_height);
+}
+
+static const uint32_t NS[] = {4, 7, 10};
+
+/*
+ * Fault-free message counts. Every block is one PROPOSAL broadcast (n-1
+ * messages) and one VOTE from each replica to the next leader (n-1: the
+ * leader's own is a loopback). The leader proposes while requests are
+ * pooled, so the blocks are the views 1..V+3, where V is the view of the
+ * last block with a request: its three-chain needs three more. Hence
+ * PROPOSAL = VOTE = (n-1)(V+3), and nothing else is sent.
+ */
+Test(hotstuff, fault_free_passes_and_counts_match_the_formula, .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct scenario_result res;
+		struct hs_run hr;
+		uint64_t blocks, n1 = sc.n - 1, total;
+
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "fault-free");
+		hr = run_hooked(&sc, NULL, NULL, UINT32_MAX);
+		expect_pass(&sc, &hr.res, "fault-free (hooked)");
+		cr_assert_str_eq(hr.res.why, "");
+		blocks = hr.max_slot + 3;
+		total = (uint64_t)sc.clients * sc.requests;
+		cr_assert_eq(sent(&res, HS_PROPOSAL), n1 * blocks,
+			     "n=%u: %" PRIu64 " proposals, %" PRIu64 " blocks",
+			     sc.n, sent(&res, HS_PROPOSAL), blocks);
+		cr_assert_eq(sent(&res, HS_VOTE), n1 * blocks);
+		cr_assert_eq(sent(&res, HS_TIMEOUT), 0);
+		cr_assert_eq(sent(&res, HS_FETCH), 0);
+		cr_assert_eq(sent(&res, HS_BLOCKS), 0);
+		cr_assert_eq(res.counts.rejected, 0);
+		cr_log_info("n=%u: %" PRIu64 " requests, %" PRIu64
+			    " blocks; per block %" PRIu64
+			    " proposals + %" PRIu64
+			    " votes; per request %.2f + %.2f",
+			    sc.n, total, blocks, n1, n1,
+			    (double)sent(&res, HS_PROPOSAL) / (double)total,
+			    (double)sent(&res, HS_VOTE) / (double)total);
+	}
+}
+
+Test(hotstuff, same_seed_same_trace)
+{
+	struct scenario sc = hs_scenario(4);
+	struct scenario_result a, b;
+
+	sc.loss = 0.1;
+	sc.gst_us = 500000;
+	sc.jitter_us = 3000;
+	cr_assert_eq(scenario_run(&sc, NULL, &a), 0);
+	cr_assert_eq(scenario_run(&sc, NULL, &b), 0);
+	cr_assert_str_eq(a.trace_hash, b.trace_hash);
+	expect_pass(&sc, &a, "lossy");
+}
+
+/* A replica that crashes for good; the views it leads each cost one
+ * timeout, and no other view times out. */
+Test(hotstuff, crashed_leader_costs_one_timeout_per_view_it_leads,
+     .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct hs_run hr;
+
+		sc.crashes[0] =
+		    (struct sim_crash){.replica = 1, .at_us = 30000};
+		sc.ncrashes = 1;
+		hr = run_hooked(&sc, NULL, NULL, 1);
+		expect_pass(&sc, &hr.res, "crashed leader");
+		cr_assert_gt(sent(&hr.res, HS_TIMEOUT), 0);
+		cr_assert_gt(hr.timeout_notes, 0);
+		cr_assert_eq(hr.timeout_leader_other, 0,
+			     "n=%u: %u timeouts in views led by others", sc.n,
+			     hr.timeout_leader_other);
+	}
+}
+
+struct silent_ctx {
+	bool silent[BYZ_MAX_N];
+};
+
+/* Drop everything the silent replicas send (they are marked Byzantine, so
+ * the checkers ignore them). */
+static enum sim_verdict silent_hook(void *ctx, struct sim *s,
+				    struct sim_flight *m)
+{
+	struct silent_ctx *c = ctx;
+
+	(void)s;
+	return m->from < BYZ_MAX_N && c->silent[m->from] ? SIM_DROP
+							 : SIM_DELIVER;
+}
+
+Test(hotstuff, silent_leader, .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct silent_ctx ctx = {{false}};
+		struct hs_run hr;
+
+		ctx.silent[2] = sc.byzantine[2] = true;
+		hr = run_hooked(&sc, silent_hook, &ctx, 2);
+		expect_pass(&sc, &hr.res, "silent leader");
+		cr_assert_eq(hr.timeout_leader_other, 0);
+	}
+}
+
+/* f silent replicas, spread out so that at most three honest leaders
+ * follow each other: commits need the QC the TIMEOUTs' votes form. */
+Test(hotstuff, f_silent_replicas, .timeout = 300)
+{
+	static const uint32_t silent[3][3] = {{3}, {2, 5}, {1, 5, 8}};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct silent_ctx ctx = {{false}};
+		struct hs_run hr;
+
+		for (uint32_t k = 0; k < sc.f; k++)
+			ctx.silent[silent[i][k]] = sc.byzantine[silent[i][k]] =
+			    true;
+		hr = run_hooked(&sc, silent_hook, &ctx, UINT32_MAX);
+		expect_pass(&sc, &hr.res, "f silent");
+	}
+}
+
+struct partition_ctx {
+	uint32_t side[BYZ_MAX_N]; /* 0 or 1 */
+	uint64_t until_us;
+};
+
+/* Drop replica-to-replica messages across the two sides until until_us. */
+static enum sim_verdict partition_hook(void *ctx, struct sim *s,
+				       struct sim_flight *m)
+{
+	struct partition_ctx *c = ctx;
+
+	(void)s;
+	if (m->now >= c->until_us || m->from >= BYZ_MAX_N || m->to >= BYZ_MAX_N)
+		return SIM_DELIVER;
+	return c->side[m->from] != c->side[m->to] ? SIM_DROP : SIM_DELIVER;
+}
+
+/* n=4 and n=10 split in halves (no side has a quorum: nothing commits
+ * until it heals); n=7 splits 5/2 (the majority goes on, the two catch
+ * up by fetching after the heal). GST = the heal. */
+Test(hotstuff, partition_heals, .timeout = 300)
+{
+	static const uint32_t cut[3] = {2, 5, 5};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct partition_ctx ctx = {{0}, 400000};
+		struct hs_run hr;
+
+		for (uint32_t r = cut[i]; r < sc.n; r++)
+			ctx.side[r] = 1;
+		sc.gst_us = ctx.until_us;
+		hr = run_hooked(&sc, partition_hook, &ctx, UINT32_MAX);
+		expect_pass(&sc, &hr.res, "partition");
+		cr_assert_gt(hr.res.counts.dropped, 0);
+		if (sc.n == 7)
+			cr_assert_gt(sent(&hr.res, HS_FETCH), 0);
+	}
+}
+
+Test(hotstuff, lost_messages_before_gst, .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct scenario_result res;
+
+		sc.loss = 0.2;
+		sc.jitter_us = 5000;
+		sc.gst_us = 1000000;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "loss");
+		cr_assert_gt(res.counts.dropped, 0);
+	}
+}
+
+static enum sim_verdict duplicate_hook(void *ctx, struct sim *s,
+				       struct sim_flight *m)
+{
+	(void)ctx;
+	cr_assert_eq(
+	    sim_inject(s, m->from, m->to, m->frame, m->len, m->delay_us + 700),
+	    0);
+	return SIM_DELIVER;
+}
+
+Test(hotstuff, duplicated_messages_execute_once, .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct hs_run hr =
+		    run_hooked(&sc, duplicate_hook, NULL, UINT32_MAX);
+
+		expect_pass(&sc, &hr.res, "duplicates");
+	}
+}
+
+/* A replica crashes and restarts from its log while the others go on:
+ * it keeps its vote and lock, does not execute a height twice, and
+ * catches up by fetching the blocks it missed. */
+Test(hotstuff, restart_with_state_catches_up, .timeout = 300)
+{
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(NS[i]);
+		struct scenario_result res;
+
+		sc.requests = 60;
+		sc.crashes[0] = (struct sim_crash){.replica = 2,
+						   .at_us = 40000,
+						   .restart_at_us = 150000,
+						   .keep_state = true};
+		sc.ncrashes = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "restart");
+		cr_assert_gt(sent(&res, HS_FETCH), 0);
+		cr_assert_gt(sent(&res, HS_BLOCKS), 0);
+	}
+}
+
+/* 10,000 requests, fault-free, n=4: decisions per second with real
+ * signatures (docs/hotstuff.md reports the figure). */
+Test(hotstuff, ten_thousand_requests, .timeout = 600)
+{
+	struct scenario sc = hs_scenario(4);
+	struct scenario_result res;
+
+	sc.requests = 2500;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+	expect_pass(&sc, &res, "10k");
+	cr_log_info("10,000 requests, n=4: %.2f s wall, %" PRIu64
+		    " events, %.0f decisions/s, %.0f events/s",
+		    res.wall_seconds, res.sim.events,
+		    10000.0 / res.wall_seconds,
+		    (double)res.sim.events / res.wall_seconds);
+}
+
+/* Regression: seeds that found two liveness bugs — replicas timed out in
+ * adjacent views could never form a TC (one had moved on by voting), and
+ * a block arriving after its child never re-ran the child's update. */
+Test(hotstuff, seeds_with_loss_crash_and_restart, .timeout = 600)
+{
+	for (uint64_t seed = 1; seed <= 12; seed++) {
+		struct scenario sc = hs_scenario(NS[seed % 3]);
+		struct scenario_result res;
+
+		sc.seed = seed;
+		sc.loss = 0.2;
+		sc.jitter_us = 8000;
+		sc.gst_us = 1000000;
+		sc.crashes[0] =
+		    (struct sim_crash){.replica = 1, .at_us = 20000};
+		if (seed % 2)
+			sc.crashes[0] =
+			    (struct sim_crash){.replica = 2,
+					       .at_us = 50000,
+					       .restart_at_us = 400000,
+					       .keep_state = true};
+		sc.ncrashes = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "seed sweep");
+	}
+}
