@@ -743,3 +743,19 @@ Test(pbft, many_seeds_with_loss_and_a_crash)
 		must_pass(&sc, "seeds");
 	}
 }
+
+/* Found by the main job: under loss with the primary crashed, a replica
+ * whose stable checkpoint lagged kept asking the crashed replica for the
+ * state, and another's low watermark stayed below min-s, so the new
+ * primary's numbers fell outside its window. */
+Test(pbft, main_job_scenario_loss_and_a_crashed_primary_under_load)
+{
+	struct scenario sc = base(4, 250);
+
+	sc.clients = 4;
+	sc.loss = 0.02;
+	sc.gst_us = 1000000;
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 300000};
+	sc.ncrashes = 1;
+	must_pass(&sc, "main job scenario");
+}

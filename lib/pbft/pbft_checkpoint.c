@@ -313,9 +313,10 @@ int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < p->cfg.window && !work; i++)
 		work = p->log[i].seq > p->last_exec &&
 		       (p->log[i].pp || p->log[i].committed);
-	if (stable_target(p, &signer)) {
-		rc = send_fetch(p, ob, signer, p->last_exec + 1);
-	} else if (stuck && work) {
+	/* Ask the peers in turn: the one asked last may be down or faulty.
+	 * 2f+1 replicas signed a stable checkpoint above us, so f+1 honest
+	 * ones hold it and turns reach one of them. */
+	if (stable_target(p, &signer) || (stuck && work)) {
 		rc = send_fetch(p, ob, p->fetch_peer, p->last_exec + 1);
 		p->fetch_peer = (p->fetch_peer + 1) % p->cfg.n;
 		if (p->fetch_peer == p->cfg.id)

@@ -358,8 +358,9 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 	if (!p->vc[s])
 		return BYZ_ENOMEM;
 	p->vc_view[s] = vc->view;
-	/* A stable checkpoint we lack is worth fetching. */
-	if (vc->stable_seq > p->last_exec)
+	/* A stable checkpoint above ours: make it ours (we may have executed
+	 * past it but missed its checkpoint messages), or fetch its state. */
+	if (vc->stable_seq > p->low)
 		pbft_absorb_proof(p, &vc->proof);
 	for (uint32_t i = 0; i < p->cfg.n; i++)
 		if (p->vc[i] && (p->vc_view[i] > p->view ||
@@ -466,7 +467,7 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 	p->view_timer_on = false;
 	p->vc_timer_on = false;
 	for (uint32_t i = 0; i < n; i++)
-		if (vcs[i].u.pbft.vc.stable_seq == min_s && min_s > p->last_exec)
+		if (vcs[i].u.pbft.vc.stable_seq == min_s && min_s > p->low)
 			pbft_absorb_proof(p, &vcs[i].u.pbft.vc.proof);
 	if (p->next_seq <= max_s)
 		p->next_seq = max_s + 1;

@@ -53,7 +53,7 @@ def run_hash(byzlab, *args):
     return HASH.search(first).group(1)
 
 
-@pytest.mark.parametrize("protocol", ["toy", "pbft"])
+@pytest.mark.parametrize("protocol", ["toy", "pbft", "hotstuff"])
 def test_same_seed_same_hash_other_seed_other_hash(byzlab, protocol):
     args = ["--protocol", protocol, "--loss", "0.05", "--gst", "300ms"]
     a = run_hash(byzlab, "--seed", 5, *args)
@@ -113,7 +113,7 @@ def test_a_violation_exits_1_and_says_why(byzlab):
     (["--crash", "1"], "--crash: '1' is not R@TIME"),
     (["--crash", "1@2s,restart@1s"], "restarts before it crashes"),
     (["--crash", "1@1s,bogus"], "unknown part 'bogus'"),
-    (["--protocol", "raft"], "unknown protocol 'raft' (available: pbft"),
+    (["--protocol", "raft"], "unknown protocol 'raft' (available: pbft, hotstuff, toy)"),
     (["--bogus"], "unknown option '--bogus'"),
     (["--n"], "--n needs a value"),
     (["extra"], "unexpected argument 'extra'"),
@@ -146,3 +146,21 @@ def test_interrupt_flushes_the_partial_trace(byzlab, tmp_path):
     assert len(lines) > 100
     for line in lines:  # every line complete
         json.loads(line)
+
+
+def test_bench_sim_reports_decisions_and_the_crypto_bound(byzlab):
+    r = byzlab("bench", "sim", "--protocol", "pbft", "--requests", "200",
+               "--seconds", "0.2", "--json")
+    assert r.returncode == 0, r.stderr
+    o = json.loads(r.stdout.splitlines()[-1])
+    assert o["protocol"] == "pbft" and o["decisions"] == 200
+    assert o["decisions_per_sec"] > 0 and o["crypto_bound_per_sec"] > 0
+    assert o["signatures"] > 0
+
+
+@pytest.mark.parametrize("protocol", ["pbft", "hotstuff"])
+def test_protocols_survive_a_crashed_replica_and_loss(byzlab, protocol):
+    r = byzlab("run", "--protocol", protocol, "--n", 7, "--requests", 10,
+               "--loss", "0.05", "--gst", "500ms", "--crash", "0@30ms")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("PASS ")
