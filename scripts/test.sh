@@ -23,11 +23,9 @@ bash scripts/build.sh && meson test -C build --print-errorlogs --num-processes 2
 tally "release tests" $?
 
 step "sanitizer build and tests (build-asan/: address + undefined)"
-if [ ! -f build-asan/build.ninja ]; then
-  meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined \
-    -Db_lundef=false -Dc_args=-fno-sanitize-recover=all >/dev/null
-fi
-meson compile -C build-asan >/dev/null && \
+bash scripts/build.sh build-asan --buildtype=debug \
+    -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dc_args=-fno-sanitize-recover=all && \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   meson test -C build-asan --print-errorlogs --num-processes 2 \
     --timeout-multiplier 3
@@ -37,13 +35,10 @@ if command -v clang >/dev/null && \
    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \
      | clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
   step "libFuzzer: wire decoder, ${fuzz_seconds}s (build-fuzz/)"
-  if [ ! -f build-fuzz/build.ninja ]; then
-    CC=clang meson setup build-fuzz --buildtype=debugoptimized -Dfuzz=true \
-      -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-  fi
   scratch=$(mktemp -d)
   cp tests/corpus/wire/* "$scratch"/
-  meson compile -C build-fuzz fuzz_wire >/dev/null && \
+  CC=clang bash scripts/build.sh build-fuzz --buildtype=debugoptimized \
+      -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false && \
     ./build-fuzz/tests/fuzz_wire -max_total_time="$fuzz_seconds" -max_len=4096 \
       -print_final_stats=1 "$scratch" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|#[0-9]+ +DONE)|ERROR|SUMMARY'
   fz=${PIPESTATUS[0]}

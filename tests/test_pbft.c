@@ -759,3 +759,17 @@ Test(pbft, main_job_scenario_loss_and_a_crashed_primary_under_load)
 	sc.ncrashes = 1;
 	must_pass(&sc, "main job scenario");
 }
+
+/* Issue #3: a fault-free run of 10,000 requests at n = 4 completes, and
+ * every replica ends at the same height with the paper's counts. */
+Test(pbft, ten_thousand_requests_at_n4, .timeout = 600)
+{
+	struct scenario sc = base(4, 2500);
+	struct scenario_result res;
+
+	sc.clients = 4;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_eq(res.min_height, 10000);
+	cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPARE], 10000 * 9);
+}
