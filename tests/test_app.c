@@ -55,8 +55,10 @@ Test(app, bad_ops_execute_as_errors)
 	struct app *a = mk(16, 1);
 	const char *bad[] = {"", "put", "put x", "get", "get  x", "get x ",
 			     " get x", "put x a b", "frob x", "get x/y",
-			     "put x \x01", "get xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-					   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+			     "put x \x01",
+			     /* a key one byte over APP_MAX_KEY (65 bytes) */
+			     ("get xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")};
 	uint64_t ts = 1;
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

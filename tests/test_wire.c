@@ -1237,3 +1237,449 @@ Test(wire, hotstuff_round_trip)
 	wire_buf_free(&again);
 	wire_buf_free(&t);
 }
+
+/* ---- PBFT (docs/wire.md "PBFT") ---------------------------------------- */
+
+#define PB_LIST_MAX 8
+
+/* Signed frames appended to one buffer, as a framev. */
+struct pb_list {
+	struct wire_buf b;
+	size_t off[PB_LIST_MAX], len[PB_LIST_MAX];
+	const uint8_t *fp[PB_LIST_MAX];
+	size_t n;
+};
+
+static void pb_list_init(struct pb_list *l)
+{
+	wire_buf_init(&l->b, BIG);
+	l->n = 0;
+}
+
+/* Record the frame appended at [s, l->b.len). */
+static void pb_list_add(struct pb_list *l, size_t s)
+{
+	cr_assert_lt(l->n, PB_LIST_MAX);
+	l->off[l->n] = s;
+	l->len[l->n++] = l->b.len - s;
+}
+
+/* The list as a framev (pointers computed now: the buffer may have moved). */
+static struct pbft_framev pb_v(struct pb_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->fp[i] = l->b.data + l->off[i];
+	return (struct pbft_framev){l->fp, l->len, l->n};
+}
+
+/* Rebuild a decoded list's framev by walking it (wire_frames_next). */
+struct pb_walked {
+	const uint8_t *fp[PB_LIST_MAX];
+	size_t fl[PB_LIST_MAX];
+	struct wire_msg m[PB_LIST_MAX];
+	size_t n;
+};
+
+static struct pbft_framev pb_walk(const struct wire_frames *l,
+				  struct pb_walked *w)
+{
+	size_t pos = 0;
+
+	w->n = 0;
+	while (w->n < PB_LIST_MAX && wire_frames_next(l, &pos, &w->m[w->n])) {
+		w->fp[w->n] = w->m[w->n].frame.bytes;
+		w->fl[w->n] = w->m[w->n].frame.len;
+		w->n++;
+	}
+	cr_assert_eq(w->n, l->count);
+	cr_assert_eq(pos, l->len, "the walk spans the list");
+	return (struct pbft_framev){w->fp, w->fl, w->n};
+}
+
+/* Sign the PBFT frame at [s, b->len) as replica r. */
+static void pb_sign(struct wire_buf *b, size_t s, uint32_t r)
+{
+	sign_as(b, s, BYZ_ROLE_REPLICA, r);
+}
+
+/* Decode the signed frame at [s, b->len) into m; it must carry nsig
+ * signatures. */
+static void pb_decode(const struct wire_buf *b, size_t s, unsigned nsig,
+		      struct wire_msg *m)
+{
+	unsigned n = 0;
+
+	cr_assert_eq(wire_decode(b->data + s, b->len - s, m), 0);
+	cr_assert_eq(m->frame.proto, BYZ_PROTO_PBFT);
+	cr_assert_eq(m->frame.len, b->len - s);
+	cr_assert_eq(wire_for_each_sig(m, count_sig, &n), 0);
+	cr_assert_eq(n, nsig, "%s: %u signatures, expected %u",
+		     wire_type_name(BYZ_PROTO_PBFT, m->frame.type), n, nsig);
+	n = 0;
+	cr_assert_eq(wire_for_each_sig(m, verify_ref, &n), 0, "all verify");
+}
+
+/* The unsigned re-encoding in again must be m's frame without its
+ * signature; again is reset for the next one. */
+static void pb_same(struct wire_buf *again, const struct wire_msg *m)
+{
+	cr_assert_eq(again->err, 0);
+	cr_assert_eq(again->len, m->frame.signed_len,
+		     "%s re-encodes to %zu bytes, not %zu",
+		     wire_type_name(BYZ_PROTO_PBFT, m->frame.type), again->len,
+		     m->frame.signed_len);
+	cr_assert_eq(memcmp(again->data, m->frame.bytes, again->len), 0,
+		     "canonical");
+	wire_buf_reset(again);
+}
+
+/* A signed PRE-PREPARE of replica r over nreq fresh requests. */
+static size_t pb_preprepare(struct wire_buf *b, uint32_t r, uint64_t view,
+			    uint64_t seq, unsigned nreq)
+{
+	struct pb_list reqs;
+	size_t s;
+
+	pb_list_init(&reqs);
+	for (unsigned i = 0; i < nreq; i++) {
+		s = reqs.b.len;
+		signed_request(&reqs.b, i, seq + i, "put k v");
+		pb_list_add(&reqs, s);
+	}
+	cr_assert_eq(pbft_enc_preprepare(b, &s, r, view, seq, pb_v(&reqs)), 0);
+	pb_sign(b, s, r);
+	wire_buf_free(&reqs.b);
+	return s;
+}
+
+/* Three CHECKPOINTs (replicas 0..2) of (seq, d). */
+static void pb_ckpts(struct pb_list *l, uint64_t seq, const uint8_t *d)
+{
+	size_t s;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		cr_assert_eq(pbft_enc_checkpoint(&l->b, &s, i, seq, d), 0);
+		pb_sign(&l->b, s, i);
+		pb_list_add(l, s);
+	}
+}
+
+/* A signed VIEW-CHANGE of replica r to view 1: stable checkpoint 10 with
+ * three CHECKPOINTs, one prepared certificate (a PRE-PREPARE of seq 11 with
+ * one request, PREPAREs of replicas 1 and 2): 8 signatures. */
+static size_t pb_viewchange(struct wire_buf *b, uint32_t r, const uint8_t *d)
+{
+	struct pb_list ck, prep;
+	struct wire_buf pp;
+	size_t s, ps;
+
+	pb_list_init(&ck);
+	pb_list_init(&prep);
+	wire_buf_init(&pp, BIG);
+	pb_ckpts(&ck, 10, d);
+	pb_preprepare(&pp, 0, 0, 11, 1);
+	for (uint32_t i = 1; i < 3; i++) {
+		cr_assert_eq(
+		    pbft_enc_vote(&prep.b, &ps, PBFT_PREPARE, i, 0, 11, d), 0);
+		pb_sign(&prep.b, ps, i);
+		pb_list_add(&prep, ps);
+	}
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(b, &s, r, 1, 10, d, pb_v(&ck), 1), 0);
+	pbft_enc_pset_entry(b, pp.data, pp.len, pb_v(&prep));
+	cr_assert_eq(pbft_enc_end(b, s), 0);
+	pb_sign(b, s, r);
+	wire_buf_free(&ck.b);
+	wire_buf_free(&prep.b);
+	wire_buf_free(&pp);
+	return s;
+}
+
+/* PRE-PREPARE: a batch of two requests, and the null request. */
+Test(wire, pbft_round_trip_preprepare)
+{
+	struct wire_buf b, again;
+	struct pb_walked w;
+	struct wire_msg m;
+	size_t s;
+
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&again, BIG);
+	s = pb_preprepare(&b, 3, 5, 42, 2);
+	pb_decode(&b, s, 3, &m);
+	cr_assert_eq(m.frame.type, PBFT_PREPREPARE);
+	cr_assert_eq(m.frame.sender, 3);
+	cr_assert_eq(m.u.pbft.pp.view, 5);
+	cr_assert_eq(m.u.pbft.pp.seq, 42);
+	cr_assert_eq(m.u.pbft.pp.batch.count, 2);
+	cr_assert_eq(m.u.pbft.pp.batch_bytes, m.frame.body + 16);
+	cr_assert_eq(m.u.pbft.pp.batch_len, m.frame.body_len - 16);
+	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 3, 5, 42,
+					 pb_walk(&m.u.pbft.pp.batch, &w)),
+		     0);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_eq(w.m[i].frame.proto, BYZ_PROTO_CLIENT);
+		cr_assert_eq(w.m[i].u.request.client, i);
+		cr_assert_eq(w.m[i].u.request.timestamp, 42 + i);
+	}
+	pb_same(&again, &m);
+
+	s = pb_preprepare(&b, 1, 2, 3, 0);
+	pb_decode(&b, s, 1, &m);
+	cr_assert_eq(m.u.pbft.pp.batch.count, 0);
+	cr_assert_eq(m.u.pbft.pp.batch_len, 2, "the null request: count 0");
+	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 1, 2, 3,
+					 pb_walk(&m.u.pbft.pp.batch, &w)),
+		     0);
+	pb_same(&again, &m);
+	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 1, 2, 0,
+					 pb_walk(&m.u.pbft.pp.batch, &w)),
+		     BYZ_EFIELD, "seq 0");
+	wire_buf_free(&b);
+	wire_buf_free(&again);
+}
+
+/* PREPARE, COMMIT and CHECKPOINT: fixed fields and a digest. */
+Test(wire, pbft_round_trip_votes)
+{
+	static const uint8_t types[] = {PBFT_PREPARE, PBFT_COMMIT};
+	uint8_t d[BYZ_DIGEST_BYTES];
+	struct wire_buf b, again;
+	struct wire_msg m;
+	size_t s;
+
+	byz_digest(d, "batch", 5);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&again, BIG);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(
+		    pbft_enc_vote(&b, &s, types[i], 2, UINT64_MAX, 9, d), 0);
+		pb_sign(&b, s, 2);
+		pb_decode(&b, s, 1, &m);
+		cr_assert_eq(m.frame.type, types[i]);
+		cr_assert_eq(m.frame.body_len, 8 + 8 + 32);
+		cr_assert_eq(m.u.pbft.vote.view, UINT64_MAX);
+		cr_assert_eq(m.u.pbft.vote.seq, 9);
+		cr_assert_eq(memcmp(m.u.pbft.vote.digest, d, sizeof d), 0);
+		cr_assert_eq(pbft_enc_vote(&again, NULL, m.frame.type, 2,
+					   m.u.pbft.vote.view,
+					   m.u.pbft.vote.seq,
+					   m.u.pbft.vote.digest),
+			     0);
+		pb_same(&again, &m);
+	}
+	cr_assert_eq(pbft_enc_vote(&again, NULL, PBFT_CHECKPOINT, 2, 0, 1, d),
+		     BYZ_EFIELD, "a vote is a prepare or a commit");
+	cr_assert_eq(pbft_enc_vote(&again, NULL, PBFT_PREPARE, 2, 0, 0, d),
+		     BYZ_EFIELD, "seq 0");
+
+	cr_assert_eq(pbft_enc_checkpoint(&b, &s, 4, 128, d), 0);
+	pb_sign(&b, s, 4);
+	pb_decode(&b, s, 1, &m);
+	cr_assert_eq(m.frame.type, PBFT_CHECKPOINT);
+	cr_assert_eq(m.u.pbft.ckpt.seq, 128);
+	cr_assert_eq(memcmp(m.u.pbft.ckpt.digest, d, sizeof d), 0);
+	cr_assert_eq(pbft_enc_checkpoint(&again, NULL, 4, m.u.pbft.ckpt.seq,
+					 m.u.pbft.ckpt.digest),
+		     0);
+	pb_same(&again, &m);
+	cr_assert_eq(pbft_enc_checkpoint(&again, NULL, 4, 0, d), BYZ_EFIELD);
+	wire_buf_free(&b);
+	wire_buf_free(&again);
+}
+
+/* VIEW-CHANGE: C of three checkpoints, P of one prepared certificate. */
+Test(wire, pbft_round_trip_viewchange)
+{
+	uint8_t d[BYZ_DIGEST_BYTES];
+	struct wire_buf b, again;
+	struct pb_walked wc, wp;
+	struct wire_frames prep;
+	struct wire_frame pp;
+	struct wire_msg m, ppm;
+	size_t s, pos = 0;
+
+	memset(d, 0x5d, sizeof d);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&again, BIG);
+	s = pb_viewchange(&b, 2, d);
+	pb_decode(&b, s, 8, &m);
+	cr_assert_eq(m.frame.type, PBFT_VIEWCHANGE);
+	cr_assert_eq(m.u.pbft.vc.view, 1);
+	cr_assert_eq(m.u.pbft.vc.stable_seq, 10);
+	cr_assert_eq(memcmp(m.u.pbft.vc.stable_digest, d, sizeof d), 0);
+	cr_assert_eq(m.u.pbft.vc.proof.count, 3);
+	cr_assert_eq(m.u.pbft.vc.prepared.count, 1);
+
+	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, m.u.pbft.vc.view,
+					       m.u.pbft.vc.stable_seq,
+					       m.u.pbft.vc.stable_digest,
+					       pb_walk(&m.u.pbft.vc.proof, &wc),
+					       m.u.pbft.vc.prepared.count),
+		     0);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(wc.m[i].frame.type, PBFT_CHECKPOINT);
+		cr_assert_eq(wc.m[i].frame.sender, i);
+		cr_assert_eq(wc.m[i].u.pbft.ckpt.seq, 10);
+	}
+	cr_assert_eq(pbft_pset_next(&m.u.pbft.vc.prepared, &pos, &pp, &prep),
+		     1);
+	cr_assert_eq(wire_decode(pp.bytes, pp.len, &ppm), 0);
+	cr_assert_eq(ppm.frame.type, PBFT_PREPREPARE);
+	cr_assert_eq(ppm.u.pbft.pp.seq, 11);
+	cr_assert_eq(ppm.u.pbft.pp.batch.count, 1);
+	cr_assert_eq(prep.count, 2);
+	pbft_enc_pset_entry(&again, pp.bytes, pp.len, pb_walk(&prep, &wp));
+	cr_assert_eq(wp.m[0].frame.type, PBFT_PREPARE);
+	cr_assert_eq(wp.m[1].frame.sender, 2);
+	cr_assert_eq(pbft_pset_next(&m.u.pbft.vc.prepared, &pos, &pp, &prep), 0,
+		     "one entry");
+	cr_assert_eq(pbft_enc_end(&again, s), 0);
+	pb_same(&again, &m);
+	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, 0, 0, d,
+					       pb_walk(&m.u.pbft.vc.proof, &wc),
+					       0),
+		     BYZ_EFIELD, "view 0");
+	wire_buf_free(&b);
+	wire_buf_free(&again);
+}
+
+/* NEW-VIEW: three view-changes (each 3 checkpoints and a prepared
+ * certificate of a pre-prepare with one request and 2 prepares: 8
+ * signatures) and two pre-prepares (one request; null): 1 + 24 + 2 + 1. */
+Test(wire, pbft_round_trip_newview)
+{
+	uint8_t d[BYZ_DIGEST_BYTES];
+	struct wire_buf b, again;
+	struct pb_list vcs, pps;
+	struct pb_walked wv, wp;
+	struct pbft_framev v1, v2;
+	struct wire_msg m;
+	unsigned n;
+	size_t s;
+
+	memset(d, 0x5d, sizeof d);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&again, BIG);
+	pb_list_init(&vcs);
+	pb_list_init(&pps);
+	for (uint32_t i = 1; i < 4; i++)
+		pb_list_add(&vcs, pb_viewchange(&vcs.b, i, d));
+	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 11, 1));
+	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 12, 0));
+	cr_assert_eq(pbft_enc_newview(&b, &s, 1, 1, pb_v(&vcs), pb_v(&pps)), 0);
+	pb_sign(&b, s, 1);
+	pb_decode(&b, s, 28, &m);
+	cr_assert_eq(m.frame.type, PBFT_NEWVIEW);
+	cr_assert_eq(m.u.pbft.nv.view, 1);
+	cr_assert_eq(m.u.pbft.nv.vcs.count, 3);
+	cr_assert_eq(m.u.pbft.nv.pps.count, 2);
+	v1 = pb_walk(&m.u.pbft.nv.vcs, &wv);
+	v2 = pb_walk(&m.u.pbft.nv.pps, &wp);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(wv.m[i].frame.type, PBFT_VIEWCHANGE);
+		cr_assert_eq(wv.m[i].frame.sender, i + 1);
+		n = 0;
+		cr_assert_eq(wire_for_each_sig(&wv.m[i], count_sig, &n), 0);
+		cr_assert_eq(n, 8);
+	}
+	cr_assert_eq(wp.m[0].u.pbft.pp.seq, 11);
+	cr_assert_eq(wp.m[1].u.pbft.pp.batch.count, 0);
+	cr_assert_eq(
+	    pbft_enc_newview(&again, NULL, 1, m.u.pbft.nv.view, v1, v2), 0);
+	pb_same(&again, &m);
+	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 0, v1, v2), BYZ_EFIELD);
+	wire_buf_free(&vcs.b);
+	wire_buf_free(&pps.b);
+	wire_buf_free(&b);
+	wire_buf_free(&again);
+}
+
+/* FETCH, STATE and CERT: state transfer. */
+Test(wire, pbft_round_trip_state_transfer)
+{
+	static const uint8_t whats[] = {PBFT_FETCH_STATE, PBFT_FETCH_LOG};
+	uint8_t d[BYZ_DIGEST_BYTES];
+	struct wire_buf b, again, pp;
+	struct pb_list ck, commits;
+	struct pb_walked w;
+	struct wire_msg m, ppm;
+	size_t s;
+
+	memset(d, 0x77, sizeof d);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&again, BIG);
+	wire_buf_init(&pp, BIG);
+	pb_list_init(&ck);
+	pb_list_init(&commits);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(pbft_enc_fetch(&b, &s, 3, whats[i], 0), 0);
+		pb_sign(&b, s, 3);
+		pb_decode(&b, s, 1, &m);
+		cr_assert_eq(m.frame.type, PBFT_FETCH);
+		cr_assert_eq(m.u.pbft.fetch.what, whats[i]);
+		cr_assert_eq(m.u.pbft.fetch.seq, 0);
+		cr_assert_eq(pbft_enc_fetch(&again, NULL, 3,
+					    m.u.pbft.fetch.what,
+					    m.u.pbft.fetch.seq),
+			     0);
+		pb_same(&again, &m);
+	}
+	cr_assert_eq(pbft_enc_fetch(&again, NULL, 3, 3, 1), BYZ_EFIELD);
+
+	pb_ckpts(&ck, 256, d);
+	cr_assert_eq(pbft_enc_state(&b, &s, 0, 256, d, pb_v(&ck),
+				    (const uint8_t *)"snapshot", 8),
+		     0);
+	pb_sign(&b, s, 0);
+	pb_decode(&b, s, 4, &m);
+	cr_assert_eq(m.frame.type, PBFT_STATE);
+	cr_assert_eq(m.u.pbft.state.seq, 256);
+	cr_assert_eq(memcmp(m.u.pbft.state.digest, d, sizeof d), 0);
+	cr_assert_eq(m.u.pbft.state.proof.count, 3);
+	cr_assert_eq(m.u.pbft.state.snapshot_len, 8);
+	cr_assert_eq(memcmp(m.u.pbft.state.snapshot, "snapshot", 8), 0);
+	cr_assert_eq(pbft_enc_state(&again, NULL, 0, m.u.pbft.state.seq,
+				    m.u.pbft.state.digest,
+				    pb_walk(&m.u.pbft.state.proof, &w),
+				    m.u.pbft.state.snapshot,
+				    m.u.pbft.state.snapshot_len),
+		     0);
+	pb_same(&again, &m);
+	cr_assert_eq(pbft_enc_state(&b, &s, 0, 1, d, pb_v(&ck), NULL, 0), 0,
+		     "an empty snapshot");
+	pb_sign(&b, s, 0);
+	pb_decode(&b, s, 4, &m);
+	cr_assert_eq(m.u.pbft.state.snapshot_len, 0);
+
+	pb_preprepare(&pp, 0, 0, 7, 2);
+	for (uint32_t i = 0; i < 3; i++) {
+		cr_assert_eq(
+		    pbft_enc_vote(&commits.b, &s, PBFT_COMMIT, i, 0, 7, d), 0);
+		pb_sign(&commits.b, s, i);
+		pb_list_add(&commits, s);
+	}
+	cr_assert_eq(pbft_enc_cert(&b, &s, 2, pp.data, pp.len, pb_v(&commits)),
+		     0);
+	pb_sign(&b, s, 2);
+	pb_decode(&b, s, 7, &m);
+	cr_assert_eq(m.frame.type, PBFT_CERT);
+	cr_assert_eq(m.u.pbft.cert.pp.len, pp.len);
+	cr_assert_eq(memcmp(m.u.pbft.cert.pp.bytes, pp.data, pp.len), 0);
+	cr_assert_eq(
+	    wire_decode(m.u.pbft.cert.pp.bytes, m.u.pbft.cert.pp.len, &ppm), 0);
+	cr_assert_eq(ppm.u.pbft.pp.seq, 7);
+	cr_assert_eq(m.u.pbft.cert.commits.count, 3);
+	cr_assert_eq(pbft_enc_cert(&again, NULL, 2, m.u.pbft.cert.pp.bytes,
+				   m.u.pbft.cert.pp.len,
+				   pb_walk(&m.u.pbft.cert.commits, &w)),
+		     0);
+	cr_assert_eq(w.m[2].frame.type, PBFT_COMMIT);
+	cr_assert_eq(w.m[2].u.pbft.vote.seq, 7);
+	pb_same(&again, &m);
+	wire_buf_free(&ck.b);
+	wire_buf_free(&commits.b);
+	wire_buf_free(&pp);
+	wire_buf_free(&b);
+	wire_buf_free(&again);
+}

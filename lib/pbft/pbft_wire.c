@@ -300,10 +300,12 @@ static int enc_done(struct wire_buf *b, size_t s, size_t *start)
 int pbft_enc_preprepare(struct wire_buf *b, size_t *start, uint32_t sender,
 			uint64_t view, uint64_t seq, struct pbft_framev batch)
 {
-	size_t s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_PREPREPARE, sender);
+	size_t s;
 
+	/* Check before writing: a refused call leaves the buffer as it was. */
 	if (seq == 0 || batch.count > PBFT_MAX_BATCH)
 		return BYZ_EFIELD;
+	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_PREPREPARE, sender);
 	wire_put_u64(b, view);
 	wire_put_u64(b, seq);
 	put_framev(b, batch);

@@ -835,6 +835,316 @@ static void gen_hotstuff(void)
 	wire_buf_free(&bb);
 }
 
+/* ---- PBFT (docs/wire.md "PBFT") ----------------------------------------- */
+
+#define PB_MAX_LIST 4
+
+/* A short list of signed frames, each in its own buffer, for a framev. */
+struct pb_list {
+	struct wire_buf f[PB_MAX_LIST];
+	const uint8_t *fp[PB_MAX_LIST];
+	size_t fl[PB_MAX_LIST];
+	size_t n;
+};
+
+static void pb_list_init(struct pb_list *l)
+{
+	for (int i = 0; i < PB_MAX_LIST; i++)
+		wire_buf_init(&l->f[i], BIG);
+	l->n = 0;
+}
+
+static void pb_list_free(struct pb_list *l)
+{
+	for (int i = 0; i < PB_MAX_LIST; i++)
+		wire_buf_free(&l->f[i]);
+}
+
+/* The next empty slot's buffer; pb_list_push takes what was put there. */
+static struct wire_buf *pb_slot(struct pb_list *l)
+{
+	if (l->n == PB_MAX_LIST)
+		die("pbft list");
+	return &l->f[l->n];
+}
+
+static void pb_list_push(struct pb_list *l)
+{
+	l->fp[l->n] = l->f[l->n].data;
+	l->fl[l->n] = l->f[l->n].len;
+	l->n++;
+}
+
+static struct pbft_framev pb_v(const struct pb_list *l)
+{
+	return (struct pbft_framev){l->fp, l->fl, l->n};
+}
+
+/* Sign the PBFT frame at [s, b->len) as replica r. */
+static void pb_sign(struct wire_buf *b, size_t s, uint32_t r)
+{
+	struct byz_keypair kp;
+
+	byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, r);
+	if (wire_sign(b, s, &kp))
+		die("pbft sign");
+}
+
+/* A signed PRE-PREPARE of replica r for (view, seq) over the requests of
+ * batch (which may be empty: the null request). */
+static void pb_preprepare(struct wire_buf *b, uint32_t r, uint64_t view,
+			  uint64_t seq, const struct pb_list *batch)
+{
+	size_t s;
+
+	if (pbft_enc_preprepare(b, &s, r, view, seq, pb_v(batch)))
+		die("pre-prepare");
+	pb_sign(b, s, r);
+}
+
+static void pb_vote(struct wire_buf *b, uint8_t type, uint32_t r, uint64_t view,
+		    uint64_t seq, const uint8_t *d)
+{
+	size_t s;
+
+	if (pbft_enc_vote(b, &s, type, r, view, seq, d))
+		die("vote");
+	pb_sign(b, s, r);
+}
+
+static void pb_checkpoint(struct wire_buf *b, uint32_t r, uint64_t seq,
+			  const uint8_t *d)
+{
+	size_t s;
+
+	if (pbft_enc_checkpoint(b, &s, r, seq, d))
+		die("checkpoint");
+	pb_sign(b, s, r);
+}
+
+/* A signed VIEW-CHANGE of replica r to view: stable checkpoint seq with
+ * proof, and one prepared certificate (pp and its prepares). */
+static void pb_viewchange(struct wire_buf *b, uint32_t r, uint64_t view,
+			  uint64_t seq, const uint8_t *d,
+			  const struct pb_list *proof,
+			  const struct wire_buf *pp,
+			  const struct pb_list *prepares)
+{
+	size_t s;
+
+	if (pbft_enc_viewchange_begin(b, &s, r, view, seq, d, pb_v(proof), 1))
+		die("view-change");
+	pbft_enc_pset_entry(b, pp->data, pp->len, pb_v(prepares));
+	if (pbft_enc_end(b, s))
+		die("view-change");
+	pb_sign(b, s, r);
+}
+
+/* A PBFT frame of replica r with a crafted body, signed: it fails only for
+ * what the body holds. */
+static void pb_crafted(const char *name, uint8_t type, uint32_t r,
+		       const struct wire_buf *bb)
+{
+	struct hdr h = hdr_of(BYZ_PROTO_PBFT, type, r);
+
+	crafted(name, &h, bb);
+}
+
+static void gen_pbft(void)
+{
+	uint8_t d[BYZ_DIGEST_BYTES], sd[BYZ_DIGEST_BYTES];
+	struct pb_list batch, one, none, ckpts, preps, vcs, pps, commits;
+	struct wire_buf b, pp, pp1, bb, rep;
+	size_t s;
+
+	memset(sd, 0x5d, sizeof sd);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&pp, BIG);
+	wire_buf_init(&pp1, BIG);
+	wire_buf_init(&bb, BIG);
+	wire_buf_init(&rep, BIG);
+	pb_list_init(&batch);
+	pb_list_init(&one);
+	pb_list_init(&none);
+	pb_list_init(&ckpts);
+	pb_list_init(&preps);
+	pb_list_init(&vcs);
+	pb_list_init(&pps);
+	pb_list_init(&commits);
+
+	/* A pre-prepare (view 0, seq 1) of two signed requests. */
+	good_request(pb_slot(&batch), 0, 1, "put k v", 7);
+	pb_list_push(&batch);
+	good_request(pb_slot(&batch), 1, 2, "get k", 5);
+	pb_list_push(&batch);
+	pb_preprepare(&pp, 0, 0, 1, &batch);
+	emit_buf("ok-pbft-preprepare", &pp);
+	/* Its digest: the batch bytes (count and frames). */
+	byz_digest(d, pp.data + WIRE_HEADER_BYTES + 16,
+		   pp.len - WIRE_HEADER_BYTES - 16 - BYZ_SIG_BYTES);
+
+	pb_preprepare(&b, 1, 1, 2, &none);
+	emit_buf("ok-pbft-preprepare-null", &b);
+
+	wire_buf_reset(&b);
+	pb_vote(&b, PBFT_PREPARE, 1, 0, 1, d);
+	emit_buf("ok-pbft-prepare", &b);
+	wire_buf_reset(&b);
+	pb_vote(&b, PBFT_COMMIT, 2, 0, 1, d);
+	emit_buf("ok-pbft-commit", &b);
+	wire_buf_reset(&b);
+	pb_checkpoint(&b, 3, 128, sd);
+	emit_buf("ok-pbft-checkpoint", &b);
+
+	/* The stable checkpoint 128 proved by replicas 0..2, and a request
+	 * prepared above it: seq 129 in view 0, prepared by 1 and 2. */
+	for (uint32_t i = 0; i < 3; i++) {
+		pb_checkpoint(pb_slot(&ckpts), i, 128, sd);
+		pb_list_push(&ckpts);
+	}
+	good_request(pb_slot(&one), 2, 3, "put a b", 7);
+	pb_list_push(&one);
+	pb_preprepare(&pp1, 0, 0, 129, &one);
+	for (uint32_t i = 1; i < 3; i++) {
+		pb_vote(pb_slot(&preps), PBFT_PREPARE, i, 0, 129, d);
+		pb_list_push(&preps);
+	}
+	wire_buf_reset(&b);
+	pb_viewchange(&b, 1, 1, 128, sd, &ckpts, &pp1, &preps);
+	emit_buf("ok-pbft-viewchange", &b);
+
+	/* The new view 1 (leader 1): three view-changes, and the two
+	 * pre-prepares they call for (129 again, 130 a null request). */
+	for (uint32_t i = 1; i < 4; i++) {
+		pb_viewchange(pb_slot(&vcs), i, 1, 128, sd, &ckpts, &pp1,
+			      &preps);
+		pb_list_push(&vcs);
+	}
+	pb_preprepare(pb_slot(&pps), 1, 1, 129, &one);
+	pb_list_push(&pps);
+	pb_preprepare(pb_slot(&pps), 1, 1, 130, &none);
+	pb_list_push(&pps);
+	wire_buf_reset(&b);
+	if (pbft_enc_newview(&b, &s, 1, 1, pb_v(&vcs), pb_v(&pps)))
+		die("new-view");
+	pb_sign(&b, s, 1);
+	emit_buf("ok-pbft-newview", &b);
+
+	wire_buf_reset(&b);
+	if (pbft_enc_fetch(&b, &s, 2, PBFT_FETCH_STATE, 128))
+		die("fetch");
+	pb_sign(&b, s, 2);
+	emit_buf("ok-pbft-fetch", &b);
+
+	wire_buf_reset(&b);
+	if (pbft_enc_state(&b, &s, 0, 128, sd, pb_v(&ckpts),
+			   (const uint8_t *)"snapshot", 8))
+		die("state");
+	pb_sign(&b, s, 0);
+	emit_buf("ok-pbft-state", &b);
+
+	for (uint32_t i = 0; i < 3; i++) {
+		pb_vote(pb_slot(&commits), PBFT_COMMIT, i, 0, 1, d);
+		pb_list_push(&commits);
+	}
+	wire_buf_reset(&b);
+	if (pbft_enc_cert(&b, &s, 0, pp.data, pp.len, pb_v(&commits)))
+		die("cert");
+	pb_sign(&b, s, 0);
+	emit_buf("ok-pbft-cert", &b);
+
+	/* Body faults. */
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, d, sizeof d);
+	pb_crafted("err-bad-field-pbft-prepare-seq-zero", PBFT_PREPARE, 1, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 0);
+	pb_crafted("err-bad-field-pbft-preprepare-seq-zero", PBFT_PREPREPARE, 0,
+		   &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, sd, sizeof sd);
+	wire_put_u16(&bb, 0);
+	wire_put_u16(&bb, 0);
+	pb_crafted("err-bad-field-pbft-viewchange-view-zero", PBFT_VIEWCHANGE,
+		   1, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 0);
+	wire_put_u16(&bb, 0);
+	pb_crafted("err-bad-field-pbft-newview-view-zero", PBFT_NEWVIEW, 1,
+		   &bb);
+	wire_buf_reset(&bb);
+	wire_put_u8(&bb, 3);
+	wire_put_u64(&bb, 128);
+	pb_crafted("err-bad-field-pbft-fetch-unknown-what", PBFT_FETCH, 2, &bb);
+
+	/* A pre-prepare whose batch holds a reply. */
+	if (wire_enc_reply(&rep, &s, 1, 0, 0, 1, (const uint8_t *)"ok", 2))
+		die("reply");
+	sign_last(&rep, s, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, rep.data, rep.len);
+	pb_crafted("err-bad-nested-pbft-preprepare-batch-holds-reply",
+		   PBFT_PREPREPARE, 0, &bb);
+
+	/* A view-change whose prepared entry holds a commit where its
+	 * pre-prepare belongs. */
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 128);
+	wire_put_bytes(&bb, sd, sizeof sd);
+	wire_put_u16(&bb, (uint16_t)ckpts.n);
+	for (size_t i = 0; i < ckpts.n; i++)
+		wire_put_frame(&bb, ckpts.fp[i], ckpts.fl[i]);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, commits.fp[0], commits.fl[0]);
+	wire_put_u16(&bb, (uint16_t)preps.n);
+	for (size_t i = 0; i < preps.n; i++)
+		wire_put_frame(&bb, preps.fp[i], preps.fl[i]);
+	pb_crafted("err-bad-nested-pbft-viewchange-prepared-holds-commit",
+		   PBFT_VIEWCHANGE, 1, &bb);
+
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, d, sizeof d);
+	wire_put_u8(&bb, 0);
+	pb_crafted("err-trailing-bytes-pbft-commit", PBFT_COMMIT, 2, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 128);
+	wire_put_bytes(&bb, sd, sizeof sd - 1);
+	pb_crafted("err-truncated-pbft-checkpoint-digest", PBFT_CHECKPOINT, 3,
+		   &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, PBFT_MAX_BATCH + 1);
+	pb_crafted("err-too-big-pbft-preprepare-batch", PBFT_PREPREPARE, 0,
+		   &bb);
+
+	pb_list_free(&batch);
+	pb_list_free(&one);
+	pb_list_free(&none);
+	pb_list_free(&ckpts);
+	pb_list_free(&preps);
+	pb_list_free(&vcs);
+	pb_list_free(&pps);
+	pb_list_free(&commits);
+	wire_buf_free(&b);
+	wire_buf_free(&pp);
+	wire_buf_free(&pp1);
+	wire_buf_free(&bb);
+	wire_buf_free(&rep);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -850,6 +1160,7 @@ int main(int argc, char **argv)
 	gen_body_errors();
 	gen_order_errors();
 	gen_hotstuff();
+	gen_pbft();
 	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
 	return 0;
 }
