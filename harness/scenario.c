@@ -72,6 +72,8 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	memcpy(cfg->byzantine, sc->byzantine, sizeof cfg->byzantine);
 	cfg->max_time_us = sc->max_time_us;
 	cfg->stop = sc->stop;
+	cfg->hook = sc->hook;
+	cfg->hook_ctx = sc->hook_ctx;
 }
 
 /* Each replica's last height, and the lowest among honest replicas that

@@ -29,6 +29,8 @@ struct scenario {
 	bool byzantine[BYZ_MAX_N];
 	uint64_t liveness_bound_us; /* 0: the protocol's default */
 	const volatile int *stop;   /* see sim_config.stop */
+	sim_hook_fn hook;           /* the adversary's hook, or NULL (sim.h) */
+	void *hook_ctx;
 };
 
 enum verdict {
