@@ -44,6 +44,13 @@ static const char run_usage[] =
 	"                      persisted state (or from nothing with ,fresh:\n"
 	"                      amnesia, which makes R faulty for the checks);\n"
 	"                      may be given up to 16 times\n"
+	"Adversary (docs/attacks.md):\n"
+	"  --byzantine LIST    Byzantine replicas: ids \"0,2\" or a count \"2\"\n"
+	"                      meaning replicas 0..1 (default none)\n"
+	"  --attack A          an attack, NAME[:KEY=VALUE,...], e.g. equivocate,\n"
+	"                      drop:p=0.2,until=300ms, twins; up to 32 times.\n"
+	"                      Names: %s\n"
+	"  --stop-on-violation end the run at the first agreement violation\n"
 	"Protocol timing and limits:\n"
 	"  --timeout D         base protocol timeout (default 20ms)\n"
 	"  --window W          sequence numbers in flight (default 64)\n"
@@ -85,7 +92,7 @@ static void run_print_usage(FILE *out)
 			 all[i]->name, all[i]->summary);
 		strncat(protos, one, sizeof protos - strlen(protos) - 1);
 	}
-	fprintf(out, run_usage, protos);
+	fprintf(out, run_usage, protos, attack_names());
 }
 
 /* "R@T[,restart@T2[,fresh]]" */
@@ -180,7 +187,7 @@ int cmd_run(int argc, char **argv)
 	enum { O_PROTO = 256, O_N, O_F, O_SEED, O_CLIENTS, O_REQUESTS, O_KEYS,
 	       O_LATENCY, O_JITTER, O_LOSS, O_GST, O_CRASH, O_TIMEOUT,
 	       O_WINDOW, O_MAXTIME, O_BOUND, O_TRACE, O_JSON, O_CKPT,
-	       O_BATCH };
+	       O_BATCH, O_BYZ, O_ATTACK, O_STOPV };
 	static const struct option opts[] = {
 		{"protocol", required_argument, NULL, O_PROTO},
 		{"n", required_argument, NULL, O_N},
@@ -202,13 +209,17 @@ int cmd_run(int argc, char **argv)
 		{"json", no_argument, NULL, O_JSON},
 		{"checkpoint", required_argument, NULL, O_CKPT},
 		{"batch", required_argument, NULL, O_BATCH},
+		{"byzantine", required_argument, NULL, O_BYZ},
+		{"attack", required_argument, NULL, O_ATTACK},
+		{"stop-on-violation", no_argument, NULL, O_STOPV},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct scenario sc;
 	struct scenario_result res;
 	const char *trace_path = NULL, *crash_args[SIM_MAX_CRASHES];
-	size_t ncrash_args = 0;
+	const char *attack_args[ATK_MAX], *byz_arg = NULL;
+	size_t ncrash_args = 0, nattack_args = 0;
 	bool json = false, f_given = false;
 	uint64_t v;
 	FILE *tf = NULL;
@@ -333,6 +344,18 @@ int cmd_run(int argc, char **argv)
 		case O_JSON:
 			json = true;
 			break;
+		case O_BYZ:
+			byz_arg = optarg;
+			break;
+		case O_ATTACK:
+			if (nattack_args == ATK_MAX)
+				return cli_usage_error(
+					"run", "--attack: at most %d attacks", ATK_MAX);
+			attack_args[nattack_args++] = optarg;
+			break;
+		case O_STOPV:
+			sc.stop_on_violation = true;
+			break;
 		case ':':
 			return cli_usage_error("run", "%s needs a value",
 					       argv[optind - 1]);
@@ -354,6 +377,17 @@ int cmd_run(int argc, char **argv)
 		if (parse_crash(crash_args[i], sc.n, &sc.crashes[i]))
 			return EXIT_USAGE;
 	sc.ncrashes = ncrash_args;
+	if (byz_arg && cli_parse_byzantine("run", "--byzantine", byz_arg, sc.n,
+					   sc.plan.byzantine))
+		return EXIT_USAGE;
+	for (size_t i = 0; i < nattack_args; i++) {
+		char why[256];
+		if (attack_parse(attack_args[i], sc.n, &sc.plan.a[i], why,
+				 sizeof why))
+			return cli_usage_error("run", "--attack '%s': %s",
+					       attack_args[i], why);
+	}
+	sc.plan.count = nattack_args;
 
 	if (trace_path) {
 		tf = fopen(trace_path, "w");

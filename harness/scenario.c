@@ -74,6 +74,17 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	cfg->stop = sc->stop;
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;
+	cfg->stop_on_violation = sc->stop_on_violation;
+}
+
+static bool plan_empty(const struct attack_plan *p)
+{
+	if (p->count)
+		return false;
+	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
+		if (p->byzantine[r])
+			return false;
+	return true;
 }
 
 /* Each replica's last height, and the lowest among honest replicas that
@@ -100,6 +111,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	struct sim_config cfg;
 	struct trace tr;
 	struct sim *s = NULL;
+	struct adversary *adv = NULL;
 	double t0 = wall_now();
 	uint64_t max_latency;
 	int rc;
@@ -107,8 +119,26 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	memset(res, 0, sizeof *res);
 	res->verdict = VERDICT_ERROR;
 	sim_config_from(sc, &cfg);
-	if (sim_config_check(&cfg, res->why, sizeof res->why))
+	if (!plan_empty(&sc->plan)) {
+		if (adversary_check(&sc->plan, sc->n, sc->f, res->why,
+				    sizeof res->why))
+			return BYZ_EINVAL;
+		rc = adversary_new(&sc->plan, sc->n, sc->f, sc->gst_us, &adv);
+		if (rc) {
+			snprintf(res->why, sizeof res->why,
+				 "cannot set up the adversary: %s",
+				 byz_strerror(rc));
+			return rc;
+		}
+		if (adversary_configure(adv, &cfg, res->why, sizeof res->why)) {
+			adversary_free(&adv);
+			return BYZ_EINVAL;
+		}
+	}
+	if (sim_config_check(&cfg, res->why, sizeof res->why)) {
+		adversary_free(&adv);
 		return BYZ_EINVAL;
+	}
 	trace_init(&tr, sc->n, sc->f, trace_file);
 	rc = sim_new(&cfg, &tr, &s);
 	if (rc) {
@@ -129,7 +159,9 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			? sc->liveness_bound_us
 			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
 				  sc->retry_max_us;
-	rc = check_run(&tr.log, CHECK_ALL, res->liveness_bound_us,
+	rc = check_run(&tr.log,
+		       res->sim.stopped_on_violation ? CHECK_SAFETY : CHECK_ALL,
+		       res->liveness_bound_us,
 		       &res->checks);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "checkers failed: %s",
@@ -137,8 +169,22 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		goto out;
 	}
 	res->min_height = min_honest_height(&tr.log, res->height);
+	res->violation_us = tr.log.conflict ? tr.log.conflict_us : 0;
+	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
+	for (int c = 0; c < CHECK_COUNT; c++)
+		if (c != CHECK_LIVENESS && res->checks.per_check[c])
+			res->safe = false;
+	res->live_judged = !res->sim.stopped_on_violation &&
+			   !res->sim.interrupted;
+	res->live = res->live_judged && res->sim.done &&
+		    !res->checks.per_check[CHECK_LIVENESS];
 	res->verdict = VERDICT_PASS;
-	if (res->sim.core_error) {
+	if (res->sim.forged_accepted) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "ingress: %" PRIu64 " forged message(s) reached a core",
+			 res->sim.forged_accepted);
+	} else if (res->sim.core_error) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
 			 "replica %" PRIu32 "'s core failed: %s",
@@ -171,13 +217,16 @@ out:
 		res->verdict = VERDICT_ERROR;
 		snprintf(res->why, sizeof res->why, "writing the trace failed");
 	}
+	if (adv)
+		res->adv = adversary_stats(adv);
 	sim_destroy(&s);
+	adversary_free(&adv);
 	trace_free(&tr);
 	res->wall_seconds = wall_now() - t0;
 	return rc;
 }
 
-static const char *verdict_name(enum verdict v)
+const char *verdict_name(enum verdict v)
 {
 	return v == VERDICT_PASS ? "pass" : v == VERDICT_FAIL ? "fail" : "error";
 }
@@ -201,6 +250,39 @@ void scenario_print_json(FILE *out, const struct scenario *sc,
 			    json_string(verdict_name(res->verdict)));
 	if (res->verdict != VERDICT_PASS)
 		json_object_set_new(o, "why", json_string(res->why));
+	json_object_set_new(o, "safe", json_boolean(res->safe));
+	json_object_set_new(o, "live", res->live_judged
+					       ? json_boolean(res->live)
+					       : json_null());
+	if (res->violation_us)
+		json_object_set_new(o, "violation_us",
+				    json_integer((json_int_t)res->violation_us));
+	if (sc->plan.count || !plan_empty(&sc->plan)) {
+		json_t *atk = json_array(), *byz = json_array();
+		char text[600];
+		for (uint32_t r = 0; r < sc->n; r++)
+			if (sc->plan.byzantine[r])
+				json_array_append_new(byz, json_integer(r));
+		for (size_t i = 0; i < sc->plan.count; i++) {
+			attack_format(&sc->plan.a[i], text, sizeof text);
+			json_array_append_new(atk, json_string(text));
+		}
+		json_object_set_new(o, "byzantine", byz);
+		json_object_set_new(o, "attacks", atk);
+		json_object_set_new(
+			o, "adversary",
+			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+				  "dropped", (json_int_t)res->adv.dropped,
+				  "partitioned", (json_int_t)res->adv.partitioned,
+				  "delayed", (json_int_t)res->adv.delayed,
+				  "duplicated", (json_int_t)res->adv.duplicated,
+				  "replayed", (json_int_t)res->adv.replayed,
+				  "tampered", (json_int_t)res->adv.tampered,
+				  "rewritten", (json_int_t)res->adv.rewritten,
+				  "injected", (json_int_t)res->adv.injected));
+	}
+	json_object_set_new(o, "forged_accepted",
+			    json_integer((json_int_t)res->sim.forged_accepted));
 	json_object_set_new(o, "accepted",
 			    json_integer((json_int_t)res->sim.accepted));
 	json_object_set_new(o, "min_height",

@@ -5,6 +5,8 @@
 #ifndef BYZ_SCENARIO_H
 #define BYZ_SCENARIO_H
 
+#include "adversary.h"
+#include "attack.h"
 #include "check.h"
 #include "sim.h"
 #include "trace.h"
@@ -29,6 +31,12 @@ struct scenario {
 	bool byzantine[BYZ_MAX_N];
 	uint64_t liveness_bound_us; /* 0: the protocol's default */
 	const volatile int *stop;   /* see sim_config.stop */
+	/* The adversary: its Byzantine replicas (joined to byzantine[]) and
+	 * attacks. With any, scenario_run installs adversary_hook; otherwise
+	 * hook/hook_ctx (a test's own hook) are used as given. */
+	struct attack_plan plan;
+	bool stop_on_violation;     /* end the run at the first agreement
+				     * violation (liveness is then not judged) */
 	sim_hook_fn hook;           /* the adversary's hook, or NULL (sim.h) */
 	void *hook_ctx;
 };
@@ -51,6 +59,12 @@ struct scenario_result {
 	uint64_t min_height;       /* lowest height among honest replicas up */
 	uint64_t height[BYZ_MAX_N]; /* each replica's last height (commit or
 				     * state transfer) */
+	bool safe;                 /* no safety checker fired, no forged
+				    * message passed ingress, no core failed */
+	bool live_judged, live;    /* liveness (every request accepted and
+				    * committed in the bound) when judged */
+	uint64_t violation_us;     /* first agreement violation (virtual) */
+	struct adversary_stats adv;
 	double wall_seconds;
 };
 
@@ -62,6 +76,9 @@ void scenario_defaults(struct scenario *sc);
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */
 int scenario_run(const struct scenario *sc, FILE *trace_file,
 		 struct scenario_result *res);
+
+/* "pass", "fail", "error" */
+const char *verdict_name(enum verdict v);
 
 /* One JSON object (one line) with the scenario and its result. */
 void scenario_print_json(FILE *out, const struct scenario *sc,

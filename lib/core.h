@@ -48,6 +48,7 @@
 #define BYZ_MAX_N 64          /* largest cluster a core accepts */
 #define BYZ_MAX_TIMERS 16     /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
 #define BYZ_CLIENT_BASE 0x80000000u
+#define BYZ_TWIN_BASE 0x40000000u
 #define BYZ_TIMER_CANCEL UINT64_MAX
 
 /* A destination id: replicas are 0..n-1, clients BYZ_CLIENT_BASE + c. */
@@ -58,6 +59,23 @@ static inline uint32_t byz_client_addr(uint32_t client)
 static inline bool byz_is_client_addr(uint32_t addr)
 {
 	return addr >= BYZ_CLIENT_BASE;
+}
+
+/* A driver's address for the second instance of a Byzantine replica run as
+ * twins (Twins, Bano et al. 2022): the same id and key, another node. Cores
+ * never see these addresses; only the network and the adversary do. */
+static inline uint32_t byz_twin_addr(uint32_t replica)
+{
+	return BYZ_TWIN_BASE + replica;
+}
+static inline bool byz_is_twin_addr(uint32_t addr)
+{
+	return addr >= BYZ_TWIN_BASE && addr < BYZ_CLIENT_BASE;
+}
+/* The replica id behind a replica or twin address. */
+static inline uint32_t byz_addr_replica(uint32_t addr)
+{
+	return byz_is_twin_addr(addr) ? addr - BYZ_TWIN_BASE : addr;
 }
 
 /* What a core is configured with. Sizes of everything it keeps come from

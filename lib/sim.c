@@ -38,8 +38,11 @@ struct sim_ev {
 	enum sim_ev_kind kind;
 	uint32_t a, b;
 	uint64_t x;
+	uint32_t flags; /* EV_DELIVER: SIM_FORGED */
 	struct sim_blob *blob;
 };
+
+#define SIM_FORGED 1u /* the adversary altered it without its sender's key */
 
 struct sim_replica {
 	void *core;
@@ -72,7 +75,8 @@ struct sim {
 	struct prng net_rng, work_rng, adv_rng;
 	struct byz_vcache *vcache;
 	struct byz_keypair rkeys[BYZ_MAX_N];
-	struct sim_replica rep[BYZ_MAX_N];
+	/* Instances: rep[r] is replica r, rep[BYZ_MAX_N + r] its twin. */
+	struct sim_replica rep[2 * BYZ_MAX_N];
 	struct sim_client *clients;
 	struct sim_ev *heap;
 	size_t nheap, capheap;
@@ -169,6 +173,42 @@ static int schedule(struct sim *s, uint64_t at, enum sim_ev_kind kind,
 	return heap_push(s, ev);
 }
 
+static int schedule_deliver(struct sim *s, uint64_t at, uint32_t from,
+			    uint32_t to, uint64_t id, struct sim_blob *blob,
+			    uint32_t flags)
+{
+	struct sim_ev ev = {.t = at, .kind = EV_DELIVER, .a = from, .b = to,
+			    .x = id, .flags = flags, .blob = blob};
+	return heap_push(s, ev);
+}
+
+/* ---- nodes: replicas and their twins ----------------------------------- */
+
+#define NO_NODE UINT32_MAX
+
+/* The instance index of a replica or twin address, or NO_NODE. */
+static uint32_t node_index(const struct sim *s, uint32_t addr)
+{
+	if (addr < s->cfg.core.n)
+		return addr;
+	if (byz_is_twin_addr(addr)) {
+		uint32_t r = byz_addr_replica(addr);
+		if (r < s->cfg.core.n && s->cfg.twin[r])
+			return BYZ_MAX_N + r;
+	}
+	return NO_NODE;
+}
+
+static uint32_t node_addr(uint32_t ni)
+{
+	return ni < BYZ_MAX_N ? ni : byz_twin_addr(ni - BYZ_MAX_N);
+}
+
+static uint32_t node_id(uint32_t ni)
+{
+	return ni % BYZ_MAX_N;
+}
+
 /* ---- configuration --------------------------------------------------- */
 
 int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
@@ -209,6 +249,10 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 			BAD("replica %" PRIu32 " restarts before it crashes",
 			    k->replica);
 	}
+	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
+		if (cfg->twin[r] && (r >= c->n || !cfg->byzantine[r]))
+			BAD("replica %" PRIu32 " has a twin but is not a Byzantine "
+			    "replica of the cluster", r);
 #undef BAD
 	return 0;
 }
@@ -263,6 +307,10 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		if ((rc = schedule(s, 0, EV_START, r, 0, 0, NULL)))
 			goto fail;
+	for (uint32_t r = 0; r < cfg->core.n; r++)
+		if (cfg->twin[r] &&
+		    (rc = schedule(s, 0, EV_START, BYZ_MAX_N + r, 0, 0, NULL)))
+			goto fail;
 	for (uint32_t c = 0; c < cfg->work.clients; c++)
 		if ((rc = schedule(s, 1 + c, EV_CLIENT, c, 0, 0, NULL)))
 			goto fail;
@@ -291,10 +339,10 @@ void sim_destroy(struct sim **sp)
 	for (size_t i = 0; i < s->nheap; i++)
 		blob_put(&s->heap[i].blob);
 	free(s->heap);
-	for (uint32_t r = 0; r < s->cfg.core.n; r++) {
-		if (s->rep[r].core)
-			s->cfg.ops->destroy(&s->rep[r].core);
-		free(s->rep[r].persisted);
+	for (uint32_t i = 0; i < 2 * BYZ_MAX_N; i++) {
+		if (s->rep[i].core)
+			s->cfg.ops->destroy(&s->rep[i].core);
+		free(s->rep[i].persisted);
 	}
 	if (s->clients)
 		for (uint32_t c = 0; c < s->cfg.work.clients; c++)
@@ -326,6 +374,16 @@ struct prng *sim_adversary_prng(struct sim *s)
 	return &s->adv_rng;
 }
 
+uint32_t sim_n(const struct sim *s)
+{
+	return s->cfg.core.n;
+}
+
+uint32_t sim_f(const struct sim *s)
+{
+	return s->cfg.core.f;
+}
+
 const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id)
 {
 	return id < s->cfg.core.n ? &s->rkeys[id] : NULL;
@@ -340,8 +398,8 @@ const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id)
 
 /* Send a signed frame from one node to another through the network model
  * and the adversary hook. The blob is shared; this takes a reference. */
-static int net_send(struct sim *s, uint32_t from, uint32_t to,
-		    struct sim_blob *blob)
+static int net_send_one(struct sim *s, uint32_t from, uint32_t to,
+			struct sim_blob *blob)
 {
 	const struct sim_network *net = &s->cfg.net;
 	struct wire_frame f;
@@ -369,35 +427,52 @@ static int net_send(struct sim *s, uint32_t from, uint32_t to,
 		fl.to = to;
 		fl.frame = blob->data;
 		fl.len = blob->len;
+		fl.forged = false;
 		if (s->cfg.hook(s->cfg.hook_ctx, s, &fl) == SIM_DROP) {
 			trace_drop(s->tr, s->now, from, to, id, "adversary");
 			return 0;
 		}
-		if (fl.frame != blob->data || fl.len != blob->len) {
-			struct sim_blob *nb = blob_new(fl.frame, fl.len);
+		if (fl.frame != blob->data || fl.len != blob->len || fl.forged) {
+			struct sim_blob *nb;
+			if (fl.len > WIRE_MAX_FRAME + BYZ_SIG_BYTES)
+				return BYZ_ETOOBIG;
+			nb = blob_new(fl.frame, fl.len);
 			if (!nb)
 				return BYZ_ENOMEM;
-			return schedule(s, s->now + fl.delay_us, EV_DELIVER,
-					from, to, id, nb);
+			return schedule_deliver(s, s->now + fl.delay_us, from,
+						to, id, nb,
+						fl.forged ? SIM_FORGED : 0);
 		}
 	}
 	blob->refs++;
-	return schedule(s, s->now + fl.delay_us, EV_DELIVER, from, to, id, blob);
+	return schedule_deliver(s, s->now + fl.delay_us, from, to, id, blob, 0);
+}
+
+/* A message to a replica reaches each of its instances (twins). */
+static int net_send(struct sim *s, uint32_t from, uint32_t to,
+		    struct sim_blob *blob)
+{
+	int rc = net_send_one(s, from, to, blob);
+
+	if (!rc && to < s->cfg.core.n && s->cfg.twin[to])
+		rc = net_send_one(s, from, byz_twin_addr(to), blob);
+	return rc;
 }
 
 /* A replica's message to itself: signed like any other, delivered locally
  * right after the current step (core.h), not through the network. */
-static int loopback(struct sim *s, uint32_t r, struct sim_blob *blob)
+static int loopback(struct sim *s, uint32_t addr, struct sim_blob *blob)
 {
 	uint64_t id = s->next_msg_id++;
 
-	trace_loopback(s->tr, s->now, r, id);
+	trace_loopback(s->tr, s->now, addr, id);
 	blob->refs++;
-	return schedule(s, s->now, EV_DELIVER, r, r, id, blob);
+	return schedule_deliver(s, s->now, addr, addr, id, blob, 0);
 }
 
-int sim_inject(struct sim *s, uint32_t from, uint32_t to,
-	       const uint8_t *frame, size_t len, uint64_t delay_us)
+static int inject(struct sim *s, uint32_t from, uint32_t to,
+		  const uint8_t *frame, size_t len, uint64_t delay_us,
+		  uint32_t flags)
 {
 	struct sim_blob *b;
 	uint64_t id = s->next_msg_id++;
@@ -408,7 +483,19 @@ int sim_inject(struct sim *s, uint32_t from, uint32_t to,
 	if (!b)
 		return BYZ_ENOMEM;
 	trace_send(s->tr, s->now, from, to, 0xfe, 0xfe, len, id);
-	return schedule(s, s->now + delay_us, EV_DELIVER, from, to, id, b);
+	return schedule_deliver(s, s->now + delay_us, from, to, id, b, flags);
+}
+
+int sim_inject(struct sim *s, uint32_t from, uint32_t to,
+	       const uint8_t *frame, size_t len, uint64_t delay_us)
+{
+	return inject(s, from, to, frame, len, delay_us, 0);
+}
+
+int sim_inject_forged(struct sim *s, uint32_t from, uint32_t to,
+		      const uint8_t *frame, size_t len, uint64_t delay_us)
+{
+	return inject(s, from, to, frame, len, delay_us, SIM_FORGED);
 }
 
 /* Sign the unsigned frame at ob bytes [off, off+len) as replica r. */
@@ -471,10 +558,11 @@ static void mark_core_error(struct sim *s, uint32_t r, int rc)
 }
 
 /* Carry out a step's outputs in order (core.h: persist before what
- * follows it). */
-static int apply_outputs(struct sim *s, uint32_t r)
+ * follows it). ni is the instance (a replica or its twin). */
+static int apply_outputs(struct sim *s, uint32_t ni)
 {
-	struct sim_replica *rep = &s->rep[r];
+	struct sim_replica *rep = &s->rep[ni];
+	uint32_t r = node_id(ni), addr = node_addr(ni);
 	const uint8_t *bytes = s->ob.bytes.data;
 
 	for (size_t i = 0; i < s->ob.count; i++) {
@@ -488,7 +576,7 @@ static int apply_outputs(struct sim *s, uint32_t r)
 				      4 + o->len;
 			if (need > SIM_PERSIST_MAX) {
 				/* The core never compacts its log: its bug. */
-				mark_core_error(s, r, BYZ_ELIMIT);
+				mark_core_error(s, addr, BYZ_ELIMIT);
 				return 0;
 			}
 			if (o->replace)
@@ -510,7 +598,7 @@ static int apply_outputs(struct sim *s, uint32_t r)
 			memcpy(rep->persisted + rep->persisted_len + 4,
 			       bytes + o->off, o->len);
 			rep->persisted_len = need;
-			rc = schedule(s, s->now, EV_PERSISTED, r, rep->epoch,
+			rc = schedule(s, s->now, EV_PERSISTED, ni, rep->epoch,
 				      o->token, NULL);
 			break;
 		}
@@ -520,21 +608,21 @@ static int apply_outputs(struct sim *s, uint32_t r)
 			rc = wire_frame_parse(bytes + o->off, o->len, false, &f);
 			if (rc || f.sender != r) {
 				/* A core's own output is malformed: its bug. */
-				mark_core_error(s, r, rc ? rc : BYZ_EFIELD);
+				mark_core_error(s, addr, rc ? rc : BYZ_EFIELD);
 				return 0;
 			}
 			blob = sign_frame(s, r, bytes + o->off, o->len);
 			if (!blob)
 				return BYZ_ENOMEM;
 			if (o->kind == BYZ_OUT_SEND && o->to == r) {
-				rc = loopback(s, r, blob);
+				rc = loopback(s, addr, blob);
 			} else if (o->kind == BYZ_OUT_SEND) {
-				rc = net_send(s, r, o->to, blob);
+				rc = net_send(s, addr, o->to, blob);
 			} else {
 				for (uint32_t to = 0; to < s->cfg.core.n && !rc;
 				     to++)
 					if (to != r)
-						rc = net_send(s, r, to, blob);
+						rc = net_send(s, addr, to, blob);
 			}
 			blob_put(&blob);
 			break;
@@ -542,7 +630,7 @@ static int apply_outputs(struct sim *s, uint32_t r)
 		case BYZ_OUT_TIMER:
 			rep->timer_gen[o->timer]++;
 			if (o->delay_us != BYZ_TIMER_CANCEL)
-				rc = schedule(s, s->now + o->delay_us, EV_TIMER, r,
+				rc = schedule(s, s->now + o->delay_us, EV_TIMER, ni,
 					      o->timer, rep->timer_gen[o->timer],
 					      NULL);
 			break;
@@ -550,11 +638,11 @@ static int apply_outputs(struct sim *s, uint32_t r)
 			rep->commits++;
 			if (o->commit.height > rep->height)
 				rep->height = o->commit.height;
-			trace_commit(s->tr, s->now, r, &o->commit);
+			trace_commit(s->tr, s->now, addr, &o->commit);
 			break;
 		case BYZ_OUT_NOTE:
-			trace_note(s->tr, s->now, r, (const char *)bytes + o->off,
-				   o->len);
+			trace_note(s->tr, s->now, addr,
+				   (const char *)bytes + o->off, o->len);
 			break;
 		}
 		if (rc)
@@ -563,10 +651,10 @@ static int apply_outputs(struct sim *s, uint32_t r)
 	return 0;
 }
 
-/* Feed one event to replica r's core and carry out what it answers. */
-static int replica_step(struct sim *s, uint32_t r, const struct byz_event *ev)
+/* Feed one event to instance ni's core and carry out what it answers. */
+static int replica_step(struct sim *s, uint32_t ni, const struct byz_event *ev)
 {
-	struct sim_replica *rep = &s->rep[r];
+	struct sim_replica *rep = &s->rep[ni];
 	int rc;
 
 	assert(!s->in_step);
@@ -577,29 +665,29 @@ static int replica_step(struct sim *s, uint32_t r, const struct byz_event *ev)
 	rc = s->cfg.ops->step(rep->core, ev, &s->ob);
 	s->in_step = false;
 	if (rc) {
-		mark_core_error(s, r, rc);
+		mark_core_error(s, node_addr(ni), rc);
 		return 0;
 	}
-	return apply_outputs(s, r);
+	return apply_outputs(s, ni);
 }
 
-static int replica_start(struct sim *s, uint32_t r, const uint8_t *persisted,
+static int replica_start(struct sim *s, uint32_t ni, const uint8_t *persisted,
 			 size_t len)
 {
-	struct sim_replica *rep = &s->rep[r];
+	struct sim_replica *rep = &s->rep[ni];
 	struct byz_config c = s->cfg.core;
 	struct byz_event ev = {.kind = BYZ_EV_START, .now = s->now};
 	int rc;
 
-	c.id = r;
+	c.id = node_id(ni);
 	rc = s->cfg.ops->create(&c, persisted, len, &rep->core);
 	if (rc) {
-		mark_core_error(s, r, rc);
+		mark_core_error(s, node_addr(ni), rc);
 		return 0;
 	}
 	rep->up = true;
 	rep->commits = 0;
-	return replica_step(s, r, &ev);
+	return replica_step(s, ni, &ev);
 }
 
 static void replica_crash(struct sim *s, uint32_t r)
@@ -632,15 +720,16 @@ static int replica_restart(struct sim *s, uint32_t r, bool keep_state)
 	return replica_start(s, r, rep->persisted, rep->persisted_len);
 }
 
-static int deliver_to_replica(struct sim *s, const struct sim_ev *ev)
+static int deliver_to_replica(struct sim *s, const struct sim_ev *ev,
+			      uint32_t ni)
 {
-	uint32_t r = ev->b;
+	uint32_t to = ev->b;
 	struct wire_msg m;
 	struct byz_event e = {.now = s->now};
 	int rc;
 
-	if (!s->rep[r].up) {
-		trace_drop(s->tr, s->now, ev->a, r, ev->x, "down");
+	if (!s->rep[ni].up) {
+		trace_drop(s->tr, s->now, ev->a, to, ev->x, "down");
 		return 0;
 	}
 	rc = ingress(s, ev->blob, &m);
@@ -654,12 +743,17 @@ static int deliver_to_replica(struct sim *s, const struct sim_ev *ev)
 			rc = BYZ_EPROTO; /* e.g. a reply sent to a replica */
 	}
 	if (rc) {
-		trace_reject(s->tr, s->now, ev->a, r, ev->x, rc);
+		trace_reject(s->tr, s->now, ev->a, to, ev->x, rc);
 		return 0;
 	}
-	trace_deliver(s->tr, s->now, ev->a, r, ev->x);
+	if (ev->flags & SIM_FORGED) {
+		static const char what[] = "forged message passed ingress";
+		s->st.forged_accepted++;
+		trace_note(s->tr, s->now, to, what, sizeof what - 1);
+	}
+	trace_deliver(s->tr, s->now, ev->a, to, ev->x);
 	e.u.msg = &m;
-	return replica_step(s, r, &e);
+	return replica_step(s, ni, &e);
 }
 
 /* ---- clients ------------------------------------------------------------- */
@@ -771,6 +865,11 @@ static int deliver_to_client(struct sim *s, const struct sim_ev *ev)
 		trace_reject(s->tr, s->now, ev->a, ev->b, ev->x, rc);
 		return 0;
 	}
+	if (ev->flags & SIM_FORGED) {
+		static const char what[] = "forged message passed ingress";
+		s->st.forged_accepted++;
+		trace_note(s->tr, s->now, ev->b, what, sizeof what - 1);
+	}
 	trace_deliver(s->tr, s->now, ev->a, ev->b, ev->x);
 	r = m.frame.sender;
 	if (!cl->waiting || m.u.reply.client != c ||
@@ -809,19 +908,22 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 	struct byz_event e = {.now = s->now};
 
 	switch (ev->kind) {
-	case EV_DELIVER:
+	case EV_DELIVER: {
+		uint32_t ni;
 		if (byz_is_client_addr(ev->b))
 			return deliver_to_client(s, ev);
-		if (ev->b >= s->cfg.core.n) {
+		ni = node_index(s, ev->b);
+		if (ni == NO_NODE) {
 			trace_drop(s->tr, s->now, ev->a, ev->b, ev->x,
 				   "no-such-replica");
 			return 0;
 		}
-		return deliver_to_replica(s, ev);
+		return deliver_to_replica(s, ev, ni);
+	}
 	case EV_TIMER:
 		if (!s->rep[ev->a].up || s->rep[ev->a].timer_gen[ev->b] != ev->x)
 			return 0; /* cancelled, re-armed, or died with a crash */
-		trace_timer(s->tr, s->now, ev->a, ev->b);
+		trace_timer(s->tr, s->now, node_addr(ev->a), ev->b);
 		e.kind = BYZ_EV_TIMER;
 		e.u.timer = ev->b;
 		return replica_step(s, ev->a, &e);
@@ -872,6 +974,10 @@ int sim_run(struct sim *s)
 		blob_put(&ev.blob);
 		if (!rc && sim_done(s)) {
 			s->st.done = true;
+			break;
+		}
+		if (s->cfg.stop_on_violation && s->tr->log.conflict) {
+			s->st.stopped_on_violation = true;
 			break;
 		}
 	}

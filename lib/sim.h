@@ -36,6 +36,10 @@ struct sim_flight {
 			       * other bytes, valid until it returns */
 	size_t len;
 	uint64_t delay_us;    /* the network model's delay; the hook may change it */
+	bool forged;          /* the hook sets it when it changed the frame
+			       * without the sender's key (tampering): such a
+			       * frame must be rejected at ingress, and one that
+			       * is not is counted in sim_stats.forged_accepted */
 };
 
 enum sim_verdict {
@@ -87,6 +91,14 @@ struct sim_config {
 	bool byzantine[BYZ_MAX_N]; /* excluded from checks and from "done" */
 	uint64_t max_time_us;      /* the run stops here at the latest */
 	uint64_t max_events;       /* and after this many events (0: no cap) */
+	/* Twins: replica r (which must be Byzantine) runs a second instance
+	 * at byz_twin_addr(r), with the same id and key. A message addressed
+	 * to r goes to both instances, each through the network model and
+	 * the hook, which decides (by partition) which instance hears it. */
+	bool twin[BYZ_MAX_N];
+	/* Stop as soon as two honest replicas commit different requests at one
+	 * height (an agreement violation; trace_log.conflict). */
+	bool stop_on_violation;
 	sim_hook_fn hook;          /* NULL: no adversary */
 	void *hook_ctx;
 	/* If set, checked between events: non-zero stops the run (an
@@ -102,6 +114,9 @@ struct sim_stats {
 	uint64_t requests;      /* requests the workload asked for */
 	bool done;              /* every request accepted and committed */
 	bool hit_time_limit, hit_event_limit, interrupted;
+	bool stopped_on_violation; /* cfg.stop_on_violation fired */
+	uint64_t forged_accepted;  /* forged frames that passed ingress: must
+				    * be 0, or ingress is broken */
 	int core_error;         /* a core's step failed (a bug): its code */
 	uint32_t core_error_replica;
 };
@@ -124,10 +139,18 @@ uint64_t sim_now(const struct sim *s);
 /* The PRNG stream reserved for the adversary. */
 struct prng *sim_adversary_prng(struct sim *s);
 
-/* Put a message in flight from `from` to `to`, arriving after delay_us; it
- * does not pass the hook again. For the adversary (duplicates, replays). */
+/* Put a message in flight from `from` to `to` (node addresses), arriving
+ * after delay_us; it does not pass the hook again. For the adversary
+ * (duplicates, replays, re-signed messages of Byzantine replicas). */
 int sim_inject(struct sim *s, uint32_t from, uint32_t to,
 	       const uint8_t *frame, size_t len, uint64_t delay_us);
+/* The same for a frame the adversary forged or tampered with (it is
+ * counted in forged_accepted if ingress lets it through). */
+int sim_inject_forged(struct sim *s, uint32_t from, uint32_t to,
+		      const uint8_t *frame, size_t len, uint64_t delay_us);
+/* n and f of the simulated cluster. */
+uint32_t sim_n(const struct sim *s);
+uint32_t sim_f(const struct sim *s);
 
 /* The keys the simulation derived from its seed. */
 const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id);

@@ -45,11 +45,26 @@ struct trace_log {
 	size_t nsubmits, cap_submits;
 	struct trace_commit *commits;   /* in the order they happened */
 	size_t ncommits, cap_commits;
+	/* Watched as commits arrive, so a run can stop at the first safety
+	 * violation: the first honest commit at each height, and whether
+	 * another honest replica committed a different request there. */
+	struct trace_first *first;
+	size_t nfirst;
+	bool conflict;
+	uint64_t conflict_us;
+};
+
+struct trace_first {
+	bool set;
+	uint32_t client;
+	uint64_t timestamp;
 };
 
 void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f);
 void trace_log_free(struct trace_log *log);
 int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
+/* Commits of nodes that are not replicas 0..n-1 (twin instances) are not
+ * kept: a twin is Byzantine by definition. */
 int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
 
 /* Per-type message counters, indexed [proto][type]. */

@@ -24,8 +24,11 @@ void trace_log_free(struct trace_log *log)
 {
 	free(log->submits);
 	free(log->commits);
+	free(log->first);
 	log->submits = NULL;
 	log->commits = NULL;
+	log->first = NULL;
+	log->nfirst = 0;
 	log->nsubmits = log->cap_submits = 0;
 	log->ncommits = log->cap_commits = 0;
 }
@@ -69,11 +72,49 @@ int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s)
 	return 0;
 }
 
+/* The online half of the agreement checker (check.c does the full one). */
+static int watch_commit(struct trace_log *log, const struct trace_commit *c)
+{
+	uint64_t h = c->c.height;
+	struct trace_first *e;
+
+	if (c->c.restored || log->byzantine[c->replica] || h == 0 ||
+	    h > SIZE_MAX / 2 / sizeof *log->first)
+		return 0;
+	if (h >= log->nfirst) {
+		size_t n = log->nfirst ? log->nfirst : TRACE_LOG_FIRST_CAP;
+		struct trace_first *np;
+		while (n <= h)
+			n *= 2;
+		np = realloc(log->first, n * sizeof *np);
+		if (!np)
+			return BYZ_ENOMEM;
+		memset(np + log->nfirst, 0, (n - log->nfirst) * sizeof *np);
+		log->first = np;
+		log->nfirst = n;
+	}
+	e = &log->first[h];
+	if (!e->set) {
+		e->set = true;
+		e->client = c->c.client;
+		e->timestamp = c->c.timestamp;
+	} else if ((e->client != c->c.client || e->timestamp != c->c.timestamp) &&
+		   !log->conflict) {
+		log->conflict = true;
+		log->conflict_us = c->t;
+	}
+	return 0;
+}
+
 int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c)
 {
 	void *p = log->commits;
 	int rc;
 
+	if (c->replica >= log->n)
+		return 0;
+	if ((rc = watch_commit(log, c)))
+		return rc;
 	rc = trace_log_grow(&p, &log->cap_commits, log->ncommits, sizeof *c);
 	log->commits = p;
 	if (rc)

@@ -1,0 +1,539 @@
+/*
+ * attack.c - parsing and formatting the attack language (attack.h).
+ */
+#include "attack.h"
+
+#include "mutate.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_MAX 512
+
+static const char *const names[ATK_KIND_END] = {
+	[ATK_DROP] = "drop",
+	[ATK_DELAY] = "delay",
+	[ATK_REORDER] = "reorder",
+	[ATK_DUPLICATE] = "duplicate",
+	[ATK_REPLAY] = "replay",
+	[ATK_PARTITION] = "partition",
+	[ATK_TAMPER] = "tamper",
+	[ATK_SILENT] = "silent",
+	[ATK_CRASH] = "crash",
+	[ATK_RESTART] = "restart",
+	[ATK_AMNESIA] = "amnesia",
+	[ATK_EQUIVOCATE] = "equivocate",
+	[ATK_DOUBLE_VOTE] = "double-vote",
+	[ATK_CERT_DUP] = "cert-dup",
+	[ATK_CERT_SHORT] = "cert-short",
+	[ATK_WITHHOLD] = "withhold",
+	[ATK_STALE] = "stale",
+	[ATK_MUTATE] = "mutate",
+	[ATK_TWINS] = "twins",
+};
+
+static const char *const dist_names[] = {"uniform", "exp", "pareto"};
+
+const char *attack_name(enum attack_kind k)
+{
+	return k > 0 && k < ATK_KIND_END ? names[k] : "?";
+}
+
+bool attack_is_byzantine(enum attack_kind k)
+{
+	return k >= ATK_SILENT && k < ATK_KIND_END;
+}
+
+const char *attack_names(void)
+{
+	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
+	       "silent, crash, restart, amnesia, equivocate, double-vote, "
+	       "cert-dup, cert-short, withhold, stale, mutate, twins";
+}
+
+/* Each kind's defaults: what a bare name means. */
+static void defaults(struct attack *a, enum attack_kind k)
+{
+	memset(a, 0, sizeof *a);
+	a->kind = k;
+	a->until_us = UINT64_MAX;
+	a->replica = UINT32_MAX;
+	memset(a->group, ATK_NO_GROUP, sizeof a->group);
+	switch (k) {
+	case ATK_DROP:
+		a->p = 0.1;
+		break;
+	case ATK_DELAY:
+		a->dist = DIST_UNIFORM;
+		a->a_us = 0;
+		a->b_us = 5000;
+		a->alpha = 1.5;
+		break;
+	case ATK_REORDER:
+		a->p = 0.2;
+		a->a_us = 5000;
+		break;
+	case ATK_DUPLICATE:
+		a->p = 0.1;
+		a->copies = 1;
+		break;
+	case ATK_REPLAY:
+		a->p = 0.05;
+		break;
+	case ATK_PARTITION:
+		a->a_us = 50000; /* period of random partitions */
+		break;
+	case ATK_TAMPER:
+		a->p = 0.05;
+		break;
+	case ATK_CRASH:
+		a->a_us = 50000;
+		break;
+	case ATK_RESTART:
+	case ATK_AMNESIA:
+		a->a_us = 50000;
+		a->b_us = 150000;
+		break;
+	case ATK_STALE:
+		a->p = 0.3;
+		break;
+	case ATK_MUTATE:
+		a->mutation = ADV_MUT_CONFLICT;
+		break;
+	case ATK_TWINS:
+		a->a_us = 2000; /* client skew between the two sides */
+		break;
+	default:
+		break;
+	}
+}
+
+int attack_parse_duration(const char *s, uint64_t *out)
+{
+	char *end;
+	double v, mul = 1.0;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0.0))
+		return -1;
+	if (!strcmp(end, "us") || (!strcmp(end, "") && v == 0.0))
+		mul = 1.0;
+	else if (!strcmp(end, "ms"))
+		mul = 1e3;
+	else if (!strcmp(end, "s"))
+		mul = 1e6;
+	else
+		return -1;
+	v *= mul;
+	if (v > 1e15 || v != floor(v))
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+void attack_format_duration(uint64_t us, char *out, size_t cap)
+{
+	if (us && us % 1000000 == 0)
+		snprintf(out, cap, "%" PRIu64 "s", us / 1000000);
+	else if (us && us % 1000 == 0)
+		snprintf(out, cap, "%" PRIu64 "ms", us / 1000);
+	else
+		snprintf(out, cap, "%" PRIu64 "us", us);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "A-B" (or "A") rounds, A >= 1. */
+static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	char buf[64];
+	char *dash;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_u64(buf, UINT64_MAX / 2, lo) ||
+	    parse_u64(dash ? dash + 1 : buf, UINT64_MAX / 2, hi) || *lo < 1 ||
+	    *hi < *lo)
+		return -1;
+	return 0;
+}
+
+/* A node of a group or mask: "3" (replica 3) or "3t" (its twin). */
+static int parse_node(const char *s, uint32_t n, bool allow_twin,
+		      uint32_t *idx)
+{
+	char buf[16];
+	size_t len = strlen(s);
+	bool twin = false;
+	uint64_t v;
+
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	if (buf[len - 1] == 't') {
+		if (!allow_twin)
+			return -1;
+		twin = true;
+		buf[len - 1] = '\0';
+	}
+	if (parse_u64(buf, n ? n - 1 : 0, &v))
+		return -1;
+	*idx = (uint32_t)v + (twin ? BYZ_MAX_N : 0);
+	return 0;
+}
+
+/* "0+1+2|3+0t" */
+static int parse_groups(char *s, uint32_t n, struct attack *a)
+{
+	char *save1 = NULL, *g;
+	uint32_t gi = 0;
+
+	for (g = strtok_r(s, "|", &save1); g; g = strtok_r(NULL, "|", &save1)) {
+		char *save2 = NULL, *node;
+		if (gi >= ATK_MAX_GROUPS)
+			return -1;
+		for (node = strtok_r(g, "+", &save2); node;
+		     node = strtok_r(NULL, "+", &save2)) {
+			uint32_t idx;
+			if (parse_node(node, n, true, &idx) ||
+			    a->group[idx] != ATK_NO_GROUP)
+				return -1;
+			a->group[idx] = (uint8_t)gi;
+		}
+		gi++;
+	}
+	if (gi < 1)
+		return -1;
+	a->ngroups = gi;
+	a->has_groups = true;
+	return 0;
+}
+
+static int parse_mask(char *s, uint32_t n, uint64_t *mask)
+{
+	char *save = NULL, *node;
+
+	*mask = 0;
+	for (node = strtok_r(s, "+", &save); node;
+	     node = strtok_r(NULL, "+", &save)) {
+		uint32_t idx;
+		if (parse_node(node, n, false, &idx))
+			return -1;
+		*mask |= 1ull << idx;
+	}
+	return *mask ? 0 : -1;
+}
+
+static int parse_prob(const char *s, double *p)
+{
+	char *end;
+
+	errno = 0;
+	*p = strtod(s, &end);
+	return *end || end == s || errno || !(*p >= 0.0 && *p <= 1.0) ? -1 : 0;
+}
+
+/* One KEY=VALUE of kind a->kind; -1 with why set on error. */
+static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
+		       char *why, size_t whylen)
+{
+	enum attack_kind k = a->kind;
+	int bad = 0;
+	bool known = true;
+
+	if (!strcmp(key, "from")) {
+		bad = attack_parse_duration(val, &a->from_us);
+	} else if (!strcmp(key, "until")) {
+		bad = attack_parse_duration(val, &a->until_us);
+	} else if (!strcmp(key, "rounds")) {
+		bad = parse_range(val, &a->round_lo, &a->round_hi);
+	} else if (!strcmp(key, "p") &&
+		   (k == ATK_DROP || k == ATK_REORDER || k == ATK_DUPLICATE ||
+		    k == ATK_REPLAY || k == ATK_TAMPER || k == ATK_STALE)) {
+		bad = parse_prob(val, &a->p);
+	} else if (!strcmp(key, "dist") && k == ATK_DELAY) {
+		bad = -1;
+		for (size_t i = 0; i < 3; i++)
+			if (!strcmp(val, dist_names[i])) {
+				a->dist = (enum delay_dist)i;
+				bad = 0;
+			}
+	} else if ((!strcmp(key, "lo") || !strcmp(key, "mean") ||
+		    !strcmp(key, "scale")) && k == ATK_DELAY) {
+		bad = attack_parse_duration(val, &a->a_us);
+	} else if (!strcmp(key, "hi") && k == ATK_DELAY) {
+		bad = attack_parse_duration(val, &a->b_us);
+	} else if (!strcmp(key, "alpha") && k == ATK_DELAY) {
+		char *end;
+		a->alpha = strtod(val, &end);
+		bad = *end || end == val || !(a->alpha >= 0.5 && a->alpha <= 10);
+	} else if (!strcmp(key, "max") && k == ATK_REORDER) {
+		bad = attack_parse_duration(val, &a->a_us);
+	} else if (!strcmp(key, "copies") && k == ATK_DUPLICATE) {
+		uint64_t v;
+		bad = parse_u64(val, 8, &v) || v < 1;
+		a->copies = (uint32_t)v;
+	} else if (!strcmp(key, "groups") && k == ATK_PARTITION) {
+		bad = parse_groups(val, n, a);
+	} else if (!strcmp(key, "period") && k == ATK_PARTITION) {
+		bad = attack_parse_duration(val, &a->a_us) || a->a_us == 0;
+	} else if (!strcmp(key, "at") &&
+		   (k == ATK_CRASH || k == ATK_RESTART || k == ATK_AMNESIA)) {
+		bad = attack_parse_duration(val, &a->a_us);
+	} else if (!strcmp(key, "back") &&
+		   (k == ATK_RESTART || k == ATK_AMNESIA)) {
+		bad = attack_parse_duration(val, &a->b_us);
+	} else if (!strcmp(key, "skew") && k == ATK_TWINS) {
+		bad = attack_parse_duration(val, &a->a_us);
+	} else if (!strcmp(key, "m") && k == ATK_MUTATE) {
+		a->mutation = adv_mutation_parse(val);
+		bad = a->mutation < 0;
+	} else if (!strcmp(key, "replica") && k == ATK_MUTATE) {
+		uint64_t v;
+		bad = parse_u64(val, n ? n - 1 : 0, &v);
+		a->replica = (uint32_t)v;
+	} else if (!strcmp(key, "to") && k == ATK_MUTATE) {
+		bad = parse_mask(val, n, &a->to_mask);
+	} else {
+		known = false;
+	}
+	if (!known) {
+		snprintf(why, whylen, "%s: unknown parameter \"%s\"",
+			 attack_name(k), key);
+		return -1;
+	}
+	if (bad) {
+		snprintf(why, whylen, "%s: bad value \"%s\" for %s", attack_name(k),
+			 val, key);
+		return -1;
+	}
+	return 0;
+}
+
+int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
+		 size_t whylen)
+{
+	char buf[TEXT_MAX], *colon, *save = NULL, *kv;
+	int kind = 0;
+
+	if (strlen(text) >= sizeof buf) {
+		snprintf(why, whylen, "attack text longer than %d bytes",
+			 TEXT_MAX - 1);
+		return -1;
+	}
+	strcpy(buf, text);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	for (int k = 1; k < ATK_KIND_END; k++)
+		if (!strcmp(buf, names[k]))
+			kind = k;
+	if (!kind) {
+		snprintf(why, whylen, "unknown attack \"%.40s\"; known: %s", buf,
+			 attack_names());
+		return -1;
+	}
+	defaults(out, (enum attack_kind)kind);
+	if (!colon)
+		return 0;
+	for (kv = strtok_r(colon + 1, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		if (!eq) {
+			snprintf(why, whylen,
+				 "%s: expected KEY=VALUE, found \"%.40s\"",
+				 names[kind], kv);
+			return -1;
+		}
+		*eq = '\0';
+		if (parse_param(out, kv, eq + 1, n, why, whylen))
+			return -1;
+	}
+	if (out->until_us <= out->from_us) {
+		snprintf(why, whylen, "%s: until must be after from", names[kind]);
+		return -1;
+	}
+	if ((kind == ATK_RESTART || kind == ATK_AMNESIA) &&
+	    out->b_us <= out->a_us) {
+		snprintf(why, whylen, "%s: back must be after at", names[kind]);
+		return -1;
+	}
+	if (kind == ATK_DELAY && out->dist == DIST_UNIFORM &&
+	    out->b_us < out->a_us) {
+		snprintf(why, whylen, "delay: hi must be at least lo");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- formatting ------------------------------------------------------ */
+
+struct sb {
+	char *p;
+	size_t cap, len;
+	bool first;
+};
+
+static void sb_add(struct sb *b, const char *key, const char *val)
+{
+	int w = snprintf(b->p + b->len, b->len < b->cap ? b->cap - b->len : 0,
+			 "%s%s=%s", b->first ? ":" : ",", key, val);
+	if (w > 0)
+		b->len += (size_t)w;
+	if (b->len >= b->cap)
+		b->len = b->cap ? b->cap - 1 : 0;
+	b->first = false;
+}
+
+static void sb_dur(struct sb *b, const char *key, uint64_t us)
+{
+	char v[32];
+
+	attack_format_duration(us, v, sizeof v);
+	sb_add(b, key, v);
+}
+
+static void sb_prob(struct sb *b, double p)
+{
+	char v[32];
+
+	snprintf(v, sizeof v, "%.6g", p);
+	sb_add(b, "p", v);
+}
+
+static void format_node(uint32_t idx, char *out, size_t cap)
+{
+	snprintf(out, cap, "%" PRIu32 "%s", idx % BYZ_MAX_N,
+		 idx >= BYZ_MAX_N ? "t" : "");
+}
+
+static void sb_groups(struct sb *b, const struct attack *a)
+{
+	char v[1024];
+	size_t len = 0;
+
+	v[0] = '\0';
+	for (uint32_t g = 0; g < a->ngroups; g++) {
+		bool first = true;
+		if (g)
+			len += (size_t)snprintf(v + len, sizeof v - len, "|");
+		for (uint32_t i = 0; i < 2 * BYZ_MAX_N && len < sizeof v - 8; i++) {
+			char node[16];
+			if (a->group[i] != g)
+				continue;
+			format_node(i, node, sizeof node);
+			len += (size_t)snprintf(v + len, sizeof v - len, "%s%s",
+						first ? "" : "+", node);
+			first = false;
+		}
+	}
+	sb_add(b, "groups", v);
+}
+
+void attack_format(const struct attack *a, char *out, size_t cap)
+{
+	struct sb b = {out, cap, 0, true};
+	char v[600];
+
+	if (!cap)
+		return;
+	b.len = (size_t)snprintf(out, cap, "%s", attack_name(a->kind));
+	if (b.len >= cap)
+		b.len = cap - 1;
+	switch (a->kind) {
+	case ATK_DROP:
+	case ATK_REPLAY:
+	case ATK_TAMPER:
+	case ATK_STALE:
+		sb_prob(&b, a->p);
+		break;
+	case ATK_DELAY:
+		sb_add(&b, "dist", dist_names[a->dist]);
+		if (a->dist == DIST_UNIFORM) {
+			sb_dur(&b, "lo", a->a_us);
+			sb_dur(&b, "hi", a->b_us);
+		} else if (a->dist == DIST_EXP) {
+			sb_dur(&b, "mean", a->a_us);
+		} else {
+			sb_dur(&b, "scale", a->a_us);
+			snprintf(v, sizeof v, "%.6g", a->alpha);
+			sb_add(&b, "alpha", v);
+		}
+		break;
+	case ATK_REORDER:
+		sb_prob(&b, a->p);
+		sb_dur(&b, "max", a->a_us);
+		break;
+	case ATK_DUPLICATE:
+		sb_prob(&b, a->p);
+		snprintf(v, sizeof v, "%" PRIu32, a->copies);
+		sb_add(&b, "copies", v);
+		break;
+	case ATK_PARTITION:
+		if (a->has_groups)
+			sb_groups(&b, a);
+		else
+			sb_dur(&b, "period", a->a_us);
+		break;
+	case ATK_CRASH:
+		sb_dur(&b, "at", a->a_us);
+		break;
+	case ATK_RESTART:
+	case ATK_AMNESIA:
+		sb_dur(&b, "at", a->a_us);
+		sb_dur(&b, "back", a->b_us);
+		break;
+	case ATK_MUTATE:
+		sb_add(&b, "m", adv_mutation_name((enum adv_mutation)a->mutation));
+		if (a->replica != UINT32_MAX) {
+			snprintf(v, sizeof v, "%" PRIu32, a->replica);
+			sb_add(&b, "replica", v);
+		}
+		if (a->to_mask) {
+			size_t len = 0;
+			for (uint32_t i = 0; i < BYZ_MAX_N; i++)
+				if (a->to_mask >> i & 1)
+					len += (size_t)snprintf(
+						v + len, sizeof v - len, "%s%" PRIu32,
+						len ? "+" : "", i);
+			sb_add(&b, "to", v);
+		}
+		break;
+	case ATK_TWINS:
+		sb_dur(&b, "skew", a->a_us);
+		break;
+	default:
+		break;
+	}
+	if (a->from_us)
+		sb_dur(&b, "from", a->from_us);
+	if (a->until_us != UINT64_MAX)
+		sb_dur(&b, "until", a->until_us);
+	if (a->round_lo) {
+		snprintf(v, sizeof v, "%" PRIu64 "-%" PRIu64, a->round_lo,
+			 a->round_hi);
+		sb_add(&b, "rounds", v);
+	}
+}

@@ -1,0 +1,249 @@
+/*
+ * mutate.h - the protocol-aware half of the adversary: rewrite a signed
+ * frame sent by a Byzantine replica into a different message, re-signed
+ * with that replica's key.
+ *
+ * The adversary holds the private keys of the replicas it has corrupted,
+ * and only theirs (ARCHITECTURE.md, "The adversary"). So a mutation only
+ * ever re-signs the frame it is given (after checking that the key given
+ * is the one that signed it) and, inside it, embedded frames signed by
+ * that same replica (a HotStuff TIMEOUT's last vote). Every other embedded
+ * frame (the votes of a QC, the prepares of a prepared certificate, the
+ * checkpoints of a proof, the requests of a batch) is copied verbatim,
+ * moved, duplicated or dropped, never altered: the result always decodes
+ * and every signature it carries verifies, so it reaches the honest
+ * cores, and the only thing standing between it and a safety violation is
+ * the rule of the paper each mutation names (OSDI'99 §4.2-4.4 for PBFT,
+ * PODC'19 Alg. 4 for HotStuff).
+ *
+ * Everything here is pure and deterministic: the same frame, key,
+ * mutation and conflict map give the same bytes (Ed25519 signatures are
+ * deterministic, RFC 8032); no clock, no randomness, no I/O.
+ *
+ * Which message types each mutation touches (anything else: ADV_MUT_SKIP):
+ *
+ *   mutation      PBFT                           HotStuff
+ *   conflict      PRE-PREPARE                    PROPOSAL
+ *   follow        PREPARE, COMMIT                VOTE, TIMEOUT (own last vote)
+ *   other-digest  PREPARE, COMMIT, CHECKPOINT    VOTE
+ *   stale         PRE-PREPARE, PREPARE, COMMIT,  PROPOSAL, VOTE, TIMEOUT
+ *                 VIEW-CHANGE
+ *   cert-dup      VIEW-CHANGE (C, each P entry's PROPOSAL (justify QC, TC),
+ *   cert-short    prepares), NEW-VIEW (V),       TIMEOUT (high QC)
+ *                 CERT (commits), STATE (proof)
+ *   withhold      VIEW-CHANGE (P emptied)        TIMEOUT (genesis high QC,
+ *                                                no last vote)
+ *
+ * A mutation that would give back the very same message (a P set already
+ * empty, a genesis QC, ...) also answers ADV_MUT_SKIP: success always
+ * means a different message.
+ */
+#ifndef BYZ_ADV_MUTATE_H
+#define BYZ_ADV_MUTATE_H
+
+#include "crypto.h"
+#include "wire.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum adv_mutation {
+	/* A conflicting proposal: PBFT PRE-PREPARE / HotStuff PROPOSAL with
+	 * the same view (and seq / justify QC and TC) but another batch: the
+	 * requests in reverse order if there are >= 2 (emptied if reversing
+	 * changes nothing, e.g. two copies of one request); a batch of one
+	 * request gets another client's request offered to the map
+	 * (adv_conflicts_offer), or is emptied if there is none; SKIP if it
+	 * is already empty. Records (original
+	 * digest -> new digest) in the conflict map: PBFT, BLAKE2b-256 of the
+	 * batch bytes (pbft_batch_digest); HotStuff, hs_block_hash. */
+	ADV_MUT_CONFLICT = 1,
+	/* A vote that follows the conflict: a PBFT PREPARE/COMMIT or HotStuff
+	 * VOTE whose digest/hash is in the conflict map gets the conflicting
+	 * one; a HotStuff TIMEOUT whose last vote is the sender's own and for
+	 * a hash in the map gets that vote rewritten and re-signed. Not in
+	 * the map (or no map): SKIP. */
+	ADV_MUT_FOLLOW,
+	/* Double voting: a PBFT PREPARE/COMMIT or HotStuff VOTE for the same
+	 * view/seq with another digest: the map's conflict for it if there is
+	 * one, else the original it conflicts with if it is itself a conflict,
+	 * else BLAKE2b-256("byzlab/adv/other/v1\0" || digest). PBFT
+	 * CHECKPOINT: the same with the state digest. */
+	ADV_MUT_OTHER_DIGEST,
+	/* The same message from the view before: PBFT PRE-PREPARE, PREPARE,
+	 * COMMIT (view >= 1), VIEW-CHANGE (view >= 2: its view must stay
+	 * >= 1); HotStuff PROPOSAL, VOTE, TIMEOUT (view >= 2). The rest of
+	 * the content is kept verbatim. View already minimal: SKIP. */
+	ADV_MUT_STALE,
+	/* A certificate with a duplicate signer: in each certificate list of
+	 * the message (PBFT VIEW-CHANGE: C and each P entry's prepares;
+	 * NEW-VIEW: V; CERT: commits; STATE: proof. HotStuff PROPOSAL: the
+	 * justify QC's votes and the TC; TIMEOUT: the high QC's votes) the
+	 * last frame is replaced by a copy of the first. Lists of < 2 frames
+	 * stay; nothing changed: SKIP. */
+	ADV_MUT_CERT_DUP,
+	/* A certificate with too few signers: the same lists, each with >= 1
+	 * frame loses its last. Nothing changed: SKIP. */
+	ADV_MUT_CERT_SHORT,
+	/* Withheld view-change content: a PBFT VIEW-CHANGE with its P set
+	 * emptied (its prepared certificates withheld); a HotStuff TIMEOUT
+	 * whose high QC is the genesis QC (view 0, zero hash, no votes) and
+	 * with no last vote. Other types: SKIP. */
+	ADV_MUT_WITHHOLD,
+};
+
+#define ADV_MUT_FIRST ADV_MUT_CONFLICT
+#define ADV_MUT_LAST  ADV_MUT_WITHHOLD
+
+/* adv_mutate's answer when the mutation does not apply to the message (a
+ * positive value: never an err.h code). */
+#define ADV_MUT_SKIP 1
+
+/*
+ * The conflict map: original digest -> conflicting digest, as ADV_MUT_CONFLICT
+ * made them, for ADV_MUT_FOLLOW and ADV_MUT_OTHER_DIGEST. A fixed-size ring:
+ * putting a digest already there updates it in place, a new one takes the
+ * next slot and overwrites the oldest entry once all are used. Lookups scan
+ * the slots newest first, so the answer depends only on the sequence of
+ * puts (deterministic, no addresses, no hashing of pointers). Plain data: it
+ * may be copied, compared and zeroed (a zeroed map is an empty one).
+ */
+#define ADV_CONFLICT_SLOTS 512
+
+struct adv_conflict {
+	uint8_t from[BYZ_DIGEST_BYTES];
+	uint8_t to[BYZ_DIGEST_BYTES];
+};
+
+/* Client requests seen in flight, for conflicting one-request batches. */
+#define ADV_SPARE_SLOTS 8
+#define ADV_SPARE_BYTES 1024
+
+struct adv_spare {
+	size_t len;
+	uint8_t frame[ADV_SPARE_BYTES]; /* a signed CLIENT REQUEST frame */
+};
+
+struct adv_conflicts {
+	struct adv_conflict slot[ADV_CONFLICT_SLOTS];
+	uint32_t used; /* slots filled, at most ADV_CONFLICT_SLOTS */
+	uint32_t next; /* the slot the next new entry goes to */
+	struct adv_spare spare[ADV_SPARE_SLOTS];
+	uint32_t spare_used, spare_next;
+};
+
+/* Offer a signed CLIENT REQUEST frame seen in flight (kept if it fits in
+ * ADV_SPARE_BYTES; the oldest of ADV_SPARE_SLOTS goes). A conflicting
+ * proposal for a one-request batch carries another such request instead
+ * of an empty batch: a Byzantine leader may order any request a client
+ * signed (OSDI'99 §4.2 only asks that it be authentic). */
+void adv_conflicts_offer(struct adv_conflicts *m, const uint8_t *req,
+			 size_t len);
+
+void adv_conflicts_init(struct adv_conflicts *m);
+/* Record from -> to. 0, or BYZ_EINVAL for from == to (not a conflict). */
+int adv_conflicts_put(struct adv_conflicts *m,
+		      const uint8_t from[BYZ_DIGEST_BYTES],
+		      const uint8_t to[BYZ_DIGEST_BYTES]);
+/* The conflicting digest recorded for from, or NULL. Points into m. */
+const uint8_t *adv_conflicts_get(const struct adv_conflicts *m,
+				 const uint8_t from[BYZ_DIGEST_BYTES]);
+/* The reverse: the original that `to` was made to conflict with, or NULL. */
+const uint8_t *adv_conflicts_origin(const struct adv_conflicts *m,
+				    const uint8_t to[BYZ_DIGEST_BYTES]);
+
+/*
+ * Rewrite the signed frame (frame, len), whose sender is the Byzantine
+ * replica holding `key`, by mutation `mut`; n and f are the cluster's
+ * (reserved: no mutation needs them yet). On success returns 0 and `out`
+ * (reset first) holds the new signed frame, signed with key; out->max must
+ * leave room for it (else BYZ_ELIMIT). Otherwise `out` is left empty and
+ * the answer is:
+ *   ADV_MUT_SKIP  the mutation does not apply to this message (type or
+ *                 content), including client, toy and unknown frames;
+ *   < 0           an err.h code: the frame does not decode (its code), the
+ *                 frame's own signature is not key's (BYZ_EBADSIG: the
+ *                 adversary never re-signs another replica's message), an
+ *                 unknown mutation or a bad argument (BYZ_EINVAL), or
+ *                 out's own error (BYZ_ELIMIT, BYZ_ENOMEM).
+ * frame must not lie in out's storage (BYZ_EINVAL: the result would
+ * overwrite its input; alternate two buffers to chain mutations).
+ * map may be NULL: CONFLICT then records nothing and FOLLOW always skips.
+ * Pure and deterministic; map is written only by a successful CONFLICT.
+ */
+int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
+	       const struct byz_keypair *key, uint32_t n, uint32_t f,
+	       struct adv_conflicts *map, struct wire_buf *out);
+
+/*
+ * The view a replica frame belongs to, for "rounds" in schedules: PBFT
+ * PRE-PREPARE, PREPARE, COMMIT, VIEW-CHANGE, NEW-VIEW: their view; CERT:
+ * its pre-prepare's view; CHECKPOINT, FETCH, STATE: 0. HotStuff PROPOSAL,
+ * VOTE, TIMEOUT: their view; BLOCKS: its newest block's view; FETCH: 0.
+ * A CLIENT REPLY: its view. Anything else, or a frame that does not decode
+ * as a signed frame: 0.
+ */
+uint64_t adv_frame_view(const uint8_t *frame, size_t len);
+
+/* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
+ * "withhold"; "unknown" for anything else. */
+const char *adv_mutation_name(enum adv_mutation mut);
+/* The reverse of adv_mutation_name: the mutation, or -1 if unknown. */
+int adv_mutation_parse(const char *name);
+
+/* ---- for mutate_pbft.c and mutate_hotstuff.c only ------------------------ */
+
+/*
+ * A list of embedded frames gathered for an encoder (pointers into the
+ * decoded frame), long enough for any list a codec admits (PBFT_MAX_PSET).
+ */
+#define ADV_LIST_MAX 1024
+
+struct adv_list {
+	const uint8_t *frames[ADV_LIST_MAX];
+	size_t lens[ADV_LIST_MAX];
+	size_t count;
+};
+
+/* Gather the frames of a decoded list: 0, or BYZ_ETOOBIG / BYZ_EINVAL if
+ * the list is longer than ADV_LIST_MAX or does not walk (cannot happen for
+ * a list the decoder accepted). */
+int adv_list_gather(struct adv_list *l, const struct wire_frames *src);
+/* ADV_MUT_CERT_DUP on one list: last := first if >= 2 frames. Whether the
+ * list changed (a list of equal frames does not). */
+bool adv_list_dup(struct adv_list *l);
+/* ADV_MUT_CERT_SHORT on one list: drop the last frame if any. */
+bool adv_list_short(struct adv_list *l);
+/* ADV_MUT_CONFLICT on a batch: one request is replaced by a spare request
+ * of map (if any); otherwise reversed if that changes it, else emptied;
+ * false (unchanged) for an empty batch. */
+bool adv_list_conflict(struct adv_list *l, const struct adv_conflicts *map);
+/* Apply CERT_DUP or CERT_SHORT to l; whether it changed. */
+bool adv_list_cert(struct adv_list *l, enum adv_mutation mut);
+
+/* The digest a double vote uses instead of d (ADV_MUT_OTHER_DIGEST). */
+void adv_other_digest(const struct adv_conflicts *map,
+		      const uint8_t d[BYZ_DIGEST_BYTES],
+		      uint8_t out[BYZ_DIGEST_BYTES]);
+
+/*
+ * The protocols' halves: write the mutated message as one UNSIGNED frame at
+ * offset 0 of out (empty on entry); 0, ADV_MUT_SKIP or an error. A digest
+ * to record in the map (CONFLICT) is returned in *rec_from / *rec_to with
+ * *record set; the caller records it once the frame is signed. key signs
+ * the embedded frames of the sender that a mutation rewrites.
+ */
+struct adv_ctx {
+	enum adv_mutation mut;
+	const struct wire_msg *m; /* the decoded input frame */
+	const struct byz_keypair *key;
+	const struct adv_conflicts *map; /* may be NULL */
+	struct wire_buf *out;
+	bool record;
+	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
+};
+
+int adv_mutate_pbft(struct adv_ctx *c);
+int adv_mutate_hotstuff(struct adv_ctx *c);
+
+#endif

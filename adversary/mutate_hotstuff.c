@@ -1,0 +1,244 @@
+/*
+ * mutate_hotstuff.c - adv_mutate for chained HotStuff frames (Yin et al.,
+ * PODC'19, Alg. 4; the pacemaker's TIMEOUT is lib/hotstuff's, see
+ * hs_pacemaker.c).
+ *
+ * Each function rewrites one message type into an unsigned frame at offset
+ * 0 of c->out; mutate.c checks the key, signs, and records conflicts. The
+ * votes of a QC and the timeouts of a TC are other replicas' frames: they
+ * are copied verbatim, duplicated or dropped, never altered. The one
+ * embedded frame that is re-signed is a TIMEOUT's last vote, and only when
+ * its sender is the TIMEOUT's sender (the key's owner).
+ *
+ * What the honest side must enforce against each mutation (the comments
+ * at each case say which rule):
+ *   conflict      Alg. 4 onReceiveProposal: vote only for a block of a
+ *                 view above the last voted one (vheight), so at most once
+ *                 per view; two blocks of one view cannot both get n-f
+ *                 votes (quorum intersection), and safeNode keeps to the lock.
+ *   follow,       Alg. 4 onReceiveVote: a QC is n-f votes from distinct
+ *   other-digest  replicas over one (view, block hash); a vote for another
+ *                 hash is another certificate's.
+ *   stale         Alg. 4: votes and proposals count only for the current
+ *                 view (vheight; matchingQC/matchingMsg on viewNumber); a
+ *                 TIMEOUT for an old view must not move anyone back.
+ *   cert-dup,     Alg. 4 onReceiveVote / the TC rule: n-f (= 2f+1) distinct
+ *   cert-short    signers, all for the QC's (view, hash) / TC's views.
+ *   withhold      Alg. 4 safeNode and the leader's highQC choice (Alg. 5
+ *                 onReceiveNewView: the highest of n-f): a low high QC
+ *                 from f replicas can neither unlock anyone nor hide the
+ *                 highest QC, which some honest timeout carries.
+ */
+#include "mutate.h"
+
+#include "err.h"
+
+#include <string.h>
+
+static struct hs_framev fv(const struct adv_list *l)
+{
+	return (struct hs_framev){l->frames, l->lens, l->count};
+}
+
+/* Re-encode QC q into the scratch buffer b, its votes passed through the
+ * certificate mutation mut; *changed tells whether they changed. */
+static int qc_mutated(struct wire_buf *b, const struct hs_qc *q,
+		      enum adv_mutation mut, bool *changed)
+{
+	struct adv_list votes;
+	int rc;
+
+	if ((rc = adv_list_gather(&votes, &q->votes)))
+		return rc;
+	*changed = adv_list_cert(&votes, mut);
+	return hs_enc_qc(b, q->view, q->hash, fv(&votes));
+}
+
+/* PROPOSAL (sent by the leader of its view). */
+static int proposal(struct adv_ctx *c)
+{
+	const struct hs_proposal *p = &c->m->u.hs.prop;
+	uint32_t sender = c->m->frame.sender;
+	struct adv_list tc, batch;
+	struct wire_buf qc;
+	struct wire_msg nm;
+	bool changed = false;
+	int rc;
+
+	if (c->mut != ADV_MUT_CONFLICT && c->mut != ADV_MUT_STALE &&
+	    c->mut != ADV_MUT_CERT_DUP && c->mut != ADV_MUT_CERT_SHORT)
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&tc, &p->tc)) ||
+	    (rc = adv_list_gather(&batch, &p->batch)))
+		return rc;
+	switch (c->mut) {
+	case ADV_MUT_CONFLICT:
+		/* Leader equivocation. Alg. 4 onReceiveProposal: a replica
+		 * votes only for b_new.height > vheight (once per view), so two
+		 * blocks of one view cannot both collect n-f votes. */
+		if (!adv_list_conflict(&batch, c->map))
+			return ADV_MUT_SKIP;
+		if ((rc = hs_enc_proposal(c->out, NULL, sender, p->view,
+					  p->justify.bytes, p->justify.len,
+					  fv(&tc), fv(&batch))))
+			return rc;
+		if ((rc = wire_decode_unsigned(c->out->data, c->out->len, &nm)))
+			return rc;
+		hs_block_hash(p, c->rec_from);
+		hs_block_hash(&nm.u.hs.prop, c->rec_to);
+		c->record = true;
+		return 0;
+	case ADV_MUT_STALE:
+		/* Alg. 4: a proposal of a view the replica has voted in or
+		 * left (height <= vheight) gets no vote. */
+		if (p->view < 2)
+			return ADV_MUT_SKIP;
+		return hs_enc_proposal(c->out, NULL, sender, p->view - 1,
+				       p->justify.bytes, p->justify.len,
+				       fv(&tc), fv(&batch));
+	case ADV_MUT_CERT_DUP:
+	case ADV_MUT_CERT_SHORT:
+		/* Alg. 4 onReceiveVote: the justify QC holds n-f votes from
+		 * distinct replicas for its (view, hash); a TC likewise n-f
+		 * distinct TIMEOUTs. The block hash does not cover them. */
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		rc = qc_mutated(&qc, &p->justify, c->mut, &changed);
+		changed |= adv_list_cert(&tc, c->mut);
+		if (!rc && !changed)
+			rc = ADV_MUT_SKIP;
+		if (!rc)
+			rc = hs_enc_proposal(c->out, NULL, sender, p->view,
+					     qc.data, qc.len, fv(&tc),
+					     fv(&batch));
+		wire_buf_free(&qc);
+		return rc;
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+static int vote(struct adv_ctx *c)
+{
+	const struct hs_vote *v = &c->m->u.hs.vote;
+	uint32_t sender = c->m->frame.sender;
+	uint8_t d[BYZ_DIGEST_BYTES];
+	const uint8_t *to;
+
+	switch (c->mut) {
+	case ADV_MUT_FOLLOW:
+		/* A vote for the leader's other block. Alg. 4 onReceiveVote:
+		 * a QC needs n-f distinct votes for one (view, hash). */
+		if (!(to = adv_conflicts_get(c->map, v->hash)))
+			return ADV_MUT_SKIP;
+		return hs_enc_vote(c->out, NULL, sender, v->view, to);
+	case ADV_MUT_OTHER_DIGEST:
+		/* Double voting: the same rule, each voter counted once. */
+		adv_other_digest(c->map, v->hash, d);
+		return hs_enc_vote(c->out, NULL, sender, v->view, d);
+	case ADV_MUT_STALE:
+		/* Alg. 4: a vote counts only with the others of its view
+		 * (matchingMsg on viewNumber). */
+		if (v->view < 2)
+			return ADV_MUT_SKIP;
+		return hs_enc_vote(c->out, NULL, sender, v->view - 1, v->hash);
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+/* A TIMEOUT whose last vote follows the conflict: the vote is rewritten and
+ * re-signed only if it is the sender's own. */
+static int timeout_follow(struct adv_ctx *c)
+{
+	const struct hs_timeout *t = &c->m->u.hs.timeout;
+	struct wire_msg v;
+	struct wire_buf nv;
+	const uint8_t *to;
+	size_t pos = 0, s;
+	int rc;
+
+	if (wire_frames_next(&t->vote, &pos, &v) != 1 ||
+	    v.frame.sender != c->m->frame.sender ||
+	    !(to = adv_conflicts_get(c->map, v.u.hs.vote.hash)))
+		return ADV_MUT_SKIP;
+	/* The pacemaker counts the votes timeouts carry like any vote
+	 * (Alg. 4 onReceiveVote): the same rule as for VOTE. */
+	wire_buf_init(&nv, WIRE_MAX_FRAME);
+	if (!(rc =
+		  hs_enc_vote(&nv, &s, v.frame.sender, v.u.hs.vote.view, to)) &&
+	    !(rc = wire_sign(&nv, s, c->key)))
+		rc =
+		    hs_enc_timeout(c->out, NULL, c->m->frame.sender, t->view,
+				   t->high.bytes, t->high.len, nv.data, nv.len);
+	wire_buf_free(&nv);
+	return rc;
+}
+
+static int timeout(struct adv_ctx *c)
+{
+	const struct hs_timeout *t = &c->m->u.hs.timeout;
+	uint32_t sender = c->m->frame.sender;
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+	struct adv_list last;
+	struct wire_buf qc;
+	bool changed = false;
+	int rc;
+
+	if ((rc = adv_list_gather(&last, &t->vote)))
+		return rc;
+	switch (c->mut) {
+	case ADV_MUT_FOLLOW:
+		return timeout_follow(c);
+	case ADV_MUT_STALE:
+		/* A TIMEOUT gives up its view and those below; an old one
+		 * must not count towards a TC for a later view. */
+		if (t->view < 2)
+			return ADV_MUT_SKIP;
+		return hs_enc_timeout(c->out, NULL, sender, t->view - 1,
+				      t->high.bytes, t->high.len,
+				      last.count ? last.frames[0] : NULL,
+				      last.count ? last.lens[0] : 0);
+	case ADV_MUT_CERT_DUP:
+	case ADV_MUT_CERT_SHORT:
+		/* The high QC is checked like any QC (Alg. 4 onReceiveVote:
+		 * n-f distinct votes for its view and hash). */
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		rc = qc_mutated(&qc, &t->high, c->mut, &changed);
+		if (!rc && !changed)
+			rc = ADV_MUT_SKIP;
+		if (!rc)
+			rc = hs_enc_timeout(c->out, NULL, sender, t->view,
+					    qc.data, qc.len,
+					    last.count ? last.frames[0] : NULL,
+					    last.count ? last.lens[0] : 0);
+		wire_buf_free(&qc);
+		return rc;
+	case ADV_MUT_WITHHOLD:
+		/* Withheld progress: the genesis QC and no vote. Safe because
+		 * the next leader extends the highest QC of n-f timeouts
+		 * (Alg. 5 onReceiveNewView) and safeNode keeps the lock. */
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		rc = hs_enc_qc(&qc, 0, zero, (struct hs_framev){NULL, NULL, 0});
+		if (!rc)
+			rc = hs_enc_timeout(c->out, NULL, sender, t->view,
+					    qc.data, qc.len, NULL, 0);
+		wire_buf_free(&qc);
+		return rc;
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+int adv_mutate_hotstuff(struct adv_ctx *c)
+{
+	switch (c->m->frame.type) {
+	case HS_PROPOSAL:
+		return proposal(c);
+	case HS_VOTE:
+		return vote(c);
+	case HS_TIMEOUT:
+		return timeout(c);
+	default: /* FETCH, BLOCKS */
+		return ADV_MUT_SKIP;
+	}
+}

@@ -1,0 +1,278 @@
+/*
+ * mutate_pbft.c - adv_mutate for PBFT frames (Castro & Liskov, OSDI'99).
+ *
+ * Each function rewrites one message type into an unsigned frame at offset
+ * 0 of c->out; mutate.c checks the key, signs, and records conflicts. Only
+ * the sender's own content is changed: embedded frames (requests in a
+ * batch, checkpoints, prepares, commits, view-changes, pre-prepares) are
+ * copied verbatim, duplicated or dropped, never altered.
+ *
+ * What the honest side must enforce against each mutation (the comments
+ * at each case say which rule):
+ *   conflict      §4.2: a backup accepts a PRE-PREPARE for (v, n) only if
+ *                 it accepted none with another digest; prepared(m, v, n)
+ *                 needs 2f matching PREPAREs, so two digests cannot both
+ *                 prepare in one view (quorum intersection).
+ *   follow,       §4.2: prepared / committed-local count PREPAREs / COMMITs
+ *   other-digest  that match (v, n, d) exactly, each signer once; §4.3: a
+ *                 checkpoint is stable with 2f+1 matching state digests.
+ *   stale         §4.2: accept PRE-PREPARE/PREPARE/COMMIT only in view v;
+ *                 §4.4: a VIEW-CHANGE only for a view above the current.
+ *   cert-dup,     §4.3/§4.4: C holds 2f+1 CHECKPOINTs, each P entry 2f
+ *   cert-short    PREPAREs, V 2f+1 VIEW-CHANGEs, a CERT 2f+1 COMMITs, all
+ *                 from distinct replicas and matching.
+ *   withhold      §4.4: the new primary builds O from 2f+1 VIEW-CHANGEs and
+ *                 the backups recompute it: a request committed at an
+ *                 honest replica is prepared at f+1 honest ones, one of
+ *                 which is in any V, so f withheld P sets cannot hide it.
+ */
+#include "mutate.h"
+
+#include "err.h"
+
+#include <string.h>
+
+static struct pbft_framev fv(const struct adv_list *l)
+{
+	return (struct pbft_framev){l->frames, l->lens, l->count};
+}
+
+static bool is_cert(enum adv_mutation mut)
+{
+	return mut == ADV_MUT_CERT_DUP || mut == ADV_MUT_CERT_SHORT;
+}
+
+/* PRE-PREPARE (sent by the primary of its view). */
+static int preprepare(struct adv_ctx *c)
+{
+	const struct pbft_preprepare *pp = &c->m->u.pbft.pp;
+	uint32_t sender = c->m->frame.sender;
+	struct adv_list batch;
+	struct wire_msg nm;
+	int rc;
+
+	if (c->mut != ADV_MUT_CONFLICT && c->mut != ADV_MUT_STALE)
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&batch, &pp->batch)))
+		return rc;
+	switch (c->mut) {
+	case ADV_MUT_CONFLICT:
+		/* Equivocation by the primary. §4.2: a backup accepts it only
+		 * if it has not accepted a PRE-PREPARE for view v and number n
+		 * with another digest; prepared needs 2f matching PREPAREs. */
+		if (!adv_list_conflict(&batch, c->map))
+			return ADV_MUT_SKIP;
+		if ((rc = pbft_enc_preprepare(c->out, NULL, sender, pp->view,
+					      pp->seq, fv(&batch))))
+			return rc;
+		if ((rc = wire_decode_unsigned(c->out->data, c->out->len, &nm)))
+			return rc;
+		byz_digest(c->rec_from, pp->batch_bytes, pp->batch_len);
+		byz_digest(c->rec_to, nm.u.pbft.pp.batch_bytes,
+			   nm.u.pbft.pp.batch_len);
+		c->record = true;
+		return 0;
+	case ADV_MUT_STALE:
+		/* §4.2: a PRE-PREPARE is accepted only in the current view. */
+		if (pp->view == 0)
+			return ADV_MUT_SKIP;
+		return pbft_enc_preprepare(c->out, NULL, sender, pp->view - 1,
+					   pp->seq, fv(&batch));
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+/* PREPARE and COMMIT. */
+static int vote(struct adv_ctx *c)
+{
+	const struct pbft_vote *v = &c->m->u.pbft.vote;
+	uint8_t type = c->m->frame.type;
+	uint32_t sender = c->m->frame.sender;
+	uint8_t d[BYZ_DIGEST_BYTES];
+	const uint8_t *to;
+
+	switch (c->mut) {
+	case ADV_MUT_FOLLOW:
+		/* A vote for the primary's other batch. §4.2: prepared and
+		 * committed-local need 2f / 2f+1 votes matching (v, n, d) from
+		 * distinct replicas; f of them cannot make a quorum alone. */
+		if (!(to = adv_conflicts_get(c->map, v->digest)))
+			return ADV_MUT_SKIP;
+		return pbft_enc_vote(c->out, NULL, type, sender, v->view,
+				     v->seq, to);
+	case ADV_MUT_OTHER_DIGEST:
+		/* Double voting; the same §4.2 rule: one replica is counted
+		 * once, for the digest the certificate is about. */
+		adv_other_digest(c->map, v->digest, d);
+		return pbft_enc_vote(c->out, NULL, type, sender, v->view,
+				     v->seq, d);
+	case ADV_MUT_STALE:
+		/* §4.2: PREPARE/COMMIT are accepted only for the current view
+		 * (and a COMMIT counts only with the others of its view). */
+		if (v->view == 0)
+			return ADV_MUT_SKIP;
+		return pbft_enc_vote(c->out, NULL, type, sender, v->view - 1,
+				     v->seq, v->digest);
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+static int checkpoint(struct adv_ctx *c)
+{
+	const struct pbft_checkpoint *ck = &c->m->u.pbft.ckpt;
+	uint8_t d[BYZ_DIGEST_BYTES];
+
+	if (c->mut != ADV_MUT_OTHER_DIGEST)
+		return ADV_MUT_SKIP;
+	/* A checkpoint for another state. §4.3: a checkpoint is stable (and
+	 * a proof C valid) only with 2f+1 CHECKPOINTs of one (n, d). */
+	adv_other_digest(c->map, ck->digest, d);
+	return pbft_enc_checkpoint(c->out, NULL, c->m->frame.sender, ck->seq,
+				   d);
+}
+
+/* VIEW-CHANGE: stale, cert-dup / cert-short (C and each P entry's
+ * PREPAREs), withhold (P emptied). The P set is rewritten entry by entry
+ * as pbft_pset_next walks it. */
+static int viewchange(struct adv_ctx *c)
+{
+	const struct pbft_viewchange *vc = &c->m->u.pbft.vc;
+	struct adv_list proof, prep;
+	struct wire_frame pp;
+	struct wire_frames prepares;
+	uint64_t view = vc->view;
+	uint16_t npset = vc->prepared.count;
+	bool changed = false;
+	size_t s, pos = 0;
+	int rc;
+
+	switch (c->mut) {
+	case ADV_MUT_STALE:
+		/* §4.4: a VIEW-CHANGE counts only for a view above the
+		 * replica's (and only 2f+1 for one view v+1 start it). */
+		if (view < 2)
+			return ADV_MUT_SKIP;
+		view--;
+		changed = true;
+		break;
+	case ADV_MUT_WITHHOLD:
+		/* §4.4: O is computed from 2f+1 VIEW-CHANGEs, any of which
+		 * intersects the f+1 honest replicas that prepared a committed
+		 * request; the backups check the NEW-VIEW's O against V. */
+		if (npset == 0)
+			return ADV_MUT_SKIP;
+		npset = 0;
+		changed = true;
+		break;
+	case ADV_MUT_CERT_DUP:
+	case ADV_MUT_CERT_SHORT:
+		/* §4.3/§4.4: C is 2f+1 CHECKPOINTs and each P entry a
+		 * PRE-PREPARE with 2f PREPAREs, from distinct replicas. */
+		break;
+	default:
+		return ADV_MUT_SKIP;
+	}
+	if ((rc = adv_list_gather(&proof, &vc->proof)))
+		return rc;
+	if (is_cert(c->mut))
+		changed |= adv_list_cert(&proof, c->mut);
+	if ((rc = pbft_enc_viewchange_begin(
+		 c->out, &s, c->m->frame.sender, view, vc->stable_seq,
+		 vc->stable_digest, fv(&proof), npset)))
+		return rc;
+	for (uint16_t i = 0; i < npset; i++) {
+		if (pbft_pset_next(&vc->prepared, &pos, &pp, &prepares) != 1)
+			return BYZ_EINVAL; /* the decoder walked it */
+		if ((rc = adv_list_gather(&prep, &prepares)))
+			return rc;
+		if (is_cert(c->mut))
+			changed |= adv_list_cert(&prep, c->mut);
+		pbft_enc_pset_entry(c->out, pp.bytes, pp.len, fv(&prep));
+	}
+	if (!changed)
+		return ADV_MUT_SKIP;
+	return pbft_enc_end(c->out, s);
+}
+
+/* NEW-VIEW: cert-dup / cert-short on V; O is the primary's own list of
+ * PRE-PREPAREs, not a certificate, and stays. */
+static int newview(struct adv_ctx *c)
+{
+	const struct pbft_newview *nv = &c->m->u.pbft.nv;
+	struct adv_list vcs, pps;
+	int rc;
+
+	if (!is_cert(c->mut))
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&vcs, &nv->vcs)) ||
+	    (rc = adv_list_gather(&pps, &nv->pps)))
+		return rc;
+	/* §4.4: V must hold 2f+1 valid VIEW-CHANGEs for v+1 from distinct
+	 * replicas, and O must be what V gives. */
+	if (!adv_list_cert(&vcs, c->mut))
+		return ADV_MUT_SKIP;
+	return pbft_enc_newview(c->out, NULL, c->m->frame.sender, nv->view,
+				fv(&vcs), fv(&pps));
+}
+
+static int state(struct adv_ctx *c)
+{
+	const struct pbft_state *st = &c->m->u.pbft.state;
+	struct adv_list proof;
+	int rc;
+
+	if (!is_cert(c->mut))
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&proof, &st->proof)))
+		return rc;
+	/* §4.3: a stable checkpoint's proof is 2f+1 matching CHECKPOINTs
+	 * from distinct replicas; state is adopted only with one. */
+	if (!adv_list_cert(&proof, c->mut))
+		return ADV_MUT_SKIP;
+	return pbft_enc_state(c->out, NULL, c->m->frame.sender, st->seq,
+			      st->digest, fv(&proof), st->snapshot,
+			      st->snapshot_len);
+}
+
+static int cert(struct adv_ctx *c)
+{
+	const struct pbft_cert *ce = &c->m->u.pbft.cert;
+	struct adv_list commits;
+	int rc;
+
+	if (!is_cert(c->mut))
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&commits, &ce->commits)))
+		return rc;
+	/* §4.2: committed means 2f+1 COMMITs matching the pre-prepare's
+	 * (v, n, d) from distinct replicas. */
+	if (!adv_list_cert(&commits, c->mut))
+		return ADV_MUT_SKIP;
+	return pbft_enc_cert(c->out, NULL, c->m->frame.sender, ce->pp.bytes,
+			     ce->pp.len, fv(&commits));
+}
+
+int adv_mutate_pbft(struct adv_ctx *c)
+{
+	switch (c->m->frame.type) {
+	case PBFT_PREPREPARE:
+		return preprepare(c);
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		return vote(c);
+	case PBFT_CHECKPOINT:
+		return checkpoint(c);
+	case PBFT_VIEWCHANGE:
+		return viewchange(c);
+	case PBFT_NEWVIEW:
+		return newview(c);
+	case PBFT_STATE:
+		return state(c);
+	case PBFT_CERT:
+		return cert(c);
+	default: /* FETCH */
+		return ADV_MUT_SKIP;
+	}
+}
