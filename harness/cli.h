@@ -49,5 +49,8 @@ int cli_parse_byzantine(const char *cmd, const char *opt, const char *s,
 int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_campaign(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_shrink(int argc, char **argv);
 
 #endif

@@ -21,10 +21,9 @@ struct command {
 
 static const struct command commands[] = {
 	{"run", cmd_run, "run one scenario; print a verdict line and the trace hash", NULL},
-	{"campaign", NULL, "run a campaign file; progress bar; results directory",
-	 "the adversary and campaigns work (issue #5)"},
-	{"replay", NULL, "re-run a saved failure exactly", "issue #5"},
-	{"shrink", NULL, "minimise a saved failure", "issue #5"},
+	{"campaign", cmd_campaign, "run a campaign file; progress bar; results directory", NULL},
+	{"replay", cmd_replay, "re-run a saved failure exactly", NULL},
+	{"shrink", cmd_shrink, "minimise a saved failure", NULL},
 	{"report", NULL, "message-complexity and campaign reports",
 	 "the protocol and campaign work (issues #3, #4, #5)"},
 	{"keygen", cmd_keygen, "write key files for a cluster", NULL},

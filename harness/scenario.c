@@ -231,12 +231,11 @@ const char *verdict_name(enum verdict v)
 	return v == VERDICT_PASS ? "pass" : v == VERDICT_FAIL ? "fail" : "error";
 }
 
-void scenario_print_json(FILE *out, const struct scenario *sc,
-			 const struct scenario_result *res)
+json_t *scenario_result_json(const struct scenario *sc,
+			     const struct scenario_result *res)
 {
 	json_t *o = json_object(), *checks = json_object(),
 	       *msgs = json_object(), *viol = json_array(), *rej = json_object();
-	char *line;
 
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
 	json_object_set_new(o, "driver", json_string("sim"));
@@ -335,6 +334,15 @@ void scenario_print_json(FILE *out, const struct scenario *sc,
 			    json_integer((json_int_t)res->trace_lines));
 	json_object_set_new(o, "trace_hash", json_string(res->trace_hash));
 	json_object_set_new(o, "wall_seconds", json_real(res->wall_seconds));
+	return o;
+}
+
+void scenario_print_json(FILE *out, const struct scenario *sc,
+			 const struct scenario_result *res)
+{
+	json_t *o = scenario_result_json(sc, res);
+	char *line;
+
 	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (line) {
 		fprintf(out, "%s\n", line);

@@ -11,6 +11,7 @@
 #include "sim.h"
 #include "trace.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +80,11 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 
 /* "pass", "fail", "error" */
 const char *verdict_name(enum verdict v);
+
+/* The scenario's parameters and its result as a JSON object (a new
+ * reference): verdict, safe, live, counters, rejections, trace hash. */
+json_t *scenario_result_json(const struct scenario *sc,
+			     const struct scenario_result *res);
 
 /* One JSON object (one line) with the scenario and its result. */
 void scenario_print_json(FILE *out, const struct scenario *sc,

@@ -146,14 +146,23 @@ static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
  */
 int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs)
 {
+	return hs_update_qc(h, ob, bs->justify_view, bs->parent);
+}
+
+/* update() for a b* known only by its justify QC (view, hash): the rule
+ * reads nothing else of b*, so a QC alone (a highQC learnt from a TIMEOUT)
+ * decides as much as a proposal carrying it would. */
+int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
+		 const uint8_t *qc_hash)
+{
 	const struct hs_block *b2, *b1;
 	int rc;
 
-	if (bs->justify_view <= h->exec_view)
+	if (qc_view <= h->exec_view)
 		return 0; /* nothing here above what we executed */
-	b2 = hs_store_find(&h->store, bs->parent);
+	b2 = hs_store_find(&h->store, qc_hash);
 	if (!b2)
-		return hs_fetch_want(h, ob, bs->parent, UINT32_MAX);
+		return hs_fetch_want(h, ob, qc_hash, UINT32_MAX);
 	if (b2->justify_view > h->locked_view) {
 		struct wire_msg m;
 		rc = wire_decode(b2->frame.p, b2->frame.len, &m);

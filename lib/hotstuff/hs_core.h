@@ -120,6 +120,8 @@ struct hs {
 	uint32_t tc_count;
 	struct hs_bytes tc[HS_MAX_SIGNERS];
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
+	uint64_t helped[BYZ_MAX_N];	/* the newest TIMEOUT view of each
+					 * replica we answered with our highQC */
 	struct hs_bytes my_vote;	/* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
 	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */
@@ -154,6 +156,8 @@ int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len);
 void hs_bytes_free(struct hs_bytes *b);
 /* Alg. 4 update(b*): highQC, lock, and the three-chain commit rule. */
 int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
+int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
+		 const uint8_t *qc_hash);
 
 /* ---- hs_cert.c ---- */
 /* NULL if qc is a valid QC for this cluster, else why not. */

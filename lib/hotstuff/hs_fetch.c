@@ -125,6 +125,8 @@ int hs_reupdate(struct hs *h, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < k && !rc; i++)
 		rc = hs_update(h, ob, v[i]);
 	free(v);
+	if (!rc && h->high_view)
+		rc = hs_update_qc(h, ob, h->high_view, h->high_hash);
 	return rc ? rc : hs_try_execute(h, ob);
 }
 

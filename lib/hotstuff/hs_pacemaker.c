@@ -201,8 +201,27 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		if (s != h->cfg.id && (rc = hs_on_vote(h, ob, &v)))
 			return rc;
 	}
-	if ((rc = hs_high_qc(h, &t->high)))
-		return rc;
+	if (t->high.view > h->high_view) {
+		/* A higher QC than ours: adopt it, and decide what it
+		 * decides (catch-up after missing the last proposals). */
+		if ((rc = hs_high_qc(h, &t->high)) ||
+		    (rc = hs_update_qc(h, ob, h->high_view, h->high_hash)) ||
+		    (rc = hs_try_execute(h, ob)))
+			return rc;
+	} else if (t->high.view < h->high_view && s != h->cfg.id &&
+		   t->view > h->helped[s] && h->cur_view > 1) {
+		/* The sender is behind: it may wait for a decision everyone
+		 * else has made and gone idle after. Tell it our highQC, in
+		 * a TIMEOUT for the view we have left (true: we will not act
+		 * in it again), once for each of its timeouts. */
+		size_t start;
+		h->helped[s] = t->view;
+		if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id,
+					 h->cur_view - 1, h->high.p, h->high.len,
+					 NULL, 0)) ||
+		    (rc = byz_out_send(ob, s, start)))
+			return rc;
+	}
 	if (t->view < h->hi_timeout[s])
 		return 0; /* older than what we hold from it */
 	h->hi_timeout[s] = t->view;

@@ -1,0 +1,826 @@
+/*
+ * campaign.c - reading campaign files and expanding them into runs
+ * (campaign.h, docs/campaigns.md).
+ */
+#include "campaign.h"
+
+#include "mutate.h"
+#include "prng.h"
+#include "scenario_io.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STREAM_EXPLORE 0x62797a7a66757a7aull /* "byzzfuzz": its own PRNG */
+
+static int fail_at(char *why, size_t whylen, const struct campaign *c,
+		   int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int fail_at(char *why, size_t whylen, const struct campaign *c,
+		   int line, const char *fmt, ...)
+{
+	va_list ap;
+	int w = snprintf(why, whylen, "%s:%d: ", c->path, line);
+
+	va_start(ap, fmt);
+	if (w > 0 && (size_t)w < whylen)
+		vsnprintf(why + w, whylen - (size_t)w, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void expect_text(unsigned expect, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s",
+		 expect & EXPECT_SAFE ? "safe" : "",
+		 (expect & EXPECT_SAFE) && (expect & EXPECT_LIVE) ? "+" : "",
+		 expect & EXPECT_LIVE ? "live" : "",
+		 (expect & (EXPECT_SAFE | EXPECT_LIVE)) &&
+				 (expect & EXPECT_VIOLATION)
+			 ? "+"
+			 : "",
+		 expect & EXPECT_VIOLATION ? "violation-found" : "");
+}
+
+/* The items of a scalar or a flow/block list of scalars. */
+static int scalars(const struct campaign *c, const struct conf_node *v,
+		   const char *key, const char **out, size_t max, size_t *n,
+		   char *why, size_t whylen)
+{
+	*n = 0;
+	if (v->kind == CONF_SCALAR) {
+		out[(*n)++] = v->text;
+		return 0;
+	}
+	if (v->kind != CONF_LIST)
+		return fail_at(why, whylen, c, v->line,
+			       "%s: expected a value or a list of values", key);
+	if (v->count > max)
+		return fail_at(why, whylen, c, v->line, "%s: at most %zu values",
+			       key, max);
+	for (size_t i = 0; i < v->count; i++) {
+		if (v->items[i]->kind != CONF_SCALAR)
+			return fail_at(why, whylen, c, v->items[i]->line,
+				       "%s: expected a plain value", key);
+		out[(*n)++] = v->items[i]->text;
+	}
+	return 0;
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end || errno || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "3", "f", "f+1", "f-1": a + k*f */
+static int parse_bexpr(const char *s, int64_t *a, int64_t *k)
+{
+	uint64_t v;
+
+	if (*s == 'f') {
+		*k = 1;
+		if (!s[1]) {
+			*a = 0;
+			return 0;
+		}
+		if ((s[1] != '+' && s[1] != '-') || parse_uint(s + 2, 64, &v))
+			return -1;
+		*a = s[1] == '+' ? (int64_t)v : -(int64_t)v;
+		return 0;
+	}
+	*k = 0;
+	if (parse_uint(s, 64, &v))
+		return -1;
+	*a = (int64_t)v;
+	return 0;
+}
+
+static int parse_b(struct cell *cl, const char *s)
+{
+	char buf[64], *dots;
+
+	if (strlen(s) >= sizeof buf || cl->nb >= CAMPAIGN_MAX_LIST)
+		return -1;
+	strcpy(buf, s);
+	dots = strstr(buf, "..");
+	if (dots)
+		*dots = '\0';
+	if (parse_bexpr(buf, &cl->b[cl->nb].lo_a, &cl->b[cl->nb].lo_k) ||
+	    parse_bexpr(dots ? dots + 2 : buf, &cl->b[cl->nb].hi_a,
+			&cl->b[cl->nb].hi_k))
+		return -1;
+	cl->nb++;
+	return 0;
+}
+
+static int parse_seeds(struct cell *cl, const char *s)
+{
+	char buf[64], *dots;
+	uint64_t lo, hi;
+
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	dots = strstr(buf, "..");
+	if (!dots) {
+		if (parse_uint(buf, CAMPAIGN_MAX_RUNS, &hi) || hi < 1)
+			return -1;
+		cl->seed_lo = 1;
+		cl->seed_hi = hi;
+		return 0;
+	}
+	*dots = '\0';
+	if (parse_uint(buf, UINT64_MAX / 2, &lo) ||
+	    parse_uint(dots + 2, UINT64_MAX / 2, &hi) || hi < lo ||
+	    hi - lo >= CAMPAIGN_MAX_RUNS)
+		return -1;
+	cl->seed_lo = lo;
+	cl->seed_hi = hi;
+	return 0;
+}
+
+/* Check that scenario fields in a map are known and valid. */
+static int check_fields(const struct campaign *c, const struct conf_node *m,
+			char *why, size_t whylen)
+{
+	struct scenario sc;
+	char inner[256];
+
+	scenario_defaults(&sc);
+	for (size_t i = 0; i < m->count; i++) {
+		const struct conf_node *v = m->items[i];
+		if (v->kind != CONF_SCALAR)
+			return fail_at(why, whylen, c, m->key_lines[i],
+				       "%s: expected a single value", m->keys[i]);
+		if (scenario_set(&sc, m->keys[i], v->text, inner, sizeof inner))
+			return fail_at(why, whylen, c, m->key_lines[i], "%s",
+				       inner);
+	}
+	return 0;
+}
+
+static int parse_cell(struct campaign *c, const struct conf_node *m,
+		      struct cell *cl, char *why, size_t whylen)
+{
+	const char *items[CAMPAIGN_MAX_LIST];
+	size_t n;
+	bool have_expect = false;
+
+	memset(cl, 0, sizeof *cl);
+	cl->line = m->line;
+	cl->seed_lo = cl->seed_hi = 1;
+	cl->overrides = conf_new_map();
+	if (!cl->overrides)
+		return fail_at(why, whylen, c, m->line, "out of memory");
+	cl->protocols[0] = byz_core_find("pbft");
+	cl->nprotocols = 1;
+	cl->ns[0] = 4;
+	cl->nns = 1;
+	cl->b[0].lo_a = cl->b[0].hi_a = 0;
+	cl->nb = 1;
+	cl->rounds = 4;
+	cl->cap = 100;
+	for (size_t i = 0; i < m->count; i++) {
+		const char *key = m->keys[i];
+		const struct conf_node *v = m->items[i];
+		int line = m->key_lines[i];
+		uint64_t u;
+
+		if (!strcmp(key, "name")) {
+			if (v->kind != CONF_SCALAR || !v->text[0] ||
+			    strlen(v->text) >= sizeof cl->name)
+				return fail_at(why, whylen, c, line,
+					       "name: expected a short name");
+			for (const char *p = v->text; *p; p++)
+				if (!isalnum((unsigned char)*p) && *p != '-' &&
+				    *p != '_')
+					return fail_at(why, whylen, c, line,
+						       "name: use letters, digits, "
+						       "'-' and '_' only");
+			strcpy(cl->name, v->text);
+		} else if (!strcmp(key, "protocol")) {
+			if (scalars(c, v, key, items, 4, &n, why, whylen))
+				return -1;
+			cl->nprotocols = n;
+			for (size_t k = 0; k < n; k++) {
+				cl->protocols[k] = byz_core_find(items[k]);
+				if (!cl->protocols[k])
+					return fail_at(why, whylen, c, line,
+						       "protocol: unknown protocol "
+						       "'%s' (pbft, hotstuff, toy)",
+						       items[k]);
+			}
+		} else if (!strcmp(key, "n")) {
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
+				    whylen))
+				return -1;
+			cl->nns = n;
+			for (size_t k = 0; k < n; k++) {
+				if (parse_uint(items[k], BYZ_MAX_N, &u) || u < 1)
+					return fail_at(why, whylen, c, line,
+						       "n: '%s' is not a whole "
+						       "number from 1 to %d",
+						       items[k], BYZ_MAX_N);
+				cl->ns[k] = (uint32_t)u;
+			}
+		} else if (!strcmp(key, "byzantine")) {
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
+				    whylen))
+				return -1;
+			cl->nb = 0;
+			for (size_t k = 0; k < n; k++)
+				if (parse_b(cl, items[k]))
+					return fail_at(why, whylen, c, line,
+						       "byzantine: '%s' is not a "
+						       "count: 2, f, f+1, 0..f",
+						       items[k]);
+		} else if (!strcmp(key, "attacks")) {
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
+				    whylen))
+				return -1;
+			for (size_t k = 0; k < n; k++) {
+				struct attack a;
+				char inner[256];
+				if (attack_parse(items[k], BYZ_MAX_N, &a, inner,
+						 sizeof inner))
+					return fail_at(why, whylen, c, line,
+						       "attacks: '%s': %s",
+						       items[k], inner);
+				cl->attacks[k] = strdup(items[k]);
+				if (!cl->attacks[k])
+					return fail_at(why, whylen, c, line,
+						       "out of memory");
+				cl->nattacks = k + 1;
+			}
+		} else if (!strcmp(key, "attack_mode")) {
+			if (v->kind != CONF_SCALAR)
+				return fail_at(why, whylen, c, line,
+					       "attack_mode: cycle, each or all");
+			if (!strcmp(v->text, "cycle"))
+				cl->mode = MODE_CYCLE;
+			else if (!strcmp(v->text, "each"))
+				cl->mode = MODE_EACH;
+			else if (!strcmp(v->text, "all"))
+				cl->mode = MODE_ALL;
+			else
+				return fail_at(why, whylen, c, line,
+					       "attack_mode: '%s' is not cycle, "
+					       "each or all", v->text);
+		} else if (!strcmp(key, "seeds")) {
+			if (v->kind != CONF_SCALAR || parse_seeds(cl, v->text))
+				return fail_at(why, whylen, c, line,
+					       "seeds: expected a count (200) or "
+					       "a range (1..200)");
+		} else if (!strcmp(key, "expect")) {
+			if (scalars(c, v, key, items, 3, &n, why, whylen))
+				return -1;
+			for (size_t k = 0; k < n; k++) {
+				if (!strcmp(items[k], "safe"))
+					cl->expect |= EXPECT_SAFE;
+				else if (!strcmp(items[k], "live"))
+					cl->expect |= EXPECT_LIVE;
+				else if (!strcmp(items[k], "violation-found"))
+					cl->expect |= EXPECT_VIOLATION;
+				else
+					return fail_at(why, whylen, c, line,
+						       "expect: '%s' is not safe, "
+						       "live or violation-found",
+						       items[k]);
+			}
+			have_expect = true;
+		} else if (!strcmp(key, "shrink")) {
+			if (v->kind != CONF_SCALAR ||
+			    (strcmp(v->text, "true") && strcmp(v->text, "false")))
+				return fail_at(why, whylen, c, line,
+					       "shrink: true or false");
+			cl->shrink = !strcmp(v->text, "true");
+		} else if (!strcmp(key, "explore")) {
+			if (v->kind == CONF_SCALAR && !strcmp(v->text, "byzzfuzz"))
+				cl->explore = EXPLORE_BYZZFUZZ;
+			else if (v->kind == CONF_SCALAR && !strcmp(v->text, "twins"))
+				cl->explore = EXPLORE_TWINS;
+			else
+				return fail_at(why, whylen, c, line,
+					       "explore: byzzfuzz or twins");
+		} else if (!strcmp(key, "c") || !strcmp(key, "d") ||
+			   !strcmp(key, "rounds") || !strcmp(key, "cap")) {
+			uint64_t max = !strcmp(key, "cap") ? CAMPAIGN_MAX_RUNS : 16;
+			if (v->kind != CONF_SCALAR || parse_uint(v->text, max, &u) ||
+			    (u < 1 && (key[0] == 'r' || key[1] == 'a')))
+				return fail_at(why, whylen, c, line,
+					       "%s: expected a whole number up to "
+					       "%" PRIu64, key, max);
+			if (!strcmp(key, "c"))
+				cl->c = (uint32_t)u;
+			else if (!strcmp(key, "d"))
+				cl->d = (uint32_t)u;
+			else if (!strcmp(key, "rounds"))
+				cl->rounds = (uint32_t)u;
+			else
+				cl->cap = (uint32_t)u;
+		} else if (!strcmp(key, "mutations")) {
+			if (scalars(c, v, key, items, 8, &n, why, whylen))
+				return -1;
+			for (size_t k = 0; k < n; k++) {
+				cl->mutations[k] = adv_mutation_parse(items[k]);
+				if (cl->mutations[k] < 0)
+					return fail_at(why, whylen, c, line,
+						       "mutations: unknown '%s'",
+						       items[k]);
+			}
+			cl->nmutations = n;
+		} else if (scenario_is_field(key) && strcmp(key, "n") &&
+			   strcmp(key, "byzantine") && strcmp(key, "protocol") &&
+			   strcmp(key, "seed")) {
+			struct conf_node *copy;
+			if (v->kind != CONF_SCALAR)
+				return fail_at(why, whylen, c, line,
+					       "%s: expected a single value", key);
+			copy = conf_new_scalar(v->text);
+			if (!copy || conf_map_add(cl->overrides, key, copy))
+				return fail_at(why, whylen, c, line,
+					       "out of memory");
+		} else {
+			return fail_at(why, whylen, c, line,
+				       "unknown cell key '%s' (see "
+				       "docs/campaigns.md)", key);
+		}
+	}
+	if (!cl->name[0])
+		return fail_at(why, whylen, c, m->line, "the cell has no name");
+	if (!have_expect)
+		return fail_at(why, whylen, c, m->line,
+			       "cell '%s' has no expect (safe, live, "
+			       "violation-found)", cl->name);
+	if (cl->explore == EXPLORE_BYZZFUZZ && !cl->nmutations) {
+		for (int k = ADV_MUT_FIRST; k <= ADV_MUT_LAST; k++)
+			cl->mutations[cl->nmutations++] = k;
+	}
+	if (check_fields(c, cl->overrides, why, whylen))
+		return -1;
+	return 0;
+}
+
+/* ---- expansion ------------------------------------------------------------ */
+
+/* The distinct Byzantine counts of a cell for n, ascending, within 0..n. */
+static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
+{
+	int64_t f = (n - 1) / 3;
+	bool have[BYZ_MAX_N + 1] = {false};
+	size_t count = 0;
+
+	for (size_t i = 0; i < cl->nb; i++) {
+		int64_t lo = cl->b[i].lo_a + cl->b[i].lo_k * f;
+		int64_t hi = cl->b[i].hi_a + cl->b[i].hi_k * f;
+		for (int64_t b = lo < 0 ? 0 : lo; b <= hi && b <= (int64_t)n; b++)
+			have[b] = true;
+	}
+	for (uint32_t b = 0; b <= n; b++)
+		if (have[b])
+			out[count++] = b;
+	return count;
+}
+
+/* The attacks of a cell that apply with b Byzantine replicas (indices). */
+static size_t applicable(const struct cell *cl, uint32_t b, size_t out[])
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < cl->nattacks; i++) {
+		struct attack a;
+		char why[160];
+		if (attack_parse(cl->attacks[i], BYZ_MAX_N, &a, why, sizeof why))
+			continue;
+		if (b == 0 && attack_is_byzantine(a.kind))
+			continue;
+		out[count++] = i;
+	}
+	return count;
+}
+
+/* Twins enumeration: partitions of m nodes into at most two groups
+ * (2^(m-1) of them) per round, over `rounds` rounds. UINT64_MAX if the
+ * space is larger than 2^62. */
+static uint64_t twins_space(uint32_t m, uint32_t rounds)
+{
+	uint64_t per, total = 1;
+
+	if (m - 1 >= 62)
+		return UINT64_MAX;
+	per = 1ull << (m - 1);
+	for (uint32_t r = 0; r < rounds; r++) {
+		if (total > (1ull << 62) / per)
+			return UINT64_MAX;
+		total *= per;
+	}
+	return total;
+}
+
+static uint64_t runs_for(const struct cell *cl, uint32_t n, uint32_t b)
+{
+	uint64_t seeds = cl->seed_hi - cl->seed_lo + 1;
+	size_t idx[CAMPAIGN_MAX_LIST], na;
+
+	switch (cl->explore) {
+	case EXPLORE_BYZZFUZZ:
+		return seeds;
+	case EXPLORE_TWINS: {
+		uint64_t space;
+		if (b == 0)
+			return 0;
+		space = twins_space(n + b, cl->rounds);
+		return space < cl->cap ? space : cl->cap;
+	}
+	default:
+		na = applicable(cl, b, idx);
+		return cl->mode == MODE_EACH && na ? seeds * na : seeds;
+	}
+}
+
+static int count_runs(struct campaign *c, char *why, size_t whylen)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < c->ncells; i++) {
+		const struct cell *cl = &c->cells[i];
+		c->cell_first[i] = total;
+		for (size_t p = 0; p < cl->nprotocols; p++)
+			for (size_t k = 0; k < cl->nns; k++) {
+				uint32_t bs[BYZ_MAX_N + 1];
+				size_t nbs = bvalues(cl, cl->ns[k], bs);
+				for (size_t j = 0; j < nbs; j++)
+					total += runs_for(cl, cl->ns[k], bs[j]);
+			}
+		if (total > CAMPAIGN_MAX_RUNS)
+			return fail_at(why, whylen, c, cl->line,
+				       "the campaign has more than %d runs",
+				       CAMPAIGN_MAX_RUNS);
+	}
+	c->cell_first[c->ncells] = total;
+	c->nruns = total;
+	return 0;
+}
+
+static int apply_fields(struct scenario *sc, const struct conf_node *m,
+			char *why, size_t whylen)
+{
+	for (size_t i = 0; m && i < m->count; i++)
+		if (scenario_set(sc, m->keys[i], m->items[i]->text, why, whylen))
+			return -1;
+	return 0;
+}
+
+static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
+{
+	return (uint64_t)((unsigned __int128)a * b % m);
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* One partition of the m nodes (replicas, then twins of 0..b-1) as a
+ * groups= text. */
+static void groups_text(uint64_t part, uint32_t n, uint32_t b, char *out,
+			size_t cap)
+{
+	size_t len = 0;
+
+	for (int g = 0; g < 2; g++) {
+		bool first = true;
+		for (uint32_t i = 0; i < n + b; i++) {
+			int gi = i == 0 ? 0 : (int)((part >> (i - 1)) & 1);
+			if (gi != g)
+				continue;
+			len += (size_t)snprintf(out + len, cap - len, "%s%" PRIu32 "%s",
+						first ? (g ? "|" : "") : "+",
+						i < n ? i : i - n, i < n ? "" : "t");
+			first = false;
+		}
+	}
+}
+
+static int add_attack(struct scenario *sc, const char *text, char *why,
+		      size_t whylen)
+{
+	return scenario_add_attack(sc, text, why, whylen);
+}
+
+/* ByzzFuzz (Winter et al., 2023): c process faults, each a mutation of
+ * one Byzantine replica's messages to some recipients in one round, and
+ * d network faults, each a partition in one round. */
+static int gen_byzzfuzz(const struct cell *cl, struct scenario *sc, uint32_t b,
+			char *why, size_t whylen)
+{
+	struct prng rng;
+	char text[600], groups[256];
+
+	prng_seed(&rng, sc->seed, STREAM_EXPLORE ^ ((uint64_t)sc->n << 8) ^ b);
+	for (uint32_t i = 0; b && i < cl->c; i++) {
+		uint64_t round = 1 + prng_below(&rng, cl->rounds);
+		uint32_t rep = (uint32_t)prng_below(&rng, b);
+		int mut = cl->mutations[prng_below(&rng, cl->nmutations)];
+		size_t len = 0;
+		uint64_t mask = 0;
+		while (!mask)
+			for (uint32_t r = 0; r < sc->n; r++)
+				if (prng_below(&rng, 2))
+					mask |= 1ull << r;
+		len = (size_t)snprintf(text, sizeof text,
+				       "mutate:m=%s,replica=%" PRIu32 ",to=",
+				       adv_mutation_name((enum adv_mutation)mut), rep);
+		for (uint32_t r = 0, first = 1; r < sc->n; r++)
+			if (mask >> r & 1) {
+				len += (size_t)snprintf(text + len, sizeof text - len,
+							"%s%" PRIu32, first ? "" : "+", r);
+				first = 0;
+			}
+		snprintf(text + len, sizeof text - len, ",rounds=%" PRIu64 "-%" PRIu64,
+			 round, round);
+		if (add_attack(sc, text, why, whylen))
+			return -1;
+	}
+	for (uint32_t i = 0; i < cl->d && sc->n >= 2; i++) {
+		uint64_t round = 1 + prng_below(&rng, cl->rounds);
+		uint64_t part = 0;
+		while (!part)
+			part = prng_below(&rng, (1ull << (sc->n - 1)));
+		groups_text(part, sc->n, 0, groups, sizeof groups);
+		snprintf(text, sizeof text, "partition:groups=%s,rounds=%" PRIu64
+			 "-%" PRIu64, groups, round, round);
+		if (add_attack(sc, text, why, whylen))
+			return -1;
+	}
+	return 0;
+}
+
+/* Twins (Bano et al., 2022): twin instances of the Byzantine replicas and
+ * one partition of replicas and twins per round; sample j of a space of
+ * (2^(m-1))^rounds, visited in a seeded pseudo-random order. */
+static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
+		     uint64_t j, char *why, size_t whylen)
+{
+	uint32_t m = sc->n + b;
+	uint64_t space = twins_space(m, cl->rounds), idx, per;
+	struct prng rng;
+	char text[600], groups[512];
+
+	prng_seed(&rng, cl->seed_lo, STREAM_EXPLORE ^ ((uint64_t)sc->n << 8) ^ b);
+	if (add_attack(sc, "twins:split=off", why, whylen))
+		return -1;
+	per = m - 1 >= 62 ? 0 : 1ull << (m - 1);
+	if (space != UINT64_MAX && per) {
+		uint64_t a = prng_next(&rng) % space, off = prng_next(&rng) % space;
+		if (a == 0)
+			a = 1;
+		while (gcd(a, space) != 1)
+			a = a + 1 < space ? a + 1 : 1;
+		idx = (mulmod(a, j % space, space) + off) % space;
+	} else {
+		prng_seed(&rng, cl->seed_lo + j, STREAM_EXPLORE ^ 0x7717);
+		idx = 0;
+	}
+	for (uint32_t r = 1; r <= cl->rounds; r++) {
+		uint64_t part;
+		if (space != UINT64_MAX && per) {
+			part = idx % per;
+			idx /= per;
+		} else {
+			part = prng_next(&rng) & ((1ull << (m - 1 < 63 ? m - 1 : 63)) - 1);
+		}
+		if (part == 0)
+			continue; /* everyone together: no partition this round */
+		groups_text(part, sc->n, b, groups, sizeof groups);
+		snprintf(text, sizeof text, "partition:groups=%s,rounds=%" PRIu32
+			 "-%" PRIu32, groups, r, r);
+		if (add_attack(sc, text, why, whylen))
+			return -1;
+	}
+	return 0;
+}
+
+int campaign_run_spec(const struct campaign *c, uint64_t k,
+		      struct run_spec *out, char *why, size_t whylen)
+{
+	size_t ci = 0;
+	uint64_t j;
+	const struct cell *cl;
+
+	memset(out, 0, sizeof *out);
+	why[0] = '\0';
+	if (k >= c->nruns) {
+		snprintf(why, whylen, "no run %" PRIu64, k);
+		return -1;
+	}
+	while (ci + 1 < c->ncells && k >= c->cell_first[ci + 1])
+		ci++;
+	cl = &c->cells[ci];
+	j = k - c->cell_first[ci];
+	out->index = k;
+	out->cell = ci;
+	out->expect = cl->expect;
+	for (size_t p = 0; p < cl->nprotocols; p++)
+		for (size_t q = 0; q < cl->nns; q++) {
+			uint32_t n = cl->ns[q], bs[BYZ_MAX_N + 1];
+			size_t nbs = bvalues(cl, n, bs);
+			for (size_t t = 0; t < nbs; t++) {
+				uint64_t cnt = runs_for(cl, n, bs[t]);
+				size_t idx[CAMPAIGN_MAX_LIST], na;
+				struct scenario *sc = &out->sc;
+				uint64_t si, ai = 0;
+				char nbuf[16];
+				if (j >= cnt) {
+					j -= cnt;
+					continue;
+				}
+				/* this is the run */
+				scenario_defaults(sc);
+				snprintf(nbuf, sizeof nbuf, "%" PRIu32, n);
+				if (apply_fields(sc, c->defaults, why, whylen) ||
+				    scenario_set(sc, "n", nbuf, why, whylen))
+					return -1;
+				sc->f = (n - 1) / 3;
+				if (apply_fields(sc, cl->overrides, why, whylen))
+					return -1;
+				sc->ops = cl->protocols[p];
+				out->b = bs[t];
+				for (uint32_t r = 0; r < bs[t] && r < n; r++)
+					sc->plan.byzantine[r] = true;
+				na = applicable(cl, bs[t], idx);
+				switch (cl->explore) {
+				case EXPLORE_BYZZFUZZ:
+					sc->seed = cl->seed_lo + j;
+					if (gen_byzzfuzz(cl, sc, bs[t], why, whylen))
+						return -1;
+					snprintf(out->id, sizeof out->id,
+						 "%s-%s-n%" PRIu32 "-b%" PRIu32
+						 "-s%" PRIu64, cl->name, sc->ops->name,
+						 n, bs[t], sc->seed);
+					break;
+				case EXPLORE_TWINS:
+					sc->seed = cl->seed_lo;
+					if (gen_twins(cl, sc, bs[t], j, why, whylen))
+						return -1;
+					snprintf(out->id, sizeof out->id,
+						 "%s-%s-n%" PRIu32 "-b%" PRIu32
+						 "-x%" PRIu64, cl->name, sc->ops->name,
+						 n, bs[t], j);
+					break;
+				default:
+					if (cl->mode == MODE_EACH && na) {
+						si = j / na;
+						ai = j % na;
+					} else {
+						si = j;
+						ai = na ? si % na : 0;
+					}
+					sc->seed = cl->seed_lo + si;
+					if (cl->mode == MODE_ALL) {
+						for (size_t a = 0; a < na; a++)
+							if (add_attack(sc,
+								       cl->attacks[idx[a]],
+								       why, whylen))
+								return -1;
+					} else if (na &&
+						   add_attack(sc, cl->attacks[idx[ai]],
+							      why, whylen)) {
+						return -1;
+					}
+					snprintf(out->id, sizeof out->id,
+						 "%s-%s-n%" PRIu32 "-b%" PRIu32
+						 "-a%" PRIu64 "-s%" PRIu64, cl->name,
+						 sc->ops->name, n, bs[t],
+						 cl->mode == MODE_ALL || !na ? 0 : idx[ai],
+						 sc->seed);
+				}
+				return 0;
+			}
+		}
+	snprintf(why, whylen, "run %" PRIu64 " not found", k);
+	return -1;
+}
+
+int campaign_load(const char *path, struct campaign *c, char *why,
+		  size_t whylen)
+{
+	struct conf_node *root = NULL;
+	const struct conf_node *cells, *v;
+	int rc = -1;
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	if (conf_parse_file(path, &root, why, whylen))
+		return -1;
+	for (size_t i = 0; i < root->count; i++)
+		if (strcmp(root->keys[i], "name") && strcmp(root->keys[i], "defaults") &&
+		    strcmp(root->keys[i], "cells") && strcmp(root->keys[i], "driver")) {
+			fail_at(why, whylen, c, root->key_lines[i],
+				"unknown key '%s' (name, driver, defaults, cells)",
+				root->keys[i]);
+			goto out;
+		}
+	v = conf_get(root, "name");
+	snprintf(c->name, sizeof c->name, "%s",
+		 v && v->kind == CONF_SCALAR ? v->text : "campaign");
+	v = conf_get(root, "driver");
+	if (v && (v->kind != CONF_SCALAR || strcmp(v->text, "sim"))) {
+		fail_at(why, whylen, c, v->line,
+			"driver: only 'sim' is built (the zmq driver is not yet)");
+		goto out;
+	}
+	v = conf_get(root, "defaults");
+	c->defaults = conf_new_map();
+	if (!c->defaults)
+		goto out;
+	if (v) {
+		if (v->kind != CONF_MAP) {
+			fail_at(why, whylen, c, v->line,
+				"defaults: expected scenario fields");
+			goto out;
+		}
+		for (size_t i = 0; i < v->count; i++) {
+			struct conf_node *copy;
+			if (v->items[i]->kind != CONF_SCALAR) {
+				fail_at(why, whylen, c, v->key_lines[i],
+					"%s: expected a single value", v->keys[i]);
+				goto out;
+			}
+			copy = conf_new_scalar(v->items[i]->text);
+			if (!copy || conf_map_add(c->defaults, v->keys[i], copy))
+				goto out;
+		}
+		if (check_fields(c, c->defaults, why, whylen))
+			goto out;
+	}
+	cells = conf_get(root, "cells");
+	if (!cells || cells->kind != CONF_LIST || cells->count == 0) {
+		fail_at(why, whylen, c, cells ? cells->line : 1,
+			"cells: expected a list of cells");
+		goto out;
+	}
+	if (cells->count > CAMPAIGN_MAX_CELLS) {
+		fail_at(why, whylen, c, cells->line, "at most %d cells",
+			CAMPAIGN_MAX_CELLS);
+		goto out;
+	}
+	for (size_t i = 0; i < cells->count; i++) {
+		if (cells->items[i]->kind != CONF_MAP) {
+			fail_at(why, whylen, c, cells->items[i]->line,
+				"a cell is a map (name:, protocol:, ...)");
+			goto out;
+		}
+		c->ncells = i + 1;
+		if (parse_cell(c, cells->items[i], &c->cells[i], why, whylen))
+			goto out;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(c->cells[k].name, c->cells[i].name)) {
+				fail_at(why, whylen, c, c->cells[i].line,
+					"two cells are named '%s'",
+					c->cells[i].name);
+				goto out;
+			}
+	}
+	rc = 0;
+	if (count_runs(c, why, whylen))
+		rc = -1;
+out:
+	conf_free(root);
+	return rc;
+}
+
+void campaign_free(struct campaign *c)
+{
+	conf_free(c->defaults);
+	c->defaults = NULL;
+	for (size_t i = 0; i < c->ncells; i++) {
+		for (size_t k = 0; k < c->cells[i].nattacks; k++)
+			free(c->cells[i].attacks[k]);
+		conf_free(c->cells[i].overrides);
+		c->cells[i].overrides = NULL;
+		c->cells[i].nattacks = 0;
+	}
+	c->ncells = 0;
+}

@@ -1,0 +1,91 @@
+/*
+ * campaign.h - a campaign: a matrix of scenarios with expectations, read
+ * from a campaign file (docs/campaigns.md), expanded into runs in a fixed
+ * order so that run k is the same scenario on every machine (--shard).
+ *
+ * A cell crosses protocols × n × Byzantine counts × attacks × seeds, or
+ * explores: ByzzFuzz-style random faults (c process-fault rounds and d
+ * network-fault rounds per run) or Twins-style enumeration of partitions
+ * per round, sampled under a cap.
+ */
+#ifndef BYZ_CAMPAIGN_H
+#define BYZ_CAMPAIGN_H
+
+#include "conf.h"
+#include "scenario.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CAMPAIGN_MAX_CELLS 64
+#define CAMPAIGN_MAX_LIST 64
+#define CAMPAIGN_MAX_RUNS 2000000
+
+enum expect_bits {
+	EXPECT_SAFE = 1u << 0,      /* every run keeps safety */
+	EXPECT_LIVE = 1u << 1,      /* every run is live after GST */
+	EXPECT_VIOLATION = 1u << 2, /* some run of each group breaks safety */
+};
+
+enum explore_kind { EXPLORE_NONE = 0, EXPLORE_BYZZFUZZ, EXPLORE_TWINS };
+enum attack_mode { MODE_CYCLE = 0, MODE_EACH, MODE_ALL };
+
+struct cell {
+	char name[64];
+	int line;                         /* where it starts in the file */
+	const struct byz_core_ops *protocols[4];
+	size_t nprotocols;
+	uint32_t ns[CAMPAIGN_MAX_LIST];
+	size_t nns;
+	/* Byzantine counts as written: "0..f" is [0, f]; each end is
+	 * a + k*f (k 0 or 1) */
+	struct { int64_t lo_a, lo_k, hi_a, hi_k; } b[CAMPAIGN_MAX_LIST];
+	size_t nb;
+	char *attacks[CAMPAIGN_MAX_LIST]; /* attack texts (owned) */
+	size_t nattacks;
+	enum attack_mode mode;
+	uint64_t seed_lo, seed_hi;
+	unsigned expect;
+	bool shrink;
+	enum explore_kind explore;
+	uint32_t c, d, rounds, cap;       /* exploration parameters */
+	int mutations[8];                 /* ByzzFuzz process faults */
+	size_t nmutations;
+	struct conf_node *overrides;      /* scenario fields (owned) */
+};
+
+struct campaign {
+	char name[64];
+	char path[512];
+	struct conf_node *defaults;       /* scenario fields (owned) */
+	struct cell cells[CAMPAIGN_MAX_CELLS];
+	size_t ncells;
+	uint64_t nruns;                   /* after expansion */
+	/* runs are indexed; each cell's runs are a contiguous range */
+	uint64_t cell_first[CAMPAIGN_MAX_CELLS + 1];
+};
+
+/* Read and check a campaign file; 0 or -1 with "FILE:LINE: what" in why. */
+int campaign_load(const char *path, struct campaign *c, char *why,
+		  size_t whylen);
+void campaign_free(struct campaign *c);
+
+/* One run of the campaign: its identity and its scenario. */
+struct run_spec {
+	uint64_t index;
+	char id[160];         /* "cell-pbft-n4-b1-a3-s17": unique, a file name */
+	size_t cell;
+	uint32_t b;
+	unsigned expect;
+	struct scenario sc;
+};
+
+/* Build run k (0 <= k < nruns); 0 or -1 with why (a bad scenario). */
+int campaign_run_spec(const struct campaign *c, uint64_t k,
+		      struct run_spec *out, char *why, size_t whylen);
+
+/* "safe", "live", "violation-found" joined with '+'. */
+void expect_text(unsigned expect, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * cmd_replay.c - `byzlab replay FAILURE.json`: run a saved failure again
+ * and check that it gives the same verdict and the same trace hash.
+ */
+#include "cli.h"
+#include "failure.h"
+#include "scenario.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char replay_usage[] =
+	"Usage: byzlab replay [OPTIONS] FAILURE.json...\n"
+	"\n"
+	"Run each saved failure (a campaign's failures/<id>.json, or what\n"
+	"`byzlab shrink` wrote) again in the simulator and check that it gives\n"
+	"the same verdict, the same safety result and the same trace hash.\n"
+	"\n"
+	"  --trace FILE   write the (single) replayed run's trace as JSON Lines\n"
+	"  -q, --quiet    print only mismatches\n"
+	"  -h, --help     this help\n"
+	"\n"
+	"Exit status: 0 every failure reproduced exactly; 1 one did not;\n"
+	"2 bad usage or a file that is not a failure.\n";
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"trace", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *trace_path = NULL;
+	bool quiet = false;
+	int opt, status = EXIT_OK;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":hq", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(replay_usage, stdout);
+			return EXIT_OK;
+		case 't':
+			trace_path = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case ':':
+			return cli_usage_error("replay", "%s needs a value",
+					       argv[optind - 1]);
+		default:
+			return cli_usage_error("replay", "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("replay", "no failure file given");
+	if (trace_path && argc - optind > 1)
+		return cli_usage_error("replay", "--trace takes one failure file");
+	for (int i = optind; i < argc; i++) {
+		struct failure fl;
+		struct scenario_result res;
+		char why[512];
+		FILE *tf = NULL;
+		bool same;
+
+		if (failure_read(argv[i], &fl, NULL, why, sizeof why))
+			return cli_input_error("replay", "%s", why);
+		if (trace_path && !(tf = fopen(trace_path, "w")))
+			return cli_input_error("replay", "--trace: cannot write '%s': %s",
+					       trace_path, strerror(errno));
+		scenario_run(&fl.sc, tf, &res);
+		if (tf)
+			fclose(tf);
+		same = !strcmp(verdict_name(res.verdict), fl.verdict) &&
+		       res.safe == fl.safe && !strcmp(res.trace_hash, fl.trace_hash);
+		if (!same) {
+			status = EXIT_VIOLATION;
+			printf("NOT REPRODUCED  %s\n  saved    %s safe=%s trace %s\n"
+			       "  replayed %s safe=%s trace %s\n  why      %s\n",
+			       fl.id, fl.verdict, fl.safe ? "yes" : "no",
+			       fl.trace_hash, verdict_name(res.verdict),
+			       res.safe ? "yes" : "no", res.trace_hash, res.why);
+		} else if (!quiet) {
+			printf("reproduced  %s  %s%s  trace %s\n  why  %s\n", fl.id,
+			       verdict_name(res.verdict),
+			       res.safe ? "" : " (safety violated)", res.trace_hash,
+			       res.why[0] ? res.why : "-");
+		}
+	}
+	return status;
+}

@@ -1,0 +1,40 @@
+/*
+ * failure.h - a saved failure: everything needed to run a scenario again
+ * and what it gave (failures/<id>.json; docs/campaigns.md).
+ *
+ *   {"byzlab_failure": 1, "id": "...", "campaign": "...", "expect": "...",
+ *    "scenario": {scenario_to_json}, "result": {"verdict", "why", "safe",
+ *    "live", "violation_us", "trace_hash", ...}, "shrunk_from": ...}
+ */
+#ifndef BYZ_FAILURE_H
+#define BYZ_FAILURE_H
+
+#include "scenario.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FAILURE_MAX_BYTES (4u << 20)
+
+struct failure {
+	char id[160];
+	struct scenario sc;
+	char verdict[8];
+	bool safe;
+	char trace_hash[2 * BYZ_DIGEST_BYTES + 1];
+	char why[320];
+};
+
+/* The failure document for a run (a new reference). */
+json_t *failure_json(const char *id, const char *campaign, const char *expect,
+		     const struct scenario *sc, const struct scenario_result *res);
+/* Write doc to path atomically (a temporary file, then rename). 0 or -1
+ * with why. */
+int failure_write(const char *path, json_t *doc, char *why, size_t whylen);
+/* Read and check a failure file. 0 or -1 with "FILE: what" in why. The
+ * document is returned in *doc if doc is not NULL (a new reference). */
+int failure_read(const char *path, struct failure *out, json_t **doc,
+		 char *why, size_t whylen);
+
+#endif

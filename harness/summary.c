@@ -1,0 +1,379 @@
+/*
+ * summary.c - a campaign's runs read back and summarised (summary.h).
+ */
+#include "summary.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define LINE_MAX_BYTES (8u << 20)
+
+int summary_load_runs(const char *dir, json_t **records, size_t *torn,
+		      char *why, size_t whylen)
+{
+	char path[1100];
+	FILE *f;
+	json_t *byid = json_object(), *arr = json_array();
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+
+	*records = NULL;
+	*torn = 0;
+	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(why, whylen, "cannot read '%s': %s", path, strerror(errno));
+		json_decref(byid);
+		json_decref(arr);
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t err;
+		json_t *rec, *id;
+		lineno++;
+		if (line[len - 1] != '\n' || (size_t)len > LINE_MAX_BYTES) {
+			(*torn)++; /* cut short by an interruption */
+			continue;
+		}
+		rec = json_loadb(line, (size_t)len, 0, &err);
+		id = rec ? json_object_get(rec, "id") : NULL;
+		if (!rec || !json_is_string(id)) {
+			json_decref(rec);
+			snprintf(why, whylen, "%s:%zu: not a run record%s%s", path,
+				 lineno, rec ? "" : ": ", rec ? "" : err.text);
+			free(line);
+			fclose(f);
+			json_decref(byid);
+			json_decref(arr);
+			return -1;
+		}
+		if (!json_object_get(byid, json_string_value(id)))
+			json_array_append(arr, rec);
+		else
+			for (size_t i = 0; i < json_array_size(arr); i++)
+				if (json_equal(json_object_get(json_array_get(arr, i),
+							       "id"), id))
+					json_array_set(arr, i, rec);
+		json_object_set_new(byid, json_string_value(id), rec);
+	}
+	free(line);
+	fclose(f);
+	json_decref(byid);
+	*records = arr;
+	return 0;
+}
+
+/* ---- the threshold table ------------------------------------------------ */
+
+#define MAX_GROUPS 512
+
+struct group {
+	char protocol[16];
+	int64_t n, f, b;
+	size_t runs, unsafe, not_live, judged, errors, unexpected;
+	unsigned expect; /* 1 safe, 2 live, 4 violation-found */
+	double first_violation_s;  /* campaign wall time of the first */
+	int64_t min_violation_us;
+	char first_id[160];
+};
+
+static unsigned expect_bits(const char *s)
+{
+	unsigned e = 0;
+
+	if (strstr(s, "safe"))
+		e |= 1;
+	if (strstr(s, "live"))
+		e |= 2;
+	if (strstr(s, "violation-found"))
+		e |= 4;
+	return e;
+}
+
+static bool group_met(const struct group *g)
+{
+	if (g->errors || g->unexpected)
+		return false;
+	if ((g->expect & 1) && g->unsafe)
+		return false;
+	if ((g->expect & 2) && g->not_live)
+		return false;
+	if ((g->expect & 4) && !g->unsafe)
+		return false;
+	return true;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct group *a = x, *b = y;
+	int c = strcmp(a->protocol, b->protocol);
+
+	if (c)
+		return c;
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static const char *str_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static int64_t int_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static size_t build_groups(json_t *records, struct group *g)
+{
+	size_t ng = 0, i;
+	json_t *r;
+
+	json_array_foreach(records, i, r) {
+		struct group *gr = NULL;
+		const char *proto = str_of(r, "protocol");
+		int64_t n = int_of(r, "n"), b = int_of(r, "b");
+		json_t *live = json_object_get(r, "live"),
+		       *met = json_object_get(r, "met");
+
+		for (size_t k = 0; k < ng; k++)
+			if (!strcmp(g[k].protocol, proto) && g[k].n == n &&
+			    g[k].b == b)
+				gr = &g[k];
+		if (!gr) {
+			if (ng == MAX_GROUPS)
+				continue;
+			gr = &g[ng++];
+			memset(gr, 0, sizeof *gr);
+			snprintf(gr->protocol, sizeof gr->protocol, "%s", proto);
+			gr->n = n;
+			gr->b = b;
+			gr->f = int_of(r, "f");
+			gr->first_violation_s = -1;
+		}
+		gr->runs++;
+		gr->expect |= expect_bits(str_of(r, "expect"));
+		if (!strcmp(str_of(r, "verdict"), "error"))
+			gr->errors++;
+		if (json_is_false(met))
+			gr->unexpected++;
+		if (json_is_boolean(live)) {
+			gr->judged++;
+			gr->not_live += json_is_false(live);
+		}
+		if (json_is_false(json_object_get(r, "safe"))) {
+			double el = json_number_value(json_object_get(r, "elapsed_s"));
+			int64_t vu = int_of(r, "violation_us");
+			gr->unsafe++;
+			if (gr->first_violation_s < 0 || el < gr->first_violation_s) {
+				gr->first_violation_s = el;
+				snprintf(gr->first_id, sizeof gr->first_id, "%s",
+					 str_of(r, "id"));
+			}
+			if (vu && (!gr->min_violation_us || vu < gr->min_violation_us))
+				gr->min_violation_us = vu;
+		}
+	}
+	qsort(g, ng, sizeof *g, group_cmp);
+	return ng;
+}
+
+static void pct(char *out, size_t cap, size_t k, size_t of)
+{
+	if (!of)
+		snprintf(out, cap, "-");
+	else
+		snprintf(out, cap, "%zu (%.1f%%)", k, 100.0 * (double)k / (double)of);
+}
+
+static void expect_str(unsigned e, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s", e & 1 ? "safe" : "",
+		 (e & 1) && (e & 2) ? "+" : "", e & 2 ? "live" : "",
+		 (e & 3) && (e & 4) ? "+" : "", e & 4 ? "violation-found" : "");
+}
+
+/* The shrunk counterexamples in DIR/failures. */
+static void list_shrunk(const char *dir, FILE *md, FILE *out)
+{
+	char path[1100];
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t count = 0;
+
+	snprintf(path, sizeof path, "%s/failures", dir);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char **nn;
+		if (len < 12 || strcmp(e->d_name + len - 12, ".shrunk.json"))
+			continue;
+		nn = realloc(names, (count + 1) * sizeof *names);
+		if (!nn)
+			break;
+		names = nn;
+		names[count] = strdup(e->d_name);
+		if (names[count])
+			count++;
+	}
+	closedir(d);
+	for (size_t i = 1; i < count; i++)
+		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+			char *t = names[k];
+			names[k] = names[k - 1];
+			names[k - 1] = t;
+		}
+	if (count) {
+		fprintf(md, "\n## Shrunk counterexamples\n\n");
+		if (out)
+			fprintf(out, "\nShrunk counterexamples (byzlab replay FILE):\n");
+	}
+	for (size_t i = 0; i < count; i++) {
+		json_t *doc, *sc, *atk, *v;
+		json_error_t err;
+		char file[1400], attacks[2048] = "", byz[512] = "";
+		size_t k, len = 0, blen = 0;
+
+		snprintf(file, sizeof file, "%s/%s", path, names[i]);
+		doc = json_load_file(file, 0, &err);
+		free(names[i]);
+		if (!doc)
+			continue;
+		sc = json_object_get(doc, "scenario");
+		atk = json_object_get(sc, "attacks");
+		json_array_foreach(atk, k, v) {
+			int w = snprintf(attacks + len, sizeof attacks - len, "%s%s",
+					 k ? "; " : "", json_string_value(v));
+			if (w > 0 && (size_t)w < sizeof attacks - len)
+				len += (size_t)w;
+		}
+		json_array_foreach(json_object_get(sc, "byzantine"), k, v) {
+			int w = snprintf(byz + blen, sizeof byz - blen, "%s%" PRId64,
+					 k ? "," : "", (int64_t)json_integer_value(v));
+			if (w > 0 && (size_t)w < sizeof byz - blen)
+				blen += (size_t)w;
+		}
+		fprintf(md, "- `failures/%s`: %s n=%" PRId64 ", Byzantine {%s}, %" PRId64
+			" clients × %" PRId64 " requests, attacks `%s`, seed %" PRId64
+			"\n  - %s\n  - shrink steps: %s\n", file + strlen(path) + 1,
+			str_of(sc, "protocol"), int_of(sc, "n"),
+			byz,
+			int_of(sc, "clients"), int_of(sc, "requests"),
+			attacks[0] ? attacks : "none", int_of(sc, "seed"),
+			str_of(json_object_get(doc, "result"), "why"),
+			str_of(doc, "shrink_steps"));
+		if (out)
+			fprintf(out, "  %s\n    %s n=%" PRId64 " clients=%" PRId64
+				" requests=%" PRId64 " attacks: %s\n    %s\n",
+				file, str_of(sc, "protocol"), int_of(sc, "n"),
+				int_of(sc, "clients"), int_of(sc, "requests"),
+				attacks[0] ? attacks : "none",
+				str_of(json_object_get(doc, "result"), "why"));
+		json_decref(doc);
+	}
+	free(names);
+}
+
+struct summary_totals summary_write(const char *dir, const char *title,
+				    const char *note, json_t *records,
+				    FILE *out)
+{
+	static struct group g[MAX_GROUPS];
+	struct summary_totals t = {0};
+	size_t ng = build_groups(records, g), i;
+	char path[1100], tmp[1200];
+	FILE *md;
+	json_t *r;
+
+	snprintf(path, sizeof path, "%s/summary.md", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	md = fopen(tmp, "w");
+	if (!md)
+		md = fopen("/dev/null", "w");
+	t.all_met = true;
+	t.groups = ng;
+	json_array_foreach(records, i, r) {
+		t.runs++;
+		t.unsafe += json_is_false(json_object_get(r, "safe"));
+		t.not_live += json_is_false(json_object_get(r, "live"));
+		t.errors += !strcmp(str_of(r, "verdict"), "error");
+		t.unexpected_runs += json_is_false(json_object_get(r, "met"));
+	}
+	fprintf(md, "# Campaign %s\n\n%s\n\n", title, note);
+	fprintf(md, "%zu runs: %zu broke safety, %zu were not live, %zu errors, "
+		"%zu did not meet their expectation.\n\n", t.runs, t.unsafe,
+		t.not_live, t.errors, t.unexpected_runs);
+	fprintf(md, "## Threshold table\n\n"
+		"Byzantine replicas are 0..b-1 (the first primary/leader among "
+		"them). *Safety broken*: a run in which honest replicas disagreed "
+		"(agreement, prefix, validity, no-duplicate or digests checker), a "
+		"forged message passed ingress or a core failed. *Not live*: not "
+		"every request committed within the bound after GST (only runs "
+		"that were not stopped at a violation are judged).\n\n"
+		"| protocol | n | f | b | runs | safety broken | not live | "
+		"expected | held | first violation (campaign time) |\n"
+		"|---|---|---|---|---|---|---|---|---|---|\n");
+	if (out)
+		fprintf(out, "\n%-9s %3s %2s %3s %6s  %-16s %-16s %-22s %s\n",
+			"protocol", "n", "f", "b", "runs", "safety broken",
+			"not live", "expected", "held");
+	for (size_t k = 0; k < ng; k++) {
+		char sb[40], nl[40], ex[48], fv[64] = "-";
+		bool met = group_met(&g[k]);
+		pct(sb, sizeof sb, g[k].unsafe, g[k].runs);
+		pct(nl, sizeof nl, g[k].not_live, g[k].judged);
+		expect_str(g[k].expect, ex, sizeof ex);
+		if (g[k].first_violation_s >= 0)
+			snprintf(fv, sizeof fv, "%.2f s wall (virtual %.1f ms)",
+				 g[k].first_violation_s,
+				 (double)g[k].min_violation_us / 1000.0);
+		fprintf(md, "| %s | %" PRId64 " | %" PRId64 " | %" PRId64
+			" | %zu | %s | %s | %s | %s | %s |\n", g[k].protocol,
+			g[k].n, g[k].f, g[k].b, g[k].runs, sb, nl, ex,
+			met ? "yes" : "**NO**", fv);
+		if (out)
+			fprintf(out, "%-9s %3" PRId64 " %2" PRId64 " %3" PRId64
+				" %6zu  %-16s %-16s %-22s %s\n", g[k].protocol,
+				g[k].n, g[k].f, g[k].b, g[k].runs, sb, nl, ex,
+				met ? "yes" : "NO");
+		if (!met) {
+			t.all_met = false;
+			t.groups_failed++;
+		}
+	}
+	list_shrunk(dir, md, out);
+	if (t.unexpected_runs || t.errors) {
+		size_t shown = 0;
+		fprintf(md, "\n## Runs that did not meet their expectation\n\n");
+		json_array_foreach(records, i, r) {
+			if (!json_is_false(json_object_get(r, "met")) &&
+			    strcmp(str_of(r, "verdict"), "error"))
+				continue;
+			if (shown++ == 50) {
+				fprintf(md, "- ... (see runs.jsonl)\n");
+				break;
+			}
+			fprintf(md, "- `%s` (expected %s): %s — `failures/%s.json`\n",
+				str_of(r, "id"), str_of(r, "expect"), str_of(r, "why"),
+				str_of(r, "id"));
+		}
+	}
+	fclose(md);
+	rename(tmp, path);
+	return t;
+}

@@ -1,0 +1,33 @@
+/*
+ * summary.h - a campaign's results directory read back: runs.jsonl into
+ * records, the threshold table (protocol × n × Byzantine count b against
+ * the share of runs that broke safety or liveness, with the expectation
+ * and whether it held), summary.md, and the shrunk counterexamples.
+ */
+#ifndef BYZ_SUMMARY_H
+#define BYZ_SUMMARY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Read DIR/runs.jsonl: an array of run records, one per id (a later line
+ * for an id replaces an earlier one). A last line cut short by an
+ * interruption is ignored (and counted in *torn). 0 or -1 with why. */
+int summary_load_runs(const char *dir, json_t **records, size_t *torn,
+		      char *why, size_t whylen);
+
+struct summary_totals {
+	size_t runs, unsafe, not_live, errors, unexpected_runs;
+	size_t groups, groups_failed;
+	bool all_met;
+};
+
+/* Write DIR/summary.md for records and print the threshold table to out
+ * (for people). title names the campaign; note is one line about the run
+ * (duration, jobs, shard, interrupted). Returns the totals. */
+struct summary_totals summary_write(const char *dir, const char *title,
+				    const char *note, json_t *records,
+				    FILE *out);
+
+#endif
