@@ -456,7 +456,7 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 		case ATK_TWINS:
 			/* The twins' partition is the network's part of the
 			 * attack: it ends at GST like any network fault. */
-			if (m->now >= a->gst_us)
+			if (m->now >= a->gst_us || at->nosplit)
 				break;
 			if (from_idx != NO_NODE && to_idx != NO_NODE &&
 			    twin_side(a, from_idx) != twin_side(a, to_idx)) {

@@ -307,6 +307,9 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = attack_parse_duration(val, &a->b_us);
 	} else if (!strcmp(key, "skew") && k == ATK_TWINS) {
 		bad = attack_parse_duration(val, &a->a_us);
+	} else if (!strcmp(key, "split") && k == ATK_TWINS) {
+		bad = strcmp(val, "on") && strcmp(val, "off");
+		a->nosplit = !strcmp(val, "off");
 	} else if (!strcmp(key, "m") && k == ATK_MUTATE) {
 		a->mutation = adv_mutation_parse(val);
 		bad = a->mutation < 0;
@@ -523,6 +526,8 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		break;
 	case ATK_TWINS:
 		sb_dur(&b, "skew", a->a_us);
+		if (a->nosplit)
+			sb_add(&b, "split", "off");
 		break;
 	default:
 		break;

@@ -82,6 +82,9 @@ struct attack {
 	uint64_t to_mask;                /* ATK_MUTATE: recipients (bit per
 					  * replica id); 0: everyone */
 	bool has_groups;                 /* ATK_PARTITION with groups= */
+	bool nosplit;                    /* ATK_TWINS split=off: no built-in
+					  * partition (partitions come from
+					  * partition attacks) */
 	/* group of each instance: [r] replica r, [BYZ_MAX_N + r] its twin;
 	 * ATK_NO_GROUP: not listed (then it is in group 0) */
 	uint8_t group[2 * BYZ_MAX_N];
