@@ -195,6 +195,17 @@ static const char *show(char *buf, size_t size, const char *s, size_t n)
 	return buf;
 }
 
+/* Where a comment starts in l after s[i] (or its length): for messages. */
+static size_t text_end(const struct line *l, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < l->len; j++)
+		if (l->s[j] == '#' && is_ws(l->s[j - 1]))
+			return j;
+	return l->len;
+}
+
 /* Is this "---" / "..." (maybe then spaces and a comment)? */
 static bool is_marker(const struct line *l, const char *m)
 {
@@ -742,7 +753,7 @@ static struct conf_node *flow_list(struct parser *p, const struct line *l,
 			fail(
 			    p, l->no,
 			    "expected ',' or ']' in a [...] list, found \"%s\"",
-			    show(b, sizeof b, s + j, l->len - j));
+			    show(b, sizeof b, s + j, text_end(l, j) - j));
 			goto out;
 		}
 		j = skip_ws(l, j + 1); /* "[a, b,]" is allowed */
@@ -767,17 +778,6 @@ static int bad_indent(struct parser *p, const struct line *l, int want)
 {
 	return fail(p, l->no, "unexpected indentation (%d spaces, expected %d)",
 		    l->indent, want);
-}
-
-/* Where a comment starts in l after s[i] (or its length): for messages. */
-static size_t text_end(const struct line *l, size_t i)
-{
-	size_t j;
-
-	for (j = i + 1; j < l->len; j++)
-		if (l->s[j] == '#' && is_ws(l->s[j - 1]))
-			return j;
-	return l->len;
 }
 
 /* Say why a line where a key was expected does not start with one. */

@@ -51,7 +51,8 @@
  *     a comment or the line end are not part of it. It may not start with
  *     one of  [ ] { } , # & * ! | > ' " % @ `  nor with "- ", "? " or ": ",
  *     and may not contain ": " or end with ":" (quote such a value). Inside
- *     a flow list it also ends at "," or "]" and may not contain [ { }.
+ *     [...] it also ends at "," or "]", may not start with "?" or ":", and
+ *     may not contain [ { } or ?.
  *   - "Double quoted", with the escapes \" \\ \n \t (and no others).
  *   - 'Single quoted', where '' stands for one quote.
  *   - Quotes open and close on the same line; after the closing quote only
@@ -67,6 +68,8 @@
  *
  * Errors are "NAME:LINE: what is wrong", e.g.
  *   campaigns/x.yaml:12: expected "key: value" or "- item", found "foo bar"
+ * except for a text over the size limit, "NAME: too large (more than N
+ * bytes)", and a file that cannot be read, "cannot read FILE: why".
  */
 #ifndef BYZ_CONF_H
 #define BYZ_CONF_H
@@ -118,10 +121,12 @@ const struct conf_node *conf_get(const struct conf_node *map, const char *key);
 
 /*
  * Write n, which must be a map (a document's root), in the subset above, so
- * that conf_parse gives back the same tree (lines aside). Returns 0, or -1
- * if n cannot be written that way (not a map, nested deeper than
- * CONF_MAX_DEPTH, text that is not UTF-8 or holds a control character other
- * than newline and TAB) or if writing failed.
+ * that conf_parse gives back the same tree (lines aside): two spaces of
+ * indentation per level, short lists of scalars as [a, b], values quoted
+ * only when they must be, no comments. Nothing is written unless all of it
+ * can be. Returns 0, or -1 if n cannot be written that way (not a map,
+ * nested deeper than CONF_MAX_DEPTH, text that is not UTF-8 or holds a
+ * control character other than newline and TAB) or if writing failed.
  */
 int conf_emit(FILE *out, const struct conf_node *n);
 

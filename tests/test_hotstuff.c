@@ -531,10 +531,11 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 			 "commit h1 c0/t1 slot 1",
 			 "persist state voted v4 executed v1 (replace)",
 			 "send vote v4 -> r1", "send vote v4 -> r3",
-			 "timer view cancel", "send reply c0/t1 -> c0",
-			 "-- loopback", NULL},
+			 "timer view cancel", "timer view 40000",
+			 "send reply c0/t1 -> c0", "-- loopback", NULL},
 		     "three-chain: b1 commits; state replaces the log; then "
-		     "the vote, then the reply");
+		     "the vote, then the reply (nothing left to do: the idle "
+		     "highQC beacon's timer, 2 timeouts)");
 	/* The same proposal again: no second vote, no second commit. */
 	deliver(&d, c.prop[4]);
 	expect_lines(&d, (const char *const[]){NULL}, "a duplicate proposal");
@@ -768,7 +769,9 @@ Test(hotstuff, golden_restart_keeps_vote_lock_and_executed_state)
 	/* Restart from the log: the same proposals again produce no vote
 	 * and no commit (executed state came back with the log). */
 	drv_open(&d, 3, log, loglen);
-	cr_assert_eq(d.nline, 0);
+	/* nothing to do: only the idle highQC beacon's timer */
+	expect_lines(&d, (const char *const[]){"timer view 40000", NULL},
+		     "restart");
 	for (int i = 1; i <= 4; i++) {
 		deliver(&d, c.prop[i]);
 		for (size_t k = 0; k < d.nline; k++)
@@ -1342,4 +1345,34 @@ Test(hotstuff, laggard_catches_up_when_the_others_are_idle, .timeout = 120)
 	expect_pass(&sc, &res, "laggard");
 	cr_assert_lt(res.sim.now, 5000000, "it took %" PRIu64 " us",
 		     res.sim.now);
+}
+
+/*
+ * Found by the threshold campaign (tolerated-hotstuff-n4-b0-a6-s21 and
+ * -s91, -s175, -b1-a6-s151): with tampering before GST a replica held the
+ * blocks and QCs that decide the last request but had received them in an
+ * order in which no message re-ran Alg. 4's update over them, and once the
+ * others were idle no message came. The view timer (and, idle, the highQC
+ * beacon) now re-runs update over what is held.
+ */
+Test(hotstuff, decisions_held_but_not_revisited_are_found, .timeout = 120)
+{
+	static const uint64_t seeds[] = {21, 91, 175};
+
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc = hs_scenario(4);
+		struct scenario_result res;
+		char why[256];
+
+		sc.requests = 4;
+		sc.batch = 4;
+		sc.gst_us = 300000;
+		sc.max_time_us = 60000000;
+		sc.seed = seeds[i];
+		cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0],
+					  why, sizeof why), 0, "%s", why);
+		sc.plan.count = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "tamper");
+	}
 }

@@ -738,3 +738,27 @@ Test(pbft, ten_thousand_requests_at_n4, .timeout = 600)
 	cr_assert_eq(res.min_height, 10000);
 	cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPARE], 10000 * 9);
 }
+
+/*
+ * Found by the threshold campaign (tolerated-pbft-n4-b0-a6-s168): tampering
+ * before GST cost replica 3 the pre-prepare of the last sequence number;
+ * the others executed it and went idle, and replica 3, which had only
+ * PREPAREs and COMMITs for it, did not count that as work to fetch for.
+ * Now any vote above the last executed number makes the status timer
+ * fetch the committed certificate.
+ */
+Test(pbft, laggard_missing_the_last_pre_prepare_fetches_it, .timeout = 120)
+{
+	struct scenario sc = base(4, 4);
+	char why[256];
+
+	sc.clients = 4;
+	sc.batch = 4;
+	sc.gst_us = 300000;
+	sc.max_time_us = 60000000;
+	sc.seed = 168;
+	cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why,
+				  sizeof why), 0, "%s", why);
+	sc.plan.count = 1;
+	must_pass(&sc, "tamper seed 168");
+}

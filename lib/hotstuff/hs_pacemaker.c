@@ -35,8 +35,10 @@ uint64_t hs_view_delay(const struct hs *h)
 
 int hs_arm_timer(struct hs *h, struct byz_outbox *ob)
 {
-	if (!h->pool_count)
-		return 0;
+	if (!h->pool_count) /* idle: the highQC beacon (hs_on_view_timer) */
+		return byz_out_timer(ob, HS_TIMER_VIEW,
+				     h->cfg.timeout_us
+					     << (h->idle_beacons ? h->idle_beacons : 1));
 	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
 }
 
@@ -124,8 +126,30 @@ int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
 {
 	int rc;
 
-	if (!h->pool_count)
-		return 0;
+	/* Look again at what we hold: a block fetched late may complete a
+	 * chain that no new message will revisit (Alg. 4 update). */
+	if (h->high_view && (rc = hs_reupdate(h, ob)))
+		return rc;
+	if (!h->pool_count) {
+		/* Idle: tell the others our highQC now and then (a TIMEOUT
+		 * for the view we left: no new claim), so that a replica
+		 * that lost the last proposals before GST still learns what
+		 * was decided once everyone else has gone quiet. The period
+		 * doubles up to 16 timeouts. */
+		size_t start;
+		if (h->cur_view <= 1 || !h->high_view)
+			return 0;
+		if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id,
+					 h->cur_view - 1, h->high.p, h->high.len,
+					 NULL, 0)) ||
+		    (rc = byz_out_broadcast(ob, start)))
+			return rc;
+		if (h->idle_beacons < 4)
+			h->idle_beacons++;
+		return byz_out_timer(ob, HS_TIMER_VIEW,
+				     h->cfg.timeout_us << h->idle_beacons);
+	}
+	h->idle_beacons = 0;
 	if (!h->timed_out) {
 		h->timed_out = true;
 		if (h->backoff < UINT32_MAX)

@@ -310,9 +310,18 @@ int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 	if (p->in_vc && p->vc[p->cfg.id] && p->vc_view[p->cfg.id] == p->view &&
 	    (rc = pbft_resend(p, ob, p->vc[p->cfg.id], UINT32_MAX)))
 		return rc;
-	for (uint32_t i = 0; i < p->cfg.window && !work; i++)
-		work = p->log[i].seq > p->last_exec &&
-		       (p->log[i].pp || p->log[i].committed);
+	/* Work we know of: a request, or a sequence number above ours that
+	 * someone pre-prepared, prepared or committed (the pre-prepare may be
+	 * the message we lost, and once the others are done and idle nothing
+	 * else would tell us). */
+	for (uint32_t i = 0; i < p->cfg.window && !work; i++) {
+		const struct pbft_entry *e = &p->log[i];
+		if (e->seq <= p->last_exec)
+			continue;
+		work = e->pp || e->committed;
+		for (uint32_t r = 0; r < p->cfg.n && !work; r++)
+			work = e->prep[r] || e->commit[r];
+	}
 	/* Ask the peers in turn: the one asked last may be down or faulty.
 	 * 2f+1 replicas signed a stable checkpoint above us, so f+1 honest
 	 * ones hold it and turns reach one of them. */
