@@ -155,23 +155,24 @@ static int parse_seeds(struct cell *cl, const char *s)
 	return 0;
 }
 
-/* Check that scenario fields in a map are known and valid. */
-static int check_fields(const struct campaign *c, const struct conf_node *m,
-			char *why, size_t whylen)
+/* Check one scenario field written at line, and copy it into map. */
+static int take_field(const struct campaign *c, struct conf_node *map,
+		      const char *key, const struct conf_node *v, int line,
+		      char *why, size_t whylen)
 {
 	struct scenario sc;
+	struct conf_node *copy;
 	char inner[256];
 
+	if (v->kind != CONF_SCALAR)
+		return fail_at(why, whylen, c, line, "%s: expected a single value",
+			       key);
 	scenario_defaults(&sc);
-	for (size_t i = 0; i < m->count; i++) {
-		const struct conf_node *v = m->items[i];
-		if (v->kind != CONF_SCALAR)
-			return fail_at(why, whylen, c, m->key_lines[i],
-				       "%s: expected a single value", m->keys[i]);
-		if (scenario_set(&sc, m->keys[i], v->text, inner, sizeof inner))
-			return fail_at(why, whylen, c, m->key_lines[i], "%s",
-				       inner);
-	}
+	if (scenario_set(&sc, key, v->text, inner, sizeof inner))
+		return fail_at(why, whylen, c, line, "%s", inner);
+	copy = conf_new_scalar(v->text);
+	if (!copy || conf_map_add(map, key, copy))
+		return fail_at(why, whylen, c, line, "out of memory");
 	return 0;
 }
 
@@ -348,14 +349,9 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 		} else if (scenario_is_field(key) && strcmp(key, "n") &&
 			   strcmp(key, "byzantine") && strcmp(key, "protocol") &&
 			   strcmp(key, "seed")) {
-			struct conf_node *copy;
-			if (v->kind != CONF_SCALAR)
-				return fail_at(why, whylen, c, line,
-					       "%s: expected a single value", key);
-			copy = conf_new_scalar(v->text);
-			if (!copy || conf_map_add(cl->overrides, key, copy))
-				return fail_at(why, whylen, c, line,
-					       "out of memory");
+			if (take_field(c, cl->overrides, key, v, line, why,
+				       whylen))
+				return -1;
 		} else {
 			return fail_at(why, whylen, c, line,
 				       "unknown cell key '%s' (see "
@@ -372,8 +368,6 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 		for (int k = ADV_MUT_FIRST; k <= ADV_MUT_LAST; k++)
 			cl->mutations[cl->nmutations++] = k;
 	}
-	if (check_fields(c, cl->overrides, why, whylen))
-		return -1;
 	return 0;
 }
 
@@ -761,19 +755,10 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 				"defaults: expected scenario fields");
 			goto out;
 		}
-		for (size_t i = 0; i < v->count; i++) {
-			struct conf_node *copy;
-			if (v->items[i]->kind != CONF_SCALAR) {
-				fail_at(why, whylen, c, v->key_lines[i],
-					"%s: expected a single value", v->keys[i]);
+		for (size_t i = 0; i < v->count; i++)
+			if (take_field(c, c->defaults, v->keys[i], v->items[i],
+				       v->key_lines[i], why, whylen))
 				goto out;
-			}
-			copy = conf_new_scalar(v->items[i]->text);
-			if (!copy || conf_map_add(c->defaults, v->keys[i], copy))
-				goto out;
-		}
-		if (check_fields(c, c->defaults, why, whylen))
-			goto out;
 	}
 	cells = conf_get(root, "cells");
 	if (!cells || cells->kind != CONF_LIST || cells->count == 0) {

@@ -247,9 +247,10 @@ static void progress_show(struct progress *p, bool final)
 	fflush(stderr);
 }
 
-static int spawn(struct worker *w, const struct campaign *c, const char *out,
-		 double t0)
+static int spawn(struct worker *all, int i, const struct campaign *c,
+		 const char *out, double t0)
 {
+	struct worker *w = &all[i];
 	int a[2], b[2];
 
 	if (pipe(a) || pipe(b))
@@ -259,6 +260,13 @@ static int spawn(struct worker *w, const struct campaign *c, const char *out,
 	if (w->pid < 0)
 		return -1;
 	if (w->pid == 0) {
+		/* Hold no end of the other workers' pipes: a worker sees the
+		 * end of its input only when every write end is closed. */
+		for (int k = 0; k < i; k++)
+			if (all[k].pid > 0) {
+				close(all[k].to);
+				close(all[k].from);
+			}
 		close(a[1]);
 		close(b[0]);
 		worker_main(c, out, a[0], b[1], t0);
@@ -301,7 +309,7 @@ static int run_all(const struct campaign *c, const char *out, int fd,
 		jobs = ntodo ? (int)ntodo : 1;
 	memset(w, 0, sizeof w);
 	for (int i = 0; i < jobs; i++) {
-		if (spawn(&w[i], c, out, p->t0)) {
+		if (spawn(w, i, c, out, p->t0)) {
 			fprintf(stderr, "byzlab campaign: cannot start a worker: %s\n",
 				strerror(errno));
 			jobs = i;

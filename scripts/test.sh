@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test: the release build,
-# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# regression campaign (campaigns/ci.yaml: every expectation must hold and
+# every failure it saves must replay with the same trace hash), and
 # (when clang and its fuzzer runtime are present) a short libFuzzer run of
 # the wire decoder seeded with its corpus.
 set -uo pipefail
@@ -30,6 +32,13 @@ bash scripts/build.sh build-asan --buildtype=debug \
   meson test -C build-asan --print-errorlogs --num-processes 2 \
     --timeout-multiplier 3
 tally "sanitizer tests" $?
+
+step "regression campaign: campaigns/ci.yaml (results/ci/), and replay of its failures"
+rm -rf results/ci
+./build/byzlab campaign campaigns/ci.yaml --out results/ci --jobs 2 -q --force && \
+  { ls results/ci/failures/*.json >/dev/null 2>&1 || { echo "no failure saved"; false; }; } && \
+  ./build/byzlab replay -q results/ci/failures/*.json && echo "every saved failure replays exactly"
+tally "regression campaign" $?
 
 if command -v clang >/dev/null && \
    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \

@@ -121,8 +121,6 @@ struct hs {
 	struct hs_bytes tc[HS_MAX_SIGNERS];
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
 	uint32_t idle_beacons; /* highQC beacons sent since there was work */
-	uint64_t helped[BYZ_MAX_N];	/* the newest TIMEOUT view of each
-					 * replica we answered with our highQC */
 	struct hs_bytes my_vote;	/* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
 	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */

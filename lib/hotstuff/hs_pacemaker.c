@@ -233,13 +233,13 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		    (rc = hs_try_execute(h, ob)))
 			return rc;
 	} else if (t->high.view < h->high_view && s != h->cfg.id &&
-		   t->view > h->helped[s] && h->cur_view > 1) {
+		   h->cur_view > 1) {
 		/* The sender is behind: it may wait for a decision everyone
 		 * else has made and gone idle after. Tell it our highQC, in
 		 * a TIMEOUT for the view we have left (true: we will not act
-		 * in it again), once for each of its timeouts. */
+		 * in it again): one answer per TIMEOUT it sends, so a lost
+		 * answer is made good by its next retransmission. */
 		size_t start;
-		h->helped[s] = t->view;
 		if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id,
 					 h->cur_view - 1, h->high.p, h->high.len,
 					 NULL, 0)) ||
