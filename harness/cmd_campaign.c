@@ -801,7 +801,24 @@ int cmd_campaign(int argc, char **argv)
 				}
 			}
 		} else {
+			/* --force: start again; old failures would be
+			 * mistaken for this campaign's */
+			char fdir[1100];
+			DIR *d;
+			struct dirent *e;
 			unlink(path);
+			snprintf(fdir, sizeof fdir, "%s/failures", out);
+			d = opendir(fdir);
+			while (d && (e = readdir(d))) {
+				char f[1400];
+				size_t len = strlen(e->d_name);
+				if (len < 5 || strcmp(e->d_name + len - 5, ".json"))
+					continue;
+				snprintf(f, sizeof f, "%s/%s", fdir, e->d_name);
+				unlink(f);
+			}
+			if (d)
+				closedir(d);
 		}
 	}
 	for (uint64_t k = shard_k - 1; k < c.nruns; k += shard_n)

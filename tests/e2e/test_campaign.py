@@ -180,6 +180,11 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
     r = byzlab("campaign", small, "--out", out)
     assert r.returncode == 2
     assert "--resume" in r.stderr and "--force" in r.stderr
+    stale = out / "failures" / "old-run.json"
+    stale.write_text("{}")
+    r = byzlab("campaign", small, "--out", out, "--force", "--no-shrink")
+    assert r.returncode == 0
+    assert not stale.exists()  # --force starts again: no stale failures
 
 
 @pytest.mark.parametrize("text,where,what", [
