@@ -383,6 +383,10 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		snprintf(why, whylen, "%s: back must be after at", names[kind]);
 		return -1;
 	}
+	/* exp and pareto share lo's field: without mean= / scale= it would be
+	 * 0, a delay of nothing; default to a 2 ms mean, a 1 ms scale */
+	if (kind == ATK_DELAY && out->dist != DIST_UNIFORM && out->a_us == 0)
+		out->a_us = out->dist == DIST_EXP ? 2000 : 1000;
 	if (kind == ATK_DELAY && out->dist == DIST_UNIFORM &&
 	    out->b_us < out->a_us) {
 		snprintf(why, whylen, "delay: hi must be at least lo");

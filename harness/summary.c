@@ -319,7 +319,8 @@ struct summary_totals summary_write(const char *dir, const char *title,
 		"%zu did not meet their expectation.\n\n", t.runs, t.unsafe,
 		t.not_live, t.errors, t.unexpected_runs);
 	fprintf(md, "## Threshold table\n\n"
-		"Byzantine replicas are 0..b-1 (the first primary/leader among "
+		"Byzantine replicas are 0..b-1 (PBFT's first primary, and from b = 2 "
+		"HotStuff's first leader, among "
 		"them). *Safety broken*: a run in which honest replicas disagreed "
 		"(agreement, prefix, validity, no-duplicate or digests checker), a "
 		"forged message passed ingress or a core failed. *Not live*: not "
