@@ -216,7 +216,7 @@ uint64_t adversary_frame_round(const uint8_t *frame, size_t len)
 	if (wire_decode(frame, len, &m))
 		return 0;
 	if (m.frame.proto == BYZ_PROTO_HOTSTUFF)
-		return adv_frame_view(frame, len);
+		return adv_msg_view(&m);
 	if (m.frame.proto != BYZ_PROTO_PBFT)
 		return 0;
 	switch (m.frame.type) {

@@ -4,6 +4,7 @@
 #include "attack.h"
 
 #include "mutate.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -146,21 +147,6 @@ void attack_format_duration(uint64_t us, char *out, size_t cap)
 		snprintf(out, cap, "%" PRIu64 "us", us);
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "A-B" (or "A") rounds, A >= 1. */
 static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 {
@@ -173,8 +159,8 @@ static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
-	if (parse_u64(buf, UINT64_MAX / 2, lo) ||
-	    parse_u64(dash ? dash + 1 : buf, UINT64_MAX / 2, hi) || *lo < 1 ||
+	if (byz_parse_u64(buf, 0, UINT64_MAX / 2, lo) ||
+	    byz_parse_u64(dash ? dash + 1 : buf, 0, UINT64_MAX / 2, hi) || *lo < 1 ||
 	    *hi < *lo)
 		return -1;
 	return 0;
@@ -198,7 +184,7 @@ static int parse_node(const char *s, uint32_t n, bool allow_twin,
 		twin = true;
 		buf[len - 1] = '\0';
 	}
-	if (parse_u64(buf, n ? n - 1 : 0, &v))
+	if (byz_parse_u64(buf, 0, n ? n - 1 : 0, &v))
 		return -1;
 	*idx = (uint32_t)v + (twin ? BYZ_MAX_N : 0);
 	return 0;
@@ -293,7 +279,7 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "copies") && k == ATK_DUPLICATE) {
 		uint64_t v;
-		bad = parse_u64(val, 8, &v) || v < 1;
+		bad = byz_parse_u64(val, 0, 8, &v) || v < 1;
 		a->copies = (uint32_t)v;
 	} else if (!strcmp(key, "groups") && k == ATK_PARTITION) {
 		bad = parse_groups(val, n, a);
@@ -315,7 +301,7 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = a->mutation < 0;
 	} else if (!strcmp(key, "replica") && k == ATK_MUTATE) {
 		uint64_t v;
-		bad = parse_u64(val, n ? n - 1 : 0, &v);
+		bad = byz_parse_u64(val, 0, n ? n - 1 : 0, &v);
 		a->replica = (uint32_t)v;
 	} else if (!strcmp(key, "to") && k == ATK_MUTATE) {
 		bad = parse_mask(val, n, &a->to_mask);

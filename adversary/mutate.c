@@ -331,13 +331,18 @@ uint64_t adv_frame_view(const uint8_t *frame, size_t len)
 
 	if (!frame || wire_decode(frame, len, &m))
 		return 0;
-	switch (m.frame.proto) {
+	return adv_msg_view(&m);
+}
+
+uint64_t adv_msg_view(const struct wire_msg *m)
+{
+	switch (m->frame.proto) {
 	case BYZ_PROTO_PBFT:
-		return pbft_view(&m);
+		return pbft_view(m);
 	case BYZ_PROTO_HOTSTUFF:
-		return hs_view(&m);
+		return hs_view(m);
 	case BYZ_PROTO_CLIENT:
-		return m.frame.type == WIRE_CLIENT_REPLY ? m.u.reply.view : 0;
+		return m->frame.type == WIRE_CLIENT_REPLY ? m->u.reply.view : 0;
 	default:
 		return 0;
 	}

@@ -184,6 +184,8 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
  * as a signed frame: 0.
  */
 uint64_t adv_frame_view(const uint8_t *frame, size_t len);
+/* The same for a message already decoded. */
+uint64_t adv_msg_view(const struct wire_msg *m);
 
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
  * "withhold"; "unknown" for anything else. */

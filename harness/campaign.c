@@ -7,6 +7,7 @@
 #include "mutate.h"
 #include "prng.h"
 #include "scenario_io.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -73,21 +74,6 @@ static int scalars(const struct campaign *c, const struct conf_node *v,
 	return 0;
 }
 
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "3", "f", "f+1", "f-1": a + k*f */
 static int parse_bexpr(const char *s, int64_t *a, int64_t *k)
 {
@@ -99,13 +85,13 @@ static int parse_bexpr(const char *s, int64_t *a, int64_t *k)
 			*a = 0;
 			return 0;
 		}
-		if ((s[1] != '+' && s[1] != '-') || parse_uint(s + 2, 64, &v))
+		if ((s[1] != '+' && s[1] != '-') || byz_parse_u64(s + 2, 0, 64, &v))
 			return -1;
 		*a = s[1] == '+' ? (int64_t)v : -(int64_t)v;
 		return 0;
 	}
 	*k = 0;
-	if (parse_uint(s, 64, &v))
+	if (byz_parse_u64(s, 0, 64, &v))
 		return -1;
 	*a = (int64_t)v;
 	return 0;
@@ -139,15 +125,15 @@ static int parse_seeds(struct cell *cl, const char *s)
 	strcpy(buf, s);
 	dots = strstr(buf, "..");
 	if (!dots) {
-		if (parse_uint(buf, CAMPAIGN_MAX_RUNS, &hi) || hi < 1)
+		if (byz_parse_u64(buf, 0, CAMPAIGN_MAX_RUNS, &hi) || hi < 1)
 			return -1;
 		cl->seed_lo = 1;
 		cl->seed_hi = hi;
 		return 0;
 	}
 	*dots = '\0';
-	if (parse_uint(buf, UINT64_MAX / 2, &lo) ||
-	    parse_uint(dots + 2, UINT64_MAX / 2, &hi) || hi < lo ||
+	if (byz_parse_u64(buf, 0, UINT64_MAX / 2, &lo) ||
+	    byz_parse_u64(dots + 2, 0, UINT64_MAX / 2, &hi) || hi < lo ||
 	    hi - lo >= CAMPAIGN_MAX_RUNS)
 		return -1;
 	cl->seed_lo = lo;
@@ -233,7 +219,7 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				return -1;
 			cl->nns = n;
 			for (size_t k = 0; k < n; k++) {
-				if (parse_uint(items[k], BYZ_MAX_N, &u) || u < 1)
+				if (byz_parse_u64(items[k], 0, BYZ_MAX_N, &u) || u < 1)
 					return fail_at(why, whylen, c, line,
 						       "n: '%s' is not a whole "
 						       "number from 1 to %d",
@@ -322,7 +308,7 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 		} else if (!strcmp(key, "c") || !strcmp(key, "d") ||
 			   !strcmp(key, "rounds") || !strcmp(key, "cap")) {
 			uint64_t max = !strcmp(key, "cap") ? CAMPAIGN_MAX_RUNS : 16;
-			if (v->kind != CONF_SCALAR || parse_uint(v->text, max, &u) ||
+			if (v->kind != CONF_SCALAR || byz_parse_u64(v->text, 0, max, &u) ||
 			    (u < 1 && (key[0] == 'r' || key[1] == 'a')))
 				return fail_at(why, whylen, c, line,
 					       "%s: expected a whole number up to "

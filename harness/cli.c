@@ -110,35 +110,3 @@ bad:
 			       "1.5s; a bare number is milliseconds)",
 			       opt, s ? s : "");
 }
-
-int cli_parse_byzantine(const char *cmd, const char *opt, const char *s,
-			uint32_t n, bool byz[])
-{
-	char buf[512], *save = NULL, *tok;
-	uint64_t v;
-
-	for (uint32_t r = 0; r < n; r++)
-		byz[r] = false;
-	if (!*s || strcmp(s, "none") == 0)
-		return 0;
-	if (strlen(s) >= sizeof buf)
-		return cli_usage_error(cmd, "%s: '%.40s...' is too long", opt, s);
-	if (!strchr(s, ',')) {
-		/* a count: the first v replicas */
-		if (cli_parse_u64(cmd, opt, s, 0, n, &v))
-			return EXIT_USAGE;
-		for (uint32_t r = 0; r < v; r++)
-			byz[r] = true;
-		return 0;
-	}
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (cli_parse_u64(cmd, opt, tok, 0, n - 1, &v))
-			return EXIT_USAGE;
-		if (byz[v])
-			return cli_usage_error(cmd, "%s: replica %s is listed twice",
-					       opt, tok);
-		byz[v] = true;
-	}
-	return 0;
-}

@@ -40,11 +40,6 @@ int cli_parse_prob(const char *cmd, const char *opt, const char *s,
 int cli_parse_duration(const char *cmd, const char *opt, const char *s,
 		       uint64_t *out_us);
 
-/* Parse a Byzantine set: replica ids "0,2,5" or a count "2" (replicas
- * 0..1); "" or "none" for none. Same conventions. */
-int cli_parse_byzantine(const char *cmd, const char *opt, const char *s,
-			uint32_t n, bool byz[]);
-
 /* The subcommands (harness/cmd_*.c). */
 int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);

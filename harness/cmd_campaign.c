@@ -214,6 +214,7 @@ struct worker {
 	pid_t pid;
 	int to, from;      /* pipes: run numbers out, records in */
 	bool busy;
+	uint64_t run;      /* the run it is on, when busy */
 	char *buf;
 	size_t len, cap;
 };
@@ -325,8 +326,9 @@ static int run_all(const struct campaign *c, const char *out, int fd,
 			if (!w[i].busy) {
 				char num[32];
 				if (next < ntodo) {
+					w[i].run = todo[next++];
 					snprintf(num, sizeof num, "%" PRIu64 "\n",
-						 todo[next++]);
+						 w[i].run);
 					if (write_all(w[i].to, num, strlen(num)) == 0)
 						w[i].busy = true;
 				}
@@ -362,9 +364,10 @@ static int run_all(const struct campaign *c, const char *out, int fd,
 				continue;
 			got = read(w[i].from, chunk, sizeof chunk);
 			if (got <= 0) {
-				fprintf(stderr, "\nbyzlab campaign: a worker died "
-					"(run %" PRIu64 " lost); starting another\n",
-					next ? todo[next - 1] : 0);
+				fprintf(stderr, "\nbyzlab campaign: a worker died on "
+					"run %" PRIu64 " (lost; --resume runs it "
+					"again); going on with the others\n",
+					w[i].run);
 				close(w[i].to);
 				close(w[i].from);
 				waitpid(w[i].pid, NULL, 0);
@@ -433,11 +436,9 @@ static void shrink_groups(const struct campaign *c, const char *out,
 		const char *id = json_string_value(json_object_get(r, "id"));
 		const char *cell = json_string_value(json_object_get(r, "cell"));
 		char key[256], path[1400], spath[1400], why[512];
-		struct failure fl;
-		struct scenario_result res;
 		static struct shrink_result sr;
 		bool want = false;
-		json_t *doc, *orig;
+		int rc;
 
 		if (!id || !cell || !json_is_false(json_object_get(r, "safe")))
 			continue;
@@ -459,26 +460,14 @@ static void shrink_groups(const struct campaign *c, const char *out,
 		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json", out, id);
 		if (access(spath, F_OK) == 0)
 			continue; /* shrunk before this --resume */
-		if (failure_read(path, &fl, &orig, why, sizeof why)) {
-			fprintf(stderr, "byzlab campaign: %s\n", why);
-			continue;
-		}
 		if (!quiet)
 			fprintf(stderr, "shrinking %s ...", id);
-		scenario_run(&fl.sc, NULL, &res);
-		if (shrink_scenario(&fl.sc, &res, NULL, &sr)) {
-			if (!quiet)
-				fprintf(stderr, " it does not fail again: not shrunk\n");
-			json_decref(orig);
+		rc = failure_shrink(path, spath, NULL, &sr, why, sizeof why);
+		if (rc) {
+			fprintf(stderr, "%sbyzlab campaign: %s: not shrunk\n",
+				quiet ? "" : "\n", why);
 			continue;
 		}
-		doc = failure_json(id, c->name, "violation-found", &sr.sc, &sr.res);
-		json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
-		json_object_set_new(doc, "shrink_steps", json_string(sr.steps));
-		json_decref(orig);
-		if (failure_write(spath, doc, why, sizeof why))
-			fprintf(stderr, "byzlab campaign: %s\n", why);
-		json_decref(doc);
 		if (!quiet)
 			fprintf(stderr, " %u tries, %u kept\n", sr.tries, sr.kept);
 	}

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "scenario.h"
+#include "scenario_io.h"
 
 #include "err.h"
 
@@ -377,9 +378,11 @@ int cmd_run(int argc, char **argv)
 		if (parse_crash(crash_args[i], sc.n, &sc.crashes[i]))
 			return EXIT_USAGE;
 	sc.ncrashes = ncrash_args;
-	if (byz_arg && cli_parse_byzantine("run", "--byzantine", byz_arg, sc.n,
-					   sc.plan.byzantine))
-		return EXIT_USAGE;
+	if (byz_arg) {
+		char why[256];
+		if (scenario_set(&sc, "byzantine", byz_arg, why, sizeof why))
+			return cli_usage_error("run", "--%s", why);
+	}
 	for (size_t i = 0; i < nattack_args; i++) {
 		char why[256];
 		if (attack_parse(attack_args[i], sc.n, &sc.plan.a[i], why,

@@ -55,11 +55,8 @@ int cmd_shrink(int argc, char **argv)
 	const char *out_path = NULL;
 	char def_out[1100], why[512];
 	bool quiet = false;
-	struct failure fl;
-	struct scenario_result res;
 	static struct shrink_result sr;
-	json_t *doc, *orig;
-	int opt;
+	int opt, rc;
 
 	optind = 0;
 	opterr = 0;
@@ -86,8 +83,6 @@ int cmd_shrink(int argc, char **argv)
 		return cli_usage_error("shrink", optind >= argc
 				       ? "no failure file given"
 				       : "give one failure file");
-	if (failure_read(argv[optind], &fl, &orig, why, sizeof why))
-		return cli_input_error("shrink", "%s", why);
 	if (!out_path) {
 		size_t len = strlen(argv[optind]);
 		if (len > 5 && !strcmp(argv[optind] + len - 5, ".json"))
@@ -96,25 +91,15 @@ int cmd_shrink(int argc, char **argv)
 			 argv[optind]);
 		out_path = def_out;
 	}
-	scenario_run(&fl.sc, NULL, &res);
-	if (!shrink_still_fails(&res, !fl.safe) || res.verdict == VERDICT_PASS) {
-		json_decref(orig);
-		fprintf(stderr, "byzlab shrink: %s does not fail when run again "
-			"(%s); nothing to shrink\n", argv[optind],
-			verdict_name(res.verdict));
+	printf("shrinking %s\n", argv[optind]);
+	rc = failure_shrink(argv[optind], out_path, quiet ? NULL : stdout, &sr,
+			    why, sizeof why);
+	if (rc == 1) {
+		fprintf(stderr, "byzlab shrink: %s; nothing to shrink\n", why);
 		return EXIT_VIOLATION;
 	}
-	printf("shrinking %s (%s)\n", fl.id, res.why);
-	shrink_scenario(&fl.sc, &res, quiet ? NULL : stdout, &sr);
-	doc = failure_json(fl.id, NULL, NULL, &sr.sc, &sr.res);
-	json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
-	json_object_set_new(doc, "shrink_steps", json_string(sr.steps));
-	json_decref(orig);
-	if (failure_write(out_path, doc, why, sizeof why)) {
-		json_decref(doc);
+	if (rc)
 		return cli_input_error("shrink", "%s", why);
-	}
-	json_decref(doc);
 	printf("shrunk in %u tries (%u kept) -> %s\n", sr.tries, sr.kept, out_path);
 	describe(&sr);
 	return EXIT_OK;

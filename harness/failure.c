@@ -125,3 +125,36 @@ bad:
 	json_decref(doc);
 	return -1;
 }
+
+static const char *str_or_null(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+int failure_shrink(const char *in, const char *out, FILE *progress,
+		   struct shrink_result *sr, char *why, size_t whylen)
+{
+	struct failure fl;
+	struct scenario_result res;
+	json_t *orig, *doc;
+	int rc;
+
+	if (failure_read(in, &fl, &orig, why, whylen))
+		return -1;
+	scenario_run(&fl.sc, NULL, &res);
+	if (res.verdict == VERDICT_PASS ||
+	    shrink_scenario(&fl.sc, &res, progress, sr)) {
+		snprintf(why, whylen, "%s does not fail when run again (%s)", in,
+			 verdict_name(res.verdict));
+		json_decref(orig);
+		return 1;
+	}
+	doc = failure_json(fl.id, str_or_null(orig, "campaign"),
+			   str_or_null(orig, "expect"), &sr->sc, &sr->res);
+	json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
+	json_object_set_new(doc, "shrink_steps", json_string(sr->steps));
+	json_decref(orig);
+	rc = failure_write(out, doc, why, whylen);
+	json_decref(doc);
+	return rc;
+}

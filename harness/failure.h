@@ -10,6 +10,7 @@
 #define BYZ_FAILURE_H
 
 #include "scenario.h"
+#include "shrink.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -36,5 +37,13 @@ int failure_write(const char *path, json_t *doc, char *why, size_t whylen);
  * document is returned in *doc if doc is not NULL (a new reference). */
 int failure_read(const char *path, struct failure *out, json_t **doc,
 		 char *why, size_t whylen);
+
+/* Read the failure at `in`, run it again and shrink it (shrink.h); write
+ * the smaller failure to `out` with "shrunk_from" (the original scenario)
+ * and "shrink_steps", keeping the original's id, campaign and expect.
+ * progress as for shrink_scenario. 0 written; 1 it does not fail when run
+ * again (nothing written); -1 with why (a bad file, a write error). */
+int failure_shrink(const char *in, const char *out, FILE *progress,
+		   struct shrink_result *sr, char *why, size_t whylen);
 
 #endif

@@ -4,6 +4,7 @@
 #include "scenario_io.h"
 
 #include "core.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -62,21 +63,6 @@ bool scenario_is_field(const char *key)
 	       !strcmp(key, "byzantine");
 }
 
-static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end || errno || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int set_field(struct scenario *sc, const struct field *fd,
 		     const char *value, char *why, size_t whylen)
 {
@@ -88,7 +74,7 @@ static int set_field(struct scenario *sc, const struct field *fd,
 	switch (fd->type) {
 	case F_U32:
 	case F_U64:
-		if (parse_uint(value, fd->min, fd->max, &v)) {
+		if (byz_parse_u64(value, fd->min, fd->max, &v)) {
 			snprintf(why, whylen,
 				 "%s: '%.40s' is not a whole number from %" PRIu64
 				 " to %" PRIu64, fd->name, value, fd->min, fd->max);
@@ -148,7 +134,7 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 	if (strlen(value) >= sizeof buf)
 		goto bad;
 	if (!strchr(value, ',')) {
-		if (parse_uint(value, 0, sc->n, &v))
+		if (byz_parse_u64(value, 0, sc->n, &v))
 			goto bad;
 		for (uint32_t r = 0; r < v; r++)
 			sc->plan.byzantine[r] = true;
@@ -158,7 +144,7 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
-		if (parse_uint(tok, 0, sc->n - 1, &v) || sc->plan.byzantine[v])
+		if (byz_parse_u64(tok, 0, sc->n - 1, &v) || sc->plan.byzantine[v])
 			goto bad;
 		sc->plan.byzantine[v] = true;
 	}
@@ -311,7 +297,7 @@ static int json_u64(const json_t *v, uint64_t *out)
 		return 0;
 	}
 	if (json_is_string(v))
-		return parse_uint(json_string_value(v), 0, UINT64_MAX, out);
+		return byz_parse_u64(json_string_value(v), 0, UINT64_MAX, out);
 	return -1;
 }
 

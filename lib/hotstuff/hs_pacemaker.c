@@ -120,6 +120,24 @@ static int hs_send_timeout(struct hs *h, struct byz_outbox *ob)
 	return byz_out_send(ob, h->cfg.id, start);
 }
 
+/*
+ * Tell replica `to` (UINT32_MAX: everyone) our highQC: a TIMEOUT for the
+ * view we have left, which claims nothing new (we will not act in it
+ * again) and carries no vote. For catch-up: an idle replica's beacon, and
+ * the answer to a TIMEOUT whose highQC is older than ours. cur_view > 1.
+ */
+static int hs_tell_high(struct hs *h, struct byz_outbox *ob, uint32_t to)
+{
+	size_t start;
+	int rc;
+
+	if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id, h->cur_view - 1,
+				 h->high.p, h->high.len, NULL, 0)))
+		return rc;
+	return to == UINT32_MAX ? byz_out_broadcast(ob, start)
+				: byz_out_send(ob, to, start);
+}
+
 /* The view timer: without work it lapses; otherwise time the view out
  * (once), or rebroadcast our TIMEOUT, and back off. */
 int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
@@ -136,13 +154,9 @@ int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
 		 * that lost the last proposals before GST still learns what
 		 * was decided once everyone else has gone quiet. The period
 		 * doubles up to 16 timeouts. */
-		size_t start;
 		if (h->cur_view <= 1 || !h->high_view)
 			return 0;
-		if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id,
-					 h->cur_view - 1, h->high.p, h->high.len,
-					 NULL, 0)) ||
-		    (rc = byz_out_broadcast(ob, start)))
+		if ((rc = hs_tell_high(h, ob, UINT32_MAX)))
 			return rc;
 		if (h->idle_beacons < 4)
 			h->idle_beacons++;
@@ -239,11 +253,7 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		 * a TIMEOUT for the view we have left (true: we will not act
 		 * in it again): one answer per TIMEOUT it sends, so a lost
 		 * answer is made good by its next retransmission. */
-		size_t start;
-		if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id,
-					 h->cur_view - 1, h->high.p, h->high.len,
-					 NULL, 0)) ||
-		    (rc = byz_out_send(ob, s, start)))
+		if ((rc = hs_tell_high(h, ob, s)))
 			return rc;
 	}
 	if (t->view < h->hi_timeout[s])
