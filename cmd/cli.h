@@ -40,7 +40,7 @@ int cli_parse_prob(const char *cmd, const char *opt, const char *s,
 int cli_parse_duration(const char *cmd, const char *opt, const char *s,
 		       uint64_t *out_us);
 
-/* The subcommands (harness/cmd_*.c). */
+/* The subcommands (cmd/cmd_*.c). */
 int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
