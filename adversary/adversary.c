@@ -211,25 +211,13 @@ struct adversary_stats adversary_stats(const struct adversary *a)
 
 uint64_t adversary_frame_round(const uint8_t *frame, size_t len)
 {
+	const struct wire_codec *c;
 	struct wire_msg m;
 
 	if (wire_decode(frame, len, &m))
 		return 0;
-	if (m.frame.proto == BYZ_PROTO_HOTSTUFF)
-		return adv_msg_view(&m);
-	if (m.frame.proto != BYZ_PROTO_PBFT)
-		return 0;
-	switch (m.frame.type) {
-	case PBFT_PREPREPARE:
-		return m.u.pbft.pp.seq;
-	case PBFT_PREPARE:
-	case PBFT_COMMIT:
-		return m.u.pbft.vote.seq;
-	case PBFT_CHECKPOINT:
-		return m.u.pbft.ckpt.seq;
-	default:
-		return 0;
-	}
+	c = wire_codec_of(m.frame.proto);
+	return c && c->round ? c->round(&m) : 0;
 }
 
 /* Instance index of an address: replica r, its twin BYZ_MAX_N + r;

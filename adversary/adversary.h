@@ -49,9 +49,9 @@ enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *m);
 
 struct adversary_stats adversary_stats(const struct adversary *a);
 
-/* The protocol round of a frame, for `rounds=` windows: HotStuff, the
- * view; PBFT, the sequence number of PRE-PREPARE, PREPARE, COMMIT and
- * CHECKPOINT. 0 for anything else (such frames match no round window). */
+/* The protocol round of a frame, for `rounds=` windows, as its codec says
+ * (wire.h, round). 0 for anything else (such frames match no round
+ * window). */
 uint64_t adversary_frame_round(const uint8_t *frame, size_t len);
 
 #endif

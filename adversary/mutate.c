@@ -218,6 +218,18 @@ static bool known_mutation(int mut)
 	return mut >= ADV_MUT_FIRST && mut <= ADV_MUT_LAST;
 }
 
+/* The protocol's half (mutate.h, adv_rewrites); client frames and a
+ * protocol without rewrites: nothing to rewrite. */
+static int rewrite(struct adv_ctx *c)
+{
+	for (size_t i = 0; adv_rewrites_registry[i]; i++)
+		if (adv_rewrites_registry[i]->proto == c->m->frame.proto)
+			return adv_rewrites_registry[i]->mutate
+				       ? adv_rewrites_registry[i]->mutate(c)
+				       : ADV_MUT_SKIP;
+	return ADV_MUT_SKIP;
+}
+
 int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	       const struct byz_keypair *key, uint32_t n, uint32_t f,
 	       struct adv_conflicts *map, struct wire_buf *out)
@@ -246,17 +258,7 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	c.key = key;
 	c.map = map;
 	c.out = out;
-	switch (m.frame.proto) {
-	case BYZ_PROTO_PBFT:
-		rc = adv_mutate_pbft(&c);
-		break;
-	case BYZ_PROTO_HOTSTUFF:
-		rc = adv_mutate_hotstuff(&c);
-		break;
-	default: /* client requests and replies, toy: nothing to rewrite */
-		rc = ADV_MUT_SKIP;
-		break;
-	}
+	rc = rewrite(&c);
 	/* The same content again is no mutation. */
 	if (rc == 0 && out->len == m.frame.signed_len &&
 	    memcmp(out->data, frame, out->len) == 0)
@@ -279,52 +281,6 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 
 /* ---- views and names ----------------------------------------------------- */
 
-static uint64_t pbft_view(const struct wire_msg *m)
-{
-	const struct pbft_msg *p = &m->u.pbft;
-	struct wire_msg pp;
-
-	switch (m->frame.type) {
-	case PBFT_PREPREPARE:
-		return p->pp.view;
-	case PBFT_PREPARE:
-	case PBFT_COMMIT:
-		return p->vote.view;
-	case PBFT_VIEWCHANGE:
-		return p->vc.view;
-	case PBFT_NEWVIEW:
-		return p->nv.view;
-	case PBFT_CERT:
-		return wire_decode(p->cert.pp.bytes, p->cert.pp.len, &pp)
-			   ? 0
-			   : pp.u.pbft.pp.view;
-	default: /* CHECKPOINT, FETCH, STATE */
-		return 0;
-	}
-}
-
-static uint64_t hs_view(const struct wire_msg *m)
-{
-	const struct hs_msg *h = &m->u.hs;
-	struct wire_msg b;
-	size_t pos = 0;
-
-	switch (m->frame.type) {
-	case HS_PROPOSAL:
-		return h->prop.view;
-	case HS_VOTE:
-		return h->vote.view;
-	case HS_TIMEOUT:
-		return h->timeout.view;
-	case HS_BLOCKS:
-		return wire_frames_next(&h->blocks.blocks, &pos, &b) == 1
-			   ? b.u.hs.prop.view
-			   : 0;
-	default: /* FETCH */
-		return 0;
-	}
-}
-
 uint64_t adv_frame_view(const uint8_t *frame, size_t len)
 {
 	struct wire_msg m;
@@ -336,16 +292,11 @@ uint64_t adv_frame_view(const uint8_t *frame, size_t len)
 
 uint64_t adv_msg_view(const struct wire_msg *m)
 {
-	switch (m->frame.proto) {
-	case BYZ_PROTO_PBFT:
-		return pbft_view(m);
-	case BYZ_PROTO_HOTSTUFF:
-		return hs_view(m);
-	case BYZ_PROTO_CLIENT:
+	const struct wire_codec *c = wire_codec_of(m->frame.proto);
+
+	if (m->frame.proto == BYZ_PROTO_CLIENT)
 		return m->frame.type == WIRE_CLIENT_REPLY ? m->u.reply.view : 0;
-	default:
-		return 0;
-	}
+	return c && c->view ? c->view(m) : 0;
 }
 
 static const char *const mutation_names[] = {

@@ -160,7 +160,8 @@ const uint8_t *adv_conflicts_origin(const struct adv_conflicts *m,
  * leave room for it (else BYZ_ELIMIT). Otherwise `out` is left empty and
  * the answer is:
  *   ADV_MUT_SKIP  the mutation does not apply to this message (type or
- *                 content), including client, toy and unknown frames;
+ *                 content), including client frames and those of a
+ *                 protocol without rewrites;
  *   < 0           an err.h code: the frame does not decode (its code), the
  *                 frame's own signature is not key's (BYZ_EBADSIG: the
  *                 adversary never re-signs another replica's message), an
@@ -176,12 +177,9 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	       struct adv_conflicts *map, struct wire_buf *out);
 
 /*
- * The view a replica frame belongs to, for "rounds" in schedules: PBFT
- * PRE-PREPARE, PREPARE, COMMIT, VIEW-CHANGE, NEW-VIEW: their view; CERT:
- * its pre-prepare's view; CHECKPOINT, FETCH, STATE: 0. HotStuff PROPOSAL,
- * VOTE, TIMEOUT: their view; BLOCKS: its newest block's view; FETCH: 0.
- * A CLIENT REPLY: its view. Anything else, or a frame that does not decode
- * as a signed frame: 0.
+ * The view a frame belongs to, as its protocol's codec says (wire.h,
+ * view); a CLIENT REPLY: its view. Anything else, or a frame that does not
+ * decode as a signed frame: 0.
  */
 uint64_t adv_frame_view(const uint8_t *frame, size_t len);
 /* The same for a message already decoded. */
@@ -193,7 +191,7 @@ const char *adv_mutation_name(enum adv_mutation mut);
 /* The reverse of adv_mutation_name: the mutation, or -1 if unknown. */
 int adv_mutation_parse(const char *name);
 
-/* ---- for mutate_pbft.c and mutate_hotstuff.c only ------------------------ */
+/* ---- for the protocols' rewrites (lib/NAME/NAME_mutate.c) only ---------- */
 
 /*
  * A list of embedded frames gathered for an encoder (pointers into the
@@ -245,7 +243,18 @@ struct adv_ctx {
 	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
 };
 
-int adv_mutate_pbft(struct adv_ctx *c);
-int adv_mutate_hotstuff(struct adv_ctx *c);
+/*
+ * What a protocol registers for the adversary (its folder's
+ * NAME_adv_rewrites, from lib/protocols.list through adversary/registry.c):
+ * its half of adv_mutate. mutate is NULL for a protocol with no rewrites
+ * (every mutation then skips its messages).
+ */
+struct adv_rewrites {
+	uint8_t proto; /* the protocol byte of the frames it rewrites */
+	int (*mutate)(struct adv_ctx *c);
+};
+
+/* The registered rewrites, NULL-terminated (adversary/registry.c). */
+extern const struct adv_rewrites *const adv_rewrites_registry[];
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * core.c - the outbox a core step writes to, and the protocol registry.
+ * core.c - the outbox a core step writes to, and lookups in the protocol
+ * registry (registry.c).
  */
 #include "core.h"
 
@@ -10,28 +11,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct byz_core_ops toy_core_ops;
-extern const struct byz_core_ops pbft_core_ops;
-extern const struct byz_core_ops hotstuff_core_ops;
-
-static const struct byz_core_ops *const core_registry[] = {
-	&pbft_core_ops,
-	&hotstuff_core_ops,
-	&toy_core_ops,
-	NULL,
-};
-
 const struct byz_core_ops *byz_core_find(const char *name)
 {
-	for (size_t i = 0; core_registry[i]; i++)
-		if (strcmp(core_registry[i]->name, name) == 0)
-			return core_registry[i];
+	for (size_t i = 0; name && byz_core_registry[i]; i++)
+		if (strcmp(byz_core_registry[i]->name, name) == 0)
+			return byz_core_registry[i];
 	return NULL;
 }
 
 const struct byz_core_ops *const *byz_core_all(void)
 {
-	return core_registry;
+	return byz_core_registry;
+}
+
+const struct byz_core_ops *byz_core_default(void)
+{
+	return byz_core_registry[0];
+}
+
+const char *byz_core_names(void)
+{
+	static char names[256];
+
+	if (!names[0])
+		for (size_t i = 0; byz_core_registry[i]; i++)
+			snprintf(names + strlen(names),
+				 sizeof names - strlen(names), "%s%s",
+				 i ? ", " : "", byz_core_registry[i]->name);
+	return names;
+}
+
+int byz_registry_check(char *why, size_t whylen)
+{
+	size_t ncores = 0, ncodecs = 0;
+
+	for (; byz_core_registry[ncores]; ncores++) {
+		const struct byz_core_ops *o = byz_core_registry[ncores];
+		const struct wire_codec *c = wire_codec_of(o->proto);
+
+		if (o->proto < 1 || o->proto > WIRE_MAX_PROTO) {
+			snprintf(why, whylen, "protocol %s: protocol byte %u "
+				 "is not in 1..%u", o->name, o->proto,
+				 WIRE_MAX_PROTO);
+			return BYZ_EINVAL;
+		}
+		if (!c || strcmp(c->name, o->name) != 0) {
+			snprintf(why, whylen, "protocol %s: its codec does not "
+				 "use protocol byte %u under the same name",
+				 o->name, o->proto);
+			return BYZ_EINVAL;
+		}
+		for (size_t j = 0; j < ncores; j++)
+			if (byz_core_registry[j]->proto == o->proto ||
+			    strcmp(byz_core_registry[j]->name, o->name) == 0) {
+				snprintf(why, whylen, "protocols %s and %s "
+					 "share a name or protocol byte",
+					 byz_core_registry[j]->name, o->name);
+				return BYZ_EINVAL;
+			}
+	}
+	while (wire_codecs[ncodecs])
+		ncodecs++;
+	if (ncores == 0 || ncodecs != ncores) {
+		snprintf(why, whylen, "%zu protocols but %zu codecs", ncores,
+			 ncodecs);
+		return BYZ_EINVAL;
+	}
+	return 0;
 }
 
 void byz_outbox_init(struct byz_outbox *ob, size_t max_outputs,

@@ -180,8 +180,8 @@ int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
 
 /* One table of operations per protocol. */
 struct byz_core_ops {
-	const char *name;  /* "toy", "pbft", "hotstuff" */
-	uint8_t proto;     /* enum byz_proto */
+	const char *name;  /* as users write it; the folder's name */
+	uint8_t proto;     /* its frames' protocol byte (its codec's) */
 	const char *summary;
 	/* A new core; persisted is its persisted log (NULL, 0 for a fresh
 	 * replica), see byz_persist_next. Returns 0, or an error code (also
@@ -207,9 +207,21 @@ struct byz_core_ops {
 int byz_persist_next(const uint8_t *log, size_t loglen, size_t *pos,
 		     const uint8_t **rec, size_t *len);
 
-/* The registered protocols, by name; NULL if unknown. */
+/*
+ * The registered protocols (registry.c, from lib/protocols.list),
+ * NULL-terminated, in the list's order.
+ */
+extern const struct byz_core_ops *const byz_core_registry[];
+/* A protocol by name; NULL if unknown. */
 const struct byz_core_ops *byz_core_find(const char *name);
-/* For --help: the registered protocols, NULL-terminated. */
 const struct byz_core_ops *const *byz_core_all(void);
+/* The first of the list: what a scenario runs when it names none. */
+const struct byz_core_ops *byz_core_default(void);
+/* "pbft, hotstuff, toy": for help texts and error messages. */
+const char *byz_core_names(void);
+/* Check the registry is coherent (names and protocol bytes unique and in
+ * range, a codec for every core under the same name): 0, or BYZ_EINVAL
+ * with a sentence in why. The test suite and `byzlab` at start call it. */
+int byz_registry_check(char *why, size_t whylen);
 
 #endif

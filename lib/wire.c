@@ -117,46 +117,31 @@ int wire_rd_end(const struct wire_rd *r)
 	return r->left ? BYZ_ETRAILING : 0;
 }
 
-/* The protocols that register codecs for their message types. */
-extern const struct wire_codec pbft_wire_codec;
-extern const struct wire_codec hs_wire_codec;
-
-static const struct wire_codec *const wire_codecs[] = {
-	&pbft_wire_codec,
-	&hs_wire_codec,
-};
-
-static const struct wire_codec *codec_of(uint8_t proto)
+/* The codec registered for a protocol byte (wire_codecs: lib/registry.c). */
+const struct wire_codec *wire_codec_of(uint8_t proto)
 {
-	for (size_t i = 0; i < sizeof wire_codecs / sizeof wire_codecs[0]; i++)
+	for (size_t i = 0; wire_codecs[i]; i++)
 		if (wire_codecs[i]->proto == proto)
 			return wire_codecs[i];
 	return NULL;
 }
 
-/* Whether proto is a protocol number this version knows. */
+/* Whether proto is the client's or a registered protocol's byte. */
 static bool proto_known(uint8_t proto)
 {
-	return proto <= BYZ_PROTO_HOTSTUFF;
+	return proto == BYZ_PROTO_CLIENT || wire_codec_of(proto) != NULL;
 }
 
-/*
- * Whether type is a message type of proto. Protocols beyond the client
- * and toy messages answer through their codec; a protocol number with no
- * codec yet (HotStuff until it lands) has no types.
- */
+/* Whether type is a message type of proto (the client's, or as the
+ * protocol's codec says). */
 static bool type_known(uint8_t proto, uint8_t type)
 {
-	switch (proto) {
-	case BYZ_PROTO_CLIENT:
+	const struct wire_codec *c;
+
+	if (proto == BYZ_PROTO_CLIENT)
 		return type == WIRE_CLIENT_REQUEST || type == WIRE_CLIENT_REPLY;
-	case BYZ_PROTO_TOY:
-		return type == WIRE_TOY_ORDER || type == WIRE_TOY_FETCH;
-	default: {
-		const struct wire_codec *c = codec_of(proto);
-		return c && c->type_known(type);
-	}
-	}
+	c = wire_codec_of(proto);
+	return c && type >= 1 && type <= WIRE_MAX_TYPE && c->type_known(type);
 }
 
 /*
@@ -253,59 +238,6 @@ static int dec_reply(const struct wire_frame *f, struct wire_reply *r)
 	return rd.left ? BYZ_ETRAILING : 0;
 }
 
-/*
- * An embedded signed CLIENT REQUEST of exactly len bytes: parsed by the
- * same code as a top-level frame, then its kind is checked (BYZ_ENEST),
- * then its body is decoded. Shared by the ORDER decoder and encoder.
- */
-static int dec_nested_request(const uint8_t *p, size_t len,
-			      struct wire_frame *f, struct wire_request *r)
-{
-	int rc;
-
-	if ((rc = wire_frame_parse(p, len, true, f)))
-		return rc;
-	if (f->proto != BYZ_PROTO_CLIENT || f->type != WIRE_CLIENT_REQUEST)
-		return BYZ_ENEST;
-	return dec_request(f, r);
-}
-
-/* TOY ORDER body: seq u64 >= 1, request frame length u32, the request. */
-static int dec_toy_order(const struct wire_frame *f, struct wire_toy_order *o)
-{
-	struct wire_rd rd = {f->body, f->body_len};
-	const uint8_t *req;
-	uint32_t req_len;
-	int rc;
-
-	if ((rc = wire_rd_u64(&rd, &o->seq)))
-		return rc;
-	if (o->seq == 0)
-		return BYZ_EFIELD;
-	if ((rc = wire_rd_u32(&rd, &req_len)))
-		return rc;
-	if (req_len > WIRE_MAX_FRAME)
-		return BYZ_ETOOBIG;
-	if ((rc = wire_rd_bytes(&rd, req_len, &req)))
-		return rc;
-	if ((rc = dec_nested_request(req, req_len, &o->req_frame, &o->req)))
-		return rc;
-	return rd.left ? BYZ_ETRAILING : 0;
-}
-
-/* TOY FETCH body: seq u64 >= 1. */
-static int dec_toy_fetch(const struct wire_frame *f, struct wire_toy_fetch *x)
-{
-	struct wire_rd rd = {f->body, f->body_len};
-	int rc;
-
-	if ((rc = wire_rd_u64(&rd, &x->seq)))
-		return rc;
-	if (x->seq == 0)
-		return BYZ_EFIELD;
-	return rd.left ? BYZ_ETRAILING : 0;
-}
-
 /* Parse the frame, then decode its body by (protocol, type). */
 static int wire_decode_frame(const uint8_t *buf, size_t len, bool is_signed,
 			     struct wire_msg *out)
@@ -320,13 +252,9 @@ static int wire_decode_frame(const uint8_t *buf, size_t len, bool is_signed,
 		if (out->frame.type == WIRE_CLIENT_REQUEST)
 			return dec_request(&out->frame, &out->u.request);
 		return dec_reply(&out->frame, &out->u.reply);
-	case BYZ_PROTO_TOY:
-		if (out->frame.type == WIRE_TOY_ORDER)
-			return dec_toy_order(&out->frame, &out->u.order);
-		return dec_toy_fetch(&out->frame, &out->u.fetch);
 	default: {
 		/* wire_frame_parse admits only types of known protocols. */
-		const struct wire_codec *c = codec_of(out->frame.proto);
+		const struct wire_codec *c = wire_codec_of(out->frame.proto);
 		return c ? c->decode(&out->frame, out) : BYZ_ETYPE;
 	}
 	}
@@ -341,6 +269,11 @@ int wire_decode_unsigned(const uint8_t *buf, size_t len, struct wire_msg *out)
 {
 	return wire_decode_frame(buf, len, false, out);
 }
+
+struct sig_walk {
+	wire_sig_fn fn;
+	void *ctx;
+};
 
 /*
  * The sigref for a parsed signed frame: a CLIENT REQUEST is signed by a
@@ -360,14 +293,26 @@ static void sigref_of(const struct wire_frame *f, struct wire_sigref *ref)
 	ref->sig = f->sig;
 }
 
+/* The signatures of one embedded frame: its own, then those it embeds. */
+static int embedded_sigs(void *ctx, const struct wire_frame *f)
+{
+	const struct sig_walk *w = ctx;
+	struct wire_msg m;
+	int rc = wire_decode(f->bytes, f->len, &m);
+
+	return rc ? rc : wire_for_each_sig(&m, w->fn, w->ctx);
+}
+
 /*
  * The frame's own signature (if it was decoded as signed), then those of
- * embedded frames in the order they appear in the body.
+ * embedded frames in the order they appear in the body, each with its own
+ * embedded ones (the codec names the frames; the recursion is here).
  */
 int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx)
 {
 	const struct wire_codec *c;
 	struct wire_sigref ref;
+	struct sig_walk w = {fn, ctx};
 	int rc;
 
 	if (m->frame.sig) {
@@ -375,15 +320,9 @@ int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx)
 		if ((rc = fn(ctx, &ref)))
 			return rc;
 	}
-	if (m->frame.proto == BYZ_PROTO_TOY &&
-	    m->frame.type == WIRE_TOY_ORDER) {
-		sigref_of(&m->u.order.req_frame, &ref);
-		if ((rc = fn(ctx, &ref)))
-			return rc;
-	}
-	c = codec_of(m->frame.proto);
-	if (c && c->for_each_nested_sig)
-		return c->for_each_nested_sig(m, fn, ctx);
+	c = wire_codec_of(m->frame.proto);
+	if (c && c->for_each_embedded)
+		return c->for_each_embedded(m, embedded_sigs, &w);
 	return 0;
 }
 
@@ -467,17 +406,49 @@ int wire_frames_next(const struct wire_frames *l, size_t *pos,
 	return 1;
 }
 
-int wire_frames_for_each_sig(const struct wire_frames *l, wire_sig_fn fn,
-			     void *ctx)
+int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn,
+		     void *ctx)
 {
 	struct wire_msg m;
 	size_t pos = 0;
 	int rc;
 
 	while (wire_frames_next(l, &pos, &m) == 1)
-		if ((rc = wire_for_each_sig(&m, fn, ctx)))
+		if ((rc = fn(ctx, &m.frame)))
 			return rc;
 	return 0;
+}
+
+int wire_frames_gather(const struct wire_frames *l, struct wire_framev *v)
+{
+	struct wire_msg m;
+	size_t pos = 0;
+
+	v->count = 0;
+	v->frames = calloc(l->count ? l->count : 1, sizeof *v->frames);
+	v->lens = calloc(l->count ? l->count : 1, sizeof *v->lens);
+	if (!v->frames || !v->lens) {
+		wire_framev_free(v);
+		return BYZ_ENOMEM;
+	}
+	while (v->count < l->count && wire_frames_next(l, &pos, &m) == 1) {
+		v->frames[v->count] = m.frame.bytes;
+		v->lens[v->count++] = m.frame.len;
+	}
+	if (v->count != l->count || pos != l->len) {
+		wire_framev_free(v);
+		return BYZ_EFIELD;
+	}
+	return 0;
+}
+
+void wire_framev_free(struct wire_framev *v)
+{
+	free(v->frames);
+	free(v->lens);
+	v->frames = NULL;
+	v->lens = NULL;
+	v->count = 0;
 }
 
 void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len)
@@ -488,33 +459,20 @@ void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len)
 
 const char *wire_proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case BYZ_PROTO_CLIENT:
+	const struct wire_codec *c = wire_codec_of(proto);
+
+	if (proto == BYZ_PROTO_CLIENT)
 		return "client";
-	case BYZ_PROTO_TOY:
-		return "toy";
-	case BYZ_PROTO_PBFT:
-		return "pbft";
-	case BYZ_PROTO_HOTSTUFF:
-		return "hotstuff";
-	default:
-		return "unknown";
-	}
+	return c ? c->name : "unknown";
 }
 
 const char *wire_type_name(uint8_t proto, uint8_t type)
 {
-	if (proto == BYZ_PROTO_CLIENT && type == WIRE_CLIENT_REQUEST)
-		return "request";
-	if (proto == BYZ_PROTO_CLIENT && type == WIRE_CLIENT_REPLY)
-		return "reply";
-	if (proto == BYZ_PROTO_TOY && type == WIRE_TOY_ORDER)
-		return "order";
-	if (proto == BYZ_PROTO_TOY && type == WIRE_TOY_FETCH)
-		return "fetch";
-	if (codec_of(proto) && codec_of(proto)->type_known(type))
-		return codec_of(proto)->type_name(type);
-	return "unknown";
+	if (!type_known(proto, type))
+		return "unknown";
+	if (proto == BYZ_PROTO_CLIENT)
+		return type == WIRE_CLIENT_REQUEST ? "request" : "reply";
+	return wire_codec_of(proto)->type_name(type);
 }
 
 void wire_buf_init(struct wire_buf *b, size_t max)
@@ -740,46 +698,5 @@ int wire_enc_reply(struct wire_buf *b, size_t *start, uint32_t replica,
 	wire_put_u64(b, timestamp);
 	wire_put_u16(b, (uint16_t)result_len);
 	wire_put_bytes(b, result, result_len);
-	return enc_finish(b, s, start);
-}
-
-/*
- * The embedded request is checked exactly as the decoder will check it,
- * so an ORDER this encodes always decodes: its error is returned instead.
- */
-int wire_enc_toy_order(struct wire_buf *b, size_t *start, uint32_t leader,
-		       uint64_t seq, const uint8_t *req_frame, size_t req_len)
-{
-	struct wire_frame f;
-	struct wire_request r;
-	size_t s;
-	int rc;
-
-	if (b->err)
-		return b->err;
-	if (seq == 0)
-		return BYZ_EFIELD;
-	if (req_len > WIRE_MAX_FRAME)
-		return BYZ_ETOOBIG;
-	if ((rc = dec_nested_request(req_frame, req_len, &f, &r)))
-		return rc;
-	s = wire_begin(b, BYZ_PROTO_TOY, WIRE_TOY_ORDER, leader);
-	wire_put_u64(b, seq);
-	wire_put_u32(b, (uint32_t)req_len);
-	wire_put_bytes(b, req_frame, req_len);
-	return enc_finish(b, s, start);
-}
-
-int wire_enc_toy_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
-		       uint64_t seq)
-{
-	size_t s;
-
-	if (b->err)
-		return b->err;
-	if (seq == 0)
-		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_TOY, WIRE_TOY_FETCH, sender);
-	wire_put_u64(b, seq);
 	return enc_finish(b, s, start);
 }

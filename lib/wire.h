@@ -7,7 +7,7 @@
  *     off  size  field
  *     0    2     magic "BZ" (0x42 0x5a)
  *     2    1     version (WIRE_VERSION = 1)
- *     3    1     protocol (enum byz_proto)
+ *     3    1     protocol (0 client, else a registered protocol)
  *     4    1     type (per protocol)
  *     5    1     flags (reserved, must be 0)
  *     6    4     sender, u32 little-endian (a replica id, or for a client
@@ -19,8 +19,8 @@
  *
  * A core produces *unsigned* frames (header and body, no signature); the
  * driver signs them at egress (wire_sign). A signed frame may be embedded,
- * whole, inside another message's body (a client request inside an ORDER,
- * later: prepares inside certificates); every embedded signature is found
+ * whole, inside another message's body (client requests inside a batch,
+ * votes inside certificates); every embedded signature is found
  * by wire_for_each_sig and verified at ingress before a core sees anything.
  *
  * Decoding works in place: a decoded message points into the caller's
@@ -46,21 +46,16 @@
 #define WIRE_MAX_RESULT 1024      /* a reply's result, bytes */
 #define WIRE_MAX_DEPTH 6          /* frames embedded in frames, at most */
 
-enum byz_proto {
-	BYZ_PROTO_CLIENT = 0,   /* client requests and replies */
-	BYZ_PROTO_TOY = 1,      /* the foundation's test protocol (lib/toy) */
-	BYZ_PROTO_PBFT = 2,     /* lib/pbft (pbft/pbft_wire.h) */
-	BYZ_PROTO_HOTSTUFF = 3, /* reserved for lib/hotstuff */
-};
+/* The frame header's protocol byte. 0 is the client's requests and replies
+ * (shared by every protocol); every other value belongs to one protocol,
+ * which registers its codec (below) under it. */
+#define BYZ_PROTO_CLIENT 0
+#define WIRE_MAX_PROTO 15 /* protocol bytes are 0..WIRE_MAX_PROTO */
+#define WIRE_MAX_TYPE 15  /* message types of a protocol are 1..WIRE_MAX_TYPE */
 
 enum wire_client_type {
 	WIRE_CLIENT_REQUEST = 1,
 	WIRE_CLIENT_REPLY = 2,
-};
-
-enum wire_toy_type {
-	WIRE_TOY_ORDER = 1,
-	WIRE_TOY_FETCH = 2,
 };
 
 /* A parsed frame header, pointing into the caller's buffer. */
@@ -94,19 +89,6 @@ struct wire_reply {
 	uint16_t result_len;
 };
 
-/* TOY ORDER body: seq u64 (>= 1), request frame length u32, and a whole
- * signed CLIENT REQUEST frame of that length. */
-struct wire_toy_order {
-	uint64_t seq;
-	struct wire_frame req_frame;
-	struct wire_request req;
-};
-
-/* TOY FETCH body: seq u64 (>= 1). */
-struct wire_toy_fetch {
-	uint64_t seq;
-};
-
 /* One signature a decoded message carries, to be verified at ingress. */
 struct wire_sigref {
 	uint8_t proto, type;
@@ -119,7 +101,7 @@ struct wire_sigref {
 
 typedef int (*wire_sig_fn)(void *ctx, const struct wire_sigref *ref);
 
-/* ---- building blocks for the protocols' codecs (lib/pbft, lib/hotstuff) -- */
+/* ---- building blocks for the protocols' codecs (lib/NAME/) --------------- */
 
 /* A bounded cursor over a body: every read checks the bytes are there
  * (BYZ_ETRUNC otherwise) and moves past them. */
@@ -164,40 +146,91 @@ struct wire_msg;
  * (*pos starts at 0). */
 int wire_frames_next(const struct wire_frames *l, size_t *pos,
 		     struct wire_msg *m);
-/* Call fn for every signature of every frame in the list (recursively). */
-int wire_frames_for_each_sig(const struct wire_frames *l, wire_sig_fn fn,
-			     void *ctx);
+/* Call fn for every frame of a checked list, in order (for a codec's
+ * for_each_embedded). */
+typedef int (*wire_frame_fn)(void *ctx, const struct wire_frame *f);
+int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn,
+		     void *ctx);
+
+/*
+ * The frames of a checked list gathered into arrays, for an encoder that
+ * takes them so (re-encoding a decoded message: a codec's reencode).
+ * Allocated; wire_framev_free frees them. 0, BYZ_ENOMEM, or BYZ_EFIELD if
+ * walking the list does not give exactly its count and length.
+ */
+struct wire_framev {
+	const uint8_t **frames;
+	size_t *lens;
+	size_t count;
+};
+int wire_frames_gather(const struct wire_frames *l, struct wire_framev *v);
+void wire_framev_free(struct wire_framev *v);
+
 /* Append one embedded frame: u32 length, then the bytes. */
 struct wire_buf;
 void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len);
 
-/* What a protocol registers for its message types (wire.c's table). */
+/*
+ * What a protocol registers for its messages (its folder's NAME_wire_codec,
+ * listed in lib/protocols.list; see protocol.h). wire.c reaches every
+ * protocol through these, and nothing in lib/ outside a protocol's folder
+ * knows any protocol's messages.
+ */
 struct wire_codec {
-	uint8_t proto;
-	bool (*type_known)(uint8_t type);
+	const char *name; /* the protocol's name, as users write it */
+	uint8_t proto;    /* its protocol byte, 1..WIRE_MAX_PROTO */
+	bool (*type_known)(uint8_t type); /* only types 1..WIRE_MAX_TYPE */
 	const char *(*type_name)(uint8_t type);
+	/* Decode the body of a parsed frame of this protocol into out->u. */
 	int (*decode)(const struct wire_frame *f, struct wire_msg *out);
-	/* Embedded frames' signatures only: the frame's own is done by
-	 * wire_for_each_sig. */
-	int (*for_each_nested_sig)(const struct wire_msg *m, wire_sig_fn fn,
-				   void *ctx);
+	/* Call fn for every frame m embeds directly, in the order they
+	 * appear in its body (a batch's requests, a certificate's votes, a
+	 * view-change's prepared certificates); stop at and return the
+	 * first non-zero answer. wire_for_each_sig recurses through it. NULL
+	 * if the protocol's messages embed no frame. */
+	int (*for_each_embedded)(const struct wire_msg *m, wire_frame_fn fn,
+				 void *ctx);
+	/* The view a message belongs to (0 if none): the adversary's
+	 * "stale" rewrites and the trace read it. */
+	uint64_t (*view)(const struct wire_msg *m);
+	/* The protocol's round of a message, for the attack language's
+	 * `rounds=` windows (attack.h): the unit in which the protocol makes
+	 * progress (a sequence number, a view). 0: no round. */
+	uint64_t (*round)(const struct wire_msg *m);
+	/* Append m again, unsigned, through the protocol's own encoders: the
+	 * fuzz target checks that every decoded frame re-encodes to the same
+	 * bytes (docs/wire.md: one valid encoding per message). */
+	int (*reencode)(const struct wire_msg *m, struct wire_buf *b);
 };
 
-/* The protocols' message structs (each header includes this one first). */
-#include "pbft/pbft_wire.h"
-#include "hotstuff/hs_wire.h"
+/* The registered codecs (lib/registry.c, from lib/protocols.list),
+ * NULL-terminated; and the one for a protocol byte, or NULL. */
+extern const struct wire_codec *const wire_codecs[];
+const struct wire_codec *wire_codec_of(uint8_t proto);
 
+/*
+ * A decoded message. The client's messages have their own members; a
+ * protocol's decoder fills the body storage with its own struct (of at
+ * most WIRE_MSG_BODY_BYTES, checked where the protocol defines it), and
+ * reads it back through its accessor (pbft_of(m), ...). wire.h itself
+ * knows no protocol's messages.
+ */
+#define WIRE_MSG_BODY_BYTES 256
 struct wire_msg {
 	struct wire_frame frame;
 	union {
 		struct wire_request request;
 		struct wire_reply reply;
-		struct wire_toy_order order;
-		struct wire_toy_fetch fetch;
-		struct pbft_msg pbft;
-		struct hs_msg hs;
+		max_align_t align_;
+		unsigned char body[WIRE_MSG_BODY_BYTES];
 	} u;
 };
+
+/* The protocol's message struct inside m, with m's constness: for a
+ * protocol's accessor macro (pbft_wire.h: pbft_of). */
+#define WIRE_MSG_BODY(type, m)                                             \
+	_Generic((m), const struct wire_msg *: (const type *)(const void *)(m)->u.body, \
+		 struct wire_msg *: (type *)(void *)(m)->u.body)
 
 /*
  * Parse a frame header and check the frame's extent: with is_signed the
@@ -221,9 +254,9 @@ int wire_decode_unsigned(const uint8_t *buf, size_t len, struct wire_msg *out);
  */
 int wire_for_each_sig(const struct wire_msg *m, wire_sig_fn fn, void *ctx);
 
-/* "client", "toy", "pbft", "hotstuff", or "unknown". */
+/* "client", a registered protocol's name, or "unknown". */
 const char *wire_proto_name(uint8_t proto);
-/* "request", "reply", "order", "fetch", ..., or "unknown". */
+/* "request", "reply", a registered protocol's type name, or "unknown". */
 const char *wire_type_name(uint8_t proto, uint8_t type);
 
 /*
@@ -265,9 +298,5 @@ int wire_enc_request(struct wire_buf *b, size_t *start, uint32_t client,
 int wire_enc_reply(struct wire_buf *b, size_t *start, uint32_t replica,
 		   uint64_t view, uint32_t client, uint64_t timestamp,
 		   const uint8_t *result, size_t result_len);
-int wire_enc_toy_order(struct wire_buf *b, size_t *start, uint32_t leader,
-		       uint64_t seq, const uint8_t *req_frame, size_t req_len);
-int wire_enc_toy_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
-		       uint64_t seq);
 
 #endif

@@ -161,7 +161,7 @@ static struct fr mk_proposal(uint32_t leader, uint64_t view, struct fr qc,
 	wire_buf_free(&b);
 	cr_assert_eq(wire_decode(f.p, f.len, &m), 0);
 	if (hash)
-		hs_block_hash(&m.u.hs.prop, hash);
+		hs_block_hash(&hs_of(&m)->prop, hash);
 	return f;
 }
 
@@ -276,26 +276,26 @@ static void render_frame(struct drv *d, const char *verb, const uint8_t *p,
 		add_line(d,
 			 "%s proposal v%" PRIu64 " justify v%" PRIu64
 			 " tc %u batch %u%s",
-			 verb, m.u.hs.prop.view, m.u.hs.prop.justify.view,
-			 m.u.hs.prop.tc.count, m.u.hs.prop.batch.count, dest);
+			 verb, hs_of(&m)->prop.view, hs_of(&m)->prop.justify.view,
+			 hs_of(&m)->prop.tc.count, hs_of(&m)->prop.batch.count, dest);
 		break;
 	case HS_VOTE:
-		add_line(d, "%s vote v%" PRIu64 "%s", verb, m.u.hs.vote.view,
+		add_line(d, "%s vote v%" PRIu64 "%s", verb, hs_of(&m)->vote.view,
 			 dest);
 		break;
 	case HS_TIMEOUT:
 		add_line(d,
 			 "%s timeout v%" PRIu64 " high v%" PRIu64 " votes %u%s",
-			 verb, m.u.hs.timeout.view, m.u.hs.timeout.high.view,
-			 m.u.hs.timeout.vote.count, dest);
+			 verb, hs_of(&m)->timeout.view, hs_of(&m)->timeout.high.view,
+			 hs_of(&m)->timeout.vote.count, dest);
 		break;
 	case HS_FETCH:
-		byz_hex(hx, m.u.hs.fetch.hash, 4);
+		byz_hex(hx, hs_of(&m)->fetch.hash, 4);
 		add_line(d, "%s fetch %s count %u%s", verb, hx,
-			 m.u.hs.fetch.count, dest);
+			 hs_of(&m)->fetch.count, dest);
 		break;
 	case HS_BLOCKS:
-		add_line(d, "%s blocks %u%s", verb, m.u.hs.blocks.blocks.count,
+		add_line(d, "%s blocks %u%s", verb, hs_of(&m)->blocks.blocks.count,
 			 dest);
 		break;
 	}
@@ -1030,7 +1030,7 @@ static struct hs_run run_hooked(const struct scenario *sc, sim_hook_fn hook,
 
 static uint64_t sent(const struct scenario_result *r, uint8_t type)
 {
-	return r->counts.sent[BYZ_PROTO_HOTSTUFF][type];
+	return r->counts.sent[HS_PROTO][type];
 }
 
 static void expect_pass(const struct scenario *sc,

@@ -11,6 +11,9 @@
  * flips) gives an error or a skip, never a crash or a frame.
  */
 #include "err.h"
+#include "toy/toy_wire.h"
+#include "pbft/pbft_wire.h"
+#include "hotstuff/hs_wire.h"
 #include "mutate.h"
 #include "wire.h"
 
@@ -173,7 +176,7 @@ static void pp_digest(struct blob pp, uint8_t d[BYZ_DIGEST_BYTES])
 	struct wire_msg m;
 
 	cr_assert_eq(wire_decode(pp.p, pp.n, &m), 0);
-	byz_digest(d, m.u.pbft.pp.batch_bytes, m.u.pbft.pp.batch_len);
+	byz_digest(d, pbft_of(&m)->pp.batch_bytes, pbft_of(&m)->pp.batch_len);
 }
 
 /* One P-set entry: a pre-prepare and its prepares. */
@@ -338,7 +341,7 @@ static void block_hash(struct blob prop, uint8_t h[BYZ_DIGEST_BYTES])
 	struct wire_msg m;
 
 	cr_assert_eq(wire_decode(prop.p, prop.n, &m), 0);
-	hs_block_hash(&m.u.hs.prop, h);
+	hs_block_hash(&hs_of(&m)->prop, h);
 }
 
 /* ---- checks on every result ---------------------------------------------- */
@@ -586,13 +589,13 @@ Test(mutate, pbft_conflict_reverses_batch)
 	wire_buf_init(&out, WIRE_MAX_FRAME);
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.pp, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.pp.view, 1);
-	cr_assert_eq(m.u.pbft.pp.seq, 5);
-	cr_assert_eq(frames_of(&m.u.pbft.pp.batch, got, 3), 3);
+	cr_assert_eq(pbft_of(&m)->pp.view, 1);
+	cr_assert_eq(pbft_of(&m)->pp.seq, 5);
+	cr_assert_eq(frames_of(&pbft_of(&m)->pp.batch, got, 3), 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert(blob_eq(got[i], batch3[2 - i]));
 	/* The map: the original digest -> the new batch's digest. */
-	byz_digest(nd, m.u.pbft.pp.batch_bytes, m.u.pbft.pp.batch_len);
+	byz_digest(nd, pbft_of(&m)->pp.batch_bytes, pbft_of(&m)->pp.batch_len);
 	cr_assert_neq(memcmp(nd, w.d, sizeof nd), 0);
 	cr_assert_not_null(adv_conflicts_get(&map, w.d));
 	cr_assert_eq(memcmp(adv_conflicts_get(&map, w.d), nd, sizeof nd), 0);
@@ -626,8 +629,8 @@ Test(mutate, pbft_conflict_single_empty_and_twins)
 	/* One request: the batch emptied (the null request's digest). */
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.pp1, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.pp.batch.count, 0);
-	cr_assert_eq(m.u.pbft.pp.seq, 6);
+	cr_assert_eq(pbft_of(&m)->pp.batch.count, 0);
+	cr_assert_eq(pbft_of(&m)->pp.seq, 6);
 	pp_digest(w.pp1, d1);
 	byz_digest(e, empty, sizeof empty);
 	cr_assert_eq(memcmp(adv_conflicts_get(&map, d1), e, sizeof e), 0);
@@ -638,7 +641,7 @@ Test(mutate, pbft_conflict_single_empty_and_twins)
 			    pbft_pp(BYZ, 1, 8, batch_twice, 2), &map, &out),
 		     0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.pp.batch.count, 0);
+	cr_assert_eq(pbft_of(&m)->pp.batch.count, 0);
 	/* No map: the frame is still made, nothing recorded. */
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.pp, NULL, &out), 0);
 	cr_assert_eq(map.used, 2);
@@ -666,13 +669,13 @@ Test(mutate, pbft_follow_rewrites_votes)
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW, w.prep, &map, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, PBFT_PREPARE);
-	cr_assert_eq(m.u.pbft.vote.view, 1);
-	cr_assert_eq(m.u.pbft.vote.seq, 5);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, to, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(pbft_of(&m)->vote.view, 1);
+	cr_assert_eq(pbft_of(&m)->vote.seq, 5);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, to, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW, w.commit, &map, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, PBFT_COMMIT);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, to, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, to, BYZ_DIGEST_BYTES), 0);
 	/* A vote for another digest does not follow. */
 	byz_digest(other, "x", 1);
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW,
@@ -702,30 +705,30 @@ Test(mutate, pbft_other_digest)
 	derived(w.d, want);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.prep, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.vote.view, 1);
-	cr_assert_eq(m.u.pbft.vote.seq, 5);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, want, sizeof want), 0);
+	cr_assert_eq(pbft_of(&m)->vote.view, 1);
+	cr_assert_eq(pbft_of(&m)->vote.seq, 5);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, want, sizeof want), 0);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.commit, NULL, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, want, sizeof want), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, want, sizeof want), 0);
 	/* With a conflict recorded: its digest; and a vote for the conflict
 	 * double-votes for the original. */
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.pp, &map, &out), 0);
 	to = adv_conflicts_get(&map, w.d);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.prep, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, to, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, to, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST,
 			    pbft_vote(PBFT_COMMIT, BYZ, 1, 5, to), &map, &out),
 		     0);
 	dec(&out, &m);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
 	/* A checkpoint for another state. */
 	derived(w.sd, want);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.ckpt[BYZ], &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.ckpt.seq, 4);
-	cr_assert_eq(memcmp(m.u.pbft.ckpt.digest, want, sizeof want), 0);
+	cr_assert_eq(pbft_of(&m)->ckpt.seq, 4);
+	cr_assert_eq(memcmp(pbft_of(&m)->ckpt.digest, want, sizeof want), 0);
 	/* Not votes. */
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.pp, &map, &out),
 		     ADV_MUT_SKIP);
@@ -745,19 +748,19 @@ Test(mutate, pbft_stale)
 	wire_buf_init(&out, WIRE_MAX_FRAME);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.pp, NULL, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.pp.view, 0);
-	cr_assert_eq(m.u.pbft.pp.seq, 5);
-	cr_assert_eq(frames_of(&m.u.pbft.pp.batch, a, 8), 3);
+	cr_assert_eq(pbft_of(&m)->pp.view, 0);
+	cr_assert_eq(pbft_of(&m)->pp.seq, 5);
+	cr_assert_eq(frames_of(&pbft_of(&m)->pp.batch, a, 8), 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert(blob_eq(a[i], batch3[i]));
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.prep, NULL, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.pbft.vote.view, 0);
-	cr_assert_eq(memcmp(m.u.pbft.vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(pbft_of(&m)->vote.view, 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.commit, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, PBFT_COMMIT);
-	cr_assert_eq(m.u.pbft.vote.view, 0);
+	cr_assert_eq(pbft_of(&m)->vote.view, 0);
 	/* Already view 0. */
 	cr_assert_eq(mutate(ADV_MUT_STALE,
 			    pbft_vote(PBFT_COMMIT, BYZ, 0, 5, w.d), NULL, &out),
@@ -769,16 +772,16 @@ Test(mutate, pbft_stale)
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.vc, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.vc.p, w.vc.n, &o), 0);
-	cr_assert_eq(m.u.pbft.vc.view, 1);
-	cr_assert_eq(m.u.pbft.vc.stable_seq, 4);
-	cr_assert_eq(m.u.pbft.vc.proof.len, o.u.pbft.vc.proof.len);
-	cr_assert_eq(memcmp(m.u.pbft.vc.proof.p, o.u.pbft.vc.proof.p,
-			    o.u.pbft.vc.proof.len),
+	cr_assert_eq(pbft_of(&m)->vc.view, 1);
+	cr_assert_eq(pbft_of(&m)->vc.stable_seq, 4);
+	cr_assert_eq(pbft_of(&m)->vc.proof.len, pbft_of(&o)->vc.proof.len);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.proof.p, pbft_of(&o)->vc.proof.p,
+			    pbft_of(&o)->vc.proof.len),
 		     0);
-	cr_assert_eq(m.u.pbft.vc.prepared.count, 2);
-	cr_assert_eq(m.u.pbft.vc.prepared.len, o.u.pbft.vc.prepared.len);
-	cr_assert_eq(memcmp(m.u.pbft.vc.prepared.p, o.u.pbft.vc.prepared.p,
-			    o.u.pbft.vc.prepared.len),
+	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 2);
+	cr_assert_eq(pbft_of(&m)->vc.prepared.len, pbft_of(&o)->vc.prepared.len);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.prepared.p, pbft_of(&o)->vc.prepared.p,
+			    pbft_of(&o)->vc.prepared.len),
 		     0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.vc_nop, NULL, &out), ADV_MUT_SKIP);
 	/* No view, or not this one. */
@@ -796,10 +799,10 @@ static size_t psets(const struct wire_msg *m, struct wire_frame *pp,
 {
 	size_t pos = 0, k = 0;
 
-	while (k < max && pbft_pset_next(&m->u.pbft.vc.prepared, &pos, &pp[k],
+	while (k < max && pbft_pset_next(&pbft_of(m)->vc.prepared, &pos, &pp[k],
 					 &prep[k]) == 1)
 		k++;
-	cr_assert_eq(k, m->u.pbft.vc.prepared.count);
+	cr_assert_eq(k, pbft_of(m)->vc.prepared.count);
 	return k;
 }
 
@@ -820,8 +823,8 @@ static void pbft_cert_mutation(enum adv_mutation mut)
 	cr_assert_eq(mutate(mut, w.vc, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.vc.p, w.vc.n, &o), 0);
-	cr_assert_eq(m.u.pbft.vc.view, 2);
-	ok(&o.u.pbft.vc.proof, &m.u.pbft.vc.proof);
+	cr_assert_eq(pbft_of(&m)->vc.view, 2);
+	ok(&pbft_of(&o)->vc.proof, &pbft_of(&m)->vc.proof);
 	cr_assert_eq(psets(&o, ppa, pra, 4), 2);
 	cr_assert_eq(psets(&m, ppb, prb, 4), 2);
 	for (int i = 0; i < 2; i++) {
@@ -833,25 +836,25 @@ static void pbft_cert_mutation(enum adv_mutation mut)
 	cr_assert_eq(mutate(mut, w.nv, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.nv.p, w.nv.n, &o), 0);
-	ok(&o.u.pbft.nv.vcs, &m.u.pbft.nv.vcs);
-	cr_assert_eq(m.u.pbft.nv.pps.len, o.u.pbft.nv.pps.len);
+	ok(&pbft_of(&o)->nv.vcs, &pbft_of(&m)->nv.vcs);
+	cr_assert_eq(pbft_of(&m)->nv.pps.len, pbft_of(&o)->nv.pps.len);
 	cr_assert_eq(
-	    memcmp(m.u.pbft.nv.pps.p, o.u.pbft.nv.pps.p, o.u.pbft.nv.pps.len),
+	    memcmp(pbft_of(&m)->nv.pps.p, pbft_of(&o)->nv.pps.p, pbft_of(&o)->nv.pps.len),
 	    0);
 	/* CERT: commits (the pre-prepare stays). */
 	cr_assert_eq(mutate(mut, w.cert, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.cert.p, w.cert.n, &o), 0);
-	ok(&o.u.pbft.cert.commits, &m.u.pbft.cert.commits);
-	cr_assert_eq(m.u.pbft.cert.pp.len, o.u.pbft.cert.pp.len);
+	ok(&pbft_of(&o)->cert.commits, &pbft_of(&m)->cert.commits);
+	cr_assert_eq(pbft_of(&m)->cert.pp.len, pbft_of(&o)->cert.pp.len);
 	/* STATE: its proof (the snapshot stays). */
 	cr_assert_eq(mutate(mut, w.state, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.state.p, w.state.n, &o), 0);
-	ok(&o.u.pbft.state.proof, &m.u.pbft.state.proof);
-	cr_assert_eq(m.u.pbft.state.snapshot_len, o.u.pbft.state.snapshot_len);
-	cr_assert_eq(memcmp(m.u.pbft.state.snapshot, o.u.pbft.state.snapshot,
-			    o.u.pbft.state.snapshot_len),
+	ok(&pbft_of(&o)->state.proof, &pbft_of(&m)->state.proof);
+	cr_assert_eq(pbft_of(&m)->state.snapshot_len, pbft_of(&o)->state.snapshot_len);
+	cr_assert_eq(memcmp(pbft_of(&m)->state.snapshot, pbft_of(&o)->state.snapshot,
+			    pbft_of(&o)->state.snapshot_len),
 		     0);
 	/* Nothing to change: an empty view-change; messages without lists. */
 	cr_assert_eq(mutate(mut, w.vc_nop, NULL, &out), ADV_MUT_SKIP);
@@ -908,15 +911,15 @@ Test(mutate, pbft_withhold)
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.vc, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.vc.p, w.vc.n, &o), 0);
-	cr_assert_eq(m.u.pbft.vc.view, 2);
-	cr_assert_eq(m.u.pbft.vc.stable_seq, 4);
-	cr_assert_eq(memcmp(m.u.pbft.vc.stable_digest, w.sd, BYZ_DIGEST_BYTES),
+	cr_assert_eq(pbft_of(&m)->vc.view, 2);
+	cr_assert_eq(pbft_of(&m)->vc.stable_seq, 4);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.stable_digest, w.sd, BYZ_DIGEST_BYTES),
 		     0);
-	cr_assert_eq(m.u.pbft.vc.prepared.count, 0);
-	cr_assert_eq(m.u.pbft.vc.prepared.len, 0);
-	cr_assert_eq(m.u.pbft.vc.proof.len, o.u.pbft.vc.proof.len);
-	cr_assert_eq(memcmp(m.u.pbft.vc.proof.p, o.u.pbft.vc.proof.p,
-			    o.u.pbft.vc.proof.len),
+	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 0);
+	cr_assert_eq(pbft_of(&m)->vc.prepared.len, 0);
+	cr_assert_eq(pbft_of(&m)->vc.proof.len, pbft_of(&o)->vc.proof.len);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.proof.p, pbft_of(&o)->vc.proof.p,
+			    pbft_of(&o)->vc.proof.len),
 		     0);
 	/* P already empty; other types. */
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.vc_nop, NULL, &out),
@@ -981,25 +984,25 @@ Test(mutate, hs_conflict_reverses_batch)
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.prop, &map, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.prop.p, w.prop.n, &o), 0);
-	cr_assert_eq(m.u.hs.prop.view, 5);
+	cr_assert_eq(hs_of(&m)->prop.view, 5);
 	/* Same justify QC and TC, byte for byte. */
-	cr_assert_eq(m.u.hs.prop.justify.len, w.qc.n);
-	cr_assert_eq(memcmp(m.u.hs.prop.justify.bytes, w.qc.p, w.qc.n), 0);
-	cr_assert_eq(m.u.hs.prop.tc.len, o.u.hs.prop.tc.len);
+	cr_assert_eq(hs_of(&m)->prop.justify.len, w.qc.n);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.bytes, w.qc.p, w.qc.n), 0);
+	cr_assert_eq(hs_of(&m)->prop.tc.len, hs_of(&o)->prop.tc.len);
 	cr_assert_eq(
-	    memcmp(m.u.hs.prop.tc.p, o.u.hs.prop.tc.p, o.u.hs.prop.tc.len), 0);
-	cr_assert_eq(frames_of(&m.u.hs.prop.batch, got, 3), 3);
+	    memcmp(hs_of(&m)->prop.tc.p, hs_of(&o)->prop.tc.p, hs_of(&o)->prop.tc.len), 0);
+	cr_assert_eq(frames_of(&hs_of(&m)->prop.batch, got, 3), 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert(blob_eq(got[i], batch3[2 - i]));
-	hs_block_hash(&m.u.hs.prop, nh);
-	hs_block_hash(&o.u.hs.prop, oh);
+	hs_block_hash(&hs_of(&m)->prop, nh);
+	hs_block_hash(&hs_of(&o)->prop, oh);
 	cr_assert_eq(memcmp(oh, w.h, sizeof oh), 0);
 	cr_assert_neq(memcmp(nh, oh, sizeof nh), 0);
 	cr_assert_eq(memcmp(adv_conflicts_get(&map, w.h), nh, sizeof nh), 0);
 	/* One request: emptied; none: skip. */
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.prop1, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.prop.batch.count, 0);
+	cr_assert_eq(hs_of(&m)->prop.batch.count, 0);
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.prop0, &map, &out),
 		     ADV_MUT_SKIP);
 	cr_assert_eq(map.used, 2);
@@ -1031,22 +1034,22 @@ Test(mutate, hs_follow_vote_and_timeout)
 
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW, w.vote, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.vote.view, 5);
-	cr_assert_eq(memcmp(m.u.hs.vote.hash, to, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(hs_of(&m)->vote.view, 5);
+	cr_assert_eq(memcmp(hs_of(&m)->vote.hash, to, BYZ_DIGEST_BYTES), 0);
 
 	/* TIMEOUT: its own last vote rewritten and re-signed; the high QC
 	 * verbatim. */
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW, w.tmo, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.timeout.view, 6);
-	cr_assert_eq(m.u.hs.timeout.high.len, w.qc.n);
-	cr_assert_eq(memcmp(m.u.hs.timeout.high.bytes, w.qc.p, w.qc.n), 0);
-	cr_assert_eq(frames_of(&m.u.hs.timeout.vote, lv, 1), 1);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.len, w.qc.n);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.bytes, w.qc.p, w.qc.n), 0);
+	cr_assert_eq(frames_of(&hs_of(&m)->timeout.vote, lv, 1), 1);
 	cr_assert_eq(wire_decode(lv[0].p, lv[0].n, &v), 0);
 	cr_assert_eq(v.frame.sender, BYZ);
-	cr_assert_eq(v.u.hs.vote.view, 5);
-	cr_assert_eq(memcmp(v.u.hs.vote.hash, to, BYZ_DIGEST_BYTES), 0);
-	cr_assert_eq(byz_verify(rk[BYZ].pk, BYZ_PROTO_HOTSTUFF, HS_VOTE,
+	cr_assert_eq(hs_of(&v)->vote.view, 5);
+	cr_assert_eq(memcmp(hs_of(&v)->vote.hash, to, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(byz_verify(rk[BYZ].pk, HS_PROTO, HS_VOTE,
 				v.frame.bytes, v.frame.signed_len, v.frame.sig),
 		     0);
 	/* Someone else's vote is never re-signed; no vote: nothing to do. */
@@ -1072,12 +1075,12 @@ Test(mutate, hs_other_digest)
 	derived(w.h, want);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.vote, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.vote.view, 5);
-	cr_assert_eq(memcmp(m.u.hs.vote.hash, want, sizeof want), 0);
+	cr_assert_eq(hs_of(&m)->vote.view, 5);
+	cr_assert_eq(memcmp(hs_of(&m)->vote.hash, want, sizeof want), 0);
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.prop, &map, &out), 0);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.vote, &map, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(memcmp(m.u.hs.vote.hash, adv_conflicts_get(&map, w.h),
+	cr_assert_eq(memcmp(hs_of(&m)->vote.hash, adv_conflicts_get(&map, w.h),
 			    BYZ_DIGEST_BYTES),
 		     0);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.tmo, &map, &out),
@@ -1098,23 +1101,23 @@ Test(mutate, hs_stale)
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.prop, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.prop.p, w.prop.n, &o), 0);
-	cr_assert_eq(m.u.hs.prop.view, 4);
-	cr_assert_eq(m.u.hs.prop.justify.len, o.u.hs.prop.justify.len);
-	cr_assert_eq(m.u.hs.prop.batch_len, o.u.hs.prop.batch_len);
-	cr_assert_eq(memcmp(m.u.hs.prop.batch_bytes, o.u.hs.prop.batch_bytes,
-			    o.u.hs.prop.batch_len),
+	cr_assert_eq(hs_of(&m)->prop.view, 4);
+	cr_assert_eq(hs_of(&m)->prop.justify.len, hs_of(&o)->prop.justify.len);
+	cr_assert_eq(hs_of(&m)->prop.batch_len, hs_of(&o)->prop.batch_len);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.batch_bytes, hs_of(&o)->prop.batch_bytes,
+			    hs_of(&o)->prop.batch_len),
 		     0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.vote, NULL, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.vote.view, 4);
-	cr_assert_eq(memcmp(m.u.hs.vote.hash, w.h, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(hs_of(&m)->vote.view, 4);
+	cr_assert_eq(memcmp(hs_of(&m)->vote.hash, w.h, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.tmo, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.tmo.p, w.tmo.n, &o), 0);
-	cr_assert_eq(m.u.hs.timeout.view, 5);
-	cr_assert_eq(m.u.hs.timeout.vote.len, o.u.hs.timeout.vote.len);
-	cr_assert_eq(memcmp(m.u.hs.timeout.vote.p, o.u.hs.timeout.vote.p,
-			    o.u.hs.timeout.vote.len),
+	cr_assert_eq(hs_of(&m)->timeout.view, 5);
+	cr_assert_eq(hs_of(&m)->timeout.vote.len, hs_of(&o)->timeout.vote.len);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.vote.p, hs_of(&o)->timeout.vote.p,
+			    hs_of(&o)->timeout.vote.len),
 		     0);
 	/* View 1 is the first: no view before it on the wire. */
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.tmo_gen, NULL, &out),
@@ -1146,20 +1149,20 @@ static void hs_cert_mutation(enum adv_mutation mut)
 	cr_assert_eq(mutate(mut, w.prop, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.prop.p, w.prop.n, &o), 0);
-	cr_assert_eq(m.u.hs.prop.justify.view, 4);
+	cr_assert_eq(hs_of(&m)->prop.justify.view, 4);
 	cr_assert_eq(
-	    memcmp(m.u.hs.prop.justify.hash, w.parent, BYZ_DIGEST_BYTES), 0);
-	ok(&o.u.hs.prop.justify.votes, &m.u.hs.prop.justify.votes);
-	ok(&o.u.hs.prop.tc, &m.u.hs.prop.tc);
-	hs_block_hash(&m.u.hs.prop, h);
+	    memcmp(hs_of(&m)->prop.justify.hash, w.parent, BYZ_DIGEST_BYTES), 0);
+	ok(&hs_of(&o)->prop.justify.votes, &hs_of(&m)->prop.justify.votes);
+	ok(&hs_of(&o)->prop.tc, &hs_of(&m)->prop.tc);
+	hs_block_hash(&hs_of(&m)->prop, h);
 	cr_assert_eq(memcmp(h, w.h, sizeof h), 0);
 	/* TIMEOUT: the high QC's votes; the last vote stays. */
 	cr_assert_eq(mutate(mut, w.tmo, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.tmo.p, w.tmo.n, &o), 0);
-	cr_assert_eq(m.u.hs.timeout.view, 6);
-	ok(&o.u.hs.timeout.high.votes, &m.u.hs.timeout.high.votes);
-	cr_assert_eq(m.u.hs.timeout.vote.len, o.u.hs.timeout.vote.len);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	ok(&hs_of(&o)->timeout.high.votes, &hs_of(&m)->timeout.high.votes);
+	cr_assert_eq(hs_of(&m)->timeout.vote.len, hs_of(&o)->timeout.vote.len);
 	/* Genesis QC, no TC: nothing to change. */
 	cr_assert_eq(mutate(mut, w.tmo_gen, NULL, &out), ADV_MUT_SKIP);
 	cr_assert_eq(
@@ -1191,11 +1194,11 @@ Test(mutate, hs_withhold)
 	wire_buf_init(&out, WIRE_MAX_FRAME);
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.tmo, NULL, &out), 0);
 	dec(&out, &m);
-	cr_assert_eq(m.u.hs.timeout.view, 6);
-	cr_assert_eq(m.u.hs.timeout.high.view, 0);
-	cr_assert_eq(memcmp(m.u.hs.timeout.high.hash, zero, sizeof zero), 0);
-	cr_assert_eq(m.u.hs.timeout.high.votes.count, 0);
-	cr_assert_eq(m.u.hs.timeout.vote.count, 0);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.view, 0);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, zero, sizeof zero), 0);
+	cr_assert_eq(hs_of(&m)->timeout.high.votes.count, 0);
+	cr_assert_eq(hs_of(&m)->timeout.vote.count, 0);
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.tmo_novote, NULL, &out), 0);
 	/* Already genesis and no vote: the same message, skip. */
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.tmo_gen, NULL, &out),
@@ -1308,7 +1311,7 @@ Test(mutate, client_and_toy_frames_skip)
 	    wire_enc_reply(&b, &s, BYZ, 3, 0, 1, (const uint8_t *)"ok", 2), 0);
 	reply = sign_keep(&b, s, BYZ_ROLE_REPLICA, BYZ);
 	wire_buf_init(&b, WIRE_MAX_FRAME);
-	cr_assert_eq(wire_enc_toy_order(&b, &s, BYZ, 1, r.p, r.n), 0);
+	cr_assert_eq(toy_enc_order(&b, &s, BYZ, 1, r.p, r.n), 0);
 	order = sign_keep(&b, s, BYZ_ROLE_REPLICA, BYZ);
 	wire_buf_init(&out, WIRE_MAX_FRAME);
 	for (int mut = ADV_MUT_FIRST; mut <= ADV_MUT_LAST; mut++) {
@@ -1380,8 +1383,8 @@ Test(mutate, never_resigns_another_replicas_frame)
 					&rk[BYZ], N, F, &map, &other),
 			     0);
 		dec(&other, &m);
-		cr_assert_eq(m.u.pbft.vc.prepared.count, 0);
-		cr_assert_eq(m.u.pbft.vc.proof.count, 2);
+		cr_assert_eq(pbft_of(&m)->vc.prepared.count, 0);
+		cr_assert_eq(pbft_of(&m)->vc.proof.count, 2);
 		wire_buf_free(&other);
 	}
 	cr_assert_eq(

@@ -189,7 +189,7 @@ static void digest_of(const struct frame *pp, uint8_t d[32])
 	struct wire_msg m;
 
 	cr_assert_eq(wire_decode(pp->data, pp->len, &m), 0);
-	byz_digest(d, m.u.pbft.pp.batch_bytes, m.u.pbft.pp.batch_len);
+	byz_digest(d, pbft_of(&m)->pp.batch_bytes, pbft_of(&m)->pp.batch_len);
 }
 
 static struct frame vote(struct h *h, uint8_t type, uint32_t from,
@@ -515,17 +515,17 @@ Test(pbft, fault_free_counts_match_the_paper)
 		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 		cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
 		/* OSDI'99 §4.2, one request per batch, replica to replica. */
-		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPREPARE],
+		cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_PREPREPARE],
 			     d * (n - 1));
-		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPARE],
+		cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_PREPARE],
 			     d * (n - 1) * (n - 1));
-		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_COMMIT],
+		cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_COMMIT],
 			     d * n * (n - 1));
 		/* Checkpoints every K = 16: one round at 16, each replica to
 		 * the n-1 others. */
-		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_CHECKPOINT],
+		cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_CHECKPOINT],
 			     (d / 16) * n * (n - 1));
-		cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_VIEWCHANGE], 0);
+		cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_VIEWCHANGE], 0);
 	}
 }
 
@@ -736,7 +736,7 @@ Test(pbft, ten_thousand_requests_at_n4, .timeout = 600)
 	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
 	cr_assert_eq(res.min_height, 10000);
-	cr_assert_eq(res.counts.sent[BYZ_PROTO_PBFT][PBFT_PREPARE], 10000 * 9);
+	cr_assert_eq(res.counts.sent[PBFT_PROTO][PBFT_PREPARE], 10000 * 9);
 }
 
 /*

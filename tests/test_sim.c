@@ -4,6 +4,7 @@
  * see, and the adversary hook's power over messages in flight.
  */
 #include "check.h"
+#include "toy/toy_wire.h"
 #include "err.h"
 #include "scenario.h"
 #include "sim.h"
@@ -52,7 +53,7 @@ Test(sim, fault_free_toy_passes_every_checker)
 	 * replies once. */
 	cr_assert_eq(res.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REQUEST],
 		     60 * 4);
-	cr_assert_eq(res.counts.sent[BYZ_PROTO_TOY][WIRE_TOY_ORDER], 60 * 3);
+	cr_assert_eq(res.counts.sent[TOY_PROTO][TOY_ORDER], 60 * 3);
 	cr_assert_eq(res.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REPLY],
 		     60 * 4);
 	cr_assert_eq(res.counts.rejected, 0);

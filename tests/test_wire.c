@@ -4,6 +4,9 @@
  * vector of docs/wire.md, and wire_buf's bound.
  */
 #include "crypto.h"
+#include "toy/toy_wire.h"
+#include "pbft/pbft_wire.h"
+#include "hotstuff/hs_wire.h"
 #include "err.h"
 #include "wire.h"
 
@@ -133,7 +136,7 @@ static void expect_crafted(const struct hdr *h, const struct wire_buf *body,
 static void expect_order_around(const uint8_t *nested, size_t n,
 				uint32_t req_len, int code, const char *what)
 {
-	struct hdr h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct hdr h = hdr_of(TOY_PROTO, TOY_ORDER, 0);
 	struct wire_buf body;
 
 	wire_buf_init(&body, BIG);
@@ -157,11 +160,11 @@ static int reencode(const struct wire_msg *m, struct wire_buf *b)
 		return wire_enc_reply(b, NULL, f->sender, m->u.reply.view,
 				      m->u.reply.client, m->u.reply.timestamp,
 				      m->u.reply.result, m->u.reply.result_len);
-	if (f->proto == BYZ_PROTO_TOY && f->type == WIRE_TOY_ORDER)
-		return wire_enc_toy_order(b, NULL, f->sender, m->u.order.seq,
-					  m->u.order.req_frame.bytes,
-					  m->u.order.req_frame.len);
-	return wire_enc_toy_fetch(b, NULL, f->sender, m->u.fetch.seq);
+	if (f->proto == TOY_PROTO && f->type == TOY_ORDER)
+		return toy_enc_order(b, NULL, f->sender, toy_of(m)->order.seq,
+					  toy_of(m)->order.req_frame.bytes,
+					  toy_of(m)->order.req_frame.len);
+	return toy_enc_fetch(b, NULL, f->sender, toy_of(m)->fetch.seq);
 }
 
 /* Decode [p, p+n) signed and unsigned-prefix; both must re-encode to it. */
@@ -234,13 +237,13 @@ static void sample_frame(struct wire_buf *b, int which)
 	case F_ORDER:
 		wire_buf_init(&req, BIG);
 		signed_request(&req, 3, 17, "put k v");
-		cr_assert_eq(wire_enc_toy_order(b, &s, 1, 5, req.data, req.len),
+		cr_assert_eq(toy_enc_order(b, &s, 1, 5, req.data, req.len),
 			     0);
 		sign_as(b, s, BYZ_ROLE_REPLICA, 1);
 		wire_buf_free(&req);
 		break;
 	default:
-		cr_assert_eq(wire_enc_toy_fetch(b, &s, 0, 5), 0);
+		cr_assert_eq(toy_enc_fetch(b, &s, 0, 5), 0);
 		sign_as(b, s, BYZ_ROLE_REPLICA, 0);
 		break;
 	}
@@ -331,25 +334,25 @@ Test(wire, toy_order_round_trip)
 	wire_buf_init(&req, BIG);
 	signed_request(&req, 9, 123, "put key value");
 	wire_put_u8(&b, 0xee); /* the frame need not start at offset 0 */
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 2, UINT64_MAX, req.data,
+	cr_assert_eq(toy_enc_order(&b, &s, 2, UINT64_MAX, req.data,
 					req.len),
 		     0);
 	cr_assert_eq(s, 1);
 	sign_as(&b, s, BYZ_ROLE_REPLICA, 2);
 	cr_assert_eq(wire_decode(b.data + s, b.len - s, &m), 0);
-	cr_assert_eq(m.frame.proto, BYZ_PROTO_TOY);
-	cr_assert_eq(m.frame.type, WIRE_TOY_ORDER);
+	cr_assert_eq(m.frame.proto, TOY_PROTO);
+	cr_assert_eq(m.frame.type, TOY_ORDER);
 	cr_assert_eq(m.frame.sender, 2);
-	cr_assert_eq(m.u.order.seq, UINT64_MAX);
-	cr_assert_eq(m.u.order.req_frame.len, req.len);
-	cr_assert_eq(m.u.order.req_frame.bytes, b.data + s + 14 + 12);
-	cr_assert_eq(memcmp(m.u.order.req_frame.bytes, req.data, req.len), 0);
-	cr_assert_eq(m.u.order.req_frame.sender, 9);
-	cr_assert_not_null(m.u.order.req_frame.sig);
-	cr_assert_eq(m.u.order.req.client, 9);
-	cr_assert_eq(m.u.order.req.timestamp, 123);
-	cr_assert_eq(m.u.order.req.op_len, 13);
-	cr_assert_eq(memcmp(m.u.order.req.op, "put key value", 13), 0);
+	cr_assert_eq(toy_of(&m)->order.seq, UINT64_MAX);
+	cr_assert_eq(toy_of(&m)->order.req_frame.len, req.len);
+	cr_assert_eq(toy_of(&m)->order.req_frame.bytes, b.data + s + 14 + 12);
+	cr_assert_eq(memcmp(toy_of(&m)->order.req_frame.bytes, req.data, req.len), 0);
+	cr_assert_eq(toy_of(&m)->order.req_frame.sender, 9);
+	cr_assert_not_null(toy_of(&m)->order.req_frame.sig);
+	cr_assert_eq(toy_of(&m)->order.req.client, 9);
+	cr_assert_eq(toy_of(&m)->order.req.timestamp, 123);
+	cr_assert_eq(toy_of(&m)->order.req.op_len, 13);
+	cr_assert_eq(memcmp(toy_of(&m)->order.req.op, "put key value", 13), 0);
 	expect_canonical(b.data + s, b.len - s);
 	wire_buf_free(&b);
 	wire_buf_free(&req);
@@ -365,13 +368,13 @@ Test(wire, toy_fetch_round_trip)
 	wire_buf_init(&b, BIG);
 	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
 		wire_buf_reset(&b);
-		cr_assert_eq(wire_enc_toy_fetch(&b, &s, (uint32_t)i, seqs[i]),
+		cr_assert_eq(toy_enc_fetch(&b, &s, (uint32_t)i, seqs[i]),
 			     0);
 		sign_as(&b, s, BYZ_ROLE_REPLICA, (uint32_t)i);
 		cr_assert_eq(b.len, 14 + 8 + 64);
 		cr_assert_eq(wire_decode(b.data, b.len, &m), 0);
 		cr_assert_eq(m.frame.sender, i);
-		cr_assert_eq(m.u.fetch.seq, seqs[i]);
+		cr_assert_eq(toy_of(&m)->fetch.seq, seqs[i]);
 		expect_canonical(b.data, b.len);
 		if (i == 2) {
 			/* Little-endian, byte by byte. */
@@ -393,12 +396,12 @@ Test(wire, order_embeds_request_from_same_buffer)
 	signed_request(&b, 1, 2, "put a b");
 	req_start = 0;
 	req_len = b.len;
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 0, 1, b.data + req_start,
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, b.data + req_start,
 					req_len),
 		     0);
 	sign_as(&b, s, BYZ_ROLE_REPLICA, 0);
 	cr_assert_eq(wire_decode(b.data + s, b.len - s, &m), 0);
-	cr_assert_eq(memcmp(m.u.order.req_frame.bytes, b.data, req_len), 0);
+	cr_assert_eq(memcmp(toy_of(&m)->order.req_frame.bytes, b.data, req_len), 0);
 	wire_buf_free(&b);
 }
 
@@ -446,14 +449,14 @@ Test(wire, header_errors)
 	wire_buf_init(&b, BIG);
 	wire_put_u64(&body, 1); /* a valid FETCH body */
 
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	expect_crafted(&h, &body, 0, "valid fetch");
 	h.m0 = 'b';
 	expect_crafted(&h, &body, BYZ_EMAGIC, "magic byte 0");
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	h.m1 = 'z';
 	expect_crafted(&h, &body, BYZ_EMAGIC, "magic byte 1");
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	h.version = 0;
 	expect_crafted(&h, &body, BYZ_EVERSION, "version 0");
 	h.version = 2;
@@ -466,28 +469,28 @@ Test(wire, header_errors)
 	expect_crafted(&h, &body, BYZ_ETYPE, "client type 0");
 	h = hdr_of(BYZ_PROTO_CLIENT, 3, 0);
 	expect_crafted(&h, &body, BYZ_ETYPE, "client type 3");
-	h = hdr_of(BYZ_PROTO_TOY, 0, 0);
+	h = hdr_of(TOY_PROTO, 0, 0);
 	expect_crafted(&h, &body, BYZ_ETYPE, "toy type 0");
-	h = hdr_of(BYZ_PROTO_TOY, 0xff, 0);
+	h = hdr_of(TOY_PROTO, 0xff, 0);
 	expect_crafted(&h, &body, BYZ_ETYPE, "toy type 255");
 	for (unsigned t = 0; t < 256; t++) {
 		if (t == 0 || t > PBFT_CERT) {
-			h = hdr_of(BYZ_PROTO_PBFT, (uint8_t)t, 0);
+			h = hdr_of(PBFT_PROTO, (uint8_t)t, 0);
 			expect_crafted(&h, &body, BYZ_ETYPE,
 				       "pbft types are 1..9");
 		}
 		if (t == 0 || t > HS_BLOCKS) {
-			h = hdr_of(BYZ_PROTO_HOTSTUFF, (uint8_t)t, 0);
+			h = hdr_of(HS_PROTO, (uint8_t)t, 0);
 			expect_crafted(&h, &body, BYZ_ETYPE,
 				       "hotstuff types are 1..5");
 		}
 	}
 	for (unsigned bit = 0; bit < 8; bit++) {
-		h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+		h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 		h.flags = (uint8_t)(1u << bit);
 		expect_crafted(&h, &body, BYZ_EFLAGS, "a flag bit");
 	}
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	h.length = 0xffffffff;
 	expect_crafted(&h, &body, BYZ_ETOOBIG, "length u32 max");
 	h.length = MAX_BODY + 1;
@@ -498,7 +501,7 @@ Test(wire, header_errors)
 	expect_crafted(&h, &body, BYZ_ELENGTH, "length one less than input");
 
 	/* Extra bytes after a whole signed frame. */
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	craft(&b, &h, body.data, body.len);
 	wire_put_u8(&b, 0);
 	expect_decode(&b, BYZ_ELENGTH, "a byte after the signature");
@@ -514,10 +517,10 @@ Test(wire, header_errors)
 	expect_crafted(&h, &body, BYZ_EVERSION, "version before protocol");
 	h.version = 1;
 	expect_crafted(&h, &body, BYZ_EPROTO, "protocol before type");
-	h = hdr_of(BYZ_PROTO_TOY, 9, 0);
+	h = hdr_of(TOY_PROTO, 9, 0);
 	h.flags = 1;
 	expect_crafted(&h, &body, BYZ_ETYPE, "type before flags");
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 0);
 	h.flags = 1;
 	h.length = 0xffffffff;
 	expect_crafted(&h, &body, BYZ_EFLAGS, "flags before length");
@@ -620,7 +623,7 @@ Test(wire, reply_body_errors)
 
 Test(wire, fetch_body_errors)
 {
-	struct hdr h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 1);
+	struct hdr h = hdr_of(TOY_PROTO, TOY_FETCH, 1);
 	struct wire_buf body;
 
 	wire_buf_init(&body, BIG);
@@ -641,7 +644,7 @@ Test(wire, fetch_body_errors)
 
 Test(wire, order_body_errors)
 {
-	struct hdr h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct hdr h = hdr_of(TOY_PROTO, TOY_ORDER, 0);
 	struct wire_buf body, req;
 
 	wire_buf_init(&body, BIG);
@@ -754,12 +757,12 @@ Test(wire, nested_errors)
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_ENEST,
 			    "reply inside");
 	wire_buf_reset(&n);
-	cr_assert_eq(wire_enc_toy_fetch(&n, &s, 1, 1), 0);
+	cr_assert_eq(toy_enc_fetch(&n, &s, 1, 1), 0);
 	sign_as(&n, s, BYZ_ROLE_REPLICA, 1);
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_ENEST,
 			    "fetch inside");
 	wire_buf_reset(&n);
-	cr_assert_eq(wire_enc_toy_order(&n, &s, 1, 1, req.data, req.len), 0);
+	cr_assert_eq(toy_enc_order(&n, &s, 1, 1, req.data, req.len), 0);
 	sign_as(&n, s, BYZ_ROLE_REPLICA, 1);
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_ENEST,
 			    "order inside");
@@ -835,8 +838,8 @@ Test(wire, for_each_sig_order_and_roles)
 	cr_assert_eq(seen.n, 2);
 	cr_assert_eq(seen.refs[0].role, BYZ_ROLE_REPLICA);
 	cr_assert_eq(seen.refs[0].signer, 1);
-	cr_assert_eq(seen.refs[0].proto, BYZ_PROTO_TOY);
-	cr_assert_eq(seen.refs[0].type, WIRE_TOY_ORDER);
+	cr_assert_eq(seen.refs[0].proto, TOY_PROTO);
+	cr_assert_eq(seen.refs[0].type, TOY_ORDER);
 	cr_assert_eq(seen.refs[0].content, b.data);
 	cr_assert_eq(seen.refs[0].len, b.len - BYZ_SIG_BYTES);
 	cr_assert_eq(seen.refs[0].sig, b.data + b.len - BYZ_SIG_BYTES);
@@ -845,7 +848,7 @@ Test(wire, for_each_sig_order_and_roles)
 	cr_assert_eq(seen.refs[1].proto, BYZ_PROTO_CLIENT);
 	cr_assert_eq(seen.refs[1].type, WIRE_CLIENT_REQUEST);
 	cr_assert_eq(seen.refs[1].content, b.data + 14 + 12);
-	cr_assert_eq(seen.refs[1].len, m.u.order.req_frame.signed_len);
+	cr_assert_eq(seen.refs[1].len, toy_of(&m)->order.req_frame.signed_len);
 
 	/* Stops at, and returns, the first non-zero answer. */
 	seen = (struct seen){.stop_at = 1};
@@ -914,10 +917,10 @@ Test(wire, domain_separation)
 	wire_put_bytes(&b, sig, sizeof sig);
 	cr_assert_eq(decode_and_verify(b.data, b.len), BYZ_EBADSIG);
 	b.len = s + 31;
-	byz_sign(&kp, BYZ_PROTO_TOY, WIRE_CLIENT_REQUEST, b.data, b.len, sig);
+	byz_sign(&kp, TOY_PROTO, WIRE_CLIENT_REQUEST, b.data, b.len, sig);
 	wire_put_bytes(&b, sig, sizeof sig);
 	cr_assert_eq(decode_and_verify(b.data, b.len), BYZ_EBADSIG);
-	cr_assert_eq(byz_verify(kp.pk, BYZ_PROTO_TOY, WIRE_CLIENT_REQUEST,
+	cr_assert_eq(byz_verify(kp.pk, TOY_PROTO, WIRE_CLIENT_REQUEST,
 				b.data, 31, b.data + 31),
 		     0, "the signature is good for the type it was made for");
 
@@ -957,23 +960,23 @@ Test(wire, encoder_argument_errors)
 	cr_assert_eq(wire_enc_reply(&b, &s, 0, 0, 0, 1, big,
 				    WIRE_MAX_RESULT + 1),
 		     BYZ_ETOOBIG);
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 0), BYZ_EFIELD);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 0), BYZ_EFIELD);
 	signed_request(&req, 0, 1, "put k v");
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 0, 0, req.data, req.len),
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 0, req.data, req.len),
 		     BYZ_EFIELD);
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 0, 1, req.data, req.len - 64),
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, req.data, req.len - 64),
 		     BYZ_ETRUNC, "the embedded request must be signed");
 	req.data[5] = 1;
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 0, 1, req.data, req.len),
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, req.data, req.len),
 		     BYZ_EFLAGS);
 	cr_assert_eq(b.len, 0, "a refused message writes nothing");
 	cr_assert_eq(b.err, 0, "argument errors are not sticky");
 	cr_assert_eq(s, 77, "start is untouched on error");
 
 	wire_buf_reset(&req);
-	cr_assert_eq(wire_enc_toy_fetch(&req, &s, 0, 1), 0);
+	cr_assert_eq(toy_enc_fetch(&req, &s, 0, 1), 0);
 	sign_as(&req, s, BYZ_ROLE_REPLICA, 0);
-	cr_assert_eq(wire_enc_toy_order(&b, &s, 0, 1, req.data, req.len),
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, req.data, req.len),
 		     BYZ_ENEST);
 	wire_buf_free(&b);
 	wire_buf_free(&req);
@@ -999,9 +1002,9 @@ Test(wire, buf_max_is_enforced_and_sticky)
 
 	/* A frame that does not fit: the encoder reports the sticky error
 	 * and every later append is ignored. */
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 1), BYZ_ELIMIT);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 1), BYZ_ELIMIT);
 	cr_assert_eq(b.err, BYZ_ELIMIT);
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 1), BYZ_ELIMIT);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 1), BYZ_ELIMIT);
 	wire_put_u8(&b, 1);
 	cr_assert_leq(b.len, 16);
 	cr_assert_eq(b.err, BYZ_ELIMIT);
@@ -1010,7 +1013,7 @@ Test(wire, buf_max_is_enforced_and_sticky)
 
 	/* A frame fits when max is its exact size, signature included. */
 	wire_buf_init(&b, 14 + 8 + 64);
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 1), 0);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 1), 0);
 	sign_as(&b, s, BYZ_ROLE_REPLICA, 0);
 	cr_assert_eq(b.len, 14 + 8 + 64);
 	cr_assert_eq(decode_and_verify(b.data, b.len), 0);
@@ -1065,7 +1068,7 @@ Test(wire, frame_over_max_frame_is_too_big)
 
 	cr_assert_not_null(zeros);
 	wire_buf_init(&b, BIG);
-	s = wire_begin(&b, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	s = wire_begin(&b, TOY_PROTO, TOY_FETCH, 0);
 	wire_put_bytes(&b, zeros, MAX_BODY);
 	cr_assert_eq(wire_end(&b, s), 0, "the largest body fits");
 	cr_assert_eq((unsigned)(b.data[10] | b.data[11] << 8 |
@@ -1077,11 +1080,11 @@ Test(wire, frame_over_max_frame_is_too_big)
 		     "it parses as a frame; its body is a seq 0 fetch");
 
 	wire_buf_reset(&b);
-	s = wire_begin(&b, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	s = wire_begin(&b, TOY_PROTO, TOY_FETCH, 0);
 	wire_put_bytes(&b, zeros, MAX_BODY + 1);
 	cr_assert_eq(wire_end(&b, s), BYZ_ETOOBIG);
 	cr_assert_eq(b.err, BYZ_ETOOBIG, "sticky");
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 1), BYZ_ETOOBIG);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 1), BYZ_ETOOBIG);
 	wire_buf_free(&b);
 	free(zeros);
 }
@@ -1094,7 +1097,7 @@ Test(wire, sign_refuses_what_is_not_a_frame)
 
 	wire_buf_init(&b, BIG);
 	cr_assert_eq(wire_sign(&b, 0, &kp), BYZ_EINVAL);
-	cr_assert_eq(wire_enc_toy_fetch(&b, &s, 0, 1), 0);
+	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 1), 0);
 	cr_assert_eq(wire_sign(&b, s + 1, &kp), BYZ_EMAGIC);
 	cr_assert_eq(wire_sign(&b, s + 9, &kp), BYZ_EINVAL);
 	cr_assert_eq(wire_sign(&b, b.len + 1, &kp), BYZ_EINVAL);
@@ -1108,30 +1111,30 @@ Test(wire, sign_refuses_what_is_not_a_frame)
 Test(wire, names)
 {
 	cr_assert_str_eq(wire_proto_name(BYZ_PROTO_CLIENT), "client");
-	cr_assert_str_eq(wire_proto_name(BYZ_PROTO_TOY), "toy");
-	cr_assert_str_eq(wire_proto_name(BYZ_PROTO_PBFT), "pbft");
-	cr_assert_str_eq(wire_proto_name(BYZ_PROTO_HOTSTUFF), "hotstuff");
+	cr_assert_str_eq(wire_proto_name(TOY_PROTO), "toy");
+	cr_assert_str_eq(wire_proto_name(PBFT_PROTO), "pbft");
+	cr_assert_str_eq(wire_proto_name(HS_PROTO), "hotstuff");
 	cr_assert_str_eq(wire_proto_name(4), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST),
 			 "request");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY),
 			 "reply");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_TOY, WIRE_TOY_ORDER),
+	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_ORDER),
 			 "order");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_TOY, WIRE_TOY_FETCH),
+	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_FETCH),
 			 "fetch");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_PBFT, 1), "pre-prepare");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_PBFT, 10), "unknown");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, HS_PROPOSAL),
+	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 1), "pre-prepare");
+	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 10), "unknown");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_PROPOSAL),
 			 "proposal");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, HS_VOTE), "vote");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, HS_TIMEOUT),
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_VOTE), "vote");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_TIMEOUT),
 			 "timeout");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, HS_FETCH), "fetch");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, HS_BLOCKS),
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_FETCH), "fetch");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_BLOCKS),
 			 "blocks");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, 0), "unknown");
-	cr_assert_str_eq(wire_type_name(BYZ_PROTO_HOTSTUFF, 6), "unknown");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, 0), "unknown");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, 6), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, 0), "unknown");
 }
 
@@ -1179,23 +1182,23 @@ Test(wire, hotstuff_round_trip)
 		     0);
 	sign_as(&p, s, BYZ_ROLE_REPLICA, 1);
 	cr_assert_eq(wire_decode(p.data, p.len, &m), 0);
-	cr_assert_eq(m.u.hs.prop.view, 5);
-	cr_assert_eq(m.u.hs.prop.justify.view, 4);
-	cr_assert_eq(memcmp(m.u.hs.prop.justify.hash, hash, 32), 0);
-	cr_assert_eq(m.u.hs.prop.justify.votes.count, 3);
-	cr_assert_eq(m.u.hs.prop.justify.len, qc.len);
-	cr_assert_eq(m.u.hs.prop.batch.count, 1);
+	cr_assert_eq(hs_of(&m)->prop.view, 5);
+	cr_assert_eq(hs_of(&m)->prop.justify.view, 4);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.hash, hash, 32), 0);
+	cr_assert_eq(hs_of(&m)->prop.justify.votes.count, 3);
+	cr_assert_eq(hs_of(&m)->prop.justify.len, qc.len);
+	cr_assert_eq(hs_of(&m)->prop.batch.count, 1);
 	cr_assert_eq(wire_for_each_sig(&m, count_sig, &nsig), 0);
 	cr_assert_eq(nsig, 5, "proposal, three votes, one request");
-	cr_assert_eq(hs_enc_proposal(&again, &s, 1, m.u.hs.prop.view,
-				     m.u.hs.prop.justify.bytes,
-				     m.u.hs.prop.justify.len,
+	cr_assert_eq(hs_enc_proposal(&again, &s, 1, hs_of(&m)->prop.view,
+				     hs_of(&m)->prop.justify.bytes,
+				     hs_of(&m)->prop.justify.len,
 				     (struct hs_framev){NULL, NULL, 0},
 				     (struct hs_framev){&rf, &rl, 1}),
 		     0);
 	cr_assert_eq(again.len + 64, p.len);
 	cr_assert_eq(memcmp(again.data, p.data, again.len), 0, "canonical");
-	hs_block_hash(&m.u.hs.prop, bh);
+	hs_block_hash(&hs_of(&m)->prop, bh);
 
 	/* A TIMEOUT carrying the QC and one vote; BLOCKS carrying the
 	 * proposal (and all it nests). */
@@ -1203,8 +1206,8 @@ Test(wire, hotstuff_round_trip)
 		     0);
 	sign_as(&t, s, BYZ_ROLE_REPLICA, 2);
 	cr_assert_eq(wire_decode(t.data + s, t.len - s, &tm), 0);
-	cr_assert_eq(tm.u.hs.timeout.view, 6);
-	cr_assert_eq(tm.u.hs.timeout.vote.count, 1);
+	cr_assert_eq(hs_of(&tm)->timeout.view, 6);
+	cr_assert_eq(hs_of(&tm)->timeout.vote.count, 1);
 	nsig = 0;
 	cr_assert_eq(wire_for_each_sig(&tm, count_sig, &nsig), 0);
 	cr_assert_eq(nsig, 5, "timeout, three in the QC, its vote");
@@ -1310,11 +1313,11 @@ static void pb_decode(const struct wire_buf *b, size_t s, unsigned nsig,
 	unsigned n = 0;
 
 	cr_assert_eq(wire_decode(b->data + s, b->len - s, m), 0);
-	cr_assert_eq(m->frame.proto, BYZ_PROTO_PBFT);
+	cr_assert_eq(m->frame.proto, PBFT_PROTO);
 	cr_assert_eq(m->frame.len, b->len - s);
 	cr_assert_eq(wire_for_each_sig(m, count_sig, &n), 0);
 	cr_assert_eq(n, nsig, "%s: %u signatures, expected %u",
-		     wire_type_name(BYZ_PROTO_PBFT, m->frame.type), n, nsig);
+		     wire_type_name(PBFT_PROTO, m->frame.type), n, nsig);
 	n = 0;
 	cr_assert_eq(wire_for_each_sig(m, verify_ref, &n), 0, "all verify");
 }
@@ -1326,7 +1329,7 @@ static void pb_same(struct wire_buf *again, const struct wire_msg *m)
 	cr_assert_eq(again->err, 0);
 	cr_assert_eq(again->len, m->frame.signed_len,
 		     "%s re-encodes to %zu bytes, not %zu",
-		     wire_type_name(BYZ_PROTO_PBFT, m->frame.type), again->len,
+		     wire_type_name(PBFT_PROTO, m->frame.type), again->len,
 		     m->frame.signed_len);
 	cr_assert_eq(memcmp(again->data, m->frame.bytes, again->len), 0,
 		     "canonical");
@@ -1409,13 +1412,13 @@ Test(wire, pbft_round_trip_preprepare)
 	pb_decode(&b, s, 3, &m);
 	cr_assert_eq(m.frame.type, PBFT_PREPREPARE);
 	cr_assert_eq(m.frame.sender, 3);
-	cr_assert_eq(m.u.pbft.pp.view, 5);
-	cr_assert_eq(m.u.pbft.pp.seq, 42);
-	cr_assert_eq(m.u.pbft.pp.batch.count, 2);
-	cr_assert_eq(m.u.pbft.pp.batch_bytes, m.frame.body + 16);
-	cr_assert_eq(m.u.pbft.pp.batch_len, m.frame.body_len - 16);
+	cr_assert_eq(pbft_of(&m)->pp.view, 5);
+	cr_assert_eq(pbft_of(&m)->pp.seq, 42);
+	cr_assert_eq(pbft_of(&m)->pp.batch.count, 2);
+	cr_assert_eq(pbft_of(&m)->pp.batch_bytes, m.frame.body + 16);
+	cr_assert_eq(pbft_of(&m)->pp.batch_len, m.frame.body_len - 16);
 	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 3, 5, 42,
-					 pb_walk(&m.u.pbft.pp.batch, &w)),
+					 pb_walk(&pbft_of(&m)->pp.batch, &w)),
 		     0);
 	for (size_t i = 0; i < 2; i++) {
 		cr_assert_eq(w.m[i].frame.proto, BYZ_PROTO_CLIENT);
@@ -1426,14 +1429,14 @@ Test(wire, pbft_round_trip_preprepare)
 
 	s = pb_preprepare(&b, 1, 2, 3, 0);
 	pb_decode(&b, s, 1, &m);
-	cr_assert_eq(m.u.pbft.pp.batch.count, 0);
-	cr_assert_eq(m.u.pbft.pp.batch_len, 2, "the null request: count 0");
+	cr_assert_eq(pbft_of(&m)->pp.batch.count, 0);
+	cr_assert_eq(pbft_of(&m)->pp.batch_len, 2, "the null request: count 0");
 	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 1, 2, 3,
-					 pb_walk(&m.u.pbft.pp.batch, &w)),
+					 pb_walk(&pbft_of(&m)->pp.batch, &w)),
 		     0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_preprepare(&again, NULL, 1, 2, 0,
-					 pb_walk(&m.u.pbft.pp.batch, &w)),
+					 pb_walk(&pbft_of(&m)->pp.batch, &w)),
 		     BYZ_EFIELD, "seq 0");
 	wire_buf_free(&b);
 	wire_buf_free(&again);
@@ -1458,13 +1461,13 @@ Test(wire, pbft_round_trip_votes)
 		pb_decode(&b, s, 1, &m);
 		cr_assert_eq(m.frame.type, types[i]);
 		cr_assert_eq(m.frame.body_len, 8 + 8 + 32);
-		cr_assert_eq(m.u.pbft.vote.view, UINT64_MAX);
-		cr_assert_eq(m.u.pbft.vote.seq, 9);
-		cr_assert_eq(memcmp(m.u.pbft.vote.digest, d, sizeof d), 0);
+		cr_assert_eq(pbft_of(&m)->vote.view, UINT64_MAX);
+		cr_assert_eq(pbft_of(&m)->vote.seq, 9);
+		cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, d, sizeof d), 0);
 		cr_assert_eq(pbft_enc_vote(&again, NULL, m.frame.type, 2,
-					   m.u.pbft.vote.view,
-					   m.u.pbft.vote.seq,
-					   m.u.pbft.vote.digest),
+					   pbft_of(&m)->vote.view,
+					   pbft_of(&m)->vote.seq,
+					   pbft_of(&m)->vote.digest),
 			     0);
 		pb_same(&again, &m);
 	}
@@ -1477,10 +1480,10 @@ Test(wire, pbft_round_trip_votes)
 	pb_sign(&b, s, 4);
 	pb_decode(&b, s, 1, &m);
 	cr_assert_eq(m.frame.type, PBFT_CHECKPOINT);
-	cr_assert_eq(m.u.pbft.ckpt.seq, 128);
-	cr_assert_eq(memcmp(m.u.pbft.ckpt.digest, d, sizeof d), 0);
-	cr_assert_eq(pbft_enc_checkpoint(&again, NULL, 4, m.u.pbft.ckpt.seq,
-					 m.u.pbft.ckpt.digest),
+	cr_assert_eq(pbft_of(&m)->ckpt.seq, 128);
+	cr_assert_eq(memcmp(pbft_of(&m)->ckpt.digest, d, sizeof d), 0);
+	cr_assert_eq(pbft_enc_checkpoint(&again, NULL, 4, pbft_of(&m)->ckpt.seq,
+					 pbft_of(&m)->ckpt.digest),
 		     0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_checkpoint(&again, NULL, 4, 0, d), BYZ_EFIELD);
@@ -1505,39 +1508,39 @@ Test(wire, pbft_round_trip_viewchange)
 	s = pb_viewchange(&b, 2, d);
 	pb_decode(&b, s, 8, &m);
 	cr_assert_eq(m.frame.type, PBFT_VIEWCHANGE);
-	cr_assert_eq(m.u.pbft.vc.view, 1);
-	cr_assert_eq(m.u.pbft.vc.stable_seq, 10);
-	cr_assert_eq(memcmp(m.u.pbft.vc.stable_digest, d, sizeof d), 0);
-	cr_assert_eq(m.u.pbft.vc.proof.count, 3);
-	cr_assert_eq(m.u.pbft.vc.prepared.count, 1);
+	cr_assert_eq(pbft_of(&m)->vc.view, 1);
+	cr_assert_eq(pbft_of(&m)->vc.stable_seq, 10);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.stable_digest, d, sizeof d), 0);
+	cr_assert_eq(pbft_of(&m)->vc.proof.count, 3);
+	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 1);
 
-	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, m.u.pbft.vc.view,
-					       m.u.pbft.vc.stable_seq,
-					       m.u.pbft.vc.stable_digest,
-					       pb_walk(&m.u.pbft.vc.proof, &wc),
-					       m.u.pbft.vc.prepared.count),
+	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, pbft_of(&m)->vc.view,
+					       pbft_of(&m)->vc.stable_seq,
+					       pbft_of(&m)->vc.stable_digest,
+					       pb_walk(&pbft_of(&m)->vc.proof, &wc),
+					       pbft_of(&m)->vc.prepared.count),
 		     0);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(wc.m[i].frame.type, PBFT_CHECKPOINT);
 		cr_assert_eq(wc.m[i].frame.sender, i);
-		cr_assert_eq(wc.m[i].u.pbft.ckpt.seq, 10);
+		cr_assert_eq(pbft_of(&wc.m[i])->ckpt.seq, 10);
 	}
-	cr_assert_eq(pbft_pset_next(&m.u.pbft.vc.prepared, &pos, &pp, &prep),
+	cr_assert_eq(pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep),
 		     1);
 	cr_assert_eq(wire_decode(pp.bytes, pp.len, &ppm), 0);
 	cr_assert_eq(ppm.frame.type, PBFT_PREPREPARE);
-	cr_assert_eq(ppm.u.pbft.pp.seq, 11);
-	cr_assert_eq(ppm.u.pbft.pp.batch.count, 1);
+	cr_assert_eq(pbft_of(&ppm)->pp.seq, 11);
+	cr_assert_eq(pbft_of(&ppm)->pp.batch.count, 1);
 	cr_assert_eq(prep.count, 2);
 	pbft_enc_pset_entry(&again, pp.bytes, pp.len, pb_walk(&prep, &wp));
 	cr_assert_eq(wp.m[0].frame.type, PBFT_PREPARE);
 	cr_assert_eq(wp.m[1].frame.sender, 2);
-	cr_assert_eq(pbft_pset_next(&m.u.pbft.vc.prepared, &pos, &pp, &prep), 0,
+	cr_assert_eq(pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep), 0,
 		     "one entry");
 	cr_assert_eq(pbft_enc_end(&again, s), 0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, 0, 0, d,
-					       pb_walk(&m.u.pbft.vc.proof, &wc),
+					       pb_walk(&pbft_of(&m)->vc.proof, &wc),
 					       0),
 		     BYZ_EFIELD, "view 0");
 	wire_buf_free(&b);
@@ -1571,11 +1574,11 @@ Test(wire, pbft_round_trip_newview)
 	pb_sign(&b, s, 1);
 	pb_decode(&b, s, 28, &m);
 	cr_assert_eq(m.frame.type, PBFT_NEWVIEW);
-	cr_assert_eq(m.u.pbft.nv.view, 1);
-	cr_assert_eq(m.u.pbft.nv.vcs.count, 3);
-	cr_assert_eq(m.u.pbft.nv.pps.count, 2);
-	v1 = pb_walk(&m.u.pbft.nv.vcs, &wv);
-	v2 = pb_walk(&m.u.pbft.nv.pps, &wp);
+	cr_assert_eq(pbft_of(&m)->nv.view, 1);
+	cr_assert_eq(pbft_of(&m)->nv.vcs.count, 3);
+	cr_assert_eq(pbft_of(&m)->nv.pps.count, 2);
+	v1 = pb_walk(&pbft_of(&m)->nv.vcs, &wv);
+	v2 = pb_walk(&pbft_of(&m)->nv.pps, &wp);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(wv.m[i].frame.type, PBFT_VIEWCHANGE);
 		cr_assert_eq(wv.m[i].frame.sender, i + 1);
@@ -1583,10 +1586,10 @@ Test(wire, pbft_round_trip_newview)
 		cr_assert_eq(wire_for_each_sig(&wv.m[i], count_sig, &n), 0);
 		cr_assert_eq(n, 8);
 	}
-	cr_assert_eq(wp.m[0].u.pbft.pp.seq, 11);
-	cr_assert_eq(wp.m[1].u.pbft.pp.batch.count, 0);
+	cr_assert_eq(pbft_of(&wp.m[0])->pp.seq, 11);
+	cr_assert_eq(pbft_of(&wp.m[1])->pp.batch.count, 0);
 	cr_assert_eq(
-	    pbft_enc_newview(&again, NULL, 1, m.u.pbft.nv.view, v1, v2), 0);
+	    pbft_enc_newview(&again, NULL, 1, pbft_of(&m)->nv.view, v1, v2), 0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 0, v1, v2), BYZ_EFIELD);
 	wire_buf_free(&vcs.b);
@@ -1617,11 +1620,11 @@ Test(wire, pbft_round_trip_state_transfer)
 		pb_sign(&b, s, 3);
 		pb_decode(&b, s, 1, &m);
 		cr_assert_eq(m.frame.type, PBFT_FETCH);
-		cr_assert_eq(m.u.pbft.fetch.what, whats[i]);
-		cr_assert_eq(m.u.pbft.fetch.seq, 0);
+		cr_assert_eq(pbft_of(&m)->fetch.what, whats[i]);
+		cr_assert_eq(pbft_of(&m)->fetch.seq, 0);
 		cr_assert_eq(pbft_enc_fetch(&again, NULL, 3,
-					    m.u.pbft.fetch.what,
-					    m.u.pbft.fetch.seq),
+					    pbft_of(&m)->fetch.what,
+					    pbft_of(&m)->fetch.seq),
 			     0);
 		pb_same(&again, &m);
 	}
@@ -1634,23 +1637,23 @@ Test(wire, pbft_round_trip_state_transfer)
 	pb_sign(&b, s, 0);
 	pb_decode(&b, s, 4, &m);
 	cr_assert_eq(m.frame.type, PBFT_STATE);
-	cr_assert_eq(m.u.pbft.state.seq, 256);
-	cr_assert_eq(memcmp(m.u.pbft.state.digest, d, sizeof d), 0);
-	cr_assert_eq(m.u.pbft.state.proof.count, 3);
-	cr_assert_eq(m.u.pbft.state.snapshot_len, 8);
-	cr_assert_eq(memcmp(m.u.pbft.state.snapshot, "snapshot", 8), 0);
-	cr_assert_eq(pbft_enc_state(&again, NULL, 0, m.u.pbft.state.seq,
-				    m.u.pbft.state.digest,
-				    pb_walk(&m.u.pbft.state.proof, &w),
-				    m.u.pbft.state.snapshot,
-				    m.u.pbft.state.snapshot_len),
+	cr_assert_eq(pbft_of(&m)->state.seq, 256);
+	cr_assert_eq(memcmp(pbft_of(&m)->state.digest, d, sizeof d), 0);
+	cr_assert_eq(pbft_of(&m)->state.proof.count, 3);
+	cr_assert_eq(pbft_of(&m)->state.snapshot_len, 8);
+	cr_assert_eq(memcmp(pbft_of(&m)->state.snapshot, "snapshot", 8), 0);
+	cr_assert_eq(pbft_enc_state(&again, NULL, 0, pbft_of(&m)->state.seq,
+				    pbft_of(&m)->state.digest,
+				    pb_walk(&pbft_of(&m)->state.proof, &w),
+				    pbft_of(&m)->state.snapshot,
+				    pbft_of(&m)->state.snapshot_len),
 		     0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_state(&b, &s, 0, 1, d, pb_v(&ck), NULL, 0), 0,
 		     "an empty snapshot");
 	pb_sign(&b, s, 0);
 	pb_decode(&b, s, 4, &m);
-	cr_assert_eq(m.u.pbft.state.snapshot_len, 0);
+	cr_assert_eq(pbft_of(&m)->state.snapshot_len, 0);
 
 	pb_preprepare(&pp, 0, 0, 7, 2);
 	for (uint32_t i = 0; i < 3; i++) {
@@ -1664,18 +1667,18 @@ Test(wire, pbft_round_trip_state_transfer)
 	pb_sign(&b, s, 2);
 	pb_decode(&b, s, 7, &m);
 	cr_assert_eq(m.frame.type, PBFT_CERT);
-	cr_assert_eq(m.u.pbft.cert.pp.len, pp.len);
-	cr_assert_eq(memcmp(m.u.pbft.cert.pp.bytes, pp.data, pp.len), 0);
+	cr_assert_eq(pbft_of(&m)->cert.pp.len, pp.len);
+	cr_assert_eq(memcmp(pbft_of(&m)->cert.pp.bytes, pp.data, pp.len), 0);
 	cr_assert_eq(
-	    wire_decode(m.u.pbft.cert.pp.bytes, m.u.pbft.cert.pp.len, &ppm), 0);
-	cr_assert_eq(ppm.u.pbft.pp.seq, 7);
-	cr_assert_eq(m.u.pbft.cert.commits.count, 3);
-	cr_assert_eq(pbft_enc_cert(&again, NULL, 2, m.u.pbft.cert.pp.bytes,
-				   m.u.pbft.cert.pp.len,
-				   pb_walk(&m.u.pbft.cert.commits, &w)),
+	    wire_decode(pbft_of(&m)->cert.pp.bytes, pbft_of(&m)->cert.pp.len, &ppm), 0);
+	cr_assert_eq(pbft_of(&ppm)->pp.seq, 7);
+	cr_assert_eq(pbft_of(&m)->cert.commits.count, 3);
+	cr_assert_eq(pbft_enc_cert(&again, NULL, 2, pbft_of(&m)->cert.pp.bytes,
+				   pbft_of(&m)->cert.pp.len,
+				   pb_walk(&pbft_of(&m)->cert.commits, &w)),
 		     0);
 	cr_assert_eq(w.m[2].frame.type, PBFT_COMMIT);
-	cr_assert_eq(w.m[2].u.pbft.vote.seq, 7);
+	cr_assert_eq(pbft_of(&w.m[2])->vote.seq, 7);
 	pb_same(&again, &m);
 	wire_buf_free(&ck.b);
 	wire_buf_free(&commits.b);

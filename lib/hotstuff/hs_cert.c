@@ -40,9 +40,9 @@ const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc)
 		if (seen[s])
 			return "a QC with a repeated signer";
 		seen[s] = true;
-		if (v.u.hs.vote.view != qc->view)
+		if (hs_of(&v)->vote.view != qc->view)
 			return "a QC with a vote for another view";
-		if (memcmp(v.u.hs.vote.hash, qc->hash, BYZ_DIGEST_BYTES))
+		if (memcmp(hs_of(&v)->vote.hash, qc->hash, BYZ_DIGEST_BYTES))
 			return "a QC with a vote for another block";
 		count++;
 	}
@@ -69,7 +69,7 @@ const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,
 		if (seen[s])
 			return "a TC with a repeated signer";
 		seen[s] = true;
-		if (t.u.hs.timeout.view < view)
+		if (hs_of(&t)->timeout.view < view)
 			return "a TC with a timeout for an earlier view";
 		count++;
 	}
@@ -125,7 +125,7 @@ static int hs_form_qc(struct hs *h, struct byz_outbox *ob,
  */
 int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 {
-	const struct hs_vote *vt = &m->u.hs.vote;
+	const struct hs_vote *vt = &hs_of(m)->vote;
 	uint32_t s = m->frame.sender, same = 0;
 	struct hs_vote_slot *sl;
 	int rc;

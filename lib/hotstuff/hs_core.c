@@ -170,8 +170,8 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
 		if (rc)
 			return rc;
 		/* PODC'19 Alg. 4: b_lock <- b' (lockedQC = b''.justify). */
-		if ((rc = hs_bytes_set(&h->locked, m.u.hs.prop.justify.bytes,
-				       m.u.hs.prop.justify.len)))
+		if ((rc = hs_bytes_set(&h->locked, hs_of(&m)->prop.justify.bytes,
+				       hs_of(&m)->prop.justify.len)))
 			return rc;
 		h->locked_view = b2->justify_view;
 		memcpy(h->locked_hash, b2->parent, BYZ_DIGEST_BYTES);
@@ -213,7 +213,7 @@ static bool hs_safe_node(const struct hs *h, const struct hs_proposal *p)
 static const char *hs_proposal_invalid(const struct hs *h,
 				       const struct wire_msg *m)
 {
-	const struct hs_proposal *p = &m->u.hs.prop;
+	const struct hs_proposal *p = &hs_of(m)->prop;
 	const char *why;
 
 	if (m->frame.sender != hs_leader(h, p->view))
@@ -236,7 +236,7 @@ static const char *hs_proposal_invalid(const struct hs *h,
 static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 			  const struct wire_msg *m)
 {
-	const struct hs_proposal *p = &m->u.hs.prop;
+	const struct hs_proposal *p = &hs_of(m)->prop;
 	uint8_t hash[BYZ_DIGEST_BYTES];
 	struct hs_block *b;
 	const char *why;
@@ -363,7 +363,7 @@ static int hs_step(void *core, const struct byz_event *ev,
 			rc = hs_try_propose(h, ob);
 		break;
 	case BYZ_EV_MESSAGE:
-		if (ev->u.msg->frame.proto == BYZ_PROTO_HOTSTUFF)
+		if (ev->u.msg->frame.proto == HS_PROTO)
 			rc = hs_on_message(h, ob, ev->u.msg);
 		break;
 	case BYZ_EV_REQUEST:
@@ -407,7 +407,7 @@ static uint64_t hs_liveness_bound(const struct byz_config *cfg,
 
 const struct byz_core_ops hotstuff_core_ops = {
     .name = "hotstuff",
-    .proto = BYZ_PROTO_HOTSTUFF,
+    .proto = HS_PROTO,
     .summary = "chained HotStuff (PODC'19), TIMEOUT/TC pacemaker",
     .create = hs_create,
     .destroy = hs_destroy,

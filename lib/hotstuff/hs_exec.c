@@ -109,7 +109,7 @@ static void hs_inflight(struct hs *h, const uint8_t *parent, uint64_t *ts)
 		size_t pos = 0;
 		if (wire_decode(b->frame.p, b->frame.len, &m))
 			break;
-		while (wire_frames_next(&m.u.hs.prop.batch, &pos, &r) == 1)
+		while (wire_frames_next(&hs_of(&m)->prop.batch, &pos, &r) == 1)
 			if (r.u.request.client < h->cfg.max_clients &&
 			    r.u.request.timestamp > ts[r.u.request.client])
 				ts[r.u.request.client] = r.u.request.timestamp;
@@ -150,7 +150,7 @@ static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
 	assert(rc == 0); /* authenticated when it arrived; our own copy */
 	if (rc)
 		return rc;
-	while (wire_frames_next(&m.u.hs.prop.batch, &pos, &r) == 1) {
+	while (wire_frames_next(&hs_of(&m)->prop.batch, &pos, &r) == 1) {
 		const struct wire_request *q = &r.u.request;
 		const uint8_t *res;
 		size_t reslen;

@@ -80,10 +80,10 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 
 	if (m->frame.sender == h->cfg.id)
 		return 0;
-	b = hs_store_find(&h->store, m->u.hs.fetch.hash);
+	b = hs_store_find(&h->store, hs_of(m)->fetch.hash);
 	if (!b)
 		return hs_drop(ob, m, "fetch for a block we do not hold");
-	while (b && v.count < m->u.hs.fetch.count &&
+	while (b && v.count < hs_of(m)->fetch.count &&
 	       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
 		frames[v.count] = b->frame.p;
 		lens[v.count++] = b->frame.len;
@@ -148,8 +148,8 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	size_t pos = 0;
 	int rc;
 
-	while (wire_frames_next(&m->u.hs.blocks.blocks, &pos, &p) == 1) {
-		const struct hs_proposal *pr = &p.u.hs.prop;
+	while (wire_frames_next(&hs_of(m)->blocks.blocks, &pos, &p) == 1) {
+		const struct hs_proposal *pr = &hs_of(&p)->prop;
 		struct hs_fetch_slot *sl;
 		struct hs_block *b;
 		const char *why = NULL;

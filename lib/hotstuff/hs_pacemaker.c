@@ -223,7 +223,7 @@ static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
  */
 int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 {
-	const struct hs_timeout *t = &m->u.hs.timeout;
+	const struct hs_timeout *t = &hs_of(m)->timeout;
 	uint32_t s = m->frame.sender;
 	struct wire_msg v;
 	const char *why;

@@ -11,6 +11,9 @@
 #include <sodium.h>
 #include <string.h>
 
+_Static_assert(sizeof(struct hs_msg) <= WIRE_MSG_BODY_BYTES,
+	       "struct hs_msg must fit a wire_msg's body");
+
 #define HS_BLOCK_DOMAIN "byzlab/hs/block/v1" /* hashed with its NUL */
 
 static bool hs_type_known(uint8_t type)
@@ -46,7 +49,7 @@ static int rd_qc(struct wire_rd *r, struct hs_qc *qc)
 
 	if ((rc = wire_rd_u64(r, &qc->view)) ||
 	    (rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &qc->hash)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_VOTE, HS_MAX_SIGNERS,
+	    (rc = wire_rd_frames(r, HS_PROTO, HS_VOTE, HS_MAX_SIGNERS,
 				 &qc->votes)))
 		return rc;
 	qc->bytes = start;
@@ -67,7 +70,7 @@ static int dec_proposal(struct wire_rd *r, struct hs_proposal *p)
 	int rc;
 
 	if ((rc = rd_view(r, &p->view)) || (rc = rd_qc(r, &p->justify)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_TIMEOUT,
+	    (rc = wire_rd_frames(r, HS_PROTO, HS_TIMEOUT,
 				 HS_MAX_SIGNERS, &p->tc)))
 		return rc;
 	p->batch_bytes = r->p;
@@ -93,7 +96,7 @@ static int dec_timeout(struct wire_rd *r, struct hs_timeout *t)
 	int rc;
 
 	if ((rc = rd_view(r, &t->view)) || (rc = rd_qc(r, &t->high)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_VOTE, 1, &t->vote)))
+	    (rc = wire_rd_frames(r, HS_PROTO, HS_VOTE, 1, &t->vote)))
 		return rc;
 	return wire_rd_end(r);
 }
@@ -116,7 +119,7 @@ static int dec_blocks(struct wire_rd *r, struct hs_blocks *b)
 {
 	int rc;
 
-	if ((rc = wire_rd_frames(r, BYZ_PROTO_HOTSTUFF, HS_PROPOSAL,
+	if ((rc = wire_rd_frames(r, HS_PROTO, HS_PROPOSAL,
 				 HS_MAX_FETCH, &b->blocks)))
 		return rc;
 	if (b->blocks.count == 0)
@@ -127,7 +130,7 @@ static int dec_blocks(struct wire_rd *r, struct hs_blocks *b)
 static int hs_decode(const struct wire_frame *f, struct wire_msg *out)
 {
 	struct wire_rd r = {f->body, f->body_len};
-	struct hs_msg *m = &out->u.hs;
+	struct hs_msg *m = hs_of(out);
 
 	switch (f->type) {
 	case HS_PROPOSAL:
@@ -144,35 +147,127 @@ static int hs_decode(const struct wire_frame *f, struct wire_msg *out)
 	return BYZ_ETYPE;
 }
 
-static int hs_nested_sigs(const struct wire_msg *msg, wire_sig_fn fn, void *ctx)
+/* The frames a message embeds, in body order (wire.h, for_each_embedded). */
+static int hs_embedded(const struct wire_msg *msg, wire_frame_fn fn, void *ctx)
 {
-	const struct hs_msg *m = &msg->u.hs;
+	const struct hs_msg *m = hs_of(msg);
 	int rc;
 
 	switch (msg->frame.type) {
 	case HS_PROPOSAL:
-		if ((rc = wire_frames_for_each_sig(&m->prop.justify.votes, fn,
-						   ctx)) ||
-		    (rc = wire_frames_for_each_sig(&m->prop.tc, fn, ctx)))
+		if ((rc = wire_frames_each(&m->prop.justify.votes, fn, ctx)) ||
+		    (rc = wire_frames_each(&m->prop.tc, fn, ctx)))
 			return rc;
-		return wire_frames_for_each_sig(&m->prop.batch, fn, ctx);
+		return wire_frames_each(&m->prop.batch, fn, ctx);
 	case HS_TIMEOUT:
-		if ((rc = wire_frames_for_each_sig(&m->timeout.high.votes, fn,
-						   ctx)))
+		if ((rc = wire_frames_each(&m->timeout.high.votes, fn, ctx)))
 			return rc;
-		return wire_frames_for_each_sig(&m->timeout.vote, fn, ctx);
+		return wire_frames_each(&m->timeout.vote, fn, ctx);
 	case HS_BLOCKS:
-		return wire_frames_for_each_sig(&m->blocks.blocks, fn, ctx);
+		return wire_frames_each(&m->blocks.blocks, fn, ctx);
 	}
 	return 0;
 }
 
-const struct wire_codec hs_wire_codec = {
-    .proto = BYZ_PROTO_HOTSTUFF,
-    .type_known = hs_type_known,
-    .type_name = hs_type_name,
-    .decode = hs_decode,
-    .for_each_nested_sig = hs_nested_sigs,
+/* The view of a message; a BLOCKS answer's is its first block's; a FETCH
+ * has none. In chained HotStuff the view is also the round (PODC'19 §5:
+ * one view, one block, one vote), so hs_round is the same. */
+static uint64_t hs_view(const struct wire_msg *m)
+{
+	const struct hs_msg *h = hs_of(m);
+	struct wire_msg b;
+	size_t pos = 0;
+
+	switch (m->frame.type) {
+	case HS_PROPOSAL:
+		return h->prop.view;
+	case HS_VOTE:
+		return h->vote.view;
+	case HS_TIMEOUT:
+		return h->timeout.view;
+	case HS_BLOCKS:
+		return wire_frames_next(&h->blocks.blocks, &pos, &b) == 1
+			   ? hs_of(&b)->prop.view
+			   : 0;
+	default:
+		return 0;
+	}
+}
+
+static struct hs_framev fv(const struct wire_framev *v)
+{
+	return (struct hs_framev){v->frames, v->lens, v->count};
+}
+
+/* A QC again, from its fields: it must give back its bytes. */
+static int reencode_qc(const struct hs_qc *qc, struct wire_buf *q)
+{
+	struct wire_framev v;
+	int rc;
+
+	if ((rc = wire_frames_gather(&qc->votes, &v)))
+		return rc;
+	rc = hs_enc_qc(q, qc->view, qc->hash, fv(&v));
+	wire_framev_free(&v);
+	if (!rc && (q->len != qc->len || memcmp(q->data, qc->bytes, qc->len)))
+		rc = BYZ_EFIELD;
+	return rc;
+}
+
+/* m again, through the encoders (wire.h, reencode). */
+static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
+{
+	const struct hs_msg *h = hs_of(m);
+	uint32_t sender = m->frame.sender;
+	struct wire_framev x = {0}, y = {0};
+	struct wire_buf q;
+	int rc = 0;
+
+	wire_buf_init(&q, WIRE_MAX_FRAME);
+	switch (m->frame.type) {
+	case HS_PROPOSAL:
+		if (!(rc = reencode_qc(&h->prop.justify, &q)) &&
+		    !(rc = wire_frames_gather(&h->prop.tc, &x)) &&
+		    !(rc = wire_frames_gather(&h->prop.batch, &y)))
+			rc = hs_enc_proposal(b, NULL, sender, h->prop.view,
+					     q.data, q.len, fv(&x), fv(&y));
+		break;
+	case HS_VOTE:
+		rc = hs_enc_vote(b, NULL, sender, h->vote.view, h->vote.hash);
+		break;
+	case HS_TIMEOUT:
+		if (!(rc = reencode_qc(&h->timeout.high, &q)) &&
+		    !(rc = wire_frames_gather(&h->timeout.vote, &y)))
+			rc = hs_enc_timeout(b, NULL, sender, h->timeout.view,
+					    q.data, q.len,
+					    y.count ? y.frames[0] : NULL,
+					    y.count ? y.lens[0] : 0);
+		break;
+	case HS_FETCH:
+		rc = hs_enc_fetch(b, NULL, sender, h->fetch.hash,
+				  h->fetch.count);
+		break;
+	default:
+		if (!(rc = wire_frames_gather(&h->blocks.blocks, &x)))
+			rc = hs_enc_blocks(b, NULL, sender, fv(&x));
+		break;
+	}
+	wire_buf_free(&q);
+	wire_framev_free(&x);
+	wire_framev_free(&y);
+	return rc;
+}
+
+const struct wire_codec hotstuff_wire_codec = {
+	.name = "hotstuff",
+	.proto = HS_PROTO,
+	.type_known = hs_type_known,
+	.type_name = hs_type_name,
+	.decode = hs_decode,
+	.for_each_embedded = hs_embedded,
+	.view = hs_view,
+	.round = hs_view,
+	.reencode = hs_reencode,
 };
 
 /* PODC'19 §4.1: a node is named by the hash of its content; its parent
@@ -251,7 +346,7 @@ int hs_enc_proposal(struct wire_buf *b, size_t *start, uint32_t sender,
 		return BYZ_EFIELD;
 	if ((rc = qc_ok(qc, qc_len)))
 		return rc;
-	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_PROPOSAL, sender);
+	s = wire_begin(b, HS_PROTO, HS_PROPOSAL, sender);
 	wire_put_u64(b, view);
 	wire_put_bytes(b, qc, qc_len);
 	put_framev(b, tc);
@@ -268,7 +363,7 @@ int hs_enc_vote(struct wire_buf *b, size_t *start, uint32_t sender,
 		return b->err;
 	if (view == 0)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_VOTE, sender);
+	s = wire_begin(b, HS_PROTO, HS_VOTE, sender);
 	wire_put_u64(b, view);
 	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
 	return enc_done(b, s, start);
@@ -287,7 +382,7 @@ int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 		return BYZ_EFIELD;
 	if ((rc = qc_ok(qc, qc_len)))
 		return rc;
-	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_TIMEOUT, sender);
+	s = wire_begin(b, HS_PROTO, HS_TIMEOUT, sender);
 	wire_put_u64(b, view);
 	wire_put_bytes(b, qc, qc_len);
 	wire_put_u16(b, vote ? 1 : 0);
@@ -305,7 +400,7 @@ int hs_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		return b->err;
 	if (count == 0 || count > HS_MAX_FETCH)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_FETCH, sender);
+	s = wire_begin(b, HS_PROTO, HS_FETCH, sender);
 	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
 	wire_put_u16(b, count);
 	return enc_done(b, s, start);
@@ -320,7 +415,7 @@ int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
 		return b->err;
 	if (blocks.count == 0 || blocks.count > HS_MAX_FETCH)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_HOTSTUFF, HS_BLOCKS, sender);
+	s = wire_begin(b, HS_PROTO, HS_BLOCKS, sender);
 	put_framev(b, blocks);
 	return enc_done(b, s, start);
 }

@@ -2,17 +2,19 @@
  * hs_wire.h - chained HotStuff's messages on the wire (docs/wire.md,
  * "HotStuff").
  *
- * Every message is a signed frame of protocol BYZ_PROTO_HOTSTUFF whose
+ * Every message is a signed frame of protocol HS_PROTO whose
  * sender is a replica. A quorum certificate (QC) is a list of embedded
  * signed VOTE frames and a timeout certificate (TC) a list of embedded
  * signed TIMEOUT frames (wire.h), so every signature they hold is verified
  * at ingress like any other; the core checks the quorum semantics.
  * Decoded messages point into the frame (no allocation).
  */
-#include "wire.h" /* first: wire.h includes this file back where it fits */
-
 #ifndef BYZ_HS_WIRE_H
 #define BYZ_HS_WIRE_H
+
+#include "wire.h"
+
+#define HS_PROTO 3 /* the frame header's protocol byte */
 
 enum hs_type {
 	HS_PROPOSAL = 1, /* a block: <view, justify QC, TC, batch>_leader
@@ -87,6 +89,9 @@ struct hs_msg {
 		struct hs_fetch fetch;
 		struct hs_blocks blocks;
 	};
+
+/* The HotStuff message inside a decoded wire_msg (wire.h). */
+#define hs_of(m) WIRE_MSG_BODY(struct hs_msg, m)
 };
 
 /*

@@ -365,8 +365,8 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer,
 bool pbft_keep_early(struct pbft *p, const struct wire_msg *m)
 {
 	uint32_t s = m->frame.sender;
-	uint64_t view = m->frame.type == PBFT_PREPREPARE ? m->u.pbft.pp.view
-							 : m->u.pbft.vote.view;
+	uint64_t view = m->frame.type == PBFT_PREPREPARE ? pbft_of(m)->pp.view
+							 : pbft_of(m)->vote.view;
 	struct pbft_blob **slot;
 
 	if (p->replaying || s >= p->cfg.n ||
@@ -397,8 +397,8 @@ int pbft_run_early(struct pbft *p, struct byz_outbox *ob)
 				pbft_blob_free(&p->early[s][i]);
 				continue;
 			}
-			view = m.frame.type == PBFT_PREPREPARE ? m.u.pbft.pp.view
-							       : m.u.pbft.vote.view;
+			view = m.frame.type == PBFT_PREPREPARE ? pbft_of(&m)->pp.view
+							       : pbft_of(&m)->vote.view;
 			if (view > p->view)
 				continue; /* still in the future */
 			p->early[s][i] = NULL;
@@ -441,7 +441,7 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 		break;
 	}
 	m = ev->u.msg;
-	if (m->frame.proto != BYZ_PROTO_PBFT || m->frame.sender >= p->cfg.n)
+	if (m->frame.proto != PBFT_PROTO || m->frame.sender >= p->cfg.n)
 		return pbft_note(p, ob, "not a PBFT replica's message: dropped");
 	switch (m->frame.type) {
 	case PBFT_PREPREPARE:
@@ -504,7 +504,7 @@ static uint64_t pbft_liveness_bound(const struct byz_config *cfg,
 
 const struct byz_core_ops pbft_core_ops = {
 	.name = "pbft",
-	.proto = BYZ_PROTO_PBFT,
+	.proto = PBFT_PROTO,
 	.summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
 	.create = pbft_create,
 	.destroy = pbft_destroy,

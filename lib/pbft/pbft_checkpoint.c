@@ -53,8 +53,8 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		uint32_t s = m.frame.sender;
 		if (s >= p->cfg.n || seen[s])
 			return "a checkpoint proof with a repeated or unknown signer";
-		if (m.u.pbft.ckpt.seq != seq ||
-		    memcmp(m.u.pbft.ckpt.digest, digest, BYZ_DIGEST_BYTES))
+		if (pbft_of(&m)->ckpt.seq != seq ||
+		    memcmp(pbft_of(&m)->ckpt.digest, digest, BYZ_DIGEST_BYTES))
 			return "a checkpoint proof for another state";
 		seen[s] = true;
 		count++;
@@ -232,7 +232,7 @@ int pbft_take_checkpoint(struct pbft *p, struct byz_outbox *ob)
 int pbft_on_checkpoint(struct pbft *p, const struct wire_msg *m,
 		       struct byz_outbox *ob)
 {
-	const struct pbft_checkpoint *c = &m->u.pbft.ckpt;
+	const struct pbft_checkpoint *c = &pbft_of(m)->ckpt;
 	uint32_t s = m->frame.sender;
 	struct pbft_ckpt_msg *slot = NULL;
 	int rc;
@@ -384,7 +384,7 @@ int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
 		  struct byz_outbox *ob)
 {
 	uint32_t s = m->frame.sender;
-	uint64_t from = m->u.pbft.fetch.seq;
+	uint64_t from = pbft_of(m)->fetch.seq;
 	int rc = 0;
 
 	if (p->replaying || s == p->cfg.id)
@@ -397,7 +397,7 @@ int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
 			return rc;
 		from = p->low + 1;
 	}
-	if (m->u.pbft.fetch.what == PBFT_FETCH_STATE)
+	if (pbft_of(m)->fetch.what == PBFT_FETCH_STATE)
 		return 0;
 	for (uint64_t seq = from; seq <= p->last_exec && !rc; seq++) {
 		const struct pbft_entry *e = pbft_entry(p, seq);
@@ -414,7 +414,7 @@ int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
 int pbft_on_state(struct pbft *p, const struct wire_msg *m,
 		  struct byz_outbox *ob)
 {
-	const struct pbft_state *st = &m->u.pbft.state;
+	const struct pbft_state *st = &pbft_of(m)->state;
 	struct app *fresh = NULL, *old;
 	uint8_t d[BYZ_DIGEST_BYTES];
 	struct byz_commit rec;

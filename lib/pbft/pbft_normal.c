@@ -37,9 +37,9 @@ static bool vote_matches(const struct pbft_blob *b, uint64_t view,
 {
 	struct wire_msg m;
 
-	return b && decode_blob(b, &m) == 0 && m.u.pbft.vote.view == view &&
-	       m.u.pbft.vote.seq == seq &&
-	       memcmp(m.u.pbft.vote.digest, digest, BYZ_DIGEST_BYTES) == 0;
+	return b && decode_blob(b, &m) == 0 && pbft_of(&m)->vote.view == view &&
+	       pbft_of(&m)->vote.seq == seq &&
+	       memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES) == 0;
 }
 
 static int send_vote(struct pbft *p, struct byz_outbox *ob, uint8_t type,
@@ -131,7 +131,7 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 int pbft_accept_preprepare(struct pbft *p, const struct wire_msg *m,
 			   struct byz_outbox *ob)
 {
-	const struct pbft_preprepare *pp = &m->u.pbft.pp;
+	const struct pbft_preprepare *pp = &pbft_of(m)->pp;
 	struct pbft_entry *e = pbft_entry(p, pp->seq);
 	int rc;
 
@@ -156,7 +156,7 @@ int pbft_accept_preprepare(struct pbft *p, const struct wire_msg *m,
 int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 		       struct byz_outbox *ob)
 {
-	const struct pbft_preprepare *pp = &m->u.pbft.pp;
+	const struct pbft_preprepare *pp = &pbft_of(m)->pp;
 	struct pbft_entry *e;
 	uint8_t d[BYZ_DIGEST_BYTES];
 	struct wire_msg req;
@@ -212,7 +212,7 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 static struct pbft_entry *vote_entry(struct pbft *p, const struct wire_msg *m,
 				     const char *what, struct byz_outbox *ob)
 {
-	const struct pbft_vote *v = &m->u.pbft.vote;
+	const struct pbft_vote *v = &pbft_of(m)->vote;
 	struct pbft_entry *e;
 
 	if (pbft_keep_early(p, m))
@@ -243,7 +243,7 @@ int pbft_on_prepare(struct pbft *p, const struct wire_msg *m,
 	struct pbft_entry *e;
 	int rc;
 
-	if (s == pbft_primary(p, m->u.pbft.vote.view))
+	if (s == pbft_primary(p, pbft_of(m)->vote.view))
 		return pbft_note(p, ob, "prepare from the primary r%" PRIu32
 				 ": dropped", s);
 	if (!(e = vote_entry(p, m, "prepare", ob)))
@@ -295,19 +295,19 @@ const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 
 	if (wire_decode(ppf->bytes, ppf->len, &pp))
 		return "an undecodable pre-prepare";
-	if (pp.frame.sender != pbft_primary(p, pp.u.pbft.pp.view))
+	if (pp.frame.sender != pbft_primary(p, pbft_of(&pp)->pp.view))
 		return "a pre-prepare not from its view's primary";
-	pbft_batch_digest(&pp.u.pbft.pp, digest);
-	*view = pp.u.pbft.pp.view;
-	*seq = pp.u.pbft.pp.seq;
+	pbft_batch_digest(&pbft_of(&pp)->pp, digest);
+	*view = pbft_of(&pp)->pp.view;
+	*seq = pbft_of(&pp)->pp.seq;
 	while (wire_frames_next(votes, &pos, &v) == 1) {
 		uint32_t s = v.frame.sender;
 		if (s >= p->cfg.n || seen[s])
 			return "a repeated or unknown signer";
 		if (exclude_primary && s == pp.frame.sender)
 			return "a prepare from the primary";
-		if (v.u.pbft.vote.view != *view || v.u.pbft.vote.seq != *seq ||
-		    memcmp(v.u.pbft.vote.digest, digest, BYZ_DIGEST_BYTES))
+		if (pbft_of(&v)->vote.view != *view || pbft_of(&v)->vote.seq != *seq ||
+		    memcmp(pbft_of(&v)->vote.digest, digest, BYZ_DIGEST_BYTES))
 			return "a vote for another view, number or digest";
 		seen[s] = true;
 		count++;
@@ -320,7 +320,7 @@ const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 		 struct byz_outbox *ob)
 {
-	const struct pbft_cert *c = &m->u.pbft.cert;
+	const struct pbft_cert *c = &pbft_of(m)->cert;
 	uint8_t d[BYZ_DIGEST_BYTES];
 	uint64_t view, seq;
 	struct pbft_entry *e;
@@ -421,7 +421,7 @@ int pbft_execute_ready(struct pbft *p, struct byz_outbox *ob)
 			break;
 		if (decode_blob(e->cc_pp, &pp))
 			return BYZ_EINVAL; /* our own copy: cannot happen */
-		while (wire_frames_next(&pp.u.pbft.pp.batch, &pos, &req) == 1)
+		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &pos, &req) == 1)
 			if ((rc = execute_request(p, &req, seq, ob)))
 				return rc;
 		p->last_exec = seq;

@@ -334,8 +334,8 @@ static int load_base(struct pbft *p, const uint8_t *rec, size_t len)
 			if (wire_decode(c->frame->data, c->frame->len, &m) ||
 			    m.frame.type != PBFT_CHECKPOINT)
 				return BYZ_EFIELD;
-			c->seq = m.u.pbft.ckpt.seq;
-			memcpy(c->digest, m.u.pbft.ckpt.digest, BYZ_DIGEST_BYTES);
+			c->seq = pbft_of(&m)->ckpt.seq;
+			memcpy(c->digest, pbft_of(&m)->ckpt.digest, BYZ_DIGEST_BYTES);
 		}
 	for (uint32_t s = 0; s < n; s++)
 		if ((rc = wire_rd_u64(&r, &p->vc_view[s])) ||
@@ -366,8 +366,8 @@ static int replay_record(struct pbft *p, const uint8_t *rec, size_t len,
 	case REC_SENT:
 		if ((rc = wire_decode_unsigned(rec + 1, len - 1, &m)))
 			return rc;
-		if (m.u.pbft.pp.seq >= p->next_seq)
-			p->next_seq = m.u.pbft.pp.seq + 1;
+		if (pbft_of(&m)->pp.seq >= p->next_seq)
+			p->next_seq = pbft_of(&m)->pp.seq + 1;
 		return 0;
 	case REC_VIEW:
 		if (len != 9)

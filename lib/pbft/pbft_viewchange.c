@@ -60,27 +60,27 @@ static void compute_o(const struct pbft *p, const struct wire_msg *vcs,
 
 	*min_s = 0;
 	for (uint32_t i = 0; i < nvcs; i++)
-		if (vcs[i].u.pbft.vc.stable_seq > *min_s)
-			*min_s = vcs[i].u.pbft.vc.stable_seq;
+		if (pbft_of(&vcs[i])->vc.stable_seq > *min_s)
+			*min_s = pbft_of(&vcs[i])->vc.stable_seq;
 	*max_s = *min_s;
 	memset(best, 0, p->cfg.window * sizeof *best);
 	for (uint32_t i = 0; i < nvcs && best_view; i++) {
 		struct wire_frame ppf;
 		struct wire_frames prep;
 		size_t pos = 0;
-		while (pbft_pset_next(&vcs[i].u.pbft.vc.prepared, &pos, &ppf,
+		while (pbft_pset_next(&pbft_of(&vcs[i])->vc.prepared, &pos, &ppf,
 				      &prep) == 1) {
 			struct wire_msg pp;
 			uint64_t seq, k;
 			if (wire_decode(ppf.bytes, ppf.len, &pp))
 				continue;
-			seq = pp.u.pbft.pp.seq;
+			seq = pbft_of(&pp)->pp.seq;
 			if (seq <= *min_s || seq > *min_s + p->cfg.window)
 				continue;
 			k = seq - *min_s - 1;
 			/* Views start at 0: store view + 1 so 0 means none. */
-			if (pp.u.pbft.pp.view + 1 > best_view[k]) {
-				best_view[k] = pp.u.pbft.pp.view + 1;
+			if (pbft_of(&pp)->pp.view + 1 > best_view[k]) {
+				best_view[k] = pbft_of(&pp)->pp.view + 1;
 				best[k] = ppf;
 			}
 			if (seq > *max_s)
@@ -98,7 +98,7 @@ static void batch_digest_of(const struct wire_frame *f,
 	static const uint8_t empty[2] = {0, 0};
 
 	if (f && f->bytes && wire_decode(f->bytes, f->len, &m) == 0)
-		pbft_batch_digest(&m.u.pbft.pp, d);
+		pbft_batch_digest(&pbft_of(&m)->pp, d);
 	else
 		byz_digest(d, empty, sizeof empty);
 }
@@ -230,7 +230,7 @@ int pbft_try_newview(struct pbft *p, struct byz_outbox *ob)
 		struct wire_msg pp, req;
 		if (f->bytes && wire_decode(f->bytes, f->len, &pp) == 0)
 			while (k < PBFT_MAX_BATCH &&
-			       wire_frames_next(&pp.u.pbft.pp.batch, &pos, &req) == 1) {
+			       wire_frames_next(&pbft_of(&pp)->pp.batch, &pos, &req) == 1) {
 				frames[k] = req.frame.bytes;
 				lens[k++] = req.frame.len;
 			}
@@ -261,8 +261,8 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 	if (!p->nv_building)
 		return 0;
 	if (m) {
-		uint64_t seq = m->u.pbft.pp.seq;
-		if (m->u.pbft.pp.view != p->view || seq <= p->nv_min_s ||
+		uint64_t seq = pbft_of(m)->pp.seq;
+		if (pbft_of(m)->pp.view != p->view || seq <= p->nv_min_s ||
 		    seq > p->nv_max_s)
 			return 0;
 		pbft_blob_free(&p->nv_pps[seq - p->nv_min_s - 1]);
@@ -331,7 +331,7 @@ void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob)
 int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 		       struct byz_outbox *ob)
 {
-	const struct pbft_viewchange *vc = &m->u.pbft.vc;
+	const struct pbft_viewchange *vc = &pbft_of(m)->vc;
 	uint32_t s = m->frame.sender, higher = 0;
 	uint64_t smallest = UINT64_MAX;
 	const char *why;
@@ -386,7 +386,7 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 		    struct byz_outbox *ob)
 {
-	const struct pbft_newview *nv = &m->u.pbft.nv;
+	const struct pbft_newview *nv = &pbft_of(m)->nv;
 	struct wire_msg *vcs = NULL, pp, req;
 	struct wire_frame *best = NULL;
 	bool seen[BYZ_MAX_N] = {false};
@@ -413,10 +413,10 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 		uint32_t s = vcs[n].frame.sender;
 		if (s >= p->cfg.n || seen[s])
 			why = "V with a repeated or unknown signer";
-		else if (vcs[n].u.pbft.vc.view != nv->view)
+		else if (pbft_of(&vcs[n])->vc.view != nv->view)
 			why = "V with a view-change for another view";
 		else
-			why = check_viewchange(p, &vcs[n].u.pbft.vc);
+			why = check_viewchange(p, &pbft_of(&vcs[n])->vc);
 		if (s < BYZ_MAX_N)
 			seen[s] = true;
 		n++;
@@ -432,14 +432,14 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 			uint8_t want[BYZ_DIGEST_BYTES], got[BYZ_DIGEST_BYTES];
 			const struct wire_frame *b;
 			if (pp.frame.sender != m->frame.sender ||
-			    pp.u.pbft.pp.view != nv->view ||
-			    pp.u.pbft.pp.seq != expect || expect > max_s) {
+			    pbft_of(&pp)->pp.view != nv->view ||
+			    pbft_of(&pp)->pp.seq != expect || expect > max_s) {
 				why = "O out of order or not from the primary";
 				break;
 			}
 			b = &best[expect - min_s - 1];
 			batch_digest_of(b->bytes ? b : NULL, want);
-			pbft_batch_digest(&pp.u.pbft.pp, got);
+			pbft_batch_digest(&pbft_of(&pp)->pp, got);
 			if (memcmp(want, got, sizeof want))
 				why = "O that differs from the one V implies";
 			expect++;
@@ -467,21 +467,21 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 	p->view_timer_on = false;
 	p->vc_timer_on = false;
 	for (uint32_t i = 0; i < n; i++)
-		if (vcs[i].u.pbft.vc.stable_seq == min_s && min_s > p->low)
-			pbft_absorb_proof(p, &vcs[i].u.pbft.vc.proof);
+		if (pbft_of(&vcs[i])->vc.stable_seq == min_s && min_s > p->low)
+			pbft_absorb_proof(p, &pbft_of(&vcs[i])->vc.proof);
 	if (p->next_seq <= max_s)
 		p->next_seq = max_s + 1;
 	pos = 0;
 	while (!rc && wire_frames_next(&nv->pps, &pos, &pp) == 1) {
 		size_t rpos = 0;
 		/* Requests in O are in flight in this view. */
-		while (wire_frames_next(&pp.u.pbft.pp.batch, &rpos, &req) == 1) {
+		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &rpos, &req) == 1) {
 			struct pbft_pending *pe = &p->pending[req.u.request.client];
 			if (req.u.request.client < p->cfg.max_clients &&
 			    pe->timestamp == req.u.request.timestamp)
 				pe->assigned = p->view + 1;
 		}
-		if (pbft_in_window(p, pp.u.pbft.pp.seq))
+		if (pbft_in_window(p, pbft_of(&pp)->pp.seq))
 			rc = pbft_accept_preprepare(p, &pp, ob);
 	}
 	if (rc)

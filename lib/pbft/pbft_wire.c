@@ -8,6 +8,9 @@
 
 #include <string.h>
 
+_Static_assert(sizeof(struct pbft_msg) <= WIRE_MSG_BODY_BYTES,
+	       "struct pbft_msg must fit a wire_msg's body");
+
 static bool pbft_type_known(uint8_t type)
 {
 	return type >= PBFT_PREPREPARE && type <= PBFT_CERT;
@@ -83,9 +86,9 @@ static int rd_pset_entry(struct wire_rd *r, struct wire_frame *pp,
 {
 	int rc;
 
-	if ((rc = wire_rd_frame(r, BYZ_PROTO_PBFT, PBFT_PREPREPARE, pp)))
+	if ((rc = wire_rd_frame(r, PBFT_PROTO, PBFT_PREPREPARE, pp)))
 		return rc;
-	return wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_PREPARE,
+	return wire_rd_frames(r, PBFT_PROTO, PBFT_PREPARE,
 			      PBFT_MAX_SIGNERS, prepares);
 }
 
@@ -102,7 +105,7 @@ static int dec_viewchange(struct wire_rd *r, struct pbft_viewchange *vc)
 		return BYZ_EFIELD;
 	if ((rc = wire_rd_u64(r, &vc->stable_seq)) ||
 	    (rc = rd_digest(r, &vc->stable_digest)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_CHECKPOINT,
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_CHECKPOINT,
 				 PBFT_MAX_SIGNERS, &vc->proof)) ||
 	    (rc = wire_rd_u16(r, &vc->prepared.count)))
 		return rc;
@@ -125,9 +128,9 @@ static int dec_newview(struct wire_rd *r, struct pbft_newview *nv)
 		return rc;
 	if (nv->view == 0)
 		return BYZ_EFIELD;
-	if ((rc = wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_VIEWCHANGE,
+	if ((rc = wire_rd_frames(r, PBFT_PROTO, PBFT_VIEWCHANGE,
 				 PBFT_MAX_SIGNERS, &nv->vcs)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_PREPREPARE,
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_PREPREPARE,
 				 PBFT_MAX_PSET, &nv->pps)))
 		return rc;
 	return wire_rd_end(r);
@@ -155,7 +158,7 @@ static int dec_state(struct wire_rd *r, struct pbft_state *st)
 	if (st->seq == 0)
 		return BYZ_EFIELD;
 	if ((rc = rd_digest(r, &st->digest)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_CHECKPOINT,
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_CHECKPOINT,
 				 PBFT_MAX_SIGNERS, &st->proof)) ||
 	    (rc = wire_rd_u32(r, &st->snapshot_len)))
 		return rc;
@@ -170,8 +173,8 @@ static int dec_cert(struct wire_rd *r, struct pbft_cert *c)
 {
 	int rc;
 
-	if ((rc = wire_rd_frame(r, BYZ_PROTO_PBFT, PBFT_PREPREPARE, &c->pp)) ||
-	    (rc = wire_rd_frames(r, BYZ_PROTO_PBFT, PBFT_COMMIT,
+	if ((rc = wire_rd_frame(r, PBFT_PROTO, PBFT_PREPREPARE, &c->pp)) ||
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_COMMIT,
 				 PBFT_MAX_SIGNERS, &c->commits)))
 		return rc;
 	return wire_rd_end(r);
@@ -180,7 +183,7 @@ static int dec_cert(struct wire_rd *r, struct pbft_cert *c)
 static int pbft_decode(const struct wire_frame *f, struct wire_msg *out)
 {
 	struct wire_rd r = {f->body, f->body_len};
-	struct pbft_msg *m = &out->u.pbft;
+	struct pbft_msg *m = pbft_of(out);
 
 	switch (f->type) {
 	case PBFT_PREPREPARE:
@@ -219,19 +222,11 @@ int pbft_pset_next(const struct pbft_pset *ps, size_t *pos,
 	return 1;
 }
 
-/* The signatures of one embedded frame (its own and what it embeds). */
-static int frame_sigs(const struct wire_frame *f, wire_sig_fn fn, void *ctx)
+/* The frames a message embeds, in body order (wire.h, for_each_embedded). */
+static int pbft_embedded(const struct wire_msg *msg, wire_frame_fn fn,
+			 void *ctx)
 {
-	struct wire_msg m;
-	int rc = wire_decode(f->bytes, f->len, &m);
-
-	return rc ? rc : wire_for_each_sig(&m, fn, ctx);
-}
-
-static int pbft_nested_sigs(const struct wire_msg *msg, wire_sig_fn fn,
-			    void *ctx)
-{
-	const struct pbft_msg *m = &msg->u.pbft;
+	const struct pbft_msg *m = pbft_of(msg);
 	struct wire_frame pp;
 	struct wire_frames prep;
 	size_t pos = 0;
@@ -239,35 +234,176 @@ static int pbft_nested_sigs(const struct wire_msg *msg, wire_sig_fn fn,
 
 	switch (msg->frame.type) {
 	case PBFT_PREPREPARE:
-		return wire_frames_for_each_sig(&m->pp.batch, fn, ctx);
+		return wire_frames_each(&m->pp.batch, fn, ctx);
 	case PBFT_VIEWCHANGE:
-		if ((rc = wire_frames_for_each_sig(&m->vc.proof, fn, ctx)))
+		if ((rc = wire_frames_each(&m->vc.proof, fn, ctx)))
 			return rc;
 		while (pbft_pset_next(&m->vc.prepared, &pos, &pp, &prep) == 1)
-			if ((rc = frame_sigs(&pp, fn, ctx)) ||
-			    (rc = wire_frames_for_each_sig(&prep, fn, ctx)))
+			if ((rc = fn(ctx, &pp)) ||
+			    (rc = wire_frames_each(&prep, fn, ctx)))
 				return rc;
 		return 0;
 	case PBFT_NEWVIEW:
-		if ((rc = wire_frames_for_each_sig(&m->nv.vcs, fn, ctx)))
+		if ((rc = wire_frames_each(&m->nv.vcs, fn, ctx)))
 			return rc;
-		return wire_frames_for_each_sig(&m->nv.pps, fn, ctx);
+		return wire_frames_each(&m->nv.pps, fn, ctx);
 	case PBFT_STATE:
-		return wire_frames_for_each_sig(&m->state.proof, fn, ctx);
+		return wire_frames_each(&m->state.proof, fn, ctx);
 	case PBFT_CERT:
-		if ((rc = frame_sigs(&m->cert.pp, fn, ctx)))
+		if ((rc = fn(ctx, &m->cert.pp)))
 			return rc;
-		return wire_frames_for_each_sig(&m->cert.commits, fn, ctx);
+		return wire_frames_each(&m->cert.commits, fn, ctx);
 	}
 	return 0;
 }
 
+/* The view of a message (0 for those outside views: CHECKPOINT, FETCH,
+ * STATE); a CERT's is its PRE-PREPARE's. */
+static uint64_t pbft_view(const struct wire_msg *m)
+{
+	const struct pbft_msg *p = pbft_of(m);
+	struct wire_msg pp;
+
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		return p->pp.view;
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		return p->vote.view;
+	case PBFT_VIEWCHANGE:
+		return p->vc.view;
+	case PBFT_NEWVIEW:
+		return p->nv.view;
+	case PBFT_CERT:
+		return wire_decode(p->cert.pp.bytes, p->cert.pp.len, &pp)
+			   ? 0
+			   : pbft_of(&pp)->pp.view;
+	default:
+		return 0;
+	}
+}
+
+/* PBFT's round is the sequence number of the three-phase protocol and of
+ * checkpoints (OSDI'99 §4.2-4.3). A VIEW-CHANGE or NEW-VIEW has none: a
+ * `rounds=` window selects them through its view, see docs/attacks.md. */
+static uint64_t pbft_round(const struct wire_msg *m)
+{
+	const struct pbft_msg *p = pbft_of(m);
+
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		return p->pp.seq;
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		return p->vote.seq;
+	case PBFT_CHECKPOINT:
+		return p->ckpt.seq;
+	default:
+		return 0;
+	}
+}
+
+static struct pbft_framev fv(const struct wire_framev *v)
+{
+	return (struct pbft_framev){v->frames, v->lens, v->count};
+}
+
+/* A VIEW-CHANGE again: begin, then each P-set entry as pbft_pset_next
+ * walks it. */
+static int reencode_viewchange(const struct wire_msg *m, struct wire_buf *b)
+{
+	const struct pbft_viewchange *vc = &pbft_of(m)->vc;
+	struct wire_framev proof, prepv;
+	struct wire_frame pp;
+	struct wire_frames prep;
+	size_t s, pos = 0;
+	unsigned n = 0;
+	int rc;
+
+	if ((rc = wire_frames_gather(&vc->proof, &proof)))
+		return rc;
+	rc = pbft_enc_viewchange_begin(b, &s, m->frame.sender, vc->view,
+				       vc->stable_seq, vc->stable_digest,
+				       fv(&proof), vc->prepared.count);
+	wire_framev_free(&proof);
+	if (rc)
+		return rc;
+	while (pbft_pset_next(&vc->prepared, &pos, &pp, &prep) == 1) {
+		if ((rc = wire_frames_gather(&prep, &prepv)))
+			return rc;
+		pbft_enc_pset_entry(b, pp.bytes, pp.len, fv(&prepv));
+		wire_framev_free(&prepv);
+		n++;
+	}
+	if (n != vc->prepared.count || pos != vc->prepared.len)
+		return BYZ_EFIELD;
+	return pbft_enc_end(b, s);
+}
+
+/* m again, through the encoders (wire.h, reencode). */
+static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
+{
+	const struct pbft_msg *p = pbft_of(m);
+	uint32_t sender = m->frame.sender;
+	struct wire_framev x = {0}, y = {0};
+	int rc = 0;
+
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		if (!(rc = wire_frames_gather(&p->pp.batch, &x)))
+			rc = pbft_enc_preprepare(b, NULL, sender, p->pp.view,
+						 p->pp.seq, fv(&x));
+		break;
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		rc = pbft_enc_vote(b, NULL, m->frame.type, sender,
+				   p->vote.view, p->vote.seq, p->vote.digest);
+		break;
+	case PBFT_CHECKPOINT:
+		rc = pbft_enc_checkpoint(b, NULL, sender, p->ckpt.seq,
+					 p->ckpt.digest);
+		break;
+	case PBFT_VIEWCHANGE:
+		rc = reencode_viewchange(m, b);
+		break;
+	case PBFT_NEWVIEW:
+		if (!(rc = wire_frames_gather(&p->nv.vcs, &x)) &&
+		    !(rc = wire_frames_gather(&p->nv.pps, &y)))
+			rc = pbft_enc_newview(b, NULL, sender, p->nv.view,
+					      fv(&x), fv(&y));
+		break;
+	case PBFT_FETCH:
+		rc = pbft_enc_fetch(b, NULL, sender, p->fetch.what,
+				    p->fetch.seq);
+		break;
+	case PBFT_STATE:
+		if (!(rc = wire_frames_gather(&p->state.proof, &x)))
+			rc = pbft_enc_state(b, NULL, sender, p->state.seq,
+					    p->state.digest, fv(&x),
+					    p->state.snapshot,
+					    p->state.snapshot_len);
+		break;
+	default:
+		if (!(rc = wire_frames_gather(&p->cert.commits, &x)))
+			rc = pbft_enc_cert(b, NULL, sender, p->cert.pp.bytes,
+					   p->cert.pp.len, fv(&x));
+		break;
+	}
+	wire_framev_free(&x);
+	wire_framev_free(&y);
+	return rc;
+}
+
 const struct wire_codec pbft_wire_codec = {
-	.proto = BYZ_PROTO_PBFT,
+	.name = "pbft",
+	.proto = PBFT_PROTO,
 	.type_known = pbft_type_known,
 	.type_name = pbft_type_name,
 	.decode = pbft_decode,
-	.for_each_nested_sig = pbft_nested_sigs,
+	.for_each_embedded = pbft_embedded,
+	.view = pbft_view,
+	.round = pbft_round,
+	.reencode = pbft_reencode,
 };
 
 /* ---- encoders -------------------------------------------------------------- */
@@ -305,7 +441,7 @@ int pbft_enc_preprepare(struct wire_buf *b, size_t *start, uint32_t sender,
 	/* Check before writing: a refused call leaves the buffer as it was. */
 	if (seq == 0 || batch.count > PBFT_MAX_BATCH)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_PREPREPARE, sender);
+	s = wire_begin(b, PBFT_PROTO, PBFT_PREPREPARE, sender);
 	wire_put_u64(b, view);
 	wire_put_u64(b, seq);
 	put_framev(b, batch);
@@ -320,7 +456,7 @@ int pbft_enc_vote(struct wire_buf *b, size_t *start, uint8_t type,
 
 	if (seq == 0 || (type != PBFT_PREPARE && type != PBFT_COMMIT))
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, type, sender);
+	s = wire_begin(b, PBFT_PROTO, type, sender);
 	wire_put_u64(b, view);
 	wire_put_u64(b, seq);
 	wire_put_bytes(b, digest, BYZ_DIGEST_BYTES);
@@ -334,7 +470,7 @@ int pbft_enc_checkpoint(struct wire_buf *b, size_t *start, uint32_t sender,
 
 	if (seq == 0)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_CHECKPOINT, sender);
+	s = wire_begin(b, PBFT_PROTO, PBFT_CHECKPOINT, sender);
 	wire_put_u64(b, seq);
 	wire_put_bytes(b, digest, BYZ_DIGEST_BYTES);
 	return enc_done(b, s, start);
@@ -348,7 +484,7 @@ int pbft_enc_viewchange_begin(struct wire_buf *b, size_t *start,
 {
 	if (view == 0 || npset > PBFT_MAX_PSET)
 		return BYZ_EFIELD;
-	*start = wire_begin(b, BYZ_PROTO_PBFT, PBFT_VIEWCHANGE, sender);
+	*start = wire_begin(b, PBFT_PROTO, PBFT_VIEWCHANGE, sender);
 	wire_put_u64(b, view);
 	wire_put_u64(b, stable_seq);
 	wire_put_bytes(b, digest, BYZ_DIGEST_BYTES);
@@ -372,7 +508,7 @@ int pbft_enc_newview(struct wire_buf *b, size_t *start, uint32_t sender,
 
 	if (view == 0)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_NEWVIEW, sender);
+	s = wire_begin(b, PBFT_PROTO, PBFT_NEWVIEW, sender);
 	wire_put_u64(b, view);
 	put_framev(b, vcs);
 	put_framev(b, pps);
@@ -386,7 +522,7 @@ int pbft_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 
 	if (what != PBFT_FETCH_STATE && what != PBFT_FETCH_LOG)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_FETCH, sender);
+	s = wire_begin(b, PBFT_PROTO, PBFT_FETCH, sender);
 	wire_put_u8(b, what);
 	wire_put_u64(b, seq);
 	return enc_done(b, s, start);
@@ -401,7 +537,7 @@ int pbft_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
 
 	if (seq == 0 || snapshot_len > WIRE_MAX_FRAME)
 		return BYZ_EFIELD;
-	s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_STATE, sender);
+	s = wire_begin(b, PBFT_PROTO, PBFT_STATE, sender);
 	wire_put_u64(b, seq);
 	wire_put_bytes(b, digest, BYZ_DIGEST_BYTES);
 	put_framev(b, proof);
@@ -413,7 +549,7 @@ int pbft_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
 int pbft_enc_cert(struct wire_buf *b, size_t *start, uint32_t sender,
 		  const uint8_t *pp, size_t pplen, struct pbft_framev commits)
 {
-	size_t s = wire_begin(b, BYZ_PROTO_PBFT, PBFT_CERT, sender);
+	size_t s = wire_begin(b, PBFT_PROTO, PBFT_CERT, sender);
 
 	wire_put_frame(b, pp, pplen);
 	put_framev(b, commits);

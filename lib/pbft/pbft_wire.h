@@ -1,15 +1,17 @@
 /*
  * pbft_wire.h - PBFT's messages on the wire (docs/wire.md, "PBFT").
  *
- * Every message is a signed frame of protocol BYZ_PROTO_PBFT whose sender
+ * Every message is a signed frame of protocol PBFT_PROTO whose sender
  * is a replica. Certificates are lists of embedded signed frames (wire.h),
  * so every signature they hold is verified at ingress like any other.
  * Decoded messages point into the frame (no allocation).
  */
-#include "wire.h" /* first: wire.h includes this file back where it fits */
-
 #ifndef BYZ_PBFT_WIRE_H
 #define BYZ_PBFT_WIRE_H
+
+#include "wire.h"
+
+#define PBFT_PROTO 2 /* the frame header's protocol byte */
 
 enum pbft_type {
 	PBFT_PREPREPARE = 1, /* <PRE-PREPARE, v, n, batch>_p        OSDI'99 §4.2 */
@@ -113,6 +115,9 @@ struct pbft_msg {
 		struct pbft_state state;
 		struct pbft_cert cert;
 	};
+
+/* The PBFT message inside a decoded wire_msg (wire.h). */
+#define pbft_of(m) WIRE_MSG_BODY(struct pbft_msg, m)
 };
 
 /* Walk a P set: 1 with the next entry, 0 at the end (*pos starts at 0). */

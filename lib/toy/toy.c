@@ -17,6 +17,7 @@
 #include "app.h"
 #include "core.h"
 #include "err.h"
+#include "toy_wire.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -213,7 +214,7 @@ static int toy_send_order(struct toy *t, struct byz_outbox *ob,
 			  const struct toy_slot *sl, uint32_t to, bool bcast)
 {
 	size_t start;
-	int rc = wire_enc_toy_order(&ob->bytes, &start, t->cfg.id, sl->seq,
+	int rc = toy_enc_order(&ob->bytes, &start, t->cfg.id, sl->seq,
 				    sl->frame, sl->len);
 
 	if (rc)
@@ -271,7 +272,7 @@ static int toy_on_order(struct toy *t, const struct byz_event *ev,
 			struct byz_outbox *ob, bool *executed)
 {
 	const struct wire_msg *m = ev->u.msg;
-	uint64_t seq = m->u.order.seq;
+	uint64_t seq = toy_of(m)->order.seq;
 	struct toy_slot *sl;
 
 	if (m->frame.sender != TOY_LEADER)
@@ -287,14 +288,14 @@ static int toy_on_order(struct toy *t, const struct byz_event *ev,
 				    " beyond the window (next %" PRIu64
 				    "): dropped",
 				    seq, t->exec_seq);
-	if (m->u.order.req_frame.len > TOY_REQ_MAX)
+	if (toy_of(m)->order.req_frame.len > TOY_REQ_MAX)
 		return byz_out_note(ob, "ordered request too large: dropped");
 	sl = &t->ring[seq % t->ring_size];
 	if (sl->seq == seq)
 		return 0; /* a duplicate */
 	sl->seq = seq;
-	sl->len = (uint16_t)m->u.order.req_frame.len;
-	memcpy(sl->frame, m->u.order.req_frame.bytes, sl->len);
+	sl->len = (uint16_t)toy_of(m)->order.req_frame.len;
+	memcpy(sl->frame, toy_of(m)->order.req_frame.bytes, sl->len);
 	return toy_execute_ready(t, ev, ob, executed);
 }
 
@@ -303,7 +304,7 @@ static int toy_on_fetch(struct toy *t, const struct byz_event *ev,
 			struct byz_outbox *ob)
 {
 	const struct wire_msg *m = ev->u.msg;
-	uint64_t seq = m->u.fetch.seq;
+	uint64_t seq = toy_of(m)->fetch.seq;
 	int rc = 0;
 
 	if (!toy_is_leader(t) || m->frame.sender >= t->cfg.n)
@@ -330,7 +331,7 @@ static int toy_on_timer(struct toy *t, const struct byz_event *ev,
 		      t->exec_seq + i;
 	if (gap || ev->now - t->last_progress >= 4 * t->cfg.timeout_us) {
 		size_t start;
-		rc = wire_enc_toy_fetch(&ob->bytes, &start, t->cfg.id,
+		rc = toy_enc_fetch(&ob->bytes, &start, t->cfg.id,
 					t->exec_seq);
 		if (!rc)
 			rc = byz_out_send(ob, TOY_LEADER, start);
@@ -360,9 +361,9 @@ static int toy_step(void *core, const struct byz_event *ev,
 		rc = toy_on_request(t, ev, ob, &executed);
 		break;
 	case BYZ_EV_MESSAGE:
-		if (ev->u.msg->frame.type == WIRE_TOY_ORDER)
+		if (ev->u.msg->frame.type == TOY_ORDER)
 			rc = toy_on_order(t, ev, ob, &executed);
-		else if (ev->u.msg->frame.type == WIRE_TOY_FETCH)
+		else if (ev->u.msg->frame.type == TOY_FETCH)
 			rc = toy_on_fetch(t, ev, ob);
 		break;
 	case BYZ_EV_TIMER:
@@ -399,7 +400,7 @@ static uint64_t toy_liveness_bound(const struct byz_config *cfg,
 
 const struct byz_core_ops toy_core_ops = {
 	.name = "toy",
-	.proto = BYZ_PROTO_TOY,
+	.proto = TOY_PROTO,
 	.summary = "test protocol: fixed sequencer, not fault tolerant",
 	.create = toy_create,
 	.destroy = toy_destroy,

@@ -16,6 +16,9 @@
  * its name gives, and regenerating gives identical bytes.
  */
 #include "crypto.h"
+#include "toy/toy_wire.h"
+#include "pbft/pbft_wire.h"
+#include "hotstuff/hs_wire.h"
 #include "err.h"
 #include "wire.h"
 
@@ -174,7 +177,7 @@ static void crafted(const char *name, const struct hdr *h,
 static void order_around(const char *name, const struct wire_buf *nested,
 			 uint32_t req_len)
 {
-	struct hdr h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct hdr h = hdr_of(TOY_PROTO, TOY_ORDER, 0);
 	struct wire_buf bb;
 
 	wire_buf_init(&bb, BIG);
@@ -244,27 +247,27 @@ static void gen_ok(void)
 	wire_buf_reset(&b);
 
 	good_request(&req, 0, 1, "put k v", 7);
-	if (wire_enc_toy_order(&b, &s, 0, 1, req.data, req.len))
+	if (toy_enc_order(&b, &s, 0, 1, req.data, req.len))
 		die("order");
-	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	sign_last(&b, s, TOY_PROTO, TOY_ORDER, 0);
 	emit_buf("ok-toy-order", &b);
 	wire_buf_reset(&b);
 	wire_buf_reset(&req);
 	good_request(&req, 5, 77, (const char *)big, WIRE_MAX_OP);
-	if (wire_enc_toy_order(&b, &s, 3, UINT64_MAX, req.data, req.len))
+	if (toy_enc_order(&b, &s, 3, UINT64_MAX, req.data, req.len))
 		die("order");
-	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 3);
+	sign_last(&b, s, TOY_PROTO, TOY_ORDER, 3);
 	emit_buf("ok-toy-order-max-op", &b);
 	wire_buf_reset(&b);
 
-	if (wire_enc_toy_fetch(&b, &s, 2, 1))
+	if (toy_enc_fetch(&b, &s, 2, 1))
 		die("fetch");
-	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	sign_last(&b, s, TOY_PROTO, TOY_FETCH, 2);
 	emit_buf("ok-toy-fetch", &b);
 	wire_buf_reset(&b);
-	if (wire_enc_toy_fetch(&b, &s, UINT32_MAX, UINT64_MAX))
+	if (toy_enc_fetch(&b, &s, UINT32_MAX, UINT64_MAX))
 		die("fetch");
-	sign_last(&b, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, UINT32_MAX);
+	sign_last(&b, s, TOY_PROTO, TOY_FETCH, UINT32_MAX);
 	emit_buf("ok-toy-fetch-max-seq", &b);
 
 	wire_buf_free(&b);
@@ -305,15 +308,15 @@ static void good_frame(struct wire_buf *b, int kind)
 	case 2:
 		wire_buf_init(&req, BIG);
 		good_request(&req, 0, 1, "put k v", 7);
-		if (wire_enc_toy_order(b, &s, 0, 1, req.data, req.len))
+		if (toy_enc_order(b, &s, 0, 1, req.data, req.len))
 			die("order");
-		sign_last(b, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+		sign_last(b, s, TOY_PROTO, TOY_ORDER, 0);
 		wire_buf_free(&req);
 		break;
 	default:
-		if (wire_enc_toy_fetch(b, &s, 2, 1))
+		if (toy_enc_fetch(b, &s, 2, 1))
 			die("fetch");
-		sign_last(b, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+		sign_last(b, s, TOY_PROTO, TOY_FETCH, 2);
 		break;
 	}
 }
@@ -396,15 +399,15 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-client-zero", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, 3, 0);
 	crafted("err-bad-type-client-three", &h, &bb);
-	h = hdr_of(BYZ_PROTO_TOY, 0, 0);
+	h = hdr_of(TOY_PROTO, 0, 0);
 	crafted("err-bad-type-toy-zero", &h, &bb);
-	h = hdr_of(BYZ_PROTO_TOY, 3, 0);
+	h = hdr_of(TOY_PROTO, 3, 0);
 	crafted("err-bad-type-toy-three", &h, &bb);
-	h = hdr_of(BYZ_PROTO_PBFT, 10, 0);
+	h = hdr_of(PBFT_PROTO, 10, 0);
 	crafted("err-bad-type-pbft-ten", &h, &bb);
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, 0, 0);
+	h = hdr_of(HS_PROTO, 0, 0);
 	crafted("err-bad-type-hotstuff-zero", &h, &bb);
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_BLOCKS + 1, 0);
+	h = hdr_of(HS_PROTO, HS_BLOCKS + 1, 0);
 	crafted("err-bad-type-hotstuff-six", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
 	h.flags = 0x80;
@@ -415,10 +418,10 @@ static void gen_header_errors(void)
 
 	wire_buf_reset(&bb);
 	wire_put_u64(&bb, 1);
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 2);
 	h.length = WIRE_MAX_FRAME - WIRE_HEADER_BYTES - BYZ_SIG_BYTES + 1;
 	crafted("err-too-big-fetch-length-just-over", &h, &bb);
-	h = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	h = hdr_of(TOY_PROTO, TOY_FETCH, 2);
 	wire_buf_reset(&b);
 	raw(&b, &h, bb.data, bb.len, 1);
 	wire_put_bytes(&b, b.data + b.len - 64, 64);
@@ -435,7 +438,7 @@ static void gen_body_errors(void)
 	struct wire_buf bb;
 	struct hdr rq = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
 	struct hdr rp = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
-	struct hdr fe = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_FETCH, 2);
+	struct hdr fe = hdr_of(TOY_PROTO, TOY_FETCH, 2);
 
 	memset(big, 'y', sizeof big);
 	wire_buf_init(&bb, BIG);
@@ -507,7 +510,7 @@ static void gen_body_errors(void)
 static void gen_order_errors(void)
 {
 	struct wire_buf req, bb, nest;
-	struct hdr od = hdr_of(BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	struct hdr od = hdr_of(TOY_PROTO, TOY_ORDER, 0);
 	struct hdr h;
 	size_t s;
 
@@ -627,15 +630,15 @@ static void gen_order_errors(void)
 	order_around("err-bad-nested-order-holds-reply", &nest,
 		     (uint32_t)nest.len);
 	wire_buf_reset(&nest);
-	if (wire_enc_toy_fetch(&nest, &s, 0, 1))
+	if (toy_enc_fetch(&nest, &s, 0, 1))
 		die("fetch");
-	sign_last(&nest, s, BYZ_PROTO_TOY, WIRE_TOY_FETCH, 0);
+	sign_last(&nest, s, TOY_PROTO, TOY_FETCH, 0);
 	order_around("err-bad-nested-order-holds-fetch", &nest,
 		     (uint32_t)nest.len);
 	wire_buf_reset(&nest);
-	if (wire_enc_toy_order(&nest, &s, 0, 1, req.data, req.len))
+	if (toy_enc_order(&nest, &s, 0, 1, req.data, req.len))
 		die("order");
-	sign_last(&nest, s, BYZ_PROTO_TOY, WIRE_TOY_ORDER, 0);
+	sign_last(&nest, s, TOY_PROTO, TOY_ORDER, 0);
 	order_around("err-bad-nested-order-holds-order", &nest,
 		     (uint32_t)nest.len);
 	wire_buf_reset(&nest);
@@ -763,7 +766,7 @@ static void gen_hotstuff(void)
 	emit_buf("ok-hotstuff-blocks", &b);
 
 	/* Body faults. */
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_VOTE, 1);
+	h = hdr_of(HS_PROTO, HS_VOTE, 1);
 	wire_put_u64(&bb, 0);
 	wire_put_bytes(&bb, hash, sizeof hash);
 	crafted("err-bad-field-hotstuff-vote-view-zero", &h, &bb);
@@ -775,7 +778,7 @@ static void gen_hotstuff(void)
 	wire_put_u8(&bb, 0);
 	crafted("err-trailing-bytes-hotstuff-vote", &h, &bb);
 
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_FETCH, 0);
+	h = hdr_of(HS_PROTO, HS_FETCH, 0);
 	wire_buf_reset(&bb);
 	wire_put_bytes(&bb, hash, sizeof hash);
 	wire_put_u16(&bb, 0);
@@ -785,7 +788,7 @@ static void gen_hotstuff(void)
 	wire_put_u16(&bb, HS_MAX_FETCH + 1);
 	crafted("err-too-big-hotstuff-fetch-count", &h, &bb);
 
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_BLOCKS, 3);
+	h = hdr_of(HS_PROTO, HS_BLOCKS, 3);
 	wire_buf_reset(&bb);
 	wire_put_u16(&bb, 0);
 	crafted("err-bad-field-hotstuff-blocks-empty", &h, &bb);
@@ -795,7 +798,7 @@ static void gen_hotstuff(void)
 	crafted("err-bad-nested-hotstuff-blocks-holds-vote", &h, &bb);
 
 	/* A TIMEOUT whose vote list holds two votes (at most one). */
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_TIMEOUT, 1);
+	h = hdr_of(HS_PROTO, HS_TIMEOUT, 1);
 	wire_buf_reset(&bb);
 	wire_put_u64(&bb, 2);
 	wire_put_bytes(&bb, g.data, g.len);
@@ -810,7 +813,7 @@ static void gen_hotstuff(void)
 	crafted("err-bad-field-hotstuff-timeout-view-zero", &h, &bb);
 
 	/* A proposal whose QC holds a request instead of a vote. */
-	h = hdr_of(BYZ_PROTO_HOTSTUFF, HS_PROPOSAL, 2);
+	h = hdr_of(HS_PROTO, HS_PROPOSAL, 2);
 	wire_buf_reset(&bb);
 	wire_put_u64(&bb, 2);
 	wire_put_u64(&bb, 1);
@@ -945,7 +948,7 @@ static void pb_viewchange(struct wire_buf *b, uint32_t r, uint64_t view,
 static void pb_crafted(const char *name, uint8_t type, uint32_t r,
 		       const struct wire_buf *bb)
 {
-	struct hdr h = hdr_of(BYZ_PROTO_PBFT, type, r);
+	struct hdr h = hdr_of(PBFT_PROTO, type, r);
 
 	crafted(name, &h, bb);
 }

@@ -1,5 +1,6 @@
 /*
- * mutate_pbft.c - adv_mutate for PBFT frames (Castro & Liskov, OSDI'99).
+ * pbft_mutate.c - the adversary's rewrites of PBFT frames (adv_mutate,
+ * adversary/mutate.h) (Castro & Liskov, OSDI'99).
  *
  * Each function rewrites one message type into an unsigned frame at offset
  * 0 of c->out; mutate.c checks the key, signs, and records conflicts. Only
@@ -27,6 +28,7 @@
  *                 which is in any V, so f withheld P sets cannot hide it.
  */
 #include "mutate.h"
+#include "pbft_wire.h"
 
 #include "err.h"
 
@@ -45,7 +47,7 @@ static bool is_cert(enum adv_mutation mut)
 /* PRE-PREPARE (sent by the primary of its view). */
 static int preprepare(struct adv_ctx *c)
 {
-	const struct pbft_preprepare *pp = &c->m->u.pbft.pp;
+	const struct pbft_preprepare *pp = &pbft_of(c->m)->pp;
 	uint32_t sender = c->m->frame.sender;
 	struct adv_list batch;
 	struct wire_msg nm;
@@ -68,8 +70,8 @@ static int preprepare(struct adv_ctx *c)
 		if ((rc = wire_decode_unsigned(c->out->data, c->out->len, &nm)))
 			return rc;
 		byz_digest(c->rec_from, pp->batch_bytes, pp->batch_len);
-		byz_digest(c->rec_to, nm.u.pbft.pp.batch_bytes,
-			   nm.u.pbft.pp.batch_len);
+		byz_digest(c->rec_to, pbft_of(&nm)->pp.batch_bytes,
+			   pbft_of(&nm)->pp.batch_len);
 		c->record = true;
 		return 0;
 	case ADV_MUT_STALE:
@@ -86,7 +88,7 @@ static int preprepare(struct adv_ctx *c)
 /* PREPARE and COMMIT. */
 static int vote(struct adv_ctx *c)
 {
-	const struct pbft_vote *v = &c->m->u.pbft.vote;
+	const struct pbft_vote *v = &pbft_of(c->m)->vote;
 	uint8_t type = c->m->frame.type;
 	uint32_t sender = c->m->frame.sender;
 	uint8_t d[BYZ_DIGEST_BYTES];
@@ -121,7 +123,7 @@ static int vote(struct adv_ctx *c)
 
 static int checkpoint(struct adv_ctx *c)
 {
-	const struct pbft_checkpoint *ck = &c->m->u.pbft.ckpt;
+	const struct pbft_checkpoint *ck = &pbft_of(c->m)->ckpt;
 	uint8_t d[BYZ_DIGEST_BYTES];
 
 	if (c->mut != ADV_MUT_OTHER_DIGEST)
@@ -138,7 +140,7 @@ static int checkpoint(struct adv_ctx *c)
  * as pbft_pset_next walks it. */
 static int viewchange(struct adv_ctx *c)
 {
-	const struct pbft_viewchange *vc = &c->m->u.pbft.vc;
+	const struct pbft_viewchange *vc = &pbft_of(c->m)->vc;
 	struct adv_list proof, prep;
 	struct wire_frame pp;
 	struct wire_frames prepares;
@@ -200,7 +202,7 @@ static int viewchange(struct adv_ctx *c)
  * PRE-PREPAREs, not a certificate, and stays. */
 static int newview(struct adv_ctx *c)
 {
-	const struct pbft_newview *nv = &c->m->u.pbft.nv;
+	const struct pbft_newview *nv = &pbft_of(c->m)->nv;
 	struct adv_list vcs, pps;
 	int rc;
 
@@ -219,7 +221,7 @@ static int newview(struct adv_ctx *c)
 
 static int state(struct adv_ctx *c)
 {
-	const struct pbft_state *st = &c->m->u.pbft.state;
+	const struct pbft_state *st = &pbft_of(c->m)->state;
 	struct adv_list proof;
 	int rc;
 
@@ -238,7 +240,7 @@ static int state(struct adv_ctx *c)
 
 static int cert(struct adv_ctx *c)
 {
-	const struct pbft_cert *ce = &c->m->u.pbft.cert;
+	const struct pbft_cert *ce = &pbft_of(c->m)->cert;
 	struct adv_list commits;
 	int rc;
 
@@ -254,7 +256,7 @@ static int cert(struct adv_ctx *c)
 			     ce->pp.len, fv(&commits));
 }
 
-int adv_mutate_pbft(struct adv_ctx *c)
+static int adv_mutate_pbft(struct adv_ctx *c)
 {
 	switch (c->m->frame.type) {
 	case PBFT_PREPREPARE:
@@ -276,3 +278,10 @@ int adv_mutate_pbft(struct adv_ctx *c)
 		return ADV_MUT_SKIP;
 	}
 }
+
+/* This protocol's half of adv_mutate (mutate.h), for the adversary's
+ * registry. Compiled into the adversary library, never into libbyz. */
+const struct adv_rewrites pbft_adv_rewrites = {
+	.proto = PBFT_PROTO,
+	.mutate = adv_mutate_pbft,
+};

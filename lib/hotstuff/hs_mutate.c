@@ -1,5 +1,6 @@
 /*
- * mutate_hotstuff.c - adv_mutate for chained HotStuff frames (Yin et al.,
+ * hs_mutate.c - the adversary's rewrites of chained HotStuff frames
+ * (adv_mutate, adversary/mutate.h) (Yin et al.,
  * PODC'19, Alg. 4; the pacemaker's TIMEOUT is lib/hotstuff's, see
  * hs_pacemaker.c).
  *
@@ -30,6 +31,7 @@
  *                 highest QC, which some honest timeout carries.
  */
 #include "mutate.h"
+#include "hs_wire.h"
 
 #include "err.h"
 
@@ -57,7 +59,7 @@ static int qc_mutated(struct wire_buf *b, const struct hs_qc *q,
 /* PROPOSAL (sent by the leader of its view). */
 static int proposal(struct adv_ctx *c)
 {
-	const struct hs_proposal *p = &c->m->u.hs.prop;
+	const struct hs_proposal *p = &hs_of(c->m)->prop;
 	uint32_t sender = c->m->frame.sender;
 	struct adv_list tc, batch;
 	struct wire_buf qc;
@@ -85,7 +87,7 @@ static int proposal(struct adv_ctx *c)
 		if ((rc = wire_decode_unsigned(c->out->data, c->out->len, &nm)))
 			return rc;
 		hs_block_hash(p, c->rec_from);
-		hs_block_hash(&nm.u.hs.prop, c->rec_to);
+		hs_block_hash(&hs_of(&nm)->prop, c->rec_to);
 		c->record = true;
 		return 0;
 	case ADV_MUT_STALE:
@@ -119,7 +121,7 @@ static int proposal(struct adv_ctx *c)
 
 static int vote(struct adv_ctx *c)
 {
-	const struct hs_vote *v = &c->m->u.hs.vote;
+	const struct hs_vote *v = &hs_of(c->m)->vote;
 	uint32_t sender = c->m->frame.sender;
 	uint8_t d[BYZ_DIGEST_BYTES];
 	const uint8_t *to;
@@ -150,7 +152,7 @@ static int vote(struct adv_ctx *c)
  * re-signed only if it is the sender's own. */
 static int timeout_follow(struct adv_ctx *c)
 {
-	const struct hs_timeout *t = &c->m->u.hs.timeout;
+	const struct hs_timeout *t = &hs_of(c->m)->timeout;
 	struct wire_msg v;
 	struct wire_buf nv;
 	const uint8_t *to;
@@ -159,13 +161,13 @@ static int timeout_follow(struct adv_ctx *c)
 
 	if (wire_frames_next(&t->vote, &pos, &v) != 1 ||
 	    v.frame.sender != c->m->frame.sender ||
-	    !(to = adv_conflicts_get(c->map, v.u.hs.vote.hash)))
+	    !(to = adv_conflicts_get(c->map, hs_of(&v)->vote.hash)))
 		return ADV_MUT_SKIP;
 	/* The pacemaker counts the votes timeouts carry like any vote
 	 * (Alg. 4 onReceiveVote): the same rule as for VOTE. */
 	wire_buf_init(&nv, WIRE_MAX_FRAME);
 	if (!(rc =
-		  hs_enc_vote(&nv, &s, v.frame.sender, v.u.hs.vote.view, to)) &&
+		  hs_enc_vote(&nv, &s, v.frame.sender, hs_of(&v)->vote.view, to)) &&
 	    !(rc = wire_sign(&nv, s, c->key)))
 		rc =
 		    hs_enc_timeout(c->out, NULL, c->m->frame.sender, t->view,
@@ -176,7 +178,7 @@ static int timeout_follow(struct adv_ctx *c)
 
 static int timeout(struct adv_ctx *c)
 {
-	const struct hs_timeout *t = &c->m->u.hs.timeout;
+	const struct hs_timeout *t = &hs_of(c->m)->timeout;
 	uint32_t sender = c->m->frame.sender;
 	static const uint8_t zero[BYZ_DIGEST_BYTES];
 	struct adv_list last;
@@ -229,7 +231,7 @@ static int timeout(struct adv_ctx *c)
 	}
 }
 
-int adv_mutate_hotstuff(struct adv_ctx *c)
+static int adv_mutate_hotstuff(struct adv_ctx *c)
 {
 	switch (c->m->frame.type) {
 	case HS_PROPOSAL:
@@ -242,3 +244,10 @@ int adv_mutate_hotstuff(struct adv_ctx *c)
 		return ADV_MUT_SKIP;
 	}
 }
+
+/* This protocol's half of adv_mutate (mutate.h), for the adversary's
+ * registry. Compiled into the adversary library, never into libbyz. */
+const struct adv_rewrites hotstuff_adv_rewrites = {
+	.proto = HS_PROTO,
+	.mutate = adv_mutate_hotstuff,
+};
