@@ -1,6 +1,7 @@
 /*
- * mutate.c - the dispatch of adv_mutate, the conflict map, and what the
- * protocols' halves (mutate_pbft.c, mutate_hotstuff.c) share.
+ * mutate.c - the dispatch of adv_mutate to the protocols' rewrites
+ * (adv_rewrites_registry), the conflict map, and what those rewrites
+ * share.
  */
 #include "mutate.h"
 

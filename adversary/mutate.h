@@ -7,36 +7,26 @@
  * and only theirs (ARCHITECTURE.md, "The adversary"). So a mutation only
  * ever re-signs the frame it is given (after checking that the key given
  * is the one that signed it) and, inside it, embedded frames signed by
- * that same replica (a HotStuff TIMEOUT's last vote). Every other embedded
- * frame (the votes of a QC, the prepares of a prepared certificate, the
- * checkpoints of a proof, the requests of a batch) is copied verbatim,
- * moved, duplicated or dropped, never altered: the result always decodes
- * and every signature it carries verifies, so it reaches the honest
- * cores, and the only thing standing between it and a safety violation is
- * the rule of the paper each mutation names (OSDI'99 §4.2-4.4 for PBFT,
- * PODC'19 Alg. 4 for HotStuff).
+ * that same replica (a timeout's own last vote, say). Every other embedded
+ * frame (the votes of a certificate, the requests of a batch) is copied
+ * verbatim, moved, duplicated or dropped, never altered: the result always
+ * decodes and every signature it carries verifies, so it reaches the
+ * honest cores, and the only thing standing between it and a safety
+ * violation is the rule of the paper each mutation names.
+ *
+ * The mutations are protocol-neutral ideas (below); each protocol's
+ * folder carries them out on its own messages (lib/NAME/NAME_mutate.c,
+ * registered as NAME_adv_rewrites), and its header comment lists which
+ * message types each mutation touches and which rule of its paper stops
+ * it. A message a mutation does not apply to answers ADV_MUT_SKIP.
  *
  * Everything here is pure and deterministic: the same frame, key,
  * mutation and conflict map give the same bytes (Ed25519 signatures are
  * deterministic, RFC 8032); no clock, no randomness, no I/O.
  *
- * Which message types each mutation touches (anything else: ADV_MUT_SKIP):
- *
- *   mutation      PBFT                           HotStuff
- *   conflict      PRE-PREPARE                    PROPOSAL
- *   follow        PREPARE, COMMIT                VOTE, TIMEOUT (own last vote)
- *   other-digest  PREPARE, COMMIT, CHECKPOINT    VOTE
- *   stale         PRE-PREPARE, PREPARE, COMMIT,  PROPOSAL, VOTE, TIMEOUT
- *                 VIEW-CHANGE
- *   cert-dup      VIEW-CHANGE (C, each P entry's PROPOSAL (justify QC, TC),
- *   cert-short    prepares), NEW-VIEW (V),       TIMEOUT (high QC)
- *                 CERT (commits), STATE (proof)
- *   withhold      VIEW-CHANGE (P emptied)        TIMEOUT (genesis high QC,
- *                                                no last vote)
- *
- * A mutation that would give back the very same message (a P set already
- * empty, a genesis QC, ...) also answers ADV_MUT_SKIP: success always
- * means a different message.
+ * A mutation that would give back the very same message (a prepared set
+ * already empty, a genesis certificate, ...) also answers ADV_MUT_SKIP:
+ * success always means a different message.
  */
 #ifndef BYZ_ADV_MUTATE_H
 #define BYZ_ADV_MUTATE_H
@@ -48,47 +38,39 @@
 #include <stdint.h>
 
 enum adv_mutation {
-	/* A conflicting proposal: PBFT PRE-PREPARE / HotStuff PROPOSAL with
-	 * the same view (and seq / justify QC and TC) but another batch: the
-	 * requests in reverse order if there are >= 2 (emptied if reversing
-	 * changes nothing, e.g. two copies of one request); a batch of one
-	 * request gets another client's request offered to the map
-	 * (adv_conflicts_offer), or is emptied if there is none; SKIP if it
-	 * is already empty. Records (original
-	 * digest -> new digest) in the conflict map: PBFT, BLAKE2b-256 of the
-	 * batch bytes (pbft_batch_digest); HotStuff, hs_block_hash. */
+	/* A conflicting proposal: the same slot (view, and sequence number or
+	 * justification) with another batch: the requests in reverse order
+	 * if there are >= 2 (emptied if reversing changes nothing, e.g. two
+	 * copies of one request); a batch of one request gets another
+	 * client's request offered to the map (adv_conflicts_offer), or is
+	 * emptied if there is none; SKIP if it is already empty. Records
+	 * (original digest -> new digest) in the conflict map, with the
+	 * digest the protocol's votes name. */
 	ADV_MUT_CONFLICT = 1,
-	/* A vote that follows the conflict: a PBFT PREPARE/COMMIT or HotStuff
-	 * VOTE whose digest/hash is in the conflict map gets the conflicting
-	 * one; a HotStuff TIMEOUT whose last vote is the sender's own and for
-	 * a hash in the map gets that vote rewritten and re-signed. Not in
+	/* A vote that follows the conflict: a vote whose digest is in the
+	 * conflict map gets the conflicting one (and a message that embeds
+	 * the sender's own such vote gets it rewritten and re-signed). Not in
 	 * the map (or no map): SKIP. */
 	ADV_MUT_FOLLOW,
-	/* Double voting: a PBFT PREPARE/COMMIT or HotStuff VOTE for the same
-	 * view/seq with another digest: the map's conflict for it if there is
-	 * one, else the original it conflicts with if it is itself a conflict,
-	 * else BLAKE2b-256("byzlab/adv/other/v1\0" || digest). PBFT
-	 * CHECKPOINT: the same with the state digest. */
+	/* Double voting: a vote for the same slot with another digest: the
+	 * map's conflict for it if there is one, else the original it
+	 * conflicts with if it is itself a conflict, else
+	 * BLAKE2b-256("byzlab/adv/other/v1\0" || digest). A checkpoint-like
+	 * vote on state: the same with the state digest. */
 	ADV_MUT_OTHER_DIGEST,
-	/* The same message from the view before: PBFT PRE-PREPARE, PREPARE,
-	 * COMMIT (view >= 1), VIEW-CHANGE (view >= 2: its view must stay
-	 * >= 1); HotStuff PROPOSAL, VOTE, TIMEOUT (view >= 2). The rest of
-	 * the content is kept verbatim. View already minimal: SKIP. */
+	/* The same message from the view before; the rest of the content is
+	 * kept verbatim. View already minimal: SKIP. */
 	ADV_MUT_STALE,
 	/* A certificate with a duplicate signer: in each certificate list of
-	 * the message (PBFT VIEW-CHANGE: C and each P entry's prepares;
-	 * NEW-VIEW: V; CERT: commits; STATE: proof. HotStuff PROPOSAL: the
-	 * justify QC's votes and the TC; TIMEOUT: the high QC's votes) the
-	 * last frame is replaced by a copy of the first. Lists of < 2 frames
-	 * stay; nothing changed: SKIP. */
+	 * the message the last frame is replaced by a copy of the first.
+	 * Lists of < 2 frames stay; nothing changed: SKIP. */
 	ADV_MUT_CERT_DUP,
 	/* A certificate with too few signers: the same lists, each with >= 1
 	 * frame loses its last. Nothing changed: SKIP. */
 	ADV_MUT_CERT_SHORT,
-	/* Withheld view-change content: a PBFT VIEW-CHANGE with its P set
-	 * emptied (its prepared certificates withheld); a HotStuff TIMEOUT
-	 * whose high QC is the genesis QC (view 0, zero hash, no votes) and
-	 * with no last vote. Other types: SKIP. */
+	/* Withheld view-change content: the view-change message keeps its
+	 * form but reports nothing the sender prepared or certified (an
+	 * empty prepared set, a genesis certificate). Other types: SKIP. */
 	ADV_MUT_WITHHOLD,
 };
 
@@ -195,7 +177,7 @@ int adv_mutation_parse(const char *name);
 
 /*
  * A list of embedded frames gathered for an encoder (pointers into the
- * decoded frame), long enough for any list a codec admits (PBFT_MAX_PSET).
+ * decoded frame), long enough for the longest list a codec admits.
  */
 #define ADV_LIST_MAX 1024
 

@@ -50,7 +50,8 @@ static const char bench_usage[] =
 	"                 verifications x verify time)\n"
 	"\n"
 	"Options for sim:\n"
-	"  --protocol P   pbft, hotstuff, toy or all (default all but toy)\n"
+	"  --protocol P   a protocol (byzlab --help lists them) or all\n"
+	"                 (default: all but test fixtures)\n"
 	"  --n N          replicas (default 4)\n"
 	"  --requests R   requests in all (default 10000), from 4 clients\n"
 	"  --batch B      requests per batch or block (default 1)\n"
@@ -71,7 +72,7 @@ static const char bench_usage[] =
 	"Examples:\n"
 	"  byzlab bench crypto\n"
 	"  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
-	"  byzlab bench sim --protocol pbft --n 4 --requests 10000\n";
+	"  byzlab bench sim --protocol all --n 4 --requests 10000\n";
 
 enum bench_opt {
 	BO_SECONDS = 256,
@@ -83,7 +84,7 @@ enum bench_opt {
 };
 
 struct bench_sim_opts {
-	const char *protocol; /* NULL: all but toy */
+	const char *protocol; /* NULL: all but test fixtures */
 	uint64_t n, requests, batch;
 };
 
@@ -364,7 +365,7 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds,
 	for (size_t i = 0; all[i] && rc == EXIT_OK; i++) {
 		bool want = o->protocol && strcmp(o->protocol, "all")
 				    ? !strcmp(o->protocol, all[i]->name)
-				    : strcmp(all[i]->name, "toy") != 0;
+				    : !all[i]->fixture;
 		if (!want)
 			continue;
 		rc = bench_sim_one(all[i], o, t_sign, t_verify, json);

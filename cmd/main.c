@@ -7,6 +7,7 @@
  * that they are not built yet, with exit 2.
  */
 #include "cli.h"
+#include "core.h"
 #include "crypto.h"
 
 #include <stdio.h>
@@ -40,15 +41,19 @@ static void main_usage(FILE *out)
 	fprintf(out,
 		"Usage: byzlab COMMAND [OPTIONS]\n"
 		"\n"
-		"A Byzantine fault-injection testbed: PBFT and HotStuff replicas\n"
-		"exchange Ed25519-signed messages while an adversary attacks them,\n"
-		"and checkers judge safety and liveness on the honest replicas.\n"
+		"A Byzantine fault-injection testbed: replicas of a consensus\n"
+		"protocol exchange Ed25519-signed messages while an adversary\n"
+		"attacks them, and checkers judge safety and liveness on the\n"
+		"honest replicas.\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s%s\n", commands[i].name,
 			commands[i].summary,
 			commands[i].run ? "" : " (not built yet)");
+	fprintf(out, "\nProtocols (--protocol; the first is the default):\n");
+	for (const struct byz_core_ops *const *p = byz_core_all(); *p; p++)
+		fprintf(out, "  %-10s %s\n", (*p)->name, (*p)->summary);
 	fprintf(out,
 		"\n"
 		"Run 'byzlab COMMAND --help' for a command's options.\n"
@@ -73,6 +78,14 @@ static int not_built(const struct command *c, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	char why[160];
+
+	/* A list that names a protocol twice, or a codec under another name,
+	 * is a build mistake (lib/protocols.list): say so before anything. */
+	if (byz_registry_check(why, sizeof why)) {
+		fprintf(stderr, "byzlab: error: protocol registry: %s\n", why);
+		return EXIT_USAGE;
+	}
 	if (argc < 2) {
 		main_usage(stderr);
 		return EXIT_USAGE;

@@ -175,7 +175,7 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 	cl->overrides = conf_new_map();
 	if (!cl->overrides)
 		return fail_at(why, whylen, c, m->line, "out of memory");
-	cl->protocols[0] = byz_core_find("pbft");
+	cl->protocols[0] = byz_core_default();
 	cl->nprotocols = 1;
 	cl->ns[0] = 4;
 	cl->nns = 1;
@@ -202,7 +202,8 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 						       "'-' and '_' only");
 			strcpy(cl->name, v->text);
 		} else if (!strcmp(key, "protocol")) {
-			if (scalars(c, v, key, items, 4, &n, why, whylen))
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_PROTOCOLS, &n,
+				    why, whylen))
 				return -1;
 			cl->nprotocols = n;
 			for (size_t k = 0; k < n; k++) {
@@ -210,8 +211,8 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				if (!cl->protocols[k])
 					return fail_at(why, whylen, c, line,
 						       "protocol: unknown protocol "
-						       "'%s' (pbft, hotstuff, toy)",
-						       items[k]);
+						       "'%s' (%s)", items[k],
+						       byz_core_names());
 			}
 		} else if (!strcmp(key, "n")) {
 			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,

@@ -20,6 +20,7 @@
 
 #define CAMPAIGN_MAX_CELLS 64
 #define CAMPAIGN_MAX_LIST 64
+#define CAMPAIGN_MAX_PROTOCOLS 16 /* protocols in one cell: every protocol byte */
 #define CAMPAIGN_MAX_RUNS 2000000
 
 enum expect_bits {
@@ -34,7 +35,7 @@ enum attack_mode { MODE_CYCLE = 0, MODE_EACH, MODE_ALL };
 struct cell {
 	char name[64];
 	int line;                         /* where it starts in the file */
-	const struct byz_core_ops *protocols[4];
+	const struct byz_core_ops *protocols[CAMPAIGN_MAX_PROTOCOLS];
 	size_t nprotocols;
 	uint32_t ns[CAMPAIGN_MAX_LIST];
 	size_t nns;
@@ -74,7 +75,7 @@ void campaign_free(struct campaign *c);
 /* One run of the campaign: its identity and its scenario. */
 struct run_spec {
 	uint64_t index;
-	char id[160];         /* "cell-pbft-n4-b1-a3-s17": unique, a file name */
+	char id[160];         /* "cell-NAME-n4-b1-a3-s17": unique, a file name */
 	size_t cell;
 	uint32_t b;
 	unsigned expect;

@@ -14,7 +14,7 @@
 void scenario_defaults(struct scenario *sc)
 {
 	memset(sc, 0, sizeof *sc);
-	sc->ops = byz_core_find("pbft");
+	sc->ops = byz_core_default();
 	sc->n = 4;
 	sc->f = 1;
 	sc->seed = 1;

@@ -165,8 +165,8 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 		const struct byz_core_ops *ops = byz_core_find(value);
 		if (!ops) {
 			snprintf(why, whylen,
-				 "protocol: unknown protocol '%.40s' (pbft, "
-				 "hotstuff, toy)", value);
+				 "protocol: unknown protocol '%.40s' (%s)", value,
+				 byz_core_names());
 			return -1;
 		}
 		sc->ops = ops;

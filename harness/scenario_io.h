@@ -4,7 +4,7 @@
  *
  * The fields and their text forms (docs/campaigns.md):
  *
- *   protocol      pbft | hotstuff | toy
+ *   protocol      a registered protocol's name (lib/protocols.list)
  *   n, f          replicas and faults tolerated (f defaults to (n-1)/3)
  *   seed          the run's seed (keys, network, workload, adversary)
  *   clients, requests, keys        the workload

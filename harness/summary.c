@@ -3,6 +3,8 @@
  */
 #include "summary.h"
 
+#include "core.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -71,6 +73,23 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 }
 
 /* ---- the threshold table ------------------------------------------------ */
+
+/* Which Byzantine sets hold each protocol's first leader (replica L is
+ * among 0..b-1 from b = L+1 on). */
+static void leaders(FILE *md)
+{
+	const struct byz_core_ops *const *p = byz_core_all();
+	bool first = true;
+
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i]->fixture)
+			continue;
+		fprintf(md, "%s%s's first leader (replica %u) is among them "
+			"from b = %u", first ? "" : "; ", p[i]->name,
+			p[i]->first_leader, p[i]->first_leader + 1);
+		first = false;
+	}
+}
 
 #define MAX_GROUPS 512
 
@@ -319,9 +338,9 @@ struct summary_totals summary_write(const char *dir, const char *title,
 		"%zu did not meet their expectation.\n\n", t.runs, t.unsafe,
 		t.not_live, t.errors, t.unexpected_runs);
 	fprintf(md, "## Threshold table\n\n"
-		"Byzantine replicas are 0..b-1 (PBFT's first primary, and from b = 2 "
-		"HotStuff's first leader, among "
-		"them). *Safety broken*: a run in which honest replicas disagreed "
+		"Byzantine replicas are 0..b-1: ");
+	leaders(md);
+	fprintf(md, ". *Safety broken*: a run in which honest replicas disagreed "
 		"(agreement, prefix, validity, no-duplicate or digests checker), a "
 		"forged message passed ingress or a core failed. *Not live*: not "
 		"every request committed within the bound after GST (only runs "

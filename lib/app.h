@@ -14,8 +14,8 @@
  * stays in step.
  *
  * The store also keeps the client table that makes execution at-most-once
- * (PBFT, TOCS'02 §4.1: the last reply sent to each client is part of the
- * replicated state): a request whose timestamp is not newer than the
+ * (Castro & Liskov, TOCS'02 §4.1: the last reply sent to each client is
+ * part of the replicated state): a request whose timestamp is not newer than the
  * client's last one is not executed again.
  *
  * The state digest is incremental and depends only on the state (not on

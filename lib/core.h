@@ -183,6 +183,12 @@ struct byz_core_ops {
 	const char *name;  /* as users write it; the folder's name */
 	uint8_t proto;     /* its frames' protocol byte (its codec's) */
 	const char *summary;
+	/* A test fixture that tolerates no Byzantine fault (the toy): left
+	 * out where "every protocol" means the fault-tolerant ones (bench). */
+	bool fixture;
+	/* The replica that leads the first view, for people reading which
+	 * Byzantine sets include it (summaries, docs). */
+	uint32_t first_leader;
 	/* A new core; persisted is its persisted log (NULL, 0 for a fresh
 	 * replica), see byz_persist_next. Returns 0, or an error code (also
 	 * for a log it cannot read). */
@@ -217,7 +223,7 @@ const struct byz_core_ops *byz_core_find(const char *name);
 const struct byz_core_ops *const *byz_core_all(void);
 /* The first of the list: what a scenario runs when it names none. */
 const struct byz_core_ops *byz_core_default(void);
-/* "pbft, hotstuff, toy": for help texts and error messages. */
+/* The registered names, "a, b, c": for help texts and error messages. */
 const char *byz_core_names(void);
 /* Check the registry is coherent (names and protocol bytes unique and in
  * range, a codec for every core under the same name): 0, or BYZ_EINVAL

@@ -67,9 +67,11 @@ int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
  * kept: a twin is Byzantine by definition. */
 int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
 
-/* Per-type message counters, indexed [proto][type]. */
-#define TRACE_PROTOS 4
-#define TRACE_TYPES 16
+/* Per-type message counters, indexed [proto][type]: every protocol byte
+ * and type a frame may have (wire.h), so no registered protocol's
+ * messages go uncounted. */
+#define TRACE_PROTOS (WIRE_MAX_PROTO + 1)
+#define TRACE_TYPES (WIRE_MAX_TYPE + 1)
 struct trace_counts {
 	uint64_t sent[TRACE_PROTOS][TRACE_TYPES];
 	uint64_t bytes[TRACE_PROTOS][TRACE_TYPES];

@@ -212,7 +212,7 @@ const struct wire_codec *wire_codec_of(uint8_t proto);
  * A decoded message. The client's messages have their own members; a
  * protocol's decoder fills the body storage with its own struct (of at
  * most WIRE_MSG_BODY_BYTES, checked where the protocol defines it), and
- * reads it back through its accessor (pbft_of(m), ...). wire.h itself
+ * reads it back through its accessor (NAME_of(m)). wire.h itself
  * knows no protocol's messages.
  */
 #define WIRE_MSG_BODY_BYTES 256
@@ -227,7 +227,7 @@ struct wire_msg {
 };
 
 /* The protocol's message struct inside m, with m's constness: for a
- * protocol's accessor macro (pbft_wire.h: pbft_of). */
+ * protocol's accessor macro (NAME_of in lib/NAME/NAME_wire.h). */
 #define WIRE_MSG_BODY(type, m)                                             \
 	_Generic((m), const struct wire_msg *: (const type *)(const void *)(m)->u.body, \
 		 struct wire_msg *: (type *)(void *)(m)->u.body)

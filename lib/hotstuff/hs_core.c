@@ -409,6 +409,7 @@ const struct byz_core_ops hotstuff_core_ops = {
     .name = "hotstuff",
     .proto = HS_PROTO,
     .summary = "chained HotStuff (PODC'19), TIMEOUT/TC pacemaker",
+    .first_leader = 1, /* hs_leader(1): view 1 is the first */
     .create = hs_create,
     .destroy = hs_destroy,
     .step = hs_step,

@@ -11,6 +11,15 @@
  * embedded frame that is re-signed is a TIMEOUT's last vote, and only when
  * its sender is the TIMEOUT's sender (the key's owner).
  *
+ * Which message types each mutation touches (anything else: ADV_MUT_SKIP):
+ *   conflict      PROPOSAL (digest: hs_block_hash)
+ *   follow        VOTE, TIMEOUT (its own last vote)
+ *   other-digest  VOTE
+ *   stale         PROPOSAL, VOTE, TIMEOUT (view >= 2)
+ *   cert-dup,     PROPOSAL (justify QC, TC), TIMEOUT (high QC)
+ *   cert-short
+ *   withhold      TIMEOUT (genesis high QC, no last vote)
+ *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
  *   conflict      Alg. 4 onReceiveProposal: vote only for a block of a

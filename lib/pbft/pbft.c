@@ -506,6 +506,7 @@ const struct byz_core_ops pbft_core_ops = {
 	.name = "pbft",
 	.proto = PBFT_PROTO,
 	.summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
+	.first_leader = 0, /* OSDI'99 §4.1: p = v mod |R|, v = 0 */
 	.create = pbft_create,
 	.destroy = pbft_destroy,
 	.step = pbft_step,

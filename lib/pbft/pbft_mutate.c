@@ -8,6 +8,16 @@
  * batch, checkpoints, prepares, commits, view-changes, pre-prepares) are
  * copied verbatim, duplicated or dropped, never altered.
  *
+ * Which message types each mutation touches (anything else: ADV_MUT_SKIP):
+ *   conflict      PRE-PREPARE (digest: BLAKE2b-256 of the batch bytes)
+ *   follow        PREPARE, COMMIT
+ *   other-digest  PREPARE, COMMIT, CHECKPOINT
+ *   stale         PRE-PREPARE, PREPARE, COMMIT (view >= 1), VIEW-CHANGE
+ *                 (view >= 2: its view must stay >= 1)
+ *   cert-dup,     VIEW-CHANGE (C, each P entry's prepares), NEW-VIEW (V),
+ *   cert-short    CERT (commits), STATE (proof)
+ *   withhold      VIEW-CHANGE (P emptied)
+ *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
  *   conflict      §4.2: a backup accepts a PRE-PREPARE for (v, n) only if

@@ -2,8 +2,8 @@
  * toy.c - a deliberately simple test protocol, NOT Byzantine fault tolerant.
  *
  * It exists so the foundation (contract, simulator, trace, checkers) can be
- * exercised end to end before PBFT and HotStuff land, and it stays as a
- * test fixture afterwards. Replica 0 is a fixed sequencer: it orders each
+ * exercised end to end before the fault-tolerant protocols landed, and it
+ * stays as a test fixture. Replica 0 is a fixed sequencer: it orders each
  * new client request by broadcasting ORDER(seq, signed request) and
  * executes it; the others execute ORDERs in sequence order. A replica that
  * sees a gap, or has heard nothing for a while, asks the sequencer with
@@ -402,6 +402,8 @@ const struct byz_core_ops toy_core_ops = {
 	.name = "toy",
 	.proto = TOY_PROTO,
 	.summary = "test protocol: fixed sequencer, not fault tolerant",
+	.fixture = true,
+	.first_leader = TOY_LEADER,
 	.create = toy_create,
 	.destroy = toy_destroy,
 	.step = toy_step,
