@@ -1,0 +1,394 @@
+/*
+ * results.c - a campaign's results directory (results.h): opening it for a
+ * new, resumed or forced campaign, the record of one run (and its failure
+ * file), shrinking the campaign's violations, and merging shards.
+ */
+#include "results.h"
+
+#include "failure.h"
+#include "scenario_io.h"
+#include "shrink.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+double results_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[1024];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof buf)
+		return -1;
+	strcpy(buf, dir);
+	for (size_t i = 1; i <= len; i++)
+		if (buf[i] == '/' || buf[i] == '\0') {
+			char c = buf[i];
+			buf[i] = '\0';
+			if (mkdir(buf, 0777) && errno != EEXIST)
+				return -1;
+			buf[i] = c;
+		}
+	return 0;
+}
+
+/* Write all of buf (one line) to fd. */
+int results_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- one run, in a worker ------------------------------------------------ */
+
+/* Whether a run met its expectation: false/true, or NULL for a group-only
+ * expectation (violation-found). */
+static json_t *met_json(unsigned expect, const struct scenario_result *res)
+{
+	if (res->verdict == VERDICT_ERROR)
+		return json_false();
+	if ((expect & EXPECT_SAFE) && !res->safe)
+		return json_false();
+	if ((expect & EXPECT_LIVE) && res->live_judged && !res->live)
+		return json_false();
+	if (expect & (EXPECT_SAFE | EXPECT_LIVE))
+		return json_true();
+	return json_null();
+}
+
+char *results_run_one(const struct campaign *c, const char *out_dir,
+		      uint64_t k, double t0)
+{
+	struct run_spec rs;
+	struct scenario_result res;
+	char why[512], exp[64];
+	json_t *rec, *met;
+	char *line;
+
+	if (campaign_run_spec(c, k, &rs, why, sizeof why)) {
+		rec = json_pack("{s:s,s:I,s:s,s:s}", "id", "bad-run", "index",
+				(json_int_t)k, "verdict", "error", "why", why);
+	} else {
+		scenario_run(&rs.sc, NULL, &res);
+		expect_text(rs.expect, exp, sizeof exp);
+		rec = scenario_result_json(&rs.sc, &res);
+		met = met_json(rs.expect, &res);
+		json_object_set_new(rec, "id", json_string(rs.id));
+		json_object_set_new(rec, "index", json_integer((json_int_t)k));
+		json_object_set_new(rec, "campaign", json_string(c->name));
+		json_object_set_new(rec, "cell", json_string(c->cells[rs.cell].name));
+		json_object_set_new(rec, "b", json_integer(rs.b));
+		json_object_set_new(rec, "expect", json_string(exp));
+		json_object_set_new(rec, "elapsed_s", json_real(results_now() - t0));
+		if (!res.safe || json_is_false(met)) {
+			char path[1400];
+			json_t *doc = failure_json(rs.id, c->name, exp, &rs.sc, &res);
+			snprintf(path, sizeof path, "%s/failures/%s.json", out_dir,
+				 rs.id);
+			if (failure_write(path, doc, why, sizeof why))
+				fprintf(stderr, "byzlab campaign: %s\n", why);
+			json_decref(doc);
+			snprintf(path, sizeof path, "failures/%s.json", rs.id);
+			json_object_set_new(rec, "failure", json_string(path));
+		}
+		json_object_set_new(rec, "met", met);
+		json_object_set_new(rec, "scenario", scenario_to_json(&rs.sc));
+	}
+	line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	return line;
+}
+
+/* ---- opening the directory ------------------------------------------------- */
+
+/* Mark in done[] the runs of c that dir's records hold (same index and
+ * id), and cut a torn last line off runs.jsonl before anything is
+ * appended to it. */
+static int resume_from(const char *dir, const char *path,
+		       const struct campaign *c, bool *done, char *why,
+		       size_t whylen)
+{
+	json_t *records, *r;
+	size_t torn, i;
+
+	if (summary_load_runs(dir, &records, &torn, why, whylen))
+		return -1;
+	json_array_foreach(records, i, r) {
+		json_t *ix = json_object_get(r, "index");
+		static struct run_spec rs;
+		char inner[256];
+		uint64_t k;
+		if (!json_is_integer(ix) || json_integer_value(ix) < 0)
+			continue;
+		k = (uint64_t)json_integer_value(ix);
+		if (k < c->nruns &&
+		    !campaign_run_spec(c, k, &rs, inner, sizeof inner) &&
+		    !strcmp(rs.id,
+			    json_string_value(json_object_get(r, "id"))))
+			done[k] = true;
+	}
+	json_decref(records);
+	if (torn) {
+		FILE *f = fopen(path, "r+");
+		long keep = 0, pos = 0;
+		int ch;
+		while (f && (ch = fgetc(f)) != EOF) {
+			pos++;
+			if (ch == '\n')
+				keep = pos;
+		}
+		if (f) {
+			fflush(f);
+			if (ftruncate(fileno(f), keep))
+				keep = -1;
+			fclose(f);
+		}
+	}
+	return 0;
+}
+
+/* --force: start again; old failures would be mistaken for this
+ * campaign's. */
+static void remove_runs(const char *dir, const char *path)
+{
+	char fdir[1100];
+	DIR *d;
+	struct dirent *e;
+
+	unlink(path);
+	snprintf(fdir, sizeof fdir, "%s/failures", dir);
+	d = opendir(fdir);
+	while (d && (e = readdir(d))) {
+		char f[1400];
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 5, ".json"))
+			continue;
+		snprintf(f, sizeof f, "%s/%s", fdir, e->d_name);
+		unlink(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+int results_open(const char *dir, enum results_mode mode,
+		 const struct campaign *c, bool *done, int *fd, bool *usage,
+		 char *why, size_t whylen)
+{
+	char path[1400];
+
+	*usage = false;
+	snprintf(path, sizeof path, "%s/failures", dir);
+	if (mkdir_p(dir) || mkdir_p(path)) {
+		snprintf(why, whylen, "--out: cannot create '%s': %s", dir,
+			 strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	if (access(path, F_OK) == 0) {
+		if (mode == RESULTS_NEW) {
+			*usage = true;
+			snprintf(why, whylen, "'%s' has runs already: --resume "
+				 "to go on, --force to start again", dir);
+			return -1;
+		}
+		if (mode == RESULTS_RESUME) {
+			char inner[512];
+			if (resume_from(dir, path, c, done, inner,
+					sizeof inner)) {
+				snprintf(why, whylen, "--resume: %s", inner);
+				return -1;
+			}
+		} else {
+			remove_runs(dir, path);
+		}
+	}
+	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+	if (*fd < 0) {
+		snprintf(why, whylen, "cannot write '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- shrinking the campaign's violations ---------------------------------- */
+
+void results_shrink_groups(const struct campaign *c, const char *out,
+			   json_t *records, bool quiet)
+{
+	json_t *seen = json_object();
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(records, i, r) {
+		const char *id = json_string_value(json_object_get(r, "id"));
+		const char *cell = json_string_value(json_object_get(r, "cell"));
+		char key[256], path[1400], spath[1400], why[512];
+		static struct shrink_result sr;
+		bool want = false;
+		int rc;
+
+		if (!id || !cell || !json_is_false(json_object_get(r, "safe")))
+			continue;
+		for (size_t k = 0; k < c->ncells; k++)
+			if (!strcmp(c->cells[k].name, cell) && c->cells[k].shrink &&
+			    (c->cells[k].expect & EXPECT_VIOLATION))
+				want = true;
+		if (!want)
+			continue;
+		snprintf(key, sizeof key, "%s/%s/%" JSON_INTEGER_FORMAT "/%"
+			 JSON_INTEGER_FORMAT, cell,
+			 json_string_value(json_object_get(r, "protocol")),
+			 json_integer_value(json_object_get(r, "n")),
+			 json_integer_value(json_object_get(r, "b")));
+		if (json_object_get(seen, key))
+			continue;
+		json_object_set_new(seen, key, json_true());
+		snprintf(path, sizeof path, "%s/failures/%s.json", out, id);
+		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json", out, id);
+		if (access(spath, F_OK) == 0)
+			continue; /* shrunk before this --resume */
+		if (!quiet)
+			fprintf(stderr, "shrinking %s ...", id);
+		rc = failure_shrink(path, spath, NULL, &sr, why, sizeof why);
+		if (rc) {
+			fprintf(stderr, "%sbyzlab campaign: %s: not shrunk\n",
+				quiet ? "" : "\n", why);
+			continue;
+		}
+		if (!quiet)
+			fprintf(stderr, " %u tries, %u kept\n", sr.tries, sr.kept);
+	}
+	json_decref(seen);
+}
+
+/* ---- merge ----------------------------------------------------------- */
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *a = fopen(from, "rb"), *b;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!a)
+		return -1;
+	b = fopen(to, "wb");
+	if (!b) {
+		fclose(a);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+		if (fwrite(buf, 1, n, b) != n)
+			rc = -1;
+	fclose(a);
+	if (fclose(b))
+		rc = -1;
+	return rc;
+}
+
+int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
+		  struct summary_totals *t, char *why, size_t whylen)
+{
+	char path[1400], inner[512], title[128] = "merged", note[256];
+	json_t *all = json_array(), *ids = json_object();
+	int fd;
+
+	snprintf(path, sizeof path, "%s/failures", out);
+	if (mkdir_p(out) || mkdir_p(path)) {
+		snprintf(why, whylen, "--out: cannot create '%s': %s", out,
+			 strerror(errno));
+		json_decref(all);
+		json_decref(ids);
+		return -1;
+	}
+	for (int i = 0; i < ndirs; i++) {
+		json_t *recs, *r;
+		size_t torn, k;
+		DIR *d;
+		struct dirent *e;
+
+		if (summary_load_runs(dirs[i], &recs, &torn, inner,
+				      sizeof inner)) {
+			snprintf(why, whylen, "--merge: %s", inner);
+			json_decref(all);
+			json_decref(ids);
+			return -1;
+		}
+		json_array_foreach(recs, k, r) {
+			const char *id = json_string_value(json_object_get(r, "id"));
+			const char *camp = json_string_value(json_object_get(r, "campaign"));
+			if (camp)
+				snprintf(title, sizeof title, "%s", camp);
+			if (json_object_get(ids, id))
+				continue;
+			json_object_set_new(ids, id, json_true());
+			json_array_append(all, r);
+		}
+		json_decref(recs);
+		snprintf(path, sizeof path, "%s/failures", dirs[i]);
+		d = opendir(path);
+		while (d && (e = readdir(d))) {
+			char from[2800], to[2800];
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(from, sizeof from, "%s/failures/%s", dirs[i], e->d_name);
+			snprintf(to, sizeof to, "%s/failures/%s", out, e->d_name);
+			if (copy_file(from, to))
+				fprintf(stderr, "byzlab campaign: cannot copy %s\n", from);
+		}
+		if (d)
+			closedir(d);
+	}
+	snprintf(path, sizeof path, "%s/runs.jsonl", out);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot write '%s': %s", path,
+			 strerror(errno));
+		json_decref(all);
+		json_decref(ids);
+		return -1;
+	}
+	{
+		size_t k;
+		json_t *r;
+		json_array_foreach(all, k, r) {
+			char *line = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			if (line) {
+				results_write_all(fd, line, strlen(line));
+				results_write_all(fd, "\n", 1);
+				free(line);
+			}
+		}
+	}
+	close(fd);
+	snprintf(note, sizeof note, "Merged from %d result directories.", ndirs);
+	*t = summary_write(out, title, note, all, quiet ? NULL : stdout);
+	json_decref(all);
+	json_decref(ids);
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * results.h - a campaign's results directory (docs/campaigns.md):
+ * runs.jsonl (one line per finished run, each appended with a single
+ * write(2)), failures/<id>.json (written atomically), the shrunk
+ * counterexamples, and merging the directories of shards.
+ *
+ * Nothing finished is lost: a directory that has runs is continued
+ * (--resume: the runs it holds are skipped, a torn last line is cut off)
+ * or started again (--force: its runs and failures are removed), never
+ * silently mixed with another campaign's.
+ */
+#ifndef BYZ_RESULTS_H
+#define BYZ_RESULTS_H
+
+#include "campaign.h"
+#include "summary.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+enum results_mode {
+	RESULTS_NEW,    /* the directory must not have runs yet */
+	RESULTS_RESUME, /* skip the runs it has */
+	RESULTS_FORCE,  /* remove what it has, start again */
+};
+
+/*
+ * Open DIR for campaign c: create it and failures/; by mode, refuse a
+ * directory with runs, mark in done[] (c->nruns entries, zeroed by the
+ * caller) the runs it already holds, or remove them; then open runs.jsonl
+ * for appending into *fd. 0, or -1 with a sentence in why; *usage tells a
+ * usage error (RESULTS_NEW on a directory with runs) from bad input.
+ */
+int results_open(const char *dir, enum results_mode mode,
+		 const struct campaign *c, bool *done, int *fd, bool *usage,
+		 char *why, size_t whylen);
+
+/*
+ * Run run number k of c (in a worker) and return its runs.jsonl line
+ * (malloc'd, without the newline; NULL on allocation failure). A run that
+ * broke safety or missed its expectation also gets failures/<id>.json in
+ * dir. t0 is the campaign's start (monotonic seconds), for elapsed_s.
+ */
+char *results_run_one(const struct campaign *c, const char *dir, uint64_t k,
+		      double t0);
+
+/* Write all of buf to fd (retrying short writes): 0 or -1. */
+int results_write_all(int fd, const char *buf, size_t len);
+
+/* Shrink one failure of each protocol x n x b group of a cell that asks
+ * for it (`shrink: true` with violation-found) into
+ * failures/<id>.shrunk.json, unless already there. */
+void results_shrink_groups(const struct campaign *c, const char *dir,
+			   json_t *records, bool quiet);
+
+/* Combine the directories of shards into out (runs once each, failures
+ * copied) and write its summary (totals in *t). 0, or -1 with why. */
+int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
+		  struct summary_totals *t, char *why, size_t whylen);
+
+/* Monotonic seconds. */
+double results_now(void);
+
+#endif
