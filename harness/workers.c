@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +120,84 @@ static void account(struct progress *p, const char *line)
 	}
 }
 
+/* Reap worker i: close its pipes and wait for it. */
+static void reap(struct worker *w, bool kill_it)
+{
+	if (w->pid <= 0)
+		return;
+	if (kill_it)
+		kill(w->pid, SIGTERM);
+	close(w->to);
+	close(w->from);
+	waitpid(w->pid, NULL, 0);
+	w->pid = 0;
+}
+
+/* Give an idle worker the next run, or, when none is left, end it.
+ * Whether it is still alive. */
+static bool feed(struct worker *w, const uint64_t *todo, uint64_t ntodo,
+		 uint64_t *next)
+{
+	char num[32];
+
+	if (w->busy)
+		return true;
+	if (*next < ntodo) {
+		w->run = todo[(*next)++];
+		snprintf(num, sizeof num, "%" PRIu64 "\n", w->run);
+		if (results_write_all(w->to, num, strlen(num)) == 0)
+			w->busy = true;
+	}
+	if (!w->busy)
+		reap(w, false);
+	return w->busy;
+}
+
+/*
+ * Read what worker w has written; append each complete record line to fd
+ * and count it. 0; 1 if the worker died (its run is lost); -1 if writing
+ * runs.jsonl failed or memory ran out (the campaign must stop).
+ */
+static int collect(struct worker *w, int fd, struct progress *p)
+{
+	char chunk[65536], *nl;
+	ssize_t got = read(w->from, chunk, sizeof chunk);
+
+	if (got <= 0) {
+		fprintf(stderr, "\nbyzlab campaign: a worker died on run %" PRIu64
+			" (lost; --resume runs it again); going on with the "
+			"others\n", w->run);
+		reap(w, false);
+		return 1;
+	}
+	if (w->len + (size_t)got + 1 > w->cap) {
+		size_t ncap = (w->len + (size_t)got + 1) * 2;
+		char *nb = realloc(w->buf, ncap);
+		if (!nb)
+			return -1;
+		w->buf = nb;
+		w->cap = ncap;
+	}
+	memcpy(w->buf + w->len, chunk, (size_t)got);
+	w->len += (size_t)got;
+	w->buf[w->len] = '\0';
+	nl = memchr(w->buf, '\n', w->len);
+	if (!nl)
+		return 0;
+	size_t linelen = (size_t)(nl - w->buf) + 1;
+	if (results_write_all(fd, w->buf, linelen)) {
+		fprintf(stderr, "\nbyzlab campaign: writing runs.jsonl failed: "
+			"%s\n", strerror(errno));
+		return -1;
+	}
+	*nl = '\0';
+	account(p, w->buf);
+	memmove(w->buf, w->buf + linelen, w->len - linelen);
+	w->len -= linelen;
+	w->busy = false;
+	return 0;
+}
+
 int workers_run(const struct campaign *c, const char *out, int fd,
 		const uint64_t *todo, uint64_t ntodo, int jobs,
 		struct progress *p, volatile sig_atomic_t *stop_flag)
@@ -145,28 +224,11 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		for (int i = 0; i < jobs; i++) {
 			if (w[i].pid <= 0)
 				continue;
-			if (!w[i].busy) {
-				char num[32];
-				if (next < ntodo) {
-					w[i].run = todo[next++];
-					snprintf(num, sizeof num, "%" PRIu64 "\n",
-						 w[i].run);
-					if (results_write_all(w[i].to, num, strlen(num)) == 0)
-						w[i].busy = true;
-				}
-				if (!w[i].busy) {
-					close(w[i].to);
-					close(w[i].from);
-					waitpid(w[i].pid, NULL, 0);
-					w[i].pid = 0;
-					live--;
-					continue;
-				}
+			if (!feed(&w[i], todo, ntodo, &next)) {
+				live--;
+				continue;
 			}
-			pf[n].fd = w[i].from;
-			pf[n].events = POLLIN;
-			pf[n].revents = 0;
-			n++;
+			pf[n++] = (struct pollfd){.fd = w[i].from, .events = POLLIN};
 		}
 		if (!n)
 			break;
@@ -177,68 +239,23 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 			break;
 		}
 		for (int i = 0, j = 0; i < jobs; i++) {
-			char chunk[65536];
-			ssize_t got;
-			char *nl;
+			int got;
 			if (w[i].pid <= 0 || !w[i].busy)
 				continue;
 			if (!(pf[j++].revents & (POLLIN | POLLHUP)))
 				continue;
-			got = read(w[i].from, chunk, sizeof chunk);
-			if (got <= 0) {
-				fprintf(stderr, "\nbyzlab campaign: a worker died on "
-					"run %" PRIu64 " (lost; --resume runs it "
-					"again); going on with the others\n",
-					w[i].run);
-				close(w[i].to);
-				close(w[i].from);
-				waitpid(w[i].pid, NULL, 0);
-				w[i].pid = 0;
-				live--;
+			got = collect(&w[i], fd, p);
+			if (got) {
 				rc = -1;
-				continue;
-			}
-			if (w[i].len + (size_t)got + 1 > w[i].cap) {
-				size_t ncap = (w[i].len + (size_t)got + 1) * 2;
-				char *nb = realloc(w[i].buf, ncap);
-				if (!nb) {
-					rc = -1;
+				live -= got > 0;
+				if (got < 0)
 					*stop_flag = 1;
-					break;
-				}
-				w[i].buf = nb;
-				w[i].cap = ncap;
-			}
-			memcpy(w[i].buf + w[i].len, chunk, (size_t)got);
-			w[i].len += (size_t)got;
-			w[i].buf[w[i].len] = '\0';
-			nl = memchr(w[i].buf, '\n', w[i].len);
-			if (nl) {
-				size_t linelen = (size_t)(nl - w[i].buf) + 1;
-				if (results_write_all(fd, w[i].buf, linelen)) {
-					fprintf(stderr, "\nbyzlab campaign: writing "
-						"runs.jsonl failed: %s\n",
-						strerror(errno));
-					rc = -1;
-					*stop_flag = 1;
-				}
-				*nl = '\0';
-				account(p, w[i].buf);
-				memmove(w[i].buf, w[i].buf + linelen,
-					w[i].len - linelen);
-				w[i].len -= linelen;
-				w[i].busy = false;
 			}
 		}
 		progress_show(p, false);
 	}
 	for (int i = 0; i < jobs; i++) {
-		if (w[i].pid > 0) {
-			kill(w[i].pid, SIGTERM);
-			close(w[i].to);
-			close(w[i].from);
-			waitpid(w[i].pid, NULL, 0);
-		}
+		reap(&w[i], true);
 		free(w[i].buf);
 	}
 	fsync(fd);
