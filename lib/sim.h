@@ -3,10 +3,12 @@
  *
  * It owns a virtual clock (microseconds), one seeded PRNG per purpose
  * (prng.h), a network model, the replicas' cores, their timers and
- * persisted state, crash/restart, and simulated clients. Every message a
- * node sends takes the path of ARCHITECTURE.md: sign at egress, the network
- * model (loss, latency, jitter), the adversary hook, then decode and verify
- * every signature at ingress before the core sees it.
+ * persisted state, crash/restart, and simulated clients (client cores,
+ * client.h, driven like replicas, with a workload around them). Every
+ * message a node sends takes the path of ARCHITECTURE.md: sign at egress,
+ * the network model (loss, latency, jitter), the adversary hook, then
+ * decode and verify every signature at ingress (ingress.h) before the core
+ * sees it.
  *
  * Determinism: events are ordered by (time, insertion number); nothing
  * reads the wall clock or the OS; the same configuration and seed give a
@@ -152,8 +154,11 @@ int sim_inject_forged(struct sim *s, uint32_t from, uint32_t to,
 uint32_t sim_n(const struct sim *s);
 uint32_t sim_f(const struct sim *s);
 
-/* The keys the simulation derived from its seed. */
-const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id);
-const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id);
+/* The key pair the simulation derived for replica id, if id is one of the
+ * configuration's Byzantine replicas (cfg.byzantine); NULL for an honest
+ * replica. This is how the adversary's setup obtains the keys of the
+ * replicas it corrupted, and no function hands out an honest replica's
+ * (or a client's) private key: honest messages cannot be forged. */
+const struct byz_keypair *sim_byzantine_key(const struct sim *s, uint32_t id);
 
 #endif
