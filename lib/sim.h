@@ -50,9 +50,12 @@ enum sim_verdict {
 };
 
 /*
- * The adversary's one entry point: called for every message in flight that
- * the network model did not lose. It may change the delay, replace the
- * frame, drop it, or add copies and other messages with sim_inject.
+ * The hook on the network: called for every message in flight that the
+ * network model did not lose. It may change the delay, replace the frame,
+ * drop it, or add copies and other messages with sim_inject. The adversary
+ * library installs adversary_hook here, which lends the adversary a narrow
+ * port (inject, the clock, its PRNG) rather than this struct sim; tests
+ * install their own.
  */
 typedef enum sim_verdict (*sim_hook_fn)(void *ctx, struct sim *s,
 					struct sim_flight *m);
@@ -142,8 +145,8 @@ uint64_t sim_now(const struct sim *s);
 struct prng *sim_adversary_prng(struct sim *s);
 
 /* Put a message in flight from `from` to `to` (node addresses), arriving
- * after delay_us; it does not pass the hook again. For the adversary
- * (duplicates, replays, re-signed messages of Byzantine replicas). */
+ * after delay_us; it does not pass the hook again. For the adversary's
+ * port (duplicates, replays, re-signed messages of Byzantine replicas). */
 int sim_inject(struct sim *s, uint32_t from, uint32_t to,
 	       const uint8_t *frame, size_t len, uint64_t delay_us);
 /* The same for a frame the adversary forged or tampered with (it is
