@@ -29,6 +29,11 @@ struct adversary {
 	struct attack_plan plan;
 	uint32_t n, f;
 	uint64_t gst_us;
+	/* The keys of the replicas it corrupted (adversary_corrupt): only
+	 * Byzantine replicas of the plan, never an honest one. */
+	bool has_key[BYZ_MAX_N];
+	struct byz_keypair keys[BYZ_MAX_N];
+	uint64_t now;           /* the port's clock, for the message at hand */
 	bool half_b[BYZ_MAX_N]; /* honest replicas of the second half */
 	bool need_round;
 	bool want_requests;     /* keep client requests for conflicts */
@@ -166,6 +171,18 @@ void adversary_free(struct adversary **ap)
 	*ap = NULL;
 }
 
+int adversary_corrupt(struct adversary *a, uint32_t replica,
+		      const struct byz_keypair *kp)
+{
+	if (!kp || replica >= a->n || !a->plan.byzantine[replica])
+		return BYZ_EINVAL;
+	a->keys[replica] = *kp;
+	a->has_key[replica] = true;
+	return 0;
+}
+
+/* ---- the simulator's glue ---------------------------------------------- */
+
 int adversary_configure(struct adversary *a, struct sim_config *cfg,
 			char *why, size_t whylen)
 {
@@ -201,6 +218,67 @@ int adversary_configure(struct adversary *a, struct sim_config *cfg,
 	cfg->hook_ctx = a;
 	return 0;
 }
+
+int adversary_attach(struct adversary *a, const struct sim *s)
+{
+	for (uint32_t r = 0; r < a->n; r++) {
+		int rc;
+		if (!a->plan.byzantine[r])
+			continue;
+		rc = adversary_corrupt(a, r, sim_byzantine_key(s, r));
+		if (rc)
+			return rc; /* s was not configured by adversary_configure */
+	}
+	return 0;
+}
+
+/* The port (adversary.h) over a simulation: ctx is the struct sim. */
+static int sim_port_inject(void *ctx, uint32_t from, uint32_t to,
+			   const uint8_t *frame, size_t len, uint64_t delay_us)
+{
+	return sim_inject(ctx, from, to, frame, len, delay_us);
+}
+
+static int sim_port_inject_forged(void *ctx, uint32_t from, uint32_t to,
+				  const uint8_t *frame, size_t len,
+				  uint64_t delay_us)
+{
+	return sim_inject_forged(ctx, from, to, frame, len, delay_us);
+}
+
+static uint64_t sim_port_now(void *ctx)
+{
+	return sim_now(ctx);
+}
+
+enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *fl)
+{
+	struct adv_port port = {
+		.ctx = s,
+		.inject = sim_port_inject,
+		.inject_forged = sim_port_inject_forged,
+		.now = sim_port_now,
+		.rng = sim_adversary_prng(s),
+	};
+	struct adv_msg m = {
+		.id = fl->id,
+		.from = fl->from,
+		.to = fl->to,
+		.frame = fl->frame,
+		.len = fl->len,
+		.delay_us = fl->delay_us,
+		.forged = fl->forged,
+	};
+	enum adv_verdict v = adversary_on_message(ctx, &port, &m);
+
+	fl->frame = m.frame;
+	fl->len = m.len;
+	fl->delay_us = m.delay_us;
+	fl->forged = m.forged;
+	return v == ADV_DROP ? SIM_DROP : SIM_DELIVER;
+}
+
+/* ---- the port's side: everything below sees only struct adv_port ------- */
 
 struct adversary_stats adversary_stats(const struct adversary *a)
 {
@@ -303,17 +381,33 @@ static bool active(struct adversary *a, const struct attack *at, uint64_t now,
 	return true;
 }
 
+/* The key of a replica the adversary corrupted; NULL for any other
+ * sender (an honest replica, a client): it cannot sign as them. */
+static const struct byz_keypair *key_of(const struct adversary *a,
+					uint32_t from)
+{
+	uint32_t r;
+
+	if (byz_is_client_addr(from))
+		return NULL;
+	r = byz_addr_replica(from);
+	return r < a->n && a->has_key[r] ? &a->keys[r] : NULL;
+}
+
 /* Rewrite the current frame of m by mut as its (Byzantine) sender; true
- * if it changed. */
-static bool rewrite(struct adversary *a, struct sim *s, struct sim_flight *m,
+ * if it changed. Refused (and counted) without the sender's key. */
+static bool rewrite(struct adversary *a, struct adv_msg *m,
 		    enum adv_mutation mut)
 {
-	uint32_t sender = byz_addr_replica(m->from);
+	const struct byz_keypair *key = key_of(a, m->from);
 	struct wire_buf *out = &a->buf[a->cur];
 	int rc;
 
-	rc = adv_mutate(mut, m->frame, m->len, sim_replica_key(s, sender), a->n,
-			a->f, &a->map, out);
+	if (!key) {
+		a->st.refused++;
+		return false;
+	}
+	rc = adv_mutate(mut, m->frame, m->len, key, a->n, a->f, &a->map, out);
 	if (rc)
 		return false;
 	m->frame = out->data;
@@ -323,19 +417,26 @@ static bool rewrite(struct adversary *a, struct sim *s, struct sim_flight *m,
 	return true;
 }
 
-/* A second message from a Byzantine sender, besides the current one. */
-static void inject_variant(struct adversary *a, struct sim *s,
-			   const struct sim_flight *m, enum adv_mutation mut,
-			   uint64_t delay)
+int adversary_forge(struct adversary *a, const struct adv_port *port,
+		    const struct adv_msg *m, enum adv_mutation mut,
+		    uint64_t delay_us)
 {
-	uint32_t sender = byz_addr_replica(m->from);
+	const struct byz_keypair *key = key_of(a, m->from);
 	struct wire_buf *out = &a->buf[a->cur];
+	int rc;
 
-	if (adv_mutate(mut, m->frame, m->len, sim_replica_key(s, sender), a->n,
-		       a->f, &a->map, out))
-		return;
-	if (sim_inject(s, m->from, m->to, out->data, out->len, delay) == 0)
+	if (!key) {
+		a->st.refused++;
+		return BYZ_ENOKEY;
+	}
+	rc = adv_mutate(mut, m->frame, m->len, key, a->n, a->f, &a->map, out);
+	if (rc)
+		return rc;
+	rc = port->inject(port->ctx, m->from, m->to, out->data, out->len,
+			  delay_us);
+	if (!rc)
 		a->st.injected++;
+	return rc;
 }
 
 static bool to_half_b(const struct adversary *a, uint32_t to_idx)
@@ -349,8 +450,8 @@ static bool to_half_b(const struct adversary *a, uint32_t to_idx)
 
 /* The behaviours of Byzantine replicas on one of their messages. Returns
  * false to drop it. */
-static bool byzantine_send(struct adversary *a, struct sim *s,
-			   struct sim_flight *m, uint32_t to_idx,
+static bool byzantine_send(struct adversary *a, const struct adv_port *p,
+			   struct adv_msg *m, uint32_t to_idx,
 			   uint64_t round, struct prng *rng)
 {
 	for (size_t i = 0; i < a->plan.count; i++) {
@@ -359,7 +460,7 @@ static bool byzantine_send(struct adversary *a, struct sim *s,
 		bool touched = false;
 
 		if (!attack_is_byzantine(at->kind) ||
-		    !active(a, at, m->now, round))
+		    !active(a, at, a->now, round))
 			continue;
 		switch (at->kind) {
 		case ATK_SILENT:
@@ -368,27 +469,28 @@ static bool byzantine_send(struct adversary *a, struct sim *s,
 		case ATK_EQUIVOCATE:
 			if (!to_half_b(a, to_idx))
 				break;
-			touched = rewrite(a, s, m, ADV_MUT_CONFLICT) ||
-				  rewrite(a, s, m, ADV_MUT_FOLLOW) ||
-				  rewrite(a, s, m, ADV_MUT_WITHHOLD);
+			touched = rewrite(a, m, ADV_MUT_CONFLICT) ||
+				  rewrite(a, m, ADV_MUT_FOLLOW) ||
+				  rewrite(a, m, ADV_MUT_WITHHOLD);
 			break;
 		case ATK_DOUBLE_VOTE:
-			inject_variant(a, s, m, ADV_MUT_OTHER_DIGEST, m->delay_us);
+			adversary_forge(a, p, m, ADV_MUT_OTHER_DIGEST,
+					m->delay_us);
 			touched = true;
 			break;
 		case ATK_CERT_DUP:
-			touched = rewrite(a, s, m, ADV_MUT_CERT_DUP);
+			touched = rewrite(a, m, ADV_MUT_CERT_DUP);
 			break;
 		case ATK_CERT_SHORT:
-			touched = rewrite(a, s, m, ADV_MUT_CERT_SHORT);
+			touched = rewrite(a, m, ADV_MUT_CERT_SHORT);
 			break;
 		case ATK_WITHHOLD:
-			touched = rewrite(a, s, m, ADV_MUT_WITHHOLD);
+			touched = rewrite(a, m, ADV_MUT_WITHHOLD);
 			break;
 		case ATK_STALE:
 			if (prng_chance(rng, at->p)) {
-				inject_variant(a, s, m, ADV_MUT_STALE,
-					       m->delay_us + 1000);
+				adversary_forge(a, p, m, ADV_MUT_STALE,
+						m->delay_us + 1000);
 				touched = true;
 			}
 			break;
@@ -400,7 +502,7 @@ static bool byzantine_send(struct adversary *a, struct sim *s,
 			if (at->to_mask && (to_id == NO_NODE ||
 					    !(at->to_mask >> to_id & 1)))
 				break;
-			touched = rewrite(a, s, m,
+			touched = rewrite(a, m,
 					  (enum adv_mutation)at->mutation);
 			break;
 		default:
@@ -412,7 +514,7 @@ static bool byzantine_send(struct adversary *a, struct sim *s,
 	return true;
 }
 
-static void record(struct adversary *a, const struct sim_flight *m)
+static void record(struct adversary *a, const struct adv_msg *m)
 {
 	struct recorded *r;
 
@@ -427,8 +529,20 @@ static void record(struct adversary *a, const struct sim_flight *m)
 		a->ring_used++;
 }
 
+/* A copy of m, injected as forged if m's bytes were tampered with (so
+ * that a copy passing ingress is counted like the original would be). */
+static int duplicate(const struct adv_port *p, const struct adv_msg *m,
+		     uint64_t delay_us)
+{
+	if (m->forged)
+		return p->inject_forged(p->ctx, m->from, m->to, m->frame,
+					m->len, delay_us);
+	return p->inject(p->ctx, m->from, m->to, m->frame, m->len, delay_us);
+}
+
 /* The network's attacks on one message. Returns false to drop it. */
-static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
+static bool network(struct adversary *a, const struct adv_port *p,
+		    struct adv_msg *m,
 		    uint32_t from_idx, uint32_t to_idx, uint64_t round,
 		    struct prng *rng)
 {
@@ -438,13 +552,13 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 
 		if (attack_is_byzantine(at->kind) && at->kind != ATK_TWINS)
 			continue;
-		if (!active(a, at, m->now, round))
+		if (!active(a, at, a->now, round))
 			continue;
 		switch (at->kind) {
 		case ATK_TWINS:
 			/* The twins' partition is the network's part of the
 			 * attack: it ends at GST like any network fault. */
-			if (m->now >= a->gst_us || at->nosplit)
+			if (a->now >= a->gst_us || at->nosplit)
 				break;
 			if (from_idx != NO_NODE && to_idx != NO_NODE &&
 			    twin_side(a, from_idx) != twin_side(a, to_idx)) {
@@ -465,10 +579,10 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 			if (from_idx == NO_NODE || to_idx == NO_NODE)
 				break;
 			gf = at->has_groups ? explicit_group(at, from_idx)
-					    : random_group(a, rng, i, m->now,
+					    : random_group(a, rng, i, a->now,
 							   from_idx);
 			gt = at->has_groups ? explicit_group(at, to_idx)
-					    : random_group(a, rng, i, m->now,
+					    : random_group(a, rng, i, a->now,
 							   to_idx);
 			if (gf != gt) {
 				a->st.partitioned++;
@@ -499,10 +613,8 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 		case ATK_DUPLICATE:
 			if (prng_chance(rng, at->p)) {
 				for (uint32_t c = 0; c < at->copies; c++)
-					if (!sim_inject(s, m->from, m->to, m->frame,
-							m->len,
-							m->delay_us + 1 +
-							prng_below(rng, 2000)))
+					if (!duplicate(p, m, m->delay_us + 1 +
+						       prng_below(rng, 2000)))
 						a->st.duplicated++;
 				touched = true;
 			}
@@ -511,8 +623,8 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 			if (a->ring_used && prng_chance(rng, at->p)) {
 				const struct recorded *r =
 					&a->ring[prng_below(rng, a->ring_used)];
-				if (!sim_inject(s, r->from, m->to, r->data, r->len,
-						m->delay_us))
+				if (!p->inject(p->ctx, r->from, m->to, r->data,
+					       r->len, m->delay_us))
 					a->st.replayed++;
 				touched = true;
 			}
@@ -541,16 +653,18 @@ static bool network(struct adversary *a, struct sim *s, struct sim_flight *m,
 	return true;
 }
 
-enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *m)
+enum adv_verdict adversary_on_message(struct adversary *a,
+				      const struct adv_port *port,
+				      struct adv_msg *m)
 {
-	struct adversary *a = ctx;
-	struct prng *rng = sim_adversary_prng(s);
+	struct prng *rng = port->rng;
 	uint32_t from_idx = instance(m->from), to_idx = instance(m->to);
 	uint64_t round = a->need_round ? adversary_frame_round(m->frame, m->len)
 				       : 0;
 	bool byz_sender = from_idx != NO_NODE &&
 			  a->plan.byzantine[from_idx % BYZ_MAX_N];
 
+	a->now = port->now(port->ctx);
 	if (from_idx == NO_NODE && a->want_requests) {
 		struct wire_frame f;
 		if (!wire_frame_parse(m->frame, m->len, true, &f) &&
@@ -558,10 +672,10 @@ enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *m)
 			adv_conflicts_offer(&a->map, m->frame, m->len);
 	}
 
-	if (byz_sender && !byzantine_send(a, s, m, to_idx, round, rng))
-		return SIM_DROP;
-	if (!network(a, s, m, from_idx, to_idx, round, rng))
-		return SIM_DROP;
+	if (byz_sender && !byzantine_send(a, port, m, to_idx, round, rng))
+		return ADV_DROP;
+	if (!network(a, port, m, from_idx, to_idx, round, rng))
+		return ADV_DROP;
 	record(a, m);
-	return SIM_DELIVER;
+	return ADV_DELIVER;
 }

@@ -146,6 +146,13 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			 byz_strerror(rc));
 		goto out;
 	}
+	/* The adversary gets the keys of its Byzantine replicas, and only
+	 * theirs (ARCHITECTURE.md, "The adversary"). */
+	if (adv && (rc = adversary_attach(adv, s))) {
+		snprintf(res->why, sizeof res->why,
+			 "cannot set up the adversary: %s", byz_strerror(rc));
+		goto out;
+	}
 	rc = sim_run(s);
 	res->sim = sim_stats(s);
 	if (rc) {

@@ -31,6 +31,7 @@ static const struct err_entry err_table[] = {
 	{BYZ_ENEST, "bad-nested", "an embedded frame is of the wrong kind"},
 	{BYZ_EBADSIG, "bad-signature", "a signature does not verify"},
 	{BYZ_ESIGNER, "unknown-signer", "the signer is not a known replica or client"},
+	{BYZ_ENOKEY, "no-key", "no private key is held for this signer"},
 	{BYZ_EKEYFILE, "bad-keyfile", "malformed key file"},
 };
 

@@ -32,6 +32,7 @@ enum byz_err {
 	/* authentication */
 	BYZ_EBADSIG = -30,  /* a signature does not verify */
 	BYZ_ESIGNER = -31,  /* the signer is not a known replica or client */
+	BYZ_ENOKEY = -32,   /* no private key is held for this signer */
 	/* files */
 	BYZ_EKEYFILE = -40, /* a key file is malformed */
 };

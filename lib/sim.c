@@ -3,7 +3,9 @@
  */
 #include "sim.h"
 
+#include "client.h"
 #include "err.h"
+#include "ingress.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -26,7 +28,7 @@ struct sim_blob {
 enum sim_ev_kind {
 	EV_DELIVER = 1, /* a = from, b = to, blob, x = message id */
 	EV_TIMER,       /* a = replica, b = timer id, x = generation */
-	EV_CLIENT,      /* a = client, x = generation: send next or retransmit */
+	EV_CLIENT,      /* a = client, b = enum sim_client_timer, x = generation */
 	EV_CRASH,       /* a = index into cfg.crashes */
 	EV_RESTART,     /* a = index into cfg.crashes */
 	EV_PERSISTED,   /* a = replica, x = token, b = replica epoch */
@@ -56,16 +58,22 @@ struct sim_replica {
 	uint64_t height;                   /* highest height committed */
 };
 
+/* A client's two timers: its core's (retransmission) and the workload's
+ * (think time, then the next request). */
+enum sim_client_timer {
+	SIM_CLIENT_RETRY = 0,
+	SIM_CLIENT_NEXT = 1,
+};
+
+/* A simulated client: its core (client.h), driven like a replica's, and
+ * the workload's state around it. */
 struct sim_client {
 	struct byz_keypair key;
-	uint32_t sent;      /* requests started */
-	uint64_t timestamp; /* of the current request */
-	bool waiting;
-	uint64_t gen;       /* of its pending EV_CLIENT */
-	uint64_t retry_us;
-	struct sim_blob *frame; /* the current signed request */
-	uint8_t have[BYZ_MAX_N];
-	uint8_t result_digest[BYZ_MAX_N][BYZ_DIGEST_BYTES];
+	struct client *core;    /* owned */
+	uint32_t sent;          /* requests started */
+	uint64_t gen[2];        /* of each timer's pending EV_CLIENT */
+	struct sim_blob *frame; /* the current request, signed */
+	uint8_t op_digest[BYZ_DIGEST_BYTES]; /* of the current operation */
 };
 
 struct sim {
@@ -73,7 +81,7 @@ struct sim {
 	struct trace *tr;
 	uint64_t now, seq, next_msg_id, events;
 	struct prng net_rng, work_rng, adv_rng;
-	struct byz_vcache *vcache;
+	struct ingress *ing;
 	struct byz_keypair rkeys[BYZ_MAX_N];
 	/* Instances: rep[r] is replica r, rep[BYZ_MAX_N + r] its twin. */
 	struct sim_replica rep[2 * BYZ_MAX_N];
@@ -81,6 +89,7 @@ struct sim {
 	struct sim_ev *heap;
 	size_t nheap, capheap;
 	struct byz_outbox ob;
+	struct client_outbox cob;
 	struct wire_buf signbuf;
 	struct sim_stats st;
 	bool in_step; /* asserts the no-re-entry rule */
@@ -259,6 +268,56 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 
 /* ---- construction ---------------------------------------------------- */
 
+static int client_apply(struct sim *s, uint32_t c);
+
+/* Ingress (ingress.h) with the public keys the simulation derived. */
+static int sim_ingress_new(struct sim *s)
+{
+	uint32_t n = s->cfg.core.n, nc = s->cfg.work.clients;
+	uint8_t (*pk)[BYZ_PK_BYTES] = malloc(((size_t)n + nc) * sizeof *pk);
+	struct ingress_keys keys = {.n = n, .clients = nc};
+	int rc;
+
+	if (!pk)
+		return BYZ_ENOMEM;
+	for (uint32_t r = 0; r < n; r++)
+		memcpy(pk[r], s->rkeys[r].pk, BYZ_PK_BYTES);
+	for (uint32_t c = 0; c < nc; c++)
+		memcpy(pk[n + c], s->clients[c].key.pk, BYZ_PK_BYTES);
+	keys.replica = (const uint8_t (*)[BYZ_PK_BYTES])pk;
+	keys.client = (const uint8_t (*)[BYZ_PK_BYTES])(pk + n);
+	rc = ingress_new(&keys, 16, &s->ing);
+	free(pk);
+	return rc;
+}
+
+/* One client core (client.h) per simulated client, started. */
+static int sim_clients_new(struct sim *s)
+{
+	struct client_config cc = {
+		.n = s->cfg.core.n,
+		.f = s->cfg.core.f,
+		.retry_us = s->cfg.work.retry_us,
+		.retry_max_us = s->cfg.work.retry_max_us,
+	};
+	struct client_event ev = {.kind = CLIENT_EV_START, .now = 0};
+	int rc;
+
+	for (uint32_t c = 0; c < s->cfg.work.clients; c++) {
+		cc.id = c;
+		rc = client_new(&cc, &s->clients[c].core);
+		if (rc)
+			return rc;
+		client_outbox_reset(&s->cob);
+		rc = client_step(s->clients[c].core, &ev, &s->cob);
+		if (!rc)
+			rc = client_apply(s, c);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 {
 	struct sim *s;
@@ -276,20 +335,20 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	prng_seed(&s->net_rng, cfg->seed, PRNG_NETWORK);
 	prng_seed(&s->work_rng, cfg->seed, PRNG_WORKLOAD);
 	prng_seed(&s->adv_rng, cfg->seed, PRNG_ADVERSARY);
-	s->vcache = byz_vcache_new(16);
 	s->clients = calloc(cfg->work.clients, sizeof *s->clients);
-	if (!s->vcache || !s->clients) {
+	if (!s->clients) {
 		rc = BYZ_ENOMEM;
 		goto fail;
 	}
 	byz_outbox_init(&s->ob, SIM_OUTBOX_MAX_OUTPUTS, SIM_OUTBOX_MAX_BYTES);
+	client_outbox_init(&s->cob);
 	wire_buf_init(&s->signbuf, SIM_SIGN_MAX);
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		byz_key_derive(&s->rkeys[r], cfg->seed, BYZ_ROLE_REPLICA, r);
-	for (uint32_t c = 0; c < cfg->work.clients; c++) {
+	for (uint32_t c = 0; c < cfg->work.clients; c++)
 		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT, c);
-		s->clients[c].retry_us = cfg->work.retry_us;
-	}
+	if ((rc = sim_ingress_new(s)) || (rc = sim_clients_new(s)))
+		goto fail;
 	/* The checkers leave out Byzantine replicas, and replicas restarted
 	 * without their state: amnesia is a Byzantine behaviour
 	 * (ARCHITECTURE.md), since such a replica may execute again what it
@@ -312,7 +371,8 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 		    (rc = schedule(s, 0, EV_START, BYZ_MAX_N + r, 0, 0, NULL)))
 			goto fail;
 	for (uint32_t c = 0; c < cfg->work.clients; c++)
-		if ((rc = schedule(s, 1 + c, EV_CLIENT, c, 0, 0, NULL)))
+		if ((rc = schedule(s, 1 + c, EV_CLIENT, c, SIM_CLIENT_NEXT, 0,
+				   NULL)))
 			goto fail;
 	for (size_t i = 0; i < cfg->ncrashes; i++) {
 		if ((rc = schedule(s, cfg->crashes[i].at_us, EV_CRASH,
@@ -345,11 +405,14 @@ void sim_destroy(struct sim **sp)
 		free(s->rep[i].persisted);
 	}
 	if (s->clients)
-		for (uint32_t c = 0; c < s->cfg.work.clients; c++)
+		for (uint32_t c = 0; c < s->cfg.work.clients; c++) {
 			blob_put(&s->clients[c].frame);
+			client_destroy(&s->clients[c].core);
+		}
 	free(s->clients);
-	byz_vcache_destroy(&s->vcache);
+	ingress_destroy(&s->ing);
 	byz_outbox_free(&s->ob);
+	client_outbox_free(&s->cob);
 	wire_buf_free(&s->signbuf);
 	free(s);
 	*sp = NULL;
@@ -384,14 +447,10 @@ uint32_t sim_f(const struct sim *s)
 	return s->cfg.core.f;
 }
 
-const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id)
+const struct byz_keypair *sim_byzantine_key(const struct sim *s, uint32_t id)
 {
-	return id < s->cfg.core.n ? &s->rkeys[id] : NULL;
-}
-
-const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id)
-{
-	return id < s->cfg.work.clients ? &s->clients[id].key : NULL;
+	return id < s->cfg.core.n && s->cfg.byzantine[id] ? &s->rkeys[id]
+							  : NULL;
 }
 
 /* ---- the network ------------------------------------------------------ */
@@ -512,39 +571,14 @@ static struct sim_blob *sign_frame(struct sim *s, uint32_t r,
 
 /* ---- ingress ------------------------------------------------------------ */
 
-struct verify_ctx {
-	struct sim *s;
-};
-
-/* Verify one signature a message carries against the simulation's keys. */
-static int verify_one(void *ctx, const struct wire_sigref *ref)
-{
-	struct sim *s = ((struct verify_ctx *)ctx)->s;
-	const uint8_t *pk;
-
-	if (ref->role == BYZ_ROLE_CLIENT) {
-		if (ref->signer >= s->cfg.work.clients)
-			return BYZ_ESIGNER;
-		pk = s->clients[ref->signer].key.pk;
-	} else {
-		if (ref->signer >= s->cfg.core.n)
-			return BYZ_ESIGNER;
-		pk = s->rkeys[ref->signer].pk;
-	}
-	s->tr->counts.verifications++;
-	return byz_vcache_verify(s->vcache, pk, ref->proto, ref->type,
-				 ref->content, ref->len, ref->sig);
-}
-
-/* Decode and authenticate a delivered frame; 0 or the rejection code. */
+/* Decode and authenticate a delivered frame (ingress.h), keeping the
+ * trace's counts current; 0 or the rejection code. */
 static int ingress(struct sim *s, const struct sim_blob *b, struct wire_msg *m)
 {
-	struct verify_ctx vc = {s};
-	int rc = wire_decode(b->data, b->len, m);
+	int rc = ingress_check(s->ing, b->data, b->len, m);
 
-	if (rc)
-		return rc;
-	return wire_for_each_sig(m, verify_one, &vc);
+	s->tr->counts.verifications = ingress_counts(s->ing).verifications;
+	return rc;
 }
 
 /* ---- replicas ------------------------------------------------------------ */
@@ -758,7 +792,7 @@ static int deliver_to_replica(struct sim *s, const struct sim_ev *ev,
 
 /* ---- clients ------------------------------------------------------------- */
 
-/* Make the workload's next operation: put or get on a key of the space. */
+/* The workload's next operation: put or get on a key of the space. */
 static size_t make_op(struct sim *s, uint32_t c, uint8_t *op, size_t cap)
 {
 	uint64_t key = prng_below(&s->work_rng, s->cfg.work.keys);
@@ -772,91 +806,125 @@ static size_t make_op(struct sim *s, uint32_t c, uint8_t *op, size_t cap)
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-static int client_broadcast(struct sim *s, uint32_t c)
+/* Arm one of client c's timers (only the newest setting of each fires). */
+static int client_arm(struct sim *s, uint32_t c, enum sim_client_timer t,
+		      uint64_t delay)
 {
+	struct sim_client *cl = &s->clients[c];
+
+	cl->gen[t]++;
+	if (delay == CLIENT_TIMER_CANCEL)
+		return 0;
+	return schedule(s, s->now + delay, EV_CLIENT, c, t, cl->gen[t], NULL);
+}
+
+/* Sign a request at egress with client c's key, and send it to every
+ * replica. A retransmission resends the copy signed the first time. */
+static int client_broadcast(struct sim *s, uint32_t c,
+			    const struct client_output *o)
+{
+	struct sim_client *cl = &s->clients[c];
 	int rc = 0;
 
+	if (!o->again || !cl->frame) {
+		wire_buf_reset(&s->signbuf);
+		wire_put_bytes(&s->signbuf, s->cob.bytes.data + o->off, o->len);
+		rc = wire_sign(&s->signbuf, 0, &cl->key);
+		if (rc)
+			return rc;
+		s->tr->counts.signatures++;
+		blob_put(&cl->frame);
+		cl->frame = blob_new(s->signbuf.data, s->signbuf.len);
+		if (!cl->frame)
+			return BYZ_ENOMEM;
+	}
+	if (!o->again) {
+		trace_submit(s->tr, s->now, c, o->timestamp, cl->op_digest);
+		s->st.submitted++;
+	}
 	for (uint32_t r = 0; r < s->cfg.core.n && !rc; r++)
-		rc = net_send(s, byz_client_addr(c), r, s->clients[c].frame);
+		rc = net_send(s, byz_client_addr(c), r, cl->frame);
 	return rc;
 }
 
-static int client_arm(struct sim *s, uint32_t c, uint64_t delay)
+/* Carry out client c's outputs in order (client.h). */
+static int client_apply(struct sim *s, uint32_t c)
 {
-	struct sim_client *cl = &s->clients[c];
+	for (size_t i = 0; i < s->cob.count; i++) {
+		const struct client_output *o = &s->cob.out[i];
+		int rc = 0;
 
-	cl->gen++;
-	return schedule(s, s->now + delay, EV_CLIENT, c, 0, cl->gen, NULL);
+		switch (o->kind) {
+		case CLIENT_OUT_BROADCAST:
+			rc = client_broadcast(s, c, o);
+			break;
+		case CLIENT_OUT_TIMER:
+			rc = client_arm(s, c, SIM_CLIENT_RETRY, o->delay_us);
+			break;
+		case CLIENT_OUT_ACCEPT:
+			/* The workload thinks, then sends its next request. */
+			s->st.accepted++;
+			trace_accept(s->tr, s->now, c, o->timestamp,
+				     s->cob.bytes.data + o->off, o->len);
+			rc = client_arm(s, c, SIM_CLIENT_NEXT,
+					s->cfg.work.think_us);
+			break;
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
-/* The client's timer: send the next request, or retransmit the current. */
-static int client_tick(struct sim *s, uint32_t c, uint64_t gen)
+/* Feed one event to client c's core and carry out what it answers. */
+static int client_feed(struct sim *s, uint32_t c, struct client_event *ev)
 {
-	struct sim_client *cl = &s->clients[c];
-	struct wire_buf b;
-	uint8_t op[WIRE_MAX_OP], digest[BYZ_DIGEST_BYTES];
-	size_t oplen;
 	int rc;
 
-	if (gen != cl->gen)
-		return 0; /* superseded */
-	if (cl->waiting) {
-		/* Retransmit with backoff (TOCS'02 §4.1: the client
-		 * broadcasts a request that has not been answered in time). */
-		rc = client_broadcast(s, c);
-		if (!rc) {
-			cl->retry_us *= 2;
-			if (cl->retry_us > s->cfg.work.retry_max_us)
-				cl->retry_us = s->cfg.work.retry_max_us;
-			rc = client_arm(s, c, cl->retry_us);
-		}
-		return rc;
-	}
+	ev->now = s->now;
+	client_outbox_reset(&s->cob);
+	rc = client_step(s->clients[c].core, ev, &s->cob);
+	return rc ? rc : client_apply(s, c);
+}
+
+/* One of client c's timers: its core's retransmission timeout, or the
+ * workload's next request. */
+static int client_tick(struct sim *s, uint32_t c, enum sim_client_timer t,
+		       uint64_t gen)
+{
+	struct sim_client *cl = &s->clients[c];
+	struct client_event ev = {.kind = CLIENT_EV_TIMER};
+	uint8_t op[WIRE_MAX_OP];
+	size_t oplen;
+
+	if (gen != cl->gen[t])
+		return 0; /* superseded or cancelled */
+	if (t == SIM_CLIENT_RETRY)
+		return client_feed(s, c, &ev);
 	if (cl->sent >= s->cfg.work.requests)
 		return 0;
 	oplen = make_op(s, c, op, sizeof op);
-	cl->timestamp++;
 	cl->sent++;
-	wire_buf_init(&b, WIRE_MAX_FRAME + BYZ_SIG_BYTES);
-	rc = wire_enc_request(&b, NULL, c, cl->timestamp, op, oplen);
-	if (!rc)
-		rc = wire_sign(&b, 0, &cl->key);
-	if (rc) {
-		wire_buf_free(&b);
-		return rc;
-	}
-	s->tr->counts.signatures++;
-	blob_put(&cl->frame);
-	cl->frame = blob_new(b.data, b.len);
-	wire_buf_free(&b);
-	if (!cl->frame)
-		return BYZ_ENOMEM;
-	memset(cl->have, 0, sizeof cl->have);
-	cl->waiting = true;
-	cl->retry_us = s->cfg.work.retry_us;
-	byz_digest(digest, op, oplen);
-	trace_submit(s->tr, s->now, c, cl->timestamp, digest);
-	s->st.submitted++;
-	rc = client_broadcast(s, c);
-	return rc ? rc : client_arm(s, c, cl->retry_us);
+	byz_digest(cl->op_digest, op, oplen);
+	ev.kind = CLIENT_EV_SUBMIT;
+	ev.u.submit.op = op;
+	ev.u.submit.len = oplen;
+	return client_feed(s, c, &ev);
 }
 
-/* A reply reached client c: accept the result once f+1 replicas agree
- * (TOCS'02 §4.1: f+1 valid replies with the same result). */
+/* A reply reached client c: authenticate it at ingress, then hand it to
+ * the client's core, which accepts a result on f+1 matching replies. */
 static int deliver_to_client(struct sim *s, const struct sim_ev *ev)
 {
 	uint32_t c = ev->b - BYZ_CLIENT_BASE;
-	struct sim_client *cl;
+	struct client_event e = {.kind = CLIENT_EV_REPLY};
 	struct wire_msg m;
-	uint8_t d[BYZ_DIGEST_BYTES];
-	uint32_t r, same = 0;
 	int rc;
 
 	if (c >= s->cfg.work.clients) {
 		trace_drop(s->tr, s->now, ev->a, ev->b, ev->x, "no-such-client");
 		return 0;
 	}
-	cl = &s->clients[c];
 	rc = ingress(s, ev->blob, &m);
 	if (!rc && (m.frame.proto != BYZ_PROTO_CLIENT ||
 		    m.frame.type != WIRE_CLIENT_REPLY))
@@ -871,22 +939,8 @@ static int deliver_to_client(struct sim *s, const struct sim_ev *ev)
 		trace_note(s->tr, s->now, ev->b, what, sizeof what - 1);
 	}
 	trace_deliver(s->tr, s->now, ev->a, ev->b, ev->x);
-	r = m.frame.sender;
-	if (!cl->waiting || m.u.reply.client != c ||
-	    m.u.reply.timestamp != cl->timestamp || r >= s->cfg.core.n)
-		return 0; /* stale or misaddressed */
-	byz_digest(d, m.u.reply.result, m.u.reply.result_len);
-	cl->have[r] = 1;
-	memcpy(cl->result_digest[r], d, sizeof d);
-	for (uint32_t i = 0; i < s->cfg.core.n; i++)
-		same += cl->have[i] && memcmp(cl->result_digest[i], d, sizeof d) == 0;
-	if (same < s->cfg.core.f + 1)
-		return 0;
-	cl->waiting = false;
-	s->st.accepted++;
-	trace_accept(s->tr, s->now, c, cl->timestamp, m.u.reply.result,
-		     m.u.reply.result_len);
-	return client_arm(s, c, s->cfg.work.think_us);
+	e.u.reply = &m;
+	return client_feed(s, c, &e);
 }
 
 /* ---- the loop -------------------------------------------------------- */
@@ -928,7 +982,8 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 		e.u.timer = ev->b;
 		return replica_step(s, ev->a, &e);
 	case EV_CLIENT:
-		return client_tick(s, ev->a, ev->x);
+		return client_tick(s, ev->a, (enum sim_client_timer)ev->b,
+				   ev->x);
 	case EV_CRASH:
 		replica_crash(s, s->cfg.crashes[ev->a].replica);
 		return 0;
@@ -984,6 +1039,6 @@ int sim_run(struct sim *s)
 	if (!rc && s->tr->err)
 		rc = s->tr->err;
 	s->tr->log.end_us = s->now;
-	s->tr->counts.verify_cache_hits = byz_vcache_stats(s->vcache).hits;
+	s->tr->counts.verify_cache_hits = ingress_counts(s->ing).cache_hits;
 	return rc;
 }

@@ -3,10 +3,12 @@
  *
  * It owns a virtual clock (microseconds), one seeded PRNG per purpose
  * (prng.h), a network model, the replicas' cores, their timers and
- * persisted state, crash/restart, and simulated clients. Every message a
- * node sends takes the path of ARCHITECTURE.md: sign at egress, the network
- * model (loss, latency, jitter), the adversary hook, then decode and verify
- * every signature at ingress before the core sees it.
+ * persisted state, crash/restart, and simulated clients (client cores,
+ * client.h, driven like replicas, with a workload around them). Every
+ * message a node sends takes the path of ARCHITECTURE.md: sign at egress,
+ * the network model (loss, latency, jitter), the adversary hook, then
+ * decode and verify every signature at ingress (ingress.h) before the core
+ * sees it.
  *
  * Determinism: events are ordered by (time, insertion number); nothing
  * reads the wall clock or the OS; the same configuration and seed give a
@@ -48,9 +50,12 @@ enum sim_verdict {
 };
 
 /*
- * The adversary's one entry point: called for every message in flight that
- * the network model did not lose. It may change the delay, replace the
- * frame, drop it, or add copies and other messages with sim_inject.
+ * The hook on the network: called for every message in flight that the
+ * network model did not lose. It may change the delay, replace the frame,
+ * drop it, or add copies and other messages with sim_inject. The adversary
+ * library installs adversary_hook here, which lends the adversary a narrow
+ * port (inject, the clock, its PRNG) rather than this struct sim; tests
+ * install their own.
  */
 typedef enum sim_verdict (*sim_hook_fn)(void *ctx, struct sim *s,
 					struct sim_flight *m);
@@ -140,8 +145,8 @@ uint64_t sim_now(const struct sim *s);
 struct prng *sim_adversary_prng(struct sim *s);
 
 /* Put a message in flight from `from` to `to` (node addresses), arriving
- * after delay_us; it does not pass the hook again. For the adversary
- * (duplicates, replays, re-signed messages of Byzantine replicas). */
+ * after delay_us; it does not pass the hook again. For the adversary's
+ * port (duplicates, replays, re-signed messages of Byzantine replicas). */
 int sim_inject(struct sim *s, uint32_t from, uint32_t to,
 	       const uint8_t *frame, size_t len, uint64_t delay_us);
 /* The same for a frame the adversary forged or tampered with (it is
@@ -152,8 +157,11 @@ int sim_inject_forged(struct sim *s, uint32_t from, uint32_t to,
 uint32_t sim_n(const struct sim *s);
 uint32_t sim_f(const struct sim *s);
 
-/* The keys the simulation derived from its seed. */
-const struct byz_keypair *sim_replica_key(const struct sim *s, uint32_t id);
-const struct byz_keypair *sim_client_key(const struct sim *s, uint32_t id);
+/* The key pair the simulation derived for replica id, if id is one of the
+ * configuration's Byzantine replicas (cfg.byzantine); NULL for an honest
+ * replica. This is how the adversary's setup obtains the keys of the
+ * replicas it corrupted, and no function hands out an honest replica's
+ * (or a client's) private key: honest messages cannot be forged. */
+const struct byz_keypair *sim_byzantine_key(const struct sim *s, uint32_t id);
 
 #endif

@@ -1,0 +1,176 @@
+/*
+ * test_ingress.c - lib/ingress: a frame reaches a core only if it decodes
+ * and every signature it carries, its own and embedded ones, verifies with
+ * the key of its signer. Frames are real, signed with simulation keys.
+ */
+#include "err.h"
+#include "toy/toy_wire.h"
+#include "ingress.h"
+#include "wire.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+#define SEED 5
+#define N 4
+#define NCLIENTS 2
+
+static struct byz_keypair rk[N + 1], ck[NCLIENTS + 1];
+static struct ingress *ing;
+static struct wire_buf b, inner;
+
+static void setup(void)
+{
+	uint8_t rpk[N][BYZ_PK_BYTES], cpk[NCLIENTS][BYZ_PK_BYTES];
+	struct ingress_keys keys = {.n = N, .clients = NCLIENTS,
+				    .replica = (const uint8_t (*)[32])rpk,
+				    .client = (const uint8_t (*)[32])cpk};
+
+	cr_assert_eq(byz_crypto_init(), 0);
+	/* One key more of each kind: signers outside the cluster. */
+	for (uint32_t r = 0; r <= N; r++)
+		byz_key_derive(&rk[r], SEED, BYZ_ROLE_REPLICA, r);
+	for (uint32_t c = 0; c <= NCLIENTS; c++)
+		byz_key_derive(&ck[c], SEED, BYZ_ROLE_CLIENT, c);
+	for (uint32_t r = 0; r < N; r++)
+		memcpy(rpk[r], rk[r].pk, BYZ_PK_BYTES);
+	for (uint32_t c = 0; c < NCLIENTS; c++)
+		memcpy(cpk[c], ck[c].pk, BYZ_PK_BYTES);
+	cr_assert_eq(ingress_new(&keys, 8, &ing), 0);
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	wire_buf_init(&inner, WIRE_MAX_FRAME);
+}
+
+static void teardown(void)
+{
+	ingress_destroy(&ing);
+	cr_assert_null(ing);
+	wire_buf_free(&b);
+	wire_buf_free(&inner);
+}
+
+TestSuite(ingress, .init = setup, .fini = teardown);
+
+/* Replica r's REPLY, signed with key k, in b. */
+static void signed_reply(uint32_t r, const struct byz_keypair *k)
+{
+	wire_buf_reset(&b);
+	cr_assert_eq(wire_enc_reply(&b, NULL, r, 1, 0, 1,
+				    (const uint8_t *)"ok", 2), 0);
+	cr_assert_eq(wire_sign(&b, 0, k), 0);
+}
+
+/* Client c's REQUEST, signed with key k, in inner. */
+static void signed_request(uint32_t c, const struct byz_keypair *k)
+{
+	wire_buf_reset(&inner);
+	cr_assert_eq(wire_enc_request(&inner, NULL, c, 1,
+				      (const uint8_t *)"put k v", 7), 0);
+	cr_assert_eq(wire_sign(&inner, 0, k), 0);
+}
+
+/* A toy ORDER from replica 0 carrying inner, signed, in b. */
+static void signed_order(void)
+{
+	wire_buf_reset(&b);
+	cr_assert_eq(toy_enc_order(&b, NULL, 0, 1, inner.data, inner.len),
+		     0);
+	cr_assert_eq(wire_sign(&b, 0, &rk[0]), 0);
+}
+
+Test(ingress, accepts_a_signed_frame_and_counts_its_verifications)
+{
+	struct wire_msg m;
+	struct ingress_counts st;
+
+	signed_reply(2, &rk[2]);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
+	cr_assert_eq(m.frame.sender, 2);
+	cr_assert_eq(m.u.reply.result_len, 2);
+	/* The same frame again: answered by the cache. */
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
+	st = ingress_counts(ing);
+	cr_assert_eq(st.frames, 2);
+	cr_assert_eq(st.rejected, 0);
+	cr_assert_eq(st.verifications, 2);
+	cr_assert_eq(st.cache_hits, 1);
+}
+
+Test(ingress, rejects_a_tampered_frame)
+{
+	struct wire_msg m;
+
+	signed_reply(1, &rk[1]);
+	b.data[b.len - 3] ^= 0x40; /* in the signature */
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+	signed_reply(1, &rk[1]);
+	b.data[b.len - BYZ_SIG_BYTES - 1] ^= 0x01; /* in the result */
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+	cr_assert_eq(ingress_counts(ing).rejected, 2);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 0,
+		     "a failure must never be cached");
+}
+
+Test(ingress, rejects_a_signature_by_another_key)
+{
+	struct wire_msg m;
+
+	signed_reply(1, &rk[2]); /* says replica 1, signed by replica 2 */
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+	signed_reply(1, &ck[1]); /* a client's key for a replica's message */
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+}
+
+Test(ingress, rejects_signers_outside_the_cluster)
+{
+	struct wire_msg m;
+
+	signed_reply(N, &rk[N]);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_ESIGNER);
+	signed_request(NCLIENTS, &ck[NCLIENTS]);
+	cr_assert_eq(ingress_check(ing, inner.data, inner.len, &m),
+		     BYZ_ESIGNER);
+	cr_assert_eq(ingress_counts(ing).verifications, 0,
+		     "unknown signers are refused before any verification");
+}
+
+Test(ingress, verifies_embedded_signatures_too)
+{
+	struct wire_msg m;
+
+	signed_request(1, &ck[1]);
+	signed_order();
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
+	cr_assert_eq(ingress_counts(ing).verifications, 2,
+		     "the ORDER's signature and its request's");
+
+	/* The leader's own signature is good; the request's is not. */
+	signed_request(1, &ck[0]);
+	signed_order();
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+}
+
+Test(ingress, rejects_malformed_input_with_its_decoding_code)
+{
+	struct wire_msg m;
+	static const uint8_t junk[] = "not a frame at all, just bytes";
+
+	signed_reply(0, &rk[0]);
+	cr_assert_eq(ingress_check(ing, b.data, 5, &m), BYZ_ETRUNC);
+	cr_assert_eq(ingress_check(ing, junk, sizeof junk, &m), BYZ_EMAGIC);
+	cr_assert_eq(ingress_counts(ing).verifications, 0);
+}
+
+Test(ingress, refuses_a_bad_configuration)
+{
+	uint8_t pk[1][BYZ_PK_BYTES] = {{0}};
+	struct ingress_keys keys = {.n = 0, .replica = (const uint8_t (*)[32])pk};
+	struct ingress *x = NULL;
+
+	cr_assert_eq(ingress_new(&keys, 8, &x), BYZ_EINVAL);
+	keys.n = 1;
+	cr_assert_eq(ingress_new(&keys, 2, &x), BYZ_EINVAL);
+	keys.clients = 1; /* and no client keys */
+	cr_assert_eq(ingress_new(&keys, 8, &x), BYZ_EINVAL);
+	cr_assert_null(x);
+}
