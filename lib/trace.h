@@ -94,6 +94,31 @@ void trace_free(struct trace *tr);
 /* The hash of every line so far, as 64 hex digits + NUL. */
 void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1]);
 
+/*
+ * What a trace must say for the checkers to judge it alone (`byzlab check`,
+ * docs/trace.md): the first line of the trace, `run`. Lists are indexed by
+ * replica id.
+ */
+struct trace_run_info {
+	const char *protocol;       /* "pbft" */
+	const char *driver;         /* "sim" */
+	uint64_t seed;
+	uint64_t requests;          /* the workload: requests in all */
+	uint64_t gst_us;            /* global stabilisation time */
+	uint64_t bound_us;          /* liveness bound after GST */
+	bool byzantine[BYZ_MAX_N];  /* declared Byzantine */
+	bool twin[BYZ_MAX_N];       /* runs a second instance (twins) */
+	bool amnesia[BYZ_MAX_N];    /* a restart without its state is planned */
+};
+
+/* The first line of a trace (before any other). */
+void trace_run(struct trace *tr, const struct trace_run_info *info);
+/* The last line: the run ended at t for the reason `stop` (a word, see
+ * docs/trace.md); `forged` frames passed ingress; a core failed with
+ * core_error (0: none) at core_replica. */
+void trace_end(struct trace *tr, uint64_t t, const char *stop,
+	       uint64_t forged, int core_error, uint32_t core_replica);
+
 /* Emit one line. Each appends to the stream; the ones the checkers need
  * also append to the log. `from`/`to` are node addresses (core.h). */
 void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
