@@ -492,24 +492,17 @@ out:
 	return rc;
 }
 
-int trace_read_file(const char *path, struct trace_read *out, char *why,
-		    size_t whylen)
+int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
+		      char *why, size_t whylen)
 {
 	char buf[TRACE_READ_MAX_LINE + 1];
 	struct rd rd = {.path = path, .why = why, .whylen = whylen, .out = out};
 	crypto_generichash_state hash;
 	uint8_t h[BYZ_DIGEST_BYTES];
-	FILE *f;
 	int rc = 0, c = 0;
 
 	memset(out, 0, sizeof *out);
 	trace_log_init(&out->log, 0, 0);
-	f = fopen(path, "rb");
-	if (!f) {
-		snprintf(why, whylen, "%s: cannot read: %s", path,
-			 strerror(errno));
-		return BYZ_EIO;
-	}
 	crypto_generichash_init(&hash, NULL, 0, BYZ_DIGEST_BYTES);
 	while (!rc && c != EOF) {
 		size_t len = 0;
@@ -541,7 +534,6 @@ int trace_read_file(const char *path, struct trace_read *out, char *why,
 		snprintf(why, whylen, "%s: reading failed", path);
 		rc = BYZ_EIO;
 	}
-	fclose(f);
 	if (!rc && rd.line == 0) {
 		snprintf(why, whylen, "%s: empty: a trace starts with a run line",
 			 path);
@@ -557,6 +549,23 @@ int trace_read_file(const char *path, struct trace_read *out, char *why,
 	crypto_generichash_final(&hash, h, sizeof h);
 	byz_hex(out->hash, h, sizeof h);
 	return 0;
+}
+
+int trace_read_file(const char *path, struct trace_read *out, char *why,
+		    size_t whylen)
+{
+	FILE *f = fopen(path, "rb");
+	int rc;
+
+	if (!f) {
+		memset(out, 0, sizeof *out);
+		snprintf(why, whylen, "%s: cannot read: %s", path,
+			 strerror(errno));
+		return BYZ_EIO;
+	}
+	rc = trace_read_stream(f, path, out, why, whylen);
+	fclose(f);
+	return rc;
 }
 
 void trace_read_free(struct trace_read *tr)

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define TRACE_READ_MAX_LINE 4096 /* bytes, without the newline */
 
@@ -53,6 +54,9 @@ struct trace_read {
  */
 int trace_read_file(const char *path, struct trace_read *out, char *why,
 		    size_t whylen);
+/* The same from an open stream; path names it in messages. */
+int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
+		      char *why, size_t whylen);
 void trace_read_free(struct trace_read *tr);
 
 /*
