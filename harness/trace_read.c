@@ -503,11 +503,12 @@ int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 
 	memset(out, 0, sizeof *out);
 	trace_log_init(&out->log, 0, 0);
+	errno = 0;
 	crypto_generichash_init(&hash, NULL, 0, BYZ_DIGEST_BYTES);
 	while (!rc && c != EOF) {
 		size_t len = 0;
 
-		while ((c = getc(f)) != EOF && c != '\n') {
+		while ((c = getc_unlocked(f)) != EOF && c != '\n') {
 			if (len == TRACE_READ_MAX_LINE)
 				break;
 			buf[len++] = (char)c;
@@ -531,7 +532,8 @@ int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 		}
 	}
 	if (!rc && ferror(f)) {
-		snprintf(why, whylen, "%s: reading failed", path);
+		snprintf(why, whylen, "%s: cannot read: %s", path,
+			 strerror(errno));
 		rc = BYZ_EIO;
 	}
 	if (!rc && rd.line == 0) {

@@ -249,6 +249,7 @@ def test_a_trace_cut_after_a_line_fails_as_unfinished(byzlab, tmp_path):
     (["--gst", "soon", "x.jsonl"], "--gst"),
     (["--frob", "x.jsonl"], "unknown option '--frob'"),
     (["/nonexistent/t.jsonl"], "/nonexistent/t.jsonl: cannot read"),
+    (["/"], "/: cannot read: Is a directory"),
 ])
 def test_bad_usage_exits_2(byzlab, args, needle):
     r = byzlab("check", *args)
@@ -261,3 +262,25 @@ def test_a_byzantine_list_beyond_n_is_refused(byzlab, tmp_path):
     r = byzlab("check", "--byzantine", "0,9", tmp_path / "good.jsonl")
     assert r.returncode == 2
     assert "byzantine: '0,9' is not a count up to n = 4" in r.stderr
+
+
+def test_an_interrupted_run_is_judged_as_interrupted(byzlab, tmp_path):
+    import signal
+    import subprocess
+    import time
+    trace = tmp_path / "t.jsonl"
+    p = subprocess.Popen([os.environ.get("BYZLAB"), "run", "--protocol",
+                          "toy", "--requests", "1000000", "--trace",
+                          str(trace)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    stdout, _ = p.communicate(timeout=60)
+    assert p.returncode == 130
+    last = json.loads(trace.read_text().splitlines()[-1])
+    assert last["ev"] == "end" and last["stop"] == "interrupted"
+    c = byzlab("check", trace)
+    # The run exits 130 for the signal; the trace's verdict is a FAIL.
+    assert c.returncode == 1
+    assert verdict_lines(c.stdout) == verdict_lines(stdout)
+    assert "(interrupted)" in c.stdout  # the trace line says how it ended
