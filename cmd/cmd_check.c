@@ -63,6 +63,7 @@ static json_t *check_ids(const bool *which, uint32_t n)
 	return a;
 }
 
+/* The result as one JSON line, with the keys `run --json` uses. */
 static void check_print_json(const char *path, const struct trace_read *tr,
 			     const struct scenario_result *res)
 {
@@ -121,9 +122,13 @@ static void check_print_json(const char *path, const struct trace_read *tr,
 	json_decref(o);
 }
 
+/* The result for people: the verdict as `run` prints it, then the trace
+ * and what it was judged with. */
 static void check_print_people(const char *path, const struct trace_read *tr,
 			       const struct scenario_result *res)
 {
+	unsigned nbyz = 0;
+
 	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed,
 		      res);
 	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s virtual (%s)\n",
@@ -131,13 +136,10 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 	       (double)res->sim.now / 1e6,
 	       tr->has_end ? verdict_stop_name(&res->sim) : "no end line");
 	printf("  judged   byzantine=");
-	for (uint32_t r = 0, first = 1; r < tr->log.n; r++)
-		if (tr->log.byzantine[r]) {
-			printf("%s%" PRIu32, first ? "" : ",", r);
-			first = 0;
-		}
-	printf("%s gst=%.3fs bound=%.3fs\n",
-	       memchr(tr->log.byzantine, 1, tr->log.n) ? "" : "none",
+	for (uint32_t r = 0; r < tr->log.n; r++)
+		if (tr->log.byzantine[r])
+			printf("%s%" PRIu32, nbyz++ ? "," : "", r);
+	printf("%s gst=%.3fs bound=%.3fs\n", nbyz ? "" : "none",
 	       (double)tr->log.gst_us / 1e6,
 	       (double)res->liveness_bound_us / 1e6);
 	printf("  messages");
@@ -153,6 +155,8 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 	       tr->counts.delivered, tr->counts.dropped, tr->counts.rejected);
 }
 
+/* Parse the options into *o and the trace's path. Returns 0; -1 after
+ * --help; or 2 after a usage error. */
 static int check_parse(int argc, char **argv, struct check_opts *o,
 		       const char **path)
 {
@@ -209,6 +213,7 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 	return 0;
 }
 
+/* Read the trace, apply the options, run the checkers, judge, print. */
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {0};

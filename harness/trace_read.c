@@ -70,6 +70,7 @@ static int rd_u64(struct rd *rd, json_t *o, const char *name, uint64_t max,
 	return 0;
 }
 
+/* Field name of o as a whole number that fits 32 bits. */
 static int rd_u32(struct rd *rd, json_t *o, const char *name, uint32_t *v)
 {
 	uint64_t x;
@@ -99,6 +100,7 @@ static int rd_str(struct rd *rd, json_t *o, const char *name, char *out,
 	return 0;
 }
 
+/* Field name of o as true or false. */
 static int rd_bool(struct rd *rd, json_t *o, const char *name, bool *v)
 {
 	json_t *j = json_object_get(o, name);
@@ -111,6 +113,7 @@ static int rd_bool(struct rd *rd, json_t *o, const char *name, bool *v)
 	return 0;
 }
 
+/* The value of a lower-case hex digit, or -1. */
 static int rd_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -213,6 +216,8 @@ static int rd_add_commit(struct trace_log *log, const struct trace_commit *c)
 	return 0;
 }
 
+/* The run line: the cluster, the workload, GST, the bound, who is
+ * Byzantine, who has a twin, who is planned to lose its state. */
 static int rd_run(struct rd *rd, json_t *o)
 {
 	struct trace_read *tr = rd->out;
@@ -256,6 +261,7 @@ static int rd_run(struct rd *rd, json_t *o)
 	return 0;
 }
 
+/* The end line: when and why the run ended. */
 static int rd_end(struct rd *rd, json_t *o, uint64_t t)
 {
 	struct trace_read *tr = rd->out;
@@ -296,6 +302,7 @@ static int rd_end(struct rd *rd, json_t *o, uint64_t t)
 	return 0;
 }
 
+/* A submit line, into the log. */
 static int rd_submit(struct rd *rd, json_t *o, uint64_t t)
 {
 	struct trace_submit s = {.t = t};
@@ -329,6 +336,8 @@ static int rd_commit(struct rd *rd, json_t *o, uint64_t t, bool restored)
 	return twin ? 0 : rd_add_commit(&rd->out->log, &c);
 }
 
+/* A crash line, or with restart a restart line: who is down at the end,
+ * and who came back without its state. */
 static int rd_crash(struct rd *rd, json_t *o, bool restart)
 {
 	struct trace_read *tr = rd->out;
@@ -383,6 +392,7 @@ static const struct {
 	{"note", {"node", "text"}},
 };
 
+/* A line the checkers do not read: its fields are there; counted. */
 static int rd_other_line(struct rd *rd, json_t *o)
 {
 	struct trace_counts *k = &rd->out->counts;
@@ -492,6 +502,11 @@ out:
 	return rc;
 }
 
+/*
+ * Read lines into buf (at most TRACE_READ_MAX_LINE bytes each, so memory
+ * per line is bounded), hash each with its newline, and parse it; stop at
+ * the first fault.
+ */
 int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 		      char *why, size_t whylen)
 {
@@ -553,6 +568,7 @@ int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 	return 0;
 }
 
+/* Open path and read it (trace_read_stream). */
 int trace_read_file(const char *path, struct trace_read *out, char *why,
 		    size_t whylen)
 {
@@ -570,11 +586,13 @@ int trace_read_file(const char *path, struct trace_read *out, char *why,
 	return rc;
 }
 
+/* Free what trace_read_file allocated (the log). */
 void trace_read_free(struct trace_read *tr)
 {
 	trace_log_free(&tr->log);
 }
 
+/* See trace_read.h. */
 void trace_read_faulty(struct trace_read *tr, const bool *byzantine)
 {
 	if (!byzantine)

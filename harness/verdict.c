@@ -8,11 +8,14 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* See verdict.h. */
 unsigned verdict_mask(const struct sim_stats *st)
 {
 	return st->stopped_on_violation ? CHECK_SAFETY : CHECK_ALL;
 }
 
+/* The first reason wins, in this order: a forged frame through ingress,
+ * a core's failure, a checker, an interruption, a run not finished. */
 void verdict_judge(struct scenario_result *res)
 {
 	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
@@ -74,6 +77,7 @@ const char *verdict_stop_name(const struct sim_stats *st)
 	return st->core_error ? "core-error" : "idle";
 }
 
+/* See verdict.h. */
 int verdict_stop_parse(const char *word, struct sim_stats *st)
 {
 	st->done = st->interrupted = st->stopped_on_violation = false;
@@ -93,6 +97,7 @@ int verdict_stop_parse(const char *word, struct sim_stats *st)
 	return 0;
 }
 
+/* See verdict.h. */
 void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 		   const char *seed, const struct scenario_result *res)
 {

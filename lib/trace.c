@@ -281,6 +281,7 @@ static void trace_ids(char *buf, size_t cap, const char *key,
 		snprintf(buf + len, cap - len, "]");
 }
 
+/* The run line: n and f from the trace, the rest from info. */
 void trace_run(struct trace *tr, const struct trace_run_info *info)
 {
 	/* Three lists of at most 64 ids of at most 3 characters each. */
@@ -302,6 +303,7 @@ void trace_run(struct trace *tr, const struct trace_run_info *info)
 		   lists);
 }
 
+/* The end line (docs/trace.md). */
 void trace_end(struct trace *tr, uint64_t t, const char *stop,
 	       uint64_t forged, int core_error, uint32_t core_replica)
 {
