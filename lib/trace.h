@@ -6,9 +6,10 @@
  * line each, between a first `run` line and a last `end` line that let the
  * checkers judge the file alone (`byzlab check`, harness/trace_read.h);
  * written to a file when asked (--trace FILE) and always hashed (BLAKE2b-256
- * over the exact bytes of the lines, so the same run gives the same hash). The *log* keeps only what the checkers read — client submits
- * and replica commits, and who was Byzantine or down — so memory grows with
- * the number of decisions, not of messages.
+ * over the exact bytes of the lines, so the same run gives the same hash).
+ * The *log* keeps only what the checkers read — client submits and replica
+ * commits, and who was Byzantine or down — so memory grows with the number
+ * of decisions, not of messages.
  */
 #ifndef BYZ_TRACE_H
 #define BYZ_TRACE_H
