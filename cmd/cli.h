@@ -46,6 +46,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_campaign(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
 
 #endif

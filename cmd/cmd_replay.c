@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char replay_usage[] =
 	"Usage: byzlab replay [OPTIONS] FAILURE.json...\n"
@@ -18,7 +19,9 @@ static const char replay_usage[] =
 	"`byzlab shrink` wrote) again in the simulator and check that it gives\n"
 	"the same verdict, the same safety result and the same trace hash.\n"
 	"\n"
-	"  --trace FILE   write the (single) replayed run's trace as JSON Lines\n"
+	"  --trace PATH   write the replayed run's trace as JSON Lines to PATH;\n"
+	"                 if PATH is a directory, each failure's trace to\n"
+	"                 PATH/<id>.jsonl (judge it with `byzlab check`)\n"
 	"  -q, --quiet    print only mismatches\n"
 	"  -h, --help     this help\n"
 	"\n"
@@ -34,7 +37,8 @@ int cmd_replay(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *trace_path = NULL;
-	bool quiet = false;
+	bool quiet = false, trace_dir = false;
+	struct stat st;
 	int opt, status = EXIT_OK;
 
 	optind = 0;
@@ -60,20 +64,33 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("replay", "no failure file given");
-	if (trace_path && argc - optind > 1)
-		return cli_usage_error("replay", "--trace takes one failure file");
+	trace_dir = trace_path && !stat(trace_path, &st) && S_ISDIR(st.st_mode);
+	if (trace_path && !trace_dir && argc - optind > 1)
+		return cli_usage_error("replay", "--trace FILE takes one failure"
+				       " file (give a directory for several)");
 	for (int i = optind; i < argc; i++) {
 		struct failure fl;
 		struct scenario_result res;
 		char why[512];
+		char tpath[4096];
 		FILE *tf = NULL;
 		bool same;
 
 		if (failure_read(argv[i], &fl, NULL, why, sizeof why))
 			return cli_input_error("replay", "%s", why);
-		if (trace_path && !(tf = fopen(trace_path, "w")))
+		if (trace_dir && (!fl.id[0] || fl.id[0] == '.' ||
+				  strchr(fl.id, '/')))
+			return cli_input_error("replay", "%s: the id '%s' cannot"
+					       " name a trace file", argv[i],
+					       fl.id);
+		if (trace_dir)
+			snprintf(tpath, sizeof tpath, "%s/%s.jsonl", trace_path,
+				 fl.id);
+		else if (trace_path)
+			snprintf(tpath, sizeof tpath, "%s", trace_path);
+		if (trace_path && !(tf = fopen(tpath, "w")))
 			return cli_input_error("replay", "--trace: cannot write '%s': %s",
-					       trace_path, strerror(errno));
+					       tpath, strerror(errno));
 		scenario_run(&fl.sc, tf, &res);
 		if (tf)
 			fclose(tf);

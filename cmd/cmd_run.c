@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "scenario.h"
 #include "scenario_io.h"
+#include "verdict.h"
 
 #include "err.h"
 
@@ -148,22 +149,10 @@ static int parse_crash(const char *arg, uint32_t n, struct sim_crash *k)
 static void print_people(const struct scenario *sc,
 			 const struct scenario_result *res)
 {
-	static const char *vname[] = {"PASS", "FAIL", "ERROR"};
+	char seed[24];
 
-	printf("%s  %s n=%" PRIu32 " f=%" PRIu32 " seed=%" PRIu64
-	       "  accepted %" PRIu64 "/%" PRIu64
-	       "  trace %s\n",
-	       vname[res->verdict], sc->ops->name, sc->n, sc->f, sc->seed,
-	       res->sim.accepted, res->sim.requests, res->trace_hash);
-	if (res->verdict != VERDICT_PASS)
-		printf("  why      %s\n", res->why);
-	printf("  checks  ");
-	for (int c = 0; c < CHECK_COUNT; c++)
-		printf(" %s=%zu", check_name(c), res->checks.per_check[c]);
-	printf("\n");
-	for (size_t i = 1; i < res->checks.kept && i < 8; i++)
-		printf("  also     %s: %s\n", check_name(res->checks.v[i].check),
-		       res->checks.v[i].detail);
+	snprintf(seed, sizeof seed, "%" PRIu64, sc->seed);
+	verdict_print(stdout, sc->ops->name, sc->n, sc->f, seed, res);
 	printf("  time     %.3f s virtual, %.3f s wall, %" PRIu64
 	       " events, %" PRIu64 " trace lines\n",
 	       (double)res->sim.now / 1e6, res->wall_seconds, res->sim.events,

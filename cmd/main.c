@@ -23,6 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{"run", cmd_run, "run one scenario; print a verdict line and the trace hash", NULL},
 	{"campaign", cmd_campaign, "run a campaign file; progress bar; results directory", NULL},
+	{"check", cmd_check, "judge a trace file: the verdict of the run that wrote it", NULL},
 	{"replay", cmd_replay, "re-run a saved failure exactly", NULL},
 	{"shrink", cmd_shrink, "minimise a saved failure", NULL},
 	{"report", NULL, "message-complexity and campaign reports",

@@ -4,6 +4,7 @@
 #include "scenario.h"
 
 #include "err.h"
+#include "verdict.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -105,6 +106,30 @@ static uint64_t min_honest_height(const struct trace_log *log,
 	return min == UINT64_MAX ? 0 : min;
 }
 
+/* The trace's first line: what `byzlab check` needs to judge the trace
+ * alone (docs/trace.md). cfg is the simulator's, after the adversary's
+ * changes (its Byzantine replicas and twins). */
+static void trace_run_header(const struct scenario *sc,
+			     const struct sim_config *cfg, uint64_t bound_us,
+			     struct trace *tr)
+{
+	struct trace_run_info info;
+
+	memset(&info, 0, sizeof info);
+	info.protocol = sc->ops->name;
+	info.driver = "sim";
+	info.seed = sc->seed;
+	info.requests = (uint64_t)sc->clients * sc->requests;
+	info.gst_us = sc->gst_us;
+	info.bound_us = bound_us;
+	memcpy(info.byzantine, cfg->byzantine, sizeof info.byzantine);
+	memcpy(info.twin, cfg->twin, sizeof info.twin);
+	for (size_t i = 0; i < cfg->ncrashes; i++)
+		if (cfg->crashes[i].restart_at_us && !cfg->crashes[i].keep_state)
+			info.amnesia[cfg->crashes[i].replica] = true;
+	trace_run(tr, &info);
+}
+
 int scenario_run(const struct scenario *sc, FILE *trace_file,
 		 struct scenario_result *res)
 {
@@ -139,7 +164,14 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		adversary_free(&adv);
 		return BYZ_EINVAL;
 	}
+	max_latency = sc->latency_us + sc->jitter_us;
+	res->liveness_bound_us =
+		sc->liveness_bound_us
+			? sc->liveness_bound_us
+			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
+				  sc->retry_max_us;
 	trace_init(&tr, sc->n, sc->f, trace_file);
+	trace_run_header(sc, &cfg, res->liveness_bound_us, &tr);
 	rc = sim_new(&cfg, &tr, &s);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "cannot start: %s",
@@ -160,16 +192,11 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			 byz_strerror(rc));
 		goto out;
 	}
-	max_latency = sc->latency_us + sc->jitter_us;
-	res->liveness_bound_us =
-		sc->liveness_bound_us
-			? sc->liveness_bound_us
-			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
-				  sc->retry_max_us;
-	rc = check_run(&tr.log,
-		       res->sim.stopped_on_violation ? CHECK_SAFETY : CHECK_ALL,
-		       res->liveness_bound_us,
-		       &res->checks);
+	trace_end(&tr, res->sim.now, verdict_stop_name(&res->sim),
+		  res->sim.forged_accepted, res->sim.core_error,
+		  res->sim.core_error_replica);
+	rc = check_run(&tr.log, verdict_mask(&res->sim),
+		       res->liveness_bound_us, &res->checks);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "checkers failed: %s",
 			 byz_strerror(rc));
@@ -177,44 +204,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	}
 	res->min_height = min_honest_height(&tr.log, res->height);
 	res->violation_us = tr.log.conflict ? tr.log.conflict_us : 0;
-	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
-	for (int c = 0; c < CHECK_COUNT; c++)
-		if (c != CHECK_LIVENESS && res->checks.per_check[c])
-			res->safe = false;
-	res->live_judged = !res->sim.stopped_on_violation &&
-			   !res->sim.interrupted;
-	res->live = res->live_judged && res->sim.done &&
-		    !res->checks.per_check[CHECK_LIVENESS];
-	res->verdict = VERDICT_PASS;
-	if (res->sim.forged_accepted) {
-		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "ingress: %" PRIu64 " forged message(s) reached a core",
-			 res->sim.forged_accepted);
-	} else if (res->sim.core_error) {
-		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "replica %" PRIu32 "'s core failed: %s",
-			 res->sim.core_error_replica,
-			 byz_strerror(res->sim.core_error));
-	} else if (res->checks.total) {
-		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why, "%s: %s",
-			 check_name(res->checks.v[0].check),
-			 res->checks.v[0].detail);
-	} else if (res->sim.interrupted) {
-		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "interrupted at virtual time %.3f s",
-			 (double)res->sim.now / 1e6);
-	} else if (!res->sim.done) {
-		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "liveness: the run reached its %s limit with %" PRIu64
-			 " of %" PRIu64 " requests accepted",
-			 res->sim.hit_event_limit ? "event" : "time",
-			 res->sim.accepted, res->sim.requests);
-	}
+	verdict_judge(res);
 out:
 	res->counts = tr.counts;
 	res->trace_lines = tr.lines;

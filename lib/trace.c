@@ -260,3 +260,61 @@ void trace_accept(struct trace *tr, uint64_t t, uint32_t client,
 		   ",\"ts\":%" PRIu64 ",\"result\":\"%s\"}",
 		   t, client, timestamp, esc);
 }
+
+/* Append ",\"key\":[ids]" for the replicas set in which[0..n) to buf. */
+static void trace_ids(char *buf, size_t cap, const char *key,
+		      const bool *which, uint32_t n)
+{
+	size_t len = strlen(buf);
+	bool first = true;
+
+	len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0,
+				",\"%s\":[", key);
+	for (uint32_t r = 0; r < n && r < BYZ_MAX_N && len < cap; r++) {
+		if (!which[r])
+			continue;
+		len += (size_t)snprintf(buf + len, cap - len, "%s%" PRIu32,
+					first ? "" : ",", r);
+		first = false;
+	}
+	if (len < cap)
+		snprintf(buf + len, cap - len, "]");
+}
+
+/* The run line: n and f from the trace, the rest from info. */
+void trace_run(struct trace *tr, const struct trace_run_info *info)
+{
+	/* Three lists of at most 64 ids of at most 3 characters each. */
+	char lists[3 * (16 + 3 * BYZ_MAX_N) + 1] = "";
+
+	trace_ids(lists, sizeof lists, "byzantine", info->byzantine,
+		  tr->log.n);
+	trace_ids(lists, sizeof lists, "twins", info->twin, tr->log.n);
+	trace_ids(lists, sizeof lists, "amnesia", info->amnesia, tr->log.n);
+	/* The seed is a string: JSON readers do not all hold 64-bit
+	 * integers, and it is only shown, never computed with. */
+	trace_line(tr,
+		   "{\"t\":0,\"ev\":\"run\",\"protocol\":\"%.31s\","
+		   "\"driver\":\"%.15s\",\"n\":%" PRIu32 ",\"f\":%" PRIu32
+		   ",\"seed\":\"%" PRIu64 "\",\"requests\":%" PRIu64
+		   ",\"gst_us\":%" PRIu64 ",\"bound_us\":%" PRIu64 "%s}",
+		   info->protocol, info->driver, tr->log.n, tr->log.f,
+		   info->seed, info->requests, info->gst_us, info->bound_us,
+		   lists);
+}
+
+/* The end line (docs/trace.md). */
+void trace_end(struct trace *tr, uint64_t t, const char *stop,
+	       uint64_t forged, int core_error, uint32_t core_replica)
+{
+	char core[96] = "";
+
+	if (core_error)
+		snprintf(core, sizeof core,
+			 ",\"core_error\":\"%s\",\"core_replica\":%" PRIu32,
+			 byz_errname(core_error), core_replica);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"end\",\"stop\":\"%.15s\","
+		   "\"forged\":%" PRIu64 "%s}",
+		   t, stop, forged, core);
+}

@@ -3,11 +3,13 @@
  *
  * Two parts. The *stream* is every event of the run (send, deliver, drop,
  * reject, timer, commit, note, crash, restart, submit, accept) as one JSON
- * line each, written to a file when asked (--trace FILE) and always hashed
- * (BLAKE2b-256 over the exact bytes of the lines, so the same run gives the
- * same hash). The *log* keeps only what the checkers read — client submits
- * and replica commits, and who was Byzantine or down — so memory grows with
- * the number of decisions, not of messages.
+ * line each, between a first `run` line and a last `end` line that let the
+ * checkers judge the file alone (`byzlab check`, harness/trace_read.h);
+ * written to a file when asked (--trace FILE) and always hashed (BLAKE2b-256
+ * over the exact bytes of the lines, so the same run gives the same hash).
+ * The *log* keeps only what the checkers read — client submits and replica
+ * commits, and who was Byzantine or down — so memory grows with the number
+ * of decisions, not of messages.
  */
 #ifndef BYZ_TRACE_H
 #define BYZ_TRACE_H
@@ -95,6 +97,31 @@ void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file);
 void trace_free(struct trace *tr);
 /* The hash of every line so far, as 64 hex digits + NUL. */
 void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1]);
+
+/*
+ * What a trace must say for the checkers to judge it alone (`byzlab check`,
+ * docs/trace.md): the first line of the trace, `run`. Lists are indexed by
+ * replica id.
+ */
+struct trace_run_info {
+	const char *protocol;       /* its name, as users write it */
+	const char *driver;         /* "sim" */
+	uint64_t seed;
+	uint64_t requests;          /* the workload: requests in all */
+	uint64_t gst_us;            /* global stabilisation time */
+	uint64_t bound_us;          /* liveness bound after GST */
+	bool byzantine[BYZ_MAX_N];  /* declared Byzantine */
+	bool twin[BYZ_MAX_N];       /* runs a second instance (twins) */
+	bool amnesia[BYZ_MAX_N];    /* a restart without its state is planned */
+};
+
+/* The first line of a trace (before any other). */
+void trace_run(struct trace *tr, const struct trace_run_info *info);
+/* The last line: the run ended at t for the reason `stop` (a word, see
+ * docs/trace.md); `forged` frames passed ingress; a core failed with
+ * core_error (0: none) at core_replica. */
+void trace_end(struct trace *tr, uint64_t t, const char *stop,
+	       uint64_t forged, int core_error, uint32_t core_replica);
 
 /* Emit one line. Each appends to the stream; the ones the checkers need
  * also append to the log. `from`/`to` are node addresses (core.h). */

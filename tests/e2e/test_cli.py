@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-COMMANDS = ["run", "campaign", "replay", "shrink", "report", "keygen",
+COMMANDS = ["run", "campaign", "check", "replay", "shrink", "report", "keygen",
             "node", "adversary", "client", "bench"]
 NOT_BUILT = ["report", "node", "adversary", "client"]
 HASH = re.compile(r"trace ([0-9a-f]{64})")

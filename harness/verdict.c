@@ -1,0 +1,121 @@
+/*
+ * verdict.c - the verdict on a run (verdict.h).
+ */
+#include "verdict.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* See verdict.h. */
+unsigned verdict_mask(const struct sim_stats *st)
+{
+	return st->stopped_on_violation ? CHECK_SAFETY : CHECK_ALL;
+}
+
+/* The first reason wins, in this order: a forged frame through ingress,
+ * a core's failure, a checker, an interruption, a run not finished. */
+void verdict_judge(struct scenario_result *res)
+{
+	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
+	for (int c = 0; c < CHECK_COUNT; c++)
+		if (c != CHECK_LIVENESS && res->checks.per_check[c])
+			res->safe = false;
+	res->live_judged = !res->sim.stopped_on_violation &&
+			   !res->sim.interrupted;
+	res->live = res->live_judged && res->sim.done &&
+		    !res->checks.per_check[CHECK_LIVENESS];
+	res->verdict = VERDICT_PASS;
+	res->why[0] = '\0';
+	if (res->sim.forged_accepted) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "ingress: %" PRIu64 " forged message(s) reached a core",
+			 res->sim.forged_accepted);
+	} else if (res->sim.core_error) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "replica %" PRIu32 "'s core failed: %s",
+			 res->sim.core_error_replica,
+			 byz_strerror(res->sim.core_error));
+	} else if (res->checks.total) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why, "%s: %s",
+			 check_name(res->checks.v[0].check),
+			 res->checks.v[0].detail);
+	} else if (res->sim.interrupted) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "interrupted at virtual time %.3f s",
+			 (double)res->sim.now / 1e6);
+	} else if (!res->sim.done) {
+		res->verdict = VERDICT_FAIL;
+		snprintf(res->why, sizeof res->why,
+			 "liveness: the run reached its %s limit with %" PRIu64
+			 " of %" PRIu64 " requests accepted",
+			 res->sim.hit_event_limit ? "event" : "time",
+			 res->sim.accepted, res->sim.requests);
+	}
+}
+
+/* sim_run sets at most one of these flags; a core's failure is told apart
+ * (the end line's core_error), and names the stop only when no flag is
+ * set. */
+const char *verdict_stop_name(const struct sim_stats *st)
+{
+	if (st->interrupted)
+		return "interrupted";
+	if (st->stopped_on_violation)
+		return "violation";
+	if (st->hit_time_limit)
+		return "time-limit";
+	if (st->hit_event_limit)
+		return "event-limit";
+	if (st->done)
+		return "done";
+	return st->core_error ? "core-error" : "idle";
+}
+
+/* See verdict.h. */
+int verdict_stop_parse(const char *word, struct sim_stats *st)
+{
+	st->done = st->interrupted = st->stopped_on_violation = false;
+	st->hit_time_limit = st->hit_event_limit = false;
+	if (!strcmp(word, "done"))
+		st->done = true;
+	else if (!strcmp(word, "interrupted"))
+		st->interrupted = true;
+	else if (!strcmp(word, "violation"))
+		st->stopped_on_violation = true;
+	else if (!strcmp(word, "time-limit"))
+		st->hit_time_limit = true;
+	else if (!strcmp(word, "event-limit"))
+		st->hit_event_limit = true;
+	else if (strcmp(word, "idle") && strcmp(word, "core-error"))
+		return -1;
+	return 0;
+}
+
+/* See verdict.h. */
+void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
+		   const char *seed, const struct scenario_result *res)
+{
+	static const char *vname[] = {"PASS", "FAIL", "ERROR"};
+
+	fprintf(out,
+		"%s  %s n=%" PRIu32 " f=%" PRIu32 " seed=%s  accepted %" PRIu64
+		"/%" PRIu64 "  trace %s\n",
+		vname[res->verdict], protocol, n, f, seed, res->sim.accepted,
+		res->sim.requests, res->trace_hash);
+	if (res->verdict != VERDICT_PASS)
+		fprintf(out, "  why      %s\n", res->why);
+	fprintf(out, "  checks  ");
+	for (int c = 0; c < CHECK_COUNT; c++)
+		fprintf(out, " %s=%zu", check_name(c), res->checks.per_check[c]);
+	fprintf(out, "\n");
+	for (size_t i = 1; i < res->checks.kept && i < 8; i++)
+		fprintf(out, "  also     %s: %s\n",
+			check_name(res->checks.v[i].check),
+			res->checks.v[i].detail);
+}

@@ -1,0 +1,36 @@
+/*
+ * verdict.h - the verdict on a run, from what its checkers found and how it
+ * ended; shared by `byzlab run`, which judges the run it just did, and
+ * `byzlab check`, which judges a trace file (trace_read.h), so the two give
+ * the same verdict in the same words.
+ */
+#ifndef BYZ_VERDICT_H
+#define BYZ_VERDICT_H
+
+#include "scenario.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* The checkers to run for a run that ended as st says: all of them, or
+ * only the safety ones when it stopped at the first violation. */
+unsigned verdict_mask(const struct sim_stats *st);
+
+/* Set res->verdict, why, safe, live_judged and live from res->checks (the
+ * checkers' result) and res->sim (how the run ended). */
+void verdict_judge(struct scenario_result *res);
+
+/* Why the run ended, as the word the trace's `end` line holds: "done",
+ * "time-limit", "event-limit", "interrupted", "violation", "core-error" or
+ * "idle" (nothing left to do, not done). */
+const char *verdict_stop_name(const struct sim_stats *st);
+/* The reverse: set the flags of st for the word; 0, or -1 if unknown. */
+int verdict_stop_parse(const char *word, struct sim_stats *st);
+
+/* The verdict for people: "PASS  NAME n=4 f=1 seed=1  accepted 100/100
+ * trace HASH", then why, the count per checker and the other violations
+ * kept. */
+void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
+		   const char *seed, const struct scenario_result *res);
+
+#endif
