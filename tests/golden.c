@@ -23,6 +23,7 @@ struct golden_hints {
 	golden_record_fn record;
 };
 
+/* A u64, little-endian (how the cores write their records). */
 static uint64_t rd_u64(const uint8_t *p)
 {
 	uint64_t v = 0;
@@ -84,6 +85,7 @@ static const struct golden_hints hints[] = {
 	{"mirror", {"fetch"}, NULL},
 };
 
+/* The hints for ops's protocol, or NULL. */
 static const struct golden_hints *hints_of(const struct byz_core_ops *ops)
 {
 	for (size_t i = 0; ops && i < sizeof hints / sizeof hints[0]; i++)
@@ -119,6 +121,8 @@ static void quoted(const uint8_t *p, size_t len, char *buf, size_t cap)
 	buf[at] = 0;
 }
 
+/* "proto/type" and the fields its codec describes (the client's two
+ * message types are described here: they belong to no protocol). */
 void golden_msg(const struct wire_msg *m, char *buf, size_t cap)
 {
 	const struct wire_codec *c = wire_codec_of(m->frame.proto);
@@ -146,6 +150,7 @@ void golden_msg(const struct wire_msg *m, char *buf, size_t cap)
 	}
 }
 
+/* Decode a frame and describe it (golden_msg). */
 void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
 		  char *buf, size_t cap)
 {
@@ -159,6 +164,7 @@ void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
 		golden_msg(&m, buf, cap);
 }
 
+/* A replica, twin or client address as people write it. */
 void golden_addr(uint32_t addr, char *buf, size_t cap)
 {
 	if (byz_is_client_addr(addr))
@@ -171,6 +177,7 @@ void golden_addr(uint32_t addr, char *buf, size_t cap)
 
 /* ---- outputs ------------------------------------------------------------- */
 
+/* The largest whole unit: s, ms or us. */
 void golden_duration(uint64_t us, char *buf, size_t cap)
 {
 	if (us && us % 1000000 == 0)
@@ -181,6 +188,7 @@ void golden_duration(uint64_t us, char *buf, size_t cap)
 		snprintf(buf, cap, "%" PRIu64 "us", us);
 }
 
+/* A timer by the protocol's name for it, or by number. */
 int golden_timer_id(const struct byz_core_ops *ops, const char *name,
 		    uint32_t *id)
 {
@@ -200,6 +208,7 @@ int golden_timer_id(const struct byz_core_ops *ops, const char *name,
 	return 0;
 }
 
+/* The protocol's name for a timer id, or its number. */
 void golden_timer_name(const struct byz_core_ops *ops, uint32_t id,
 		       char *buf, size_t cap)
 {
@@ -225,6 +234,7 @@ static void persist_line(const struct byz_core_ops *ops, const uint8_t *rec,
 	snprintf(line, cap, "persist%s %s", o->replace ? " replace" : "", r);
 }
 
+/* One output as one line (the formats are in golden.h). */
 void golden_output(const struct byz_core_ops *ops,
 		   const struct byz_outbox *ob, const struct byz_output *o,
 		   char *line, size_t cap)
@@ -275,6 +285,7 @@ void golden_output(const struct byz_core_ops *ops,
 
 /* ---- text ---------------------------------------------------------------- */
 
+/* Append a formatted line, growing the text as needed. */
 void golden_text_add(struct golden_text *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -310,6 +321,7 @@ void golden_text_add(struct golden_text *t, const char *fmt, ...)
 	}
 }
 
+/* Free the text and leave it empty. */
 void golden_text_free(struct golden_text *t)
 {
 	free(t->s);

@@ -8,7 +8,7 @@
  *     persist msg pbft/pre-prepare v=0 n=1 batch=c0/t1 d=4f2a91c0
  *     broadcast pbft/prepare v=0 n=1 d=4f2a91c0
  *     send r3 hotstuff/vote v=1 b=77aa01f2
- *     send c0 client/reply v=0 c0 t=1 result=ok
+ *     send c0 client/reply v=0 c0 t=1 result='ok'
  *     timer view 20ms
  *     commit h1 slot=1 c0/t1
  *     note pre-prepare from r3, not the primary of view 0: dropped

@@ -150,6 +150,7 @@ static uint64_t num_parse(const struct cmd *c, const char *key,
 	return v;
 }
 
+/* The number of argument key, or dflt when it is absent. */
 static uint64_t arg_num(const struct cmd *c, const char *key, uint64_t dflt,
 			bool time)
 {
@@ -271,6 +272,7 @@ static uint8_t *sign_copy(struct cluster *cl, const uint8_t *frame,
 	return p;
 }
 
+/* Out of memory in the driver: no test can say anything useful. */
 static void oom(void)
 {
 	fprintf(stderr, "interact: out of memory\n");
@@ -318,6 +320,7 @@ static void persist(struct node *nd, const struct byz_output *o,
 	nd->loglen += 4 + o->len;
 }
 
+/* Remember something to deliver right after the current step. */
 static void add_follow(struct cluster *cl, struct follow f)
 {
 	if (cl->nfollow == MAX_FOLLOW) {
@@ -328,6 +331,7 @@ static void add_follow(struct cluster *cl, struct follow f)
 	cl->follow[cl->nfollow++] = f;
 }
 
+/* The print= class of an output kind. */
 static unsigned show_of(enum byz_output_kind k)
 {
 	switch (k) {
@@ -423,7 +427,9 @@ static void run_follow(struct cluster *cl, uint32_t r, size_t from)
 	size_t n = cl->nfollow - from;
 	char head[GOLDEN_LINE + 32], m[GOLDEN_LINE];
 
-	if (!all && n)
+	if (!n)
+		return;
+	if (!all)
 		oom();
 	memcpy(all, cl->follow + from, n * sizeof *all);
 	cl->nfollow = from;
@@ -501,6 +507,7 @@ static int node_start(struct cluster *cl, uint32_t r, bool amnesia)
 	return 0;
 }
 
+/* Destroy replica r's core (its log stays) and forget its timers. */
 static void node_stop(struct cluster *cl, uint32_t r)
 {
 	struct node *nd = &cl->node[r];
@@ -511,6 +518,7 @@ static void node_stop(struct cluster *cl, uint32_t r)
 	memset(nd->armed, 0, sizeof nd->armed);
 }
 
+/* Free the cluster: cores, logs, pending messages, buffers. */
 static void cluster_free(struct cluster *cl)
 {
 	struct golden_text *out = cl->out;
@@ -560,6 +568,7 @@ static void set_show(struct cluster *cl, const struct cmd *c)
 	}
 }
 
+/* A command that needs a cluster before it. */
 static void need_cluster(const struct cluster *cl, const struct cmd *c)
 {
 	if (!cl->ops)
@@ -916,6 +925,7 @@ static void do_timers(struct cluster *cl, const struct cmd *c)
 		}
 }
 
+/* Run one command; its output goes to cl->out. */
 static void run_cmd(struct cluster *cl, const struct cmd *c)
 {
 	set_show(cl, c);
@@ -1060,6 +1070,7 @@ static int run_file(const char *path, bool rewrite)
 	return bad;
 }
 
+/* Run every script named; exit with the worst result. */
 int main(int argc, char **argv)
 {
 	const char *rw = getenv("BYZLAB_REWRITE");
