@@ -423,12 +423,13 @@ static void step(struct cluster *cl, uint32_t r, const struct byz_event *ev,
 /* Deliver the loopbacks and PERSISTEDs a step left, in output order. */
 static void run_follow(struct cluster *cl, uint32_t r, size_t from)
 {
-	struct follow *all = malloc((cl->nfollow - from) * sizeof *all);
 	size_t n = cl->nfollow - from;
+	struct follow *all;
 	char head[GOLDEN_LINE + 32], m[GOLDEN_LINE];
 
 	if (!n)
 		return;
+	all = malloc(n * sizeof *all);
 	if (!all)
 		oom();
 	memcpy(all, cl->follow + from, n * sizeof *all);
