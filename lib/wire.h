@@ -201,6 +201,11 @@ struct wire_codec {
 	 * fuzz target checks that every decoded frame re-encodes to the same
 	 * bytes (docs/wire.md: one valid encoding per message). */
 	int (*reencode)(const struct wire_msg *m, struct wire_buf *b);
+	/* Write m's fields for people into buf (NUL-terminated, cut to len):
+	 * "v=1 n=3 d=ab12cd34", digests as their first 4 bytes in hex. The
+	 * golden traces of tests/golden.c print it after the type name.
+	 * 0, or BYZ_EINVAL for a type the protocol does not know. */
+	int (*describe)(const struct wire_msg *m, char *buf, size_t len);
 };
 
 /* The registered codecs (lib/registry.c, from lib/protocols.list),

@@ -7,6 +7,7 @@
  */
 #include "check.h"
 #include "err.h"
+#include "golden.h"
 #include "hotstuff/hs_wire.h"
 #include "scenario.h"
 #include "sim.h"
@@ -218,7 +219,7 @@ struct drv {
 	struct byz_config cfg;
 	struct byz_outbox ob;
 	uint64_t now;
-	char line[MAXLINES][320];
+	char line[MAXLINES][GOLDEN_LINE];
 	size_t nline;
 	uint8_t *log;
 	size_t loglen;
@@ -245,66 +246,10 @@ static void add_line(struct drv *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void render_frame(struct drv *d, const char *verb, const uint8_t *p,
-			 size_t len, uint32_t to)
-{
-	struct wire_msg m;
-	char dest[32] = "";
-	char hx[9];
-
-	cr_assert_eq(wire_decode_unsigned(p, len, &m), 0);
-	if (verb[0] == 's')
-		snprintf(dest, sizeof dest,
-			 byz_is_client_addr(to) ? " -> c%u" : " -> r%u",
-			 byz_is_client_addr(to) ? to - BYZ_CLIENT_BASE : to);
-	if (m.frame.proto == BYZ_PROTO_CLIENT) {
-		add_line(d, "%s reply c%u/t%" PRIu64 "%s", verb,
-			 m.u.reply.client, m.u.reply.timestamp, dest);
-		return;
-	}
-	switch (m.frame.type) {
-	case HS_PROPOSAL:
-		add_line(d,
-			 "%s proposal v%" PRIu64 " justify v%" PRIu64
-			 " tc %u batch %u%s",
-			 verb, hs_of(&m)->prop.view, hs_of(&m)->prop.justify.view,
-			 hs_of(&m)->prop.tc.count, hs_of(&m)->prop.batch.count, dest);
-		break;
-	case HS_VOTE:
-		add_line(d, "%s vote v%" PRIu64 "%s", verb, hs_of(&m)->vote.view,
-			 dest);
-		break;
-	case HS_TIMEOUT:
-		add_line(d,
-			 "%s timeout v%" PRIu64 " high v%" PRIu64 " votes %u%s",
-			 verb, hs_of(&m)->timeout.view, hs_of(&m)->timeout.high.view,
-			 hs_of(&m)->timeout.vote.count, dest);
-		break;
-	case HS_FETCH:
-		byz_hex(hx, hs_of(&m)->fetch.hash, 4);
-		add_line(d, "%s fetch %s count %u%s", verb, hx,
-			 hs_of(&m)->fetch.count, dest);
-		break;
-	case HS_BLOCKS:
-		add_line(d, "%s blocks %u%s", verb, hs_of(&m)->blocks.blocks.count,
-			 dest);
-		break;
-	}
-}
-
 static void deliver_bytes(struct drv *d, const uint8_t *p, size_t len);
 
-/* Render one step's outputs, keep its PERSISTs, then deliver its
- * loopback sends (signed, as a driver does) one after another. */
+/* Render one step's outputs (tests/golden.c), keep its PERSISTs, then
+ * deliver its loopback sends (signed, as a driver does) one after another. */
 static void render(struct drv *d)
 {
 	uint8_t *loop[16];
@@ -314,10 +259,11 @@ static void render(struct drv *d)
 	for (size_t i = 0; i < d->ob.count; i++) {
 		const struct byz_output *o = &d->ob.out[i];
 		const uint8_t *r = bytes + o->off;
-		struct hs_qc qc;
 
-		switch (o->kind) {
-		case BYZ_OUT_PERSIST:
+		cr_assert_lt(d->nline, MAXLINES);
+		golden_output(hs_ops(), &d->ob, o, d->line[d->nline++],
+			      sizeof d->line[0]);
+		if (o->kind == BYZ_OUT_PERSIST) {
 			if (o->replace)
 				d->loglen = 0;
 			d->log = realloc(d->log, d->loglen + 4 + o->len);
@@ -326,58 +272,17 @@ static void render(struct drv *d)
 				    (uint8_t)(o->len >> (8 * k));
 			memcpy(d->log + d->loglen + 4, r, o->len);
 			d->loglen += 4 + o->len;
-			if (r[0] == 1)
-				add_line(d,
-					 "persist state voted v%" PRIu64
-					 " executed v%" PRIu64 " (replace)",
-					 rd64(r + 1), rd64(r + 9));
-			else if (r[0] == 2)
-				add_line(d, "persist vote v%" PRIu64,
-					 rd64(r + 1));
-			else {
-				cr_assert_eq(
-				    hs_qc_decode(r + 1, o->len - 1, &qc), 0);
-				add_line(d, "persist lock v%" PRIu64, qc.view);
-			}
-			break;
-		case BYZ_OUT_SEND:
-			render_frame(d, "send", r, o->len, o->to);
-			if (o->to == d->cfg.id) {
-				struct wire_buf b;
-				struct byz_keypair kp;
-				cr_assert_lt(nloop, 16);
-				wire_buf_init(&b, WIRE_MAX_FRAME + 64);
-				wire_put_bytes(&b, r, o->len);
-				byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA,
-					       d->cfg.id);
-				cr_assert_eq(wire_sign(&b, 0, &kp), 0);
-				loop[nloop] = arena_keep(b.data, b.len);
-				looplen[nloop++] = b.len;
-				wire_buf_free(&b);
-			}
-			break;
-		case BYZ_OUT_BROADCAST:
-			render_frame(d, "broadcast", r, o->len, 0);
-			break;
-		case BYZ_OUT_TIMER:
-			if (o->delay_us == BYZ_TIMER_CANCEL)
-				add_line(d, "timer %s cancel",
-					 o->timer ? "fetch" : "view");
-			else
-				add_line(d, "timer %s %" PRIu64,
-					 o->timer ? "fetch" : "view",
-					 o->delay_us);
-			break;
-		case BYZ_OUT_COMMIT:
-			add_line(d,
-				 "commit h%" PRIu64 " c%u/t%" PRIu64
-				 " slot %" PRIu64,
-				 o->commit.height, o->commit.client,
-				 o->commit.timestamp, o->commit.slot);
-			break;
-		case BYZ_OUT_NOTE:
-			add_line(d, "note %.*s", (int)o->len, (const char *)r);
-			break;
+		} else if (o->kind == BYZ_OUT_SEND && o->to == d->cfg.id) {
+			struct wire_buf b;
+			struct byz_keypair kp;
+			cr_assert_lt(nloop, 16);
+			wire_buf_init(&b, WIRE_MAX_FRAME + 64);
+			wire_put_bytes(&b, r, o->len);
+			byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, d->cfg.id);
+			cr_assert_eq(wire_sign(&b, 0, &kp), 0);
+			loop[nloop] = arena_keep(b.data, b.len);
+			looplen[nloop++] = b.len;
+			wire_buf_free(&b);
 		}
 	}
 	for (size_t i = 0; i < nloop; i++) {
@@ -455,7 +360,7 @@ static void expect_lines(const struct drv *d, const char *const *expect,
 			 const char *what)
 {
 	size_t n = 0;
-	char got[MAXLINES * 330] = "";
+	char got[MAXLINES * (GOLDEN_LINE + 4)] = "";
 
 	for (size_t i = 0; i < d->nline; i++) {
 		strcat(got, "  ");
@@ -501,38 +406,56 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 	mk_chain(&c, 4, req);
 	drv_open(&d, 3, NULL, 0);
 	deliver(&d, req);
-	expect_lines(&d, (const char *const[]){"timer view 20000", NULL},
+	expect_lines(&d, (const char *const[]){"timer view 20ms", NULL},
 		     "a request is work: the view timer starts");
 	deliver(&d, c.prop[1]);
 	expect_lines(
 	    &d,
-	    (const char *const[]){"persist vote v1", "send vote v1 -> r2",
-				  "send vote v1 -> r3", "timer view cancel",
-				  "timer view 20000", "-- loopback", NULL},
+	    (const char *const[]){
+			 "persist vote v=1",
+			 "send r2 hotstuff/vote v=1 b=08e8ccd7",
+			 "send r3 hotstuff/vote v=1 b=08e8ccd7",
+			 "timer view cancel",
+			 "timer view 20ms",
+			 "-- loopback",
+			 NULL},
 	    "vote persisted before sent, to the next leader");
 	deliver(&d, c.prop[2]);
 	expect_lines(
 	    &d,
-	    (const char *const[]){"persist vote v2", "send vote v2 -> r3",
-				  "timer view cancel", "timer view 20000",
-				  "-- loopback", NULL},
+	    (const char *const[]){
+			 "persist vote v=2",
+			 "send r3 hotstuff/vote v=2 b=f3dcb53f",
+			 "timer view cancel",
+			 "timer view 20ms",
+			 "-- loopback",
+			 NULL},
 	    "we lead view 3: our vote goes to ourselves only");
 	deliver(&d, c.prop[3]);
 	expect_lines(
 	    &d,
-	    (const char *const[]){"persist lock v1", "persist vote v3",
-				  "send vote v3 -> r0", "send vote v3 -> r3",
-				  "timer view cancel", "timer view 20000",
-				  "-- loopback", NULL},
+	    (const char *const[]){
+			 "persist lock v=1",
+			 "persist vote v=3",
+			 "send r0 hotstuff/vote v=3 b=6701e847",
+			 "send r3 hotstuff/vote v=3 b=6701e847",
+			 "timer view cancel",
+			 "timer view 20ms",
+			 "-- loopback",
+			 NULL},
 	    "two-chain: lock on b1 (persisted before the vote)");
 	deliver(&d, c.prop[4]);
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 c0/t1 slot 1",
-			 "persist state voted v4 executed v1 (replace)",
-			 "send vote v4 -> r1", "send vote v4 -> r3",
-			 "timer view cancel", "timer view 40000",
-			 "send reply c0/t1 -> c0", "-- loopback", NULL},
+			 "commit h1 slot=1 c0/t1",
+			 "persist replace state voted=v4 executed=v1",
+			 "send r1 hotstuff/vote v=4 b=c13fde0c",
+			 "send r3 hotstuff/vote v=4 b=c13fde0c",
+			 "timer view cancel",
+			 "timer view 40ms",
+			 "send c0 client/reply v=5 c0 t=1 result='ok'",
+			 "-- loopback",
+			 NULL},
 		     "three-chain: b1 commits; state replaces the log; then "
 		     "the vote, then the reply (nothing left to do: the idle "
 		     "highQC beacon's timer, 2 timeouts)");
@@ -770,20 +693,21 @@ Test(hotstuff, golden_restart_keeps_vote_lock_and_executed_state)
 	 * and no commit (executed state came back with the log). */
 	drv_open(&d, 3, log, loglen);
 	/* nothing to do: only the idle highQC beacon's timer */
-	expect_lines(&d, (const char *const[]){"timer view 40000", NULL},
+	expect_lines(&d, (const char *const[]){"timer view 40ms", NULL},
 		     "restart");
 	for (int i = 1; i <= 4; i++) {
 		deliver(&d, c.prop[i]);
 		for (size_t k = 0; k < d.nline; k++)
-			cr_assert(strncmp(d.line[k], "send vote", 9) &&
+			cr_assert(!strstr(d.line[k], "hotstuff/vote") &&
 				      strncmp(d.line[k], "commit", 6),
 				  "after restart, b%d: %s", i, d.line[k]);
 	}
 	/* Then view 5 is new: vote for it, persisted first. */
 	deliver(&d, c.prop[5]);
 	cr_assert_str_eq(d.line[0],
-			 "persist state voted v5 executed v2 (replace)");
-	cr_assert_str_eq(d.line[1], "send vote v5 -> r2");
+			 "persist replace state voted=v5 executed=v2");
+	cr_assert(strstr(d.line[1], "send r2 hotstuff/vote v=5 ") == d.line[1],
+		  "%s", d.line[1]);
 	/* The lock survived too: a block justified below it is refused. */
 	deliver(&d, mk_proposal(2, 6, c.qc[2], NULL, 0, NULL, 0, NULL));
 	cr_assert(strstr(d.line[0], "note drop") == d.line[0] ||
@@ -802,9 +726,9 @@ Test(hotstuff, golden_restart_keeps_vote_lock_and_executed_state)
 	drv_open(&d, 3, log, loglen);
 	deliver(&d, c.prop[2]);
 	for (size_t k = 0; k < d.nline; k++)
-		cr_assert(strncmp(d.line[k], "send vote", 9),
+		cr_assert(!strstr(d.line[k], "hotstuff/vote"),
 			  "voted in v2 already: %s", d.line[k]);
-	cr_assert(strncmp(d.line[0], "send fetch ", 11) == 0,
+	cr_assert(strstr(d.line[0], "hotstuff/fetch ") != NULL,
 		  "the block store is not persisted: b1 is fetched: %s",
 		  d.line[0]);
 	drv_close(&d);
@@ -825,10 +749,13 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	fire(&d, 0);
 	expect_lines(
 	    &d,
-	    (const char *const[]){"note view 2 timed out (leader r2)",
-				  "broadcast timeout v2 high v0 votes 1",
-				  "send timeout v2 high v0 votes 1 -> r3",
-				  "timer view 40000", "-- loopback", NULL},
+	    (const char *const[]){
+			 "note view 2 timed out (leader r2)",
+			 "broadcast hotstuff/timeout v=2 high=genesis last-vote=v1",
+			 "send r3 hotstuff/timeout v=2 high=genesis last-vote=v1",
+			 "timer view 40ms",
+			 "-- loopback",
+			 NULL},
 	    "TIMEOUT carries highQC and our signed vote");
 	/* Two more TIMEOUTs for view 2 with their votes for b1: a TC for
 	 * view 2, and from the votes a QC for view 1. */
@@ -845,13 +772,19 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	 * is told our highQC (a TIMEOUT for the view we left) first. */
 	expect_lines(&d,
 		     (const char *const[]){
-			 "send timeout v1 high v1 votes 0 -> r1",
-			 "timer view cancel", "timer view 40000",
-			 "broadcast proposal v3 justify v1 tc 3 batch 0",
-			 "send proposal v3 justify v1 tc 3 batch 0 -> r3",
-			 "-- loopback", "persist vote v3", "send vote v3 -> r0",
-			 "send vote v3 -> r3", "timer view cancel",
-			 "timer view 40000", "-- loopback", NULL},
+			 "send r1 hotstuff/timeout v=1 high=v1:08e8ccd7",
+			 "timer view cancel",
+			 "timer view 40ms",
+			 "broadcast hotstuff/proposal v=3 b=7dd49106 justify=v1:08e8ccd7 tc=v2x3 batch=-",
+			 "send r3 hotstuff/proposal v=3 b=7dd49106 justify=v1:08e8ccd7 tc=v2x3 batch=-",
+			 "-- loopback",
+			 "persist vote v=3",
+			 "send r0 hotstuff/vote v=3 b=7dd49106",
+			 "send r3 hotstuff/vote v=3 b=7dd49106",
+			 "timer view cancel",
+			 "timer view 40ms",
+			 "-- loopback",
+			 NULL},
 		     "TC: view 3, which we lead, on the QC of view 1 formed "
 		     "from the votes the TIMEOUTs carry (the request is on "
 		     "that chain already: an empty batch)");
@@ -861,18 +794,20 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	deliver(&d, j0);
 	/* j0's highQC (view 0) is older than ours: r0 is told ours. */
 	expect_lines(&d,
-		     (const char *const[]){"send timeout v3 high v1 votes 0 -> r0",
-					   NULL},
+		     (const char *const[]){"send r0 hotstuff/timeout v=3 high=v1:08e8ccd7", NULL},
 		     "one is not enough");
 	deliver(&d, j1);
 	expect_lines(&d,
 		     (const char *const[]){
-			 "send timeout v3 high v1 votes 0 -> r1",
+			 "send r1 hotstuff/timeout v=3 high=v1:08e8ccd7",
 			 "note join view 9: f+1 replicas timed out there",
-			 "broadcast timeout v9 high v1 votes 1",
-			 "send timeout v9 high v1 votes 1 -> r3",
-			 "timer view 40000", "-- loopback", "timer view cancel",
-			 "timer view 40000", NULL},
+			 "broadcast hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
+			 "send r3 hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
+			 "timer view 40ms",
+			 "-- loopback",
+			 "timer view cancel",
+			 "timer view 40ms",
+			 NULL},
 		     "join: time out at view 9 too; with our own TIMEOUT "
 		     "that is 2f+1: a TC, view 10");
 	drv_close(&d);
@@ -921,27 +856,30 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 	{
 		char hx[9], want[64];
 		byz_hex(hx, c.hash[3], 4);
-		snprintf(want, sizeof want, "send fetch %s count 16 -> r0", hx);
+		snprintf(want, sizeof want,
+			 "send r0 hotstuff/fetch b=%s count=16", hx);
 		expect_lines(&d,
 			     (const char *const[]){
-				 "timer view cancel", "timer view 20000", want,
-				 "timer fetch 20000", "persist vote v4",
-				 "send vote v4 -> r1", "send vote v4 -> r3",
-				 "timer view cancel", "timer view 20000",
+				 "timer view cancel", "timer view 20ms", want,
+				 "timer fetch 20ms", "persist vote v=4",
+				 "send r1 hotstuff/vote v=4 b=c13fde0c",
+				 "send r3 hotstuff/vote v=4 b=c13fde0c",
+				 "timer view cancel", "timer view 20ms",
 				 "-- loopback", NULL},
 			     "b4's QC moves us to view 4; b3 is fetched");
 	}
 	/* The peer answers with b3, b2, b1; they chain down to genesis, the
 	 * three-chain b1 <- b2 <- b3 (QC in b4) decides b1, and it runs. */
 	deliver(&s, mk_fetch(3, c.hash[3], 16));
-	expect_lines(&s, (const char *const[]){"send blocks 3 -> r3", NULL},
+	expect_lines(&s, (const char *const[]){"send r3 hotstuff/blocks views=3,2,1", NULL},
 		     "the answer");
 	deliver(&d, last_send(&s));
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 c0/t1 slot 1",
-			 "persist state voted v4 executed v1 (replace)",
-			 "send reply c0/t1 -> c0", NULL},
+			 "commit h1 slot=1 c0/t1",
+			 "persist replace state voted=v4 executed=v1",
+			 "send c0 client/reply v=5 c0 t=1 result='ok'",
+			 NULL},
 		     "caught up");
 	drv_close(&s);
 	drv_close(&d);

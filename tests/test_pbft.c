@@ -8,6 +8,7 @@
  */
 #include "check.h"
 #include "err.h"
+#include "golden.h"
 #include "pbft/pbft_wire.h"
 #include "scenario.h"
 #include "sim.h"
@@ -35,7 +36,7 @@ struct h {
 	void *core;
 	struct byz_outbox ob;
 	struct byz_keypair rk[N], ck[2];
-	char lines[64][200];
+	char lines[64][GOLDEN_LINE];
 	size_t nlines;
 };
 
@@ -64,51 +65,6 @@ static void h_free(struct h *h)
 	byz_outbox_free(&h->ob);
 }
 
-/* One output as a line. */
-static void render(const struct byz_outbox *ob, const struct byz_output *o,
-		   char *line, size_t cap)
-{
-	struct wire_msg m;
-	const uint8_t *b = ob->bytes.data + o->off;
-
-	switch (o->kind) {
-	case BYZ_OUT_PERSIST:
-		snprintf(line, cap, "persist %s %c", o->replace ? "base" : "append",
-			 o->replace ? 'B' : b[0]);
-		break;
-	case BYZ_OUT_SEND:
-	case BYZ_OUT_BROADCAST:
-		if (wire_decode_unsigned(b, o->len, &m)) {
-			snprintf(line, cap, "send ??? (%zu bytes)", o->len);
-			break;
-		}
-		if (o->kind == BYZ_OUT_BROADCAST)
-			snprintf(line, cap, "broadcast %s", wire_type_name(m.frame.proto, m.frame.type));
-		else if (byz_is_client_addr(o->to))
-			snprintf(line, cap, "send c%" PRIu32 " %s", o->to - BYZ_CLIENT_BASE,
-				 wire_type_name(m.frame.proto, m.frame.type));
-		else
-			snprintf(line, cap, "send r%" PRIu32 " %s", o->to,
-				 wire_type_name(m.frame.proto, m.frame.type));
-		break;
-	case BYZ_OUT_TIMER:
-		if (o->delay_us == BYZ_TIMER_CANCEL)
-			snprintf(line, cap, "timer %" PRIu32 " cancel", o->timer);
-		else
-			snprintf(line, cap, "timer %" PRIu32 " %" PRIu64, o->timer,
-				 o->delay_us);
-		break;
-	case BYZ_OUT_COMMIT:
-		snprintf(line, cap, "commit h%" PRIu64 " n%" PRIu64 " c%" PRIu32 "/t%" PRIu64,
-			 o->commit.height, o->commit.slot, o->commit.client,
-			 o->commit.timestamp);
-		break;
-	case BYZ_OUT_NOTE:
-		snprintf(line, cap, "note %.*s", (int)o->len, (const char *)b);
-		break;
-	}
-}
-
 /* Step the core with ev and keep its outputs as lines. */
 static void h_step(struct h *h, const struct byz_event *ev)
 {
@@ -116,13 +72,14 @@ static void h_step(struct h *h, const struct byz_event *ev)
 	cr_assert_eq(h->ops->step(h->core, ev, &h->ob), 0);
 	h->nlines = 0;
 	for (size_t i = 0; i < h->ob.count && h->nlines < 64; i++)
-		render(&h->ob, &h->ob.out[i], h->lines[h->nlines++], 200);
+		golden_output(h->ops, &h->ob, &h->ob.out[i],
+			      h->lines[h->nlines++], GOLDEN_LINE);
 }
 
 /* The lines must be exactly want[], in order. */
 static void expect(const struct h *h, const char *const *want, size_t n)
 {
-	char got[4096] = "";
+	char got[64 * GOLDEN_LINE] = "";
 
 	for (size_t i = 0; i < h->nlines; i++) {
 		strncat(got, h->lines[i], sizeof got - strlen(got) - 2);
@@ -228,7 +185,9 @@ Test(pbft, backup_persists_a_preprepare_before_it_prepares)
 	deliver(&h, &pp);
 	/* OSDI'99 §4.2: accept, then multicast PREPARE (and hold our own
 	 * signed copy); the pre-prepare is persisted before the prepare. */
-	EXPECT(&h, "persist append M", "broadcast prepare", "send r1 prepare");
+	EXPECT(&h, "persist msg pbft/pre-prepare v=0 n=1 batch=c0/t1 d=4d02f8a0",
+	       "broadcast pbft/prepare v=0 n=1 d=4d02f8a0",
+	       "send r1 pbft/prepare v=0 n=1 d=4d02f8a0");
 	h_free(&h);
 }
 
@@ -323,21 +282,25 @@ Test(pbft, prepared_then_committed_then_executed_and_answered)
 	 * prepares from backups make it prepared (§4.2). */
 	v = vote(&h, PBFT_PREPARE, 1, 0, 1, d);
 	deliver(&h, &v);
-	EXPECT(&h, "persist append M");
+	EXPECT(&h, "persist msg pbft/prepare v=0 n=1 d=4d02f8a0");
 	v = vote(&h, PBFT_PREPARE, 2, 0, 1, d);
 	deliver(&h, &v);
-	EXPECT(&h, "persist append M", "broadcast commit", "send r1 commit");
+	EXPECT(&h, "persist msg pbft/prepare v=0 n=1 d=4d02f8a0",
+	       "broadcast pbft/commit v=0 n=1 d=4d02f8a0",
+	       "send r1 pbft/commit v=0 n=1 d=4d02f8a0");
 	/* 2f+1 = 3 commits: committed-local; execute and reply (§4.2). */
 	v = vote(&h, PBFT_COMMIT, 1, 0, 1, d);
 	deliver(&h, &v);
 	v = vote(&h, PBFT_COMMIT, 3, 0, 1, d);
 	deliver(&h, &v);
-	EXPECT(&h, "persist append M");
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=4d02f8a0");
 	v = vote(&h, PBFT_COMMIT, 0, 0, 1, d);
 	deliver(&h, &v);
 	/* No view-change timer: this backup never saw the client's request
 	 * itself, so it was not waiting for it (§4.4). */
-	EXPECT(&h, "persist append M", "commit h1 n1 c0/t1", "send c0 reply");
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=4d02f8a0",
+	       "commit h1 slot=1 c0/t1",
+	       "send c0 client/reply v=0 c0 t=1 result='ok'");
 	h_free(&h);
 }
 
@@ -356,7 +319,8 @@ Test(pbft, a_prepare_for_another_digest_does_not_count)
 	deliver(&h, &v);
 	v = vote(&h, PBFT_PREPARE, 2, 0, 1, other);
 	deliver(&h, &v);
-	EXPECT(&h, "persist append M"); /* stored, but no commit follows */
+	/* Stored, but no commit follows. */
+	EXPECT(&h, "persist msg pbft/prepare v=0 n=1 d=01000000");
 	h_free(&h);
 }
 
@@ -399,7 +363,9 @@ Test(pbft, a_certificate_with_a_repeated_signer_is_refused)
 		sign_into(&cert, &b, &h.rk[1]);
 		deliver(&h, &cert);
 	}
-	EXPECT(&h, "persist append M", "commit h1 n1 c0/t1", "send c0 reply");
+	EXPECT(&h, "persist msg pbft/cert v=0 n=1 commits=3",
+	       "commit h1 slot=1 c0/t1",
+	       "send c0 client/reply v=0 c0 t=1 result='ok'");
 	h_free(&h);
 }
 
@@ -470,8 +436,10 @@ Test(pbft, the_primary_orders_a_request_and_persists_before_sending)
 	deliver(&h, &req);
 	/* §4.4 timer on a waiting request; the pre-prepare is persisted
 	 * before it leaves, so a restart never reuses its number. */
-	EXPECT(&h, "timer 0 20000", "persist append S", "broadcast pre-prepare",
-	       "send r0 pre-prepare");
+	EXPECT(&h, "timer view 20ms",
+	       "persist sent pbft/pre-prepare v=0 n=1 batch=c1/t1 d=764369bd",
+	       "broadcast pbft/pre-prepare v=0 n=1 batch=c1/t1 d=764369bd",
+	       "send r0 pbft/pre-prepare v=0 n=1 batch=c1/t1 d=764369bd");
 	h_free(&h);
 }
 

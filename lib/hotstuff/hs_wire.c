@@ -8,7 +8,10 @@
 
 #include "err.h"
 
+#include <inttypes.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct hs_msg) <= WIRE_MSG_BODY_BYTES,
@@ -258,6 +261,8 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 	return rc;
 }
 
+static int hs_describe(const struct wire_msg *m, char *buf, size_t len);
+
 const struct wire_codec hotstuff_wire_codec = {
 	.name = "hotstuff",
 	.proto = HS_PROTO,
@@ -268,6 +273,7 @@ const struct wire_codec hotstuff_wire_codec = {
 	.view = hs_view,
 	.round = hs_view,
 	.reencode = hs_reencode,
+	.describe = hs_describe,
 };
 
 /* PODC'19 §4.1: a node is named by the hash of its content; its parent
@@ -418,4 +424,119 @@ int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
 	s = wire_begin(b, HS_PROTO, HS_BLOCKS, sender);
 	put_framev(b, blocks);
 	return enc_done(b, s, start);
+}
+
+/* ---- descriptions for people (golden traces) ------------------------------ */
+
+/* Append to buf at *at, cutting at len (buf stays NUL-terminated). */
+static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*at >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*at += (size_t)k;
+}
+
+/* A hash by its first 4 bytes, "ab12cd34". */
+static const char *short_hex(char hx[9], const uint8_t *h)
+{
+	byz_hex(hx, h, 4);
+	return hx;
+}
+
+/* A QC: "v3:ab12cd34" (its view and the block it certifies), or "genesis". */
+static void say_qc(char *buf, size_t len, size_t *at, const struct hs_qc *qc)
+{
+	char hx[9];
+
+	if (qc->view == 0)
+		say(buf, len, at, "genesis");
+	else
+		say(buf, len, at, "v%" PRIu64 ":%s", qc->view,
+		    short_hex(hx, qc->hash));
+}
+
+/* A PROPOSAL: "v=4 b=ab12cd34 justify=v3:99aa0011 tc=v3x3 batch=c0/t1"
+ * (PODC'19 Alg. 4: the block, the QC it extends, the TC that let the
+ * leader in, the requests it carries). */
+static void say_proposal(const struct hs_proposal *p, char *buf, size_t len,
+			 size_t *at)
+{
+	uint8_t h[BYZ_DIGEST_BYTES];
+	char hx[9];
+	struct wire_msg r;
+	size_t pos = 0;
+	int first = 1;
+
+	hs_block_hash(p, h);
+	say(buf, len, at, "v=%" PRIu64 " b=%s justify=", p->view,
+	    short_hex(hx, h));
+	say_qc(buf, len, at, &p->justify);
+	if (p->tc.count && wire_frames_next(&p->tc, &pos, &r) == 1)
+		say(buf, len, at, " tc=v%" PRIu64 "x%u",
+		    hs_of(&r)->timeout.view, p->tc.count);
+	say(buf, len, at, " batch=");
+	pos = 0;
+	while (wire_frames_next(&p->batch, &pos, &r) == 1) {
+		say(buf, len, at, "%sc%" PRIu32 "/t%" PRIu64, first ? "" : ",",
+		    r.u.request.client, r.u.request.timestamp);
+		first = 0;
+	}
+	if (first)
+		say(buf, len, at, "-");
+}
+
+/* A HotStuff message's fields for people (struct wire_codec, describe). */
+static int hs_describe(const struct wire_msg *m, char *buf, size_t len)
+{
+	const struct hs_msg *h = hs_of(m);
+	struct wire_msg x;
+	size_t at = 0, pos = 0;
+	char hx[9];
+	int first = 1;
+
+	if (!len)
+		return BYZ_EINVAL;
+	buf[0] = 0;
+	switch (m->frame.type) {
+	case HS_PROPOSAL:
+		say_proposal(&h->prop, buf, len, &at);
+		break;
+	case HS_VOTE:
+		say(buf, len, &at, "v=%" PRIu64 " b=%s", h->vote.view,
+		    short_hex(hx, h->vote.hash));
+		break;
+	case HS_TIMEOUT:
+		/* The pacemaker's TIMEOUT: the view given up, the sender's
+		 * highQC, and its latest vote if any. */
+		say(buf, len, &at, "v=%" PRIu64 " high=", h->timeout.view);
+		say_qc(buf, len, &at, &h->timeout.high);
+		if (wire_frames_next(&h->timeout.vote, &pos, &x) == 1)
+			say(buf, len, &at, " last-vote=v%" PRIu64,
+			    hs_of(&x)->vote.view);
+		break;
+	case HS_FETCH:
+		say(buf, len, &at, "b=%s count=%u", short_hex(hx, h->fetch.hash),
+		    h->fetch.count);
+		break;
+	case HS_BLOCKS:
+		say(buf, len, &at, "views=");
+		while (wire_frames_next(&h->blocks.blocks, &pos, &x) == 1) {
+			say(buf, len, &at, "%s%" PRIu64, first ? "" : ",",
+			    hs_of(&x)->prop.view);
+			first = 0;
+		}
+		break;
+	default:
+		return BYZ_EINVAL;
+	}
+	return 0;
 }

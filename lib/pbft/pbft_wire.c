@@ -6,6 +6,9 @@
 
 #include "err.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct pbft_msg) <= WIRE_MSG_BODY_BYTES,
@@ -394,6 +397,8 @@ static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 	return rc;
 }
 
+static int pbft_describe(const struct wire_msg *m, char *buf, size_t len);
+
 const struct wire_codec pbft_wire_codec = {
 	.name = "pbft",
 	.proto = PBFT_PROTO,
@@ -404,6 +409,7 @@ const struct wire_codec pbft_wire_codec = {
 	.view = pbft_view,
 	.round = pbft_round,
 	.reencode = pbft_reencode,
+	.describe = pbft_describe,
 };
 
 /* ---- encoders -------------------------------------------------------------- */
@@ -554,4 +560,176 @@ int pbft_enc_cert(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_frame(b, pp, pplen);
 	put_framev(b, commits);
 	return enc_done(b, s, start);
+}
+
+/* ---- descriptions for people (golden traces) ------------------------------ */
+
+/* Append to buf at *at, cutting at len (buf stays NUL-terminated). */
+static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (*at >= len)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*at += (size_t)k;
+}
+
+/* " key=ab12cd34": a digest by its first 4 bytes. */
+static void say_digest(char *buf, size_t len, size_t *at, const char *key,
+		       const uint8_t *d)
+{
+	char hx[9];
+
+	byz_hex(hx, d, 4);
+	say(buf, len, at, " %s=%s", key, hx);
+}
+
+/* A batch as its requests, "c0/t1,c1/t1", or "null" (§4.4's null
+ * request). */
+static void say_batch(char *buf, size_t len, size_t *at,
+		      const struct wire_frames *batch)
+{
+	struct wire_msg r;
+	size_t pos = 0;
+	int first = 1;
+
+	if (!batch->count)
+		say(buf, len, at, "null");
+	while (wire_frames_next(batch, &pos, &r) == 1) {
+		say(buf, len, at, "%sc%" PRIu32 "/t%" PRIu64, first ? "" : ",",
+		    r.u.request.client, r.u.request.timestamp);
+		first = 0;
+	}
+}
+
+/* The senders of a list of frames: "0,1,2". */
+static void say_senders(char *buf, size_t len, size_t *at,
+			const struct wire_frames *l)
+{
+	struct wire_msg f;
+	size_t pos = 0;
+	int first = 1;
+
+	while (wire_frames_next(l, &pos, &f) == 1) {
+		say(buf, len, at, "%s%" PRIu32, first ? "" : ",",
+		    f.frame.sender);
+		first = 0;
+	}
+}
+
+/* The sequence numbers of a view-change's prepared certificates, or of a
+ * new-view's pre-prepares (frames given by the caller's walk). */
+static void say_seq_of(char *buf, size_t len, size_t *at,
+		       const struct wire_frame *pp, int *first)
+{
+	struct wire_msg m;
+
+	if (wire_decode(pp->bytes, pp->len, &m) ||
+	    m.frame.type != PBFT_PREPREPARE)
+		return;
+	say(buf, len, at, "%s%" PRIu64, *first ? "" : ",",
+	    pbft_of(&m)->pp.seq);
+	*first = 0;
+}
+
+/* VIEW-CHANGE: "v=1 h=0 C=0 P=1,2" (OSDI'99 §4.4: the new view, the
+ * stable checkpoint h with its proof C, the prepared numbers P). */
+static void say_viewchange(const struct pbft_viewchange *vc, char *buf,
+			   size_t len, size_t *at)
+{
+	struct wire_frame pp;
+	struct wire_frames prepares;
+	size_t pos = 0;
+	int first = 1;
+
+	say(buf, len, at, "v=%" PRIu64 " h=%" PRIu64 " C=%u P=", vc->view,
+	    vc->stable_seq, vc->proof.count);
+	while (pbft_pset_next(&vc->prepared, &pos, &pp, &prepares) == 1)
+		say_seq_of(buf, len, at, &pp, &first);
+	if (first)
+		say(buf, len, at, "-");
+}
+
+/* NEW-VIEW: "v=1 V=0,1,2 O=1,2": who sent the view-changes it carries,
+ * and the numbers of the pre-prepares it re-issues (§4.4). */
+static void say_newview(const struct pbft_newview *nv, char *buf, size_t len,
+			size_t *at)
+{
+	struct wire_msg m;
+	size_t pos = 0;
+	int first = 1;
+
+	say(buf, len, at, "v=%" PRIu64 " V=", nv->view);
+	say_senders(buf, len, at, &nv->vcs);
+	say(buf, len, at, " O=");
+	while (wire_frames_next(&nv->pps, &pos, &m) == 1)
+		say_seq_of(buf, len, at, &m.frame, &first);
+	if (first)
+		say(buf, len, at, "-");
+}
+
+/* A PBFT message's fields for people (struct wire_codec, describe). */
+static int pbft_describe(const struct wire_msg *m, char *buf, size_t len)
+{
+	const struct pbft_msg *p = pbft_of(m);
+	uint8_t d[BYZ_DIGEST_BYTES];
+	size_t at = 0;
+
+	if (!len)
+		return BYZ_EINVAL;
+	buf[0] = 0;
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		byz_digest(d, p->pp.batch_bytes, p->pp.batch_len);
+		say(buf, len, &at, "v=%" PRIu64 " n=%" PRIu64 " batch=",
+		    p->pp.view, p->pp.seq);
+		say_batch(buf, len, &at, &p->pp.batch);
+		say_digest(buf, len, &at, "d", d);
+		break;
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		say(buf, len, &at, "v=%" PRIu64 " n=%" PRIu64, p->vote.view,
+		    p->vote.seq);
+		say_digest(buf, len, &at, "d", p->vote.digest);
+		break;
+	case PBFT_CHECKPOINT:
+		say(buf, len, &at, "n=%" PRIu64, p->ckpt.seq);
+		say_digest(buf, len, &at, "d", p->ckpt.digest);
+		break;
+	case PBFT_VIEWCHANGE:
+		say_viewchange(&p->vc, buf, len, &at);
+		break;
+	case PBFT_NEWVIEW:
+		say_newview(&p->nv, buf, len, &at);
+		break;
+	case PBFT_FETCH:
+		say(buf, len, &at, "what=%s n=%" PRIu64,
+		    p->fetch.what == PBFT_FETCH_STATE ? "state" : "log",
+		    p->fetch.seq);
+		break;
+	case PBFT_STATE:
+		say(buf, len, &at, "n=%" PRIu64, p->state.seq);
+		say_digest(buf, len, &at, "d", p->state.digest);
+		say(buf, len, &at, " C=%u bytes=%" PRIu32, p->state.proof.count,
+		    p->state.snapshot_len);
+		break;
+	case PBFT_CERT:
+		say(buf, len, &at, "v=%" PRIu64 " n=", pbft_view(m));
+		{
+			int first = 1;
+			say_seq_of(buf, len, &at, &p->cert.pp, &first);
+		}
+		say(buf, len, &at, " commits=%u", p->cert.commits.count);
+		break;
+	default:
+		return BYZ_EINVAL;
+	}
+	return 0;
 }

@@ -5,6 +5,8 @@
 
 #include "err.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct toy_msg) <= WIRE_MSG_BODY_BYTES,
@@ -116,6 +118,8 @@ static int toy_reencode(const struct wire_msg *m, struct wire_buf *b)
 	return toy_enc_fetch(b, NULL, m->frame.sender, t->fetch.seq);
 }
 
+static int toy_describe(const struct wire_msg *m, char *buf, size_t len);
+
 const struct wire_codec toy_wire_codec = {
 	.name = "toy",
 	.proto = TOY_PROTO,
@@ -126,6 +130,7 @@ const struct wire_codec toy_wire_codec = {
 	.view = toy_view,
 	.round = toy_round,
 	.reencode = toy_reencode,
+	.describe = toy_describe,
 };
 
 int toy_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,
@@ -171,5 +176,22 @@ int toy_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		return rc;
 	if (start)
 		*start = s;
+	return 0;
+}
+
+/* A toy message's fields for people (struct wire_codec, describe):
+ * "n=3 req=c0/t1" for an ORDER, "n=3" for a FETCH. */
+static int toy_describe(const struct wire_msg *m, char *buf, size_t len)
+{
+	const struct toy_msg *t = toy_of(m);
+
+	if (!len)
+		return BYZ_EINVAL;
+	if (m->frame.type == TOY_ORDER)
+		snprintf(buf, len, "n=%" PRIu64 " req=c%" PRIu32 "/t%" PRIu64,
+			 t->order.seq, t->order.req.client,
+			 t->order.req.timestamp);
+	else
+		snprintf(buf, len, "n=%" PRIu64, t->fetch.seq);
 	return 0;
 }

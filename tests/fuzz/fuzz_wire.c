@@ -115,6 +115,23 @@ static unsigned nested_sigs(const struct wire_msg *m)
 	return n;
 }
 
+/* A decoded message describes itself for people (the golden traces,
+ * tests/golden.c): 0 and a NUL-terminated text, also when cut short. */
+static void check_describe(const struct wire_msg *m)
+{
+	const struct wire_codec *c = wire_codec_of(m->frame.proto);
+	char small[16], big[1024];
+
+	if (!c || !c->describe)
+		return;
+	memset(small, 'x', sizeof small);
+	memset(big, 'x', sizeof big);
+	if (c->describe(m, small, sizeof small) ||
+	    !memchr(small, 0, sizeof small) ||
+	    c->describe(m, big, sizeof big) || !memchr(big, 0, sizeof big))
+		fail("describe");
+}
+
 /*
  * Decode one way; on success check the embedded frames (recursively), the
  * re-encoding and the signatures. Returns how many signatures the frame
@@ -147,6 +164,7 @@ static long check(const uint8_t *data, size_t size, bool is_signed)
 	if (b.err || b.len != size || memcmp(b.data, data, size) != 0)
 		fail("re-encoding differs from the input");
 	wire_buf_free(&b);
+	check_describe(&m);
 
 	/* Own signature, then every embedded frame's, recursively. */
 	if (wire_for_each_sig(&m, touch, &w) != 0 || w.n != expect)

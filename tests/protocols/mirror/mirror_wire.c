@@ -5,6 +5,8 @@
 
 #include "err.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct mirror_msg) <= WIRE_MSG_BODY_BYTES,
@@ -116,6 +118,8 @@ static int mirror_reencode(const struct wire_msg *m, struct wire_buf *b)
 	return mirror_enc_fetch(b, NULL, m->frame.sender, t->fetch.seq);
 }
 
+static int mirror_describe(const struct wire_msg *m, char *buf, size_t len);
+
 const struct wire_codec mirror_wire_codec = {
 	.name = "mirror",
 	.proto = MIRROR_PROTO,
@@ -126,6 +130,7 @@ const struct wire_codec mirror_wire_codec = {
 	.view = mirror_view,
 	.round = mirror_round,
 	.reencode = mirror_reencode,
+	.describe = mirror_describe,
 };
 
 int mirror_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,
@@ -171,5 +176,22 @@ int mirror_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		return rc;
 	if (start)
 		*start = s;
+	return 0;
+}
+
+/* A mirror message's fields for people (struct wire_codec, describe):
+ * "n=3 req=c0/t1" for an ORDER, "n=3" for a FETCH. */
+static int mirror_describe(const struct wire_msg *m, char *buf, size_t len)
+{
+	const struct mirror_msg *t = mirror_of(m);
+
+	if (!len)
+		return BYZ_EINVAL;
+	if (m->frame.type == MIRROR_ORDER)
+		snprintf(buf, len, "n=%" PRIu64 " req=c%" PRIu32 "/t%" PRIu64,
+			 t->order.seq, t->order.req.client,
+			 t->order.req.timestamp);
+	else
+		snprintf(buf, len, "n=%" PRIu64, t->fetch.seq);
 	return 0;
 }
