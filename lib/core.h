@@ -200,6 +200,13 @@ struct byz_core_ops {
 	 * the core drops it with a NOTE saying why. */
 	int (*step)(void *core, const struct byz_event *ev,
 		    struct byz_outbox *out);
+	/* For people reading a core's outputs (golden traces, interaction
+	 * scripts): the name of each timer id, NULL-terminated; and one
+	 * record of its write-ahead log described ("view v=3"), or NULL to
+	 * show records by size. */
+	const char *const *timer_names;
+	void (*describe_record)(const uint8_t *rec, size_t len, char *buf,
+				size_t cap);
 	/* The default liveness bound after GST for this configuration. */
 	uint64_t (*liveness_bound_us)(const struct byz_config *cfg,
 				      uint64_t max_latency_us);

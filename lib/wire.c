@@ -19,7 +19,9 @@
 
 #include "err.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -699,4 +701,73 @@ int wire_enc_reply(struct wire_buf *b, size_t *start, uint32_t replica,
 	wire_put_u16(b, (uint16_t)result_len);
 	wire_put_bytes(b, result, result_len);
 	return enc_finish(b, s, start);
+}
+
+/* ---- descriptions for people -------------------------------------------- */
+
+/* Up to 24 bytes of op or result, printable, in quotes. */
+static void quoted(const uint8_t *p, size_t len, char *buf, size_t cap)
+{
+	size_t at = 0;
+
+	if (cap < 8) {
+		if (cap)
+			buf[0] = 0;
+		return;
+	}
+	buf[at++] = '\'';
+	for (size_t i = 0; i < len && i < 24 && at + 6 < cap; i++)
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\'')
+			buf[at++] = (char)p[i];
+		else
+			at += (size_t)snprintf(buf + at, cap - at, "\\x%02x",
+					       p[i]);
+	if (len > 24 && at + 5 < cap) {
+		memcpy(buf + at, "...", 3);
+		at += 3;
+	}
+	buf[at++] = '\'';
+	buf[at] = 0;
+}
+
+void wire_describe(const struct wire_msg *m, char *buf, size_t cap)
+{
+	const struct wire_codec *c = wire_codec_of(m->frame.proto);
+	size_t at;
+	char q[128];
+
+	if (!cap)
+		return;
+	snprintf(buf, cap, "%s/%s ", wire_proto_name(m->frame.proto),
+		 wire_type_name(m->frame.proto, m->frame.type));
+	at = strlen(buf);
+	if (m->frame.proto == BYZ_PROTO_CLIENT &&
+	    m->frame.type == WIRE_CLIENT_REQUEST) {
+		quoted(m->u.request.op, m->u.request.op_len, q, sizeof q);
+		snprintf(buf + at, cap - at, "c%" PRIu32 " t=%" PRIu64 " op=%s",
+			 m->u.request.client, m->u.request.timestamp, q);
+	} else if (m->frame.proto == BYZ_PROTO_CLIENT) {
+		quoted(m->u.reply.result, m->u.reply.result_len, q, sizeof q);
+		snprintf(buf + at, cap - at,
+			 "v=%" PRIu64 " c%" PRIu32 " t=%" PRIu64 " result=%s",
+			 m->u.reply.view, m->u.reply.client,
+			 m->u.reply.timestamp, q);
+	} else if (!c || !c->describe ||
+		   c->describe(m, buf + at, cap - at)) {
+		snprintf(buf + at, cap - at, "(%" PRIu32 " bytes)",
+			 m->frame.body_len);
+	}
+}
+
+void wire_describe_frame(const uint8_t *frame, size_t len, bool is_signed,
+			 char *buf, size_t cap)
+{
+	struct wire_msg m;
+	int rc = is_signed ? wire_decode(frame, len, &m)
+			   : wire_decode_unsigned(frame, len, &m);
+
+	if (rc)
+		snprintf(buf, cap, "??? (%zu bytes: %s)", len, byz_strerror(rc));
+	else
+		wire_describe(&m, buf, cap);
 }

@@ -300,6 +300,15 @@ int wire_sign(struct wire_buf *b, size_t start, const struct byz_keypair *kp);
  * ranges). If start is not NULL it receives the frame's offset. */
 int wire_enc_request(struct wire_buf *b, size_t *start, uint32_t client,
 		     uint64_t timestamp, const uint8_t *op, size_t op_len);
+/* A message for people: "NAME/TYPE" and the fields its codec describes
+ * ("NAME/prepare v=1 n=3 d=ab12cd34"; the client's messages are described
+ * here). For golden traces, notes and tools. */
+void wire_describe(const struct wire_msg *m, char *buf, size_t cap);
+/* The same for a frame, signed or not; "??? (N bytes: error)" if it does
+ * not decode. */
+void wire_describe_frame(const uint8_t *frame, size_t len, bool is_signed,
+			 char *buf, size_t cap);
+
 int wire_enc_reply(struct wire_buf *b, size_t *start, uint32_t replica,
 		   uint64_t view, uint32_t client, uint64_t timestamp,
 		   const uint8_t *result, size_t result_len);

@@ -13,12 +13,10 @@
  *     commit h1 slot=1 c0/t1
  *     note pre-prepare from r3, not the primary of view 0: dropped
  *
- * Messages are decoded (wire_decode_unsigned) and described by their
- * protocol's codec (struct wire_codec, describe), so the renderer knows no
- * protocol's messages. What the wire does not say, a core's timer ids and
- * the records of its write-ahead log, comes from a small table of hints
- * per protocol name in golden.c; a protocol without hints prints timer
- * numbers and record tags.
+ * Messages are decoded and described by their protocol's codec
+ * (wire_describe), and a core's timer ids and write-ahead log records by
+ * its core (byz_core_ops: timer_names, describe_record), so the renderer
+ * knows no protocol: everything comes through the registry.
  */
 #ifndef BYZ_TESTS_GOLDEN_H
 #define BYZ_TESTS_GOLDEN_H

@@ -405,11 +405,19 @@ static uint64_t hs_liveness_bound(const struct byz_config *cfg,
 	       (uint64_t)cfg->window * 4 * max_latency_us;
 }
 
+static const char *const hs_timer_names[] = {
+	[HS_TIMER_VIEW] = "view",
+	[HS_TIMER_FETCH] = "fetch",
+	NULL,
+};
+
 const struct byz_core_ops hotstuff_core_ops = {
     .name = "hotstuff",
     .proto = HS_PROTO,
     .summary = "chained HotStuff (PODC'19), TIMEOUT/TC pacemaker",
     .first_leader = 1, /* hs_leader(1): view 1 is the first */
+    .timer_names = hs_timer_names,
+    .describe_record = hs_describe_record,
     .create = hs_create,
     .destroy = hs_destroy,
     .step = hs_step,

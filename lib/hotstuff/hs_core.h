@@ -231,6 +231,9 @@ int hs_send_replies(struct hs *h, struct byz_outbox *ob);
 /* ---- hs_persist.c ---- */
 /* Write what changed: appends (VOTE, LOCK) or a compact STATE. */
 int hs_persist_flush(struct hs *h, struct byz_outbox *ob);
+/* One log record for people (core.h, describe_record). */
+void hs_describe_record(const uint8_t *rec, size_t len, char *buf,
+			size_t cap);
 /* Restore from a persisted log (create). */
 int hs_persist_restore(struct hs *h, const uint8_t *log, size_t len);
 

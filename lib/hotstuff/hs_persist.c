@@ -21,6 +21,8 @@
 
 #include "err.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 enum hs_rec {
@@ -158,4 +160,31 @@ int hs_persist_restore(struct hs *h, const uint8_t *log, size_t len)
 	if (!rc && got < 0)
 		rc = BYZ_EINVAL;
 	return rc;
+}
+
+/* A u64, little-endian, as the records hold it. */
+static uint64_t rec_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* One record of the log for people (core.h, describe_record): 1 the state
+ * (voted view, executed view, ...), 2 the view last voted in, 3 a lockedQC
+ * (a QC's encoding starts with its view). */
+void hs_describe_record(const uint8_t *rec, size_t len, char *buf,
+			size_t cap)
+{
+	if (len >= 17 && rec[0] == 1)
+		snprintf(buf, cap, "state voted=v%" PRIu64 " executed=v%" PRIu64,
+			 rec_u64(rec + 1), rec_u64(rec + 9));
+	else if (len == 9 && rec[0] == 2)
+		snprintf(buf, cap, "vote v=%" PRIu64, rec_u64(rec + 1));
+	else if (len >= 9 && rec[0] == 3)
+		snprintf(buf, cap, "lock v=%" PRIu64, rec_u64(rec + 1));
+	else
+		snprintf(buf, cap, "record %zu bytes", len);
 }

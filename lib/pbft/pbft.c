@@ -502,11 +502,19 @@ static uint64_t pbft_liveness_bound(const struct byz_config *cfg,
 	       40 * max_latency_us;
 }
 
+static const char *const pbft_timer_names[] = {
+	[PBFT_TIMER_VIEW] = "view",
+	[PBFT_TIMER_STATUS] = "status",
+	NULL,
+};
+
 const struct byz_core_ops pbft_core_ops = {
 	.name = "pbft",
 	.proto = PBFT_PROTO,
 	.summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
 	.first_leader = 0, /* OSDI'99 §4.1: p = v mod |R|, v = 0 */
+	.timer_names = pbft_timer_names,
+	.describe_record = pbft_describe_record,
 	.create = pbft_create,
 	.destroy = pbft_destroy,
 	.step = pbft_step,

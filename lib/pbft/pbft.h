@@ -229,6 +229,9 @@ int pbft_persist_sent(struct pbft *p, size_t off, size_t len,
 		      struct byz_outbox *ob);
 int pbft_persist_view(struct pbft *p, struct byz_outbox *ob);
 int pbft_persist_base(struct pbft *p, struct byz_outbox *ob);
+/* One log record for people (core.h, describe_record). */
+void pbft_describe_record(const uint8_t *rec, size_t len, char *buf,
+			  size_t cap);
 int pbft_replay(struct pbft *p, const uint8_t *log, size_t len);
 int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 		  struct byz_outbox *ob);

@@ -21,6 +21,8 @@
 
 #include "err.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,4 +418,45 @@ int pbft_replay(struct pbft *p, const uint8_t *log, size_t len)
 	p->need_base = true; /* start the new life from a fresh base */
 	byz_outbox_free(&scratch);
 	return rc;
+}
+
+/* A u64, little-endian, as the records hold it. */
+static uint64_t rec_u64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* One record of the log for people (core.h, describe_record): 'B' a base,
+ * 'M' an accepted signed message, 'S' an unsigned pre-prepare this primary
+ * sent, 'V' the view moved to. */
+void pbft_describe_record(const uint8_t *rec, size_t len, char *buf,
+			  size_t cap)
+{
+	char d[400];
+
+	switch (len ? rec[0] : 0) {
+	case 'B':
+		snprintf(buf, cap, "base");
+		break;
+	case 'M':
+		wire_describe_frame(rec + 1, len - 1, true, d, sizeof d);
+		snprintf(buf, cap, "msg %s", d);
+		break;
+	case 'S':
+		wire_describe_frame(rec + 1, len - 1, false, d, sizeof d);
+		snprintf(buf, cap, "sent %s", d);
+		break;
+	case 'V':
+		if (len == 9) {
+			snprintf(buf, cap, "view v=%" PRIu64, rec_u64(rec + 1));
+			break;
+		}
+		/* fall through */
+	default:
+		snprintf(buf, cap, "record %zu bytes", len);
+	}
 }

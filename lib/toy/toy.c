@@ -398,12 +398,18 @@ static uint64_t toy_liveness_bound(const struct byz_config *cfg,
 	return 5 * cfg->timeout_us + 6 * max_latency_us;
 }
 
+static const char *const toy_timer_names[] = {
+	[TOY_TIMER_FETCH] = "fetch",
+	NULL,
+};
+
 const struct byz_core_ops toy_core_ops = {
 	.name = "toy",
 	.proto = TOY_PROTO,
 	.summary = "test protocol: fixed sequencer, not fault tolerant",
 	.fixture = true,
 	.first_leader = TOY_LEADER,
+	.timer_names = toy_timer_names,
 	.create = toy_create,
 	.destroy = toy_destroy,
 	.step = toy_step,

@@ -401,12 +401,18 @@ static uint64_t mirror_liveness_bound(const struct byz_config *cfg,
 	return 5 * cfg->timeout_us + 6 * max_latency_us;
 }
 
+static const char *const mirror_timer_names[] = {
+	[MIRROR_TIMER_FETCH] = "fetch",
+	NULL,
+};
+
 const struct byz_core_ops mirror_core_ops = {
 	.name = "mirror",
 	.proto = MIRROR_PROTO,
 	.summary = "test-only copy of the toy (tests/protocols/mirror)",
 	.fixture = true,
 	.first_leader = MIRROR_LEADER,
+	.timer_names = mirror_timer_names,
 	.create = mirror_create,
 	.destroy = mirror_destroy,
 	.step = mirror_step,
