@@ -1193,7 +1193,7 @@ static const struct known known_not_live[] = {
 	 {"cert-short", "drop:p=0.2"}},
 };
 
-Test(adversary, known_liveness_failures_at_b_le_f, .disabled = true,
+Test(adversary, known_liveness_failures_at_b_le_f,
      .timeout = 300)
 {
 	for (size_t i = 0; i < sizeof known_not_live / sizeof known_not_live[0];
