@@ -409,6 +409,133 @@ Test(pbft, a_view_change_with_a_forged_prepared_certificate_is_dropped)
 	h_free(&h);
 }
 
+/* The initial state's digest: the stable checkpoint at 0. */
+static void genesis_digest(uint8_t out[32])
+{
+	struct app *a;
+	struct app_limits lim = {.max_keys = 64, .max_clients = 2};
+
+	cr_assert_eq(app_new(&lim, &a), 0);
+	app_state_digest(a, out);
+	app_destroy(&a);
+}
+
+/* VIEW-CHANGE(view) from `from`, at the checkpoint at 0, nothing prepared. */
+static struct frame viewchange(struct h *h, uint32_t from, uint64_t view)
+{
+	struct wire_buf b;
+	struct frame f;
+	uint8_t genesis[32];
+	size_t start;
+
+	genesis_digest(genesis);
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_viewchange_begin(&b, &start, from, view, 0,
+					       genesis,
+					       (struct pbft_framev){NULL, NULL, 0},
+					       0),
+		     0);
+	cr_assert_eq(pbft_enc_end(&b, start), 0);
+	sign_into(&f, &b, &h->rk[from]);
+	return f;
+}
+
+/* Fire one of the core's timers. */
+static void fire(struct h *h, uint32_t timer)
+{
+	struct byz_event ev = {.kind = BYZ_EV_TIMER, .now = 2000};
+
+	ev.u.timer = timer;
+	h_step(h, &ev);
+}
+
+/*
+ * Issue #10 (partition + silent primary, 0 of 16 requests accepted): r1
+ * moved on to view 2 and its VIEW-CHANGE for 1, which completed our 2f+1
+ * for view 1, was replaced by the one for 2 (one is kept per sender). A
+ * view-change for a higher view must still count toward the 2f+1 that
+ * start the timer (§4.4; libbyz counts views >= v), or no timer runs and,
+ * one replica ahead being fewer than f+1, nobody moves again.
+ */
+Test(pbft, a_view_change_for_a_higher_view_counts_toward_the_timer_quorum)
+{
+	struct h h;
+	struct frame req, vc2, vc3;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	EXPECT(&h, "timer 0 20000");
+	fire(&h, 0);
+	EXPECT(&h, "timer 0 cancel", "persist append V",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast view-change", "send r2 view-change");
+	vc2 = viewchange(&h, 2, 1);
+	deliver(&h, &vc2);
+	EXPECT(&h, "persist append M");
+	vc3 = viewchange(&h, 3, 1);
+	deliver(&h, &vc3);
+	EXPECT(&h, "persist append M");
+	/* r1 is ahead, at view 2: with ours and r3's, 2f+1 for views >= 1. */
+	{
+		struct frame vc1 = viewchange(&h, 1, 2);
+		deliver(&h, &vc1);
+	}
+	EXPECT(&h, "persist append M", "timer 0 20000");
+	/* It expires: view 2, with twice the timeout (§4.4). */
+	fire(&h, 0);
+	EXPECT(&h, "timer 0 cancel", "persist append V",
+	       "note view change to 2 (timeout 40000 us)",
+	       "broadcast view-change", "send r2 view-change");
+	h_free(&h);
+}
+
+/*
+ * Issue #10 (no fault, 15 ms one-way latency, 20 ms timeout: nothing ever
+ * commits): a view entered by a NEW-VIEW in which the request timer
+ * expires before anything executes is a view change without progress, so
+ * the next one waits twice as long (TOCS'02 §4.5.2: "If the timer expires
+ * before it receives a valid NEW-VIEW message for v+1 or before it
+ * executes a request in the new view ... it will wait 2T"). Before, only
+ * an expiry while still changing view doubled it.
+ */
+Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
+{
+	struct h h;
+	struct frame req, vcs[3], nv;
+	const uint8_t *frames[3];
+	size_t lens[3], start;
+	struct wire_buf b;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	fire(&h, 0);
+	EXPECT(&h, "timer 0 cancel", "persist append V",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast view-change", "send r2 view-change");
+	for (uint32_t i = 0; i < 3; i++) {
+		vcs[i] = viewchange(&h, i + 1, 1);
+		frames[i] = vcs[i].data;
+		lens[i] = vcs[i].len;
+	}
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1,
+				      (struct pbft_framev){frames, lens, 3},
+				      (struct pbft_framev){NULL, NULL, 0}),
+		     0);
+	sign_into(&nv, &b, &h.rk[1]);
+	deliver(&h, &nv);
+	EXPECT(&h, "persist append M", "timer 0 cancel",
+	       "note entered view 1", "timer 0 20000");
+	/* Nothing executes in view 1: the timer expires. */
+	fire(&h, 0);
+	EXPECT(&h, "timer 0 cancel", "persist append V",
+	       "note view change to 2 (timeout 40000 us)",
+	       "broadcast view-change", "send r2 view-change");
+	h_free(&h);
+}
+
 Test(pbft, a_request_from_an_unknown_client_is_dropped)
 {
 	struct h h;
@@ -505,6 +632,32 @@ Test(pbft, primary_crashed)
 		sc.ncrashes = 1;
 		must_pass(&sc, "primary crashed");
 	}
+}
+
+/*
+ * Issue #10: no fault, but a one-way latency the base timeout (20 ms)
+ * does not cover: a request needs three one-way delays after the primary
+ * hears of it. At 15 ms PBFT never committed (every replica changing view
+ * for ever: a view change that completed without progress did not double
+ * the timeout). Doubling up to 64 times the base (PBFT_BACKOFF_CAP) covers
+ * 200 ms (and about 400 ms), after which the partial-synchrony model of
+ * the paper holds: timeouts grow until they cover the delay.
+ */
+Test(pbft, doubling_timeouts_cover_a_latency_the_base_does_not,
+     .timeout = 120)
+{
+	static const uint64_t latency_ms[] = {15, 50, 200};
+
+	for (size_t i = 0; i < 2; i++)
+		for (size_t l = 0; l < 3; l++) {
+			struct scenario sc = base(sizes[i], 2);
+			char what[64];
+
+			sc.latency_us = latency_ms[l] * 1000;
+			snprintf(what, sizeof what, "%" PRIu64 " ms latency",
+				 latency_ms[l]);
+			must_pass(&sc, what);
+		}
 }
 
 /* ---- adversary hooks for the tests (the real library is issue #5) ---------- */

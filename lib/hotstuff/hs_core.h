@@ -35,7 +35,7 @@
 #define HS_VIEWS_BEHIND 3  /* votes kept for views cur-3 .. cur+4 */
 #define HS_FETCH_SLOTS	4  /* outstanding fetches */
 #define HS_FETCH_COUNT	16 /* blocks asked for in one FETCH */
-#define HS_BACKOFF_MAX	3  /* view timer: timeout_us << min(k, 3) */
+#define HS_BACKOFF_MAX	6  /* view timer: timeout_us << min(k, 6) */
 #define HS_LOG_APPENDS	64 /* appended records before a compaction */
 #define HS_VOTE_FRAME	(WIRE_HEADER_BYTES + 8 + BYZ_DIGEST_BYTES + BYZ_SIG_BYTES)
 #define HS_REQ_MAX	(WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)

@@ -179,11 +179,17 @@ int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
 	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
 }
 
-/* The k-th highest view (k from 1) in which a replica timed out. */
+/* The k-th highest view (k from 1) in which a replica timed out; 0 (no
+ * view) when there are fewer than k replicas. */
 static uint64_t hs_kth_timeout(const struct hs *h, uint32_t k)
 {
 	uint64_t top[BYZ_MAX_N];
 	uint32_t m = 0;
+
+	/* The callers ask for 2f+1 or f+1 <= n, but say so where top[] is
+	 * read: only the first n slots are ever written. */
+	if (k == 0 || k > h->cfg.n || h->cfg.n > BYZ_MAX_N)
+		return 0;
 
 	for (uint32_t r = 0; r < h->cfg.n; r++) {
 		uint64_t v = h->hi_timeout[r];

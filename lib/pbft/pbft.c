@@ -344,16 +344,22 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer,
 		return 0;
 	p->view_timer_on = false;
 	p->vc_timer_on = false;
-	/* §4.4: the timer expired in view v (or while changing to it): move
-	 * to the next view, with twice the timeout if this one failed too.
-	 * The doubling stops at PBFT_BACKOFF_CAP times the base, so that once
-	 * the network is synchronous again a bound on recovery exists. */
-	if (p->in_vc) {
-		if (p->vc_timeout < p->cfg.timeout_us * PBFT_BACKOFF_CAP)
-			p->vc_timeout *= 2;
-	} else if (!p->npending) {
+	if (!p->in_vc && !p->npending)
 		return 0;
-	}
+	/* TOCS'02 §4.5.2: "If the timer expires before it receives a valid
+	 * NEW-VIEW message for v+1 or before it executes a request in the new
+	 * view that it had not executed previously, it starts the view change
+	 * for view v+2 but this time it will wait 2T". So the timeout doubles
+	 * when the timer expires while changing view, and also when it
+	 * expires in a view entered by a view change with nothing executed
+	 * since; only execution brings it back to the base
+	 * (pbft_execute_ready). Without the second case a latency the base
+	 * timeout does not cover stalls every view for ever. The doubling
+	 * stops at PBFT_BACKOFF_CAP times the base, so that once the network
+	 * is synchronous again a bound on recovery exists. */
+	if ((p->in_vc || p->vc_since_exec) &&
+	    p->vc_timeout < p->cfg.timeout_us * PBFT_BACKOFF_CAP)
+		p->vc_timeout *= 2;
 	return pbft_start_view_change(p, p->view + 1, ob);
 }
 

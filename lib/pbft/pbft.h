@@ -29,7 +29,7 @@
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */
 #define PBFT_CKPT_KEEP 4    /* checkpoint messages kept per sender */
 #define PBFT_WAL_MAX (8u << 20) /* appended bytes before a new base */
-#define PBFT_BACKOFF_CAP 16 /* view-change timeout: at most 16x the base */
+#define PBFT_BACKOFF_CAP 64 /* view-change timeout: at most 64x the base */
 #define PBFT_EARLY_PER_SENDER 64 /* messages kept for a view not entered yet */
 
 /* An owned copy of a signed frame. */
@@ -94,6 +94,7 @@ struct pbft {
 	uint64_t view;
 	bool in_vc;                /* changing to `view`, no new-view yet */
 	uint64_t vc_timeout;       /* current view-change timeout, doubles */
+	bool vc_since_exec;        /* changed view since the last execution */
 	bool view_timer_on;        /* the request timer of §4.4 */
 	bool vc_timer_on;          /* waiting for NEW-VIEW, 2f+1 VCs seen */
 	struct pbft_blob *vc[BYZ_MAX_N]; /* latest VIEW-CHANGE per sender */

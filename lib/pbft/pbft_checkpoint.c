@@ -295,12 +295,16 @@ static int send_fetch(struct pbft *p, struct byz_outbox *ob, uint32_t to,
  * The status timer: if a stable checkpoint above us is known, or nothing
  * executed since the last tick while there is work we know of, ask a peer
  * (round-robin, so one faulty peer cannot starve us) for what we lack.
+ * Changing view counts as work: a replica that lost the NEW-VIEW and
+ * moved on alone (fewer than f+1, so nobody follows) drops the others'
+ * messages of the view they are in; if they then commit the last requests
+ * and go idle, nothing else would tell it what they decided.
  */
 int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 {
 	uint32_t signer = p->fetch_peer;
 	bool stuck = p->last_exec == p->status_exec;
-	bool work = p->npending > 0;
+	bool work = p->npending > 0 || p->in_vc;
 	int rc = 0;
 
 	if (p->replaying)

@@ -438,6 +438,7 @@ int pbft_execute_ready(struct pbft *p, struct byz_outbox *ob)
 			p->view_timer_on = false;
 		}
 		p->vc_timeout = p->cfg.timeout_us;
+		p->vc_since_exec = false;
 		pbft_view_timer_update(p, ob);
 		return pbft_try_propose(p, ob);
 	}

@@ -133,6 +133,7 @@ int pbft_start_view_change(struct pbft *p, uint64_t view,
 		return 0;
 	p->view = view;
 	p->in_vc = true;
+	p->vc_since_exec = true;
 	p->nv_building = false;
 	/* The request timer stops; the view timer starts only once 2f+1
 	 * view-changes for this view are in (§4.4), see vc_quorum_timer. */
@@ -308,6 +309,14 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
  * starts its timer"; if it expires before a valid NEW-VIEW, the replica
  * moves on to v+2. Starting it any earlier lets a replica that is one view
  * ahead stay ahead for ever, one timeout at a time.
+ *
+ * A view-change for a view above v counts too (Castro's libbyz starts the
+ * timer on max_maj_view: 2f+1 view-changes for views >= v). We keep only
+ * the newest view-change per sender, so one that moved on to v+1 replaced
+ * the one it sent for v; counting only view v, a replica whose quorum for
+ * v was completed by it never starts the timer, and with fewer than f+1
+ * replicas ahead nobody ever moves again (found by the partition + silent
+ * cases in tests/test_adversary.c).
  */
 void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob)
 {
@@ -316,7 +325,7 @@ void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob)
 	if (p->replaying || !p->in_vc || p->vc_timer_on)
 		return;
 	for (uint32_t s = 0; s < p->cfg.n; s++)
-		count += p->vc[s] && p->vc_view[s] == p->view;
+		count += p->vc[s] && p->vc_view[s] >= p->view;
 	if (count < p->quorum)
 		return;
 	p->vc_timer_on = true;
