@@ -465,28 +465,31 @@ Test(pbft, a_view_change_for_a_higher_view_counts_toward_the_timer_quorum)
 	h_init(&h, 2);
 	req = request(&h, 0, 1, "put x 1");
 	deliver(&h, &req);
-	EXPECT(&h, "timer 0 20000");
+	EXPECT(&h, "timer view 20ms");
 	fire(&h, 0);
-	EXPECT(&h, "timer 0 cancel", "persist append V",
+	EXPECT(&h, "timer view cancel", "persist view v=1",
 	       "note view change to 1 (timeout 20000 us)",
-	       "broadcast view-change", "send r2 view-change");
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
 	vc2 = viewchange(&h, 2, 1);
 	deliver(&h, &vc2);
-	EXPECT(&h, "persist append M");
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
 	vc3 = viewchange(&h, 3, 1);
 	deliver(&h, &vc3);
-	EXPECT(&h, "persist append M");
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
 	/* r1 is ahead, at view 2: with ours and r3's, 2f+1 for views >= 1. */
 	{
 		struct frame vc1 = viewchange(&h, 1, 2);
 		deliver(&h, &vc1);
 	}
-	EXPECT(&h, "persist append M", "timer 0 20000");
+	EXPECT(&h, "persist msg pbft/view-change v=2 h=0 C=0 P=-",
+	       "timer view 20ms");
 	/* It expires: view 2, with twice the timeout (§4.4). */
 	fire(&h, 0);
-	EXPECT(&h, "timer 0 cancel", "persist append V",
+	EXPECT(&h, "timer view cancel", "persist view v=2",
 	       "note view change to 2 (timeout 40000 us)",
-	       "broadcast view-change", "send r2 view-change");
+	       "broadcast pbft/view-change v=2 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=2 h=0 C=0 P=-");
 	h_free(&h);
 }
 
@@ -511,9 +514,10 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	req = request(&h, 0, 1, "put x 1");
 	deliver(&h, &req);
 	fire(&h, 0);
-	EXPECT(&h, "timer 0 cancel", "persist append V",
+	EXPECT(&h, "timer view cancel", "persist view v=1",
 	       "note view change to 1 (timeout 20000 us)",
-	       "broadcast view-change", "send r2 view-change");
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
 	for (uint32_t i = 0; i < 3; i++) {
 		vcs[i] = viewchange(&h, i + 1, 1);
 		frames[i] = vcs[i].data;
@@ -526,13 +530,14 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 		     0);
 	sign_into(&nv, &b, &h.rk[1]);
 	deliver(&h, &nv);
-	EXPECT(&h, "persist append M", "timer 0 cancel",
-	       "note entered view 1", "timer 0 20000");
+	EXPECT(&h, "persist msg pbft/new-view v=1 V=1,2,3 O=-",
+	       "timer view cancel", "note entered view 1", "timer view 20ms");
 	/* Nothing executes in view 1: the timer expires. */
 	fire(&h, 0);
-	EXPECT(&h, "timer 0 cancel", "persist append V",
+	EXPECT(&h, "timer view cancel", "persist view v=2",
 	       "note view change to 2 (timeout 40000 us)",
-	       "broadcast view-change", "send r2 view-change");
+	       "broadcast pbft/view-change v=2 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=2 h=0 C=0 P=-");
 	h_free(&h);
 }
 
