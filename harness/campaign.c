@@ -162,6 +162,31 @@ static int take_field(const struct campaign *c, struct conf_node *map,
 	return 0;
 }
 
+/* An attack list (`attacks`, `with`): each item must parse; kept as text
+ * (owned by the cell). */
+static int attack_list(struct campaign *c, const struct conf_node *v,
+		       const char *key, int line, char **out, size_t *nout,
+		       char *why, size_t whylen)
+{
+	const char *items[CAMPAIGN_MAX_LIST];
+	size_t n;
+
+	if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why, whylen))
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		struct attack a;
+		char inner[256];
+		if (attack_parse(items[k], BYZ_MAX_N, &a, inner, sizeof inner))
+			return fail_at(why, whylen, c, line, "%s: '%s': %s", key,
+				       items[k], inner);
+		out[k] = strdup(items[k]);
+		if (!out[k])
+			return fail_at(why, whylen, c, line, "out of memory");
+		*nout = k + 1;
+	}
+	return 0;
+}
+
 static int parse_cell(struct campaign *c, const struct conf_node *m,
 		      struct cell *cl, char *why, size_t whylen)
 {
@@ -238,24 +263,12 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 						       "byzantine: '%s' is not a "
 						       "count: 2, f, f+1, 0..f",
 						       items[k]);
-		} else if (!strcmp(key, "attacks")) {
-			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
-				    whylen))
+		} else if (!strcmp(key, "attacks") || !strcmp(key, "with")) {
+			bool w = !strcmp(key, "with");
+			if (attack_list(c, v, key, line, w ? cl->with : cl->attacks,
+					w ? &cl->nwith : &cl->nattacks, why,
+					whylen))
 				return -1;
-			for (size_t k = 0; k < n; k++) {
-				struct attack a;
-				char inner[256];
-				if (attack_parse(items[k], BYZ_MAX_N, &a, inner,
-						 sizeof inner))
-					return fail_at(why, whylen, c, line,
-						       "attacks: '%s': %s",
-						       items[k], inner);
-				cl->attacks[k] = strdup(items[k]);
-				if (!cl->attacks[k])
-					return fail_at(why, whylen, c, line,
-						       "out of memory");
-				cl->nattacks = k + 1;
-			}
 		} else if (!strcmp(key, "attack_mode")) {
 			if (v->kind != CONF_SCALAR)
 				return fail_at(why, whylen, c, line,
@@ -380,20 +393,28 @@ static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
 }
 
 /* The attacks of a cell that apply with b Byzantine replicas (indices). */
-static size_t applicable(const struct cell *cl, uint32_t b, size_t out[])
+static size_t applicable_of(char *const *list, size_t nlist, uint32_t b,
+			    size_t out[])
 {
 	size_t count = 0;
 
-	for (size_t i = 0; i < cl->nattacks; i++) {
+	for (size_t i = 0; i < nlist; i++) {
 		struct attack a;
 		char why[160];
-		if (attack_parse(cl->attacks[i], BYZ_MAX_N, &a, why, sizeof why))
+		if (attack_parse(list[i], BYZ_MAX_N, &a, why, sizeof why))
 			continue;
 		if (b == 0 && attack_is_byzantine(a.kind))
 			continue;
 		out[count++] = i;
 	}
 	return count;
+}
+
+/* The indices of the cell's attacks that apply with b Byzantine replicas
+ * (Byzantine behaviours need one). */
+static size_t applicable(const struct cell *cl, uint32_t b, size_t out[])
+{
+	return applicable_of(cl->attacks, cl->nattacks, b, out);
 }
 
 /* Twins enumeration: partitions of m nodes into at most two groups
@@ -508,6 +529,21 @@ static int add_attack(struct scenario *sc, const char *text, char *why,
 		      size_t whylen)
 {
 	return scenario_add_attack(sc, text, why, whylen);
+}
+
+/* `with`: add the turn-th applicable attack of the second list (turn is
+ * the seed's index divided by the first list's length, so that over
+ * na x nw seeds every pair runs once); its index goes in the run's id. */
+static int add_with(const struct cell *cl, struct scenario *sc, uint32_t b,
+		    uint64_t turn, char wi[24], char *why, size_t whylen)
+{
+	size_t idx[CAMPAIGN_MAX_LIST];
+	size_t nw = applicable_of(cl->with, cl->nwith, b, idx);
+
+	if (!nw)
+		return 0;
+	snprintf(wi, 24, "-w%zu", idx[turn % nw]);
+	return add_attack(sc, cl->with[idx[turn % nw]], why, whylen);
 }
 
 /* ByzzFuzz (Winter et al., 2023): c process faults, each a mutation of
@@ -632,6 +668,7 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 				size_t idx[CAMPAIGN_MAX_LIST], na;
 				struct scenario *sc = &out->sc;
 				uint64_t si, ai = 0;
+				char wi[24] = "";
 				char nbuf[16];
 				if (j >= cnt) {
 					j -= cnt;
@@ -679,6 +716,10 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 						ai = na ? si % na : 0;
 					}
 					sc->seed = cl->seed_lo + si;
+					if (cl->nwith &&
+					    add_with(cl, sc, bs[t], na ? si / na : si,
+						     wi, why, whylen))
+						return -1;
 					if (cl->mode == MODE_ALL) {
 						for (size_t a = 0; a < na; a++)
 							if (add_attack(sc,
@@ -692,10 +733,10 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 					}
 					snprintf(out->id, sizeof out->id,
 						 "%s-%s-n%" PRIu32 "-b%" PRIu32
-						 "-a%" PRIu64 "-s%" PRIu64, cl->name,
+						 "-a%" PRIu64 "%s-s%" PRIu64, cl->name,
 						 sc->ops->name, n, bs[t],
 						 cl->mode == MODE_ALL || !na ? 0 : idx[ai],
-						 sc->seed);
+						 wi, sc->seed);
 				}
 				return 0;
 			}
@@ -790,6 +831,9 @@ void campaign_free(struct campaign *c)
 	for (size_t i = 0; i < c->ncells; i++) {
 		for (size_t k = 0; k < c->cells[i].nattacks; k++)
 			free(c->cells[i].attacks[k]);
+		for (size_t k = 0; k < c->cells[i].nwith; k++)
+			free(c->cells[i].with[k]);
+		c->cells[i].nwith = 0;
 		conf_free(c->cells[i].overrides);
 		c->cells[i].overrides = NULL;
 		c->cells[i].nattacks = 0;

@@ -45,6 +45,10 @@ struct cell {
 	size_t nb;
 	char *attacks[CAMPAIGN_MAX_LIST]; /* attack texts (owned) */
 	size_t nattacks;
+	/* `with`: a second list; each run adds one of these to its attack
+	 * from `attacks`, so that every pair is run (combined faults). */
+	char *with[CAMPAIGN_MAX_LIST];
+	size_t nwith;
 	enum attack_mode mode;
 	uint64_t seed_lo, seed_hi;
 	unsigned expect;
