@@ -51,7 +51,8 @@ struct adversary_stats adversary_stats(const struct adversary *a);
 
 /* The protocol round of a frame, for `rounds=` windows: HotStuff, the
  * view; PBFT, the sequence number of PRE-PREPARE, PREPARE, COMMIT and
- * CHECKPOINT. 0 for anything else (such frames match no round window). */
+ * CHECKPOINT, and ATK_VIEW_ROUND + v for VIEW-CHANGE and NEW-VIEW into
+ * view v. 0 for anything else (such frames match no round window). */
 uint64_t adversary_frame_round(const uint8_t *frame, size_t len);
 
 #endif

@@ -87,6 +87,44 @@ static bool plan_empty(const struct attack_plan *p)
 	return true;
 }
 
+/* Whether the run has no GST although something acts only before GST:
+ * loss, a network attack, the twins' split. Then they act for the whole
+ * run (GST 0 means "never"), and liveness, which is promised only after
+ * GST, is not judged. */
+static bool never_synchronous(const struct scenario *sc)
+{
+	if (sc->gst_us)
+		return false;
+	if (sc->loss > 0.0)
+		return true;
+	for (size_t i = 0; i < sc->plan.count; i++) {
+		const struct attack *a = &sc->plan.a[i];
+		if (!attack_is_byzantine(a->kind) ||
+		    (a->kind == ATK_TWINS && !a->nosplit))
+			return true;
+	}
+	return false;
+}
+
+/* A --crash of a replica that has a twin would leave the twin running. */
+static int check_crashes(const struct scenario *sc, char *why, size_t whylen)
+{
+	bool twins = false;
+
+	for (size_t i = 0; i < sc->plan.count; i++)
+		twins |= sc->plan.a[i].kind == ATK_TWINS;
+	for (size_t i = 0; twins && i < sc->ncrashes; i++)
+		if (sc->crashes[i].replica < BYZ_MAX_N &&
+		    sc->plan.byzantine[sc->crashes[i].replica]) {
+			snprintf(why, whylen,
+				 "crash of replica %" PRIu32 " cannot be combined "
+				 "with twins: its twin r%" PRIu32 "t would go on",
+				 sc->crashes[i].replica, sc->crashes[i].replica);
+			return -1;
+		}
+	return 0;
+}
+
 /* Each replica's last height, and the lowest among honest replicas that
  * are up at the end. */
 static uint64_t min_honest_height(const struct trace_log *log,
@@ -118,12 +156,18 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 
 	memset(res, 0, sizeof *res);
 	res->verdict = VERDICT_ERROR;
+	res->no_gst = never_synchronous(sc);
 	sim_config_from(sc, &cfg);
+	if (res->no_gst)
+		cfg.net.gst_us = UINT64_MAX;
+	if (check_crashes(sc, res->why, sizeof res->why))
+		return BYZ_EINVAL;
 	if (!plan_empty(&sc->plan)) {
 		if (adversary_check(&sc->plan, sc->n, sc->f, res->why,
 				    sizeof res->why))
 			return BYZ_EINVAL;
-		rc = adversary_new(&sc->plan, sc->n, sc->f, sc->gst_us, &adv);
+		rc = adversary_new(&sc->plan, sc->n, sc->f,
+				   res->no_gst ? UINT64_MAX : sc->gst_us, &adv);
 		if (rc) {
 			snprintf(res->why, sizeof res->why,
 				 "cannot set up the adversary: %s",
@@ -160,7 +204,8 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
 				  sc->retry_max_us;
 	rc = check_run(&tr.log,
-		       res->sim.stopped_on_violation ? CHECK_SAFETY : CHECK_ALL,
+		       res->sim.stopped_on_violation || res->no_gst
+			       ? CHECK_SAFETY : CHECK_ALL,
 		       res->liveness_bound_us,
 		       &res->checks);
 	if (rc) {
@@ -175,7 +220,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		if (c != CHECK_LIVENESS && res->checks.per_check[c])
 			res->safe = false;
 	res->live_judged = !res->sim.stopped_on_violation &&
-			   !res->sim.interrupted;
+			   !res->sim.interrupted && !res->no_gst;
 	res->live = res->live_judged && res->sim.done &&
 		    !res->checks.per_check[CHECK_LIVENESS];
 	res->verdict = VERDICT_PASS;
@@ -185,10 +230,10 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			 "ingress: %" PRIu64 " forged message(s) reached a core",
 			 res->sim.forged_accepted);
 	} else if (res->sim.core_error) {
+		char node[16];
 		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "replica %" PRIu32 "'s core failed: %s",
-			 res->sim.core_error_replica,
+		snprintf(res->why, sizeof res->why, "%s's core failed: %s",
+			 trace_node_name(node, res->sim.core_error_replica),
 			 byz_strerror(res->sim.core_error));
 	} else if (res->checks.total) {
 		res->verdict = VERDICT_FAIL;
@@ -204,9 +249,12 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
 			 "liveness: the run reached its %s limit with %" PRIu64
-			 " of %" PRIu64 " requests accepted",
+			 " of %" PRIu64 " requests accepted%s",
 			 res->sim.hit_event_limit ? "event" : "time",
-			 res->sim.accepted, res->sim.requests);
+			 res->sim.accepted, res->sim.requests,
+			 res->no_gst ? " (no GST: the network faults never "
+				       "end, so nothing promises it finishes; "
+				       "give --gst)" : "");
 	}
 out:
 	res->counts = tr.counts;
@@ -253,6 +301,8 @@ json_t *scenario_result_json(const struct scenario *sc,
 	json_object_set_new(o, "live", res->live_judged
 					       ? json_boolean(res->live)
 					       : json_null());
+	if (res->no_gst)
+		json_object_set_new(o, "no_gst", json_true());
 	if (res->violation_us)
 		json_object_set_new(o, "violation_us",
 				    json_integer((json_int_t)res->violation_us));

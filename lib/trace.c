@@ -59,14 +59,24 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 		tr->err = BYZ_EIO;
 }
 
-/* "r3" for replica 3, "c7" for client 7. */
-static const char *node_name(char buf[16], uint32_t addr)
+/* "r3" for replica 3, "r3t" for its twin (the attack language's name),
+ * "c7" for client 7. */
+const char *trace_node_name(char buf[16], uint32_t addr)
 {
 	if (byz_is_client_addr(addr))
 		snprintf(buf, 16, "c%" PRIu32, addr - BYZ_CLIENT_BASE);
+	else if (byz_is_twin_addr(addr))
+		snprintf(buf, 16, "r%" PRIu32 "t", byz_addr_replica(addr));
 	else
 		snprintf(buf, 16, "r%" PRIu32, addr);
 	return buf;
+}
+#define node_name trace_node_name
+
+/* The ",\"twin\":true" that follows the replica id of a twin's line. */
+static const char *twin_field(uint32_t addr)
+{
+	return byz_is_twin_addr(addr) ? ",\"twin\":true" : "";
 }
 
 void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
@@ -91,8 +101,8 @@ void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica,
 {
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"loopback\",\"id\":%" PRIu64
-		   ",\"replica\":%" PRIu32 "}",
-		   t, id, replica);
+		   ",\"replica\":%" PRIu32 "%s}",
+		   t, id, byz_addr_replica(replica), twin_field(replica));
 }
 
 void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
@@ -157,18 +167,19 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 	if (c->restored) {
 		trace_line(tr,
 			   "{\"t\":%" PRIu64 ",\"ev\":\"restore\",\"replica\":%" PRIu32
-			   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+			   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 			   ",\"state\":\"%s\"}",
-			   t, replica, c->height, c->slot, st);
+			   t, byz_addr_replica(replica), twin_field(replica),
+			   c->height, c->slot, st);
 		return;
 	}
 	byz_hex(req, c->request_digest, BYZ_DIGEST_BYTES);
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"commit\",\"replica\":%" PRIu32
-		   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+		   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 		   ",\"client\":%" PRIu32 ",\"ts\":%" PRIu64
 		   ",\"req\":\"%s\",\"state\":\"%s\"}",
-		   t, replica, c->height, c->slot, c->client, c->timestamp, req,
+		   t, byz_addr_replica(replica), twin_field(replica), c->height, c->slot, c->client, c->timestamp, req,
 		   st);
 }
 

@@ -60,6 +60,10 @@ struct trace_first {
 	uint64_t timestamp;
 };
 
+/* The name of a node as people read it: "r3" (replica 3), "r3t" (its
+ * twin), "c7" (client 7). buf is returned. */
+const char *trace_node_name(char buf[16], uint32_t addr);
+
 void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f);
 void trace_log_free(struct trace_log *log);
 int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
