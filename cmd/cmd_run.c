@@ -246,7 +246,8 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "unexpected argument '%s'",
 				       argv[optind]);
 	if (scenario_text_finish(&st, why, sizeof why))
-		return cli_usage_error("run", "%s", why);
+		return why[0] == '-' ? cli_usage_error("run", "%s", why)
+				     : cli_input_error("run", "--scenario: %s", why);
 	if (trace_path) {
 		tf = fopen(trace_path, "w");
 		if (!tf)
