@@ -104,6 +104,14 @@ static void run_print_usage(FILE *out)
 	fprintf(out, run_usage, protos, attack_names());
 }
 
+static bool plan_has_byzantine(const struct scenario *sc)
+{
+	for (uint32_t r = 0; r < sc->n; r++)
+		if (sc->plan.byzantine[r])
+			return true;
+	return false;
+}
+
 static void print_people(const struct scenario *sc,
 			 const struct scenario_result *res)
 {
@@ -116,7 +124,7 @@ static void print_people(const struct scenario *sc,
 	       res->sim.accepted, res->sim.requests, res->trace_hash);
 	if (res->verdict != VERDICT_PASS)
 		printf("  why      %s\n", res->why);
-	if (sc->plan.count || sc->ncrashes) {
+	if (sc->plan.count || sc->ncrashes || plan_has_byzantine(sc)) {
 		char atk[1024];
 		uint32_t b = 0;
 		scenario_attacks_text(sc, atk, sizeof atk);

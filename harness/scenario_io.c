@@ -804,6 +804,8 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 					goto not_scalar;
 				snprintf(where.prefix, sizeof where.prefix,
 					 "%s:%d: ", path, e->line);
+				snprintf(where.name, sizeof where.name, "%s",
+					 field[0] == 'a' ? "attacks" : "crash");
 				if (scenario_text_set(st, src, field, e->text,
 						      &where, false, why, whylen))
 					goto out;
