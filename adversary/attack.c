@@ -351,6 +351,7 @@ static const char *const keys[] = {
 enum { K_FROM, K_UNTIL, K_ROUNDS, K_LO, K_HI, K_MEAN, K_SCALE, K_ALPHA,
        K_PERIOD, K_GROUPS, K_SKEW };
 
+/* The bit of a key in the mask of keys given (0 for the others). */
 static uint32_t key_bit(const char *key)
 {
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)

@@ -19,7 +19,8 @@
  * view changes into views A..B. A parameter that would do nothing with the others
  * given (delay:dist=exp,lo=1ms) is an error. Network attacks touch
  * every sender's messages and end at GST, after which the network is
- * synchronous (ARCHITECTURE.md); the behaviours of Byzantine replicas touch
+ * synchronous (ARCHITECTURE.md; a scenario without a GST never gets
+ * there, and they act for the whole run: scenario.c); the behaviours of Byzantine replicas touch
  * only what those replicas send, re-signed with their keys, and do not end
  * at GST. docs/attacks.md lists every attack.
  */

@@ -104,6 +104,7 @@ static void run_print_usage(FILE *out)
 	fprintf(out, run_usage, protos, attack_names());
 }
 
+/* Whether the scenario has any Byzantine replica. */
 static bool plan_has_byzantine(const struct scenario *sc)
 {
 	for (uint32_t r = 0; r < sc->n; r++)

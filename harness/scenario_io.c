@@ -597,15 +597,12 @@ static int say_where(const struct scenario_where *where, const char *key,
 		     char *why, size_t whylen)
 {
 	char inner[400];
-	const char *rest = why;
+	const char *rest = inner;
 	size_t klen = strlen(key);
 
 	snprintf(inner, sizeof inner, "%s", why);
-	rest = inner;
 	if (!strncmp(inner, key, klen))
 		rest = inner + klen;
-	else if (!strncmp(inner, "crash", 5) && !strcmp(key, "crash"))
-		rest = inner + 5;
 	snprintf(why, whylen, "%s%s%s%s", where->prefix, where->name,
 		 (*rest == ':' || *rest == ' ') ? "" : ": ", rest);
 	return -1;
@@ -649,6 +646,7 @@ static void crash_bare_to_ms(const char *in, char *out, size_t cap)
 		snprintf(out, cap, "%s", in);
 }
 
+/* Keep text and where it came from, to set once n is final. */
 static void pending_set(struct scenario_pending *p, const char *text,
 			const struct scenario_where *where)
 {
@@ -768,6 +766,8 @@ static void byzantine_list_text(const struct conf_node *list, char *out,
 		snprintf(out, cap, "none");
 }
 
+/* A YAML scenario file: one map of fields, each set as a scenario_text
+ * field of one source, its errors naming the file and line. */
 static int load_yaml(struct scenario_text *st, const char *path, char *why,
 		     size_t whylen)
 {
