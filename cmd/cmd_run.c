@@ -80,7 +80,7 @@ static const char run_usage[] =
 	"  byzlab run --seed 7\n"
 	"  byzlab run --n 7 --loss 0.05 --gst 2s --trace run.jsonl\n"
 	"  byzlab run --crash 2@100ms,restart@400ms\n"
-	"  byzlab run --scenario twins.yaml --seed 3\n";
+	"  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n";
 
 static volatile int run_interrupted;
 

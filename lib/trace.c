@@ -71,7 +71,12 @@ const char *trace_node_name(char buf[16], uint32_t addr)
 		snprintf(buf, 16, "r%" PRIu32, addr);
 	return buf;
 }
-#define node_name trace_node_name
+
+/* The same, under the short name this file uses. */
+static const char *node_name(char buf[16], uint32_t addr)
+{
+	return trace_node_name(buf, addr);
+}
 
 /* The ",\"twin\":true" that follows the replica id of a twin's line. */
 static const char *twin_field(uint32_t addr)
@@ -179,8 +184,8 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 		   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 		   ",\"client\":%" PRIu32 ",\"ts\":%" PRIu64
 		   ",\"req\":\"%s\",\"state\":\"%s\"}",
-		   t, byz_addr_replica(replica), twin_field(replica), c->height, c->slot, c->client, c->timestamp, req,
-		   st);
+		   t, byz_addr_replica(replica), twin_field(replica), c->height,
+		   c->slot, c->client, c->timestamp, req, st);
 }
 
 /* JSON-escape at most max bytes of s into out (which holds 6*max+1). */
