@@ -63,8 +63,24 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 		    char *why, size_t whylen)
 {
 	uint32_t b = count_byzantine(plan, n);
+	const struct attack *twins = NULL, *down = NULL;
 
 	(void)f;
+	for (size_t i = 0; i < plan->count && i < ATK_MAX; i++) {
+		if (plan->a[i].kind == ATK_TWINS)
+			twins = &plan->a[i];
+		else if (!attack_has_schedule(plan->a[i].kind))
+			down = &plan->a[i];
+	}
+	if (twins && down) {
+		/* The simulator crashes replica ids, not instances: the twin
+		 * would keep running, which is not what a crash means. */
+		snprintf(why, whylen,
+			 "%s cannot be combined with twins: it would take down "
+			 "the original replica only, and its twin would go on",
+			 attack_name(down->kind));
+		return -1;
+	}
 	if (plan->count > ATK_MAX) {
 		snprintf(why, whylen, "at most %d attacks", ATK_MAX);
 		return -1;

@@ -133,8 +133,8 @@ int adversary_attach(struct adversary *a, const struct sim *s);
 enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *m);
 
 /* The protocol round of a frame, for `rounds=` windows, as its codec says
- * (wire.h, round). 0 for anything else (such frames match no round
- * window). */
+ * (wire.h, round; WIRE_VIEW_ROUND + v for view-change traffic into view
+ * v). 0 for anything else (such frames match no round window). */
 uint64_t adversary_frame_round(const uint8_t *frame, size_t len);
 
 #endif

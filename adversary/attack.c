@@ -49,6 +49,11 @@ bool attack_is_byzantine(enum attack_kind k)
 	return k >= ATK_SILENT && k < ATK_KIND_END;
 }
 
+bool attack_has_schedule(enum attack_kind k)
+{
+	return k != ATK_CRASH && k != ATK_RESTART && k != ATK_AMNESIA;
+}
+
 const char *attack_names(void)
 {
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
@@ -147,11 +152,24 @@ void attack_format_duration(uint64_t us, char *out, size_t cap)
 		snprintf(out, cap, "%" PRIu64 "us", us);
 }
 
-/* "A-B" (or "A") rounds, A >= 1. */
+/* One end of a round range: "4", or "v2" (the view change into view 2). */
+static int parse_round(const char *s, bool view, uint64_t *out)
+{
+	if (view != (*s == 'v'))
+		return -1;
+	if (byz_parse_u64(s + view, 1, ATK_VIEW_ROUND - 1, out))
+		return -1;
+	*out += view ? ATK_VIEW_ROUND : 0;
+	return 0;
+}
+
+/* "A-B" (or "A") rounds, A >= 1; "vA-vB" (or "vA"), PBFT's view changes
+ * into views A..B. */
 static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 {
 	char buf[64];
 	char *dash;
+	bool view = *s == 'v';
 
 	if (strlen(s) >= sizeof buf)
 		return -1;
@@ -159,9 +177,8 @@ static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
-	if (byz_parse_u64(buf, 0, UINT64_MAX / 2, lo) ||
-	    byz_parse_u64(dash ? dash + 1 : buf, 0, UINT64_MAX / 2, hi) || *lo < 1 ||
-	    *hi < *lo)
+	if (parse_round(buf, view, lo) ||
+	    parse_round(dash ? dash + 1 : buf, view, hi) || *hi < *lo)
 		return -1;
 	return 0;
 }
@@ -241,13 +258,17 @@ static int parse_prob(const char *s, double *p)
 	return *end || end == s || errno || !(*p >= 0.0 && *p <= 1.0) ? -1 : 0;
 }
 
-/* One KEY=VALUE of kind a->kind; -1 with why set on error. */
+/* One KEY=VALUE of kind a->kind; -1 with why set on error. The value is
+ * quoted whole in errors (groups= and to= are split in place). */
 static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		       char *why, size_t whylen)
 {
 	enum attack_kind k = a->kind;
+	char orig[TEXT_MAX];
 	int bad = 0;
 	bool known = true;
+
+	snprintf(orig, sizeof orig, "%s", val);
 
 	if (!strcmp(key, "from")) {
 		bad = attack_parse_duration(val, &a->from_us);
@@ -315,8 +336,99 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 	}
 	if (bad) {
 		snprintf(why, whylen, "%s: bad value \"%s\" for %s", attack_name(k),
-			 val, key);
+			 orig, key);
 		return -1;
+	}
+	return 0;
+}
+
+/* The keys of the language, for keeping track of which were given. */
+static const char *const keys[] = {
+	"from", "until", "rounds", "lo", "hi", "mean", "scale", "alpha",
+	"period", "groups", "skew",
+};
+#define KEY_BIT(i) (1u << (i))
+enum { K_FROM, K_UNTIL, K_ROUNDS, K_LO, K_HI, K_MEAN, K_SCALE, K_ALPHA,
+       K_PERIOD, K_GROUPS, K_SKEW };
+
+/* The bit of a key in the mask of keys given (0 for the others). */
+static uint32_t key_bit(const char *key)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (!strcmp(key, keys[i]))
+			return KEY_BIT(i);
+	return 0;
+}
+
+/* The first key of mask given, or NULL. */
+static const char *first_key(uint32_t given, uint32_t mask)
+{
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (given & mask & KEY_BIT(i))
+			return keys[i];
+	return NULL;
+}
+
+/* A parameter the attack has, but which would do nothing with the others
+ * given, is an error rather than silently dropped. 0 or -1 with why. */
+static int check_applies(const struct attack *a, uint32_t given, char *why,
+			 size_t whylen)
+{
+	const char *name = attack_name(a->kind), *key;
+	static const uint32_t not_for[] = {
+		[DIST_UNIFORM] = KEY_BIT(K_MEAN) | KEY_BIT(K_SCALE) |
+				 KEY_BIT(K_ALPHA),
+		[DIST_EXP] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_SCALE) |
+			     KEY_BIT(K_ALPHA),
+		[DIST_PARETO] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_MEAN),
+	};
+	static const char *const has[] = {
+		[DIST_UNIFORM] = "lo, hi", [DIST_EXP] = "mean",
+		[DIST_PARETO] = "scale, alpha",
+	};
+
+	switch (a->kind) {
+	case ATK_CRASH:
+	case ATK_RESTART:
+	case ATK_AMNESIA:
+		/* the simulator crashes the replica at `at`: no schedule */
+		key = first_key(given, KEY_BIT(K_FROM) | KEY_BIT(K_UNTIL) |
+					       KEY_BIT(K_ROUNDS));
+		if (key) {
+			snprintf(why, whylen,
+				 "%s: %s does not apply (the replica goes down "
+				 "at at=%s)", name, key,
+				 a->kind == ATK_CRASH ? "" : " and comes back at back=");
+			return -1;
+		}
+		break;
+	case ATK_DELAY:
+		key = first_key(given, not_for[a->dist]);
+		if (key) {
+			snprintf(why, whylen,
+				 "delay: %s does not apply to dist=%s (it has %s)",
+				 key, dist_names[a->dist], has[a->dist]);
+			return -1;
+		}
+		break;
+	case ATK_PARTITION:
+		if ((given & KEY_BIT(K_PERIOD)) && a->has_groups) {
+			snprintf(why, whylen,
+				 "partition: period does not apply with groups= "
+				 "(random groups are redrawn every period)");
+			return -1;
+		}
+		break;
+	case ATK_TWINS:
+		if ((given & KEY_BIT(K_SKEW)) && a->nosplit) {
+			snprintf(why, whylen,
+				 "twins: skew does not apply with split=off (it "
+				 "delays requests to the split's side 1)");
+			return -1;
+		}
+		break;
+	default:
+		break;
 	}
 	return 0;
 }
@@ -325,6 +437,7 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		 size_t whylen)
 {
 	char buf[TEXT_MAX], *colon, *save = NULL, *kv;
+	uint32_t given = 0;
 	int kind = 0;
 
 	if (strlen(text) >= sizeof buf) {
@@ -359,7 +472,10 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		*eq = '\0';
 		if (parse_param(out, kv, eq + 1, n, why, whylen))
 			return -1;
+		given |= key_bit(kv);
 	}
+	if (check_applies(out, given, why, whylen))
+		return -1;
 	if (out->until_us <= out->from_us) {
 		snprintf(why, whylen, "%s: until must be after from", names[kind]);
 		return -1;
@@ -515,9 +631,10 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		}
 		break;
 	case ATK_TWINS:
-		sb_dur(&b, "skew", a->a_us);
 		if (a->nosplit)
 			sb_add(&b, "split", "off");
+		else
+			sb_dur(&b, "skew", a->a_us);
 		break;
 	default:
 		break;
@@ -526,7 +643,11 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		sb_dur(&b, "from", a->from_us);
 	if (a->until_us != UINT64_MAX)
 		sb_dur(&b, "until", a->until_us);
-	if (a->round_lo) {
+	if (a->round_lo >= ATK_VIEW_ROUND) {
+		snprintf(v, sizeof v, "v%" PRIu64 "-v%" PRIu64,
+			 a->round_lo - ATK_VIEW_ROUND, a->round_hi - ATK_VIEW_ROUND);
+		sb_add(&b, "rounds", v);
+	} else if (a->round_lo) {
 		snprintf(v, sizeof v, "%" PRIu64 "-%" PRIu64, a->round_lo,
 			 a->round_hi);
 		sb_add(&b, "rounds", v);

@@ -12,11 +12,15 @@
  *     equivocate
  *     mutate:m=stale,replica=1,to=2+3,rounds=4-4
  *
- * Every attack has a schedule: it is active from `from` until `until`
- * (virtual time, default: always) and, if `rounds=A-B` is given, only on
- * messages of protocol rounds A..B (adv_frame_round). Network attacks touch
+ * Every attack but crash, restart and amnesia has a schedule: it is active
+ * from `from` until `until` (virtual time, default: always) and, if
+ * `rounds=A-B` is given, only on messages of protocol rounds A..B
+ * (adversary_frame_round), or, written `rounds=vA-vB`, only on PBFT's
+ * view changes into views A..B. A parameter that would do nothing with the others
+ * given (delay:dist=exp,lo=1ms) is an error. Network attacks touch
  * every sender's messages and end at GST, after which the network is
- * synchronous (ARCHITECTURE.md); the behaviours of Byzantine replicas touch
+ * synchronous (ARCHITECTURE.md; a scenario without a GST never gets
+ * there, and they act for the whole run: scenario.c); the behaviours of Byzantine replicas touch
  * only what those replicas send, re-signed with their keys, and do not end
  * at GST. docs/attacks.md lists every attack.
  */
@@ -69,7 +73,8 @@ enum delay_dist { DIST_UNIFORM = 0, DIST_EXP, DIST_PARETO };
 struct attack {
 	enum attack_kind kind;
 	uint64_t from_us, until_us;      /* active in [from, until) */
-	uint64_t round_lo, round_hi;     /* 0,0: every round */
+	uint64_t round_lo, round_hi;     /* 0,0: every round; view-change
+					  * rounds from ATK_VIEW_ROUND */
 	double p;                        /* probability (0: the default) */
 	uint64_t a_us, b_us;             /* at/back, lo/hi, mean, max, period,
 					  * skew (per kind) */
@@ -93,6 +98,11 @@ struct attack {
 
 #define ATK_MAX 32
 
+/* The round of view-change traffic into view v (a codec's round, wire.h)
+ * is ATK_VIEW_ROUND + v, written "v<v>" (rounds=v1-v3): view changes are
+ * rounds of their own, apart from sequence numbers. */
+#define ATK_VIEW_ROUND WIRE_VIEW_ROUND /* wire.h */
+
 /* A scenario's adversary: the attacks and whom it corrupted. */
 struct attack_plan {
 	struct attack a[ATK_MAX];
@@ -103,6 +113,10 @@ struct attack_plan {
 const char *attack_name(enum attack_kind k);
 /* Whether the kind needs Byzantine replicas (and only touches theirs). */
 bool attack_is_byzantine(enum attack_kind k);
+
+/* Whether from=, until= and rounds= apply to the kind (not to crash,
+ * restart and amnesia, which act at at= and back=). */
+bool attack_has_schedule(enum attack_kind k);
 
 /* Parse one attack; n bounds replica ids. 0, or -1 with a sentence in why
  * ("unknown attack \"dorp\"; known: drop, delay, ..."). */

@@ -130,7 +130,7 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 	unsigned nbyz = 0;
 
 	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed,
-		      res);
+		      res, tr->faults[0] ? tr->faults : NULL);
 	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s virtual (%s)\n",
 	       path, tr->lines, tr->has_end ? "ended" : "cut short",
 	       (double)res->sim.now / 1e6,
@@ -252,8 +252,9 @@ int cmd_check(int argc, char **argv)
 
 	memset(&res, 0, sizeof res);
 	res.sim = tr.end;
+	res.no_gst = tr.no_gst && !o.gst_given;
 	res.liveness_bound_us = o.bound_given ? o.bound_us : tr.bound_us;
-	rc = check_run(&tr.log, verdict_mask(&res.sim), res.liveness_bound_us,
+	rc = check_run(&tr.log, verdict_mask(&res.sim, res.no_gst), res.liveness_bound_us,
 		       &res.checks);
 	if (rc) {
 		trace_read_free(&tr);

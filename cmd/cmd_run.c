@@ -25,6 +25,10 @@ static const char run_usage[] =
 	"verdict line and the trace hash (BLAKE2b-256 of the JSON Lines trace):\n"
 	"the same options and seed always give the same hash.\n"
 	"\n"
+	"Scenario file (docs/scenarios.md):\n"
+	"  --scenario FILE     the scenario's fields from FILE (YAML, like a\n"
+	"                      campaign's defaults, or a scenario / saved\n"
+	"                      failure in JSON); options after it override it\n"
 	"Protocol and cluster:\n"
 	"  --protocol NAME     %s\n"
 	"                      (default: the first of these)\n"
@@ -39,7 +43,9 @@ static const char run_usage[] =
 	"  --latency D         one-way base delay (default 1ms)\n"
 	"  --jitter D          plus uniform 0..D (default 0.5ms)\n"
 	"  --loss P            per-message loss before GST, 0..1 (default 0)\n"
-	"  --gst D             global stabilisation time (default 0)\n"
+	"  --gst D             global stabilisation time (default 0: none;\n"
+	"                      loss and network attacks then act for the whole\n"
+	"                      run, and liveness is not judged)\n"
 	"Faults:\n"
 	"  --crash R@T[,restart@T2[,fresh]]\n"
 	"                      crash replica R at T; restart it at T2 from its\n"
@@ -47,8 +53,9 @@ static const char run_usage[] =
 	"                      amnesia, which makes R faulty for the checks);\n"
 	"                      may be given up to 16 times\n"
 	"Adversary (docs/attacks.md):\n"
-	"  --byzantine LIST    Byzantine replicas: ids \"0,2\" or a count \"2\"\n"
-	"                      meaning replicas 0..1 (default none)\n"
+	"  --byzantine B|LIST  Byzantine replicas: a count, \"2\" meaning\n"
+	"                      replicas 0 and 1, or replicas by name, \"r3\",\n"
+	"                      \"r0,r2\" (default none)\n"
 	"  --attack A          an attack, NAME[:KEY=VALUE,...], e.g. equivocate,\n"
 	"                      drop:p=0.2,until=300ms, twins; up to 32 times.\n"
 	"                      Names: %s\n"
@@ -73,7 +80,8 @@ static const char run_usage[] =
 	"Examples:\n"
 	"  byzlab run --seed 7\n"
 	"  byzlab run --n 7 --loss 0.05 --gst 2s --trace run.jsonl\n"
-	"  byzlab run --crash 2@100ms,restart@400ms\n";
+	"  byzlab run --crash 2@100ms,restart@400ms\n"
+	"  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n";
 
 static volatile int run_interrupted;
 
@@ -97,62 +105,17 @@ static void run_print_usage(FILE *out)
 	fprintf(out, run_usage, protos, attack_names());
 }
 
-/* "R@T[,restart@T2[,fresh]]" */
-static int parse_crash(const char *arg, uint32_t n, struct sim_crash *k)
-{
-	char buf[128], *at, *rest, *tok;
-	uint64_t r;
-
-	memset(k, 0, sizeof *k);
-	k->keep_state = true;
-	if (strlen(arg) >= sizeof buf)
-		return cli_usage_error("run", "--crash: '%s' is too long", arg);
-	strcpy(buf, arg);
-	at = strchr(buf, '@');
-	if (!at)
-		return cli_usage_error("run",
-				       "--crash: '%s' is not R@TIME (e.g. 2@100ms)",
-				       arg);
-	*at++ = '\0';
-	if (cli_parse_u64("run", "--crash replica", buf, 0, n - 1, &r))
-		return EXIT_USAGE;
-	k->replica = (uint32_t)r;
-	rest = strchr(at, ',');
-	if (rest)
-		*rest++ = '\0';
-	if (cli_parse_duration("run", "--crash time", at, &k->at_us))
-		return EXIT_USAGE;
-	while (rest && *rest) {
-		tok = rest;
-		rest = strchr(tok, ',');
-		if (rest)
-			*rest++ = '\0';
-		if (strncmp(tok, "restart@", 8) == 0) {
-			if (cli_parse_duration("run", "--crash restart time",
-					       tok + 8, &k->restart_at_us))
-				return EXIT_USAGE;
-			if (k->restart_at_us <= k->at_us)
-				return cli_usage_error(
-					"run", "--crash: '%s' restarts before it crashes",
-					arg);
-		} else if (strcmp(tok, "fresh") == 0) {
-			k->keep_state = false;
-		} else {
-			return cli_usage_error(
-				"run", "--crash: unknown part '%s' in '%s' (expected restart@TIME or fresh)",
-				tok, arg);
-		}
-	}
-	return 0;
-}
-
 static void print_people(const struct scenario *sc,
 			 const struct scenario_result *res)
 {
 	char seed[24];
 
+	char faults[1400];
+
+	scenario_faults_text(sc, faults, sizeof faults);
 	snprintf(seed, sizeof seed, "%" PRIu64, sc->seed);
-	verdict_print(stdout, sc->ops->name, sc->n, sc->f, seed, res);
+	verdict_print(stdout, sc->ops->name, sc->n, sc->f, seed, res,
+		      faults[0] ? faults : NULL);
 	printf("  time     %.3f s virtual, %.3f s wall, %" PRIu64
 	       " events, %" PRIu64 " trace lines\n",
 	       (double)res->sim.now / 1e6, res->wall_seconds, res->sim.events,
@@ -172,179 +135,83 @@ static void print_people(const struct scenario *sc,
 	       res->counts.signatures, res->counts.verifications);
 }
 
+/* The options that set a scenario field, and the field each sets. */
+static const struct run_field {
+	const char *option, *field;
+} run_fields[] = {
+	{"protocol", "protocol"}, {"n", "n"}, {"f", "f"}, {"seed", "seed"},
+	{"clients", "clients"}, {"requests", "requests"}, {"keys", "keys"},
+	{"latency", "latency"}, {"jitter", "jitter"}, {"loss", "loss"},
+	{"gst", "gst"}, {"crash", "crash"}, {"timeout", "timeout"},
+	{"window", "window"}, {"max-time", "max_time"}, {"bound", "bound"},
+	{"checkpoint", "checkpoint"}, {"batch", "batch"},
+	{"byzantine", "byzantine"}, {"attack", "attacks"},
+	{"stop-on-violation", "stop_on_violation"},
+};
+#define RUN_NFIELDS (sizeof run_fields / sizeof run_fields[0])
+
 int cmd_run(int argc, char **argv)
 {
-	enum { O_PROTO = 256, O_N, O_F, O_SEED, O_CLIENTS, O_REQUESTS, O_KEYS,
-	       O_LATENCY, O_JITTER, O_LOSS, O_GST, O_CRASH, O_TIMEOUT,
-	       O_WINDOW, O_MAXTIME, O_BOUND, O_TRACE, O_JSON, O_CKPT,
-	       O_BATCH, O_BYZ, O_ATTACK, O_STOPV };
-	static const struct option opts[] = {
-		{"protocol", required_argument, NULL, O_PROTO},
-		{"n", required_argument, NULL, O_N},
-		{"f", required_argument, NULL, O_F},
-		{"seed", required_argument, NULL, O_SEED},
-		{"clients", required_argument, NULL, O_CLIENTS},
-		{"requests", required_argument, NULL, O_REQUESTS},
-		{"keys", required_argument, NULL, O_KEYS},
-		{"latency", required_argument, NULL, O_LATENCY},
-		{"jitter", required_argument, NULL, O_JITTER},
-		{"loss", required_argument, NULL, O_LOSS},
-		{"gst", required_argument, NULL, O_GST},
-		{"crash", required_argument, NULL, O_CRASH},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"window", required_argument, NULL, O_WINDOW},
-		{"max-time", required_argument, NULL, O_MAXTIME},
-		{"bound", required_argument, NULL, O_BOUND},
-		{"trace", required_argument, NULL, O_TRACE},
-		{"json", no_argument, NULL, O_JSON},
-		{"checkpoint", required_argument, NULL, O_CKPT},
-		{"batch", required_argument, NULL, O_BATCH},
-		{"byzantine", required_argument, NULL, O_BYZ},
-		{"attack", required_argument, NULL, O_ATTACK},
-		{"stop-on-violation", no_argument, NULL, O_STOPV},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
+	enum { O_FIELD = 256, O_TRACE = O_FIELD + RUN_NFIELDS, O_JSON,
+	       O_SCENARIO };
+	struct option opts[RUN_NFIELDS + 5];
 	struct scenario sc;
+	struct scenario_text st;
 	struct scenario_result res;
-	const char *trace_path = NULL, *crash_args[SIM_MAX_CRASHES];
-	const char *attack_args[ATK_MAX], *byz_arg = NULL;
-	size_t ncrash_args = 0, nattack_args = 0;
-	bool json = false, f_given = false;
-	uint64_t v;
+	const char *trace_path = NULL;
+	bool json = false;
 	FILE *tf = NULL;
-	int opt, rc;
+	int opt, rc, src;
+	char why[512];
 	struct sigaction sa;
 
-	scenario_defaults(&sc);
+	for (size_t i = 0; i < RUN_NFIELDS; i++)
+		opts[i] = (struct option){
+			run_fields[i].option,
+			strcmp(run_fields[i].option, "stop-on-violation")
+				? required_argument : no_argument,
+			NULL, O_FIELD + (int)i};
+	opts[RUN_NFIELDS] = (struct option){"trace", required_argument, NULL,
+					    O_TRACE};
+	opts[RUN_NFIELDS + 1] = (struct option){"json", no_argument, NULL,
+						O_JSON};
+	opts[RUN_NFIELDS + 2] = (struct option){"scenario", required_argument,
+						NULL, O_SCENARIO};
+	opts[RUN_NFIELDS + 3] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[RUN_NFIELDS + 4] = (struct option){NULL, 0, NULL, 0};
+
+	scenario_text_init(&st, &sc);
+	src = scenario_text_source(&st);
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		const char *name = opt >= O_PROTO ? opts[opt - O_PROTO].name : "";
-		char oname[40];
-		snprintf(oname, sizeof oname, "--%s", name);
+		if (opt >= O_FIELD && opt < O_TRACE) {
+			const struct run_field *rf = &run_fields[opt - O_FIELD];
+			struct scenario_where where = {.prefix = ""};
+			snprintf(where.name, sizeof where.name, "--%s",
+				 rf->option);
+			if (scenario_text_set(&st, src, rf->field,
+					      optarg ? optarg : "true", &where,
+					      true, why, sizeof why))
+				return cli_usage_error("run", "%s", why);
+			continue;
+		}
 		switch (opt) {
 		case 'h':
 			run_print_usage(stdout);
 			return EXIT_OK;
-		case O_PROTO:
-			sc.ops = byz_core_find(optarg);
-			if (!sc.ops) {
-				char names[128] = "";
-				const struct byz_core_ops *const *all =
-					byz_core_all();
-				for (size_t i = 0; all[i]; i++) {
-					strncat(names, i ? ", " : "",
-						sizeof names - strlen(names) - 1);
-					strncat(names, all[i]->name,
-						sizeof names - strlen(names) - 1);
-				}
-				return cli_usage_error(
-					"run", "--protocol: unknown protocol '%s' (available: %s)",
-					optarg, names);
-			}
-			break;
-		case O_N:
-			if (cli_parse_u64("run", oname, optarg, 1, BYZ_MAX_N, &v))
-				return EXIT_USAGE;
-			sc.n = (uint32_t)v;
-			break;
-		case O_F:
-			if (cli_parse_u64("run", oname, optarg, 0, 21, &v))
-				return EXIT_USAGE;
-			sc.f = (uint32_t)v;
-			f_given = true;
-			break;
-		case O_SEED:
-			if (cli_parse_u64("run", oname, optarg, 0, UINT64_MAX,
-					  &sc.seed))
-				return EXIT_USAGE;
-			break;
-		case O_CLIENTS:
-			if (cli_parse_u64("run", oname, optarg, 1, 1024, &v))
-				return EXIT_USAGE;
-			sc.clients = (uint32_t)v;
-			break;
-		case O_REQUESTS:
-			if (cli_parse_u64("run", oname, optarg, 1, 1000000, &v))
-				return EXIT_USAGE;
-			sc.requests = (uint32_t)v;
-			break;
-		case O_KEYS:
-			if (cli_parse_u64("run", oname, optarg, 1, 4096, &v))
-				return EXIT_USAGE;
-			sc.keys = (uint32_t)v;
-			break;
-		case O_LATENCY:
-			if (cli_parse_duration("run", oname, optarg, &sc.latency_us))
-				return EXIT_USAGE;
-			break;
-		case O_JITTER:
-			if (cli_parse_duration("run", oname, optarg, &sc.jitter_us))
-				return EXIT_USAGE;
-			break;
-		case O_LOSS:
-			if (cli_parse_prob("run", oname, optarg, &sc.loss))
-				return EXIT_USAGE;
-			break;
-		case O_GST:
-			if (cli_parse_duration("run", oname, optarg, &sc.gst_us))
-				return EXIT_USAGE;
-			break;
-		case O_CRASH:
-			if (ncrash_args == SIM_MAX_CRASHES)
-				return cli_usage_error(
-					"run", "--crash: at most %d crashes",
-					SIM_MAX_CRASHES);
-			crash_args[ncrash_args++] = optarg;
-			break;
-		case O_TIMEOUT:
-			if (cli_parse_duration("run", oname, optarg, &sc.timeout_us))
-				return EXIT_USAGE;
-			if (sc.timeout_us == 0)
-				return cli_usage_error("run", "--timeout must be positive");
-			break;
-		case O_WINDOW:
-			if (cli_parse_u64("run", oname, optarg, 1, 4096, &v))
-				return EXIT_USAGE;
-			sc.window = (uint32_t)v;
-			break;
-		case O_MAXTIME:
-			if (cli_parse_duration("run", oname, optarg, &sc.max_time_us))
-				return EXIT_USAGE;
-			break;
-		case O_BOUND:
-			if (cli_parse_duration("run", oname, optarg,
-					       &sc.liveness_bound_us))
-				return EXIT_USAGE;
+		case O_SCENARIO:
+			if (scenario_text_load(&st, optarg, why, sizeof why))
+				return cli_input_error("run", "--scenario: %s",
+						       why);
+			/* what follows on the command line overrides it */
+			src = scenario_text_source(&st);
 			break;
 		case O_TRACE:
 			trace_path = optarg;
 			break;
-		case O_CKPT:
-			if (cli_parse_u64("run", oname, optarg, 1, 2048, &v))
-				return EXIT_USAGE;
-			sc.checkpoint_interval = (uint32_t)v;
-			break;
-		case O_BATCH:
-			if (cli_parse_u64("run", oname, optarg, 1, 256, &v))
-				return EXIT_USAGE;
-			sc.batch = (uint32_t)v;
-			break;
 		case O_JSON:
 			json = true;
-			break;
-		case O_BYZ:
-			byz_arg = optarg;
-			break;
-		case O_ATTACK:
-			if (nattack_args == ATK_MAX)
-				return cli_usage_error(
-					"run", "--attack: at most %d attacks", ATK_MAX);
-			attack_args[nattack_args++] = optarg;
-			break;
-		case O_STOPV:
-			sc.stop_on_violation = true;
 			break;
 		case ':':
 			return cli_usage_error("run", "%s needs a value",
@@ -357,30 +224,9 @@ int cmd_run(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error("run", "unexpected argument '%s'",
 				       argv[optind]);
-	if (!f_given)
-		sc.f = (sc.n - 1) / 3;
-	if (3ull * sc.f + 1 > sc.n)
-		return cli_usage_error("run",
-				       "--f %" PRIu32 " needs --n of at least %" PRIu32,
-				       sc.f, 3 * sc.f + 1);
-	for (size_t i = 0; i < ncrash_args; i++)
-		if (parse_crash(crash_args[i], sc.n, &sc.crashes[i]))
-			return EXIT_USAGE;
-	sc.ncrashes = ncrash_args;
-	if (byz_arg) {
-		char why[256];
-		if (scenario_set(&sc, "byzantine", byz_arg, why, sizeof why))
-			return cli_usage_error("run", "--%s", why);
-	}
-	for (size_t i = 0; i < nattack_args; i++) {
-		char why[256];
-		if (attack_parse(attack_args[i], sc.n, &sc.plan.a[i], why,
-				 sizeof why))
-			return cli_usage_error("run", "--attack '%s': %s",
-					       attack_args[i], why);
-	}
-	sc.plan.count = nattack_args;
-
+	if (scenario_text_finish(&st, why, sizeof why))
+		return why[0] == '-' ? cli_usage_error("run", "%s", why)
+				     : cli_input_error("run", "--scenario: %s", why);
 	if (trace_path) {
 		tf = fopen(trace_path, "w");
 		if (!tf)

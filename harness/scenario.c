@@ -4,6 +4,7 @@
 #include "scenario.h"
 
 #include "err.h"
+#include "scenario_io.h"
 #include "verdict.h"
 
 #include <inttypes.h>
@@ -88,6 +89,44 @@ static bool plan_empty(const struct attack_plan *p)
 	return true;
 }
 
+/* Whether the run has no GST although something acts only before GST:
+ * loss, a network attack, the twins' split. Then they act for the whole
+ * run (GST 0 means "never"), and liveness, which is promised only after
+ * GST, is not judged. */
+static bool never_synchronous(const struct scenario *sc)
+{
+	if (sc->gst_us)
+		return false;
+	if (sc->loss > 0.0)
+		return true;
+	for (size_t i = 0; i < sc->plan.count; i++) {
+		const struct attack *a = &sc->plan.a[i];
+		if (!attack_is_byzantine(a->kind) ||
+		    (a->kind == ATK_TWINS && !a->nosplit))
+			return true;
+	}
+	return false;
+}
+
+/* A --crash of a replica that has a twin would leave the twin running. */
+static int check_crashes(const struct scenario *sc, char *why, size_t whylen)
+{
+	bool twins = false;
+
+	for (size_t i = 0; i < sc->plan.count; i++)
+		twins |= sc->plan.a[i].kind == ATK_TWINS;
+	for (size_t i = 0; twins && i < sc->ncrashes; i++)
+		if (sc->crashes[i].replica < BYZ_MAX_N &&
+		    sc->plan.byzantine[sc->crashes[i].replica]) {
+			snprintf(why, whylen,
+				 "crash of replica %" PRIu32 " cannot be combined "
+				 "with twins: its twin r%" PRIu32 "t would go on",
+				 sc->crashes[i].replica, sc->crashes[i].replica);
+			return -1;
+		}
+	return 0;
+}
+
 /* Each replica's last height, and the lowest among honest replicas that
  * are up at the end. */
 static uint64_t min_honest_height(const struct trace_log *log,
@@ -111,9 +150,10 @@ static uint64_t min_honest_height(const struct trace_log *log,
  * changes (its Byzantine replicas and twins). */
 static void trace_run_header(const struct scenario *sc,
 			     const struct sim_config *cfg, uint64_t bound_us,
-			     struct trace *tr)
+			     bool no_gst, struct trace *tr)
 {
 	struct trace_run_info info;
+	char faults[1400];
 
 	memset(&info, 0, sizeof info);
 	info.protocol = sc->ops->name;
@@ -121,6 +161,9 @@ static void trace_run_header(const struct scenario *sc,
 	info.seed = sc->seed;
 	info.requests = (uint64_t)sc->clients * sc->requests;
 	info.gst_us = sc->gst_us;
+	info.no_gst = no_gst;
+	scenario_faults_text(sc, faults, sizeof faults);
+	info.faults = faults;
 	info.bound_us = bound_us;
 	memcpy(info.byzantine, cfg->byzantine, sizeof info.byzantine);
 	memcpy(info.twin, cfg->twin, sizeof info.twin);
@@ -143,12 +186,18 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 
 	memset(res, 0, sizeof *res);
 	res->verdict = VERDICT_ERROR;
+	res->no_gst = never_synchronous(sc);
 	sim_config_from(sc, &cfg);
+	if (res->no_gst)
+		cfg.net.gst_us = UINT64_MAX;
+	if (check_crashes(sc, res->why, sizeof res->why))
+		return BYZ_EINVAL;
 	if (!plan_empty(&sc->plan)) {
 		if (adversary_check(&sc->plan, sc->n, sc->f, res->why,
 				    sizeof res->why))
 			return BYZ_EINVAL;
-		rc = adversary_new(&sc->plan, sc->n, sc->f, sc->gst_us, &adv);
+		rc = adversary_new(&sc->plan, sc->n, sc->f,
+				   res->no_gst ? UINT64_MAX : sc->gst_us, &adv);
 		if (rc) {
 			snprintf(res->why, sizeof res->why,
 				 "cannot set up the adversary: %s",
@@ -171,7 +220,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
 				  sc->retry_max_us;
 	trace_init(&tr, sc->n, sc->f, trace_file);
-	trace_run_header(sc, &cfg, res->liveness_bound_us, &tr);
+	trace_run_header(sc, &cfg, res->liveness_bound_us, res->no_gst, &tr);
 	rc = sim_new(&cfg, &tr, &s);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "cannot start: %s",
@@ -195,7 +244,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	trace_end(&tr, res->sim.now, verdict_stop_name(&res->sim),
 		  res->sim.forged_accepted, res->sim.core_error,
 		  res->sim.core_error_replica);
-	rc = check_run(&tr.log, verdict_mask(&res->sim),
+	rc = check_run(&tr.log, verdict_mask(&res->sim, res->no_gst),
 		       res->liveness_bound_us, &res->checks);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "checkers failed: %s",
@@ -250,6 +299,8 @@ json_t *scenario_result_json(const struct scenario *sc,
 	json_object_set_new(o, "live", res->live_judged
 					       ? json_boolean(res->live)
 					       : json_null());
+	if (res->no_gst)
+		json_object_set_new(o, "no_gst", json_true());
 	if (res->violation_us)
 		json_object_set_new(o, "violation_us",
 				    json_integer((json_int_t)res->violation_us));

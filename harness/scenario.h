@@ -64,6 +64,9 @@ struct scenario_result {
 				    * message passed ingress, no core failed */
 	bool live_judged, live;    /* liveness (every request accepted and
 				    * committed in the bound) when judged */
+	bool no_gst;               /* GST 0 with loss, network attacks or the
+				    * twins' split: they act for the whole run
+				    * and liveness is not judged */
 	uint64_t violation_us;     /* first agreement violation (virtual) */
 	struct adversary_stats adv;
 	double wall_seconds;

@@ -3,9 +3,11 @@
  */
 #include "scenario_io.h"
 
+#include "conf.h"
 #include "core.h"
 #include "text.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -121,11 +123,32 @@ static int set_field(struct scenario *sc, const struct field *fd,
 	return -1;
 }
 
-/* "2" (replicas 0..1), "0,2", "" or "none". */
+/* One replica of a list: "r3", or "3" when bare ids are allowed. */
+static int parse_replica_id(const char *tok, uint32_t n, bool bare_ok,
+			    uint64_t *v)
+{
+	while (*tok == ' ')
+		tok++;
+	if (*tok == 'r')
+		tok++;
+	else if (!bare_ok)
+		return -1;
+	return byz_parse_u64(tok, 0, n - 1, v);
+}
+
+/*
+ * The two spellings of the Byzantine replicas: a count "2" (replicas 0
+ * and 1), or a list of replica names "r3", "r0,r2" (the trace's names).
+ * "0,2" (two or more bare ids) is still read as a list; a lone id with a
+ * comma ("3,", its former spelling) is refused with the new one. "" or
+ * "none": no Byzantine replica.
+ */
 static int set_byzantine(struct scenario *sc, const char *value, char *why,
 			 size_t whylen)
 {
 	char buf[512], *save = NULL, *tok;
+	size_t items = 0;
+	bool bare_ok;
 	uint64_t v;
 
 	memset(sc->plan.byzantine, 0, sizeof sc->plan.byzantine);
@@ -133,7 +156,7 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 		return 0;
 	if (strlen(value) >= sizeof buf)
 		goto bad;
-	if (!strchr(value, ',')) {
+	if (!strchr(value, ',') && *value != 'r') {
 		if (byz_parse_u64(value, 0, sc->n, &v))
 			goto bad;
 		for (uint32_t r = 0; r < v; r++)
@@ -141,10 +164,24 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 		return 0;
 	}
 	strcpy(buf, value);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		items++;
+	bare_ok = items >= 2;
+	strcpy(buf, value);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ')
-			tok++;
-		if (byz_parse_u64(tok, 0, sc->n - 1, &v) || sc->plan.byzantine[v])
+		if (parse_replica_id(tok, sc->n, bare_ok, &v)) {
+			if (items == 1 && !byz_parse_u64(tok, 0, sc->n - 1, &v)) {
+				snprintf(why, whylen,
+					 "byzantine: '%.60s' is ambiguous: write "
+					 "r%" PRIu64 " for replica %" PRIu64
+					 " alone, or %" PRIu64 " for a count "
+					 "(replicas 0..%" PRIu64 ")",
+					 value, v, v, v, v ? v - 1 : 0);
+				return -1;
+			}
+			goto bad;
+		}
+		if (sc->plan.byzantine[v])
 			goto bad;
 		sc->plan.byzantine[v] = true;
 	}
@@ -152,8 +189,78 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 bad:
 	snprintf(why, whylen,
 		 "byzantine: '%.60s' is not a count up to n = %" PRIu32
-		 " or a list of distinct replica ids", value, sc->n);
+		 " (2: replicas 0 and 1) or a list of distinct replicas "
+		 "(r3, r0,r2)", value, sc->n);
 	return -1;
+}
+
+/* One crash, "R@T[,restart@T2[,fresh]]": replica R crashes at T; it
+ * restarts at T2 from its persisted state, or from nothing with fresh. */
+static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
+		       char *why, size_t whylen)
+{
+	char buf[128], *at, *rest, *tok;
+	uint64_t r;
+
+	memset(k, 0, sizeof *k);
+	k->keep_state = true;
+	if (strlen(value) >= sizeof buf) {
+		snprintf(why, whylen, "crash: '%.40s...' is too long", value);
+		return -1;
+	}
+	strcpy(buf, value);
+	at = strchr(buf, '@');
+	if (!at) {
+		snprintf(why, whylen,
+			 "crash: '%s' is not R@TIME (e.g. 2@100ms)", value);
+		return -1;
+	}
+	*at++ = '\0';
+	if (byz_parse_u64(buf, 0, n - 1, &r)) {
+		snprintf(why, whylen,
+			 "crash replica: '%.40s' is not a whole number from 0 "
+			 "to %" PRIu32, buf, n - 1);
+		return -1;
+	}
+	k->replica = (uint32_t)r;
+	rest = strchr(at, ',');
+	if (rest)
+		*rest++ = '\0';
+	if (attack_parse_duration(at, &k->at_us)) {
+		snprintf(why, whylen,
+			 "crash time: '%.40s' is not a duration (e.g. 250us, "
+			 "20ms, 1.5s)", at);
+		return -1;
+	}
+	while (rest && *rest) {
+		tok = rest;
+		rest = strchr(tok, ',');
+		if (rest)
+			*rest++ = '\0';
+		if (strncmp(tok, "restart@", 8) == 0) {
+			if (attack_parse_duration(tok + 8, &k->restart_at_us)) {
+				snprintf(why, whylen,
+					 "crash restart time: '%.40s' is not a "
+					 "duration (e.g. 250us, 20ms, 1.5s)",
+					 tok + 8);
+				return -1;
+			}
+			if (k->restart_at_us <= k->at_us) {
+				snprintf(why, whylen,
+					 "crash: '%s' restarts before it crashes",
+					 value);
+				return -1;
+			}
+		} else if (strcmp(tok, "fresh") == 0) {
+			k->keep_state = false;
+		} else {
+			snprintf(why, whylen,
+				 "crash: unknown part '%.40s' in '%s' (expected "
+				 "restart@TIME or fresh)", tok, value);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int scenario_set(struct scenario *sc, const char *key, const char *value,
@@ -165,8 +272,8 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 		const struct byz_core_ops *ops = byz_core_find(value);
 		if (!ops) {
 			snprintf(why, whylen,
-				 "protocol: unknown protocol '%.40s' (%s)", value,
-				 byz_core_names());
+				 "protocol: unknown protocol '%.40s' (available: "
+				 "%s)", value, byz_core_names());
 			return -1;
 		}
 		sc->ops = ops;
@@ -174,6 +281,18 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 	}
 	if (!strcmp(key, "byzantine"))
 		return set_byzantine(sc, value, why, whylen);
+	if (!strcmp(key, "crash")) {
+		if (sc->ncrashes >= SIM_MAX_CRASHES) {
+			snprintf(why, whylen, "crash: at most %d crashes",
+				 SIM_MAX_CRASHES);
+			return -1;
+		}
+		if (parse_crash(value, sc->n, &sc->crashes[sc->ncrashes], why,
+				whylen))
+			return -1;
+		sc->ncrashes++;
+		return 0;
+	}
 	fd = field_find(key);
 	if (!fd) {
 		snprintf(why, whylen, "unknown scenario field '%.40s'", key);
@@ -446,4 +565,379 @@ bad_or_set:
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- scenarios from text in order (command line, scenario files) ------- */
+
+void scenario_text_init(struct scenario_text *st, struct scenario *sc)
+{
+	memset(st, 0, sizeof *st);
+	st->sc = sc;
+	scenario_defaults(sc);
+	st->attacks_src = st->crashes_src = -1;
+	snprintf(st->n_where.name, sizeof st->n_where.name, "n");
+}
+
+int scenario_text_source(struct scenario_text *st)
+{
+	return st->next_src++;
+}
+
+/* why, which scenario_set began with the field's name, begun with where
+ * instead: "--requests: '0' is not ..." or "s.yaml:3: requests: ...". */
+static int say_where(const struct scenario_where *where, const char *key,
+		     char *why, size_t whylen)
+{
+	char inner[400];
+	const char *rest = inner;
+	size_t klen = strlen(key);
+
+	snprintf(inner, sizeof inner, "%s", why);
+	if (!strncmp(inner, key, klen))
+		rest = inner + klen;
+	snprintf(why, whylen, "%s%s%s%s", where->prefix, where->name,
+		 (*rest == ':' || *rest == ' ') ? "" : ": ", rest);
+	return -1;
+}
+
+/* A duration without a unit is milliseconds: "300" -> "300ms". */
+static void bare_to_ms(const char *in, char *out, size_t cap)
+{
+	size_t i = 0;
+
+	while (in[i] && (isdigit((unsigned char)in[i]) || in[i] == '.'))
+		i++;
+	if (i && !in[i] && strcmp(in, "0"))
+		snprintf(out, cap, "%sms", in);
+	else
+		snprintf(out, cap, "%s", in);
+}
+
+/* The same in a crash text: "2@100,restart@400" -> "2@100ms,...". */
+static void crash_bare_to_ms(const char *in, char *out, size_t cap)
+{
+	char buf[SCENARIO_TEXT_MAX], *save = NULL, *tok;
+	size_t len = 0;
+
+	snprintf(buf, sizeof buf, "%s", in);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ",", &save); tok && len < cap;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *at = strchr(tok, '@'), dur[64];
+		if (at) {
+			*at = '\0';
+			bare_to_ms(at + 1, dur, sizeof dur);
+			len += (size_t)snprintf(out + len, cap - len, "%s%s@%s",
+						len ? "," : "", tok, dur);
+		} else {
+			len += (size_t)snprintf(out + len, cap - len, "%s%s",
+						len ? "," : "", tok);
+		}
+	}
+	if (!strchr(in, ',') && !strchr(in, '@'))
+		snprintf(out, cap, "%s", in);
+}
+
+/* Keep text and where it came from, to set once n is final. */
+static void pending_set(struct scenario_pending *p, const char *text,
+			const struct scenario_where *where)
+{
+	snprintf(p->text, sizeof p->text, "%s", text);
+	p->where = *where;
+}
+
+int scenario_text_set(struct scenario_text *st, int src, const char *key,
+		      const char *value, const struct scenario_where *where,
+		      bool bare_ms, char *why, size_t whylen)
+{
+	const struct field *fd = field_find(key);
+	char text[SCENARIO_TEXT_MAX];
+
+	if (strlen(value) >= sizeof text) {
+		snprintf(why, whylen, "%s%s: the value is longer than %d bytes",
+			 where->prefix, where->name, SCENARIO_TEXT_MAX - 1);
+		return -1;
+	}
+	snprintf(text, sizeof text, "%s", value);
+	if (bare_ms && fd && fd->type == F_DUR)
+		bare_to_ms(value, text, sizeof text);
+	if (!strcmp(key, "attacks")) {
+		if (st->attacks_src != src)
+			st->nattacks = 0;
+		st->attacks_src = src;
+		if (st->nattacks == ATK_MAX) {
+			snprintf(why, whylen, "%s%s: at most %d attacks",
+				 where->prefix, where->name, ATK_MAX);
+			return -1;
+		}
+		pending_set(&st->attacks[st->nattacks++], text, where);
+		return 0;
+	}
+	if (!strcmp(key, "crash")) {
+		if (st->crashes_src != src)
+			st->ncrashes = 0;
+		st->crashes_src = src;
+		if (st->ncrashes == SIM_MAX_CRASHES) {
+			snprintf(why, whylen, "%s%s: at most %d crashes",
+				 where->prefix, where->name, SIM_MAX_CRASHES);
+			return -1;
+		}
+		if (bare_ms)
+			crash_bare_to_ms(value, text, sizeof text);
+		pending_set(&st->crashes[st->ncrashes++], text, where);
+		return 0;
+	}
+	if (!strcmp(key, "byzantine")) {
+		st->byz_given = true;
+		pending_set(&st->byzantine, text, where);
+		return 0;
+	}
+	if (scenario_set(st->sc, key, text, why, whylen))
+		return say_where(where, key, why, whylen);
+	if (!strcmp(key, "f")) {
+		st->f_given = true;
+		st->f_where = *where;
+	} else if (!strcmp(key, "n")) {
+		st->n_where = *where;
+	}
+	return 0;
+}
+
+int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen)
+{
+	struct scenario *sc = st->sc;
+
+	if (!st->f_given)
+		sc->f = (sc->n - 1) / 3;
+	if (3ull * sc->f + 1 > sc->n) {
+		snprintf(why, whylen,
+			 "%s%s %" PRIu32 " needs %s of at least %" PRIu32,
+			 st->f_where.prefix, st->f_where.name, sc->f,
+			 st->n_where.name, 3 * sc->f + 1);
+		return -1;
+	}
+	if (st->byz_given &&
+	    scenario_set(sc, "byzantine", st->byzantine.text, why, whylen))
+		return say_where(&st->byzantine.where, "byzantine", why, whylen);
+	sc->ncrashes = 0;
+	for (size_t i = 0; i < st->ncrashes; i++)
+		if (scenario_set(sc, "crash", st->crashes[i].text, why, whylen))
+			return say_where(&st->crashes[i].where, "crash", why,
+					 whylen);
+	sc->plan.count = 0;
+	for (size_t i = 0; i < st->nattacks; i++) {
+		char inner[320];
+		if (attack_parse(st->attacks[i].text, sc->n,
+				 &sc->plan.a[sc->plan.count], inner,
+				 sizeof inner)) {
+			snprintf(why, whylen, "%s%s '%s': %s",
+				 st->attacks[i].where.prefix,
+				 st->attacks[i].where.name, st->attacks[i].text,
+				 inner);
+			return -1;
+		}
+		sc->plan.count++;
+	}
+	return 0;
+}
+
+/* Byzantine replicas of a YAML list ([0, 2] or [r0, r2]) as "r0,r2". */
+static void byzantine_list_text(const struct conf_node *list, char *out,
+				size_t cap)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < list->count && len < cap; i++) {
+		const char *t = list->items[i]->kind == CONF_SCALAR
+					? list->items[i]->text : "?";
+		len += (size_t)snprintf(out + len, cap - len, "%s%s%s",
+					i ? "," : "", *t == 'r' ? "" : "r", t);
+	}
+	if (!list->count)
+		snprintf(out, cap, "none");
+}
+
+/* A YAML scenario file: one map of fields, each set as a scenario_text
+ * field of one source, its errors naming the file and line. */
+static int load_yaml(struct scenario_text *st, const char *path, char *why,
+		     size_t whylen)
+{
+	struct conf_node *root = NULL;
+	int src = scenario_text_source(st), rc = -1;
+
+	if (conf_parse_file(path, &root, why, whylen))
+		return -1;
+	for (size_t i = 0; i < root->count; i++) {
+		const char *key = root->keys[i];
+		const struct conf_node *v = root->items[i];
+		struct scenario_where where;
+		char text[SCENARIO_TEXT_MAX];
+
+		snprintf(where.prefix, sizeof where.prefix, "%s:%d: ", path,
+			 root->key_lines[i]);
+		snprintf(where.name, sizeof where.name, "%s", key);
+		if (!strcmp(key, "attacks") || !strcmp(key, "crashes")) {
+			const char *field = key[0] == 'a' ? "attacks" : "crash";
+			size_t n = v->kind == CONF_LIST ? v->count : 1;
+			if (v->kind == CONF_MAP)
+				goto not_scalar;
+			if (v->kind == CONF_LIST && !v->count) {
+				/* an empty list: none (replacing any before) */
+				if (field[0] == 'a')
+					st->nattacks = 0, st->attacks_src = src;
+				else
+					st->ncrashes = 0, st->crashes_src = src;
+			}
+			for (size_t j = 0; j < n; j++) {
+				const struct conf_node *e =
+					v->kind == CONF_LIST ? v->items[j] : v;
+				if (e->kind != CONF_SCALAR)
+					goto not_scalar;
+				snprintf(where.prefix, sizeof where.prefix,
+					 "%s:%d: ", path, e->line);
+				snprintf(where.name, sizeof where.name, "%s",
+					 field[0] == 'a' ? "attacks" : "crash");
+				if (scenario_text_set(st, src, field, e->text,
+						      &where, false, why, whylen))
+					goto out;
+			}
+			continue;
+		}
+		if (!strcmp(key, "byzantine") && v->kind == CONF_LIST) {
+			byzantine_list_text(v, text, sizeof text);
+			if (scenario_text_set(st, src, key, text, &where, false,
+					      why, whylen))
+				goto out;
+			continue;
+		}
+		if (!scenario_is_field(key)) {
+			snprintf(why, whylen,
+				 "%s:%d: unknown scenario field '%.40s' "
+				 "(docs/scenarios.md lists them)", path,
+				 root->key_lines[i], key);
+			goto out;
+		}
+		if (v->kind != CONF_SCALAR)
+			goto not_scalar;
+		if (scenario_text_set(st, src, key, v->text, &where, false, why,
+				      whylen))
+			goto out;
+		continue;
+not_scalar:
+		snprintf(why, whylen, "%s:%d: %s: expected %s", path, v->line,
+			 key, !strcmp(key, "attacks") || !strcmp(key, "crashes")
+				      ? "a list of texts" : "one value");
+		goto out;
+	}
+	rc = 0;
+out:
+	conf_free(root);
+	return rc;
+}
+
+/* A JSON scenario (or a saved failure's "scenario"): it sets every field,
+ * as one source. */
+static int load_json(struct scenario_text *st, const char *path, char *why,
+		     size_t whylen)
+{
+	struct scenario tmp;
+	struct scenario_where where = {.name = "f"};
+	json_error_t jerr;
+	json_t *root, *o;
+	char inner[320] = "", text[SCENARIO_TEXT_MAX];
+	int src = scenario_text_source(st);
+	size_t len = 0;
+
+	root = json_load_file(path, 0, &jerr);
+	if (!root) {
+		snprintf(why, whylen, "%s:%d: %s", path, jerr.line, jerr.text);
+		return -1;
+	}
+	o = json_object_get(root, "scenario");
+	if (scenario_from_json(o ? o : root, &tmp, inner, sizeof inner)) {
+		snprintf(why, whylen, "%s: %s", path, inner);
+		json_decref(root);
+		return -1;
+	}
+	json_decref(root);
+	snprintf(where.prefix, sizeof where.prefix, "%s: ", path);
+	*st->sc = tmp;
+	st->f_given = true;
+	st->f_where = where;
+	/* byzantine, crashes and attacks go through the same text as the
+	 * command line's, so later options can replace them */
+	text[0] = '\0';
+	for (uint32_t r = 0; r < tmp.n; r++)
+		if (tmp.plan.byzantine[r])
+			len += (size_t)snprintf(text + len, sizeof text - len,
+						"%sr%" PRIu32, len ? "," : "", r);
+	snprintf(where.name, sizeof where.name, "byzantine");
+	st->byz_given = true;
+	pending_set(&st->byzantine, len ? text : "none", &where);
+	st->nattacks = st->ncrashes = 0;
+	st->attacks_src = st->crashes_src = src;
+	snprintf(where.name, sizeof where.name, "attacks");
+	for (size_t i = 0; i < tmp.plan.count; i++) {
+		attack_format(&tmp.plan.a[i], text, sizeof text);
+		pending_set(&st->attacks[st->nattacks++], text, &where);
+	}
+	snprintf(where.name, sizeof where.name, "crashes");
+	for (size_t i = 0; i < tmp.ncrashes; i++) {
+		const struct sim_crash *k = &tmp.crashes[i];
+		char at[32], back[32];
+		attack_format_duration(k->at_us, at, sizeof at);
+		attack_format_duration(k->restart_at_us, back, sizeof back);
+		snprintf(text, sizeof text, "%" PRIu32 "@%s%s%s%s", k->replica,
+			 at, k->restart_at_us ? ",restart@" : "",
+			 k->restart_at_us ? back : "",
+			 k->restart_at_us && !k->keep_state ? ",fresh" : "");
+		pending_set(&st->crashes[st->ncrashes++], text, &where);
+	}
+	return 0;
+}
+
+int scenario_text_load(struct scenario_text *st, const char *path, char *why,
+		       size_t whylen)
+{
+	FILE *f = fopen(path, "r");
+	int c;
+
+	if (!f) {
+		snprintf(why, whylen, "cannot read %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	do
+		c = fgetc(f);
+	while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+	fclose(f);
+	if (c == '{')
+		return load_json(st, path, why, whylen);
+	return load_yaml(st, path, why, whylen);
+}
+
+void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
+{
+	char atk[1024];
+	size_t at;
+	uint32_t b = 0;
+	bool any = sc->plan.count || sc->ncrashes;
+
+	for (uint32_t r = 0; r < sc->n; r++)
+		any = any || sc->plan.byzantine[r];
+	if (!cap)
+		return;
+	out[0] = '\0';
+	if (!any)
+		return;
+	scenario_attacks_text(sc, atk, sizeof atk);
+	at = (size_t)snprintf(out, cap, "byzantine");
+	for (uint32_t r = 0; r < sc->n && at < cap; r++)
+		if (sc->plan.byzantine[r])
+			at += (size_t)snprintf(out + at, cap - at, "%sr%" PRIu32,
+					       b++ ? "," : " ", r);
+	if (at < cap)
+		snprintf(out + at, cap - at, "%s; attacks %s; crashes %zu",
+			 b ? "" : " none", atk, sc->ncrashes);
 }

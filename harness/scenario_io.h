@@ -12,8 +12,9 @@
  *   bound         durations: 250us, 20ms, 1.5s (JSON: *_us integers)
  *   loss          a probability
  *   batch, window, checkpoint      protocol sizes
- *   byzantine     replica ids (a list), or a count b (replicas 0..b-1)
+ *   byzantine     a count b (replicas 0..b-1), or replicas r3, r0,r2
  *   attacks       a list of attack texts (attack.h)
+ *   crash         R@T[,restart@T2[,fresh]] (scenario files: crashes)
  *   stop_on_violation             true | false
  *
  * JSON carries the same, with durations as integers in microseconds under
@@ -23,6 +24,8 @@
 #define BYZ_SCENARIO_IO_H
 
 #include "scenario.h"
+
+#include <stdbool.h>
 
 #include <jansson.h>
 #include <stddef.h>
@@ -39,6 +42,58 @@ bool scenario_is_field(const char *key);
 int scenario_add_attack(struct scenario *sc, const char *text, char *why,
 			size_t whylen);
 
+/*
+ * A scenario built from text in the order it is given: a command line,
+ * scenario files (scenario_text_load), or both, each field through
+ * scenario_set (one parser, one set of bounds). Scalars are set at once, a
+ * later value overriding an earlier one; byzantine, crash and attacks,
+ * which depend on n, are kept as text and set by scenario_text_finish. A
+ * source's crashes and attacks replace those of an earlier source, and add
+ * up within one. Errors say where: "--n: ..." or "FILE:LINE: n: ...".
+ */
+#define SCENARIO_TEXT_MAX 512
+#define SCENARIO_WHERE_MAX 160
+
+struct scenario_where {
+	char prefix[SCENARIO_WHERE_MAX]; /* "" or "FILE:LINE: " */
+	char name[40];                   /* "--n", or the field "n" */
+};
+
+struct scenario_pending {
+	char text[SCENARIO_TEXT_MAX];
+	struct scenario_where where;
+};
+
+struct scenario_text {
+	struct scenario *sc;
+	bool f_given, byz_given;
+	struct scenario_where f_where, n_where;
+	struct scenario_pending byzantine;
+	struct scenario_pending attacks[ATK_MAX], crashes[SIM_MAX_CRASHES];
+	size_t nattacks, ncrashes;
+	int attacks_src, crashes_src; /* the source that set them, -1: none */
+	int next_src;
+};
+
+/* Start with sc at its defaults (scenario_defaults). */
+void scenario_text_init(struct scenario_text *st, struct scenario *sc);
+/* A new source (a command line, a file): its lists replace earlier ones. */
+int scenario_text_source(struct scenario_text *st);
+/* Set key ("n", "gst", "attacks", "crash", ...) to value. With bare_ms,
+ * a duration without a unit is milliseconds (the command line's
+ * spelling). 0 or -1 with why saying where. */
+int scenario_text_set(struct scenario_text *st, int src, const char *key,
+		      const char *value, const struct scenario_where *where,
+		      bool bare_ms, char *why, size_t whylen);
+/* Read a scenario file, the YAML subset of conf.h (a map of scenario
+ * fields, docs/scenarios.md), or JSON (a scenario object, or a saved
+ * failure's); its fields are set as one source. 0 or -1 with why naming
+ * the file and line. */
+int scenario_text_load(struct scenario_text *st, const char *path, char *why,
+		       size_t whylen);
+/* f's default ((n-1)/3), its bound, then byzantine, crashes, attacks. */
+int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen);
+
 /* Everything needed to run sc again, as a JSON object (new reference). */
 json_t *scenario_to_json(const struct scenario *sc);
 /* The reverse: sc is reset to the defaults first; unknown keys are an
@@ -48,5 +103,8 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 
 /* The attacks of a scenario as one line ("equivocate; drop:p=0.1"). */
 void scenario_attacks_text(const struct scenario *sc, char *out, size_t cap);
+/* Its faults for people, "byzantine r0,r1; attacks twins; crashes 0", or
+ * "" when it has none (the verdict's faults line, the trace's run line). */
+void scenario_faults_text(const struct scenario *sc, char *out, size_t cap);
 
 #endif

@@ -129,7 +129,8 @@ static bool pass(struct shrinker *k)
 		uint64_t end = k->out->res.violation_us + 1;
 		bool changed = false;
 		for (size_t i = 0; i < cand.plan.count; i++)
-			if (cand.plan.a[i].until_us > end &&
+			if (attack_has_schedule(cand.plan.a[i].kind) &&
+			    cand.plan.a[i].until_us > end &&
 			    cand.plan.a[i].from_us < end) {
 				cand.plan.a[i].until_us = end;
 				changed = true;

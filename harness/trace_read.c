@@ -251,6 +251,14 @@ static int rd_run(struct rd *rd, json_t *o)
 	    rd_ids(rd, o, "twins", tr->log.n, tr->twin) ||
 	    rd_ids(rd, o, "amnesia", tr->log.n, tr->amnesia))
 		return BYZ_EINVAL;
+	/* Optional: only a run with faults writes them. */
+	if (json_object_get(o, "faults") &&
+	    rd_str(rd, o, "faults", tr->faults, sizeof tr->faults))
+		return BYZ_EINVAL;
+	/* Optional: only a run without a GST writes it. */
+	if (json_object_get(o, "no_gst") &&
+	    rd_bool(rd, o, "no_gst", &tr->no_gst))
+		return BYZ_EINVAL;
 	for (uint32_t r = 0; r < tr->log.n; r++)
 		if (tr->twin[r] && !tr->declared[r])
 			return rd_fail(rd,

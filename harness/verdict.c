@@ -9,9 +9,9 @@
 #include <string.h>
 
 /* See verdict.h. */
-unsigned verdict_mask(const struct sim_stats *st)
+unsigned verdict_mask(const struct sim_stats *st, bool no_gst)
 {
-	return st->stopped_on_violation ? CHECK_SAFETY : CHECK_ALL;
+	return st->stopped_on_violation || no_gst ? CHECK_SAFETY : CHECK_ALL;
 }
 
 /* The first reason wins, in this order: a forged frame through ingress,
@@ -23,7 +23,7 @@ void verdict_judge(struct scenario_result *res)
 		if (c != CHECK_LIVENESS && res->checks.per_check[c])
 			res->safe = false;
 	res->live_judged = !res->sim.stopped_on_violation &&
-			   !res->sim.interrupted;
+			   !res->sim.interrupted && !res->no_gst;
 	res->live = res->live_judged && res->sim.done &&
 		    !res->checks.per_check[CHECK_LIVENESS];
 	res->verdict = VERDICT_PASS;
@@ -34,10 +34,10 @@ void verdict_judge(struct scenario_result *res)
 			 "ingress: %" PRIu64 " forged message(s) reached a core",
 			 res->sim.forged_accepted);
 	} else if (res->sim.core_error) {
+		char node[16];
 		res->verdict = VERDICT_FAIL;
-		snprintf(res->why, sizeof res->why,
-			 "replica %" PRIu32 "'s core failed: %s",
-			 res->sim.core_error_replica,
+		snprintf(res->why, sizeof res->why, "%s's core failed: %s",
+			 trace_node_name(node, res->sim.core_error_replica),
 			 byz_strerror(res->sim.core_error));
 	} else if (res->checks.total) {
 		res->verdict = VERDICT_FAIL;
@@ -53,9 +53,12 @@ void verdict_judge(struct scenario_result *res)
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
 			 "liveness: the run reached its %s limit with %" PRIu64
-			 " of %" PRIu64 " requests accepted",
+			 " of %" PRIu64 " requests accepted%s",
 			 res->sim.hit_event_limit ? "event" : "time",
-			 res->sim.accepted, res->sim.requests);
+			 res->sim.accepted, res->sim.requests,
+			 res->no_gst ? " (no GST: the network faults never "
+				       "end, so nothing promises it finishes; "
+				       "give --gst)" : "");
 	}
 }
 
@@ -99,7 +102,8 @@ int verdict_stop_parse(const char *word, struct sim_stats *st)
 
 /* See verdict.h. */
 void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
-		   const char *seed, const struct scenario_result *res)
+		   const char *seed, const struct scenario_result *res,
+		   const char *faults)
 {
 	static const char *vname[] = {"PASS", "FAIL", "ERROR"};
 
@@ -110,6 +114,11 @@ void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 		res->sim.requests, res->trace_hash);
 	if (res->verdict != VERDICT_PASS)
 		fprintf(out, "  why      %s\n", res->why);
+	if (faults)
+		fprintf(out, "  faults   %s\n", faults);
+	if (res->no_gst)
+		fprintf(out, "  liveness not judged: no --gst, so loss and "
+			"network attacks acted for the whole run\n");
 	fprintf(out, "  checks  ");
 	for (int c = 0; c < CHECK_COUNT; c++)
 		fprintf(out, " %s=%zu", check_name(c), res->checks.per_check[c]);

@@ -13,11 +13,12 @@
 #include <stdio.h>
 
 /* The checkers to run for a run that ended as st says: all of them, or
- * only the safety ones when it stopped at the first violation. */
-unsigned verdict_mask(const struct sim_stats *st);
+ * only the safety ones when it stopped at the first violation or had no
+ * GST (network faults for the whole run: liveness is not judged). */
+unsigned verdict_mask(const struct sim_stats *st, bool no_gst);
 
 /* Set res->verdict, why, safe, live_judged and live from res->checks (the
- * checkers' result) and res->sim (how the run ended). */
+ * checkers' result), res->sim (how the run ended) and res->no_gst. */
 void verdict_judge(struct scenario_result *res);
 
 /* Why the run ended, as the word the trace's `end` line holds: "done",
@@ -28,9 +29,11 @@ const char *verdict_stop_name(const struct sim_stats *st);
 int verdict_stop_parse(const char *word, struct sim_stats *st);
 
 /* The verdict for people: "PASS  NAME n=4 f=1 seed=1  accepted 100/100
- * trace HASH", then why, the count per checker and the other violations
- * kept. */
+ * trace HASH", then why, the faults line if not NULL ("byzantine r0;
+ * attacks ...; crashes 0"), whether liveness was judged, the count per
+ * checker and the other violations kept. */
 void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
-		   const char *seed, const struct scenario_result *res);
+		   const char *seed, const struct scenario_result *res,
+		   const char *faults);
 
 #endif

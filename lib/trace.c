@@ -40,7 +40,7 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 
 static void trace_line(struct trace *tr, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[TRACE_LINE_MAX];
 	va_list ap;
 	int n;
 
@@ -59,14 +59,29 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 		tr->err = BYZ_EIO;
 }
 
-/* "r3" for replica 3, "c7" for client 7. */
-static const char *node_name(char buf[16], uint32_t addr)
+/* "r3" for replica 3, "r3t" for its twin (the attack language's name),
+ * "c7" for client 7. */
+const char *trace_node_name(char buf[16], uint32_t addr)
 {
 	if (byz_is_client_addr(addr))
 		snprintf(buf, 16, "c%" PRIu32, addr - BYZ_CLIENT_BASE);
+	else if (byz_is_twin_addr(addr))
+		snprintf(buf, 16, "r%" PRIu32 "t", byz_addr_replica(addr));
 	else
 		snprintf(buf, 16, "r%" PRIu32, addr);
 	return buf;
+}
+
+/* The same, under the short name this file uses. */
+static const char *node_name(char buf[16], uint32_t addr)
+{
+	return trace_node_name(buf, addr);
+}
+
+/* The ",\"twin\":true" that follows the replica id of a twin's line. */
+static const char *twin_field(uint32_t addr)
+{
+	return byz_is_twin_addr(addr) ? ",\"twin\":true" : "";
 }
 
 void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
@@ -91,8 +106,8 @@ void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica,
 {
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"loopback\",\"id\":%" PRIu64
-		   ",\"replica\":%" PRIu32 "}",
-		   t, id, replica);
+		   ",\"replica\":%" PRIu32 "%s}",
+		   t, id, byz_addr_replica(replica), twin_field(replica));
 }
 
 void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
@@ -157,19 +172,20 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 	if (c->restored) {
 		trace_line(tr,
 			   "{\"t\":%" PRIu64 ",\"ev\":\"restore\",\"replica\":%" PRIu32
-			   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+			   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 			   ",\"state\":\"%s\"}",
-			   t, replica, c->height, c->slot, st);
+			   t, byz_addr_replica(replica), twin_field(replica),
+			   c->height, c->slot, st);
 		return;
 	}
 	byz_hex(req, c->request_digest, BYZ_DIGEST_BYTES);
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"commit\",\"replica\":%" PRIu32
-		   ",\"height\":%" PRIu64 ",\"slot\":%" PRIu64
+		   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 		   ",\"client\":%" PRIu32 ",\"ts\":%" PRIu64
 		   ",\"req\":\"%s\",\"state\":\"%s\"}",
-		   t, replica, c->height, c->slot, c->client, c->timestamp, req,
-		   st);
+		   t, byz_addr_replica(replica), twin_field(replica), c->height,
+		   c->slot, c->client, c->timestamp, req, st);
 }
 
 /* JSON-escape at most max bytes of s into out (which holds 6*max+1). */
@@ -281,26 +297,35 @@ static void trace_ids(char *buf, size_t cap, const char *key,
 		snprintf(buf + len, cap - len, "]");
 }
 
+#define TRACE_FAULTS_MAX 1400 /* bytes of the faults text kept */
+
 /* The run line: n and f from the trace, the rest from info. */
 void trace_run(struct trace *tr, const struct trace_run_info *info)
 {
 	/* Three lists of at most 64 ids of at most 3 characters each. */
 	char lists[3 * (16 + 3 * BYZ_MAX_N) + 1] = "";
+	char faults[6 * TRACE_FAULTS_MAX + 1] = "";
 
 	trace_ids(lists, sizeof lists, "byzantine", info->byzantine,
 		  tr->log.n);
 	trace_ids(lists, sizeof lists, "twins", info->twin, tr->log.n);
 	trace_ids(lists, sizeof lists, "amnesia", info->amnesia, tr->log.n);
+	if (info->faults)
+		json_escape(faults, info->faults, strlen(info->faults),
+			    TRACE_FAULTS_MAX);
 	/* The seed is a string: JSON readers do not all hold 64-bit
 	 * integers, and it is only shown, never computed with. */
 	trace_line(tr,
 		   "{\"t\":0,\"ev\":\"run\",\"protocol\":\"%.31s\","
 		   "\"driver\":\"%.15s\",\"n\":%" PRIu32 ",\"f\":%" PRIu32
 		   ",\"seed\":\"%" PRIu64 "\",\"requests\":%" PRIu64
-		   ",\"gst_us\":%" PRIu64 ",\"bound_us\":%" PRIu64 "%s}",
+		   ",\"gst_us\":%" PRIu64 ",\"bound_us\":%" PRIu64
+		   "%s%s%s%s%s}",
 		   info->protocol, info->driver, tr->log.n, tr->log.f,
 		   info->seed, info->requests, info->gst_us, info->bound_us,
-		   lists);
+		   info->no_gst ? ",\"no_gst\":true" : "",
+		   faults[0] ? ",\"faults\":\"" : "", faults,
+		   faults[0] ? "\"" : "", lists);
 }
 
 /* The end line (docs/trace.md). */

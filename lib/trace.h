@@ -62,6 +62,10 @@ struct trace_first {
 	uint64_t timestamp;
 };
 
+/* The name of a node as people read it: "r3" (replica 3), "r3t" (its
+ * twin), "c7" (client 7). buf is returned. */
+const char *trace_node_name(char buf[16], uint32_t addr);
+
 void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f);
 void trace_log_free(struct trace_log *log);
 int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
@@ -109,11 +113,18 @@ struct trace_run_info {
 	uint64_t seed;
 	uint64_t requests;          /* the workload: requests in all */
 	uint64_t gst_us;            /* global stabilisation time */
+	bool no_gst;                /* none: network faults act for the whole
+				     * run and liveness is not judged */
+	const char *faults;         /* the faults for people ("byzantine r0;
+				     * attacks ...; crashes 0"), or NULL */
 	uint64_t bound_us;          /* liveness bound after GST */
 	bool byzantine[BYZ_MAX_N];  /* declared Byzantine */
 	bool twin[BYZ_MAX_N];       /* runs a second instance (twins) */
 	bool amnesia[BYZ_MAX_N];    /* a restart without its state is planned */
 };
+
+/* The longest line a trace holds (a run line with long lists), bytes. */
+#define TRACE_LINE_MAX 16384
 
 /* The first line of a trace (before any other). */
 void trace_run(struct trace *tr, const struct trace_run_info *info);

@@ -195,7 +195,9 @@ struct wire_codec {
 	uint64_t (*view)(const struct wire_msg *m);
 	/* The protocol's round of a message, for the attack language's
 	 * `rounds=` windows (attack.h): the unit in which the protocol makes
-	 * progress (a sequence number, a view). 0: no round. */
+	 * progress (a sequence number, a view). View-change traffic that is
+	 * not in a round of its own answers WIRE_VIEW_ROUND + the view it
+	 * moves to (written `rounds=vA-vB`). 0: no round. */
 	uint64_t (*round)(const struct wire_msg *m);
 	/* Append m again, unsigned, through the protocol's own encoders: the
 	 * fuzz target checks that every decoded frame re-encodes to the same
@@ -207,6 +209,9 @@ struct wire_codec {
 	 * 0, or BYZ_EINVAL for a type the protocol does not know. */
 	int (*describe)(const struct wire_msg *m, char *buf, size_t len);
 };
+
+/* Rounds from here on are views of view-change traffic (codec round). */
+#define WIRE_VIEW_ROUND ((uint64_t)1 << 62)
 
 /* The registered codecs (lib/registry.c, from lib/protocols.list),
  * NULL-terminated; and the one for a protocol byte, or NULL. */

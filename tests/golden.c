@@ -4,6 +4,7 @@
 #include "golden.h"
 
 #include "err.h"
+#include "trace.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,15 +27,13 @@ void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
 	wire_describe_frame(frame, len, is_signed, buf, cap);
 }
 
-/* A replica, twin or client address as people write it. */
+/* A replica, twin or client address as people write it, as the trace
+ * does ("r2", "r2t", "c0"). */
 void golden_addr(uint32_t addr, char *buf, size_t cap)
 {
-	if (byz_is_client_addr(addr))
-		snprintf(buf, cap, "c%" PRIu32, addr - BYZ_CLIENT_BASE);
-	else if (byz_is_twin_addr(addr))
-		snprintf(buf, cap, "r%" PRIu32 "'", byz_addr_replica(addr));
-	else
-		snprintf(buf, cap, "r%" PRIu32, addr);
+	char name[16];
+
+	snprintf(buf, cap, "%s", trace_node_name(name, addr));
 }
 
 /* ---- outputs ------------------------------------------------------------- */

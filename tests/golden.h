@@ -37,7 +37,7 @@ void golden_msg(const struct wire_msg *m, char *buf, size_t cap);
 void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
 		  char *buf, size_t cap);
 
-/* An address: "r2", "c0", "r2'" (a twin). */
+/* An address: "r2", "c0", "r2t" (a twin). */
 void golden_addr(uint32_t addr, char *buf, size_t cap);
 
 /* One output o of ob, produced by a core of protocol ops, as a line. */

@@ -119,13 +119,14 @@ static const char *cmdline(const struct scenario *sc)
 		len += (size_t)snprintf(out + len, sizeof out - len,
 					" --byzantine %" PRIu32, b);
 	} else if (b) {
-		/* a list needs a comma (a lone number is a count) */
+		/* a list names the replicas (a lone number is a count) */
 		len += (size_t)snprintf(out + len, sizeof out - len,
 					" --byzantine ");
-		for (uint32_t r = 0; r < sc->n; r++)
+		for (uint32_t r = 0, i = 0; r < sc->n; r++)
 			if (sc->plan.byzantine[r])
 				len += (size_t)snprintf(out + len, sizeof out - len,
-							"%" PRIu32 ",", r);
+							"%sr%" PRIu32,
+							i++ ? "," : "", r);
 	}
 	if (sc->loss > 0.0 && len < sizeof out)
 		len += (size_t)snprintf(out + len, sizeof out - len,
@@ -294,7 +295,9 @@ static const struct form forms[] = {
 	 "mutate:m=other-digest,replica=1,to=2+3,rounds=4-4"},
 	{"twins:skew=5ms", "twins:skew=5ms"},
 	{"twins:skew=0", "twins:skew=0us"},
-	{"twins:split=off", "twins:skew=2ms,split=off"},
+	{"twins:split=off", "twins:split=off"},
+	{"withhold:rounds=v1-v3", "withhold:rounds=v1-v3"},
+	{"drop:rounds=v2", "drop:p=0.1,rounds=v2-v2"},
 	{"twins:split=on,skew=1ms", "twins:skew=1ms"},
 };
 
@@ -459,11 +462,32 @@ Test(adversary, parse_errors_say_what_is_wrong)
 	refuse("twins:split=maybe", 4, "twins: bad value \"maybe\" for split");
 	refuse("mutate:m=explode", 4, "mutate: bad value \"explode\" for m");
 	refuse("mutate:replica=4", 4, "bad value \"4\" for replica");
-	/* (for to= and groups= the value quoted is cut at the first '+' or
-	 * '|': the parser splits the text in place before it reports it) */
-	refuse("mutate:to=1+4", 4, "mutate: bad value \"");
-	refuse("mutate:to=1+4", 4, "\" for to");
+	/* to= and groups= are quoted whole (issue #9: they were cut at the
+	 * first '+' or '|') */
+	refuse("mutate:to=1+4", 4, "mutate: bad value \"1+4\" for to");
 	refuse("mutate:to=1t", 4, "bad value \"1t\" for to");
+	refuse("partition:groups=0+1|4", 4,
+	       "partition: bad value \"0+1|4\" for groups");
+	/* a parameter that would do nothing is an error naming the attack
+	 * and the parameter (issue #9: they were silently dropped) */
+	refuse("delay:dist=exp,lo=1ms", 4,
+	       "delay: lo does not apply to dist=exp");
+	refuse("delay:mean=2ms", 4, "delay: mean does not apply to dist=uniform");
+	refuse("delay:hi=3ms,dist=pareto", 4,
+	       "delay: hi does not apply to dist=pareto");
+	refuse("delay:dist=exp,alpha=2", 4,
+	       "delay: alpha does not apply to dist=exp");
+	refuse("partition:groups=0|1,period=10ms", 4,
+	       "partition: period does not apply with groups=");
+	refuse("twins:split=off,skew=1ms", 4,
+	       "twins: skew does not apply with split=off");
+	refuse("crash:from=10ms", 4, "crash: from does not apply");
+	refuse("restart:until=1s", 4, "restart: until does not apply");
+	refuse("amnesia:rounds=1-2", 4, "amnesia: rounds does not apply");
+	/* view-change rounds: vA-vB, A >= 1, not mixed with sequence numbers */
+	refuse("drop:rounds=v0", 4, "bad value \"v0\" for rounds");
+	refuse("drop:rounds=1-v3", 4, "bad value \"1-v3\" for rounds");
+	refuse("drop:rounds=v3-v1", 4, "bad value \"v3-v1\" for rounds");
 	/* schedules */
 	refuse("drop:from=100ms,until=100ms", 4, "drop: until must be after from");
 	refuse("silent:from=1s,until=10ms", 4, "silent: until must be after from");
@@ -474,8 +498,6 @@ Test(adversary, parse_errors_say_what_is_wrong)
 	       "amnesia: back must be after at");
 	refuse("restart:at=200ms", 4, "back must be after at"); /* back: 150ms */
 	/* partitions: nodes out of range, listed twice */
-	refuse("partition:groups=0+1|4", 4, "partition: bad value \"");
-	refuse("partition:groups=0+1|4", 4, "\" for groups");
 	refuse("partition:groups=0+1|7", 7, "\" for groups");
 	refuse("partition:groups=0+1|1+2", 4, "\" for groups");
 	refuse("partition:groups=0|1|2|3|0t|1t|2t|3t|0", 4, "\" for groups");
@@ -544,6 +566,30 @@ Test(adversary, plans_are_checked_against_the_cluster)
 		p = plan_of("partition:groups=0+0t|1+2+3", 4, 1);
 		cr_assert_eq(adversary_check(&p, 4, 1, why, sizeof why), 0, "%s",
 			     why);
+	}
+	/* crash, restart and amnesia cannot take down a twin (issue #9: the
+	 * twin went on running) */
+	for (int k = ATK_CRASH; k <= ATK_AMNESIA; k++) {
+		struct attack_plan p = plan_of("twins", 4, 1);
+		char text[64];
+		snprintf(text, sizeof text, "%s:at=5ms", attack_name(k));
+		cr_assert_eq(attack_parse(text, 4, &p.a[1], why, sizeof why), 0);
+		p.count = 2;
+		snprintf(want, sizeof want,
+			 "%s cannot be combined with twins", attack_name(k));
+		check_refuses(&p, 4, want);
+	}
+	{
+		struct scenario sc = small("pbft", 4, 1);
+		struct scenario_result res;
+		corrupt(&sc, 1);
+		add_attack(&sc, "twins");
+		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 5000};
+		sc.ncrashes = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
+		cr_assert(strstr(res.why, "crash of replica 0 cannot be combined "
+				 "with twins: its twin r0t would go on"),
+			  "%s", res.why);
 	}
 	/* mutate's replica must be Byzantine */
 	{
@@ -968,10 +1014,13 @@ Test(adversary, equivocation_breaks_pbft_agreement_at_f_plus_1)
 	violation_found("pbft", 7, "equivocate");
 }
 
-/* The twins' built-in split is a network fault: without a GST it never
- * acts, and split=off turns it off; the twins still run. (The same twins at
- * b = f find nothing: *_b_le_f_twins.) */
-Test(adversary, twins_split_needs_a_gst_and_can_be_turned_off)
+/* The twins' built-in split is a network fault: it ends at GST, and
+ * without a GST it lasts the whole run (issue #9: it never acted, and
+ * `byzlab run --byzantine 2 --attack twins --stop-on-violation`, the
+ * README's example, passed). split=off turns it off; the twins still run.
+ * A twin is named r0t wherever a person reads it, as in the attack
+ * language. (The same twins at b = f find nothing: *_b_le_f_twins.) */
+Test(adversary, twins_split_without_gst_lasts_the_whole_run)
 {
 	static const char *const protos[] = {"pbft", "hotstuff"};
 
@@ -985,10 +1034,16 @@ Test(adversary, twins_split_needs_a_gst_and_can_be_turned_off)
 		sc.gst_us = 0;
 		sc.stop_on_violation = true;
 		run(&sc, &res, &trace);
-		cr_assert_eq(res.adv.partitioned, 0, "%s", cmdline(&sc));
-		cr_assert_eq(res.adv.per_attack[0], 0, "%s", cmdline(&sc));
-		/* the twins of replicas 0 and 1 (byz_twin_addr) did send */
-		cr_assert_gt(count_lines(trace, "\"from\":\"r1073741824\""), 0);
+		cr_assert(res.no_gst, "%s", cmdline(&sc));
+		cr_assert_gt(res.adv.partitioned, 0, "%s", cmdline(&sc));
+		cr_assert_eq(res.verdict, VERDICT_FAIL, "%s", cmdline(&sc));
+		cr_assert(!res.safe && strstr(res.why, "agreement"), "%s: %s",
+			  cmdline(&sc), res.why);
+		/* the twins of replicas 0 and 1 sent, named r0t and r1t */
+		cr_assert_gt(count_lines(trace, "\"from\":\"r0t\""), 0);
+		cr_assert_gt(count_lines(trace, "\"to\":\"r1t\""), 0);
+		cr_assert_eq(count_lines(trace, "r10737"), 0);
+		cr_assert_gt(count_lines(trace, "\"twin\":true"), 0);
 		free(trace);
 
 		sc = small(protos[p], 4, 1);
@@ -1024,6 +1079,41 @@ Test(adversary, network_attacks_end_at_gst)
 			cr_assert_lt(d[i].t, sc.gst_us, "%s: a drop at %" PRIu64,
 				     cmdline(&sc), d[i].t);
 		free(trace);
+	}
+}
+
+/* Without a GST, network attacks and loss act for the whole run, and
+ * liveness is not judged (issue #9: `byzlab run --attack drop:p=0.5`
+ * dropped nothing and passed). */
+Test(adversary, network_attacks_without_gst_last_the_whole_run)
+{
+	static const char *const protos[] = {"pbft", "hotstuff"};
+
+	for (size_t p = 0; p < 2; p++) {
+		struct scenario sc = small(protos[p], 4, 1);
+		struct scenario_result res;
+
+		sc.gst_us = 0;
+		add_attack(&sc, "drop:p=0.2");
+		run(&sc, &res, NULL);
+		cr_assert_gt(res.adv.dropped, 0, "%s", cmdline(&sc));
+		cr_assert(res.no_gst && !res.live_judged, "%s", cmdline(&sc));
+		cr_assert(res.safe, "%s: %s", cmdline(&sc), res.why);
+
+		sc = small(protos[p], 4, 1);
+		sc.gst_us = 0;
+		sc.loss = 0.2;
+		run(&sc, &res, NULL);
+		cr_assert_gt(res.counts.dropped, 0, "%s", cmdline(&sc));
+		cr_assert(res.no_gst && !res.live_judged, "%s", cmdline(&sc));
+
+		/* Byzantine behaviours alone: GST 0 changes nothing */
+		sc = small(protos[p], 4, 1);
+		sc.gst_us = 0;
+		corrupt(&sc, 1);
+		add_attack(&sc, "silent");
+		run(&sc, &res, NULL);
+		cr_assert(!res.no_gst && res.live_judged, "%s", cmdline(&sc));
 	}
 }
 
@@ -1119,6 +1209,34 @@ Test(adversary, rounds_window)
 		expect_pass(&sc, &res);
 		cr_assert_eq(res.adv.dropped, 0, "%s", cmdline(&sc));
 	}
+}
+
+/* rounds=vA-vB: PBFT's VIEW-CHANGE and NEW-VIEW into views A..B, which
+ * plain rounds never match (issue #9). The primary's crash forces the view
+ * change into view 1. */
+Test(adversary, rounds_window_of_view_changes)
+{
+	struct adv_drop d[4096];
+	struct scenario sc = small("pbft", 4, 1);
+	struct scenario_result res;
+	char *trace, type[64];
+	size_t k;
+
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 0};
+	sc.ncrashes = 1;
+	add_attack(&sc, "drop:p=1,rounds=v1-v1");
+	run(&sc, &res, &trace);
+	cr_assert(res.safe, "%s: %s", cmdline(&sc), res.why);
+	k = adversary_drops(trace, d, 4096);
+	cr_assert_gt(k, 0, "%s", cmdline(&sc));
+	cr_assert_eq(k, res.adv.dropped);
+	for (size_t i = 0; i < k && i < 4096; i++) {
+		sent_type(trace, d[i].id, type, sizeof type);
+		cr_assert(!strcmp(type, "pbft/view-change") ||
+			  !strcmp(type, "pbft/new-view"),
+			  "%s: dropped a %s", cmdline(&sc), type);
+	}
+	free(trace);
 }
 
 /* ---- determinism ------------------------------------------------------------ */

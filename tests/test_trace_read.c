@@ -445,8 +445,10 @@ static void run_and_check(const struct scenario *sc,
 	trace_read_faulty(&tr, NULL);
 	memset(chk, 0, sizeof *chk);
 	chk->sim = tr.end;
+	chk->no_gst = tr.no_gst;
 	chk->liveness_bound_us = tr.bound_us;
-	cr_assert_eq(check_run(&tr.log, verdict_mask(&chk->sim), tr.bound_us,
+	cr_assert_eq(check_run(&tr.log, verdict_mask(&chk->sim, chk->no_gst),
+			       tr.bound_us,
 			       &chk->checks),
 		     0);
 	verdict_judge(chk);

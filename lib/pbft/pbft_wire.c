@@ -287,8 +287,8 @@ static uint64_t pbft_view(const struct wire_msg *m)
 }
 
 /* PBFT's round is the sequence number of the three-phase protocol and of
- * checkpoints (OSDI'99 §4.2-4.3). A VIEW-CHANGE or NEW-VIEW has none: a
- * `rounds=` window selects them through its view, see docs/attacks.md. */
+ * checkpoints (OSDI'99 §4.2-4.3); a VIEW-CHANGE or NEW-VIEW into view v is
+ * round WIRE_VIEW_ROUND + v (`rounds=vA-vB`, docs/attacks.md). */
 static uint64_t pbft_round(const struct wire_msg *m)
 {
 	const struct pbft_msg *p = pbft_of(m);
@@ -301,6 +301,10 @@ static uint64_t pbft_round(const struct wire_msg *m)
 		return p->vote.seq;
 	case PBFT_CHECKPOINT:
 		return p->ckpt.seq;
+	case PBFT_VIEWCHANGE:
+		return WIRE_VIEW_ROUND + p->vc.view;
+	case PBFT_NEWVIEW:
+		return WIRE_VIEW_ROUND + p->nv.view;
 	default:
 		return 0;
 	}
