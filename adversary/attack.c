@@ -163,8 +163,8 @@ static int parse_round(const char *s, bool view, uint64_t *out)
 	return 0;
 }
 
-/* "A-B" (or "A") rounds, A >= 1; "vA-vB" (or "vA"), PBFT's view changes
- * into views A..B. */
+/* "A-B" (or "A") rounds, A >= 1; "vA-vB" (or "vA"), view-change traffic
+ * into views A..B (a codec's round, wire.h). */
 static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 {
 	char buf[64];

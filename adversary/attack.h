@@ -15,8 +15,8 @@
  * Every attack but crash, restart and amnesia has a schedule: it is active
  * from `from` until `until` (virtual time, default: always) and, if
  * `rounds=A-B` is given, only on messages of protocol rounds A..B
- * (adversary_frame_round), or, written `rounds=vA-vB`, only on PBFT's
- * view changes into views A..B. A parameter that would do nothing with the others
+ * (adversary_frame_round), or, written `rounds=vA-vB`, only on the
+ * protocol's view-change traffic into views A..B. A parameter that would do nothing with the others
  * given (delay:dist=exp,lo=1ms) is an error. Network attacks touch
  * every sender's messages and end at GST, after which the network is
  * synchronous (ARCHITECTURE.md; a scenario without a GST never gets

@@ -20,7 +20,8 @@ static const char replay_usage[] =
 	"the same verdict, the same safety result and the same trace hash.\n"
 	"\n"
 	"  --trace PATH   write the replayed run's trace as JSON Lines to PATH;\n"
-	"                 if PATH is a directory, each failure's trace to\n"
+	"                 if PATH is a directory (or ends in '/': made if\n"
+	"                 missing), each failure's trace to\n"
 	"                 PATH/<id>.jsonl (judge it with `byzlab check`)\n"
 	"  -q, --quiet    print only mismatches\n"
 	"  -h, --help     this help\n"
@@ -64,6 +65,12 @@ int cmd_replay(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("replay", "no failure file given");
+	/* PATH/ names a directory, made if missing. */
+	if (trace_path && *trace_path &&
+	    trace_path[strlen(trace_path) - 1] == '/' &&
+	    mkdir(trace_path, 0777) && errno != EEXIST)
+		return cli_input_error("replay", "--trace: cannot make '%s': %s",
+				       trace_path, strerror(errno));
 	trace_dir = trace_path && !stat(trace_path, &st) && S_ISDIR(st.st_mode);
 	if (trace_path && !trace_dir && argc - optind > 1)
 		return cli_usage_error("replay", "--trace FILE takes one failure"

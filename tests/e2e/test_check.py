@@ -128,8 +128,9 @@ def test_the_trace_begins_with_run_and_ends_with_end(byzlab, tmp_path):
     assert lines[0] == {
         "t": 0, "ev": "run", "protocol": "pbft", "driver": "sim", "n": 4,
         "f": 1, "seed": "1", "requests": 100, "gst_us": 50000,
-        "bound_us": lines[0]["bound_us"], "byzantine": [0], "twins": [],
-        "amnesia": []}
+        "bound_us": lines[0]["bound_us"],
+        "faults": "byzantine r0; attacks silent; crashes 0",
+        "byzantine": [0], "twins": [], "amnesia": []}
     assert lines[-1] == {"t": lines[-1]["t"], "ev": "end", "stop": "done",
                          "forged": 0}
     assert all(l["ev"] not in ("run", "end") for l in lines[1:-1])
