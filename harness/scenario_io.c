@@ -62,7 +62,7 @@ static const struct field *field_find(const char *key)
 bool scenario_is_field(const char *key)
 {
 	return field_find(key) || !strcmp(key, "protocol") ||
-	       !strcmp(key, "byzantine");
+	       !strcmp(key, "byzantine") || !strcmp(key, "crash");
 }
 
 static int set_field(struct scenario *sc, const struct field *fd,
