@@ -968,6 +968,63 @@ Test(adversary, equivocation_breaks_pbft_agreement_at_f_plus_1)
 	violation_found("pbft", 7, "equivocate");
 }
 
+/*
+ * HotStuff's votes go to the next leader only, so equivocation needs the
+ * whole coalition (docs/attacks.md, equivocate): with f+1 Byzantine
+ * replicas (0..f) it breaks agreement on most seeds, at n = 4 and 7.
+ * Before the coalition voted for both branches this was 0 of 20.
+ */
+static uint32_t hotstuff_equivocation_violations(uint32_t n, uint32_t b,
+						 uint64_t seeds)
+{
+	uint32_t found = 0;
+
+	for (uint64_t seed = 1; seed <= seeds; seed++) {
+		struct scenario sc = small("hotstuff", n, seed);
+		struct scenario_result res;
+
+		corrupt(&sc, b);
+		add_attack(&sc, "equivocate");
+		sc.stop_on_violation = true;
+		run(&sc, &res, NULL);
+		cr_assert_eq(res.sim.forged_accepted, 0, "%s", cmdline(&sc));
+		cr_assert_gt(res.adv.per_attack[0], 0, "%s", cmdline(&sc));
+		if (b <= sc.f) {
+			expect_pass(&sc, &res);
+			continue;
+		}
+		if (!res.violation_us)
+			continue;
+		cr_assert_gt(res.checks.per_check[CHECK_AGREEMENT], 0, "%s",
+			     cmdline(&sc));
+		cr_assert(strstr(res.why, "agreement"), "%s: %s",
+			  cmdline(&sc), res.why);
+		found++;
+	}
+	return found;
+}
+
+Test(adversary, equivocation_breaks_hotstuff_agreement_at_f_plus_1,
+     .timeout = 240)
+{
+	uint32_t k4 = hotstuff_equivocation_violations(4, 2, 20);
+	uint32_t k7 = hotstuff_equivocation_violations(7, 3, 20);
+
+	cr_log_info("hotstuff equivocate at b = f+1: n=4 %u/20, n=7 %u/20",
+		    k4, k7);
+	cr_assert_geq(k4, 15, "n=4 b=2: only %u of 20 seeds violated", k4);
+	cr_assert_geq(k7, 15, "n=7 b=3: only %u of 20 seeds violated", k7);
+}
+
+/* The same coalition with b <= f: one half and the coalition stay short
+ * of 2f+1 votes; every run is safe and live (seeds 1..25). */
+Test(adversary, hotstuff_equivocation_is_harmless_at_b_le_f, .timeout = 240)
+{
+	hotstuff_equivocation_violations(4, 1, 25);
+	hotstuff_equivocation_violations(7, 1, 25);
+	hotstuff_equivocation_violations(7, 2, 25);
+}
+
 /* The twins' built-in split is a network fault: without a GST it never
  * acts, and split=off turns it off; the twins still run. (The same twins at
  * b = f find nothing: *_b_le_f_twins.) */
