@@ -64,6 +64,9 @@ struct coalition {
 	uint8_t moved_from[3][BYZ_DIGEST_BYTES];
 	struct wire_buf moved[3];
 	struct wire_buf vbuf;   /* an endorsement */
+	/* The view of the last TIMEOUT withheld from each (sender instance,
+	 * honest replica): one per view, see co_send. */
+	uint64_t withheld[2 * BYZ_MAX_N][BYZ_MAX_N];
 };
 
 struct adversary {
@@ -751,7 +754,7 @@ send:
 /* A Byzantine replica's message to an honest one, in the coalition's
  * equivocation: each half sees its own branch only. False to drop it. */
 static bool co_send(struct adversary *a, const struct adv_port *p,
-		    struct adv_msg *m, uint32_t to_idx)
+		    struct adv_msg *m, uint32_t from_idx, uint32_t to_idx)
 {
 	struct coalition *c = a->co;
 	uint8_t half = co_half(a, to_idx), side;
@@ -776,8 +779,17 @@ static bool co_send(struct adversary *a, const struct adv_port *p,
 		return !side || side == half;
 	case ADV_LINK_TIMEOUT:
 		side = co_side(c, l.parent);
-		if (side && side != half)
-			rewrite(a, m, ADV_MUT_WITHHOLD);
+		if (!side || side == half)
+			return true;
+		/* Withheld: the genesis QC and no vote. At most one per view
+		 * and pair: the recipient answers a TIMEOUT with an older
+		 * high QC than its own with its own (hs_tell_high), and the
+		 * Byzantine core, whose QC is higher still, answers that;
+		 * passing each answer on would make the two ping-pong. */
+		if (c->withheld[from_idx][to_idx] >= l.view + 1)
+			return false;
+		c->withheld[from_idx][to_idx] = l.view + 1;
+		rewrite(a, m, ADV_MUT_WITHHOLD);
 		return true;
 	default:
 		return true;
@@ -811,7 +823,8 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_EQUIVOCATE:
 			if (co_active(a, round) &&
 			    !adv_links(m->frame, m->len, &(struct adv_links){0})) {
-				if (!co_send(a, p, m, to_idx))
+				if (!co_send(a, p, m, instance(m->from),
+					     to_idx))
 					return false;
 				touched = true;
 				break;

@@ -1025,6 +1025,32 @@ Test(adversary, hotstuff_equivocation_is_harmless_at_b_le_f, .timeout = 240)
 	hotstuff_equivocation_violations(7, 2, 25);
 }
 
+/*
+ * Found by same_scenario_same_trace: the coalition withheld the high QC of
+ * a Byzantine TIMEOUT, the honest recipient answered with its own (older
+ * than the Byzantine core's), the core answered that, and so on: tens of
+ * thousands of TIMEOUTs, a run that never ended in wall time. One withheld
+ * TIMEOUT per view and pair now; the run passes with a few hundred.
+ */
+Test(adversary, hotstuff_withheld_timeouts_do_not_ping_pong, .timeout = 60)
+{
+	static const char *const attacks[] = {
+		"drop:p=0.1", "delay:dist=exp,mean=1ms", "reorder",
+		"duplicate:p=0.2", "replay:p=0.1", "tamper:p=0.1",
+		"partition:period=40ms,until=120ms", "equivocate", "double-vote",
+		"stale", "twins"};
+	struct scenario sc = small("hotstuff", 4, 7);
+	struct scenario_result res;
+
+	corrupt(&sc, 1);
+	for (size_t i = 0; i < sizeof attacks / sizeof attacks[0]; i++)
+		add_attack(&sc, attacks[i]);
+	run(&sc, &res, NULL);
+	expect_pass(&sc, &res);
+	cr_assert_lt(res.trace_lines, 10000, "%s: %" PRIu64 " trace lines",
+		     cmdline(&sc), (uint64_t)res.trace_lines);
+}
+
 /* The twins' built-in split is a network fault: without a GST it never
  * acts, and split=off turns it off; the twins still run. (The same twins at
  * b = f find nothing: *_b_le_f_twins.) */
