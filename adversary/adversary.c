@@ -64,9 +64,7 @@ struct coalition {
 	uint8_t moved_from[3][BYZ_DIGEST_BYTES];
 	struct wire_buf moved[3];
 	struct wire_buf vbuf;   /* an endorsement */
-	/* The view of the last TIMEOUT withheld from each (sender instance,
-	 * honest replica): one per view, see co_send. */
-	uint64_t withheld[2 * BYZ_MAX_N][BYZ_MAX_N];
+	uint64_t timed_out[3];  /* the last view each half timed out with */
 };
 
 struct adversary {
@@ -658,7 +656,7 @@ static void co_endorse(struct adversary *a, const struct adv_port *p,
 		struct adv_links vl;
 		if (!a->has_key[b] || co_has_vote(c, l.hash, b))
 			continue;
-		if (adv_endorse(prop, len, b, &a->keys[b], &c->vbuf) ||
+		if (adv_endorse(prop, len, b, &a->keys[b], NULL, &c->vbuf) ||
 		    adv_links(c->vbuf.data, c->vbuf.len, &vl))
 			continue;
 		co_set_side(c, l.hash, side);
@@ -668,10 +666,58 @@ static void co_endorse(struct adversary *a, const struct adv_port *p,
 	}
 }
 
+/* The certificate of half `side`'s highest certified block, from the
+ * votes kept (frames and lens: 2f+1 slots). False if there is none. */
+static bool co_cert(struct adversary *a, uint8_t side, struct adv_cert *cert,
+		    const uint8_t **frames, size_t *lens)
+{
+	struct coalition *c = a->co;
+	uint32_t senders[BYZ_MAX_N];
+
+	if (!c->best_set[side])
+		return false;
+	cert->view = c->best_view[side];
+	memcpy(cert->hash, c->best_hash[side], BYZ_DIGEST_BYTES);
+	cert->count = co_votes(c, cert->hash, frames, lens, senders,
+			       2 * a->f + 1);
+	cert->frames = frames;
+	cert->lens = lens;
+	return true;
+}
+
+/* An honest replica of half `side` timed out (its TIMEOUT is msg): the
+ * coalition times out in the same view with that half, each Byzantine
+ * replica's TIMEOUT carrying the half's highest QC the coalition holds,
+ * to every replica of the half (once per view). */
+static void co_time_out(struct adversary *a, const struct adv_port *p,
+			const struct adv_msg *m, const struct adv_links *l,
+			uint8_t side)
+{
+	struct coalition *c = a->co;
+	const uint8_t *frames[BYZ_MAX_N];
+	size_t lens[BYZ_MAX_N];
+	struct adv_cert cert;
+	bool have;
+
+	if (l->view <= c->timed_out[side])
+		return;
+	c->timed_out[side] = l->view;
+	have = co_cert(a, side, &cert, frames, lens);
+	for (uint32_t b = 0; b < a->n; b++) {
+		if (!a->has_key[b] ||
+		    adv_endorse(m->frame, m->len, b, &a->keys[b],
+				have ? &cert : NULL, &c->vbuf))
+			continue;
+		co_to_half(a, p, b, c->vbuf.data, c->vbuf.len, side, NO_NODE,
+			   NO_NODE, m->delay_us);
+	}
+}
+
 /* What the coalition learns from any message in flight: the branch of a
  * new block (its parent's), the votes for blocks on a branch (kept, and
  * an honest one relayed to its half); an honest proposal on a branch gets
- * the coalition's votes. False if the frame is not one it reads. */
+ * the coalition's votes, and an honest TIMEOUT the coalition's. False if
+ * the frame is not one it reads. */
 static bool co_observe(struct adversary *a, const struct adv_port *p,
 		       const struct adv_msg *m, uint32_t from_idx,
 		       uint32_t to_idx)
@@ -693,6 +739,10 @@ static bool co_observe(struct adversary *a, const struct adv_port *p,
 		if (co_half(a, from_idx))
 			co_to_half(a, p, m->from, m->frame, m->len, side,
 				   from_idx, to_idx, m->delay_us);
+	} else if (l.kind == ADV_LINK_TIMEOUT && (side = co_half(a, from_idx))) {
+		uint8_t hs = co_side(c, l.parent);
+		if (!hs || hs == side)
+			co_time_out(a, p, m, &l, side);
 	}
 	return true;
 }
@@ -709,7 +759,6 @@ static bool co_move(struct adversary *a, struct adv_msg *m,
 	const struct byz_keypair *key = key_of(a, m->from);
 	const uint8_t *frames[BYZ_MAX_N];
 	size_t lens[BYZ_MAX_N];
-	uint32_t senders[BYZ_MAX_N];
 	struct adv_cert cert;
 	struct adv_links nl;
 	int rc;
@@ -724,15 +773,9 @@ static bool co_move(struct adversary *a, struct adv_msg *m,
 		rc = adv_mutate(ADV_MUT_CONFLICT, m->frame, m->len, key, a->n,
 				a->f, &a->map, &c->moved[side]);
 	} else {
-		if (!c->best_set[side] ||
-		    (c->best_view[side] + 1 != l->view && !l->has_tc))
+		if (!co_cert(a, side, &cert, frames, lens) ||
+		    (cert.view + 1 != l->view && !l->has_tc))
 			return false;
-		cert.view = c->best_view[side];
-		memcpy(cert.hash, c->best_hash[side], BYZ_DIGEST_BYTES);
-		cert.count = co_votes(c, cert.hash, frames, lens, senders,
-				      2 * a->f + 1);
-		cert.frames = frames;
-		cert.lens = lens;
 		rc = adv_extend(m->frame, m->len, key, &cert, &a->map,
 				&c->moved[side]);
 	}
@@ -754,7 +797,7 @@ send:
 /* A Byzantine replica's message to an honest one, in the coalition's
  * equivocation: each half sees its own branch only. False to drop it. */
 static bool co_send(struct adversary *a, const struct adv_port *p,
-		    struct adv_msg *m, uint32_t from_idx, uint32_t to_idx)
+		    struct adv_msg *m, uint32_t to_idx)
 {
 	struct coalition *c = a->co;
 	uint8_t half = co_half(a, to_idx), side;
@@ -778,19 +821,13 @@ static bool co_send(struct adversary *a, const struct adv_port *p,
 		side = co_side(c, l.hash);
 		return !side || side == half;
 	case ADV_LINK_TIMEOUT:
+		/* A TIMEOUT carrying the other branch's QC is not sent:
+		 * the coalition times out with each half instead
+		 * (co_time_out). (Withholding its QC instead made the
+		 * recipient answer with its own, older than the Byzantine
+		 * core's, which answered that, and so on forever.) */
 		side = co_side(c, l.parent);
-		if (!side || side == half)
-			return true;
-		/* Withheld: the genesis QC and no vote. At most one per view
-		 * and pair: the recipient answers a TIMEOUT with an older
-		 * high QC than its own with its own (hs_tell_high), and the
-		 * Byzantine core, whose QC is higher still, answers that;
-		 * passing each answer on would make the two ping-pong. */
-		if (c->withheld[from_idx][to_idx] >= l.view + 1)
-			return false;
-		c->withheld[from_idx][to_idx] = l.view + 1;
-		rewrite(a, m, ADV_MUT_WITHHOLD);
-		return true;
+		return !side || side == half;
 	default:
 		return true;
 	}
@@ -823,8 +860,7 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_EQUIVOCATE:
 			if (co_active(a, round) &&
 			    !adv_links(m->frame, m->len, &(struct adv_links){0})) {
-				if (!co_send(a, p, m, instance(m->from),
-					     to_idx))
+				if (!co_send(a, p, m, to_idx))
 					return false;
 				touched = true;
 				break;

@@ -348,7 +348,8 @@ int adv_links(const uint8_t *frame, size_t len, struct adv_links *l)
 }
 
 int adv_endorse(const uint8_t *prop, size_t len, uint32_t voter,
-		const struct byz_keypair *key, struct wire_buf *out)
+		const struct byz_keypair *key, const struct adv_cert *cert,
+		struct wire_buf *out)
 {
 	const struct adv_rewrites *rw;
 	struct wire_msg m;
@@ -368,6 +369,7 @@ int adv_endorse(const uint8_t *prop, size_t len, uint32_t voter,
 	c.key = key;
 	c.out = out;
 	c.voter = voter;
+	c.cert = cert;
 	/* A vote is a new message of the voter's own: signed with its key. */
 	if ((rc = rw->endorse(&c)) == 0)
 		rc = wire_sign(out, 0, key);

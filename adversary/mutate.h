@@ -198,11 +198,6 @@ struct adv_links {
  * not decode, a client frame, a protocol without coalition support). */
 int adv_links(const uint8_t *frame, size_t len, struct adv_links *l);
 
-/* The vote replica `voter` (holding `key`) would cast for the signed
- * PROPOSAL prop, signed with key, in out: 0, ADV_MUT_SKIP, or an error. */
-int adv_endorse(const uint8_t *prop, size_t len, uint32_t voter,
-		const struct byz_keypair *key, struct wire_buf *out);
-
 /* A certificate the coalition assembled from votes seen in flight. */
 struct adv_cert {
 	uint64_t view;
@@ -211,6 +206,17 @@ struct adv_cert {
 	const size_t *lens;
 	size_t count;
 };
+
+/*
+ * Replica `voter`'s own message (signed with key, its key) siding with
+ * the signed frame msg of another replica, in out: for a PROPOSAL, its vote
+ * for that block; for a TIMEOUT, its own TIMEOUT for the same view, with
+ * cert as its high certificate (NULL: the genesis one) and no vote.
+ * 0, ADV_MUT_SKIP (other types, other protocols), or an error.
+ */
+int adv_endorse(const uint8_t *msg, size_t len, uint32_t voter,
+		const struct byz_keypair *key, const struct adv_cert *cert,
+		struct wire_buf *out);
 
 /*
  * The PROPOSAL prop (signed by key's owner) moved onto another branch:
@@ -279,7 +285,8 @@ struct adv_ctx {
 	const struct adv_conflicts *map; /* may be NULL */
 	struct wire_buf *out;
 	bool record;
-	const struct adv_cert *cert; /* adv_extend: the new justification */
+	const struct adv_cert *cert; /* adv_extend: the new justification;
+				      * adv_endorse: a TIMEOUT's high QC */
 	uint32_t voter;              /* adv_endorse: who votes */
 	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
 };
@@ -295,7 +302,8 @@ struct adv_rewrites {
 	int (*mutate)(struct adv_ctx *c);
 	/* The coalition's hooks (NULL: not supported): links reads c->m
 	 * into *l; endorse writes the vote of c->voter for the proposal
-	 * c->m; extend writes c->m moved onto c->cert (and sets the record
+	 * c->m (or its TIMEOUT siding with the TIMEOUT c->m, adv_endorse);
+	 * extend writes c->m moved onto c->cert (and sets the record
 	 * digests). Unsigned frames at offset 0 of c->out, like mutate. */
 	int (*links)(const struct wire_msg *m, struct adv_links *l);
 	int (*endorse)(struct adv_ctx *c);

@@ -1620,7 +1620,8 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	cr_assert_eq(adv_links(pw.pp.p, pw.pp.n, &l), ADV_MUT_SKIP);
 
 	/* Replica 0's vote for the proposal of replica BYZ, signed by 0. */
-	cr_assert_eq(adv_endorse(w.prop.p, w.prop.n, 0, &rk[0], &out), 0);
+	cr_assert_eq(adv_endorse(w.prop.p, w.prop.n, 0, &rk[0], NULL, &out),
+		     0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, HS_VOTE);
 	cr_assert_eq(m.frame.sender, 0);
@@ -1629,8 +1630,16 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	cr_assert_eq(byz_verify(rk[0].pk, m.frame.proto, m.frame.type,
 				m.frame.bytes, m.frame.signed_len, m.frame.sig),
 		     0);
-	cr_assert_eq(adv_endorse(w.vote.p, w.vote.n, 0, &rk[0], &out),
+	cr_assert_eq(adv_endorse(w.vote.p, w.vote.n, 0, &rk[0], NULL, &out),
 		     ADV_MUT_SKIP);
+	/* Replica 0's TIMEOUT for the view of BYZ's: genesis QC, no vote. */
+	cr_assert_eq(adv_endorse(w.tmo.p, w.tmo.n, 0, &rk[0], NULL, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(m.frame.type, HS_TIMEOUT);
+	cr_assert_eq(m.frame.sender, 0);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.view, 0);
+	cr_assert_eq(hs_of(&m)->timeout.vote.count, 0);
 
 	/* Moved onto `other` (view 4), certified by 0, 2 and 3. */
 	byz_digest(other, "other", 5);
@@ -1668,6 +1677,14 @@ Test(mutate, hs_coalition_links_endorse_extend)
 		cr_assert(blob_eq(got[i], batch3[2 - i]));
 	hs_block_hash(&hs_of(&m)->prop, nh);
 	cr_assert_eq(memcmp(adv_conflicts_get(&map, w.h), nh, sizeof nh), 0);
+	/* A TIMEOUT with that certificate as its high QC. */
+	cr_assert_eq(adv_endorse(w.tmo.p, w.tmo.n, 0, &rk[0], &cert, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.view, 4);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, other,
+			    BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(hs_of(&m)->timeout.high.votes.count, 3);
 	/* Only the proposer's key moves its proposal; a certificate must be
 	 * of an earlier view. */
 	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[2], &cert, &map, &out),

@@ -288,18 +288,40 @@ static int hs_links(const struct wire_msg *m, struct adv_links *l)
 	}
 }
 
-/* The vote c->voter casts for the proposal c->m: what an honest replica's
- * Alg. 4 onReceiveProposal sends, without its safeNode and vheight
- * checks (the coalition votes for both branches). */
+/* c->voter's own message siding with c->m: for a proposal, the vote an
+ * honest replica's Alg. 4 onReceiveProposal sends, without its safeNode
+ * and vheight checks (the coalition votes for both branches); for a
+ * TIMEOUT, a TIMEOUT for the same view with c->cert (or the genesis QC)
+ * as high QC and no vote (the pacemaker counts it towards a TC like any). */
 static int hs_endorse(struct adv_ctx *c)
 {
-	const struct hs_proposal *p = &hs_of(c->m)->prop;
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+	const struct adv_cert *q = c->cert;
 	uint8_t hash[BYZ_DIGEST_BYTES];
+	struct wire_buf qc;
+	int rc;
 
-	if (c->m->frame.type != HS_PROPOSAL)
+	switch (c->m->frame.type) {
+	case HS_PROPOSAL:
+		hs_block_hash(&hs_of(c->m)->prop, hash);
+		return hs_enc_vote(c->out, NULL, c->voter,
+				   hs_of(c->m)->prop.view, hash);
+	case HS_TIMEOUT:
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		rc = q ? hs_enc_qc(&qc, q->view, q->hash,
+				   (struct hs_framev){(const uint8_t **)q->frames,
+						      q->lens, q->count})
+		       : hs_enc_qc(&qc, 0, zero,
+				   (struct hs_framev){NULL, NULL, 0});
+		if (!rc)
+			rc = hs_enc_timeout(c->out, NULL, c->voter,
+					    hs_of(c->m)->timeout.view, qc.data,
+					    qc.len, NULL, 0);
+		wire_buf_free(&qc);
+		return rc;
+	default:
 		return ADV_MUT_SKIP;
-	hs_block_hash(p, hash);
-	return hs_enc_vote(c->out, NULL, c->voter, p->view, hash);
+	}
 }
 
 /* The proposal c->m justified by c->cert instead: a block of the same view
