@@ -25,6 +25,48 @@ struct recorded {
 	uint8_t data[REPLAY_MAX_BYTES];
 };
 
+/*
+ * The coalition of equivocate on a protocol whose votes go to one replica
+ * (its rewrites answer adv_links: a chained protocol whose leader collects
+ * the votes). It shows each half of the honest replicas its own branch: which branch each block is on (side: 1 = the
+ * first half's, 2 = the second's, 0 = not forked), the votes seen for
+ * blocks on a branch (to assemble certificates), and the highest block of
+ * each branch with a quorum of them.
+ */
+#define CO_SIDES 2048
+#define CO_VOTES 1024
+#define CO_VOTE_BYTES 256
+
+struct co_side {
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint8_t side;
+};
+
+struct co_vote {
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint64_t view;
+	uint32_t sender;
+	uint16_t len;
+	uint8_t frame[CO_VOTE_BYTES];
+};
+
+struct coalition {
+	size_t attack;          /* the equivocate attack's index */
+	struct co_side side[CO_SIDES];
+	uint32_t side_next, side_used;
+	struct co_vote vote[CO_VOTES];
+	uint32_t vote_next, vote_used;
+	bool best_set[3];
+	uint64_t best_view[3];
+	uint8_t best_hash[3][BYZ_DIGEST_BYTES];
+	/* The last proposal moved onto each branch, to send the same bytes
+	 * to every replica of the half. */
+	uint8_t moved_from[3][BYZ_DIGEST_BYTES];
+	struct wire_buf moved[3];
+	struct wire_buf vbuf;   /* an endorsement */
+	uint64_t timed_out[3];  /* the last view each half timed out with */
+};
+
 struct adversary {
 	struct attack_plan plan;
 	uint32_t n, f;
@@ -46,6 +88,7 @@ struct adversary {
 	uint64_t part_epoch[ATK_MAX];
 	uint8_t part_group[ATK_MAX][2 * BYZ_MAX_N];
 	struct adversary_stats st;
+	struct coalition *co;   /* only with equivocate */
 };
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -160,6 +203,18 @@ int adversary_new(const struct attack_plan *plan, uint32_t n, uint32_t f,
 		if (plan->a[i].kind == ATK_EQUIVOCATE ||
 		    plan->a[i].kind == ATK_MUTATE)
 			a->want_requests = true;
+		if (plan->a[i].kind == ATK_EQUIVOCATE && !a->co) {
+			a->co = calloc(1, sizeof *a->co);
+			if (!a->co) {
+				adversary_free(&a);
+				return BYZ_ENOMEM;
+			}
+			a->co->attack = i;
+			for (int k = 0; k < 3; k++)
+				wire_buf_init(&a->co->moved[k],
+					      WIRE_MAX_FRAME + BYZ_SIG_BYTES);
+			wire_buf_init(&a->co->vbuf, WIRE_MAX_FRAME);
+		}
 		if (plan->a[i].kind == ATK_REPLAY && !a->ring) {
 			a->ring = calloc(REPLAY_SLOTS, sizeof *a->ring);
 			if (!a->ring) {
@@ -183,6 +238,12 @@ void adversary_free(struct adversary **ap)
 	wire_buf_free(&a->buf[1]);
 	wire_buf_free(&a->tbuf);
 	free(a->ring);
+	if (a->co) {
+		for (int k = 0; k < 3; k++)
+			wire_buf_free(&a->co->moved[k]);
+		wire_buf_free(&a->co->vbuf);
+		free(a->co);
+	}
 	free(a);
 	*ap = NULL;
 }
@@ -464,6 +525,336 @@ static bool to_half_b(const struct adversary *a, uint32_t to_idx)
 	return !a->plan.byzantine[to_idx] && a->half_b[to_idx];
 }
 
+/* ---- the coalition (equivocate where votes go to the next leader) ----- */
+
+/*
+ * With a protocol whose votes go to the next leader only (adv_links
+ * answers), equivocation needs the whole coalition, as in PODC'19's
+ * safety argument read backwards (quorum intersection: two QCs for
+ * conflicting blocks exist only if f+1 replicas vote for both): the
+ * Byzantine leader's block goes to one half of the honest replicas and a
+ * conflicting one to the other; the Byzantine replicas vote for both,
+ * and relay each half's votes within the half, so each half forms its
+ * branch's QCs itself; a Byzantine leader's later proposals are moved onto
+ * each half's branch (justified by the QC the coalition assembled from the
+ * votes it saw). Before GST the network holds messages between the two
+ * halves back until GST (asynchrony, not loss). With b <= f the votes of
+ * one half and the coalition stay short of 2f+1, and the protocol's rules
+ * stop it.
+ */
+
+/* The half an honest replica is in: 1 (the first) or 2; 0 for anything
+ * else (a Byzantine replica, a twin, a client). */
+static uint8_t co_half(const struct adversary *a, uint32_t idx)
+{
+	if (idx >= a->n || a->plan.byzantine[idx])
+		return 0;
+	return a->half_b[idx] ? 2 : 1;
+}
+
+static uint8_t co_side(const struct coalition *c, const uint8_t *hash)
+{
+	for (uint32_t i = 0; i < c->side_used; i++) {
+		const struct co_side *e =
+			&c->side[(c->side_next + CO_SIDES - 1 - i) % CO_SIDES];
+		if (!memcmp(e->hash, hash, BYZ_DIGEST_BYTES))
+			return e->side;
+	}
+	return 0;
+}
+
+static void co_set_side(struct coalition *c, const uint8_t *hash, uint8_t side)
+{
+	struct co_side *e;
+
+	if (co_side(c, hash) == side)
+		return;
+	e = &c->side[c->side_next];
+	memcpy(e->hash, hash, BYZ_DIGEST_BYTES);
+	e->side = side;
+	c->side_next = (c->side_next + 1) % CO_SIDES;
+	if (c->side_used < CO_SIDES)
+		c->side_used++;
+}
+
+/* Gather up to max votes for hash from distinct senders; their count. */
+static size_t co_votes(const struct coalition *c, const uint8_t *hash,
+		       const uint8_t **frames, size_t *lens, uint32_t *senders,
+		       size_t max)
+{
+	size_t k = 0;
+
+	for (uint32_t i = 0; i < c->vote_used && k < max; i++) {
+		const struct co_vote *v = &c->vote[i];
+		bool dup = false;
+		if (memcmp(v->hash, hash, BYZ_DIGEST_BYTES))
+			continue;
+		for (size_t j = 0; j < k; j++)
+			dup |= senders[j] == v->sender;
+		if (dup)
+			continue;
+		senders[k] = v->sender;
+		if (frames) {
+			frames[k] = v->frame;
+			lens[k] = v->len;
+		}
+		k++;
+	}
+	return k;
+}
+
+static bool co_has_vote(const struct coalition *c, const uint8_t *hash,
+			uint32_t sender)
+{
+	for (uint32_t i = 0; i < c->vote_used; i++)
+		if (c->vote[i].sender == sender &&
+		    !memcmp(c->vote[i].hash, hash, BYZ_DIGEST_BYTES))
+			return true;
+	return false;
+}
+
+/* Keep a signed vote for a block on a branch; a quorum of them makes that
+ * block the branch's highest certified one if it is higher. */
+static void co_keep_vote(struct adversary *a, const struct adv_links *l,
+			 const uint8_t *frame, size_t len)
+{
+	struct coalition *c = a->co;
+	uint8_t side = co_side(c, l->hash);
+	uint32_t senders[BYZ_MAX_N];
+	struct co_vote *v;
+
+	if (!side || len > CO_VOTE_BYTES || co_has_vote(c, l->hash, l->sender))
+		return;
+	v = &c->vote[c->vote_next];
+	memcpy(v->hash, l->hash, BYZ_DIGEST_BYTES);
+	v->view = l->view;
+	v->sender = l->sender;
+	v->len = (uint16_t)len;
+	memcpy(v->frame, frame, len);
+	c->vote_next = (c->vote_next + 1) % CO_VOTES;
+	if (c->vote_used < CO_VOTES)
+		c->vote_used++;
+	if (co_votes(c, l->hash, NULL, NULL, senders, BYZ_MAX_N) >=
+		    2 * a->f + 1 &&
+	    (!c->best_set[side] || l->view > c->best_view[side])) {
+		c->best_set[side] = true;
+		c->best_view[side] = l->view;
+		memcpy(c->best_hash[side], l->hash, BYZ_DIGEST_BYTES);
+	}
+}
+
+/* Send a frame from `from` to every honest replica of half `side` except
+ * `skip1` and `skip2`. */
+static void co_to_half(struct adversary *a, const struct adv_port *p,
+		       uint32_t from, const uint8_t *frame, size_t len,
+		       uint8_t side, uint32_t skip1, uint32_t skip2,
+		       uint64_t delay_us)
+{
+	for (uint32_t r = 0; r < a->n; r++)
+		if (co_half(a, r) == side && r != skip1 && r != skip2 &&
+		    !p->inject(p->ctx, from, r, frame, len, delay_us))
+			a->st.injected++;
+}
+
+/* The coalition votes for a proposal on branch `side`: each Byzantine
+ * replica's vote, kept and sent to every replica of that half (once per
+ * block). */
+static void co_endorse(struct adversary *a, const struct adv_port *p,
+		       const uint8_t *prop, size_t len, uint8_t side,
+		       uint64_t delay_us)
+{
+	struct coalition *c = a->co;
+	struct adv_links l;
+
+	if (adv_links(prop, len, &l) || l.kind != ADV_LINK_PROPOSAL)
+		return;
+	for (uint32_t b = 0; b < a->n; b++) {
+		struct adv_links vl;
+		if (!a->has_key[b] || co_has_vote(c, l.hash, b))
+			continue;
+		if (adv_endorse(prop, len, b, &a->keys[b], NULL, &c->vbuf) ||
+		    adv_links(c->vbuf.data, c->vbuf.len, &vl))
+			continue;
+		co_set_side(c, l.hash, side);
+		co_keep_vote(a, &vl, c->vbuf.data, c->vbuf.len);
+		co_to_half(a, p, b, c->vbuf.data, c->vbuf.len, side, NO_NODE,
+			   NO_NODE, delay_us);
+	}
+}
+
+/* The certificate of half `side`'s highest certified block, from the
+ * votes kept (frames and lens: 2f+1 slots). False if there is none. */
+static bool co_cert(struct adversary *a, uint8_t side, struct adv_cert *cert,
+		    const uint8_t **frames, size_t *lens)
+{
+	struct coalition *c = a->co;
+	uint32_t senders[BYZ_MAX_N];
+
+	if (!c->best_set[side])
+		return false;
+	cert->view = c->best_view[side];
+	memcpy(cert->hash, c->best_hash[side], BYZ_DIGEST_BYTES);
+	cert->count = co_votes(c, cert->hash, frames, lens, senders,
+			       2 * a->f + 1);
+	cert->frames = frames;
+	cert->lens = lens;
+	return true;
+}
+
+/* An honest replica of half `side` timed out (its TIMEOUT is msg): the
+ * coalition times out in the same view with that half, each Byzantine
+ * replica's TIMEOUT carrying the half's highest QC the coalition holds,
+ * to every replica of the half (once per view). */
+static void co_time_out(struct adversary *a, const struct adv_port *p,
+			const struct adv_msg *m, const struct adv_links *l,
+			uint8_t side)
+{
+	struct coalition *c = a->co;
+	const uint8_t *frames[BYZ_MAX_N];
+	size_t lens[BYZ_MAX_N];
+	struct adv_cert cert;
+	bool have;
+
+	if (l->view <= c->timed_out[side])
+		return;
+	c->timed_out[side] = l->view;
+	have = co_cert(a, side, &cert, frames, lens);
+	for (uint32_t b = 0; b < a->n; b++) {
+		if (!a->has_key[b] ||
+		    adv_endorse(m->frame, m->len, b, &a->keys[b],
+				have ? &cert : NULL, &c->vbuf))
+			continue;
+		co_to_half(a, p, b, c->vbuf.data, c->vbuf.len, side, NO_NODE,
+			   NO_NODE, m->delay_us);
+	}
+}
+
+/* What the coalition learns from any message in flight: the branch of a
+ * new block (its parent's), the votes for blocks on a branch (kept, and
+ * an honest one relayed to its half); an honest proposal on a branch gets
+ * the coalition's votes, and an honest TIMEOUT the coalition's. False if
+ * the frame is not one it reads. */
+static bool co_observe(struct adversary *a, const struct adv_port *p,
+		       const struct adv_msg *m, uint32_t from_idx,
+		       uint32_t to_idx)
+{
+	struct coalition *c = a->co;
+	struct adv_links l;
+	uint8_t side;
+
+	if (adv_links(m->frame, m->len, &l))
+		return false;
+	if (l.kind == ADV_LINK_PROPOSAL) {
+		side = co_side(c, l.hash);
+		if (!side && (side = co_side(c, l.parent)))
+			co_set_side(c, l.hash, side);
+		if (side && co_half(a, from_idx) == side)
+			co_endorse(a, p, m->frame, m->len, side, m->delay_us);
+	} else if (l.kind == ADV_LINK_VOTE && (side = co_side(c, l.hash))) {
+		co_keep_vote(a, &l, m->frame, m->len);
+		if (co_half(a, from_idx))
+			co_to_half(a, p, m->from, m->frame, m->len, side,
+				   from_idx, to_idx, m->delay_us);
+	} else if (l.kind == ADV_LINK_TIMEOUT && (side = co_half(a, from_idx))) {
+		uint8_t hs = co_side(c, l.parent);
+		if (!hs || hs == side)
+			co_time_out(a, p, m, &l, side);
+	}
+	return true;
+}
+
+/* A Byzantine leader's proposal for the half `side` that is not on its
+ * branch: moved onto the branch's highest certified block (needing the
+ * timeout certificate the original carries unless that block is of the
+ * view before), or, where the fork starts, the plain conflicting
+ * proposal. False: nothing to send that half. */
+static bool co_move(struct adversary *a, struct adv_msg *m,
+		    const struct adv_links *l, uint8_t side)
+{
+	struct coalition *c = a->co;
+	const struct byz_keypair *key = key_of(a, m->from);
+	const uint8_t *frames[BYZ_MAX_N];
+	size_t lens[BYZ_MAX_N];
+	struct adv_cert cert;
+	struct adv_links nl;
+	int rc;
+
+	if (!key)
+		return false;
+	if (c->moved[side].len &&
+	    !memcmp(c->moved_from[side], l->hash, BYZ_DIGEST_BYTES))
+		goto send;
+	if (!co_side(c, l->parent) && !c->best_set[side]) {
+		/* The fork: another block on the same parent. */
+		rc = adv_mutate(ADV_MUT_CONFLICT, m->frame, m->len, key, a->n,
+				a->f, &a->map, &c->moved[side]);
+	} else {
+		if (!co_cert(a, side, &cert, frames, lens) ||
+		    (cert.view + 1 != l->view && !l->has_tc))
+			return false;
+		rc = adv_extend(m->frame, m->len, key, &cert, &a->map,
+				&c->moved[side]);
+	}
+	if (rc || adv_links(c->moved[side].data, c->moved[side].len, &nl)) {
+		wire_buf_reset(&c->moved[side]);
+		return false;
+	}
+	memcpy(c->moved_from[side], l->hash, BYZ_DIGEST_BYTES);
+	if (!co_side(c, l->hash))
+		co_set_side(c, l->hash, 3 - side);
+	co_set_side(c, nl.hash, side);
+	a->st.rewritten++;
+send:
+	m->frame = c->moved[side].data;
+	m->len = c->moved[side].len;
+	return true;
+}
+
+/* A Byzantine replica's message to an honest one, in the coalition's
+ * equivocation: each half sees its own branch only. False to drop it. */
+static bool co_send(struct adversary *a, const struct adv_port *p,
+		    struct adv_msg *m, uint32_t to_idx)
+{
+	struct coalition *c = a->co;
+	uint8_t half = co_half(a, to_idx), side;
+	struct adv_links l;
+
+	if (!half || adv_links(m->frame, m->len, &l))
+		return true;
+	switch (l.kind) {
+	case ADV_LINK_PROPOSAL:
+		side = co_side(c, l.hash);
+		if (!side && half == 1) {
+			/* The first half gets the leader's own block. */
+			co_set_side(c, l.hash, 1);
+			side = 1;
+		}
+		if (side != half && !co_move(a, m, &l, half))
+			return false;
+		co_endorse(a, p, m->frame, m->len, half, m->delay_us);
+		return true;
+	case ADV_LINK_VOTE:
+		side = co_side(c, l.hash);
+		return !side || side == half;
+	case ADV_LINK_TIMEOUT:
+		/* A TIMEOUT carrying the other branch's QC is not sent:
+		 * the coalition times out with each half instead
+		 * (co_time_out). (Withholding its QC instead made the
+		 * recipient answer with its own, older than the Byzantine
+		 * core's, which answered that, and so on forever.) */
+		side = co_side(c, l.parent);
+		return !side || side == half;
+	default:
+		return true;
+	}
+}
+
+/* Is the coalition at work on this message? */
+static bool co_active(struct adversary *a, uint64_t round)
+{
+	return a->co && active(a, &a->plan.a[a->co->attack], a->now, round);
+}
+
 /* The behaviours of Byzantine replicas on one of their messages. Returns
  * false to drop it. */
 static bool byzantine_send(struct adversary *a, const struct adv_port *p,
@@ -483,6 +874,13 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 			a->st.per_attack[i]++;
 			return false;
 		case ATK_EQUIVOCATE:
+			if (co_active(a, round) &&
+			    !adv_links(m->frame, m->len, &(struct adv_links){0})) {
+				if (!co_send(a, p, m, to_idx))
+					return false;
+				touched = true;
+				break;
+			}
 			if (!to_half_b(a, to_idx))
 				break;
 			touched = rewrite(a, m, ADV_MUT_CONFLICT) ||
@@ -688,6 +1086,15 @@ enum adv_verdict adversary_on_message(struct adversary *a,
 			adv_conflicts_offer(&a->map, m->frame, m->len);
 	}
 
+	if (co_active(a, round) && co_observe(a, port, m, from_idx, to_idx)) {
+		/* Asynchrony before GST: the halves hear each other late. */
+		if (a->now < a->gst_us && co_half(a, from_idx) &&
+		    co_half(a, to_idx) &&
+		    co_half(a, from_idx) != co_half(a, to_idx)) {
+			m->delay_us += a->gst_us - a->now;
+			a->st.delayed++;
+		}
+	}
 	if (byz_sender && !byzantine_send(a, port, m, to_idx, round, rng))
 		return ADV_DROP;
 	if (!network(a, port, m, from_idx, to_idx, round, rng))

@@ -322,3 +322,98 @@ int adv_mutation_parse(const char *name)
 			return i;
 	return -1;
 }
+
+/* ---- the coalition's hooks ----------------------------------------------- */
+
+static const struct adv_rewrites *rewrites_of(uint8_t proto)
+{
+	for (size_t i = 0; adv_rewrites_registry[i]; i++)
+		if (adv_rewrites_registry[i]->proto == proto)
+			return adv_rewrites_registry[i];
+	return NULL;
+}
+
+int adv_links(const uint8_t *frame, size_t len, struct adv_links *l)
+{
+	const struct adv_rewrites *rw;
+	struct wire_msg m;
+
+	memset(l, 0, sizeof *l);
+	if (!frame || wire_decode(frame, len, &m))
+		return ADV_MUT_SKIP;
+	rw = rewrites_of(m.frame.proto);
+	if (!rw || !rw->links)
+		return ADV_MUT_SKIP;
+	return rw->links(&m, l);
+}
+
+int adv_endorse(const uint8_t *prop, size_t len, uint32_t voter,
+		const struct byz_keypair *key, const struct adv_cert *cert,
+		struct wire_buf *out)
+{
+	const struct adv_rewrites *rw;
+	struct wire_msg m;
+	struct adv_ctx c;
+	int rc;
+
+	wire_buf_reset(out);
+	if (!key || !prop || overlaps(prop, len, out))
+		return BYZ_EINVAL;
+	if ((rc = wire_decode(prop, len, &m)))
+		return rc;
+	rw = rewrites_of(m.frame.proto);
+	if (!rw || !rw->endorse)
+		return ADV_MUT_SKIP;
+	memset(&c, 0, sizeof c);
+	c.m = &m;
+	c.key = key;
+	c.out = out;
+	c.voter = voter;
+	c.cert = cert;
+	/* A vote is a new message of the voter's own: signed with its key. */
+	if ((rc = rw->endorse(&c)) == 0)
+		rc = wire_sign(out, 0, key);
+	if (rc)
+		wire_buf_reset(out);
+	return rc;
+}
+
+int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
+	       const struct adv_cert *cert, struct adv_conflicts *map,
+	       struct wire_buf *out)
+{
+	const struct adv_rewrites *rw;
+	struct wire_msg m;
+	struct adv_ctx c;
+	int rc;
+
+	wire_buf_reset(out);
+	if (!key || !prop || !cert || overlaps(prop, len, out))
+		return BYZ_EINVAL;
+	if ((rc = wire_decode(prop, len, &m)))
+		return rc;
+	rw = rewrites_of(m.frame.proto);
+	if (!rw || !rw->extend)
+		return ADV_MUT_SKIP;
+	memset(&c, 0, sizeof c);
+	c.mut = ADV_MUT_CONFLICT;
+	c.m = &m;
+	c.key = key;
+	c.map = map;
+	c.out = out;
+	c.cert = cert;
+	rc = rw->extend(&c);
+	/* Only the proposer's key re-signs its proposal (as adv_mutate). */
+	if (rc == 0 &&
+	    byz_verify(key->pk, m.frame.proto, m.frame.type, m.frame.bytes,
+		       m.frame.signed_len, m.frame.sig) != 0)
+		rc = BYZ_EBADSIG;
+	if (rc == 0)
+		rc = wire_sign(out, 0, key);
+	if (rc == 0 && c.record && map &&
+	    memcmp(c.rec_from, c.rec_to, BYZ_DIGEST_BYTES))
+		rc = adv_conflicts_put(map, c.rec_from, c.rec_to);
+	if (rc != 0)
+		wire_buf_reset(out);
+	return rc;
+}

@@ -167,6 +167,69 @@ uint64_t adv_frame_view(const uint8_t *frame, size_t len);
 /* The same for a message already decoded. */
 uint64_t adv_msg_view(const struct wire_msg *m);
 
+/* ---- the coalition's view of a protocol (equivocate, adversary.c) ------- */
+
+/*
+ * What the coalition needs to know of a frame to show each half of the
+ * honest replicas its own branch (docs/attacks.md, equivocate): a block's
+ * hash and parent, the block a vote names, the block a timeout's high
+ * certificate names. Only protocols whose votes go to one replica (the
+ * next leader) answer; the others skip (where votes are broadcast, the
+ * plain rewrites already reach each half).
+ */
+enum adv_link_kind {
+	ADV_LINK_OTHER = 0,
+	ADV_LINK_PROPOSAL, /* hash: the block; parent: its justify's block */
+	ADV_LINK_VOTE,     /* hash: the block voted for */
+	ADV_LINK_TIMEOUT,  /* parent: the high certificate's block */
+};
+
+struct adv_links {
+	enum adv_link_kind kind;
+	uint32_t sender;
+	uint64_t view;
+	uint64_t parent_view; /* the certificate's view (PROPOSAL, TIMEOUT) */
+	bool has_tc;          /* a PROPOSAL carrying a timeout certificate */
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint8_t parent[BYZ_DIGEST_BYTES];
+};
+
+/* Read the links of a signed frame: 0, or ADV_MUT_SKIP (a frame that does
+ * not decode, a client frame, a protocol without coalition support). */
+int adv_links(const uint8_t *frame, size_t len, struct adv_links *l);
+
+/* A certificate the coalition assembled from votes seen in flight. */
+struct adv_cert {
+	uint64_t view;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	const uint8_t *const *frames;
+	const size_t *lens;
+	size_t count;
+};
+
+/*
+ * Replica `voter`'s own message (signed with key, its key) siding with
+ * the signed frame msg of another replica, in out: for a PROPOSAL, its vote
+ * for that block; for a TIMEOUT, its own TIMEOUT for the same view, with
+ * cert as its high certificate (NULL: the genesis one) and no vote.
+ * 0, ADV_MUT_SKIP (other types, other protocols), or an error.
+ */
+int adv_endorse(const uint8_t *msg, size_t len, uint32_t voter,
+		const struct byz_keypair *key, const struct adv_cert *cert,
+		struct wire_buf *out);
+
+/*
+ * The PROPOSAL prop (signed by key's owner) moved onto another branch:
+ * the same view and timeout certificate, justified by cert (a certificate
+ * of distinct signed votes, copied verbatim), with the batch conflicting
+ * with the original one (ADV_MUT_CONFLICT's batch); re-signed with key, in
+ * out. Records (original block -> new block) in map. 0, ADV_MUT_SKIP, or
+ * an error (BYZ_EBADSIG: prop is not key's).
+ */
+int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
+	       const struct adv_cert *cert, struct adv_conflicts *map,
+	       struct wire_buf *out);
+
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
  * "withhold"; "unknown" for anything else. */
 const char *adv_mutation_name(enum adv_mutation mut);
@@ -222,6 +285,9 @@ struct adv_ctx {
 	const struct adv_conflicts *map; /* may be NULL */
 	struct wire_buf *out;
 	bool record;
+	const struct adv_cert *cert; /* adv_extend: the new justification;
+				      * adv_endorse: a TIMEOUT's high QC */
+	uint32_t voter;              /* adv_endorse: who votes */
 	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
 };
 
@@ -234,6 +300,14 @@ struct adv_ctx {
 struct adv_rewrites {
 	uint8_t proto; /* the protocol byte of the frames it rewrites */
 	int (*mutate)(struct adv_ctx *c);
+	/* The coalition's hooks (NULL: not supported): links reads c->m
+	 * into *l; endorse writes the vote of c->voter for the proposal
+	 * c->m (or its TIMEOUT siding with the TIMEOUT c->m, adv_endorse);
+	 * extend writes c->m moved onto c->cert (and sets the record
+	 * digests). Unsigned frames at offset 0 of c->out, like mutate. */
+	int (*links)(const struct wire_msg *m, struct adv_links *l);
+	int (*endorse)(struct adv_ctx *c);
+	int (*extend)(struct adv_ctx *c);
 };
 
 /* The registered rewrites, NULL-terminated (adversary/registry.c). */

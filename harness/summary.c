@@ -155,6 +155,49 @@ static int64_t int_of(json_t *o, const char *key)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/*
+ * violation-found is also judged per cell: two cells that expect it for
+ * the same protocol, n and b (one attack each, say) must each find one, or
+ * a campaign would pass with only one attack working. Each (cell,
+ * protocol, n, b) without an unsafe run is listed and fails the campaign.
+ */
+static void cells_without_violation(json_t *records, FILE *md, FILE *out,
+				    struct summary_totals *t)
+{
+	json_t *seen = json_object(), *r, *v;
+	const char *key;
+	bool header = false;
+	size_t i;
+
+	json_array_foreach(records, i, r) {
+		char k[256];
+		if (!(expect_bits(str_of(r, "expect")) & 4))
+			continue;
+		snprintf(k, sizeof k, "%s %s n=%" PRId64 " b=%" PRId64,
+			 str_of(r, "cell"), str_of(r, "protocol"),
+			 int_of(r, "n"), int_of(r, "b"));
+		v = json_object_get(seen, k);
+		if (!v || json_is_false(v))
+			json_object_set_new(seen, k, json_boolean(json_is_false(
+							   json_object_get(r, "safe"))));
+	}
+	json_object_foreach(seen, key, v) {
+		if (json_is_true(v))
+			continue;
+		if (!header)
+			fprintf(md, "\n## Cells that found no violation\n\n");
+		header = true;
+		fprintf(md, "- cell %s: violation-found expected, none found\n",
+			key);
+		if (out)
+			fprintf(out, "cell %s: violation-found expected, none "
+				"found\n", key);
+		t->all_met = false;
+		t->groups_failed++;
+	}
+	json_decref(seen);
+}
+
 static size_t build_groups(json_t *records, struct group *g)
 {
 	size_t ng = 0, i;
@@ -376,6 +419,7 @@ struct summary_totals summary_write(const char *dir, const char *title,
 			t.groups_failed++;
 		}
 	}
+	cells_without_violation(records, md, out, &t);
 	list_shrunk(dir, md, out);
 	if (t.unexpected_runs || t.errors) {
 		size_t shown = 0;

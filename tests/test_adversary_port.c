@@ -7,6 +7,7 @@
  */
 #include "adversary.h"
 #include "pbft/pbft_wire.h"
+#include "hotstuff/hs_wire.h"
 #include "err.h"
 #include "ingress.h"
 #include "sim.h"
@@ -303,5 +304,160 @@ Test(adversary_port, the_simulator_hands_out_byzantine_keys_only)
 	cr_assert_eq(adversary_stats(a).refused, 0);
 	sim_destroy(&s);
 	trace_free(&tr);
+	adversary_free(&a);
+}
+
+/* ---- the equivocating coalition on HotStuff ------------------------------ */
+
+/* A port that checks every injected frame at ingress and counts them by
+ * signer. */
+struct co_fake {
+	unsigned by[N], bad, forged;
+};
+
+static int co_inject(void *ctx, uint32_t from, uint32_t to,
+		     const uint8_t *frame, size_t len, uint64_t delay_us)
+{
+	struct co_fake *c = ctx;
+	struct wire_msg w;
+
+	(void)to;
+	(void)delay_us;
+	if (ingress_check(ing, frame, len, &w) || w.frame.sender != from ||
+	    from >= N)
+		c->bad++;
+	else
+		c->by[from]++;
+	return 0;
+}
+
+static int co_inject_forged(void *ctx, uint32_t from, uint32_t to,
+			    const uint8_t *frame, size_t len,
+			    uint64_t delay_us)
+{
+	(void)from;
+	(void)to;
+	(void)frame;
+	(void)len;
+	(void)delay_us;
+	((struct co_fake *)ctx)->forged++;
+	return 0;
+}
+
+static uint64_t co_now(void *ctx)
+{
+	(void)ctx;
+	return 1000;
+}
+
+/*
+ * With replicas 0 and 1 Byzantine (b = f+1 at n = 4; halves A = {2},
+ * B = {3}), leader 1's proposal reaches replica 2 as it is and replica 3
+ * as a conflicting block, re-signed by 1; the coalition's votes for each
+ * are signed by 0 and 1 only; replica 3's honest vote for its block is
+ * not altered, only held until GST on its way to replica 2 (the other
+ * half), and its copies are its own bytes.
+ */
+Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
+{
+	static const char *const atk[] = {"equivocate"};
+	struct attack_plan p = plan_of(atk, 1);
+	struct co_fake cf = {0};
+	struct adv_port cp = {.ctx = &cf, .inject = co_inject,
+			      .inject_forged = co_inject_forged,
+			      .now = co_now, .rng = &fk.rng};
+	struct adversary *a;
+	struct wire_buf qc, prop, hv;
+	struct adv_msg m;
+	struct wire_msg w;
+	uint8_t hash[BYZ_DIGEST_BYTES], zero[BYZ_DIGEST_BYTES] = {0};
+	uint8_t *vote3;
+	size_t vote3_len;
+
+	p.byzantine[0] = true;
+	cr_assert_eq(adversary_new(&p, N, F, 300000, &a), 0);
+	cr_assert_eq(adversary_corrupt(a, 0, &rk[0]), 0);
+	cr_assert_eq(adversary_corrupt(a, BYZ, &rk[BYZ]), 0);
+	cr_assert_eq(adversary_corrupt(a, 2, &rk[2]), BYZ_EINVAL);
+	wire_buf_init(&qc, WIRE_MAX_FRAME);
+	wire_buf_init(&prop, WIRE_MAX_FRAME);
+	wire_buf_init(&hv, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_qc(&qc, 0, zero,
+			       (struct hs_framev){NULL, NULL, 0}), 0);
+	/* Leader 1's view-1 proposal with one request (none seen in flight:
+	 * the conflicting batch is empty). */
+	{
+		struct wire_buf rq;
+		const uint8_t *rf[1];
+		size_t rl[1];
+		struct byz_keypair ck;
+		byz_key_derive(&ck, SEED, BYZ_ROLE_CLIENT, 0);
+		wire_buf_init(&rq, WIRE_MAX_FRAME);
+		cr_assert_eq(wire_enc_request(&rq, NULL, 0, 1,
+					      (const uint8_t *)"put a 1", 7),
+			     0);
+		cr_assert_eq(wire_sign(&rq, 0, &ck), 0);
+		rf[0] = rq.data;
+		rl[0] = rq.len;
+		cr_assert_eq(hs_enc_proposal(&prop, NULL, BYZ, 1, qc.data,
+					     qc.len,
+					     (struct hs_framev){NULL, NULL, 0},
+					     (struct hs_framev){rf, rl, 1}),
+			     0);
+		wire_buf_free(&rq);
+	}
+	cr_assert_eq(wire_sign(&prop, 0, &rk[BYZ]), 0);
+
+	/* To half A (replica 2): the original; the coalition's votes for it
+	 * go to replica 2, signed by 0 and 1. */
+	m = (struct adv_msg){.id = 1, .from = BYZ, .to = 2, .frame = prop.data,
+			     .len = prop.len, .delay_us = 1000};
+	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
+	cr_assert_eq(m.frame, prop.data);
+	cr_assert_eq(cf.by[0], 1);
+	cr_assert_eq(cf.by[1], 1);
+
+	/* To half B (replica 3): a conflicting block of the same view,
+	 * signed by 1; and the coalition's votes for that one. */
+	m = (struct adv_msg){.id = 2, .from = BYZ, .to = 3, .frame = prop.data,
+			     .len = prop.len, .delay_us = 1000};
+	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
+	cr_assert_neq(m.len == prop.len &&
+			      !memcmp(m.frame, prop.data, prop.len),
+		      true, "half B got the same block");
+	cr_assert_not(m.forged);
+	/* (ingress here knows no client keys: the signature is checked by
+	 * hand) */
+	cr_assert_eq(wire_decode(m.frame, m.len, &w), 0);
+	cr_assert_eq(w.frame.sender, BYZ);
+	cr_assert_eq(byz_verify(rk[BYZ].pk, w.frame.proto, w.frame.type,
+				w.frame.bytes, w.frame.signed_len, w.frame.sig),
+		     0);
+	cr_assert_eq(hs_of(&w)->prop.view, 1);
+	hs_block_hash(&hs_of(&w)->prop, hash);
+	cr_assert_eq(cf.by[0], 2);
+	cr_assert_eq(cf.by[1], 2);
+
+	/* Replica 3's own vote for its block, to leader 2 (half A): the
+	 * same bytes, held until GST (300 ms). */
+	cr_assert_eq(hs_enc_vote(&hv, NULL, 3, 1, hash), 0);
+	cr_assert_eq(wire_sign(&hv, 0, &rk[3]), 0);
+	vote3 = hv.data;
+	vote3_len = hv.len;
+	m = (struct adv_msg){.id = 3, .from = 3, .to = 2, .frame = vote3,
+			     .len = vote3_len, .delay_us = 1000};
+	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
+	cr_assert_eq(m.frame, vote3);
+	cr_assert_eq(m.len, vote3_len);
+	cr_assert_not(m.forged);
+	cr_assert_eq(m.delay_us, 1000 + 300000 - 1000);
+
+	cr_assert_eq(cf.bad, 0, "an injected frame failed ingress");
+	cr_assert_eq(cf.forged, 0);
+	cr_assert_eq(cf.by[2] + cf.by[3], 0, "signed as an honest replica");
+	cr_assert_eq(adversary_stats(a).refused, 0);
+	wire_buf_free(&qc);
+	wire_buf_free(&prop);
+	wire_buf_free(&hv);
 	adversary_free(&a);
 }

@@ -1579,3 +1579,121 @@ Test(mutate, conflict_map_ring)
 	cr_assert_null(adv_conflicts_get(NULL, a));
 	cr_assert_null(adv_conflicts_origin(NULL, a));
 }
+
+/* The coalition's hooks (equivocate on HotStuff, adversary.c): a frame's
+ * links, the Byzantine replicas' own votes for any proposal, and a
+ * Byzantine leader's proposal moved onto another branch, justified by a
+ * certificate of other replicas' votes copied verbatim. */
+Test(mutate, hs_coalition_links_endorse_extend)
+{
+	struct hs_world w;
+	struct adv_conflicts map;
+	struct adv_links l;
+	struct adv_cert cert;
+	struct wire_buf out;
+	struct wire_msg m, o;
+	struct blob votes[3], got[3];
+	const uint8_t *vf[3];
+	size_t vl[3];
+	uint8_t other[BYZ_DIGEST_BYTES], nh[BYZ_DIGEST_BYTES];
+	struct pbft_world pw;
+
+	hs_world(&w);
+	adv_conflicts_init(&map);
+	wire_buf_init(&out, WIRE_MAX_FRAME);
+
+	cr_assert_eq(adv_links(w.prop.p, w.prop.n, &l), 0);
+	cr_assert_eq(l.kind, ADV_LINK_PROPOSAL);
+	cr_assert_eq(l.view, 5);
+	cr_assert_eq(l.parent_view, 4);
+	cr_assert(l.has_tc);
+	cr_assert_eq(memcmp(l.hash, w.h, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(l.parent, w.parent, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(adv_links(w.vote.p, w.vote.n, &l), 0);
+	cr_assert_eq(l.kind, ADV_LINK_VOTE);
+	cr_assert_eq(memcmp(l.hash, w.h, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(adv_links(w.tmo.p, w.tmo.n, &l), 0);
+	cr_assert_eq(l.kind, ADV_LINK_TIMEOUT);
+	cr_assert_eq(memcmp(l.parent, w.parent, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(adv_links(w.fetch.p, w.fetch.n, &l), ADV_MUT_SKIP);
+	pbft_world(&pw);
+	cr_assert_eq(adv_links(pw.pp.p, pw.pp.n, &l), ADV_MUT_SKIP);
+
+	/* Replica 0's vote for the proposal of replica BYZ, signed by 0. */
+	cr_assert_eq(adv_endorse(w.prop.p, w.prop.n, 0, &rk[0], NULL, &out),
+		     0);
+	dec(&out, &m);
+	cr_assert_eq(m.frame.type, HS_VOTE);
+	cr_assert_eq(m.frame.sender, 0);
+	cr_assert_eq(hs_of(&m)->vote.view, 5);
+	cr_assert_eq(memcmp(hs_of(&m)->vote.hash, w.h, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(byz_verify(rk[0].pk, m.frame.proto, m.frame.type,
+				m.frame.bytes, m.frame.signed_len, m.frame.sig),
+		     0);
+	cr_assert_eq(adv_endorse(w.vote.p, w.vote.n, 0, &rk[0], NULL, &out),
+		     ADV_MUT_SKIP);
+	/* Replica 0's TIMEOUT for the view of BYZ's: genesis QC, no vote. */
+	cr_assert_eq(adv_endorse(w.tmo.p, w.tmo.n, 0, &rk[0], NULL, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(m.frame.type, HS_TIMEOUT);
+	cr_assert_eq(m.frame.sender, 0);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.view, 0);
+	cr_assert_eq(hs_of(&m)->timeout.vote.count, 0);
+
+	/* Moved onto `other` (view 4), certified by 0, 2 and 3. */
+	byz_digest(other, "other", 5);
+	for (int i = 0; i < 3; i++) {
+		votes[i] = hs_vote(Q023[i], 4, other);
+		vf[i] = votes[i].p;
+		vl[i] = votes[i].n;
+	}
+	cert.view = 4;
+	memcpy(cert.hash, other, BYZ_DIGEST_BYTES);
+	cert.frames = vf;
+	cert.lens = vl;
+	cert.count = 3;
+	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map,
+				&out), 0);
+	{
+		static struct sigs so;
+		sigs_of(out.data, out.len, &so);
+		cr_assert_eq(so.bad, 0, "a signature of the result fails");
+		cr_assert_gt(so.count, 3);
+	}
+	dec(&out, &m);
+	cr_assert_eq(wire_decode(w.prop.p, w.prop.n, &o), 0);
+	cr_assert_eq(m.frame.sender, BYZ);
+	cr_assert_eq(hs_of(&m)->prop.view, 5);
+	cr_assert_eq(hs_of(&m)->prop.justify.view, 4);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.hash, other,
+			    BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(frames_of(&hs_of(&m)->prop.justify.votes, got, 3), 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert(blob_eq(got[i], votes[i]), "vote %d copied", i);
+	cr_assert_eq(hs_of(&m)->prop.tc.len, hs_of(&o)->prop.tc.len);
+	cr_assert_eq(frames_of(&hs_of(&m)->prop.batch, got, 3), 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert(blob_eq(got[i], batch3[2 - i]));
+	hs_block_hash(&hs_of(&m)->prop, nh);
+	cr_assert_eq(memcmp(adv_conflicts_get(&map, w.h), nh, sizeof nh), 0);
+	/* A TIMEOUT with that certificate as its high QC. */
+	cr_assert_eq(adv_endorse(w.tmo.p, w.tmo.n, 0, &rk[0], &cert, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(hs_of(&m)->timeout.view, 6);
+	cr_assert_eq(hs_of(&m)->timeout.high.view, 4);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, other,
+			    BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(hs_of(&m)->timeout.high.votes.count, 3);
+	/* Only the proposer's key moves its proposal; a certificate must be
+	 * of an earlier view. */
+	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[2], &cert, &map, &out),
+		     BYZ_EBADSIG);
+	cr_assert_eq(out.len, 0);
+	cert.view = 5;
+	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map,
+				&out), ADV_MUT_SKIP);
+	cr_assert_eq(adv_extend(pw.pp.p, pw.pp.n, &rk[BYZ], &cert, &map, &out),
+		     ADV_MUT_SKIP);
+	wire_buf_free(&out);
+}

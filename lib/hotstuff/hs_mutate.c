@@ -254,9 +254,119 @@ static int adv_mutate_hotstuff(struct adv_ctx *c)
 	}
 }
 
+/* ---- the coalition's hooks (equivocate; adversary.c) ------------------- */
+
+/* The links of a frame: a proposal's block and parent (its justify's
+ * block), a vote's block, a timeout's high QC block. */
+static int hs_links(const struct wire_msg *m, struct adv_links *l)
+{
+	const struct hs_msg *u = hs_of(m);
+
+	l->sender = m->frame.sender;
+	switch (m->frame.type) {
+	case HS_PROPOSAL:
+		l->kind = ADV_LINK_PROPOSAL;
+		l->view = u->prop.view;
+		l->parent_view = u->prop.justify.view;
+		l->has_tc = u->prop.tc.count > 0;
+		hs_block_hash(&u->prop, l->hash);
+		memcpy(l->parent, u->prop.justify.hash, BYZ_DIGEST_BYTES);
+		return 0;
+	case HS_VOTE:
+		l->kind = ADV_LINK_VOTE;
+		l->view = u->vote.view;
+		memcpy(l->hash, u->vote.hash, BYZ_DIGEST_BYTES);
+		return 0;
+	case HS_TIMEOUT:
+		l->kind = ADV_LINK_TIMEOUT;
+		l->view = u->timeout.view;
+		l->parent_view = u->timeout.high.view;
+		memcpy(l->parent, u->timeout.high.hash, BYZ_DIGEST_BYTES);
+		return 0;
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+/* c->voter's own message siding with c->m: for a proposal, the vote an
+ * honest replica's Alg. 4 onReceiveProposal sends, without its safeNode
+ * and vheight checks (the coalition votes for both branches); for a
+ * TIMEOUT, a TIMEOUT for the same view with c->cert (or the genesis QC)
+ * as high QC and no vote (the pacemaker counts it towards a TC like any). */
+static int hs_endorse(struct adv_ctx *c)
+{
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+	const struct adv_cert *q = c->cert;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	struct wire_buf qc;
+	int rc;
+
+	switch (c->m->frame.type) {
+	case HS_PROPOSAL:
+		hs_block_hash(&hs_of(c->m)->prop, hash);
+		return hs_enc_vote(c->out, NULL, c->voter,
+				   hs_of(c->m)->prop.view, hash);
+	case HS_TIMEOUT:
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		rc = q ? hs_enc_qc(&qc, q->view, q->hash,
+				   (struct hs_framev){(const uint8_t **)q->frames,
+						      q->lens, q->count})
+		       : hs_enc_qc(&qc, 0, zero,
+				   (struct hs_framev){NULL, NULL, 0});
+		if (!rc)
+			rc = hs_enc_timeout(c->out, NULL, c->voter,
+					    hs_of(c->m)->timeout.view, qc.data,
+					    qc.len, NULL, 0);
+		wire_buf_free(&qc);
+		return rc;
+	default:
+		return ADV_MUT_SKIP;
+	}
+}
+
+/* The proposal c->m justified by c->cert instead: a block of the same view
+ * on the other branch. Alg. 4 onReceiveProposal accepts it (the QC holds
+ * n-f distinct valid votes); only quorum intersection, which f+1 double
+ * voters break, kept such a QC from existing. */
+static int hs_extend(struct adv_ctx *c)
+{
+	const struct hs_proposal *p = &hs_of(c->m)->prop;
+	const struct adv_cert *q = c->cert;
+	struct hs_framev votes = {(const uint8_t **)q->frames, q->lens,
+				  q->count};
+	struct adv_list tc, batch;
+	struct wire_buf qc;
+	struct wire_msg nm;
+	int rc;
+
+	if (c->m->frame.type != HS_PROPOSAL || q->view >= p->view)
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&tc, &p->tc)) ||
+	    (rc = adv_list_gather(&batch, &p->batch)))
+		return rc;
+	adv_list_conflict(&batch, c->map);
+	wire_buf_init(&qc, WIRE_MAX_FRAME);
+	rc = hs_enc_qc(&qc, q->view, q->hash, votes);
+	if (!rc)
+		rc = hs_enc_proposal(c->out, NULL, c->m->frame.sender, p->view,
+				     qc.data, qc.len, fv(&tc), fv(&batch));
+	wire_buf_free(&qc);
+	if (!rc)
+		rc = wire_decode_unsigned(c->out->data, c->out->len, &nm);
+	if (rc)
+		return rc;
+	hs_block_hash(p, c->rec_from);
+	hs_block_hash(&hs_of(&nm)->prop, c->rec_to);
+	c->record = true;
+	return 0;
+}
+
 /* This protocol's half of adv_mutate (mutate.h), for the adversary's
  * registry. Compiled into the adversary library, never into libbyz. */
 const struct adv_rewrites hotstuff_adv_rewrites = {
 	.proto = HS_PROTO,
 	.mutate = adv_mutate_hotstuff,
+	.links = hs_links,
+	.endorse = hs_endorse,
+	.extend = hs_extend,
 };

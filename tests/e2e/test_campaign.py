@@ -243,3 +243,25 @@ def test_run_takes_attacks(byzlab):
     r = byzlab("run", "--attack", "nope")
     assert r.returncode == 2
     assert "unknown attack" in r.stderr
+
+
+def test_violation_found_is_judged_per_cell(byzlab, tmp_path):
+    # Two cells expect a violation for the same protocol, n and b: twins
+    # finds one, a silent coalition cannot. The table's group is unsafe
+    # (thanks to twins), but the campaign must still fail, naming the
+    # silent cell: each attack has to break safety on its own.
+    camp = tmp_path / "c.yaml"
+    camp.write_text(
+        "name: percell\n"
+        "defaults:\n  clients: 2\n  requests: 2\n  gst: 100ms\n"
+        "cells:\n"
+        "  - name: twins\n    protocol: pbft\n    n: 4\n    byzantine: f+1\n"
+        "    attacks: [twins]\n    seeds: 2\n    expect: violation-found\n"
+        "  - name: silent\n    protocol: pbft\n    n: 4\n    byzantine: f+1\n"
+        "    attacks: [silent]\n    seeds: 2\n    expect: violation-found\n")
+    r = byzlab("campaign", camp, "--out", tmp_path / "o", "--jobs", "1", "-q")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "cell silent pbft n=4 b=2: violation-found expected" in r.stdout
+    assert "cell twins" not in r.stdout
+    summary = (tmp_path / "o" / "summary.md").read_text()
+    assert "## Cells that found no violation" in summary

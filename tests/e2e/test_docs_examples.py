@@ -132,6 +132,9 @@ EXAMPLES = {
      "drop:p=0.2 --json"):
         {"rc": 0, "json": lambda o: o["verdict"] == "pass"
          and o["adversary"]["rewritten"] == 6},
+    # HotStuff at b = f+1: the coalition's equivocation forks it
+    ("docs/attacks.md", "byzlab run --protocol hotstuff --byzantine 0,1 "
+     "--gst 300ms --attack equivocate --stop-on-violation"): AGREEMENT,
     # known problems, fixed in session 3: they commit now
     ("docs/attacks.md", "byzlab run --clients 4 --requests 4 --batch 4 --gst "
      "200ms --loss 0.2 --crash 0@0ms --seed 26"): PASS,
