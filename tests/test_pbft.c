@@ -506,8 +506,9 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 {
 	struct h h;
 	struct frame req, vcs[3], nv;
-	const uint8_t *frames[3];
-	size_t lens[3], start;
+	uint32_t senders[3];
+	uint8_t digests[3][32];
+	size_t start;
 	struct wire_buf b;
 
 	h_init(&h, 2);
@@ -520,12 +521,21 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
 	for (uint32_t i = 0; i < 3; i++) {
 		vcs[i] = viewchange(&h, i + 1, 1);
-		frames[i] = vcs[i].data;
-		lens[i] = vcs[i].len;
+		senders[i] = i + 1;
+		byz_digest(digests[i], vcs[i].data, vcs[i].len);
 	}
+	/* V names them by digest (TOCS'02 §4.4): r2 must hold them (its
+	 * own comes back by loopback). */
+	for (uint32_t i = 0; i < 2; i++) {
+		deliver(&h, &vcs[i]);
+		EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
+	}
+	deliver(&h, &vcs[2]);
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-",
+	       "timer view 20ms");
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1,
-				      (struct pbft_framev){frames, lens, 3},
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
+				      (const uint8_t (*)[32])digests, 3,
 				      (struct pbft_framev){NULL, NULL, 0}),
 		     0);
 	sign_into(&nv, &b, &h.rk[1]);
@@ -538,6 +548,66 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	       "note view change to 2 (timeout 40000 us)",
 	       "broadcast pbft/view-change v=2 h=0 C=0 P=-",
 	       "send r2 pbft/view-change v=2 h=0 C=0 P=-");
+	h_free(&h);
+}
+
+/*
+ * Issue #10 item 3: NEW-VIEW names its view-changes by digest, so it stays
+ * small at any n. A backup that lacks one (lost, or a faulty sender sent
+ * it another) keeps the NEW-VIEW, fetches the view-change from the
+ * primary, which forwards it signed by its sender (VCS), and then enters
+ * the view.
+ */
+Test(pbft, a_new_view_naming_a_view_change_we_lack_waits_and_fetches_it)
+{
+	struct h h;
+	struct frame req, vcs[3], nv, fwd;
+	uint32_t senders[3];
+	uint8_t digests[3][32];
+	size_t start;
+	struct wire_buf b;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	fire(&h, 0);
+	EXPECT(&h, "timer view cancel", "persist view v=1",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
+	for (uint32_t i = 0; i < 3; i++) {
+		vcs[i] = viewchange(&h, i + 1, 1);
+		senders[i] = i + 1;
+		byz_digest(digests[i], vcs[i].data, vcs[i].len);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		deliver(&h, &vcs[i]);
+		EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
+	}
+	/* r3's view-change is lost on the way to r2. */
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
+				      (const uint8_t (*)[32])digests, 3,
+				      (struct pbft_framev){NULL, NULL, 0}),
+		     0);
+	sign_into(&nv, &b, &h.rk[1]);
+	deliver(&h, &nv);
+	EXPECT(&h, "persist msg pbft/new-view v=1 V=1,2,3 O=-",
+	       "note new-view 1 names 1 view-changes we lack: fetching them "
+	       "from r1",
+	       "send r1 pbft/fetch what=vc n=1");
+	/* The same NEW-VIEW again (the primary re-sends it): still waiting,
+	 * nothing new persisted or asked. */
+	deliver(&h, &nv);
+	expect(&h, NULL, 0);
+	/* r1 forwards r3's view-change, signed by r3. */
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_vcs(&b, &start, 1, vcs[2].data, vcs[2].len), 0);
+	sign_into(&fwd, &b, &h.rk[1]);
+	deliver(&h, &fwd);
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-",
+	       "timer view 20ms", "timer view cancel", "note entered view 1",
+	       "timer view 20ms");
 	h_free(&h);
 }
 
