@@ -188,8 +188,8 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
 
 
 @pytest.mark.parametrize("text,where,what", [
-    ("cells:\n  - name: x\n    protocol: pbft\n    expect: safe\n    n: 99\n",
-     ":5:", "n: '99' is not a whole number"),
+    ("cells:\n  - name: x\n    protocol: pbft\n    expect: safe\n    n: 999\n",
+     ":5:", "n: '999' is not a whole number"),
     ("cells:\n  - name: x\n    attacks: [dorp]\n    expect: safe\n",
      ":3:", "unknown attack \"dorp\""),
     ("cells:\n  - name: x\n    expect: sfae\n", ":3:", "not safe, live"),

@@ -103,7 +103,7 @@ def test_a_violation_exits_1_and_says_why(byzlab):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--n", "0"], "--n: '0' is not a whole number from 1 to 64"),
+    (["--n", "0"], "--n: '0' is not a whole number from 1 to 256"),
     (["--n", "4x"], "--n: '4x' is not a whole number"),
     (["--n", "3", "--f", "1"], "--f 1 needs --n of at least 4"),
     (["--loss", "1.5"], "--loss: '1.5' is not a probability"),
