@@ -958,3 +958,90 @@ Test(pbft, laggard_missing_the_last_pre_prepare_fetches_it, .timeout = 120)
 	sc.plan.count = 1;
 	must_pass(&sc, "tamper seed 168");
 }
+
+/* ---- large clusters (issue #10 item 3) ------------------------------------ */
+
+/*
+ * n = 256 at the default window 64: a VIEW-CHANGE with 64 prepared
+ * certificates of 170 PREPAREs each could reach 1.4 MiB, more than a frame.
+ * The run is refused before it starts, saying what does not fit and what
+ * to change; the window it names is accepted.
+ */
+Test(pbft, a_configuration_whose_view_change_cannot_fit_is_refused)
+{
+	struct scenario sc = base(256, 1);
+	struct scenario_result res;
+	const struct byz_core_ops *ops = byz_core_find("pbft");
+	struct byz_config cfg = {.n = 256, .f = 85, .batch = 1, .window = 44,
+				 .checkpoint_interval = 16};
+	char why[320] = "";
+
+	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
+	cr_assert_eq(res.verdict, VERDICT_ERROR);
+	cr_assert_str_eq(res.why,
+			 "pbft: --n 256 with --window 64 and --batch 1: a "
+			 "VIEW-CHANGE could need 1.4 MiB, more than a frame "
+			 "(1.0 MiB); use --window 44 or fewer, a smaller "
+			 "--batch, or fewer replicas");
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), 0, "%s", why);
+	cfg.window = 45;
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
+	/* A batch of 64 full-size requests: even the smallest window is too
+	 * big, so the advice is about batch and n. */
+	cfg = (struct byz_config){.n = 64, .f = 21, .batch = 64, .window = 32,
+				  .checkpoint_interval = 16};
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert(strstr(why, "use a smaller --batch or fewer replicas"), "%s",
+		  why);
+	/* What the old wire could not carry: n = 128 at window 64 fits. */
+	cfg = (struct byz_config){.n = 128, .f = 42, .batch = 1, .window = 64,
+				  .checkpoint_interval = 16};
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), 0, "%s", why);
+}
+
+/*
+ * The issue's case, `byzlab run --n 64 --clients 4 --requests 10 --crash
+ * 0@30ms` (it stopped with "a length exceeds its protocol limit": each
+ * VIEW-CHANGE was 28 KB, the NEW-VIEW, carrying 43 of them, over 1 MiB):
+ * the primary crashes, the others change view and commit every request.
+ */
+Test(pbft, a_view_change_at_n_64_commits_everything, .timeout = 120)
+{
+	struct scenario sc = base(64, 10);
+	struct scenario_result res;
+
+	sc.clients = 4;
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+	sc.ncrashes = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_gt(res.counts.sent[PBFT_PROTO][PBFT_NEWVIEW], 0);
+	cr_assert_eq(res.min_height, (uint64_t)sc.clients * sc.requests);
+}
+
+/*
+ * n = 100 and 128, fault-free and with a crashed primary (a view change):
+ * a minute or more of wall time each, so only with BYZLAB_BIG=1 (the
+ * figures are in docs/pbft.md).
+ */
+Test(pbft, big_clusters_commit_with_and_without_a_view_change,
+     .timeout = 1200)
+{
+	static const uint32_t ns[] = {100, 128};
+
+	if (!getenv("BYZLAB_BIG"))
+		cr_skip_test("set BYZLAB_BIG=1 to run n = 100 and 128");
+	for (size_t i = 0; i < 2; i++) {
+		struct scenario sc = base(ns[i], 10);
+		struct scenario_result res;
+
+		sc.clients = 4;
+		must_pass(&sc, "fault-free");
+		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+		sc.ncrashes = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+		cr_assert_eq(res.verdict, VERDICT_PASS, "n=%u: %s", sc.n,
+			     res.why);
+		cr_assert_gt(res.counts.sent[PBFT_PROTO][PBFT_NEWVIEW], 0);
+	}
+}

@@ -201,6 +201,11 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
     ("cells: []\n", ":1:", "cells"),
     ("defaults:\n  gst: soon\ncells:\n  - name: x\n    expect: safe\n",
      ":2:", "gst: 'soon' is not a duration"),
+    # Issue #10 item 3: refused when loaded, before any run.
+    ("cells:\n  - name: big\n    protocol: pbft\n    n: 256\n"
+     "    expect: safe\n", ":2:",
+     "cell 'big': pbft: --n 256 with --window 64 and --batch 1: a "
+     "VIEW-CHANGE could need 1.4 MiB"),
 ])
 def test_bad_campaign_files_say_what_and_where(byzlab, tmp_path, text, where,
                                                what):
