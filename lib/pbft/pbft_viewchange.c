@@ -592,11 +592,10 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 		bool known = p->nv_wait && p->nv_wait->len == m->frame.len &&
 			     !memcmp(p->nv_wait->data, m->frame.bytes,
 				     m->frame.len);
-		/* Persisted now, so a restart waits for the same view-changes
-		 * (they are persisted as they come, after it). */
-		if (!from_wait && !known &&
-		    (rc = pbft_persist_msg(p, m, ob)))
-			goto out;
+		/* Not persisted until it is accepted: a faulty primary could
+		 * otherwise fill the log with NEW-VIEWs naming nothing. After
+		 * a restart the primary sends it again (it re-sends its
+		 * NEW-VIEW to a replica still sending view-changes). */
 		if (!known) {
 			pbft_blob_free(&p->nv_wait);
 			p->nv_wait = pbft_blob_new(m->frame.bytes, m->frame.len);
@@ -643,7 +642,7 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 			       nv->view, why);
 		goto out;
 	}
-	if (!from_wait && (rc = pbft_persist_msg(p, m, ob)))
+	if ((rc = pbft_persist_msg(p, m, ob)))
 		goto out;
 	/* Enter the view. */
 	pbft_blob_free(&p->nv_wait);
