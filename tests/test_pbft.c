@@ -1004,7 +1004,7 @@ Test(pbft, a_configuration_whose_view_change_cannot_fit_is_refused)
  * VIEW-CHANGE was 28 KB, the NEW-VIEW, carrying 43 of them, over 1 MiB):
  * the primary crashes, the others change view and commit every request.
  */
-Test(pbft, a_view_change_at_n_64_commits_everything, .timeout = 120)
+Test(pbft, a_view_change_at_n_64_commits_everything, .timeout = 600)
 {
 	struct scenario sc = base(64, 10);
 	struct scenario_result res;
