@@ -914,6 +914,7 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 			    at->replica != byz_addr_replica(m->from))
 				break;
 			if (at->to_mask && (to_id == NO_NODE ||
+					    to_id >= ATK_TO_MAX ||
 					    !(at->to_mask >> to_id & 1)))
 				break;
 			touched = rewrite(a, m,

@@ -242,7 +242,7 @@ static int parse_mask(char *s, uint32_t n, uint64_t *mask)
 	for (node = strtok_r(s, "+", &save); node;
 	     node = strtok_r(NULL, "+", &save)) {
 		uint32_t idx;
-		if (parse_node(node, n, false, &idx))
+		if (parse_node(node, n, false, &idx) || idx >= ATK_TO_MAX)
 			return -1;
 		*mask |= 1ull << idx;
 	}
@@ -622,7 +622,7 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		}
 		if (a->to_mask) {
 			size_t len = 0;
-			for (uint32_t i = 0; i < BYZ_MAX_N; i++)
+			for (uint32_t i = 0; i < ATK_TO_MAX; i++)
 				if (a->to_mask >> i & 1)
 					len += (size_t)snprintf(
 						v + len, sizeof v - len, "%s%" PRIu32,

@@ -66,6 +66,7 @@ enum attack_kind {
 };
 
 #define ATK_MAX_GROUPS 8
+#define ATK_TO_MAX 64 /* mutate's to= names replicas 0..63 (a bit mask) */
 #define ATK_NO_GROUP 0xff
 
 enum delay_dist { DIST_UNIFORM = 0, DIST_EXP, DIST_PARETO };
@@ -85,7 +86,8 @@ struct attack {
 	uint32_t replica;                /* ATK_MUTATE: whose messages;
 					  * UINT32_MAX: every Byzantine one */
 	uint64_t to_mask;                /* ATK_MUTATE: recipients (bit per
-					  * replica id); 0: everyone */
+					  * replica id, ids below ATK_TO_MAX);
+					  * 0: everyone */
 	bool has_groups;                 /* ATK_PARTITION with groups= */
 	bool nosplit;                    /* ATK_TWINS split=off: no built-in
 					  * partition (partitions come from

@@ -32,7 +32,7 @@ static const char keygen_usage[] =
 	"or client; the .pub files and cluster.txt may go everywhere.\n"
 	"\n"
 	"Options:\n"
-	"  --n N          replicas, 1..64 (required)\n"
+	"  --n N          replicas, 1..256 (required)\n"
 	"  --out DIR      where to write; created with mode 0700 if missing\n"
 	"                 (its parent must exist) (required)\n"
 	"  --clients C    clients, 0..1024 (default 1)\n"

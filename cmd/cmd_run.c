@@ -32,7 +32,7 @@ static const char run_usage[] =
 	"Protocol and cluster:\n"
 	"  --protocol NAME     %s\n"
 	"                      (default: the first of these)\n"
-	"  --n N               replicas, 1..64 (default 4)\n"
+	"  --n N               replicas, 1..256 (default 4)\n"
 	"  --f F               faults tolerated (default (n-1)/3); n >= 3f+1\n"
 	"  --seed S            seed of keys, network and workload (default 1)\n"
 	"Workload:\n"

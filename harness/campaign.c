@@ -563,13 +563,13 @@ static int gen_byzzfuzz(const struct cell *cl, struct scenario *sc, uint32_t b,
 		size_t len = 0;
 		uint64_t mask = 0;
 		while (!mask)
-			for (uint32_t r = 0; r < sc->n; r++)
+			for (uint32_t r = 0; r < sc->n && r < ATK_TO_MAX; r++)
 				if (prng_below(&rng, 2))
 					mask |= 1ull << r;
 		len = (size_t)snprintf(text, sizeof text,
 				       "mutate:m=%s,replica=%" PRIu32 ",to=",
 				       adv_mutation_name((enum adv_mutation)mut), rep);
-		for (uint32_t r = 0, first = 1; r < sc->n; r++)
+		for (uint32_t r = 0, first = 1; r < sc->n && r < ATK_TO_MAX; r++)
 			if (mask >> r & 1) {
 				len += (size_t)snprintf(text + len, sizeof text - len,
 							"%s%" PRIu32, first ? "" : "+", r);
@@ -745,6 +745,45 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 	return -1;
 }
 
+/* Refuse, before any run, a cell whose configuration the protocol cannot
+ * run (core.h, check_config: a message that would not fit a frame). The
+ * first run of each protocol, n and b stands for the others (window and
+ * batch are the cell's). */
+static int check_configs(struct campaign *c, char *why, size_t whylen)
+{
+	struct run_spec *spec = malloc(sizeof *spec);
+	char msg[320];
+	uint64_t k = 0;
+	int rc = 0;
+
+	if (!spec)
+		return fail_at(why, whylen, c, 1, "out of memory");
+	for (size_t i = 0; i < c->ncells && !rc; i++) {
+		const struct cell *cl = &c->cells[i];
+		for (size_t p = 0; p < cl->nprotocols && !rc; p++)
+			for (size_t q = 0; q < cl->nns && !rc; q++) {
+				uint32_t bs[BYZ_MAX_N + 1];
+				size_t nbs = bvalues(cl, cl->ns[q], bs);
+				for (size_t t = 0; t < nbs && !rc; t++) {
+					uint64_t cnt = runs_for(cl, cl->ns[q],
+								bs[t]);
+					if (cnt && !campaign_run_spec(
+						       c, k, spec, msg,
+						       sizeof msg) &&
+					    scenario_check_config(&spec->sc, msg,
+								  sizeof msg))
+						rc = fail_at(why, whylen, c,
+							     cl->line,
+							     "cell '%s': %s",
+							     cl->name, msg);
+					k += cnt;
+				}
+			}
+	}
+	free(spec);
+	return rc;
+}
+
 int campaign_load(const char *path, struct campaign *c, char *why,
 		  size_t whylen)
 {
@@ -817,7 +856,7 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 			}
 	}
 	rc = 0;
-	if (count_runs(c, why, whylen))
+	if (count_runs(c, why, whylen) || check_configs(c, why, whylen))
 		rc = -1;
 out:
 	conf_free(root);

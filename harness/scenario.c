@@ -173,6 +173,17 @@ static void trace_run_header(const struct scenario *sc,
 	trace_run(tr, &info);
 }
 
+int scenario_check_config(const struct scenario *sc, char *why,
+			  size_t whylen)
+{
+	struct sim_config cfg;
+
+	sim_config_from(sc, &cfg);
+	if (!sc->ops || !sc->ops->check_config)
+		return 0;
+	return sc->ops->check_config(&cfg.core, why, whylen);
+}
+
 int scenario_run(const struct scenario *sc, FILE *trace_file,
 		 struct scenario_result *res)
 {

@@ -76,6 +76,11 @@ struct scenario_result {
  * latency, 0.5 ms jitter, no loss. */
 void scenario_defaults(struct scenario *sc);
 
+/* The protocol's own check of the configuration (core.h, check_config):
+ * can every message it builds fit a frame? 0, or BYZ_EINVAL with why. */
+int scenario_check_config(const struct scenario *sc, char *why,
+			  size_t whylen);
+
 /* Run sc in the simulator; the trace's lines go to trace_file if not NULL.
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */
 int scenario_run(const struct scenario *sc, FILE *trace_file,

@@ -45,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BYZ_MAX_N 64          /* largest cluster a core accepts */
+#define BYZ_MAX_N 256         /* largest cluster a core accepts */
 #define BYZ_MAX_TIMERS 16     /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
 #define BYZ_CLIENT_BASE 0x80000000u
 #define BYZ_TWIN_BASE 0x40000000u
@@ -210,6 +210,13 @@ struct byz_core_ops {
 	/* The default liveness bound after GST for this configuration. */
 	uint64_t (*liveness_bound_us)(const struct byz_config *cfg,
 				      uint64_t max_latency_us);
+	/* Can every message the protocol may build at this configuration
+	 * (n, f, window, batch) be sent, each in one frame? 0, or BYZ_EINVAL
+	 * with a sentence in why saying what does not fit and what to
+	 * change. NULL: no protocol-specific check. Drivers call it before
+	 * a run starts (sim_config_check). */
+	int (*check_config)(const struct byz_config *cfg, char *why,
+			    size_t whylen);
 };
 
 /*

@@ -263,6 +263,8 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 			BAD("replica %" PRIu32 " has a twin but is not a Byzantine "
 			    "replica of the cluster", r);
 #undef BAD
+	if (cfg->ops->check_config)
+		return cfg->ops->check_config(c, why, whylen);
 	return 0;
 }
 

@@ -506,8 +506,9 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 {
 	struct h h;
 	struct frame req, vcs[3], nv;
-	const uint8_t *frames[3];
-	size_t lens[3], start;
+	uint32_t senders[3];
+	uint8_t digests[3][32];
+	size_t start;
 	struct wire_buf b;
 
 	h_init(&h, 2);
@@ -520,12 +521,21 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
 	for (uint32_t i = 0; i < 3; i++) {
 		vcs[i] = viewchange(&h, i + 1, 1);
-		frames[i] = vcs[i].data;
-		lens[i] = vcs[i].len;
+		senders[i] = i + 1;
+		byz_digest(digests[i], vcs[i].data, vcs[i].len);
 	}
+	/* V names them by digest (TOCS'02 §4.4): r2 must hold them (its
+	 * own comes back by loopback). */
+	for (uint32_t i = 0; i < 2; i++) {
+		deliver(&h, &vcs[i]);
+		EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
+	}
+	deliver(&h, &vcs[2]);
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-",
+	       "timer view 20ms");
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1,
-				      (struct pbft_framev){frames, lens, 3},
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
+				      (const uint8_t (*)[32])digests, 3,
 				      (struct pbft_framev){NULL, NULL, 0}),
 		     0);
 	sign_into(&nv, &b, &h.rk[1]);
@@ -538,6 +548,65 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	       "note view change to 2 (timeout 40000 us)",
 	       "broadcast pbft/view-change v=2 h=0 C=0 P=-",
 	       "send r2 pbft/view-change v=2 h=0 C=0 P=-");
+	h_free(&h);
+}
+
+/*
+ * Issue #10 item 3: NEW-VIEW names its view-changes by digest, so it stays
+ * small at any n. A backup that lacks one (lost, or a faulty sender sent
+ * it another) keeps the NEW-VIEW, fetches the view-change from the
+ * primary, which forwards it signed by its sender (VCS), and then enters
+ * the view.
+ */
+Test(pbft, a_new_view_naming_a_view_change_we_lack_waits_and_fetches_it)
+{
+	struct h h;
+	struct frame req, vcs[3], nv, fwd;
+	uint32_t senders[3];
+	uint8_t digests[3][32];
+	size_t start;
+	struct wire_buf b;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	fire(&h, 0);
+	EXPECT(&h, "timer view cancel", "persist view v=1",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
+	for (uint32_t i = 0; i < 3; i++) {
+		vcs[i] = viewchange(&h, i + 1, 1);
+		senders[i] = i + 1;
+		byz_digest(digests[i], vcs[i].data, vcs[i].len);
+	}
+	for (uint32_t i = 0; i < 2; i++) {
+		deliver(&h, &vcs[i]);
+		EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-");
+	}
+	/* r3's view-change is lost on the way to r2. */
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
+				      (const uint8_t (*)[32])digests, 3,
+				      (struct pbft_framev){NULL, NULL, 0}),
+		     0);
+	sign_into(&nv, &b, &h.rk[1]);
+	deliver(&h, &nv);
+	EXPECT(&h, "note new-view 1 names 1 view-changes we lack: fetching "
+		   "them from r1",
+	       "send r1 pbft/fetch what=vc n=1");
+	/* The same NEW-VIEW again (the primary re-sends it): still waiting,
+	 * nothing new persisted or asked. */
+	deliver(&h, &nv);
+	expect(&h, NULL, 0);
+	/* r1 forwards r3's view-change, signed by r3. */
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_vcs(&b, &start, 1, vcs[2].data, vcs[2].len), 0);
+	sign_into(&fwd, &b, &h.rk[1]);
+	deliver(&h, &fwd);
+	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-",
+	       "timer view 20ms", "persist msg pbft/new-view v=1 V=1,2,3 O=-",
+	       "timer view cancel", "note entered view 1", "timer view 20ms");
 	h_free(&h);
 }
 
@@ -887,4 +956,91 @@ Test(pbft, laggard_missing_the_last_pre_prepare_fetches_it, .timeout = 120)
 				  sizeof why), 0, "%s", why);
 	sc.plan.count = 1;
 	must_pass(&sc, "tamper seed 168");
+}
+
+/* ---- large clusters (issue #10 item 3) ------------------------------------ */
+
+/*
+ * n = 256 at the default window 64: a VIEW-CHANGE with 64 prepared
+ * certificates of 170 PREPAREs each could reach 1.4 MiB, more than a frame.
+ * The run is refused before it starts, saying what does not fit and what
+ * to change; the window it names is accepted.
+ */
+Test(pbft, a_configuration_whose_view_change_cannot_fit_is_refused)
+{
+	struct scenario sc = base(256, 1);
+	struct scenario_result res;
+	const struct byz_core_ops *ops = byz_core_find("pbft");
+	struct byz_config cfg = {.n = 256, .f = 85, .batch = 1, .window = 44,
+				 .checkpoint_interval = 16};
+	char why[320] = "";
+
+	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
+	cr_assert_eq(res.verdict, VERDICT_ERROR);
+	cr_assert_str_eq(res.why,
+			 "pbft: --n 256 with --window 64 and --batch 1: a "
+			 "VIEW-CHANGE could need 1.4 MiB, more than a frame "
+			 "(1.0 MiB); use --window 44 or fewer, a smaller "
+			 "--batch, or fewer replicas");
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), 0, "%s", why);
+	cfg.window = 45;
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
+	/* A batch of 64 full-size requests: even the smallest window is too
+	 * big, so the advice is about batch and n. */
+	cfg = (struct byz_config){.n = 64, .f = 21, .batch = 64, .window = 32,
+				  .checkpoint_interval = 16};
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert(strstr(why, "use a smaller --batch or fewer replicas"), "%s",
+		  why);
+	/* What the old wire could not carry: n = 128 at window 64 fits. */
+	cfg = (struct byz_config){.n = 128, .f = 42, .batch = 1, .window = 64,
+				  .checkpoint_interval = 16};
+	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), 0, "%s", why);
+}
+
+/*
+ * The issue's case, `byzlab run --n 64 --clients 4 --requests 10 --crash
+ * 0@30ms` (it stopped with "a length exceeds its protocol limit": each
+ * VIEW-CHANGE was 28 KB, the NEW-VIEW, carrying 43 of them, over 1 MiB):
+ * the primary crashes, the others change view and commit every request.
+ */
+Test(pbft, a_view_change_at_n_64_commits_everything, .timeout = 600)
+{
+	struct scenario sc = base(64, 10);
+	struct scenario_result res;
+
+	sc.clients = 4;
+	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+	sc.ncrashes = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_gt(res.counts.sent[PBFT_PROTO][PBFT_NEWVIEW], 0);
+	cr_assert_eq(res.min_height, (uint64_t)sc.clients * sc.requests);
+}
+
+/*
+ * n = 100 and 128, fault-free and with a crashed primary (a view change):
+ * a minute or more of wall time each, so only with BYZLAB_BIG=1 (the
+ * figures are in docs/pbft.md).
+ */
+Test(pbft, big_clusters_commit_with_and_without_a_view_change,
+     .timeout = 1200)
+{
+	static const uint32_t ns[] = {100, 128};
+
+	if (!getenv("BYZLAB_BIG"))
+		cr_skip_test("set BYZLAB_BIG=1 to run n = 100 and 128");
+	for (size_t i = 0; i < 2; i++) {
+		struct scenario sc = base(ns[i], 10);
+		struct scenario_result res;
+
+		sc.clients = 4;
+		must_pass(&sc, "fault-free");
+		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+		sc.ncrashes = 1;
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+		cr_assert_eq(res.verdict, VERDICT_PASS, "n=%u: %s", sc.n,
+			     res.why);
+		cr_assert_gt(res.counts.sent[PBFT_PROTO][PBFT_NEWVIEW], 0);
+	}
 }

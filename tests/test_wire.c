@@ -474,10 +474,10 @@ Test(wire, header_errors)
 	h = hdr_of(TOY_PROTO, 0xff, 0);
 	expect_crafted(&h, &body, BYZ_ETYPE, "toy type 255");
 	for (unsigned t = 0; t < 256; t++) {
-		if (t == 0 || t > PBFT_CERT) {
+		if (t == 0 || t > PBFT_VCS) {
 			h = hdr_of(PBFT_PROTO, (uint8_t)t, 0);
 			expect_crafted(&h, &body, BYZ_ETYPE,
-				       "pbft types are 1..9");
+				       "pbft types are 1..10");
 		}
 		if (t == 0 || t > HS_BLOCKS) {
 			h = hdr_of(HS_PROTO, (uint8_t)t, 0);
@@ -1124,7 +1124,8 @@ Test(wire, names)
 	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_FETCH),
 			 "fetch");
 	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 1), "pre-prepare");
-	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 10), "unknown");
+	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 10), "vcs");
+	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 11), "unknown");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_PROPOSAL),
 			 "proposal");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_VOTE), "vote");
@@ -1547,18 +1548,18 @@ Test(wire, pbft_round_trip_viewchange)
 	wire_buf_free(&again);
 }
 
-/* NEW-VIEW: three view-changes (each 3 checkpoints and a prepared
- * certificate of a pre-prepare with one request and 2 prepares: 8
- * signatures) and two pre-prepares (one request; null): 1 + 24 + 2 + 1. */
+/* NEW-VIEW: V names three view-changes (sender and frame digest, no
+ * frames: it stays small at any n) and two pre-prepares (one request;
+ * null): 1 + 2 + 1 signatures. */
 Test(wire, pbft_round_trip_newview)
 {
-	uint8_t d[BYZ_DIGEST_BYTES];
+	uint8_t d[BYZ_DIGEST_BYTES], vd[3][BYZ_DIGEST_BYTES];
+	uint32_t vs[3];
 	struct wire_buf b, again;
 	struct pb_list vcs, pps;
-	struct pb_walked wv, wp;
-	struct pbft_framev v1, v2;
+	struct pb_walked wp;
+	struct pbft_framev v2;
 	struct wire_msg m;
-	unsigned n;
 	size_t s;
 
 	memset(d, 0x5d, sizeof d);
@@ -1568,30 +1569,45 @@ Test(wire, pbft_round_trip_newview)
 	pb_list_init(&pps);
 	for (uint32_t i = 1; i < 4; i++)
 		pb_list_add(&vcs, pb_viewchange(&vcs.b, i, d));
+	for (uint32_t i = 0; i < 3; i++) {
+		vs[i] = i + 1;
+		byz_digest(vd[i], vcs.b.data + vcs.off[i], vcs.len[i]);
+	}
 	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 11, 1));
 	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 12, 0));
-	cr_assert_eq(pbft_enc_newview(&b, &s, 1, 1, pb_v(&vcs), pb_v(&pps)), 0);
+	cr_assert_eq(pbft_enc_newview(&b, &s, 1, 1, vs,
+				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      3, pb_v(&pps)),
+		     0);
 	pb_sign(&b, s, 1);
-	pb_decode(&b, s, 28, &m);
+	pb_decode(&b, s, 4, &m);
 	cr_assert_eq(m.frame.type, PBFT_NEWVIEW);
 	cr_assert_eq(pbft_of(&m)->nv.view, 1);
-	cr_assert_eq(pbft_of(&m)->nv.vcs.count, 3);
+	cr_assert_eq(pbft_of(&m)->nv.nvrefs, 3);
 	cr_assert_eq(pbft_of(&m)->nv.pps.count, 2);
-	v1 = pb_walk(&pbft_of(&m)->nv.vcs, &wv);
-	v2 = pb_walk(&pbft_of(&m)->nv.pps, &wp);
-	for (size_t i = 0; i < 3; i++) {
-		cr_assert_eq(wv.m[i].frame.type, PBFT_VIEWCHANGE);
-		cr_assert_eq(wv.m[i].frame.sender, i + 1);
-		n = 0;
-		cr_assert_eq(wire_for_each_sig(&wv.m[i], count_sig, &n), 0);
-		cr_assert_eq(n, 8);
+	for (uint16_t i = 0; i < 3; i++) {
+		uint32_t sender;
+		const uint8_t *dig;
+		pbft_vref_at(&pbft_of(&m)->nv, i, &sender, &dig);
+		cr_assert_eq(sender, i + 1);
+		cr_assert_arr_eq(dig, vd[i], BYZ_DIGEST_BYTES);
 	}
+	v2 = pb_walk(&pbft_of(&m)->nv.pps, &wp);
 	cr_assert_eq(pbft_of(&wp.m[0])->pp.seq, 11);
 	cr_assert_eq(pbft_of(&wp.m[1])->pp.batch.count, 0);
-	cr_assert_eq(
-	    pbft_enc_newview(&again, NULL, 1, pbft_of(&m)->nv.view, v1, v2), 0);
+	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, pbft_of(&m)->nv.view,
+				      vs, (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      3, v2),
+		     0);
 	pb_same(&again, &m);
-	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 0, v1, v2), BYZ_EFIELD);
+	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 0, vs,
+				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      3, v2),
+		     BYZ_EFIELD);
+	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 1, vs,
+				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      PBFT_MAX_SIGNERS + 1, v2),
+		     BYZ_ETOOBIG);
 	wire_buf_free(&vcs.b);
 	wire_buf_free(&pps.b);
 	wire_buf_free(&b);
@@ -1601,7 +1617,8 @@ Test(wire, pbft_round_trip_newview)
 /* FETCH, STATE and CERT: state transfer. */
 Test(wire, pbft_round_trip_state_transfer)
 {
-	static const uint8_t whats[] = {PBFT_FETCH_STATE, PBFT_FETCH_LOG};
+	static const uint8_t whats[] = {PBFT_FETCH_STATE, PBFT_FETCH_LOG,
+					 PBFT_FETCH_VC};
 	uint8_t d[BYZ_DIGEST_BYTES];
 	struct wire_buf b, again, pp;
 	struct pb_list ck, commits;
@@ -1615,7 +1632,7 @@ Test(wire, pbft_round_trip_state_transfer)
 	wire_buf_init(&pp, BIG);
 	pb_list_init(&ck);
 	pb_list_init(&commits);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(pbft_enc_fetch(&b, &s, 3, whats[i], 0), 0);
 		pb_sign(&b, s, 3);
 		pb_decode(&b, s, 1, &m);
@@ -1628,7 +1645,7 @@ Test(wire, pbft_round_trip_state_transfer)
 			     0);
 		pb_same(&again, &m);
 	}
-	cr_assert_eq(pbft_enc_fetch(&again, NULL, 3, 3, 1), BYZ_EFIELD);
+	cr_assert_eq(pbft_enc_fetch(&again, NULL, 3, 4, 1), BYZ_EFIELD);
 
 	pb_ckpts(&ck, 256, d);
 	cr_assert_eq(pbft_enc_state(&b, &s, 0, 256, d, pb_v(&ck),

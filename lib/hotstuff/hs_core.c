@@ -422,4 +422,5 @@ const struct byz_core_ops hotstuff_core_ops = {
     .destroy = hs_destroy,
     .step = hs_step,
     .liveness_bound_us = hs_liveness_bound,
+    .check_config = hs_check_config,
 };

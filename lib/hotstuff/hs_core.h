@@ -158,6 +158,16 @@ int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
 int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
 		 const uint8_t *qc_hash);
 
+/* ---- hs_limits.c ---- */
+/* Worst-case sizes, the configuration check (core.h,
+ * check_config), and whether a proposal with this TC would outgrow a
+ * BLOCKS answer. */
+uint64_t hs_proposal_max(uint32_t f, uint32_t batch);
+uint64_t hs_timeout_max(uint32_t f);
+int hs_check_config(const struct byz_config *cfg, char *why, size_t whylen);
+bool hs_tc_too_big(const struct hs *h, struct hs_framev tc,
+		   struct hs_framev batch);
+
 /* ---- hs_cert.c ---- */
 /* NULL if qc is a valid QC for this cluster, else why not. */
 const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc);

@@ -95,6 +95,16 @@ int hs_try_propose(struct hs *h, struct byz_outbox *ob)
 	}
 	batch.count =
 	    hs_make_batch(h, h->high_hash, frames, lens, h->cfg.batch);
+	if (tc.count && hs_tc_too_big(h, tc, batch)) {
+		/* Every replica forms the TC itself from the TIMEOUTs, which
+		 * are broadcast and re-sent at each expiry: the TC in a block
+		 * only helps one that missed them (hs_limits.c). */
+		tc.count = 0;
+		if ((rc = byz_out_note(ob, "view %" PRIu64 ": TC left out of "
+				       "the proposal (too big for a block)",
+				       v)))
+			return rc;
+	}
 	h->proposed = true;
 	if ((rc = hs_enc_proposal(&ob->bytes, &start, h->cfg.id, v, h->high.p,
 				  h->high.len, tc, batch)) ||

@@ -28,7 +28,7 @@ enum hs_type {
 };
 
 #define HS_MAX_BATCH   256 /* requests in one block */
-#define HS_MAX_SIGNERS 64  /* frames in one QC or TC (= BYZ_MAX_N) */
+#define HS_MAX_SIGNERS 256 /* frames in one QC or TC (= BYZ_MAX_N) */
 #define HS_MAX_FETCH   64  /* blocks asked for, or sent, in one FETCH/BLOCKS */
 
 /* A QC as it is embedded: view u64, block hash (32), votes: u16 count and

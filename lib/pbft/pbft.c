@@ -149,6 +149,7 @@ static void pbft_destroy(void **core)
 			pbft_blob_free(&p->ckpt[i][k].frame);
 	}
 	pbft_blob_free(&p->nv);
+	pbft_blob_free(&p->nv_wait);
 	for (uint32_t i = 0; p->nv_pps && i < p->cfg.window; i++)
 		pbft_blob_free(&p->nv_pps[i]);
 	free(p->nv_pps);
@@ -468,6 +469,8 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 		return pbft_on_state(p, m, ob);
 	case PBFT_CERT:
 		return pbft_on_cert(p, m, ob);
+	case PBFT_VCS:
+		return pbft_on_vcs(p, m, ob);
 	}
 	return pbft_note(p, ob, "unknown PBFT message type %u: dropped",
 			 m->frame.type);
@@ -525,4 +528,5 @@ const struct byz_core_ops pbft_core_ops = {
 	.destroy = pbft_destroy,
 	.step = pbft_step,
 	.liveness_bound_us = pbft_liveness_bound,
+	.check_config = pbft_check_config,
 };

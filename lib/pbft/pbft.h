@@ -100,6 +100,9 @@ struct pbft {
 	struct pbft_blob *vc[BYZ_MAX_N]; /* latest VIEW-CHANGE per sender */
 	uint64_t vc_view[BYZ_MAX_N];
 	struct pbft_blob *nv;            /* the NEW-VIEW that started `view` */
+	/* A NEW-VIEW naming view-changes we do not hold (by digest): kept
+	 * until they come, directly or fetched from its primary (PBFT_VCS). */
+	struct pbft_blob *nv_wait;
 	/* New primary: NEW-VIEW being built while its O pre-prepares come
 	 * back signed through loopback (core.h). */
 	bool nv_building;
@@ -222,6 +225,19 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 int pbft_try_newview(struct pbft *p, struct byz_outbox *ob);
 void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob);
 void pbft_absorb_proof(struct pbft *p, const struct wire_frames *proof);
+int pbft_on_vcs(struct pbft *p, const struct wire_msg *m,
+		struct byz_outbox *ob);
+int pbft_serve_vcs(struct pbft *p, struct byz_outbox *ob, uint32_t to,
+		   uint64_t view);
+int pbft_nv_wait_tick(struct pbft *p, struct byz_outbox *ob);
+
+/* pbft_limits.c: worst-case sizes of a VIEW-CHANGE and a NEW-VIEW frame,
+ * and the configuration check (core.h, check_config). */
+uint64_t pbft_viewchange_max(uint32_t n, uint32_t f, uint32_t window,
+			     uint32_t batch);
+uint64_t pbft_newview_max(uint32_t n, uint32_t f, uint32_t window,
+			  uint32_t batch);
+int pbft_check_config(const struct byz_config *cfg, char *why, size_t whylen);
 
 /* pbft_persist.c */
 int pbft_persist_msg(struct pbft *p, const struct wire_msg *m,

@@ -314,6 +314,9 @@ int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 	if (p->in_vc && p->vc[p->cfg.id] && p->vc_view[p->cfg.id] == p->view &&
 	    (rc = pbft_resend(p, ob, p->vc[p->cfg.id], UINT32_MAX)))
 		return rc;
+	/* A NEW-VIEW still waiting for view-changes: ask for them again. */
+	if ((rc = pbft_nv_wait_tick(p, ob)))
+		return rc;
 	/* Work we know of: a request, or a sequence number above ours that
 	 * someone pre-prepared, prepared or committed (the pre-prepare may be
 	 * the message we lost, and once the others are done and idle nothing
@@ -396,6 +399,8 @@ int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
 	if (p->fetch_served[s] && p->now - p->fetch_served[s] < p->cfg.timeout_us / 2)
 		return 0;
 	p->fetch_served[s] = p->now;
+	if (pbft_of(m)->fetch.what == PBFT_FETCH_VC)
+		return pbft_serve_vcs(p, ob, s, from);
 	if (from <= p->low && p->low > 0) {
 		if ((rc = send_state(p, ob, s)))
 			return rc;

@@ -42,6 +42,7 @@
 
 #include "err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct pbft_framev fv(const struct adv_list *l)
@@ -208,25 +209,47 @@ static int viewchange(struct adv_ctx *c)
 	return pbft_enc_end(c->out, s);
 }
 
-/* NEW-VIEW: cert-dup / cert-short on V; O is the primary's own list of
- * PRE-PREPAREs, not a certificate, and stays. */
+/* NEW-VIEW: cert-dup / cert-short on V (references to VIEW-CHANGEs: the
+ * last replaced by the first, or dropped, as adv_list_cert does); O is the primary's own list of PRE-PREPAREs,
+ * not a certificate, and stays. */
 static int newview(struct adv_ctx *c)
 {
 	const struct pbft_newview *nv = &pbft_of(c->m)->nv;
-	struct adv_list vcs, pps;
+	uint32_t senders[PBFT_MAX_SIGNERS];
+	uint8_t (*digests)[BYZ_DIGEST_BYTES];
+	struct adv_list pps;
+	uint16_t count = nv->nvrefs;
 	int rc;
 
-	if (!is_cert(c->mut))
+	if (!is_cert(c->mut) || count == 0)
 		return ADV_MUT_SKIP;
-	if ((rc = adv_list_gather(&vcs, &nv->vcs)) ||
-	    (rc = adv_list_gather(&pps, &nv->pps)))
+	if ((rc = adv_list_gather(&pps, &nv->pps)))
 		return rc;
-	/* §4.4: V must hold 2f+1 valid VIEW-CHANGEs for v+1 from distinct
+	digests = malloc((size_t)count * sizeof *digests);
+	if (!digests)
+		return BYZ_ENOMEM;
+	for (uint16_t i = 0; i < count; i++) {
+		const uint8_t *d;
+		pbft_vref_at(nv, i, &senders[i], &d);
+		memcpy(digests[i], d, BYZ_DIGEST_BYTES);
+	}
+	/* §4.4: V must name 2f+1 valid VIEW-CHANGEs for v+1 from distinct
 	 * replicas, and O must be what V gives. */
-	if (!adv_list_cert(&vcs, c->mut))
-		return ADV_MUT_SKIP;
-	return pbft_enc_newview(c->out, NULL, c->m->frame.sender, nv->view,
-				fv(&vcs), fv(&pps));
+	if (c->mut == ADV_MUT_CERT_DUP) {
+		if (count < 2) {
+			free(digests);
+			return ADV_MUT_SKIP;
+		}
+		senders[count - 1] = senders[0];
+		memcpy(digests[count - 1], digests[0], BYZ_DIGEST_BYTES);
+	} else {
+		count--;
+	}
+	rc = pbft_enc_newview(c->out, NULL, c->m->frame.sender, nv->view,
+			      senders, (const uint8_t (*)[BYZ_DIGEST_BYTES])digests,
+			      count, fv(&pps));
+	free(digests);
+	return rc;
 }
 
 static int state(struct adv_ctx *c)

@@ -147,7 +147,10 @@ int pbft_start_view_change(struct pbft *p, uint64_t view,
 		return rc;
 	pbft_note(p, ob, "view change to %" PRIu64 " (timeout %" PRIu64 " us)",
 		  view, p->vc_timeout);
-	for (uint32_t s = 0; s < p->cfg.n; s++)
+	/* C needs 2f+1 CHECKPOINTs and each P entry 2f PREPAREs (§4.4):
+	 * no more, so a VIEW-CHANGE's size is bounded by the configuration
+	 * (pbft_limits.c). */
+	for (uint32_t s = 0; s < p->cfg.n && nproof < p->quorum; s++)
 		if (p->stable_proof[s]) {
 			frames[nproof] = p->stable_proof[s]->data;
 			lens[nproof++] = p->stable_proof[s]->len;
@@ -166,7 +169,7 @@ int pbft_start_view_change(struct pbft *p, uint64_t view,
 		uint32_t k = 0;
 		if (e->seq != seq || !e->pc_pp)
 			continue;
-		for (uint32_t s = 0; s < p->cfg.n; s++)
+		for (uint32_t s = 0; s < p->cfg.n && k < 2 * p->cfg.f; s++)
 			if (e->pc_prep[s]) {
 				prep[k] = e->pc_prep[s]->data;
 				plens[k++] = e->pc_prep[s]->len;
@@ -253,11 +256,13 @@ out:
 int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 		    struct byz_outbox *ob)
 {
-	const uint8_t *vf[BYZ_MAX_N], **of = NULL;
-	size_t vl[BYZ_MAX_N], *ol = NULL, start;
+	uint32_t vs[BYZ_MAX_N];
+	uint8_t (*vd)[BYZ_DIGEST_BYTES] = NULL;
+	const uint8_t **of = NULL;
+	size_t *ol = NULL, start;
 	uint32_t nv = 0, no = 0;
 	uint64_t count = p->nv_max_s - p->nv_min_s;
-	int rc;
+	int rc = BYZ_ENOMEM;
 
 	if (!p->nv_building)
 		return 0;
@@ -273,19 +278,23 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 	for (uint64_t i = 0; i < count; i++)
 		if (!p->nv_pps[i])
 			return 0;
+	vd = malloc(BYZ_MAX_N * sizeof *vd);
+	if (!vd)
+		goto out;
+	/* V by reference: each view-change's sender and frame digest. Every
+	 * replica was sent them; one that lacks some fetches them (TOCS'02
+	 * §4.4 and libbyz name V by digest too), so NEW-VIEW stays small
+	 * whatever n is. */
 	for (uint32_t s = 0; s < p->cfg.n; s++)
 		if (p->nv_senders[s] && p->vc[s]) {
-			vf[nv] = p->vc[s]->data;
-			vl[nv++] = p->vc[s]->len;
+			vs[nv] = s;
+			byz_digest(vd[nv++], p->vc[s]->data, p->vc[s]->len);
 		}
 	if (count) {
 		of = calloc(count, sizeof *of);
 		ol = calloc(count, sizeof *ol);
-		if (!of || !ol) {
-			free(of);
-			free(ol);
-			return BYZ_ENOMEM;
-		}
+		if (!of || !ol)
+			goto out;
 		for (uint64_t i = 0; i < count; i++) {
 			of[no] = p->nv_pps[i]->data;
 			ol[no++] = p->nv_pps[i]->len;
@@ -294,14 +303,16 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 	p->nv_building = false;
 	pbft_note(p, ob, "new-view %" PRIu64 ": min-s %" PRIu64 ", max-s %"
 		  PRIu64, p->view, p->nv_min_s, p->nv_max_s);
-	rc = pbft_enc_newview(&ob->bytes, &start, p->cfg.id, p->view,
-			      (struct pbft_framev){vf, vl, nv},
-			      (struct pbft_framev){of, ol, no});
+	rc = pbft_enc_newview(&ob->bytes, &start, p->cfg.id, p->view, vs,
+			      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+			      (uint16_t)nv, (struct pbft_framev){of, ol, no});
+	if (!rc)
+		rc = pbft_send_all(p, ob, start);
+out:
+	free(vd);
 	free(of);
 	free(ol);
-	if (rc)
-		return rc;
-	return pbft_send_all(p, ob, start);
+	return rc;
 }
 
 /*
@@ -332,6 +343,130 @@ void pbft_vc_quorum_timer(struct pbft *p, struct byz_outbox *ob)
 	byz_out_timer(ob, PBFT_TIMER_VIEW, p->vc_timeout);
 }
 
+/* Does the NEW-VIEW we wait on name the VIEW-CHANGE m (its sender and
+ * the digest of its frame)? Then m replaces what we hold from its sender:
+ * a faulty sender may have sent us another one for the same view. */
+static bool nv_wait_names(const struct pbft *p, const struct wire_msg *m)
+{
+	struct wire_msg w;
+	const struct pbft_newview *nv;
+	uint8_t d[BYZ_DIGEST_BYTES];
+
+	if (!p->nv_wait ||
+	    wire_decode(p->nv_wait->data, p->nv_wait->len, &w) != 0)
+		return false;
+	nv = &pbft_of(&w)->nv;
+	if (nv->view != pbft_of(m)->vc.view)
+		return false;
+	if (p->vc[m->frame.sender] &&
+	    p->vc[m->frame.sender]->len == m->frame.len &&
+	    !memcmp(p->vc[m->frame.sender]->data, m->frame.bytes, m->frame.len))
+		return false; /* the one we hold */
+	byz_digest(d, m->frame.bytes, m->frame.len);
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		uint32_t s;
+		const uint8_t *rd;
+		pbft_vref_at(nv, i, &s, &rd);
+		if (s == m->frame.sender && !memcmp(rd, d, sizeof d))
+			return true;
+	}
+	return false;
+}
+
+static int on_newview(struct pbft *p, const struct wire_msg *m,
+		      struct byz_outbox *ob, bool from_wait);
+
+/* Look at the waiting NEW-VIEW again (a view-change came in). */
+static int nv_wait_retry(struct pbft *p, struct byz_outbox *ob)
+{
+	struct pbft_blob *b = p->nv_wait;
+	struct wire_msg w;
+	int rc = 0;
+
+	if (!b)
+		return 0;
+	p->nv_wait = NULL;
+	if (wire_decode(b->data, b->len, &w) == 0)
+		rc = on_newview(p, &w, ob, true);
+	pbft_blob_free(&b);
+	return rc;
+}
+
+/* Ask the primary of `view` for the view-changes its NEW-VIEW names. */
+static int fetch_vcs(struct pbft *p, struct byz_outbox *ob, uint64_t view)
+{
+	size_t start;
+	int rc;
+
+	if (p->replaying)
+		return 0;
+	rc = pbft_enc_fetch(&ob->bytes, &start, p->cfg.id, PBFT_FETCH_VC,
+			    view);
+	return rc ? rc : byz_out_send(ob, pbft_primary(p, view), start);
+}
+
+/* Status tick: still waiting for a NEW-VIEW's view-changes (the answer or
+ * the FETCH may have been lost): ask again. */
+int pbft_nv_wait_tick(struct pbft *p, struct byz_outbox *ob)
+{
+	struct wire_msg w;
+
+	if (!p->nv_wait || !p->in_vc ||
+	    wire_decode(p->nv_wait->data, p->nv_wait->len, &w) != 0 ||
+	    pbft_of(&w)->nv.view != p->view)
+		return 0;
+	return fetch_vcs(p, ob, p->view);
+}
+
+/* FETCH(vc, view) from `to`: forward each view-change that the NEW-VIEW
+ * which started `view` names, in a VCS message (the sender's signature is
+ * inside; ours only says we sent it). */
+int pbft_serve_vcs(struct pbft *p, struct byz_outbox *ob, uint32_t to,
+		   uint64_t view)
+{
+	struct wire_msg w;
+	const struct pbft_newview *nv;
+	int rc = 0;
+
+	if (!p->nv || wire_decode(p->nv->data, p->nv->len, &w) != 0)
+		return 0;
+	nv = &pbft_of(&w)->nv;
+	if (nv->view != view)
+		return 0;
+	for (uint16_t i = 0; i < nv->nvrefs && !rc; i++) {
+		uint8_t d[BYZ_DIGEST_BYTES];
+		const uint8_t *want;
+		uint32_t s;
+		size_t start;
+		pbft_vref_at(nv, i, &s, &want);
+		if (s >= p->cfg.n || !p->vc[s])
+			continue;
+		byz_digest(d, p->vc[s]->data, p->vc[s]->len);
+		if (memcmp(d, want, sizeof d))
+			continue;
+		rc = pbft_enc_vcs(&ob->bytes, &start, p->cfg.id, p->vc[s]->data,
+				  p->vc[s]->len);
+		if (!rc)
+			rc = byz_out_send(ob, to, start);
+	}
+	return rc;
+}
+
+/* VCS: a view-change forwarded by a peer; its sender signed it, so it is
+ * handled as if it came from its sender. */
+int pbft_on_vcs(struct pbft *p, const struct wire_msg *m,
+		struct byz_outbox *ob)
+{
+	struct wire_msg vc;
+
+	if (wire_decode(pbft_of(m)->vcs.vc.bytes, pbft_of(m)->vcs.vc.len,
+			&vc) != 0)
+		return pbft_note(p, ob, "vcs from r%" PRIu32
+				 " that does not decode: dropped",
+				 m->frame.sender);
+	return pbft_on_viewchange(p, &vc, ob);
+}
+
 /*
  * A VIEW-CHANGE: kept (the newest per sender) once its content checks.
  * f+1 of them for views above ours make us join the smallest (§4.4's
@@ -353,7 +488,7 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 		return pbft_resend(p, ob, p->nv, s);
 	if (vc->view < p->view || (vc->view == p->view && !p->in_vc))
 		return 0; /* that view has started, or is past */
-	if (p->vc[s] && p->vc_view[s] >= vc->view)
+	if (p->vc[s] && p->vc_view[s] >= vc->view && !nv_wait_names(p, m))
 		return 0;
 	why = check_viewchange(p, vc);
 	if (why)
@@ -384,23 +519,35 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 			return rc;
 	}
 	pbft_vc_quorum_timer(p, ob);
-	return pbft_try_newview(p, ob);
+	if ((rc = pbft_try_newview(p, ob)))
+		return rc;
+	return nv_wait_retry(p, ob);
 }
 
 /*
- * NEW-VIEW (§4.4): from the new view's primary, with 2f+1 valid
+ * NEW-VIEW (§4.4): from the new view's primary, naming 2f+1 valid
  * view-changes for it from distinct replicas, and an O that we compute
  * the same from V. Then enter the view and prepare every pre-prepare in O.
+ * V names each view-change by its frame's digest: we use the ones we hold
+ * (each checked when it came); one we lack, or hold in another version (a
+ * faulty sender may send different ones), we fetch from the primary and
+ * keep the NEW-VIEW until it comes (nv_wait).
  */
 int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 		    struct byz_outbox *ob)
+{
+	return on_newview(p, m, ob, false);
+}
+
+static int on_newview(struct pbft *p, const struct wire_msg *m,
+		      struct byz_outbox *ob, bool from_wait)
 {
 	const struct pbft_newview *nv = &pbft_of(m)->nv;
 	struct wire_msg *vcs = NULL, pp, req;
 	struct wire_frame *best = NULL;
 	bool seen[BYZ_MAX_N] = {false};
 	uint64_t min_s, max_s, expect;
-	uint32_t n = 0;
+	uint32_t n = 0, missing = 0;
 	size_t pos = 0;
 	const char *why = NULL;
 	int rc = 0;
@@ -417,21 +564,55 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 		rc = BYZ_ENOMEM;
 		goto out;
 	}
-	while (!why && n < BYZ_MAX_N &&
-	       wire_frames_next(&nv->vcs, &pos, &vcs[n]) == 1) {
-		uint32_t s = vcs[n].frame.sender;
-		if (s >= p->cfg.n || seen[s])
+	for (uint16_t i = 0; !why && i < nv->nvrefs; i++) {
+		uint8_t have[BYZ_DIGEST_BYTES];
+		const uint8_t *want;
+		uint32_t s;
+		pbft_vref_at(nv, i, &s, &want);
+		if (s >= p->cfg.n || seen[s]) {
 			why = "V with a repeated or unknown signer";
-		else if (pbft_of(&vcs[n])->vc.view != nv->view)
+			break;
+		}
+		seen[s] = true;
+		if (p->vc[s])
+			byz_digest(have, p->vc[s]->data, p->vc[s]->len);
+		if (!p->vc[s] || memcmp(have, want, sizeof have) ||
+		    wire_decode(p->vc[s]->data, p->vc[s]->len, &vcs[n]) != 0) {
+			missing++;
+			continue;
+		}
+		/* Checked when it came (check_viewchange); its view: */
+		if (pbft_of(&vcs[n])->vc.view != nv->view)
 			why = "V with a view-change for another view";
-		else
-			why = check_viewchange(p, &pbft_of(&vcs[n])->vc);
-		if (s < BYZ_MAX_N)
-			seen[s] = true;
 		n++;
 	}
-	if (!why && n < p->quorum)
+	if (!why && nv->nvrefs < p->quorum)
 		why = "fewer than 2f+1 view-changes in V";
+	if (!why && missing) {
+		bool known = p->nv_wait && p->nv_wait->len == m->frame.len &&
+			     !memcmp(p->nv_wait->data, m->frame.bytes,
+				     m->frame.len);
+		/* Not persisted until it is accepted: a faulty primary could
+		 * otherwise fill the log with NEW-VIEWs naming nothing. After
+		 * a restart the primary sends it again (it re-sends its
+		 * NEW-VIEW to a replica still sending view-changes). */
+		if (!known) {
+			pbft_blob_free(&p->nv_wait);
+			p->nv_wait = pbft_blob_new(m->frame.bytes, m->frame.len);
+			if (!p->nv_wait) {
+				rc = BYZ_ENOMEM;
+				goto out;
+			}
+		}
+		if (!from_wait && !known && !p->replaying) {
+			pbft_note(p, ob, "new-view %" PRIu64 " names %" PRIu32
+				  " view-changes we lack: fetching them from r%"
+				  PRIu32, nv->view, missing, m->frame.sender);
+			rc = fetch_vcs(p, ob, nv->view);
+		}
+		goto out;
+	}
+
 	if (!why) {
 		/* Recompute O and compare, number by number (§4.4). */
 		compute_o(p, vcs, n, &min_s, &max_s, best);
@@ -464,6 +645,7 @@ int pbft_on_newview(struct pbft *p, const struct wire_msg *m,
 	if ((rc = pbft_persist_msg(p, m, ob)))
 		goto out;
 	/* Enter the view. */
+	pbft_blob_free(&p->nv_wait);
 	p->view = nv->view;
 	p->in_vc = false;
 	p->nv_building = false;

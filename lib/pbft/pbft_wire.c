@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 _Static_assert(sizeof(struct pbft_msg) <= WIRE_MSG_BODY_BYTES,
@@ -16,7 +17,7 @@ _Static_assert(sizeof(struct pbft_msg) <= WIRE_MSG_BODY_BYTES,
 
 static bool pbft_type_known(uint8_t type)
 {
-	return type >= PBFT_PREPREPARE && type <= PBFT_CERT;
+	return type >= PBFT_PREPREPARE && type <= PBFT_VCS;
 }
 
 static const char *pbft_type_name(uint8_t type)
@@ -26,7 +27,7 @@ static const char *pbft_type_name(uint8_t type)
 		[PBFT_COMMIT] = "commit",          [PBFT_CHECKPOINT] = "checkpoint",
 		[PBFT_VIEWCHANGE] = "view-change", [PBFT_NEWVIEW] = "new-view",
 		[PBFT_FETCH] = "fetch",            [PBFT_STATE] = "state",
-		[PBFT_CERT] = "cert",
+		[PBFT_CERT] = "cert",            [PBFT_VCS] = "vcs",
 	};
 	return pbft_type_known(type) ? names[type] : "unknown";
 }
@@ -131,8 +132,12 @@ static int dec_newview(struct wire_rd *r, struct pbft_newview *nv)
 		return rc;
 	if (nv->view == 0)
 		return BYZ_EFIELD;
-	if ((rc = wire_rd_frames(r, PBFT_PROTO, PBFT_VIEWCHANGE,
-				 PBFT_MAX_SIGNERS, &nv->vcs)) ||
+	if ((rc = wire_rd_u16(r, &nv->nvrefs)))
+		return rc;
+	if (nv->nvrefs > PBFT_MAX_SIGNERS)
+		return BYZ_ETOOBIG;
+	if ((rc = wire_rd_bytes(r, (size_t)nv->nvrefs * PBFT_VREF_BYTES,
+				&nv->vrefs)) ||
 	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_PREPREPARE,
 				 PBFT_MAX_PSET, &nv->pps)))
 		return rc;
@@ -145,7 +150,8 @@ static int dec_fetch(struct wire_rd *r, struct pbft_fetch *f)
 
 	if ((rc = wire_rd_u8(r, &f->what)))
 		return rc;
-	if (f->what != PBFT_FETCH_STATE && f->what != PBFT_FETCH_LOG)
+	if (f->what != PBFT_FETCH_STATE && f->what != PBFT_FETCH_LOG &&
+	    f->what != PBFT_FETCH_VC)
 		return BYZ_EFIELD;
 	if ((rc = wire_rd_u64(r, &f->seq)))
 		return rc;
@@ -183,6 +189,15 @@ static int dec_cert(struct wire_rd *r, struct pbft_cert *c)
 	return wire_rd_end(r);
 }
 
+static int dec_vcs(struct wire_rd *r, struct pbft_vcs *v)
+{
+	int rc;
+
+	if ((rc = wire_rd_frame(r, PBFT_PROTO, PBFT_VIEWCHANGE, &v->vc)))
+		return rc;
+	return wire_rd_end(r);
+}
+
 static int pbft_decode(const struct wire_frame *f, struct wire_msg *out)
 {
 	struct wire_rd r = {f->body, f->body_len};
@@ -206,8 +221,20 @@ static int pbft_decode(const struct wire_frame *f, struct wire_msg *out)
 		return dec_state(&r, &m->state);
 	case PBFT_CERT:
 		return dec_cert(&r, &m->cert);
+	case PBFT_VCS:
+		return dec_vcs(&r, &m->vcs);
 	}
 	return BYZ_ETYPE;
+}
+
+void pbft_vref_at(const struct pbft_newview *nv, uint16_t i,
+		  uint32_t *sender, const uint8_t **digest)
+{
+	const uint8_t *e = nv->vrefs + (size_t)i * PBFT_VREF_BYTES;
+
+	*sender = (uint32_t)e[0] | (uint32_t)e[1] << 8 |
+		  (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
+	*digest = e + 4;
 }
 
 int pbft_pset_next(const struct pbft_pset *ps, size_t *pos,
@@ -247,8 +274,6 @@ static int pbft_embedded(const struct wire_msg *msg, wire_frame_fn fn,
 				return rc;
 		return 0;
 	case PBFT_NEWVIEW:
-		if ((rc = wire_frames_each(&m->nv.vcs, fn, ctx)))
-			return rc;
 		return wire_frames_each(&m->nv.pps, fn, ctx);
 	case PBFT_STATE:
 		return wire_frames_each(&m->state.proof, fn, ctx);
@@ -256,6 +281,8 @@ static int pbft_embedded(const struct wire_msg *msg, wire_frame_fn fn,
 		if ((rc = fn(ctx, &m->cert.pp)))
 			return rc;
 		return wire_frames_each(&m->cert.commits, fn, ctx);
+	case PBFT_VCS:
+		return fn(ctx, &m->vcs.vc);
 	}
 	return 0;
 }
@@ -281,6 +308,10 @@ static uint64_t pbft_view(const struct wire_msg *m)
 		return wire_decode(p->cert.pp.bytes, p->cert.pp.len, &pp)
 			   ? 0
 			   : pbft_of(&pp)->pp.view;
+	case PBFT_VCS:
+		return wire_decode(p->vcs.vc.bytes, p->vcs.vc.len, &pp)
+			   ? 0
+			   : pbft_of(&pp)->vc.view;
 	default:
 		return 0;
 	}
@@ -348,6 +379,29 @@ static int reencode_viewchange(const struct wire_msg *m, struct wire_buf *b)
 }
 
 /* m again, through the encoders (wire.h, reencode). */
+static int reencode_newview(const struct wire_msg *m, struct wire_buf *b,
+			    struct pbft_framev pps)
+{
+	const struct pbft_newview *nv = &pbft_of(m)->nv;
+	uint32_t senders[PBFT_MAX_SIGNERS];
+	uint8_t (*d)[BYZ_DIGEST_BYTES] = malloc(
+		(nv->nvrefs ? nv->nvrefs : 1) * sizeof *d);
+	int rc;
+
+	if (!d)
+		return BYZ_ENOMEM;
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		const uint8_t *di;
+		pbft_vref_at(nv, i, &senders[i], &di);
+		memcpy(d[i], di, BYZ_DIGEST_BYTES);
+	}
+	rc = pbft_enc_newview(b, NULL, m->frame.sender, nv->view, senders,
+			      (const uint8_t (*)[BYZ_DIGEST_BYTES])d,
+			      nv->nvrefs, pps);
+	free(d);
+	return rc;
+}
+
 static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 {
 	const struct pbft_msg *p = pbft_of(m);
@@ -374,10 +428,12 @@ static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 		rc = reencode_viewchange(m, b);
 		break;
 	case PBFT_NEWVIEW:
-		if (!(rc = wire_frames_gather(&p->nv.vcs, &x)) &&
-		    !(rc = wire_frames_gather(&p->nv.pps, &y)))
-			rc = pbft_enc_newview(b, NULL, sender, p->nv.view,
-					      fv(&x), fv(&y));
+		if (!(rc = wire_frames_gather(&p->nv.pps, &y)))
+			rc = reencode_newview(m, b, fv(&y));
+		break;
+	case PBFT_VCS:
+		rc = pbft_enc_vcs(b, NULL, sender, p->vcs.vc.bytes,
+				  p->vcs.vc.len);
 		break;
 	case PBFT_FETCH:
 		rc = pbft_enc_fetch(b, NULL, sender, p->fetch.what,
@@ -511,16 +567,23 @@ void pbft_enc_pset_entry(struct wire_buf *b, const uint8_t *pp, size_t pplen,
 }
 
 int pbft_enc_newview(struct wire_buf *b, size_t *start, uint32_t sender,
-		     uint64_t view, struct pbft_framev vcs,
-		     struct pbft_framev pps)
+		     uint64_t view, const uint32_t *vc_senders,
+		     const uint8_t (*vc_digests)[BYZ_DIGEST_BYTES],
+		     uint16_t count, struct pbft_framev pps)
 {
 	size_t s;
 
 	if (view == 0)
 		return BYZ_EFIELD;
+	if (count > PBFT_MAX_SIGNERS)
+		return BYZ_ETOOBIG;
 	s = wire_begin(b, PBFT_PROTO, PBFT_NEWVIEW, sender);
 	wire_put_u64(b, view);
-	put_framev(b, vcs);
+	wire_put_u16(b, count);
+	for (uint16_t i = 0; i < count; i++) {
+		wire_put_u32(b, vc_senders[i]);
+		wire_put_bytes(b, vc_digests[i], BYZ_DIGEST_BYTES);
+	}
 	put_framev(b, pps);
 	return enc_done(b, s, start);
 }
@@ -530,7 +593,8 @@ int pbft_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 {
 	size_t s;
 
-	if (what != PBFT_FETCH_STATE && what != PBFT_FETCH_LOG)
+	if (what != PBFT_FETCH_STATE && what != PBFT_FETCH_LOG &&
+	    what != PBFT_FETCH_VC)
 		return BYZ_EFIELD;
 	s = wire_begin(b, PBFT_PROTO, PBFT_FETCH, sender);
 	wire_put_u8(b, what);
@@ -563,6 +627,15 @@ int pbft_enc_cert(struct wire_buf *b, size_t *start, uint32_t sender,
 
 	wire_put_frame(b, pp, pplen);
 	put_framev(b, commits);
+	return enc_done(b, s, start);
+}
+
+int pbft_enc_vcs(struct wire_buf *b, size_t *start, uint32_t sender,
+		 const uint8_t *vc, size_t vclen)
+{
+	size_t s = wire_begin(b, PBFT_PROTO, PBFT_VCS, sender);
+
+	wire_put_frame(b, vc, vclen);
 	return enc_done(b, s, start);
 }
 
@@ -614,20 +687,6 @@ static void say_batch(char *buf, size_t len, size_t *at,
 }
 
 /* The senders of a list of frames: "0,1,2". */
-static void say_senders(char *buf, size_t len, size_t *at,
-			const struct wire_frames *l)
-{
-	struct wire_msg f;
-	size_t pos = 0;
-	int first = 1;
-
-	while (wire_frames_next(l, &pos, &f) == 1) {
-		say(buf, len, at, "%s%" PRIu32, first ? "" : ",",
-		    f.frame.sender);
-		first = 0;
-	}
-}
-
 /* The sequence numbers of a view-change's prepared certificates, or of a
  * new-view's pre-prepares (frames given by the caller's walk). */
 static void say_seq_of(char *buf, size_t len, size_t *at,
@@ -671,7 +730,12 @@ static void say_newview(const struct pbft_newview *nv, char *buf, size_t len,
 	int first = 1;
 
 	say(buf, len, at, "v=%" PRIu64 " V=", nv->view);
-	say_senders(buf, len, at, &nv->vcs);
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		uint32_t s;
+		const uint8_t *d;
+		pbft_vref_at(nv, i, &s, &d);
+		say(buf, len, at, "%s%" PRIu32, i ? "," : "", s);
+	}
 	say(buf, len, at, " O=");
 	while (wire_frames_next(&nv->pps, &pos, &m) == 1)
 		say_seq_of(buf, len, at, &m.frame, &first);
@@ -715,7 +779,9 @@ static int pbft_describe(const struct wire_msg *m, char *buf, size_t len)
 		break;
 	case PBFT_FETCH:
 		say(buf, len, &at, "what=%s n=%" PRIu64,
-		    p->fetch.what == PBFT_FETCH_STATE ? "state" : "log",
+		    p->fetch.what == PBFT_FETCH_STATE ? "state"
+		    : p->fetch.what == PBFT_FETCH_VC  ? "vc"
+						      : "log",
 		    p->fetch.seq);
 		break;
 	case PBFT_STATE:
@@ -731,6 +797,10 @@ static int pbft_describe(const struct wire_msg *m, char *buf, size_t len)
 			say_seq_of(buf, len, &at, &p->cert.pp, &first);
 		}
 		say(buf, len, &at, " commits=%u", p->cert.commits.count);
+		break;
+	case PBFT_VCS:
+		say(buf, len, &at, "v=%" PRIu64 " from=%" PRIu32, pbft_view(m),
+		    p->vcs.vc.sender);
 		break;
 	default:
 		return BYZ_EINVAL;

@@ -23,15 +23,17 @@ enum pbft_type {
 	PBFT_FETCH = 7,      /* ask for state or committed requests (state transfer) */
 	PBFT_STATE = 8,      /* the state at a stable checkpoint, with its proof */
 	PBFT_CERT = 9,       /* a committed certificate: pre-prepare + 2f+1 commits */
+	PBFT_VCS = 10,       /* a VIEW-CHANGE forwarded: answer to FETCH(vc) */
 };
 
 #define PBFT_MAX_BATCH 256   /* requests in one pre-prepare */
-#define PBFT_MAX_SIGNERS 64  /* frames in one certificate (= BYZ_MAX_N) */
+#define PBFT_MAX_SIGNERS 256 /* frames in one certificate (= BYZ_MAX_N) */
 #define PBFT_MAX_PSET 1024   /* prepared certificates in one view-change */
 
 enum pbft_fetch_what {
 	PBFT_FETCH_STATE = 1, /* the state at the stable checkpoint >= seq */
 	PBFT_FETCH_LOG = 2,   /* committed certificates for seq, seq+1, ... */
+	PBFT_FETCH_VC = 3,    /* the view-changes a NEW-VIEW for view seq names */
 };
 
 /* PRE-PREPARE body: view u64, seq u64 (>= 1), batch: u16 count then count
@@ -75,12 +77,23 @@ struct pbft_viewchange {
 	struct pbft_pset prepared;
 };
 
-/* NEW-VIEW body: view u64 (>= 1), V: list of VIEW-CHANGE frames, O: list
- * of PRE-PREPARE frames for the new view. */
+/* NEW-VIEW body: view u64 (>= 1), V: u16 count (<= PBFT_MAX_SIGNERS) and
+ * count references to VIEW-CHANGE frames, each sender u32 and the
+ * BLAKE2b-256 digest (32) of that whole signed frame (TOCS'02 §4.4 / libbyz:
+ * the primary names the view-changes, which every replica was sent; one
+ * that lacks some fetches them); O: list of PRE-PREPARE frames for the new
+ * view. */
+#define PBFT_VREF_BYTES (4 + BYZ_DIGEST_BYTES)
 struct pbft_newview {
 	uint64_t view;
-	struct wire_frames vcs, pps;
+	const uint8_t *vrefs; /* count * PBFT_VREF_BYTES bytes */
+	uint16_t nvrefs;
+	struct wire_frames pps;
 };
+
+/* The i-th reference of a NEW-VIEW's V: its sender and frame digest. */
+void pbft_vref_at(const struct pbft_newview *nv, uint16_t i,
+		  uint32_t *sender, const uint8_t **digest);
 
 /* FETCH body: what u8 (enum pbft_fetch_what), seq u64. */
 struct pbft_fetch {
@@ -104,6 +117,12 @@ struct pbft_cert {
 	struct wire_frames commits;
 };
 
+/* VCS body: one embedded VIEW-CHANGE frame, signed by its sender (the
+ * forwarder only vouches it held it). */
+struct pbft_vcs {
+	struct wire_frame vc;
+};
+
 struct pbft_msg {
 	union {
 		struct pbft_preprepare pp;
@@ -114,6 +133,7 @@ struct pbft_msg {
 		struct pbft_fetch fetch;
 		struct pbft_state state;
 		struct pbft_cert cert;
+		struct pbft_vcs vcs;
 	};
 
 /* The PBFT message inside a decoded wire_msg (wire.h). */
@@ -148,9 +168,11 @@ int pbft_enc_viewchange_begin(struct wire_buf *b, size_t *start,
 void pbft_enc_pset_entry(struct wire_buf *b, const uint8_t *pp, size_t pplen,
 			 struct pbft_framev prepares);
 int pbft_enc_end(struct wire_buf *b, size_t start);
+/* V as count senders and the digests of their VIEW-CHANGE frames. */
 int pbft_enc_newview(struct wire_buf *b, size_t *start, uint32_t sender,
-		     uint64_t view, struct pbft_framev vcs,
-		     struct pbft_framev pps);
+		     uint64_t view, const uint32_t *vc_senders,
+		     const uint8_t (*vc_digests)[BYZ_DIGEST_BYTES],
+		     uint16_t count, struct pbft_framev pps);
 int pbft_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		   uint8_t what, uint64_t seq);
 int pbft_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -159,5 +181,7 @@ int pbft_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
 		   size_t snapshot_len);
 int pbft_enc_cert(struct wire_buf *b, size_t *start, uint32_t sender,
 		  const uint8_t *pp, size_t pplen, struct pbft_framev commits);
+int pbft_enc_vcs(struct wire_buf *b, size_t *start, uint32_t sender,
+		 const uint8_t *vc, size_t vclen);
 
 #endif

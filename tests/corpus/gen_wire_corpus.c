@@ -403,8 +403,8 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-toy-zero", &h, &bb);
 	h = hdr_of(TOY_PROTO, 3, 0);
 	crafted("err-bad-type-toy-three", &h, &bb);
-	h = hdr_of(PBFT_PROTO, 10, 0);
-	crafted("err-bad-type-pbft-ten", &h, &bb);
+	h = hdr_of(PBFT_PROTO, PBFT_VCS + 1, 0);
+	crafted("err-bad-type-pbft-eleven", &h, &bb);
 	h = hdr_of(HS_PROTO, 0, 0);
 	crafted("err-bad-type-hotstuff-zero", &h, &bb);
 	h = hdr_of(HS_PROTO, HS_BLOCKS + 1, 0);
@@ -1027,11 +1027,29 @@ static void gen_pbft(void)
 	pb_list_push(&pps);
 	pb_preprepare(pb_slot(&pps), 1, 1, 130, &none);
 	pb_list_push(&pps);
+	/* V names them: sender and digest of each signed frame. */
+	{
+		uint32_t vs[3];
+		uint8_t vd[3][BYZ_DIGEST_BYTES];
+		for (uint32_t i = 0; i < 3; i++) {
+			vs[i] = i + 1;
+			byz_digest(vd[i], vcs.fp[i], vcs.fl[i]);
+		}
+		wire_buf_reset(&b);
+		if (pbft_enc_newview(&b, &s, 1, 1, vs,
+				     (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				     3, pb_v(&pps)))
+			die("new-view");
+		pb_sign(&b, s, 1);
+		emit_buf("ok-pbft-newview", &b);
+	}
+
+	/* r3's view-change forwarded by the primary (answer to FETCH vc). */
 	wire_buf_reset(&b);
-	if (pbft_enc_newview(&b, &s, 1, 1, pb_v(&vcs), pb_v(&pps)))
-		die("new-view");
+	if (pbft_enc_vcs(&b, &s, 1, vcs.fp[2], vcs.fl[2]))
+		die("vcs");
 	pb_sign(&b, s, 1);
-	emit_buf("ok-pbft-newview", &b);
+	emit_buf("ok-pbft-vcs", &b);
 
 	wire_buf_reset(&b);
 	if (pbft_enc_fetch(&b, &s, 2, PBFT_FETCH_STATE, 128))
@@ -1082,7 +1100,7 @@ static void gen_pbft(void)
 	pb_crafted("err-bad-field-pbft-newview-view-zero", PBFT_NEWVIEW, 1,
 		   &bb);
 	wire_buf_reset(&bb);
-	wire_put_u8(&bb, 3);
+	wire_put_u8(&bb, PBFT_FETCH_VC + 1);
 	wire_put_u64(&bb, 128);
 	pb_crafted("err-bad-field-pbft-fetch-unknown-what", PBFT_FETCH, 2, &bb);
 

@@ -188,8 +188,8 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
 
 
 @pytest.mark.parametrize("text,where,what", [
-    ("cells:\n  - name: x\n    protocol: pbft\n    expect: safe\n    n: 99\n",
-     ":5:", "n: '99' is not a whole number"),
+    ("cells:\n  - name: x\n    protocol: pbft\n    expect: safe\n    n: 999\n",
+     ":5:", "n: '999' is not a whole number"),
     ("cells:\n  - name: x\n    attacks: [dorp]\n    expect: safe\n",
      ":3:", "unknown attack \"dorp\""),
     ("cells:\n  - name: x\n    expect: sfae\n", ":3:", "not safe, live"),
@@ -201,6 +201,11 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
     ("cells: []\n", ":1:", "cells"),
     ("defaults:\n  gst: soon\ncells:\n  - name: x\n    expect: safe\n",
      ":2:", "gst: 'soon' is not a duration"),
+    # Issue #10 item 3: refused when loaded, before any run.
+    ("cells:\n  - name: big\n    protocol: pbft\n    n: 256\n"
+     "    expect: safe\n", ":2:",
+     "cell 'big': pbft: --n 256 with --window 64 and --batch 1: a "
+     "VIEW-CHANGE could need 1.4 MiB"),
 ])
 def test_bad_campaign_files_say_what_and_where(byzlab, tmp_path, text, where,
                                                what):

@@ -103,7 +103,12 @@ def test_a_violation_exits_1_and_says_why(byzlab):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--n", "0"], "--n: '0' is not a whole number from 1 to 64"),
+    (["--n", "0"], "--n: '0' is not a whole number from 1 to 256"),
+    (["--n", "257"], "--n: '257' is not a whole number from 1 to 256"),
+    # Issue #10 item 3: refused before the run, saying what and how to fix.
+    (["--n", "256"], "pbft: --n 256 with --window 64 and --batch 1: a "
+     "VIEW-CHANGE could need 1.4 MiB, more than a frame (1.0 MiB); use "
+     "--window 44 or fewer, a smaller --batch, or fewer replicas"),
     (["--n", "4x"], "--n: '4x' is not a whole number"),
     (["--n", "3", "--f", "1"], "--f 1 needs --n of at least 4"),
     (["--loss", "1.5"], "--loss: '1.5' is not a probability"),
