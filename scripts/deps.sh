@@ -4,7 +4,7 @@
 # it prints the command to run and exits 2.
 set -euo pipefail
 
-PKGS=(gcc meson ninja-build pkg-config
+PKGS=(gcc meson ninja-build pkg-config clang-format
       libsodium-dev libzmq3-dev libcriterion-dev libjansson-dev
       python3-pytest python3-zmq python3-nacl)
 # Optional: clang with its runtime builds the libFuzzer target.

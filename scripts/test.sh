@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run every test: the release build,
+# Install what is missing, build, and run every test: the formatting check
+# (every C file as .clang-format says), the release build,
 # the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # regression campaign (campaigns/ci.yaml: every expectation must hold and
 # every failure it saves must replay with the same trace hash), and
@@ -19,6 +20,10 @@ tally() {  # tally NAME STATUS
   if [ "$2" -eq 0 ]; then suites_passed=$((suites_passed + 1))
   else suites_failed=$((suites_failed + 1)); status=1; echo "!! $1 failed"; fi
 }
+
+step "formatting: every C file matches .clang-format (scripts/format.sh)"
+bash scripts/format.sh --check
+tally "formatting" $?
 
 step "release build and tests (build/)"
 bash scripts/build.sh && meson test -C build --print-errorlogs --num-processes 2

@@ -139,6 +139,12 @@ EXAMPLES = {
     ("docs/attacks.md", "byzlab run --clients 4 --requests 4 --batch 4 --gst "
      "200ms --loss 0.2 --crash 0@0ms --seed 26"): PASS,
 
+    ("docs/pbft.md", "byzlab run --clients 4 --requests 10"):
+        not_run("the common options of a measurement table (its rows add "
+                "--n and faults; n = 100+ runs take minutes)"),
+    ("docs/hotstuff.md", "byzlab run --clients 4 --requests 10"):
+        not_run("the common options of a measurement table (its rows add "
+                "--n and faults; n = 100+ runs take minutes)"),
     ("docs/campaigns.md", "byzlab replay --trace T/ DIR/failures/*.json"):
         not_run("placeholders (README runs it for real)"),
     ("docs/campaigns.md", "byzlab check T/ID.jsonl"):

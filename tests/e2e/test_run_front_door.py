@@ -21,7 +21,7 @@ def run_json(byzlab, *args):
 
 # (option, bad value, field, message after "NAME: ")
 BOUNDS = [
-    ("--n", "0", "n", "'0' is not a whole number from 1 to 64"),
+    ("--n", "0", "n", "'0' is not a whole number from 1 to 256"),
     ("--requests", "0", "requests", "'0' is not a whole number from 1 to 1000000"),
     ("--clients", "2000", "clients", "'2000' is not a whole number from 1 to 1024"),
     ("--keys", "5000", "keys", "'5000' is not a whole number from 1 to 4096"),
