@@ -1343,3 +1343,33 @@ Test(hotstuff, decisions_held_but_not_revisited_are_found, .timeout = 120)
 		expect_pass(&sc, &res, "tamper");
 	}
 }
+
+/*
+ * Issue #10 item 2a, found by a 60-seed tampering sweep (seed 48 of
+ * tests/e2e's small campaign: n = 4, tamper:p=0.1, 2 clients x 3
+ * requests, batch 2, GST 200 ms): replica 0 lost the messages that carried
+ * the QC completing the last request's three-chain; the others decided it
+ * and went idle, their highQCs moved past that QC (to blocks that decide
+ * nothing new), and replica 0 waited for ever. Every TIMEOUT now carries
+ * the sender's highest commit certificate (DiemBFT's SyncInfo), and a
+ * replica runs Alg. 4's update on one that decides more than it executed.
+ */
+Test(hotstuff, commit_certificate_in_timeouts_decides_for_a_laggard,
+     .timeout = 120)
+{
+	struct scenario sc = hs_scenario(4);
+	struct scenario_result res;
+	char why[256];
+
+	sc.clients = 2;
+	sc.requests = 3;
+	sc.batch = 2;
+	sc.gst_us = 200000;
+	sc.max_time_us = 30000000;
+	sc.seed = 48;
+	cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why,
+				  sizeof why), 0, "%s", why);
+	sc.plan.count = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+	expect_pass(&sc, &res, "seed 48");
+}

@@ -107,6 +107,10 @@ struct hs {
 	uint64_t commit_view;
 	uint8_t commit_hash[BYZ_DIGEST_BYTES];
 	uint64_t conflicts; /* conflicting commits refused */
+	/* Highest commit certificate: the QC whose three-chain decided the
+	 * newest block we decided (genesis: none); TIMEOUTs carry it. */
+	struct hs_bytes commit_qc;
+	uint64_t commit_qc_view;
 
 	/* Pacemaker. */
 	uint64_t cur_view;
@@ -155,8 +159,8 @@ int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len);
 void hs_bytes_free(struct hs_bytes *b);
 /* Alg. 4 update(b*): highQC, lock, and the three-chain commit rule. */
 int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
-int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
-		 const uint8_t *qc_hash);
+/* update() for a b* known only by its justify QC (a valid QC). */
+int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc);
 
 /* ---- hs_cert.c ---- */
 /* NULL if qc is a valid QC for this cluster, else why not. */

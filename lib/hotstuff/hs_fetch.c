@@ -125,8 +125,12 @@ int hs_reupdate(struct hs *h, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < k && !rc; i++)
 		rc = hs_update(h, ob, v[i]);
 	free(v);
-	if (!rc && h->high_view)
-		rc = hs_update_qc(h, ob, h->high_view, h->high_hash);
+	if (!rc && h->high_view) {
+		struct hs_qc qc;
+		rc = hs_qc_decode(h->high.p, h->high.len, &qc);
+		if (!rc)
+			rc = hs_update_qc(h, ob, &qc);
+	}
 	return rc ? rc : hs_try_execute(h, ob);
 }
 
