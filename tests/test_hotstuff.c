@@ -447,8 +447,8 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 	deliver(&d, c.prop[4]);
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 slot=1 c0/t1",
 			 "persist replace state voted=v4 executed=v1",
+			 "commit h1 slot=1 c0/t1",
 			 "send r1 hotstuff/vote v=4 b=c13fde0c",
 			 "send r3 hotstuff/vote v=4 b=c13fde0c",
 			 "timer view cancel",
@@ -456,8 +456,10 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 			 "send c0 client/reply v=5 c0 t=1 result='ok'",
 			 "-- loopback",
 			 NULL},
-		     "three-chain: b1 commits; state replaces the log; then "
-		     "the vote, then the reply (nothing left to do: the idle "
+		     "three-chain: b1 executes; the state replaces the log, "
+		     "and only then is the COMMIT reported (issue #10 item "
+		     "2b: it depends on that state); then the vote, then the "
+		     "reply (nothing left to do: the idle "
 		     "highQC beacon's timer, 2 timeouts)");
 	/* The same proposal again: no second vote, no second commit. */
 	deliver(&d, c.prop[4]);
@@ -876,11 +878,11 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 	deliver(&d, last_send(&s));
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 slot=1 c0/t1",
 			 "persist replace state voted=v4 executed=v1",
+			 "commit h1 slot=1 c0/t1",
 			 "send c0 client/reply v=5 c0 t=1 result='ok'",
 			 NULL},
-		     "caught up");
+		     "caught up: the COMMIT after the state it depends on");
 	drv_close(&s);
 	drv_close(&d);
 }

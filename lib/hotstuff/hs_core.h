@@ -137,6 +137,11 @@ struct hs {
 	/* Requests. */
 	struct hs_pending *pool; /* max_clients */
 	uint32_t pool_count;
+	/* COMMITs of what executed in this step, reported after the PERSIST
+	 * of the state they depend on (hs_persist_flush). Grows to the most
+	 * requests one step executes: the block store times the batch. */
+	struct byz_commit *commits;
+	uint32_t ncommits, commits_cap;
 	bool *reply_flag; /* max_clients: answer after the PERSIST */
 	uint32_t *reply_list;
 	uint32_t nreply;
@@ -229,6 +234,8 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 		     const uint8_t **frames, size_t *lens, size_t max);
 /* Execute the decided prefix as far as the blocks we hold allow. */
 int hs_try_execute(struct hs *h, struct byz_outbox *ob);
+/* Report the COMMITs kept back until their state is persisted. */
+int hs_send_commits(struct hs *h, struct byz_outbox *ob);
 /* Answer the clients whose requests executed (after the PERSIST). */
 int hs_send_replies(struct hs *h, struct byz_outbox *ob);
 
