@@ -183,6 +183,23 @@ static struct fr mk_timeout(uint32_t r, uint64_t view, struct fr qc,
 	return f;
 }
 
+/* A TIMEOUT carrying the commit certificate cqc. */
+static struct fr mk_timeout_commit(uint32_t r, uint64_t view, struct fr qc,
+				   struct fr cqc)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_timeout_commit(&b, &s, r, view, qc.p, qc.len, NULL,
+					   0, cqc.p, cqc.len),
+		     0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
 static struct fr mk_blocks(uint32_t r, const struct fr *props, size_t n)
 {
 	const uint8_t *p[64];
@@ -633,6 +650,83 @@ Test(hotstuff, golden_byzantine_certificates_are_dropped_with_a_reason)
 			 "not hold",
 			 NULL},
 		     "fetch unknown");
+	drv_close(&d);
+}
+
+/*
+ * Issue #10 item 2c: every certificate nested anywhere is checked, not only
+ * the outermost: the highQC and commit certificate of each TIMEOUT inside a
+ * proposal's TC, the vote each carries, a TIMEOUT's own commit
+ * certificate, and the TC of a block fetched in BLOCKS. Before, a TC of
+ * 2f+1 well-signed TIMEOUTs for the right views passed whatever QCs they
+ * held, and a fetched block's TC was not looked at.
+ */
+Test(hotstuff, golden_certificates_nested_anywhere_are_checked)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	static const uint32_t two[] = {0, 1};
+	struct fr bad, tc[3], x, y, v1;
+	uint8_t hx[BYZ_DIGEST_BYTES], hy[BYZ_DIGEST_BYTES];
+
+	mk_chain(&c, 1, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, c.prop[1]);
+	bad = mk_qc(1, c.hash[1], two, 2); /* two votes: not a quorum */
+
+	/* A TC whose second TIMEOUT holds a highQC of two votes. */
+	tc[0] = mk_timeout(0, 5, c.qc[1], NULL);
+	tc[1] = mk_timeout(1, 5, bad, NULL);
+	tc[2] = mk_timeout(2, 5, c.qc[1], NULL);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout whose highQC "
+			 "does not hold",
+			 NULL},
+		     "a TC's nested highQC");
+	/* A TC whose TIMEOUT carries another replica's vote. */
+	v1 = mk_vote(0, 1, c.hash[1]);
+	tc[1] = mk_timeout(1, 5, c.qc[1], &v1);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout carrying "
+			 "another replica's vote",
+			 NULL},
+		     "a TC's nested vote");
+	/* A TC whose TIMEOUT holds a commit certificate of two votes. */
+	tc[1] = mk_timeout_commit(1, 5, c.qc[1], bad);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout whose commit "
+			 "certificate does not hold",
+			 NULL},
+		     "a TC's nested commit certificate");
+	/* A TIMEOUT of its own with such a commit certificate. */
+	deliver(&d, tc[1]);
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop timeout from r1: a QC with fewer than "
+			 "2f+1 votes",
+			 NULL},
+		     "a TIMEOUT's commit certificate");
+	/* A block fetched in BLOCKS whose TC holds a bad highQC: x (view 6,
+	 * by r2) is asked for because y (view 7) extends it. */
+	tc[1] = mk_timeout(1, 5, bad, NULL);
+	x = mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, hx);
+	y = mk_proposal(3, 7, mk_qc(6, hx, Q012, 3), NULL, 0, NULL, 0, hy);
+	deliver(&d, y);
+	d.nline = 0;
+	deliver(&d, mk_blocks(0, &x, 1));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop blocks from r0: a timeout whose highQC "
+			 "does not hold",
+			 NULL},
+		     "a fetched block's TC");
 	drv_close(&d);
 }
 

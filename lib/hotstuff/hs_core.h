@@ -170,6 +170,8 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc);
 /* ---- hs_cert.c ---- */
 /* NULL if qc is a valid QC for this cluster, else why not. */
 const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc);
+/* NULL if a TIMEOUT's nested QCs and vote hold, else why not. */
+const char *hs_timeout_invalid(const struct hs *h, const struct wire_msg *m);
 /* NULL if tc is a valid TC for view (2f+1 TIMEOUTs from distinct
  * replicas for views >= view), else why not. */
 const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,

@@ -174,8 +174,10 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 			why = "a block not from its view's leader";
 		else if (pr->view <= pr->justify.view)
 			why = "a block whose view is not above its justify";
-		else
-			why = hs_qc_check(h, &pr->justify);
+		else if (!(why = hs_qc_check(h, &pr->justify)) && pr->tc.count)
+			/* Every certificate a block nests is checked, its
+			 * TC too (issue #10 item 2c), as for a proposal. */
+			why = hs_tc_check(h, &pr->tc, pr->view - 1);
 		if (why)
 			return hs_drop(ob, m, why);
 		if (sl)

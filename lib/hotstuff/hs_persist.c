@@ -15,8 +15,7 @@
  * STATE (so the log is compacted at every commit), as does the
  * HS_LOG_APPENDS-th append since the last STATE. The step's COMMIT outputs
  * follow the STATE that holds their effect (issue #10 item 2b). Restoring
- * replays the
- * records in order, so a restarted replica never votes twice in a view,
+ * replays the records in order, so a restarted replica never votes twice in a view,
  * keeps its lock, and does not execute (or report) a height again.
  */
 #include "hs_core.h"
