@@ -68,14 +68,20 @@ int hs_fetch_want(struct hs *h, struct byz_outbox *ob, const uint8_t *hash,
 	return hs_fetch_send(h, ob, free_sl);
 }
 
-/* Answer a FETCH with the block and its ancestors, newest first, as many
- * as asked and as fit in half a frame. */
+/*
+ * Answer a FETCH with the block and as many of its ancestors as asked,
+ * newest first, in as many BLOCKS messages as it takes: each holds at most
+ * HS_BLOCKS_BYTES of blocks (at least one block), and each next part
+ * starts with the parent of the last block of the one before, which the
+ * asker lacks and fetches if that part is lost (issue #10 item 2d: before,
+ * the answer was cut at HS_BLOCKS_BYTES and the rest asked for again).
+ */
 int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 {
 	const uint8_t *frames[HS_MAX_FETCH];
-	size_t lens[HS_MAX_FETCH], bytes = 0, start;
-	struct hs_framev v = {frames, lens, 0};
+	size_t lens[HS_MAX_FETCH], bytes, start;
 	const struct hs_block *b;
+	uint32_t sent = 0;
 	int rc;
 
 	if (m->frame.sender == h->cfg.id)
@@ -83,19 +89,26 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	b = hs_store_find(&h->store, hs_of(m)->fetch.hash);
 	if (!b)
 		return hs_drop(ob, m, "fetch for a block we do not hold");
-	while (b && v.count < hs_of(m)->fetch.count &&
-	       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
-		frames[v.count] = b->frame.p;
-		lens[v.count++] = b->frame.len;
-		bytes += b->frame.len;
-		b = hs_store_find(&h->store, b->parent);
+	while (b && sent < hs_of(m)->fetch.count) {
+		struct hs_framev v = {frames, lens, 0};
+		bytes = 0;
+		while (b && sent + v.count < hs_of(m)->fetch.count &&
+		       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
+			frames[v.count] = b->frame.p;
+			lens[v.count++] = b->frame.len;
+			bytes += b->frame.len;
+			b = hs_store_find(&h->store, b->parent);
+		}
+		sent += (uint32_t)v.count;
+		if ((rc = hs_enc_blocks(&ob->bytes, &start, h->cfg.id, v)))
+			return rc == BYZ_ETOOBIG ? hs_drop(ob, m,
+							   "block too big to "
+							   "send")
+						 : rc;
+		if ((rc = byz_out_send(ob, m->frame.sender, start)))
+			return rc;
 	}
-	if ((rc = hs_enc_blocks(&ob->bytes, &start, h->cfg.id, v)))
-		return rc == BYZ_ETOOBIG ? hs_drop(ob, m,
-						   "block too big to "
-						   "send")
-					 : rc;
-	return byz_out_send(ob, m->frame.sender, start);
+	return 0;
 }
 
 static int hs_view_cmp(const void *x, const void *y)
