@@ -1556,3 +1556,52 @@ Test(hotstuff, golden_large_blocks_answer_is_sent_in_parts)
 	drv_close(&s);
 	drv_close(&d);
 }
+
+/*
+ * Issue #10 item 2e: a restarted replica votes nothing that contradicts
+ * what it voted before the crash. Only its safety state is persisted (the
+ * voted view, the lockedQC, the executed state), not the block store, so
+ * after the restart it no longer holds the blocks that would show a second
+ * block for a view as equivocation: the persisted voted view and lock
+ * alone must refuse (a) another block for a view it voted in and (b) a
+ * block in a later view that neither extends its lock nor is justified
+ * above it, which it would have refused before the crash.
+ */
+Test(hotstuff, golden_restarted_replica_votes_nothing_contradicting)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	struct fr other = mk_request(1, 1, "put b 2"), tc[3];
+	uint8_t *log;
+	size_t loglen;
+
+	mk_chain(&c, 3, req);
+	drv_open(&d, 0, NULL, 0);
+	deliver(&d, req);
+	for (int i = 1; i <= 3; i++)
+		deliver(&d, c.prop[i]); /* votes v1..v3, locks on b1 */
+	log = arena_keep(d.log, d.loglen);
+	loglen = d.loglen;
+	drv_close(&d);
+
+	drv_open(&d, 0, log, loglen);
+	/* (a) Another block for view 3 (its leader equivocates): the store
+	 * is empty, the persisted voted view refuses it. */
+	deliver(&d, mk_proposal(3, 3, c.qc[2], NULL, 0, &other, 1, NULL));
+	for (size_t k = 0; k < d.nline; k++)
+		cr_assert(!strstr(d.line[k], "hotstuff/vote"),
+			  "voted in v3 again: %s", d.line[k]);
+	/* (b) View 5 (leader r1) on the QC of b0 = genesis with a TC for
+	 * view 4: it forks below the lock on b1; safeNode refuses. */
+	tc[0] = mk_timeout(1, 4, c.qc[0], NULL);
+	tc[1] = mk_timeout(2, 4, c.qc[0], NULL);
+	tc[2] = mk_timeout(3, 4, c.qc[0], NULL);
+	deliver(&d, mk_proposal(1, 5, c.qc[0], tc, 3, &other, 1, NULL));
+	for (size_t k = 0; k < d.nline; k++)
+		cr_assert(!strstr(d.line[k], "hotstuff/vote"),
+			  "voted against its lock: %s", d.line[k]);
+	cr_assert_eq(lines_starting(&d, "note safeNode rejects block view 5"),
+		     1);
+	drv_close(&d);
+}
