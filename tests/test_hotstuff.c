@@ -184,6 +184,23 @@ static struct fr mk_timeout(uint32_t r, uint64_t view, struct fr qc,
 	return f;
 }
 
+/* A TIMEOUT carrying the commit certificate cqc. */
+static struct fr mk_timeout_commit(uint32_t r, uint64_t view, struct fr qc,
+				   struct fr cqc)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_timeout_commit(&b, &s, r, view, qc.p, qc.len, NULL,
+					   0, cqc.p, cqc.len),
+		     0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
 static struct fr mk_blocks(uint32_t r, const struct fr *props, size_t n)
 {
 	const uint8_t *p[64];
@@ -448,8 +465,8 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 	deliver(&d, c.prop[4]);
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 slot=1 c0/t1",
 			 "persist replace state voted=v4 executed=v1",
+			 "commit h1 slot=1 c0/t1",
 			 "send r1 hotstuff/vote v=4 b=c13fde0c",
 			 "send r3 hotstuff/vote v=4 b=c13fde0c",
 			 "timer view cancel",
@@ -457,8 +474,10 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 			 "send c0 client/reply v=5 c0 t=1 result='ok'",
 			 "-- loopback",
 			 NULL},
-		     "three-chain: b1 commits; state replaces the log; then "
-		     "the vote, then the reply (nothing left to do: the idle "
+		     "three-chain: b1 executes; the state replaces the log, "
+		     "and only then is the COMMIT reported (issue #10 item "
+		     "2b: it depends on that state); then the vote, then the "
+		     "reply (nothing left to do: the idle "
 		     "highQC beacon's timer, 2 timeouts)");
 	/* The same proposal again: no second vote, no second commit. */
 	deliver(&d, c.prop[4]);
@@ -632,6 +651,83 @@ Test(hotstuff, golden_byzantine_certificates_are_dropped_with_a_reason)
 			 "not hold",
 			 NULL},
 		     "fetch unknown");
+	drv_close(&d);
+}
+
+/*
+ * Issue #10 item 2c: every certificate nested anywhere is checked, not only
+ * the outermost: the highQC and commit certificate of each TIMEOUT inside a
+ * proposal's TC, the vote each carries, a TIMEOUT's own commit
+ * certificate, and the TC of a block fetched in BLOCKS. Before, a TC of
+ * 2f+1 well-signed TIMEOUTs for the right views passed whatever QCs they
+ * held, and a fetched block's TC was not looked at.
+ */
+Test(hotstuff, golden_certificates_nested_anywhere_are_checked)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	static const uint32_t two[] = {0, 1};
+	struct fr bad, tc[3], x, y, v1;
+	uint8_t hx[BYZ_DIGEST_BYTES], hy[BYZ_DIGEST_BYTES];
+
+	mk_chain(&c, 1, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, c.prop[1]);
+	bad = mk_qc(1, c.hash[1], two, 2); /* two votes: not a quorum */
+
+	/* A TC whose second TIMEOUT holds a highQC of two votes. */
+	tc[0] = mk_timeout(0, 5, c.qc[1], NULL);
+	tc[1] = mk_timeout(1, 5, bad, NULL);
+	tc[2] = mk_timeout(2, 5, c.qc[1], NULL);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout whose highQC "
+			 "does not hold",
+			 NULL},
+		     "a TC's nested highQC");
+	/* A TC whose TIMEOUT carries another replica's vote. */
+	v1 = mk_vote(0, 1, c.hash[1]);
+	tc[1] = mk_timeout(1, 5, c.qc[1], &v1);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout carrying "
+			 "another replica's vote",
+			 NULL},
+		     "a TC's nested vote");
+	/* A TC whose TIMEOUT holds a commit certificate of two votes. */
+	tc[1] = mk_timeout_commit(1, 5, c.qc[1], bad);
+	deliver(&d, mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, NULL));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop proposal from r2: a timeout whose commit "
+			 "certificate does not hold",
+			 NULL},
+		     "a TC's nested commit certificate");
+	/* A TIMEOUT of its own with such a commit certificate. */
+	deliver(&d, tc[1]);
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop timeout from r1: a QC with fewer than "
+			 "2f+1 votes",
+			 NULL},
+		     "a TIMEOUT's commit certificate");
+	/* A block fetched in BLOCKS whose TC holds a bad highQC: x (view 6,
+	 * by r2) is asked for because y (view 7) extends it. */
+	tc[1] = mk_timeout(1, 5, bad, NULL);
+	x = mk_proposal(2, 6, c.qc[1], tc, 3, NULL, 0, hx);
+	y = mk_proposal(3, 7, mk_qc(6, hx, Q012, 3), NULL, 0, NULL, 0, hy);
+	deliver(&d, y);
+	d.nline = 0;
+	deliver(&d, mk_blocks(0, &x, 1));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note drop blocks from r0: a timeout whose highQC "
+			 "does not hold",
+			 NULL},
+		     "a fetched block's TC");
 	drv_close(&d);
 }
 
@@ -877,11 +973,11 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 	deliver(&d, last_send(&s));
 	expect_lines(&d,
 		     (const char *const[]){
-			 "commit h1 slot=1 c0/t1",
 			 "persist replace state voted=v4 executed=v1",
+			 "commit h1 slot=1 c0/t1",
 			 "send c0 client/reply v=5 c0 t=1 result='ok'",
 			 NULL},
-		     "caught up");
+		     "caught up: the COMMIT after the state it depends on");
 	drv_close(&s);
 	drv_close(&d);
 }
@@ -1411,4 +1507,170 @@ Test(hotstuff, big_clusters_commit_with_a_crashed_leader, .timeout = 2400)
 			  "n=%u: the TC should not fit a block", sc.n);
 		free(buf);
 	}
+}
+
+/*
+ * Issue #10 item 2a, found by a 60-seed tampering sweep (seed 48 of
+ * tests/e2e's small campaign: n = 4, tamper:p=0.1, 2 clients x 3
+ * requests, batch 2, GST 200 ms): replica 0 lost the messages that carried
+ * the QC completing the last request's three-chain; the others decided it
+ * and went idle, their highQCs moved past that QC (to blocks that decide
+ * nothing new), and replica 0 waited for ever. Every TIMEOUT now carries
+ * the sender's highest commit certificate (DiemBFT's SyncInfo), and a
+ * replica runs Alg. 4's update on one that decides more than it executed.
+ */
+Test(hotstuff, commit_certificate_in_timeouts_decides_for_a_laggard,
+     .timeout = 120)
+{
+	struct scenario sc = hs_scenario(4);
+	struct scenario_result res;
+	char why[256];
+
+	sc.clients = 2;
+	sc.requests = 3;
+	sc.batch = 2;
+	sc.gst_us = 200000;
+	sc.max_time_us = 30000000;
+	sc.seed = 48;
+	cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why,
+				  sizeof why), 0, "%s", why);
+	sc.plan.count = 1;
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+	expect_pass(&sc, &res, "seed 48");
+}
+
+/* The k-th (from 0) frame d sent in its last step, signed by d. */
+static struct fr nth_send(struct drv *d, size_t k)
+{
+	struct wire_buf b;
+	struct byz_keypair kp;
+	struct fr f;
+
+	for (size_t i = 0; i < d->ob.count; i++) {
+		const struct byz_output *o = &d->ob.out[i];
+		if (o->kind != BYZ_OUT_SEND || k--)
+			continue;
+		wire_buf_init(&b, WIRE_MAX_FRAME + 64);
+		wire_put_bytes(&b, d->ob.bytes.data + o->off, o->len);
+		byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, d->cfg.id);
+		cr_assert_eq(wire_sign(&b, 0, &kp), 0);
+		f.p = arena_keep(b.data, b.len);
+		f.len = b.len;
+		wire_buf_free(&b);
+		return f;
+	}
+	cr_assert_fail("no such send");
+	return (struct fr){NULL, 0};
+}
+
+/* How many of d's lines start with prefix. */
+static size_t lines_starting(const struct drv *d, const char *prefix)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nline; i++)
+		k += strncmp(d->line[i], prefix, strlen(prefix)) == 0;
+	return k;
+}
+
+/*
+ * Issue #10 item 2d: an answer to FETCH larger than HS_BLOCKS_BYTES (half
+ * a frame) goes out in parts, newest first, each part chaining on to the
+ * one before; before, it was cut there and the asker had to FETCH the rest
+ * again. Nine blocks of 64 requests of 1,000 bytes (about 70 kB a block):
+ * of the eight asked for, seven fit in one part and the eighth goes in a
+ * second. The asker takes both parts and executes the decided prefix
+ * (the QC in b9 completes b6 <- b7 <- b8) with no second FETCH.
+ */
+Test(hotstuff, golden_large_blocks_answer_is_sent_in_parts)
+{
+	struct drv s = {0}, d = {0};
+	struct fr reqs[64], prop[10], qc = genesis_qc(), part1, part2;
+	uint8_t hash[10][BYZ_DIGEST_BYTES];
+	char op[1001];
+
+	memset(op, 'x', sizeof op - 1);
+	op[sizeof op - 1] = 0;
+	memcpy(op, "put a ", 6);
+	for (uint32_t i = 0; i < 64; i++)
+		reqs[i] = mk_request(i % 4, 1 + i / 4, op);
+	drv_open(&s, 0, NULL, 0);
+	for (uint32_t v = 1; v <= 9; v++) {
+		prop[v] = mk_proposal(v % 4, v, qc, NULL, 0, reqs, 64, hash[v]);
+		qc = mk_qc(v, hash[v], Q012, 3);
+		deliver(&s, prop[v]);
+	}
+	/* The asker holds only b9: it fetches b8 and 15 ancestors. */
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, prop[9]);
+	cr_assert_eq(lines_starting(&d, "send r0 hotstuff/fetch"), 1);
+	deliver(&s, mk_fetch(3, hash[8], 16));
+	expect_lines(&s,
+		     (const char *const[]){
+			 "send r3 hotstuff/blocks views=8,7,6,5,4,3,2",
+			 "send r3 hotstuff/blocks views=1", NULL},
+		     "two parts, newest first");
+	part1 = nth_send(&s, 0);
+	part2 = nth_send(&s, 1);
+	deliver(&d, part1);
+	cr_assert_eq(lines_starting(&d, "commit"), 0, "b1 is missing");
+	deliver(&d, part2);
+	cr_assert_eq(lines_starting(&d, "send r0 hotstuff/fetch"), 0,
+		     "nothing asked again");
+	cr_assert_eq(lines_starting(&d, "persist replace state voted=v9 "
+					"executed=v6"),
+		     1, "b1..b6 executed");
+	cr_assert_eq(lines_starting(&d, "commit"), 64,
+		     "each request once (the later blocks repeat them)");
+	drv_close(&s);
+	drv_close(&d);
+}
+
+/*
+ * Issue #10 item 2e: a restarted replica votes nothing that contradicts
+ * what it voted before the crash. Only its safety state is persisted (the
+ * voted view, the lockedQC, the executed state), not the block store, so
+ * after the restart it no longer holds the blocks that would show a second
+ * block for a view as equivocation: the persisted voted view and lock
+ * alone must refuse (a) another block for a view it voted in and (b) a
+ * block in a later view that neither extends its lock nor is justified
+ * above it, which it would have refused before the crash.
+ */
+Test(hotstuff, golden_restarted_replica_votes_nothing_contradicting)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	struct fr other = mk_request(1, 1, "put b 2"), tc[3];
+	uint8_t *log;
+	size_t loglen;
+
+	mk_chain(&c, 3, req);
+	drv_open(&d, 0, NULL, 0);
+	deliver(&d, req);
+	for (int i = 1; i <= 3; i++)
+		deliver(&d, c.prop[i]); /* votes v1..v3, locks on b1 */
+	log = arena_keep(d.log, d.loglen);
+	loglen = d.loglen;
+	drv_close(&d);
+
+	drv_open(&d, 0, log, loglen);
+	/* (a) Another block for view 3 (its leader equivocates): the store
+	 * is empty, the persisted voted view refuses it. */
+	deliver(&d, mk_proposal(3, 3, c.qc[2], NULL, 0, &other, 1, NULL));
+	for (size_t k = 0; k < d.nline; k++)
+		cr_assert(!strstr(d.line[k], "hotstuff/vote"),
+			  "voted in v3 again: %s", d.line[k]);
+	/* (b) View 5 (leader r1) on the QC of b0 = genesis with a TC for
+	 * view 4: it forks below the lock on b1; safeNode refuses. */
+	tc[0] = mk_timeout(1, 4, c.qc[0], NULL);
+	tc[1] = mk_timeout(2, 4, c.qc[0], NULL);
+	tc[2] = mk_timeout(3, 4, c.qc[0], NULL);
+	deliver(&d, mk_proposal(1, 5, c.qc[0], tc, 3, &other, 1, NULL));
+	for (size_t k = 0; k < d.nline; k++)
+		cr_assert(!strstr(d.line[k], "hotstuff/vote"),
+			  "voted against its lock: %s", d.line[k]);
+	cr_assert_eq(lines_starting(&d, "note safeNode rejects block view 5"),
+		     1);
+	drv_close(&d);
 }

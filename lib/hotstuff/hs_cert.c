@@ -49,13 +49,38 @@ const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc)
 	return count >= h->quorum ? NULL : "a QC with fewer than 2f+1 votes";
 }
 
+/*
+ * What a TIMEOUT nests must hold like anything else a replica sent: its
+ * highQC and commit certificate are QCs (hs_qc_check), and the vote it
+ * carries is its sender's own. Checked for a TIMEOUT received directly and
+ * for every TIMEOUT inside a TC (issue #10 item 2c: a TC is no better than
+ * the QCs it holds, and a leader that stored it would pass it on).
+ */
+const char *hs_timeout_invalid(const struct hs *h, const struct wire_msg *m)
+{
+	const struct hs_timeout *t = &hs_of(m)->timeout;
+	struct wire_msg v;
+	size_t pos = 0;
+
+	if (hs_qc_check(h, &t->high))
+		return "a timeout whose highQC does not hold";
+	if (hs_qc_check(h, &t->commit))
+		return "a timeout whose commit certificate does not hold";
+	if (wire_frames_next(&t->vote, &pos, &v) == 1 &&
+	    v.frame.sender != m->frame.sender)
+		return "a timeout carrying another replica's vote";
+	return NULL;
+}
+
 /* A TC for view: at least 2f+1 TIMEOUT frames from distinct replicas, for
  * that view or later ones (TIMEOUT(w) gives up every view up to w: a
- * replica that moved on by voting still helps the others out of v). */
+ * replica that moved on by voting still helps the others out of v), each
+ * of which holds (hs_timeout_invalid). */
 const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,
 			uint64_t view)
 {
 	bool seen[BYZ_MAX_N] = {false};
+	const char *why;
 	struct wire_msg t;
 	size_t pos = 0;
 	uint32_t count = 0;
@@ -71,6 +96,8 @@ const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,
 		seen[s] = true;
 		if (hs_of(&t)->timeout.view < view)
 			return "a TC with a timeout for an earlier view";
+		if ((why = hs_timeout_invalid(h, &t)))
+			return why;
 		count++;
 	}
 	return count >= h->quorum ? NULL : "a TC with fewer than 2f+1 timeouts";

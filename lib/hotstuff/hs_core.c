@@ -63,6 +63,7 @@ static void hs_destroy(void **core)
 	app_destroy(&h->app);
 	hs_bytes_free(&h->locked);
 	hs_bytes_free(&h->high);
+	hs_bytes_free(&h->commit_qc);
 	hs_bytes_free(&h->my_vote);
 	for (uint32_t i = 0; i < HS_MAX_SIGNERS; i++)
 		hs_bytes_free(&h->tc[i]);
@@ -144,16 +145,49 @@ static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
  * consecutive views (the three-chain). Missing links are fetched; update
  * runs again when they arrive.
  */
-int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs)
+/*
+ * Keep qc (an encoding, or else bs's justify) as our highest commit
+ * certificate if it is higher: a QC whose three-chain decided a block, which
+ * our TIMEOUTs carry so that a replica that missed it decides too (DiemBFT
+ * v4 §4, SyncInfo's highest_commit_cert).
+ */
+static int hs_keep_commit_qc(struct hs *h, uint64_t qc_view,
+			     const struct hs_block *bs, const uint8_t *qc,
+			     size_t qc_len)
 {
-	return hs_update_qc(h, ob, bs->justify_view, bs->parent);
+	struct wire_msg m;
+	int rc;
+
+	if (qc_view <= h->commit_qc_view)
+		return 0;
+	if (!qc) {
+		rc = wire_decode(bs->frame.p, bs->frame.len, &m);
+		assert(rc == 0); /* authenticated when it arrived */
+		if (rc)
+			return rc;
+		qc = hs_of(&m)->prop.justify.bytes;
+		qc_len = hs_of(&m)->prop.justify.len;
+	}
+	if ((rc = hs_bytes_set(&h->commit_qc, qc, qc_len)))
+		return rc;
+	h->commit_qc_view = qc_view;
+	return 0;
 }
 
-/* update() for a b* known only by its justify QC (view, hash): the rule
- * reads nothing else of b*, so a QC alone (a highQC learnt from a TIMEOUT)
- * decides as much as a proposal carrying it would. */
-int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
-		 const uint8_t *qc_hash)
+/*
+ * Alg. 4 update(b*) for a b* known by its justify QC (view, hash): the rule
+ * reads nothing else of b*, so a QC alone (a highQC or a commit certificate
+ * learnt from a TIMEOUT) decides as much as a proposal carrying it would.
+ * b'' = b*.justify.node, b' = b''.justify.node, b = b'.justify.node. Lock
+ * on b' when it is higher than the lock (the two-chain), and decide b when
+ * b'' and b' are its direct descendants in consecutive views (the
+ * three-chain). Missing links are fetched; update runs again when they
+ * arrive. The QC's encoding is qc (or, if NULL, the justify of bs).
+ */
+static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
+			   uint64_t qc_view, const uint8_t *qc_hash,
+			   const struct hs_block *bs, const uint8_t *qc,
+			   size_t qc_len)
 {
 	const struct hs_block *b2, *b1;
 	int rc;
@@ -187,12 +221,26 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
 	if (b1->view != b1->justify_view + 1 ||
 	    b1->justify_view <= h->exec_view)
 		return 0;
+	if ((rc = hs_keep_commit_qc(h, qc_view, bs, qc, qc_len)))
+		return rc;
 	if (h->commit_pending && h->commit_view >= b1->justify_view)
 		return 0;
 	h->commit_pending = true;
 	h->commit_view = b1->justify_view;
 	memcpy(h->commit_hash, b1->parent, BYZ_DIGEST_BYTES);
 	return 0;
+}
+
+int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs)
+{
+	return hs_update_chain(h, ob, bs->justify_view, bs->parent, bs, NULL,
+			       0);
+}
+
+int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc)
+{
+	return hs_update_chain(h, ob, qc->view, qc->hash, NULL, qc->bytes,
+			       qc->len);
 }
 
 /*

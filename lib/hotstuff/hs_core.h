@@ -107,6 +107,10 @@ struct hs {
 	uint64_t commit_view;
 	uint8_t commit_hash[BYZ_DIGEST_BYTES];
 	uint64_t conflicts; /* conflicting commits refused */
+	/* Highest commit certificate: the QC whose three-chain decided the
+	 * newest block we decided (genesis: none); TIMEOUTs carry it. */
+	struct hs_bytes commit_qc;
+	uint64_t commit_qc_view;
 
 	/* Pacemaker. */
 	uint64_t cur_view;
@@ -133,6 +137,11 @@ struct hs {
 	/* Requests. */
 	struct hs_pending *pool; /* max_clients */
 	uint32_t pool_count;
+	/* COMMITs of what executed in this step, reported after the PERSIST
+	 * of the state they depend on (hs_persist_flush). Grows to the most
+	 * requests one step executes: the block store times the batch. */
+	struct byz_commit *commits;
+	uint32_t ncommits, commits_cap;
 	bool *reply_flag; /* max_clients: answer after the PERSIST */
 	uint32_t *reply_list;
 	uint32_t nreply;
@@ -155,8 +164,8 @@ int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len);
 void hs_bytes_free(struct hs_bytes *b);
 /* Alg. 4 update(b*): highQC, lock, and the three-chain commit rule. */
 int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
-int hs_update_qc(struct hs *h, struct byz_outbox *ob, uint64_t qc_view,
-		 const uint8_t *qc_hash);
+/* update() for a b* known only by its justify QC (a valid QC). */
+int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc);
 
 /* ---- hs_limits.c ---- */
 /* Worst-case sizes, the configuration check (core.h,
@@ -171,6 +180,8 @@ bool hs_tc_too_big(const struct hs *h, struct hs_framev tc,
 /* ---- hs_cert.c ---- */
 /* NULL if qc is a valid QC for this cluster, else why not. */
 const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc);
+/* NULL if a TIMEOUT's nested QCs and vote hold, else why not. */
+const char *hs_timeout_invalid(const struct hs *h, const struct wire_msg *m);
 /* NULL if tc is a valid TC for view (2f+1 TIMEOUTs from distinct
  * replicas for views >= view), else why not. */
 const char *hs_tc_check(const struct hs *h, const struct wire_frames *tc,
@@ -235,6 +246,8 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 		     const uint8_t **frames, size_t *lens, size_t max);
 /* Execute the decided prefix as far as the blocks we hold allow. */
 int hs_try_execute(struct hs *h, struct byz_outbox *ob);
+/* Report the COMMITs kept back until their state is persisted. */
+int hs_send_commits(struct hs *h, struct byz_outbox *ob);
 /* Answer the clients whose requests executed (after the PERSIST). */
 int hs_send_replies(struct hs *h, struct byz_outbox *ob);
 

@@ -37,6 +37,8 @@ void hs_pool_free(struct hs *h)
 	free(h->pool);
 	free(h->reply_flag);
 	free(h->reply_list);
+	free(h->commits);
+	h->commits = NULL;
 	h->pool = NULL;
 	h->reply_flag = NULL;
 	h->reply_list = NULL;
@@ -139,6 +141,34 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 	return k;
 }
 
+/* Keep a COMMIT until the STATE record holding its effect is written: a
+ * replica that crashed between the two would report the height again
+ * after the restart, or report a state it cannot show (core.h: an output
+ * after a PERSIST is carried out once that PERSIST is durable). */
+static int hs_commit_later(struct hs *h, const struct byz_commit *c)
+{
+	if (h->ncommits == h->commits_cap) {
+		uint32_t cap = h->commits_cap ? 2 * h->commits_cap : 16;
+		struct byz_commit *nc = realloc(h->commits, cap * sizeof *nc);
+		if (!nc)
+			return BYZ_ENOMEM;
+		h->commits = nc;
+		h->commits_cap = cap;
+	}
+	h->commits[h->ncommits++] = *c;
+	return 0;
+}
+
+int hs_send_commits(struct hs *h, struct byz_outbox *ob)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < h->ncommits && !rc; i++)
+		rc = byz_out_commit(ob, &h->commits[i]);
+	h->ncommits = 0;
+	return rc;
+}
+
 /* Execute one block's batch in order. */
 static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
 			    struct hs_block *b)
@@ -180,7 +210,7 @@ static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
 		c.timestamp = q->timestamp;
 		byz_digest(c.request_digest, q->op, q->op_len);
 		app_state_digest(h->app, c.state_digest);
-		if ((rc = byz_out_commit(ob, &c)))
+		if ((rc = hs_commit_later(h, &c)))
 			return rc;
 	}
 	b->committed = true;

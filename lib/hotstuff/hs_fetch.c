@@ -68,14 +68,20 @@ int hs_fetch_want(struct hs *h, struct byz_outbox *ob, const uint8_t *hash,
 	return hs_fetch_send(h, ob, free_sl);
 }
 
-/* Answer a FETCH with the block and its ancestors, newest first, as many
- * as asked and as fit in half a frame. */
+/*
+ * Answer a FETCH with the block and as many of its ancestors as asked,
+ * newest first, in as many BLOCKS messages as it takes: each holds at most
+ * HS_BLOCKS_BYTES of blocks (at least one block), and each next part
+ * starts with the parent of the last block of the one before, which the
+ * asker lacks and fetches if that part is lost (issue #10 item 2d: before,
+ * the answer was cut at HS_BLOCKS_BYTES and the rest asked for again).
+ */
 int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 {
 	const uint8_t *frames[HS_MAX_FETCH];
-	size_t lens[HS_MAX_FETCH], bytes = 0, start;
-	struct hs_framev v = {frames, lens, 0};
+	size_t lens[HS_MAX_FETCH], bytes, start;
 	const struct hs_block *b;
+	uint32_t sent = 0;
 	int rc;
 
 	if (m->frame.sender == h->cfg.id)
@@ -83,19 +89,26 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	b = hs_store_find(&h->store, hs_of(m)->fetch.hash);
 	if (!b)
 		return hs_drop(ob, m, "fetch for a block we do not hold");
-	while (b && v.count < hs_of(m)->fetch.count &&
-	       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
-		frames[v.count] = b->frame.p;
-		lens[v.count++] = b->frame.len;
-		bytes += b->frame.len;
-		b = hs_store_find(&h->store, b->parent);
+	while (b && sent < hs_of(m)->fetch.count) {
+		struct hs_framev v = {frames, lens, 0};
+		bytes = 0;
+		while (b && sent + v.count < hs_of(m)->fetch.count &&
+		       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
+			frames[v.count] = b->frame.p;
+			lens[v.count++] = b->frame.len;
+			bytes += b->frame.len;
+			b = hs_store_find(&h->store, b->parent);
+		}
+		sent += (uint32_t)v.count;
+		if ((rc = hs_enc_blocks(&ob->bytes, &start, h->cfg.id, v)))
+			return rc == BYZ_ETOOBIG ? hs_drop(ob, m,
+							   "block too big to "
+							   "send")
+						 : rc;
+		if ((rc = byz_out_send(ob, m->frame.sender, start)))
+			return rc;
 	}
-	if ((rc = hs_enc_blocks(&ob->bytes, &start, h->cfg.id, v)))
-		return rc == BYZ_ETOOBIG ? hs_drop(ob, m,
-						   "block too big to "
-						   "send")
-					 : rc;
-	return byz_out_send(ob, m->frame.sender, start);
+	return 0;
 }
 
 static int hs_view_cmp(const void *x, const void *y)
@@ -125,8 +138,12 @@ int hs_reupdate(struct hs *h, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < k && !rc; i++)
 		rc = hs_update(h, ob, v[i]);
 	free(v);
-	if (!rc && h->high_view)
-		rc = hs_update_qc(h, ob, h->high_view, h->high_hash);
+	if (!rc && h->high_view) {
+		struct hs_qc qc;
+		rc = hs_qc_decode(h->high.p, h->high.len, &qc);
+		if (!rc)
+			rc = hs_update_qc(h, ob, &qc);
+	}
 	return rc ? rc : hs_try_execute(h, ob);
 }
 
@@ -170,8 +187,10 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 			why = "a block not from its view's leader";
 		else if (pr->view <= pr->justify.view)
 			why = "a block whose view is not above its justify";
-		else
-			why = hs_qc_check(h, &pr->justify);
+		else if (!(why = hs_qc_check(h, &pr->justify)) && pr->tc.count)
+			/* Every certificate a block nests is checked, its
+			 * TC too (issue #10 item 2c), as for a proposal. */
+			why = hs_tc_check(h, &pr->tc, pr->view - 1);
 		if (why)
 			return hs_drop(ob, m, why);
 		if (sl)

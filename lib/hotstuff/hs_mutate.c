@@ -178,9 +178,10 @@ static int timeout_follow(struct adv_ctx *c)
 	if (!(rc =
 		  hs_enc_vote(&nv, &s, v.frame.sender, hs_of(&v)->vote.view, to)) &&
 	    !(rc = wire_sign(&nv, s, c->key)))
-		rc =
-		    hs_enc_timeout(c->out, NULL, c->m->frame.sender, t->view,
-				   t->high.bytes, t->high.len, nv.data, nv.len);
+		rc = hs_enc_timeout_commit(c->out, NULL, c->m->frame.sender,
+					   t->view, t->high.bytes, t->high.len,
+					   nv.data, nv.len, t->commit.bytes,
+					   t->commit.len);
 	wire_buf_free(&nv);
 	return rc;
 }
@@ -205,10 +206,11 @@ static int timeout(struct adv_ctx *c)
 		 * must not count towards a TC for a later view. */
 		if (t->view < 2)
 			return ADV_MUT_SKIP;
-		return hs_enc_timeout(c->out, NULL, sender, t->view - 1,
-				      t->high.bytes, t->high.len,
-				      last.count ? last.frames[0] : NULL,
-				      last.count ? last.lens[0] : 0);
+		return hs_enc_timeout_commit(
+		    c->out, NULL, sender, t->view - 1, t->high.bytes,
+		    t->high.len, last.count ? last.frames[0] : NULL,
+		    last.count ? last.lens[0] : 0, t->commit.bytes,
+		    t->commit.len);
 	case ADV_MUT_CERT_DUP:
 	case ADV_MUT_CERT_SHORT:
 		/* The high QC is checked like any QC (Alg. 4 onReceiveVote:
@@ -218,14 +220,16 @@ static int timeout(struct adv_ctx *c)
 		if (!rc && !changed)
 			rc = ADV_MUT_SKIP;
 		if (!rc)
-			rc = hs_enc_timeout(c->out, NULL, sender, t->view,
-					    qc.data, qc.len,
-					    last.count ? last.frames[0] : NULL,
-					    last.count ? last.lens[0] : 0);
+			rc = hs_enc_timeout_commit(
+			    c->out, NULL, sender, t->view, qc.data, qc.len,
+			    last.count ? last.frames[0] : NULL,
+			    last.count ? last.lens[0] : 0, t->commit.bytes,
+			    t->commit.len);
 		wire_buf_free(&qc);
 		return rc;
 	case ADV_MUT_WITHHOLD:
-		/* Withheld progress: the genesis QC and no vote. Safe because
+		/* Withheld progress: the genesis QC, no vote, and the
+		 * genesis QC as commit certificate. Safe because
 		 * the next leader extends the highest QC of n-f timeouts
 		 * (Alg. 5 onReceiveNewView) and safeNode keeps the lock. */
 		wire_buf_init(&qc, WIRE_MAX_FRAME);

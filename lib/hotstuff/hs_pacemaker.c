@@ -122,9 +122,10 @@ static int hs_send_timeout(struct hs *h, struct byz_outbox *ob)
 
 	if (h->cur_view > h->hi_timeout[h->cfg.id])
 		h->hi_timeout[h->cfg.id] = h->cur_view;
-	if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id, h->cur_view,
-				 h->high.p, h->high.len, h->my_vote.p,
-				 h->my_vote.len)) ||
+	if ((rc = hs_enc_timeout_commit(&ob->bytes, &start, h->cfg.id,
+					h->cur_view, h->high.p, h->high.len,
+					h->my_vote.p, h->my_vote.len,
+					h->commit_qc.p, h->commit_qc.len)) ||
 	    (rc = byz_out_broadcast(ob, start)))
 		return rc;
 	return byz_out_send(ob, h->cfg.id, start);
@@ -141,8 +142,10 @@ static int hs_tell_high(struct hs *h, struct byz_outbox *ob, uint32_t to)
 	size_t start;
 	int rc;
 
-	if ((rc = hs_enc_timeout(&ob->bytes, &start, h->cfg.id, h->cur_view - 1,
-				 h->high.p, h->high.len, NULL, 0)))
+	if ((rc = hs_enc_timeout_commit(&ob->bytes, &start, h->cfg.id,
+					h->cur_view - 1, h->high.p, h->high.len,
+					NULL, 0, h->commit_qc.p,
+					h->commit_qc.len)))
 		return rc;
 	return to == UINT32_MAX ? byz_out_broadcast(ob, start)
 				: byz_out_send(ob, to, start);
@@ -247,7 +250,8 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	uint64_t w;
 	int rc;
 
-	if ((why = hs_qc_check(h, &t->high)))
+	if ((why = hs_qc_check(h, &t->high)) ||
+	    (why = hs_qc_check(h, &t->commit)))
 		return hs_drop(ob, m, why);
 	if (wire_frames_next(&t->vote, &pos, &v) == 1) {
 		if (v.frame.sender != s)
@@ -259,17 +263,30 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		/* A higher QC than ours: adopt it, and decide what it
 		 * decides (catch-up after missing the last proposals). */
 		if ((rc = hs_high_qc(h, &t->high)) ||
-		    (rc = hs_update_qc(h, ob, h->high_view, h->high_hash)) ||
+		    (rc = hs_update_qc(h, ob, &t->high)) ||
 		    (rc = hs_try_execute(h, ob)))
 			return rc;
-	} else if (t->high.view < h->high_view && s != h->cfg.id &&
-		   h->cur_view > 1) {
+	} else if ((t->high.view < h->high_view ||
+		    t->commit.view < h->commit_qc_view) &&
+		   s != h->cfg.id && h->cur_view > 1) {
 		/* The sender is behind: it may wait for a decision everyone
-		 * else has made and gone idle after. Tell it our highQC, in
-		 * a TIMEOUT for the view we have left (true: we will not act
-		 * in it again): one answer per TIMEOUT it sends, so a lost
-		 * answer is made good by its next retransmission. */
+		 * else has made and gone idle after. Tell it our highQC and
+		 * commit certificate, in a TIMEOUT for the view we have left
+		 * (true: we will not act in it again): one answer per
+		 * TIMEOUT it sends, so a lost answer is made good by its next
+		 * retransmission. */
 		if ((rc = hs_tell_high(h, ob, s)))
+			return rc;
+	}
+	if (t->commit.view > h->exec_view) {
+		/* DiemBFT v4 (SyncInfo, highest_commit_cert): a commit
+		 * certificate decides its three-chain's block for a replica
+		 * that missed the QCs and blocks between; Alg. 4's update on
+		 * it fetches what is missing and decides as a proposal
+		 * carrying it would. Our highQC may already be above it
+		 * (its blocks decide nothing new), so this is separate. */
+		if ((rc = hs_update_qc(h, ob, &t->commit)) ||
+		    (rc = hs_try_execute(h, ob)))
 			return rc;
 	}
 	if (t->view < h->hi_timeout[s])

@@ -13,8 +13,9 @@
  * A VOTE or LOCK is appended in the step that changes it, before the
  * VOTE message; a step that executed something replaces the log with one
  * STATE (so the log is compacted at every commit), as does the
- * HS_LOG_APPENDS-th append since the last STATE. Restoring replays the
- * records in order, so a restarted replica never votes twice in a view,
+ * HS_LOG_APPENDS-th append since the last STATE. The step's COMMIT outputs
+ * follow the STATE that holds their effect (issue #10 item 2b). Restoring
+ * replays the records in order, so a restarted replica never votes twice in a view,
  * keeps its lock, and does not execute (or report) a height again.
  */
 #include "hs_core.h"
@@ -55,7 +56,7 @@ int hs_persist_flush(struct hs *h, struct byz_outbox *ob)
 	int rc;
 
 	if (!h->dirty_state && !h->dirty_vote && !h->dirty_lock)
-		return 0;
+		return hs_send_commits(h, ob);
 	if (h->dirty_state || h->appended + 2 > HS_LOG_APPENDS) {
 		wire_buf_reset(b);
 		wire_put_u8(b, HS_REC_STATE);
@@ -67,7 +68,10 @@ int hs_persist_flush(struct hs *h, struct byz_outbox *ob)
 		if ((rc = app_snapshot(h->app, b)))
 			return rc;
 		h->dirty_state = h->dirty_vote = h->dirty_lock = false;
-		return hs_persist_rec(h, ob, true);
+		/* The COMMITs of what this STATE holds go after it. */
+		if ((rc = hs_persist_rec(h, ob, true)))
+			return rc;
+		return hs_send_commits(h, ob);
 	}
 	if (h->dirty_lock) {
 		wire_buf_reset(b);
@@ -85,7 +89,7 @@ int hs_persist_flush(struct hs *h, struct byz_outbox *ob)
 		if ((rc = hs_persist_rec(h, ob, false)))
 			return rc;
 	}
-	return 0;
+	return hs_send_commits(h, ob);
 }
 
 /* Take a lockedQC from a record if it is higher than the one we hold. */

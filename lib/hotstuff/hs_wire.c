@@ -99,7 +99,8 @@ static int dec_timeout(struct wire_rd *r, struct hs_timeout *t)
 	int rc;
 
 	if ((rc = rd_view(r, &t->view)) || (rc = rd_qc(r, &t->high)) ||
-	    (rc = wire_rd_frames(r, HS_PROTO, HS_VOTE, 1, &t->vote)))
+	    (rc = wire_rd_frames(r, HS_PROTO, HS_VOTE, 1, &t->vote)) ||
+	    (rc = rd_qc(r, &t->commit)))
 		return rc;
 	return wire_rd_end(r);
 }
@@ -163,9 +164,10 @@ static int hs_embedded(const struct wire_msg *msg, wire_frame_fn fn, void *ctx)
 			return rc;
 		return wire_frames_each(&m->prop.batch, fn, ctx);
 	case HS_TIMEOUT:
-		if ((rc = wire_frames_each(&m->timeout.high.votes, fn, ctx)))
+		if ((rc = wire_frames_each(&m->timeout.high.votes, fn, ctx)) ||
+		    (rc = wire_frames_each(&m->timeout.vote, fn, ctx)))
 			return rc;
-		return wire_frames_each(&m->timeout.vote, fn, ctx);
+		return wire_frames_each(&m->timeout.commit.votes, fn, ctx);
 	case HS_BLOCKS:
 		return wire_frames_each(&m->blocks.blocks, fn, ctx);
 	}
@@ -223,10 +225,11 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 	const struct hs_msg *h = hs_of(m);
 	uint32_t sender = m->frame.sender;
 	struct wire_framev x = {0}, y = {0};
-	struct wire_buf q;
+	struct wire_buf q, c;
 	int rc = 0;
 
 	wire_buf_init(&q, WIRE_MAX_FRAME);
+	wire_buf_init(&c, WIRE_MAX_FRAME);
 	switch (m->frame.type) {
 	case HS_PROPOSAL:
 		if (!(rc = reencode_qc(&h->prop.justify, &q)) &&
@@ -240,11 +243,12 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 		break;
 	case HS_TIMEOUT:
 		if (!(rc = reencode_qc(&h->timeout.high, &q)) &&
+		    !(rc = reencode_qc(&h->timeout.commit, &c)) &&
 		    !(rc = wire_frames_gather(&h->timeout.vote, &y)))
-			rc = hs_enc_timeout(b, NULL, sender, h->timeout.view,
-					    q.data, q.len,
-					    y.count ? y.frames[0] : NULL,
-					    y.count ? y.lens[0] : 0);
+			rc = hs_enc_timeout_commit(
+			    b, NULL, sender, h->timeout.view, q.data, q.len,
+			    y.count ? y.frames[0] : NULL,
+			    y.count ? y.lens[0] : 0, c.data, c.len);
 		break;
 	case HS_FETCH:
 		rc = hs_enc_fetch(b, NULL, sender, h->fetch.hash,
@@ -256,6 +260,7 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 		break;
 	}
 	wire_buf_free(&q);
+	wire_buf_free(&c);
 	wire_framev_free(&x);
 	wire_framev_free(&y);
 	return rc;
@@ -379,6 +384,15 @@ int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 		   uint64_t view, const uint8_t *qc, size_t qc_len,
 		   const uint8_t *vote, size_t vote_len)
 {
+	return hs_enc_timeout_commit(b, start, sender, view, qc, qc_len, vote,
+				     vote_len, NULL, 0);
+}
+
+int hs_enc_timeout_commit(struct wire_buf *b, size_t *start, uint32_t sender,
+			  uint64_t view, const uint8_t *qc, size_t qc_len,
+			  const uint8_t *vote, size_t vote_len,
+			  const uint8_t *cqc, size_t cqc_len)
+{
 	size_t s;
 	int rc;
 
@@ -386,7 +400,7 @@ int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 		return b->err;
 	if (view == 0)
 		return BYZ_EFIELD;
-	if ((rc = qc_ok(qc, qc_len)))
+	if ((rc = qc_ok(qc, qc_len)) || (cqc && (rc = qc_ok(cqc, cqc_len))))
 		return rc;
 	s = wire_begin(b, HS_PROTO, HS_TIMEOUT, sender);
 	wire_put_u64(b, view);
@@ -394,6 +408,15 @@ int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u16(b, vote ? 1 : 0);
 	if (vote)
 		wire_put_frame(b, vote, vote_len);
+	if (cqc) {
+		wire_put_bytes(b, cqc, cqc_len);
+	} else {
+		/* No commit certificate yet: the genesis QC. */
+		static const uint8_t zero[BYZ_DIGEST_BYTES];
+		wire_put_u64(b, 0);
+		wire_put_bytes(b, zero, BYZ_DIGEST_BYTES);
+		wire_put_u16(b, 0);
+	}
 	return enc_done(b, s, start);
 }
 
@@ -522,6 +545,10 @@ static int hs_describe(const struct wire_msg *m, char *buf, size_t len)
 		if (wire_frames_next(&h->timeout.vote, &pos, &x) == 1)
 			say(buf, len, &at, " last-vote=v%" PRIu64,
 			    hs_of(&x)->vote.view);
+		if (h->timeout.commit.view) {
+			say(buf, len, &at, " commit=");
+			say_qc(buf, len, &at, &h->timeout.commit);
+		}
 		break;
 	case HS_FETCH:
 		say(buf, len, &at, "b=%s count=%u", short_hex(hx, h->fetch.hash),

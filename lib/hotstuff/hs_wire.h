@@ -61,12 +61,16 @@ struct hs_vote {
 	const uint8_t *hash;
 };
 
-/* TIMEOUT body: view u64 (>= 1), the sender's highQC, and a list of at
- * most one VOTE frame: the sender's latest vote. */
+/* TIMEOUT body: view u64 (>= 1), the sender's highQC, a list of at most
+ * one VOTE frame: the sender's latest vote, and the sender's highest commit
+ * certificate: the QC whose three-chain decided the newest block it knows
+ * decided (the genesis QC if none; DiemBFT's SyncInfo highest_commit_cert).
+ */
 struct hs_timeout {
 	uint64_t view;
 	struct hs_qc high;
 	struct wire_frames vote;
+	struct hs_qc commit;
 };
 
 /* FETCH body: block hash (32), count u16 (1..HS_MAX_FETCH): the block and
@@ -126,6 +130,12 @@ int hs_enc_vote(struct wire_buf *b, size_t *start, uint32_t sender,
 int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 		   uint64_t view, const uint8_t *qc, size_t qc_len,
 		   const uint8_t *vote, size_t vote_len);
+/* A TIMEOUT with a commit certificate cqc (hs_enc_timeout writes the
+ * genesis QC there). */
+int hs_enc_timeout_commit(struct wire_buf *b, size_t *start, uint32_t sender,
+			  uint64_t view, const uint8_t *qc, size_t qc_len,
+			  const uint8_t *vote, size_t vote_len,
+			  const uint8_t *cqc, size_t cqc_len);
 int hs_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		 const uint8_t hash[BYZ_DIGEST_BYTES], uint16_t count);
 int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,

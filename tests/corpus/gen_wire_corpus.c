@@ -4,10 +4,9 @@
  *
  * Not built by meson: run it by hand when the format changes, e.g.
  *
- *   gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Ilib lib/err.c lib/crypto.c \
- *       lib/wire.c lib/pbft/pbft_wire.c lib/hotstuff/hs_wire.c \
- *       tests/corpus/gen_wire_corpus.c -lsodium -o /tmp/gen && \
- *   /tmp/gen tests/corpus/wire
+ *   gcc -std=c11 -D_POSIX_C_SOURCE=200809L -Ilib -Ibuild \
+ *       tests/corpus/gen_wire_corpus.c lib/registry.c build/libbyz.a \
+ *       -lsodium -lm -o /tmp/gen && /tmp/gen tests/corpus/wire
  *
  * File names state the expectation (tests/fuzz/corpus_main.c checks it):
  * ok-<what>.bin decodes as a signed frame; err-<errname>-<what>.bin fails
@@ -749,6 +748,14 @@ static void gen_hotstuff(void)
 	hs_sign(&b, s, 3);
 	emit_buf("ok-hotstuff-timeout-genesis", &b);
 
+	/* A TIMEOUT carrying a commit certificate (wire.md §9). */
+	wire_buf_reset(&b);
+	if (hs_enc_timeout_commit(&b, &s, 1, 4, qc.data, qc.len, vote.data,
+				  vote.len, qc.data, qc.len))
+		die("timeout");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-hotstuff-timeout-commit-cert", &b);
+
 	wire_buf_reset(&b);
 	if (hs_enc_fetch(&b, &s, 0, hash, HS_MAX_FETCH))
 		die("fetch");
@@ -810,7 +817,25 @@ static void gen_hotstuff(void)
 	wire_put_u64(&bb, 0);
 	wire_put_bytes(&bb, g.data, g.len);
 	wire_put_u16(&bb, 0);
+	wire_put_bytes(&bb, g.data, g.len);
 	crafted("err-bad-field-hotstuff-timeout-view-zero", &h, &bb);
+	/* The format before the commit certificate: it ends too soon. */
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_bytes(&bb, g.data, g.len);
+	wire_put_u16(&bb, 0);
+	crafted("err-truncated-hotstuff-timeout-no-commit-cert", &h, &bb);
+	/* A commit certificate whose vote list holds a request. */
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_bytes(&bb, g.data, g.len);
+	wire_put_u16(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, req.data, req.len);
+	crafted("err-bad-nested-hotstuff-timeout-commit-cert-holds-request",
+		&h, &bb);
 
 	/* A proposal whose QC holds a request instead of a vote. */
 	h = hdr_of(HS_PROTO, HS_PROPOSAL, 2);
