@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLAY_SLOTS 64
+#define REPLAY_SLOTS	 64
 #define REPLAY_MAX_BYTES 16384
-#define DELAY_CAP_US 10000000u /* no sampled delay exceeds 10 s */
-#define NO_NODE UINT32_MAX
+#define DELAY_CAP_US	 10000000u /* no sampled delay exceeds 10 s */
+#define NO_NODE		 UINT32_MAX
 
 struct recorded {
 	uint32_t from;
@@ -28,13 +28,13 @@ struct recorded {
 /*
  * The coalition of equivocate on a protocol whose votes go to one replica
  * (its rewrites answer adv_links: a chained protocol whose leader collects
- * the votes). It shows each half of the honest replicas its own branch: which branch each block is on (side: 1 = the
- * first half's, 2 = the second's, 0 = not forked), the votes seen for
- * blocks on a branch (to assemble certificates), and the highest block of
- * each branch with a quorum of them.
+ * the votes). It shows each half of the honest replicas its own branch: which
+ * branch each block is on (side: 1 = the first half's, 2 = the second's, 0 =
+ * not forked), the votes seen for blocks on a branch (to assemble
+ * certificates), and the highest block of each branch with a quorum of them.
  */
-#define CO_SIDES 2048
-#define CO_VOTES 1024
+#define CO_SIDES      2048
+#define CO_VOTES      1024
 #define CO_VOTE_BYTES 256
 
 struct co_side {
@@ -51,7 +51,7 @@ struct co_vote {
 };
 
 struct coalition {
-	size_t attack;          /* the equivocate attack's index */
+	size_t attack; /* the equivocate attack's index */
 	struct co_side side[CO_SIDES];
 	uint32_t side_next, side_used;
 	struct co_vote vote[CO_VOTES];
@@ -63,8 +63,8 @@ struct coalition {
 	 * to every replica of the half. */
 	uint8_t moved_from[3][BYZ_DIGEST_BYTES];
 	struct wire_buf moved[3];
-	struct wire_buf vbuf;   /* an endorsement */
-	uint64_t timed_out[3];  /* the last view each half timed out with */
+	struct wire_buf vbuf;  /* an endorsement */
+	uint64_t timed_out[3]; /* the last view each half timed out with */
 };
 
 struct adversary {
@@ -75,20 +75,20 @@ struct adversary {
 	 * Byzantine replicas of the plan, never an honest one. */
 	bool has_key[BYZ_MAX_N];
 	struct byz_keypair keys[BYZ_MAX_N];
-	uint64_t now;           /* the port's clock, for the message at hand */
+	uint64_t now;		/* the port's clock, for the message at hand */
 	bool half_b[BYZ_MAX_N]; /* honest replicas of the second half */
 	bool need_round;
-	bool want_requests;     /* keep client requests for conflicts */
+	bool want_requests; /* keep client requests for conflicts */
 	struct adv_conflicts map;
 	struct wire_buf buf[2]; /* rewritten frames, used in turn */
 	int cur;
-	struct wire_buf tbuf;   /* a tampered copy */
-	struct recorded *ring;  /* REPLAY_SLOTS, only with a replay attack */
+	struct wire_buf tbuf;  /* a tampered copy */
+	struct recorded *ring; /* REPLAY_SLOTS, only with a replay attack */
 	uint32_t ring_next, ring_used;
 	uint64_t part_epoch[ATK_MAX];
 	uint8_t part_group[ATK_MAX][2 * BYZ_MAX_N];
 	struct adversary_stats st;
-	struct coalition *co;   /* only with equivocate */
+	struct coalition *co; /* only with equivocate */
 };
 
 /* ---- set-up ------------------------------------------------------------ */
@@ -132,7 +132,8 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 		if (plan->byzantine[r]) {
 			snprintf(why, whylen,
 				 "Byzantine replica %" PRIu32 " is not in the "
-				 "cluster (n = %" PRIu32 ")", r, n);
+				 "cluster (n = %" PRIu32 ")",
+				 r, n);
 			return -1;
 		}
 	for (size_t i = 0; i < plan->count; i++) {
@@ -140,7 +141,8 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 		if (attack_is_byzantine(a->kind) && b == 0) {
 			snprintf(why, whylen,
 				 "attack \"%s\" needs at least one Byzantine "
-				 "replica", attack_name(a->kind));
+				 "replica",
+				 attack_name(a->kind));
 			return -1;
 		}
 		if (a->kind == ATK_MUTATE && a->replica != UINT32_MAX &&
@@ -157,11 +159,14 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 				if (a->group[k] == ATK_NO_GROUP)
 					continue;
 				if (r >= n || (twin && !plan->byzantine[r])) {
-					snprintf(why, whylen,
-						 "partition: node %" PRIu32 "%s is "
-						 "not in the cluster", r,
-						 twin ? "t (a twin of an honest "
-							"replica)" : "");
+					snprintf(
+					    why, whylen,
+					    "partition: node %" PRIu32 "%s is "
+					    "not in the cluster",
+					    r,
+					    twin ? "t (a twin of an honest "
+						   "replica)"
+						 : "");
 					return -1;
 				}
 			}
@@ -177,7 +182,8 @@ int adversary_new(const struct attack_plan *plan, uint32_t n, uint32_t f,
 	char why[160];
 
 	*out = NULL;
-	if (n < 1 || n > BYZ_MAX_N || adversary_check(plan, n, f, why, sizeof why))
+	if (n < 1 || n > BYZ_MAX_N ||
+	    adversary_check(plan, n, f, why, sizeof why))
 		return BYZ_EINVAL;
 	a = calloc(1, sizeof *a);
 	if (!a)
@@ -260,8 +266,8 @@ int adversary_corrupt(struct adversary *a, uint32_t replica,
 
 /* ---- the simulator's glue ---------------------------------------------- */
 
-int adversary_configure(struct adversary *a, struct sim_config *cfg,
-			char *why, size_t whylen)
+int adversary_configure(struct adversary *a, struct sim_config *cfg, char *why,
+			size_t whylen)
 {
 	for (uint32_t r = 0; r < a->n; r++)
 		if (a->plan.byzantine[r])
@@ -304,7 +310,8 @@ int adversary_attach(struct adversary *a, const struct sim *s)
 			continue;
 		rc = adversary_corrupt(a, r, sim_byzantine_key(s, r));
 		if (rc)
-			return rc; /* s was not configured by adversary_configure */
+			return rc; /* s was not configured by
+				      adversary_configure */
 	}
 	return 0;
 }
@@ -331,20 +338,20 @@ static uint64_t sim_port_now(void *ctx)
 enum sim_verdict adversary_hook(void *ctx, struct sim *s, struct sim_flight *fl)
 {
 	struct adv_port port = {
-		.ctx = s,
-		.inject = sim_port_inject,
-		.inject_forged = sim_port_inject_forged,
-		.now = sim_port_now,
-		.rng = sim_adversary_prng(s),
+	    .ctx = s,
+	    .inject = sim_port_inject,
+	    .inject_forged = sim_port_inject_forged,
+	    .now = sim_port_now,
+	    .rng = sim_adversary_prng(s),
 	};
 	struct adv_msg m = {
-		.id = fl->id,
-		.from = fl->from,
-		.to = fl->to,
-		.frame = fl->frame,
-		.len = fl->len,
-		.delay_us = fl->delay_us,
-		.forged = fl->forged,
+	    .id = fl->id,
+	    .from = fl->from,
+	    .to = fl->to,
+	    .frame = fl->frame,
+	    .len = fl->len,
+	    .delay_us = fl->delay_us,
+	    .forged = fl->forged,
 	};
 	enum adv_verdict v = adversary_on_message(ctx, &port, &m);
 
@@ -403,7 +410,8 @@ static uint8_t explicit_group(const struct attack *at, uint32_t idx)
 	uint8_t g = at->group[idx];
 
 	if (g == ATK_NO_GROUP && idx >= BYZ_MAX_N)
-		g = at->group[idx - BYZ_MAX_N]; /* a twin goes with its original */
+		g = at->group[idx -
+			      BYZ_MAX_N]; /* a twin goes with its original */
 	return g == ATK_NO_GROUP ? 0 : g;
 }
 
@@ -417,9 +425,9 @@ static uint8_t random_group(struct adversary *a, struct prng *rng, size_t i,
 	if (a->part_epoch[i] != epoch) {
 		a->part_epoch[i] = epoch;
 		for (uint32_t k = 0; k < 2 * BYZ_MAX_N; k++)
-			a->part_group[i][k] =
-				(k % BYZ_MAX_N) < a->n ? (uint8_t)prng_below(rng, 2)
-						       : 0;
+			a->part_group[i][k] = (k % BYZ_MAX_N) < a->n
+						  ? (uint8_t)prng_below(rng, 2)
+						  : 0;
 	}
 	return a->part_group[i][idx];
 }
@@ -556,7 +564,7 @@ static uint8_t co_side(const struct coalition *c, const uint8_t *hash)
 {
 	for (uint32_t i = 0; i < c->side_used; i++) {
 		const struct co_side *e =
-			&c->side[(c->side_next + CO_SIDES - 1 - i) % CO_SIDES];
+		    &c->side[(c->side_next + CO_SIDES - 1 - i) % CO_SIDES];
 		if (!memcmp(e->hash, hash, BYZ_DIGEST_BYTES))
 			return e->side;
 	}
@@ -635,7 +643,7 @@ static void co_keep_vote(struct adversary *a, const struct adv_links *l,
 	if (c->vote_used < CO_VOTES)
 		c->vote_used++;
 	if (co_votes(c, l->hash, NULL, NULL, senders, BYZ_MAX_N) >=
-		    2 * a->f + 1 &&
+		2 * a->f + 1 &&
 	    (!c->best_set[side] || l->view > c->best_view[side])) {
 		c->best_set[side] = true;
 		c->best_view[side] = l->view;
@@ -694,8 +702,8 @@ static bool co_cert(struct adversary *a, uint8_t side, struct adv_cert *cert,
 		return false;
 	cert->view = c->best_view[side];
 	memcpy(cert->hash, c->best_hash[side], BYZ_DIGEST_BYTES);
-	cert->count = co_votes(c, cert->hash, frames, lens, senders,
-			       2 * a->f + 1);
+	cert->count =
+	    co_votes(c, cert->hash, frames, lens, senders, 2 * a->f + 1);
 	cert->frames = frames;
 	cert->lens = lens;
 	return true;
@@ -755,7 +763,8 @@ static bool co_observe(struct adversary *a, const struct adv_port *p,
 		if (co_half(a, from_idx))
 			co_to_half(a, p, m->from, m->frame, m->len, side,
 				   from_idx, to_idx, m->delay_us);
-	} else if (l.kind == ADV_LINK_TIMEOUT && (side = co_half(a, from_idx))) {
+	} else if (l.kind == ADV_LINK_TIMEOUT &&
+		   (side = co_half(a, from_idx))) {
 		uint8_t hs = co_side(c, l.parent);
 		if (!hs || hs == side)
 			co_time_out(a, p, m, &l, side);
@@ -858,8 +867,8 @@ static bool co_active(struct adversary *a, uint64_t round)
 /* The behaviours of Byzantine replicas on one of their messages. Returns
  * false to drop it. */
 static bool byzantine_send(struct adversary *a, const struct adv_port *p,
-			   struct adv_msg *m, uint32_t to_idx,
-			   uint64_t round, struct prng *rng)
+			   struct adv_msg *m, uint32_t to_idx, uint64_t round,
+			   struct prng *rng)
 {
 	for (size_t i = 0; i < a->plan.count; i++) {
 		const struct attack *at = &a->plan.a[i];
@@ -875,7 +884,8 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 			return false;
 		case ATK_EQUIVOCATE:
 			if (co_active(a, round) &&
-			    !adv_links(m->frame, m->len, &(struct adv_links){0})) {
+			    !adv_links(m->frame, m->len,
+				       &(struct adv_links){0})) {
 				if (!co_send(a, p, m, to_idx))
 					return false;
 				touched = true;
@@ -909,16 +919,17 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 			}
 			break;
 		case ATK_MUTATE:
-			to_id = to_idx == NO_NODE ? NO_NODE : to_idx % BYZ_MAX_N;
+			to_id =
+			    to_idx == NO_NODE ? NO_NODE : to_idx % BYZ_MAX_N;
 			if (at->replica != UINT32_MAX &&
 			    at->replica != byz_addr_replica(m->from))
 				break;
-			if (at->to_mask && (to_id == NO_NODE ||
-					    to_id >= ATK_TO_MAX ||
-					    !(at->to_mask >> to_id & 1)))
+			if (at->to_mask &&
+			    (to_id == NO_NODE || to_id >= ATK_TO_MAX ||
+			     !(at->to_mask >> to_id & 1)))
 				break;
-			touched = rewrite(a, m,
-					  (enum adv_mutation)at->mutation);
+			touched =
+			    rewrite(a, m, (enum adv_mutation)at->mutation);
 			break;
 		default:
 			break;
@@ -957,9 +968,8 @@ static int duplicate(const struct adv_port *p, const struct adv_msg *m,
 
 /* The network's attacks on one message. Returns false to drop it. */
 static bool network(struct adversary *a, const struct adv_port *p,
-		    struct adv_msg *m,
-		    uint32_t from_idx, uint32_t to_idx, uint64_t round,
-		    struct prng *rng)
+		    struct adv_msg *m, uint32_t from_idx, uint32_t to_idx,
+		    uint64_t round, struct prng *rng)
 {
 	for (size_t i = 0; i < a->plan.count; i++) {
 		const struct attack *at = &a->plan.a[i];
@@ -993,12 +1003,12 @@ static bool network(struct adversary *a, const struct adv_port *p,
 			uint8_t gf, gt;
 			if (from_idx == NO_NODE || to_idx == NO_NODE)
 				break;
-			gf = at->has_groups ? explicit_group(at, from_idx)
-					    : random_group(a, rng, i, a->now,
-							   from_idx);
-			gt = at->has_groups ? explicit_group(at, to_idx)
-					    : random_group(a, rng, i, a->now,
-							   to_idx);
+			gf = at->has_groups
+				 ? explicit_group(at, from_idx)
+				 : random_group(a, rng, i, a->now, from_idx);
+			gt = at->has_groups
+				 ? explicit_group(at, to_idx)
+				 : random_group(a, rng, i, a->now, to_idx);
 			if (gf != gt) {
 				a->st.partitioned++;
 				a->st.per_attack[i]++;
@@ -1028,8 +1038,10 @@ static bool network(struct adversary *a, const struct adv_port *p,
 		case ATK_DUPLICATE:
 			if (prng_chance(rng, at->p)) {
 				for (uint32_t c = 0; c < at->copies; c++)
-					if (!duplicate(p, m, m->delay_us + 1 +
-						       prng_below(rng, 2000)))
+					if (!duplicate(
+						p, m,
+						m->delay_us + 1 +
+						    prng_below(rng, 2000)))
 						a->st.duplicated++;
 				touched = true;
 			}
@@ -1037,7 +1049,7 @@ static bool network(struct adversary *a, const struct adv_port *p,
 		case ATK_REPLAY:
 			if (a->ring_used && prng_chance(rng, at->p)) {
 				const struct recorded *r =
-					&a->ring[prng_below(rng, a->ring_used)];
+				    &a->ring[prng_below(rng, a->ring_used)];
 				if (!p->inject(p->ctx, r->from, m->to, r->data,
 					       r->len, m->delay_us))
 					a->st.replayed++;
@@ -1051,7 +1063,7 @@ static bool network(struct adversary *a, const struct adv_port *p,
 				wire_put_bytes(&a->tbuf, m->frame, m->len);
 				if (a->tbuf.len == m->len) {
 					a->tbuf.data[at_byte] ^=
-						(uint8_t)(1 + prng_below(rng, 255));
+					    (uint8_t)(1 + prng_below(rng, 255));
 					m->frame = a->tbuf.data;
 					m->forged = true;
 					a->st.tampered++;
@@ -1074,16 +1086,17 @@ enum adv_verdict adversary_on_message(struct adversary *a,
 {
 	struct prng *rng = port->rng;
 	uint32_t from_idx = instance(m->from), to_idx = instance(m->to);
-	uint64_t round = a->need_round ? adversary_frame_round(m->frame, m->len)
-				       : 0;
-	bool byz_sender = from_idx != NO_NODE &&
-			  a->plan.byzantine[from_idx % BYZ_MAX_N];
+	uint64_t round =
+	    a->need_round ? adversary_frame_round(m->frame, m->len) : 0;
+	bool byz_sender =
+	    from_idx != NO_NODE && a->plan.byzantine[from_idx % BYZ_MAX_N];
 
 	a->now = port->now(port->ctx);
 	if (from_idx == NO_NODE && a->want_requests) {
 		struct wire_frame f;
 		if (!wire_frame_parse(m->frame, m->len, true, &f) &&
-		    f.proto == BYZ_PROTO_CLIENT && f.type == WIRE_CLIENT_REQUEST)
+		    f.proto == BYZ_PROTO_CLIENT &&
+		    f.type == WIRE_CLIENT_REQUEST)
 			adv_conflicts_offer(&a->map, m->frame, m->len);
 	}
 

@@ -34,11 +34,11 @@ struct adversary;
 /* What the adversary did, for the run's results. */
 struct adversary_stats {
 	uint64_t dropped, delayed, duplicated, replayed, tampered;
-	uint64_t rewritten;      /* Byzantine messages re-signed with changes */
-	uint64_t refused;        /* re-signings refused: no key for the sender */
-	uint64_t injected;       /* extra Byzantine messages (double votes,
-				  * stale copies) */
-	uint64_t partitioned;    /* dropped by a partition or the twins' one */
+	uint64_t rewritten;   /* Byzantine messages re-signed with changes */
+	uint64_t refused;     /* re-signings refused: no key for the sender */
+	uint64_t injected;    /* extra Byzantine messages (double votes,
+			       * stale copies) */
+	uint64_t partitioned; /* dropped by a partition or the twins' one */
 	uint64_t per_attack[ATK_MAX]; /* messages each attack touched */
 };
 
@@ -64,20 +64,22 @@ struct adversary_stats adversary_stats(const struct adversary *a);
 
 /* A message in flight, as the adversary sees it. */
 struct adv_msg {
-	uint64_t id;          /* the send's id in the trace */
+	uint64_t id;	      /* the send's id in the trace */
 	uint32_t from, to;    /* node addresses (core.h) */
 	const uint8_t *frame; /* the signed frame; the adversary may point this
 			       * at its own bytes, valid until its next call */
 	size_t len;
-	uint64_t delay_us;    /* the network's delay; the adversary may change it */
-	bool forged;          /* set when the bytes were changed without the
-			       * sender's key (tampering): ingress must reject
-			       * such a frame */
+	uint64_t
+	    delay_us; /* the network's delay; the adversary may change it */
+	bool forged;  /* set when the bytes were changed without the
+		       * sender's key (tampering): ingress must reject
+		       * such a frame */
 };
 
 enum adv_verdict {
-	ADV_DELIVER = 0, /* deliver (the possibly replaced) frame after delay_us */
-	ADV_DROP = 1,    /* drop it */
+	ADV_DELIVER =
+	    0,	      /* deliver (the possibly replaced) frame after delay_us */
+	ADV_DROP = 1, /* drop it */
 };
 
 /* What a driver lends the adversary. inject puts another message in
@@ -118,8 +120,8 @@ int adversary_forge(struct adversary *a, const struct adv_port *port,
 
 /* Set what the plan changes in a simulation: the Byzantine set, twins,
  * crashes and restarts, and the hook. 0 or -1 with why (too many crashes). */
-int adversary_configure(struct adversary *a, struct sim_config *cfg,
-			char *why, size_t whylen);
+int adversary_configure(struct adversary *a, struct sim_config *cfg, char *why,
+			size_t whylen);
 
 /* Hand the adversary the keys of its plan's Byzantine replicas from a
  * simulation made with a configuration adversary_configure set up

@@ -16,25 +16,25 @@
 #define TEXT_MAX 512
 
 static const char *const names[ATK_KIND_END] = {
-	[ATK_DROP] = "drop",
-	[ATK_DELAY] = "delay",
-	[ATK_REORDER] = "reorder",
-	[ATK_DUPLICATE] = "duplicate",
-	[ATK_REPLAY] = "replay",
-	[ATK_PARTITION] = "partition",
-	[ATK_TAMPER] = "tamper",
-	[ATK_SILENT] = "silent",
-	[ATK_CRASH] = "crash",
-	[ATK_RESTART] = "restart",
-	[ATK_AMNESIA] = "amnesia",
-	[ATK_EQUIVOCATE] = "equivocate",
-	[ATK_DOUBLE_VOTE] = "double-vote",
-	[ATK_CERT_DUP] = "cert-dup",
-	[ATK_CERT_SHORT] = "cert-short",
-	[ATK_WITHHOLD] = "withhold",
-	[ATK_STALE] = "stale",
-	[ATK_MUTATE] = "mutate",
-	[ATK_TWINS] = "twins",
+    [ATK_DROP] = "drop",
+    [ATK_DELAY] = "delay",
+    [ATK_REORDER] = "reorder",
+    [ATK_DUPLICATE] = "duplicate",
+    [ATK_REPLAY] = "replay",
+    [ATK_PARTITION] = "partition",
+    [ATK_TAMPER] = "tamper",
+    [ATK_SILENT] = "silent",
+    [ATK_CRASH] = "crash",
+    [ATK_RESTART] = "restart",
+    [ATK_AMNESIA] = "amnesia",
+    [ATK_EQUIVOCATE] = "equivocate",
+    [ATK_DOUBLE_VOTE] = "double-vote",
+    [ATK_CERT_DUP] = "cert-dup",
+    [ATK_CERT_SHORT] = "cert-short",
+    [ATK_WITHHOLD] = "withhold",
+    [ATK_STALE] = "stale",
+    [ATK_MUTATE] = "mutate",
+    [ATK_TWINS] = "twins",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -184,8 +184,7 @@ static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
 }
 
 /* A node of a group or mask: "3" (replica 3) or "3t" (its twin). */
-static int parse_node(const char *s, uint32_t n, bool allow_twin,
-		      uint32_t *idx)
+static int parse_node(const char *s, uint32_t n, bool allow_twin, uint32_t *idx)
 {
 	char buf[16];
 	size_t len = strlen(s);
@@ -288,14 +287,16 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 				bad = 0;
 			}
 	} else if ((!strcmp(key, "lo") || !strcmp(key, "mean") ||
-		    !strcmp(key, "scale")) && k == ATK_DELAY) {
+		    !strcmp(key, "scale")) &&
+		   k == ATK_DELAY) {
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "hi") && k == ATK_DELAY) {
 		bad = attack_parse_duration(val, &a->b_us);
 	} else if (!strcmp(key, "alpha") && k == ATK_DELAY) {
 		char *end;
 		a->alpha = strtod(val, &end);
-		bad = *end || end == val || !(a->alpha >= 0.5 && a->alpha <= 10);
+		bad =
+		    *end || end == val || !(a->alpha >= 0.5 && a->alpha <= 10);
 	} else if (!strcmp(key, "max") && k == ATK_REORDER) {
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "copies") && k == ATK_DUPLICATE) {
@@ -335,8 +336,8 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		return -1;
 	}
 	if (bad) {
-		snprintf(why, whylen, "%s: bad value \"%s\" for %s", attack_name(k),
-			 orig, key);
+		snprintf(why, whylen, "%s: bad value \"%s\" for %s",
+			 attack_name(k), orig, key);
 		return -1;
 	}
 	return 0;
@@ -344,12 +345,23 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 
 /* The keys of the language, for keeping track of which were given. */
 static const char *const keys[] = {
-	"from", "until", "rounds", "lo", "hi", "mean", "scale", "alpha",
-	"period", "groups", "skew",
+    "from",  "until", "rounds", "lo",	  "hi",	  "mean",
+    "scale", "alpha", "period", "groups", "skew",
 };
 #define KEY_BIT(i) (1u << (i))
-enum { K_FROM, K_UNTIL, K_ROUNDS, K_LO, K_HI, K_MEAN, K_SCALE, K_ALPHA,
-       K_PERIOD, K_GROUPS, K_SKEW };
+enum {
+	K_FROM,
+	K_UNTIL,
+	K_ROUNDS,
+	K_LO,
+	K_HI,
+	K_MEAN,
+	K_SCALE,
+	K_ALPHA,
+	K_PERIOD,
+	K_GROUPS,
+	K_SKEW
+};
 
 /* The bit of a key in the mask of keys given (0 for the others). */
 static uint32_t key_bit(const char *key)
@@ -376,15 +388,16 @@ static int check_applies(const struct attack *a, uint32_t given, char *why,
 {
 	const char *name = attack_name(a->kind), *key;
 	static const uint32_t not_for[] = {
-		[DIST_UNIFORM] = KEY_BIT(K_MEAN) | KEY_BIT(K_SCALE) |
-				 KEY_BIT(K_ALPHA),
-		[DIST_EXP] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_SCALE) |
-			     KEY_BIT(K_ALPHA),
-		[DIST_PARETO] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_MEAN),
+	    [DIST_UNIFORM] =
+		KEY_BIT(K_MEAN) | KEY_BIT(K_SCALE) | KEY_BIT(K_ALPHA),
+	    [DIST_EXP] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_SCALE) |
+			 KEY_BIT(K_ALPHA),
+	    [DIST_PARETO] = KEY_BIT(K_LO) | KEY_BIT(K_HI) | KEY_BIT(K_MEAN),
 	};
 	static const char *const has[] = {
-		[DIST_UNIFORM] = "lo, hi", [DIST_EXP] = "mean",
-		[DIST_PARETO] = "scale, alpha",
+	    [DIST_UNIFORM] = "lo, hi",
+	    [DIST_EXP] = "mean",
+	    [DIST_PARETO] = "scale, alpha",
 	};
 
 	switch (a->kind) {
@@ -393,37 +406,43 @@ static int check_applies(const struct attack *a, uint32_t given, char *why,
 	case ATK_AMNESIA:
 		/* the simulator crashes the replica at `at`: no schedule */
 		key = first_key(given, KEY_BIT(K_FROM) | KEY_BIT(K_UNTIL) |
-					       KEY_BIT(K_ROUNDS));
+					   KEY_BIT(K_ROUNDS));
 		if (key) {
 			snprintf(why, whylen,
 				 "%s: %s does not apply (the replica goes down "
-				 "at at=%s)", name, key,
-				 a->kind == ATK_CRASH ? "" : " and comes back at back=");
+				 "at at=%s)",
+				 name, key,
+				 a->kind == ATK_CRASH
+				     ? ""
+				     : " and comes back at back=");
 			return -1;
 		}
 		break;
 	case ATK_DELAY:
 		key = first_key(given, not_for[a->dist]);
 		if (key) {
-			snprintf(why, whylen,
-				 "delay: %s does not apply to dist=%s (it has %s)",
-				 key, dist_names[a->dist], has[a->dist]);
+			snprintf(
+			    why, whylen,
+			    "delay: %s does not apply to dist=%s (it has %s)",
+			    key, dist_names[a->dist], has[a->dist]);
 			return -1;
 		}
 		break;
 	case ATK_PARTITION:
 		if ((given & KEY_BIT(K_PERIOD)) && a->has_groups) {
-			snprintf(why, whylen,
-				 "partition: period does not apply with groups= "
-				 "(random groups are redrawn every period)");
+			snprintf(
+			    why, whylen,
+			    "partition: period does not apply with groups= "
+			    "(random groups are redrawn every period)");
 			return -1;
 		}
 		break;
 	case ATK_TWINS:
 		if ((given & KEY_BIT(K_SKEW)) && a->nosplit) {
-			snprintf(why, whylen,
-				 "twins: skew does not apply with split=off (it "
-				 "delays requests to the split's side 1)");
+			snprintf(
+			    why, whylen,
+			    "twins: skew does not apply with split=off (it "
+			    "delays requests to the split's side 1)");
 			return -1;
 		}
 		break;
@@ -453,8 +472,8 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		if (!strcmp(buf, names[k]))
 			kind = k;
 	if (!kind) {
-		snprintf(why, whylen, "unknown attack \"%.40s\"; known: %s", buf,
-			 attack_names());
+		snprintf(why, whylen, "unknown attack \"%.40s\"; known: %s",
+			 buf, attack_names());
 		return -1;
 	}
 	defaults(out, (enum attack_kind)kind);
@@ -477,7 +496,8 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 	if (check_applies(out, given, why, whylen))
 		return -1;
 	if (out->until_us <= out->from_us) {
-		snprintf(why, whylen, "%s: until must be after from", names[kind]);
+		snprintf(why, whylen, "%s: until must be after from",
+			 names[kind]);
 		return -1;
 	}
 	if ((kind == ATK_RESTART || kind == ATK_AMNESIA) &&
@@ -548,7 +568,8 @@ static void sb_groups(struct sb *b, const struct attack *a)
 		bool first = true;
 		if (g)
 			len += (size_t)snprintf(v + len, sizeof v - len, "|");
-		for (uint32_t i = 0; i < 2 * BYZ_MAX_N && len < sizeof v - 8; i++) {
+		for (uint32_t i = 0; i < 2 * BYZ_MAX_N && len < sizeof v - 8;
+		     i++) {
 			char node[16];
 			if (a->group[i] != g)
 				continue;
@@ -615,7 +636,8 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		sb_dur(&b, "back", a->b_us);
 		break;
 	case ATK_MUTATE:
-		sb_add(&b, "m", adv_mutation_name((enum adv_mutation)a->mutation));
+		sb_add(&b, "m",
+		       adv_mutation_name((enum adv_mutation)a->mutation));
 		if (a->replica != UINT32_MAX) {
 			snprintf(v, sizeof v, "%" PRIu32, a->replica);
 			sb_add(&b, "replica", v);
@@ -625,8 +647,8 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 			for (uint32_t i = 0; i < ATK_TO_MAX; i++)
 				if (a->to_mask >> i & 1)
 					len += (size_t)snprintf(
-						v + len, sizeof v - len, "%s%" PRIu32,
-						len ? "+" : "", i);
+					    v + len, sizeof v - len,
+					    "%s%" PRIu32, len ? "+" : "", i);
 			sb_add(&b, "to", v);
 		}
 		break;
@@ -645,7 +667,8 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 		sb_dur(&b, "until", a->until_us);
 	if (a->round_lo >= ATK_VIEW_ROUND) {
 		snprintf(v, sizeof v, "v%" PRIu64 "-v%" PRIu64,
-			 a->round_lo - ATK_VIEW_ROUND, a->round_hi - ATK_VIEW_ROUND);
+			 a->round_lo - ATK_VIEW_ROUND,
+			 a->round_hi - ATK_VIEW_ROUND);
 		sb_add(&b, "rounds", v);
 	} else if (a->round_lo) {
 		snprintf(v, sizeof v, "%" PRIu64 "-%" PRIu64, a->round_lo,

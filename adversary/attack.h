@@ -16,13 +16,13 @@
  * from `from` until `until` (virtual time, default: always) and, if
  * `rounds=A-B` is given, only on messages of protocol rounds A..B
  * (adversary_frame_round), or, written `rounds=vA-vB`, only on the
- * protocol's view-change traffic into views A..B. A parameter that would do nothing with the others
- * given (delay:dist=exp,lo=1ms) is an error. Network attacks touch
- * every sender's messages and end at GST, after which the network is
- * synchronous (ARCHITECTURE.md; a scenario without a GST never gets
- * there, and they act for the whole run: scenario.c); the behaviours of Byzantine replicas touch
- * only what those replicas send, re-signed with their keys, and do not end
- * at GST. docs/attacks.md lists every attack.
+ * protocol's view-change traffic into views A..B. A parameter that would do
+ * nothing with the others given (delay:dist=exp,lo=1ms) is an error. Network
+ * attacks touch every sender's messages and end at GST, after which the network
+ * is synchronous (ARCHITECTURE.md; a scenario without a GST never gets there,
+ * and they act for the whole run: scenario.c); the behaviours of Byzantine
+ * replicas touch only what those replicas send, re-signed with their keys, and
+ * do not end at GST. docs/attacks.md lists every attack.
  */
 #ifndef BYZ_ATTACK_H
 #define BYZ_ATTACK_H
@@ -35,63 +35,63 @@
 
 enum attack_kind {
 	/* network: any sender, before GST */
-	ATK_DROP = 1,   /* p: drop with probability p */
-	ATK_DELAY,      /* dist=uniform|exp|pareto, lo/hi, mean, scale/alpha */
-	ATK_REORDER,    /* p, max: hold a message back up to max, so later
-			 * ones overtake it */
-	ATK_DUPLICATE,  /* p, copies: deliver extra copies later */
-	ATK_REPLAY,     /* p: deliver, besides, a message recorded earlier */
-	ATK_PARTITION,  /* groups=A|B|..., or random groups redrawn every
-			 * `period`; nodes of different groups do not hear
-			 * each other */
-	ATK_TAMPER,     /* p: flip one byte (a forgery: must be rejected) */
+	ATK_DROP = 1,  /* p: drop with probability p */
+	ATK_DELAY,     /* dist=uniform|exp|pareto, lo/hi, mean, scale/alpha */
+	ATK_REORDER,   /* p, max: hold a message back up to max, so later
+			* ones overtake it */
+	ATK_DUPLICATE, /* p, copies: deliver extra copies later */
+	ATK_REPLAY,    /* p: deliver, besides, a message recorded earlier */
+	ATK_PARTITION, /* groups=A|B|..., or random groups redrawn every
+			* `period`; nodes of different groups do not hear
+			* each other */
+	ATK_TAMPER,    /* p: flip one byte (a forgery: must be rejected) */
 	/* Byzantine replicas: only their messages, only their keys */
-	ATK_SILENT,     /* send nothing */
-	ATK_CRASH,      /* at=T: crash (stays down) */
-	ATK_RESTART,    /* at=T, back=T2: crash, restart from persisted state */
-	ATK_AMNESIA,    /* at=T, back=T2: crash, restart with nothing */
+	ATK_SILENT,	/* send nothing */
+	ATK_CRASH,	/* at=T: crash (stays down) */
+	ATK_RESTART,	/* at=T, back=T2: crash, restart from persisted state */
+	ATK_AMNESIA,	/* at=T, back=T2: crash, restart with nothing */
 	ATK_EQUIVOCATE, /* conflicting proposals and votes to half of the
 			 * honest replicas, conflicting view-change content */
-	ATK_DOUBLE_VOTE,/* a second, conflicting vote besides each vote */
-	ATK_CERT_DUP,   /* certificates with a duplicate signer */
-	ATK_CERT_SHORT, /* certificates one signer short */
-	ATK_WITHHOLD,   /* view-change content withheld (P, high QC) */
-	ATK_STALE,      /* p: besides, the same message from an older view */
-	ATK_MUTATE,     /* m=MUTATION, replica, to: one ByzzFuzz process
-			 * fault (mutate.h) */
-	ATK_TWINS,      /* twin instances of the Byzantine replicas; a
-			 * partition puts the twins with half the honest
-			 * replicas until GST */
+	ATK_DOUBLE_VOTE, /* a second, conflicting vote besides each vote */
+	ATK_CERT_DUP,	 /* certificates with a duplicate signer */
+	ATK_CERT_SHORT,	 /* certificates one signer short */
+	ATK_WITHHOLD,	 /* view-change content withheld (P, high QC) */
+	ATK_STALE,	 /* p: besides, the same message from an older view */
+	ATK_MUTATE,	 /* m=MUTATION, replica, to: one ByzzFuzz process
+			  * fault (mutate.h) */
+	ATK_TWINS,	 /* twin instances of the Byzantine replicas; a
+			  * partition puts the twins with half the honest
+			  * replicas until GST */
 	ATK_KIND_END
 };
 
 #define ATK_MAX_GROUPS 8
-#define ATK_TO_MAX 64 /* mutate's to= names replicas 0..63 (a bit mask) */
-#define ATK_NO_GROUP 0xff
+#define ATK_TO_MAX     64 /* mutate's to= names replicas 0..63 (a bit mask) */
+#define ATK_NO_GROUP   0xff
 
 enum delay_dist { DIST_UNIFORM = 0, DIST_EXP, DIST_PARETO };
 
 struct attack {
 	enum attack_kind kind;
-	uint64_t from_us, until_us;      /* active in [from, until) */
-	uint64_t round_lo, round_hi;     /* 0,0: every round; view-change
-					  * rounds from ATK_VIEW_ROUND */
-	double p;                        /* probability (0: the default) */
-	uint64_t a_us, b_us;             /* at/back, lo/hi, mean, max, period,
-					  * skew (per kind) */
-	double alpha;                    /* pareto shape */
+	uint64_t from_us, until_us;  /* active in [from, until) */
+	uint64_t round_lo, round_hi; /* 0,0: every round; view-change
+				      * rounds from ATK_VIEW_ROUND */
+	double p;		     /* probability (0: the default) */
+	uint64_t a_us, b_us;	     /* at/back, lo/hi, mean, max, period,
+				      * skew (per kind) */
+	double alpha;		     /* pareto shape */
 	enum delay_dist dist;
 	uint32_t copies;
-	int mutation;                    /* ATK_MUTATE: enum adv_mutation */
-	uint32_t replica;                /* ATK_MUTATE: whose messages;
-					  * UINT32_MAX: every Byzantine one */
-	uint64_t to_mask;                /* ATK_MUTATE: recipients (bit per
-					  * replica id, ids below ATK_TO_MAX);
-					  * 0: everyone */
-	bool has_groups;                 /* ATK_PARTITION with groups= */
-	bool nosplit;                    /* ATK_TWINS split=off: no built-in
-					  * partition (partitions come from
-					  * partition attacks) */
+	int mutation;	  /* ATK_MUTATE: enum adv_mutation */
+	uint32_t replica; /* ATK_MUTATE: whose messages;
+			   * UINT32_MAX: every Byzantine one */
+	uint64_t to_mask; /* ATK_MUTATE: recipients (bit per
+			   * replica id, ids below ATK_TO_MAX);
+			   * 0: everyone */
+	bool has_groups;  /* ATK_PARTITION with groups= */
+	bool nosplit;	  /* ATK_TWINS split=off: no built-in
+			   * partition (partitions come from
+			   * partition attacks) */
 	/* group of each instance: [r] replica r, [BYZ_MAX_N + r] its twin;
 	 * ATK_NO_GROUP: not listed (then it is in group 0) */
 	uint8_t group[2 * BYZ_MAX_N];

@@ -133,7 +133,8 @@ void adv_conflicts_offer(struct adv_conflicts *m, const uint8_t *req,
 	if (len > ADV_SPARE_BYTES)
 		return;
 	for (uint32_t i = 0; i < m->spare_used; i++)
-		if (m->spare[i].len == len && !memcmp(m->spare[i].frame, req, len))
+		if (m->spare[i].len == len &&
+		    !memcmp(m->spare[i].frame, req, len))
 			return; /* known already */
 	sp = &m->spare[m->spare_next];
 	sp->len = len;
@@ -154,8 +155,9 @@ bool adv_list_conflict(struct adv_list *l, const struct adv_conflicts *map)
 	 * none, the batch is emptied below. */
 	if (l->count == 1 && map) {
 		for (uint32_t k = 0; k < map->spare_used; k++) {
-			uint32_t i = (map->spare_next + ADV_SPARE_SLOTS - 1 - k) %
-				     ADV_SPARE_SLOTS;
+			uint32_t i =
+			    (map->spare_next + ADV_SPARE_SLOTS - 1 - k) %
+			    ADV_SPARE_SLOTS;
 			const struct adv_spare *sp = &map->spare[i];
 			if (sp->len == l->lens[0] &&
 			    !memcmp(sp->frame, l->frames[0], sp->len))
@@ -226,8 +228,8 @@ static int rewrite(struct adv_ctx *c)
 	for (size_t i = 0; adv_rewrites_registry[i]; i++)
 		if (adv_rewrites_registry[i]->proto == c->m->frame.proto)
 			return adv_rewrites_registry[i]->mutate
-				       ? adv_rewrites_registry[i]->mutate(c)
-				       : ADV_MUT_SKIP;
+				   ? adv_rewrites_registry[i]->mutate(c)
+				   : ADV_MUT_SKIP;
 	return ADV_MUT_SKIP;
 }
 

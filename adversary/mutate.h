@@ -180,7 +180,7 @@ uint64_t adv_msg_view(const struct wire_msg *m);
 enum adv_link_kind {
 	ADV_LINK_OTHER = 0,
 	ADV_LINK_PROPOSAL, /* hash: the block; parent: its justify's block */
-	ADV_LINK_VOTE,     /* hash: the block voted for */
+	ADV_LINK_VOTE,	   /* hash: the block voted for */
 	ADV_LINK_TIMEOUT,  /* parent: the high certificate's block */
 };
 
@@ -189,7 +189,7 @@ struct adv_links {
 	uint32_t sender;
 	uint64_t view;
 	uint64_t parent_view; /* the certificate's view (PROPOSAL, TIMEOUT) */
-	bool has_tc;          /* a PROPOSAL carrying a timeout certificate */
+	bool has_tc;	      /* a PROPOSAL carrying a timeout certificate */
 	uint8_t hash[BYZ_DIGEST_BYTES];
 	uint8_t parent[BYZ_DIGEST_BYTES];
 };
@@ -287,7 +287,7 @@ struct adv_ctx {
 	bool record;
 	const struct adv_cert *cert; /* adv_extend: the new justification;
 				      * adv_endorse: a TIMEOUT's high QC */
-	uint32_t voter;              /* adv_endorse: who votes */
+	uint32_t voter;		     /* adv_endorse: who votes */
 	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
 };
 

@@ -18,6 +18,6 @@ BYZ_PROTOCOLS(DECLARE)
 
 #define REWRITES(name) &name##_adv_rewrites,
 const struct adv_rewrites *const adv_rewrites_registry[] = {
-	BYZ_PROTOCOLS(REWRITES) NULL,
+    BYZ_PROTOCOLS(REWRITES) NULL,
 };
 #undef REWRITES

@@ -39,8 +39,8 @@ int cli_input_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cli_parse_u64(const char *cmd, const char *opt, const char *s,
-		  uint64_t min, uint64_t max, uint64_t *out)
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min,
+		  uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -54,14 +54,12 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s,
 	*out = v;
 	return 0;
 bad:
-	return cli_usage_error(cmd,
-			       "%s: '%s' is not a whole number from %" PRIu64
-			       " to %" PRIu64,
-			       opt, s ? s : "", min, max);
+	return cli_usage_error(
+	    cmd, "%s: '%s' is not a whole number from %" PRIu64 " to %" PRIu64,
+	    opt, s ? s : "", min, max);
 }
 
-int cli_parse_prob(const char *cmd, const char *opt, const char *s,
-		   double *out)
+int cli_parse_prob(const char *cmd, const char *opt, const char *s, double *out)
 {
 	char *end;
 	double v;

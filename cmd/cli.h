@@ -15,23 +15,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define EXIT_OK 0
+#define EXIT_OK	       0
 #define EXIT_VIOLATION 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE     2
 
 /* Print "byzlab CMD: error: <message>" and the --help hint; return 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Print "byzlab CMD: error: <message>" (no hint); return 2. For bad input
  * files and the like, where the message names the file and the place. */
 int cli_input_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Parse an unsigned decimal integer option value in [min, max]. Returns 0,
  * or prints what was wrong ("--n: '3x' is not a whole number from 1 to 64")
  * and returns 2. */
-int cli_parse_u64(const char *cmd, const char *opt, const char *s,
-		  uint64_t min, uint64_t max, uint64_t *out);
+int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min,
+		  uint64_t max, uint64_t *out);
 /* Parse a probability in [0, 1] ("0.05"). Same conventions. */
 int cli_parse_prob(const char *cmd, const char *opt, const char *s,
 		   double *out);

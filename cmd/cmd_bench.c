@@ -24,55 +24,55 @@
 
 #define BENCH_MIN_SECONDS 0.1
 #define BENCH_MAX_SECONDS 60.0
-#define BENCH_MSG_BYTES 100
+#define BENCH_MSG_BYTES	  100
 #define BENCH_BLOCK_BYTES 1024
 /* A hard cap on each loop, whatever the clock says. It does not bias a
  * rate: rates are ops over the time actually measured. */
 #define BENCH_MAX_OPS 500000000ull
 
 static const char bench_usage[] =
-	"Usage: byzlab bench TARGET [OPTIONS]\n"
-	"\n"
-	"Measure on this machine. Each measurement runs for about --seconds,\n"
-	"timed with CLOCK_MONOTONIC.\n"
-	"\n"
-	"Targets:\n"
-	"  crypto         the crypto bound under every protocol:\n"
-	"                 Ed25519 sign/s and verify/s (byz_sign, byz_verify:\n"
-	"                 domain-separated, over a 100-byte message), verify/s\n"
-	"                 answered by the verified-signature cache (hits), and\n"
-	"                 BLAKE2b-256 MB/s over 1 KiB blocks (MB = 10^6 bytes)\n"
-	"  sim            decisions per second of a protocol in the simulator,\n"
-	"                 with real signatures: a fault-free run of --requests\n"
-	"                 requests; printed next to the bound that signing and\n"
-	"                 verifying alone put on it, measured in the same run\n"
-	"                 (the run's signatures x sign time + its uncached\n"
-	"                 verifications x verify time)\n"
-	"\n"
-	"Options for sim:\n"
-	"  --protocol P   a protocol (byzlab --help lists them) or all\n"
-	"                 (default: all but test fixtures)\n"
-	"  --n N          replicas (default 4)\n"
-	"  --requests R   requests in all (default 10000), from 4 clients\n"
-	"  --batch B      requests per batch or block (default 1)\n"
-	"\n"
-	"Options:\n"
-	"  --seconds S    seconds per measurement, 0.1..60 (default 1)\n"
-	"  --json         one JSON object per measurement, one per line:\n"
-	"                 {\"bench\":\"crypto\",\"op\":...,\"bytes\":...,"
-	"\"ops\":...,\n"
-	"                  \"seconds\":...,\"ops_per_sec\":...,"
-	"\"ns_per_op\":...}\n"
-	"                 (and \"mb_per_sec\" for blake2b256)\n"
-	"  -h, --help     this help\n"
-	"\n"
-	"Exit status: 0 measured; 1 a signature that must verify did not;\n"
-	"2 bad usage.\n"
-	"\n"
-	"Examples:\n"
-	"  byzlab bench crypto\n"
-	"  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
-	"  byzlab bench sim --protocol all --n 4 --requests 10000\n";
+    "Usage: byzlab bench TARGET [OPTIONS]\n"
+    "\n"
+    "Measure on this machine. Each measurement runs for about --seconds,\n"
+    "timed with CLOCK_MONOTONIC.\n"
+    "\n"
+    "Targets:\n"
+    "  crypto         the crypto bound under every protocol:\n"
+    "                 Ed25519 sign/s and verify/s (byz_sign, byz_verify:\n"
+    "                 domain-separated, over a 100-byte message), verify/s\n"
+    "                 answered by the verified-signature cache (hits), and\n"
+    "                 BLAKE2b-256 MB/s over 1 KiB blocks (MB = 10^6 bytes)\n"
+    "  sim            decisions per second of a protocol in the simulator,\n"
+    "                 with real signatures: a fault-free run of --requests\n"
+    "                 requests; printed next to the bound that signing and\n"
+    "                 verifying alone put on it, measured in the same run\n"
+    "                 (the run's signatures x sign time + its uncached\n"
+    "                 verifications x verify time)\n"
+    "\n"
+    "Options for sim:\n"
+    "  --protocol P   a protocol (byzlab --help lists them) or all\n"
+    "                 (default: all but test fixtures)\n"
+    "  --n N          replicas (default 4)\n"
+    "  --requests R   requests in all (default 10000), from 4 clients\n"
+    "  --batch B      requests per batch or block (default 1)\n"
+    "\n"
+    "Options:\n"
+    "  --seconds S    seconds per measurement, 0.1..60 (default 1)\n"
+    "  --json         one JSON object per measurement, one per line:\n"
+    "                 {\"bench\":\"crypto\",\"op\":...,\"bytes\":...,"
+    "\"ops\":...,\n"
+    "                  \"seconds\":...,\"ops_per_sec\":...,"
+    "\"ns_per_op\":...}\n"
+    "                 (and \"mb_per_sec\" for blake2b256)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "Exit status: 0 measured; 1 a signature that must verify did not;\n"
+    "2 bad usage.\n"
+    "\n"
+    "Examples:\n"
+    "  byzlab bench crypto\n"
+    "  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
+    "  byzlab bench sim --protocol all --n 4 --requests 10000\n";
 
 enum bench_opt {
 	BO_SECONDS = 256,
@@ -91,10 +91,10 @@ struct bench_sim_opts {
 /* What the operations under measurement work on. */
 struct bench_ctx {
 	struct byz_keypair kp;
-	uint8_t msg[BENCH_MSG_BYTES];   /* what verify checks; never changes */
-	uint8_t sig[BYZ_SIG_BYTES];     /* kp's signature of msg as (1, 1) */
+	uint8_t msg[BENCH_MSG_BYTES];	 /* what verify checks; never changes */
+	uint8_t sig[BYZ_SIG_BYTES];	 /* kp's signature of msg as (1, 1) */
 	uint8_t tosign[BENCH_MSG_BYTES]; /* what sign signs; changes */
-	uint8_t scratch[BYZ_SIG_BYTES]; /* where sign writes */
+	uint8_t scratch[BYZ_SIG_BYTES];	 /* where sign writes */
 	uint8_t block[BENCH_BLOCK_BYTES];
 	uint8_t digest[BYZ_DIGEST_BYTES];
 	struct byz_vcache *vc;
@@ -108,17 +108,16 @@ struct bench_op {
 	const char *name;  /* for machines */
 	const char *label; /* for people */
 	bench_fn fn;
-	unsigned batch;    /* operations between two clock reads */
-	size_t bytes;      /* bytes each operation covers */
-	bool throughput;   /* report MB/s too */
+	unsigned batch;	 /* operations between two clock reads */
+	size_t bytes;	 /* bytes each operation covers */
+	bool throughput; /* report MB/s too */
 };
 
 /* Sign a message that changes at every call, as a replica does. */
 static void bench_sign(struct bench_ctx *ctx, uint64_t i)
 {
 	ctx->tosign[0] = (uint8_t)i;
-	byz_sign(&ctx->kp, 1, 1, ctx->tosign, sizeof ctx->tosign,
-		 ctx->scratch);
+	byz_sign(&ctx->kp, 1, 1, ctx->tosign, sizeof ctx->tosign, ctx->scratch);
 }
 
 static void bench_verify(struct bench_ctx *ctx, uint64_t i)
@@ -146,14 +145,14 @@ static void bench_blake2b(struct bench_ctx *ctx, uint64_t i)
 }
 
 static const struct bench_op bench_crypto_ops[] = {
-	{"ed25519_sign", "ed25519 sign, 100 B", bench_sign, 1,
-	 BENCH_MSG_BYTES, false},
-	{"ed25519_verify", "ed25519 verify, 100 B", bench_verify, 1,
-	 BENCH_MSG_BYTES, false},
-	{"ed25519_verify_cached", "verify, cache hit", bench_verify_cached,
-	 64, BENCH_MSG_BYTES, false},
-	{"blake2b256", "blake2b-256, 1 KiB blocks", bench_blake2b, 64,
-	 BENCH_BLOCK_BYTES, true},
+    {"ed25519_sign", "ed25519 sign, 100 B", bench_sign, 1, BENCH_MSG_BYTES,
+     false},
+    {"ed25519_verify", "ed25519 verify, 100 B", bench_verify, 1,
+     BENCH_MSG_BYTES, false},
+    {"ed25519_verify_cached", "verify, cache hit", bench_verify_cached, 64,
+     BENCH_MSG_BYTES, false},
+    {"blake2b256", "blake2b-256, 1 KiB blocks", bench_blake2b, 64,
+     BENCH_BLOCK_BYTES, true},
 };
 #define BENCH_NOPS (sizeof bench_crypto_ops / sizeof bench_crypto_ops[0])
 
@@ -316,18 +315,19 @@ static int bench_sim_one(const struct byz_core_ops *ops,
 	rate = (double)res.sim.accepted / res.wall_seconds;
 	bound = (double)res.sim.accepted / crypto_s;
 	if (json) {
-		printf("{\"bench\":\"sim\",\"protocol\":\"%s\",\"n\":%u,"
-		       "\"batch\":%llu,\"decisions\":%llu,\"wall_seconds\":%.3f,"
-		       "\"decisions_per_sec\":%.1f,\"events_per_sec\":%.0f,"
-		       "\"signatures\":%llu,\"verifications\":%llu,"
-		       "\"uncached_verifications\":%llu,\"crypto_seconds\":%.3f,"
-		       "\"crypto_bound_per_sec\":%.1f}\n",
-		       ops->name, sc.n, (unsigned long long)o->batch,
-		       (unsigned long long)res.sim.accepted, res.wall_seconds,
-		       rate, (double)res.sim.events / res.wall_seconds,
-		       (unsigned long long)res.counts.signatures,
-		       (unsigned long long)res.counts.verifications,
-		       (unsigned long long)uncached, crypto_s, bound);
+		printf(
+		    "{\"bench\":\"sim\",\"protocol\":\"%s\",\"n\":%u,"
+		    "\"batch\":%llu,\"decisions\":%llu,\"wall_seconds\":%.3f,"
+		    "\"decisions_per_sec\":%.1f,\"events_per_sec\":%.0f,"
+		    "\"signatures\":%llu,\"verifications\":%llu,"
+		    "\"uncached_verifications\":%llu,\"crypto_seconds\":%.3f,"
+		    "\"crypto_bound_per_sec\":%.1f}\n",
+		    ops->name, sc.n, (unsigned long long)o->batch,
+		    (unsigned long long)res.sim.accepted, res.wall_seconds,
+		    rate, (double)res.sim.events / res.wall_seconds,
+		    (unsigned long long)res.counts.signatures,
+		    (unsigned long long)res.counts.verifications,
+		    (unsigned long long)uncached, crypto_s, bound);
 	} else {
 		printf("%-9s n=%-3u %8llu requests %8.2f s  %9.0f /s   "
 		       "crypto bound %9.0f /s (%.0f%% of the run: %llu signs, "
@@ -343,8 +343,7 @@ static int bench_sim_one(const struct byz_core_ops *ops,
 }
 
 /* `byzlab bench sim`. */
-static int bench_sim(const struct bench_sim_opts *o, double seconds,
-		     bool json)
+static int bench_sim(const struct bench_sim_opts *o, double seconds, bool json)
 {
 	const struct byz_core_ops *const *all = byz_core_all();
 	double t_sign, t_verify;
@@ -354,8 +353,8 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds,
 		return cli_input_error("bench", "cannot initialise libsodium");
 	if (o->protocol && strcmp(o->protocol, "all") &&
 	    !byz_core_find(o->protocol))
-		return cli_usage_error("bench", "--protocol: unknown protocol '%s'",
-				       o->protocol);
+		return cli_usage_error(
+		    "bench", "--protocol: unknown protocol '%s'", o->protocol);
 	t_sign = bench_time_of(bench_sign, seconds / 2);
 	t_verify = bench_time_of(bench_verify, seconds / 2);
 	if (!json)
@@ -364,8 +363,8 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds,
 		       t_sign * 1e6, t_verify * 1e6);
 	for (size_t i = 0; all[i] && rc == EXIT_OK; i++) {
 		bool want = o->protocol && strcmp(o->protocol, "all")
-				    ? !strcmp(o->protocol, all[i]->name)
-				    : !all[i]->fixture;
+				? !strcmp(o->protocol, all[i]->name)
+				: !all[i]->fixture;
 		if (!want)
 			continue;
 		rc = bench_sim_one(all[i], o, t_sign, t_verify, json);
@@ -396,14 +395,14 @@ static int bench_parse_seconds(const char *s, double *out)
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"seconds", required_argument, NULL, BO_SECONDS},
-		{"json", no_argument, NULL, BO_JSON},
-		{"protocol", required_argument, NULL, BO_PROTOCOL},
-		{"n", required_argument, NULL, BO_N},
-		{"requests", required_argument, NULL, BO_REQUESTS},
-		{"batch", required_argument, NULL, BO_BATCH},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"seconds", required_argument, NULL, BO_SECONDS},
+	    {"json", no_argument, NULL, BO_JSON},
+	    {"protocol", required_argument, NULL, BO_PROTOCOL},
+	    {"n", required_argument, NULL, BO_N},
+	    {"requests", required_argument, NULL, BO_REQUESTS},
+	    {"batch", required_argument, NULL, BO_BATCH},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	double seconds = 1.0;
 	bool json = false;
@@ -453,13 +452,13 @@ int cmd_bench(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cli_usage_error("bench",
-				       "no target given (available: crypto, sim)");
+		return cli_usage_error(
+		    "bench", "no target given (available: crypto, sim)");
 	target = argv[optind];
 	if (strcmp(target, "crypto") != 0 && strcmp(target, "sim") != 0)
 		return cli_usage_error(
-			"bench", "unknown target '%s' (available: crypto, sim)",
-			target);
+		    "bench", "unknown target '%s' (available: crypto, sim)",
+		    target);
 	if (optind + 1 < argc)
 		return cli_usage_error("bench", "unexpected argument '%s'",
 				       argv[optind + 1]);

@@ -27,43 +27,44 @@
 #define MAX_JOBS WORKERS_MAX
 
 static const char campaign_usage[] =
-	"Usage: byzlab campaign FILE --out DIR [OPTIONS]\n"
-	"       byzlab campaign --merge DIR... --out DIR\n"
-	"\n"
-	"Run every scenario of a campaign file (docs/campaigns.md) in the\n"
-	"simulator on J processes, check each against its cell's expectation\n"
-	"(safe, live, violation-found) and write into DIR:\n"
-	"  runs.jsonl          one line per finished run: parameters, verdicts,\n"
-	"                      message counters, rejections, trace hash, time\n"
-	"  failures/<id>.json  every run that broke safety or missed its\n"
-	"                      expectation, with all it takes to replay it\n"
-	"                      (byzlab replay) or shrink it (byzlab shrink)\n"
-	"  failures/<id>.shrunk.json  the shrunk counterexample of each group\n"
-	"                      whose cell says `shrink: true`\n"
-	"  summary.md          the threshold table: for each protocol and n,\n"
-	"                      Byzantine count b against the share of runs that\n"
-	"                      broke safety or liveness\n"
-	"\n"
-	"Options:\n"
-	"  --out DIR       the results directory (created)\n"
-	"  --jobs J        worker processes (default: the number of CPUs)\n"
-	"  --shard K/N     run only runs K-1, K-1+N, K-1+2N, ... (1 <= K <= N):\n"
-	"                  for Slurm arrays, Kubernetes indexed Jobs, GNU parallel\n"
-	"  --resume        DIR has runs of this campaign already: skip them\n"
-	"  --force         start again in a DIR that has runs (they are removed)\n"
-	"  --no-shrink     do not shrink violations\n"
-	"  --list          print the runs (id and attacks) and exit\n"
-	"  --merge DIR...  combine shard directories into --out DIR and write\n"
-	"                  its summary\n"
-	"  -q, --quiet     no progress bar\n"
-	"  -h, --help      this help\n"
-	"\n"
-	"Exit status: 0 every expectation held; 1 one did not; 2 bad usage or\n"
-	"a bad campaign file; 130 interrupted (finished runs are kept; go on\n"
-	"with --resume).\n"
-	"\n"
-	"Example:\n"
-	"  byzlab campaign campaigns/threshold.yaml --out results/threshold\n";
+    "Usage: byzlab campaign FILE --out DIR [OPTIONS]\n"
+    "       byzlab campaign --merge DIR... --out DIR\n"
+    "\n"
+    "Run every scenario of a campaign file (docs/campaigns.md) in the\n"
+    "simulator on J processes, check each against its cell's expectation\n"
+    "(safe, live, violation-found) and write into DIR:\n"
+    "  runs.jsonl          one line per finished run: parameters, verdicts,\n"
+    "                      message counters, rejections, trace hash, time\n"
+    "  failures/<id>.json  every run that broke safety or missed its\n"
+    "                      expectation, with all it takes to replay it\n"
+    "                      (byzlab replay) or shrink it (byzlab shrink)\n"
+    "  failures/<id>.shrunk.json  the shrunk counterexample of each group\n"
+    "                      whose cell says `shrink: true`\n"
+    "  summary.md          the threshold table: for each protocol and n,\n"
+    "                      Byzantine count b against the share of runs that\n"
+    "                      broke safety or liveness\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR       the results directory (created)\n"
+    "  --jobs J        worker processes (default: the number of CPUs)\n"
+    "  --shard K/N     run only runs K-1, K-1+N, K-1+2N, ... (1 <= K <= N):\n"
+    "                  for Slurm arrays, Kubernetes indexed Jobs, GNU "
+    "parallel\n"
+    "  --resume        DIR has runs of this campaign already: skip them\n"
+    "  --force         start again in a DIR that has runs (they are removed)\n"
+    "  --no-shrink     do not shrink violations\n"
+    "  --list          print the runs (id and attacks) and exit\n"
+    "  --merge DIR...  combine shard directories into --out DIR and write\n"
+    "                  its summary\n"
+    "  -q, --quiet     no progress bar\n"
+    "  -h, --help      this help\n"
+    "\n"
+    "Exit status: 0 every expectation held; 1 one did not; 2 bad usage or\n"
+    "a bad campaign file; 130 interrupted (finished runs are kept; go on\n"
+    "with --resume).\n"
+    "\n"
+    "Example:\n"
+    "  byzlab campaign campaigns/threshold.yaml --out results/threshold\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -104,20 +105,28 @@ static int parse_shard(const char *s, uint64_t *k, uint64_t *n)
 static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		      bool *done)
 {
-	enum { O_OUT = 256, O_JOBS, O_SHARD, O_RESUME, O_FORCE, O_NOSHRINK,
-	       O_LIST, O_MERGE };
+	enum {
+		O_OUT = 256,
+		O_JOBS,
+		O_SHARD,
+		O_RESUME,
+		O_FORCE,
+		O_NOSHRINK,
+		O_LIST,
+		O_MERGE
+	};
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, O_OUT},
-		{"jobs", required_argument, NULL, O_JOBS},
-		{"shard", required_argument, NULL, O_SHARD},
-		{"resume", no_argument, NULL, O_RESUME},
-		{"force", no_argument, NULL, O_FORCE},
-		{"no-shrink", no_argument, NULL, O_NOSHRINK},
-		{"list", no_argument, NULL, O_LIST},
-		{"merge", no_argument, NULL, O_MERGE},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"out", required_argument, NULL, O_OUT},
+	    {"jobs", required_argument, NULL, O_JOBS},
+	    {"shard", required_argument, NULL, O_SHARD},
+	    {"resume", no_argument, NULL, O_RESUME},
+	    {"force", no_argument, NULL, O_FORCE},
+	    {"no-shrink", no_argument, NULL, O_NOSHRINK},
+	    {"list", no_argument, NULL, O_LIST},
+	    {"merge", no_argument, NULL, O_MERGE},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt, rc;
 
@@ -145,9 +154,11 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 			if (rc == -2)
 				return EXIT_USAGE;
 			if (rc)
-				return cli_usage_error("campaign",
-						       "--shard: '%s' is not K/N with "
-						       "1 <= K <= N", optarg);
+				return cli_usage_error(
+				    "campaign",
+				    "--shard: '%s' is not K/N with "
+				    "1 <= K <= N",
+				    optarg);
 			break;
 		case O_RESUME:
 			o->resume = true;
@@ -171,15 +182,18 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 			return cli_usage_error("campaign", "%s needs a value",
 					       argv[optind - 1]);
 		default:
-			return cli_usage_error("campaign", "unknown option '%s'",
+			return cli_usage_error("campaign",
+					       "unknown option '%s'",
 					       argv[optind - 1]);
 		}
 	}
 	if (o->merge) {
 		if (!o->out)
-			return cli_usage_error("campaign", "--merge needs --out DIR");
+			return cli_usage_error("campaign",
+					       "--merge needs --out DIR");
 		if (optind >= argc)
-			return cli_usage_error("campaign", "--merge needs directories");
+			return cli_usage_error("campaign",
+					       "--merge needs directories");
 		o->dirs = argv + optind;
 		o->ndirs = argc - optind;
 		return 0;
@@ -193,7 +207,8 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	if (!o->out && !o->list)
 		return cli_usage_error("campaign", "--out DIR is required");
 	if (o->resume && o->force)
-		return cli_usage_error("campaign", "--resume and --force exclude "
+		return cli_usage_error("campaign",
+				       "--resume and --force exclude "
 				       "each other");
 	return 0;
 }
@@ -251,14 +266,16 @@ static int run_runs(const struct campaign *c, const struct campaign_opts *o,
 	prog->tty = isatty(2);
 	prog->quiet = o->quiet;
 	if (!o->quiet) {
-		uint64_t in_shard = c->nruns >= o->shard_k
-					    ? (c->nruns - o->shard_k) / o->shard_n + 1
-					    : 0;
-		fprintf(stderr, "campaign %s: %" PRIu64 " runs to do (shard %" PRIu64
+		uint64_t in_shard =
+		    c->nruns >= o->shard_k
+			? (c->nruns - o->shard_k) / o->shard_n + 1
+			: 0;
+		fprintf(stderr,
+			"campaign %s: %" PRIu64 " runs to do (shard %" PRIu64
 			"/%" PRIu64 " of %" PRIu64 " runs; %" PRIu64
-			" done before), %" PRIu64 " jobs -> %s/\n", c->name, ntodo,
-			o->shard_k, o->shard_n, c->nruns, in_shard - ntodo, o->jobs,
-			o->out);
+			" done before), %" PRIu64 " jobs -> %s/\n",
+			c->name, ntodo, o->shard_k, o->shard_n, c->nruns,
+			in_shard - ntodo, o->jobs, o->out);
 	}
 	return workers_run(c, o->out, fd, todo, ntodo, (int)o->jobs, prog,
 			   &stop_flag);
@@ -280,30 +297,36 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 	if (!o->noshrink && !stop_flag)
 		results_shrink_groups(c, o->out, records, o->quiet);
 	snprintf(note, sizeof note,
-		 "Campaign file `%s`; %" PRIu64 " runs in this campaign; shard %"
-		 PRIu64 "/%" PRIu64 "; %" PRIu64 " jobs; this invocation ran %"
-		 PRIu64 " runs in %.1f s (%.1f runs/s)%s.", o->file, c->nruns,
-		 o->shard_k, o->shard_n, o->jobs, prog->done, el,
-		 el > 0 ? (double)prog->done / el : 0.0,
+		 "Campaign file `%s`; %" PRIu64
+		 " runs in this campaign; shard %" PRIu64 "/%" PRIu64
+		 "; %" PRIu64 " jobs; this invocation ran %" PRIu64
+		 " runs in %.1f s (%.1f runs/s)%s.",
+		 o->file, c->nruns, o->shard_k, o->shard_n, o->jobs, prog->done,
+		 el, el > 0 ? (double)prog->done / el : 0.0,
 		 stop_flag ? "; INTERRUPTED: finished runs are kept, go on "
-			     "with --resume" : "");
+			     "with --resume"
+			   : "");
 	t = summary_write(o->out, c->name, note, records, stdout);
 	json_decref(records);
-	printf("\n%zu runs in %s/runs.jsonl; summary in %s/summary.md\n", t.runs,
-	       o->out, o->out);
+	printf("\n%zu runs in %s/runs.jsonl; summary in %s/summary.md\n",
+	       t.runs, o->out, o->out);
 	if (stop_flag) {
-		fprintf(stderr, "byzlab campaign: interrupted; %" PRIu64 " of %" PRIu64
-			" runs of this invocation finished and are kept; go on with "
-			"--resume\n", prog->done, prog->total);
+		fprintf(stderr,
+			"byzlab campaign: interrupted; %" PRIu64 " of %" PRIu64
+			" runs of this invocation finished and are kept; go on "
+			"with "
+			"--resume\n",
+			prog->done, prog->total);
 		return 130;
 	}
 	if (lost)
-		fprintf(stderr, "byzlab campaign: some runs were lost (a worker "
+		fprintf(stderr,
+			"byzlab campaign: some runs were lost (a worker "
 			"died); run again with --resume\n");
 	if (!t.all_met || lost) {
 		printf("EXPECTATIONS NOT MET: %zu group(s), %zu run(s) (see "
-		       "%s/summary.md)\n", t.groups_failed, t.unexpected_runs,
-		       o->out);
+		       "%s/summary.md)\n",
+		       t.groups_failed, t.unexpected_runs, o->out);
 		return EXIT_VIOLATION;
 	}
 	printf("every expectation held\n");
@@ -345,7 +368,9 @@ int cmd_campaign(int argc, char **argv)
 		goto out;
 	if (o.jobs == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		o.jobs = cpus < 1 ? 1 : cpus > MAX_JOBS ? MAX_JOBS : (uint64_t)cpus;
+		o.jobs = cpus < 1	   ? 1
+			 : cpus > MAX_JOBS ? MAX_JOBS
+					   : (uint64_t)cpus;
 	}
 	done = calloc(c.nruns ? c.nruns : 1, sizeof *done);
 	todo = calloc(c.nruns ? c.nruns : 1, sizeof *todo);
@@ -353,9 +378,10 @@ int cmd_campaign(int argc, char **argv)
 		rc = cli_input_error("campaign", "out of memory");
 		goto out;
 	}
-	if (results_open(o.out, o.resume  ? RESULTS_RESUME
-				: o.force ? RESULTS_FORCE
-					  : RESULTS_NEW,
+	if (results_open(o.out,
+			 o.resume  ? RESULTS_RESUME
+			 : o.force ? RESULTS_FORCE
+				   : RESULTS_NEW,
 			 &c, done, &fd, &usage, why, sizeof why)) {
 		rc = usage ? cli_usage_error("campaign", "%s", why)
 			   : cli_input_error("campaign", "%s", why);

@@ -18,32 +18,33 @@
 #include <string.h>
 
 static const char check_usage[] =
-	"Usage: byzlab check [OPTIONS] TRACE.jsonl\n"
-	"\n"
-	"Judge a trace file (JSON Lines, docs/trace.md) with the safety and\n"
-	"liveness checkers, as `byzlab run` judges the run it does: the same\n"
-	"verdict line, the same exit status. The trace says who was Byzantine,\n"
-	"the GST and the liveness bound (its first line, `run`) and how the run\n"
-	"ended (its last line, `end`); a trace without an end line fails.\n"
-	"\n"
-	"These options replace what the trace's run line says:\n"
-	"  --byzantine LIST    Byzantine replicas, left out of every check: ids\n"
-	"                      \"0,2\", a count \"2\" (replicas 0..1) or \"none\".\n"
-	"                      Replicas restarted without their state stay out.\n"
-	"  --gst D             global stabilisation time (250us, 20ms, 1.5s;\n"
-	"                      a bare number is ms)\n"
-	"  --bound D           liveness bound after GST\n"
-	"Output:\n"
-	"  --json              print the result as one JSON line instead\n"
-	"  -h, --help          this help\n"
-	"\n"
-	"Exit status: 0 all invariants held and every request committed;\n"
-	"1 a violation (or the run did not finish); 2 bad usage, or a trace\n"
-	"that cannot be read (the message names the file, line and field).\n"
-	"\n"
-	"Examples:\n"
-	"  byzlab run --trace run.jsonl && byzlab check run.jsonl\n"
-	"  byzlab check --byzantine none run.jsonl\n";
+    "Usage: byzlab check [OPTIONS] TRACE.jsonl\n"
+    "\n"
+    "Judge a trace file (JSON Lines, docs/trace.md) with the safety and\n"
+    "liveness checkers, as `byzlab run` judges the run it does: the same\n"
+    "verdict line, the same exit status. The trace says who was Byzantine,\n"
+    "the GST and the liveness bound (its first line, `run`) and how the run\n"
+    "ended (its last line, `end`); a trace without an end line fails.\n"
+    "\n"
+    "These options replace what the trace's run line says:\n"
+    "  --byzantine LIST    Byzantine replicas, left out of every check: ids\n"
+    "                      \"0,2\", a count \"2\" (replicas 0..1) or "
+    "\"none\".\n"
+    "                      Replicas restarted without their state stay out.\n"
+    "  --gst D             global stabilisation time (250us, 20ms, 1.5s;\n"
+    "                      a bare number is ms)\n"
+    "  --bound D           liveness bound after GST\n"
+    "Output:\n"
+    "  --json              print the result as one JSON line instead\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 all invariants held and every request committed;\n"
+    "1 a violation (or the run did not finish); 2 bad usage, or a trace\n"
+    "that cannot be read (the message names the file, line and field).\n"
+    "\n"
+    "Examples:\n"
+    "  byzlab run --trace run.jsonl && byzlab check run.jsonl\n"
+    "  byzlab check --byzantine none run.jsonl\n";
 
 /* The options that replace the trace's. */
 struct check_opts {
@@ -77,9 +78,8 @@ static void check_print_json(const char *path, const struct trace_read *tr,
 	json_object_set_new(o, "n", json_integer(tr->log.n));
 	json_object_set_new(o, "f", json_integer(tr->log.f));
 	/* As `run --json` writes it. */
-	json_object_set_new(o, "seed",
-			    json_integer((json_int_t)strtoull(tr->seed, NULL,
-							      10)));
+	json_object_set_new(
+	    o, "seed", json_integer((json_int_t)strtoull(tr->seed, NULL, 10)));
 	json_object_set_new(o, "requests",
 			    json_integer((json_int_t)res->sim.requests));
 	json_object_set_new(o, "verdict",
@@ -87,9 +87,9 @@ static void check_print_json(const char *path, const struct trace_read *tr,
 	if (res->verdict != VERDICT_PASS)
 		json_object_set_new(o, "why", json_string(res->why));
 	json_object_set_new(o, "safe", json_boolean(res->safe));
-	json_object_set_new(o, "live", res->live_judged
-					       ? json_boolean(res->live)
-					       : json_null());
+	json_object_set_new(o, "live",
+			    res->live_judged ? json_boolean(res->live)
+					     : json_null());
 	json_object_set_new(o, "byzantine",
 			    check_ids(tr->log.byzantine, tr->log.n));
 	json_object_set_new(o, "forged_accepted",
@@ -97,9 +97,9 @@ static void check_print_json(const char *path, const struct trace_read *tr,
 	json_object_set_new(o, "accepted",
 			    json_integer((json_int_t)res->sim.accepted));
 	for (int c = 0; c < CHECK_COUNT; c++)
-		json_object_set_new(checks, check_name(c),
-				    json_integer((json_int_t)
-							 res->checks.per_check[c]));
+		json_object_set_new(
+		    checks, check_name(c),
+		    json_integer((json_int_t)res->checks.per_check[c]));
 	json_object_set_new(o, "violations", checks);
 	for (size_t i = 0; i < res->checks.kept; i++)
 		json_array_append_new(viol,
@@ -129,8 +129,8 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 {
 	unsigned nbyz = 0;
 
-	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed,
-		      res, tr->faults[0] ? tr->faults : NULL);
+	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed, res,
+		      tr->faults[0] ? tr->faults : NULL);
 	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s virtual (%s)\n",
 	       path, tr->lines, tr->has_end ? "ended" : "cut short",
 	       (double)res->sim.now / 1e6,
@@ -162,12 +162,12 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 {
 	enum { O_BYZ = 256, O_GST, O_BOUND, O_JSON };
 	static const struct option opts[] = {
-		{"byzantine", required_argument, NULL, O_BYZ},
-		{"gst", required_argument, NULL, O_GST},
-		{"bound", required_argument, NULL, O_BOUND},
-		{"json", no_argument, NULL, O_JSON},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"byzantine", required_argument, NULL, O_BYZ},
+	    {"gst", required_argument, NULL, O_GST},
+	    {"bound", required_argument, NULL, O_BOUND},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int opt;
 
@@ -207,8 +207,10 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 	if (optind >= argc)
 		return cli_usage_error("check", "no trace file given");
 	if (argc - optind > 1)
-		return cli_usage_error("check", "one trace file at a time ('%s' "
-				       "is one too many)", argv[optind + 1]);
+		return cli_usage_error("check",
+				       "one trace file at a time ('%s' "
+				       "is one too many)",
+				       argv[optind + 1]);
 	*path = argv[optind];
 	return 0;
 }
@@ -229,9 +231,8 @@ int cmd_check(int argc, char **argv)
 	rc = trace_read_file(path, &tr, why, sizeof why);
 	if (rc) {
 		trace_read_free(&tr);
-		return cli_input_error("check", "%s", rc == BYZ_ENOMEM
-							      ? "out of memory"
-							      : why);
+		return cli_input_error(
+		    "check", "%s", rc == BYZ_ENOMEM ? "out of memory" : why);
 	}
 	if (o.byzantine) {
 		struct scenario sc;
@@ -254,8 +255,8 @@ int cmd_check(int argc, char **argv)
 	res.sim = tr.end;
 	res.no_gst = tr.no_gst && !o.gst_given;
 	res.liveness_bound_us = o.bound_given ? o.bound_us : tr.bound_us;
-	rc = check_run(&tr.log, verdict_mask(&res.sim, res.no_gst), res.liveness_bound_us,
-		       &res.checks);
+	rc = check_run(&tr.log, verdict_mask(&res.sim, res.no_gst),
+		       res.liveness_bound_us, &res.checks);
 	if (rc) {
 		trace_read_free(&tr);
 		return cli_input_error("check", "checkers failed: %s",

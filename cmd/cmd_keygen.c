@@ -18,40 +18,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KEYGEN_MAX_CLIENTS 1024
+#define KEYGEN_MAX_CLIENTS  1024
 #define KEYGEN_CLUSTER_FILE "cluster.txt"
 /* One cluster.txt line: "replica " + id (2 digits) + " " + 64 hex + "\n". */
 #define KEYGEN_CLUSTER_LINE 80
 
 static const char keygen_usage[] =
-	"Usage: byzlab keygen --n N --out DIR [--clients C] [--force]\n"
-	"\n"
-	"Write fresh random Ed25519 key files for a cluster of N replicas and\n"
-	"C clients, for the processes of the zmq driver (byzlab node, client,\n"
-	"adversary). Copy each .key only to the host that runs that replica\n"
-	"or client; the .pub files and cluster.txt may go everywhere.\n"
-	"\n"
-	"Options:\n"
-	"  --n N          replicas, 1..256 (required)\n"
-	"  --out DIR      where to write; created with mode 0700 if missing\n"
-	"                 (its parent must exist) (required)\n"
-	"  --clients C    clients, 0..1024 (default 1)\n"
-	"  --force        replace existing files (default: refuse to overwrite)\n"
-	"  -h, --help     this help\n"
-	"\n"
-	"Writes into DIR:\n"
-	"  replica-<i>.key  client-<c>.key   secret key files, mode 0600\n"
-	"  replica-<i>.pub  client-<c>.pub   public key files, mode 0644\n"
-	"  cluster.txt                       \"replica <id> <public key hex>\",\n"
-	"                                    one line per replica, mode 0644\n"
-	"\n"
-	"Exit status: 0 all files written; 2 bad usage, existing files without\n"
-	"--force, or a file that could not be written (without --force, a\n"
-	"failed run removes the files it wrote).\n"
-	"\n"
-	"Example:\n"
-	"  byzlab keygen --n 4 --out keys\n"
-	"  byzlab keygen --n 7 --clients 3 --out /etc/byzlab/keys --force\n";
+    "Usage: byzlab keygen --n N --out DIR [--clients C] [--force]\n"
+    "\n"
+    "Write fresh random Ed25519 key files for a cluster of N replicas and\n"
+    "C clients, for the processes of the zmq driver (byzlab node, client,\n"
+    "adversary). Copy each .key only to the host that runs that replica\n"
+    "or client; the .pub files and cluster.txt may go everywhere.\n"
+    "\n"
+    "Options:\n"
+    "  --n N          replicas, 1..256 (required)\n"
+    "  --out DIR      where to write; created with mode 0700 if missing\n"
+    "                 (its parent must exist) (required)\n"
+    "  --clients C    clients, 0..1024 (default 1)\n"
+    "  --force        replace existing files (default: refuse to overwrite)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "Writes into DIR:\n"
+    "  replica-<i>.key  client-<c>.key   secret key files, mode 0600\n"
+    "  replica-<i>.pub  client-<c>.pub   public key files, mode 0644\n"
+    "  cluster.txt                       \"replica <id> <public key hex>\",\n"
+    "                                    one line per replica, mode 0644\n"
+    "\n"
+    "Exit status: 0 all files written; 2 bad usage, existing files without\n"
+    "--force, or a file that could not be written (without --force, a\n"
+    "failed run removes the files it wrote).\n"
+    "\n"
+    "Example:\n"
+    "  byzlab keygen --n 4 --out keys\n"
+    "  byzlab keygen --n 7 --clients 3 --out /etc/byzlab/keys --force\n";
 
 enum keygen_opt {
 	KG_N = 256,
@@ -83,8 +83,8 @@ static int keygen_prepare_dir(const char *dir)
 		return 0;
 	if (errno != EEXIST)
 		return cli_input_error(
-			"keygen", "--out: cannot create directory '%s': %s",
-			dir, strerror(errno));
+		    "keygen", "--out: cannot create directory '%s': %s", dir,
+		    strerror(errno));
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return cli_input_error("keygen",
 				       "--out: '%s' exists and is not a "
@@ -118,8 +118,8 @@ static int keygen_check_free(const char *dir, uint32_t n, uint32_t clients)
 				if (keyfile_path(path, sizeof path, dir,
 						 groups[g].role, id, secret))
 					return cli_input_error(
-						"keygen",
-						"--out: '%s' is too long", dir);
+					    "keygen", "--out: '%s' is too long",
+					    dir);
 				if (lstat(path, &st) == 0 && taken++ == 0)
 					memcpy(first, path, sizeof first);
 			}
@@ -162,9 +162,8 @@ static void keygen_remove(const char *dir, enum byz_role role, uint32_t count)
  * the message is in err.
  */
 static uint32_t keygen_write_role(const char *dir, enum byz_role role,
-				  uint32_t count, unsigned flags,
-				  char *cluster, size_t cluster_cap,
-				  char *err, size_t errlen)
+				  uint32_t count, unsigned flags, char *cluster,
+				  size_t cluster_cap, char *err, size_t errlen)
 {
 	struct byz_keypair kp;
 	char pkhex[2 * BYZ_PK_BYTES + 1];
@@ -190,12 +189,12 @@ static uint32_t keygen_write_role(const char *dir, enum byz_role role,
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"n", required_argument, NULL, KG_N},
-		{"out", required_argument, NULL, KG_OUT},
-		{"clients", required_argument, NULL, KG_CLIENTS},
-		{"force", no_argument, NULL, KG_FORCE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"n", required_argument, NULL, KG_N},
+	    {"out", required_argument, NULL, KG_OUT},
+	    {"clients", required_argument, NULL, KG_CLIENTS},
+	    {"force", no_argument, NULL, KG_FORCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	char cluster[BYZ_MAX_N * KEYGEN_CLUSTER_LINE + 1] = "";
 	char err[KEYFILE_PATH_MAX + 200], path[KEYFILE_PATH_MAX];
@@ -275,8 +274,8 @@ int cmd_keygen(int argc, char **argv)
 		snprintf(err, sizeof err, "--out: '%s' is too long", out);
 		goto fail;
 	}
-	if (keyfile_write_file(path, cluster, strlen(cluster), 0644, flags,
-			       err, sizeof err))
+	if (keyfile_write_file(path, cluster, strlen(cluster), 0644, flags, err,
+			       sizeof err))
 		goto fail;
 
 	printf("keygen: wrote key pairs for %lu replica%s and %lu client%s "

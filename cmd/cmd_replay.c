@@ -13,29 +13,29 @@
 #include <sys/stat.h>
 
 static const char replay_usage[] =
-	"Usage: byzlab replay [OPTIONS] FAILURE.json...\n"
-	"\n"
-	"Run each saved failure (a campaign's failures/<id>.json, or what\n"
-	"`byzlab shrink` wrote) again in the simulator and check that it gives\n"
-	"the same verdict, the same safety result and the same trace hash.\n"
-	"\n"
-	"  --trace PATH   write the replayed run's trace as JSON Lines to PATH;\n"
-	"                 if PATH is a directory (or ends in '/': made if\n"
-	"                 missing), each failure's trace to\n"
-	"                 PATH/<id>.jsonl (judge it with `byzlab check`)\n"
-	"  -q, --quiet    print only mismatches\n"
-	"  -h, --help     this help\n"
-	"\n"
-	"Exit status: 0 every failure reproduced exactly; 1 one did not;\n"
-	"2 bad usage or a file that is not a failure.\n";
+    "Usage: byzlab replay [OPTIONS] FAILURE.json...\n"
+    "\n"
+    "Run each saved failure (a campaign's failures/<id>.json, or what\n"
+    "`byzlab shrink` wrote) again in the simulator and check that it gives\n"
+    "the same verdict, the same safety result and the same trace hash.\n"
+    "\n"
+    "  --trace PATH   write the replayed run's trace as JSON Lines to PATH;\n"
+    "                 if PATH is a directory (or ends in '/': made if\n"
+    "                 missing), each failure's trace to\n"
+    "                 PATH/<id>.jsonl (judge it with `byzlab check`)\n"
+    "  -q, --quiet    print only mismatches\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "Exit status: 0 every failure reproduced exactly; 1 one did not;\n"
+    "2 bad usage or a file that is not a failure.\n";
 
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"trace", required_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"trace", required_argument, NULL, 't'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *trace_path = NULL;
 	bool quiet = false, trace_dir = false;
@@ -69,11 +69,13 @@ int cmd_replay(int argc, char **argv)
 	if (trace_path && *trace_path &&
 	    trace_path[strlen(trace_path) - 1] == '/' &&
 	    mkdir(trace_path, 0777) && errno != EEXIST)
-		return cli_input_error("replay", "--trace: cannot make '%s': %s",
+		return cli_input_error("replay",
+				       "--trace: cannot make '%s': %s",
 				       trace_path, strerror(errno));
 	trace_dir = trace_path && !stat(trace_path, &st) && S_ISDIR(st.st_mode);
 	if (trace_path && !trace_dir && argc - optind > 1)
-		return cli_usage_error("replay", "--trace FILE takes one failure"
+		return cli_usage_error("replay",
+				       "--trace FILE takes one failure"
 				       " file (give a directory for several)");
 	for (int i = optind; i < argc; i++) {
 		struct failure fl;
@@ -85,36 +87,41 @@ int cmd_replay(int argc, char **argv)
 
 		if (failure_read(argv[i], &fl, NULL, why, sizeof why))
 			return cli_input_error("replay", "%s", why);
-		if (trace_dir && (!fl.id[0] || fl.id[0] == '.' ||
-				  strchr(fl.id, '/')))
-			return cli_input_error("replay", "%s: the id '%s' cannot"
-					       " name a trace file", argv[i],
-					       fl.id);
+		if (trace_dir &&
+		    (!fl.id[0] || fl.id[0] == '.' || strchr(fl.id, '/')))
+			return cli_input_error("replay",
+					       "%s: the id '%s' cannot"
+					       " name a trace file",
+					       argv[i], fl.id);
 		if (trace_dir)
 			snprintf(tpath, sizeof tpath, "%s/%s.jsonl", trace_path,
 				 fl.id);
 		else if (trace_path)
 			snprintf(tpath, sizeof tpath, "%s", trace_path);
 		if (trace_path && !(tf = fopen(tpath, "w")))
-			return cli_input_error("replay", "--trace: cannot write '%s': %s",
+			return cli_input_error("replay",
+					       "--trace: cannot write '%s': %s",
 					       tpath, strerror(errno));
 		scenario_run(&fl.sc, tf, &res);
 		if (tf)
 			fclose(tf);
 		same = !strcmp(verdict_name(res.verdict), fl.verdict) &&
-		       res.safe == fl.safe && !strcmp(res.trace_hash, fl.trace_hash);
+		       res.safe == fl.safe &&
+		       !strcmp(res.trace_hash, fl.trace_hash);
 		if (!same) {
 			status = EXIT_VIOLATION;
-			printf("NOT REPRODUCED  %s\n  saved    %s safe=%s trace %s\n"
-			       "  replayed %s safe=%s trace %s\n  why      %s\n",
-			       fl.id, fl.verdict, fl.safe ? "yes" : "no",
-			       fl.trace_hash, verdict_name(res.verdict),
-			       res.safe ? "yes" : "no", res.trace_hash, res.why);
+			printf(
+			    "NOT REPRODUCED  %s\n  saved    %s safe=%s trace "
+			    "%s\n"
+			    "  replayed %s safe=%s trace %s\n  why      %s\n",
+			    fl.id, fl.verdict, fl.safe ? "yes" : "no",
+			    fl.trace_hash, verdict_name(res.verdict),
+			    res.safe ? "yes" : "no", res.trace_hash, res.why);
 		} else if (!quiet) {
-			printf("reproduced  %s  %s%s  trace %s\n  why  %s\n", fl.id,
-			       verdict_name(res.verdict),
-			       res.safe ? "" : " (safety violated)", res.trace_hash,
-			       res.why[0] ? res.why : "-");
+			printf("reproduced  %s  %s%s  trace %s\n  why  %s\n",
+			       fl.id, verdict_name(res.verdict),
+			       res.safe ? "" : " (safety violated)",
+			       res.trace_hash, res.why[0] ? res.why : "-");
 		}
 	}
 	return status;

@@ -18,70 +18,70 @@
 #include <string.h>
 
 static const char run_usage[] =
-	"Usage: byzlab run [OPTIONS]\n"
-	"\n"
-	"Run one scenario in the deterministic simulator (driver `sim`) and\n"
-	"check safety and liveness on what the honest replicas did. Prints a\n"
-	"verdict line and the trace hash (BLAKE2b-256 of the JSON Lines trace):\n"
-	"the same options and seed always give the same hash.\n"
-	"\n"
-	"Scenario file (docs/scenarios.md):\n"
-	"  --scenario FILE     the scenario's fields from FILE (YAML, like a\n"
-	"                      campaign's defaults, or a scenario / saved\n"
-	"                      failure in JSON); options after it override it\n"
-	"Protocol and cluster:\n"
-	"  --protocol NAME     %s\n"
-	"                      (default: the first of these)\n"
-	"  --n N               replicas, 1..256 (default 4)\n"
-	"  --f F               faults tolerated (default (n-1)/3); n >= 3f+1\n"
-	"  --seed S            seed of keys, network and workload (default 1)\n"
-	"Workload:\n"
-	"  --clients C         simulated clients, 1..1024 (default 4)\n"
-	"  --requests R        requests per client, 1..1000000 (default 25)\n"
-	"  --keys K            key space of the operations (default 16)\n"
-	"Network (durations: 250us, 20ms, 1.5s; bare numbers are ms):\n"
-	"  --latency D         one-way base delay (default 1ms)\n"
-	"  --jitter D          plus uniform 0..D (default 0.5ms)\n"
-	"  --loss P            per-message loss before GST, 0..1 (default 0)\n"
-	"  --gst D             global stabilisation time (default 0: none;\n"
-	"                      loss and network attacks then act for the whole\n"
-	"                      run, and liveness is not judged)\n"
-	"Faults:\n"
-	"  --crash R@T[,restart@T2[,fresh]]\n"
-	"                      crash replica R at T; restart it at T2 from its\n"
-	"                      persisted state (or from nothing with ,fresh:\n"
-	"                      amnesia, which makes R faulty for the checks);\n"
-	"                      may be given up to 16 times\n"
-	"Adversary (docs/attacks.md):\n"
-	"  --byzantine B|LIST  Byzantine replicas: a count, \"2\" meaning\n"
-	"                      replicas 0 and 1, or replicas by name, \"r3\",\n"
-	"                      \"r0,r2\" (default none)\n"
-	"  --attack A          an attack, NAME[:KEY=VALUE,...], e.g. equivocate,\n"
-	"                      drop:p=0.2,until=300ms, twins; up to 32 times.\n"
-	"                      Names: %s\n"
-	"  --stop-on-violation end the run at the first agreement violation\n"
-	"Protocol timing and limits:\n"
-	"  --timeout D         base protocol timeout (default 20ms)\n"
-	"  --window W          sequence numbers in flight (default 64)\n"
-	"  --checkpoint K      checkpoint every K sequence numbers (default 16;\n"
-	"                      a protocol may need W >= 2K)\n"
-	"  --batch B           requests per batch (default 1)\n"
-	"  --max-time D        stop the run at this virtual time (default 600s)\n"
-	"  --bound D           liveness bound after GST (default: protocol's)\n"
-	"Output:\n"
-	"  --trace FILE        write the trace as JSON Lines to FILE\n"
-	"  --json              print the result as one JSON line instead\n"
-	"  -h, --help          this help\n"
-	"\n"
-	"Exit status: 0 all invariants held and every request committed;\n"
-	"1 a violation (or the run did not finish); 2 bad usage or input;\n"
-	"130 interrupted (the partial trace is flushed).\n"
-	"\n"
-	"Examples:\n"
-	"  byzlab run --seed 7\n"
-	"  byzlab run --n 7 --loss 0.05 --gst 2s --trace run.jsonl\n"
-	"  byzlab run --crash 2@100ms,restart@400ms\n"
-	"  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n";
+    "Usage: byzlab run [OPTIONS]\n"
+    "\n"
+    "Run one scenario in the deterministic simulator (driver `sim`) and\n"
+    "check safety and liveness on what the honest replicas did. Prints a\n"
+    "verdict line and the trace hash (BLAKE2b-256 of the JSON Lines trace):\n"
+    "the same options and seed always give the same hash.\n"
+    "\n"
+    "Scenario file (docs/scenarios.md):\n"
+    "  --scenario FILE     the scenario's fields from FILE (YAML, like a\n"
+    "                      campaign's defaults, or a scenario / saved\n"
+    "                      failure in JSON); options after it override it\n"
+    "Protocol and cluster:\n"
+    "  --protocol NAME     %s\n"
+    "                      (default: the first of these)\n"
+    "  --n N               replicas, 1..256 (default 4)\n"
+    "  --f F               faults tolerated (default (n-1)/3); n >= 3f+1\n"
+    "  --seed S            seed of keys, network and workload (default 1)\n"
+    "Workload:\n"
+    "  --clients C         simulated clients, 1..1024 (default 4)\n"
+    "  --requests R        requests per client, 1..1000000 (default 25)\n"
+    "  --keys K            key space of the operations (default 16)\n"
+    "Network (durations: 250us, 20ms, 1.5s; bare numbers are ms):\n"
+    "  --latency D         one-way base delay (default 1ms)\n"
+    "  --jitter D          plus uniform 0..D (default 0.5ms)\n"
+    "  --loss P            per-message loss before GST, 0..1 (default 0)\n"
+    "  --gst D             global stabilisation time (default 0: none;\n"
+    "                      loss and network attacks then act for the whole\n"
+    "                      run, and liveness is not judged)\n"
+    "Faults:\n"
+    "  --crash R@T[,restart@T2[,fresh]]\n"
+    "                      crash replica R at T; restart it at T2 from its\n"
+    "                      persisted state (or from nothing with ,fresh:\n"
+    "                      amnesia, which makes R faulty for the checks);\n"
+    "                      may be given up to 16 times\n"
+    "Adversary (docs/attacks.md):\n"
+    "  --byzantine B|LIST  Byzantine replicas: a count, \"2\" meaning\n"
+    "                      replicas 0 and 1, or replicas by name, \"r3\",\n"
+    "                      \"r0,r2\" (default none)\n"
+    "  --attack A          an attack, NAME[:KEY=VALUE,...], e.g. equivocate,\n"
+    "                      drop:p=0.2,until=300ms, twins; up to 32 times.\n"
+    "                      Names: %s\n"
+    "  --stop-on-violation end the run at the first agreement violation\n"
+    "Protocol timing and limits:\n"
+    "  --timeout D         base protocol timeout (default 20ms)\n"
+    "  --window W          sequence numbers in flight (default 64)\n"
+    "  --checkpoint K      checkpoint every K sequence numbers (default 16;\n"
+    "                      a protocol may need W >= 2K)\n"
+    "  --batch B           requests per batch (default 1)\n"
+    "  --max-time D        stop the run at this virtual time (default 600s)\n"
+    "  --bound D           liveness bound after GST (default: protocol's)\n"
+    "Output:\n"
+    "  --trace FILE        write the trace as JSON Lines to FILE\n"
+    "  --json              print the result as one JSON line instead\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 all invariants held and every request committed;\n"
+    "1 a violation (or the run did not finish); 2 bad usage or input;\n"
+    "130 interrupted (the partial trace is flushed).\n"
+    "\n"
+    "Examples:\n"
+    "  byzlab run --seed 7\n"
+    "  byzlab run --n 7 --loss 0.05 --gst 2s --trace run.jsonl\n"
+    "  byzlab run --crash 2@100ms,restart@400ms\n"
+    "  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n";
 
 static volatile int run_interrupted;
 
@@ -139,21 +139,38 @@ static void print_people(const struct scenario *sc,
 static const struct run_field {
 	const char *option, *field;
 } run_fields[] = {
-	{"protocol", "protocol"}, {"n", "n"}, {"f", "f"}, {"seed", "seed"},
-	{"clients", "clients"}, {"requests", "requests"}, {"keys", "keys"},
-	{"latency", "latency"}, {"jitter", "jitter"}, {"loss", "loss"},
-	{"gst", "gst"}, {"crash", "crash"}, {"timeout", "timeout"},
-	{"window", "window"}, {"max-time", "max_time"}, {"bound", "bound"},
-	{"checkpoint", "checkpoint"}, {"batch", "batch"},
-	{"byzantine", "byzantine"}, {"attack", "attacks"},
-	{"stop-on-violation", "stop_on_violation"},
+    {"protocol", "protocol"},
+    {"n", "n"},
+    {"f", "f"},
+    {"seed", "seed"},
+    {"clients", "clients"},
+    {"requests", "requests"},
+    {"keys", "keys"},
+    {"latency", "latency"},
+    {"jitter", "jitter"},
+    {"loss", "loss"},
+    {"gst", "gst"},
+    {"crash", "crash"},
+    {"timeout", "timeout"},
+    {"window", "window"},
+    {"max-time", "max_time"},
+    {"bound", "bound"},
+    {"checkpoint", "checkpoint"},
+    {"batch", "batch"},
+    {"byzantine", "byzantine"},
+    {"attack", "attacks"},
+    {"stop-on-violation", "stop_on_violation"},
 };
 #define RUN_NFIELDS (sizeof run_fields / sizeof run_fields[0])
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_FIELD = 256, O_TRACE = O_FIELD + RUN_NFIELDS, O_JSON,
-	       O_SCENARIO };
+	enum {
+		O_FIELD = 256,
+		O_TRACE = O_FIELD + RUN_NFIELDS,
+		O_JSON,
+		O_SCENARIO
+	};
 	struct option opts[RUN_NFIELDS + 5];
 	struct scenario sc;
 	struct scenario_text st;
@@ -167,16 +184,17 @@ int cmd_run(int argc, char **argv)
 
 	for (size_t i = 0; i < RUN_NFIELDS; i++)
 		opts[i] = (struct option){
-			run_fields[i].option,
-			strcmp(run_fields[i].option, "stop-on-violation")
-				? required_argument : no_argument,
-			NULL, O_FIELD + (int)i};
-	opts[RUN_NFIELDS] = (struct option){"trace", required_argument, NULL,
-					    O_TRACE};
-	opts[RUN_NFIELDS + 1] = (struct option){"json", no_argument, NULL,
-						O_JSON};
-	opts[RUN_NFIELDS + 2] = (struct option){"scenario", required_argument,
-						NULL, O_SCENARIO};
+		    run_fields[i].option,
+		    strcmp(run_fields[i].option, "stop-on-violation")
+			? required_argument
+			: no_argument,
+		    NULL, O_FIELD + (int)i};
+	opts[RUN_NFIELDS] =
+	    (struct option){"trace", required_argument, NULL, O_TRACE};
+	opts[RUN_NFIELDS + 1] =
+	    (struct option){"json", no_argument, NULL, O_JSON};
+	opts[RUN_NFIELDS + 2] =
+	    (struct option){"scenario", required_argument, NULL, O_SCENARIO};
 	opts[RUN_NFIELDS + 3] = (struct option){"help", no_argument, NULL, 'h'};
 	opts[RUN_NFIELDS + 4] = (struct option){NULL, 0, NULL, 0};
 
@@ -225,12 +243,14 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "unexpected argument '%s'",
 				       argv[optind]);
 	if (scenario_text_finish(&st, why, sizeof why))
-		return why[0] == '-' ? cli_usage_error("run", "%s", why)
-				     : cli_input_error("run", "--scenario: %s", why);
+		return why[0] == '-'
+			   ? cli_usage_error("run", "%s", why)
+			   : cli_input_error("run", "--scenario: %s", why);
 	if (trace_path) {
 		tf = fopen(trace_path, "w");
 		if (!tf)
-			return cli_input_error("run", "--trace: cannot write '%s': %s",
+			return cli_input_error("run",
+					       "--trace: cannot write '%s': %s",
 					       trace_path, strerror(errno));
 	}
 	memset(&sa, 0, sizeof sa);

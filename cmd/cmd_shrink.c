@@ -12,21 +12,21 @@
 #include <string.h>
 
 static const char shrink_usage[] =
-	"Usage: byzlab shrink [OPTIONS] FAILURE.json\n"
-	"\n"
-	"Minimise a saved failure: remove attacks, crashes and Byzantine\n"
-	"replicas, halve the workload, end the attacks at the violation and\n"
-	"shorten their windows, rounds and probabilities, keeping each change\n"
-	"only if the same kind of failure (a safety violation, else a liveness\n"
-	"failure) persists. Every candidate is a full run in the simulator.\n"
-	"Writes the smallest failure found, which `byzlab replay` reproduces.\n"
-	"\n"
-	"  -o, --out FILE   where to write it (default FAILURE.shrunk.json)\n"
-	"  -q, --quiet      do not list the candidates tried\n"
-	"  -h, --help       this help\n"
-	"\n"
-	"Exit status: 0 written; 1 the failure does not fail when run again;\n"
-	"2 bad usage or input.\n";
+    "Usage: byzlab shrink [OPTIONS] FAILURE.json\n"
+    "\n"
+    "Minimise a saved failure: remove attacks, crashes and Byzantine\n"
+    "replicas, halve the workload, end the attacks at the violation and\n"
+    "shorten their windows, rounds and probabilities, keeping each change\n"
+    "only if the same kind of failure (a safety violation, else a liveness\n"
+    "failure) persists. Every candidate is a full run in the simulator.\n"
+    "Writes the smallest failure found, which `byzlab replay` reproduces.\n"
+    "\n"
+    "  -o, --out FILE   where to write it (default FAILURE.shrunk.json)\n"
+    "  -q, --quiet      do not list the candidates tried\n"
+    "  -h, --help       this help\n"
+    "\n"
+    "Exit status: 0 written; 1 the failure does not fail when run again;\n"
+    "2 bad usage or input.\n";
 
 /* Print the shrunk scenario for people. */
 static void describe(const struct shrink_result *sr)
@@ -36,7 +36,8 @@ static void describe(const struct shrink_result *sr)
 	scenario_attacks_text(&sr->sc, attacks, sizeof attacks);
 	printf("  scenario  %s n=%u f=%u seed=%llu clients=%u requests=%u\n",
 	       sr->sc.ops->name, sr->sc.n, sr->sc.f,
-	       (unsigned long long)sr->sc.seed, sr->sc.clients, sr->sc.requests);
+	       (unsigned long long)sr->sc.seed, sr->sc.clients,
+	       sr->sc.requests);
 	printf("  byzantine");
 	for (uint32_t r = 0; r < sr->sc.n; r++)
 		if (sr->sc.plan.byzantine[r])
@@ -47,10 +48,10 @@ static void describe(const struct shrink_result *sr)
 int cmd_shrink(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"out", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out_path = NULL;
 	char def_out[1100], why[512];
@@ -81,8 +82,8 @@ int cmd_shrink(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage_error("shrink", optind >= argc
-				       ? "no failure file given"
-				       : "give one failure file");
+						     ? "no failure file given"
+						     : "give one failure file");
 	if (!out_path) {
 		size_t len = strlen(argv[optind]);
 		if (len > 5 && !strcmp(argv[optind] + len - 5, ".json"))
@@ -100,7 +101,8 @@ int cmd_shrink(int argc, char **argv)
 	}
 	if (rc)
 		return cli_input_error("shrink", "%s", why);
-	printf("shrunk in %u tries (%u kept) -> %s\n", sr.tries, sr.kept, out_path);
+	printf("shrunk in %u tries (%u kept) -> %s\n", sr.tries, sr.kept,
+	       out_path);
 	describe(&sr);
 	return EXIT_OK;
 }

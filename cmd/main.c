@@ -21,18 +21,22 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", cmd_run, "run one scenario; print a verdict line and the trace hash", NULL},
-	{"campaign", cmd_campaign, "run a campaign file; progress bar; results directory", NULL},
-	{"check", cmd_check, "judge a trace file: the verdict of the run that wrote it", NULL},
-	{"replay", cmd_replay, "re-run a saved failure exactly", NULL},
-	{"shrink", cmd_shrink, "minimise a saved failure", NULL},
-	{"report", NULL, "message-complexity and campaign reports",
-	 "the protocol and campaign work (issues #3, #4, #5)"},
-	{"keygen", cmd_keygen, "write key files for a cluster", NULL},
-	{"node", NULL, "one replica process over ZeroMQ", "the zmq driver"},
-	{"adversary", NULL, "the interceptor proxy process", "the zmq driver"},
-	{"client", NULL, "a client process", "the zmq driver"},
-	{"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside", NULL},
+    {"run", cmd_run,
+     "run one scenario; print a verdict line and the trace hash", NULL},
+    {"campaign", cmd_campaign,
+     "run a campaign file; progress bar; results directory", NULL},
+    {"check", cmd_check,
+     "judge a trace file: the verdict of the run that wrote it", NULL},
+    {"replay", cmd_replay, "re-run a saved failure exactly", NULL},
+    {"shrink", cmd_shrink, "minimise a saved failure", NULL},
+    {"report", NULL, "message-complexity and campaign reports",
+     "the protocol and campaign work (issues #3, #4, #5)"},
+    {"keygen", cmd_keygen, "write key files for a cluster", NULL},
+    {"node", NULL, "one replica process over ZeroMQ", "the zmq driver"},
+    {"adversary", NULL, "the interceptor proxy process", "the zmq driver"},
+    {"client", NULL, "a client process", "the zmq driver"},
+    {"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside",
+     NULL},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -55,11 +59,12 @@ static void main_usage(FILE *out)
 	fprintf(out, "\nProtocols (--protocol; the first is the default):\n");
 	for (const struct byz_core_ops *const *p = byz_core_all(); *p; p++)
 		fprintf(out, "  %-10s %s\n", (*p)->name, (*p)->summary);
-	fprintf(out,
-		"\n"
-		"Run 'byzlab COMMAND --help' for a command's options.\n"
-		"Exit status: 0 all invariants held; 1 a violation or an unmet\n"
-		"expectation; 2 bad usage or bad input.\n");
+	fprintf(
+	    out,
+	    "\n"
+	    "Run 'byzlab COMMAND --help' for a command's options.\n"
+	    "Exit status: 0 all invariants held; 1 a violation or an unmet\n"
+	    "expectation; 2 bad usage or bad input.\n");
 }
 
 /* The answer of a command that later work builds. */
@@ -72,7 +77,8 @@ static int not_built(const struct command *c, int argc, char **argv)
 			       c->name, c->summary, c->later);
 			return 0;
 		}
-	fprintf(stderr, "byzlab %s: error: not built yet (it arrives with %s)\n",
+	fprintf(stderr,
+		"byzlab %s: error: not built yet (it arrives with %s)\n",
 		c->name, c->later);
 	return EXIT_USAGE;
 }
@@ -101,7 +107,8 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (byz_crypto_init()) {
-		fprintf(stderr, "byzlab: error: libsodium failed to initialise\n");
+		fprintf(stderr,
+			"byzlab: error: libsodium failed to initialise\n");
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++) {

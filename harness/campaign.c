@@ -19,12 +19,11 @@
 
 #define STREAM_EXPLORE 0x62797a7a66757a7aull /* "byzzfuzz": its own PRNG */
 
-static int fail_at(char *why, size_t whylen, const struct campaign *c,
-		   int line, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int fail_at(char *why, size_t whylen, const struct campaign *c,
-		   int line, const char *fmt, ...)
+static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
+		   const char *fmt, ...)
 {
 	va_list ap;
 	int w = snprintf(why, whylen, "%s:%d: ", c->path, line);
@@ -38,14 +37,13 @@ static int fail_at(char *why, size_t whylen, const struct campaign *c,
 
 void expect_text(unsigned expect, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s",
-		 expect & EXPECT_SAFE ? "safe" : "",
+	snprintf(out, cap, "%s%s%s%s%s", expect & EXPECT_SAFE ? "safe" : "",
 		 (expect & EXPECT_SAFE) && (expect & EXPECT_LIVE) ? "+" : "",
 		 expect & EXPECT_LIVE ? "live" : "",
 		 (expect & (EXPECT_SAFE | EXPECT_LIVE)) &&
-				 (expect & EXPECT_VIOLATION)
-			 ? "+"
-			 : "",
+			 (expect & EXPECT_VIOLATION)
+		     ? "+"
+		     : "",
 		 expect & EXPECT_VIOLATION ? "violation-found" : "");
 }
 
@@ -63,8 +61,8 @@ static int scalars(const struct campaign *c, const struct conf_node *v,
 		return fail_at(why, whylen, c, v->line,
 			       "%s: expected a value or a list of values", key);
 	if (v->count > max)
-		return fail_at(why, whylen, c, v->line, "%s: at most %zu values",
-			       key, max);
+		return fail_at(why, whylen, c, v->line,
+			       "%s: at most %zu values", key, max);
 	for (size_t i = 0; i < v->count; i++) {
 		if (v->items[i]->kind != CONF_SCALAR)
 			return fail_at(why, whylen, c, v->items[i]->line,
@@ -85,7 +83,8 @@ static int parse_bexpr(const char *s, int64_t *a, int64_t *k)
 			*a = 0;
 			return 0;
 		}
-		if ((s[1] != '+' && s[1] != '-') || byz_parse_u64(s + 2, 0, 64, &v))
+		if ((s[1] != '+' && s[1] != '-') ||
+		    byz_parse_u64(s + 2, 0, 64, &v))
 			return -1;
 		*a = s[1] == '+' ? (int64_t)v : -(int64_t)v;
 		return 0;
@@ -151,8 +150,8 @@ static int take_field(const struct campaign *c, struct conf_node *map,
 	char inner[256];
 
 	if (v->kind != CONF_SCALAR)
-		return fail_at(why, whylen, c, line, "%s: expected a single value",
-			       key);
+		return fail_at(why, whylen, c, line,
+			       "%s: expected a single value", key);
 	scenario_defaults(&sc);
 	if (scenario_set(&sc, key, v->text, inner, sizeof inner))
 		return fail_at(why, whylen, c, line, "%s", inner);
@@ -177,8 +176,8 @@ static int attack_list(struct campaign *c, const struct conf_node *v,
 		struct attack a;
 		char inner[256];
 		if (attack_parse(items[k], BYZ_MAX_N, &a, inner, sizeof inner))
-			return fail_at(why, whylen, c, line, "%s: '%s': %s", key,
-				       items[k], inner);
+			return fail_at(why, whylen, c, line, "%s: '%s': %s",
+				       key, items[k], inner);
 		out[k] = strdup(items[k]);
 		if (!out[k])
 			return fail_at(why, whylen, c, line, "out of memory");
@@ -222,30 +221,33 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 			for (const char *p = v->text; *p; p++)
 				if (!isalnum((unsigned char)*p) && *p != '-' &&
 				    *p != '_')
-					return fail_at(why, whylen, c, line,
-						       "name: use letters, digits, "
-						       "'-' and '_' only");
+					return fail_at(
+					    why, whylen, c, line,
+					    "name: use letters, digits, "
+					    "'-' and '_' only");
 			strcpy(cl->name, v->text);
 		} else if (!strcmp(key, "protocol")) {
-			if (scalars(c, v, key, items, CAMPAIGN_MAX_PROTOCOLS, &n,
-				    why, whylen))
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_PROTOCOLS,
+				    &n, why, whylen))
 				return -1;
 			cl->nprotocols = n;
 			for (size_t k = 0; k < n; k++) {
 				cl->protocols[k] = byz_core_find(items[k]);
 				if (!cl->protocols[k])
-					return fail_at(why, whylen, c, line,
-						       "protocol: unknown protocol "
-						       "'%s' (%s)", items[k],
-						       byz_core_names());
+					return fail_at(
+					    why, whylen, c, line,
+					    "protocol: unknown protocol "
+					    "'%s' (%s)",
+					    items[k], byz_core_names());
 			}
 		} else if (!strcmp(key, "n")) {
-			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
-				    whylen))
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n,
+				    why, whylen))
 				return -1;
 			cl->nns = n;
 			for (size_t k = 0; k < n; k++) {
-				if (byz_parse_u64(items[k], 0, BYZ_MAX_N, &u) || u < 1)
+				if (byz_parse_u64(items[k], 0, BYZ_MAX_N, &u) ||
+				    u < 1)
 					return fail_at(why, whylen, c, line,
 						       "n: '%s' is not a whole "
 						       "number from 1 to %d",
@@ -253,26 +255,28 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				cl->ns[k] = (uint32_t)u;
 			}
 		} else if (!strcmp(key, "byzantine")) {
-			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n, why,
-				    whylen))
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_LIST, &n,
+				    why, whylen))
 				return -1;
 			cl->nb = 0;
 			for (size_t k = 0; k < n; k++)
 				if (parse_b(cl, items[k]))
-					return fail_at(why, whylen, c, line,
-						       "byzantine: '%s' is not a "
-						       "count: 2, f, f+1, 0..f",
-						       items[k]);
+					return fail_at(
+					    why, whylen, c, line,
+					    "byzantine: '%s' is not a "
+					    "count: 2, f, f+1, 0..f",
+					    items[k]);
 		} else if (!strcmp(key, "attacks") || !strcmp(key, "with")) {
 			bool w = !strcmp(key, "with");
-			if (attack_list(c, v, key, line, w ? cl->with : cl->attacks,
-					w ? &cl->nwith : &cl->nattacks, why,
-					whylen))
+			if (attack_list(
+				c, v, key, line, w ? cl->with : cl->attacks,
+				w ? &cl->nwith : &cl->nattacks, why, whylen))
 				return -1;
 		} else if (!strcmp(key, "attack_mode")) {
 			if (v->kind != CONF_SCALAR)
-				return fail_at(why, whylen, c, line,
-					       "attack_mode: cycle, each or all");
+				return fail_at(
+				    why, whylen, c, line,
+				    "attack_mode: cycle, each or all");
 			if (!strcmp(v->text, "cycle"))
 				cl->mode = MODE_CYCLE;
 			else if (!strcmp(v->text, "each"))
@@ -280,14 +284,17 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 			else if (!strcmp(v->text, "all"))
 				cl->mode = MODE_ALL;
 			else
-				return fail_at(why, whylen, c, line,
-					       "attack_mode: '%s' is not cycle, "
-					       "each or all", v->text);
+				return fail_at(
+				    why, whylen, c, line,
+				    "attack_mode: '%s' is not cycle, "
+				    "each or all",
+				    v->text);
 		} else if (!strcmp(key, "seeds")) {
 			if (v->kind != CONF_SCALAR || parse_seeds(cl, v->text))
-				return fail_at(why, whylen, c, line,
-					       "seeds: expected a count (200) or "
-					       "a range (1..200)");
+				return fail_at(
+				    why, whylen, c, line,
+				    "seeds: expected a count (200) or "
+				    "a range (1..200)");
 		} else if (!strcmp(key, "expect")) {
 			if (scalars(c, v, key, items, 3, &n, why, whylen))
 				return -1;
@@ -299,34 +306,42 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				else if (!strcmp(items[k], "violation-found"))
 					cl->expect |= EXPECT_VIOLATION;
 				else
-					return fail_at(why, whylen, c, line,
-						       "expect: '%s' is not safe, "
-						       "live or violation-found",
-						       items[k]);
+					return fail_at(
+					    why, whylen, c, line,
+					    "expect: '%s' is not safe, "
+					    "live or violation-found",
+					    items[k]);
 			}
 			have_expect = true;
 		} else if (!strcmp(key, "shrink")) {
 			if (v->kind != CONF_SCALAR ||
-			    (strcmp(v->text, "true") && strcmp(v->text, "false")))
+			    (strcmp(v->text, "true") &&
+			     strcmp(v->text, "false")))
 				return fail_at(why, whylen, c, line,
 					       "shrink: true or false");
 			cl->shrink = !strcmp(v->text, "true");
 		} else if (!strcmp(key, "explore")) {
-			if (v->kind == CONF_SCALAR && !strcmp(v->text, "byzzfuzz"))
+			if (v->kind == CONF_SCALAR &&
+			    !strcmp(v->text, "byzzfuzz"))
 				cl->explore = EXPLORE_BYZZFUZZ;
-			else if (v->kind == CONF_SCALAR && !strcmp(v->text, "twins"))
+			else if (v->kind == CONF_SCALAR &&
+				 !strcmp(v->text, "twins"))
 				cl->explore = EXPLORE_TWINS;
 			else
 				return fail_at(why, whylen, c, line,
 					       "explore: byzzfuzz or twins");
 		} else if (!strcmp(key, "c") || !strcmp(key, "d") ||
 			   !strcmp(key, "rounds") || !strcmp(key, "cap")) {
-			uint64_t max = !strcmp(key, "cap") ? CAMPAIGN_MAX_RUNS : 16;
-			if (v->kind != CONF_SCALAR || byz_parse_u64(v->text, 0, max, &u) ||
+			uint64_t max =
+			    !strcmp(key, "cap") ? CAMPAIGN_MAX_RUNS : 16;
+			if (v->kind != CONF_SCALAR ||
+			    byz_parse_u64(v->text, 0, max, &u) ||
 			    (u < 1 && (key[0] == 'r' || key[1] == 'a')))
-				return fail_at(why, whylen, c, line,
-					       "%s: expected a whole number up to "
-					       "%" PRIu64, key, max);
+				return fail_at(
+				    why, whylen, c, line,
+				    "%s: expected a whole number up to "
+				    "%" PRIu64,
+				    key, max);
 			if (!strcmp(key, "c"))
 				cl->c = (uint32_t)u;
 			else if (!strcmp(key, "d"))
@@ -341,21 +356,23 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 			for (size_t k = 0; k < n; k++) {
 				cl->mutations[k] = adv_mutation_parse(items[k]);
 				if (cl->mutations[k] < 0)
-					return fail_at(why, whylen, c, line,
-						       "mutations: unknown '%s'",
-						       items[k]);
+					return fail_at(
+					    why, whylen, c, line,
+					    "mutations: unknown '%s'",
+					    items[k]);
 			}
 			cl->nmutations = n;
 		} else if (scenario_is_field(key) && strcmp(key, "n") &&
-			   strcmp(key, "byzantine") && strcmp(key, "protocol") &&
-			   strcmp(key, "seed")) {
+			   strcmp(key, "byzantine") &&
+			   strcmp(key, "protocol") && strcmp(key, "seed")) {
 			if (take_field(c, cl->overrides, key, v, line, why,
 				       whylen))
 				return -1;
 		} else {
 			return fail_at(why, whylen, c, line,
 				       "unknown cell key '%s' (see "
-				       "docs/campaigns.md)", key);
+				       "docs/campaigns.md)",
+				       key);
 		}
 	}
 	if (!cl->name[0])
@@ -363,7 +380,8 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 	if (!have_expect)
 		return fail_at(why, whylen, c, m->line,
 			       "cell '%s' has no expect (safe, live, "
-			       "violation-found)", cl->name);
+			       "violation-found)",
+			       cl->name);
 	if (cl->explore == EXPLORE_BYZZFUZZ && !cl->nmutations) {
 		for (int k = ADV_MUT_FIRST; k <= ADV_MUT_LAST; k++)
 			cl->mutations[cl->nmutations++] = k;
@@ -371,7 +389,8 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 	return 0;
 }
 
-/* ---- expansion ------------------------------------------------------------ */
+/* ---- expansion ------------------------------------------------------------
+ */
 
 /* The distinct Byzantine counts of a cell for n, ascending, within 0..n. */
 static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
@@ -383,7 +402,8 @@ static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
 	for (size_t i = 0; i < cl->nb; i++) {
 		int64_t lo = cl->b[i].lo_a + cl->b[i].lo_k * f;
 		int64_t hi = cl->b[i].hi_a + cl->b[i].hi_k * f;
-		for (int64_t b = lo < 0 ? 0 : lo; b <= hi && b <= (int64_t)n; b++)
+		for (int64_t b = lo < 0 ? 0 : lo; b <= hi && b <= (int64_t)n;
+		     b++)
 			have[b] = true;
 	}
 	for (uint32_t b = 0; b <= n; b++)
@@ -484,7 +504,8 @@ static int apply_fields(struct scenario *sc, const struct conf_node *m,
 			char *why, size_t whylen)
 {
 	for (size_t i = 0; m && i < m->count; i++)
-		if (scenario_set(sc, m->keys[i], m->items[i]->text, why, whylen))
+		if (scenario_set(sc, m->keys[i], m->items[i]->text, why,
+				 whylen))
 			return -1;
 	return 0;
 }
@@ -517,9 +538,10 @@ static void groups_text(uint64_t part, uint32_t n, uint32_t b, char *out,
 			int gi = i == 0 ? 0 : (int)((part >> (i - 1)) & 1);
 			if (gi != g)
 				continue;
-			len += (size_t)snprintf(out + len, cap - len, "%s%" PRIu32 "%s",
-						first ? (g ? "|" : "") : "+",
-						i < n ? i : i - n, i < n ? "" : "t");
+			len += (size_t)snprintf(
+			    out + len, cap - len, "%s%" PRIu32 "%s",
+			    first ? (g ? "|" : "") : "+", i < n ? i : i - n,
+			    i < n ? "" : "t");
 			first = false;
 		}
 	}
@@ -566,17 +588,19 @@ static int gen_byzzfuzz(const struct cell *cl, struct scenario *sc, uint32_t b,
 			for (uint32_t r = 0; r < sc->n && r < ATK_TO_MAX; r++)
 				if (prng_below(&rng, 2))
 					mask |= 1ull << r;
-		len = (size_t)snprintf(text, sizeof text,
-				       "mutate:m=%s,replica=%" PRIu32 ",to=",
-				       adv_mutation_name((enum adv_mutation)mut), rep);
-		for (uint32_t r = 0, first = 1; r < sc->n && r < ATK_TO_MAX; r++)
+		len = (size_t)snprintf(
+		    text, sizeof text, "mutate:m=%s,replica=%" PRIu32 ",to=",
+		    adv_mutation_name((enum adv_mutation)mut), rep);
+		for (uint32_t r = 0, first = 1; r < sc->n && r < ATK_TO_MAX;
+		     r++)
 			if (mask >> r & 1) {
-				len += (size_t)snprintf(text + len, sizeof text - len,
-							"%s%" PRIu32, first ? "" : "+", r);
+				len += (size_t)snprintf(
+				    text + len, sizeof text - len, "%s%" PRIu32,
+				    first ? "" : "+", r);
 				first = 0;
 			}
-		snprintf(text + len, sizeof text - len, ",rounds=%" PRIu64 "-%" PRIu64,
-			 round, round);
+		snprintf(text + len, sizeof text - len,
+			 ",rounds=%" PRIu64 "-%" PRIu64, round, round);
 		if (add_attack(sc, text, why, whylen))
 			return -1;
 	}
@@ -586,8 +610,9 @@ static int gen_byzzfuzz(const struct cell *cl, struct scenario *sc, uint32_t b,
 		while (!part)
 			part = prng_below(&rng, (1ull << (sc->n - 1)));
 		groups_text(part, sc->n, 0, groups, sizeof groups);
-		snprintf(text, sizeof text, "partition:groups=%s,rounds=%" PRIu64
-			 "-%" PRIu64, groups, round, round);
+		snprintf(text, sizeof text,
+			 "partition:groups=%s,rounds=%" PRIu64 "-%" PRIu64,
+			 groups, round, round);
 		if (add_attack(sc, text, why, whylen))
 			return -1;
 	}
@@ -605,12 +630,14 @@ static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
 	struct prng rng;
 	char text[600], groups[512];
 
-	prng_seed(&rng, cl->seed_lo, STREAM_EXPLORE ^ ((uint64_t)sc->n << 8) ^ b);
+	prng_seed(&rng, cl->seed_lo,
+		  STREAM_EXPLORE ^ ((uint64_t)sc->n << 8) ^ b);
 	if (add_attack(sc, "twins:split=off", why, whylen))
 		return -1;
 	per = m - 1 >= 62 ? 0 : 1ull << (m - 1);
 	if (space != UINT64_MAX && per) {
-		uint64_t a = prng_next(&rng) % space, off = prng_next(&rng) % space;
+		uint64_t a = prng_next(&rng) % space,
+			 off = prng_next(&rng) % space;
 		if (a == 0)
 			a = 1;
 		while (gcd(a, space) != 1)
@@ -626,13 +653,16 @@ static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
 			part = idx % per;
 			idx /= per;
 		} else {
-			part = prng_next(&rng) & ((1ull << (m - 1 < 63 ? m - 1 : 63)) - 1);
+			part = prng_next(&rng) &
+			       ((1ull << (m - 1 < 63 ? m - 1 : 63)) - 1);
 		}
 		if (part == 0)
-			continue; /* everyone together: no partition this round */
+			continue; /* everyone together: no partition this round
+				   */
 		groups_text(part, sc->n, b, groups, sizeof groups);
-		snprintf(text, sizeof text, "partition:groups=%s,rounds=%" PRIu32
-			 "-%" PRIu32, groups, r, r);
+		snprintf(text, sizeof text,
+			 "partition:groups=%s,rounds=%" PRIu32 "-%" PRIu32,
+			 groups, r, r);
 		if (add_attack(sc, text, why, whylen))
 			return -1;
 	}
@@ -677,11 +707,13 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 				/* this is the run */
 				scenario_defaults(sc);
 				snprintf(nbuf, sizeof nbuf, "%" PRIu32, n);
-				if (apply_fields(sc, c->defaults, why, whylen) ||
+				if (apply_fields(sc, c->defaults, why,
+						 whylen) ||
 				    scenario_set(sc, "n", nbuf, why, whylen))
 					return -1;
 				sc->f = (n - 1) / 3;
-				if (apply_fields(sc, cl->overrides, why, whylen))
+				if (apply_fields(sc, cl->overrides, why,
+						 whylen))
 					return -1;
 				sc->ops = cl->protocols[p];
 				out->b = bs[t];
@@ -691,21 +723,25 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 				switch (cl->explore) {
 				case EXPLORE_BYZZFUZZ:
 					sc->seed = cl->seed_lo + j;
-					if (gen_byzzfuzz(cl, sc, bs[t], why, whylen))
+					if (gen_byzzfuzz(cl, sc, bs[t], why,
+							 whylen))
 						return -1;
 					snprintf(out->id, sizeof out->id,
 						 "%s-%s-n%" PRIu32 "-b%" PRIu32
-						 "-s%" PRIu64, cl->name, sc->ops->name,
-						 n, bs[t], sc->seed);
+						 "-s%" PRIu64,
+						 cl->name, sc->ops->name, n,
+						 bs[t], sc->seed);
 					break;
 				case EXPLORE_TWINS:
 					sc->seed = cl->seed_lo;
-					if (gen_twins(cl, sc, bs[t], j, why, whylen))
+					if (gen_twins(cl, sc, bs[t], j, why,
+						      whylen))
 						return -1;
 					snprintf(out->id, sizeof out->id,
 						 "%s-%s-n%" PRIu32 "-b%" PRIu32
-						 "-x%" PRIu64, cl->name, sc->ops->name,
-						 n, bs[t], j);
+						 "-x%" PRIu64,
+						 cl->name, sc->ops->name, n,
+						 bs[t], j);
 					break;
 				default:
 					if (cl->mode == MODE_EACH && na) {
@@ -717,25 +753,32 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 					}
 					sc->seed = cl->seed_lo + si;
 					if (cl->nwith &&
-					    add_with(cl, sc, bs[t], na ? si / na : si,
-						     wi, why, whylen))
+					    add_with(cl, sc, bs[t],
+						     na ? si / na : si, wi, why,
+						     whylen))
 						return -1;
 					if (cl->mode == MODE_ALL) {
 						for (size_t a = 0; a < na; a++)
-							if (add_attack(sc,
-								       cl->attacks[idx[a]],
-								       why, whylen))
+							if (add_attack(
+								sc,
+								cl->attacks
+								    [idx[a]],
+								why, whylen))
 								return -1;
 					} else if (na &&
-						   add_attack(sc, cl->attacks[idx[ai]],
-							      why, whylen)) {
+						   add_attack(
+						       sc, cl->attacks[idx[ai]],
+						       why, whylen)) {
 						return -1;
 					}
 					snprintf(out->id, sizeof out->id,
 						 "%s-%s-n%" PRIu32 "-b%" PRIu32
-						 "-a%" PRIu64 "%s-s%" PRIu64, cl->name,
-						 sc->ops->name, n, bs[t],
-						 cl->mode == MODE_ALL || !na ? 0 : idx[ai],
+						 "-a%" PRIu64 "%s-s%" PRIu64,
+						 cl->name, sc->ops->name, n,
+						 bs[t],
+						 cl->mode == MODE_ALL || !na
+						     ? 0
+						     : idx[ai],
 						 wi, sc->seed);
 				}
 				return 0;
@@ -765,13 +808,13 @@ static int check_configs(struct campaign *c, char *why, size_t whylen)
 				uint32_t bs[BYZ_MAX_N + 1];
 				size_t nbs = bvalues(cl, cl->ns[q], bs);
 				for (size_t t = 0; t < nbs && !rc; t++) {
-					uint64_t cnt = runs_for(cl, cl->ns[q],
-								bs[t]);
-					if (cnt && !campaign_run_spec(
-						       c, k, spec, msg,
-						       sizeof msg) &&
-					    scenario_check_config(&spec->sc, msg,
-								  sizeof msg))
+					uint64_t cnt =
+					    runs_for(cl, cl->ns[q], bs[t]);
+					if (cnt &&
+					    !campaign_run_spec(c, k, spec, msg,
+							       sizeof msg) &&
+					    scenario_check_config(
+						&spec->sc, msg, sizeof msg))
 						rc = fail_at(why, whylen, c,
 							     cl->line,
 							     "cell '%s': %s",
@@ -796,11 +839,14 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 	if (conf_parse_file(path, &root, why, whylen))
 		return -1;
 	for (size_t i = 0; i < root->count; i++)
-		if (strcmp(root->keys[i], "name") && strcmp(root->keys[i], "defaults") &&
-		    strcmp(root->keys[i], "cells") && strcmp(root->keys[i], "driver")) {
-			fail_at(why, whylen, c, root->key_lines[i],
-				"unknown key '%s' (name, driver, defaults, cells)",
-				root->keys[i]);
+		if (strcmp(root->keys[i], "name") &&
+		    strcmp(root->keys[i], "defaults") &&
+		    strcmp(root->keys[i], "cells") &&
+		    strcmp(root->keys[i], "driver")) {
+			fail_at(
+			    why, whylen, c, root->key_lines[i],
+			    "unknown key '%s' (name, driver, defaults, cells)",
+			    root->keys[i]);
 			goto out;
 		}
 	v = conf_get(root, "name");
@@ -808,8 +854,9 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 		 v && v->kind == CONF_SCALAR ? v->text : "campaign");
 	v = conf_get(root, "driver");
 	if (v && (v->kind != CONF_SCALAR || strcmp(v->text, "sim"))) {
-		fail_at(why, whylen, c, v->line,
-			"driver: only 'sim' is built (the zmq driver is not yet)");
+		fail_at(
+		    why, whylen, c, v->line,
+		    "driver: only 'sim' is built (the zmq driver is not yet)");
 		goto out;
 	}
 	v = conf_get(root, "defaults");

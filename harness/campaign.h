@@ -19,13 +19,14 @@
 #include <stdint.h>
 
 #define CAMPAIGN_MAX_CELLS 64
-#define CAMPAIGN_MAX_LIST 64
-#define CAMPAIGN_MAX_PROTOCOLS 16 /* protocols in one cell: every protocol byte */
-#define CAMPAIGN_MAX_RUNS 2000000
+#define CAMPAIGN_MAX_LIST  64
+/* Protocols in one cell: every protocol byte. */
+#define CAMPAIGN_MAX_PROTOCOLS 16
+#define CAMPAIGN_MAX_RUNS      2000000
 
 enum expect_bits {
-	EXPECT_SAFE = 1u << 0,      /* every run keeps safety */
-	EXPECT_LIVE = 1u << 1,      /* every run is live after GST */
+	EXPECT_SAFE = 1u << 0,	    /* every run keeps safety */
+	EXPECT_LIVE = 1u << 1,	    /* every run is live after GST */
 	EXPECT_VIOLATION = 1u << 2, /* some run of each group breaks safety */
 };
 
@@ -34,14 +35,16 @@ enum attack_mode { MODE_CYCLE = 0, MODE_EACH, MODE_ALL };
 
 struct cell {
 	char name[64];
-	int line;                         /* where it starts in the file */
+	int line; /* where it starts in the file */
 	const struct byz_core_ops *protocols[CAMPAIGN_MAX_PROTOCOLS];
 	size_t nprotocols;
 	uint32_t ns[CAMPAIGN_MAX_LIST];
 	size_t nns;
 	/* Byzantine counts as written: "0..f" is [0, f]; each end is
 	 * a + k*f (k 0 or 1) */
-	struct { int64_t lo_a, lo_k, hi_a, hi_k; } b[CAMPAIGN_MAX_LIST];
+	struct {
+		int64_t lo_a, lo_k, hi_a, hi_k;
+	} b[CAMPAIGN_MAX_LIST];
 	size_t nb;
 	char *attacks[CAMPAIGN_MAX_LIST]; /* attack texts (owned) */
 	size_t nattacks;
@@ -54,19 +57,19 @@ struct cell {
 	unsigned expect;
 	bool shrink;
 	enum explore_kind explore;
-	uint32_t c, d, rounds, cap;       /* exploration parameters */
-	int mutations[8];                 /* ByzzFuzz process faults */
+	uint32_t c, d, rounds, cap; /* exploration parameters */
+	int mutations[8];	    /* ByzzFuzz process faults */
 	size_t nmutations;
-	struct conf_node *overrides;      /* scenario fields (owned) */
+	struct conf_node *overrides; /* scenario fields (owned) */
 };
 
 struct campaign {
 	char name[64];
 	char path[512];
-	struct conf_node *defaults;       /* scenario fields (owned) */
+	struct conf_node *defaults; /* scenario fields (owned) */
 	struct cell cells[CAMPAIGN_MAX_CELLS];
 	size_t ncells;
-	uint64_t nruns;                   /* after expansion */
+	uint64_t nruns; /* after expansion */
 	/* runs are indexed; each cell's runs are a contiguous range */
 	uint64_t cell_first[CAMPAIGN_MAX_CELLS + 1];
 };
@@ -79,7 +82,7 @@ void campaign_free(struct campaign *c);
 /* One run of the campaign: its identity and its scenario. */
 struct run_spec {
 	uint64_t index;
-	char id[160];         /* "cell-NAME-n4-b1-a3-s17": unique, a file name */
+	char id[160]; /* "cell-NAME-n4-b1-a3-s17": unique, a file name */
 	size_t cell;
 	uint32_t b;
 	unsigned expect;

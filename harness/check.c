@@ -26,12 +26,9 @@
 #include <string.h>
 
 static const char *const check_names[CHECK_COUNT] = {
-	[CHECK_AGREEMENT] = "agreement",
-	[CHECK_PREFIX] = "prefix",
-	[CHECK_VALIDITY] = "validity",
-	[CHECK_NO_DUPLICATE] = "no-duplicate",
-	[CHECK_DIGESTS] = "digests",
-	[CHECK_LIVENESS] = "liveness",
+    [CHECK_AGREEMENT] = "agreement", [CHECK_PREFIX] = "prefix",
+    [CHECK_VALIDITY] = "validity",   [CHECK_NO_DUPLICATE] = "no-duplicate",
+    [CHECK_DIGESTS] = "digests",     [CHECK_LIVENESS] = "liveness",
 };
 
 const char *check_name(enum check_id id)
@@ -204,8 +201,7 @@ static const struct trace_commit *check_commit(const struct check_ctx *cx,
 static bool check_same_request(const struct trace_commit *x,
 			       const struct trace_commit *y)
 {
-	return x->c.client == y->c.client &&
-	       x->c.timestamp == y->c.timestamp &&
+	return x->c.client == y->c.client && x->c.timestamp == y->c.timestamp &&
 	       memcmp(x->c.request_digest, y->c.request_digest,
 		      BYZ_DIGEST_BYTES) == 0;
 }
@@ -213,8 +209,8 @@ static bool check_same_request(const struct trace_commit *x,
 static bool check_same_state(const struct trace_commit *x,
 			     const struct trace_commit *y)
 {
-	return memcmp(x->c.state_digest, y->c.state_digest,
-		      BYZ_DIGEST_BYTES) == 0;
+	return memcmp(x->c.state_digest, y->c.state_digest, BYZ_DIGEST_BYTES) ==
+	       0;
 }
 
 /*
@@ -232,13 +228,11 @@ static bool check_same_state(const struct trace_commit *x,
  * else (alt); any earlier commit of a third replica that differed from ref
  * would already have been reported.
  */
-static void check_heights(struct check_ctx *cx, const struct check_key *k,
-			  size_t nkeys,
-			  bool (*same)(const struct trace_commit *,
-				       const struct trace_commit *),
-			  void (*found)(struct check_ctx *,
-					const struct trace_commit *,
-					const struct trace_commit *))
+static void check_heights(
+    struct check_ctx *cx, const struct check_key *k, size_t nkeys,
+    bool (*same)(const struct trace_commit *, const struct trace_commit *),
+    void (*found)(struct check_ctx *, const struct trace_commit *,
+		  const struct trace_commit *))
 {
 	size_t i = 0, j;
 
@@ -278,8 +272,8 @@ static void check_agreement_found(struct check_ctx *cx,
 	check_report(cx, c->replica, c->c.height, 0,
 		     "height %" PRIu64 ": replica %" PRIu32
 		     " committed c%" PRIu32 "/t%" PRIu64
-		     " (digest %s) but replica %" PRIu32
-		     " committed c%" PRIu32 "/t%" PRIu64 " (digest %s)",
+		     " (digest %s) but replica %" PRIu32 " committed c%" PRIu32
+		     "/t%" PRIu64 " (digest %s)",
 		     c->c.height, c->replica, c->c.client, c->c.timestamp, hc,
 		     o->replica, o->c.client, o->c.timestamp, ho);
 }
@@ -368,12 +362,11 @@ static void check_prefix(struct check_ctx *cx)
 				     " twice in a row (expected %" PRIu64 ")",
 				     r, h, next[r]);
 		} else if (h < last[r]) {
-			check_report(cx, r, h, i,
-				     "replica %" PRIu32
-				     " went back from height %" PRIu64
-				     " to height %" PRIu64
-				     " (expected %" PRIu64 ")",
-				     r, last[r], h, next[r]);
+			check_report(
+			    cx, r, h, i,
+			    "replica %" PRIu32 " went back from height %" PRIu64
+			    " to height %" PRIu64 " (expected %" PRIu64 ")",
+			    r, last[r], h, next[r]);
 		} else {
 			check_report(cx, r, h, i,
 				     "replica %" PRIu32
@@ -486,7 +479,7 @@ check_via_restore(const struct check_ctx *cx, uint32_t r,
 	       cx->by_client_ts[j].b == s->timestamp;
 	     j++) {
 		const struct trace_commit *c =
-			&log->commits[cx->by_client_ts[j].idx];
+		    &log->commits[cx->by_client_ts[j].idx];
 		if (c->c.height < h)
 			h = c->c.height;
 	}
@@ -494,7 +487,8 @@ check_via_restore(const struct check_ctx *cx, uint32_t r,
 		return best;
 	j = check_lower_bound(cx->restores, cx->nrestores, r, 0);
 	for (; j < cx->nrestores && cx->restores[j].a == r; j++) {
-		const struct trace_commit *c = &log->commits[cx->restores[j].idx];
+		const struct trace_commit *c =
+		    &log->commits[cx->restores[j].idx];
 		if (c->c.height >= h && (!best || c->t < best->t))
 			return c;
 	}
@@ -531,34 +525,34 @@ static void check_liveness(struct check_ctx *cx)
 			       k[j].b == s->timestamp;
 			     j++) {
 				const struct trace_commit *c =
-					check_commit(cx, &k[j]);
+				    check_commit(cx, &k[j]);
 
 				if (!best || c->t < best->t)
 					best = c;
 			}
 			best = check_via_restore(cx, r, s, best);
 			if (!best) {
-				check_report(
-					cx, r, 0, i,
-					"replica %" PRIu32 ": c%" PRIu32
-					"/t%" PRIu64 " (submitted at t=%" PRIu64
-					") not committed by t=%" PRIu64
-					"; the run ended at t=%" PRIu64
-					", %s the deadline",
-					r, s->client, s->timestamp, s->t,
-					deadline, log->end_us,
-					check_when(log->end_us, deadline));
+				check_report(cx, r, 0, i,
+					     "replica %" PRIu32 ": c%" PRIu32
+					     "/t%" PRIu64
+					     " (submitted at t=%" PRIu64
+					     ") not committed by t=%" PRIu64
+					     "; the run ended at t=%" PRIu64
+					     ", %s the deadline",
+					     r, s->client, s->timestamp, s->t,
+					     deadline, log->end_us,
+					     check_when(log->end_us, deadline));
 			} else if (best->t > deadline) {
 				check_report(
-					cx, r, best->c.height, i,
-					"replica %" PRIu32 ": c%" PRIu32
-					"/t%" PRIu64 " (submitted at t=%" PRIu64
-					") committed at height %" PRIu64
-					" at t=%" PRIu64 ", %" PRIu64
-					" us after the deadline t=%" PRIu64,
-					r, s->client, s->timestamp, s->t,
-					best->c.height, best->t,
-					best->t - deadline, deadline);
+				    cx, r, best->c.height, i,
+				    "replica %" PRIu32 ": c%" PRIu32
+				    "/t%" PRIu64 " (submitted at t=%" PRIu64
+				    ") committed at height %" PRIu64
+				    " at t=%" PRIu64 ", %" PRIu64
+				    " us after the deadline t=%" PRIu64,
+				    r, s->client, s->timestamp, s->t,
+				    best->c.height, best->t, best->t - deadline,
+				    deadline);
 			}
 		}
 	}
@@ -573,7 +567,7 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 	const struct trace_log *log = cx->log;
 	bool want_height = mask & (1u << CHECK_AGREEMENT | 1u << CHECK_DIGESTS);
 	bool want_request =
-		mask & (1u << CHECK_NO_DUPLICATE | 1u << CHECK_LIVENESS);
+	    mask & (1u << CHECK_NO_DUPLICATE | 1u << CHECK_LIVENESS);
 	size_t m = 0;
 
 	for (size_t i = 0; i < log->ncommits; i++)
@@ -599,7 +593,7 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 			continue;
 		if (want_height)
 			cx->by_height[m] = (struct check_key){
-				.a = c->c.height, .b = c->replica, .idx = i};
+			    .a = c->c.height, .b = c->replica, .idx = i};
 		m++;
 	}
 	if (want_height)
@@ -619,13 +613,13 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 			continue;
 		if (want_request)
 			cx->by_request[m] = (struct check_key){
-				.a = (uint64_t)c->replica << 32 | c->c.client,
-				.b = c->c.timestamp,
-				.idx = i};
+			    .a = (uint64_t)c->replica << 32 | c->c.client,
+			    .b = c->c.timestamp,
+			    .idx = i};
 		cx->req_by_height[m] = (struct check_key){
-			.a = c->c.height, .b = c->replica, .idx = i};
+		    .a = c->c.height, .b = c->replica, .idx = i};
 		cx->by_client_ts[m] = (struct check_key){
-			.a = c->c.client, .b = c->c.timestamp, .idx = i};
+		    .a = c->c.client, .b = c->c.timestamp, .idx = i};
 		m++;
 	}
 	cx->nreq = m;
@@ -636,7 +630,7 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 		const struct trace_commit *c = &log->commits[i];
 		if (check_honest(log, c->replica) && c->c.restored)
 			cx->restores[cx->nrestores++] = (struct check_key){
-				.a = c->replica, .b = i, .idx = i};
+			    .a = c->replica, .b = i, .idx = i};
 	}
 	qsort(cx->restores, cx->nrestores, sizeof *cx->restores, check_key_cmp);
 	qsort(cx->req_by_height, m, sizeof *cx->req_by_height, check_key_cmp);
@@ -651,22 +645,22 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 		if (!cx->submits)
 			return BYZ_ENOMEM;
 		for (size_t i = 0; i < ns; i++)
-			cx->submits[i] = (struct check_key){
-				.a = log->submits[i].client,
-				.b = log->submits[i].timestamp,
-				.idx = i};
+			cx->submits[i] =
+			    (struct check_key){.a = log->submits[i].client,
+					       .b = log->submits[i].timestamp,
+					       .idx = i};
 		qsort(cx->submits, ns, sizeof *cx->submits, check_key_cmp);
 	}
 	return 0;
 }
 
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
-	[CHECK_AGREEMENT] = check_agreement,
-	[CHECK_PREFIX] = check_prefix,
-	[CHECK_VALIDITY] = check_validity,
-	[CHECK_NO_DUPLICATE] = check_no_duplicate,
-	[CHECK_DIGESTS] = check_digests,
-	[CHECK_LIVENESS] = check_liveness,
+    [CHECK_AGREEMENT] = check_agreement,
+    [CHECK_PREFIX] = check_prefix,
+    [CHECK_VALIDITY] = check_validity,
+    [CHECK_NO_DUPLICATE] = check_no_duplicate,
+    [CHECK_DIGESTS] = check_digests,
+    [CHECK_LIVENESS] = check_liveness,
 };
 
 /*

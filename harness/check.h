@@ -35,9 +35,9 @@ enum check_id {
 	CHECK_COUNT
 };
 
-#define CHECK_ALL ((1u << CHECK_COUNT) - 1)
+#define CHECK_ALL    ((1u << CHECK_COUNT) - 1)
 #define CHECK_SAFETY (CHECK_ALL & ~(1u << CHECK_LIVENESS))
-#define CHECK_KEEP 16 /* violations kept verbatim; the rest are counted */
+#define CHECK_KEEP   16 /* violations kept verbatim; the rest are counted */
 
 struct check_violation {
 	enum check_id check;
@@ -48,9 +48,9 @@ struct check_violation {
 };
 
 struct check_result {
-	size_t total;                   /* violations found */
-	size_t per_check[CHECK_COUNT];  /* of which, per checker */
-	size_t kept;                    /* entries used in v[] */
+	size_t total;		       /* violations found */
+	size_t per_check[CHECK_COUNT]; /* of which, per checker */
+	size_t kept;		       /* entries used in v[] */
 	struct check_violation v[CHECK_KEEP];
 };
 

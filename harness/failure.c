@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 
 json_t *failure_json(const char *id, const char *campaign, const char *expect,
-		     const struct scenario *sc, const struct scenario_result *res)
+		     const struct scenario *sc,
+		     const struct scenario_result *res)
 {
 	json_t *doc = json_object(), *r = json_object();
 
@@ -22,15 +23,18 @@ json_t *failure_json(const char *id, const char *campaign, const char *expect,
 	if (expect)
 		json_object_set_new(doc, "expect", json_string(expect));
 	json_object_set_new(doc, "scenario", scenario_to_json(sc));
-	json_object_set_new(r, "verdict", json_string(verdict_name(res->verdict)));
+	json_object_set_new(r, "verdict",
+			    json_string(verdict_name(res->verdict)));
 	json_object_set_new(r, "why", json_string(res->why));
 	json_object_set_new(r, "safe", json_boolean(res->safe));
-	json_object_set_new(r, "live", res->live_judged ? json_boolean(res->live)
-							: json_null());
+	json_object_set_new(r, "live",
+			    res->live_judged ? json_boolean(res->live)
+					     : json_null());
 	json_object_set_new(r, "violation_us",
 			    json_integer((json_int_t)res->violation_us));
 	json_object_set_new(r, "trace_hash", json_string(res->trace_hash));
-	json_object_set_new(r, "virtual_us", json_integer((json_int_t)res->sim.now));
+	json_object_set_new(r, "virtual_us",
+			    json_integer((json_int_t)res->sim.now));
 	json_object_set_new(r, "accepted",
 			    json_integer((json_int_t)res->sim.accepted));
 	json_object_set_new(doc, "result", r);
@@ -43,12 +47,13 @@ int failure_write(const char *path, json_t *doc, char *why, size_t whylen)
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
-		snprintf(why, whylen, "cannot write '%s': %s", tmp, strerror(errno));
+		snprintf(why, whylen, "cannot write '%s': %s", tmp,
+			 strerror(errno));
 		return -1;
 	}
 	if (rename(tmp, path)) {
-		snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp, path,
-			 strerror(errno));
+		snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp,
+			 path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -76,12 +81,15 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 	if (docp)
 		*docp = NULL;
 	if (stat(path, &st)) {
-		snprintf(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(why, whylen, "%s: cannot read: %s", path,
+			 strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > FAILURE_MAX_BYTES) {
-		snprintf(why, whylen, "%s: not a failure file (not a regular file "
-			 "of at most %u bytes)", path, FAILURE_MAX_BYTES);
+		snprintf(why, whylen,
+			 "%s: not a failure file (not a regular file "
+			 "of at most %u bytes)",
+			 path, FAILURE_MAX_BYTES);
 		return -1;
 	}
 	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
@@ -92,26 +100,32 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 	}
 	v = json_object_get(doc, "byzlab_failure");
 	if (!json_is_integer(v) || json_integer_value(v) != 1) {
-		snprintf(why, whylen, "%s: not a byzlab failure file (no "
-			 "\"byzlab_failure\": 1)", path);
+		snprintf(why, whylen,
+			 "%s: not a byzlab failure file (no "
+			 "\"byzlab_failure\": 1)",
+			 path);
 		goto bad;
 	}
 	if (copy_str(doc, "id", out->id, sizeof out->id)) {
-		snprintf(why, whylen, "%s: \"id\" is missing or too long", path);
+		snprintf(why, whylen, "%s: \"id\" is missing or too long",
+			 path);
 		goto bad;
 	}
-	if (scenario_from_json(json_object_get(doc, "scenario"), &out->sc, inner,
-			       sizeof inner)) {
+	if (scenario_from_json(json_object_get(doc, "scenario"), &out->sc,
+			       inner, sizeof inner)) {
 		snprintf(why, whylen, "%s: scenario: %s", path, inner);
 		goto bad;
 	}
 	res = json_object_get(doc, "result");
 	if (!json_is_object(res) ||
 	    copy_str(res, "verdict", out->verdict, sizeof out->verdict) ||
-	    copy_str(res, "trace_hash", out->trace_hash, sizeof out->trace_hash) ||
+	    copy_str(res, "trace_hash", out->trace_hash,
+		     sizeof out->trace_hash) ||
 	    !json_is_boolean(json_object_get(res, "safe"))) {
-		snprintf(why, whylen, "%s: \"result\" needs verdict, safe and "
-			 "trace_hash", path);
+		snprintf(why, whylen,
+			 "%s: \"result\" needs verdict, safe and "
+			 "trace_hash",
+			 path);
 		goto bad;
 	}
 	out->safe = json_is_true(json_object_get(res, "safe"));
@@ -144,8 +158,8 @@ int failure_shrink(const char *in, const char *out, FILE *progress,
 	scenario_run(&fl.sc, NULL, &res);
 	if (res.verdict == VERDICT_PASS ||
 	    shrink_scenario(&fl.sc, &res, progress, sr)) {
-		snprintf(why, whylen, "%s does not fail when run again (%s)", in,
-			 verdict_name(res.verdict));
+		snprintf(why, whylen, "%s does not fail when run again (%s)",
+			 in, verdict_name(res.verdict));
 		json_decref(orig);
 		return 1;
 	}

@@ -29,14 +29,15 @@ struct failure {
 
 /* The failure document for a run (a new reference). */
 json_t *failure_json(const char *id, const char *campaign, const char *expect,
-		     const struct scenario *sc, const struct scenario_result *res);
+		     const struct scenario *sc,
+		     const struct scenario_result *res);
 /* Write doc to path atomically (a temporary file, then rename). 0 or -1
  * with why. */
 int failure_write(const char *path, json_t *doc, char *why, size_t whylen);
 /* Read and check a failure file. 0 or -1 with "FILE: what" in why. The
  * document is returned in *doc if doc is not NULL (a new reference). */
-int failure_read(const char *path, struct failure *out, json_t **doc,
-		 char *why, size_t whylen);
+int failure_read(const char *path, struct failure *out, json_t **doc, char *why,
+		 size_t whylen);
 
 /* Read the failure at `in`, run it again and shrink it (shrink.h); write
  * the smaller failure to `out` with "shrunk_from" (the original scenario)

@@ -80,8 +80,8 @@ static json_t *met_json(unsigned expect, const struct scenario_result *res)
 	return json_null();
 }
 
-char *results_run_one(const struct campaign *c, const char *out_dir,
-		      uint64_t k, double t0)
+char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
+		      double t0)
 {
 	struct run_spec rs;
 	struct scenario_result res;
@@ -100,15 +100,18 @@ char *results_run_one(const struct campaign *c, const char *out_dir,
 		json_object_set_new(rec, "id", json_string(rs.id));
 		json_object_set_new(rec, "index", json_integer((json_int_t)k));
 		json_object_set_new(rec, "campaign", json_string(c->name));
-		json_object_set_new(rec, "cell", json_string(c->cells[rs.cell].name));
+		json_object_set_new(rec, "cell",
+				    json_string(c->cells[rs.cell].name));
 		json_object_set_new(rec, "b", json_integer(rs.b));
 		json_object_set_new(rec, "expect", json_string(exp));
-		json_object_set_new(rec, "elapsed_s", json_real(results_now() - t0));
+		json_object_set_new(rec, "elapsed_s",
+				    json_real(results_now() - t0));
 		if (!res.safe || json_is_false(met)) {
 			char path[1400];
-			json_t *doc = failure_json(rs.id, c->name, exp, &rs.sc, &res);
-			snprintf(path, sizeof path, "%s/failures/%s.json", out_dir,
-				 rs.id);
+			json_t *doc =
+			    failure_json(rs.id, c->name, exp, &rs.sc, &res);
+			snprintf(path, sizeof path, "%s/failures/%s.json",
+				 out_dir, rs.id);
 			if (failure_write(path, doc, why, sizeof why))
 				fprintf(stderr, "byzlab campaign: %s\n", why);
 			json_decref(doc);
@@ -123,7 +126,8 @@ char *results_run_one(const struct campaign *c, const char *out_dir,
 	return line;
 }
 
-/* ---- opening the directory ------------------------------------------------- */
+/* ---- opening the directory -------------------------------------------------
+ */
 
 /* Mark in done[] the runs of c that dir's records hold (same index and
  * id), and cut a torn last line off runs.jsonl before anything is
@@ -137,7 +141,8 @@ static int resume_from(const char *dir, const char *path,
 
 	if (summary_load_runs(dir, &records, &torn, why, whylen))
 		return -1;
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		json_t *ix = json_object_get(r, "index");
 		static struct run_spec rs;
 		char inner[256];
@@ -147,8 +152,7 @@ static int resume_from(const char *dir, const char *path,
 		k = (uint64_t)json_integer_value(ix);
 		if (k < c->nruns &&
 		    !campaign_run_spec(c, k, &rs, inner, sizeof inner) &&
-		    !strcmp(rs.id,
-			    json_string_value(json_object_get(r, "id"))))
+		    !strcmp(rs.id, json_string_value(json_object_get(r, "id"))))
 			done[k] = true;
 	}
 	json_decref(records);
@@ -211,8 +215,10 @@ int results_open(const char *dir, enum results_mode mode,
 	if (access(path, F_OK) == 0) {
 		if (mode == RESULTS_NEW) {
 			*usage = true;
-			snprintf(why, whylen, "'%s' has runs already: --resume "
-				 "to go on, --force to start again", dir);
+			snprintf(why, whylen,
+				 "'%s' has runs already: --resume "
+				 "to go on, --force to start again",
+				 dir);
 			return -1;
 		}
 		if (mode == RESULTS_RESUME) {
@@ -235,7 +241,8 @@ int results_open(const char *dir, enum results_mode mode,
 	return 0;
 }
 
-/* ---- shrinking the campaign's violations ---------------------------------- */
+/* ---- shrinking the campaign's violations ----------------------------------
+ */
 
 void results_shrink_groups(const struct campaign *c, const char *out,
 			   json_t *records, bool quiet)
@@ -244,9 +251,11 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		const char *id = json_string_value(json_object_get(r, "id"));
-		const char *cell = json_string_value(json_object_get(r, "cell"));
+		const char *cell =
+		    json_string_value(json_object_get(r, "cell"));
 		char key[256], path[1400], spath[1400], why[512];
 		static struct shrink_result sr;
 		bool want = false;
@@ -255,13 +264,15 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 		if (!id || !cell || !json_is_false(json_object_get(r, "safe")))
 			continue;
 		for (size_t k = 0; k < c->ncells; k++)
-			if (!strcmp(c->cells[k].name, cell) && c->cells[k].shrink &&
+			if (!strcmp(c->cells[k].name, cell) &&
+			    c->cells[k].shrink &&
 			    (c->cells[k].expect & EXPECT_VIOLATION))
 				want = true;
 		if (!want)
 			continue;
-		snprintf(key, sizeof key, "%s/%s/%" JSON_INTEGER_FORMAT "/%"
-			 JSON_INTEGER_FORMAT, cell,
+		snprintf(key, sizeof key,
+			 "%s/%s/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+			 cell,
 			 json_string_value(json_object_get(r, "protocol")),
 			 json_integer_value(json_object_get(r, "n")),
 			 json_integer_value(json_object_get(r, "b")));
@@ -269,7 +280,8 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 			continue;
 		json_object_set_new(seen, key, json_true());
 		snprintf(path, sizeof path, "%s/failures/%s.json", out, id);
-		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json", out, id);
+		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json", out,
+			 id);
 		if (access(spath, F_OK) == 0)
 			continue; /* shrunk before this --resume */
 		if (!quiet)
@@ -281,7 +293,8 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 			continue;
 		}
 		if (!quiet)
-			fprintf(stderr, " %u tries, %u kept\n", sr.tries, sr.kept);
+			fprintf(stderr, " %u tries, %u kept\n", sr.tries,
+				sr.kept);
 	}
 	json_decref(seen);
 }
@@ -339,9 +352,12 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 			json_decref(ids);
 			return -1;
 		}
-		json_array_foreach(recs, k, r) {
-			const char *id = json_string_value(json_object_get(r, "id"));
-			const char *camp = json_string_value(json_object_get(r, "campaign"));
+		json_array_foreach(recs, k, r)
+		{
+			const char *id =
+			    json_string_value(json_object_get(r, "id"));
+			const char *camp =
+			    json_string_value(json_object_get(r, "campaign"));
 			if (camp)
 				snprintf(title, sizeof title, "%s", camp);
 			if (json_object_get(ids, id))
@@ -356,10 +372,14 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 			char from[2800], to[2800];
 			if (e->d_name[0] == '.')
 				continue;
-			snprintf(from, sizeof from, "%s/failures/%s", dirs[i], e->d_name);
-			snprintf(to, sizeof to, "%s/failures/%s", out, e->d_name);
+			snprintf(from, sizeof from, "%s/failures/%s", dirs[i],
+				 e->d_name);
+			snprintf(to, sizeof to, "%s/failures/%s", out,
+				 e->d_name);
 			if (copy_file(from, to))
-				fprintf(stderr, "byzlab campaign: cannot copy %s\n", from);
+				fprintf(stderr,
+					"byzlab campaign: cannot copy %s\n",
+					from);
 		}
 		if (d)
 			closedir(d);
@@ -376,8 +396,10 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 	{
 		size_t k;
 		json_t *r;
-		json_array_foreach(all, k, r) {
-			char *line = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_array_foreach(all, k, r)
+		{
+			char *line =
+			    json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			if (line) {
 				results_write_all(fd, line, strlen(line));
 				results_write_all(fd, "\n", 1);
@@ -386,7 +408,8 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		}
 	}
 	close(fd);
-	snprintf(note, sizeof note, "Merged from %d result directories.", ndirs);
+	snprintf(note, sizeof note, "Merged from %d result directories.",
+		 ndirs);
 	*t = summary_write(out, title, note, all, quiet ? NULL : stdout);
 	json_decref(all);
 	json_decref(ids);

@@ -20,9 +20,9 @@
 #include <stdint.h>
 
 enum results_mode {
-	RESULTS_NEW,    /* the directory must not have runs yet */
+	RESULTS_NEW,	/* the directory must not have runs yet */
 	RESULTS_RESUME, /* skip the runs it has */
-	RESULTS_FORCE,  /* remove what it has, start again */
+	RESULTS_FORCE,	/* remove what it has, start again */
 };
 
 /*

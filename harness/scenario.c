@@ -118,10 +118,11 @@ static int check_crashes(const struct scenario *sc, char *why, size_t whylen)
 	for (size_t i = 0; twins && i < sc->ncrashes; i++)
 		if (sc->crashes[i].replica < BYZ_MAX_N &&
 		    sc->plan.byzantine[sc->crashes[i].replica]) {
-			snprintf(why, whylen,
-				 "crash of replica %" PRIu32 " cannot be combined "
-				 "with twins: its twin r%" PRIu32 "t would go on",
-				 sc->crashes[i].replica, sc->crashes[i].replica);
+			snprintf(
+			    why, whylen,
+			    "crash of replica %" PRIu32 " cannot be combined "
+			    "with twins: its twin r%" PRIu32 "t would go on",
+			    sc->crashes[i].replica, sc->crashes[i].replica);
 			return -1;
 		}
 	return 0;
@@ -168,13 +169,13 @@ static void trace_run_header(const struct scenario *sc,
 	memcpy(info.byzantine, cfg->byzantine, sizeof info.byzantine);
 	memcpy(info.twin, cfg->twin, sizeof info.twin);
 	for (size_t i = 0; i < cfg->ncrashes; i++)
-		if (cfg->crashes[i].restart_at_us && !cfg->crashes[i].keep_state)
+		if (cfg->crashes[i].restart_at_us &&
+		    !cfg->crashes[i].keep_state)
 			info.amnesia[cfg->crashes[i].replica] = true;
 	trace_run(tr, &info);
 }
 
-int scenario_check_config(const struct scenario *sc, char *why,
-			  size_t whylen)
+int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 {
 	struct sim_config cfg;
 
@@ -226,10 +227,10 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	}
 	max_latency = sc->latency_us + sc->jitter_us;
 	res->liveness_bound_us =
-		sc->liveness_bound_us
-			? sc->liveness_bound_us
-			: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
-				  sc->retry_max_us;
+	    sc->liveness_bound_us
+		? sc->liveness_bound_us
+		: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
+		      sc->retry_max_us;
 	trace_init(&tr, sc->n, sc->f, trace_file);
 	trace_run_header(sc, &cfg, res->liveness_bound_us, res->no_gst, &tr);
 	rc = sim_new(&cfg, &tr, &s);
@@ -285,14 +286,17 @@ out:
 
 const char *verdict_name(enum verdict v)
 {
-	return v == VERDICT_PASS ? "pass" : v == VERDICT_FAIL ? "fail" : "error";
+	return v == VERDICT_PASS   ? "pass"
+	       : v == VERDICT_FAIL ? "fail"
+				   : "error";
 }
 
 json_t *scenario_result_json(const struct scenario *sc,
 			     const struct scenario_result *res)
 {
 	json_t *o = json_object(), *checks = json_object(),
-	       *msgs = json_object(), *viol = json_array(), *rej = json_object();
+	       *msgs = json_object(), *viol = json_array(),
+	       *rej = json_object();
 
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
 	json_object_set_new(o, "driver", json_string("sim"));
@@ -307,14 +311,15 @@ json_t *scenario_result_json(const struct scenario *sc,
 	if (res->verdict != VERDICT_PASS)
 		json_object_set_new(o, "why", json_string(res->why));
 	json_object_set_new(o, "safe", json_boolean(res->safe));
-	json_object_set_new(o, "live", res->live_judged
-					       ? json_boolean(res->live)
-					       : json_null());
+	json_object_set_new(o, "live",
+			    res->live_judged ? json_boolean(res->live)
+					     : json_null());
 	if (res->no_gst)
 		json_object_set_new(o, "no_gst", json_true());
 	if (res->violation_us)
-		json_object_set_new(o, "violation_us",
-				    json_integer((json_int_t)res->violation_us));
+		json_object_set_new(
+		    o, "violation_us",
+		    json_integer((json_int_t)res->violation_us));
 	if (sc->plan.count || !plan_empty(&sc->plan)) {
 		json_t *atk = json_array(), *byz = json_array();
 		char text[600];
@@ -328,16 +333,16 @@ json_t *scenario_result_json(const struct scenario *sc,
 		json_object_set_new(o, "byzantine", byz);
 		json_object_set_new(o, "attacks", atk);
 		json_object_set_new(
-			o, "adversary",
-			json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-				  "dropped", (json_int_t)res->adv.dropped,
-				  "partitioned", (json_int_t)res->adv.partitioned,
-				  "delayed", (json_int_t)res->adv.delayed,
-				  "duplicated", (json_int_t)res->adv.duplicated,
-				  "replayed", (json_int_t)res->adv.replayed,
-				  "tampered", (json_int_t)res->adv.tampered,
-				  "rewritten", (json_int_t)res->adv.rewritten,
-				  "injected", (json_int_t)res->adv.injected));
+		    o, "adversary",
+		    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "dropped",
+			      (json_int_t)res->adv.dropped, "partitioned",
+			      (json_int_t)res->adv.partitioned, "delayed",
+			      (json_int_t)res->adv.delayed, "duplicated",
+			      (json_int_t)res->adv.duplicated, "replayed",
+			      (json_int_t)res->adv.replayed, "tampered",
+			      (json_int_t)res->adv.tampered, "rewritten",
+			      (json_int_t)res->adv.rewritten, "injected",
+			      (json_int_t)res->adv.injected));
 	}
 	json_object_set_new(o, "forged_accepted",
 			    json_integer((json_int_t)res->sim.forged_accepted));
@@ -346,9 +351,9 @@ json_t *scenario_result_json(const struct scenario *sc,
 	json_object_set_new(o, "min_height",
 			    json_integer((json_int_t)res->min_height));
 	for (int c = 0; c < CHECK_COUNT; c++)
-		json_object_set_new(checks, check_name(c),
-				    json_integer((json_int_t)
-							 res->checks.per_check[c]));
+		json_object_set_new(
+		    checks, check_name(c),
+		    json_integer((json_int_t)res->checks.per_check[c]));
 	json_object_set_new(o, "violations", checks);
 	for (size_t i = 0; i < res->checks.kept; i++)
 		json_array_append_new(viol,
@@ -363,26 +368,27 @@ json_t *scenario_result_json(const struct scenario *sc,
 				 wire_proto_name((uint8_t)p),
 				 wire_type_name((uint8_t)p, (uint8_t)t));
 			json_object_set_new(
-				msgs, key,
-				json_pack("{s:I,s:I}", "count",
-					  (json_int_t)res->counts.sent[p][t],
-					  "bytes",
-					  (json_int_t)res->counts.bytes[p][t]));
+			    msgs, key,
+			    json_pack("{s:I,s:I}", "count",
+				      (json_int_t)res->counts.sent[p][t],
+				      "bytes",
+				      (json_int_t)res->counts.bytes[p][t]));
 		}
 	json_object_set_new(o, "messages", msgs);
 	for (int r = 1; r < 64; r++)
 		if (res->counts.rejected_by_reason[r])
 			json_object_set_new(
-				rej, byz_errname(-r),
-				json_integer((json_int_t)res->counts
-						     .rejected_by_reason[r]));
+			    rej, byz_errname(-r),
+			    json_integer(
+				(json_int_t)res->counts.rejected_by_reason[r]));
 	json_object_set_new(o, "rejected", rej);
 	json_object_set_new(o, "dropped",
 			    json_integer((json_int_t)res->counts.dropped));
 	json_object_set_new(o, "signatures",
 			    json_integer((json_int_t)res->counts.signatures));
-	json_object_set_new(o, "verifications",
-			    json_integer((json_int_t)res->counts.verifications));
+	json_object_set_new(
+	    o, "verifications",
+	    json_integer((json_int_t)res->counts.verifications));
 	json_object_set_new(o, "virtual_us",
 			    json_integer((json_int_t)res->sim.now));
 	json_object_set_new(o, "events",

@@ -36,38 +36,38 @@ struct scenario {
 	 * attacks. With any, scenario_run installs adversary_hook; otherwise
 	 * hook/hook_ctx (a test's own hook) are used as given. */
 	struct attack_plan plan;
-	bool stop_on_violation;     /* end the run at the first agreement
-				     * violation (liveness is then not judged) */
-	sim_hook_fn hook;           /* the adversary's hook, or NULL (sim.h) */
+	bool stop_on_violation; /* end the run at the first agreement
+				 * violation (liveness is then not judged) */
+	sim_hook_fn hook;	/* the adversary's hook, or NULL (sim.h) */
 	void *hook_ctx;
 };
 
 enum verdict {
-	VERDICT_PASS = 0,   /* every invariant held and every request committed */
-	VERDICT_FAIL = 1,   /* a checker fired, or the run did not finish */
-	VERDICT_ERROR = 2,  /* the run could not be carried out */
+	VERDICT_PASS = 0, /* every invariant held and every request committed */
+	VERDICT_FAIL = 1, /* a checker fired, or the run did not finish */
+	VERDICT_ERROR = 2, /* the run could not be carried out */
 };
 
 struct scenario_result {
 	enum verdict verdict;
-	char why[320];             /* the first reason for FAIL or ERROR */
+	char why[320]; /* the first reason for FAIL or ERROR */
 	struct check_result checks;
 	struct sim_stats sim;
 	struct trace_counts counts;
 	uint64_t trace_lines;
 	char trace_hash[2 * BYZ_DIGEST_BYTES + 1];
 	uint64_t liveness_bound_us;
-	uint64_t min_height;       /* lowest height among honest replicas up */
+	uint64_t min_height;	    /* lowest height among honest replicas up */
 	uint64_t height[BYZ_MAX_N]; /* each replica's last height (commit or
 				     * state transfer) */
-	bool safe;                 /* no safety checker fired, no forged
-				    * message passed ingress, no core failed */
-	bool live_judged, live;    /* liveness (every request accepted and
-				    * committed in the bound) when judged */
-	bool no_gst;               /* GST 0 with loss, network attacks or the
-				    * twins' split: they act for the whole run
-				    * and liveness is not judged */
-	uint64_t violation_us;     /* first agreement violation (virtual) */
+	bool safe;		    /* no safety checker fired, no forged
+				     * message passed ingress, no core failed */
+	bool live_judged, live;	    /* liveness (every request accepted and
+				     * committed in the bound) when judged */
+	bool no_gst;		    /* GST 0 with loss, network attacks or the
+				     * twins' split: they act for the whole run
+				     * and liveness is not judged */
+	uint64_t violation_us;	    /* first agreement violation (virtual) */
 	struct adversary_stats adv;
 	double wall_seconds;
 };
@@ -78,8 +78,7 @@ void scenario_defaults(struct scenario *sc);
 
 /* The protocol's own check of the configuration (core.h, check_config):
  * can every message it builds fit a frame? 0, or BYZ_EINVAL with why. */
-int scenario_check_config(const struct scenario *sc, char *why,
-			  size_t whylen);
+int scenario_check_config(const struct scenario *sc, char *why, size_t whylen);
 
 /* Run sc in the simulator; the trace's lines go to trace_file if not NULL.
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */

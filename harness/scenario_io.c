@@ -24,30 +24,32 @@ struct field {
 	uint64_t min, max;
 };
 
-#define FLD(name, type, member, min, max) \
-	{name, type, offsetof(struct scenario, member), min, max}
+#define FLD(name, type, member, min, max)                                      \
+	{                                                                      \
+		name, type, offsetof(struct scenario, member), min, max        \
+	}
 
 static const struct field fields[] = {
-	FLD("n", F_U32, n, 1, BYZ_MAX_N),
-	FLD("f", F_U32, f, 0, 21),
-	FLD("seed", F_U64, seed, 0, UINT64_MAX),
-	FLD("clients", F_U32, clients, 1, 1024),
-	FLD("requests", F_U32, requests, 1, 1000000),
-	FLD("keys", F_U32, keys, 1, 4096),
-	FLD("latency", F_DUR, latency_us, 0, 0),
-	FLD("jitter", F_DUR, jitter_us, 0, 0),
-	FLD("gst", F_DUR, gst_us, 0, 0),
-	FLD("loss", F_PROB, loss, 0, 0),
-	FLD("timeout", F_DUR, timeout_us, 1, 0),
-	FLD("batch", F_U32, batch, 1, 256),
-	FLD("window", F_U32, window, 1, 4096),
-	FLD("checkpoint", F_U32, checkpoint_interval, 1, 2048),
-	FLD("retry", F_DUR, retry_us, 1, 0),
-	FLD("retry_max", F_DUR, retry_max_us, 1, 0),
-	FLD("think", F_DUR, think_us, 0, 0),
-	FLD("max_time", F_DUR, max_time_us, 1, 0),
-	FLD("bound", F_DUR, liveness_bound_us, 0, 0),
-	FLD("stop_on_violation", F_BOOL, stop_on_violation, 0, 0),
+    FLD("n", F_U32, n, 1, BYZ_MAX_N),
+    FLD("f", F_U32, f, 0, 21),
+    FLD("seed", F_U64, seed, 0, UINT64_MAX),
+    FLD("clients", F_U32, clients, 1, 1024),
+    FLD("requests", F_U32, requests, 1, 1000000),
+    FLD("keys", F_U32, keys, 1, 4096),
+    FLD("latency", F_DUR, latency_us, 0, 0),
+    FLD("jitter", F_DUR, jitter_us, 0, 0),
+    FLD("gst", F_DUR, gst_us, 0, 0),
+    FLD("loss", F_PROB, loss, 0, 0),
+    FLD("timeout", F_DUR, timeout_us, 1, 0),
+    FLD("batch", F_U32, batch, 1, 256),
+    FLD("window", F_U32, window, 1, 4096),
+    FLD("checkpoint", F_U32, checkpoint_interval, 1, 2048),
+    FLD("retry", F_DUR, retry_us, 1, 0),
+    FLD("retry_max", F_DUR, retry_max_us, 1, 0),
+    FLD("think", F_DUR, think_us, 0, 0),
+    FLD("max_time", F_DUR, max_time_us, 1, 0),
+    FLD("bound", F_DUR, liveness_bound_us, 0, 0),
+    FLD("stop_on_violation", F_BOOL, stop_on_violation, 0, 0),
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
@@ -77,9 +79,11 @@ static int set_field(struct scenario *sc, const struct field *fd,
 	case F_U32:
 	case F_U64:
 		if (byz_parse_u64(value, fd->min, fd->max, &v)) {
-			snprintf(why, whylen,
-				 "%s: '%.40s' is not a whole number from %" PRIu64
-				 " to %" PRIu64, fd->name, value, fd->min, fd->max);
+			snprintf(
+			    why, whylen,
+			    "%s: '%.40s' is not a whole number from %" PRIu64
+			    " to %" PRIu64,
+			    fd->name, value, fd->min, fd->max);
 			return -1;
 		}
 		if (fd->type == F_U32)
@@ -89,10 +93,11 @@ static int set_field(struct scenario *sc, const struct field *fd,
 		return 0;
 	case F_DUR:
 		if (attack_parse_duration(value, &v) || v < fd->min) {
-			snprintf(why, whylen,
-				 "%s: '%.40s' is not a duration (e.g. 250us, 20ms, "
-				 "1.5s)%s", fd->name, value,
-				 fd->min ? " above 0" : "");
+			snprintf(
+			    why, whylen,
+			    "%s: '%.40s' is not a duration (e.g. 250us, 20ms, "
+			    "1.5s)%s",
+			    fd->name, value, fd->min ? " above 0" : "");
 			return -1;
 		}
 		*(uint64_t *)(void *)p = v;
@@ -114,8 +119,9 @@ static int set_field(struct scenario *sc, const struct field *fd,
 		else if (!strcmp(value, "false") || !strcmp(value, "no"))
 			*(bool *)(void *)p = false;
 		else {
-			snprintf(why, whylen, "%s: '%.40s' is not true or false",
-				 fd->name, value);
+			snprintf(why, whylen,
+				 "%s: '%.40s' is not true or false", fd->name,
+				 value);
 			return -1;
 		}
 		return 0;
@@ -164,19 +170,23 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 		return 0;
 	}
 	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
 		items++;
 	bare_ok = items >= 2;
 	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (parse_replica_id(tok, sc->n, bare_ok, &v)) {
-			if (items == 1 && !byz_parse_u64(tok, 0, sc->n - 1, &v)) {
-				snprintf(why, whylen,
-					 "byzantine: '%.60s' is ambiguous: write "
-					 "r%" PRIu64 " for replica %" PRIu64
-					 " alone, or %" PRIu64 " for a count "
-					 "(replicas 0..%" PRIu64 ")",
-					 value, v, v, v, v ? v - 1 : 0);
+			if (items == 1 &&
+			    !byz_parse_u64(tok, 0, sc->n - 1, &v)) {
+				snprintf(
+				    why, whylen,
+				    "byzantine: '%.60s' is ambiguous: write "
+				    "r%" PRIu64 " for replica %" PRIu64
+				    " alone, or %" PRIu64 " for a count "
+				    "(replicas 0..%" PRIu64 ")",
+				    value, v, v, v, v ? v - 1 : 0);
 				return -1;
 			}
 			goto bad;
@@ -190,7 +200,8 @@ bad:
 	snprintf(why, whylen,
 		 "byzantine: '%.60s' is not a count up to n = %" PRIu32
 		 " (2: replicas 0 and 1) or a list of distinct replicas "
-		 "(r3, r0,r2)", value, sc->n);
+		 "(r3, r0,r2)",
+		 value, sc->n);
 	return -1;
 }
 
@@ -219,7 +230,8 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 	if (byz_parse_u64(buf, 0, n - 1, &r)) {
 		snprintf(why, whylen,
 			 "crash replica: '%.40s' is not a whole number from 0 "
-			 "to %" PRIu32, buf, n - 1);
+			 "to %" PRIu32,
+			 buf, n - 1);
 		return -1;
 	}
 	k->replica = (uint32_t)r;
@@ -229,7 +241,8 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 	if (attack_parse_duration(at, &k->at_us)) {
 		snprintf(why, whylen,
 			 "crash time: '%.40s' is not a duration (e.g. 250us, "
-			 "20ms, 1.5s)", at);
+			 "20ms, 1.5s)",
+			 at);
 		return -1;
 	}
 	while (rest && *rest) {
@@ -246,17 +259,20 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 				return -1;
 			}
 			if (k->restart_at_us <= k->at_us) {
-				snprintf(why, whylen,
-					 "crash: '%s' restarts before it crashes",
-					 value);
+				snprintf(
+				    why, whylen,
+				    "crash: '%s' restarts before it crashes",
+				    value);
 				return -1;
 			}
 		} else if (strcmp(tok, "fresh") == 0) {
 			k->keep_state = false;
 		} else {
-			snprintf(why, whylen,
-				 "crash: unknown part '%.40s' in '%s' (expected "
-				 "restart@TIME or fresh)", tok, value);
+			snprintf(
+			    why, whylen,
+			    "crash: unknown part '%.40s' in '%s' (expected "
+			    "restart@TIME or fresh)",
+			    tok, value);
 			return -1;
 		}
 	}
@@ -271,9 +287,11 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 	if (!strcmp(key, "protocol")) {
 		const struct byz_core_ops *ops = byz_core_find(value);
 		if (!ops) {
-			snprintf(why, whylen,
-				 "protocol: unknown protocol '%.40s' (available: "
-				 "%s)", value, byz_core_names());
+			snprintf(
+			    why, whylen,
+			    "protocol: unknown protocol '%.40s' (available: "
+			    "%s)",
+			    value, byz_core_names());
 			return -1;
 		}
 		sc->ops = ops;
@@ -339,7 +357,8 @@ void scenario_attacks_text(const struct scenario *sc, char *out, size_t cap)
 		snprintf(out, cap, "none");
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------------
+ */
 
 json_t *scenario_to_json(const struct scenario *sc)
 {
@@ -353,8 +372,9 @@ json_t *scenario_to_json(const struct scenario *sc)
 		char key[48];
 		switch (fd->type) {
 		case F_U32:
-			json_object_set_new(o, fd->name,
-					    json_integer(*(const uint32_t *)(const void *)p));
+			json_object_set_new(
+			    o, fd->name,
+			    json_integer(*(const uint32_t *)(const void *)p));
 			break;
 		case F_U64:
 			/* seeds above 2^63 do not fit a JSON integer: text */
@@ -362,28 +382,32 @@ json_t *scenario_to_json(const struct scenario *sc)
 				char t[24];
 				snprintf(t, sizeof t, "%" PRIu64,
 					 *(const uint64_t *)(const void *)p);
-				json_object_set_new(o, fd->name, json_string(t));
+				json_object_set_new(o, fd->name,
+						    json_string(t));
 			} else {
 				json_object_set_new(
-					o, fd->name,
-					json_integer((json_int_t) *
-						     (const uint64_t *)(const void *)p));
+				    o, fd->name,
+				    json_integer(
+					(json_int_t) *
+					(const uint64_t *)(const void *)p));
 			}
 			break;
 		case F_DUR:
 			snprintf(key, sizeof key, "%s_us", fd->name);
 			json_object_set_new(
-				o, key,
-				json_integer((json_int_t) *
-					     (const uint64_t *)(const void *)p));
+			    o, key,
+			    json_integer((json_int_t) *
+					 (const uint64_t *)(const void *)p));
 			break;
 		case F_PROB:
-			json_object_set_new(o, fd->name,
-					    json_real(*(const double *)(const void *)p));
+			json_object_set_new(
+			    o, fd->name,
+			    json_real(*(const double *)(const void *)p));
 			break;
 		case F_BOOL:
-			json_object_set_new(o, fd->name,
-					    json_boolean(*(const bool *)(const void *)p));
+			json_object_set_new(
+			    o, fd->name,
+			    json_boolean(*(const bool *)(const void *)p));
 			break;
 		}
 	}
@@ -400,10 +424,11 @@ json_t *scenario_to_json(const struct scenario *sc)
 	for (size_t i = 0; i < sc->ncrashes; i++) {
 		const struct sim_crash *k = &sc->crashes[i];
 		json_array_append_new(
-			cr, json_pack("{s:i,s:I,s:I,s:b}", "replica", (int)k->replica,
-				      "at_us", (json_int_t)k->at_us, "restart_at_us",
-				      (json_int_t)k->restart_at_us, "keep_state",
-				      k->keep_state));
+		    cr,
+		    json_pack("{s:i,s:I,s:I,s:b}", "replica", (int)k->replica,
+			      "at_us", (json_int_t)k->at_us, "restart_at_us",
+			      (json_int_t)k->restart_at_us, "keep_state",
+			      k->keep_state));
 	}
 	json_object_set_new(o, "crashes", cr);
 	return o;
@@ -437,14 +462,16 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 	if (v) {
 		uint64_t n;
 		if (json_u64(v, &n) || n < 1 || n > BYZ_MAX_N) {
-			snprintf(why, whylen, "n: not a whole number from 1 to %d",
+			snprintf(why, whylen,
+				 "n: not a whole number from 1 to %d",
 				 BYZ_MAX_N);
 			return -1;
 		}
 		sc->n = (uint32_t)n;
 		sc->f = (sc->n - 1) / 3;
 	}
-	json_object_foreach((json_t *)o, key, v) {
+	json_object_foreach((json_t *)o, key, v)
+	{
 		const struct field *fd;
 		char name[48];
 		size_t klen = strlen(key);
@@ -453,7 +480,8 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 			continue;
 		if (!strcmp(key, "protocol")) {
 			if (!json_is_string(v) ||
-			    scenario_set(sc, key, json_string_value(v), why, whylen))
+			    scenario_set(sc, key, json_string_value(v), why,
+					 whylen))
 				goto bad_or_set;
 			continue;
 		}
@@ -462,8 +490,10 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 			json_t *e;
 			if (!json_is_array(v))
 				goto bad;
-			memset(sc->plan.byzantine, 0, sizeof sc->plan.byzantine);
-			json_array_foreach(v, i, e) {
+			memset(sc->plan.byzantine, 0,
+			       sizeof sc->plan.byzantine);
+			json_array_foreach(v, i, e)
+			{
 				uint64_t r;
 				if (json_u64(e, &r) || r >= sc->n)
 					goto bad;
@@ -476,11 +506,12 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 			json_t *e;
 			if (!json_is_array(v))
 				goto bad;
-			json_array_foreach(v, i, e) {
+			json_array_foreach(v, i, e)
+			{
 				if (!json_is_string(e))
 					goto bad;
-				if (scenario_add_attack(sc, json_string_value(e),
-							why, whylen))
+				if (scenario_add_attack(
+					sc, json_string_value(e), why, whylen))
 					return -1;
 			}
 			continue;
@@ -488,17 +519,22 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 		if (!strcmp(key, "crashes")) {
 			size_t i;
 			json_t *e;
-			if (!json_is_array(v) || json_array_size(v) > SIM_MAX_CRASHES)
+			if (!json_is_array(v) ||
+			    json_array_size(v) > SIM_MAX_CRASHES)
 				goto bad;
-			json_array_foreach(v, i, e) {
+			json_array_foreach(v, i, e)
+			{
 				struct sim_crash *k = &sc->crashes[i];
 				uint64_t r, at, back;
 				json_t *keep = json_object_get(e, "keep_state");
-				if (json_u64(json_object_get(e, "replica"), &r) ||
+				if (json_u64(json_object_get(e, "replica"),
+					     &r) ||
 				    r >= sc->n ||
-				    json_u64(json_object_get(e, "at_us"), &at) ||
-				    json_u64(json_object_get(e, "restart_at_us"),
-					     &back) ||
+				    json_u64(json_object_get(e, "at_us"),
+					     &at) ||
+				    json_u64(
+					json_object_get(e, "restart_at_us"),
+					&back) ||
 				    !json_is_boolean(keep))
 					goto bad;
 				k->replica = (uint32_t)r;
@@ -515,7 +551,8 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 			name[klen - 3] = '\0';
 		fd = field_find(name);
 		if (!fd || (fd->type == F_DUR) != (strcmp(name, key) != 0)) {
-			snprintf(why, whylen, "unknown scenario field '%.40s'", key);
+			snprintf(why, whylen, "unknown scenario field '%.40s'",
+				 key);
 			return -1;
 		}
 		switch (fd->type) {
@@ -537,31 +574,34 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 		case F_PROB:
 			if (!json_is_number(v))
 				goto bad;
-			*(double *)(void *)((char *)sc + fd->off) = json_number_value(v);
+			*(double *)(void *)((char *)sc + fd->off) =
+			    json_number_value(v);
 			if (!(sc->loss >= 0.0 && sc->loss <= 1.0))
 				goto bad;
 			continue;
 		case F_BOOL:
 			if (!json_is_boolean(v))
 				goto bad;
-			*(bool *)(void *)((char *)sc + fd->off) = json_is_true(v);
+			*(bool *)(void *)((char *)sc + fd->off) =
+			    json_is_true(v);
 			continue;
 		}
 		if (set_field(sc, fd, text, why, whylen))
 			return -1;
 		continue;
-bad:
-		snprintf(why, whylen, "scenario field '%.40s' has a bad value", key);
+	bad:
+		snprintf(why, whylen, "scenario field '%.40s' has a bad value",
+			 key);
 		return -1;
-bad_or_set:
+	bad_or_set:
 		if (!why[0])
-			snprintf(why, whylen, "scenario field '%.40s' has a bad value",
-				 key);
+			snprintf(why, whylen,
+				 "scenario field '%.40s' has a bad value", key);
 		return -1;
 	}
 	if (3ull * sc->f + 1 > sc->n) {
-		snprintf(why, whylen, "f = %" PRIu32 " needs n >= %" PRIu32, sc->f,
-			 3 * sc->f + 1);
+		snprintf(why, whylen, "f = %" PRIu32 " needs n >= %" PRIu32,
+			 sc->f, 3 * sc->f + 1);
 		return -1;
 	}
 	return 0;
@@ -718,7 +758,8 @@ int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen)
 	}
 	if (st->byz_given &&
 	    scenario_set(sc, "byzantine", st->byzantine.text, why, whylen))
-		return say_where(&st->byzantine.where, "byzantine", why, whylen);
+		return say_where(&st->byzantine.where, "byzantine", why,
+				 whylen);
 	sc->ncrashes = 0;
 	for (size_t i = 0; i < st->ncrashes; i++)
 		if (scenario_set(sc, "crash", st->crashes[i].text, why, whylen))
@@ -750,7 +791,8 @@ static void byzantine_list_text(const struct conf_node *list, char *out,
 	out[0] = '\0';
 	for (size_t i = 0; i < list->count && len < cap; i++) {
 		const char *t = list->items[i]->kind == CONF_SCALAR
-					? list->items[i]->text : "?";
+				    ? list->items[i]->text
+				    : "?";
 		len += (size_t)snprintf(out + len, cap - len, "%s%s%s",
 					i ? "," : "", *t == 'r' ? "" : "r", t);
 	}
@@ -791,7 +833,7 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 			}
 			for (size_t j = 0; j < n; j++) {
 				const struct conf_node *e =
-					v->kind == CONF_LIST ? v->items[j] : v;
+				    v->kind == CONF_LIST ? v->items[j] : v;
 				if (e->kind != CONF_SCALAR)
 					goto not_scalar;
 				snprintf(where.prefix, sizeof where.prefix,
@@ -799,7 +841,8 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 				snprintf(where.name, sizeof where.name, "%s",
 					 field[0] == 'a' ? "attacks" : "crash");
 				if (scenario_text_set(st, src, field, e->text,
-						      &where, false, why, whylen))
+						      &where, false, why,
+						      whylen))
 					goto out;
 			}
 			continue;
@@ -814,8 +857,8 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 		if (!scenario_is_field(key)) {
 			snprintf(why, whylen,
 				 "%s:%d: unknown scenario field '%.40s' "
-				 "(docs/scenarios.md lists them)", path,
-				 root->key_lines[i], key);
+				 "(docs/scenarios.md lists them)",
+				 path, root->key_lines[i], key);
 			goto out;
 		}
 		if (v->kind != CONF_SCALAR)
@@ -824,10 +867,12 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 				      whylen))
 			goto out;
 		continue;
-not_scalar:
+	not_scalar:
 		snprintf(why, whylen, "%s:%d: %s: expected %s", path, v->line,
-			 key, !strcmp(key, "attacks") || !strcmp(key, "crashes")
-				      ? "a list of texts" : "one value");
+			 key,
+			 !strcmp(key, "attacks") || !strcmp(key, "crashes")
+			     ? "a list of texts"
+			     : "one value");
 		goto out;
 	}
 	rc = 0;
@@ -870,8 +915,9 @@ static int load_json(struct scenario_text *st, const char *path, char *why,
 	text[0] = '\0';
 	for (uint32_t r = 0; r < tmp.n; r++)
 		if (tmp.plan.byzantine[r])
-			len += (size_t)snprintf(text + len, sizeof text - len,
-						"%sr%" PRIu32, len ? "," : "", r);
+			len +=
+			    (size_t)snprintf(text + len, sizeof text - len,
+					     "%sr%" PRIu32, len ? "," : "", r);
 	snprintf(where.name, sizeof where.name, "byzantine");
 	st->byz_given = true;
 	pending_set(&st->byzantine, len ? text : "none", &where);
@@ -935,8 +981,9 @@ void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
 	at = (size_t)snprintf(out, cap, "byzantine");
 	for (uint32_t r = 0; r < sc->n && at < cap; r++)
 		if (sc->plan.byzantine[r])
-			at += (size_t)snprintf(out + at, cap - at, "%sr%" PRIu32,
-					       b++ ? "," : " ", r);
+			at +=
+			    (size_t)snprintf(out + at, cap - at, "%sr%" PRIu32,
+					     b++ ? "," : " ", r);
 	if (at < cap)
 		snprintf(out + at, cap - at, "%s; attacks %s; crashes %zu",
 			 b ? "" : " none", atk, sc->ncrashes);

@@ -51,12 +51,12 @@ int scenario_add_attack(struct scenario *sc, const char *text, char *why,
  * source's crashes and attacks replace those of an earlier source, and add
  * up within one. Errors say where: "--n: ..." or "FILE:LINE: n: ...".
  */
-#define SCENARIO_TEXT_MAX 512
+#define SCENARIO_TEXT_MAX  512
 #define SCENARIO_WHERE_MAX 160
 
 struct scenario_where {
 	char prefix[SCENARIO_WHERE_MAX]; /* "" or "FILE:LINE: " */
-	char name[40];                   /* "--n", or the field "n" */
+	char name[40];			 /* "--n", or the field "n" */
 };
 
 struct scenario_pending {

@@ -24,7 +24,7 @@ struct shrinker {
 };
 
 static void note_step(struct shrinker *k, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void note_step(struct shrinker *k, const char *fmt, ...)
 {
@@ -36,8 +36,8 @@ static void note_step(struct shrinker *k, const char *fmt, ...)
 	vsnprintf(one, sizeof one, fmt, ap);
 	va_end(ap);
 	if (len + strlen(one) + 3 < sizeof k->out->steps)
-		snprintf(k->out->steps + len, sizeof k->out->steps - len, "%s%s",
-			 len ? "; " : "", one);
+		snprintf(k->out->steps + len, sizeof k->out->steps - len,
+			 "%s%s", len ? "; " : "", one);
 }
 
 /* Run a candidate; keep it if it still fails. */
@@ -52,7 +52,8 @@ static bool try_candidate(struct shrinker *k, const struct scenario *cand,
 	k->out->tries++;
 	if (scenario_run(cand, NULL, &r) && r.verdict == VERDICT_ERROR) {
 		if (k->progress)
-			fprintf(k->progress, "  try %3u: %s: not a valid scenario (%s)\n",
+			fprintf(k->progress,
+				"  try %3u: %s: not a valid scenario (%s)\n",
 				k->out->tries, what, r.why);
 		return false;
 	}
@@ -137,7 +138,8 @@ static bool pass(struct shrinker *k)
 			}
 		if (changed) {
 			snprintf(what, sizeof what,
-				 "every attack ends at the violation (%" PRIu64 " us)",
+				 "every attack ends at the violation (%" PRIu64
+				 " us)",
 				 end);
 			any |= try_candidate(k, &cand, what);
 		}
@@ -145,8 +147,10 @@ static bool pass(struct shrinker *k)
 	for (size_t i = 0; i < k->out->sc.plan.count; i++) {
 		struct scenario cand = k->out->sc;
 		struct attack *a = &cand.plan.a[i];
-		if (a->until_us != UINT64_MAX && a->until_us - a->from_us > 1000) {
-			a->until_us = a->from_us + (a->until_us - a->from_us) / 2;
+		if (a->until_us != UINT64_MAX &&
+		    a->until_us - a->from_us > 1000) {
+			a->until_us =
+			    a->from_us + (a->until_us - a->from_us) / 2;
 			attack_format(a, text, sizeof text);
 			snprintf(what, sizeof what, "shorter window: %s", text);
 			any |= try_candidate(k, &cand, what);
@@ -154,7 +158,8 @@ static bool pass(struct shrinker *k)
 		cand = k->out->sc;
 		a = &cand.plan.a[i];
 		if (a->round_lo && a->round_hi > a->round_lo) {
-			a->round_hi = a->round_lo + (a->round_hi - a->round_lo) / 2;
+			a->round_hi =
+			    a->round_lo + (a->round_hi - a->round_lo) / 2;
 			attack_format(a, text, sizeof text);
 			snprintf(what, sizeof what, "fewer rounds: %s", text);
 			any |= try_candidate(k, &cand, what);
@@ -171,8 +176,9 @@ static bool pass(struct shrinker *k)
 	return any;
 }
 
-int shrink_scenario(const struct scenario *sc, const struct scenario_result *res,
-		    FILE *progress, struct shrink_result *out)
+int shrink_scenario(const struct scenario *sc,
+		    const struct scenario_result *res, FILE *progress,
+		    struct shrink_result *out)
 {
 	struct shrinker k = {out, !res->safe, progress};
 

@@ -20,10 +20,10 @@
 #define SHRINK_MAX_TRIES 300
 
 struct shrink_result {
-	struct scenario sc;          /* the smallest failing scenario found */
-	struct scenario_result res;  /* its result */
+	struct scenario sc;	    /* the smallest failing scenario found */
+	struct scenario_result res; /* its result */
 	unsigned tries, kept;
-	char steps[2048];            /* "dropped attack drop:p=0.1; ..." */
+	char steps[2048]; /* "dropped attack drop:p=0.1; ..." */
 };
 
 /* Whether res is the kind of failure that `want_unsafe` names. */
@@ -31,7 +31,8 @@ bool shrink_still_fails(const struct scenario_result *res, bool want_unsafe);
 
 /* Shrink sc, whose run gave res (which must be a failure). progress, if
  * not NULL, gets one line per candidate. 0, or -1 if sc does not fail. */
-int shrink_scenario(const struct scenario *sc, const struct scenario_result *res,
-		    FILE *progress, struct shrink_result *out);
+int shrink_scenario(const struct scenario *sc,
+		    const struct scenario_result *res, FILE *progress,
+		    struct shrink_result *out);
 
 #endif

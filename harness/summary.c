@@ -31,7 +31,8 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(why, whylen, "cannot read '%s': %s", path, strerror(errno));
+		snprintf(why, whylen, "cannot read '%s': %s", path,
+			 strerror(errno));
 		json_decref(byid);
 		json_decref(arr);
 		return -1;
@@ -48,8 +49,9 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 		id = rec ? json_object_get(rec, "id") : NULL;
 		if (!rec || !json_is_string(id)) {
 			json_decref(rec);
-			snprintf(why, whylen, "%s:%zu: not a run record%s%s", path,
-				 lineno, rec ? "" : ": ", rec ? "" : err.text);
+			snprintf(why, whylen, "%s:%zu: not a run record%s%s",
+				 path, lineno, rec ? "" : ": ",
+				 rec ? "" : err.text);
 			free(line);
 			fclose(f);
 			json_decref(byid);
@@ -60,8 +62,10 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 			json_array_append(arr, rec);
 		else
 			for (size_t i = 0; i < json_array_size(arr); i++)
-				if (json_equal(json_object_get(json_array_get(arr, i),
-							       "id"), id))
+				if (json_equal(
+					json_object_get(json_array_get(arr, i),
+							"id"),
+					id))
 					json_array_set(arr, i, rec);
 		json_object_set_new(byid, json_string_value(id), rec);
 	}
@@ -84,9 +88,11 @@ static void leaders(FILE *md)
 	for (size_t i = 0; p[i]; i++) {
 		if (p[i]->fixture)
 			continue;
-		fprintf(md, "%s%s's first leader (replica %u) is among them "
-			"from b = %u", first ? "" : "; ", p[i]->name,
-			p[i]->first_leader, p[i]->first_leader + 1);
+		fprintf(md,
+			"%s%s's first leader (replica %u) is among them "
+			"from b = %u",
+			first ? "" : "; ", p[i]->name, p[i]->first_leader,
+			p[i]->first_leader + 1);
 		first = false;
 	}
 }
@@ -97,8 +103,8 @@ struct group {
 	char protocol[16];
 	int64_t n, f, b;
 	size_t runs, unsafe, not_live, judged, errors, unexpected;
-	unsigned expect; /* 1 safe, 2 live, 4 violation-found */
-	double first_violation_s;  /* campaign wall time of the first */
+	unsigned expect;	  /* 1 safe, 2 live, 4 violation-found */
+	double first_violation_s; /* campaign wall time of the first */
 	int64_t min_violation_us;
 	char first_id[160];
 };
@@ -169,7 +175,8 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 	bool header = false;
 	size_t i;
 
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		char k[256];
 		if (!(expect_bits(str_of(r, "expect")) & 4))
 			continue;
@@ -178,10 +185,12 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 			 int_of(r, "n"), int_of(r, "b"));
 		v = json_object_get(seen, k);
 		if (!v || json_is_false(v))
-			json_object_set_new(seen, k, json_boolean(json_is_false(
-							   json_object_get(r, "safe"))));
+			json_object_set_new(seen, k,
+					    json_boolean(json_is_false(
+						json_object_get(r, "safe"))));
 	}
-	json_object_foreach(seen, key, v) {
+	json_object_foreach(seen, key, v)
+	{
 		if (json_is_true(v))
 			continue;
 		if (!header)
@@ -190,8 +199,10 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 		fprintf(md, "- cell %s: violation-found expected, none found\n",
 			key);
 		if (out)
-			fprintf(out, "cell %s: violation-found expected, none "
-				"found\n", key);
+			fprintf(out,
+				"cell %s: violation-found expected, none "
+				"found\n",
+				key);
 		t->all_met = false;
 		t->groups_failed++;
 	}
@@ -203,7 +214,8 @@ static size_t build_groups(json_t *records, struct group *g)
 	size_t ng = 0, i;
 	json_t *r;
 
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		struct group *gr = NULL;
 		const char *proto = str_of(r, "protocol");
 		int64_t n = int_of(r, "n"), b = int_of(r, "b");
@@ -219,7 +231,8 @@ static size_t build_groups(json_t *records, struct group *g)
 				continue;
 			gr = &g[ng++];
 			memset(gr, 0, sizeof *gr);
-			snprintf(gr->protocol, sizeof gr->protocol, "%s", proto);
+			snprintf(gr->protocol, sizeof gr->protocol, "%s",
+				 proto);
 			gr->n = n;
 			gr->b = b;
 			gr->f = int_of(r, "f");
@@ -236,15 +249,18 @@ static size_t build_groups(json_t *records, struct group *g)
 			gr->not_live += json_is_false(live);
 		}
 		if (json_is_false(json_object_get(r, "safe"))) {
-			double el = json_number_value(json_object_get(r, "elapsed_s"));
+			double el =
+			    json_number_value(json_object_get(r, "elapsed_s"));
 			int64_t vu = int_of(r, "violation_us");
 			gr->unsafe++;
-			if (gr->first_violation_s < 0 || el < gr->first_violation_s) {
+			if (gr->first_violation_s < 0 ||
+			    el < gr->first_violation_s) {
 				gr->first_violation_s = el;
-				snprintf(gr->first_id, sizeof gr->first_id, "%s",
-					 str_of(r, "id"));
+				snprintf(gr->first_id, sizeof gr->first_id,
+					 "%s", str_of(r, "id"));
 			}
-			if (vu && (!gr->min_violation_us || vu < gr->min_violation_us))
+			if (vu && (!gr->min_violation_us ||
+				   vu < gr->min_violation_us))
 				gr->min_violation_us = vu;
 		}
 	}
@@ -257,7 +273,8 @@ static void pct(char *out, size_t cap, size_t k, size_t of)
 	if (!of)
 		snprintf(out, cap, "-");
 	else
-		snprintf(out, cap, "%zu (%.1f%%)", k, 100.0 * (double)k / (double)of);
+		snprintf(out, cap, "%zu (%.1f%%)", k,
+			 100.0 * (double)k / (double)of);
 }
 
 static void expect_str(unsigned e, char *out, size_t cap)
@@ -295,7 +312,8 @@ static void list_shrunk(const char *dir, FILE *md, FILE *out)
 	}
 	closedir(d);
 	for (size_t i = 1; i < count; i++)
-		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+		for (size_t k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0;
+		     k--) {
 			char *t = names[k];
 			names[k] = names[k - 1];
 			names[k - 1] = t;
@@ -303,7 +321,9 @@ static void list_shrunk(const char *dir, FILE *md, FILE *out)
 	if (count) {
 		fprintf(md, "\n## Shrunk counterexamples\n\n");
 		if (out)
-			fprintf(out, "\nShrunk counterexamples (byzlab replay FILE):\n");
+			fprintf(
+			    out,
+			    "\nShrunk counterexamples (byzlab replay FILE):\n");
 	}
 	for (size_t i = 0; i < count; i++) {
 		json_t *doc, *sc, *atk, *v;
@@ -318,29 +338,36 @@ static void list_shrunk(const char *dir, FILE *md, FILE *out)
 			continue;
 		sc = json_object_get(doc, "scenario");
 		atk = json_object_get(sc, "attacks");
-		json_array_foreach(atk, k, v) {
-			int w = snprintf(attacks + len, sizeof attacks - len, "%s%s",
-					 k ? "; " : "", json_string_value(v));
+		json_array_foreach(atk, k, v)
+		{
+			int w = snprintf(attacks + len, sizeof attacks - len,
+					 "%s%s", k ? "; " : "",
+					 json_string_value(v));
 			if (w > 0 && (size_t)w < sizeof attacks - len)
 				len += (size_t)w;
 		}
-		json_array_foreach(json_object_get(sc, "byzantine"), k, v) {
-			int w = snprintf(byz + blen, sizeof byz - blen, "%s%" PRId64,
-					 k ? "," : "", (int64_t)json_integer_value(v));
+		json_array_foreach(json_object_get(sc, "byzantine"), k, v)
+		{
+			int w = snprintf(byz + blen, sizeof byz - blen,
+					 "%s%" PRId64, k ? "," : "",
+					 (int64_t)json_integer_value(v));
 			if (w > 0 && (size_t)w < sizeof byz - blen)
 				blen += (size_t)w;
 		}
-		fprintf(md, "- `failures/%s`: %s n=%" PRId64 ", Byzantine {%s}, %" PRId64
-			" clients × %" PRId64 " requests, attacks `%s`, seed %" PRId64
-			"\n  - %s\n  - shrink steps: %s\n", file + strlen(path) + 1,
-			str_of(sc, "protocol"), int_of(sc, "n"),
-			byz,
-			int_of(sc, "clients"), int_of(sc, "requests"),
-			attacks[0] ? attacks : "none", int_of(sc, "seed"),
+		fprintf(md,
+			"- `failures/%s`: %s n=%" PRId64
+			", Byzantine {%s}, %" PRId64 " clients × %" PRId64
+			" requests, attacks `%s`, seed %" PRId64
+			"\n  - %s\n  - shrink steps: %s\n",
+			file + strlen(path) + 1, str_of(sc, "protocol"),
+			int_of(sc, "n"), byz, int_of(sc, "clients"),
+			int_of(sc, "requests"), attacks[0] ? attacks : "none",
+			int_of(sc, "seed"),
 			str_of(json_object_get(doc, "result"), "why"),
 			str_of(doc, "shrink_steps"));
 		if (out)
-			fprintf(out, "  %s\n    %s n=%" PRId64 " clients=%" PRId64
+			fprintf(out,
+				"  %s\n    %s n=%" PRId64 " clients=%" PRId64
 				" requests=%" PRId64 " attacks: %s\n    %s\n",
 				file, str_of(sc, "protocol"), int_of(sc, "n"),
 				int_of(sc, "clients"), int_of(sc, "requests"),
@@ -369,7 +396,8 @@ struct summary_totals summary_write(const char *dir, const char *title,
 		md = fopen("/dev/null", "w");
 	t.all_met = true;
 	t.groups = ng;
-	json_array_foreach(records, i, r) {
+	json_array_foreach(records, i, r)
+	{
 		t.runs++;
 		t.unsafe += json_is_false(json_object_get(r, "safe"));
 		t.not_live += json_is_false(json_object_get(r, "live"));
@@ -377,20 +405,23 @@ struct summary_totals summary_write(const char *dir, const char *title,
 		t.unexpected_runs += json_is_false(json_object_get(r, "met"));
 	}
 	fprintf(md, "# Campaign %s\n\n%s\n\n", title, note);
-	fprintf(md, "%zu runs: %zu broke safety, %zu were not live, %zu errors, "
-		"%zu did not meet their expectation.\n\n", t.runs, t.unsafe,
-		t.not_live, t.errors, t.unexpected_runs);
+	fprintf(md,
+		"%zu runs: %zu broke safety, %zu were not live, %zu errors, "
+		"%zu did not meet their expectation.\n\n",
+		t.runs, t.unsafe, t.not_live, t.errors, t.unexpected_runs);
 	fprintf(md, "## Threshold table\n\n"
-		"Byzantine replicas are 0..b-1: ");
+		    "Byzantine replicas are 0..b-1: ");
 	leaders(md);
-	fprintf(md, ". *Safety broken*: a run in which honest replicas disagreed "
-		"(agreement, prefix, validity, no-duplicate or digests checker), a "
-		"forged message passed ingress or a core failed. *Not live*: not "
-		"every request committed within the bound after GST (only runs "
-		"that were not stopped at a violation are judged).\n\n"
-		"| protocol | n | f | b | runs | safety broken | not live | "
-		"expected | held | first violation (campaign time) |\n"
-		"|---|---|---|---|---|---|---|---|---|---|\n");
+	fprintf(
+	    md,
+	    ". *Safety broken*: a run in which honest replicas disagreed "
+	    "(agreement, prefix, validity, no-duplicate or digests checker), a "
+	    "forged message passed ingress or a core failed. *Not live*: not "
+	    "every request committed within the bound after GST (only runs "
+	    "that were not stopped at a violation are judged).\n\n"
+	    "| protocol | n | f | b | runs | safety broken | not live | "
+	    "expected | held | first violation (campaign time) |\n"
+	    "|---|---|---|---|---|---|---|---|---|---|\n");
 	if (out)
 		fprintf(out, "\n%-9s %3s %2s %3s %6s  %-16s %-16s %-22s %s\n",
 			"protocol", "n", "f", "b", "runs", "safety broken",
@@ -405,15 +436,17 @@ struct summary_totals summary_write(const char *dir, const char *title,
 			snprintf(fv, sizeof fv, "%.2f s wall (virtual %.1f ms)",
 				 g[k].first_violation_s,
 				 (double)g[k].min_violation_us / 1000.0);
-		fprintf(md, "| %s | %" PRId64 " | %" PRId64 " | %" PRId64
-			" | %zu | %s | %s | %s | %s | %s |\n", g[k].protocol,
-			g[k].n, g[k].f, g[k].b, g[k].runs, sb, nl, ex,
-			met ? "yes" : "**NO**", fv);
+		fprintf(md,
+			"| %s | %" PRId64 " | %" PRId64 " | %" PRId64
+			" | %zu | %s | %s | %s | %s | %s |\n",
+			g[k].protocol, g[k].n, g[k].f, g[k].b, g[k].runs, sb,
+			nl, ex, met ? "yes" : "**NO**", fv);
 		if (out)
-			fprintf(out, "%-9s %3" PRId64 " %2" PRId64 " %3" PRId64
-				" %6zu  %-16s %-16s %-22s %s\n", g[k].protocol,
-				g[k].n, g[k].f, g[k].b, g[k].runs, sb, nl, ex,
-				met ? "yes" : "NO");
+			fprintf(out,
+				"%-9s %3" PRId64 " %2" PRId64 " %3" PRId64
+				" %6zu  %-16s %-16s %-22s %s\n",
+				g[k].protocol, g[k].n, g[k].f, g[k].b,
+				g[k].runs, sb, nl, ex, met ? "yes" : "NO");
 		if (!met) {
 			t.all_met = false;
 			t.groups_failed++;
@@ -423,8 +456,10 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	list_shrunk(dir, md, out);
 	if (t.unexpected_runs || t.errors) {
 		size_t shown = 0;
-		fprintf(md, "\n## Runs that did not meet their expectation\n\n");
-		json_array_foreach(records, i, r) {
+		fprintf(md,
+			"\n## Runs that did not meet their expectation\n\n");
+		json_array_foreach(records, i, r)
+		{
 			if (!json_is_false(json_object_get(r, "met")) &&
 			    strcmp(str_of(r, "verdict"), "error"))
 				continue;
@@ -432,9 +467,11 @@ struct summary_totals summary_write(const char *dir, const char *title,
 				fprintf(md, "- ... (see runs.jsonl)\n");
 				break;
 			}
-			fprintf(md, "- `%s` (expected %s): %s — `failures/%s.json`\n",
-				str_of(r, "id"), str_of(r, "expect"), str_of(r, "why"),
-				str_of(r, "id"));
+			fprintf(
+			    md,
+			    "- `%s` (expected %s): %s — `failures/%s.json`\n",
+			    str_of(r, "id"), str_of(r, "expect"),
+			    str_of(r, "why"), str_of(r, "id"));
 		}
 	}
 	fclose(md);

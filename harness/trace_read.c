@@ -42,8 +42,8 @@ __attribute__((format(printf, 2, 3))) static int rd_fail(struct rd *rd,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (rd->ev)
-		snprintf(rd->why, rd->whylen, "%s:%" PRIu64 ": %s: %s", rd->path,
-			 rd->line, rd->ev, msg);
+		snprintf(rd->why, rd->whylen, "%s:%" PRIu64 ": %s: %s",
+			 rd->path, rd->line, rd->ev, msg);
 	else
 		snprintf(rd->why, rd->whylen, "%s:%" PRIu64 ": %s", rd->path,
 			 rd->line, msg);
@@ -93,9 +93,9 @@ static int rd_str(struct rd *rd, json_t *o, const char *name, char *out,
 		return rd_fail(rd, "field '%s' is not a string", name);
 	len = json_string_length(j);
 	if (len == 0 || len >= cap || memchr(json_string_value(j), 0, len))
-		return rd_fail(rd,
-			       "field '%s' is not a name of 1 to %zu characters",
-			       name, cap - 1);
+		return rd_fail(
+		    rd, "field '%s' is not a name of 1 to %zu characters", name,
+		    cap - 1);
 	memcpy(out, json_string_value(j), len + 1);
 	return 0;
 }
@@ -158,15 +158,17 @@ static int rd_ids(struct rd *rd, json_t *o, const char *name, uint32_t n,
 	if (!json_is_array(j))
 		return rd_fail(rd, "field '%s' is not a list of replica ids",
 			       name);
-	json_array_foreach(j, i, e) {
+	json_array_foreach(j, i, e)
+	{
 		json_int_t x;
 
 		if (!json_is_integer(e) || (x = json_integer_value(e)) < 0 ||
 		    x >= (json_int_t)n || out[x])
-			return rd_fail(rd,
-				       "field '%s': item %zu is not a replica id"
-				       " below n = %" PRIu32 " listed once",
-				       name, i + 1, n);
+			return rd_fail(
+			    rd,
+			    "field '%s': item %zu is not a replica id"
+			    " below n = %" PRIu32 " listed once",
+			    name, i + 1, n);
 		out[x] = true;
 	}
 	return 0;
@@ -296,10 +298,11 @@ static int rd_end(struct rd *rd, json_t *o, uint64_t t)
 			if (!strcmp(byz_errname(c), name))
 				code = c;
 		if (!code)
-			return rd_fail(rd,
-				       "field 'core_error': '%s' is not an error"
-				       " name (lib/err.c)",
-				       name);
+			return rd_fail(
+			    rd,
+			    "field 'core_error': '%s' is not an error"
+			    " name (lib/err.c)",
+			    name);
 		st->core_error = code;
 	} else if (!strcmp(stop, "core-error")) {
 		return rd_fail(rd, "field 'core_error' is missing");
@@ -335,10 +338,9 @@ static int rd_commit(struct rd *rd, json_t *o, uint64_t t, bool restored)
 	    rd_u64(rd, o, "slot", UINT64_MAX, &c.c.slot) ||
 	    rd_digest(rd, o, "state", c.c.state_digest))
 		return BYZ_EINVAL;
-	if (!restored &&
-	    (rd_u32(rd, o, "client", &c.c.client) ||
-	     rd_u64(rd, o, "ts", UINT64_MAX, &c.c.timestamp) ||
-	     rd_digest(rd, o, "req", c.c.request_digest)))
+	if (!restored && (rd_u32(rd, o, "client", &c.c.client) ||
+			  rd_u64(rd, o, "ts", UINT64_MAX, &c.c.timestamp) ||
+			  rd_digest(rd, o, "req", c.c.request_digest)))
 		return BYZ_EINVAL;
 	/* A twin is Byzantine by definition: not checked (trace.h). */
 	return twin ? 0 : rd_add_commit(&rd->out->log, &c);
@@ -380,7 +382,7 @@ static void rd_count_send(struct rd *rd, json_t *o)
 			rd->out->counts.sent[p][ty]++;
 			if (json_is_integer(len) && json_integer_value(len) > 0)
 				rd->out->counts.bytes[p][ty] +=
-					(uint64_t)json_integer_value(len);
+				    (uint64_t)json_integer_value(len);
 			return;
 		}
 	}
@@ -391,13 +393,13 @@ static const struct {
 	const char *ev;
 	const char *fields[6];
 } rd_other[] = {
-	{"send", {"id", "from", "to", "msg", "len"}},
-	{"loopback", {"id", "replica"}},
-	{"deliver", {"id", "from", "to"}},
-	{"drop", {"id", "from", "to", "why"}},
-	{"reject", {"id", "from", "to", "why"}},
-	{"timer", {"node", "timer"}},
-	{"note", {"node", "text"}},
+    {"send", {"id", "from", "to", "msg", "len"}},
+    {"loopback", {"id", "replica"}},
+    {"deliver", {"id", "from", "to"}},
+    {"drop", {"id", "from", "to", "why"}},
+    {"reject", {"id", "from", "to", "why"}},
+    {"timer", {"node", "timer"}},
+    {"note", {"node", "text"}},
 };
 
 /* A line the checkers do not read: its fields are there; counted. */
@@ -456,7 +458,7 @@ static int rd_line(struct rd *rd, const char *buf, size_t len)
 	if (!json_is_string(ev) || !json_string_length(ev) ||
 	    json_string_length(ev) > 16 ||
 	    strspn(json_string_value(ev), "abcdefghijklmnopqrstuvwxyz") !=
-		    json_string_length(ev)) {
+		json_string_length(ev)) {
 		rc = rd_fail(rd, "field 'ev' is not a kind of line");
 		goto out;
 	}
@@ -560,8 +562,8 @@ int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 		rc = BYZ_EIO;
 	}
 	if (!rc && rd.line == 0) {
-		snprintf(why, whylen, "%s: empty: a trace starts with a run line",
-			 path);
+		snprintf(why, whylen,
+			 "%s: empty: a trace starts with a run line", path);
 		rc = BYZ_EINVAL;
 	}
 	if (rc)

@@ -21,7 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define TRACE_READ_MAX_LINE TRACE_LINE_MAX /* lib/trace.h: the longest line a run writes */
+/* lib/trace.h: the longest line a run writes. */
+#define TRACE_READ_MAX_LINE TRACE_LINE_MAX
 
 struct trace_read {
 	/* What the checkers read: submits, commits of replicas 0..n-1 (twin
@@ -31,7 +32,7 @@ struct trace_read {
 	/* From the run line. */
 	char protocol[32], driver[16], seed[24];
 	uint64_t bound_us;
-	bool no_gst; /* "no_gst": network faults for the whole run */
+	bool no_gst;	   /* "no_gst": network faults for the whole run */
 	char faults[1400]; /* "faults", for people; "" if none */
 	bool declared[BYZ_MAX_N]; /* "byzantine" */
 	bool twin[BYZ_MAX_N];

@@ -31,7 +31,8 @@ void verdict_judge(struct scenario_result *res)
 	if (res->sim.forged_accepted) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
-			 "ingress: %" PRIu64 " forged message(s) reached a core",
+			 "ingress: %" PRIu64
+			 " forged message(s) reached a core",
 			 res->sim.forged_accepted);
 	} else if (res->sim.core_error) {
 		char node[16];
@@ -58,7 +59,8 @@ void verdict_judge(struct scenario_result *res)
 			 res->sim.accepted, res->sim.requests,
 			 res->no_gst ? " (no GST: the network faults never "
 				       "end, so nothing promises it finishes; "
-				       "give --gst)" : "");
+				       "give --gst)"
+				     : "");
 	}
 }
 
@@ -118,10 +120,11 @@ void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 		fprintf(out, "  faults   %s\n", faults);
 	if (res->no_gst)
 		fprintf(out, "  liveness not judged: no --gst, so loss and "
-			"network attacks acted for the whole run\n");
+			     "network attacks acted for the whole run\n");
 	fprintf(out, "  checks  ");
 	for (int c = 0; c < CHECK_COUNT; c++)
-		fprintf(out, " %s=%zu", check_name(c), res->checks.per_check[c]);
+		fprintf(out, " %s=%zu", check_name(c),
+			res->checks.per_check[c]);
 	fprintf(out, "\n");
 	for (size_t i = 1; i < res->checks.kept && i < 8; i++)
 		fprintf(out, "  also     %s: %s\n",

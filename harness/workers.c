@@ -42,33 +42,36 @@ static void worker_main(const struct campaign *c, const char *out_dir,
 
 struct worker {
 	pid_t pid;
-	int to, from;      /* pipes: run numbers out, records in */
+	int to, from; /* pipes: run numbers out, records in */
 	bool busy;
-	uint64_t run;      /* the run it is on, when busy */
+	uint64_t run; /* the run it is on, when busy */
 	char *buf;
 	size_t len, cap;
 };
 
 void progress_show(struct progress *p, bool final)
 {
-	double t = results_now(), el = t - p->t0, rate = el > 0 ? (double)p->done / el : 0;
+	double t = results_now(), el = t - p->t0,
+	       rate = el > 0 ? (double)p->done / el : 0;
 	int width = 28, fill;
 	char bar[64];
 
 	if (p->quiet || (!final && t - p->last < (p->tty ? 0.25 : 10.0)))
 		return;
 	p->last = t;
-	fill = p->total ? (int)((double)width * (double)p->done / (double)p->total)
-			: width;
+	fill = p->total
+		   ? (int)((double)width * (double)p->done / (double)p->total)
+		   : width;
 	for (int i = 0; i < width; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[width] = '\0';
-	fprintf(stderr, "%s[%s] %" PRIu64 "/%" PRIu64 " %3.0f%%  %.1f runs/s  "
+	fprintf(stderr,
+		"%s[%s] %" PRIu64 "/%" PRIu64 " %3.0f%%  %.1f runs/s  "
 		"ETA %.0fs  unsafe %" PRIu64 "  unexpected %" PRIu64 "%s",
 		p->tty ? "\r" : "", bar, p->done, p->total,
-		p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate,
-		rate > 0 ? (double)(p->total - p->done) / rate : 0.0, p->unsafe,
-		p->unexpected, p->tty && !final ? "   " : "\n");
+		p->total ? 100.0 * (double)p->done / (double)p->total : 100.0,
+		rate, rate > 0 ? (double)(p->total - p->done) / rate : 0.0,
+		p->unsafe, p->unexpected, p->tty && !final ? "   " : "\n");
 	fflush(stderr);
 }
 
@@ -113,7 +116,7 @@ static void account(struct progress *p, const char *line)
 	if (rec) {
 		p->unsafe += json_is_false(json_object_get(rec, "safe"));
 		const char *verdict =
-			json_string_value(json_object_get(rec, "verdict"));
+		    json_string_value(json_object_get(rec, "verdict"));
 		p->unexpected += json_is_false(json_object_get(rec, "met")) ||
 				 (verdict && !strcmp(verdict, "error"));
 		json_decref(rec);
@@ -164,9 +167,11 @@ static int collect(struct worker *w, int fd, struct progress *p)
 	ssize_t got = read(w->from, chunk, sizeof chunk);
 
 	if (got <= 0) {
-		fprintf(stderr, "\nbyzlab campaign: a worker died on run %" PRIu64
+		fprintf(stderr,
+			"\nbyzlab campaign: a worker died on run %" PRIu64
 			" (lost; --resume runs it again); going on with the "
-			"others\n", w->run);
+			"others\n",
+			w->run);
 		reap(w, false);
 		return 1;
 	}
@@ -186,8 +191,10 @@ static int collect(struct worker *w, int fd, struct progress *p)
 		return 0;
 	size_t linelen = (size_t)(nl - w->buf) + 1;
 	if (results_write_all(fd, w->buf, linelen)) {
-		fprintf(stderr, "\nbyzlab campaign: writing runs.jsonl failed: "
-			"%s\n", strerror(errno));
+		fprintf(stderr,
+			"\nbyzlab campaign: writing runs.jsonl failed: "
+			"%s\n",
+			strerror(errno));
 		return -1;
 	}
 	*nl = '\0';
@@ -212,7 +219,8 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 	memset(w, 0, sizeof w);
 	for (int i = 0; i < jobs; i++) {
 		if (spawn(w, i, c, out, p->t0)) {
-			fprintf(stderr, "byzlab campaign: cannot start a worker: %s\n",
+			fprintf(stderr,
+				"byzlab campaign: cannot start a worker: %s\n",
 				strerror(errno));
 			jobs = i;
 			break;
@@ -228,7 +236,8 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 				live--;
 				continue;
 			}
-			pf[n++] = (struct pollfd){.fd = w[i].from, .events = POLLIN};
+			pf[n++] =
+			    (struct pollfd){.fd = w[i].from, .events = POLLIN};
 		}
 		if (!n)
 			break;

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define APP_MAX_REPLY (6 + APP_MAX_VALUE) /* "value " + VALUE */
-#define APP_SNAP_MAGIC "BZAP"
-#define APP_SNAP_VERSION 1
+#define APP_MAX_REPLY	  (6 + APP_MAX_VALUE) /* "value " + VALUE */
+#define APP_SNAP_MAGIC	  "BZAP"
+#define APP_SNAP_VERSION  1
 #define APP_DIGEST_DOMAIN "byzlab/app/v1"
 
 struct app_entry {
@@ -223,8 +223,8 @@ static void app_apply(struct app *a, const uint8_t *op, size_t len)
 	uint32_t i;
 	uint8_t h[32];
 
-	if (!op_split(op, len, tok, tl, &ntok) || !key_ok(tok[ntok > 1 ? 1 : 0],
-							  ntok > 1 ? tl[1] : 0))
+	if (!op_split(op, len, tok, tl, &ntok) ||
+	    !key_ok(tok[ntok > 1 ? 1 : 0], ntok > 1 ? tl[1] : 0))
 		goto bad;
 	i = app_find(a, (const char *)tok[1], tl[1], &found);
 	if (tok_is(tok[0], tl[0], "get") && ntok == 2) {
@@ -483,8 +483,8 @@ int app_restore(struct app *a, const uint8_t *buf, size_t len)
 
 		if (r.err)
 			break;
-		if (id >= a->lim.max_clients || ts == 0 ||
-		    rl > APP_MAX_REPLY || (i > 0 && id <= prev_client)) {
+		if (id >= a->lim.max_clients || ts == 0 || rl > APP_MAX_REPLY ||
+		    (i > 0 && id <= prev_client)) {
 			rc = BYZ_EFIELD;
 			goto out;
 		}

@@ -15,8 +15,8 @@
  *
  * The store also keeps the client table that makes execution at-most-once
  * (Castro & Liskov, TOCS'02 §4.1: the last reply sent to each client is
- * part of the replicated state): a request whose timestamp is not newer than the
- * client's last one is not executed again.
+ * part of the replicated state): a request whose timestamp is not newer than
+ * the client's last one is not executed again.
  *
  * The state digest is incremental and depends only on the state (not on
  * the history that led to it): the sum, lane-wise mod 2^64, of
@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define APP_MAX_KEY 64
+#define APP_MAX_KEY   64
 #define APP_MAX_VALUE 256
 
 struct app_limits {
@@ -41,9 +41,10 @@ struct app_limits {
 };
 
 enum app_outcome {
-	APP_EXECUTED = 0,  /* executed; *result is its result */
-	APP_DUPLICATE = 1, /* same timestamp as the last: *result is the cached reply */
-	APP_STALE = 2,     /* older than the last: not executed, no result */
+	APP_EXECUTED = 0, /* executed; *result is its result */
+	APP_DUPLICATE =
+	    1, /* same timestamp as the last: *result is the cached reply */
+	APP_STALE = 2, /* older than the last: not executed, no result */
 };
 
 struct app;

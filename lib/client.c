@@ -16,7 +16,7 @@
 struct client {
 	struct client_config cfg;
 	uint64_t timestamp;    /* of the current request */
-	bool waiting;          /* a request is outstanding */
+	bool waiting;	       /* a request is outstanding */
 	uint64_t submitted_at; /* when it was submitted */
 	uint64_t retry_us;     /* the timeout armed now */
 	uint32_t retransmissions;
@@ -162,8 +162,8 @@ static int on_timer(struct client *c, struct client_outbox *ob)
 		return rc;
 	c->retransmissions++;
 	c->retry_us = c->retry_us > c->cfg.retry_max_us / 2
-			      ? c->cfg.retry_max_us
-			      : c->retry_us * 2;
+			  ? c->cfg.retry_max_us
+			  : c->retry_us * 2;
 	out_timer(ob, c->retry_us);
 	return 0;
 }
@@ -192,8 +192,8 @@ static int on_reply(struct client *c, const struct client_event *ev,
 	c->have[r] = true;
 	memcpy(c->result_digest[r], d, sizeof d);
 	for (uint32_t i = 0; i < c->cfg.n; i++)
-		same += c->have[i] &&
-			memcmp(c->result_digest[i], d, sizeof d) == 0;
+		same +=
+		    c->have[i] && memcmp(c->result_digest[i], d, sizeof d) == 0;
 	if (same < c->cfg.f + 1)
 		return 0;
 	c->waiting = false;

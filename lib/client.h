@@ -35,12 +35,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CLIENT_MAX_OUTPUTS 4 /* a step appends at most this many outputs */
+#define CLIENT_MAX_OUTPUTS  4 /* a step appends at most this many outputs */
 #define CLIENT_TIMER_CANCEL UINT64_MAX
 
 struct client_config {
-	uint32_t id;           /* this client, 0..max_clients-1 */
-	uint32_t n, f;         /* the cluster: replicas 0..n-1, n >= 3f+1 */
+	uint32_t id;	       /* this client, 0..max_clients-1 */
+	uint32_t n, f;	       /* the cluster: replicas 0..n-1, n >= 3f+1 */
 	uint64_t retry_us;     /* first retransmission timeout (> 0) */
 	uint64_t retry_max_us; /* backoff cap (>= retry_us) */
 };
@@ -78,7 +78,7 @@ enum client_output_kind {
 struct client_output {
 	enum client_output_kind kind;
 	uint64_t timestamp;  /* BROADCAST, ACCEPT: the request's */
-	bool again;          /* BROADCAST: a retransmission, the same bytes as
+	bool again;	     /* BROADCAST: a retransmission, the same bytes as
 			      * the previous BROADCAST (a driver may resend
 			      * the copy it signed then) */
 	uint64_t delay_us;   /* TIMER */

@@ -50,13 +50,15 @@ int byz_registry_check(char *why, size_t whylen)
 		const struct wire_codec *c = wire_codec_of(o->proto);
 
 		if (o->proto < 1 || o->proto > WIRE_MAX_PROTO) {
-			snprintf(why, whylen, "protocol %s: protocol byte %u "
-				 "is not in 1..%u", o->name, o->proto,
-				 WIRE_MAX_PROTO);
+			snprintf(why, whylen,
+				 "protocol %s: protocol byte %u "
+				 "is not in 1..%u",
+				 o->name, o->proto, WIRE_MAX_PROTO);
 			return BYZ_EINVAL;
 		}
 		if (!c || strcmp(c->name, o->name) != 0) {
-			snprintf(why, whylen, "protocol %s: its codec does not "
+			snprintf(why, whylen,
+				 "protocol %s: its codec does not "
 				 "use protocol byte %u under the same name",
 				 o->name, o->proto);
 			return BYZ_EINVAL;
@@ -64,7 +66,8 @@ int byz_registry_check(char *why, size_t whylen)
 		for (size_t j = 0; j < ncores; j++)
 			if (byz_core_registry[j]->proto == o->proto ||
 			    strcmp(byz_core_registry[j]->name, o->name) == 0) {
-				snprintf(why, whylen, "protocols %s and %s "
+				snprintf(why, whylen,
+					 "protocols %s and %s "
 					 "share a name or protocol byte",
 					 byz_core_registry[j]->name, o->name);
 				return BYZ_EINVAL;
@@ -183,8 +186,7 @@ int byz_out_broadcast(struct byz_outbox *ob, size_t start)
 			 start <= ob->bytes.len ? ob->bytes.len - start : 0);
 }
 
-int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off,
-		    size_t len)
+int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off, size_t len)
 {
 	return out_frame(ob, BYZ_OUT_SEND, to, off, len);
 }
@@ -253,8 +255,8 @@ int byz_persist_next(const uint8_t *log, size_t loglen, size_t *pos,
 		return 0;
 	if (loglen - p < 4)
 		return BYZ_ETRUNC;
-	l = (size_t)log[p] | (size_t)log[p + 1] << 8 | (size_t)log[p + 2] << 16 |
-	    (size_t)log[p + 3] << 24;
+	l = (size_t)log[p] | (size_t)log[p + 1] << 8 |
+	    (size_t)log[p + 2] << 16 | (size_t)log[p + 3] << 24;
 	p += 4;
 	if (loglen - p < l)
 		return BYZ_ETRUNC;

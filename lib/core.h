@@ -45,10 +45,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BYZ_MAX_N 256         /* largest cluster a core accepts */
-#define BYZ_MAX_TIMERS 16     /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
-#define BYZ_CLIENT_BASE 0x80000000u
-#define BYZ_TWIN_BASE 0x40000000u
+#define BYZ_MAX_N	 256 /* largest cluster a core accepts */
+#define BYZ_MAX_TIMERS	 16  /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
+#define BYZ_CLIENT_BASE	 0x80000000u
+#define BYZ_TWIN_BASE	 0x40000000u
 #define BYZ_TIMER_CANCEL UINT64_MAX
 
 /* A destination id: replicas are 0..n-1, clients BYZ_CLIENT_BASE + c. */
@@ -81,22 +81,22 @@ static inline uint32_t byz_addr_replica(uint32_t addr)
 /* What a core is configured with. Sizes of everything it keeps come from
  * here, so a sender cannot make it grow. */
 struct byz_config {
-	uint32_t n, f;            /* n >= 3f + 1 for the BFT protocols */
-	uint32_t id;              /* this replica, 0..n-1 */
-	uint32_t max_clients;     /* client ids are 0..max_clients-1 */
-	uint32_t batch;           /* requests per batch/block */
-	uint32_t window;          /* sequence numbers in flight */
+	uint32_t n, f;	      /* n >= 3f + 1 for the BFT protocols */
+	uint32_t id;	      /* this replica, 0..n-1 */
+	uint32_t max_clients; /* client ids are 0..max_clients-1 */
+	uint32_t batch;	      /* requests per batch/block */
+	uint32_t window;      /* sequence numbers in flight */
 	uint32_t checkpoint_interval;
-	uint64_t timeout_us;      /* base request/view timeout */
-	struct app_limits app;    /* the replicated application's bounds */
+	uint64_t timeout_us;   /* base request/view timeout */
+	struct app_limits app; /* the replicated application's bounds */
 };
 
 enum byz_event_kind {
-	BYZ_EV_START = 1,  /* first event after create (also after restart) */
-	BYZ_EV_MESSAGE,    /* an authenticated replica-to-replica message */
-	BYZ_EV_REQUEST,    /* an authenticated client REQUEST */
-	BYZ_EV_TIMER,      /* a timer the core set has fired */
-	BYZ_EV_PERSISTED,  /* a PERSIST with this token is durable */
+	BYZ_EV_START = 1, /* first event after create (also after restart) */
+	BYZ_EV_MESSAGE,	  /* an authenticated replica-to-replica message */
+	BYZ_EV_REQUEST,	  /* an authenticated client REQUEST */
+	BYZ_EV_TIMER,	  /* a timer the core set has fired */
+	BYZ_EV_PERSISTED, /* a PERSIST with this token is durable */
 };
 
 struct byz_event {
@@ -104,18 +104,19 @@ struct byz_event {
 	uint64_t now; /* microseconds; virtual (sim) or monotonic (zmq) */
 	union {
 		const struct wire_msg *msg; /* MESSAGE, REQUEST */
-		uint32_t timer;             /* TIMER: the id that fired */
-		uint64_t token;             /* PERSISTED */
+		uint32_t timer;		    /* TIMER: the id that fired */
+		uint64_t token;		    /* PERSISTED */
 	} u;
 };
 
 enum byz_output_kind {
 	BYZ_OUT_PERSIST = 1, /* bytes = a log record; replace: a new log */
-	BYZ_OUT_SEND,        /* bytes = an unsigned frame for `to` */
-	BYZ_OUT_BROADCAST,   /* bytes = an unsigned frame for every other replica */
-	BYZ_OUT_TIMER,       /* (re)arm timer `timer` after delay_us, or cancel */
-	BYZ_OUT_COMMIT,      /* a request was executed at `commit.height` */
-	BYZ_OUT_NOTE,        /* bytes = a line of text for the trace */
+	BYZ_OUT_SEND,	     /* bytes = an unsigned frame for `to` */
+	BYZ_OUT_BROADCAST, /* bytes = an unsigned frame for every other replica
+			    */
+	BYZ_OUT_TIMER,	   /* (re)arm timer `timer` after delay_us, or cancel */
+	BYZ_OUT_COMMIT,	   /* a request was executed at `commit.height` */
+	BYZ_OUT_NOTE,	   /* bytes = a line of text for the trace */
 };
 
 /* What a COMMIT reports: the height (1, 2, ...) in this replica's log of
@@ -136,11 +137,11 @@ struct byz_commit {
 
 struct byz_output {
 	enum byz_output_kind kind;
-	uint32_t to;       /* SEND */
-	uint32_t timer;    /* TIMER */
+	uint32_t to;	   /* SEND */
+	uint32_t timer;	   /* TIMER */
 	uint64_t delay_us; /* TIMER; BYZ_TIMER_CANCEL cancels */
-	uint64_t token;    /* PERSIST */
-	bool replace;      /* PERSIST: discard the log before this record */
+	uint64_t token;	   /* PERSIST */
+	bool replace;	   /* PERSIST: discard the log before this record */
 	size_t off, len;   /* PERSIST, SEND, BROADCAST, NOTE: in outbox bytes */
 	struct byz_commit commit; /* COMMIT */
 };
@@ -170,18 +171,17 @@ int byz_out_send(struct byz_outbox *ob, uint32_t to, size_t start);
 int byz_out_broadcast(struct byz_outbox *ob, size_t start);
 /* The same, for a frame at an explicit range of ob->bytes (when other
  * bytes, such as a PERSIST record, were appended after it). */
-int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off,
-		    size_t len);
+int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off, size_t len);
 int byz_out_broadcast_at(struct byz_outbox *ob, size_t off, size_t len);
 int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us);
 int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c);
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* One table of operations per protocol. */
 struct byz_core_ops {
-	const char *name;  /* as users write it; the folder's name */
-	uint8_t proto;     /* its frames' protocol byte (its codec's) */
+	const char *name; /* as users write it; the folder's name */
+	uint8_t proto;	  /* its frames' protocol byte (its codec's) */
 	const char *summary;
 	/* A test fixture that tolerates no Byzantine fault (the toy): left
 	 * out where "every protocol" means the fault-tolerant ones (bench). */

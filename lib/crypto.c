@@ -52,7 +52,7 @@ void byz_sign_input(uint8_t out[BYZ_SIGN_INPUT_BYTES], uint8_t proto,
 		    uint8_t type, const uint8_t *content, size_t len)
 {
 	_Static_assert(sizeof BYZ_SIGN_DOMAIN + 2 + BYZ_DIGEST_BYTES ==
-			       BYZ_SIGN_INPUT_BYTES,
+			   BYZ_SIGN_INPUT_BYTES,
 		       "signing input layout");
 	memcpy(out, BYZ_SIGN_DOMAIN, sizeof BYZ_SIGN_DOMAIN);
 	out[sizeof BYZ_SIGN_DOMAIN] = proto;
@@ -77,8 +77,8 @@ int byz_verify(const uint8_t pk[BYZ_PK_BYTES], uint8_t proto, uint8_t type,
 
 	byz_sign_input(m, proto, type, content, len);
 	return crypto_sign_verify_detached(sig, m, sizeof m, pk) == 0
-		       ? 0
-		       : BYZ_EBADSIG;
+		   ? 0
+		   : BYZ_EBADSIG;
 }
 
 struct byz_vcache {
@@ -129,8 +129,8 @@ int byz_vcache_verify(struct byz_vcache *c, const uint8_t pk[BYZ_PK_BYTES],
 	byz_sign_input(m, proto, type, content, len);
 	if (!c)
 		return crypto_sign_verify_detached(sig, m, sizeof m, pk) == 0
-			       ? 0
-			       : BYZ_EBADSIG;
+			   ? 0
+			   : BYZ_EBADSIG;
 
 	crypto_generichash_init(&st, NULL, 0, sizeof key);
 	crypto_generichash_update(&st, pk, BYZ_PK_BYTES);

@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BYZ_PK_BYTES 32
-#define BYZ_SK_BYTES 64
-#define BYZ_SIG_BYTES 64
-#define BYZ_DIGEST_BYTES 32
+#define BYZ_PK_BYTES	     32
+#define BYZ_SK_BYTES	     64
+#define BYZ_SIG_BYTES	     64
+#define BYZ_DIGEST_BYTES     32
 #define BYZ_SIGN_INPUT_BYTES 48
-#define BYZ_SIGN_DOMAIN "byzlab/sig/v1"
+#define BYZ_SIGN_DOMAIN	     "byzlab/sig/v1"
 
 #if defined(__GNUC__)
 #define BYZ_MUST_CHECK __attribute__((warn_unused_result))

@@ -12,11 +12,11 @@
 enum byz_err {
 	BYZ_OK = 0,
 	/* general */
-	BYZ_ENOMEM = -1,  /* allocation failed */
-	BYZ_EINVAL = -2,  /* invalid argument (a caller's bug or bad config) */
-	BYZ_EIO = -3,     /* a file or socket operation failed */
-	BYZ_ELIMIT = -4,  /* a configured bound would be exceeded */
-	BYZ_ESTATE = -5,  /* not possible in the current state */
+	BYZ_ENOMEM = -1, /* allocation failed */
+	BYZ_EINVAL = -2, /* invalid argument (a caller's bug or bad config) */
+	BYZ_EIO = -3,	 /* a file or socket operation failed */
+	BYZ_ELIMIT = -4, /* a configured bound would be exceeded */
+	BYZ_ESTATE = -5, /* not possible in the current state */
 	/* wire decoding: one code for each kind of malformed input */
 	BYZ_ETRUNC = -10,    /* input ends before a field it must contain */
 	BYZ_EMAGIC = -11,    /* the frame does not start with the magic "BZ" */
@@ -30,9 +30,9 @@ enum byz_err {
 	BYZ_EFIELD = -19,    /* a field holds a value outside its range */
 	BYZ_ENEST = -20,     /* an embedded frame is of the wrong kind */
 	/* authentication */
-	BYZ_EBADSIG = -30,  /* a signature does not verify */
-	BYZ_ESIGNER = -31,  /* the signer is not a known replica or client */
-	BYZ_ENOKEY = -32,   /* no private key is held for this signer */
+	BYZ_EBADSIG = -30, /* a signature does not verify */
+	BYZ_ESIGNER = -31, /* the signer is not a known replica or client */
+	BYZ_ENOKEY = -32,  /* no private key is held for this signer */
 	/* files */
 	BYZ_EKEYFILE = -40, /* a key file is malformed */
 };

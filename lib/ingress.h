@@ -33,18 +33,18 @@
 
 /* The cluster's public keys, as ingress_new reads them (it copies them). */
 struct ingress_keys {
-	uint32_t n;                              /* replicas 0..n-1 */
-	uint32_t clients;                        /* clients 0..clients-1 */
-	const uint8_t (*replica)[BYZ_PK_BYTES];  /* n public keys */
-	const uint8_t (*client)[BYZ_PK_BYTES];   /* clients public keys */
+	uint32_t n;				/* replicas 0..n-1 */
+	uint32_t clients;			/* clients 0..clients-1 */
+	const uint8_t (*replica)[BYZ_PK_BYTES]; /* n public keys */
+	const uint8_t (*client)[BYZ_PK_BYTES];	/* clients public keys */
 };
 
 /* What ingress did, for the trace (trace_counts). */
 struct ingress_counts {
-	uint64_t frames;        /* frames checked */
-	uint64_t rejected;      /* of which refused */
+	uint64_t frames;	/* frames checked */
+	uint64_t rejected;	/* of which refused */
 	uint64_t verifications; /* signatures checked (cache hits included) */
-	uint64_t cache_hits;    /* verifications the cache answered */
+	uint64_t cache_hits;	/* verifications the cache answered */
 };
 
 struct ingress;

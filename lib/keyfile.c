@@ -50,8 +50,7 @@ const char *keyfile_role_name(enum byz_role role)
  * directory: just "name"). Returns 0 or
  * BYZ_ELIMIT when it does not fit.
  */
-static int kf_join(char *out, size_t outlen, const char *dir,
-		   const char *name)
+static int kf_join(char *out, size_t outlen, const char *dir, const char *name)
 {
 	size_t dl = strlen(dir);
 	const char *sep = (dl == 0 || dir[dl - 1] == '/') ? "" : "/";
@@ -60,8 +59,8 @@ static int kf_join(char *out, size_t outlen, const char *dir,
 	return (r < 0 || (size_t)r >= outlen) ? BYZ_ELIMIT : 0;
 }
 
-int keyfile_path(char *out, size_t outlen, const char *dir,
-		 enum byz_role role, uint32_t id, bool secret)
+int keyfile_path(char *out, size_t outlen, const char *dir, enum byz_role role,
+		 uint32_t id, bool secret)
 {
 	const char *rn = keyfile_role_name(role);
 	char name[64];
@@ -168,11 +167,10 @@ static size_t kf_format(char *buf, size_t buflen, enum byz_role role,
 	byz_hex(pkhex, kp->pk, sizeof kp->pk);
 	if (secret)
 		byz_hex(skhex, kp->sk, sizeof kp->sk);
-	r = snprintf(buf, buflen,
-		     KEYFILE_MAGIC "\nrole %s\nid %lu\npublic %s\n%s%s%s",
-		     keyfile_role_name(role), (unsigned long)id, pkhex,
-		     secret ? "secret " : "", secret ? skhex : "",
-		     secret ? "\n" : "");
+	r = snprintf(
+	    buf, buflen, KEYFILE_MAGIC "\nrole %s\nid %lu\npublic %s\n%s%s%s",
+	    keyfile_role_name(role), (unsigned long)id, pkhex,
+	    secret ? "secret " : "", secret ? skhex : "", secret ? "\n" : "");
 	sodium_memzero(skhex, sizeof skhex);
 	return (size_t)r;
 }
@@ -187,8 +185,8 @@ int keyfile_write(const char *dir, enum byz_role role, uint32_t id,
 	int r;
 
 	if (!keyfile_role_name(role))
-		return kf_fail(err, errlen, BYZ_EINVAL,
-			       "unknown key role %d", (int)role);
+		return kf_fail(err, errlen, BYZ_EINVAL, "unknown key role %d",
+			       (int)role);
 	if (keyfile_path(keypath, sizeof keypath, dir, role, id, true) ||
 	    keyfile_path(pubpath, sizeof pubpath, dir, role, id, false))
 		return kf_fail(err, errlen, BYZ_ELIMIT,
@@ -407,8 +405,7 @@ static int kf_parse(struct kf_lines *ls, struct keyfile *kf)
 		return r;
 	if (r == 0)
 		return kf_fail(ls->err, ls->errlen, BYZ_EKEYFILE,
-			       "%s:1: empty file; expected '" KEYFILE_MAGIC
-			       "'",
+			       "%s:1: empty file; expected '" KEYFILE_MAGIC "'",
 			       ls->path);
 	if (len != strlen(KEYFILE_MAGIC) || memcmp(line, KEYFILE_MAGIC, len)) {
 		kf_quote(q, sizeof q, line, len);
@@ -518,8 +515,8 @@ int keyfile_read(const char *path, struct keyfile *out, char *err,
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = kf_fail(err, errlen, BYZ_EKEYFILE,
-			    "%s: not a regular file", path);
+		r = kf_fail(err, errlen, BYZ_EKEYFILE, "%s: not a regular file",
+			    path);
 		goto out;
 	}
 	if (st.st_size > KEYFILE_MAX_BYTES) {
@@ -560,8 +557,8 @@ out:
 	return r;
 }
 
-int keyfile_load(const char *dir, enum byz_role role, uint32_t id,
-		 bool secret, struct keyfile *out, char *err, size_t errlen)
+int keyfile_load(const char *dir, enum byz_role role, uint32_t id, bool secret,
+		 struct keyfile *out, char *err, size_t errlen)
 {
 	char path[KEYFILE_PATH_MAX];
 	int r;

@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define KEYFILE_MAGIC "byzlab-key v1"
+#define KEYFILE_MAGIC	  "byzlab-key v1"
 #define KEYFILE_MAX_BYTES 4096
 /* Room for a key file path made by keyfile_path (PATH_MAX on Linux). */
 #define KEYFILE_PATH_MAX 4096
@@ -68,8 +68,8 @@ const char *keyfile_role_name(enum byz_role role);
  * secret, else ".pub". Returns 0, or BYZ_EINVAL (unknown role) or
  * BYZ_ELIMIT (does not fit in outlen).
  */
-int keyfile_path(char *out, size_t outlen, const char *dir,
-		 enum byz_role role, uint32_t id, bool secret);
+int keyfile_path(char *out, size_t outlen, const char *dir, enum byz_role role,
+		 uint32_t id, bool secret);
 
 /*
  * Write (role, id)'s .key (0600) and .pub (0644) files into dir, which must

@@ -16,20 +16,20 @@
 
 #include <stddef.h>
 
-#define DECLARE(name)                                                      \
-	extern const struct byz_core_ops name##_core_ops;                  \
+#define DECLARE(name)                                                          \
+	extern const struct byz_core_ops name##_core_ops;                      \
 	extern const struct wire_codec name##_wire_codec;
 BYZ_PROTOCOLS(DECLARE)
 #undef DECLARE
 
 #define CORE(name) &name##_core_ops,
 const struct byz_core_ops *const byz_core_registry[] = {
-	BYZ_PROTOCOLS(CORE) NULL,
+    BYZ_PROTOCOLS(CORE) NULL,
 };
 #undef CORE
 
 #define CODEC(name) &name##_wire_codec,
 const struct wire_codec *const wire_codecs[] = {
-	BYZ_PROTOCOLS(CODEC) NULL,
+    BYZ_PROTOCOLS(CODEC) NULL,
 };
 #undef CODEC

@@ -14,9 +14,9 @@
 #include <string.h>
 
 #define SIM_OUTBOX_MAX_OUTPUTS 65536
-#define SIM_OUTBOX_MAX_BYTES (64u << 20)
-#define SIM_SIGN_MAX (WIRE_MAX_FRAME)
-#define SIM_PERSIST_MAX (256u << 20) /* a replica's persisted log, bytes */
+#define SIM_OUTBOX_MAX_BYTES   (64u << 20)
+#define SIM_SIGN_MAX	       (WIRE_MAX_FRAME)
+#define SIM_PERSIST_MAX	       (256u << 20) /* a replica's persisted log, bytes */
 
 /* A frame shared by every event that carries it (a broadcast is one blob). */
 struct sim_blob {
@@ -27,12 +27,12 @@ struct sim_blob {
 
 enum sim_ev_kind {
 	EV_DELIVER = 1, /* a = from, b = to, blob, x = message id */
-	EV_TIMER,       /* a = replica, b = timer id, x = generation */
-	EV_CLIENT,      /* a = client, b = enum sim_client_timer, x = generation */
-	EV_CRASH,       /* a = index into cfg.crashes */
-	EV_RESTART,     /* a = index into cfg.crashes */
-	EV_PERSISTED,   /* a = replica, x = token, b = replica epoch */
-	EV_START,       /* a = replica */
+	EV_TIMER,	/* a = replica, b = timer id, x = generation */
+	EV_CLIENT,  /* a = client, b = enum sim_client_timer, x = generation */
+	EV_CRASH,   /* a = index into cfg.crashes */
+	EV_RESTART, /* a = index into cfg.crashes */
+	EV_PERSISTED, /* a = replica, x = token, b = replica epoch */
+	EV_START,     /* a = replica */
 };
 
 struct sim_ev {
@@ -49,13 +49,13 @@ struct sim_ev {
 struct sim_replica {
 	void *core;
 	bool up;
-	uint32_t epoch;                    /* bumped at every crash */
+	uint32_t epoch;			    /* bumped at every crash */
 	uint64_t timer_gen[BYZ_MAX_TIMERS]; /* only the newest setting fires */
-	uint8_t *persisted;                /* the persisted log (owned): records
-					    * as u32 length + bytes (core.h) */
+	uint8_t *persisted; /* the persisted log (owned): records
+			     * as u32 length + bytes (core.h) */
 	size_t persisted_len, persisted_cap;
-	uint64_t commits;                  /* COMMIT outputs since last start */
-	uint64_t height;                   /* highest height committed */
+	uint64_t commits; /* COMMIT outputs since last start */
+	uint64_t height;  /* highest height committed */
 };
 
 /* A client's two timers: its core's (retransmission) and the workload's
@@ -69,9 +69,9 @@ enum sim_client_timer {
  * the workload's state around it. */
 struct sim_client {
 	struct byz_keypair key;
-	struct client *core;    /* owned */
-	uint32_t sent;          /* requests started */
-	uint64_t gen[2];        /* of each timer's pending EV_CLIENT */
+	struct client *core;	/* owned */
+	uint32_t sent;		/* requests started */
+	uint64_t gen[2];	/* of each timer's pending EV_CLIENT */
 	struct sim_blob *frame; /* the current request, signed */
 	uint8_t op_digest[BYZ_DIGEST_BYTES]; /* of the current operation */
 };
@@ -177,8 +177,8 @@ static struct sim_ev heap_pop(struct sim *s)
 static int schedule(struct sim *s, uint64_t at, enum sim_ev_kind kind,
 		    uint32_t a, uint32_t b, uint64_t x, struct sim_blob *blob)
 {
-	struct sim_ev ev = {.t = at, .kind = kind, .a = a, .b = b, .x = x,
-			    .blob = blob};
+	struct sim_ev ev = {
+	    .t = at, .kind = kind, .a = a, .b = b, .x = x, .blob = blob};
 	return heap_push(s, ev);
 }
 
@@ -186,8 +186,13 @@ static int schedule_deliver(struct sim *s, uint64_t at, uint32_t from,
 			    uint32_t to, uint64_t id, struct sim_blob *blob,
 			    uint32_t flags)
 {
-	struct sim_ev ev = {.t = at, .kind = EV_DELIVER, .a = from, .b = to,
-			    .x = id, .flags = flags, .blob = blob};
+	struct sim_ev ev = {.t = at,
+			    .kind = EV_DELIVER,
+			    .a = from,
+			    .b = to,
+			    .x = id,
+			    .flags = flags,
+			    .blob = blob};
 	return heap_push(s, ev);
 }
 
@@ -224,18 +229,18 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 {
 	const struct byz_config *c = &cfg->core;
 
-#define BAD(...)                                        \
-	do {                                            \
-		snprintf(why, whylen, __VA_ARGS__);     \
-		return BYZ_EINVAL;                      \
+#define BAD(...)                                                               \
+	do {                                                                   \
+		snprintf(why, whylen, __VA_ARGS__);                            \
+		return BYZ_EINVAL;                                             \
 	} while (0)
 	if (!cfg->ops)
 		BAD("no protocol");
 	if (c->n < 1 || c->n > BYZ_MAX_N)
 		BAD("n = %" PRIu32 " is outside 1..%d", c->n, BYZ_MAX_N);
 	if (3ull * c->f + 1 > c->n)
-		BAD("f = %" PRIu32 " needs n >= 3f+1 = %" PRIu64, c->f, (uint64_t)(
-		    3ull * c->f + 1));
+		BAD("f = %" PRIu32 " needs n >= 3f+1 = %" PRIu64, c->f,
+		    (uint64_t)(3ull * c->f + 1));
 	if (cfg->work.clients < 1 || cfg->work.clients > c->max_clients)
 		BAD("clients = %" PRIu32 " is outside 1..%" PRIu32,
 		    cfg->work.clients, c->max_clients);
@@ -243,8 +248,10 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 		BAD("the application's client table must match max_clients");
 	if (cfg->work.keys < 1)
 		BAD("the workload needs at least one key");
-	if (cfg->work.retry_us == 0 || cfg->work.retry_max_us < cfg->work.retry_us)
-		BAD("client retry timeouts must be positive and retry_max >= retry");
+	if (cfg->work.retry_us == 0 ||
+	    cfg->work.retry_max_us < cfg->work.retry_us)
+		BAD("client retry timeouts must be positive and retry_max >= "
+		    "retry");
 	if (cfg->net.loss < 0.0 || cfg->net.loss > 1.0)
 		BAD("loss must be a probability");
 	if (cfg->ncrashes > SIM_MAX_CRASHES)
@@ -252,7 +259,8 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 	for (size_t i = 0; i < cfg->ncrashes; i++) {
 		const struct sim_crash *k = &cfg->crashes[i];
 		if (k->replica >= c->n)
-			BAD("crash of replica %" PRIu32 ": no such replica (n = %" PRIu32 ")",
+			BAD("crash of replica %" PRIu32
+			    ": no such replica (n = %" PRIu32 ")",
 			    k->replica, c->n);
 		if (k->restart_at_us && k->restart_at_us <= k->at_us)
 			BAD("replica %" PRIu32 " restarts before it crashes",
@@ -260,8 +268,10 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 	}
 	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
 		if (cfg->twin[r] && (r >= c->n || !cfg->byzantine[r]))
-			BAD("replica %" PRIu32 " has a twin but is not a Byzantine "
-			    "replica of the cluster", r);
+			BAD("replica %" PRIu32
+			    " has a twin but is not a Byzantine "
+			    "replica of the cluster",
+			    r);
 #undef BAD
 	if (cfg->ops->check_config)
 		return cfg->ops->check_config(c, why, whylen);
@@ -276,7 +286,7 @@ static int client_apply(struct sim *s, uint32_t c);
 static int sim_ingress_new(struct sim *s)
 {
 	uint32_t n = s->cfg.core.n, nc = s->cfg.work.clients;
-	uint8_t (*pk)[BYZ_PK_BYTES] = malloc(((size_t)n + nc) * sizeof *pk);
+	uint8_t(*pk)[BYZ_PK_BYTES] = malloc(((size_t)n + nc) * sizeof *pk);
 	struct ingress_keys keys = {.n = n, .clients = nc};
 	int rc;
 
@@ -286,8 +296,8 @@ static int sim_ingress_new(struct sim *s)
 		memcpy(pk[r], s->rkeys[r].pk, BYZ_PK_BYTES);
 	for (uint32_t c = 0; c < nc; c++)
 		memcpy(pk[n + c], s->clients[c].key.pk, BYZ_PK_BYTES);
-	keys.replica = (const uint8_t (*)[BYZ_PK_BYTES])pk;
-	keys.client = (const uint8_t (*)[BYZ_PK_BYTES])(pk + n);
+	keys.replica = (const uint8_t(*)[BYZ_PK_BYTES])pk;
+	keys.client = (const uint8_t(*)[BYZ_PK_BYTES])(pk + n);
 	rc = ingress_new(&keys, 16, &s->ing);
 	free(pk);
 	return rc;
@@ -297,10 +307,10 @@ static int sim_ingress_new(struct sim *s)
 static int sim_clients_new(struct sim *s)
 {
 	struct client_config cc = {
-		.n = s->cfg.core.n,
-		.f = s->cfg.core.f,
-		.retry_us = s->cfg.work.retry_us,
-		.retry_max_us = s->cfg.work.retry_max_us,
+	    .n = s->cfg.core.n,
+	    .f = s->cfg.core.f,
+	    .retry_us = s->cfg.work.retry_us,
+	    .retry_max_us = s->cfg.work.retry_max_us,
 	};
 	struct client_event ev = {.kind = CLIENT_EV_START, .now = 0};
 	int rc;
@@ -348,7 +358,8 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		byz_key_derive(&s->rkeys[r], cfg->seed, BYZ_ROLE_REPLICA, r);
 	for (uint32_t c = 0; c < cfg->work.clients; c++)
-		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT, c);
+		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT,
+			       c);
 	if ((rc = sim_ingress_new(s)) || (rc = sim_clients_new(s)))
 		goto fail;
 	/* The checkers leave out Byzantine replicas, and replicas restarted
@@ -358,7 +369,8 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		tr->log.byzantine[r] = cfg->byzantine[r];
 	for (size_t i = 0; i < cfg->ncrashes; i++)
-		if (cfg->crashes[i].restart_at_us && !cfg->crashes[i].keep_state)
+		if (cfg->crashes[i].restart_at_us &&
+		    !cfg->crashes[i].keep_state)
 			tr->log.byzantine[cfg->crashes[i].replica] = true;
 	tr->log.gst_us = cfg->net.gst_us;
 	s->st.requests = (uint64_t)cfg->work.clients * cfg->work.requests;
@@ -493,7 +505,8 @@ static int net_send_one(struct sim *s, uint32_t from, uint32_t to,
 			trace_drop(s->tr, s->now, from, to, id, "adversary");
 			return 0;
 		}
-		if (fl.frame != blob->data || fl.len != blob->len || fl.forged) {
+		if (fl.frame != blob->data || fl.len != blob->len ||
+		    fl.forged) {
 			struct sim_blob *nb;
 			if (fl.len > WIRE_MAX_FRAME + BYZ_SIG_BYTES)
 				return BYZ_ETOOBIG;
@@ -547,8 +560,8 @@ static int inject(struct sim *s, uint32_t from, uint32_t to,
 	return schedule_deliver(s, s->now + delay_us, from, to, id, b, flags);
 }
 
-int sim_inject(struct sim *s, uint32_t from, uint32_t to,
-	       const uint8_t *frame, size_t len, uint64_t delay_us)
+int sim_inject(struct sim *s, uint32_t from, uint32_t to, const uint8_t *frame,
+	       size_t len, uint64_t delay_us)
 {
 	return inject(s, from, to, frame, len, delay_us, 0);
 }
@@ -608,8 +621,8 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 
 		switch (o->kind) {
 		case BYZ_OUT_PERSIST: {
-			size_t need = (o->replace ? 0 : rep->persisted_len) +
-				      4 + o->len;
+			size_t need =
+			    (o->replace ? 0 : rep->persisted_len) + 4 + o->len;
 			if (need > SIM_PERSIST_MAX) {
 				/* The core never compacts its log: its bug. */
 				mark_core_error(s, addr, BYZ_ELIMIT);
@@ -618,7 +631,9 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 			if (o->replace)
 				rep->persisted_len = 0;
 			if (need > rep->persisted_cap) {
-				size_t ncap = rep->persisted_cap ? rep->persisted_cap : 4096;
+				size_t ncap = rep->persisted_cap
+						  ? rep->persisted_cap
+						  : 4096;
 				uint8_t *np;
 				while (ncap < need)
 					ncap *= 2;
@@ -630,7 +645,7 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 			}
 			for (int k = 0; k < 4; k++)
 				rep->persisted[rep->persisted_len + k] =
-					(uint8_t)(o->len >> (8 * k));
+				    (uint8_t)(o->len >> (8 * k));
 			memcpy(rep->persisted + rep->persisted_len + 4,
 			       bytes + o->off, o->len);
 			rep->persisted_len = need;
@@ -641,7 +656,8 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 		case BYZ_OUT_SEND:
 		case BYZ_OUT_BROADCAST: {
 			struct wire_frame f;
-			rc = wire_frame_parse(bytes + o->off, o->len, false, &f);
+			rc =
+			    wire_frame_parse(bytes + o->off, o->len, false, &f);
 			if (rc || f.sender != r) {
 				/* A core's own output is malformed: its bug. */
 				mark_core_error(s, addr, rc ? rc : BYZ_EFIELD);
@@ -658,7 +674,8 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 				for (uint32_t to = 0; to < s->cfg.core.n && !rc;
 				     to++)
 					if (to != r)
-						rc = net_send(s, addr, to, blob);
+						rc =
+						    net_send(s, addr, to, blob);
 			}
 			blob_put(&blob);
 			break;
@@ -666,9 +683,9 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 		case BYZ_OUT_TIMER:
 			rep->timer_gen[o->timer]++;
 			if (o->delay_us != BYZ_TIMER_CANCEL)
-				rc = schedule(s, s->now + o->delay_us, EV_TIMER, ni,
-					      o->timer, rep->timer_gen[o->timer],
-					      NULL);
+				rc = schedule(s, s->now + o->delay_us, EV_TIMER,
+					      ni, o->timer,
+					      rep->timer_gen[o->timer], NULL);
 			break;
 		case BYZ_OUT_COMMIT:
 			rep->commits++;
@@ -801,8 +818,9 @@ static size_t make_op(struct sim *s, uint32_t c, uint8_t *op, size_t cap)
 	int n;
 
 	if (prng_below(&s->work_rng, 10) < 7)
-		n = snprintf((char *)op, cap, "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32,
-			     key, c, s->clients[c].sent);
+		n = snprintf((char *)op, cap,
+			     "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32, key, c,
+			     s->clients[c].sent);
 	else
 		n = snprintf((char *)op, cap, "get k%" PRIu64, key);
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
@@ -924,7 +942,8 @@ static int deliver_to_client(struct sim *s, const struct sim_ev *ev)
 	int rc;
 
 	if (c >= s->cfg.work.clients) {
-		trace_drop(s->tr, s->now, ev->a, ev->b, ev->x, "no-such-client");
+		trace_drop(s->tr, s->now, ev->a, ev->b, ev->x,
+			   "no-such-client");
 		return 0;
 	}
 	rc = ingress(s, ev->blob, &m);
@@ -977,8 +996,10 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 		return deliver_to_replica(s, ev, ni);
 	}
 	case EV_TIMER:
-		if (!s->rep[ev->a].up || s->rep[ev->a].timer_gen[ev->b] != ev->x)
-			return 0; /* cancelled, re-armed, or died with a crash */
+		if (!s->rep[ev->a].up ||
+		    s->rep[ev->a].timer_gen[ev->b] != ev->x)
+			return 0; /* cancelled, re-armed, or died with a crash
+				   */
 		trace_timer(s->tr, s->now, node_addr(ev->a), ev->b);
 		e.kind = BYZ_EV_TIMER;
 		e.u.timer = ev->b;

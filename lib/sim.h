@@ -31,22 +31,24 @@ struct sim;
 
 /* A message in flight, as the adversary hook sees it. */
 struct sim_flight {
-	uint64_t id;          /* the send's id in the trace */
-	uint64_t now;         /* when it was sent */
+	uint64_t id;	      /* the send's id in the trace */
+	uint64_t now;	      /* when it was sent */
 	uint32_t from, to;    /* node addresses (core.h) */
 	const uint8_t *frame; /* the signed frame; the hook may point this at
 			       * other bytes, valid until it returns */
 	size_t len;
-	uint64_t delay_us;    /* the network model's delay; the hook may change it */
-	bool forged;          /* the hook sets it when it changed the frame
-			       * without the sender's key (tampering): such a
-			       * frame must be rejected at ingress, and one that
-			       * is not is counted in sim_stats.forged_accepted */
+	uint64_t
+	    delay_us; /* the network model's delay; the hook may change it */
+	bool forged;  /* the hook sets it when it changed the frame
+		       * without the sender's key (tampering): such a
+		       * frame must be rejected at ingress, and one that
+		       * is not is counted in sim_stats.forged_accepted */
 };
 
 enum sim_verdict {
-	SIM_DELIVER = 0, /* deliver (the possibly replaced) frame after delay_us */
-	SIM_DROP = 1,    /* drop it */
+	SIM_DELIVER =
+	    0,	      /* deliver (the possibly replaced) frame after delay_us */
+	SIM_DROP = 1, /* drop it */
 };
 
 /*
@@ -63,39 +65,40 @@ typedef enum sim_verdict (*sim_hook_fn)(void *ctx, struct sim *s,
 struct sim_network {
 	uint64_t latency_us; /* base one-way delay */
 	uint64_t jitter_us;  /* plus uniform [0, jitter_us] */
-	double loss;         /* per-message loss on every link before GST */
-	uint64_t gst_us;     /* from GST on: no loss (the network is synchronous) */
+	double loss;	     /* per-message loss on every link before GST */
+	uint64_t gst_us; /* from GST on: no loss (the network is synchronous) */
 };
 
 struct sim_workload {
-	uint32_t clients;           /* 1..max_clients */
-	uint32_t requests;          /* per client, sent one after another */
-	uint32_t keys;              /* key space of the generated operations */
-	uint64_t think_us;          /* pause between a reply and the next request */
-	uint64_t retry_us;          /* first retransmission timeout */
-	uint64_t retry_max_us;      /* backoff cap */
+	uint32_t clients;      /* 1..max_clients */
+	uint32_t requests;     /* per client, sent one after another */
+	uint32_t keys;	       /* key space of the generated operations */
+	uint64_t think_us;     /* pause between a reply and the next request */
+	uint64_t retry_us;     /* first retransmission timeout */
+	uint64_t retry_max_us; /* backoff cap */
 };
 
 struct sim_crash {
 	uint32_t replica;
 	uint64_t at_us;
 	uint64_t restart_at_us; /* 0: stays down */
-	bool keep_state;        /* restart from its persisted log, or from nothing
-				 * (amnesia: the checkers then count the replica
-				 * as faulty, though the run waits for it) */
+	bool keep_state; /* restart from its persisted log, or from nothing
+			  * (amnesia: the checkers then count the replica
+			  * as faulty, though the run waits for it) */
 };
 
 struct sim_config {
 	const struct byz_core_ops *ops;
-	struct byz_config core; /* n, f and the protocol's sizes; id is set per replica */
+	struct byz_config
+	    core; /* n, f and the protocol's sizes; id is set per replica */
 	uint64_t seed;
 	struct sim_network net;
 	struct sim_workload work;
 	struct sim_crash crashes[SIM_MAX_CRASHES];
 	size_t ncrashes;
 	bool byzantine[BYZ_MAX_N]; /* excluded from checks and from "done" */
-	uint64_t max_time_us;      /* the run stops here at the latest */
-	uint64_t max_events;       /* and after this many events (0: no cap) */
+	uint64_t max_time_us;	   /* the run stops here at the latest */
+	uint64_t max_events;	   /* and after this many events (0: no cap) */
 	/* Twins: replica r (which must be Byzantine) runs a second instance
 	 * at byz_twin_addr(r), with the same id and key. A message addressed
 	 * to r goes to both instances, each through the network model and
@@ -104,7 +107,7 @@ struct sim_config {
 	/* Stop as soon as two honest replicas commit different requests at one
 	 * height (an agreement violation; trace_log.conflict). */
 	bool stop_on_violation;
-	sim_hook_fn hook;          /* NULL: no adversary */
+	sim_hook_fn hook; /* NULL: no adversary */
 	void *hook_ctx;
 	/* If set, checked between events: non-zero stops the run (an
 	 * interrupted run; its trace so far stays valid). */
@@ -112,17 +115,17 @@ struct sim_config {
 };
 
 struct sim_stats {
-	uint64_t now;           /* virtual time at the end */
-	uint64_t events;        /* events processed */
-	uint64_t submitted;     /* requests clients submitted */
-	uint64_t accepted;      /* requests clients accepted (f+1 replies) */
-	uint64_t requests;      /* requests the workload asked for */
-	bool done;              /* every request accepted and committed */
+	uint64_t now;	    /* virtual time at the end */
+	uint64_t events;    /* events processed */
+	uint64_t submitted; /* requests clients submitted */
+	uint64_t accepted;  /* requests clients accepted (f+1 replies) */
+	uint64_t requests;  /* requests the workload asked for */
+	bool done;	    /* every request accepted and committed */
 	bool hit_time_limit, hit_event_limit, interrupted;
 	bool stopped_on_violation; /* cfg.stop_on_violation fired */
 	uint64_t forged_accepted;  /* forged frames that passed ingress: must
 				    * be 0, or ingress is broken */
-	int core_error;         /* a core's step failed (a bug): its code */
+	int core_error;		   /* a core's step failed (a bug): its code */
 	uint32_t core_error_replica;
 };
 
@@ -147,8 +150,8 @@ struct prng *sim_adversary_prng(struct sim *s);
 /* Put a message in flight from `from` to `to` (node addresses), arriving
  * after delay_us; it does not pass the hook again. For the adversary's
  * port (duplicates, replays, re-signed messages of Byzantine replicas). */
-int sim_inject(struct sim *s, uint32_t from, uint32_t to,
-	       const uint8_t *frame, size_t len, uint64_t delay_us);
+int sim_inject(struct sim *s, uint32_t from, uint32_t to, const uint8_t *frame,
+	       size_t len, uint64_t delay_us);
 /* The same for a frame the adversary forged or tampered with (it is
  * counted in forged_accepted if ingress lets it through). */
 int sim_inject_forged(struct sim *s, uint32_t from, uint32_t to,

@@ -36,7 +36,7 @@ void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1])
 
 /* Append one line (without its newline) to the stream. */
 static void trace_line(struct trace *tr, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void trace_line(struct trace *tr, const char *fmt, ...)
 {
@@ -50,12 +50,13 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 	if (n < 0)
 		return;
 	if ((size_t)n > sizeof buf - 2)
-		n = (int)(sizeof buf - 2); /* never happens: fields are bounded */
+		n = (int)(sizeof buf -
+			  2); /* never happens: fields are bounded */
 	buf[n++] = '\n';
 	crypto_generichash_update(&tr->hash, (const uint8_t *)buf, (size_t)n);
 	tr->lines++;
-	if (tr->file && !tr->err && fwrite(buf, 1, (size_t)n, tr->file) !=
-					       (size_t)n)
+	if (tr->file && !tr->err &&
+	    fwrite(buf, 1, (size_t)n, tr->file) != (size_t)n)
 		tr->err = BYZ_EIO;
 }
 
@@ -101,8 +102,7 @@ void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		   wire_proto_name(proto), wire_type_name(proto, type), len);
 }
 
-void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica,
-		    uint64_t id)
+void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica, uint64_t id)
 {
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"loopback\",\"id\":%" PRIu64
@@ -171,7 +171,8 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 	byz_hex(st, c->state_digest, BYZ_DIGEST_BYTES);
 	if (c->restored) {
 		trace_line(tr,
-			   "{\"t\":%" PRIu64 ",\"ev\":\"restore\",\"replica\":%" PRIu32
+			   "{\"t\":%" PRIu64
+			   ",\"ev\":\"restore\",\"replica\":%" PRIu32
 			   "%s,\"height\":%" PRIu64 ",\"slot\":%" PRIu64
 			   ",\"state\":\"%s\"}",
 			   t, byz_addr_replica(replica), twin_field(replica),
@@ -232,10 +233,9 @@ void trace_crash(struct trace *tr, uint64_t t, uint32_t replica)
 {
 	if (replica < BYZ_MAX_N)
 		tr->log.down_at_end[replica] = true;
-	trace_line(tr,
-		   "{\"t\":%" PRIu64 ",\"ev\":\"crash\",\"replica\":%" PRIu32
-		   "}",
-		   t, replica);
+	trace_line(
+	    tr, "{\"t\":%" PRIu64 ",\"ev\":\"crash\",\"replica\":%" PRIu32 "}",
+	    t, replica);
 }
 
 void trace_restart(struct trace *tr, uint64_t t, uint32_t replica,
@@ -252,7 +252,8 @@ void trace_restart(struct trace *tr, uint64_t t, uint32_t replica,
 void trace_submit(struct trace *tr, uint64_t t, uint32_t client,
 		  uint64_t timestamp, const uint8_t digest[BYZ_DIGEST_BYTES])
 {
-	struct trace_submit s = {.t = t, .client = client, .timestamp = timestamp};
+	struct trace_submit s = {
+	    .t = t, .client = client, .timestamp = timestamp};
 	char req[2 * BYZ_DIGEST_BYTES + 1];
 
 	memcpy(s.request_digest, digest, BYZ_DIGEST_BYTES);
@@ -278,8 +279,8 @@ void trace_accept(struct trace *tr, uint64_t t, uint32_t client,
 }
 
 /* Append ",\"key\":[ids]" for the replicas set in which[0..n) to buf. */
-static void trace_ids(char *buf, size_t cap, const char *key,
-		      const bool *which, uint32_t n)
+static void trace_ids(char *buf, size_t cap, const char *key, const bool *which,
+		      uint32_t n)
 {
 	size_t len = strlen(buf);
 	bool first = true;
@@ -306,8 +307,7 @@ void trace_run(struct trace *tr, const struct trace_run_info *info)
 	char lists[3 * (16 + 3 * BYZ_MAX_N) + 1] = "";
 	char faults[6 * TRACE_FAULTS_MAX + 1] = "";
 
-	trace_ids(lists, sizeof lists, "byzantine", info->byzantine,
-		  tr->log.n);
+	trace_ids(lists, sizeof lists, "byzantine", info->byzantine, tr->log.n);
 	trace_ids(lists, sizeof lists, "twins", info->twin, tr->log.n);
 	trace_ids(lists, sizeof lists, "amnesia", info->amnesia, tr->log.n);
 	if (info->faults)
@@ -329,8 +329,8 @@ void trace_run(struct trace *tr, const struct trace_run_info *info)
 }
 
 /* The end line (docs/trace.md). */
-void trace_end(struct trace *tr, uint64_t t, const char *stop,
-	       uint64_t forged, int core_error, uint32_t core_replica)
+void trace_end(struct trace *tr, uint64_t t, const char *stop, uint64_t forged,
+	       int core_error, uint32_t core_replica)
 {
 	char core[96] = "";
 

@@ -39,13 +39,13 @@ struct trace_commit {
 /* What the checkers read. */
 struct trace_log {
 	uint32_t n, f;
-	uint64_t gst_us; /* global stabilisation time */
-	uint64_t end_us; /* when the run ended */
-	bool byzantine[BYZ_MAX_N];      /* excluded from every check */
-	bool down_at_end[BYZ_MAX_N];    /* crashed and not restarted */
+	uint64_t gst_us;	     /* global stabilisation time */
+	uint64_t end_us;	     /* when the run ended */
+	bool byzantine[BYZ_MAX_N];   /* excluded from every check */
+	bool down_at_end[BYZ_MAX_N]; /* crashed and not restarted */
 	struct trace_submit *submits;
 	size_t nsubmits, cap_submits;
-	struct trace_commit *commits;   /* in the order they happened */
+	struct trace_commit *commits; /* in the order they happened */
 	size_t ncommits, cap_commits;
 	/* Watched as commits arrive, so a run can stop at the first safety
 	 * violation: the first honest commit at each height, and whether
@@ -77,13 +77,13 @@ int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
  * and type a frame may have (wire.h), so no registered protocol's
  * messages go uncounted. */
 #define TRACE_PROTOS (WIRE_MAX_PROTO + 1)
-#define TRACE_TYPES (WIRE_MAX_TYPE + 1)
+#define TRACE_TYPES  (WIRE_MAX_TYPE + 1)
 struct trace_counts {
 	uint64_t sent[TRACE_PROTOS][TRACE_TYPES];
 	uint64_t bytes[TRACE_PROTOS][TRACE_TYPES];
 	uint64_t delivered, dropped, rejected, timers, notes;
 	uint64_t signatures, verifications;
-	uint64_t verify_cache_hits; /* verifications the cache answered */
+	uint64_t verify_cache_hits;	 /* verifications the cache answered */
 	uint64_t rejected_by_reason[64]; /* index: -code (err.h) */
 };
 
@@ -108,19 +108,19 @@ void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1]);
  * replica id.
  */
 struct trace_run_info {
-	const char *protocol;       /* its name, as users write it */
-	const char *driver;         /* "sim" */
+	const char *protocol; /* its name, as users write it */
+	const char *driver;   /* "sim" */
 	uint64_t seed;
-	uint64_t requests;          /* the workload: requests in all */
-	uint64_t gst_us;            /* global stabilisation time */
-	bool no_gst;                /* none: network faults act for the whole
-				     * run and liveness is not judged */
-	const char *faults;         /* the faults for people ("byzantine r0;
-				     * attacks ...; crashes 0"), or NULL */
-	uint64_t bound_us;          /* liveness bound after GST */
-	bool byzantine[BYZ_MAX_N];  /* declared Byzantine */
-	bool twin[BYZ_MAX_N];       /* runs a second instance (twins) */
-	bool amnesia[BYZ_MAX_N];    /* a restart without its state is planned */
+	uint64_t requests;	   /* the workload: requests in all */
+	uint64_t gst_us;	   /* global stabilisation time */
+	bool no_gst;		   /* none: network faults act for the whole
+				    * run and liveness is not judged */
+	const char *faults;	   /* the faults for people ("byzantine r0;
+				    * attacks ...; crashes 0"), or NULL */
+	uint64_t bound_us;	   /* liveness bound after GST */
+	bool byzantine[BYZ_MAX_N]; /* declared Byzantine */
+	bool twin[BYZ_MAX_N];	   /* runs a second instance (twins) */
+	bool amnesia[BYZ_MAX_N];   /* a restart without its state is planned */
 };
 
 /* The longest line a trace holds (a run line with long lists), bytes. */
@@ -131,8 +131,8 @@ void trace_run(struct trace *tr, const struct trace_run_info *info);
 /* The last line: the run ended at t for the reason `stop` (a word, see
  * docs/trace.md); `forged` frames passed ingress; a core failed with
  * core_error (0: none) at core_replica. */
-void trace_end(struct trace *tr, uint64_t t, const char *stop,
-	       uint64_t forged, int core_error, uint32_t core_replica);
+void trace_end(struct trace *tr, uint64_t t, const char *stop, uint64_t forged,
+	       int core_error, uint32_t core_replica);
 
 /* Emit one line. Each appends to the stream; the ones the checkers need
  * also append to the log. `from`/`to` are node addresses (core.h). */

@@ -98,7 +98,8 @@ static int watch_commit(struct trace_log *log, const struct trace_commit *c)
 		e->set = true;
 		e->client = c->c.client;
 		e->timestamp = c->c.timestamp;
-	} else if ((e->client != c->c.client || e->timestamp != c->c.timestamp) &&
+	} else if ((e->client != c->c.client ||
+		    e->timestamp != c->c.timestamp) &&
 		   !log->conflict) {
 		log->conflict = true;
 		log->conflict_us = c->t;

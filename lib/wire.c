@@ -28,13 +28,13 @@
 /* The largest body: the whole signed frame must fit in WIRE_MAX_FRAME. */
 #define WIRE_MAX_BODY (WIRE_MAX_FRAME - WIRE_HEADER_BYTES - BYZ_SIG_BYTES)
 /* Header field offsets (wire.h, docs/wire.md "Frame"). */
-#define OFF_MAGIC 0
+#define OFF_MAGIC   0
 #define OFF_VERSION 2
-#define OFF_PROTO 3
-#define OFF_TYPE 4
-#define OFF_FLAGS 5
-#define OFF_SENDER 6
-#define OFF_LENGTH 10
+#define OFF_PROTO   3
+#define OFF_TYPE    4
+#define OFF_FLAGS   5
+#define OFF_SENDER  6
+#define OFF_LENGTH  10
 #define BUF_MIN_CAP 64
 
 /* Explicit little-endian loads and stores. */
@@ -285,10 +285,10 @@ static void sigref_of(const struct wire_frame *f, struct wire_sigref *ref)
 {
 	ref->proto = f->proto;
 	ref->type = f->type;
-	ref->role = f->proto == BYZ_PROTO_CLIENT &&
-				    f->type == WIRE_CLIENT_REQUEST
-			    ? BYZ_ROLE_CLIENT
-			    : BYZ_ROLE_REPLICA;
+	ref->role =
+	    f->proto == BYZ_PROTO_CLIENT && f->type == WIRE_CLIENT_REQUEST
+		? BYZ_ROLE_CLIENT
+		: BYZ_ROLE_REPLICA;
 	ref->signer = f->sender;
 	ref->content = f->bytes;
 	ref->len = f->signed_len;
@@ -372,8 +372,8 @@ int wire_rd_frame(struct wire_rd *r, uint8_t proto, uint8_t type,
 	return nested_check(p, len, proto, type, out);
 }
 
-int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type,
-		   uint16_t max, struct wire_frames *out)
+int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type, uint16_t max,
+		   struct wire_frames *out)
 {
 	struct wire_frame f;
 	const uint8_t *start;
@@ -408,8 +408,7 @@ int wire_frames_next(const struct wire_frames *l, size_t *pos,
 	return 1;
 }
 
-int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn,
-		     void *ctx)
+int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn, void *ctx)
 {
 	struct wire_msg m;
 	size_t pos = 0;
@@ -752,8 +751,7 @@ void wire_describe(const struct wire_msg *m, char *buf, size_t cap)
 			 "v=%" PRIu64 " c%" PRIu32 " t=%" PRIu64 " result=%s",
 			 m->u.reply.view, m->u.reply.client,
 			 m->u.reply.timestamp, q);
-	} else if (!c || !c->describe ||
-		   c->describe(m, buf + at, cap - at)) {
+	} else if (!c || !c->describe || c->describe(m, buf + at, cap - at)) {
 		snprintf(buf + at, cap - at, "(%" PRIu32 " bytes)",
 			 m->frame.body_len);
 	}
@@ -767,7 +765,8 @@ void wire_describe_frame(const uint8_t *frame, size_t len, bool is_signed,
 			   : wire_decode_unsigned(frame, len, &m);
 
 	if (rc)
-		snprintf(buf, cap, "??? (%zu bytes: %s)", len, byz_strerror(rc));
+		snprintf(buf, cap, "??? (%zu bytes: %s)", len,
+			 byz_strerror(rc));
 	else
 		wire_describe(&m, buf, cap);
 }

@@ -39,19 +39,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WIRE_VERSION 1
+#define WIRE_VERSION	  1
 #define WIRE_HEADER_BYTES 14
-#define WIRE_MAX_FRAME (1u << 20) /* a whole signed frame, bytes */
-#define WIRE_MAX_OP 1024          /* a client operation, bytes */
-#define WIRE_MAX_RESULT 1024      /* a reply's result, bytes */
-#define WIRE_MAX_DEPTH 6          /* frames embedded in frames, at most */
+#define WIRE_MAX_FRAME	  (1u << 20) /* a whole signed frame, bytes */
+#define WIRE_MAX_OP	  1024	     /* a client operation, bytes */
+#define WIRE_MAX_RESULT	  1024	     /* a reply's result, bytes */
+#define WIRE_MAX_DEPTH	  6	     /* frames embedded in frames, at most */
 
 /* The frame header's protocol byte. 0 is the client's requests and replies
  * (shared by every protocol); every other value belongs to one protocol,
  * which registers its codec (below) under it. */
 #define BYZ_PROTO_CLIENT 0
-#define WIRE_MAX_PROTO 15 /* protocol bytes are 0..WIRE_MAX_PROTO */
-#define WIRE_MAX_TYPE 15  /* message types of a protocol are 1..WIRE_MAX_TYPE */
+#define WIRE_MAX_PROTO	 15 /* protocol bytes are 0..WIRE_MAX_PROTO */
+#define WIRE_MAX_TYPE	 15 /* a protocol's types are 1..WIRE_MAX_TYPE */
 
 enum wire_client_type {
 	WIRE_CLIENT_REQUEST = 1,
@@ -62,12 +62,12 @@ enum wire_client_type {
 struct wire_frame {
 	uint8_t proto, type;
 	uint32_t sender;
-	const uint8_t *bytes;   /* start of the frame */
-	const uint8_t *body;    /* bytes + WIRE_HEADER_BYTES */
+	const uint8_t *bytes; /* start of the frame */
+	const uint8_t *body;  /* bytes + WIRE_HEADER_BYTES */
 	uint32_t body_len;
-	size_t signed_len;      /* WIRE_HEADER_BYTES + body_len */
-	const uint8_t *sig;     /* bytes + signed_len, or NULL if unsigned */
-	size_t len;             /* whole frame: signed_len (+ 64 if signed) */
+	size_t signed_len;  /* WIRE_HEADER_BYTES + body_len */
+	const uint8_t *sig; /* bytes + signed_len, or NULL if unsigned */
+	size_t len;	    /* whole frame: signed_len (+ 64 if signed) */
 };
 
 /* CLIENT REQUEST body: timestamp u64 (>= 1), op length u16 (1..WIRE_MAX_OP),
@@ -92,7 +92,7 @@ struct wire_reply {
 /* One signature a decoded message carries, to be verified at ingress. */
 struct wire_sigref {
 	uint8_t proto, type;
-	enum byz_role role;     /* whose name space signer is in */
+	enum byz_role role; /* whose name space signer is in */
 	uint32_t signer;
 	const uint8_t *content; /* the signed bytes: header and body */
 	size_t len;
@@ -134,12 +134,12 @@ int wire_rd_frame(struct wire_rd *r, uint8_t proto, uint8_t type,
  */
 struct wire_frames {
 	const uint8_t *p; /* the first element's length field */
-	size_t len;       /* bytes of all elements */
+	size_t len;	  /* bytes of all elements */
 	uint16_t count;
 };
 
-int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type,
-		   uint16_t max, struct wire_frames *out);
+int wire_rd_frames(struct wire_rd *r, uint8_t proto, uint8_t type, uint16_t max,
+		   struct wire_frames *out);
 
 struct wire_msg;
 /* Decode the next frame of a checked list into *m: 1, or 0 at the end
@@ -149,8 +149,7 @@ int wire_frames_next(const struct wire_frames *l, size_t *pos,
 /* Call fn for every frame of a checked list, in order (for a codec's
  * for_each_embedded). */
 typedef int (*wire_frame_fn)(void *ctx, const struct wire_frame *f);
-int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn,
-		     void *ctx);
+int wire_frames_each(const struct wire_frames *l, wire_frame_fn fn, void *ctx);
 
 /*
  * The frames of a checked list gathered into arrays, for an encoder that
@@ -178,7 +177,7 @@ void wire_put_frame(struct wire_buf *b, const uint8_t *frame, size_t len);
  */
 struct wire_codec {
 	const char *name; /* the protocol's name, as users write it */
-	uint8_t proto;    /* its protocol byte, 1..WIRE_MAX_PROTO */
+	uint8_t proto;	  /* its protocol byte, 1..WIRE_MAX_PROTO */
 	bool (*type_known)(uint8_t type); /* only types 1..WIRE_MAX_TYPE */
 	const char *(*type_name)(uint8_t type);
 	/* Decode the body of a parsed frame of this protocol into out->u. */
@@ -238,7 +237,7 @@ struct wire_msg {
 
 /* The protocol's message struct inside m, with m's constness: for a
  * protocol's accessor macro (NAME_of in lib/NAME/NAME_wire.h). */
-#define WIRE_MSG_BODY(type, m)                                             \
+#define WIRE_MSG_BODY(type, m)                                                 \
 	_Generic((m), const struct wire_msg *: (const type *)(const void *)(m)->u.body, \
 		 struct wire_msg *: (type *)(void *)(m)->u.body)
 

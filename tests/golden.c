@@ -21,8 +21,8 @@ void golden_msg(const struct wire_msg *m, char *buf, size_t cap)
 }
 
 /* Decode a frame and describe it (wire_describe_frame). */
-void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
-		  char *buf, size_t cap)
+void golden_frame(const uint8_t *frame, size_t len, bool is_signed, char *buf,
+		  size_t cap)
 {
 	wire_describe_frame(frame, len, is_signed, buf, cap);
 }
@@ -70,8 +70,8 @@ int golden_timer_id(const struct byz_core_ops *ops, const char *name,
 }
 
 /* The protocol's name for a timer id, or its number. */
-void golden_timer_name(const struct byz_core_ops *ops, uint32_t id,
-		       char *buf, size_t cap)
+void golden_timer_name(const struct byz_core_ops *ops, uint32_t id, char *buf,
+		       size_t cap)
 {
 	const char *const *names = ops ? ops->timer_names : NULL;
 	uint32_t k = 0;
@@ -98,9 +98,8 @@ static void persist_line(const struct byz_core_ops *ops, const uint8_t *rec,
 }
 
 /* One output as one line (the formats are in golden.h). */
-void golden_output(const struct byz_core_ops *ops,
-		   const struct byz_outbox *ob, const struct byz_output *o,
-		   char *line, size_t cap)
+void golden_output(const struct byz_core_ops *ops, const struct byz_outbox *ob,
+		   const struct byz_output *o, char *line, size_t cap)
 {
 	const uint8_t *b = ob->bytes.data + o->off;
 	char m[GOLDEN_LINE], a[32], t[32];
@@ -129,7 +128,8 @@ void golden_output(const struct byz_core_ops *ops,
 	case BYZ_OUT_COMMIT:
 		if (o->commit.restored)
 			snprintf(line, cap,
-				 "commit h%" PRIu64 " slot=%" PRIu64 " restored",
+				 "commit h%" PRIu64 " slot=%" PRIu64
+				 " restored",
 				 o->commit.height, o->commit.slot);
 		else
 			snprintf(line, cap,

@@ -34,23 +34,22 @@ void golden_msg(const struct wire_msg *m, char *buf, size_t cap);
 
 /* The same for a frame, signed or not; "??? (N bytes: error)" if it does
  * not decode. */
-void golden_frame(const uint8_t *frame, size_t len, bool is_signed,
-		  char *buf, size_t cap);
+void golden_frame(const uint8_t *frame, size_t len, bool is_signed, char *buf,
+		  size_t cap);
 
 /* An address: "r2", "c0", "r2t" (a twin). */
 void golden_addr(uint32_t addr, char *buf, size_t cap);
 
 /* One output o of ob, produced by a core of protocol ops, as a line. */
-void golden_output(const struct byz_core_ops *ops,
-		   const struct byz_outbox *ob, const struct byz_output *o,
-		   char *line, size_t cap);
+void golden_output(const struct byz_core_ops *ops, const struct byz_outbox *ob,
+		   const struct byz_output *o, char *line, size_t cap);
 
 /* A timer id by its name for protocol ops ("view", or a number), and the
  * name of an id. 0, or BYZ_EINVAL for a name the protocol does not have. */
 int golden_timer_id(const struct byz_core_ops *ops, const char *name,
 		    uint32_t *id);
-void golden_timer_name(const struct byz_core_ops *ops, uint32_t id,
-		       char *buf, size_t cap);
+void golden_timer_name(const struct byz_core_ops *ops, uint32_t id, char *buf,
+		       size_t cap);
 
 /* A duration for people: "20ms", "1500us", "2s". */
 void golden_duration(uint64_t us, char *buf, size_t cap);
@@ -67,7 +66,7 @@ struct golden_text {
 };
 
 void golden_text_add(struct golden_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void golden_text_free(struct golden_text *t);
 
 #endif

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ARGS 16
+#define MAX_ARGS   16
 #define MAX_FOLLOW 256 /* loopbacks and PERSISTEDs waiting after one step */
 
 /* ---- a script's arguments ---------------------------------------------- */
@@ -52,7 +52,7 @@ struct cmd {
 
 /* A script error: say where and what, then exit 2. */
 static void die(const struct cmd *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
+    __attribute__((format(printf, 2, 3), noreturn));
 static void die(const struct cmd *c, const char *fmt, ...)
 {
 	va_list ap;
@@ -93,7 +93,8 @@ static int cmd_parse(const char *s, struct cmd *c)
 		cap = sizeof a->key;
 		k = 0;
 		while (*s && *s != ' ') {
-			if (dst == a->key && (*s == '=' || (s[0] == '!' && s[1] == '='))) {
+			if (dst == a->key &&
+			    (*s == '=' || (s[0] == '!' && s[1] == '='))) {
 				a->neg = *s == '!';
 				s += a->neg ? 2 : 1;
 				dst[k] = 0;
@@ -130,8 +131,8 @@ static const struct arg *arg_find(const struct cmd *c, const char *key)
 }
 
 /* A whole number (with an optional us/ms/s suffix when time is true). */
-static uint64_t num_parse(const struct cmd *c, const char *key,
-			  const char *s, bool time)
+static uint64_t num_parse(const struct cmd *c, const char *key, const char *s,
+			  bool time)
 {
 	char *end;
 	unsigned long long v = strtoull(s, &end, 10);
@@ -254,9 +255,8 @@ static int verify_one(void *ctx, const struct wire_sigref *ref)
 }
 
 /* A signed copy of an unsigned frame, signed by kp (egress). */
-static uint8_t *sign_copy(struct cluster *cl, const uint8_t *frame,
-			  size_t len, const struct byz_keypair *kp,
-			  size_t *out_len)
+static uint8_t *sign_copy(struct cluster *cl, const uint8_t *frame, size_t len,
+			  const struct byz_keypair *kp, size_t *out_len)
 {
 	uint8_t *p;
 
@@ -355,8 +355,7 @@ static unsigned show_of(enum byz_output_kind k)
  * step), arm timers, record commits; print each under the event line
  * head (printed first, only if something under it is).
  */
-static void apply(struct cluster *cl, uint32_t r, const char *head,
-		  bool quiet)
+static void apply(struct cluster *cl, uint32_t r, const char *head, bool quiet)
 {
 	struct node *nd = &cl->node[r];
 	const struct byz_outbox *ob = &cl->ob;
@@ -379,23 +378,27 @@ static void apply(struct cluster *cl, uint32_t r, const char *head,
 		switch (o->kind) {
 		case BYZ_OUT_PERSIST:
 			persist(nd, o, b);
-			add_follow(cl, (struct follow){true, o->token, NULL, 0});
+			add_follow(cl,
+				   (struct follow){true, o->token, NULL, 0});
 			break;
 		case BYZ_OUT_SEND:
 		case BYZ_OUT_BROADCAST:
 			for (uint32_t to = 0; to < cl->cfg.n; to++) {
 				bool self = to == r;
-				if (o->kind == BYZ_OUT_SEND ? o->to != to : self)
+				if (o->kind == BYZ_OUT_SEND ? o->to != to
+							    : self)
 					continue;
 				f = sign_copy(cl, b, o->len, &cl->rk[r], &flen);
 				if (!f)
 					oom();
 				if (self)
-					add_follow(cl, (struct follow){false, 0, f, flen});
+					add_follow(cl, (struct follow){
+							   false, 0, f, flen});
 				else if (cl->node[to].up)
 					enqueue(cl, r, to, f, flen);
 				else
-					free(f); /* no link to a crashed replica */
+					free(f); /* no link to a crashed replica
+						  */
 			}
 			break;
 		case BYZ_OUT_TIMER:
@@ -445,15 +448,15 @@ static void run_follow(struct cluster *cl, uint32_t r, size_t from)
 		if (all[i].persisted) {
 			ev.kind = BYZ_EV_PERSISTED;
 			ev.u.token = all[i].token;
-			snprintf(head, sizeof head, "r%u persisted #%" PRIu64, r,
-				 all[i].token);
+			snprintf(head, sizeof head, "r%u persisted #%" PRIu64,
+				 r, all[i].token);
 			step(cl, r, &ev, head, true);
 			continue;
 		}
 		if (wire_decode(all[i].frame, all[i].len, &msg) ||
 		    wire_for_each_sig(&msg, verify_one, cl)) {
-			fprintf(stderr, "interact: r%u's loopback fails ingress\n",
-				r);
+			fprintf(stderr,
+				"interact: r%u's loopback fails ingress\n", r);
 			exit(2);
 		}
 		golden_msg(&msg, m, sizeof m);
@@ -563,7 +566,9 @@ static void set_show(struct cluster *cl, const struct cmd *c)
 		for (i = 0; i < 5 && strcmp(names[i], t); i++)
 			;
 		if (i == 5)
-			die(c, "print=%s: one of persist, send, timer, commit, note",
+			die(c,
+			    "print=%s: one of persist, send, timer, commit, "
+			    "note",
 			    t);
 		cl->show |= 1u << i;
 	}
@@ -573,7 +578,8 @@ static void set_show(struct cluster *cl, const struct cmd *c)
 static void need_cluster(const struct cluster *cl, const struct cmd *c)
 {
 	if (!cl->ops)
-		die(c, "no cluster yet (start with: cluster protocol=NAME n=N)");
+		die(c,
+		    "no cluster yet (start with: cluster protocol=NAME n=N)");
 }
 
 /* cluster protocol=NAME n=N [f=] [timeout=] [batch=] [window=]
@@ -611,7 +617,8 @@ static void do_cluster(struct cluster *cl, const struct cmd *c)
 	wire_buf_init(&cl->sign, WIRE_MAX_FRAME + BYZ_SIG_BYTES);
 	for (uint32_t r = 0; r < n; r++)
 		if (node_start(cl, r, false))
-			die(c, "replica r%u: the core refuses the configuration",
+			die(c,
+			    "replica r%u: the core refuses the configuration",
 			    r);
 }
 
@@ -634,8 +641,7 @@ static void do_request(struct cluster *cl, const struct cmd *c)
 	wire_buf_init(&b, WIRE_MAX_FRAME + BYZ_SIG_BYTES);
 	if (wire_enc_request(&b, NULL, client, ts, (const uint8_t *)op->val,
 			     strlen(op->val)) ||
-	    wire_sign(&b, 0, &cl->ck[client]) ||
-	    wire_decode(b.data, b.len, &m))
+	    wire_sign(&b, 0, &cl->ck[client]) || wire_decode(b.data, b.len, &m))
 		die(c, "cannot encode this request");
 	golden_msg(&m, desc, sizeof desc);
 	for (uint32_t r = 0; r < cl->cfg.n; r++) {
@@ -684,7 +690,8 @@ static bool matches(const struct cluster *cl, const struct cmd *c,
 			in = set_parse(c, a->val, cl->cfg.n) >> p->to & 1;
 		else if (!strcmp(a->key, "type")) {
 			char buf[256], *save = NULL;
-			const char *tn = wire_type_name(cl->ops->proto, p->type);
+			const char *tn =
+			    wire_type_name(cl->ops->proto, p->type);
 			in = false;
 			snprintf(buf, sizeof buf, "%s", a->val);
 			for (char *t = strtok_r(buf, ",", &save); t;
@@ -705,10 +712,12 @@ static void check_filters(const struct cmd *c)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->a[i].key, "from") && strcmp(c->a[i].key, "to") &&
-		    strcmp(c->a[i].key, "type") && strcmp(c->a[i].key, "view") &&
+		    strcmp(c->a[i].key, "type") &&
+		    strcmp(c->a[i].key, "view") &&
 		    strcmp(c->a[i].key, "print") && strcmp(c->a[i].key, "max"))
-			die(c, "%s: filters are from=, to=, type=, view= (or !=), "
-			       "with print= and max=",
+			die(c,
+			    "%s: filters are from=, to=, type=, view= (or !=), "
+			    "with print= and max=",
 			    c->a[i].key);
 }
 
@@ -740,7 +749,7 @@ static void deliver_one(struct cluster *cl, struct pending *p)
 		golden_text_add(cl->out, "  rejected at ingress");
 	} else {
 		ev.kind = m.frame.proto == BYZ_PROTO_CLIENT ? BYZ_EV_REQUEST
-							     : BYZ_EV_MESSAGE;
+							    : BYZ_EV_MESSAGE;
 		ev.u.msg = &m;
 		step(cl, p->to, &ev, head, false);
 	}
@@ -888,8 +897,8 @@ static void do_crash(struct cluster *cl, const struct cmd *c, bool restart)
 		if (cl->node[r].up)
 			die(c, "r%u is up", r);
 		if (node_start(cl, r, arg_find(c, "amnesia") != NULL))
-			golden_text_add(cl->out, "r%u cannot restart from its log",
-					r);
+			golden_text_add(cl->out,
+					"r%u cannot restart from its log", r);
 	}
 }
 
@@ -906,7 +915,8 @@ static void do_commits(struct cluster *cl, const struct cmd *c)
 			continue;
 		}
 		for (const char *e; (e = strchr(s, '\n')); s = e + 1)
-			golden_text_add(cl->out, "r%u: %.*s", r, (int)(e - s), s);
+			golden_text_add(cl->out, "r%u: %.*s", r, (int)(e - s),
+					s);
 	}
 }
 
@@ -921,7 +931,8 @@ static void do_timers(struct cluster *cl, const struct cmd *c)
 			if (!cl->node[r].armed[id])
 				continue;
 			golden_timer_name(cl->ops, id, name, sizeof name);
-			golden_duration(cl->node[r].deadline[id], at, sizeof at);
+			golden_duration(cl->node[r].deadline[id], at,
+					sizeof at);
 			golden_text_add(cl->out, "r%u %s at %s", r, name, at);
 		}
 }
@@ -1040,7 +1051,8 @@ static int run_file(const char *path, bool rewrite)
 		cl.out = &got;
 		run_cmd(&cl, &c);
 		if (got.len)
-			golden_text_add(&out, "%.*s", (int)(got.len - 1), got.s);
+			golden_text_add(&out, "%.*s", (int)(got.len - 1),
+					got.s);
 		if (blank)
 			golden_text_add(&out, "%s", "");
 		if (strcmp(want.s ? want.s : "", got.s ? got.s : "")) {

@@ -42,10 +42,11 @@ static void setup(void)
 
 TestSuite(adversary, .init = setup);
 
-/* ---- helpers --------------------------------------------------------------- */
+/* ---- helpers ---------------------------------------------------------------
+ */
 
 #define GST_US 200000ull
-#define SEEDS 3
+#define SEEDS  3
 
 static const struct byz_core_ops *ops_of(const char *name)
 {
@@ -124,9 +125,9 @@ static const char *cmdline(const struct scenario *sc)
 					" --byzantine ");
 		for (uint32_t r = 0, i = 0; r < sc->n; r++)
 			if (sc->plan.byzantine[r])
-				len += (size_t)snprintf(out + len, sizeof out - len,
-							"%sr%" PRIu32,
-							i++ ? "," : "", r);
+				len += (size_t)snprintf(
+				    out + len, sizeof out - len, "%sr%" PRIu32,
+				    i++ ? "," : "", r);
 	}
 	if (sc->loss > 0.0 && len < sizeof out)
 		len += (size_t)snprintf(out + len, sizeof out - len,
@@ -134,8 +135,9 @@ static const char *cmdline(const struct scenario *sc)
 	for (size_t i = 0; i < sc->ncrashes && len < sizeof out; i++) {
 		const struct sim_crash *k = &sc->crashes[i];
 		attack_format_duration(k->at_us, d, sizeof d);
-		len += (size_t)snprintf(out + len, sizeof out - len,
-					" --crash %" PRIu32 "@%s", k->replica, d);
+		len +=
+		    (size_t)snprintf(out + len, sizeof out - len,
+				     " --crash %" PRIu32 "@%s", k->replica, d);
 		if (k->restart_at_us && len < sizeof out) {
 			attack_format_duration(k->restart_at_us, d, sizeof d);
 			len += (size_t)snprintf(out + len, sizeof out - len,
@@ -238,7 +240,8 @@ static void sent_type(const char *trace, uint64_t id, char *out, size_t cap)
 	snprintf(out, cap, "%.*s", (int)(strchr(msg, '"') - msg), msg);
 }
 
-/* ---- the attack language --------------------------------------------------- */
+/* ---- the attack language ---------------------------------------------------
+ */
 
 struct form {
 	const char *text;      /* what a user writes */
@@ -246,59 +249,59 @@ struct form {
 };
 
 static const struct form forms[] = {
-	/* every bare name: the defaults */
-	{"drop", "drop:p=0.1"},
-	{"delay", "delay:dist=uniform,lo=0us,hi=5ms"},
-	{"reorder", "reorder:p=0.2,max=5ms"},
-	{"duplicate", "duplicate:p=0.1,copies=1"},
-	{"replay", "replay:p=0.05"},
-	{"partition", "partition:period=50ms"},
-	{"tamper", "tamper:p=0.05"},
-	{"silent", "silent"},
-	{"crash", "crash:at=50ms"},
-	{"restart", "restart:at=50ms,back=150ms"},
-	{"amnesia", "amnesia:at=50ms,back=150ms"},
-	{"equivocate", "equivocate"},
-	{"double-vote", "double-vote"},
-	{"cert-dup", "cert-dup"},
-	{"cert-short", "cert-short"},
-	{"withhold", "withhold"},
-	{"stale", "stale:p=0.3"},
-	{"mutate", "mutate:m=conflict"},
-	{"twins", "twins:skew=2ms"},
-	/* parameterised forms, including every schedule key */
-	{"drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
-	 "drop:p=0.25,from=10ms,until=1500ms,rounds=2-5"},
-	{"delay:dist=uniform,lo=1ms,hi=3ms", "delay:dist=uniform,lo=1ms,hi=3ms"},
-	{"delay:dist=exp,mean=2500us", "delay:dist=exp,mean=2500us"},
-	{"delay:dist=pareto,scale=1ms,alpha=2.5",
-	 "delay:dist=pareto,scale=1ms,alpha=2.5"},
-	{"reorder:p=0.5,max=10ms", "reorder:p=0.5,max=10ms"},
-	{"duplicate:p=0.3,copies=3", "duplicate:p=0.3,copies=3"},
-	{"replay:p=0.1,until=100ms", "replay:p=0.1,until=100ms"},
-	{"partition:groups=0+1|2+3,from=50ms,until=150ms",
-	 "partition:groups=0+1|2+3,from=50ms,until=150ms"},
-	{"partition:groups=2+0t|1+0+3", "partition:groups=2+0t|0+1+3"},
-	{"partition:period=20ms", "partition:period=20ms"},
-	{"tamper:p=1", "tamper:p=1"},
-	{"silent:from=10ms,until=50ms", "silent:from=10ms,until=50ms"},
-	{"crash:at=30ms", "crash:at=30ms"},
-	{"restart:at=10ms,back=40ms", "restart:at=10ms,back=40ms"},
-	{"amnesia:at=0,back=1s", "amnesia:at=0us,back=1s"},
-	{"equivocate:rounds=3", "equivocate:rounds=3-3"},
-	{"double-vote:from=5ms", "double-vote:from=5ms"},
-	{"cert-dup:until=1s", "cert-dup:until=1s"},
-	{"cert-short:rounds=1-9", "cert-short:rounds=1-9"},
-	{"withhold:from=1ms,until=2ms", "withhold:from=1ms,until=2ms"},
-	{"stale:p=0.5", "stale:p=0.5"},
-	{"mutate:m=other-digest,replica=1,to=3+2,rounds=4-4",
-	 "mutate:m=other-digest,replica=1,to=2+3,rounds=4-4"},
-	{"twins:skew=5ms", "twins:skew=5ms"},
-	{"twins:skew=0", "twins:skew=0us"},
-	{"twins:split=off", "twins:split=off"},
-	{"withhold:rounds=v1-v3", "withhold:rounds=v1-v3"},
-	{"drop:rounds=v2", "drop:p=0.1,rounds=v2-v2"},
-	{"twins:split=on,skew=1ms", "twins:skew=1ms"},
+    /* every bare name: the defaults */
+    {"drop", "drop:p=0.1"},
+    {"delay", "delay:dist=uniform,lo=0us,hi=5ms"},
+    {"reorder", "reorder:p=0.2,max=5ms"},
+    {"duplicate", "duplicate:p=0.1,copies=1"},
+    {"replay", "replay:p=0.05"},
+    {"partition", "partition:period=50ms"},
+    {"tamper", "tamper:p=0.05"},
+    {"silent", "silent"},
+    {"crash", "crash:at=50ms"},
+    {"restart", "restart:at=50ms,back=150ms"},
+    {"amnesia", "amnesia:at=50ms,back=150ms"},
+    {"equivocate", "equivocate"},
+    {"double-vote", "double-vote"},
+    {"cert-dup", "cert-dup"},
+    {"cert-short", "cert-short"},
+    {"withhold", "withhold"},
+    {"stale", "stale:p=0.3"},
+    {"mutate", "mutate:m=conflict"},
+    {"twins", "twins:skew=2ms"},
+    /* parameterised forms, including every schedule key */
+    {"drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
+     "drop:p=0.25,from=10ms,until=1500ms,rounds=2-5"},
+    {"delay:dist=uniform,lo=1ms,hi=3ms", "delay:dist=uniform,lo=1ms,hi=3ms"},
+    {"delay:dist=exp,mean=2500us", "delay:dist=exp,mean=2500us"},
+    {"delay:dist=pareto,scale=1ms,alpha=2.5",
+     "delay:dist=pareto,scale=1ms,alpha=2.5"},
+    {"reorder:p=0.5,max=10ms", "reorder:p=0.5,max=10ms"},
+    {"duplicate:p=0.3,copies=3", "duplicate:p=0.3,copies=3"},
+    {"replay:p=0.1,until=100ms", "replay:p=0.1,until=100ms"},
+    {"partition:groups=0+1|2+3,from=50ms,until=150ms",
+     "partition:groups=0+1|2+3,from=50ms,until=150ms"},
+    {"partition:groups=2+0t|1+0+3", "partition:groups=2+0t|0+1+3"},
+    {"partition:period=20ms", "partition:period=20ms"},
+    {"tamper:p=1", "tamper:p=1"},
+    {"silent:from=10ms,until=50ms", "silent:from=10ms,until=50ms"},
+    {"crash:at=30ms", "crash:at=30ms"},
+    {"restart:at=10ms,back=40ms", "restart:at=10ms,back=40ms"},
+    {"amnesia:at=0,back=1s", "amnesia:at=0us,back=1s"},
+    {"equivocate:rounds=3", "equivocate:rounds=3-3"},
+    {"double-vote:from=5ms", "double-vote:from=5ms"},
+    {"cert-dup:until=1s", "cert-dup:until=1s"},
+    {"cert-short:rounds=1-9", "cert-short:rounds=1-9"},
+    {"withhold:from=1ms,until=2ms", "withhold:from=1ms,until=2ms"},
+    {"stale:p=0.5", "stale:p=0.5"},
+    {"mutate:m=other-digest,replica=1,to=3+2,rounds=4-4",
+     "mutate:m=other-digest,replica=1,to=2+3,rounds=4-4"},
+    {"twins:skew=5ms", "twins:skew=5ms"},
+    {"twins:skew=0", "twins:skew=0us"},
+    {"twins:split=off", "twins:split=off"},
+    {"withhold:rounds=v1-v3", "withhold:rounds=v1-v3"},
+    {"drop:rounds=v2", "drop:p=0.1,rounds=v2-v2"},
+    {"twins:split=on,skew=1ms", "twins:skew=1ms"},
 };
 
 Test(adversary, every_attack_round_trips_through_its_canonical_text)
@@ -309,13 +312,14 @@ Test(adversary, every_attack_round_trips_through_its_canonical_text)
 		struct attack a, b;
 		char why[256] = "", t1[600], t2[600];
 
-		cr_assert_eq(attack_parse(forms[i].text, 4, &a, why, sizeof why), 0,
-			     "%s: %s", forms[i].text, why);
+		cr_assert_eq(
+		    attack_parse(forms[i].text, 4, &a, why, sizeof why), 0,
+		    "%s: %s", forms[i].text, why);
 		attack_format(&a, t1, sizeof t1);
-		cr_assert_str_eq(t1, forms[i].canonical, "format(parse(\"%s\"))",
-				 forms[i].text);
-		cr_assert_eq(attack_parse(t1, 4, &b, why, sizeof why), 0, "%s: %s",
-			     t1, why);
+		cr_assert_str_eq(t1, forms[i].canonical,
+				 "format(parse(\"%s\"))", forms[i].text);
+		cr_assert_eq(attack_parse(t1, 4, &b, why, sizeof why), 0,
+			     "%s: %s", t1, why);
 		cr_assert(memcmp(&a, &b, sizeof a) == 0,
 			  "\"%s\" and its canonical \"%s\" parse differently",
 			  forms[i].text, t1);
@@ -340,7 +344,8 @@ Test(adversary, parameters_land_in_the_attack)
 	char why[256];
 
 	cr_assert_eq(attack_parse("drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
-				  4, &a, why, sizeof why), 0);
+				  4, &a, why, sizeof why),
+		     0);
 	cr_assert_eq(a.kind, ATK_DROP);
 	cr_assert_float_eq(a.p, 0.25, 1e-12);
 	cr_assert_eq(a.from_us, 10000);
@@ -348,24 +353,28 @@ Test(adversary, parameters_land_in_the_attack)
 	cr_assert_eq(a.round_lo, 2);
 	cr_assert_eq(a.round_hi, 5);
 
-	cr_assert_eq(attack_parse("delay:dist=pareto,scale=1ms,alpha=2.5", 4, &a,
-				  why, sizeof why), 0);
+	cr_assert_eq(attack_parse("delay:dist=pareto,scale=1ms,alpha=2.5", 4,
+				  &a, why, sizeof why),
+		     0);
 	cr_assert_eq(a.dist, DIST_PARETO);
 	cr_assert_eq(a.a_us, 1000);
 	cr_assert_float_eq(a.alpha, 2.5, 1e-12);
 
-	cr_assert_eq(attack_parse("partition:groups=0+1|2+3t", 4, &a, why,
-				  sizeof why), 0);
+	cr_assert_eq(
+	    attack_parse("partition:groups=0+1|2+3t", 4, &a, why, sizeof why),
+	    0);
 	cr_assert(a.has_groups);
 	cr_assert_eq(a.ngroups, 2);
 	cr_assert_eq(a.group[0], 0);
 	cr_assert_eq(a.group[1], 0);
 	cr_assert_eq(a.group[2], 1);
 	cr_assert_eq(a.group[BYZ_MAX_N + 3], 1);
-	cr_assert_eq(a.group[3], ATK_NO_GROUP); /* unlisted: group 0 at run time */
+	cr_assert_eq(a.group[3],
+		     ATK_NO_GROUP); /* unlisted: group 0 at run time */
 
 	cr_assert_eq(attack_parse("mutate:m=withhold,replica=2,to=0+3", 4, &a,
-				  why, sizeof why), 0);
+				  why, sizeof why),
+		     0);
 	cr_assert_eq(a.mutation, ADV_MUT_WITHHOLD);
 	cr_assert_eq(a.replica, 2);
 	cr_assert_eq(a.to_mask, (1u << 0) | (1u << 3));
@@ -386,20 +395,24 @@ Test(adversary, durations)
 		const char *s;
 		uint64_t us;
 	} ok[] = {{"300ms", 300000}, {"1.5s", 1500000}, {"250us", 250},
-		  {"0", 0},          {"0ms", 0},         {"2s", 2000000},
+		  {"0", 0},	     {"0ms", 0},	{"2s", 2000000},
 		  {"0.5ms", 500}};
-	static const char *const bad[] = {"5",   "-1ms", "1.5us", "abc", "1h",
-					  "ms",  "",     "1 ms",  "1e30s"};
+	static const char *const bad[] = {"5",	"-1ms", "1.5us", "abc",	 "1h",
+					  "ms", "",	"1 ms",	 "1e30s"};
 	static const struct {
 		uint64_t us;
 		const char *s;
-	} fmt[] = {{0, "0us"}, {250, "250us"}, {1500000, "1500ms"},
-		   {2000000, "2s"}, {1001, "1001us"}};
+	} fmt[] = {{0, "0us"},
+		   {250, "250us"},
+		   {1500000, "1500ms"},
+		   {2000000, "2s"},
+		   {1001, "1001us"}};
 	char out[32];
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		uint64_t v = 12345;
-		cr_assert_eq(attack_parse_duration(ok[i].s, &v), 0, "%s", ok[i].s);
+		cr_assert_eq(attack_parse_duration(ok[i].s, &v), 0, "%s",
+			     ok[i].s);
 		cr_assert_eq(v, ok[i].us, "%s", ok[i].s);
 	}
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -472,7 +485,8 @@ Test(adversary, parse_errors_say_what_is_wrong)
 	 * and the parameter (issue #9: they were silently dropped) */
 	refuse("delay:dist=exp,lo=1ms", 4,
 	       "delay: lo does not apply to dist=exp");
-	refuse("delay:mean=2ms", 4, "delay: mean does not apply to dist=uniform");
+	refuse("delay:mean=2ms", 4,
+	       "delay: mean does not apply to dist=uniform");
 	refuse("delay:hi=3ms,dist=pareto", 4,
 	       "delay: hi does not apply to dist=pareto");
 	refuse("delay:dist=exp,alpha=2", 4,
@@ -489,14 +503,17 @@ Test(adversary, parse_errors_say_what_is_wrong)
 	refuse("drop:rounds=1-v3", 4, "bad value \"1-v3\" for rounds");
 	refuse("drop:rounds=v3-v1", 4, "bad value \"v3-v1\" for rounds");
 	/* schedules */
-	refuse("drop:from=100ms,until=100ms", 4, "drop: until must be after from");
-	refuse("silent:from=1s,until=10ms", 4, "silent: until must be after from");
+	refuse("drop:from=100ms,until=100ms", 4,
+	       "drop: until must be after from");
+	refuse("silent:from=1s,until=10ms", 4,
+	       "silent: until must be after from");
 	refuse("drop:until=0", 4, "until must be after from");
 	refuse("restart:at=100ms,back=100ms", 4,
 	       "restart: back must be after at");
 	refuse("amnesia:at=100ms,back=50ms", 4,
 	       "amnesia: back must be after at");
-	refuse("restart:at=200ms", 4, "back must be after at"); /* back: 150ms */
+	refuse("restart:at=200ms", 4,
+	       "back must be after at"); /* back: 150ms */
 	/* partitions: nodes out of range, listed twice */
 	refuse("partition:groups=0+1|7", 7, "\" for groups");
 	refuse("partition:groups=0+1|1+2", 4, "\" for groups");
@@ -529,8 +546,8 @@ static struct attack_plan plan_of(const char *text, uint32_t n, uint32_t b)
 	char why[256];
 
 	memset(&p, 0, sizeof p);
-	cr_assert_eq(attack_parse(text, n, &p.a[0], why, sizeof why), 0, "%s: %s",
-		     text, why);
+	cr_assert_eq(attack_parse(text, n, &p.a[0], why, sizeof why), 0,
+		     "%s: %s", text, why);
 	p.count = 1;
 	for (uint32_t r = 0; r < b; r++)
 		p.byzantine[r] = true;
@@ -561,11 +578,12 @@ Test(adversary, plans_are_checked_against_the_cluster)
 	}
 	/* a twin in a partition group must be a Byzantine replica's */
 	{
-		struct attack_plan p = plan_of("partition:groups=0+0t|1+2+1t", 4, 1);
+		struct attack_plan p =
+		    plan_of("partition:groups=0+0t|1+2+1t", 4, 1);
 		check_refuses(&p, 4, "node 1t (a twin of an honest replica)");
 		p = plan_of("partition:groups=0+0t|1+2+3", 4, 1);
-		cr_assert_eq(adversary_check(&p, 4, 1, why, sizeof why), 0, "%s",
-			     why);
+		cr_assert_eq(adversary_check(&p, 4, 1, why, sizeof why), 0,
+			     "%s", why);
 	}
 	/* crash, restart and amnesia cannot take down a twin (issue #9: the
 	 * twin went on running) */
@@ -573,10 +591,11 @@ Test(adversary, plans_are_checked_against_the_cluster)
 		struct attack_plan p = plan_of("twins", 4, 1);
 		char text[64];
 		snprintf(text, sizeof text, "%s:at=5ms", attack_name(k));
-		cr_assert_eq(attack_parse(text, 4, &p.a[1], why, sizeof why), 0);
+		cr_assert_eq(attack_parse(text, 4, &p.a[1], why, sizeof why),
+			     0);
 		p.count = 2;
-		snprintf(want, sizeof want,
-			 "%s cannot be combined with twins", attack_name(k));
+		snprintf(want, sizeof want, "%s cannot be combined with twins",
+			 attack_name(k));
 		check_refuses(&p, 4, want);
 	}
 	{
@@ -587,20 +606,23 @@ Test(adversary, plans_are_checked_against_the_cluster)
 		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 5000};
 		sc.ncrashes = 1;
 		cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
-		cr_assert(strstr(res.why, "crash of replica 0 cannot be combined "
+		cr_assert(strstr(res.why,
+				 "crash of replica 0 cannot be combined "
 				 "with twins: its twin r0t would go on"),
 			  "%s", res.why);
 	}
 	/* mutate's replica must be Byzantine */
 	{
-		struct attack_plan p = plan_of("mutate:m=stale,replica=2", 4, 1);
+		struct attack_plan p =
+		    plan_of("mutate:m=stale,replica=2", 4, 1);
 		check_refuses(&p, 4, "mutate: replica 2 is not Byzantine");
 	}
 	/* Byzantine replicas must be in the cluster */
 	{
 		struct attack_plan p = plan_of("drop", 4, 0);
 		p.byzantine[5] = true;
-		check_refuses(&p, 4, "Byzantine replica 5 is not in the cluster");
+		check_refuses(&p, 4,
+			      "Byzantine replica 5 is not in the cluster");
 	}
 	/* at most ATK_MAX attacks */
 	{
@@ -611,10 +633,10 @@ Test(adversary, plans_are_checked_against_the_cluster)
 	}
 }
 
-/* ---- honest traffic cannot be forged --------------------------------------- */
+/* ---- honest traffic cannot be forged ---------------------------------------
+ */
 
-static uint64_t rejected_total(const struct scenario_result *res,
-			       int *reasons)
+static uint64_t rejected_total(const struct scenario_result *res, int *reasons)
 {
 	uint64_t sum = 0;
 
@@ -634,7 +656,8 @@ Test(adversary, tampered_frames_are_rejected_at_ingress_and_counted)
 	for (size_t p = 0; p < 2; p++)
 		for (size_t i = 0; i < 2; i++)
 			for (uint64_t seed = 1; seed <= 2; seed++) {
-				struct scenario sc = small(protos[p], ns[i], seed);
+				struct scenario sc =
+				    small(protos[p], ns[i], seed);
 				struct scenario_result res;
 				uint64_t rej;
 				int reasons;
@@ -642,23 +665,29 @@ Test(adversary, tampered_frames_are_rejected_at_ingress_and_counted)
 				add_attack(&sc, "tamper:p=0.2");
 				run(&sc, &res, NULL);
 				expect_pass(&sc, &res);
-				cr_assert_gt(res.adv.tampered, 0, "%s", cmdline(&sc));
-				cr_assert_eq(res.adv.per_attack[0], res.adv.tampered);
+				cr_assert_gt(res.adv.tampered, 0, "%s",
+					     cmdline(&sc));
+				cr_assert_eq(res.adv.per_attack[0],
+					     res.adv.tampered);
 				rej = rejected_total(&res, &reasons);
-				cr_assert_gt(reasons, 0, "%s: no rejection counted",
+				cr_assert_gt(reasons, 0,
+					     "%s: no rejection counted",
 					     cmdline(&sc));
 				cr_assert_eq(rej, res.counts.rejected);
 				/* Nothing else is rejected in these runs: every
-				 * rejection is a tampered frame, and only frames
-				 * still in flight when the run ends escape it. */
+				 * rejection is a tampered frame, and only
+				 * frames still in flight when the run ends
+				 * escape it. */
 				cr_assert_leq(rej, res.adv.tampered, "%s",
 					      cmdline(&sc));
 				cr_assert_geq(rej * 10, res.adv.tampered * 9,
 					      "%s: %" PRIu64 " of %" PRIu64
 					      " tampered frames rejected",
-					      cmdline(&sc), rej, res.adv.tampered);
-				cr_assert_gt(res.counts.rejected_by_reason
-						     [-BYZ_EBADSIG], 0);
+					      cmdline(&sc), rej,
+					      res.adv.tampered);
+				cr_assert_gt(
+				    res.counts.rejected_by_reason[-BYZ_EBADSIG],
+				    0);
 				cr_assert_eq(res.sim.forged_accepted, 0);
 			}
 }
@@ -701,13 +730,14 @@ Test(adversary, forged_frame_reaching_a_core_fails_the_run)
 		cr_assert_leq(res.sim.forged_accepted, ctx.marked);
 		cr_assert_eq(res.verdict, VERDICT_FAIL, "%s", protos[p]);
 		cr_assert(!res.safe);
-		cr_assert(strstr(res.why, "forged"), "%s: why = \"%s\"", protos[p],
-			  res.why);
+		cr_assert(strstr(res.why, "forged"), "%s: why = \"%s\"",
+			  protos[p], res.why);
 		cr_assert_eq(res.counts.rejected, 0, "%s", protos[p]);
 	}
 }
 
-/* ---- b <= f: every Byzantine behaviour is survived ------------------------- */
+/* ---- b <= f: every Byzantine behaviour is survived -------------------------
+ */
 
 /*
  * How much of the run an attack touched. The run's counters say it for
@@ -780,21 +810,24 @@ static void honest_majority_survives(const char *proto, const char *text)
 				expect_pass(&sc, &res);
 				t = touched(kind, &res, trace);
 				if (kind < ATK_CRASH || kind > ATK_AMNESIA)
-					cr_assert_geq(res.adv.per_attack[0], t > 0,
-						      "%s", cmdline(&sc));
+					cr_assert_geq(res.adv.per_attack[0],
+						      t > 0, "%s",
+						      cmdline(&sc));
 				if (kind >= ATK_CRASH && kind <= ATK_AMNESIA)
 					/* every Byzantine replica crashed (and
 					 * came back, replica 0 with or without
 					 * its state) exactly as scheduled */
-					cr_assert_eq(t, kind == ATK_CRASH
-							       ? sc.f
-							       : 2 * sc.f + 1,
+					cr_assert_eq(t,
+						     kind == ATK_CRASH
+							 ? sc.f
+							 : 2 * sc.f + 1,
 						     "%s", cmdline(&sc));
 				total += t;
 				free(trace);
 			}
 		cr_assert_gt(total, 0,
-			     "%s %s at n=%" PRIu32 ": the attack touched nothing "
+			     "%s %s at n=%" PRIu32
+			     ": the attack touched nothing "
 			     "in %d runs",
 			     proto, text, ns[i], 2 * SEEDS);
 	}
@@ -802,14 +835,14 @@ static void honest_majority_survives(const char *proto, const char *text)
 
 /* Crashes early enough to hit the small workload (the defaults, 50 ms and
  * 150 ms, come after it is done). */
-#define CRASH "crash:at=5ms"
+#define CRASH	"crash:at=5ms"
 #define RESTART "restart:at=5ms,back=20ms"
 #define AMNESIA "amnesia:at=5ms,back=20ms"
 
-#define HONEST_MAJORITY(proto, name, text)                                    \
-	Test(adversary, proto##_b_le_f_##name, .timeout = 120)                \
-	{                                                                     \
-		honest_majority_survives(#proto, text);                       \
+#define HONEST_MAJORITY(proto, name, text)                                     \
+	Test(adversary, proto##_b_le_f_##name, .timeout = 120)                 \
+	{                                                                      \
+		honest_majority_survives(#proto, text);                        \
 	}
 
 HONEST_MAJORITY(pbft, silent, "silent")
@@ -836,7 +869,8 @@ HONEST_MAJORITY(hotstuff, withhold, "withhold")
 HONEST_MAJORITY(hotstuff, stale, "stale")
 HONEST_MAJORITY(hotstuff, twins, "twins")
 
-/* ---- b = 0: network attacks are survived ----------------------------------- */
+/* ---- b = 0: network attacks are survived -----------------------------------
+ */
 
 static uint64_t net_touched(enum attack_kind k,
 			    const struct scenario_result *res)
@@ -874,7 +908,8 @@ static void network_survived(const char *text4, const char *text7)
 	for (size_t p = 0; p < 2; p++)
 		for (size_t i = 0; i < 2; i++)
 			for (uint64_t seed = 1; seed <= SEEDS; seed++) {
-				struct scenario sc = small(protos[p], ns[i], seed);
+				struct scenario sc =
+				    small(protos[p], ns[i], seed);
 				struct scenario_result res, base;
 				enum attack_kind k;
 
@@ -883,15 +918,18 @@ static void network_survived(const char *text4, const char *text7)
 				run(&sc, &res, NULL);
 				expect_pass(&sc, &res);
 				cr_assert_gt(net_touched(k, &res), 0,
-					     "%s: touched nothing", cmdline(&sc));
+					     "%s: touched nothing",
+					     cmdline(&sc));
 				cr_assert_gt(res.adv.per_attack[0], 0);
 				if (k != ATK_DELAY && k != ATK_REORDER)
 					continue;
 				sc.plan.count = 0;
 				run(&sc, &base, NULL);
-				cr_assert_str_neq(res.trace_hash, base.trace_hash,
-						  "%s: the same trace as without "
-						  "the attack", cmdline(&sc));
+				cr_assert_str_neq(
+				    res.trace_hash, base.trace_hash,
+				    "%s: the same trace as without "
+				    "the attack",
+				    cmdline(&sc));
 			}
 }
 
@@ -959,7 +997,8 @@ Test(adversary, network_tamper, .timeout = 120)
 	network_survived("tamper", "tamper:p=0.3");
 }
 
-/* ---- b = f+1: the threshold is tight --------------------------------------- */
+/* ---- b = f+1: the threshold is tight ---------------------------------------
+ */
 
 /*
  * With f+1 Byzantine replicas (0..f) the attack must find an agreement
@@ -979,9 +1018,10 @@ static void violation_found(const char *proto, uint32_t n, const char *text)
 		run(&sc, &res, NULL);
 		cr_assert_eq(res.sim.forged_accepted, 0);
 		if (!res.violation_us) {
-			snprintf(tried + strlen(tried), sizeof tried - strlen(tried),
-				 "\n  %s: %s", cmdline(&sc),
-				 res.verdict == VERDICT_PASS ? "pass" : res.why);
+			snprintf(
+			    tried + strlen(tried), sizeof tried - strlen(tried),
+			    "\n  %s: %s", cmdline(&sc),
+			    res.verdict == VERDICT_PASS ? "pass" : res.why);
 			continue;
 		}
 		cr_assert(!res.safe, "%s", cmdline(&sc));
@@ -1043,8 +1083,8 @@ static uint32_t hotstuff_equivocation_violations(uint32_t n, uint32_t b,
 			continue;
 		cr_assert_gt(res.checks.per_check[CHECK_AGREEMENT], 0, "%s",
 			     cmdline(&sc));
-		cr_assert(strstr(res.why, "agreement"), "%s: %s",
-			  cmdline(&sc), res.why);
+		cr_assert(strstr(res.why, "agreement"), "%s: %s", cmdline(&sc),
+			  res.why);
 		found++;
 	}
 	return found;
@@ -1056,8 +1096,8 @@ Test(adversary, equivocation_breaks_hotstuff_agreement_at_f_plus_1,
 	uint32_t k4 = hotstuff_equivocation_violations(4, 2, 20);
 	uint32_t k7 = hotstuff_equivocation_violations(7, 3, 20);
 
-	cr_log_info("hotstuff equivocate at b = f+1: n=4 %u/20, n=7 %u/20",
-		    k4, k7);
+	cr_log_info("hotstuff equivocate at b = f+1: n=4 %u/20, n=7 %u/20", k4,
+		    k7);
 	cr_assert_geq(k4, 15, "n=4 b=2: only %u of 20 seeds violated", k4);
 	cr_assert_geq(k7, 15, "n=7 b=3: only %u of 20 seeds violated", k7);
 }
@@ -1082,10 +1122,17 @@ Test(adversary, hotstuff_equivocation_is_harmless_at_b_le_f, .timeout = 240)
 Test(adversary, hotstuff_withheld_timeouts_do_not_ping_pong, .timeout = 60)
 {
 	static const char *const attacks[] = {
-		"drop:p=0.1", "delay:dist=exp,mean=1ms", "reorder",
-		"duplicate:p=0.2", "replay:p=0.1", "tamper:p=0.1",
-		"partition:period=40ms,until=120ms", "equivocate", "double-vote",
-		"stale", "twins"};
+	    "drop:p=0.1",
+	    "delay:dist=exp,mean=1ms",
+	    "reorder",
+	    "duplicate:p=0.2",
+	    "replay:p=0.1",
+	    "tamper:p=0.1",
+	    "partition:period=40ms,until=120ms",
+	    "equivocate",
+	    "double-vote",
+	    "stale",
+	    "twins"};
 	struct scenario sc = small("hotstuff", 4, 7);
 	struct scenario_result res;
 
@@ -1139,7 +1186,8 @@ Test(adversary, twins_split_without_gst_lasts_the_whole_run)
 	}
 }
 
-/* ---- schedules -------------------------------------------------------------- */
+/* ---- schedules --------------------------------------------------------------
+ */
 
 Test(adversary, network_attacks_end_at_gst)
 {
@@ -1160,8 +1208,9 @@ Test(adversary, network_attacks_end_at_gst)
 		cr_assert_gt(k, 0);
 		cr_assert_eq(k, res.adv.dropped);
 		for (size_t i = 0; i < k && i < 4096; i++)
-			cr_assert_lt(d[i].t, sc.gst_us, "%s: a drop at %" PRIu64,
-				     cmdline(&sc), d[i].t);
+			cr_assert_lt(d[i].t, sc.gst_us,
+				     "%s: a drop at %" PRIu64, cmdline(&sc),
+				     d[i].t);
 		free(trace);
 	}
 }
@@ -1221,7 +1270,8 @@ Test(adversary, byzantine_behaviours_outlast_gst)
 		cr_assert_eq(k, res.adv.per_attack[0]);
 		for (size_t i = 0; i < k && i < 4096; i++)
 			after += d[i].t >= sc.gst_us;
-		cr_assert_gt(after, 0, "%s: silent stopped at GST", cmdline(&sc));
+		cr_assert_gt(after, 0, "%s: silent stopped at GST",
+			     cmdline(&sc));
 		free(trace);
 	}
 }
@@ -1259,10 +1309,12 @@ Test(adversary, rounds_window)
 		const char *proto;
 		const char *types[5];
 	} cases[] = {
-		{"pbft", {"pbft/pre-prepare", "pbft/prepare", "pbft/commit",
-			  "pbft/checkpoint", NULL}},
-		{"hotstuff", {"hotstuff/proposal", "hotstuff/vote",
-			      "hotstuff/timeout", "hotstuff/blocks", NULL}},
+	    {"pbft",
+	     {"pbft/pre-prepare", "pbft/prepare", "pbft/commit",
+	      "pbft/checkpoint", NULL}},
+	    {"hotstuff",
+	     {"hotstuff/proposal", "hotstuff/vote", "hotstuff/timeout",
+	      "hotstuff/blocks", NULL}},
 	};
 	struct adv_drop d[4096];
 
@@ -1282,7 +1334,8 @@ Test(adversary, rounds_window)
 			sent_type(trace, d[i].id, type, sizeof type);
 			for (size_t t = 0; cases[p].types[t]; t++)
 				known |= !strcmp(type, cases[p].types[t]);
-			cr_assert(known, "%s: dropped a %s", cmdline(&sc), type);
+			cr_assert(known, "%s: dropped a %s", cmdline(&sc),
+				  type);
 		}
 		free(trace);
 
@@ -1317,22 +1370,30 @@ Test(adversary, rounds_window_of_view_changes)
 	for (size_t i = 0; i < k && i < 4096; i++) {
 		sent_type(trace, d[i].id, type, sizeof type);
 		cr_assert(!strcmp(type, "pbft/view-change") ||
-			  !strcmp(type, "pbft/new-view"),
+			      !strcmp(type, "pbft/new-view"),
 			  "%s: dropped a %s", cmdline(&sc), type);
 	}
 	free(trace);
 }
 
-/* ---- determinism ------------------------------------------------------------ */
+/* ---- determinism ------------------------------------------------------------
+ */
 
 Test(adversary, same_scenario_same_trace)
 {
 	static const char *const protos[] = {"pbft", "hotstuff"};
 	static const char *const attacks[] = {
-		"drop:p=0.1", "delay:dist=exp,mean=1ms", "reorder",
-		"duplicate:p=0.2", "replay:p=0.1", "tamper:p=0.1",
-		"partition:period=40ms,until=120ms", "equivocate", "double-vote",
-		"stale", "twins"};
+	    "drop:p=0.1",
+	    "delay:dist=exp,mean=1ms",
+	    "reorder",
+	    "duplicate:p=0.2",
+	    "replay:p=0.1",
+	    "tamper:p=0.1",
+	    "partition:period=40ms,until=120ms",
+	    "equivocate",
+	    "double-vote",
+	    "stale",
+	    "twins"};
 
 	for (size_t p = 0; p < 2; p++) {
 		struct scenario sc = small(protos[p], 4, 7);
@@ -1343,21 +1404,25 @@ Test(adversary, same_scenario_same_trace)
 			add_attack(&sc, attacks[i]);
 		run(&sc, &a, NULL);
 		run(&sc, &b, NULL);
-		cr_assert_str_eq(a.trace_hash, b.trace_hash, "%s", cmdline(&sc));
+		cr_assert_str_eq(a.trace_hash, b.trace_hash, "%s",
+				 cmdline(&sc));
 		cr_assert(memcmp(&a.adv, &b.adv, sizeof a.adv) == 0);
 		cr_assert_eq(a.trace_lines, b.trace_lines);
 		cr_assert_eq(a.verdict, b.verdict);
 		cr_assert(a.safe, "%s: %s", cmdline(&sc), a.why);
 		for (size_t i = 0; i < sc.plan.count; i++)
-			cr_assert_gt(a.adv.per_attack[i], 0, "%s: %s touched "
-				     "nothing", cmdline(&sc), attacks[i]);
+			cr_assert_gt(a.adv.per_attack[i], 0,
+				     "%s: %s touched "
+				     "nothing",
+				     cmdline(&sc), attacks[i]);
 		sc.seed = 8;
 		run(&sc, &c, NULL);
 		cr_assert_str_neq(a.trace_hash, c.trace_hash);
 	}
 }
 
-/* ---- findings --------------------------------------------------------------- */
+/* ---- findings ---------------------------------------------------------------
+ */
 
 /*
  * FORMER KNOWN FAILURES (found while writing this file, and by the combined
@@ -1387,42 +1452,73 @@ struct known {
 };
 
 static const struct known known_not_live[] = {
-	/* PBFT, no adversary: loss before GST and a crashed primary. */
-	{"pbft", 4, 0, 26, 0.2, {.replica = 0, .at_us = 0}, {NULL, NULL}},
-	/* The same under Byzantine behaviours at b = f, with loss before
-	 * GST (drop:p=0.2). */
-	{"pbft", 4, 1, 16, 0.0, {.at_us = UINT64_MAX}, {"silent", "drop:p=0.2"}},
-	{"pbft", 4, 1, 17, 0.0, {.at_us = UINT64_MAX}, {CRASH, "drop:p=0.2"}},
-	{"pbft", 7, 2, 14, 0.0, {.at_us = UINT64_MAX}, {"silent", "drop:p=0.2"}},
-	{"pbft", 7, 2, 10, 0.0, {.at_us = UINT64_MAX}, {CRASH, "drop:p=0.2"}},
-	{"pbft", 7, 2, 11, 0.0, {.at_us = UINT64_MAX},
-	 {"cert-dup", "drop:p=0.2"}},
-	{"pbft", 7, 2, 11, 0.0, {.at_us = UINT64_MAX},
-	 {"cert-short", "drop:p=0.2"}},
-	/* Issue #10's combined cells (a network attack before GST and a
-	 * Byzantine behaviour, in the campaign's order): partitions every
-	 * 40 ms, or loss, with a silent primary. The first is the issue's
-	 * example (0 of 16 requests accepted). */
-	{"pbft", 4, 1, 5, 0.0, {.at_us = UINT64_MAX},
-	 {"partition:period=40ms", "silent"}},
-	{"pbft", 4, 1, 19, 0.0, {.at_us = UINT64_MAX},
-	 {"partition:period=40ms", "silent"}},
-	{"pbft", 7, 2, 2, 0.0, {.at_us = UINT64_MAX},
-	 {"partition:period=40ms", "silent"}},
-	{"pbft", 7, 2, 3, 0.0, {.at_us = UINT64_MAX},
-	 {"partition:period=40ms", "silent"}},
-	{"pbft", 4, 1, 56, 0.0, {.at_us = UINT64_MAX},
-	 {"drop:p=0.2", "silent"}},
-	{"pbft", 7, 2, 22, 0.0, {.at_us = UINT64_MAX},
-	 {"drop:p=0.2", "silent"}},
-	/* Tampering before GST loses a NEW-VIEW; the replica that missed it
-	 * ends alone in the next view change, behind, with nothing pending. */
-	{"pbft", 7, 2, 1, 0.0, {.at_us = UINT64_MAX},
-	 {"tamper:p=0.1", "cert-dup"}},
-	{"pbft", 7, 2, 1, 0.0, {.at_us = UINT64_MAX},
-	 {"tamper:p=0.1", "cert-short"}},
-	{"pbft", 4, 1, 4, 0.0, {.at_us = UINT64_MAX},
-	 {"tamper:p=0.1", "twins:skew=2ms"}},
+    /* PBFT, no adversary: loss before GST and a crashed primary. */
+    {"pbft", 4, 0, 26, 0.2, {.replica = 0, .at_us = 0}, {NULL, NULL}},
+    /* The same under Byzantine behaviours at b = f, with loss before
+     * GST (drop:p=0.2). */
+    {"pbft", 4, 1, 16, 0.0, {.at_us = UINT64_MAX}, {"silent", "drop:p=0.2"}},
+    {"pbft", 4, 1, 17, 0.0, {.at_us = UINT64_MAX}, {CRASH, "drop:p=0.2"}},
+    {"pbft", 7, 2, 14, 0.0, {.at_us = UINT64_MAX}, {"silent", "drop:p=0.2"}},
+    {"pbft", 7, 2, 10, 0.0, {.at_us = UINT64_MAX}, {CRASH, "drop:p=0.2"}},
+    {"pbft", 7, 2, 11, 0.0, {.at_us = UINT64_MAX}, {"cert-dup", "drop:p=0.2"}},
+    {"pbft",
+     7,
+     2,
+     11,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"cert-short", "drop:p=0.2"}},
+    /* Issue #10's combined cells (a network attack before GST and a
+     * Byzantine behaviour, in the campaign's order): partitions every
+     * 40 ms, or loss, with a silent primary. The first is the issue's
+     * example (0 of 16 requests accepted). */
+    {"pbft",
+     4,
+     1,
+     5,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"partition:period=40ms", "silent"}},
+    {"pbft",
+     4,
+     1,
+     19,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"partition:period=40ms", "silent"}},
+    {"pbft",
+     7,
+     2,
+     2,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"partition:period=40ms", "silent"}},
+    {"pbft",
+     7,
+     2,
+     3,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"partition:period=40ms", "silent"}},
+    {"pbft", 4, 1, 56, 0.0, {.at_us = UINT64_MAX}, {"drop:p=0.2", "silent"}},
+    {"pbft", 7, 2, 22, 0.0, {.at_us = UINT64_MAX}, {"drop:p=0.2", "silent"}},
+    /* Tampering before GST loses a NEW-VIEW; the replica that missed it
+     * ends alone in the next view change, behind, with nothing pending. */
+    {"pbft", 7, 2, 1, 0.0, {.at_us = UINT64_MAX}, {"tamper:p=0.1", "cert-dup"}},
+    {"pbft",
+     7,
+     2,
+     1,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"tamper:p=0.1", "cert-short"}},
+    {"pbft",
+     4,
+     1,
+     4,
+     0.0,
+     {.at_us = UINT64_MAX},
+     {"tamper:p=0.1", "twins:skew=2ms"}},
 };
 
 Test(adversary, known_liveness_failures_at_b_le_f, .timeout = 300)
@@ -1452,8 +1548,9 @@ Test(adversary, known_liveness_failures_at_b_le_f, .timeout = 300)
 			continue;
 		nfailed++;
 		if (len < sizeof failed)
-			len += (size_t)snprintf(failed + len, sizeof failed - len,
-						"\n  NOT LIVE: %s", cmdline(&sc));
+			len +=
+			    (size_t)snprintf(failed + len, sizeof failed - len,
+					     "\n  NOT LIVE: %s", cmdline(&sc));
 	}
 	cr_assert_eq(nfailed, 0, "%zu case(s):%s", nfailed, failed);
 }

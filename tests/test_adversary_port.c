@@ -16,9 +16,9 @@
 #include <string.h>
 
 #define SEED 21
-#define N 4
-#define F 1
-#define BYZ 1 /* the Byzantine replica */
+#define N    4
+#define F    1
+#define BYZ  1 /* the Byzantine replica */
 
 static struct byz_keypair rk[N];
 static struct ingress *ing;
@@ -78,7 +78,7 @@ static void setup(void)
 {
 	uint8_t pk[N][BYZ_PK_BYTES];
 	struct ingress_keys keys = {.n = N,
-				    .replica = (const uint8_t (*)[32])pk};
+				    .replica = (const uint8_t(*)[32])pk};
 
 	cr_assert_eq(byz_crypto_init(), 0);
 	for (uint32_t r = 0; r < N; r++) {
@@ -89,9 +89,11 @@ static void setup(void)
 	memset(&fk, 0, sizeof fk);
 	fk.now = 1000;
 	prng_seed(&fk.rng, SEED, PRNG_ADVERSARY);
-	port = (struct adv_port){.ctx = &fk, .inject = fake_inject,
+	port = (struct adv_port){.ctx = &fk,
+				 .inject = fake_inject,
 				 .inject_forged = fake_inject_forged,
-				 .now = fake_now, .rng = &fk.rng};
+				 .now = fake_now,
+				 .rng = &fk.rng};
 	wire_buf_init(&vote, WIRE_MAX_FRAME);
 }
 
@@ -113,8 +115,8 @@ static struct attack_plan plan_of(const char *const *attacks, size_t k)
 	p.byzantine[BYZ] = true;
 	for (size_t i = 0; i < k; i++)
 		cr_assert_eq(attack_parse(attacks[i], N, &p.a[p.count++], why,
-					  sizeof why), 0, "%s: %s", attacks[i],
-			     why);
+					  sizeof why),
+			     0, "%s: %s", attacks[i], why);
 	return p;
 }
 
@@ -137,8 +139,11 @@ static struct adv_msg prepare_from(uint32_t from)
 	cr_assert_eq(pbft_enc_vote(&vote, NULL, PBFT_PREPARE, from, 0, 1, d),
 		     0);
 	cr_assert_eq(wire_sign(&vote, 0, &rk[from]), 0);
-	return (struct adv_msg){.id = 7, .from = from, .to = 2,
-				.frame = vote.data, .len = vote.len,
+	return (struct adv_msg){.id = 7,
+				.from = from,
+				.to = 2,
+				.frame = vote.data,
+				.len = vote.len,
 				.delay_us = 1000};
 }
 
@@ -169,8 +174,9 @@ Test(adversary_port, forging_as_an_honest_replica_is_refused)
 		if (r == BYZ)
 			continue;
 		m = prepare_from(r);
-		cr_assert_eq(adversary_forge(a, &port, &m, ADV_MUT_OTHER_DIGEST,
-					     10), BYZ_ENOKEY, "replica %u", r);
+		cr_assert_eq(
+		    adversary_forge(a, &port, &m, ADV_MUT_OTHER_DIGEST, 10),
+		    BYZ_ENOKEY, "replica %u", r);
 	}
 	m = prepare_from(0);
 	m.from = byz_client_addr(0); /* nor as a client */
@@ -194,7 +200,8 @@ Test(adversary_port, forging_as_an_honest_replica_is_refused)
 	adversary_free(&a);
 }
 
-Test(adversary_port, a_byzantine_replica_whose_key_was_not_handed_over_forges_nothing)
+Test(adversary_port,
+     a_byzantine_replica_whose_key_was_not_handed_over_forges_nothing)
 {
 	static const char *const atk[] = {"double-vote"};
 	struct attack_plan p = plan_of(atk, 1);
@@ -228,7 +235,8 @@ Test(adversary_port, byzantine_attacks_leave_honest_messages_alone)
 			continue;
 		m = prepare_from(r);
 		cr_assert_eq(adversary_on_message(a, &port, &m), ADV_DELIVER);
-		cr_assert_eq(m.frame, vote.data, "replica %u's frame replaced", r);
+		cr_assert_eq(m.frame, vote.data, "replica %u's frame replaced",
+			     r);
 		cr_assert_eq(m.len, vote.len);
 		cr_assert_not(m.forged);
 	}
@@ -266,14 +274,20 @@ Test(adversary_port, the_simulator_hands_out_byzantine_keys_only)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.ops = byz_core_find("toy");
-	cfg.core = (struct byz_config){.n = N, .f = F, .max_clients = 1,
-				       .batch = 1, .window = 64,
-				       .timeout_us = 20000,
-				       .app = {.max_keys = 64, .max_clients = 1}};
+	cfg.core =
+	    (struct byz_config){.n = N,
+				.f = F,
+				.max_clients = 1,
+				.batch = 1,
+				.window = 64,
+				.timeout_us = 20000,
+				.app = {.max_keys = 64, .max_clients = 1}};
 	cfg.seed = SEED;
 	cfg.net.latency_us = 1000;
-	cfg.work = (struct sim_workload){.clients = 1, .requests = 1,
-					 .keys = 4, .retry_us = 50000,
+	cfg.work = (struct sim_workload){.clients = 1,
+					 .requests = 1,
+					 .keys = 4,
+					 .retry_us = 50000,
 					 .retry_max_us = 400000};
 	cfg.max_time_us = 1000000;
 	cr_assert_eq(adversary_configure(a, &cfg, why, sizeof why), 0, "%s",
@@ -292,7 +306,8 @@ Test(adversary_port, the_simulator_hands_out_byzantine_keys_only)
 	cr_assert_null(sim_byzantine_key(s, N));
 	cr_assert_eq(adversary_attach(a, s), 0);
 
-	/* A plan claiming a replica the simulation runs honestly gets no key. */
+	/* A plan claiming a replica the simulation runs honestly gets no key.
+	 */
 	p2 = p;
 	p2.byzantine[0] = true;
 	a2 = adv_of(&p2);
@@ -332,8 +347,7 @@ static int co_inject(void *ctx, uint32_t from, uint32_t to,
 }
 
 static int co_inject_forged(void *ctx, uint32_t from, uint32_t to,
-			    const uint8_t *frame, size_t len,
-			    uint64_t delay_us)
+			    const uint8_t *frame, size_t len, uint64_t delay_us)
 {
 	(void)from;
 	(void)to;
@@ -363,9 +377,11 @@ Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
 	static const char *const atk[] = {"equivocate"};
 	struct attack_plan p = plan_of(atk, 1);
 	struct co_fake cf = {0};
-	struct adv_port cp = {.ctx = &cf, .inject = co_inject,
+	struct adv_port cp = {.ctx = &cf,
+			      .inject = co_inject,
 			      .inject_forged = co_inject_forged,
-			      .now = co_now, .rng = &fk.rng};
+			      .now = co_now,
+			      .rng = &fk.rng};
 	struct adversary *a;
 	struct wire_buf qc, prop, hv;
 	struct adv_msg m;
@@ -382,8 +398,8 @@ Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
 	wire_buf_init(&qc, WIRE_MAX_FRAME);
 	wire_buf_init(&prop, WIRE_MAX_FRAME);
 	wire_buf_init(&hv, WIRE_MAX_FRAME);
-	cr_assert_eq(hs_enc_qc(&qc, 0, zero,
-			       (struct hs_framev){NULL, NULL, 0}), 0);
+	cr_assert_eq(hs_enc_qc(&qc, 0, zero, (struct hs_framev){NULL, NULL, 0}),
+		     0);
 	/* Leader 1's view-1 proposal with one request (none seen in flight:
 	 * the conflicting batch is empty). */
 	{
@@ -410,8 +426,12 @@ Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
 
 	/* To half A (replica 2): the original; the coalition's votes for it
 	 * go to replica 2, signed by 0 and 1. */
-	m = (struct adv_msg){.id = 1, .from = BYZ, .to = 2, .frame = prop.data,
-			     .len = prop.len, .delay_us = 1000};
+	m = (struct adv_msg){.id = 1,
+			     .from = BYZ,
+			     .to = 2,
+			     .frame = prop.data,
+			     .len = prop.len,
+			     .delay_us = 1000};
 	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
 	cr_assert_eq(m.frame, prop.data);
 	cr_assert_eq(cf.by[0], 1);
@@ -419,11 +439,15 @@ Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
 
 	/* To half B (replica 3): a conflicting block of the same view,
 	 * signed by 1; and the coalition's votes for that one. */
-	m = (struct adv_msg){.id = 2, .from = BYZ, .to = 3, .frame = prop.data,
-			     .len = prop.len, .delay_us = 1000};
+	m = (struct adv_msg){.id = 2,
+			     .from = BYZ,
+			     .to = 3,
+			     .frame = prop.data,
+			     .len = prop.len,
+			     .delay_us = 1000};
 	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
 	cr_assert_neq(m.len == prop.len &&
-			      !memcmp(m.frame, prop.data, prop.len),
+			  !memcmp(m.frame, prop.data, prop.len),
 		      true, "half B got the same block");
 	cr_assert_not(m.forged);
 	/* (ingress here knows no client keys: the signature is checked by
@@ -444,8 +468,12 @@ Test(adversary_port, hotstuff_coalition_signs_only_as_its_members)
 	cr_assert_eq(wire_sign(&hv, 0, &rk[3]), 0);
 	vote3 = hv.data;
 	vote3_len = hv.len;
-	m = (struct adv_msg){.id = 3, .from = 3, .to = 2, .frame = vote3,
-			     .len = vote3_len, .delay_us = 1000};
+	m = (struct adv_msg){.id = 3,
+			     .from = 3,
+			     .to = 2,
+			     .frame = vote3,
+			     .len = vote3_len,
+			     .delay_us = 1000};
 	cr_assert_eq(adversary_on_message(a, &cp, &m), ADV_DELIVER);
 	cr_assert_eq(m.frame, vote3);
 	cr_assert_eq(m.len, vote3_len);

@@ -25,8 +25,8 @@ static const char *run(struct app *a, uint32_t c, uint64_t ts, const char *op)
 	static char out[512];
 	const uint8_t *res;
 	size_t len;
-	int rc = app_execute(a, c, ts, (const uint8_t *)op, strlen(op), &res,
-			     &len);
+	int rc =
+	    app_execute(a, c, ts, (const uint8_t *)op, strlen(op), &res, &len);
 
 	cr_assert_eq(rc, APP_EXECUTED, "op '%s' gave outcome %d", op, rc);
 	memcpy(out, res, len);
@@ -87,23 +87,23 @@ Test(app, at_most_once)
 
 	cr_assert_str_eq(run(a, 0, 5, "put x 1"), "ok");
 	/* The same timestamp again: the cached reply, nothing executed. */
-	cr_assert_eq(app_execute(a, 0, 5, (const uint8_t *)"put x 2", 7, &res,
-				 &len),
-		     APP_DUPLICATE);
+	cr_assert_eq(
+	    app_execute(a, 0, 5, (const uint8_t *)"put x 2", 7, &res, &len),
+	    APP_DUPLICATE);
 	cr_assert_eq(len, 2);
 	cr_assert_eq(memcmp(res, "ok", 2), 0);
 	/* An older one: not executed, no result. */
-	cr_assert_eq(app_execute(a, 0, 4, (const uint8_t *)"put x 3", 7, &res,
-				 &len),
-		     APP_STALE);
+	cr_assert_eq(
+	    app_execute(a, 0, 4, (const uint8_t *)"put x 3", 7, &res, &len),
+	    APP_STALE);
 	cr_assert_str_eq(run(a, 1, 1, "get x"), "value 1");
 	cr_assert_eq(app_last_timestamp(a, 0), 5);
-	cr_assert_eq(app_execute(a, 2, 1, (const uint8_t *)"get x", 5, &res,
-				 &len),
-		     BYZ_EINVAL);
-	cr_assert_eq(app_execute(a, 0, 0, (const uint8_t *)"get x", 5, &res,
-				 &len),
-		     BYZ_EINVAL);
+	cr_assert_eq(
+	    app_execute(a, 2, 1, (const uint8_t *)"get x", 5, &res, &len),
+	    BYZ_EINVAL);
+	cr_assert_eq(
+	    app_execute(a, 0, 0, (const uint8_t *)"get x", 5, &res, &len),
+	    BYZ_EINVAL);
 	app_destroy(&a);
 }
 
@@ -171,7 +171,8 @@ Test(app, restore_rejects_malformed_snapshots)
 	app_state_digest(b, before);
 	/* Every strict prefix is truncated. */
 	for (size_t len = 0; len < snap.len; len++)
-		cr_assert_lt(app_restore(b, snap.data, len), 0, "prefix %zu", len);
+		cr_assert_lt(app_restore(b, snap.data, len), 0, "prefix %zu",
+			     len);
 	/* A trailing byte. */
 	copy = malloc(snap.len + 1);
 	memcpy(copy, snap.data, snap.len);

@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N 4
-#define F 1
-#define CLIENTS 3
-#define REQS 20
+#define N	 4
+#define F	 1
+#define CLIENTS	 3
+#define REQS	 20
 #define BOUND_US 10000u
-#define GST_US 2000u
+#define GST_US	 2000u
 
 /* Deterministic bytes for digests: splitmix64 of (tag, x). */
 static void fill(uint8_t d[BYZ_DIGEST_BYTES], uint64_t tag, uint64_t x)
@@ -41,8 +41,7 @@ static void fill(uint8_t d[BYZ_DIGEST_BYTES], uint64_t tag, uint64_t x)
 	}
 }
 
-static void op_digest(uint8_t d[BYZ_DIGEST_BYTES], uint32_t client,
-		      uint64_t ts)
+static void op_digest(uint8_t d[BYZ_DIGEST_BYTES], uint32_t client, uint64_t ts)
 {
 	fill(d, 1, (uint64_t)client << 40 ^ ts);
 }
@@ -74,9 +73,8 @@ static uint64_t submit_t(size_t i)
 	return 1000 + 500 * (uint64_t)i;
 }
 
-static struct trace_commit make_commit(uint64_t t, uint32_t r,
-				       uint64_t height, uint32_t client,
-				       uint64_t ts)
+static struct trace_commit make_commit(uint64_t t, uint32_t r, uint64_t height,
+				       uint32_t client, uint64_t ts)
 {
 	struct trace_commit c;
 
@@ -124,9 +122,9 @@ static void make_log_n(struct trace_log *log, uint32_t n, uint32_t f,
 		add_submit(log, submit_t(i), req_client(i), req_ts(i));
 	for (size_t i = 0; i < reqs; i++)
 		for (uint32_t r = 0; r < n; r++) {
-			struct trace_commit c = make_commit(
-				submit_t(i) + 2000 + 50 * r, r, i + 1,
-				req_client(i), req_ts(i));
+			struct trace_commit c =
+			    make_commit(submit_t(i) + 2000 + 50 * r, r, i + 1,
+					req_client(i), req_ts(i));
 			add_commit(log, &c);
 		}
 	log->end_us = submit_t(reqs) + 3 * BOUND_US;
@@ -172,8 +170,7 @@ static void commit_everywhere(struct trace_log *log, uint64_t h,
 {
 	for (uint32_t r = 0; r < log->n; r++) {
 		struct trace_commit c = make_commit(
-			log->commits[log->ncommits - 1].t + 100, r, h, client,
-			ts);
+		    log->commits[log->ncommits - 1].t + 100, r, h, client, ts);
 		add_commit(log, &c);
 	}
 }
@@ -200,21 +197,21 @@ static void assert_only(const struct check_result *res, enum check_id id,
 	cr_assert_eq(res->kept, count < CHECK_KEEP ? count : CHECK_KEEP);
 }
 
-static void assert_violation(const struct check_violation *v,
-			     enum check_id id, uint32_t replica,
-			     uint64_t height, const char *detail)
+static void assert_violation(const struct check_violation *v, enum check_id id,
+			     uint32_t replica, uint64_t height,
+			     const char *detail)
 {
 	cr_assert_eq(v->check, id, "check %s, expected %s",
 		     check_name(v->check), check_name(id));
 	cr_assert_eq(v->replica, replica, "replica %u, expected %u (%s)",
 		     v->replica, replica, v->detail);
-	cr_assert_eq(v->height, height, "height %" PRIu64 ", expected %" PRIu64
-		     " (%s)", v->height, height, v->detail);
+	cr_assert_eq(v->height, height,
+		     "height %" PRIu64 ", expected %" PRIu64 " (%s)", v->height,
+		     height, v->detail);
 	cr_assert_str_eq(v->detail, detail);
 }
 
-static void assert_detail_has(const struct check_violation *v,
-			      const char *part)
+static void assert_detail_has(const struct check_violation *v, const char *part)
 {
 	cr_assert(strstr(v->detail, part) != NULL,
 		  "detail \"%s\" does not contain \"%s\"", v->detail, part);
@@ -242,8 +239,8 @@ Test(trace_log, grows_and_keeps_everything_in_order)
 	cr_assert_eq(log.ncommits, 0);
 	cr_assert_eq(log.nsubmits, 0);
 	for (uint64_t i = 0; i < 5000; i++) {
-		struct trace_commit c = make_commit(i, (uint32_t)(i % 7),
-						    i + 1, 0, i);
+		struct trace_commit c =
+		    make_commit(i, (uint32_t)(i % 7), i + 1, 0, i);
 
 		add_submit(&log, i, 1, i);
 		add_commit(&log, &c);
@@ -495,7 +492,8 @@ Test(check, validity_fires_on_a_request_never_submitted)
 
 		snprintf(want, sizeof want,
 			 "replica %u committed c7/t99 at height 21, "
-			 "never submitted", r);
+			 "never submitted",
+			 r);
 		assert_violation(&res.v[r], CHECK_VALIDITY, r, 21, want);
 	}
 	trace_log_free(&log);
@@ -811,11 +809,10 @@ static void assert_sorted(const struct check_result *res)
 		const struct check_violation *p = &res->v[i - 1];
 		const struct check_violation *q = &res->v[i];
 
-		cr_assert(p->check < q->check ||
-				  (p->check == q->check &&
-				   (p->height < q->height ||
-				    (p->height == q->height &&
-				     p->replica <= q->replica))),
+		cr_assert(p->check < q->check || (p->check == q->check &&
+						  (p->height < q->height ||
+						   (p->height == q->height &&
+						    p->replica <= q->replica))),
 			  "v[%zu] (%s) and v[%zu] (%s) out of order", i - 1,
 			  p->detail, i, q->detail);
 	}
@@ -917,7 +914,7 @@ Test(check, a_large_log_is_checked, .timeout = 120)
 	/* A few faults far into the run. */
 	fill(log.commits[find(&log, 6, 15000)].c.state_digest, 9, 0);
 	log.commits[find(&log, 5, 19999)].t += 1000000; /* late */
-	commit_everywhere(&log, reqs + 1, 0, 1);         /* duplicate */
+	commit_everywhere(&log, reqs + 1, 0, 1);	/* duplicate */
 	res = run(&log, CHECK_ALL);
 	cr_assert_eq(res.per_check[CHECK_DIGESTS], 1);
 	cr_assert_eq(res.per_check[CHECK_LIVENESS], 1);

@@ -13,10 +13,10 @@
 #include <inttypes.h>
 #include <string.h>
 
-#define SEED 3
-#define NMAX 7
-#define NCLIENTS 2
-#define RETRY 10000
+#define SEED	  3
+#define NMAX	  7
+#define NCLIENTS  2
+#define RETRY	  10000
 #define RETRY_MAX 35000
 
 static struct byz_keypair rk[NMAX], ck[NCLIENTS];
@@ -26,9 +26,10 @@ static struct client_outbox ob;
 static void setup(void)
 {
 	uint8_t rpk[NMAX][BYZ_PK_BYTES], cpk[NCLIENTS][BYZ_PK_BYTES];
-	struct ingress_keys keys = {.n = NMAX, .clients = NCLIENTS,
-				    .replica = (const uint8_t (*)[32])rpk,
-				    .client = (const uint8_t (*)[32])cpk};
+	struct ingress_keys keys = {.n = NMAX,
+				    .clients = NCLIENTS,
+				    .replica = (const uint8_t(*)[32])rpk,
+				    .client = (const uint8_t(*)[32])cpk};
 
 	cr_assert_eq(byz_crypto_init(), 0);
 	for (uint32_t r = 0; r < NMAX; r++) {
@@ -53,8 +54,11 @@ TestSuite(client, .init = setup, .fini = teardown);
 
 static struct client *mk(uint32_t id, uint32_t n, uint32_t f)
 {
-	struct client_config cfg = {.id = id, .n = n, .f = f,
-				    .retry_us = RETRY, .retry_max_us = RETRY_MAX};
+	struct client_config cfg = {.id = id,
+				    .n = n,
+				    .f = f,
+				    .retry_us = RETRY,
+				    .retry_max_us = RETRY_MAX};
 	struct client *c;
 
 	cr_assert_eq(client_new(&cfg, &c), 0);
@@ -94,7 +98,8 @@ static void reply(struct client *c, uint64_t now, uint32_t r, uint32_t to,
 
 	wire_buf_init(&b, WIRE_MAX_FRAME);
 	cr_assert_eq(wire_enc_reply(&b, NULL, r, 1, to, ts,
-				    (const uint8_t *)result, strlen(result)), 0);
+				    (const uint8_t *)result, strlen(result)),
+		     0);
 	cr_assert_eq(wire_sign(&b, 0, &rk[r]), 0);
 	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
 	ev.u.reply = &m;
@@ -138,8 +143,8 @@ Test(client, submit_broadcasts_an_unsigned_request_and_arms_the_timeout)
 	cr_assert_not(o->again);
 	cr_assert_eq(o->timestamp, 1);
 	/* Unsigned: the driver signs it at egress with the client's key. */
-	cr_assert_eq(wire_frame_parse(ob.bytes.data + o->off, o->len, false,
-				      &f), 0);
+	cr_assert_eq(
+	    wire_frame_parse(ob.bytes.data + o->off, o->len, false, &f), 0);
 	cr_assert_eq(f.proto, BYZ_PROTO_CLIENT);
 	cr_assert_eq(f.type, WIRE_CLIENT_REQUEST);
 	wire_buf_init(&b, WIRE_MAX_FRAME);
@@ -220,9 +225,9 @@ Test(client, ignores_replies_for_other_timestamps_and_clients)
 
 	submit(c, 0, "put k4 y");
 	for (uint32_t r = 0; r < 4; r++)
-		reply(c, 10, r, 0, 2, "ok");     /* a future timestamp */
+		reply(c, 10, r, 0, 2, "ok"); /* a future timestamp */
 	for (uint32_t r = 0; r < 4; r++)
-		reply(c, 20, r, 1, 1, "ok");     /* another client's */
+		reply(c, 20, r, 1, 1, "ok"); /* another client's */
 	cr_assert_null(find(CLIENT_OUT_ACCEPT));
 	cr_assert(client_waiting(c));
 	reply(c, 30, 0, 0, 1, "ok");
@@ -261,8 +266,9 @@ Test(client, retransmits_with_doubling_backoff_up_to_the_cap)
 		cr_assert(ob.out[0].again);
 		cr_assert_eq(ob.out[0].timestamp, 1);
 		cr_assert_eq(ob.out[0].len, first_len);
-		cr_assert_eq(memcmp(ob.bytes.data + ob.out[0].off, first,
-				    first_len), 0, "a retransmission changed");
+		cr_assert_eq(
+		    memcmp(ob.bytes.data + ob.out[0].off, first, first_len), 0,
+		    "a retransmission changed");
 		cr_assert_eq(ob.out[1].kind, CLIENT_OUT_TIMER);
 		cr_assert_eq(ob.out[1].delay_us, want[i], "retry %zu: %" PRIu64,
 			     i, ob.out[1].delay_us);
@@ -283,8 +289,8 @@ Test(client, refuses_driver_mistakes)
 	struct client *c = mk(0, 4, 1);
 	struct client_event ev = {.kind = CLIENT_EV_SUBMIT};
 	static uint8_t big[WIRE_MAX_OP + 1];
-	struct client_config bad = {.id = 0, .n = 3, .f = 1, .retry_us = 1,
-				    .retry_max_us = 1};
+	struct client_config bad = {
+	    .id = 0, .n = 3, .f = 1, .retry_us = 1, .retry_max_us = 1};
 	struct client *none = NULL;
 
 	ev.u.submit.op = big;

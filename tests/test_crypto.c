@@ -74,11 +74,10 @@ Test(crypto, derived_keys_are_deterministic_and_distinct)
 		enum byz_role role;
 		uint32_t id;
 	} other[] = {
-		{2, BYZ_ROLE_REPLICA, 3},  /* another seed */
-		{1, BYZ_ROLE_CLIENT, 3},   /* another role */
-		{1, BYZ_ROLE_REPLICA, 4},  /* another id */
-		{1ull << 32, BYZ_ROLE_REPLICA, 3},
-		{1, BYZ_ROLE_REPLICA, 3u << 8},
+	    {2, BYZ_ROLE_REPLICA, 3}, /* another seed */
+	    {1, BYZ_ROLE_CLIENT, 3},  /* another role */
+	    {1, BYZ_ROLE_REPLICA, 4}, /* another id */
+	    {1ull << 32, BYZ_ROLE_REPLICA, 3}, {1, BYZ_ROLE_REPLICA, 3u << 8},
 	};
 
 	byz_key_derive(&a, 1, BYZ_ROLE_REPLICA, 3);
@@ -103,8 +102,7 @@ Test(crypto, random_keys_differ_and_work)
 	cr_assert_arr_neq(a.pk, b.pk, sizeof a.pk);
 	byz_sign(&a, 1, 1, msg, sizeof msg, sig);
 	cr_assert_eq(byz_verify(a.pk, 1, 1, msg, sizeof msg, sig), 0);
-	cr_assert_eq(byz_verify(b.pk, 1, 1, msg, sizeof msg, sig),
-		     BYZ_EBADSIG);
+	cr_assert_eq(byz_verify(b.pk, 1, 1, msg, sizeof msg, sig), BYZ_EBADSIG);
 }
 
 Test(crypto, digest_and_signing_input)
@@ -230,9 +228,8 @@ Test(crypto, vcache_hits_for_repeated_valid_triples)
 	byz_key_derive(&kp, 1, BYZ_ROLE_REPLICA, 0);
 	byz_sign(&kp, 1, 2, c, sizeof c, sig);
 	for (int i = 0; i < 5; i++)
-		cr_assert_eq(byz_vcache_verify(vc, kp.pk, 1, 2, c, sizeof c,
-					       sig),
-			     0);
+		cr_assert_eq(
+		    byz_vcache_verify(vc, kp.pk, 1, 2, c, sizeof c, sig), 0);
 	st = byz_vcache_stats(vc);
 	cr_assert_eq(st.misses, 1);
 	cr_assert_eq(st.hits, 4);
@@ -259,9 +256,9 @@ Test(crypto, vcache_never_caches_failures)
 	/* a good signature, then a bad one over the same content */
 	cr_assert_eq(byz_vcache_verify(vc, kp.pk, 1, 2, c, sizeof c, sig), 0);
 	for (int i = 0; i < 3; i++)
-		cr_assert_eq(byz_vcache_verify(vc, kp.pk, 1, 2, c, sizeof c,
-					       bad),
-			     BYZ_EBADSIG, "try %d", i);
+		cr_assert_eq(
+		    byz_vcache_verify(vc, kp.pk, 1, 2, c, sizeof c, bad),
+		    BYZ_EBADSIG, "try %d", i);
 	/* the cached good signature under another key */
 	cr_assert_eq(byz_vcache_verify(vc, other.pk, 1, 2, c, sizeof c, sig),
 		     BYZ_EBADSIG);
@@ -353,8 +350,7 @@ Test(crypto, vcache_bounds_and_null_cache)
 
 	byz_key_derive(&kp, 1, BYZ_ROLE_CLIENT, 0);
 	byz_sign(&kp, 1, 2, c, sizeof c, sig);
-	cr_assert_eq(byz_vcache_verify(NULL, kp.pk, 1, 2, c, sizeof c, sig),
-		     0);
+	cr_assert_eq(byz_vcache_verify(NULL, kp.pk, 1, 2, c, sizeof c, sig), 0);
 	sig[0] ^= 1;
 	cr_assert_eq(byz_vcache_verify(NULL, kp.pk, 1, 2, c, sizeof c, sig),
 		     BYZ_EBADSIG);

@@ -430,55 +430,41 @@ Test(hotstuff, golden_three_chain_commits_and_persists_before_voting)
 	expect_lines(
 	    &d,
 	    (const char *const[]){
-			 "persist vote v=1",
-			 "send r2 hotstuff/vote v=1 b=08e8ccd7",
-			 "send r3 hotstuff/vote v=1 b=08e8ccd7",
-			 "timer view cancel",
-			 "timer view 20ms",
-			 "-- loopback",
-			 NULL},
+		"persist vote v=1", "send r2 hotstuff/vote v=1 b=08e8ccd7",
+		"send r3 hotstuff/vote v=1 b=08e8ccd7", "timer view cancel",
+		"timer view 20ms", "-- loopback", NULL},
 	    "vote persisted before sent, to the next leader");
 	deliver(&d, c.prop[2]);
 	expect_lines(
 	    &d,
 	    (const char *const[]){
-			 "persist vote v=2",
-			 "send r3 hotstuff/vote v=2 b=f3dcb53f",
-			 "timer view cancel",
-			 "timer view 20ms",
-			 "-- loopback",
-			 NULL},
+		"persist vote v=2", "send r3 hotstuff/vote v=2 b=f3dcb53f",
+		"timer view cancel", "timer view 20ms", "-- loopback", NULL},
 	    "we lead view 3: our vote goes to ourselves only");
 	deliver(&d, c.prop[3]);
 	expect_lines(
 	    &d,
-	    (const char *const[]){
-			 "persist lock v=1",
-			 "persist vote v=3",
-			 "send r0 hotstuff/vote v=3 b=6701e847",
-			 "send r3 hotstuff/vote v=3 b=6701e847",
-			 "timer view cancel",
-			 "timer view 20ms",
-			 "-- loopback",
-			 NULL},
+	    (const char *const[]){"persist lock v=1", "persist vote v=3",
+				  "send r0 hotstuff/vote v=3 b=6701e847",
+				  "send r3 hotstuff/vote v=3 b=6701e847",
+				  "timer view cancel", "timer view 20ms",
+				  "-- loopback", NULL},
 	    "two-chain: lock on b1 (persisted before the vote)");
 	deliver(&d, c.prop[4]);
-	expect_lines(&d,
-		     (const char *const[]){
-			 "persist replace state voted=v4 executed=v1",
-			 "commit h1 slot=1 c0/t1",
-			 "send r1 hotstuff/vote v=4 b=c13fde0c",
-			 "send r3 hotstuff/vote v=4 b=c13fde0c",
-			 "timer view cancel",
-			 "timer view 40ms",
-			 "send c0 client/reply v=5 c0 t=1 result='ok'",
-			 "-- loopback",
-			 NULL},
-		     "three-chain: b1 executes; the state replaces the log, "
-		     "and only then is the COMMIT reported (issue #10 item "
-		     "2b: it depends on that state); then the vote, then the "
-		     "reply (nothing left to do: the idle "
-		     "highQC beacon's timer, 2 timeouts)");
+	expect_lines(
+	    &d,
+	    (const char *const[]){"persist replace state voted=v4 executed=v1",
+				  "commit h1 slot=1 c0/t1",
+				  "send r1 hotstuff/vote v=4 b=c13fde0c",
+				  "send r3 hotstuff/vote v=4 b=c13fde0c",
+				  "timer view cancel", "timer view 40ms",
+				  "send c0 client/reply v=5 c0 t=1 result='ok'",
+				  "-- loopback", NULL},
+	    "three-chain: b1 executes; the state replaces the log, "
+	    "and only then is the COMMIT reported (issue #10 item "
+	    "2b: it depends on that state); then the vote, then the "
+	    "reply (nothing left to do: the idle "
+	    "highQC beacon's timer, 2 timeouts)");
 	/* The same proposal again: no second vote, no second commit. */
 	deliver(&d, c.prop[4]);
 	expect_lines(&d, (const char *const[]){NULL}, "a duplicate proposal");
@@ -847,12 +833,10 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	expect_lines(
 	    &d,
 	    (const char *const[]){
-			 "note view 2 timed out (leader r2)",
-			 "broadcast hotstuff/timeout v=2 high=genesis last-vote=v1",
-			 "send r3 hotstuff/timeout v=2 high=genesis last-vote=v1",
-			 "timer view 40ms",
-			 "-- loopback",
-			 NULL},
+		"note view 2 timed out (leader r2)",
+		"broadcast hotstuff/timeout v=2 high=genesis last-vote=v1",
+		"send r3 hotstuff/timeout v=2 high=genesis last-vote=v1",
+		"timer view 40ms", "-- loopback", NULL},
 	    "TIMEOUT carries highQC and our signed vote");
 	/* Two more TIMEOUTs for view 2 with their votes for b1: a TC for
 	 * view 2, and from the votes a QC for view 1. */
@@ -870,17 +854,15 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	expect_lines(&d,
 		     (const char *const[]){
 			 "send r1 hotstuff/timeout v=1 high=v1:08e8ccd7",
-			 "timer view cancel",
-			 "timer view 40ms",
-			 "broadcast hotstuff/proposal v=3 b=7dd49106 justify=v1:08e8ccd7 tc=v2x3 batch=-",
-			 "send r3 hotstuff/proposal v=3 b=7dd49106 justify=v1:08e8ccd7 tc=v2x3 batch=-",
-			 "-- loopback",
-			 "persist vote v=3",
+			 "timer view cancel", "timer view 40ms",
+			 "broadcast hotstuff/proposal v=3 b=7dd49106 "
+			 "justify=v1:08e8ccd7 tc=v2x3 batch=-",
+			 "send r3 hotstuff/proposal v=3 b=7dd49106 "
+			 "justify=v1:08e8ccd7 tc=v2x3 batch=-",
+			 "-- loopback", "persist vote v=3",
 			 "send r0 hotstuff/vote v=3 b=7dd49106",
 			 "send r3 hotstuff/vote v=3 b=7dd49106",
-			 "timer view cancel",
-			 "timer view 40ms",
-			 "-- loopback",
+			 "timer view cancel", "timer view 40ms", "-- loopback",
 			 NULL},
 		     "TC: view 3, which we lead, on the QC of view 1 formed "
 		     "from the votes the TIMEOUTs carry (the request is on "
@@ -891,22 +873,21 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	deliver(&d, j0);
 	/* j0's highQC (view 0) is older than ours: r0 is told ours. */
 	expect_lines(&d,
-		     (const char *const[]){"send r0 hotstuff/timeout v=3 high=v1:08e8ccd7", NULL},
+		     (const char *const[]){
+			 "send r0 hotstuff/timeout v=3 high=v1:08e8ccd7", NULL},
 		     "one is not enough");
 	deliver(&d, j1);
-	expect_lines(&d,
-		     (const char *const[]){
-			 "send r1 hotstuff/timeout v=3 high=v1:08e8ccd7",
-			 "note join view 9: f+1 replicas timed out there",
-			 "broadcast hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
-			 "send r3 hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
-			 "timer view 40ms",
-			 "-- loopback",
-			 "timer view cancel",
-			 "timer view 40ms",
-			 NULL},
-		     "join: time out at view 9 too; with our own TIMEOUT "
-		     "that is 2f+1: a TC, view 10");
+	expect_lines(
+	    &d,
+	    (const char *const[]){
+		"send r1 hotstuff/timeout v=3 high=v1:08e8ccd7",
+		"note join view 9: f+1 replicas timed out there",
+		"broadcast hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
+		"send r3 hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
+		"timer view 40ms", "-- loopback", "timer view cancel",
+		"timer view 40ms", NULL},
+	    "join: time out at view 9 too; with our own TIMEOUT "
+	    "that is 2f+1: a TC, view 10");
 	drv_close(&d);
 }
 
@@ -968,15 +949,16 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 	/* The peer answers with b3, b2, b1; they chain down to genesis, the
 	 * three-chain b1 <- b2 <- b3 (QC in b4) decides b1, and it runs. */
 	deliver(&s, mk_fetch(3, c.hash[3], 16));
-	expect_lines(&s, (const char *const[]){"send r3 hotstuff/blocks views=3,2,1", NULL},
-		     "the answer");
+	expect_lines(
+	    &s,
+	    (const char *const[]){"send r3 hotstuff/blocks views=3,2,1", NULL},
+	    "the answer");
 	deliver(&d, last_send(&s));
 	expect_lines(&d,
 		     (const char *const[]){
 			 "persist replace state voted=v4 executed=v1",
 			 "commit h1 slot=1 c0/t1",
-			 "send c0 client/reply v=5 c0 t=1 result='ok'",
-			 NULL},
+			 "send c0 client/reply v=5 c0 t=1 result='ok'", NULL},
 		     "caught up: the COMMIT after the state it depends on");
 	drv_close(&s);
 	drv_close(&d);
@@ -1035,7 +1017,8 @@ static struct hs_run run_hooked(const struct scenario *sc, sim_hook_fn hook,
 	fclose(f);
 	/* Honest commits: {"t":..,"ev":"commit","replica":R,"height":..,
 	 * "slot":S,...} */
-	for (char *p = buf; (p = strstr(p, "\"ev\":\"commit\",\"replica\":")); p++) {
+	for (char *p = buf; (p = strstr(p, "\"ev\":\"commit\",\"replica\":"));
+	     p++) {
 		unsigned long r = strtoul(p + 24, NULL, 10);
 		char *slot = strstr(p, "\"slot\":");
 		uint64_t v;
@@ -1402,8 +1385,9 @@ Test(hotstuff, laggard_catches_up_when_the_others_are_idle, .timeout = 120)
 	sc.max_time_us = 60000000;
 	sc.seed = 19;
 	sc.plan.byzantine[0] = true;
-	cr_assert_eq(attack_parse("drop:p=0.2", sc.n, &sc.plan.a[0], why,
-				  sizeof why), 0, "%s", why);
+	cr_assert_eq(
+	    attack_parse("drop:p=0.2", sc.n, &sc.plan.a[0], why, sizeof why), 0,
+	    "%s", why);
 	sc.plan.count = 1;
 	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 	expect_pass(&sc, &res, "laggard");
@@ -1434,7 +1418,8 @@ Test(hotstuff, decisions_held_but_not_revisited_are_found, .timeout = 120)
 		sc.max_time_us = 60000000;
 		sc.seed = seeds[i];
 		cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0],
-					  why, sizeof why), 0, "%s", why);
+					  why, sizeof why),
+			     0, "%s", why);
 		sc.plan.count = 1;
 		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 		expect_pass(&sc, &res, "tamper");
@@ -1452,8 +1437,8 @@ Test(hotstuff, decisions_held_but_not_revisited_are_found, .timeout = 120)
 Test(hotstuff, every_configuration_up_to_n_256_fits_a_frame)
 {
 	const struct byz_core_ops *ops = hs_ops();
-	struct byz_config cfg = {.n = 256, .f = 85, .batch = HS_MAX_BATCH,
-				 .window = 64};
+	struct byz_config cfg = {
+	    .n = 256, .f = 85, .batch = HS_MAX_BATCH, .window = 64};
 	char why[320] = "";
 
 	cr_assert_not_null(ops->check_config);
@@ -1495,7 +1480,8 @@ Test(hotstuff, big_clusters_commit_with_a_crashed_leader, .timeout = 2400)
 		cr_assert_eq(res.verdict, VERDICT_PASS, "n=%u: %s", sc.n,
 			     res.why);
 		/* Replica 20 leads view 20, within the ~45 views of the run. */
-		sc.crashes[0] = (struct sim_crash){.replica = 20, .at_us = 1000};
+		sc.crashes[0] =
+		    (struct sim_crash){.replica = 20, .at_us = 1000};
 		sc.ncrashes = 1;
 		f = open_memstream(&buf, &len);
 		cr_assert_not_null(f);
@@ -1532,8 +1518,9 @@ Test(hotstuff, commit_certificate_in_timeouts_decides_for_a_laggard,
 	sc.gst_us = 200000;
 	sc.max_time_us = 30000000;
 	sc.seed = 48;
-	cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why,
-				  sizeof why), 0, "%s", why);
+	cr_assert_eq(
+	    attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why, sizeof why),
+	    0, "%s", why);
 	sc.plan.count = 1;
 	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 	expect_pass(&sc, &res, "seed 48");
@@ -1605,11 +1592,11 @@ Test(hotstuff, golden_large_blocks_answer_is_sent_in_parts)
 	deliver(&d, prop[9]);
 	cr_assert_eq(lines_starting(&d, "send r0 hotstuff/fetch"), 1);
 	deliver(&s, mk_fetch(3, hash[8], 16));
-	expect_lines(&s,
-		     (const char *const[]){
-			 "send r3 hotstuff/blocks views=8,7,6,5,4,3,2",
-			 "send r3 hotstuff/blocks views=1", NULL},
-		     "two parts, newest first");
+	expect_lines(
+	    &s,
+	    (const char *const[]){"send r3 hotstuff/blocks views=8,7,6,5,4,3,2",
+				  "send r3 hotstuff/blocks views=1", NULL},
+	    "two parts, newest first");
 	part1 = nth_send(&s, 0);
 	part2 = nth_send(&s, 1);
 	deliver(&d, part1);

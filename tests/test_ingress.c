@@ -11,8 +11,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#define SEED 5
-#define N 4
+#define SEED	 5
+#define N	 4
 #define NCLIENTS 2
 
 static struct byz_keypair rk[N + 1], ck[NCLIENTS + 1];
@@ -22,9 +22,10 @@ static struct wire_buf b, inner;
 static void setup(void)
 {
 	uint8_t rpk[N][BYZ_PK_BYTES], cpk[NCLIENTS][BYZ_PK_BYTES];
-	struct ingress_keys keys = {.n = N, .clients = NCLIENTS,
-				    .replica = (const uint8_t (*)[32])rpk,
-				    .client = (const uint8_t (*)[32])cpk};
+	struct ingress_keys keys = {.n = N,
+				    .clients = NCLIENTS,
+				    .replica = (const uint8_t(*)[32])rpk,
+				    .client = (const uint8_t(*)[32])cpk};
 
 	cr_assert_eq(byz_crypto_init(), 0);
 	/* One key more of each kind: signers outside the cluster. */
@@ -55,8 +56,8 @@ TestSuite(ingress, .init = setup, .fini = teardown);
 static void signed_reply(uint32_t r, const struct byz_keypair *k)
 {
 	wire_buf_reset(&b);
-	cr_assert_eq(wire_enc_reply(&b, NULL, r, 1, 0, 1,
-				    (const uint8_t *)"ok", 2), 0);
+	cr_assert_eq(
+	    wire_enc_reply(&b, NULL, r, 1, 0, 1, (const uint8_t *)"ok", 2), 0);
 	cr_assert_eq(wire_sign(&b, 0, k), 0);
 }
 
@@ -64,8 +65,9 @@ static void signed_reply(uint32_t r, const struct byz_keypair *k)
 static void signed_request(uint32_t c, const struct byz_keypair *k)
 {
 	wire_buf_reset(&inner);
-	cr_assert_eq(wire_enc_request(&inner, NULL, c, 1,
-				      (const uint8_t *)"put k v", 7), 0);
+	cr_assert_eq(
+	    wire_enc_request(&inner, NULL, c, 1, (const uint8_t *)"put k v", 7),
+	    0);
 	cr_assert_eq(wire_sign(&inner, 0, k), 0);
 }
 
@@ -73,8 +75,7 @@ static void signed_request(uint32_t c, const struct byz_keypair *k)
 static void signed_order(void)
 {
 	wire_buf_reset(&b);
-	cr_assert_eq(toy_enc_order(&b, NULL, 0, 1, inner.data, inner.len),
-		     0);
+	cr_assert_eq(toy_enc_order(&b, NULL, 0, 1, inner.data, inner.len), 0);
 	cr_assert_eq(wire_sign(&b, 0, &rk[0]), 0);
 }
 
@@ -164,7 +165,8 @@ Test(ingress, rejects_malformed_input_with_its_decoding_code)
 Test(ingress, refuses_a_bad_configuration)
 {
 	uint8_t pk[1][BYZ_PK_BYTES] = {{0}};
-	struct ingress_keys keys = {.n = 0, .replica = (const uint8_t (*)[32])pk};
+	struct ingress_keys keys = {.n = 0,
+				    .replica = (const uint8_t(*)[32])pk};
 	struct ingress *x = NULL;
 
 	cr_assert_eq(ingress_new(&keys, 8, &x), BYZ_EINVAL);

@@ -131,8 +131,8 @@ static const char *text_of(const char *l1, const char *l2, const char *l3,
 }
 
 #define MAGIC "byzlab-key v1\n"
-#define ROLE "role replica\n"
-#define ID "id 2\n"
+#define ROLE  "role replica\n"
+#define ID    "id 2\n"
 
 static char *line(const char *field, const char *value)
 {
@@ -149,12 +149,11 @@ Test(keyfile, write_then_read_back_equals)
 	struct keyfile kf;
 	char err[512] = "";
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
 
-	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err, sizeof err),
 		     0, "%s", err);
 	cr_assert_eq(kf.role, BYZ_ROLE_REPLICA);
 	cr_assert_eq(kf.id, 2);
@@ -162,8 +161,7 @@ Test(keyfile, write_then_read_back_equals)
 	cr_assert_arr_eq(kf.pk, kp_a.pk, sizeof kf.pk);
 	cr_assert_arr_eq(kf.sk, kp_a.sk, sizeof kf.sk);
 
-	cr_assert_eq(keyfile_read(at(0, "replica-2.pub"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-2.pub"), &kf, err, sizeof err),
 		     0, "%s", err);
 	cr_assert_eq(kf.role, BYZ_ROLE_REPLICA);
 	cr_assert_eq(kf.id, 2);
@@ -177,8 +175,8 @@ Test(keyfile, client_keys_and_large_ids_round_trip)
 	struct byz_keypair kp;
 	char err[512] = "";
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_CLIENT, 4294967295u, &kp_b,
-				   0, err, sizeof err),
+	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_CLIENT, 4294967295u, &kp_b, 0,
+				   err, sizeof err),
 		     0, "%s", err);
 	cr_assert_eq(keyfile_load(dir, BYZ_ROLE_CLIENT, 4294967295u, true, &kf,
 				  err, sizeof err),
@@ -197,9 +195,9 @@ Test(keyfile, written_text_is_the_documented_format)
 	char err[512] = "";
 	char want[1400];
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
 	snprintf(want, sizeof want,
 		 "byzlab-key v1\nrole replica\nid 2\npublic %s\nsecret %s\n",
 		 pkhex_a, skhex_a);
@@ -214,13 +212,13 @@ Test(keyfile, secret_file_is_0600_and_public_0644_whatever_the_umask)
 	char err[512] = "";
 	mode_t old = umask(0);
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
 	umask(077);
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 1, &kp_b, 0, err,
-				   sizeof err),
-		     0, "%s", err);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 1, &kp_b, 0, err, sizeof err),
+	    0, "%s", err);
 	umask(old);
 	cr_assert_eq(mode_of(at(0, "replica-0.key")), 0600);
 	cr_assert_eq(mode_of(at(0, "replica-0.pub")), 0644);
@@ -235,12 +233,12 @@ Test(keyfile, no_temporary_files_are_left_behind)
 	struct dirent *e;
 	int files = 0;
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
-	cr_assert_neq(keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err,
-				    sizeof err),
-		      0);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
+	cr_assert_neq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a, 0, err, sizeof err),
+	    0);
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 0, &kp_a,
 				   KEYFILE_OVERWRITE, err, sizeof err),
 		     0, "%s", err);
@@ -261,25 +259,23 @@ Test(keyfile, existing_files_are_not_overwritten_without_the_flag)
 	struct keyfile kf;
 	char err[512] = "", want[1400];
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_b, 0, err,
-				   sizeof err),
-		     BYZ_EIO);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_b, 0, err, sizeof err),
+	    BYZ_EIO);
 	snprintf(want, sizeof want, "%s: already exists",
 		 at(0, "replica-2.key"));
 	cr_assert_str_eq(err, want);
-	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err, sizeof err),
 		     0, "%s", err);
 	cr_assert_arr_eq(kf.sk, kp_a.sk, sizeof kf.sk, "the old key stays");
 
 	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_b,
 				   KEYFILE_OVERWRITE, err, sizeof err),
 		     0, "%s", err);
-	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err, sizeof err),
 		     0, "%s", err);
 	cr_assert_arr_eq(kf.sk, kp_b.sk, sizeof kf.sk, "the new key is in");
 	cr_assert_eq(mode_of(at(0, "replica-2.key")), 0600);
@@ -290,9 +286,9 @@ Test(keyfile, a_pub_in_the_way_leaves_no_half_written_pair)
 	char err[512] = "", want[1400];
 
 	put("replica-3.pub", "something else\n", 0644);
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 3, &kp_a, 0, err,
-				   sizeof err),
-		     BYZ_EIO);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 3, &kp_a, 0, err, sizeof err),
+	    BYZ_EIO);
 	snprintf(want, sizeof want, "%s: already exists",
 		 at(0, "replica-3.pub"));
 	cr_assert_str_eq(err, want);
@@ -307,8 +303,8 @@ Test(keyfile, unwritable_directory_is_reported)
 		 "%s/nope/replica-0.key: cannot create a temporary file next "
 		 "to it: No such file or directory",
 		 dir);
-	cr_assert_eq(keyfile_write(at(1, "nope"), BYZ_ROLE_REPLICA, 0, &kp_a,
-				   0, err, sizeof err),
+	cr_assert_eq(keyfile_write(at(1, "nope"), BYZ_ROLE_REPLICA, 0, &kp_a, 0,
+				   err, sizeof err),
 		     BYZ_EIO);
 	cr_assert_str_eq(err, want);
 }
@@ -317,19 +313,17 @@ Test(keyfile, key_paths)
 {
 	char p[64];
 
-	cr_assert_eq(keyfile_path(p, sizeof p, "keys", BYZ_ROLE_REPLICA, 10,
-				  true),
-		     0);
+	cr_assert_eq(
+	    keyfile_path(p, sizeof p, "keys", BYZ_ROLE_REPLICA, 10, true), 0);
 	cr_assert_str_eq(p, "keys/replica-10.key");
-	cr_assert_eq(keyfile_path(p, sizeof p, "keys/", BYZ_ROLE_CLIENT, 0,
-				  false),
-		     0);
+	cr_assert_eq(
+	    keyfile_path(p, sizeof p, "keys/", BYZ_ROLE_CLIENT, 0, false), 0);
 	cr_assert_str_eq(p, "keys/client-0.pub");
 	cr_assert_eq(keyfile_path(p, 8, "keys", BYZ_ROLE_CLIENT, 0, false),
 		     BYZ_ELIMIT);
-	cr_assert_eq(keyfile_path(p, sizeof p, "keys", (enum byz_role)9, 0,
-				  false),
-		     BYZ_EINVAL);
+	cr_assert_eq(
+	    keyfile_path(p, sizeof p, "keys", (enum byz_role)9, 0, false),
+	    BYZ_EINVAL);
 }
 
 /* Malformed files: each refused with file:line and what was wrong. */
@@ -337,8 +331,8 @@ Test(keyfile, key_paths)
 Test(keyfile, wrong_magic_line)
 {
 	expect_bad("replica-2.key", 0600,
-		   text_of("byzlab-key v2\n", ROLE, ID,
-			   line("public", pkhex_a), line("secret", skhex_a)),
+		   text_of("byzlab-key v2\n", ROLE, ID, line("public", pkhex_a),
+			   line("secret", skhex_a)),
 		   BYZ_EKEYFILE,
 		   ":1: first line must be 'byzlab-key v1', found "
 		   "'byzlab-key v2'");
@@ -399,19 +393,17 @@ Test(keyfile, missing_fields_and_trailing_content)
 
 Test(keyfile, bad_role_and_id)
 {
-	const char *bad_ids[] = {"01", "-1", "+1", "4294967296", "1x", "",
-				 " 1", "99999999999"};
+	const char *bad_ids[] = {"01", "-1", "+1", "4294967296",
+				 "1x", "",   " 1", "99999999999"};
 
-	expect_bad("replica-2.pub", 0644,
-		   text_of(MAGIC, "role server\n", ID,
-			   line("public", pkhex_a), ""),
-		   BYZ_EKEYFILE,
-		   ":2: 'role' must be 'replica' or 'client'");
-	expect_bad("replica-2.pub", 0644,
-		   text_of(MAGIC, "role Replica\n", ID,
-			   line("public", pkhex_a), ""),
-		   BYZ_EKEYFILE,
-		   ":2: 'role' must be 'replica' or 'client'");
+	expect_bad(
+	    "replica-2.pub", 0644,
+	    text_of(MAGIC, "role server\n", ID, line("public", pkhex_a), ""),
+	    BYZ_EKEYFILE, ":2: 'role' must be 'replica' or 'client'");
+	expect_bad(
+	    "replica-2.pub", 0644,
+	    text_of(MAGIC, "role Replica\n", ID, line("public", pkhex_a), ""),
+	    BYZ_EKEYFILE, ":2: 'role' must be 'replica' or 'client'");
 	for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++)
 		expect_bad("replica-2.pub", 0644,
 			   text_of(MAGIC, ROLE, line("id", bad_ids[i]),
@@ -511,19 +503,17 @@ Test(keyfile, line_endings_and_control_characters)
 {
 	char t[1000];
 
-	expect_bad("replica-2.pub", 0644,
-		   text_of("byzlab-key v1\r\n", ROLE, ID,
-			   line("public", pkhex_a), ""),
-		   BYZ_EKEYFILE,
-		   ":1: line contains a control character (byte 0x0d)");
+	expect_bad(
+	    "replica-2.pub", 0644,
+	    text_of("byzlab-key v1\r\n", ROLE, ID, line("public", pkhex_a), ""),
+	    BYZ_EKEYFILE, ":1: line contains a control character (byte 0x0d)");
 	snprintf(t, sizeof t, MAGIC ROLE ID "public %s", pkhex_a);
 	expect_bad("replica-2.pub", 0644, t, BYZ_EKEYFILE,
 		   ":4: line does not end with a newline");
-	expect_bad("replica-2.pub", 0644,
-		   text_of(MAGIC, "role\treplica\n", ID,
-			   line("public", pkhex_a), ""),
-		   BYZ_EKEYFILE,
-		   ":2: line contains a control character (byte 0x09)");
+	expect_bad(
+	    "replica-2.pub", 0644,
+	    text_of(MAGIC, "role\treplica\n", ID, line("public", pkhex_a), ""),
+	    BYZ_EKEYFILE, ":2: line contains a control character (byte 0x09)");
 }
 
 Test(keyfile, file_too_big)
@@ -569,8 +559,7 @@ Test(keyfile, secret_file_mode_too_open)
 		   ": mode 0644 is too open; secret key files must be 0600");
 	/* stricter than 0600 is fine */
 	put("replica-2.key", good, 0400);
-	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err, sizeof err),
 		     0, "%s", err);
 }
 
@@ -582,24 +571,21 @@ Test(keyfile, missing_file_and_directory)
 	snprintf(want, sizeof want,
 		 "%s: cannot open: No such file or directory",
 		 at(0, "replica-9.key"));
-	cr_assert_eq(keyfile_read(at(0, "replica-9.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-9.key"), &kf, err, sizeof err),
 		     BYZ_EIO);
 	cr_assert_str_eq(err, want);
 
 	cr_assert_eq(mkfifo(at(0, "replica-7.key"), 0600), 0);
 	snprintf(want, sizeof want, "%s: not a regular file",
 		 at(0, "replica-7.key"));
-	cr_assert_eq(keyfile_read(at(0, "replica-7.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-7.key"), &kf, err, sizeof err),
 		     BYZ_EKEYFILE, "a FIFO is refused, without hanging");
 	cr_assert_str_eq(err, want);
 
 	cr_assert_eq(mkdir(at(0, "replica-8.key"), 0700), 0);
 	snprintf(want, sizeof want, "%s: not a regular file",
 		 at(0, "replica-8.key"));
-	cr_assert_eq(keyfile_read(at(0, "replica-8.key"), &kf, err,
-				  sizeof err),
+	cr_assert_eq(keyfile_read(at(0, "replica-8.key"), &kf, err, sizeof err),
 		     BYZ_EKEYFILE);
 	cr_assert_str_eq(err, want);
 }
@@ -609,39 +595,36 @@ Test(keyfile, load_checks_whose_key_it_is)
 	struct keyfile kf;
 	char err[512] = "", want[1400];
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 1, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
-	cr_assert_eq(rename(at(0, "replica-1.key"), at(1, "replica-2.key")),
-		     0);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_REPLICA, 1, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
+	cr_assert_eq(rename(at(0, "replica-1.key"), at(1, "replica-2.key")), 0);
 	snprintf(want, sizeof want,
 		 "%s: holds the key of replica 1, not of replica 2",
 		 at(0, "replica-2.key"));
-	cr_assert_eq(keyfile_load(dir, BYZ_ROLE_REPLICA, 2, true, &kf, err,
-				  sizeof err),
-		     BYZ_EKEYFILE);
+	cr_assert_eq(
+	    keyfile_load(dir, BYZ_ROLE_REPLICA, 2, true, &kf, err, sizeof err),
+	    BYZ_EKEYFILE);
 	cr_assert_str_eq(err, want);
 
 	/* a public file under the secret name */
-	cr_assert_eq(rename(at(0, "replica-1.pub"), at(1, "replica-2.key")),
-		     0);
+	cr_assert_eq(rename(at(0, "replica-1.pub"), at(1, "replica-2.key")), 0);
 	cr_assert_eq(chmod(at(0, "replica-2.key"), 0600), 0);
-	cr_assert_eq(keyfile_load(dir, BYZ_ROLE_REPLICA, 2, true, &kf, err,
-				  sizeof err),
-		     BYZ_EKEYFILE);
+	cr_assert_eq(
+	    keyfile_load(dir, BYZ_ROLE_REPLICA, 2, true, &kf, err, sizeof err),
+	    BYZ_EKEYFILE);
 	snprintf(want, sizeof want,
 		 "%s: holds the key of replica 1, not of replica 2",
 		 at(0, "replica-2.key"));
 	cr_assert_str_eq(err, want);
 
-	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_CLIENT, 5, &kp_a, 0, err,
-				   sizeof err),
-		     0, "%s", err);
-	cr_assert_eq(rename(at(0, "client-5.pub"), at(1, "client-5.key")),
-		     0);
-	cr_assert_eq(keyfile_load(dir, BYZ_ROLE_CLIENT, 5, true, &kf, err,
-				  sizeof err),
-		     BYZ_EKEYFILE);
+	cr_assert_eq(
+	    keyfile_write(dir, BYZ_ROLE_CLIENT, 5, &kp_a, 0, err, sizeof err),
+	    0, "%s", err);
+	cr_assert_eq(rename(at(0, "client-5.pub"), at(1, "client-5.key")), 0);
+	cr_assert_eq(
+	    keyfile_load(dir, BYZ_ROLE_CLIENT, 5, true, &kf, err, sizeof err),
+	    BYZ_EKEYFILE);
 	snprintf(want, sizeof want,
 		 "%s: no 'secret' line: this is a public key file",
 		 at(0, "client-5.key"));

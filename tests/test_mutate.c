@@ -226,7 +226,7 @@ static struct blob pbft_nv(uint32_t sender, uint64_t view,
 	}
 	wire_buf_init(&b, WIRE_MAX_FRAME);
 	cr_assert_eq(pbft_enc_newview(&b, &s, sender, view, vs,
-				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd,
 				      (uint16_t)nvcs, pv(&o)),
 		     0);
 	return sign_keep(&b, s, BYZ_ROLE_REPLICA, sender);
@@ -734,7 +734,8 @@ Test(mutate, pbft_other_digest)
 			    pbft_vote(PBFT_COMMIT, BYZ, 1, 5, to), &map, &out),
 		     0);
 	dec(&out, &m);
-	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES),
+		     0);
 	/* A checkpoint for another state. */
 	derived(w.sd, want);
 	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, w.ckpt[BYZ], &map, &out), 0);
@@ -768,7 +769,8 @@ Test(mutate, pbft_stale)
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.prep, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(pbft_of(&m)->vote.view, 0);
-	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(memcmp(pbft_of(&m)->vote.digest, w.d, BYZ_DIGEST_BYTES),
+		     0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.commit, NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, PBFT_COMMIT);
@@ -791,8 +793,10 @@ Test(mutate, pbft_stale)
 			    pbft_of(&o)->vc.proof.len),
 		     0);
 	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 2);
-	cr_assert_eq(pbft_of(&m)->vc.prepared.len, pbft_of(&o)->vc.prepared.len);
-	cr_assert_eq(memcmp(pbft_of(&m)->vc.prepared.p, pbft_of(&o)->vc.prepared.p,
+	cr_assert_eq(pbft_of(&m)->vc.prepared.len,
+		     pbft_of(&o)->vc.prepared.len);
+	cr_assert_eq(memcmp(pbft_of(&m)->vc.prepared.p,
+			    pbft_of(&o)->vc.prepared.p,
 			    pbft_of(&o)->vc.prepared.len),
 		     0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.vc_nop, NULL, &out), ADV_MUT_SKIP);
@@ -855,20 +859,22 @@ static void pbft_cert_mutation(enum adv_mutation mut)
 		size_t ref = PBFT_VREF_BYTES;
 		if (mut == ADV_MUT_CERT_DUP) {
 			cr_assert_eq(z->nvrefs, a->nvrefs);
-			cr_assert_eq(memcmp(z->vrefs, a->vrefs,
-					    (a->nvrefs - 1u) * ref), 0);
+			cr_assert_eq(
+			    memcmp(z->vrefs, a->vrefs, (a->nvrefs - 1u) * ref),
+			    0);
 			cr_assert_eq(memcmp(z->vrefs + (a->nvrefs - 1u) * ref,
-					    a->vrefs, ref), 0);
+					    a->vrefs, ref),
+				     0);
 		} else {
 			cr_assert_eq(z->nvrefs, a->nvrefs - 1);
-			cr_assert_eq(memcmp(z->vrefs, a->vrefs, z->nvrefs * ref),
-				     0);
+			cr_assert_eq(
+			    memcmp(z->vrefs, a->vrefs, z->nvrefs * ref), 0);
 		}
 	}
 	cr_assert_eq(pbft_of(&m)->nv.pps.len, pbft_of(&o)->nv.pps.len);
-	cr_assert_eq(
-	    memcmp(pbft_of(&m)->nv.pps.p, pbft_of(&o)->nv.pps.p, pbft_of(&o)->nv.pps.len),
-	    0);
+	cr_assert_eq(memcmp(pbft_of(&m)->nv.pps.p, pbft_of(&o)->nv.pps.p,
+			    pbft_of(&o)->nv.pps.len),
+		     0);
 	/* CERT: commits (the pre-prepare stays). */
 	cr_assert_eq(mutate(mut, w.cert, NULL, &out), 0);
 	dec(&out, &m);
@@ -880,8 +886,10 @@ static void pbft_cert_mutation(enum adv_mutation mut)
 	dec(&out, &m);
 	cr_assert_eq(wire_decode(w.state.p, w.state.n, &o), 0);
 	ok(&pbft_of(&o)->state.proof, &pbft_of(&m)->state.proof);
-	cr_assert_eq(pbft_of(&m)->state.snapshot_len, pbft_of(&o)->state.snapshot_len);
-	cr_assert_eq(memcmp(pbft_of(&m)->state.snapshot, pbft_of(&o)->state.snapshot,
+	cr_assert_eq(pbft_of(&m)->state.snapshot_len,
+		     pbft_of(&o)->state.snapshot_len);
+	cr_assert_eq(memcmp(pbft_of(&m)->state.snapshot,
+			    pbft_of(&o)->state.snapshot,
 			    pbft_of(&o)->state.snapshot_len),
 		     0);
 	/* Nothing to change: an empty view-change; messages without lists. */
@@ -941,8 +949,8 @@ Test(mutate, pbft_withhold)
 	cr_assert_eq(wire_decode(w.vc.p, w.vc.n, &o), 0);
 	cr_assert_eq(pbft_of(&m)->vc.view, 2);
 	cr_assert_eq(pbft_of(&m)->vc.stable_seq, 4);
-	cr_assert_eq(memcmp(pbft_of(&m)->vc.stable_digest, w.sd, BYZ_DIGEST_BYTES),
-		     0);
+	cr_assert_eq(
+	    memcmp(pbft_of(&m)->vc.stable_digest, w.sd, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 0);
 	cr_assert_eq(pbft_of(&m)->vc.prepared.len, 0);
 	cr_assert_eq(pbft_of(&m)->vc.proof.len, pbft_of(&o)->vc.proof.len);
@@ -1017,8 +1025,9 @@ Test(mutate, hs_conflict_reverses_batch)
 	cr_assert_eq(hs_of(&m)->prop.justify.len, w.qc.n);
 	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.bytes, w.qc.p, w.qc.n), 0);
 	cr_assert_eq(hs_of(&m)->prop.tc.len, hs_of(&o)->prop.tc.len);
-	cr_assert_eq(
-	    memcmp(hs_of(&m)->prop.tc.p, hs_of(&o)->prop.tc.p, hs_of(&o)->prop.tc.len), 0);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.tc.p, hs_of(&o)->prop.tc.p,
+			    hs_of(&o)->prop.tc.len),
+		     0);
 	cr_assert_eq(frames_of(&hs_of(&m)->prop.batch, got, 3), 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert(blob_eq(got[i], batch3[2 - i]));
@@ -1077,8 +1086,8 @@ Test(mutate, hs_follow_vote_and_timeout)
 	cr_assert_eq(v.frame.sender, BYZ);
 	cr_assert_eq(hs_of(&v)->vote.view, 5);
 	cr_assert_eq(memcmp(hs_of(&v)->vote.hash, to, BYZ_DIGEST_BYTES), 0);
-	cr_assert_eq(byz_verify(rk[BYZ].pk, HS_PROTO, HS_VOTE,
-				v.frame.bytes, v.frame.signed_len, v.frame.sig),
+	cr_assert_eq(byz_verify(rk[BYZ].pk, HS_PROTO, HS_VOTE, v.frame.bytes,
+				v.frame.signed_len, v.frame.sig),
 		     0);
 	/* Someone else's vote is never re-signed; no vote: nothing to do. */
 	cr_assert_eq(mutate(ADV_MUT_FOLLOW, w.tmo_other, &map, &out),
@@ -1132,7 +1141,8 @@ Test(mutate, hs_stale)
 	cr_assert_eq(hs_of(&m)->prop.view, 4);
 	cr_assert_eq(hs_of(&m)->prop.justify.len, hs_of(&o)->prop.justify.len);
 	cr_assert_eq(hs_of(&m)->prop.batch_len, hs_of(&o)->prop.batch_len);
-	cr_assert_eq(memcmp(hs_of(&m)->prop.batch_bytes, hs_of(&o)->prop.batch_bytes,
+	cr_assert_eq(memcmp(hs_of(&m)->prop.batch_bytes,
+			    hs_of(&o)->prop.batch_bytes,
 			    hs_of(&o)->prop.batch_len),
 		     0);
 	cr_assert_eq(mutate(ADV_MUT_STALE, w.vote, NULL, &out), 0);
@@ -1144,7 +1154,8 @@ Test(mutate, hs_stale)
 	cr_assert_eq(wire_decode(w.tmo.p, w.tmo.n, &o), 0);
 	cr_assert_eq(hs_of(&m)->timeout.view, 5);
 	cr_assert_eq(hs_of(&m)->timeout.vote.len, hs_of(&o)->timeout.vote.len);
-	cr_assert_eq(memcmp(hs_of(&m)->timeout.vote.p, hs_of(&o)->timeout.vote.p,
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.vote.p,
+			    hs_of(&o)->timeout.vote.p,
 			    hs_of(&o)->timeout.vote.len),
 		     0);
 	/* View 1 is the first: no view before it on the wire. */
@@ -1179,7 +1190,8 @@ static void hs_cert_mutation(enum adv_mutation mut)
 	cr_assert_eq(wire_decode(w.prop.p, w.prop.n, &o), 0);
 	cr_assert_eq(hs_of(&m)->prop.justify.view, 4);
 	cr_assert_eq(
-	    memcmp(hs_of(&m)->prop.justify.hash, w.parent, BYZ_DIGEST_BYTES), 0);
+	    memcmp(hs_of(&m)->prop.justify.hash, w.parent, BYZ_DIGEST_BYTES),
+	    0);
 	ok(&hs_of(&o)->prop.justify.votes, &hs_of(&m)->prop.justify.votes);
 	ok(&hs_of(&o)->prop.tc, &hs_of(&m)->prop.tc);
 	hs_block_hash(&hs_of(&m)->prop, h);
@@ -1224,7 +1236,8 @@ Test(mutate, hs_withhold)
 	dec(&out, &m);
 	cr_assert_eq(hs_of(&m)->timeout.view, 6);
 	cr_assert_eq(hs_of(&m)->timeout.high.view, 0);
-	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, zero, sizeof zero), 0);
+	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, zero, sizeof zero),
+		     0);
 	cr_assert_eq(hs_of(&m)->timeout.high.votes.count, 0);
 	cr_assert_eq(hs_of(&m)->timeout.vote.count, 0);
 	cr_assert_eq(mutate(ADV_MUT_WITHHOLD, w.tmo_novote, NULL, &out), 0);
@@ -1648,8 +1661,7 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	cr_assert_eq(adv_links(pw.pp.p, pw.pp.n, &l), ADV_MUT_SKIP);
 
 	/* Replica 0's vote for the proposal of replica BYZ, signed by 0. */
-	cr_assert_eq(adv_endorse(w.prop.p, w.prop.n, 0, &rk[0], NULL, &out),
-		     0);
+	cr_assert_eq(adv_endorse(w.prop.p, w.prop.n, 0, &rk[0], NULL, &out), 0);
 	dec(&out, &m);
 	cr_assert_eq(m.frame.type, HS_VOTE);
 	cr_assert_eq(m.frame.sender, 0);
@@ -1681,8 +1693,8 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	cert.frames = vf;
 	cert.lens = vl;
 	cert.count = 3;
-	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map,
-				&out), 0);
+	cr_assert_eq(
+	    adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map, &out), 0);
 	{
 		static struct sigs so;
 		sigs_of(out.data, out.len, &so);
@@ -1694,8 +1706,8 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	cr_assert_eq(m.frame.sender, BYZ);
 	cr_assert_eq(hs_of(&m)->prop.view, 5);
 	cr_assert_eq(hs_of(&m)->prop.justify.view, 4);
-	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.hash, other,
-			    BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(
+	    memcmp(hs_of(&m)->prop.justify.hash, other, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(frames_of(&hs_of(&m)->prop.justify.votes, got, 3), 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert(blob_eq(got[i], votes[i]), "vote %d copied", i);
@@ -1710,8 +1722,8 @@ Test(mutate, hs_coalition_links_endorse_extend)
 	dec(&out, &m);
 	cr_assert_eq(hs_of(&m)->timeout.view, 6);
 	cr_assert_eq(hs_of(&m)->timeout.high.view, 4);
-	cr_assert_eq(memcmp(hs_of(&m)->timeout.high.hash, other,
-			    BYZ_DIGEST_BYTES), 0);
+	cr_assert_eq(
+	    memcmp(hs_of(&m)->timeout.high.hash, other, BYZ_DIGEST_BYTES), 0);
 	cr_assert_eq(hs_of(&m)->timeout.high.votes.count, 3);
 	/* Only the proposer's key moves its proposal; a certificate must be
 	 * of an earlier view. */
@@ -1719,8 +1731,9 @@ Test(mutate, hs_coalition_links_endorse_extend)
 		     BYZ_EBADSIG);
 	cr_assert_eq(out.len, 0);
 	cert.view = 5;
-	cr_assert_eq(adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map,
-				&out), ADV_MUT_SKIP);
+	cr_assert_eq(
+	    adv_extend(w.prop.p, w.prop.n, &rk[BYZ], &cert, &map, &out),
+	    ADV_MUT_SKIP);
 	cr_assert_eq(adv_extend(pw.pp.p, pw.pp.n, &rk[BYZ], &cert, &map, &out),
 		     ADV_MUT_SKIP);
 	wire_buf_free(&out);

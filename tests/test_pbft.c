@@ -26,10 +26,11 @@ static void setup(void)
 
 TestSuite(pbft, .init = setup);
 
-/* ---- handler-level harness ------------------------------------------------ */
+/* ---- handler-level harness ------------------------------------------------
+ */
 
 #define SEED 77
-#define N 4
+#define N    4
 
 struct h {
 	const struct byz_core_ops *ops;
@@ -42,8 +43,12 @@ struct h {
 
 static void h_init(struct h *h, uint32_t id)
 {
-	struct byz_config cfg = {.n = N, .f = 1, .id = id, .max_clients = 2,
-				 .batch = 1, .window = 8,
+	struct byz_config cfg = {.n = N,
+				 .f = 1,
+				 .id = id,
+				 .max_clients = 2,
+				 .batch = 1,
+				 .window = 8,
 				 .checkpoint_interval = 4,
 				 .timeout_us = 20000,
 				 .app = {.max_keys = 64, .max_clients = 2}};
@@ -87,12 +92,13 @@ static void expect(const struct h *h, const char *const *want, size_t n)
 	}
 	cr_assert_eq(h->nlines, n, "expected %zu lines, got:\n%s", n, got);
 	for (size_t i = 0; i < n; i++)
-		cr_assert_str_eq(h->lines[i], want[i], "line %zu; got:\n%s", i, got);
+		cr_assert_str_eq(h->lines[i], want[i], "line %zu; got:\n%s", i,
+				 got);
 }
-#define EXPECT(h, ...)                                                        \
-	do {                                                                  \
-		static const char *const w_[] = {__VA_ARGS__};                \
-		expect(h, w_, sizeof w_ / sizeof w_[0]);                      \
+#define EXPECT(h, ...)                                                         \
+	do {                                                                   \
+		static const char *const w_[] = {__VA_ARGS__};                 \
+		expect(h, w_, sizeof w_ / sizeof w_[0]);                       \
 	} while (0)
 
 /* Signed frames, made the way the driver makes them. */
@@ -118,8 +124,9 @@ static struct frame request(struct h *h, uint32_t c, uint64_t ts,
 	struct frame f;
 
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(wire_enc_request(&b, NULL, c, ts, (const uint8_t *)op,
-				      strlen(op)), 0);
+	cr_assert_eq(
+	    wire_enc_request(&b, NULL, c, ts, (const uint8_t *)op, strlen(op)),
+	    0);
 	sign_into(&f, &b, &h->ck[c]);
 	return f;
 }
@@ -133,9 +140,9 @@ static struct frame preprepare(struct h *h, uint32_t from, uint64_t view,
 	size_t lens[1] = {req ? req->len : 0};
 
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(pbft_enc_preprepare(&b, NULL, from, view, seq,
-					 (struct pbft_framev){frames, lens,
-							      req ? 1 : 0}),
+	cr_assert_eq(pbft_enc_preprepare(
+			 &b, NULL, from, view, seq,
+			 (struct pbft_framev){frames, lens, req ? 1 : 0}),
 		     0);
 	sign_into(&f, &b, &h->rk[from]);
 	return f;
@@ -168,8 +175,8 @@ static void deliver(struct h *h, const struct frame *f)
 	struct byz_event ev = {.now = 1000};
 
 	cr_assert_eq(wire_decode(f->data, f->len, &m), 0);
-	ev.kind = m.frame.proto == BYZ_PROTO_CLIENT ? BYZ_EV_REQUEST
-						     : BYZ_EV_MESSAGE;
+	ev.kind =
+	    m.frame.proto == BYZ_PROTO_CLIENT ? BYZ_EV_REQUEST : BYZ_EV_MESSAGE;
 	ev.u.msg = &m;
 	h_step(h, &ev);
 }
@@ -185,7 +192,8 @@ Test(pbft, backup_persists_a_preprepare_before_it_prepares)
 	deliver(&h, &pp);
 	/* OSDI'99 §4.2: accept, then multicast PREPARE (and hold our own
 	 * signed copy); the pre-prepare is persisted before the prepare. */
-	EXPECT(&h, "persist msg pbft/pre-prepare v=0 n=1 batch=c0/t1 d=4d02f8a0",
+	EXPECT(&h,
+	       "persist msg pbft/pre-prepare v=0 n=1 batch=c0/t1 d=4d02f8a0",
 	       "broadcast pbft/prepare v=0 n=1 d=4d02f8a0",
 	       "send r1 pbft/prepare v=0 n=1 d=4d02f8a0");
 	h_free(&h);
@@ -216,7 +224,8 @@ Test(pbft, a_preprepare_from_a_backup_is_dropped)
 	req = request(&h, 0, 1, "put x 1");
 	pp = preprepare(&h, 3, 0, 1, &req);
 	deliver(&h, &pp);
-	EXPECT(&h, "note pre-prepare from r3, not the primary of view 0: dropped");
+	EXPECT(&h,
+	       "note pre-prepare from r3, not the primary of view 0: dropped");
 	h_free(&h);
 }
 
@@ -232,7 +241,8 @@ Test(pbft, a_conflicting_preprepare_for_the_same_view_and_number_is_dropped)
 	b = preprepare(&h, 0, 0, 1, &r2); /* the primary equivocates */
 	deliver(&h, &a);
 	deliver(&h, &b);
-	EXPECT(&h, "note pre-prepare v0 n1 conflicts with the digest accepted: dropped");
+	EXPECT(&h, "note pre-prepare v0 n1 conflicts with the digest accepted: "
+		   "dropped");
 	/* The same one again is a silent duplicate. */
 	deliver(&h, &a);
 	cr_assert_eq(h.nlines, 0);
@@ -248,7 +258,8 @@ Test(pbft, numbers_outside_the_watermarks_are_dropped)
 	req = request(&h, 0, 1, "put x 1");
 	pp = preprepare(&h, 0, 0, 9, &req); /* window 8: (0, 8] */
 	deliver(&h, &pp);
-	EXPECT(&h, "note pre-prepare n9 outside the watermarks (0, 8]: dropped");
+	EXPECT(&h,
+	       "note pre-prepare n9 outside the watermarks (0, 8]: dropped");
 	h_free(&h);
 }
 
@@ -350,16 +361,18 @@ Test(pbft, a_certificate_with_a_repeated_signer_is_refused)
 		     0);
 	sign_into(&cert, &b, &h.rk[1]);
 	deliver(&h, &cert);
-	EXPECT(&h, "note committed certificate from r1 with a repeated or unknown signer: dropped");
+	EXPECT(&h, "note committed certificate from r1 with a repeated or "
+		   "unknown signer: dropped");
 	/* With three distinct signers it executes. */
 	{
 		struct frame c0 = vote(&h, PBFT_COMMIT, 0, 0, 1, d);
 		frames[2] = c0.data;
 		lens[2] = c0.len;
 		wire_buf_init(&b, 1 << 20);
-		cr_assert_eq(pbft_enc_cert(&b, NULL, 1, pp.data, pp.len,
-					   (struct pbft_framev){frames, lens, 3}),
-			     0);
+		cr_assert_eq(
+		    pbft_enc_cert(&b, NULL, 1, pp.data, pp.len,
+				  (struct pbft_framev){frames, lens, 3}),
+		    0);
 		sign_into(&cert, &b, &h.rk[1]);
 		deliver(&h, &cert);
 	}
@@ -396,16 +409,17 @@ Test(pbft, a_view_change_with_a_forged_prepared_certificate_is_dropped)
 	frames[0] = p1.data, lens[0] = p1.len;
 	frames[1] = p1.data, lens[1] = p1.len;
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(pbft_enc_viewchange_begin(&b, &start, 3, 1, 0, genesis,
-					       (struct pbft_framev){NULL, NULL, 0},
-					       1),
-		     0);
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(&b, &start, 3, 1, 0, genesis,
+				      (struct pbft_framev){NULL, NULL, 0}, 1),
+	    0);
 	pbft_enc_pset_entry(&b, pp.data, pp.len,
 			    (struct pbft_framev){frames, lens, 2});
 	cr_assert_eq(pbft_enc_end(&b, start), 0);
 	sign_into(&vc, &b, &h.rk[3]);
 	deliver(&h, &vc);
-	EXPECT(&h, "note view-change 1 from r3 with a repeated or unknown signer: dropped");
+	EXPECT(&h, "note view-change 1 from r3 with a repeated or unknown "
+		   "signer: dropped");
 	h_free(&h);
 }
 
@@ -430,11 +444,10 @@ static struct frame viewchange(struct h *h, uint32_t from, uint64_t view)
 
 	genesis_digest(genesis);
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(pbft_enc_viewchange_begin(&b, &start, from, view, 0,
-					       genesis,
-					       (struct pbft_framev){NULL, NULL, 0},
-					       0),
-		     0);
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(&b, &start, from, view, 0, genesis,
+				      (struct pbft_framev){NULL, NULL, 0}, 0),
+	    0);
 	cr_assert_eq(pbft_enc_end(&b, start), 0);
 	sign_into(&f, &b, &h->rk[from]);
 	return f;
@@ -535,7 +548,7 @@ Test(pbft, a_view_entered_without_progress_doubles_the_timeout)
 	       "timer view 20ms");
 	wire_buf_init(&b, 1 << 20);
 	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
-				      (const uint8_t (*)[32])digests, 3,
+				      (const uint8_t(*)[32])digests, 3,
 				      (struct pbft_framev){NULL, NULL, 0}),
 		     0);
 	sign_into(&nv, &b, &h.rk[1]);
@@ -587,13 +600,14 @@ Test(pbft, a_new_view_naming_a_view_change_we_lack_waits_and_fetches_it)
 	/* r3's view-change is lost on the way to r2. */
 	wire_buf_init(&b, 1 << 20);
 	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
-				      (const uint8_t (*)[32])digests, 3,
+				      (const uint8_t(*)[32])digests, 3,
 				      (struct pbft_framev){NULL, NULL, 0}),
 		     0);
 	sign_into(&nv, &b, &h.rk[1]);
 	deliver(&h, &nv);
-	EXPECT(&h, "note new-view 1 names 1 view-changes we lack: fetching "
-		   "them from r1",
+	EXPECT(&h,
+	       "note new-view 1 names 1 view-changes we lack: fetching "
+	       "them from r1",
 	       "send r1 pbft/fetch what=vc n=1");
 	/* The same NEW-VIEW again (the primary re-sends it): still waiting,
 	 * nothing new persisted or asked. */
@@ -620,7 +634,8 @@ Test(pbft, a_request_from_an_unknown_client_is_dropped)
 	h_init(&h, 0);
 	byz_key_derive(&k, SEED, BYZ_ROLE_CLIENT, 7);
 	wire_buf_init(&b, 1 << 20);
-	cr_assert_eq(wire_enc_request(&b, NULL, 7, 1, (const uint8_t *)"get x", 5), 0);
+	cr_assert_eq(
+	    wire_enc_request(&b, NULL, 7, 1, (const uint8_t *)"get x", 5), 0);
 	sign_into(&f, &b, &k);
 	deliver(&h, &f);
 	EXPECT(&h, "note request from client 7 beyond max_clients: dropped");
@@ -644,7 +659,8 @@ Test(pbft, the_primary_orders_a_request_and_persists_before_sending)
 	h_free(&h);
 }
 
-/* ---- simulator runs ------------------------------------------------------- */
+/* ---- simulator runs -------------------------------------------------------
+ */
 
 static struct scenario base(uint32_t n, uint32_t requests)
 {
@@ -702,7 +718,8 @@ Test(pbft, primary_crashed)
 {
 	for (size_t i = 0; i < 3; i++) {
 		struct scenario sc = base(sizes[i], 12);
-		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 15000};
+		sc.crashes[0] =
+		    (struct sim_crash){.replica = 0, .at_us = 15000};
 		sc.ncrashes = 1;
 		must_pass(&sc, "primary crashed");
 	}
@@ -717,8 +734,7 @@ Test(pbft, primary_crashed)
  * 200 ms (and about 400 ms), after which the partial-synchrony model of
  * the paper holds: timeouts grow until they cover the delay.
  */
-Test(pbft, doubling_timeouts_cover_a_latency_the_base_does_not,
-     .timeout = 120)
+Test(pbft, doubling_timeouts_cover_a_latency_the_base_does_not, .timeout = 120)
 {
 	static const uint64_t latency_ms[] = {15, 50, 200};
 
@@ -734,13 +750,14 @@ Test(pbft, doubling_timeouts_cover_a_latency_the_base_does_not,
 		}
 }
 
-/* ---- adversary hooks for the tests (the real library is issue #5) ---------- */
+/* ---- adversary hooks for the tests (the real library is issue #5) ----------
+ */
 
 struct mute {
-	bool muted[BYZ_MAX_N];   /* replicas whose messages are dropped */
-	int only_type;           /* or 0: every type */
-	uint64_t until;          /* 0: for ever */
-	uint32_t group_a_max;    /* partition: replicas <= a_max vs the rest */
+	bool muted[BYZ_MAX_N]; /* replicas whose messages are dropped */
+	int only_type;	       /* or 0: every type */
+	uint64_t until;	       /* 0: for ever */
+	uint32_t group_a_max;  /* partition: replicas <= a_max vs the rest */
 	bool partition;
 };
 
@@ -778,9 +795,10 @@ static void must_pass_hooked(struct scenario *sc, sim_hook_fn hook, void *ctx,
 	sc->hook = hook;
 	sc->hook_ctx = ctx;
 	cr_assert_eq(scenario_run(sc, NULL, &res), 0, "%s: %s", what, res.why);
-	cr_assert(res.sim.done, "%s (n=%u): not every request finished (%" PRIu64
-		  "/%" PRIu64 ")", what, sc->n, res.sim.accepted,
-		  res.sim.requests);
+	cr_assert(res.sim.done,
+		  "%s (n=%u): not every request finished (%" PRIu64 "/%" PRIu64
+		  ")",
+		  what, sc->n, res.sim.accepted, res.sim.requests);
 	cr_assert_eq(res.sim.core_error, 0, "%s: a core failed", what);
 	cr_assert_eq(res.checks.total, 0, "%s (n=%u): %s", what, sc->n,
 		     res.checks.kept ? res.checks.v[0].detail : "");
@@ -816,8 +834,10 @@ Test(pbft, a_partition_that_heals)
 {
 	for (size_t i = 0; i < 3; i++) {
 		struct scenario sc = base(sizes[i], 10);
-		/* Neither side has a quorum until the partition heals at GST. */
-		struct mute mu = {.partition = true, .group_a_max = sizes[i] / 2 - 1,
+		/* Neither side has a quorum until the partition heals at GST.
+		 */
+		struct mute mu = {.partition = true,
+				  .group_a_max = sizes[i] / 2 - 1,
 				  .until = 300000};
 		sc.gst_us = 300000;
 		must_pass_hooked(&sc, mute_hook, &mu, "partition heals");
@@ -828,8 +848,9 @@ static enum sim_verdict duplicate_hook(void *ctx, struct sim *s,
 				       struct sim_flight *m)
 {
 	(void)ctx;
-	cr_assert_eq(sim_inject(s, m->from, m->to, m->frame, m->len,
-				m->delay_us + 300), 0);
+	cr_assert_eq(
+	    sim_inject(s, m->from, m->to, m->frame, m->len, m->delay_us + 300),
+	    0);
 	return SIM_DELIVER;
 }
 
@@ -840,7 +861,8 @@ Test(pbft, lost_and_duplicated_messages)
 		sc.loss = 0.1;
 		sc.jitter_us = 2000;
 		sc.gst_us = 800000;
-		must_pass_hooked(&sc, duplicate_hook, NULL, "lost and duplicated");
+		must_pass_hooked(&sc, duplicate_hook, NULL,
+				 "lost and duplicated");
 	}
 }
 
@@ -850,7 +872,8 @@ Test(pbft, a_replica_restarted_mid_run_catches_up)
 		/* With its persisted log: it replays and fetches what it
 		 * missed. */
 		struct scenario sc = base(sizes[i], 60);
-		sc.crashes[0] = (struct sim_crash){.replica = 1, .at_us = 20000,
+		sc.crashes[0] = (struct sim_crash){.replica = 1,
+						   .at_us = 20000,
 						   .restart_at_us = 90000,
 						   .keep_state = true};
 		sc.ncrashes = 1;
@@ -873,7 +896,8 @@ Test(pbft, the_primary_restarted_mid_run)
 {
 	struct scenario sc = base(4, 60);
 
-	sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 20000,
+	sc.crashes[0] = (struct sim_crash){.replica = 0,
+					   .at_us = 20000,
 					   .restart_at_us = 200000,
 					   .keep_state = true};
 	sc.ncrashes = 1;
@@ -897,8 +921,8 @@ Test(pbft, many_seeds_with_loss_and_a_crash)
 		sc.loss = 0.05;
 		sc.jitter_us = 2000;
 		sc.gst_us = 300000;
-		sc.crashes[0] = (struct sim_crash){.replica = (uint32_t)(seed % 4),
-						   .at_us = 10000 * seed};
+		sc.crashes[0] = (struct sim_crash){
+		    .replica = (uint32_t)(seed % 4), .at_us = 10000 * seed};
 		sc.ncrashes = 1;
 		must_pass(&sc, "seeds");
 	}
@@ -952,13 +976,15 @@ Test(pbft, laggard_missing_the_last_pre_prepare_fetches_it, .timeout = 120)
 	sc.gst_us = 300000;
 	sc.max_time_us = 60000000;
 	sc.seed = 168;
-	cr_assert_eq(attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why,
-				  sizeof why), 0, "%s", why);
+	cr_assert_eq(
+	    attack_parse("tamper:p=0.1", sc.n, &sc.plan.a[0], why, sizeof why),
+	    0, "%s", why);
 	sc.plan.count = 1;
 	must_pass(&sc, "tamper seed 168");
 }
 
-/* ---- large clusters (issue #10 item 3) ------------------------------------ */
+/* ---- large clusters (issue #10 item 3) ------------------------------------
+ */
 
 /*
  * n = 256 at the default window 64: a VIEW-CHANGE with 64 prepared
@@ -971,7 +997,10 @@ Test(pbft, a_configuration_whose_view_change_cannot_fit_is_refused)
 	struct scenario sc = base(256, 1);
 	struct scenario_result res;
 	const struct byz_core_ops *ops = byz_core_find("pbft");
-	struct byz_config cfg = {.n = 256, .f = 85, .batch = 1, .window = 44,
+	struct byz_config cfg = {.n = 256,
+				 .f = 85,
+				 .batch = 1,
+				 .window = 44,
 				 .checkpoint_interval = 16};
 	char why[320] = "";
 
@@ -987,13 +1016,19 @@ Test(pbft, a_configuration_whose_view_change_cannot_fit_is_refused)
 	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
 	/* A batch of 64 full-size requests: even the smallest window is too
 	 * big, so the advice is about batch and n. */
-	cfg = (struct byz_config){.n = 64, .f = 21, .batch = 64, .window = 32,
+	cfg = (struct byz_config){.n = 64,
+				  .f = 21,
+				  .batch = 64,
+				  .window = 32,
 				  .checkpoint_interval = 16};
 	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), BYZ_EINVAL);
 	cr_assert(strstr(why, "use a smaller --batch or fewer replicas"), "%s",
 		  why);
 	/* What the old wire could not carry: n = 128 at window 64 fits. */
-	cfg = (struct byz_config){.n = 128, .f = 42, .batch = 1, .window = 64,
+	cfg = (struct byz_config){.n = 128,
+				  .f = 42,
+				  .batch = 1,
+				  .window = 64,
 				  .checkpoint_interval = 16};
 	cr_assert_eq(ops->check_config(&cfg, why, sizeof why), 0, "%s", why);
 }
@@ -1023,8 +1058,7 @@ Test(pbft, a_view_change_at_n_64_commits_everything, .timeout = 600)
  * a minute or more of wall time each, so only with BYZLAB_BIG=1 (the
  * figures are in docs/pbft.md).
  */
-Test(pbft, big_clusters_commit_with_and_without_a_view_change,
-     .timeout = 1200)
+Test(pbft, big_clusters_commit_with_and_without_a_view_change, .timeout = 1200)
 {
 	static const uint32_t ns[] = {100, 128};
 
@@ -1036,7 +1070,8 @@ Test(pbft, big_clusters_commit_with_and_without_a_view_change,
 
 		sc.clients = 4;
 		must_pass(&sc, "fault-free");
-		sc.crashes[0] = (struct sim_crash){.replica = 0, .at_us = 30000};
+		sc.crashes[0] =
+		    (struct sim_crash){.replica = 0, .at_us = 30000};
 		sc.ncrashes = 1;
 		cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
 		cr_assert_eq(res.verdict, VERDICT_PASS, "n=%u: %s", sc.n,

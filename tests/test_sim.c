@@ -34,7 +34,8 @@ static struct scenario_result run(const struct scenario *sc)
 {
 	struct scenario_result res;
 
-	cr_assert_eq(scenario_run(sc, NULL, &res), 0, "run failed: %s", res.why);
+	cr_assert_eq(scenario_run(sc, NULL, &res), 0, "run failed: %s",
+		     res.why);
 	return res;
 }
 
@@ -126,7 +127,8 @@ Test(sim, follower_crash_and_restart_with_state_catches_up)
 	struct scenario_result res;
 
 	sc.requests = 60;
-	sc.crashes[0] = (struct sim_crash){.replica = 2, .at_us = 20000,
+	sc.crashes[0] = (struct sim_crash){.replica = 2,
+					   .at_us = 20000,
 					   .restart_at_us = 120000,
 					   .keep_state = true};
 	sc.ncrashes = 1;
@@ -199,14 +201,20 @@ Test(sim, tampered_messages_are_rejected_at_ingress_and_counted)
 	/* Build the simulation by hand to install the hook. */
 	memset(&cfg, 0, sizeof cfg);
 	cfg.ops = sc.ops;
-	cfg.core = (struct byz_config){.n = 4, .f = 1, .max_clients = 3,
-				       .batch = 1, .window = 64,
-				       .timeout_us = 20000,
-				       .app = {.max_keys = 64, .max_clients = 3}};
+	cfg.core =
+	    (struct byz_config){.n = 4,
+				.f = 1,
+				.max_clients = 3,
+				.batch = 1,
+				.window = 64,
+				.timeout_us = 20000,
+				.app = {.max_keys = 64, .max_clients = 3}};
 	cfg.seed = 9;
 	cfg.net = (struct sim_network){.latency_us = 1000, .jitter_us = 500};
-	cfg.work = (struct sim_workload){.clients = 3, .requests = 20,
-					 .keys = 8, .retry_us = 50000,
+	cfg.work = (struct sim_workload){.clients = 3,
+					 .requests = 20,
+					 .keys = 8,
+					 .retry_us = 50000,
 					 .retry_max_us = 400000};
 	cfg.max_time_us = 60000000;
 	cfg.hook = tamper_hook;
@@ -220,11 +228,11 @@ Test(sim, tampered_messages_are_rejected_at_ingress_and_counted)
 	cr_assert_gt(tr.counts.rejected, 0);
 	cr_assert_eq(tr.counts.rejected,
 		     tr.counts.rejected_by_reason[-BYZ_EBADSIG] +
-			     tr.counts.rejected_by_reason[-BYZ_EFIELD] +
-			     tr.counts.rejected_by_reason[-BYZ_ELENGTH] +
-			     tr.counts.rejected_by_reason[-BYZ_ETRUNC] +
-			     tr.counts.rejected_by_reason[-BYZ_ETOOBIG] +
-			     tr.counts.rejected_by_reason[-BYZ_ENEST]);
+			 tr.counts.rejected_by_reason[-BYZ_EFIELD] +
+			 tr.counts.rejected_by_reason[-BYZ_ELENGTH] +
+			 tr.counts.rejected_by_reason[-BYZ_ETRUNC] +
+			 tr.counts.rejected_by_reason[-BYZ_ETOOBIG] +
+			 tr.counts.rejected_by_reason[-BYZ_ENEST]);
 	cr_assert_gt(tr.counts.rejected_by_reason[-BYZ_EBADSIG], 0);
 	cr_assert_eq(check_run(&tr.log, CHECK_ALL, 2000000, &cr), 0);
 	cr_assert_eq(cr.total, 0, "%s", cr.kept ? cr.v[0].detail : "");
@@ -237,9 +245,9 @@ static enum sim_verdict duplicate_hook(void *ctx, struct sim *s,
 {
 	(void)ctx;
 	/* Every message arrives twice, the copy a little later. */
-	cr_assert_eq(sim_inject(s, m->from, m->to, m->frame, m->len,
-				m->delay_us + 700),
-		     0);
+	cr_assert_eq(
+	    sim_inject(s, m->from, m->to, m->frame, m->len, m->delay_us + 700),
+	    0);
 	return SIM_DELIVER;
 }
 
@@ -252,14 +260,20 @@ Test(sim, duplicated_messages_execute_once)
 
 	memset(&cfg, 0, sizeof cfg);
 	cfg.ops = byz_core_find("toy");
-	cfg.core = (struct byz_config){.n = 4, .f = 1, .max_clients = 2,
-				       .batch = 1, .window = 64,
-				       .timeout_us = 20000,
-				       .app = {.max_keys = 64, .max_clients = 2}};
+	cfg.core =
+	    (struct byz_config){.n = 4,
+				.f = 1,
+				.max_clients = 2,
+				.batch = 1,
+				.window = 64,
+				.timeout_us = 20000,
+				.app = {.max_keys = 64, .max_clients = 2}};
 	cfg.seed = 3;
 	cfg.net = (struct sim_network){.latency_us = 1000, .jitter_us = 900};
-	cfg.work = (struct sim_workload){.clients = 2, .requests = 30,
-					 .keys = 8, .retry_us = 50000,
+	cfg.work = (struct sim_workload){.clients = 2,
+					 .requests = 30,
+					 .keys = 8,
+					 .retry_us = 50000,
 					 .retry_max_us = 400000};
 	cfg.max_time_us = 60000000;
 	cfg.hook = duplicate_hook;

@@ -28,40 +28,45 @@
 #define D_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define D_S "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-#define RUN_LINE                                                            \
-	"{\"t\":0,\"ev\":\"run\",\"protocol\":\"pbft\",\"driver\":\"sim\","  \
-	"\"n\":4,\"f\":1,\"seed\":\"7\",\"requests\":2,\"gst_us\":1000,"     \
+#define RUN_LINE                                                               \
+	"{\"t\":0,\"ev\":\"run\",\"protocol\":\"pbft\",\"driver\":\"sim\","    \
+	"\"n\":4,\"f\":1,\"seed\":\"7\",\"requests\":2,\"gst_us\":1000,"       \
 	"\"bound_us\":50000,\"byzantine\":[3],\"twins\":[3],\"amnesia\":[]}\n"
 
-#define COMMIT(t, r, h, ts, req)                                            \
+#define COMMIT(t, r, h, ts, req)                                               \
 	"{\"t\":" #t ",\"ev\":\"commit\",\"replica\":" #r ",\"height\":" #h    \
-	",\"slot\":" #h ",\"client\":0,\"ts\":" #ts ",\"req\":\"" req        \
+	",\"slot\":" #h ",\"client\":0,\"ts\":" #ts ",\"req\":\"" req          \
 	"\",\"state\":\"" D_S "\"}\n"
 
 /* A good trace: replica 2 crashes and comes back; 3 is Byzantine with a
  * twin (1073741827) that commits something else. */
-static const char good[] =
-	RUN_LINE
-	"{\"t\":1,\"ev\":\"submit\",\"client\":0,\"ts\":1,\"req\":\"" D_A "\"}\n"
-	"{\"t\":5,\"ev\":\"send\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\","
-	"\"msg\":\"client/request\",\"len\":180}\n"
-	"{\"t\":9,\"ev\":\"deliver\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\"}\n"
-	COMMIT(10, 0, 1, 1, D_A)
-	COMMIT(11, 1, 1, 1, D_A)
-	COMMIT(12, 2, 1, 1, D_A)
-	COMMIT(12, 1073741827, 1, 9, D_B)
-	"{\"t\":13,\"ev\":\"accept\",\"client\":0,\"ts\":1,\"result\":\"ok\"}\n"
-	"{\"t\":14,\"ev\":\"crash\",\"replica\":2}\n"
-	"{\"t\":20,\"ev\":\"submit\",\"client\":0,\"ts\":2,\"req\":\"" D_B "\"}\n"
-	COMMIT(30, 0, 2, 2, D_B)
-	COMMIT(31, 1, 2, 2, D_B)
-	"{\"t\":32,\"ev\":\"accept\",\"client\":0,\"ts\":2,\"result\":\"ok\"}\n"
-	"{\"t\":40,\"ev\":\"restart\",\"replica\":2,\"state\":true}\n"
-	"{\"t\":41,\"ev\":\"restore\",\"replica\":2,\"height\":2,\"slot\":2,"
-	"\"state\":\"" D_S "\"}\n"
-	"{\"t\":42,\"ev\":\"timer\",\"node\":\"r1\",\"timer\":0}\n"
-	"{\"t\":43,\"ev\":\"note\",\"node\":\"r1\",\"text\":\"hi\"}\n"
-	"{\"t\":50,\"ev\":\"end\",\"stop\":\"done\",\"forged\":0}\n";
+static const char good[] = RUN_LINE
+    "{\"t\":1,\"ev\":\"submit\",\"client\":0,\"ts\":1,\"req\":\"" D_A "\"}\n"
+    "{\"t\":5,\"ev\":\"send\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\","
+    "\"msg\":\"client/request\",\"len\":180}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\"}"
+    "\n" COMMIT(10, 0, 1, 1, D_A) COMMIT(11, 1, 1, 1, D_A) COMMIT(12, 2, 1, 1,
+								  D_A)
+	COMMIT(12, 1073741827, 1, 9,
+	       D_B) "{\"t\":13,\"ev\":\"accept\",\"client\":0,\"ts\":1,"
+		    "\"result\":\"ok\"}\n"
+		    "{\"t\":14,\"ev\":\"crash\",\"replica\":2}\n"
+		    "{\"t\":20,\"ev\":\"submit\",\"client\":0,\"ts\":2,\"req\":"
+		    "\"" D_B "\"}\n" COMMIT(30, 0, 2, 2, D_B)
+			COMMIT(31, 1, 2, 2,
+			       D_B) "{\"t\":32,\"ev\":\"accept\",\"client\":0,"
+				    "\"ts\":2,\"result\":\"ok\"}\n"
+				    "{\"t\":40,\"ev\":\"restart\",\"replica\":"
+				    "2,\"state\":true}\n"
+				    "{\"t\":41,\"ev\":\"restore\",\"replica\":"
+				    "2,\"height\":2,\"slot\":2,"
+				    "\"state\":\"" D_S "\"}\n"
+				    "{\"t\":42,\"ev\":\"timer\",\"node\":"
+				    "\"r1\",\"timer\":0}\n"
+				    "{\"t\":43,\"ev\":\"note\",\"node\":\"r1\","
+				    "\"text\":\"hi\"}\n"
+				    "{\"t\":50,\"ev\":\"end\",\"stop\":"
+				    "\"done\",\"forged\":0}\n";
 
 static char dir[64];
 
@@ -93,8 +98,7 @@ static void put(char out[96], const char *text, size_t len)
 }
 
 /* Read text as a trace; the result code, the message in why. */
-static int read_text(const char *text, size_t len, char why[512],
-		     char path[96])
+static int read_text(const char *text, size_t len, char why[512], char path[96])
 {
 	struct trace_read tr;
 	int rc;
@@ -224,8 +228,9 @@ Test(trace_read, a_field_of_the_wrong_type_or_range_is_named)
 		   "2: crash: field 'replica' is not a whole number");
 	assert_bad(RUN_LINE "{\"t\":1.5,\"ev\":\"crash\",\"replica\":1}\n",
 		   "2: crash: field 't' is not a whole number");
-	assert_bad(RUN_LINE "{\"t\":-3,\"ev\":\"crash\",\"replica\":1}\n",
-		   "2: crash: field 't' is -3, outside 0..18446744073709551615");
+	assert_bad(
+	    RUN_LINE "{\"t\":-3,\"ev\":\"crash\",\"replica\":1}\n",
+	    "2: crash: field 't' is -3, outside 0..18446744073709551615");
 	assert_bad(RUN_LINE "{\"t\":1,\"ev\":\"crash\",\"replica\":4}\n",
 		   "2: crash: replica 4 is not one of the n = 4 replicas");
 	assert_bad(RUN_LINE COMMIT(1, 1073741825, 1, 1, D_A),
@@ -256,12 +261,13 @@ Test(trace_read, a_bad_run_line_is_named)
 		   "\"requests\":1,\"gst_us\":0,\"bound_us\":1,"
 		   "\"byzantine\":[],\"twins\":[],\"amnesia\":[]}\n",
 		   "1: run: fields 'n' and 'f': n = 3 is below 3f+1 = 4");
-	assert_bad("{\"t\":0,\"ev\":\"run\",\"protocol\":\"pbft\","
-		   "\"driver\":\"sim\",\"n\":4,\"f\":1,\"seed\":\"1\","
-		   "\"requests\":1,\"gst_us\":0,\"bound_us\":1,"
-		   "\"byzantine\":[1,1],\"twins\":[],\"amnesia\":[]}\n",
-		   "1: run: field 'byzantine': item 2 is not a replica id below "
-		   "n = 4 listed once");
+	assert_bad(
+	    "{\"t\":0,\"ev\":\"run\",\"protocol\":\"pbft\","
+	    "\"driver\":\"sim\",\"n\":4,\"f\":1,\"seed\":\"1\","
+	    "\"requests\":1,\"gst_us\":0,\"bound_us\":1,"
+	    "\"byzantine\":[1,1],\"twins\":[],\"amnesia\":[]}\n",
+	    "1: run: field 'byzantine': item 2 is not a replica id below "
+	    "n = 4 listed once");
 	assert_bad("{\"t\":0,\"ev\":\"run\",\"protocol\":\"pbft\","
 		   "\"driver\":\"sim\",\"n\":4,\"f\":1,\"seed\":7,"
 		   "\"requests\":1,\"gst_us\":0,\"bound_us\":1,"
@@ -286,8 +292,9 @@ Test(trace_read, lines_out_of_place_are_named)
 			    "\"forged\":0}\n"
 			    "{\"t\":10,\"ev\":\"crash\",\"replica\":1}\n",
 		   "3: crash: a line after the end line");
-	assert_bad(RUN_LINE "{\"t\":1,\"ev\":\"teleport\"}\n",
-		   "2: teleport: unknown kind of line (docs/trace.md lists them)");
+	assert_bad(
+	    RUN_LINE "{\"t\":1,\"ev\":\"teleport\"}\n",
+	    "2: teleport: unknown kind of line (docs/trace.md lists them)");
 }
 
 Test(trace_read, garbage_is_named)
@@ -311,8 +318,9 @@ Test(trace_read, huge_numbers_are_refused_not_wrapped)
 	assert_bad(RUN_LINE "{\"t\":1,\"ev\":\"crash\","
 			    "\"replica\":99999999999999999999999}\n",
 		   "2: not JSON: too big integer (column 53)");
-	assert_bad(RUN_LINE "{\"t\":1e400,\"ev\":\"crash\",\"replica\":1}\n",
-		   "2: not JSON: real number overflow near '1e400' (column 10)");
+	assert_bad(
+	    RUN_LINE "{\"t\":1e400,\"ev\":\"crash\",\"replica\":1}\n",
+	    "2: not JSON: real number overflow near '1e400' (column 10)");
 }
 
 Test(trace_read, a_cut_or_long_line_and_an_empty_file_are_named)
@@ -347,8 +355,8 @@ Test(trace_read, a_cut_or_long_line_and_an_empty_file_are_named)
 	/* A NUL byte inside a line is not JSON. */
 	{
 		char text[sizeof RUN_LINE + 40];
-		int n = snprintf(text, sizeof text, "%s{\"t\":1,\"ev\":\"x\"}\n",
-				 RUN_LINE);
+		int n = snprintf(text, sizeof text,
+				 "%s{\"t\":1,\"ev\":\"x\"}\n", RUN_LINE);
 
 		text[strlen(RUN_LINE) + 3] = '\0';
 		cr_assert_eq(read_text(text, (size_t)n, why, path), BYZ_EINVAL);
@@ -361,9 +369,9 @@ Test(trace_read, a_missing_file_is_an_io_error)
 	struct trace_read tr;
 	char why[512];
 
-	cr_assert_eq(trace_read_file("/nonexistent/t.jsonl", &tr, why,
-				     sizeof why),
-		     BYZ_EIO);
+	cr_assert_eq(
+	    trace_read_file("/nonexistent/t.jsonl", &tr, why, sizeof why),
+	    BYZ_EIO);
 	cr_assert_str_eq(why, "/nonexistent/t.jsonl: cannot read: No such "
 			      "file or directory");
 	trace_read_free(&tr);
@@ -390,8 +398,8 @@ static int read_mem(const char *text, size_t len, char why[512])
 
 Test(trace_read, no_cut_or_changed_byte_crashes_it)
 {
-	static const char subst[] = {'\0', '\n', '"', '9', '-', '}', '\xff',
-				     '[', ' ', 'e'};
+	static const char subst[] = {'\0', '\n',   '"', '9', '-',
+				     '}',  '\xff', '[', ' ', 'e'};
 	size_t len = strlen(good);
 	char *text = malloc(len);
 	char why[512];
@@ -401,7 +409,8 @@ Test(trace_read, no_cut_or_changed_byte_crashes_it)
 		int rc = read_mem(good, cut, why);
 
 		cr_assert(rc == 0 || rc == BYZ_EINVAL);
-		cr_assert(rc == 0 || !strncmp(why, "mem.jsonl:", 10), "%s", why);
+		cr_assert(rc == 0 || !strncmp(why, "mem.jsonl:", 10), "%s",
+			  why);
 		/* A cut just after a newline reads (with no end line, it is
 		 * judged as a run that did not finish); any other fails. */
 		cr_assert_eq(rc == 0, cut > 0 && good[cut - 1] == '\n',
@@ -448,8 +457,7 @@ static void run_and_check(const struct scenario *sc,
 	chk->no_gst = tr.no_gst;
 	chk->liveness_bound_us = tr.bound_us;
 	cr_assert_eq(check_run(&tr.log, verdict_mask(&chk->sim, chk->no_gst),
-			       tr.bound_us,
-			       &chk->checks),
+			       tr.bound_us, &chk->checks),
 		     0);
 	verdict_judge(chk);
 	memcpy(chk->trace_hash, tr.hash, sizeof chk->trace_hash);
@@ -481,7 +489,8 @@ Test(trace_read, a_passing_run_and_its_trace_agree)
 	struct scenario_result run, chk;
 
 	scenario_defaults(&sc);
-	sc.crashes[0] = (struct sim_crash){.replica = 2, .at_us = 20000,
+	sc.crashes[0] = (struct sim_crash){.replica = 2,
+					   .at_us = 20000,
 					   .restart_at_us = 60000,
 					   .keep_state = false};
 	sc.ncrashes = 1;

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SEED 1
-#define BIG (2 * WIRE_MAX_FRAME)
+#define SEED	 1
+#define BIG	 (2 * WIRE_MAX_FRAME)
 #define MAX_BODY (WIRE_MAX_FRAME - WIRE_HEADER_BYTES - BYZ_SIG_BYTES)
 
 static void setup(void)
@@ -87,8 +87,8 @@ static void craft(struct wire_buf *b, const struct hdr *h, const void *body,
 	wire_put_u8(b, h->type);
 	wire_put_u8(b, h->flags);
 	wire_put_u32(b, h->sender);
-	wire_put_u32(b, h->length < 0 ? (uint32_t)body_len
-				      : (uint32_t)h->length);
+	wire_put_u32(b,
+		     h->length < 0 ? (uint32_t)body_len : (uint32_t)h->length);
 	wire_put_bytes(b, body, body_len);
 	byz_sign(&kp, h->proto, h->type, b->data + s, b->len - s, sig);
 	wire_put_bytes(b, sig, sizeof sig);
@@ -162,8 +162,8 @@ static int reencode(const struct wire_msg *m, struct wire_buf *b)
 				      m->u.reply.result, m->u.reply.result_len);
 	if (f->proto == TOY_PROTO && f->type == TOY_ORDER)
 		return toy_enc_order(b, NULL, f->sender, toy_of(m)->order.seq,
-					  toy_of(m)->order.req_frame.bytes,
-					  toy_of(m)->order.req_frame.len);
+				     toy_of(m)->order.req_frame.bytes,
+				     toy_of(m)->order.req_frame.len);
 	return toy_enc_fetch(b, NULL, f->sender, toy_of(m)->fetch.seq);
 }
 
@@ -237,8 +237,7 @@ static void sample_frame(struct wire_buf *b, int which)
 	case F_ORDER:
 		wire_buf_init(&req, BIG);
 		signed_request(&req, 3, 17, "put k v");
-		cr_assert_eq(toy_enc_order(b, &s, 1, 5, req.data, req.len),
-			     0);
+		cr_assert_eq(toy_enc_order(b, &s, 1, 5, req.data, req.len), 0);
 		sign_as(b, s, BYZ_ROLE_REPLICA, 1);
 		wire_buf_free(&req);
 		break;
@@ -261,9 +260,8 @@ Test(wire, request_round_trip)
 	for (size_t i = 0; i < sizeof op; i++)
 		op[i] = (uint8_t)(i * 7);
 	wire_buf_init(&b, BIG);
-	cr_assert_eq(wire_enc_request(&b, &s, UINT32_MAX, UINT64_MAX, op,
-				      sizeof op),
-		     0);
+	cr_assert_eq(
+	    wire_enc_request(&b, &s, UINT32_MAX, UINT64_MAX, op, sizeof op), 0);
 	cr_assert_eq(s, 0);
 	sign_as(&b, s, BYZ_ROLE_CLIENT, UINT32_MAX);
 	cr_assert_eq(wire_decode(b.data, b.len, &m), 0);
@@ -273,7 +271,8 @@ Test(wire, request_round_trip)
 	cr_assert_eq(m.frame.bytes, b.data);
 	cr_assert_eq(m.frame.body, b.data + WIRE_HEADER_BYTES);
 	cr_assert_eq(m.frame.body_len, 8 + 2 + WIRE_MAX_OP);
-	cr_assert_eq(m.frame.signed_len, WIRE_HEADER_BYTES + 8 + 2 + WIRE_MAX_OP);
+	cr_assert_eq(m.frame.signed_len,
+		     WIRE_HEADER_BYTES + 8 + 2 + WIRE_MAX_OP);
 	cr_assert_eq(m.frame.sig, b.data + m.frame.signed_len);
 	cr_assert_eq(m.frame.len, b.len);
 	cr_assert_eq(m.u.request.client, UINT32_MAX);
@@ -334,8 +333,7 @@ Test(wire, toy_order_round_trip)
 	wire_buf_init(&req, BIG);
 	signed_request(&req, 9, 123, "put key value");
 	wire_put_u8(&b, 0xee); /* the frame need not start at offset 0 */
-	cr_assert_eq(toy_enc_order(&b, &s, 2, UINT64_MAX, req.data,
-					req.len),
+	cr_assert_eq(toy_enc_order(&b, &s, 2, UINT64_MAX, req.data, req.len),
 		     0);
 	cr_assert_eq(s, 1);
 	sign_as(&b, s, BYZ_ROLE_REPLICA, 2);
@@ -346,7 +344,8 @@ Test(wire, toy_order_round_trip)
 	cr_assert_eq(toy_of(&m)->order.seq, UINT64_MAX);
 	cr_assert_eq(toy_of(&m)->order.req_frame.len, req.len);
 	cr_assert_eq(toy_of(&m)->order.req_frame.bytes, b.data + s + 14 + 12);
-	cr_assert_eq(memcmp(toy_of(&m)->order.req_frame.bytes, req.data, req.len), 0);
+	cr_assert_eq(
+	    memcmp(toy_of(&m)->order.req_frame.bytes, req.data, req.len), 0);
 	cr_assert_eq(toy_of(&m)->order.req_frame.sender, 9);
 	cr_assert_not_null(toy_of(&m)->order.req_frame.sig);
 	cr_assert_eq(toy_of(&m)->order.req.client, 9);
@@ -368,8 +367,7 @@ Test(wire, toy_fetch_round_trip)
 	wire_buf_init(&b, BIG);
 	for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
 		wire_buf_reset(&b);
-		cr_assert_eq(toy_enc_fetch(&b, &s, (uint32_t)i, seqs[i]),
-			     0);
+		cr_assert_eq(toy_enc_fetch(&b, &s, (uint32_t)i, seqs[i]), 0);
 		sign_as(&b, s, BYZ_ROLE_REPLICA, (uint32_t)i);
 		cr_assert_eq(b.len, 14 + 8 + 64);
 		cr_assert_eq(wire_decode(b.data, b.len, &m), 0);
@@ -396,12 +394,12 @@ Test(wire, order_embeds_request_from_same_buffer)
 	signed_request(&b, 1, 2, "put a b");
 	req_start = 0;
 	req_len = b.len;
-	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, b.data + req_start,
-					req_len),
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, b.data + req_start, req_len),
 		     0);
 	sign_as(&b, s, BYZ_ROLE_REPLICA, 0);
 	cr_assert_eq(wire_decode(b.data + s, b.len - s, &m), 0);
-	cr_assert_eq(memcmp(toy_of(&m)->order.req_frame.bytes, b.data, req_len), 0);
+	cr_assert_eq(memcmp(toy_of(&m)->order.req_frame.bytes, b.data, req_len),
+		     0);
 	wire_buf_free(&b);
 }
 
@@ -409,16 +407,14 @@ Test(wire, test_vector)
 {
 	/* docs/wire.md, "Test vector": client 0, timestamp 1, op "put k v",
 	 * key byz_key_derive(seed 1, BYZ_ROLE_CLIENT, 0). */
-	static const char pk_hex[] =
-		"1fe516bf7d54279242d70e2501c1c2a8"
-		"b95c8422d5b50230e9327e285191f2a9";
-	static const char frame_hex[] =
-		"425a0100010000000000110000000100"
-		"0000000000000700707574206b20761c"
-		"c26c073c99c1e4287fcc8e225bc8ee68"
-		"448b50405082b6f976f43b9f5a0f11b0"
-		"1583772a13625721b957a2d23371ed7d"
-		"13ef48b10e4fa944f47db85ecd5405";
+	static const char pk_hex[] = "1fe516bf7d54279242d70e2501c1c2a8"
+				     "b95c8422d5b50230e9327e285191f2a9";
+	static const char frame_hex[] = "425a0100010000000000110000000100"
+					"0000000000000700707574206b20761c"
+					"c26c073c99c1e4287fcc8e225bc8ee68"
+					"448b50405082b6f976f43b9f5a0f11b0"
+					"1583772a13625721b957a2d23371ed7d"
+					"13ef48b10e4fa944f47db85ecd5405";
 	struct byz_keypair kp = key(BYZ_ROLE_CLIENT, 0);
 	char hex[2 * 95 + 1];
 	struct wire_buf b;
@@ -712,7 +708,8 @@ Test(wire, nested_errors)
 	wire_buf_reset(&n);
 	wire_put_bytes(&n, req.data, req.len);
 	n.data[0] = 'X';
-	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_EMAGIC, "magic");
+	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_EMAGIC,
+			    "magic");
 	n.data[0] = 'B';
 	n.data[2] = 2;
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_EVERSION,
@@ -726,7 +723,8 @@ Test(wire, nested_errors)
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_ETYPE, "type");
 	n.data[4] = 1;
 	n.data[5] = 1;
-	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_EFLAGS, "flags");
+	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_EFLAGS,
+			    "flags");
 	n.data[5] = 0;
 	n.data[13] = 0xff;
 	expect_order_around(n.data, n.len, (uint32_t)n.len, BYZ_ETOOBIG,
@@ -774,9 +772,9 @@ Test(wire, nested_errors)
 
 Test(wire, error_names_are_distinct)
 {
-	const int codes[] = {BYZ_ETRUNC,  BYZ_EMAGIC,   BYZ_EVERSION,
-			     BYZ_EPROTO,  BYZ_ETYPE,    BYZ_EFLAGS,
-			     BYZ_ELENGTH, BYZ_ETOOBIG,  BYZ_ETRAILING,
+	const int codes[] = {BYZ_ETRUNC,  BYZ_EMAGIC,  BYZ_EVERSION,
+			     BYZ_EPROTO,  BYZ_ETYPE,   BYZ_EFLAGS,
+			     BYZ_ELENGTH, BYZ_ETOOBIG, BYZ_ETRAILING,
 			     BYZ_EFIELD,  BYZ_ENEST};
 	const size_t n = sizeof codes / sizeof codes[0];
 
@@ -799,9 +797,8 @@ Test(wire, every_prefix_is_truncated)
 			cr_assert_eq(decode_exact(b.data, n, true), BYZ_ETRUNC,
 				     "frame %d, prefix %zu", which, n);
 		for (size_t n = 0; n < b.len - BYZ_SIG_BYTES; n++)
-			cr_assert_eq(decode_exact(b.data, n, false),
-				     BYZ_ETRUNC, "frame %d, prefix %zu",
-				     which, n);
+			cr_assert_eq(decode_exact(b.data, n, false), BYZ_ETRUNC,
+				     "frame %d, prefix %zu", which, n);
 		cr_assert_eq(decode_exact(b.data, b.len - BYZ_SIG_BYTES, false),
 			     0);
 	}
@@ -873,8 +870,8 @@ Test(wire, for_each_sig_order_and_roles)
 		cr_assert_eq(wire_for_each_sig(&m, record, &seen), 0);
 		cr_assert_eq(seen.n, 1);
 		cr_assert_eq(seen.refs[0].role, which == F_REQUEST
-							? BYZ_ROLE_CLIENT
-							: BYZ_ROLE_REPLICA);
+						    ? BYZ_ROLE_CLIENT
+						    : BYZ_ROLE_REPLICA);
 	}
 	wire_buf_free(&b);
 }
@@ -910,9 +907,8 @@ Test(wire, domain_separation)
 
 	/* The same bytes signed as another (protocol, type) do not verify. */
 	wire_buf_init(&b, BIG);
-	cr_assert_eq(wire_enc_request(&b, &s, 0, 1, (const uint8_t *)"put k v",
-				      7),
-		     0);
+	cr_assert_eq(
+	    wire_enc_request(&b, &s, 0, 1, (const uint8_t *)"put k v", 7), 0);
 	byz_sign(&kp, BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, b.data, b.len, sig);
 	wire_put_bytes(&b, sig, sizeof sig);
 	cr_assert_eq(decode_and_verify(b.data, b.len), BYZ_EBADSIG);
@@ -920,8 +916,8 @@ Test(wire, domain_separation)
 	byz_sign(&kp, TOY_PROTO, WIRE_CLIENT_REQUEST, b.data, b.len, sig);
 	wire_put_bytes(&b, sig, sizeof sig);
 	cr_assert_eq(decode_and_verify(b.data, b.len), BYZ_EBADSIG);
-	cr_assert_eq(byz_verify(kp.pk, TOY_PROTO, WIRE_CLIENT_REQUEST,
-				b.data, 31, b.data + 31),
+	cr_assert_eq(byz_verify(kp.pk, TOY_PROTO, WIRE_CLIENT_REQUEST, b.data,
+				31, b.data + 31),
 		     0, "the signature is good for the type it was made for");
 
 	/* Replica 0's key does not speak for client 0. */
@@ -957,9 +953,9 @@ Test(wire, encoder_argument_errors)
 	cr_assert_eq(wire_enc_request(&b, &s, 0, 1, big, WIRE_MAX_OP + 1),
 		     BYZ_ETOOBIG);
 	cr_assert_eq(wire_enc_reply(&b, &s, 0, 0, 0, 0, NULL, 0), BYZ_EFIELD);
-	cr_assert_eq(wire_enc_reply(&b, &s, 0, 0, 0, 1, big,
-				    WIRE_MAX_RESULT + 1),
-		     BYZ_ETOOBIG);
+	cr_assert_eq(
+	    wire_enc_reply(&b, &s, 0, 0, 0, 1, big, WIRE_MAX_RESULT + 1),
+	    BYZ_ETOOBIG);
 	cr_assert_eq(toy_enc_fetch(&b, &s, 0, 0), BYZ_EFIELD);
 	signed_request(&req, 0, 1, "put k v");
 	cr_assert_eq(toy_enc_order(&b, &s, 0, 0, req.data, req.len),
@@ -976,8 +972,7 @@ Test(wire, encoder_argument_errors)
 	wire_buf_reset(&req);
 	cr_assert_eq(toy_enc_fetch(&req, &s, 0, 1), 0);
 	sign_as(&req, s, BYZ_ROLE_REPLICA, 0);
-	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, req.data, req.len),
-		     BYZ_ENEST);
+	cr_assert_eq(toy_enc_order(&b, &s, 0, 1, req.data, req.len), BYZ_ENEST);
 	wire_buf_free(&b);
 	wire_buf_free(&req);
 }
@@ -1119,21 +1114,16 @@ Test(wire, names)
 			 "request");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY),
 			 "reply");
-	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_ORDER),
-			 "order");
-	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_FETCH),
-			 "fetch");
+	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_ORDER), "order");
+	cr_assert_str_eq(wire_type_name(TOY_PROTO, TOY_FETCH), "fetch");
 	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 1), "pre-prepare");
 	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 10), "vcs");
 	cr_assert_str_eq(wire_type_name(PBFT_PROTO, 11), "unknown");
-	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_PROPOSAL),
-			 "proposal");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_PROPOSAL), "proposal");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_VOTE), "vote");
-	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_TIMEOUT),
-			 "timeout");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_TIMEOUT), "timeout");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_FETCH), "fetch");
-	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_BLOCKS),
-			 "blocks");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_BLOCKS), "blocks");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, 0), "unknown");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, 6), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, 0), "unknown");
@@ -1203,8 +1193,8 @@ Test(wire, hotstuff_round_trip)
 
 	/* A TIMEOUT carrying the QC and one vote; BLOCKS carrying the
 	 * proposal (and all it nests). */
-	cr_assert_eq(hs_enc_timeout(&t, &s, 2, 6, qc.data, qc.len, vf[2], vl[2]),
-		     0);
+	cr_assert_eq(
+	    hs_enc_timeout(&t, &s, 2, 6, qc.data, qc.len, vf[2], vl[2]), 0);
 	sign_as(&t, s, BYZ_ROLE_REPLICA, 2);
 	cr_assert_eq(wire_decode(t.data + s, t.len - s, &tm), 0);
 	cr_assert_eq(hs_of(&tm)->timeout.view, 6);
@@ -1216,9 +1206,9 @@ Test(wire, hotstuff_round_trip)
 	{
 		const uint8_t *pp = p.data;
 		size_t pl = p.len;
-		cr_assert_eq(hs_enc_blocks(&t, &s, 3,
-					   (struct hs_framev){&pp, &pl, 1}),
-			     0);
+		cr_assert_eq(
+		    hs_enc_blocks(&t, &s, 3, (struct hs_framev){&pp, &pl, 1}),
+		    0);
 	}
 	sign_as(&t, s, BYZ_ROLE_REPLICA, 3);
 	cr_assert_eq(wire_decode(t.data, t.len, &tm), 0);
@@ -1515,19 +1505,20 @@ Test(wire, pbft_round_trip_viewchange)
 	cr_assert_eq(pbft_of(&m)->vc.proof.count, 3);
 	cr_assert_eq(pbft_of(&m)->vc.prepared.count, 1);
 
-	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, pbft_of(&m)->vc.view,
-					       pbft_of(&m)->vc.stable_seq,
-					       pbft_of(&m)->vc.stable_digest,
-					       pb_walk(&pbft_of(&m)->vc.proof, &wc),
-					       pbft_of(&m)->vc.prepared.count),
-		     0);
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(&again, &s, 2, pbft_of(&m)->vc.view,
+				      pbft_of(&m)->vc.stable_seq,
+				      pbft_of(&m)->vc.stable_digest,
+				      pb_walk(&pbft_of(&m)->vc.proof, &wc),
+				      pbft_of(&m)->vc.prepared.count),
+	    0);
 	for (size_t i = 0; i < 3; i++) {
 		cr_assert_eq(wc.m[i].frame.type, PBFT_CHECKPOINT);
 		cr_assert_eq(wc.m[i].frame.sender, i);
 		cr_assert_eq(pbft_of(&wc.m[i])->ckpt.seq, 10);
 	}
-	cr_assert_eq(pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep),
-		     1);
+	cr_assert_eq(
+	    pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep), 1);
 	cr_assert_eq(wire_decode(pp.bytes, pp.len, &ppm), 0);
 	cr_assert_eq(ppm.frame.type, PBFT_PREPREPARE);
 	cr_assert_eq(pbft_of(&ppm)->pp.seq, 11);
@@ -1536,14 +1527,15 @@ Test(wire, pbft_round_trip_viewchange)
 	pbft_enc_pset_entry(&again, pp.bytes, pp.len, pb_walk(&prep, &wp));
 	cr_assert_eq(wp.m[0].frame.type, PBFT_PREPARE);
 	cr_assert_eq(wp.m[1].frame.sender, 2);
-	cr_assert_eq(pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep), 0,
-		     "one entry");
+	cr_assert_eq(
+	    pbft_pset_next(&pbft_of(&m)->vc.prepared, &pos, &pp, &prep), 0,
+	    "one entry");
 	cr_assert_eq(pbft_enc_end(&again, s), 0);
 	pb_same(&again, &m);
-	cr_assert_eq(pbft_enc_viewchange_begin(&again, &s, 2, 0, 0, d,
-					       pb_walk(&pbft_of(&m)->vc.proof, &wc),
-					       0),
-		     BYZ_EFIELD, "view 0");
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(&again, &s, 2, 0, 0, d,
+				      pb_walk(&pbft_of(&m)->vc.proof, &wc), 0),
+	    BYZ_EFIELD, "view 0");
 	wire_buf_free(&b);
 	wire_buf_free(&again);
 }
@@ -1576,8 +1568,8 @@ Test(wire, pbft_round_trip_newview)
 	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 11, 1));
 	pb_list_add(&pps, pb_preprepare(&pps.b, 1, 1, 12, 0));
 	cr_assert_eq(pbft_enc_newview(&b, &s, 1, 1, vs,
-				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
-				      3, pb_v(&pps)),
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd, 3,
+				      pb_v(&pps)),
 		     0);
 	pb_sign(&b, s, 1);
 	pb_decode(&b, s, 4, &m);
@@ -1595,17 +1587,17 @@ Test(wire, pbft_round_trip_newview)
 	v2 = pb_walk(&pbft_of(&m)->nv.pps, &wp);
 	cr_assert_eq(pbft_of(&wp.m[0])->pp.seq, 11);
 	cr_assert_eq(pbft_of(&wp.m[1])->pp.batch.count, 0);
-	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, pbft_of(&m)->nv.view,
-				      vs, (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
-				      3, v2),
+	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, pbft_of(&m)->nv.view, vs,
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd, 3,
+				      v2),
 		     0);
 	pb_same(&again, &m);
 	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 0, vs,
-				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
-				      3, v2),
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd, 3,
+				      v2),
 		     BYZ_EFIELD);
 	cr_assert_eq(pbft_enc_newview(&again, NULL, 1, 1, vs,
-				      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd,
 				      PBFT_MAX_SIGNERS + 1, v2),
 		     BYZ_ETOOBIG);
 	wire_buf_free(&vcs.b);
@@ -1618,7 +1610,7 @@ Test(wire, pbft_round_trip_newview)
 Test(wire, pbft_round_trip_state_transfer)
 {
 	static const uint8_t whats[] = {PBFT_FETCH_STATE, PBFT_FETCH_LOG,
-					 PBFT_FETCH_VC};
+					PBFT_FETCH_VC};
 	uint8_t d[BYZ_DIGEST_BYTES];
 	struct wire_buf b, again, pp;
 	struct pb_list ck, commits;
@@ -1686,8 +1678,9 @@ Test(wire, pbft_round_trip_state_transfer)
 	cr_assert_eq(m.frame.type, PBFT_CERT);
 	cr_assert_eq(pbft_of(&m)->cert.pp.len, pp.len);
 	cr_assert_eq(memcmp(pbft_of(&m)->cert.pp.bytes, pp.data, pp.len), 0);
-	cr_assert_eq(
-	    wire_decode(pbft_of(&m)->cert.pp.bytes, pbft_of(&m)->cert.pp.len, &ppm), 0);
+	cr_assert_eq(wire_decode(pbft_of(&m)->cert.pp.bytes,
+				 pbft_of(&m)->cert.pp.len, &ppm),
+		     0);
 	cr_assert_eq(pbft_of(&ppm)->pp.seq, 7);
 	cr_assert_eq(pbft_of(&m)->cert.commits.count, 3);
 	cr_assert_eq(pbft_enc_cert(&again, NULL, 2, pbft_of(&m)->cert.pp.bytes,

@@ -204,8 +204,9 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		if (rc)
 			return rc;
 		/* PODC'19 Alg. 4: b_lock <- b' (lockedQC = b''.justify). */
-		if ((rc = hs_bytes_set(&h->locked, hs_of(&m)->prop.justify.bytes,
-				       hs_of(&m)->prop.justify.len)))
+		if ((rc =
+			 hs_bytes_set(&h->locked, hs_of(&m)->prop.justify.bytes,
+				      hs_of(&m)->prop.justify.len)))
 			return rc;
 		h->locked_view = b2->justify_view;
 		memcpy(h->locked_hash, b2->parent, BYZ_DIGEST_BYTES);
@@ -454,9 +455,9 @@ static uint64_t hs_liveness_bound(const struct byz_config *cfg,
 }
 
 static const char *const hs_timer_names[] = {
-	[HS_TIMER_VIEW] = "view",
-	[HS_TIMER_FETCH] = "fetch",
-	NULL,
+    [HS_TIMER_VIEW] = "view",
+    [HS_TIMER_FETCH] = "fetch",
+    NULL,
 };
 
 const struct byz_core_ops hotstuff_core_ops = {

@@ -124,8 +124,8 @@ struct hs {
 	uint32_t tc_count;
 	struct hs_bytes tc[HS_MAX_SIGNERS];
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
-	uint32_t idle_beacons; /* highQC beacons sent since there was work */
-	struct hs_bytes my_vote;	/* my newest vote, signed (loopback) */
+	uint32_t idle_beacons;	 /* highQC beacons sent since there was work */
+	struct hs_bytes my_vote; /* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
 	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */
 	struct hs_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
@@ -255,8 +255,7 @@ int hs_send_replies(struct hs *h, struct byz_outbox *ob);
 /* Write what changed: appends (VOTE, LOCK) or a compact STATE. */
 int hs_persist_flush(struct hs *h, struct byz_outbox *ob);
 /* One log record for people (core.h, describe_record). */
-void hs_describe_record(const uint8_t *rec, size_t len, char *buf,
-			size_t cap);
+void hs_describe_record(const uint8_t *rec, size_t len, char *buf, size_t cap);
 /* Restore from a persisted log (create). */
 int hs_persist_restore(struct hs *h, const uint8_t *log, size_t len);
 

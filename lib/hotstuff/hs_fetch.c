@@ -92,8 +92,9 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	while (b && sent < hs_of(m)->fetch.count) {
 		struct hs_framev v = {frames, lens, 0};
 		bytes = 0;
-		while (b && sent + v.count < hs_of(m)->fetch.count &&
-		       (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
+		while (
+		    b && sent + v.count < hs_of(m)->fetch.count &&
+		    (v.count == 0 || bytes + b->frame.len <= HS_BLOCKS_BYTES)) {
 			frames[v.count] = b->frame.p;
 			lens[v.count++] = b->frame.len;
 			bytes += b->frame.len;

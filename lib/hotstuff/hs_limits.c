@@ -27,8 +27,8 @@ static uint64_t qc_bytes(uint32_t f)
 
 uint64_t hs_proposal_max(uint32_t f, uint32_t batch)
 {
-	return FRAME(8 + qc_bytes(f) + 2 +
-		     2 + (uint64_t)batch * EMBED(8 + 2 + WIRE_MAX_OP));
+	return FRAME(8 + qc_bytes(f) + 2 + 2 +
+		     (uint64_t)batch * EMBED(8 + 2 + WIRE_MAX_OP));
 }
 
 uint64_t hs_timeout_max(uint32_t f)
@@ -57,9 +57,11 @@ int hs_check_config(const struct byz_config *cfg, char *why, size_t whylen)
 	}
 	if (tmo > WIRE_MAX_FRAME) {
 		snprintf(why, whylen,
-			 "hotstuff: --n %" PRIu32 ": a TIMEOUT could need %"
-			 PRIu64 " bytes, more than a frame (%u); use fewer "
-			 "replicas", cfg->n, tmo, (unsigned)WIRE_MAX_FRAME);
+			 "hotstuff: --n %" PRIu32
+			 ": a TIMEOUT could need %" PRIu64
+			 " bytes, more than a frame (%u); use fewer "
+			 "replicas",
+			 cfg->n, tmo, (unsigned)WIRE_MAX_FRAME);
 		return BYZ_EINVAL;
 	}
 	return 0;

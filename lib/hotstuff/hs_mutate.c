@@ -175,8 +175,8 @@ static int timeout_follow(struct adv_ctx *c)
 	/* The pacemaker counts the votes timeouts carry like any vote
 	 * (Alg. 4 onReceiveVote): the same rule as for VOTE. */
 	wire_buf_init(&nv, WIRE_MAX_FRAME);
-	if (!(rc =
-		  hs_enc_vote(&nv, &s, v.frame.sender, hs_of(&v)->vote.view, to)) &&
+	if (!(rc = hs_enc_vote(&nv, &s, v.frame.sender, hs_of(&v)->vote.view,
+			       to)) &&
 	    !(rc = wire_sign(&nv, s, c->key)))
 		rc = hs_enc_timeout_commit(c->out, NULL, c->m->frame.sender,
 					   t->view, t->high.bytes, t->high.len,
@@ -206,11 +206,11 @@ static int timeout(struct adv_ctx *c)
 		 * must not count towards a TC for a later view. */
 		if (t->view < 2)
 			return ADV_MUT_SKIP;
-		return hs_enc_timeout_commit(
-		    c->out, NULL, sender, t->view - 1, t->high.bytes,
-		    t->high.len, last.count ? last.frames[0] : NULL,
-		    last.count ? last.lens[0] : 0, t->commit.bytes,
-		    t->commit.len);
+		return hs_enc_timeout_commit(c->out, NULL, sender, t->view - 1,
+					     t->high.bytes, t->high.len,
+					     last.count ? last.frames[0] : NULL,
+					     last.count ? last.lens[0] : 0,
+					     t->commit.bytes, t->commit.len);
 	case ADV_MUT_CERT_DUP:
 	case ADV_MUT_CERT_SHORT:
 		/* The high QC is checked like any QC (Alg. 4 onReceiveVote:
@@ -312,9 +312,10 @@ static int hs_endorse(struct adv_ctx *c)
 				   hs_of(c->m)->prop.view, hash);
 	case HS_TIMEOUT:
 		wire_buf_init(&qc, WIRE_MAX_FRAME);
-		rc = q ? hs_enc_qc(&qc, q->view, q->hash,
-				   (struct hs_framev){(const uint8_t **)q->frames,
-						      q->lens, q->count})
+		rc = q ? hs_enc_qc(
+			     &qc, q->view, q->hash,
+			     (struct hs_framev){(const uint8_t **)q->frames,
+						q->lens, q->count})
 		       : hs_enc_qc(&qc, 0, zero,
 				   (struct hs_framev){NULL, NULL, 0});
 		if (!rc)
@@ -368,9 +369,9 @@ static int hs_extend(struct adv_ctx *c)
 /* This protocol's half of adv_mutate (mutate.h), for the adversary's
  * registry. Compiled into the adversary library, never into libbyz. */
 const struct adv_rewrites hotstuff_adv_rewrites = {
-	.proto = HS_PROTO,
-	.mutate = adv_mutate_hotstuff,
-	.links = hs_links,
-	.endorse = hs_endorse,
-	.extend = hs_extend,
+    .proto = HS_PROTO,
+    .mutate = adv_mutate_hotstuff,
+    .links = hs_links,
+    .endorse = hs_endorse,
+    .extend = hs_extend,
 };

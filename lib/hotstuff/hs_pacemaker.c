@@ -36,9 +36,10 @@ uint64_t hs_view_delay(const struct hs *h)
 int hs_arm_timer(struct hs *h, struct byz_outbox *ob)
 {
 	if (!h->pool_count) /* idle: the highQC beacon (hs_on_view_timer) */
-		return byz_out_timer(ob, HS_TIMER_VIEW,
-				     h->cfg.timeout_us
-					     << (h->idle_beacons ? h->idle_beacons : 1));
+		return byz_out_timer(
+		    ob, HS_TIMER_VIEW,
+		    h->cfg.timeout_us
+			<< (h->idle_beacons ? h->idle_beacons : 1));
 	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
 }
 
@@ -100,7 +101,8 @@ int hs_try_propose(struct hs *h, struct byz_outbox *ob)
 		 * are broadcast and re-sent at each expiry: the TC in a block
 		 * only helps one that missed them (hs_limits.c). */
 		tc.count = 0;
-		if ((rc = byz_out_note(ob, "view %" PRIu64 ": TC left out of "
+		if ((rc = byz_out_note(ob,
+				       "view %" PRIu64 ": TC left out of "
 				       "the proposal (too big for a block)",
 				       v)))
 			return rc;
@@ -142,10 +144,9 @@ static int hs_tell_high(struct hs *h, struct byz_outbox *ob, uint32_t to)
 	size_t start;
 	int rc;
 
-	if ((rc = hs_enc_timeout_commit(&ob->bytes, &start, h->cfg.id,
-					h->cur_view - 1, h->high.p, h->high.len,
-					NULL, 0, h->commit_qc.p,
-					h->commit_qc.len)))
+	if ((rc = hs_enc_timeout_commit(
+		 &ob->bytes, &start, h->cfg.id, h->cur_view - 1, h->high.p,
+		 h->high.len, NULL, 0, h->commit_qc.p, h->commit_qc.len)))
 		return rc;
 	return to == UINT32_MAX ? byz_out_broadcast(ob, start)
 				: byz_out_send(ob, to, start);

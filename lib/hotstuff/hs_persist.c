@@ -15,8 +15,8 @@
  * STATE (so the log is compacted at every commit), as does the
  * HS_LOG_APPENDS-th append since the last STATE. The step's COMMIT outputs
  * follow the STATE that holds their effect (issue #10 item 2b). Restoring
- * replays the records in order, so a restarted replica never votes twice in a view,
- * keeps its lock, and does not execute (or report) a height again.
+ * replays the records in order, so a restarted replica never votes twice in a
+ * view, keeps its lock, and does not execute (or report) a height again.
  */
 #include "hs_core.h"
 
@@ -179,11 +179,11 @@ static uint64_t rec_u64(const uint8_t *p)
 /* One record of the log for people (core.h, describe_record): 1 the state
  * (voted view, executed view, ...), 2 the view last voted in, 3 a lockedQC
  * (a QC's encoding starts with its view). */
-void hs_describe_record(const uint8_t *rec, size_t len, char *buf,
-			size_t cap)
+void hs_describe_record(const uint8_t *rec, size_t len, char *buf, size_t cap)
 {
 	if (len >= 17 && rec[0] == 1)
-		snprintf(buf, cap, "state voted=v%" PRIu64 " executed=v%" PRIu64,
+		snprintf(buf, cap,
+			 "state voted=v%" PRIu64 " executed=v%" PRIu64,
 			 rec_u64(rec + 1), rec_u64(rec + 9));
 	else if (len == 9 && rec[0] == 2)
 		snprintf(buf, cap, "vote v=%" PRIu64, rec_u64(rec + 1));

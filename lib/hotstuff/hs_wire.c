@@ -73,8 +73,8 @@ static int dec_proposal(struct wire_rd *r, struct hs_proposal *p)
 	int rc;
 
 	if ((rc = rd_view(r, &p->view)) || (rc = rd_qc(r, &p->justify)) ||
-	    (rc = wire_rd_frames(r, HS_PROTO, HS_TIMEOUT,
-				 HS_MAX_SIGNERS, &p->tc)))
+	    (rc = wire_rd_frames(r, HS_PROTO, HS_TIMEOUT, HS_MAX_SIGNERS,
+				 &p->tc)))
 		return rc;
 	p->batch_bytes = r->p;
 	if ((rc = wire_rd_frames(r, BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST,
@@ -123,8 +123,8 @@ static int dec_blocks(struct wire_rd *r, struct hs_blocks *b)
 {
 	int rc;
 
-	if ((rc = wire_rd_frames(r, HS_PROTO, HS_PROPOSAL,
-				 HS_MAX_FETCH, &b->blocks)))
+	if ((rc = wire_rd_frames(r, HS_PROTO, HS_PROPOSAL, HS_MAX_FETCH,
+				 &b->blocks)))
 		return rc;
 	if (b->blocks.count == 0)
 		return BYZ_EFIELD;
@@ -269,16 +269,16 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 static int hs_describe(const struct wire_msg *m, char *buf, size_t len);
 
 const struct wire_codec hotstuff_wire_codec = {
-	.name = "hotstuff",
-	.proto = HS_PROTO,
-	.type_known = hs_type_known,
-	.type_name = hs_type_name,
-	.decode = hs_decode,
-	.for_each_embedded = hs_embedded,
-	.view = hs_view,
-	.round = hs_view,
-	.reencode = hs_reencode,
-	.describe = hs_describe,
+    .name = "hotstuff",
+    .proto = HS_PROTO,
+    .type_known = hs_type_known,
+    .type_name = hs_type_name,
+    .decode = hs_decode,
+    .for_each_embedded = hs_embedded,
+    .view = hs_view,
+    .round = hs_view,
+    .reencode = hs_reencode,
+    .describe = hs_describe,
 };
 
 /* PODC'19 §4.1: a node is named by the hash of its content; its parent
@@ -449,11 +449,12 @@ int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
 	return enc_done(b, s, start);
 }
 
-/* ---- descriptions for people (golden traces) ------------------------------ */
+/* ---- descriptions for people (golden traces) ------------------------------
+ */
 
 /* Append to buf at *at, cutting at len (buf stays NUL-terminated). */
 static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
 	va_list ap;
@@ -551,8 +552,8 @@ static int hs_describe(const struct wire_msg *m, char *buf, size_t len)
 		}
 		break;
 	case HS_FETCH:
-		say(buf, len, &at, "b=%s count=%u", short_hex(hx, h->fetch.hash),
-		    h->fetch.count);
+		say(buf, len, &at, "b=%s count=%u",
+		    short_hex(hx, h->fetch.hash), h->fetch.count);
 		break;
 	case HS_BLOCKS:
 		say(buf, len, &at, "views=");

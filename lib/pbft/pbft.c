@@ -89,11 +89,10 @@ int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start)
 		return ob->bytes.err;
 	if (avail < WIRE_HEADER_BYTES)
 		return BYZ_EINVAL;
-	avail = WIRE_HEADER_BYTES +
-		((size_t)ob->bytes.data[start + 10] |
-		 (size_t)ob->bytes.data[start + 11] << 8 |
-		 (size_t)ob->bytes.data[start + 12] << 16 |
-		 (size_t)ob->bytes.data[start + 13] << 24);
+	avail = WIRE_HEADER_BYTES + ((size_t)ob->bytes.data[start + 10] |
+				     (size_t)ob->bytes.data[start + 11] << 8 |
+				     (size_t)ob->bytes.data[start + 12] << 16 |
+				     (size_t)ob->bytes.data[start + 13] << 24);
 	if ((rc = wire_frame_parse(ob->bytes.data + start, avail, false, &f)))
 		return rc;
 	rc = byz_out_broadcast_at(ob, start, avail);
@@ -272,9 +271,9 @@ int pbft_try_propose(struct pbft *p, struct byz_outbox *ob)
 		}
 		if (!count)
 			return 0;
-		rc = pbft_enc_preprepare(&ob->bytes, &start, p->cfg.id, p->view,
-					 p->next_seq,
-					 (struct pbft_framev){frames, lens, count});
+		rc = pbft_enc_preprepare(
+		    &ob->bytes, &start, p->cfg.id, p->view, p->next_seq,
+		    (struct pbft_framev){frames, lens, count});
 		if (rc)
 			return rc;
 		/* Never assign this number twice, even across a crash: persist
@@ -298,8 +297,10 @@ static int pbft_on_request(struct pbft *p, const struct wire_msg *m,
 	struct pbft_pending *pe;
 
 	if (c >= p->cfg.max_clients)
-		return pbft_note(p, ob, "request from client %" PRIu32
-				 " beyond max_clients: dropped", c);
+		return pbft_note(p, ob,
+				 "request from client %" PRIu32
+				 " beyond max_clients: dropped",
+				 c);
 	last = app_last_timestamp(p->app, c);
 	if (ts <= last) {
 		/* Executed already: the cached reply (§4.1). */
@@ -331,8 +332,7 @@ static int pbft_on_request(struct pbft *p, const struct wire_msg *m,
 	return pbft_try_propose(p, ob);
 }
 
-static int pbft_on_timer(struct pbft *p, uint32_t timer,
-			 struct byz_outbox *ob)
+static int pbft_on_timer(struct pbft *p, uint32_t timer, struct byz_outbox *ob)
 {
 	if (timer == PBFT_TIMER_STATUS) {
 		int rc = pbft_status_tick(p, ob);
@@ -372,8 +372,9 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer,
 bool pbft_keep_early(struct pbft *p, const struct wire_msg *m)
 {
 	uint32_t s = m->frame.sender;
-	uint64_t view = m->frame.type == PBFT_PREPREPARE ? pbft_of(m)->pp.view
-							 : pbft_of(m)->vote.view;
+	uint64_t view = m->frame.type == PBFT_PREPREPARE
+			    ? pbft_of(m)->pp.view
+			    : pbft_of(m)->vote.view;
 	struct pbft_blob **slot;
 
 	if (p->replaying || s >= p->cfg.n ||
@@ -394,7 +395,8 @@ int pbft_run_early(struct pbft *p, struct byz_outbox *ob)
 	for (uint32_t s = 0; s < p->cfg.n && !rc; s++)
 		for (uint32_t k = 0; k < PBFT_EARLY_PER_SENDER && !rc; k++) {
 			/* Oldest first. */
-			uint32_t i = (p->early_next[s] + k) % PBFT_EARLY_PER_SENDER;
+			uint32_t i =
+			    (p->early_next[s] + k) % PBFT_EARLY_PER_SENDER;
 			struct pbft_blob *b = p->early[s][i];
 			struct wire_msg m;
 			uint64_t view;
@@ -404,8 +406,9 @@ int pbft_run_early(struct pbft *p, struct byz_outbox *ob)
 				pbft_blob_free(&p->early[s][i]);
 				continue;
 			}
-			view = m.frame.type == PBFT_PREPREPARE ? pbft_of(&m)->pp.view
-							       : pbft_of(&m)->vote.view;
+			view = m.frame.type == PBFT_PREPREPARE
+				   ? pbft_of(&m)->pp.view
+				   : pbft_of(&m)->vote.view;
 			if (view > p->view)
 				continue; /* still in the future */
 			p->early[s][i] = NULL;
@@ -449,7 +452,8 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 	}
 	m = ev->u.msg;
 	if (m->frame.proto != PBFT_PROTO || m->frame.sender >= p->cfg.n)
-		return pbft_note(p, ob, "not a PBFT replica's message: dropped");
+		return pbft_note(p, ob,
+				 "not a PBFT replica's message: dropped");
 	switch (m->frame.type) {
 	case PBFT_PREPREPARE:
 		return pbft_on_preprepare(p, m, ob);
@@ -512,21 +516,21 @@ static uint64_t pbft_liveness_bound(const struct byz_config *cfg,
 }
 
 static const char *const pbft_timer_names[] = {
-	[PBFT_TIMER_VIEW] = "view",
-	[PBFT_TIMER_STATUS] = "status",
-	NULL,
+    [PBFT_TIMER_VIEW] = "view",
+    [PBFT_TIMER_STATUS] = "status",
+    NULL,
 };
 
 const struct byz_core_ops pbft_core_ops = {
-	.name = "pbft",
-	.proto = PBFT_PROTO,
-	.summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
-	.first_leader = 0, /* OSDI'99 §4.1: p = v mod |R|, v = 0 */
-	.timer_names = pbft_timer_names,
-	.describe_record = pbft_describe_record,
-	.create = pbft_create,
-	.destroy = pbft_destroy,
-	.step = pbft_step,
-	.liveness_bound_us = pbft_liveness_bound,
-	.check_config = pbft_check_config,
+    .name = "pbft",
+    .proto = PBFT_PROTO,
+    .summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
+    .first_leader = 0, /* OSDI'99 §4.1: p = v mod |R|, v = 0 */
+    .timer_names = pbft_timer_names,
+    .describe_record = pbft_describe_record,
+    .create = pbft_create,
+    .destroy = pbft_destroy,
+    .step = pbft_step,
+    .liveness_bound_us = pbft_liveness_bound,
+    .check_config = pbft_check_config,
 };

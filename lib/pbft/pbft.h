@@ -25,12 +25,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PBFT_TIMER_VIEW 0   /* §4.4: a request waits too long -> view change */
+#define PBFT_TIMER_VIEW	  0 /* §4.4: a request waits too long -> view change */
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */
-#define PBFT_CKPT_KEEP 4    /* checkpoint messages kept per sender */
-#define PBFT_WAL_MAX (8u << 20) /* appended bytes before a new base */
-#define PBFT_BACKOFF_CAP 64 /* view-change timeout: at most 64x the base */
-#define PBFT_EARLY_PER_SENDER 64 /* messages kept for a view not entered yet */
+#define PBFT_CKPT_KEEP	  4 /* checkpoint messages kept per sender */
+#define PBFT_WAL_MAX	  (8u << 20) /* appended bytes before a new base */
+#define PBFT_BACKOFF_CAP  64 /* view-change timeout: at most 64x the base */
+/* Messages kept per sender for a view not entered yet. */
+#define PBFT_EARLY_PER_SENDER 64
 
 /* An owned copy of a signed frame. */
 struct pbft_blob {
@@ -49,7 +50,7 @@ struct pbft_entry {
 	struct pbft_blob *prep[BYZ_MAX_N];
 	struct pbft_blob *commit[BYZ_MAX_N];
 	bool sent_prepare, sent_commit;
-	bool prepared;  /* prepared(m, v, n, i) in `view` */
+	bool prepared;	/* prepared(m, v, n, i) in `view` */
 	bool committed; /* committed-local, or a committed certificate */
 	/* The prepared certificate of the highest view this replica saw
 	 * (P in a view-change, §4.4): a pre-prepare and 2f prepares. */
@@ -81,7 +82,8 @@ struct pbft_ckpt_msg {
 /* A client request waiting to execute. */
 struct pbft_pending {
 	uint64_t timestamp; /* 0: none */
-	uint64_t assigned;  /* primary: the view+1 it was put in a batch in, or 0 */
+	uint64_t
+	    assigned; /* primary: the view+1 it was put in a batch in, or 0 */
 	struct pbft_blob *frame;
 };
 
@@ -92,14 +94,14 @@ struct pbft {
 
 	/* Views (§4.4). */
 	uint64_t view;
-	bool in_vc;                /* changing to `view`, no new-view yet */
-	uint64_t vc_timeout;       /* current view-change timeout, doubles */
-	bool vc_since_exec;        /* changed view since the last execution */
-	bool view_timer_on;        /* the request timer of §4.4 */
-	bool vc_timer_on;          /* waiting for NEW-VIEW, 2f+1 VCs seen */
+	bool in_vc;	     /* changing to `view`, no new-view yet */
+	uint64_t vc_timeout; /* current view-change timeout, doubles */
+	bool vc_since_exec;  /* changed view since the last execution */
+	bool view_timer_on;  /* the request timer of §4.4 */
+	bool vc_timer_on;    /* waiting for NEW-VIEW, 2f+1 VCs seen */
 	struct pbft_blob *vc[BYZ_MAX_N]; /* latest VIEW-CHANGE per sender */
 	uint64_t vc_view[BYZ_MAX_N];
-	struct pbft_blob *nv;            /* the NEW-VIEW that started `view` */
+	struct pbft_blob *nv; /* the NEW-VIEW that started `view` */
 	/* A NEW-VIEW naming view-changes we do not hold (by digest): kept
 	 * until they come, directly or fetched from its primary (PBFT_VCS). */
 	struct pbft_blob *nv_wait;
@@ -107,8 +109,8 @@ struct pbft {
 	 * back signed through loopback (core.h). */
 	bool nv_building;
 	uint64_t nv_min_s, nv_max_s;
-	uint8_t nv_senders[BYZ_MAX_N];   /* the V chosen, by sender */
-	struct pbft_blob **nv_pps;       /* window slots: O, signed */
+	uint8_t nv_senders[BYZ_MAX_N]; /* the V chosen, by sender */
+	struct pbft_blob **nv_pps;     /* window slots: O, signed */
 	/* Pre-prepares, prepares and commits for a view this replica has not
 	 * entered yet (they can overtake the NEW-VIEW): a ring per sender,
 	 * processed when the view starts. */
@@ -119,16 +121,16 @@ struct pbft {
 	 * (low, low + window] are accepted; low = the stable checkpoint. */
 	struct pbft_entry *log; /* window entries; seq s at log[s % window] */
 	uint64_t low;
-	uint64_t last_exec;     /* last sequence number executed */
-	uint64_t next_seq;      /* primary: next sequence number to assign */
+	uint64_t last_exec; /* last sequence number executed */
+	uint64_t next_seq;  /* primary: next sequence number to assign */
 
 	/* Checkpoints (§4.3). */
 	uint8_t stable_digest[BYZ_DIGEST_BYTES];
 	struct pbft_blob *stable_proof[BYZ_MAX_N]; /* 2f+1 CHECKPOINTs */
 	uint8_t *stable_snapshot;
 	size_t stable_snapshot_len;
-	struct pbft_own_ckpt *own;  /* own checkpoints above low */
-	uint32_t nown;              /* slots in own */
+	struct pbft_own_ckpt *own; /* own checkpoints above low */
+	uint32_t nown;		   /* slots in own */
 	struct pbft_ckpt_msg ckpt[BYZ_MAX_N][PBFT_CKPT_KEEP];
 
 	/* Requests (§4.1). */
@@ -136,15 +138,15 @@ struct pbft {
 	uint32_t npending;
 
 	/* Catch-up. */
-	uint64_t status_exec;   /* last_exec at the previous status tick */
-	uint32_t fetch_peer;    /* whom we ask next */
+	uint64_t status_exec;	/* last_exec at the previous status tick */
+	uint32_t fetch_peer;	/* whom we ask next */
 	uint64_t *fetch_served; /* per replica: when we last answered it */
 	uint64_t now;
 
 	/* Persistence (pbft_persist.c). */
-	bool replaying;        /* outputs go nowhere while the log replays */
-	bool need_base;        /* write a new base at the end of the step */
-	uint64_t wal_bytes;    /* appended since the last base */
+	bool replaying;	    /* outputs go nowhere while the log replays */
+	bool need_base;	    /* write a new base at the end of the step */
+	uint64_t wal_bytes; /* appended since the last base */
 	uint64_t persist_token;
 	struct wire_buf scratch;
 
@@ -164,7 +166,8 @@ static inline bool pbft_in_window(const struct pbft *p, uint64_t seq)
 /* pbft.c */
 struct pbft_blob *pbft_blob_new(const uint8_t *data, size_t len);
 void pbft_blob_free(struct pbft_blob **b);
-struct pbft_entry *pbft_entry(struct pbft *p, uint64_t seq); /* NULL if outside */
+struct pbft_entry *pbft_entry(struct pbft *p,
+			      uint64_t seq); /* NULL if outside */
 void pbft_entry_clear(struct pbft_entry *e);
 void pbft_view_timer_update(struct pbft *p, struct byz_outbox *ob);
 int pbft_try_propose(struct pbft *p, struct byz_outbox *ob);
@@ -172,7 +175,7 @@ int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start);
 int pbft_resend(struct pbft *p, struct byz_outbox *ob,
 		const struct pbft_blob *signed_frame, uint32_t to);
 int pbft_note(struct pbft *p, struct byz_outbox *ob, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 bool pbft_keep_early(struct pbft *p, const struct wire_msg *m);
 int pbft_run_early(struct pbft *p, struct byz_outbox *ob);
 void pbft_batch_digest(const struct pbft_preprepare *pp,

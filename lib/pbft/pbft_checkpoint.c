@@ -44,7 +44,8 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		uint8_t g[BYZ_DIGEST_BYTES];
 		pbft_genesis_digest((struct pbft *)p, g);
 		if (proof->count || memcmp(g, digest, BYZ_DIGEST_BYTES))
-			return "a checkpoint at 0 that is not the initial state";
+			return "a checkpoint at 0 that is not the initial "
+			       "state";
 		return NULL;
 	}
 	if (seq % p->cfg.checkpoint_interval)
@@ -52,14 +53,16 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 	while (wire_frames_next(proof, &pos, &m) == 1) {
 		uint32_t s = m.frame.sender;
 		if (s >= p->cfg.n || seen[s])
-			return "a checkpoint proof with a repeated or unknown signer";
+			return "a checkpoint proof with a repeated or unknown "
+			       "signer";
 		if (pbft_of(&m)->ckpt.seq != seq ||
 		    memcmp(pbft_of(&m)->ckpt.digest, digest, BYZ_DIGEST_BYTES))
 			return "a checkpoint proof for another state";
 		seen[s] = true;
 		count++;
 	}
-	return count >= p->quorum ? NULL : "a checkpoint proof with too few signers";
+	return count >= p->quorum ? NULL
+				  : "a checkpoint proof with too few signers";
 }
 
 /* The own checkpoint at seq, or NULL. */
@@ -116,9 +119,10 @@ int pbft_set_stable(struct pbft *p, uint64_t seq,
 	for (uint32_t i = 0; i < BYZ_MAX_N; i++)
 		pbft_blob_free(&p->stable_proof[i]);
 	while (wire_frames_next(proof, &pos, &m) == 1)
-		if (m.frame.sender < p->cfg.n && !p->stable_proof[m.frame.sender])
+		if (m.frame.sender < p->cfg.n &&
+		    !p->stable_proof[m.frame.sender])
 			p->stable_proof[m.frame.sender] =
-				pbft_blob_new(m.frame.bytes, m.frame.len);
+			    pbft_blob_new(m.frame.bytes, m.frame.len);
 	memcpy(p->stable_digest, digest, BYZ_DIGEST_BYTES);
 	p->low = seq;
 	if (p->next_seq <= seq)
@@ -176,10 +180,13 @@ static int check_stable(struct pbft *p, uint64_t seq,
 		return 0;
 	own = own_at(p, seq);
 	if (!own)
-		return 0; /* not there yet: the status timer fetches the state */
+		return 0; /* not there yet: the status timer fetches the state
+			   */
 	if (memcmp(own->digest, digest, BYZ_DIGEST_BYTES))
-		return pbft_note(p, ob, "SAFETY: 2f+1 replicas agree on a state"
-				 " at n%" PRIu64 " that differs from ours", seq);
+		return pbft_note(p, ob,
+				 "SAFETY: 2f+1 replicas agree on a state"
+				 " at n%" PRIu64 " that differs from ours",
+				 seq);
 	/* set_stable frees own checkpoints at or below seq: keep its bytes. */
 	snap = own->snapshot;
 	snap_len = own->snapshot_len;
@@ -238,7 +245,8 @@ int pbft_on_checkpoint(struct pbft *p, const struct wire_msg *m,
 	int rc;
 
 	if (c->seq <= p->low || c->seq % p->cfg.checkpoint_interval)
-		return 0; /* old, or not a checkpoint number: nothing to learn */
+		return 0; /* old, or not a checkpoint number: nothing to learn
+			   */
 	for (int k = 0; k < PBFT_CKPT_KEEP; k++)
 		if (p->ckpt[s][k].seq == c->seq)
 			return 0; /* one per replica and number */
@@ -271,7 +279,7 @@ static uint64_t stable_target(struct pbft *p, uint32_t *signer)
 			struct wire_frames proof;
 			if (c->seq > p->last_exec && c->seq > best &&
 			    gather_proof(p, c->seq, c->digest, &proof) >=
-				    p->quorum) {
+				p->quorum) {
 				best = c->seq;
 				*signer = s;
 			}
@@ -287,7 +295,8 @@ static int send_fetch(struct pbft *p, struct byz_outbox *ob, uint32_t to,
 
 	if (to == p->cfg.id)
 		to = (to + 1) % p->cfg.n;
-	rc = pbft_enc_fetch(&ob->bytes, &start, p->cfg.id, PBFT_FETCH_LOG, from);
+	rc =
+	    pbft_enc_fetch(&ob->bytes, &start, p->cfg.id, PBFT_FETCH_LOG, from);
 	return rc ? rc : byz_out_send(ob, to, start);
 }
 
@@ -377,7 +386,8 @@ static int send_cert(struct pbft *p, struct byz_outbox *ob, uint32_t to,
 			lens[count++] = e->cc_commit[s]->len;
 		}
 	rc = pbft_enc_cert(&ob->bytes, &start, p->cfg.id, e->cc_pp->data,
-			   e->cc_pp->len, (struct pbft_framev){frames, lens, count});
+			   e->cc_pp->len,
+			   (struct pbft_framev){frames, lens, count});
 	return rc ? rc : byz_out_send(ob, to, start);
 }
 
@@ -396,7 +406,8 @@ int pbft_on_fetch(struct pbft *p, const struct wire_msg *m,
 
 	if (p->replaying || s == p->cfg.id)
 		return 0;
-	if (p->fetch_served[s] && p->now - p->fetch_served[s] < p->cfg.timeout_us / 2)
+	if (p->fetch_served[s] &&
+	    p->now - p->fetch_served[s] < p->cfg.timeout_us / 2)
 		return 0;
 	p->fetch_served[s] = p->now;
 	if (pbft_of(m)->fetch.what == PBFT_FETCH_VC)
@@ -434,7 +445,8 @@ int pbft_on_state(struct pbft *p, const struct wire_msg *m,
 		return 0;
 	why = pbft_check_ckpt_proof(p, st->seq, st->digest, &st->proof);
 	if (why)
-		return pbft_note(p, ob, "state n%" PRIu64 " from r%" PRIu32
+		return pbft_note(p, ob,
+				 "state n%" PRIu64 " from r%" PRIu32
 				 " with %s: dropped",
 				 st->seq, m->frame.sender, why);
 	if ((rc = app_new(&p->cfg.app, &fresh)))
@@ -447,7 +459,8 @@ int pbft_on_state(struct pbft *p, const struct wire_msg *m,
 	}
 	if (rc) {
 		app_destroy(&fresh);
-		return pbft_note(p, ob, "state n%" PRIu64 " from r%" PRIu32
+		return pbft_note(p, ob,
+				 "state n%" PRIu64 " from r%" PRIu32
 				 ": the snapshot does not match its proof (%s)",
 				 st->seq, m->frame.sender, byz_errname(rc));
 	}
@@ -471,8 +484,10 @@ int pbft_on_state(struct pbft *p, const struct wire_msg *m,
 		memcpy(rec.state_digest, d, sizeof d);
 		if ((rc = byz_out_commit(ob, &rec)))
 			return rc;
-		pbft_note(p, ob, "state transfer: now at n%" PRIu64
-			  ", height %" PRIu64, st->seq, rec.height);
+		pbft_note(p, ob,
+			  "state transfer: now at n%" PRIu64
+			  ", height %" PRIu64,
+			  st->seq, rec.height);
 	}
 	rc = pbft_set_stable(p, st->seq, st->digest, &st->proof, st->snapshot,
 			     st->snapshot_len, ob);

@@ -34,21 +34,21 @@ static uint64_t pp_body(uint32_t batch)
 uint64_t pbft_viewchange_max(uint32_t n, uint32_t f, uint32_t window,
 			     uint32_t batch)
 {
-	uint64_t entry = EMBED(pp_body(batch)) + 2 +
-			 2ull * f * EMBED(vote_body);
+	uint64_t entry =
+	    EMBED(pp_body(batch)) + 2 + 2ull * f * EMBED(vote_body);
 
 	(void)n;
-	return FRAME(8 + 8 + BYZ_DIGEST_BYTES +
-		     2 + (2ull * f + 1) * EMBED(ckpt_body) +
-		     2 + (uint64_t)window * entry);
+	return FRAME(8 + 8 + BYZ_DIGEST_BYTES + 2 +
+		     (2ull * f + 1) * EMBED(ckpt_body) + 2 +
+		     (uint64_t)window * entry);
 }
 
 uint64_t pbft_newview_max(uint32_t n, uint32_t f, uint32_t window,
 			  uint32_t batch)
 {
 	(void)n;
-	return FRAME(8 + 2 + (2ull * f + 1) * PBFT_VREF_BYTES +
-		     2 + (uint64_t)window * EMBED(pp_body(batch)));
+	return FRAME(8 + 2 + (2ull * f + 1) * PBFT_VREF_BYTES + 2 +
+		     (uint64_t)window * EMBED(pp_body(batch)));
 }
 
 /* The largest window at which a VIEW-CHANGE and a NEW-VIEW still fit. */
@@ -56,11 +56,10 @@ static uint32_t window_that_fits(const struct byz_config *cfg)
 {
 	uint32_t w = cfg->window;
 
-	while (w > 0 &&
-	       (pbft_viewchange_max(cfg->n, cfg->f, w, cfg->batch) >
-			WIRE_MAX_FRAME ||
-		pbft_newview_max(cfg->n, cfg->f, w, cfg->batch) >
-			WIRE_MAX_FRAME))
+	while (w > 0 && (pbft_viewchange_max(cfg->n, cfg->f, w, cfg->batch) >
+			     WIRE_MAX_FRAME ||
+			 pbft_newview_max(cfg->n, cfg->f, w, cfg->batch) >
+			     WIRE_MAX_FRAME))
 		w--;
 	return w;
 }

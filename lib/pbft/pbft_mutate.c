@@ -210,13 +210,13 @@ static int viewchange(struct adv_ctx *c)
 }
 
 /* NEW-VIEW: cert-dup / cert-short on V (references to VIEW-CHANGEs: the
- * last replaced by the first, or dropped, as adv_list_cert does); O is the primary's own list of PRE-PREPAREs,
- * not a certificate, and stays. */
+ * last replaced by the first, or dropped, as adv_list_cert does); O is the
+ * primary's own list of PRE-PREPAREs, not a certificate, and stays. */
 static int newview(struct adv_ctx *c)
 {
 	const struct pbft_newview *nv = &pbft_of(c->m)->nv;
 	uint32_t senders[PBFT_MAX_SIGNERS];
-	uint8_t (*digests)[BYZ_DIGEST_BYTES];
+	uint8_t(*digests)[BYZ_DIGEST_BYTES];
 	struct adv_list pps;
 	uint16_t count = nv->nvrefs;
 	int rc;
@@ -245,9 +245,9 @@ static int newview(struct adv_ctx *c)
 	} else {
 		count--;
 	}
-	rc = pbft_enc_newview(c->out, NULL, c->m->frame.sender, nv->view,
-			      senders, (const uint8_t (*)[BYZ_DIGEST_BYTES])digests,
-			      count, fv(&pps));
+	rc = pbft_enc_newview(
+	    c->out, NULL, c->m->frame.sender, nv->view, senders,
+	    (const uint8_t(*)[BYZ_DIGEST_BYTES])digests, count, fv(&pps));
 	free(digests);
 	return rc;
 }
@@ -315,6 +315,6 @@ static int adv_mutate_pbft(struct adv_ctx *c)
 /* This protocol's half of adv_mutate (mutate.h), for the adversary's
  * registry. Compiled into the adversary library, never into libbyz. */
 const struct adv_rewrites pbft_adv_rewrites = {
-	.proto = PBFT_PROTO,
-	.mutate = adv_mutate_pbft,
+    .proto = PBFT_PROTO,
+    .mutate = adv_mutate_pbft,
 };

@@ -32,8 +32,8 @@ static int decode_blob(const struct pbft_blob *b, struct wire_msg *m)
 }
 
 /* Whether vote blob b is for (view, seq, digest). */
-static bool vote_matches(const struct pbft_blob *b, uint64_t view,
-			 uint64_t seq, const uint8_t *digest)
+static bool vote_matches(const struct pbft_blob *b, uint64_t view, uint64_t seq,
+			 const uint8_t *digest)
 {
 	struct wire_msg m;
 
@@ -81,8 +81,8 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 		e->pc_view = e->view;
 		e->pc_pp = pbft_blob_new(e->pp->data, e->pp->len);
 		for (uint32_t i = 0; i < p->cfg.n; i++)
-			if (i != primary &&
-			    vote_matches(e->prep[i], e->view, e->seq, e->digest))
+			if (i != primary && vote_matches(e->prep[i], e->view,
+							 e->seq, e->digest))
 				e->pc_prep[i] = pbft_blob_new(e->prep[i]->data,
 							      e->prep[i]->len);
 	}
@@ -169,38 +169,45 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 	if (pbft_keep_early(p, m))
 		return 0; /* for a view we are about to enter */
 	if (pp->view != p->view || p->in_vc)
-		return pbft_note(p, ob, "pre-prepare for view %" PRIu64
+		return pbft_note(p, ob,
+				 "pre-prepare for view %" PRIu64
 				 " in view %" PRIu64 "%s: dropped",
 				 pp->view, p->view,
 				 p->in_vc ? " (changing)" : "");
 	if (m->frame.sender != pbft_primary(p, pp->view))
-		return pbft_note(p, ob, "pre-prepare from r%" PRIu32
+		return pbft_note(p, ob,
+				 "pre-prepare from r%" PRIu32
 				 ", not the primary of view %" PRIu64
 				 ": dropped",
 				 m->frame.sender, pp->view);
 	e = pbft_entry(p, pp->seq);
 	if (!e)
-		return pbft_note(p, ob, "pre-prepare n%" PRIu64
+		return pbft_note(p, ob,
+				 "pre-prepare n%" PRIu64
 				 " outside the watermarks (%" PRIu64
 				 ", %" PRIu64 "]: dropped",
 				 pp->seq, p->low, p->low + p->cfg.window);
 	while (wire_frames_next(&pp->batch, &pos, &req) == 1)
 		if (req.u.request.client >= p->cfg.max_clients)
-			return pbft_note(p, ob, "pre-prepare n%" PRIu64
-					 " holds a request of unknown client %"
-					 PRIu32 ": dropped",
-					 pp->seq, req.u.request.client);
+			return pbft_note(
+			    p, ob,
+			    "pre-prepare n%" PRIu64
+			    " holds a request of unknown client %" PRIu32
+			    ": dropped",
+			    pp->seq, req.u.request.client);
 	pbft_batch_digest(pp, d);
 	if (e->pp && e->view == pp->view) {
 		if (memcmp(d, e->digest, sizeof d) == 0)
 			return 0; /* a duplicate */
-		return pbft_note(p, ob, "pre-prepare v%" PRIu64 " n%" PRIu64
+		return pbft_note(p, ob,
+				 "pre-prepare v%" PRIu64 " n%" PRIu64
 				 " conflicts with the digest accepted: dropped",
 				 pp->view, pp->seq);
 	}
 	if (e->committed && e->seq <= p->last_exec &&
 	    memcmp(d, e->cc_digest, sizeof d) != 0)
-		return pbft_note(p, ob, "pre-prepare n%" PRIu64
+		return pbft_note(p, ob,
+				 "pre-prepare n%" PRIu64
 				 " conflicts with what was executed: dropped",
 				 pp->seq);
 	if ((rc = pbft_persist_msg(p, m, ob)))
@@ -218,7 +225,8 @@ static struct pbft_entry *vote_entry(struct pbft *p, const struct wire_msg *m,
 	if (pbft_keep_early(p, m))
 		return NULL; /* for a view we are about to enter */
 	if (p->in_vc || v->view != p->view) {
-		pbft_note(p, ob, "%s v%" PRIu64 " n%" PRIu64 " from r%" PRIu32
+		pbft_note(p, ob,
+			  "%s v%" PRIu64 " n%" PRIu64 " from r%" PRIu32
 			  " in view %" PRIu64 "%s: dropped",
 			  what, v->view, v->seq, m->frame.sender, p->view,
 			  p->in_vc ? " (changing)" : "");
@@ -227,7 +235,8 @@ static struct pbft_entry *vote_entry(struct pbft *p, const struct wire_msg *m,
 	e = pbft_entry(p, v->seq);
 	if (!e) {
 		if (v->seq > p->low)
-			pbft_note(p, ob, "%s n%" PRIu64
+			pbft_note(p, ob,
+				  "%s n%" PRIu64
 				  " above the high watermark: dropped",
 				  what, v->seq);
 		return NULL;
@@ -244,8 +253,8 @@ int pbft_on_prepare(struct pbft *p, const struct wire_msg *m,
 	int rc;
 
 	if (s == pbft_primary(p, pbft_of(m)->vote.view))
-		return pbft_note(p, ob, "prepare from the primary r%" PRIu32
-				 ": dropped", s);
+		return pbft_note(
+		    p, ob, "prepare from the primary r%" PRIu32 ": dropped", s);
 	if (!(e = vote_entry(p, m, "prepare", ob)))
 		return 0;
 	if (e->prep[s])
@@ -306,7 +315,8 @@ const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 			return "a repeated or unknown signer";
 		if (exclude_primary && s == pp.frame.sender)
 			return "a prepare from the primary";
-		if (pbft_of(&v)->vote.view != *view || pbft_of(&v)->vote.seq != *seq ||
+		if (pbft_of(&v)->vote.view != *view ||
+		    pbft_of(&v)->vote.seq != *seq ||
 		    memcmp(pbft_of(&v)->vote.digest, digest, BYZ_DIGEST_BYTES))
 			return "a vote for another view, number or digest";
 		seen[s] = true;
@@ -332,19 +342,24 @@ int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 	why = pbft_check_cert(p, &c->pp, &c->commits, p->quorum, false, &view,
 			      &seq, d);
 	if (why)
-		return pbft_note(p, ob, "committed certificate from r%" PRIu32
+		return pbft_note(p, ob,
+				 "committed certificate from r%" PRIu32
 				 " with %s: dropped",
 				 m->frame.sender, why);
 	if (seq <= p->last_exec)
 		return 0;
 	if (!(e = pbft_entry(p, seq)))
-		return pbft_note(p, ob, "committed certificate n%" PRIu64
-				 " outside the watermarks: dropped", seq);
+		return pbft_note(p, ob,
+				 "committed certificate n%" PRIu64
+				 " outside the watermarks: dropped",
+				 seq);
 	if (e->committed) {
 		if (memcmp(e->cc_digest, d, sizeof d))
-			return pbft_note(p, ob, "SAFETY: a committed certificate"
+			return pbft_note(p, ob,
+					 "SAFETY: a committed certificate"
 					 " for n%" PRIu64 " conflicts with the"
-					 " one held: refused", seq);
+					 " one held: refused",
+					 seq);
 		return 0;
 	}
 	if ((rc = pbft_persist_msg(p, m, ob)))
@@ -356,8 +371,8 @@ int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 	while (wire_frames_next(&c->commits, &pos, &commit) == 1) {
 		uint32_t s = commit.frame.sender;
 		pbft_blob_free(&e->cc_commit[s]);
-		e->cc_commit[s] = pbft_blob_new(commit.frame.bytes,
-						commit.frame.len);
+		e->cc_commit[s] =
+		    pbft_blob_new(commit.frame.bytes, commit.frame.len);
 	}
 	return pbft_execute_ready(p, ob);
 }
@@ -421,7 +436,8 @@ int pbft_execute_ready(struct pbft *p, struct byz_outbox *ob)
 			break;
 		if (decode_blob(e->cc_pp, &pp))
 			return BYZ_EINVAL; /* our own copy: cannot happen */
-		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &pos, &req) == 1)
+		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &pos, &req) ==
+		       1)
 			if ((rc = execute_request(p, &req, seq, ob)))
 				return rc;
 		p->last_exec = seq;

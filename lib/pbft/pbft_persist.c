@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REC_BASE 'B'
-#define REC_MSG 'M'
-#define REC_SENT 'S'
-#define REC_VIEW 'V'
+#define REC_BASE     'B'
+#define REC_MSG	     'M'
+#define REC_SENT     'S'
+#define REC_VIEW     'V'
 #define BASE_VERSION 1
 
 /* Append one record: a kind byte, then bytes. */
@@ -277,7 +277,8 @@ static int load_base(struct pbft *p, const uint8_t *rec, size_t len)
 		memcpy(p->stable_snapshot, d, slen);
 		p->stable_snapshot_len = slen;
 	}
-	if ((rc = wire_rd_u32(&r, &slen)) || (rc = wire_rd_bytes(&r, slen, &d)) ||
+	if ((rc = wire_rd_u32(&r, &slen)) ||
+	    (rc = wire_rd_bytes(&r, slen, &d)) ||
 	    (rc = app_restore(p->app, d, slen)))
 		return rc;
 	if ((rc = wire_rd_u32(&r, &count)))
@@ -309,7 +310,8 @@ static int load_base(struct pbft *p, const uint8_t *rec, size_t len)
 		if (!(e = pbft_entry(p, seq)) || e->pp || e->view)
 			return BYZ_EFIELD;
 		if ((rc = wire_rd_u64(&r, &e->view)) ||
-		    (rc = wire_rd_u8(&r, &flags)) || (rc = get_blob(&r, &e->pp)) ||
+		    (rc = wire_rd_u8(&r, &flags)) ||
+		    (rc = get_blob(&r, &e->pp)) ||
 		    (rc = get_bytes(&r, e->digest, BYZ_DIGEST_BYTES)) ||
 		    (rc = get_blobs(&r, e->prep, n)) ||
 		    (rc = get_blobs(&r, e->commit, n)) ||
@@ -337,7 +339,8 @@ static int load_base(struct pbft *p, const uint8_t *rec, size_t len)
 			    m.frame.type != PBFT_CHECKPOINT)
 				return BYZ_EFIELD;
 			c->seq = pbft_of(&m)->ckpt.seq;
-			memcpy(c->digest, pbft_of(&m)->ckpt.digest, BYZ_DIGEST_BYTES);
+			memcpy(c->digest, pbft_of(&m)->ckpt.digest,
+			       BYZ_DIGEST_BYTES);
 		}
 	for (uint32_t s = 0; s < n; s++)
 		if ((rc = wire_rd_u64(&r, &p->vc_view[s])) ||
@@ -433,8 +436,7 @@ static uint64_t rec_u64(const uint8_t *p)
 /* One record of the log for people (core.h, describe_record): 'B' a base,
  * 'M' an accepted signed message, 'S' an unsigned pre-prepare this primary
  * sent, 'V' the view moved to. */
-void pbft_describe_record(const uint8_t *rec, size_t len, char *buf,
-			  size_t cap)
+void pbft_describe_record(const uint8_t *rec, size_t len, char *buf, size_t cap)
 {
 	char d[400];
 

@@ -40,7 +40,8 @@ static const char *check_viewchange(const struct pbft *p,
 		if (why)
 			return why;
 		if (view >= vc->view)
-			return "a prepared certificate from a view not below the new one";
+			return "a prepared certificate from a view not below "
+			       "the new one";
 		if (seq <= vc->stable_seq ||
 		    seq > vc->stable_seq + p->cfg.window)
 			return "a prepared certificate outside the watermarks";
@@ -68,8 +69,8 @@ static void compute_o(const struct pbft *p, const struct wire_msg *vcs,
 		struct wire_frame ppf;
 		struct wire_frames prep;
 		size_t pos = 0;
-		while (pbft_pset_next(&pbft_of(&vcs[i])->vc.prepared, &pos, &ppf,
-				      &prep) == 1) {
+		while (pbft_pset_next(&pbft_of(&vcs[i])->vc.prepared, &pos,
+				      &ppf, &prep) == 1) {
 			struct wire_msg pp;
 			uint64_t seq, k;
 			if (wire_decode(ppf.bytes, ppf.len, &pp))
@@ -120,8 +121,7 @@ void pbft_absorb_proof(struct pbft *p, const struct wire_frames *proof)
 }
 
 /* §4.4: move to `view` and multicast VIEW-CHANGE. */
-int pbft_start_view_change(struct pbft *p, uint64_t view,
-			   struct byz_outbox *ob)
+int pbft_start_view_change(struct pbft *p, uint64_t view, struct byz_outbox *ob)
 {
 	const uint8_t *frames[BYZ_MAX_N], *prep[BYZ_MAX_N];
 	size_t lens[BYZ_MAX_N], plens[BYZ_MAX_N], start;
@@ -157,10 +157,9 @@ int pbft_start_view_change(struct pbft *p, uint64_t view,
 		}
 	for (uint32_t i = 0; i < p->cfg.window; i++)
 		npset += p->log[i].seq > p->low && p->log[i].pc_pp != NULL;
-	rc = pbft_enc_viewchange_begin(&ob->bytes, &start, p->cfg.id, view,
-				       p->low, p->stable_digest,
-				       (struct pbft_framev){frames, lens, nproof},
-				       npset);
+	rc = pbft_enc_viewchange_begin(
+	    &ob->bytes, &start, p->cfg.id, view, p->low, p->stable_digest,
+	    (struct pbft_framev){frames, lens, nproof}, npset);
 	if (rc)
 		return rc;
 	/* P in sequence-number order, so the message is canonical. */
@@ -234,12 +233,14 @@ int pbft_try_newview(struct pbft *p, struct byz_outbox *ob)
 		struct wire_msg pp, req;
 		if (f->bytes && wire_decode(f->bytes, f->len, &pp) == 0)
 			while (k < PBFT_MAX_BATCH &&
-			       wire_frames_next(&pbft_of(&pp)->pp.batch, &pos, &req) == 1) {
+			       wire_frames_next(&pbft_of(&pp)->pp.batch, &pos,
+						&req) == 1) {
 				frames[k] = req.frame.bytes;
 				lens[k++] = req.frame.len;
 			}
 		rc = pbft_enc_preprepare(&ob->bytes, &start, p->cfg.id, p->view,
-					 seq, (struct pbft_framev){frames, lens, k});
+					 seq,
+					 (struct pbft_framev){frames, lens, k});
 		if (!rc)
 			rc = byz_out_send(ob, p->cfg.id, start);
 	}
@@ -257,7 +258,7 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 		    struct byz_outbox *ob)
 {
 	uint32_t vs[BYZ_MAX_N];
-	uint8_t (*vd)[BYZ_DIGEST_BYTES] = NULL;
+	uint8_t(*vd)[BYZ_DIGEST_BYTES] = NULL;
 	const uint8_t **of = NULL;
 	size_t *ol = NULL, start;
 	uint32_t nv = 0, no = 0;
@@ -273,7 +274,7 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 			return 0;
 		pbft_blob_free(&p->nv_pps[seq - p->nv_min_s - 1]);
 		p->nv_pps[seq - p->nv_min_s - 1] =
-			pbft_blob_new(m->frame.bytes, m->frame.len);
+		    pbft_blob_new(m->frame.bytes, m->frame.len);
 	}
 	for (uint64_t i = 0; i < count; i++)
 		if (!p->nv_pps[i])
@@ -301,10 +302,11 @@ int pbft_nv_collect(struct pbft *p, const struct wire_msg *m,
 		}
 	}
 	p->nv_building = false;
-	pbft_note(p, ob, "new-view %" PRIu64 ": min-s %" PRIu64 ", max-s %"
-		  PRIu64, p->view, p->nv_min_s, p->nv_max_s);
+	pbft_note(p, ob,
+		  "new-view %" PRIu64 ": min-s %" PRIu64 ", max-s %" PRIu64,
+		  p->view, p->nv_min_s, p->nv_max_s);
 	rc = pbft_enc_newview(&ob->bytes, &start, p->cfg.id, p->view, vs,
-			      (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
+			      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd,
 			      (uint16_t)nv, (struct pbft_framev){of, ol, no});
 	if (!rc)
 		rc = pbft_send_all(p, ob, start);
@@ -400,8 +402,7 @@ static int fetch_vcs(struct pbft *p, struct byz_outbox *ob, uint64_t view)
 
 	if (p->replaying)
 		return 0;
-	rc = pbft_enc_fetch(&ob->bytes, &start, p->cfg.id, PBFT_FETCH_VC,
-			    view);
+	rc = pbft_enc_fetch(&ob->bytes, &start, p->cfg.id, PBFT_FETCH_VC, view);
 	return rc ? rc : byz_out_send(ob, pbft_primary(p, view), start);
 }
 
@@ -454,14 +455,14 @@ int pbft_serve_vcs(struct pbft *p, struct byz_outbox *ob, uint32_t to,
 
 /* VCS: a view-change forwarded by a peer; its sender signed it, so it is
  * handled as if it came from its sender. */
-int pbft_on_vcs(struct pbft *p, const struct wire_msg *m,
-		struct byz_outbox *ob)
+int pbft_on_vcs(struct pbft *p, const struct wire_msg *m, struct byz_outbox *ob)
 {
 	struct wire_msg vc;
 
 	if (wire_decode(pbft_of(m)->vcs.vc.bytes, pbft_of(m)->vcs.vc.len,
 			&vc) != 0)
-		return pbft_note(p, ob, "vcs from r%" PRIu32
+		return pbft_note(p, ob,
+				 "vcs from r%" PRIu32
 				 " that does not decode: dropped",
 				 m->frame.sender);
 	return pbft_on_viewchange(p, &vc, ob);
@@ -492,7 +493,8 @@ int pbft_on_viewchange(struct pbft *p, const struct wire_msg *m,
 		return 0;
 	why = check_viewchange(p, vc);
 	if (why)
-		return pbft_note(p, ob, "view-change %" PRIu64 " from r%" PRIu32
+		return pbft_note(p, ob,
+				 "view-change %" PRIu64 " from r%" PRIu32
 				 " with %s: dropped",
 				 vc->view, s, why);
 	if ((rc = pbft_persist_msg(p, m, ob)))
@@ -555,7 +557,8 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 	if (nv->view < p->view || (nv->view == p->view && !p->in_vc))
 		return 0;
 	if (m->frame.sender != pbft_primary(p, nv->view))
-		return pbft_note(p, ob, "new-view %" PRIu64 " from r%" PRIu32
+		return pbft_note(p, ob,
+				 "new-view %" PRIu64 " from r%" PRIu32
 				 ", not its primary: dropped",
 				 nv->view, m->frame.sender);
 	vcs = calloc(BYZ_MAX_N, sizeof *vcs);
@@ -589,25 +592,28 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 	if (!why && nv->nvrefs < p->quorum)
 		why = "fewer than 2f+1 view-changes in V";
 	if (!why && missing) {
-		bool known = p->nv_wait && p->nv_wait->len == m->frame.len &&
-			     !memcmp(p->nv_wait->data, m->frame.bytes,
-				     m->frame.len);
+		bool known =
+		    p->nv_wait && p->nv_wait->len == m->frame.len &&
+		    !memcmp(p->nv_wait->data, m->frame.bytes, m->frame.len);
 		/* Not persisted until it is accepted: a faulty primary could
 		 * otherwise fill the log with NEW-VIEWs naming nothing. After
 		 * a restart the primary sends it again (it re-sends its
 		 * NEW-VIEW to a replica still sending view-changes). */
 		if (!known) {
 			pbft_blob_free(&p->nv_wait);
-			p->nv_wait = pbft_blob_new(m->frame.bytes, m->frame.len);
+			p->nv_wait =
+			    pbft_blob_new(m->frame.bytes, m->frame.len);
 			if (!p->nv_wait) {
 				rc = BYZ_ENOMEM;
 				goto out;
 			}
 		}
 		if (!from_wait && !known && !p->replaying) {
-			pbft_note(p, ob, "new-view %" PRIu64 " names %" PRIu32
-				  " view-changes we lack: fetching them from r%"
-				  PRIu32, nv->view, missing, m->frame.sender);
+			pbft_note(p, ob,
+				  "new-view %" PRIu64 " names %" PRIu32
+				  " view-changes we lack: fetching them from "
+				  "r%" PRIu32,
+				  nv->view, missing, m->frame.sender);
 			rc = fetch_vcs(p, ob, nv->view);
 		}
 		goto out;
@@ -666,8 +672,10 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 	while (!rc && wire_frames_next(&nv->pps, &pos, &pp) == 1) {
 		size_t rpos = 0;
 		/* Requests in O are in flight in this view. */
-		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &rpos, &req) == 1) {
-			struct pbft_pending *pe = &p->pending[req.u.request.client];
+		while (wire_frames_next(&pbft_of(&pp)->pp.batch, &rpos, &req) ==
+		       1) {
+			struct pbft_pending *pe =
+			    &p->pending[req.u.request.client];
 			if (req.u.request.client < p->cfg.max_clients &&
 			    pe->timestamp == req.u.request.timestamp)
 				pe->assigned = p->view + 1;

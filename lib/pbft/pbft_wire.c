@@ -23,11 +23,16 @@ static bool pbft_type_known(uint8_t type)
 static const char *pbft_type_name(uint8_t type)
 {
 	static const char *const names[] = {
-		[PBFT_PREPREPARE] = "pre-prepare", [PBFT_PREPARE] = "prepare",
-		[PBFT_COMMIT] = "commit",          [PBFT_CHECKPOINT] = "checkpoint",
-		[PBFT_VIEWCHANGE] = "view-change", [PBFT_NEWVIEW] = "new-view",
-		[PBFT_FETCH] = "fetch",            [PBFT_STATE] = "state",
-		[PBFT_CERT] = "cert",            [PBFT_VCS] = "vcs",
+	    [PBFT_PREPREPARE] = "pre-prepare",
+	    [PBFT_PREPARE] = "prepare",
+	    [PBFT_COMMIT] = "commit",
+	    [PBFT_CHECKPOINT] = "checkpoint",
+	    [PBFT_VIEWCHANGE] = "view-change",
+	    [PBFT_NEWVIEW] = "new-view",
+	    [PBFT_FETCH] = "fetch",
+	    [PBFT_STATE] = "state",
+	    [PBFT_CERT] = "cert",
+	    [PBFT_VCS] = "vcs",
 	};
 	return pbft_type_known(type) ? names[type] : "unknown";
 }
@@ -92,8 +97,8 @@ static int rd_pset_entry(struct wire_rd *r, struct wire_frame *pp,
 
 	if ((rc = wire_rd_frame(r, PBFT_PROTO, PBFT_PREPREPARE, pp)))
 		return rc;
-	return wire_rd_frames(r, PBFT_PROTO, PBFT_PREPARE,
-			      PBFT_MAX_SIGNERS, prepares);
+	return wire_rd_frames(r, PBFT_PROTO, PBFT_PREPARE, PBFT_MAX_SIGNERS,
+			      prepares);
 }
 
 static int dec_viewchange(struct wire_rd *r, struct pbft_viewchange *vc)
@@ -138,8 +143,8 @@ static int dec_newview(struct wire_rd *r, struct pbft_newview *nv)
 		return BYZ_ETOOBIG;
 	if ((rc = wire_rd_bytes(r, (size_t)nv->nvrefs * PBFT_VREF_BYTES,
 				&nv->vrefs)) ||
-	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_PREPREPARE,
-				 PBFT_MAX_PSET, &nv->pps)))
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_PREPREPARE, PBFT_MAX_PSET,
+				 &nv->pps)))
 		return rc;
 	return wire_rd_end(r);
 }
@@ -183,8 +188,8 @@ static int dec_cert(struct wire_rd *r, struct pbft_cert *c)
 	int rc;
 
 	if ((rc = wire_rd_frame(r, PBFT_PROTO, PBFT_PREPREPARE, &c->pp)) ||
-	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_COMMIT,
-				 PBFT_MAX_SIGNERS, &c->commits)))
+	    (rc = wire_rd_frames(r, PBFT_PROTO, PBFT_COMMIT, PBFT_MAX_SIGNERS,
+				 &c->commits)))
 		return rc;
 	return wire_rd_end(r);
 }
@@ -227,13 +232,13 @@ static int pbft_decode(const struct wire_frame *f, struct wire_msg *out)
 	return BYZ_ETYPE;
 }
 
-void pbft_vref_at(const struct pbft_newview *nv, uint16_t i,
-		  uint32_t *sender, const uint8_t **digest)
+void pbft_vref_at(const struct pbft_newview *nv, uint16_t i, uint32_t *sender,
+		  const uint8_t **digest)
 {
 	const uint8_t *e = nv->vrefs + (size_t)i * PBFT_VREF_BYTES;
 
-	*sender = (uint32_t)e[0] | (uint32_t)e[1] << 8 |
-		  (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
+	*sender = (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 |
+		  (uint32_t)e[3] << 24;
 	*digest = e + 4;
 }
 
@@ -384,8 +389,8 @@ static int reencode_newview(const struct wire_msg *m, struct wire_buf *b,
 {
 	const struct pbft_newview *nv = &pbft_of(m)->nv;
 	uint32_t senders[PBFT_MAX_SIGNERS];
-	uint8_t (*d)[BYZ_DIGEST_BYTES] = malloc(
-		(nv->nvrefs ? nv->nvrefs : 1) * sizeof *d);
+	uint8_t(*d)[BYZ_DIGEST_BYTES] =
+	    malloc((nv->nvrefs ? nv->nvrefs : 1) * sizeof *d);
 	int rc;
 
 	if (!d)
@@ -396,8 +401,8 @@ static int reencode_newview(const struct wire_msg *m, struct wire_buf *b,
 		memcpy(d[i], di, BYZ_DIGEST_BYTES);
 	}
 	rc = pbft_enc_newview(b, NULL, m->frame.sender, nv->view, senders,
-			      (const uint8_t (*)[BYZ_DIGEST_BYTES])d,
-			      nv->nvrefs, pps);
+			      (const uint8_t(*)[BYZ_DIGEST_BYTES])d, nv->nvrefs,
+			      pps);
 	free(d);
 	return rc;
 }
@@ -417,8 +422,8 @@ static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 		break;
 	case PBFT_PREPARE:
 	case PBFT_COMMIT:
-		rc = pbft_enc_vote(b, NULL, m->frame.type, sender,
-				   p->vote.view, p->vote.seq, p->vote.digest);
+		rc = pbft_enc_vote(b, NULL, m->frame.type, sender, p->vote.view,
+				   p->vote.seq, p->vote.digest);
 		break;
 	case PBFT_CHECKPOINT:
 		rc = pbft_enc_checkpoint(b, NULL, sender, p->ckpt.seq,
@@ -441,10 +446,9 @@ static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 		break;
 	case PBFT_STATE:
 		if (!(rc = wire_frames_gather(&p->state.proof, &x)))
-			rc = pbft_enc_state(b, NULL, sender, p->state.seq,
-					    p->state.digest, fv(&x),
-					    p->state.snapshot,
-					    p->state.snapshot_len);
+			rc = pbft_enc_state(
+			    b, NULL, sender, p->state.seq, p->state.digest,
+			    fv(&x), p->state.snapshot, p->state.snapshot_len);
 		break;
 	default:
 		if (!(rc = wire_frames_gather(&p->cert.commits, &x)))
@@ -460,19 +464,20 @@ static int pbft_reencode(const struct wire_msg *m, struct wire_buf *b)
 static int pbft_describe(const struct wire_msg *m, char *buf, size_t len);
 
 const struct wire_codec pbft_wire_codec = {
-	.name = "pbft",
-	.proto = PBFT_PROTO,
-	.type_known = pbft_type_known,
-	.type_name = pbft_type_name,
-	.decode = pbft_decode,
-	.for_each_embedded = pbft_embedded,
-	.view = pbft_view,
-	.round = pbft_round,
-	.reencode = pbft_reencode,
-	.describe = pbft_describe,
+    .name = "pbft",
+    .proto = PBFT_PROTO,
+    .type_known = pbft_type_known,
+    .type_name = pbft_type_name,
+    .decode = pbft_decode,
+    .for_each_embedded = pbft_embedded,
+    .view = pbft_view,
+    .round = pbft_round,
+    .reencode = pbft_reencode,
+    .describe = pbft_describe,
 };
 
-/* ---- encoders -------------------------------------------------------------- */
+/* ---- encoders --------------------------------------------------------------
+ */
 
 static void put_framev(struct wire_buf *b, struct pbft_framev v)
 {
@@ -639,11 +644,12 @@ int pbft_enc_vcs(struct wire_buf *b, size_t *start, uint32_t sender,
 	return enc_done(b, s, start);
 }
 
-/* ---- descriptions for people (golden traces) ------------------------------ */
+/* ---- descriptions for people (golden traces) ------------------------------
+ */
 
 /* Append to buf at *at, cutting at len (buf stays NUL-terminated). */
 static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void say(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
 	va_list ap;
@@ -697,8 +703,7 @@ static void say_seq_of(char *buf, size_t len, size_t *at,
 	if (wire_decode(pp->bytes, pp->len, &m) ||
 	    m.frame.type != PBFT_PREPREPARE)
 		return;
-	say(buf, len, at, "%s%" PRIu64, *first ? "" : ",",
-	    pbft_of(&m)->pp.seq);
+	say(buf, len, at, "%s%" PRIu64, *first ? "" : ",", pbft_of(&m)->pp.seq);
 	*first = 0;
 }
 
@@ -756,8 +761,9 @@ static int pbft_describe(const struct wire_msg *m, char *buf, size_t len)
 	switch (m->frame.type) {
 	case PBFT_PREPREPARE:
 		byz_digest(d, p->pp.batch_bytes, p->pp.batch_len);
-		say(buf, len, &at, "v=%" PRIu64 " n=%" PRIu64 " batch=",
-		    p->pp.view, p->pp.seq);
+		say(buf, len, &at,
+		    "v=%" PRIu64 " n=%" PRIu64 " batch=", p->pp.view,
+		    p->pp.seq);
 		say_batch(buf, len, &at, &p->pp.batch);
 		say_digest(buf, len, &at, "d", d);
 		break;

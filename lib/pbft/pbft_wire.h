@@ -14,26 +14,28 @@
 #define PBFT_PROTO 2 /* the frame header's protocol byte */
 
 enum pbft_type {
-	PBFT_PREPREPARE = 1, /* <PRE-PREPARE, v, n, batch>_p        OSDI'99 §4.2 */
+	PBFT_PREPREPARE =
+	    1, /* <PRE-PREPARE, v, n, batch>_p        OSDI'99 §4.2 */
 	PBFT_PREPARE = 2,    /* <PREPARE, v, n, d>_i                  §4.2 */
 	PBFT_COMMIT = 3,     /* <COMMIT, v, n, d>_i                   §4.2 */
 	PBFT_CHECKPOINT = 4, /* <CHECKPOINT, n, d>_i                  §4.3 */
 	PBFT_VIEWCHANGE = 5, /* <VIEW-CHANGE, v+1, n, C, P>_i         §4.4 */
 	PBFT_NEWVIEW = 6,    /* <NEW-VIEW, v+1, V, O>_p               §4.4 */
-	PBFT_FETCH = 7,      /* ask for state or committed requests (state transfer) */
-	PBFT_STATE = 8,      /* the state at a stable checkpoint, with its proof */
-	PBFT_CERT = 9,       /* a committed certificate: pre-prepare + 2f+1 commits */
-	PBFT_VCS = 10,       /* a VIEW-CHANGE forwarded: answer to FETCH(vc) */
+	PBFT_FETCH =
+	    7, /* ask for state or committed requests (state transfer) */
+	PBFT_STATE = 8, /* the state at a stable checkpoint, with its proof */
+	PBFT_CERT = 9, /* a committed certificate: pre-prepare + 2f+1 commits */
+	PBFT_VCS = 10, /* a VIEW-CHANGE forwarded: answer to FETCH(vc) */
 };
 
-#define PBFT_MAX_BATCH 256   /* requests in one pre-prepare */
-#define PBFT_MAX_SIGNERS 256 /* frames in one certificate (= BYZ_MAX_N) */
-#define PBFT_MAX_PSET 1024   /* prepared certificates in one view-change */
+#define PBFT_MAX_BATCH	 256  /* requests in one pre-prepare */
+#define PBFT_MAX_SIGNERS 256  /* frames in one certificate (= BYZ_MAX_N) */
+#define PBFT_MAX_PSET	 1024 /* prepared certificates in one view-change */
 
 enum pbft_fetch_what {
 	PBFT_FETCH_STATE = 1, /* the state at the stable checkpoint >= seq */
 	PBFT_FETCH_LOG = 2,   /* committed certificates for seq, seq+1, ... */
-	PBFT_FETCH_VC = 3,    /* the view-changes a NEW-VIEW for view seq names */
+	PBFT_FETCH_VC = 3, /* the view-changes a NEW-VIEW for view seq names */
 };
 
 /* PRE-PREPARE body: view u64, seq u64 (>= 1), batch: u16 count then count
@@ -92,8 +94,8 @@ struct pbft_newview {
 };
 
 /* The i-th reference of a NEW-VIEW's V: its sender and frame digest. */
-void pbft_vref_at(const struct pbft_newview *nv, uint16_t i,
-		  uint32_t *sender, const uint8_t **digest);
+void pbft_vref_at(const struct pbft_newview *nv, uint16_t i, uint32_t *sender,
+		  const uint8_t **digest);
 
 /* FETCH body: what u8 (enum pbft_fetch_what), seq u64. */
 struct pbft_fetch {

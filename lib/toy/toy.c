@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOY_LEADER 0
-#define TOY_TIMER_FETCH 0
-#define TOY_REQ_MAX (WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
+#define TOY_LEADER	  0
+#define TOY_TIMER_FETCH	  0
+#define TOY_REQ_MAX	  (WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
 #define TOY_PERSIST_MAGIC 0x31594f54u /* "TOY1" */
 
 struct toy_slot {
@@ -38,17 +38,18 @@ struct toy_slot {
 struct toy {
 	struct byz_config cfg;
 	struct app *app;
-	uint64_t exec_seq;      /* next sequence number to execute */
-	uint64_t next_seq;      /* leader: next to assign */
-	uint32_t ring_size;     /* slots kept: window for followers, 4x for the leader */
-	struct toy_slot *ring;  /* slot of seq s: ring[s % ring_size] */
-	uint64_t *ordered_ts;   /* leader: highest timestamp ordered per client */
-	uint64_t *ordered_seq;  /* leader: its sequence number */
+	uint64_t exec_seq; /* next sequence number to execute */
+	uint64_t next_seq; /* leader: next to assign */
+	uint32_t
+	    ring_size; /* slots kept: window for followers, 4x for the leader */
+	struct toy_slot *ring; /* slot of seq s: ring[s % ring_size] */
+	uint64_t *ordered_ts; /* leader: highest timestamp ordered per client */
+	uint64_t *ordered_seq;	/* leader: its sequence number */
 	uint64_t last_progress; /* when exec_seq last moved */
 	bool in_step;
-	struct wire_buf snap;   /* scratch for persistence */
-	uint32_t *replies;      /* clients executed this step, to answer after
-				 * the PERSIST that covers them */
+	struct wire_buf snap; /* scratch for persistence */
+	uint32_t *replies;    /* clients executed this step, to answer after
+			       * the PERSIST that covers them */
 	uint32_t nreplies;
 };
 
@@ -105,7 +106,8 @@ static int toy_create(const struct byz_config *cfg, const uint8_t *persisted,
 	t->replies = calloc(t->ring_size, sizeof *t->replies);
 	wire_buf_init(&t->snap, 64u << 20);
 	rc = app_new(&cfg->app, &t->app);
-	if (!rc && (!t->ring || !t->ordered_ts || !t->ordered_seq || !t->replies))
+	if (!rc &&
+	    (!t->ring || !t->ordered_ts || !t->ordered_seq || !t->replies))
 		rc = BYZ_ENOMEM;
 	if (!rc && persisted) {
 		/* One record (toy always replaces its log): magic u32,
@@ -138,7 +140,8 @@ static int toy_persist(struct toy *t, struct byz_outbox *ob)
 	app_snapshot(t->app, &t->snap);
 	if (t->snap.err)
 		return t->snap.err;
-	return byz_out_persist(ob, t->exec_seq, true, t->snap.data, t->snap.len);
+	return byz_out_persist(ob, t->exec_seq, true, t->snap.data,
+			       t->snap.len);
 }
 
 /* Send client c the reply for the result of its request `ts`. */
@@ -180,7 +183,8 @@ static int toy_execute_ready(struct toy *t, const struct byz_event *ev,
 		t->exec_seq++;
 		t->last_progress = ev->now;
 		if (out < 0) {
-			byz_out_note(ob, "seq %" PRIu64 ": client %" PRIu32
+			byz_out_note(ob,
+				     "seq %" PRIu64 ": client %" PRIu32
 				     " out of range, skipped",
 				     t->exec_seq - 1, m.u.request.client);
 			continue;
@@ -215,11 +219,12 @@ static int toy_send_order(struct toy *t, struct byz_outbox *ob,
 {
 	size_t start;
 	int rc = toy_enc_order(&ob->bytes, &start, t->cfg.id, sl->seq,
-				    sl->frame, sl->len);
+			       sl->frame, sl->len);
 
 	if (rc)
 		return rc;
-	return bcast ? byz_out_broadcast(ob, start) : byz_out_send(ob, to, start);
+	return bcast ? byz_out_broadcast(ob, start)
+		     : byz_out_send(ob, to, start);
 }
 
 /* Leader: order a new client request (or answer a retransmission). */
@@ -233,15 +238,17 @@ static int toy_on_request(struct toy *t, const struct byz_event *ev,
 	int rc;
 
 	if (c >= t->cfg.max_clients)
-		return byz_out_note(ob, "request from client %" PRIu32
-				    " beyond max_clients, dropped", c);
+		return byz_out_note(ob,
+				    "request from client %" PRIu32
+				    " beyond max_clients, dropped",
+				    c);
 	if (ts <= app_last_timestamp(t->app, c)) {
 		/* Executed already: resend the cached reply (TOCS'02 §4.1). */
 		const uint8_t *res;
 		size_t reslen;
 		if (app_execute(t->app, c, ts, m->u.request.op,
-				m->u.request.op_len, &res, &reslen) ==
-		    APP_DUPLICATE)
+				m->u.request.op_len, &res,
+				&reslen) == APP_DUPLICATE)
 			rc = toy_reply(t, ob, c, ts, res, reslen);
 		else
 			rc = 0;
@@ -276,15 +283,16 @@ static int toy_on_order(struct toy *t, const struct byz_event *ev,
 	struct toy_slot *sl;
 
 	if (m->frame.sender != TOY_LEADER)
-		return byz_out_note(ob, "order from r%" PRIu32
-				    ", not the sequencer: dropped",
-				    m->frame.sender);
+		return byz_out_note(
+		    ob, "order from r%" PRIu32 ", not the sequencer: dropped",
+		    m->frame.sender);
 	if (toy_is_leader(t))
 		return 0;
 	if (seq < t->exec_seq)
 		return 0; /* executed already */
 	if (seq >= t->exec_seq + t->ring_size)
-		return byz_out_note(ob, "order %" PRIu64
+		return byz_out_note(ob,
+				    "order %" PRIu64
 				    " beyond the window (next %" PRIu64
 				    "): dropped",
 				    seq, t->exec_seq);
@@ -309,8 +317,8 @@ static int toy_on_fetch(struct toy *t, const struct byz_event *ev,
 
 	if (!toy_is_leader(t) || m->frame.sender >= t->cfg.n)
 		return 0;
-	for (uint64_t s = seq; s < seq + t->cfg.window && s < t->next_seq &&
-			       !rc; s++) {
+	for (uint64_t s = seq;
+	     s < seq + t->cfg.window && s < t->next_seq && !rc; s++) {
 		const struct toy_slot *sl = &t->ring[s % t->ring_size];
 		if (sl->seq == s)
 			rc = toy_send_order(t, ob, sl, m->frame.sender, false);
@@ -331,8 +339,7 @@ static int toy_on_timer(struct toy *t, const struct byz_event *ev,
 		      t->exec_seq + i;
 	if (gap || ev->now - t->last_progress >= 4 * t->cfg.timeout_us) {
 		size_t start;
-		rc = toy_enc_fetch(&ob->bytes, &start, t->cfg.id,
-					t->exec_seq);
+		rc = toy_enc_fetch(&ob->bytes, &start, t->cfg.id, t->exec_seq);
 		if (!rc)
 			rc = byz_out_send(ob, TOY_LEADER, start);
 		if (rc)
@@ -399,19 +406,19 @@ static uint64_t toy_liveness_bound(const struct byz_config *cfg,
 }
 
 static const char *const toy_timer_names[] = {
-	[TOY_TIMER_FETCH] = "fetch",
-	NULL,
+    [TOY_TIMER_FETCH] = "fetch",
+    NULL,
 };
 
 const struct byz_core_ops toy_core_ops = {
-	.name = "toy",
-	.proto = TOY_PROTO,
-	.summary = "test protocol: fixed sequencer, not fault tolerant",
-	.fixture = true,
-	.first_leader = TOY_LEADER,
-	.timer_names = toy_timer_names,
-	.create = toy_create,
-	.destroy = toy_destroy,
-	.step = toy_step,
-	.liveness_bound_us = toy_liveness_bound,
+    .name = "toy",
+    .proto = TOY_PROTO,
+    .summary = "test protocol: fixed sequencer, not fault tolerant",
+    .fixture = true,
+    .first_leader = TOY_LEADER,
+    .timer_names = toy_timer_names,
+    .create = toy_create,
+    .destroy = toy_destroy,
+    .step = toy_step,
+    .liveness_bound_us = toy_liveness_bound,
 };

@@ -8,6 +8,6 @@
 #include "toy_wire.h"
 
 const struct adv_rewrites toy_adv_rewrites = {
-	.proto = TOY_PROTO,
-	.mutate = NULL,
+    .proto = TOY_PROTO,
+    .mutate = NULL,
 };

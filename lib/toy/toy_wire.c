@@ -121,16 +121,16 @@ static int toy_reencode(const struct wire_msg *m, struct wire_buf *b)
 static int toy_describe(const struct wire_msg *m, char *buf, size_t len);
 
 const struct wire_codec toy_wire_codec = {
-	.name = "toy",
-	.proto = TOY_PROTO,
-	.type_known = toy_type_known,
-	.type_name = toy_type_name,
-	.decode = toy_decode,
-	.for_each_embedded = toy_embedded,
-	.view = toy_view,
-	.round = toy_round,
-	.reencode = toy_reencode,
-	.describe = toy_describe,
+    .name = "toy",
+    .proto = TOY_PROTO,
+    .type_known = toy_type_known,
+    .type_name = toy_type_name,
+    .decode = toy_decode,
+    .for_each_embedded = toy_embedded,
+    .view = toy_view,
+    .round = toy_round,
+    .reencode = toy_reencode,
+    .describe = toy_describe,
 };
 
 int toy_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,

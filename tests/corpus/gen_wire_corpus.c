@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define SEED 1
-#define BIG (2 * WIRE_MAX_FRAME)
+#define BIG  (2 * WIRE_MAX_FRAME)
 
 static const char *outdir;
 static int nfiles;
@@ -55,10 +55,10 @@ static void die(const char *what)
 static void key_for(struct byz_keypair *kp, uint8_t proto, uint8_t type,
 		    uint32_t sender)
 {
-	enum byz_role role = proto == BYZ_PROTO_CLIENT &&
-					     type == WIRE_CLIENT_REQUEST
-				     ? BYZ_ROLE_CLIENT
-				     : BYZ_ROLE_REPLICA;
+	enum byz_role role =
+	    proto == BYZ_PROTO_CLIENT && type == WIRE_CLIENT_REQUEST
+		? BYZ_ROLE_CLIENT
+		: BYZ_ROLE_REPLICA;
 	byz_key_derive(kp, SEED, role, sender);
 }
 
@@ -80,8 +80,8 @@ static void raw(struct wire_buf *b, const struct hdr *h, const uint8_t *body,
 	wire_put_u8(b, h->type);
 	wire_put_u8(b, h->flags);
 	wire_put_u32(b, h->sender);
-	wire_put_u32(b, h->length < 0 ? (uint32_t)body_len
-				      : (uint32_t)h->length);
+	wire_put_u32(b,
+		     h->length < 0 ? (uint32_t)body_len : (uint32_t)h->length);
 	wire_put_bytes(b, body, body_len);
 	if (b->err)
 		die("buffer");
@@ -123,8 +123,8 @@ static void good_request(struct wire_buf *b, uint32_t client, uint64_t ts,
 }
 
 /* A signed frame through the real encoders' signer. */
-static void sign_last(struct wire_buf *b, size_t s, uint8_t proto,
-		      uint8_t type, uint32_t sender)
+static void sign_last(struct wire_buf *b, size_t s, uint8_t proto, uint8_t type,
+		      uint32_t sender)
 {
 	struct byz_keypair kp;
 
@@ -480,8 +480,7 @@ static void gen_body_errors(void)
 	body_reply(&bb, 0, 0, 0, 2, "ok", 2);
 	crafted("err-bad-field-reply-timestamp-zero", &rp, &bb);
 	wire_buf_reset(&bb);
-	body_reply(&bb, 0, 0, 1, WIRE_MAX_RESULT + 1, big,
-		   WIRE_MAX_RESULT + 1);
+	body_reply(&bb, 0, 0, 1, WIRE_MAX_RESULT + 1, big, WIRE_MAX_RESULT + 1);
 	crafted("err-too-big-reply-result", &rp, &bb);
 	wire_buf_reset(&bb);
 	body_reply(&bb, 0, 0, 1, 2, "ok!", 3);
@@ -736,8 +735,7 @@ static void gen_hotstuff(void)
 	emit_buf("ok-hotstuff-proposal-genesis-empty", &b);
 
 	wire_buf_reset(&b);
-	if (hs_enc_timeout(&b, &s, 1, 2, qc.data, qc.len, vote.data,
-			   vote.len))
+	if (hs_enc_timeout(&b, &s, 1, 2, qc.data, qc.len, vote.data, vote.len))
 		die("timeout");
 	hs_sign(&b, s, 1);
 	emit_buf("ok-hotstuff-timeout-with-vote", &b);
@@ -834,8 +832,8 @@ static void gen_hotstuff(void)
 	wire_put_bytes(&bb, hash, sizeof hash);
 	wire_put_u16(&bb, 1);
 	wire_put_frame(&bb, req.data, req.len);
-	crafted("err-bad-nested-hotstuff-timeout-commit-cert-holds-request",
-		&h, &bb);
+	crafted("err-bad-nested-hotstuff-timeout-commit-cert-holds-request", &h,
+		&bb);
 
 	/* A proposal whose QC holds a request instead of a vote. */
 	h = hdr_of(HS_PROTO, HS_PROPOSAL, 2);
@@ -1062,8 +1060,8 @@ static void gen_pbft(void)
 		}
 		wire_buf_reset(&b);
 		if (pbft_enc_newview(&b, &s, 1, 1, vs,
-				     (const uint8_t (*)[BYZ_DIGEST_BYTES])vd,
-				     3, pb_v(&pps)))
+				     (const uint8_t(*)[BYZ_DIGEST_BYTES])vd, 3,
+				     pb_v(&pps)))
 			die("new-view");
 		pb_sign(&b, s, 1);
 		emit_buf("ok-pbft-newview", &b);

@@ -42,13 +42,12 @@ static int reencode(const struct wire_msg *m, struct wire_buf *b)
 
 	if (f->proto == BYZ_PROTO_CLIENT && f->type == WIRE_CLIENT_REQUEST)
 		return wire_enc_request(b, NULL, m->u.request.client,
-					m->u.request.timestamp,
-					m->u.request.op, m->u.request.op_len);
+					m->u.request.timestamp, m->u.request.op,
+					m->u.request.op_len);
 	if (f->proto == BYZ_PROTO_CLIENT)
 		return wire_enc_reply(b, NULL, f->sender, m->u.reply.view,
 				      m->u.reply.client, m->u.reply.timestamp,
-				      m->u.reply.result,
-				      m->u.reply.result_len);
+				      m->u.reply.result, m->u.reply.result_len);
 	if (!c || !c->reencode)
 		fail("a protocol's codec has no reencode");
 	return c->reencode(m, b);

@@ -27,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MIRROR_LEADER 0
-#define MIRROR_TIMER_FETCH 0
-#define MIRROR_REQ_MAX (WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
+#define MIRROR_LEADER	     0
+#define MIRROR_TIMER_FETCH   0
+#define MIRROR_REQ_MAX	     (WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
 #define MIRROR_PERSIST_MAGIC 0x3152494du /* "MIR1" */
 
 struct mirror_slot {
@@ -41,17 +41,18 @@ struct mirror_slot {
 struct mirror {
 	struct byz_config cfg;
 	struct app *app;
-	uint64_t exec_seq;      /* next sequence number to execute */
-	uint64_t next_seq;      /* leader: next to assign */
-	uint32_t ring_size;     /* slots kept: window for followers, 4x for the leader */
-	struct mirror_slot *ring;  /* slot of seq s: ring[s % ring_size] */
-	uint64_t *ordered_ts;   /* leader: highest timestamp ordered per client */
-	uint64_t *ordered_seq;  /* leader: its sequence number */
+	uint64_t exec_seq; /* next sequence number to execute */
+	uint64_t next_seq; /* leader: next to assign */
+	uint32_t
+	    ring_size; /* slots kept: window for followers, 4x for the leader */
+	struct mirror_slot *ring; /* slot of seq s: ring[s % ring_size] */
+	uint64_t *ordered_ts; /* leader: highest timestamp ordered per client */
+	uint64_t *ordered_seq;	/* leader: its sequence number */
 	uint64_t last_progress; /* when exec_seq last moved */
 	bool in_step;
-	struct wire_buf snap;   /* scratch for persistence */
-	uint32_t *replies;      /* clients executed this step, to answer after
-				 * the PERSIST that covers them */
+	struct wire_buf snap; /* scratch for persistence */
+	uint32_t *replies;    /* clients executed this step, to answer after
+			       * the PERSIST that covers them */
 	uint32_t nreplies;
 };
 
@@ -86,7 +87,7 @@ static uint64_t rd64(const uint8_t *p)
 }
 
 static int mirror_create(const struct byz_config *cfg, const uint8_t *persisted,
-		      size_t len, void **core)
+			 size_t len, void **core)
 {
 	struct mirror *t;
 	int rc;
@@ -108,7 +109,8 @@ static int mirror_create(const struct byz_config *cfg, const uint8_t *persisted,
 	t->replies = calloc(t->ring_size, sizeof *t->replies);
 	wire_buf_init(&t->snap, 64u << 20);
 	rc = app_new(&cfg->app, &t->app);
-	if (!rc && (!t->ring || !t->ordered_ts || !t->ordered_seq || !t->replies))
+	if (!rc &&
+	    (!t->ring || !t->ordered_ts || !t->ordered_seq || !t->replies))
 		rc = BYZ_ENOMEM;
 	if (!rc && persisted) {
 		/* One record (mirror always replaces its log): magic u32,
@@ -141,12 +143,14 @@ static int mirror_persist(struct mirror *t, struct byz_outbox *ob)
 	app_snapshot(t->app, &t->snap);
 	if (t->snap.err)
 		return t->snap.err;
-	return byz_out_persist(ob, t->exec_seq, true, t->snap.data, t->snap.len);
+	return byz_out_persist(ob, t->exec_seq, true, t->snap.data,
+			       t->snap.len);
 }
 
 /* Send client c the reply for the result of its request `ts`. */
-static int mirror_reply(struct mirror *t, struct byz_outbox *ob, uint32_t client,
-		     uint64_t ts, const uint8_t *res, size_t reslen)
+static int mirror_reply(struct mirror *t, struct byz_outbox *ob,
+			uint32_t client, uint64_t ts, const uint8_t *res,
+			size_t reslen)
 {
 	size_t start;
 	int rc = wire_enc_reply(&ob->bytes, &start, t->cfg.id, 0, client, ts,
@@ -157,7 +161,7 @@ static int mirror_reply(struct mirror *t, struct byz_outbox *ob, uint32_t client
 
 /* Execute every consecutive filled slot from exec_seq on. */
 static int mirror_execute_ready(struct mirror *t, const struct byz_event *ev,
-			     struct byz_outbox *ob, bool *executed)
+				struct byz_outbox *ob, bool *executed)
 {
 	for (;;) {
 		struct mirror_slot *sl = &t->ring[t->exec_seq % t->ring_size];
@@ -183,7 +187,8 @@ static int mirror_execute_ready(struct mirror *t, const struct byz_event *ev,
 		t->exec_seq++;
 		t->last_progress = ev->now;
 		if (out < 0) {
-			byz_out_note(ob, "seq %" PRIu64 ": client %" PRIu32
+			byz_out_note(ob,
+				     "seq %" PRIu64 ": client %" PRIu32
 				     " out of range, skipped",
 				     t->exec_seq - 1, m.u.request.client);
 			continue;
@@ -208,26 +213,28 @@ static int mirror_execute_ready(struct mirror *t, const struct byz_event *ev,
 			continue;
 		}
 		if ((rc = mirror_reply(t, ob, m.u.request.client,
-				    m.u.request.timestamp, res, reslen)))
+				       m.u.request.timestamp, res, reslen)))
 			return rc;
 	}
 }
 
 static int mirror_send_order(struct mirror *t, struct byz_outbox *ob,
-			  const struct mirror_slot *sl, uint32_t to, bool bcast)
+			     const struct mirror_slot *sl, uint32_t to,
+			     bool bcast)
 {
 	size_t start;
 	int rc = mirror_enc_order(&ob->bytes, &start, t->cfg.id, sl->seq,
-				    sl->frame, sl->len);
+				  sl->frame, sl->len);
 
 	if (rc)
 		return rc;
-	return bcast ? byz_out_broadcast(ob, start) : byz_out_send(ob, to, start);
+	return bcast ? byz_out_broadcast(ob, start)
+		     : byz_out_send(ob, to, start);
 }
 
 /* Leader: order a new client request (or answer a retransmission). */
 static int mirror_on_request(struct mirror *t, const struct byz_event *ev,
-			  struct byz_outbox *ob, bool *executed)
+			     struct byz_outbox *ob, bool *executed)
 {
 	const struct wire_msg *m = ev->u.msg;
 	uint32_t c = m->u.request.client;
@@ -236,15 +243,17 @@ static int mirror_on_request(struct mirror *t, const struct byz_event *ev,
 	int rc;
 
 	if (c >= t->cfg.max_clients)
-		return byz_out_note(ob, "request from client %" PRIu32
-				    " beyond max_clients, dropped", c);
+		return byz_out_note(ob,
+				    "request from client %" PRIu32
+				    " beyond max_clients, dropped",
+				    c);
 	if (ts <= app_last_timestamp(t->app, c)) {
 		/* Executed already: resend the cached reply (TOCS'02 §4.1). */
 		const uint8_t *res;
 		size_t reslen;
 		if (app_execute(t->app, c, ts, m->u.request.op,
-				m->u.request.op_len, &res, &reslen) ==
-		    APP_DUPLICATE)
+				m->u.request.op_len, &res,
+				&reslen) == APP_DUPLICATE)
 			rc = mirror_reply(t, ob, c, ts, res, reslen);
 		else
 			rc = 0;
@@ -272,22 +281,23 @@ static int mirror_on_request(struct mirror *t, const struct byz_event *ev,
 }
 
 static int mirror_on_order(struct mirror *t, const struct byz_event *ev,
-			struct byz_outbox *ob, bool *executed)
+			   struct byz_outbox *ob, bool *executed)
 {
 	const struct wire_msg *m = ev->u.msg;
 	uint64_t seq = mirror_of(m)->order.seq;
 	struct mirror_slot *sl;
 
 	if (m->frame.sender != MIRROR_LEADER)
-		return byz_out_note(ob, "order from r%" PRIu32
-				    ", not the sequencer: dropped",
-				    m->frame.sender);
+		return byz_out_note(
+		    ob, "order from r%" PRIu32 ", not the sequencer: dropped",
+		    m->frame.sender);
 	if (mirror_is_leader(t))
 		return 0;
 	if (seq < t->exec_seq)
 		return 0; /* executed already */
 	if (seq >= t->exec_seq + t->ring_size)
-		return byz_out_note(ob, "order %" PRIu64
+		return byz_out_note(ob,
+				    "order %" PRIu64
 				    " beyond the window (next %" PRIu64
 				    "): dropped",
 				    seq, t->exec_seq);
@@ -304,7 +314,7 @@ static int mirror_on_order(struct mirror *t, const struct byz_event *ev,
 
 /* Leader: resend what a follower asks for, up to a window's worth. */
 static int mirror_on_fetch(struct mirror *t, const struct byz_event *ev,
-			struct byz_outbox *ob)
+			   struct byz_outbox *ob)
 {
 	const struct wire_msg *m = ev->u.msg;
 	uint64_t seq = mirror_of(m)->fetch.seq;
@@ -312,11 +322,12 @@ static int mirror_on_fetch(struct mirror *t, const struct byz_event *ev,
 
 	if (!mirror_is_leader(t) || m->frame.sender >= t->cfg.n)
 		return 0;
-	for (uint64_t s = seq; s < seq + t->cfg.window && s < t->next_seq &&
-			       !rc; s++) {
+	for (uint64_t s = seq;
+	     s < seq + t->cfg.window && s < t->next_seq && !rc; s++) {
 		const struct mirror_slot *sl = &t->ring[s % t->ring_size];
 		if (sl->seq == s)
-			rc = mirror_send_order(t, ob, sl, m->frame.sender, false);
+			rc = mirror_send_order(t, ob, sl, m->frame.sender,
+					       false);
 	}
 	return rc;
 }
@@ -324,7 +335,7 @@ static int mirror_on_fetch(struct mirror *t, const struct byz_event *ev,
 /* Follower's timer: ask for the next sequence number if we hold later
  * ones (a gap) or have not progressed for a while. */
 static int mirror_on_timer(struct mirror *t, const struct byz_event *ev,
-			struct byz_outbox *ob)
+			   struct byz_outbox *ob)
 {
 	bool gap = false;
 	int rc;
@@ -335,7 +346,7 @@ static int mirror_on_timer(struct mirror *t, const struct byz_event *ev,
 	if (gap || ev->now - t->last_progress >= 4 * t->cfg.timeout_us) {
 		size_t start;
 		rc = mirror_enc_fetch(&ob->bytes, &start, t->cfg.id,
-					t->exec_seq);
+				      t->exec_seq);
 		if (!rc)
 			rc = byz_out_send(ob, MIRROR_LEADER, start);
 		if (rc)
@@ -345,7 +356,7 @@ static int mirror_on_timer(struct mirror *t, const struct byz_event *ev,
 }
 
 static int mirror_step(void *core, const struct byz_event *ev,
-		    struct byz_outbox *ob)
+		       struct byz_outbox *ob)
 {
 	struct mirror *t = core;
 	bool executed = false;
@@ -394,7 +405,7 @@ static int mirror_step(void *core, const struct byz_event *ev,
 }
 
 static uint64_t mirror_liveness_bound(const struct byz_config *cfg,
-				   uint64_t max_latency_us)
+				      uint64_t max_latency_us)
 {
 	/* A request lost before GST is re-sent by its client; an ORDER lost
 	 * is fetched within 4 timeouts of no progress, plus two round trips. */
@@ -402,19 +413,19 @@ static uint64_t mirror_liveness_bound(const struct byz_config *cfg,
 }
 
 static const char *const mirror_timer_names[] = {
-	[MIRROR_TIMER_FETCH] = "fetch",
-	NULL,
+    [MIRROR_TIMER_FETCH] = "fetch",
+    NULL,
 };
 
 const struct byz_core_ops mirror_core_ops = {
-	.name = "mirror",
-	.proto = MIRROR_PROTO,
-	.summary = "test-only copy of the toy (tests/protocols/mirror)",
-	.fixture = true,
-	.first_leader = MIRROR_LEADER,
-	.timer_names = mirror_timer_names,
-	.create = mirror_create,
-	.destroy = mirror_destroy,
-	.step = mirror_step,
-	.liveness_bound_us = mirror_liveness_bound,
+    .name = "mirror",
+    .proto = MIRROR_PROTO,
+    .summary = "test-only copy of the toy (tests/protocols/mirror)",
+    .fixture = true,
+    .first_leader = MIRROR_LEADER,
+    .timer_names = mirror_timer_names,
+    .create = mirror_create,
+    .destroy = mirror_destroy,
+    .step = mirror_step,
+    .liveness_bound_us = mirror_liveness_bound,
 };

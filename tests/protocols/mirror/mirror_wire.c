@@ -1,5 +1,6 @@
 /*
- * mirror_wire.c - the mirror protocol's codec (mirror_wire.h, docs/wire.md "Mirror").
+ * mirror_wire.c - the mirror protocol's codec (mirror_wire.h, docs/wire.md
+ * "Mirror").
  */
 #include "mirror_wire.h"
 
@@ -77,10 +78,12 @@ static int mirror_decode(const struct wire_frame *f, struct wire_msg *out)
 }
 
 /* An ORDER embeds its request. */
-static int mirror_embedded(const struct wire_msg *m, wire_frame_fn fn, void *ctx)
+static int mirror_embedded(const struct wire_msg *m, wire_frame_fn fn,
+			   void *ctx)
 {
-	return m->frame.type == MIRROR_ORDER ? fn(ctx, &mirror_of(m)->order.req_frame)
-					  : 0;
+	return m->frame.type == MIRROR_ORDER
+		   ? fn(ctx, &mirror_of(m)->order.req_frame)
+		   : 0;
 }
 
 static bool mirror_type_known(uint8_t type)
@@ -97,7 +100,7 @@ static const char *mirror_type_name(uint8_t type)
 static uint64_t mirror_round(const struct wire_msg *m)
 {
 	return m->frame.type == MIRROR_ORDER ? mirror_of(m)->order.seq
-					  : mirror_of(m)->fetch.seq;
+					     : mirror_of(m)->fetch.seq;
 }
 
 /* The mirror has no views. */
@@ -113,28 +116,28 @@ static int mirror_reencode(const struct wire_msg *m, struct wire_buf *b)
 
 	if (m->frame.type == MIRROR_ORDER)
 		return mirror_enc_order(b, NULL, m->frame.sender, t->order.seq,
-				     t->order.req_frame.bytes,
-				     t->order.req_frame.len);
+					t->order.req_frame.bytes,
+					t->order.req_frame.len);
 	return mirror_enc_fetch(b, NULL, m->frame.sender, t->fetch.seq);
 }
 
 static int mirror_describe(const struct wire_msg *m, char *buf, size_t len);
 
 const struct wire_codec mirror_wire_codec = {
-	.name = "mirror",
-	.proto = MIRROR_PROTO,
-	.type_known = mirror_type_known,
-	.type_name = mirror_type_name,
-	.decode = mirror_decode,
-	.for_each_embedded = mirror_embedded,
-	.view = mirror_view,
-	.round = mirror_round,
-	.reencode = mirror_reencode,
-	.describe = mirror_describe,
+    .name = "mirror",
+    .proto = MIRROR_PROTO,
+    .type_known = mirror_type_known,
+    .type_name = mirror_type_name,
+    .decode = mirror_decode,
+    .for_each_embedded = mirror_embedded,
+    .view = mirror_view,
+    .round = mirror_round,
+    .reencode = mirror_reencode,
+    .describe = mirror_describe,
 };
 
 int mirror_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,
-		  uint64_t seq, const uint8_t *req_frame, size_t req_len)
+		     uint64_t seq, const uint8_t *req_frame, size_t req_len)
 {
 	struct wire_frame f;
 	struct wire_request r;
@@ -161,7 +164,7 @@ int mirror_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,
 }
 
 int mirror_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
-		  uint64_t seq)
+		     uint64_t seq)
 {
 	size_t s;
 	int rc;

@@ -43,8 +43,8 @@ struct mirror_msg {
  * ORDER's request is checked exactly as the decoder will check it, so an
  * ORDER this encodes always decodes: its error is returned instead. */
 int mirror_enc_order(struct wire_buf *b, size_t *start, uint32_t leader,
-		  uint64_t seq, const uint8_t *req_frame, size_t req_len);
+		     uint64_t seq, const uint8_t *req_frame, size_t req_len);
 int mirror_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
-		  uint64_t seq);
+		     uint64_t seq);
 
 #endif
