@@ -82,14 +82,7 @@ static void check_print_json(const char *path, const struct trace_read *tr,
 	    o, "seed", json_integer((json_int_t)strtoull(tr->seed, NULL, 10)));
 	json_object_set_new(o, "requests",
 			    json_integer((json_int_t)res->sim.requests));
-	json_object_set_new(o, "verdict",
-			    json_string(verdict_name(res->verdict)));
-	if (res->verdict != VERDICT_PASS)
-		json_object_set_new(o, "why", json_string(res->why));
-	json_object_set_new(o, "safe", json_boolean(res->safe));
-	json_object_set_new(o, "live",
-			    res->live_judged ? json_boolean(res->live)
-					     : json_null());
+	verdict_json(o, res);
 	json_object_set_new(o, "byzantine",
 			    check_ids(tr->log.byzantine, tr->log.n));
 	json_object_set_new(o, "forged_accepted",

@@ -306,16 +306,7 @@ json_t *scenario_result_json(const struct scenario *sc,
 	json_object_set_new(o, "clients", json_integer(sc->clients));
 	json_object_set_new(o, "requests",
 			    json_integer((json_int_t)res->sim.requests));
-	json_object_set_new(o, "verdict",
-			    json_string(verdict_name(res->verdict)));
-	if (res->verdict != VERDICT_PASS)
-		json_object_set_new(o, "why", json_string(res->why));
-	json_object_set_new(o, "safe", json_boolean(res->safe));
-	json_object_set_new(o, "live",
-			    res->live_judged ? json_boolean(res->live)
-					     : json_null());
-	if (res->no_gst)
-		json_object_set_new(o, "no_gst", json_true());
+	verdict_json(o, res);
 	if (res->violation_us)
 		json_object_set_new(
 		    o, "violation_us",

@@ -131,3 +131,17 @@ void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 			check_name(res->checks.v[i].check),
 			res->checks.v[i].detail);
 }
+
+void verdict_json(json_t *o, const struct scenario_result *res)
+{
+	json_object_set_new(o, "verdict",
+			    json_string(verdict_name(res->verdict)));
+	if (res->verdict != VERDICT_PASS)
+		json_object_set_new(o, "why", json_string(res->why));
+	json_object_set_new(o, "safe", json_boolean(res->safe));
+	json_object_set_new(o, "live",
+			    res->live_judged ? json_boolean(res->live)
+					     : json_null());
+	if (res->no_gst)
+		json_object_set_new(o, "no_gst", json_true());
+}

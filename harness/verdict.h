@@ -9,6 +9,7 @@
 
 #include "scenario.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -35,5 +36,10 @@ int verdict_stop_parse(const char *word, struct sim_stats *st);
 void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 		   const char *seed, const struct scenario_result *res,
 		   const char *faults);
+
+/* The verdict's fields of a --json result, in the order `run` and
+ * `check` both write them: verdict, why (unless it passed), safe, live
+ * (null when not judged), no_gst (only when there was no GST). */
+void verdict_json(json_t *o, const struct scenario_result *res);
 
 #endif
