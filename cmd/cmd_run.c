@@ -67,6 +67,8 @@ static const char run_usage[] =
     "                      a protocol may need W >= 2K)\n"
     "  --batch B           requests per batch (default 1)\n"
     "  --max-time D        stop the run at this virtual time (default 600s)\n"
+    "  --max-events N      stop the run after N simulator events (default:\n"
+    "                      8,000 n^2, at least 10 million; 0: the default)\n"
     "  --bound D           liveness bound after GST (default: protocol's)\n"
     "Output:\n"
     "  --trace FILE        write the trace as JSON Lines to FILE\n"
@@ -154,6 +156,7 @@ static const struct run_field {
     {"timeout", "timeout"},
     {"window", "window"},
     {"max-time", "max_time"},
+    {"max-events", "max_events"},
     {"bound", "bound"},
     {"checkpoint", "checkpoint"},
     {"batch", "batch"},

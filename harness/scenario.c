@@ -37,6 +37,19 @@ void scenario_defaults(struct scenario *sc)
 	sc->max_time_us = 600ull * 1000 * 1000;
 }
 
+/* See scenario.h. Legitimate runs stay far below: an all-to-all
+ * protocol sends about 2n^2 messages per decision (each a send and a
+ * deliver event), so this allows 2,000 such decisions at any n, and at
+ * least 10 million events. */
+uint64_t scenario_max_events(const struct scenario *sc)
+{
+	uint64_t n = sc->n, cap = 2000 * 4 * n * n;
+
+	if (sc->max_events)
+		return sc->max_events;
+	return cap < 10000000 ? 10000000 : cap;
+}
+
 static double wall_now(void)
 {
 	struct timespec ts;
@@ -73,6 +86,7 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	cfg->ncrashes = sc->ncrashes;
 	memcpy(cfg->byzantine, sc->byzantine, sizeof cfg->byzantine);
 	cfg->max_time_us = sc->max_time_us;
+	cfg->max_events = scenario_max_events(sc);
 	cfg->stop = sc->stop;
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;

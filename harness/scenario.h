@@ -27,6 +27,10 @@ struct scenario {
 	uint32_t batch, window, checkpoint_interval;
 	uint64_t retry_us, retry_max_us, think_us;
 	uint64_t max_time_us;
+	/* Stop after this many simulator events (0: scenario_max_events's
+	 * default for n), so that a run that loops at one virtual instant
+	 * ends with a verdict instead of hanging its campaign. */
+	uint64_t max_events;
 	struct sim_crash crashes[SIM_MAX_CRASHES];
 	size_t ncrashes;
 	bool byzantine[BYZ_MAX_N];
@@ -75,6 +79,8 @@ struct scenario_result {
 /* A small fault-free cluster: n = 4, 4 clients, 25 requests each, 1 ms
  * latency, 0.5 ms jitter, no loss. */
 void scenario_defaults(struct scenario *sc);
+/* The event cap of a run: sc->max_events, or the default for its n. */
+uint64_t scenario_max_events(const struct scenario *sc);
 
 /* The protocol's own check of the configuration (core.h, check_config):
  * can every message it builds fit a frame? 0, or BYZ_EINVAL with why. */

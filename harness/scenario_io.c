@@ -31,7 +31,7 @@ struct field {
 
 static const struct field fields[] = {
     FLD("n", F_U32, n, 1, BYZ_MAX_N),
-    FLD("f", F_U32, f, 0, 21),
+    FLD("f", F_U32, f, 0, (BYZ_MAX_N - 1) / 3),
     FLD("seed", F_U64, seed, 0, UINT64_MAX),
     FLD("clients", F_U32, clients, 1, 1024),
     FLD("requests", F_U32, requests, 1, 1000000),
@@ -48,6 +48,7 @@ static const struct field fields[] = {
     FLD("retry_max", F_DUR, retry_max_us, 1, 0),
     FLD("think", F_DUR, think_us, 0, 0),
     FLD("max_time", F_DUR, max_time_us, 1, 0),
+    FLD("max_events", F_U64, max_events, 0, UINT64_MAX),
     FLD("bound", F_DUR, liveness_bound_us, 0, 0),
     FLD("stop_on_violation", F_BOOL, stop_on_violation, 0, 0),
 };

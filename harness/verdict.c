@@ -15,7 +15,9 @@ unsigned verdict_mask(const struct sim_stats *st, bool no_gst)
 }
 
 /* The first reason wins, in this order: a forged frame through ingress,
- * a core's failure, a checker, an interruption, a run not finished. */
+ * a core's failure, a checker, an interruption, a run not finished. A run
+ * stopped at its event limit with only liveness findings says so: the
+ * limit, not the deadline, is what a person must look at. */
 void verdict_judge(struct scenario_result *res)
 {
 	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
@@ -40,7 +42,10 @@ void verdict_judge(struct scenario_result *res)
 		snprintf(res->why, sizeof res->why, "%s's core failed: %s",
 			 trace_node_name(node, res->sim.core_error_replica),
 			 byz_strerror(res->sim.core_error));
-	} else if (res->checks.total) {
+	} else if (res->checks.total &&
+		   !(res->sim.hit_event_limit &&
+		     res->checks.total ==
+			 res->checks.per_check[CHECK_LIVENESS])) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why, "%s: %s",
 			 check_name(res->checks.v[0].check),

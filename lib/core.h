@@ -106,6 +106,10 @@ struct byz_event {
 		const struct wire_msg *msg; /* MESSAGE, REQUEST */
 		uint32_t timer;		    /* TIMER: the id that fired */
 		uint64_t token;		    /* PERSISTED */
+		/* START: the replica ran before (a crash and restart), even
+		 * if its log is empty: what it missed while down no one may
+		 * tell it unasked. */
+		bool restarted;
 	} u;
 };
 

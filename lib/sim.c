@@ -725,11 +725,12 @@ static int replica_step(struct sim *s, uint32_t ni, const struct byz_event *ev)
 }
 
 static int replica_start(struct sim *s, uint32_t ni, const uint8_t *persisted,
-			 size_t len)
+			 size_t len, bool restarted)
 {
 	struct sim_replica *rep = &s->rep[ni];
 	struct byz_config c = s->cfg.core;
-	struct byz_event ev = {.kind = BYZ_EV_START, .now = s->now};
+	struct byz_event ev = {
+	    .kind = BYZ_EV_START, .now = s->now, .u.restarted = restarted};
 	int rc;
 
 	c.id = node_id(ni);
@@ -770,7 +771,7 @@ static int replica_restart(struct sim *s, uint32_t r, bool keep_state)
 	}
 	rep->height = 0;
 	trace_restart(s->tr, s->now, r, keep_state);
-	return replica_start(s, r, rep->persisted, rep->persisted_len);
+	return replica_start(s, r, rep->persisted, rep->persisted_len, true);
 }
 
 static int deliver_to_replica(struct sim *s, const struct sim_ev *ev,
@@ -1020,7 +1021,7 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 		e.u.token = ev->x;
 		return replica_step(s, ev->a, &e);
 	case EV_START:
-		return replica_start(s, ev->a, NULL, 0);
+		return replica_start(s, ev->a, NULL, 0, false);
 	}
 	return 0;
 }

@@ -7,10 +7,12 @@
  */
 #include "check.h"
 #include "err.h"
+#include "app.h"
 #include "golden.h"
 #include "hotstuff/hs_core.h"
 #include "hotstuff/hs_wire.h"
 #include "scenario.h"
+#include "scenario_io.h"
 #include "sim.h"
 
 #include <criterion/criterion.h>
@@ -224,6 +226,49 @@ static struct fr mk_fetch(uint32_t r, const uint8_t *hash, uint16_t count)
 
 	wire_buf_init(&b, WIRE_MAX_FRAME);
 	cr_assert_eq(hs_enc_fetch(&b, &s, r, hash, count), 0);
+	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
+	wire_buf_free(&b);
+	return f;
+}
+
+/* A snapshot of an application that executed `ops` puts by client 0. */
+static struct fr mk_snapshot(uint32_t ops, const char *value)
+{
+	struct app_limits lim = {.max_keys = 64, .max_clients = 4};
+	struct app *a = NULL;
+	struct wire_buf b;
+	struct fr f;
+
+	cr_assert_eq(app_new(&lim, &a), 0);
+	for (uint32_t i = 1; i <= ops; i++) {
+		char op[32];
+		const uint8_t *res;
+		size_t reslen;
+		int n = snprintf(op, sizeof op, "put k%u %s", i, value);
+		cr_assert_eq(app_execute(a, 0, i, (const uint8_t *)op,
+					 (size_t)n, &res, &reslen),
+			     APP_EXECUTED);
+	}
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(app_snapshot(a, &b), 0);
+	f.p = arena_keep(b.data, b.len);
+	f.len = b.len;
+	wire_buf_free(&b);
+	app_destroy(&a);
+	return f;
+}
+
+static struct fr mk_state(uint32_t r, uint64_t depth, uint64_t view,
+			  const uint8_t *hash, struct fr cqc, struct fr snap)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(hs_enc_state(&b, &s, r, depth, view, hash, cqc.p, cqc.len,
+				  snap.p, snap.len),
+		     0);
 	f = signed_by(&b, s, BYZ_ROLE_REPLICA, r);
 	wire_buf_free(&b);
 	return f;
@@ -876,11 +921,12 @@ Test(hotstuff, golden_timeout_tc_and_join)
 		     (const char *const[]){
 			 "send r0 hotstuff/timeout v=3 high=v1:08e8ccd7", NULL},
 		     "one is not enough");
+	/* r1 was told our highQC a moment ago (t1): not again within half a
+	 * timeout, so two replicas cannot answer each other for ever. */
 	deliver(&d, j1);
 	expect_lines(
 	    &d,
 	    (const char *const[]){
-		"send r1 hotstuff/timeout v=3 high=v1:08e8ccd7",
 		"note join view 9: f+1 replicas timed out there",
 		"broadcast hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
 		"send r3 hotstuff/timeout v=9 high=v1:08e8ccd7 last-vote=v3",
@@ -961,6 +1007,51 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 			 "send c0 client/reply v=5 c0 t=1 result='ok'", NULL},
 		     "caught up: the COMMIT after the state it depends on");
 	drv_close(&s);
+	drv_close(&d);
+}
+
+/*
+ * Catch-up by snapshot (hs_state.c): a snapshot is installed only when f+1
+ * replicas claim the same block at the same depth with the same state.
+ * One claim is not enough (it may be the one faulty replica's); a second
+ * replica claiming another state does not count towards it; the second
+ * matching claim installs it: the executed prefix jumps to the block, the
+ * STATE record holding it is persisted, and then the restore is reported.
+ */
+Test(hotstuff, golden_a_snapshot_needs_f_plus_1_matching_claims)
+{
+	struct drv d = {0};
+	struct chain c;
+	struct fr req = mk_request(0, 1, "put a 1");
+	struct fr good = mk_snapshot(3, "v"), bad = mk_snapshot(3, "forged");
+
+	mk_chain(&c, 4, req);
+	drv_open(&d, 3, NULL, 0);
+	deliver(&d, mk_state(0, 16, 2, c.hash[2], c.qc[4], good));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note snapshot at depth 16 from r0: 1 of the f+1 "
+			 "matching claims it needs",
+			 NULL},
+		     "one claim");
+	deliver(&d, mk_state(1, 16, 2, c.hash[2], c.qc[4], bad));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note snapshot at depth 16 from r1: 1 of the f+1 "
+			 "matching claims it needs",
+			 NULL},
+		     "another state for the same block: its own claim");
+	deliver(&d, mk_state(2, 16, 2, c.hash[2], genesis_qc(), good));
+	expect_lines(&d,
+		     (const char *const[]){
+			 "note installed the snapshot at depth 16 (view 2, "
+			 "height 3): f+1 replicas sent it",
+			 "persist replace state voted=v0 executed=v2",
+			 "commit h3 slot=2 restored", NULL},
+		     "f+1 matching: installed, persisted, then reported");
+	/* Below what we now hold: nothing to learn. */
+	deliver(&d, mk_state(1, 16, 2, c.hash[2], c.qc[4], good));
+	expect_lines(&d, (const char *const[]){NULL}, "not ahead of us");
 	drv_close(&d);
 }
 
@@ -1318,6 +1409,41 @@ Test(hotstuff, restart_with_state_catches_up, .timeout = 300)
 	}
 }
 
+/*
+ * A replica any distance behind (issue #10 item 2): replica 2 is down from
+ * 20 ms to 400 ms while the others decide about 60 blocks with a window of
+ * 4, so they keep only the last 8 committed blocks and cannot serve the
+ * ones it lacks. Before snapshots it never caught up (restarted from its
+ * log, or from nothing); now it asks for a snapshot, installs one that f+1
+ * replicas vouch for, and fetches the blocks above it.
+ */
+Test(hotstuff, a_replica_far_behind_catches_up_by_snapshot, .timeout = 300)
+{
+	for (size_t i = 0; i < 2; i++)
+		for (int keep = 0; keep < 2; keep++) {
+			struct scenario sc = hs_scenario(NS[i]);
+			struct scenario_result res;
+
+			sc.requests = 30;
+			sc.window = 4;
+			sc.max_time_us = 20000000;
+			sc.crashes[0] =
+			    (struct sim_crash){.replica = 2,
+					       .at_us = 20000,
+					       .restart_at_us = 400000,
+					       .keep_state = keep};
+			sc.ncrashes = 1;
+			cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+			cr_assert_eq(
+			    res.height[2], (uint64_t)sc.clients * sc.requests,
+			    "n=%u keep=%d: replica 2 caught up", sc.n, keep);
+			if (keep)
+				expect_pass(&sc, &res, "far behind");
+			cr_assert_gt(sent(&res, HS_STATE_REQ), 0);
+			cr_assert_gt(sent(&res, HS_STATE), 0);
+		}
+}
+
 /* 10,000 requests, fault-free, n=4: decisions per second with real
  * signatures (docs/hotstuff.md reports the figure). */
 Test(hotstuff, ten_thousand_requests, .timeout = 600)
@@ -1423,6 +1549,50 @@ Test(hotstuff, decisions_held_but_not_revisited_are_found, .timeout = 120)
 		sc.plan.count = 1;
 		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
 		expect_pass(&sc, &res, "tamper");
+	}
+}
+
+/*
+ * Found by campaigns/combined-restart.yaml (issue #10 item 4): at n = 7
+ * with r0 and r1 Byzantine (withhold: their TIMEOUTs are rewritten to
+ * carry the genesis highQC) and duplicated frames, the run never ended.
+ * Each of r0 and r1 saw the other's TIMEOUT as stale and answered it with
+ * a TIMEOUT, rewritten stale in turn, answered again, at one virtual
+ * instant, doubling with every duplicate. A replica now answers a stale
+ * TIMEOUT from a given peer at most once per half timeout. Both seeds hung
+ * before; the event cap makes a relapse fail here instead of hanging.
+ */
+Test(hotstuff, stale_timeout_answers_cannot_ping_pong, .timeout = 120)
+{
+	static const char *const seeds[] = {"60", "137"};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct scenario sc = hs_scenario(7);
+		struct scenario_result res;
+		struct {
+			const char *key, *value;
+		} kv[] = {{"requests", "4"},
+			  {"batch", "4"},
+			  {"gst", "300ms"},
+			  {"max_time", "60s"},
+			  {"seed", seeds[i]},
+			  {"byzantine", "2"},
+			  {"crash", "3@20ms,restart@120ms"}};
+		char why[256];
+
+		for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++)
+			cr_assert_eq(scenario_set(&sc, kv[k].key, kv[k].value,
+						  why, sizeof why),
+				     0, "%s", why);
+		sc.max_events = 200000;
+		cr_assert_eq(
+		    scenario_add_attack(&sc, "withhold", why, sizeof why), 0);
+		cr_assert_eq(scenario_add_attack(&sc,
+						 "duplicate:p=0.2,copies=2",
+						 why, sizeof why),
+			     0);
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+		expect_pass(&sc, &res, "withhold + duplicate");
 	}
 }
 

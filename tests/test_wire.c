@@ -475,10 +475,10 @@ Test(wire, header_errors)
 			expect_crafted(&h, &body, BYZ_ETYPE,
 				       "pbft types are 1..10");
 		}
-		if (t == 0 || t > HS_BLOCKS) {
+		if (t == 0 || t > HS_STATE) {
 			h = hdr_of(HS_PROTO, (uint8_t)t, 0);
 			expect_crafted(&h, &body, BYZ_ETYPE,
-				       "hotstuff types are 1..5");
+				       "hotstuff types are 1..7");
 		}
 	}
 	for (unsigned bit = 0; bit < 8; bit++) {
@@ -1125,7 +1125,9 @@ Test(wire, names)
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_FETCH), "fetch");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_BLOCKS), "blocks");
 	cr_assert_str_eq(wire_type_name(HS_PROTO, 0), "unknown");
-	cr_assert_str_eq(wire_type_name(HS_PROTO, 6), "unknown");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_STATE_REQ), "state-req");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, HS_STATE), "state");
+	cr_assert_str_eq(wire_type_name(HS_PROTO, 8), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, 0), "unknown");
 }
 

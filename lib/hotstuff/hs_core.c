@@ -65,6 +65,7 @@ static void hs_destroy(void **core)
 	hs_bytes_free(&h->high);
 	hs_bytes_free(&h->commit_qc);
 	hs_bytes_free(&h->my_vote);
+	hs_bytes_free(&h->ckpt);
 	for (uint32_t i = 0; i < HS_MAX_SIGNERS; i++)
 		hs_bytes_free(&h->tc[i]);
 	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
@@ -226,6 +227,8 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		return rc;
 	if (h->commit_pending && h->commit_view >= b1->justify_view)
 		return 0;
+	if (!h->commit_pending)
+		h->pending_since = h->now;
 	h->commit_pending = true;
 	h->commit_view = b1->justify_view;
 	memcpy(h->commit_hash, b1->parent, BYZ_DIGEST_BYTES);
@@ -392,6 +395,10 @@ static int hs_on_message(struct hs *h, struct byz_outbox *ob,
 		return hs_on_fetch(h, ob, m);
 	case HS_BLOCKS:
 		return hs_on_blocks(h, ob, m);
+	case HS_STATE_REQ:
+		return hs_on_state_req(h, ob, m);
+	case HS_STATE:
+		return hs_on_state(h, ob, m);
 	}
 	return hs_drop(ob, m, "unknown type");
 }

@@ -12,6 +12,7 @@
  *   hs_pacemaker.c  views, leaders, timers, TIMEOUTs, TCs (Alg. 5)
  *   hs_blocks.c     the bounded block store
  *   hs_fetch.c      catch-up: FETCH and BLOCKS
+ *   hs_state.c      catch-up by snapshot: checkpoints, STATE_REQ, STATE
  *   hs_exec.c       client requests: pool, batches, execution, replies
  *   hs_persist.c    the write-ahead log: records, compaction, restore
  *
@@ -80,6 +81,14 @@ struct hs_fetch_slot {
 	uint32_t peer, tries;
 };
 
+/* What a replica claims in its newest STATE (hs_state.c): the block at a
+ * depth and the digest of the snapshot it sent. depth 0: none. */
+struct hs_claim {
+	uint64_t depth, view;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint8_t digest[BYZ_DIGEST_BYTES];
+};
+
 /* A client's newest request not yet executed: the signed frame. */
 struct hs_pending {
 	uint64_t ts; /* 0: none */
@@ -106,7 +115,9 @@ struct hs {
 	bool commit_pending; /* decided, not yet executed (missing blocks) */
 	uint64_t commit_view;
 	uint8_t commit_hash[BYZ_DIGEST_BYTES];
-	uint64_t conflicts; /* conflicting commits refused */
+	uint64_t conflicts;	/* conflicting commits refused */
+	uint64_t exec_depth;	/* blocks executed from genesis (persisted) */
+	uint64_t pending_since; /* when commit_pending last made progress */
 	/* Highest commit certificate: the QC whose three-chain decided the
 	 * newest block we decided (genesis: none); TIMEOUTs carry it. */
 	struct hs_bytes commit_qc;
@@ -124,11 +135,26 @@ struct hs {
 	uint32_t tc_count;
 	struct hs_bytes tc[HS_MAX_SIGNERS];
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
-	uint32_t idle_beacons;	 /* highQC beacons sent since there was work */
+	uint32_t idle_beacons; /* highQC beacons sent since there was work */
+	/* When we last answered each replica's stale TIMEOUT (+1; 0: never):
+	 * at most one answer per half timeout, so two replicas whose
+	 * TIMEOUTs each look stale to the other (a Byzantine one rewrites
+	 * its highQC to genesis) cannot answer each other for ever, and
+	 * duplicated frames cannot multiply the answers. */
+	uint64_t told_at[BYZ_MAX_N];
 	struct hs_bytes my_vote; /* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
 	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */
 	struct hs_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
+
+	/* Catch-up by snapshot (hs_state.c): our newest checkpoint, each
+	 * replica's newest claim, when we last asked and answered. */
+	struct hs_bytes ckpt;
+	uint64_t ckpt_depth, ckpt_view;
+	uint8_t ckpt_hash[BYZ_DIGEST_BYTES];
+	struct hs_claim claim[BYZ_MAX_N];
+	uint64_t state_asked_at;	   /* +1; 0: never */
+	uint64_t state_told_at[BYZ_MAX_N]; /* +1; 0: never */
 
 	struct hs_store store;
 	struct hs_fetch_slot fetch[HS_FETCH_SLOTS];
@@ -246,10 +272,25 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 		     const uint8_t **frames, size_t *lens, size_t max);
 /* Execute the decided prefix as far as the blocks we hold allow. */
 int hs_try_execute(struct hs *h, struct byz_outbox *ob);
+/* Forget client c's pooled request once one at least as new executed. */
+void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts);
+/* Keep a COMMIT until the STATE record holding its effect is written. */
+int hs_commit_later(struct hs *h, const struct byz_commit *c);
 /* Report the COMMITs kept back until their state is persisted. */
 int hs_send_commits(struct hs *h, struct byz_outbox *ob);
 /* Answer the clients whose requests executed (after the PERSIST). */
 int hs_send_replies(struct hs *h, struct byz_outbox *ob);
+
+/* ---- hs_state.c ---- */
+/* K: a checkpoint every K executed blocks, min(checkpoint, window). */
+uint32_t hs_snapshot_interval(const struct hs *h);
+/* After executing a block: keep the snapshot if its depth is due. */
+int hs_checkpoint_take(struct hs *h);
+/* A decided block unreachable for two timeouts: ask for a snapshot. */
+int hs_state_maybe_ask(struct hs *h, struct byz_outbox *ob);
+int hs_on_state_req(struct hs *h, struct byz_outbox *ob,
+		    const struct wire_msg *m);
+int hs_on_state(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m);
 
 /* ---- hs_persist.c ---- */
 /* Write what changed: appends (VOTE, LOCK) or a compact STATE. */

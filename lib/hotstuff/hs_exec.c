@@ -53,7 +53,7 @@ static void hs_want_reply(struct hs *h, uint32_t c)
 }
 
 /* Forget client c's pooled request once one at least as new executed. */
-static void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts)
+void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts)
 {
 	struct hs_pending *p = &h->pool[c];
 
@@ -145,7 +145,7 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
  * replica that crashed between the two would report the height again
  * after the restart, or report a state it cannot show (core.h: an output
  * after a PERSIST is carried out once that PERSIST is durable). */
-static int hs_commit_later(struct hs *h, const struct byz_commit *c)
+int hs_commit_later(struct hs *h, const struct byz_commit *c)
 {
 	if (h->ncommits == h->commits_cap) {
 		uint32_t cap = h->commits_cap ? 2 * h->commits_cap : 16;
@@ -216,8 +216,9 @@ static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
 	b->committed = true;
 	h->store.ncommitted++;
 	h->exec_view = b->view;
+	h->exec_depth++;
 	memcpy(h->exec_hash, b->hash, BYZ_DIGEST_BYTES);
-	return 0;
+	return hs_checkpoint_take(h);
 }
 
 /*
@@ -253,6 +254,8 @@ int hs_try_execute(struct hs *h, struct byz_outbox *ob)
 
 		if (!b && !hs_is_genesis(hash)) {
 			rc = hs_fetch_want(h, ob, hash, UINT32_MAX);
+			if (!rc)
+				rc = hs_state_maybe_ask(h, ob);
 			goto out;
 		}
 		/* Genesis, or a block at or below the executed view, on the
@@ -278,6 +281,7 @@ int hs_try_execute(struct hs *h, struct byz_outbox *ob)
 	if (rc)
 		goto out;
 	h->commit_pending = false;
+	h->pending_since = h->now;
 	h->backoff = 0;
 	h->dirty_state = true;
 	hs_store_prune(h);

@@ -269,13 +269,16 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 			return rc;
 	} else if ((t->high.view < h->high_view ||
 		    t->commit.view < h->commit_qc_view) &&
-		   s != h->cfg.id && h->cur_view > 1) {
+		   s != h->cfg.id && h->cur_view > 1 &&
+		   (!h->told_at[s] ||
+		    h->now >= h->told_at[s] - 1 + h->cfg.timeout_us / 2)) {
 		/* The sender is behind: it may wait for a decision everyone
 		 * else has made and gone idle after. Tell it our highQC and
 		 * commit certificate, in a TIMEOUT for the view we have left
 		 * (true: we will not act in it again): one answer per
 		 * TIMEOUT it sends, so a lost answer is made good by its next
-		 * retransmission. */
+		 * retransmission (at most one per half timeout: told_at). */
+		h->told_at[s] = h->now + 1;
 		if ((rc = hs_tell_high(h, ob, s)))
 			return rc;
 	}

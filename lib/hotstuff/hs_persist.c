@@ -6,9 +6,10 @@
  *
  *   VOTE   u8 2, voted view u64                     (append)
  *   LOCK   u8 3, lockedQC (its encoding, hs_wire.h)  (append)
- *   STATE  u8 1, voted view u64, executed view u64, executed block hash
- *          (32), lockedQC length u32 and encoding, application snapshot
- *          (app.h) to the end                        (replace)
+ *   STATE  u8 1, voted view u64, executed view u64, executed depth u64
+ *          (blocks executed, hs_state.c), executed block hash (32),
+ *          lockedQC length u32 and encoding, application snapshot (app.h)
+ *          to the end                                (replace)
  *
  * A VOTE or LOCK is appended in the step that changes it, before the
  * VOTE message; a step that executed something replaces the log with one
@@ -62,6 +63,7 @@ int hs_persist_flush(struct hs *h, struct byz_outbox *ob)
 		wire_put_u8(b, HS_REC_STATE);
 		wire_put_u64(b, h->voted_view);
 		wire_put_u64(b, h->exec_view);
+		wire_put_u64(b, h->exec_depth);
 		wire_put_bytes(b, h->exec_hash, BYZ_DIGEST_BYTES);
 		wire_put_u32(b, (uint32_t)h->locked.len);
 		wire_put_bytes(b, h->locked.p, h->locked.len);
@@ -114,16 +116,17 @@ static int hs_restore_lock(struct hs *h, const uint8_t *p, size_t len)
 static int hs_restore_state(struct hs *h, const uint8_t *r, size_t len)
 {
 	uint32_t llen;
-	size_t off = 1 + 8 + 8 + BYZ_DIGEST_BYTES + 4;
+	size_t off = 1 + 8 + 8 + 8 + BYZ_DIGEST_BYTES + 4;
 	int rc;
 
 	if (len < off)
 		return BYZ_EINVAL;
 	h->voted_view = hs_rd64(r + 1);
 	h->exec_view = hs_rd64(r + 9);
-	memcpy(h->exec_hash, r + 17, BYZ_DIGEST_BYTES);
-	llen = (uint32_t)r[49] | (uint32_t)r[50] << 8 | (uint32_t)r[51] << 16 |
-	       (uint32_t)r[52] << 24;
+	h->exec_depth = hs_rd64(r + 17);
+	memcpy(h->exec_hash, r + 25, BYZ_DIGEST_BYTES);
+	llen = (uint32_t)r[57] | (uint32_t)r[58] << 8 | (uint32_t)r[59] << 16 |
+	       (uint32_t)r[60] << 24;
 	if (llen > len - off)
 		return BYZ_EINVAL;
 	h->locked_view = 0;

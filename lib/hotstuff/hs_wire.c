@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct hs_msg) <= WIRE_MSG_BODY_BYTES,
 
 static bool hs_type_known(uint8_t type)
 {
-	return type >= HS_PROPOSAL && type <= HS_BLOCKS;
+	return type >= HS_PROPOSAL && type <= HS_STATE;
 }
 
 static const char *hs_type_name(uint8_t type)
@@ -29,7 +29,8 @@ static const char *hs_type_name(uint8_t type)
 	static const char *const names[] = {
 	    [HS_PROPOSAL] = "proposal", [HS_VOTE] = "vote",
 	    [HS_TIMEOUT] = "timeout",	[HS_FETCH] = "fetch",
-	    [HS_BLOCKS] = "blocks",
+	    [HS_BLOCKS] = "blocks",	[HS_STATE_REQ] = "state-req",
+	    [HS_STATE] = "state",
 	};
 	return hs_type_known(type) ? names[type] : "unknown";
 }
@@ -131,6 +132,28 @@ static int dec_blocks(struct wire_rd *r, struct hs_blocks *b)
 	return wire_rd_end(r);
 }
 
+static int dec_state_req(struct wire_rd *r, struct hs_state_req *q)
+{
+	int rc = wire_rd_u64(r, &q->depth);
+
+	return rc ? rc : wire_rd_end(r);
+}
+
+static int dec_state(struct wire_rd *r, struct hs_state *st)
+{
+	int rc;
+
+	if ((rc = wire_rd_u64(r, &st->depth)) || (rc = rd_view(r, &st->view)) ||
+	    (rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &st->hash)) ||
+	    (rc = rd_qc(r, &st->commit)) ||
+	    (rc = wire_rd_u32(r, &st->snapshot_len)) ||
+	    (rc = wire_rd_bytes(r, st->snapshot_len, &st->snapshot)))
+		return rc;
+	if (st->depth == 0)
+		return BYZ_EFIELD;
+	return wire_rd_end(r);
+}
+
 static int hs_decode(const struct wire_frame *f, struct wire_msg *out)
 {
 	struct wire_rd r = {f->body, f->body_len};
@@ -147,6 +170,10 @@ static int hs_decode(const struct wire_frame *f, struct wire_msg *out)
 		return dec_fetch(&r, &m->fetch);
 	case HS_BLOCKS:
 		return dec_blocks(&r, &m->blocks);
+	case HS_STATE_REQ:
+		return dec_state_req(&r, &m->state_req);
+	case HS_STATE:
+		return dec_state(&r, &m->state);
 	}
 	return BYZ_ETYPE;
 }
@@ -170,13 +197,15 @@ static int hs_embedded(const struct wire_msg *msg, wire_frame_fn fn, void *ctx)
 		return wire_frames_each(&m->timeout.commit.votes, fn, ctx);
 	case HS_BLOCKS:
 		return wire_frames_each(&m->blocks.blocks, fn, ctx);
+	case HS_STATE:
+		return wire_frames_each(&m->state.commit.votes, fn, ctx);
 	}
 	return 0;
 }
 
-/* The view of a message; a BLOCKS answer's is its first block's; a FETCH
- * has none. In chained HotStuff the view is also the round (PODC'19 §5:
- * one view, one block, one vote), so hs_round is the same. */
+/* The view of a message; a BLOCKS answer's is its first block's; a FETCH,
+ * STATE_REQ or STATE has none. In chained HotStuff the view is also the round
+ * (PODC'19 §5: one view, one block, one vote), so hs_round is the same. */
 static uint64_t hs_view(const struct wire_msg *m)
 {
 	const struct hs_msg *h = hs_of(m);
@@ -253,6 +282,16 @@ static int hs_reencode(const struct wire_msg *m, struct wire_buf *b)
 	case HS_FETCH:
 		rc = hs_enc_fetch(b, NULL, sender, h->fetch.hash,
 				  h->fetch.count);
+		break;
+	case HS_STATE_REQ:
+		rc = hs_enc_state_req(b, NULL, sender, h->state_req.depth);
+		break;
+	case HS_STATE:
+		if (!(rc = reencode_qc(&h->state.commit, &c)))
+			rc = hs_enc_state(b, NULL, sender, h->state.depth,
+					  h->state.view, h->state.hash, c.data,
+					  c.len, h->state.snapshot,
+					  h->state.snapshot_len);
 		break;
 	default:
 		if (!(rc = wire_frames_gather(&h->blocks.blocks, &x)))
@@ -435,6 +474,52 @@ int hs_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 	return enc_done(b, s, start);
 }
 
+int hs_enc_state_req(struct wire_buf *b, size_t *start, uint32_t sender,
+		     uint64_t depth)
+{
+	size_t s;
+
+	if (b->err)
+		return b->err;
+	s = wire_begin(b, HS_PROTO, HS_STATE_REQ, sender);
+	wire_put_u64(b, depth);
+	return enc_done(b, s, start);
+}
+
+int hs_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
+		 uint64_t depth, uint64_t view,
+		 const uint8_t hash[BYZ_DIGEST_BYTES], const uint8_t *cqc,
+		 size_t cqc_len, const uint8_t *snapshot, size_t snapshot_len)
+{
+	size_t s;
+	int rc;
+
+	if (b->err)
+		return b->err;
+	if (depth == 0 || view == 0)
+		return BYZ_EFIELD;
+	if (snapshot_len > WIRE_MAX_FRAME)
+		return BYZ_ETOOBIG;
+	if (cqc && (rc = qc_ok(cqc, cqc_len)))
+		return rc;
+	s = wire_begin(b, HS_PROTO, HS_STATE, sender);
+	wire_put_u64(b, depth);
+	wire_put_u64(b, view);
+	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
+	if (cqc) {
+		wire_put_bytes(b, cqc, cqc_len);
+	} else {
+		/* No commit certificate: the genesis QC. */
+		static const uint8_t zero[BYZ_DIGEST_BYTES];
+		wire_put_u64(b, 0);
+		wire_put_bytes(b, zero, BYZ_DIGEST_BYTES);
+		wire_put_u16(b, 0);
+	}
+	wire_put_u32(b, (uint32_t)snapshot_len);
+	wire_put_bytes(b, snapshot, snapshot_len);
+	return enc_done(b, s, start);
+}
+
 int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
 		  struct hs_framev blocks)
 {
@@ -562,6 +647,18 @@ static int hs_describe(const struct wire_msg *m, char *buf, size_t len)
 			    hs_of(&x)->prop.view);
 			first = 0;
 		}
+		break;
+	case HS_STATE_REQ:
+		say(buf, len, &at, "depth=%" PRIu64, h->state_req.depth);
+		break;
+	case HS_STATE:
+		say(buf, len, &at,
+		    "depth=%" PRIu64 " v=%" PRIu64 " b=%s commit=",
+		    h->state.depth, h->state.view,
+		    short_hex(hx, h->state.hash));
+		say_qc(buf, len, &at, &h->state.commit);
+		say(buf, len, &at, " snapshot=%" PRIu32 "B",
+		    h->state.snapshot_len);
 		break;
 	default:
 		return BYZ_EINVAL;

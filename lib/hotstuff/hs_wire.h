@@ -25,6 +25,8 @@ enum hs_type {
 	    3, /* <TIMEOUT, view, highQC, last vote>_i, broadcast (pacemaker) */
 	HS_FETCH = 4,  /* ask for a block (and ancestors) by hash (catch-up) */
 	HS_BLOCKS = 5, /* the answer: PROPOSAL frames, newest first */
+	HS_STATE_REQ = 6, /* ask for a snapshot above a depth (catch-up) */
+	HS_STATE = 7,	  /* the answer: a snapshot of the application */
 };
 
 #define HS_MAX_BATCH   256 /* requests in one block */
@@ -85,6 +87,23 @@ struct hs_blocks {
 	struct wire_frames blocks;
 };
 
+/* STATE_REQ body: depth u64: the number of blocks the asker executed. */
+struct hs_state_req {
+	uint64_t depth;
+};
+
+/* STATE body: depth u64 (>= 1: blocks executed, genesis excluded), view
+ * u64 (>= 1) and hash (32) of the last block executed, the sender's
+ * highest commit certificate (a QC), and the application snapshot after
+ * that block (app.h): u32 length and its bytes. */
+struct hs_state {
+	uint64_t depth, view;
+	const uint8_t *hash;
+	struct hs_qc commit;
+	const uint8_t *snapshot;
+	uint32_t snapshot_len;
+};
+
 struct hs_msg {
 	union {
 		struct hs_proposal prop;
@@ -92,6 +111,8 @@ struct hs_msg {
 		struct hs_timeout timeout;
 		struct hs_fetch fetch;
 		struct hs_blocks blocks;
+		struct hs_state_req state_req;
+		struct hs_state state;
 	};
 
 /* The HotStuff message inside a decoded wire_msg (wire.h). */
@@ -138,6 +159,13 @@ int hs_enc_timeout_commit(struct wire_buf *b, size_t *start, uint32_t sender,
 			  const uint8_t *cqc, size_t cqc_len);
 int hs_enc_fetch(struct wire_buf *b, size_t *start, uint32_t sender,
 		 const uint8_t hash[BYZ_DIGEST_BYTES], uint16_t count);
+int hs_enc_state_req(struct wire_buf *b, size_t *start, uint32_t sender,
+		     uint64_t depth);
+/* A STATE with the commit certificate cqc (NULL: the genesis QC). */
+int hs_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
+		 uint64_t depth, uint64_t view,
+		 const uint8_t hash[BYZ_DIGEST_BYTES], const uint8_t *cqc,
+		 size_t cqc_len, const uint8_t *snapshot, size_t snapshot_len);
 int hs_enc_blocks(struct wire_buf *b, size_t *start, uint32_t sender,
 		  struct hs_framev blocks);
 

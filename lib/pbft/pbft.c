@@ -431,6 +431,10 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 	switch (ev->kind) {
 	case BYZ_EV_START: {
 		int rc;
+		if (ev->u.restarted) {
+			p->recovering = true;
+			p->recover_exec = p->last_exec;
+		}
 		pbft_view_timer_update(p, ob);
 		if (p->in_vc) {
 			/* Restarted in the middle of a view change. */

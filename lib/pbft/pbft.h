@@ -138,8 +138,16 @@ struct pbft {
 	uint32_t npending;
 
 	/* Catch-up. */
-	uint64_t status_exec;	/* last_exec at the previous status tick */
-	uint32_t fetch_peer;	/* whom we ask next */
+	uint64_t status_exec; /* last_exec at the previous status tick */
+	uint32_t fetch_peer;  /* whom we ask next */
+	/* Restarted from the persisted log and nothing executed since: the
+	 * others may have decided while we were down and gone idle, and
+	 * nothing would tell us (TOCS'02 §6.2: a recovering replica asks the
+	 * others where they are). recover_exec is last_exec at the restart;
+	 * the beacon period doubles up to 16 status ticks. */
+	bool recovering;
+	uint64_t recover_exec;
+	uint32_t recover_beacons, recover_skip;
 	uint64_t *fetch_served; /* per replica: when we last answered it */
 	uint64_t now;
 

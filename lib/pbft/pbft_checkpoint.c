@@ -301,10 +301,36 @@ static int send_fetch(struct pbft *p, struct byz_outbox *ob, uint32_t to,
 }
 
 /*
+ * A normal-case message kept for a view we have not entered
+ * (pbft_keep_early) names a sequence number above ours: the others are
+ * ahead of us. A replica that restarts from its log in an old view after
+ * the others changed view and went idle holds only such messages; without
+ * counting them it would never ask for what it missed.
+ */
+static bool early_work(struct pbft *p)
+{
+	for (uint32_t s = 0; s < p->cfg.n; s++)
+		for (uint32_t k = 0; k < PBFT_EARLY_PER_SENDER; k++) {
+			const struct pbft_blob *b = p->early[s][k];
+			struct wire_msg m;
+			uint64_t seq;
+			if (!b || wire_decode(b->data, b->len, &m))
+				continue;
+			seq = m.frame.type == PBFT_PREPREPARE
+				  ? pbft_of(&m)->pp.seq
+				  : pbft_of(&m)->vote.seq;
+			if (seq > p->last_exec)
+				return true;
+		}
+	return false;
+}
+
+/*
  * The status timer: if a stable checkpoint above us is known, or nothing
  * executed since the last tick while there is work we know of, ask a peer
  * (round-robin, so one faulty peer cannot starve us) for what we lack.
- * Changing view counts as work: a replica that lost the NEW-VIEW and
+ * Changing view counts as work, and so do messages kept for a later view
+ * (early_work): a replica that lost the NEW-VIEW and
  * moved on alone (fewer than f+1, so nobody follows) drops the others'
  * messages of the view they are in; if they then commit the last requests
  * and go idle, nothing else would tell it what they decided.
@@ -338,14 +364,30 @@ int pbft_status_tick(struct pbft *p, struct byz_outbox *ob)
 		for (uint32_t r = 0; r < p->cfg.n && !work; r++)
 			work = e->prep[r] || e->commit[r];
 	}
+	if (!work)
+		work = early_work(p);
 	/* Ask the peers in turn: the one asked last may be down or faulty.
 	 * 2f+1 replicas signed a stable checkpoint above us, so f+1 honest
 	 * ones hold it and turns reach one of them. */
+	if (p->last_exec != p->recover_exec)
+		p->recovering = false;
 	if (stable_target(p, &signer) || (stuck && work)) {
 		rc = send_fetch(p, ob, p->fetch_peer, p->last_exec + 1);
 		p->fetch_peer = (p->fetch_peer + 1) % p->cfg.n;
 		if (p->fetch_peer == p->cfg.id)
 			p->fetch_peer = (p->fetch_peer + 1) % p->cfg.n;
+	} else if (p->recovering && !p->recover_skip--) {
+		/* Restarted and knowing of no work: ask everyone for what
+		 * lies above us (a peer with nothing above does not answer),
+		 * less and less often, until something executes. */
+		size_t start;
+		rc = pbft_enc_fetch(&ob->bytes, &start, p->cfg.id,
+				    PBFT_FETCH_LOG, p->last_exec + 1);
+		if (!rc)
+			rc = byz_out_broadcast(ob, start);
+		p->recover_skip = (1u << p->recover_beacons) - 1;
+		if (p->recover_beacons < 4)
+			p->recover_beacons++;
 	}
 	p->status_exec = p->last_exec;
 	return rc;

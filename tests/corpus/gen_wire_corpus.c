@@ -406,8 +406,8 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-pbft-eleven", &h, &bb);
 	h = hdr_of(HS_PROTO, 0, 0);
 	crafted("err-bad-type-hotstuff-zero", &h, &bb);
-	h = hdr_of(HS_PROTO, HS_BLOCKS + 1, 0);
-	crafted("err-bad-type-hotstuff-six", &h, &bb);
+	h = hdr_of(HS_PROTO, HS_STATE + 1, 0);
+	crafted("err-bad-type-hotstuff-eight", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
 	h.flags = 0x80;
 	crafted("err-bad-flags-high-bit", &h, &bb);
@@ -770,6 +770,22 @@ static void gen_hotstuff(void)
 	hs_sign(&b, s, 3);
 	emit_buf("ok-hotstuff-blocks", &b);
 
+	/* Catch-up by snapshot (wire.md §9): STATE_REQ and STATE. */
+	wire_buf_reset(&b);
+	if (hs_enc_state_req(&b, &s, 2, 7))
+		die("state-req");
+	hs_sign(&b, s, 2);
+	emit_buf("ok-hotstuff-state-req", &b);
+	wire_buf_reset(&b);
+	{
+		static const uint8_t snap[] = {1, 2, 3, 4, 5};
+		if (hs_enc_state(&b, &s, 3, 16, 21, hash, qc.data, qc.len, snap,
+				 sizeof snap))
+			die("state");
+	}
+	hs_sign(&b, s, 3);
+	emit_buf("ok-hotstuff-state", &b);
+
 	/* Body faults. */
 	h = hdr_of(HS_PROTO, HS_VOTE, 1);
 	wire_put_u64(&bb, 0);
@@ -792,6 +808,27 @@ static void gen_hotstuff(void)
 	wire_put_bytes(&bb, hash, sizeof hash);
 	wire_put_u16(&bb, HS_MAX_FETCH + 1);
 	crafted("err-too-big-hotstuff-fetch-count", &h, &bb);
+
+	h = hdr_of(HS_PROTO, HS_STATE, 3);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0); /* depth 0 */
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u64(&bb, 0); /* the genesis QC */
+	wire_put_bytes(&bb, zero, sizeof zero);
+	wire_put_u16(&bb, 0);
+	wire_put_u32(&bb, 0);
+	crafted("err-bad-field-hotstuff-state-depth-zero", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, hash, sizeof hash);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, zero, sizeof zero);
+	wire_put_u16(&bb, 0);
+	wire_put_u32(&bb, 100); /* a snapshot longer than what follows */
+	wire_put_bytes(&bb, hash, sizeof hash);
+	crafted("err-truncated-hotstuff-state-snapshot", &h, &bb);
 
 	h = hdr_of(HS_PROTO, HS_BLOCKS, 3);
 	wire_buf_reset(&bb);
