@@ -27,9 +27,9 @@
  * sent, computed by restoring it) and installs a snapshot only when f+1
  * distinct replicas claim the same: then at least one honest replica
  * executed up to that block, which is therefore decided, and holds that
- * state (PBFT's state transfer trusts f+1 matching replies the same way,
- * TOCS'02 §6.2.2). The commit certificate each STATE carries is checked
- * like any QC; it speaks only to what was decided above the checkpoint.
+ * state (Castro and Liskov's state transfer trusts f+1 matching replies
+ * the same way, TOCS'02 §6.2.2). The commit certificate each STATE carries is
+ * checked like any QC; it speaks only to what was decided above the checkpoint.
  */
 #include "hs_core.h"
 
@@ -207,8 +207,9 @@ int hs_on_state(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	if (k < h->cfg.f + 1) {
 		app_destroy(&fresh);
 		return byz_out_note(ob,
-				    "snapshot at depth %" PRIu64 " from r%" PRIu32
-				    ": %" PRIu32 " of the f+1 matching "
+				    "snapshot at depth %" PRIu64
+				    " from r%" PRIu32 ": %" PRIu32
+				    " of the f+1 matching "
 				    "claims it needs",
 				    st->depth, s, k);
 	}
