@@ -48,5 +48,6 @@ int cmd_campaign(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 #endif

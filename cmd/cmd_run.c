@@ -67,6 +67,8 @@ static const char run_usage[] =
     "                      a protocol may need W >= 2K)\n"
     "  --batch B           requests per batch (default 1)\n"
     "  --max-time D        stop the run at this virtual time (default 600s)\n"
+    "  --mutant NAME       plant one of the protocol's mistakes (byzlab\n"
+    "                      selftest --list names them); never by default\n"
     "  --max-events N      stop the run after N simulator events (default:\n"
     "                      8,000 n^2, at least 10 million; 0: the default)\n"
     "  --bound D           liveness bound after GST (default: protocol's)\n"
@@ -163,6 +165,7 @@ static const struct run_field {
     {"byzantine", "byzantine"},
     {"attack", "attacks"},
     {"stop-on-violation", "stop_on_violation"},
+    {"mutant", "mutant"},
 };
 #define RUN_NFIELDS (sizeof run_fields / sizeof run_fields[0])
 

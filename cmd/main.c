@@ -29,6 +29,8 @@ static const struct command commands[] = {
      "judge a trace file: the verdict of the run that wrote it", NULL},
     {"replay", cmd_replay, "re-run a saved failure exactly", NULL},
     {"shrink", cmd_shrink, "minimise a saved failure", NULL},
+    {"selftest", cmd_selftest,
+     "plant each protocol mutant; do the campaigns catch it?", NULL},
     {"report", NULL, "message-complexity and campaign reports",
      "the protocol and campaign work (issues #3, #4, #5)"},
     {"keygen", cmd_keygen, "write key files for a cluster", NULL},

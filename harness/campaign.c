@@ -781,6 +781,9 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 						     : idx[ai],
 						 wi, sc->seed);
 				}
+				if (c->mutant[0])
+					memcpy(sc->mutant, c->mutant,
+					       sizeof sc->mutant);
 				return 0;
 			}
 		}

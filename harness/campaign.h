@@ -70,6 +70,9 @@ struct campaign {
 	struct cell cells[CAMPAIGN_MAX_CELLS];
 	size_t ncells;
 	uint64_t nruns; /* after expansion */
+	/* Planted in every run (byzlab selftest; "" for none): a mutant of
+	 * the run's protocol, by name (scenario.h). */
+	char mutant[48];
 	/* runs are indexed; each cell's runs are a contiguous range */
 	uint64_t cell_first[CAMPAIGN_MAX_CELLS + 1];
 };

@@ -87,6 +87,8 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	memcpy(cfg->byzantine, sc->byzantine, sizeof cfg->byzantine);
 	cfg->max_time_us = sc->max_time_us;
 	cfg->max_events = scenario_max_events(sc);
+	cfg->core.mutant =
+	    sc->mutant[0] ? byz_mutant_find(sc->ops, sc->mutant) : 0;
 	cfg->stop = sc->stop;
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;
@@ -189,10 +191,24 @@ static void trace_run_header(const struct scenario *sc,
 	trace_run(tr, &info);
 }
 
+/* A named mutant must be one of the protocol's. 0, or -1 with why. */
+static int check_mutant(const struct scenario *sc, char *why, size_t whylen)
+{
+	if (!sc->mutant[0] || byz_mutant_find(sc->ops, sc->mutant))
+		return 0;
+	snprintf(why, whylen,
+		 "mutant: '%s' is not a mutant of %s ('byzlab selftest "
+		 "--list' names them)",
+		 sc->mutant, sc->ops->name);
+	return -1;
+}
+
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 {
 	struct sim_config cfg;
 
+	if (check_mutant(sc, why, whylen))
+		return BYZ_EINVAL;
 	sim_config_from(sc, &cfg);
 	if (!sc->ops || !sc->ops->check_config)
 		return 0;
@@ -213,6 +229,8 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	memset(res, 0, sizeof *res);
 	res->verdict = VERDICT_ERROR;
 	res->no_gst = never_synchronous(sc);
+	if (check_mutant(sc, res->why, sizeof res->why))
+		return BYZ_EINVAL;
 	sim_config_from(sc, &cfg);
 	if (res->no_gst)
 		cfg.net.gst_us = UINT64_MAX;

@@ -31,6 +31,9 @@ struct scenario {
 	 * default for n), so that a run that loops at one virtual instant
 	 * ends with a verdict instead of hanging its campaign. */
 	uint64_t max_events;
+	/* A planted mistake of the protocol (byzlab selftest): one of its
+	 * ops->mutants by name; "" (the default) for none. */
+	char mutant[48];
 	struct sim_crash crashes[SIM_MAX_CRASHES];
 	size_t ncrashes;
 	bool byzantine[BYZ_MAX_N];

@@ -65,7 +65,8 @@ static const struct field *field_find(const char *key)
 bool scenario_is_field(const char *key)
 {
 	return field_find(key) || !strcmp(key, "protocol") ||
-	       !strcmp(key, "byzantine") || !strcmp(key, "crash");
+	       !strcmp(key, "mutant") || !strcmp(key, "byzantine") ||
+	       !strcmp(key, "crash");
 }
 
 static int set_field(struct scenario *sc, const struct field *fd,
@@ -298,6 +299,27 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 		sc->ops = ops;
 		return 0;
 	}
+	if (!strcmp(key, "mutant")) {
+		/* Checked against the protocol when the run is built
+		 * (scenario_check_config): the protocol may come later. */
+		size_t len = strlen(value);
+		if (len >= sizeof sc->mutant) {
+			snprintf(why, whylen, "mutant: '%.40s...' is too long",
+				 value);
+			return -1;
+		}
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)value[i]) &&
+			    !strchr("-+_", value[i])) {
+				snprintf(why, whylen,
+					 "mutant: '%.40s' is not a mutant name "
+					 "(letters, digits, '-', '+')",
+					 value);
+				return -1;
+			}
+		memcpy(sc->mutant, value, len + 1);
+		return 0;
+	}
 	if (!strcmp(key, "byzantine"))
 		return set_byzantine(sc, value, why, whylen);
 	if (!strcmp(key, "crash")) {
@@ -367,6 +389,8 @@ json_t *scenario_to_json(const struct scenario *sc)
 	       *cr = json_array();
 
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
+	if (sc->mutant[0])
+		json_object_set_new(o, "mutant", json_string(sc->mutant));
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *fd = &fields[i];
 		const char *p = (const char *)sc + fd->off;
@@ -479,7 +503,7 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 
 		if (!strcmp(key, "n"))
 			continue;
-		if (!strcmp(key, "protocol")) {
+		if (!strcmp(key, "protocol") || !strcmp(key, "mutant")) {
 			if (!json_is_string(v) ||
 			    scenario_set(sc, key, json_string_value(v), why,
 					 whylen))
@@ -976,8 +1000,11 @@ void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
 	if (!cap)
 		return;
 	out[0] = '\0';
-	if (!any)
+	if (!any) {
+		if (sc->mutant[0])
+			snprintf(out, cap, "mutant %s", sc->mutant);
 		return;
+	}
 	scenario_attacks_text(sc, atk, sizeof atk);
 	at = (size_t)snprintf(out, cap, "byzantine");
 	for (uint32_t r = 0; r < sc->n && at < cap; r++)
@@ -986,6 +1013,9 @@ void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
 			    (size_t)snprintf(out + at, cap - at, "%sr%" PRIu32,
 					     b++ ? "," : " ", r);
 	if (at < cap)
-		snprintf(out + at, cap - at, "%s; attacks %s; crashes %zu",
-			 b ? "" : " none", atk, sc->ncrashes);
+		at += (size_t)snprintf(out + at, cap - at,
+				       "%s; attacks %s; crashes %zu",
+				       b ? "" : " none", atk, sc->ncrashes);
+	if (sc->mutant[0] && at < cap)
+		snprintf(out + at, cap - at, "; mutant %s", sc->mutant);
 }

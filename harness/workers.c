@@ -117,8 +117,16 @@ static void account(struct progress *p, const char *line)
 		p->unsafe += json_is_false(json_object_get(rec, "safe"));
 		const char *verdict =
 		    json_string_value(json_object_get(rec, "verdict"));
-		p->unexpected += json_is_false(json_object_get(rec, "met")) ||
-				 (verdict && !strcmp(verdict, "error"));
+		bool missed = json_is_false(json_object_get(rec, "met")) ||
+			      (verdict && !strcmp(verdict, "error"));
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		if (missed && !p->unexpected) {
+			p->first_unexpected_s = results_now() - p->t0;
+			snprintf(p->first_unexpected,
+				 sizeof p->first_unexpected, "%s",
+				 id ? id : "");
+		}
+		p->unexpected += missed;
 		json_decref(rec);
 	}
 }
@@ -227,7 +235,8 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		}
 		live++;
 	}
-	while (live && !*stop_flag) {
+	while (live && !*stop_flag &&
+	       !(p->stop_at_unexpected && p->unexpected)) {
 		int n = 0;
 		for (int i = 0; i < jobs; i++) {
 			if (w[i].pid <= 0)

@@ -20,6 +20,11 @@ struct progress {
 	uint64_t total, done, unsafe, unexpected;
 	double t0, last;
 	bool tty, quiet;
+	/* Stop at the first run that misses its expectation (selftest),
+	 * and when it came (seconds after t0) and which it was. */
+	bool stop_at_unexpected;
+	double first_unexpected_s;
+	char first_unexpected[160];
 };
 
 /* Draw the bar (at most 4 times a second on a terminal, every 10 s

@@ -19,6 +19,24 @@ const struct byz_core_ops *byz_core_find(const char *name)
 	return NULL;
 }
 
+uint32_t byz_mutant_find(const struct byz_core_ops *ops, const char *name)
+{
+	for (uint32_t k = 0; ops && ops->mutants && ops->mutants[k].name; k++)
+		if (!strcmp(ops->mutants[k].name, name))
+			return k + 1;
+	return 0;
+}
+
+const struct byz_mutant *byz_mutant_at(const struct byz_core_ops *ops,
+				       uint32_t k)
+{
+	for (uint32_t i = 0; k && ops && ops->mutants && ops->mutants[i].name;
+	     i++)
+		if (i + 1 == k)
+			return &ops->mutants[i];
+	return NULL;
+}
+
 const struct byz_core_ops *const *byz_core_all(void)
 {
 	return byz_core_registry;

@@ -89,6 +89,20 @@ struct byz_config {
 	uint32_t checkpoint_interval;
 	uint64_t timeout_us;   /* base request/view timeout */
 	struct app_limits app; /* the replicated application's bounds */
+	/* A planted mistake (byzlab selftest, never on by default): 0 for
+	 * none, k for the core's mutants[k-1] (struct byz_mutant). */
+	uint32_t mutant;
+};
+
+/*
+ * A mutant: one safety (or liveness) rule of a protocol deliberately
+ * broken, to measure whether the campaigns catch such a bug (issue #11).
+ * The core tests cfg.mutant at the one place the rule is enforced; that
+ * test is the only code a mutant adds.
+ */
+struct byz_mutant {
+	const char *name; /* "prepared-quorum-2f-1" */
+	const char *rule; /* the rule it breaks, with its paper reference */
 };
 
 enum byz_event_kind {
@@ -221,7 +235,16 @@ struct byz_core_ops {
 	 * a run starts (sim_config_check). */
 	int (*check_config)(const struct byz_config *cfg, char *why,
 			    size_t whylen);
+	/* Its mutants, ended by one with a NULL name; NULL: none. */
+	const struct byz_mutant *mutants;
 };
+
+/* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none
+ * by that name. */
+uint32_t byz_mutant_find(const struct byz_core_ops *ops, const char *name);
+/* The mutant of ops with cfg.mutant value k, or NULL. */
+const struct byz_mutant *byz_mutant_at(const struct byz_core_ops *ops,
+				       uint32_t k);
 
 /*
  * Iterate over a persisted log: *pos starts at 0; each call sets *rec and

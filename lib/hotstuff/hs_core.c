@@ -113,7 +113,7 @@ static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
 	if (!h)
 		return BYZ_ENOMEM;
 	h->cfg = *cfg;
-	h->quorum = 2 * cfg->f + 1;
+	h->quorum = 2 * cfg->f + 1 - (cfg->mutant == HS_MUT_QUORUM);
 	wire_buf_init(&h->scratch, 64u << 20);
 	h->votes = calloc(HS_VIEW_SLOTS, sizeof *h->votes);
 	rc = !h->votes ? BYZ_ENOMEM : 0;
@@ -198,7 +198,8 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 	b2 = hs_store_find(&h->store, qc_hash);
 	if (!b2)
 		return hs_fetch_want(h, ob, qc_hash, UINT32_MAX);
-	if (b2->justify_view > h->locked_view) {
+	if (b2->justify_view > h->locked_view &&
+	    !hs_mut(h, HS_MUT_LOCK_FROZEN)) {
 		struct wire_msg m;
 		rc = wire_decode(b2->frame.p, b2->frame.len, &m);
 		assert(rc == 0);
@@ -213,14 +214,28 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		memcpy(h->locked_hash, b2->parent, BYZ_DIGEST_BYTES);
 		h->dirty_lock = true;
 	}
-	if (b2->view != b2->justify_view + 1 ||
+	if (hs_mut(h, HS_MUT_TWO_CHAIN)) {
+		/* The mutant: b' decided on the two-chain b' <- b''. */
+		if (b2->justify_view <= h->exec_view ||
+		    (h->commit_pending && h->commit_view >= b2->justify_view))
+			return 0;
+		if (!h->commit_pending)
+			h->pending_since = h->now;
+		h->commit_pending = true;
+		h->commit_view = b2->justify_view;
+		memcpy(h->commit_hash, b2->parent, BYZ_DIGEST_BYTES);
+		return 0;
+	}
+	if ((b2->view != b2->justify_view + 1 &&
+	     !hs_mut(h, HS_MUT_NONCONSECUTIVE)) ||
 	    b2->justify_view <= h->exec_view)
 		return 0;
 	b1 = hs_store_find(&h->store, b2->parent);
 	if (!b1)
 		return hs_fetch_want(h, ob, b2->parent, UINT32_MAX);
 	/* Alg. 4: (b''.parent = b') and (b'.parent = b): onCommit(b). */
-	if (b1->view != b1->justify_view + 1 ||
+	if ((b1->view != b1->justify_view + 1 &&
+	     !hs_mut(h, HS_MUT_NONCONSECUTIVE)) ||
 	    b1->justify_view <= h->exec_view)
 		return 0;
 	if ((rc = hs_keep_commit_qc(h, qc_view, bs, qc, qc_len)))
@@ -255,7 +270,7 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc)
  */
 static bool hs_safe_node(const struct hs *h, const struct hs_proposal *p)
 {
-	if (p->justify.view > h->locked_view)
+	if (p->justify.view > h->locked_view || hs_mut(h, HS_MUT_SAFENODE))
 		return true;
 	return p->justify.view == h->locked_view &&
 	       memcmp(p->justify.hash, h->locked_hash, BYZ_DIGEST_BYTES) == 0;
@@ -268,13 +283,15 @@ static const char *hs_proposal_invalid(const struct hs *h,
 	const struct hs_proposal *p = &hs_of(m)->prop;
 	const char *why;
 
-	if (m->frame.sender != hs_leader(h, p->view))
+	if (m->frame.sender != hs_leader(h, p->view) &&
+	    !hs_mut(h, HS_MUT_LEADER))
 		return "not the leader of its view";
 	if (p->view <= p->justify.view)
 		return "view not above its justify";
 	if ((why = hs_qc_check(h, &p->justify)))
 		return why;
-	if (p->tc.count && (why = hs_tc_check(h, &p->tc, p->view - 1)))
+	if (p->tc.count && !hs_mut(h, HS_MUT_TC_UNCHECKED) &&
+	    (why = hs_tc_check(h, &p->tc, p->view - 1)))
 		return why;
 	return NULL;
 }
@@ -306,7 +323,8 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 		/* One direct proposal per view: a second is equivocation. */
 		for (uint32_t i = 0; i < h->store.cap; i++) {
 			const struct hs_block *o = &h->store.b[i];
-			if (o->used && o->view == p->view)
+			if (o->used && o->view == p->view &&
+			    !hs_mut(h, HS_MUT_VOTE_TWICE))
 				return hs_drop(ob, m,
 					       "equivocation: a second "
 					       "block for its view");
@@ -350,7 +368,8 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 				return rc;
 			break;
 		}
-	if (p->view != h->cur_view || p->view <= h->voted_view || h->timed_out)
+	if (p->view != h->cur_view || h->timed_out ||
+	    (p->view <= h->voted_view && !hs_mut(h, HS_MUT_VOTE_TWICE)))
 		return 0; /* not ours to vote on now */
 	if (!hs_safe_node(h, p)) {
 		char hx[9];
@@ -365,7 +384,7 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 	}
 	/* Vote: persist the voted view (and lock) first (core.h). */
 	h->voted_view = p->view;
-	h->dirty_vote = true;
+	h->dirty_vote = !hs_mut(h, HS_MUT_VOTE_NOT_PERSISTED);
 	if ((rc = hs_persist_flush(h, ob)))
 		return rc;
 	next = hs_leader(h, p->view + 1);
@@ -479,4 +498,5 @@ const struct byz_core_ops hotstuff_core_ops = {
     .step = hs_step,
     .liveness_bound_us = hs_liveness_bound,
     .check_config = hs_check_config,
+    .mutants = hs_mutants,
 };

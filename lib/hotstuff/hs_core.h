@@ -42,6 +42,25 @@
 #define HS_REQ_MAX	(WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
 #define HS_BLOCKS_BYTES (WIRE_MAX_FRAME / 2) /* a BLOCKS answer, at most */
 
+/* The planted mistakes of hs_mutants.c (byzlab selftest), by their
+ * cfg.mutant value. */
+enum hs_mutant_id {
+	HS_MUT_SAFENODE = 1,
+	HS_MUT_LOCK_FROZEN,
+	HS_MUT_TWO_CHAIN,
+	HS_MUT_NONCONSECUTIVE,
+	HS_MUT_QUORUM,
+	HS_MUT_QC_SIGNERS,
+	HS_MUT_QC_BLOCK,
+	HS_MUT_VOTE_TWICE,
+	HS_MUT_LEADER,
+	HS_MUT_TC_UNCHECKED,
+	HS_MUT_VOTE_NOT_PERSISTED,
+	HS_MUT_SNAPSHOT_CLAIMS,
+	HS_MUT_COUNT /* one past the last; the table's terminator */
+};
+extern const struct byz_mutant hs_mutants[];
+
 /* An owned copy of some bytes. */
 struct hs_bytes {
 	uint8_t *p;
@@ -219,6 +238,13 @@ int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m);
 int hs_high_qc(struct hs *h, const struct hs_qc *qc);
 
 /* ---- hs_pacemaker.c ---- */
+/* Whether this run plants mutant m (hs_mutants.c): the mark of a
+ * mutant's one change to a rule. */
+static inline bool hs_mut(const struct hs *h, enum hs_mutant_id m)
+{
+	return h->cfg.mutant == (uint32_t)m;
+}
+
 static inline uint32_t hs_leader(const struct hs *h, uint64_t view)
 {
 	return (uint32_t)(view % h->cfg.n);

@@ -537,4 +537,5 @@ const struct byz_core_ops pbft_core_ops = {
     .step = pbft_step,
     .liveness_bound_us = pbft_liveness_bound,
     .check_config = pbft_check_config,
+    .mutants = pbft_mutants,
 };

@@ -25,6 +25,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The planted mistakes of pbft_mutants.c (byzlab selftest), by their
+ * cfg.mutant value. */
+enum pbft_mutant_id {
+	PBFT_MUT_PREPARED_QUORUM = 1,
+	PBFT_MUT_COMMITTED_QUORUM,
+	PBFT_MUT_SECOND_PREPREPARE,
+	PBFT_MUT_PREPREPARE_SENDER,
+	PBFT_MUT_VOTE_DIGEST,
+	PBFT_MUT_CERT_SIGNERS,
+	PBFT_MUT_VC_UNCHECKED,
+	PBFT_MUT_VC_FORGETS,
+	PBFT_MUT_O_LOWEST,
+	PBFT_MUT_O_UNCHECKED,
+	PBFT_MUT_NV_QUORUM,
+	PBFT_MUT_CERT_QUORUM,
+	PBFT_MUT_CKPT_QUORUM,
+	PBFT_MUT_COUNT /* one past the last; the table's terminator */
+};
+extern const struct byz_mutant pbft_mutants[];
+
 #define PBFT_TIMER_VIEW	  0 /* §4.4: a request waits too long -> view change */
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */
 #define PBFT_CKPT_KEEP	  4 /* checkpoint messages kept per sender */
@@ -160,6 +180,19 @@ struct pbft {
 
 	bool in_step;
 };
+
+/* Whether this run plants mutant m (pbft_mutants.c): the mark of a
+ * mutant's one change to a rule. */
+static inline bool pbft_mut(const struct pbft *p, enum pbft_mutant_id m)
+{
+	return p->cfg.mutant == (uint32_t)m;
+}
+
+/* The quorum of CHECKPOINTs that makes one stable (2f+1; a mutant's f+1). */
+static inline uint32_t pbft_ckpt_quorum(const struct pbft *p)
+{
+	return pbft_mut(p, PBFT_MUT_CKPT_QUORUM) ? p->cfg.f + 1 : p->quorum;
+}
 
 static inline uint32_t pbft_primary(const struct pbft *p, uint64_t view)
 {

@@ -52,7 +52,8 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		return "a checkpoint at a number that is not one";
 	while (wire_frames_next(proof, &pos, &m) == 1) {
 		uint32_t s = m.frame.sender;
-		if (s >= p->cfg.n || seen[s])
+		if (s >= p->cfg.n ||
+		    (seen[s] && !pbft_mut(p, PBFT_MUT_CERT_SIGNERS)))
 			return "a checkpoint proof with a repeated or unknown "
 			       "signer";
 		if (pbft_of(&m)->ckpt.seq != seq ||
@@ -61,8 +62,9 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		seen[s] = true;
 		count++;
 	}
-	return count >= p->quorum ? NULL
-				  : "a checkpoint proof with too few signers";
+	return count >= pbft_ckpt_quorum(p)
+		   ? NULL
+		   : "a checkpoint proof with too few signers";
 }
 
 /* The own checkpoint at seq, or NULL. */
@@ -176,7 +178,8 @@ static int check_stable(struct pbft *p, uint64_t seq,
 	size_t snap_len;
 	int rc;
 
-	if (seq <= p->low || gather_proof(p, seq, digest, &proof) < p->quorum)
+	if (seq <= p->low ||
+	    gather_proof(p, seq, digest, &proof) < pbft_ckpt_quorum(p))
 		return 0;
 	own = own_at(p, seq);
 	if (!own)
@@ -279,7 +282,7 @@ static uint64_t stable_target(struct pbft *p, uint32_t *signer)
 			struct wire_frames proof;
 			if (c->seq > p->last_exec && c->seq > best &&
 			    gather_proof(p, c->seq, c->digest, &proof) >=
-				p->quorum) {
+				pbft_ckpt_quorum(p)) {
 				best = c->seq;
 				*signer = s;
 			}

@@ -32,14 +32,16 @@ static int decode_blob(const struct pbft_blob *b, struct wire_msg *m)
 }
 
 /* Whether vote blob b is for (view, seq, digest). */
-static bool vote_matches(const struct pbft_blob *b, uint64_t view, uint64_t seq,
-			 const uint8_t *digest)
+static bool vote_matches(const struct pbft *p, const struct pbft_blob *b,
+			 uint64_t view, uint64_t seq, const uint8_t *digest)
 {
 	struct wire_msg m;
 
 	return b && decode_blob(b, &m) == 0 && pbft_of(&m)->vote.view == view &&
 	       pbft_of(&m)->vote.seq == seq &&
-	       memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES) == 0;
+	       (pbft_mut(p, PBFT_MUT_VOTE_DIGEST) ||
+		memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES) ==
+		    0);
 }
 
 static int send_vote(struct pbft *p, struct byz_outbox *ob, uint8_t type,
@@ -69,9 +71,9 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 	if (!e->pp || e->prepared)
 		return check_committed(p, e, ob);
 	for (uint32_t i = 0; i < p->cfg.n; i++)
-		count += i != primary &&
-			 vote_matches(e->prep[i], e->view, e->seq, e->digest);
-	if (count < 2 * p->cfg.f)
+		count += i != primary && vote_matches(p, e->prep[i], e->view,
+						      e->seq, e->digest);
+	if (count < 2 * p->cfg.f - pbft_mut(p, PBFT_MUT_PREPARED_QUORUM))
 		return 0;
 	e->prepared = true;
 	if (e->pc_view <= e->view || !e->pc_pp) {
@@ -81,7 +83,7 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 		e->pc_view = e->view;
 		e->pc_pp = pbft_blob_new(e->pp->data, e->pp->len);
 		for (uint32_t i = 0; i < p->cfg.n; i++)
-			if (i != primary && vote_matches(e->prep[i], e->view,
+			if (i != primary && vote_matches(p, e->prep[i], e->view,
 							 e->seq, e->digest))
 				e->pc_prep[i] = pbft_blob_new(e->prep[i]->data,
 							      e->prep[i]->len);
@@ -108,8 +110,9 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 	if (!e->prepared || e->committed)
 		return pbft_execute_ready(p, ob);
 	for (uint32_t i = 0; i < p->cfg.n; i++)
-		count += vote_matches(e->commit[i], e->view, e->seq, e->digest);
-	if (count < p->quorum)
+		count +=
+		    vote_matches(p, e->commit[i], e->view, e->seq, e->digest);
+	if (count < p->quorum - pbft_mut(p, PBFT_MUT_COMMITTED_QUORUM))
 		return 0;
 	e->committed = true;
 	pbft_blob_free(&e->cc_pp);
@@ -117,7 +120,7 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 	memcpy(e->cc_digest, e->digest, BYZ_DIGEST_BYTES);
 	for (uint32_t i = 0; i < p->cfg.n; i++) {
 		pbft_blob_free(&e->cc_commit[i]);
-		if (vote_matches(e->commit[i], e->view, e->seq, e->digest))
+		if (vote_matches(p, e->commit[i], e->view, e->seq, e->digest))
 			e->cc_commit[i] = pbft_blob_new(e->commit[i]->data,
 							e->commit[i]->len);
 	}
@@ -174,7 +177,8 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 				 " in view %" PRIu64 "%s: dropped",
 				 pp->view, p->view,
 				 p->in_vc ? " (changing)" : "");
-	if (m->frame.sender != pbft_primary(p, pp->view))
+	if (m->frame.sender != pbft_primary(p, pp->view) &&
+	    !pbft_mut(p, PBFT_MUT_PREPREPARE_SENDER))
 		return pbft_note(p, ob,
 				 "pre-prepare from r%" PRIu32
 				 ", not the primary of view %" PRIu64
@@ -199,6 +203,12 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 	if (e->pp && e->view == pp->view) {
 		if (memcmp(d, e->digest, sizeof d) == 0)
 			return 0; /* a duplicate */
+		if (pbft_mut(p, PBFT_MUT_SECOND_PREPREPARE)) {
+			/* The mutant: the later one replaces the first. */
+			pbft_blob_free(&e->pp);
+			e->sent_prepare = e->prepared = false;
+			return pbft_accept_preprepare(p, m, ob);
+		}
 		return pbft_note(p, ob,
 				 "pre-prepare v%" PRIu64 " n%" PRIu64
 				 " conflicts with the digest accepted: dropped",
@@ -311,7 +321,8 @@ const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 	*seq = pbft_of(&pp)->pp.seq;
 	while (wire_frames_next(votes, &pos, &v) == 1) {
 		uint32_t s = v.frame.sender;
-		if (s >= p->cfg.n || seen[s])
+		if (s >= p->cfg.n ||
+		    (seen[s] && !pbft_mut(p, PBFT_MUT_CERT_SIGNERS)))
 			return "a repeated or unknown signer";
 		if (exclude_primary && s == pp.frame.sender)
 			return "a prepare from the primary";
@@ -339,8 +350,10 @@ int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 	const char *why;
 	int rc;
 
-	why = pbft_check_cert(p, &c->pp, &c->commits, p->quorum, false, &view,
-			      &seq, d);
+	why = pbft_check_cert(p, &c->pp, &c->commits,
+			      pbft_mut(p, PBFT_MUT_CERT_QUORUM) ? p->cfg.f + 1
+								: p->quorum,
+			      false, &view, &seq, d);
 	if (why)
 		return pbft_note(p, ob,
 				 "committed certificate from r%" PRIu32

@@ -32,7 +32,8 @@ static const char *check_viewchange(const struct pbft *p,
 				    &vc->proof);
 	if (why)
 		return why;
-	while (pbft_pset_next(&vc->prepared, &pos, &pp, &prep) == 1) {
+	while (!pbft_mut(p, PBFT_MUT_VC_UNCHECKED) &&
+	       pbft_pset_next(&vc->prepared, &pos, &pp, &prep) == 1) {
 		uint8_t d[BYZ_DIGEST_BYTES];
 		uint64_t view, seq;
 		why = pbft_check_cert(p, &pp, &prep, 2 * p->cfg.f, true, &view,
@@ -79,8 +80,12 @@ static void compute_o(const struct pbft *p, const struct wire_msg *vcs,
 			if (seq <= *min_s || seq > *min_s + p->cfg.window)
 				continue;
 			k = seq - *min_s - 1;
-			/* Views start at 0: store view + 1 so 0 means none. */
-			if (pbft_of(&pp)->pp.view + 1 > best_view[k]) {
+			/* Views start at 0: store view + 1 so 0 means none.
+			 * (The mutant keeps the lowest instead.) */
+			if (pbft_mut(p, PBFT_MUT_O_LOWEST)
+				? !best_view[k] ||
+				      pbft_of(&pp)->pp.view + 1 < best_view[k]
+				: pbft_of(&pp)->pp.view + 1 > best_view[k]) {
 				best_view[k] = pbft_of(&pp)->pp.view + 1;
 				best[k] = ppf;
 			}
@@ -156,7 +161,8 @@ int pbft_start_view_change(struct pbft *p, uint64_t view, struct byz_outbox *ob)
 			lens[nproof++] = p->stable_proof[s]->len;
 		}
 	for (uint32_t i = 0; i < p->cfg.window; i++)
-		npset += p->log[i].seq > p->low && p->log[i].pc_pp != NULL;
+		npset += p->log[i].seq > p->low && p->log[i].pc_pp != NULL &&
+			 !pbft_mut(p, PBFT_MUT_VC_FORGETS);
 	rc = pbft_enc_viewchange_begin(
 	    &ob->bytes, &start, p->cfg.id, view, p->low, p->stable_digest,
 	    (struct pbft_framev){frames, lens, nproof}, npset);
@@ -166,7 +172,8 @@ int pbft_start_view_change(struct pbft *p, uint64_t view, struct byz_outbox *ob)
 	for (uint64_t seq = p->low + 1; seq <= p->low + p->cfg.window; seq++) {
 		const struct pbft_entry *e = &p->log[seq % p->cfg.window];
 		uint32_t k = 0;
-		if (e->seq != seq || !e->pc_pp)
+		if (e->seq != seq || !e->pc_pp ||
+		    pbft_mut(p, PBFT_MUT_VC_FORGETS))
 			continue;
 		for (uint32_t s = 0; s < p->cfg.n && k < 2 * p->cfg.f; s++)
 			if (e->pc_prep[s]) {
@@ -215,9 +222,10 @@ int pbft_try_newview(struct pbft *p, struct byz_outbox *ob)
 		goto out;
 	}
 	n = vcs_for(p, p->view, vcs);
-	if (n < p->quorum)
+	if (n < p->quorum - pbft_mut(p, PBFT_MUT_NV_QUORUM))
 		goto out;
-	n = p->quorum; /* V: the first 2f+1 by sender */
+	/* V: the first 2f+1 by sender */
+	n = p->quorum - pbft_mut(p, PBFT_MUT_NV_QUORUM);
 	compute_o(p, vcs, n, &p->nv_min_s, &p->nv_max_s, best);
 	memset(p->nv_senders, 0, sizeof p->nv_senders);
 	for (uint32_t i = 0; i < n; i++)
@@ -589,7 +597,7 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 			why = "V with a view-change for another view";
 		n++;
 	}
-	if (!why && nv->nvrefs < p->quorum)
+	if (!why && nv->nvrefs < p->quorum - pbft_mut(p, PBFT_MUT_NV_QUORUM))
 		why = "fewer than 2f+1 view-changes in V";
 	if (!why && missing) {
 		bool known =
@@ -620,11 +628,13 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 	}
 
 	if (!why) {
-		/* Recompute O and compare, number by number (§4.4). */
+		/* Recompute O and compare, number by number (§4.4); the
+		 * mutant takes O as sent. */
 		compute_o(p, vcs, n, &min_s, &max_s, best);
 		expect = min_s + 1;
 		pos = 0;
-		while (!why && wire_frames_next(&nv->pps, &pos, &pp) == 1) {
+		while (!why && !pbft_mut(p, PBFT_MUT_O_UNCHECKED) &&
+		       wire_frames_next(&nv->pps, &pos, &pp) == 1) {
 			uint8_t want[BYZ_DIGEST_BYTES], got[BYZ_DIGEST_BYTES];
 			const struct wire_frame *b;
 			if (pp.frame.sender != m->frame.sender ||
@@ -640,7 +650,8 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 				why = "O that differs from the one V implies";
 			expect++;
 		}
-		if (!why && expect != max_s + 1)
+		if (!why && expect != max_s + 1 &&
+		    !pbft_mut(p, PBFT_MUT_O_UNCHECKED))
 			why = "O that is missing numbers";
 	}
 	if (why) {
