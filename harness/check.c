@@ -28,7 +28,8 @@
 static const char *const check_names[CHECK_COUNT] = {
     [CHECK_AGREEMENT] = "agreement", [CHECK_PREFIX] = "prefix",
     [CHECK_VALIDITY] = "validity",   [CHECK_NO_DUPLICATE] = "no-duplicate",
-    [CHECK_DIGESTS] = "digests",     [CHECK_LIVENESS] = "liveness",
+    [CHECK_DIGESTS] = "digests",     [CHECK_VOTE_ONCE] = "vote-once",
+    [CHECK_CERTIFICATES] = "certificates", [CHECK_LIVENESS] = "liveness",
 };
 
 const char *check_name(enum check_id id)
@@ -654,12 +655,35 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 	return 0;
 }
 
+/* vote-once and certificates: the fault lines of honest replicas
+ * (lib/audit.h judged their outputs as they were sent). */
+static void check_faults(struct check_ctx *cx, enum trace_rule rule)
+{
+	for (size_t i = 0; i < cx->log->nfaults; i++) {
+		const struct trace_fault *f = &cx->log->faults[i];
+		if (f->rule == rule && check_honest(cx->log, f->replica))
+			check_report(cx, f->replica, 0, i, "%s", f->text);
+	}
+}
+
+static void check_vote_once(struct check_ctx *cx)
+{
+	check_faults(cx, TRACE_RULE_VOTE_ONCE);
+}
+
+static void check_certificates(struct check_ctx *cx)
+{
+	check_faults(cx, TRACE_RULE_CERTIFICATE);
+}
+
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_AGREEMENT] = check_agreement,
     [CHECK_PREFIX] = check_prefix,
     [CHECK_VALIDITY] = check_validity,
     [CHECK_NO_DUPLICATE] = check_no_duplicate,
     [CHECK_DIGESTS] = check_digests,
+    [CHECK_VOTE_ONCE] = check_vote_once,
+    [CHECK_CERTIFICATES] = check_certificates,
     [CHECK_LIVENESS] = check_liveness,
 };
 

@@ -13,6 +13,10 @@
  *                 submitted (same client, timestamp and op digest);
  *   no-duplicate  no honest replica executes one (client, timestamp) twice;
  *   digests       honest replicas at equal heights have equal state digests;
+ *   vote-once     no honest replica sends two different votes of one kind
+ *                 for one view and slot (lib/audit.h: its `fault` lines);
+ *   certificates  no honest replica sends a certificate without a quorum
+ *                 of distinct signers for one thing (the same);
  *   liveness      every submitted request is committed at every honest
  *                 replica that is up at the end, by max(submit time, GST) +
  *                 the bound.
@@ -31,6 +35,8 @@ enum check_id {
 	CHECK_VALIDITY,
 	CHECK_NO_DUPLICATE,
 	CHECK_DIGESTS,
+	CHECK_VOTE_ONCE,
+	CHECK_CERTIFICATES,
 	CHECK_LIVENESS,
 	CHECK_COUNT
 };
@@ -54,7 +60,8 @@ struct check_result {
 	struct check_violation v[CHECK_KEEP];
 };
 
-/* "agreement", "prefix", "validity", "no-duplicate", "digests", "liveness" */
+/* "agreement", "prefix", "validity", "no-duplicate", "digests",
+ * "vote-once", "certificates", "liveness" */
 const char *check_name(enum check_id id);
 
 /*

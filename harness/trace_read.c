@@ -363,6 +363,30 @@ static int rd_crash(struct rd *rd, json_t *o, bool restart)
 	return 0;
 }
 
+/* A fault line: an honest replica broke an output rule (lib/audit.h). */
+static int rd_fault(struct rd *rd, json_t *o, uint64_t t)
+{
+	struct trace_fault f = {.t = t};
+	char rule[32];
+	bool twin;
+	int k;
+
+	if (rd_replica(rd, o, false, &f.replica, &twin) ||
+	    rd_str(rd, o, "rule", rule, sizeof rule) ||
+	    rd_str(rd, o, "text", f.text, sizeof f.text))
+		return BYZ_EINVAL;
+	for (k = 0; k < TRACE_RULE_COUNT; k++)
+		if (!strcmp(rule, trace_rule_name((enum trace_rule)k)))
+			break;
+	if (k == TRACE_RULE_COUNT)
+		return rd_fail(rd, "field 'rule' is not a rule (vote-once, "
+				   "certificates)");
+	f.rule = (enum trace_rule)k;
+	if (trace_log_add_fault(&rd->out->log, &f))
+		return BYZ_ENOMEM;
+	return 0;
+}
+
 /* A send line's "msg" ("NAME/TYPE"), counted by protocol and type. */
 static void rd_count_send(struct rd *rd, json_t *o)
 {
@@ -487,6 +511,8 @@ static int rd_line(struct rd *rd, const char *buf, size_t len)
 		rc = rd_commit(rd, o, t, false);
 	else if (!strcmp(rd->ev, "restore"))
 		rc = rd_commit(rd, o, t, true);
+	else if (!strcmp(rd->ev, "fault"))
+		rc = rd_fault(rd, o, t);
 	else if (!strcmp(rd->ev, "crash"))
 		rc = rd_crash(rd, o, false);
 	else if (!strcmp(rd->ev, "restart"))

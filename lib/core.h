@@ -94,6 +94,15 @@ struct byz_config {
 	uint32_t mutant;
 };
 
+/* A vote, for the vote-once rule: kind (the message type), view and slot
+ * (sequence number, height; 0 when the view is the slot), and the digest
+ * of what it is for. */
+struct byz_vote {
+	uint8_t kind;
+	uint64_t view, slot;
+	uint8_t digest[BYZ_DIGEST_BYTES];
+};
+
 /*
  * A mutant: one safety (or liveness) rule of a protocol deliberately
  * broken, to measure whether the campaigns catch such a bug (issue #11).
@@ -237,6 +246,18 @@ struct byz_core_ops {
 			    size_t whylen);
 	/* Its mutants, ended by one with a NULL name; NULL: none. */
 	const struct byz_mutant *mutants;
+	/* The rules every honest replica's outputs keep, judged by the
+	 * checkers from outside the core (issue #11; lib/audit.h): for one
+	 * decoded message m an honest replica sends, return NULL if every
+	 * certificate it embeds is well formed for cfg (a quorum of
+	 * distinct signers, all for the same thing), else why not; and if m
+	 * is a vote (a statement its sender makes at most once per kind,
+	 * view and slot, such as a PREPARE or a HotStuff VOTE), describe it
+	 * in *vote and return with *is_vote set. Written apart from the
+	 * core's own checks, and blind to mutants. NULL: no rules. */
+	const char *(*audit)(const struct byz_config *cfg,
+			     const struct wire_msg *m, struct byz_vote *vote,
+			     bool *is_vote);
 };
 
 /* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none

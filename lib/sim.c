@@ -3,6 +3,8 @@
  */
 #include "sim.h"
 
+#include "audit.h"
+
 #include "client.h"
 #include "err.h"
 #include "ingress.h"
@@ -89,6 +91,7 @@ struct sim {
 	struct sim_ev *heap;
 	size_t nheap, capheap;
 	struct byz_outbox ob;
+	struct audit *audit; /* honest replicas' output rules (audit.h) */
 	struct client_outbox cob;
 	struct wire_buf signbuf;
 	struct sim_stats st;
@@ -360,7 +363,8 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	for (uint32_t c = 0; c < cfg->work.clients; c++)
 		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT,
 			       c);
-	if ((rc = sim_ingress_new(s)) || (rc = sim_clients_new(s)))
+	if ((rc = sim_ingress_new(s)) || (rc = sim_clients_new(s)) ||
+	    (rc = audit_new(cfg->ops, &cfg->core, &s->audit)))
 		goto fail;
 	/* The checkers leave out Byzantine replicas, and replicas restarted
 	 * without their state: amnesia is a Byzantine behaviour
@@ -413,6 +417,7 @@ void sim_destroy(struct sim **sp)
 	for (size_t i = 0; i < s->nheap; i++)
 		blob_put(&s->heap[i].blob);
 	free(s->heap);
+	audit_free(&s->audit);
 	for (uint32_t i = 0; i < 2 * BYZ_MAX_N; i++) {
 		if (s->rep[i].core)
 			s->cfg.ops->destroy(&s->rep[i].core);
@@ -666,6 +671,11 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 			blob = sign_frame(s, r, bytes + o->off, o->len);
 			if (!blob)
 				return BYZ_ENOMEM;
+			/* An honest replica's output keeps its protocol's
+			 * rules (audit.h); a twin is Byzantine. */
+			if (ni < BYZ_MAX_N && !s->tr->log.byzantine[r])
+				audit_output(s->audit, s->tr, s->now, r,
+					     blob->data, blob->len);
 			if (o->kind == BYZ_OUT_SEND && o->to == r) {
 				rc = loopback(s, addr, blob);
 			} else if (o->kind == BYZ_OUT_SEND) {
@@ -765,6 +775,7 @@ static int replica_restart(struct sim *s, uint32_t r, bool keep_state)
 	if (rep->up)
 		return 0;
 	if (!keep_state) {
+		audit_forget(s->audit, r);
 		free(rep->persisted);
 		rep->persisted = NULL;
 		rep->persisted_len = rep->persisted_cap = 0;

@@ -229,6 +229,26 @@ void trace_note(struct trace *tr, uint64_t t, uint32_t node, const char *text,
 		   t, node_name(a, node), esc);
 }
 
+void trace_fault(struct trace *tr, uint64_t t, uint32_t replica,
+		 enum trace_rule rule, const char *text)
+{
+	struct trace_fault f = {.t = t, .replica = replica, .rule = rule};
+	char esc[6 * (TRACE_FAULT_TEXT - 1) + 1];
+	size_t len = strlen(text);
+
+	if (len >= TRACE_FAULT_TEXT)
+		len = TRACE_FAULT_TEXT - 1;
+	memcpy(f.text, text, len);
+	f.text[len] = '\0';
+	if (trace_log_add_fault(&tr->log, &f) && !tr->err)
+		tr->err = BYZ_ENOMEM;
+	json_escape(esc, f.text, len, TRACE_FAULT_TEXT - 1);
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"fault\",\"replica\":%" PRIu32
+		   ",\"rule\":\"%s\",\"text\":\"%s\"}",
+		   t, replica, trace_rule_name(rule), esc);
+}
+
 void trace_crash(struct trace *tr, uint64_t t, uint32_t replica)
 {
 	if (replica < BYZ_MAX_N)

@@ -36,6 +36,23 @@ struct trace_commit {
 	struct byz_commit c;
 };
 
+/* The output rules an honest replica broke (lib/audit.h): which rule,
+ * and a line for people. */
+enum trace_rule {
+	TRACE_RULE_VOTE_ONCE = 0, /* "vote-once": two votes, one slot */
+	TRACE_RULE_CERTIFICATE,	  /* "certificates": a bad certificate */
+	TRACE_RULE_COUNT
+};
+#define TRACE_FAULT_TEXT 200
+struct trace_fault {
+	uint64_t t;
+	uint32_t replica;
+	enum trace_rule rule;
+	char text[TRACE_FAULT_TEXT];
+};
+/* "vote-once", "certificates"; NULL for another value. */
+const char *trace_rule_name(enum trace_rule rule);
+
 /* What the checkers read. */
 struct trace_log {
 	uint32_t n, f;
@@ -47,6 +64,8 @@ struct trace_log {
 	size_t nsubmits, cap_submits;
 	struct trace_commit *commits; /* in the order they happened */
 	size_t ncommits, cap_commits;
+	struct trace_fault *faults; /* output rules broken, in order */
+	size_t nfaults, cap_faults;
 	/* Watched as commits arrive, so a run can stop at the first safety
 	 * violation: the first honest commit at each height, and whether
 	 * another honest replica committed a different request there. */
@@ -72,6 +91,7 @@ int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
 /* Commits of nodes that are not replicas 0..n-1 (twin instances) are not
  * kept: a twin is Byzantine by definition. */
 int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
+int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f);
 
 /* Per-type message counters, indexed [proto][type]: every protocol byte
  * and type a frame may have (wire.h), so no registered protocol's
@@ -136,6 +156,9 @@ void trace_end(struct trace *tr, uint64_t t, const char *stop, uint64_t forged,
 
 /* Emit one line. Each appends to the stream; the ones the checkers need
  * also append to the log. `from`/`to` are node addresses (core.h). */
+/* Replica `replica` (honest) broke an output rule (lib/audit.h). */
+void trace_fault(struct trace *tr, uint64_t t, uint32_t replica,
+		 enum trace_rule rule, const char *text);
 void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		uint8_t proto, uint8_t type, size_t len, uint64_t id);
 /* A replica's message to itself (core.h): not counted as traffic. */

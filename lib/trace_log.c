@@ -25,6 +25,9 @@ void trace_log_free(struct trace_log *log)
 	free(log->submits);
 	free(log->commits);
 	free(log->first);
+	free(log->faults);
+	log->faults = NULL;
+	log->nfaults = log->cap_faults = 0;
 	log->submits = NULL;
 	log->commits = NULL;
 	log->first = NULL;
@@ -121,5 +124,23 @@ int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c)
 	if (rc)
 		return rc;
 	log->commits[log->ncommits++] = *c;
+	return 0;
+}
+
+const char *trace_rule_name(enum trace_rule rule)
+{
+	static const char *const names[TRACE_RULE_COUNT] = {
+	    [TRACE_RULE_VOTE_ONCE] = "vote-once",
+	    [TRACE_RULE_CERTIFICATE] = "certificates",
+	};
+	return (unsigned)rule < TRACE_RULE_COUNT ? names[rule] : NULL;
+}
+
+int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f)
+{
+	if (trace_log_grow((void **)&log->faults, &log->cap_faults,
+			   log->nfaults, sizeof *f))
+		return BYZ_ENOMEM;
+	log->faults[log->nfaults++] = *f;
 	return 0;
 }

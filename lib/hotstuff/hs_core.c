@@ -499,4 +499,5 @@ const struct byz_core_ops hotstuff_core_ops = {
     .liveness_bound_us = hs_liveness_bound,
     .check_config = hs_check_config,
     .mutants = hs_mutants,
+    .audit = hs_audit,
 };

@@ -60,6 +60,9 @@ enum hs_mutant_id {
 	HS_MUT_COUNT /* one past the last; the table's terminator */
 };
 extern const struct byz_mutant hs_mutants[];
+/* hs_audit.c: the rules of an honest replica's outputs (core.h). */
+const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
+		     struct byz_vote *vote, bool *is_vote);
 
 /* An owned copy of some bytes. */
 struct hs_bytes {

@@ -538,4 +538,5 @@ const struct byz_core_ops pbft_core_ops = {
     .liveness_bound_us = pbft_liveness_bound,
     .check_config = pbft_check_config,
     .mutants = pbft_mutants,
+    .audit = pbft_audit,
 };

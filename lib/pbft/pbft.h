@@ -44,6 +44,9 @@ enum pbft_mutant_id {
 	PBFT_MUT_COUNT /* one past the last; the table's terminator */
 };
 extern const struct byz_mutant pbft_mutants[];
+/* pbft_audit.c: the rules of an honest replica's outputs (core.h). */
+const char *pbft_audit(const struct byz_config *cfg, const struct wire_msg *m,
+		       struct byz_vote *vote, bool *is_vote);
 
 #define PBFT_TIMER_VIEW	  0 /* §4.4: a request waits too long -> view change */
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */

@@ -1,0 +1,138 @@
+/*
+ * audit.c - the output rules' watch (audit.h).
+ */
+#include "audit.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct audit_slot {
+	bool used;
+	struct byz_vote v;
+};
+
+struct audit {
+	const struct byz_core_ops *ops;
+	struct byz_config cfg;
+	struct audit_slot *slots[BYZ_MAX_N]; /* AUDIT_SLOTS each, or NULL */
+};
+
+int audit_new(const struct byz_core_ops *ops, const struct byz_config *cfg,
+	      struct audit **out)
+{
+	*out = NULL;
+	if (!ops->audit)
+		return 0;
+	*out = calloc(1, sizeof **out);
+	if (!*out)
+		return BYZ_ENOMEM;
+	(*out)->ops = ops;
+	(*out)->cfg = *cfg;
+	return 0;
+}
+
+void audit_free(struct audit **a)
+{
+	if (!*a)
+		return;
+	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
+		free((*a)->slots[r]);
+	free(*a);
+	*a = NULL;
+}
+
+void audit_forget(struct audit *a, uint32_t r)
+{
+	if (a && r < BYZ_MAX_N && a->slots[r])
+		memset(a->slots[r], 0, AUDIT_SLOTS * sizeof *a->slots[r]);
+}
+
+static uint32_t audit_hash(const struct byz_vote *v)
+{
+	uint64_t h = v->kind * 0x9e3779b97f4a7c15ull;
+
+	h ^= v->view + 0x632be59bd9b4e019ull + (h << 6) + (h >> 2);
+	h ^= v->slot + 0x94d049bb133111ebull + (h << 6) + (h >> 2);
+	return (uint32_t)(h ^ (h >> 32)) % AUDIT_SLOTS;
+}
+
+/* The vote's entry: an equal key, or where to put it (probing a few
+ * slots, then replacing the first). */
+static struct audit_slot *audit_find(struct audit_slot *tab,
+				     const struct byz_vote *v)
+{
+	uint32_t h = audit_hash(v);
+	struct audit_slot *free_sl = NULL;
+
+	for (uint32_t k = 0; k < 8; k++) {
+		struct audit_slot *s = &tab[(h + k) % AUDIT_SLOTS];
+		if (!s->used) {
+			if (!free_sl)
+				free_sl = s;
+			continue;
+		}
+		if (s->v.kind == v->kind && s->v.view == v->view &&
+		    s->v.slot == v->slot)
+			return s;
+	}
+	return free_sl ? free_sl : &tab[h];
+}
+
+static void audit_vote(struct audit *a, struct trace *tr, uint64_t now,
+		       uint32_t r, const struct byz_vote *v)
+{
+	struct audit_slot *s;
+	char text[TRACE_FAULT_TEXT], was[9], now_d[9];
+
+	if (!a->slots[r] &&
+	    !(a->slots[r] = calloc(AUDIT_SLOTS, sizeof *a->slots[r]))) {
+		if (!tr->err)
+			tr->err = BYZ_ENOMEM;
+		return;
+	}
+	s = audit_find(a->slots[r], v);
+	if (s->used && s->v.kind == v->kind && s->v.view == v->view &&
+	    s->v.slot == v->slot) {
+		if (!memcmp(s->v.digest, v->digest, BYZ_DIGEST_BYTES))
+			return; /* said again, the same */
+		byz_hex(was, s->v.digest, 4);
+		byz_hex(now_d, v->digest, 4);
+		snprintf(text, sizeof text,
+			 "replica %" PRIu32 " sent two %s/%s for view %" PRIu64
+			 " slot %" PRIu64 ": %s, then %s",
+			 r, a->ops->name,
+			 wire_type_name(a->ops->proto, v->kind), v->view,
+			 v->slot, was, now_d);
+		trace_fault(tr, now, r, TRACE_RULE_VOTE_ONCE, text);
+		return;
+	}
+	s->used = true;
+	s->v = *v;
+}
+
+void audit_output(struct audit *a, struct trace *tr, uint64_t now,
+		  uint32_t r, const uint8_t *frame, size_t len)
+{
+	struct wire_msg m;
+	struct byz_vote v;
+	bool is_vote = false;
+	const char *why;
+
+	if (!a || r >= a->cfg.n || wire_decode(frame, len, &m) ||
+	    m.frame.proto != a->ops->proto)
+		return;
+	why = a->ops->audit(&a->cfg, &m, &v, &is_vote);
+	if (why) {
+		char text[TRACE_FAULT_TEXT];
+		snprintf(text, sizeof text, "replica %" PRIu32 " sent %s/%s with %s",
+			 r, a->ops->name,
+			 wire_type_name(m.frame.proto, m.frame.type), why);
+		trace_fault(tr, now, r, TRACE_RULE_CERTIFICATE, text);
+	}
+	if (is_vote)
+		audit_vote(a, tr, now, r, &v);
+}

@@ -1,0 +1,40 @@
+/*
+ * audit.h - watching what honest replicas send against their protocol's
+ * output rules (core.h, audit; issue #11): every certificate a message
+ * embeds is well formed, and no vote is said twice with two different
+ * contents. Agreement sees a broken rule only once it has forked a log;
+ * these see it the moment an honest replica acts on it. A broken rule
+ * becomes a `fault` line of the trace (trace.h), which the checkers count
+ * (check.h: vote-once, certificates), so `byzlab check` judges it alone.
+ *
+ * Memory is bounded: each replica remembers its AUDIT_SLOTS most recent
+ * votes (by kind, view and slot; an older one is forgotten when its slot
+ * is needed), allocated on its first vote.
+ */
+#ifndef BYZ_AUDIT_H
+#define BYZ_AUDIT_H
+
+#include "core.h"
+#include "trace.h"
+
+#include <stdint.h>
+
+#define AUDIT_SLOTS 512
+
+struct audit;
+
+/* For a run of ops with cfg (n replicas). 0, or BYZ_ENOMEM. With no audit
+ * in ops, *out is NULL and audit_output does nothing. */
+int audit_new(const struct byz_core_ops *ops, const struct byz_config *cfg,
+	      struct audit **out);
+void audit_free(struct audit **a);
+
+/* Honest replica r sends the signed frame (len bytes) at time now: judge
+ * it, and write a fault line to tr for each rule it breaks. */
+void audit_output(struct audit *a, struct trace *tr, uint64_t now,
+		  uint32_t r, const uint8_t *frame, size_t len);
+
+/* Replica r restarted without its state: what it voted is forgotten. */
+void audit_forget(struct audit *a, uint32_t r);
+
+#endif

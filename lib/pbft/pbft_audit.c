@@ -1,0 +1,214 @@
+/*
+ * pbft_audit.c - the rules an honest PBFT replica's outputs keep (core.h,
+ * audit; issue #11), judged from outside the core: a second, plain
+ * implementation of OSDI'99's certificate rules, blind to mutants, so
+ * that a core that accepts or builds a bad certificate is seen the moment
+ * it passes one on, before it forks any log.
+ *
+ *   votes      PRE-PREPARE (kind 1, its batch digest), PREPARE (2) and
+ *              COMMIT (3) for (v, n), CHECKPOINT (4) for n (view 0): an
+ *              honest replica says each at most once with one digest
+ *              (§4.2: a replica accepts one pre-prepare per (v, n); §4.3
+ *              a checkpoint is the state there, deterministic);
+ *   prepared   in a VIEW-CHANGE (and one forwarded in a VCS): the
+ *              pre-prepare from the primary of its view, 2f PREPAREs from
+ *              distinct backups for its view, number and digest, the view
+ *              below the new one (§4.4, the set P);
+ *   committed  a CERT: the pre-prepare and 2f+1 COMMITs from distinct
+ *              replicas for its view, number and digest (§4.2);
+ *   stable     the checkpoint proof of a VIEW-CHANGE or a STATE: 2f+1
+ *              CHECKPOINTs from distinct replicas for its number and digest
+ *              (§4.3), none needed for the initial state (number 0);
+ *   V          a NEW-VIEW names 2f+1 distinct VIEW-CHANGEs, and its O holds
+ *              pre-prepares signed by its sender for its view (§4.4).
+ */
+#include "pbft.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char too_few[] = "too few votes";
+
+/* n votes of `type` from distinct replicas < n for (view, seq, digest);
+ * with `not_from`, none from that replica. NULL, or why not. */
+static const char *votes_ok(const struct byz_config *cfg,
+			    const struct wire_frames *votes, uint8_t type,
+			    uint32_t need, uint64_t view, uint64_t seq,
+			    const uint8_t *digest, uint32_t not_from)
+{
+	bool seen[BYZ_MAX_N] = {false};
+	struct wire_msg v;
+	size_t pos = 0;
+	uint32_t count = 0;
+
+	while (wire_frames_next(votes, &pos, &v) == 1) {
+		uint32_t s = v.frame.sender;
+		if (v.frame.type != type)
+			return "a vote of another type";
+		if (s >= cfg->n || seen[s])
+			return "a repeated or unknown signer";
+		if (s == not_from)
+			return "a PREPARE from the primary";
+		if (pbft_of(&v)->vote.view != view ||
+		    pbft_of(&v)->vote.seq != seq ||
+		    memcmp(pbft_of(&v)->vote.digest, digest, BYZ_DIGEST_BYTES))
+			return "a vote for another view, number or digest";
+		seen[s] = true;
+		count++;
+	}
+	return count >= need ? NULL : too_few;
+}
+
+/* A certificate: a pre-prepare frame and its votes. */
+static const char *cert_ok(const struct byz_config *cfg,
+			   const struct wire_frame *ppf,
+			   const struct wire_frames *votes, uint8_t type,
+			   uint32_t need, bool exclude_primary, uint64_t *view)
+{
+	struct wire_msg pp;
+	uint8_t d[BYZ_DIGEST_BYTES];
+	uint32_t primary;
+
+	if (wire_decode(ppf->bytes, ppf->len, &pp) ||
+	    pp.frame.type != PBFT_PREPREPARE)
+		return "no pre-prepare";
+	primary = (uint32_t)(pbft_of(&pp)->pp.view % cfg->n);
+	if (pp.frame.sender != primary)
+		return "a pre-prepare not from its view's primary";
+	pbft_batch_digest(&pbft_of(&pp)->pp, d);
+	*view = pbft_of(&pp)->pp.view;
+	return votes_ok(cfg, votes, type, need, pbft_of(&pp)->pp.view,
+			pbft_of(&pp)->pp.seq, d,
+			exclude_primary ? primary : UINT32_MAX);
+}
+
+/* A checkpoint proof for (seq, digest). */
+static const char *stable_ok(const struct byz_config *cfg, uint64_t seq,
+			     const uint8_t *digest,
+			     const struct wire_frames *proof)
+{
+	bool seen[BYZ_MAX_N] = {false};
+	struct wire_msg c;
+	size_t pos = 0;
+	uint32_t count = 0;
+
+	if (seq == 0)
+		return NULL; /* the initial state needs no proof */
+	while (wire_frames_next(proof, &pos, &c) == 1) {
+		uint32_t s = c.frame.sender;
+		if (s >= cfg->n || seen[s])
+			return "a checkpoint proof with a repeated or unknown "
+			       "signer";
+		if (pbft_of(&c)->ckpt.seq != seq ||
+		    memcmp(pbft_of(&c)->ckpt.digest, digest, BYZ_DIGEST_BYTES))
+			return "a checkpoint proof for another state";
+		seen[s] = true;
+		count++;
+	}
+	return count >= 2 * cfg->f + 1
+		   ? NULL
+		   : "a checkpoint proof with fewer than 2f+1 signers";
+}
+
+static const char *viewchange_ok(const struct byz_config *cfg,
+				 const struct pbft_viewchange *vc)
+{
+	struct wire_frame pp;
+	struct wire_frames prep;
+	size_t pos = 0;
+	const char *why;
+
+	if ((why = stable_ok(cfg, vc->stable_seq, vc->stable_digest,
+			     &vc->proof)))
+		return why;
+	while (pbft_pset_next(&vc->prepared, &pos, &pp, &prep) == 1) {
+		uint64_t view = 0;
+		if ((why = cert_ok(cfg, &pp, &prep, PBFT_PREPARE, 2 * cfg->f,
+				   true, &view)))
+			return why == too_few ? "a prepared certificate with "
+						"fewer than 2f PREPAREs"
+					      : why;
+		if (view >= vc->view)
+			return "a prepared certificate from a view not below "
+			       "the new one";
+	}
+	return NULL;
+}
+
+static const char *newview_ok(const struct byz_config *cfg,
+			      const struct wire_msg *m)
+{
+	const struct pbft_newview *nv = &pbft_of(m)->nv;
+	bool seen[BYZ_MAX_N] = {false};
+	struct wire_msg pp;
+	size_t pos = 0;
+
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		const uint8_t *d;
+		uint32_t s;
+		pbft_vref_at(nv, i, &s, &d);
+		if (s >= cfg->n || seen[s])
+			return "V with a repeated or unknown signer";
+		seen[s] = true;
+	}
+	if (nv->nvrefs < 2 * cfg->f + 1)
+		return "V with fewer than 2f+1 view-changes";
+	while (wire_frames_next(&nv->pps, &pos, &pp) == 1)
+		if (pp.frame.sender != m->frame.sender ||
+		    pbft_of(&pp)->pp.view != nv->view)
+			return "O with a pre-prepare of another view or sender";
+	return NULL;
+}
+
+const char *pbft_audit(const struct byz_config *cfg, const struct wire_msg *m,
+		       struct byz_vote *vote, bool *is_vote)
+{
+	const struct pbft_msg *b = pbft_of(m);
+	struct wire_msg vc;
+	uint64_t view;
+	const char *why;
+
+	*is_vote = false;
+	switch (m->frame.type) {
+	case PBFT_PREPREPARE:
+		*is_vote = true;
+		*vote = (struct byz_vote){.kind = PBFT_PREPREPARE,
+					  .view = b->pp.view,
+					  .slot = b->pp.seq};
+		pbft_batch_digest(&b->pp, vote->digest);
+		return NULL;
+	case PBFT_PREPARE:
+	case PBFT_COMMIT:
+		*is_vote = true;
+		*vote = (struct byz_vote){.kind = m->frame.type,
+					  .view = b->vote.view,
+					  .slot = b->vote.seq};
+		memcpy(vote->digest, b->vote.digest, BYZ_DIGEST_BYTES);
+		return NULL;
+	case PBFT_CHECKPOINT:
+		*is_vote = true;
+		*vote = (struct byz_vote){.kind = PBFT_CHECKPOINT,
+					  .slot = b->ckpt.seq};
+		memcpy(vote->digest, b->ckpt.digest, BYZ_DIGEST_BYTES);
+		return NULL;
+	case PBFT_VIEWCHANGE:
+		return viewchange_ok(cfg, &b->vc);
+	case PBFT_VCS:
+		if (wire_decode(b->vcs.vc.bytes, b->vcs.vc.len, &vc))
+			return "a forwarded view-change that does not decode";
+		return viewchange_ok(cfg, &pbft_of(&vc)->vc);
+	case PBFT_NEWVIEW:
+		return newview_ok(cfg, m);
+	case PBFT_CERT:
+		why = cert_ok(cfg, &b->cert.pp, &b->cert.commits, PBFT_COMMIT,
+			      2 * cfg->f + 1, false, &view);
+		return why == too_few ? "a committed certificate with fewer "
+					"than 2f+1 COMMITs"
+				      : why;
+	case PBFT_STATE:
+		return stable_ok(cfg, b->state.seq, b->state.digest,
+				 &b->state.proof);
+	}
+	return NULL;
+}
