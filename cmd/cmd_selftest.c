@@ -88,8 +88,15 @@ struct row {
 
 static int parse(int argc, char **argv, struct opts *o, bool *helped)
 {
-	enum { O_CAMPAIGN = 256, O_OUT, O_PROTO, O_MUTANT, O_JOBS, O_NOSHRINK,
-	       O_LIST };
+	enum {
+		O_CAMPAIGN = 256,
+		O_OUT,
+		O_PROTO,
+		O_MUTANT,
+		O_JOBS,
+		O_NOSHRINK,
+		O_LIST
+	};
 	static const struct option lo[] = {
 	    {"campaign", required_argument, NULL, O_CAMPAIGN},
 	    {"out", required_argument, NULL, O_OUT},
@@ -164,7 +171,8 @@ static int parse(int argc, char **argv, struct opts *o, bool *helped)
 		const struct byz_core_ops *const *p;
 		bool found = false;
 		for (p = byz_core_all(); *p; p++)
-			if ((!o->protocol || !strcmp(o->protocol, (*p)->name)) &&
+			if ((!o->protocol ||
+			     !strcmp(o->protocol, (*p)->name)) &&
 			    byz_mutant_find(*p, o->mutant))
 				found = true;
 		if (!found)
@@ -177,7 +185,7 @@ static int parse(int argc, char **argv, struct opts *o, bool *helped)
 	}
 	if (!o->jobs) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		o->jobs = cpus < 1		? 1
+		o->jobs = cpus < 1	       ? 1
 			  : cpus > WORKERS_MAX ? WORKERS_MAX
 					       : (uint64_t)cpus;
 	}
@@ -266,8 +274,8 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	prog.stop_at_unexpected = row->mutant != NULL;
 	if (!o->quiet)
 		fprintf(stderr, "%s %s: %" PRIu64 " runs -> %s/\n",
-			row->ops->name, row->mutant ? row->mutant : "(baseline)",
-			ntodo, dir);
+			row->ops->name,
+			row->mutant ? row->mutant : "(baseline)", ntodo, dir);
 	rc = workers_run(c, dir, fd, todo, ntodo, (int)o->jobs, &prog,
 			 &stop_flag);
 	close(fd);
@@ -279,9 +287,8 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	if (stop_flag)
 		return 130;
 	if (rc)
-		return cli_input_error("selftest",
-				       "runs were lost (a worker died) in %s",
-				       dir);
+		return cli_input_error(
+		    "selftest", "runs were lost (a worker died) in %s", dir);
 	if (row->missed && row->mutant && !o->noshrink)
 		shrink_first(dir, row);
 	return 0;
@@ -301,19 +308,20 @@ static void table(FILE *out, const struct row *rows, size_t nrows,
 	for (size_t i = 0; i < nrows; i++) {
 		const struct row *r = &rows[i];
 		if (!r->mutant)
-			fprintf(out, "| %s | (none: baseline) | %s | %" PRIu64
-				     " | %s | | |\n",
+			fprintf(out,
+				"| %s | (none: baseline) | %s | %" PRIu64
+				" | %s | | |\n",
 				r->ops->name,
 				r->missed ? "FALSE ALARM" : "no (passes)",
 				r->runs, r->missed ? r->first : "");
-		else
-		{
+		else {
 			char after[32] = "";
 			if (r->missed)
 				snprintf(after, sizeof after, "%.1f s",
 					 r->first_s);
 			fprintf(out,
-				"| %s | %s | %s | %" PRIu64 " | %s | %s | %s |\n",
+				"| %s | %s | %s | %" PRIu64
+				" | %s | %s | %s |\n",
 				r->ops->name, r->mutant,
 				r->missed ? "yes" : "**NO**", r->runs,
 				r->missed ? r->first : "", after, r->shrunk);
@@ -352,7 +360,8 @@ int cmd_selftest(int argc, char **argv)
 	/* The rows: for each protocol the campaign runs that has mutants
 	 * (and that the options keep), its baseline, then its mutants. */
 	for (const struct byz_core_ops *const *p = byz_core_all(); *p; p++) {
-		if (!(*p)->mutants || (o.protocol && strcmp(o.protocol, (*p)->name)))
+		if (!(*p)->mutants ||
+		    (o.protocol && strcmp(o.protocol, (*p)->name)))
 			continue;
 		if (o.mutant && !byz_mutant_find(*p, o.mutant))
 			continue;
@@ -399,10 +408,12 @@ int cmd_selftest(int argc, char **argv)
 		} else {
 			escaped += !r->missed;
 			if (r->missed)
-				printf("%-9s %-36s caught after %.1f s (%s)%s%s\n",
-				       r->ops->name, r->mutant, r->first_s,
-				       r->first, r->shrunk[0] ? "\n          shrunk: " : "",
-				       r->shrunk);
+				printf(
+				    "%-9s %-36s caught after %.1f s (%s)%s%s\n",
+				    r->ops->name, r->mutant, r->first_s,
+				    r->first,
+				    r->shrunk[0] ? "\n          shrunk: " : "",
+				    r->shrunk);
 			else
 				printf("%-9s %-36s NOT CAUGHT in %" PRIu64
 				       " runs\n",

@@ -26,10 +26,14 @@
 #include <string.h>
 
 static const char *const check_names[CHECK_COUNT] = {
-    [CHECK_AGREEMENT] = "agreement", [CHECK_PREFIX] = "prefix",
-    [CHECK_VALIDITY] = "validity",   [CHECK_NO_DUPLICATE] = "no-duplicate",
-    [CHECK_DIGESTS] = "digests",     [CHECK_VOTE_ONCE] = "vote-once",
-    [CHECK_CERTIFICATES] = "certificates", [CHECK_LIVENESS] = "liveness",
+    [CHECK_AGREEMENT] = "agreement",
+    [CHECK_PREFIX] = "prefix",
+    [CHECK_VALIDITY] = "validity",
+    [CHECK_NO_DUPLICATE] = "no-duplicate",
+    [CHECK_DIGESTS] = "digests",
+    [CHECK_VOTE_ONCE] = "vote-once",
+    [CHECK_CERTIFICATES] = "certificates",
+    [CHECK_LIVENESS] = "liveness",
 };
 
 const char *check_name(enum check_id id)

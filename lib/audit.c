@@ -114,8 +114,8 @@ static void audit_vote(struct audit *a, struct trace *tr, uint64_t now,
 	s->v = *v;
 }
 
-void audit_output(struct audit *a, struct trace *tr, uint64_t now,
-		  uint32_t r, const uint8_t *frame, size_t len)
+void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
+		  const uint8_t *frame, size_t len)
 {
 	struct wire_msg m;
 	struct byz_vote v;
@@ -128,8 +128,9 @@ void audit_output(struct audit *a, struct trace *tr, uint64_t now,
 	why = a->ops->audit(&a->cfg, &m, &v, &is_vote);
 	if (why) {
 		char text[TRACE_FAULT_TEXT];
-		snprintf(text, sizeof text, "replica %" PRIu32 " sent %s/%s with %s",
-			 r, a->ops->name,
+		snprintf(text, sizeof text,
+			 "replica %" PRIu32 " sent %s/%s with %s", r,
+			 a->ops->name,
 			 wire_type_name(m.frame.proto, m.frame.type), why);
 		trace_fault(tr, now, r, TRACE_RULE_CERTIFICATE, text);
 	}

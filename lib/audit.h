@@ -31,8 +31,8 @@ void audit_free(struct audit **a);
 
 /* Honest replica r sends the signed frame (len bytes) at time now: judge
  * it, and write a fault line to tr for each rule it breaks. */
-void audit_output(struct audit *a, struct trace *tr, uint64_t now,
-		  uint32_t r, const uint8_t *frame, size_t len);
+void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
+		  const uint8_t *frame, size_t len);
 
 /* Replica r restarted without its state: what it voted is forgotten. */
 void audit_forget(struct audit *a, uint32_t r);

@@ -712,6 +712,14 @@ Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
 		fill(c->c.state_digest, 6, i);
 	}
 	remove_at(&log, find(&log, 3, 1)); /* was its height 20 */
+	/* And it breaks both output rules (lib/audit.h). */
+	for (int rule = 0; rule < TRACE_RULE_COUNT; rule++) {
+		struct trace_fault ft = {.t = 9000,
+					 .replica = 3,
+					 .rule = (enum trace_rule)rule};
+		snprintf(ft.text, sizeof ft.text, "replica 3 broke a rule");
+		cr_assert_eq(trace_log_add_fault(&log, &ft), 0);
+	}
 	for (uint32_t r = 4; r < 50; r += 36) {
 		struct trace_commit c = make_commit(50000, r, 1, 9, 9);
 
@@ -785,6 +793,14 @@ static void make_broken_log(struct trace_log *log)
 	remove_at(log, find(log, 2, 9));
 	commit_everywhere(log, REQS + 1, 0, 1);
 	add_submit(log, 9000, 0, 40);
+	for (int rule = 0; rule < TRACE_RULE_COUNT; rule++) {
+		struct trace_fault ft = {.t = 9000,
+					 .replica = 1,
+					 .rule = (enum trace_rule)rule};
+		snprintf(ft.text, sizeof ft.text, "replica 1 broke rule %d",
+			 rule);
+		cr_assert_eq(trace_log_add_fault(log, &ft), 0);
+	}
 }
 
 static void assert_same_result(const struct check_result *x,

@@ -46,7 +46,7 @@ static const char *qc_ok(const struct byz_config *cfg, const struct hs_qc *qc)
 		count++;
 	}
 	return count >= 2 * cfg->f + 1 ? NULL
-					: "a QC with fewer than 2f+1 votes";
+				       : "a QC with fewer than 2f+1 votes";
 }
 
 static const char *timeout_ok(const struct byz_config *cfg,
@@ -90,7 +90,7 @@ static const char *proposal_ok(const struct byz_config *cfg,
 		count++;
 	}
 	return count >= 2 * cfg->f + 1 ? NULL
-					: "a TC with fewer than 2f+1 TIMEOUTs";
+				       : "a TC with fewer than 2f+1 TIMEOUTs";
 }
 
 const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
@@ -111,7 +111,8 @@ const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		return proposal_ok(cfg, &h->prop);
 	case HS_VOTE:
 		*is_vote = true;
-		*vote = (struct byz_vote){.kind = HS_VOTE, .view = h->vote.view};
+		*vote =
+		    (struct byz_vote){.kind = HS_VOTE, .view = h->vote.view};
 		memcpy(vote->digest, h->vote.hash, BYZ_DIGEST_BYTES);
 		return NULL;
 	case HS_TIMEOUT:

@@ -119,8 +119,8 @@ static const char *viewchange_ok(const struct byz_config *cfg,
 	size_t pos = 0;
 	const char *why;
 
-	if ((why = stable_ok(cfg, vc->stable_seq, vc->stable_digest,
-			     &vc->proof)))
+	if ((why =
+		 stable_ok(cfg, vc->stable_seq, vc->stable_digest, &vc->proof)))
 		return why;
 	while (pbft_pset_next(&vc->prepared, &pos, &pp, &prep) == 1) {
 		uint64_t view = 0;

@@ -27,6 +27,13 @@ SCENARIOS = [
                            "--stop-on-violation"], 1),
     # The run ends before every request is in.
     ("pbft-time-limit", ["--max-time", "30ms"], 1),
+    # A planted mistake the certificates oracle sees (fault lines).
+    ("hotstuff-mutant-quorum", ["--protocol", "hotstuff", "--mutant",
+                                "quorum-2f"], 1),
+    ("pbft-mutant-checkpoint", ["--mutant", "checkpoint-quorum-f+1",
+                                "--attack", "drop:p=0.2", "--gst", "300ms",
+                                "--clients", "4", "--requests", "4",
+                                "--batch", "4"], 1),
     # A liveness bound no protocol meets.
     ("pbft-tight-bound", ["--loss", "0.1", "--gst", "200ms",
                           "--bound", "1ms"], 1),
