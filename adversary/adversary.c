@@ -900,6 +900,15 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_DOUBLE_VOTE:
 			adversary_forge(a, p, m, ADV_MUT_OTHER_DIGEST,
 					m->delay_us);
+			/* A leader's proposal gets a conflicting twin to the
+			 * same replica, before it for odd replicas and after
+			 * it for even ones: both orders (OSDI'99 §4.2, Alg. 4:
+			 * one pre-prepare, one vote per view and number). */
+			adversary_forge(
+			    a, p, m, ADV_MUT_CONFLICT,
+			    to_idx % 2
+				? (m->delay_us > 500 ? m->delay_us - 500 : 0)
+				: m->delay_us + 500);
 			touched = true;
 			break;
 		case ATK_CERT_DUP:
@@ -910,6 +919,9 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 			break;
 		case ATK_WITHHOLD:
 			touched = rewrite(a, m, ADV_MUT_WITHHOLD);
+			break;
+		case ATK_FORK:
+			touched = rewrite(a, m, ADV_MUT_FORK);
 			break;
 		case ATK_STALE:
 			if (prng_chance(rng, at->p)) {

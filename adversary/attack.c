@@ -35,6 +35,7 @@ static const char *const names[ATK_KIND_END] = {
     [ATK_STALE] = "stale",
     [ATK_MUTATE] = "mutate",
     [ATK_TWINS] = "twins",
+    [ATK_FORK] = "fork",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -58,7 +59,7 @@ const char *attack_names(void)
 {
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
 	       "silent, crash, restart, amnesia, equivocate, double-vote, "
-	       "cert-dup, cert-short, withhold, stale, mutate, twins";
+	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork";
 }
 
 /* Each kind's defaults: what a bare name means. */

@@ -59,7 +59,9 @@ enum attack_kind {
 	ATK_STALE,	 /* p: besides, the same message from an older view */
 	ATK_MUTATE,	 /* m=MUTATION, replica, to: one ByzzFuzz process
 			  * fault (mutate.h) */
-	ATK_TWINS,	 /* twin instances of the Byzantine replicas; a
+	ATK_TWINS,
+	ATK_FORK,	 /* a Byzantine leader forks below the lock / a
+			  * Byzantine primary's NEW-VIEW drops O */	 /* twin instances of the Byzantine replicas; a
 			  * partition puts the twins with half the honest
 			  * replicas until GST */
 	ATK_KIND_END

@@ -72,10 +72,16 @@ enum adv_mutation {
 	 * form but reports nothing the sender prepared or certified (an
 	 * empty prepared set, a genesis certificate). Other types: SKIP. */
 	ADV_MUT_WITHHOLD,
+	/* A fork below what may be decided: a leader's proposal extends the
+	 * oldest certified block instead of the newest (HotStuff: justified
+	 * by the genesis QC; PBFT: a NEW-VIEW whose O proposes null
+	 * requests for every number, its pre-prepares re-signed). What the
+	 * lock (safeNode) and the NEW-VIEW check stop. Other types: SKIP. */
+	ADV_MUT_FORK,
 };
 
 #define ADV_MUT_FIRST ADV_MUT_CONFLICT
-#define ADV_MUT_LAST  ADV_MUT_WITHHOLD
+#define ADV_MUT_LAST  ADV_MUT_FORK
 
 /* adv_mutate's answer when the mutation does not apply to the message (a
  * positive value: never an err.h code). */
@@ -231,7 +237,7 @@ int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
 	       struct wire_buf *out);
 
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
- * "withhold"; "unknown" for anything else. */
+ * "withhold", "fork"; "unknown" for anything else. */
 const char *adv_mutation_name(enum adv_mutation mut);
 /* The reverse of adv_mutation_name: the mutation, or -1 if unknown. */
 int adv_mutation_parse(const char *name);

@@ -139,8 +139,7 @@ Test(audit, pbft_a_second_vote_for_one_slot_is_a_fault)
 
 /* A VIEW-CHANGE whose prepared certificate holds `k` PREPAREs from the
  * replicas in from[]. */
-static struct fr viewchange(struct wire_buf *b, const uint32_t *from,
-			    size_t k)
+static struct fr viewchange(struct wire_buf *b, const uint32_t *from, size_t k)
 {
 	const uint8_t *pf[8];
 	size_t pl[8], s;
@@ -161,10 +160,10 @@ static struct fr viewchange(struct wire_buf *b, const uint32_t *from,
 		pf[i] = prep[i].p;
 		pl[i] = prep[i].len;
 	}
-	cr_assert_eq(pbft_enc_viewchange_begin(
-			 b, &s, 2, 1, 0, d, (struct pbft_framev){NULL, NULL, 0},
-			 1),
-		     0);
+	cr_assert_eq(
+	    pbft_enc_viewchange_begin(b, &s, 2, 1, 0, d,
+				      (struct pbft_framev){NULL, NULL, 0}, 1),
+	    0);
 	pbft_enc_pset_entry(b, pp.p, pp.len, (struct pbft_framev){pf, pl, k});
 	cr_assert_eq(pbft_enc_end(b, s), 0);
 	return sign_last(b, s, 2);
@@ -196,8 +195,8 @@ Test(audit, pbft_a_view_change_with_a_short_certificate_is_a_fault)
 	wire_buf_free(&b);
 }
 
-static struct fr hs_qc(struct wire_buf *b, uint64_t view,
-		       const uint8_t *hash, const uint32_t *from, size_t k)
+static struct fr hs_qc(struct wire_buf *b, uint64_t view, const uint8_t *hash,
+		       const uint32_t *from, size_t k)
 {
 	const uint8_t *vf[8];
 	size_t vl[8], s;
@@ -258,8 +257,8 @@ Test(audit, hotstuff_short_or_repeated_qcs_and_two_proposals_are_faults)
 			 "replica 3 sent hotstuff/proposal with a QC with "
 			 "fewer than 2f+1 votes");
 	/* Another block for view 2 (its justify differs). */
-	send(&w, 2, hs_prop(&b, 2, 2, hs_qc(&b, 0, (uint8_t[32]){0}, NULL, 0),
-			    0));
+	send(&w, 2,
+	     hs_prop(&b, 2, 2, hs_qc(&b, 0, (uint8_t[32]){0}, NULL, 0), 0));
 	cr_assert_eq(faults(&w, TRACE_RULE_VOTE_ONCE), 1);
 	watch_close(&w);
 	wire_buf_free(&b);
@@ -281,9 +280,9 @@ static struct scenario_result mutant_run(const char *protocol,
 	sc.gst_us = 300000;
 	sc.max_time_us = 60000000;
 	if (mutant)
-		cr_assert_eq(scenario_set(&sc, "mutant", mutant, why,
-					  sizeof why),
-			     0, "%s", why);
+		cr_assert_eq(
+		    scenario_set(&sc, "mutant", mutant, why, sizeof why), 0,
+		    "%s", why);
 	if (attack)
 		cr_assert_eq(scenario_add_attack(&sc, attack, why, sizeof why),
 			     0, "%s", why);
@@ -322,13 +321,13 @@ Test(audit, an_unknown_mutant_is_refused)
 
 	scenario_defaults(&sc);
 	sc.ops = byz_core_find("hotstuff");
-	cr_assert_eq(
-	    scenario_set(&sc, "mutant", "checkpoint-quorum-f+1", why, sizeof why),
-	    0);
+	cr_assert_eq(scenario_set(&sc, "mutant", "checkpoint-quorum-f+1", why,
+				  sizeof why),
+		     0);
 	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
 	cr_assert_str_eq(res.why, "mutant: 'checkpoint-quorum-f+1' is not a "
 				  "mutant of hotstuff ('byzlab selftest "
 				  "--list' names them)");
-	cr_assert_neq(
-	    scenario_set(&sc, "mutant", "bad name!", why, sizeof why), 0);
+	cr_assert_neq(scenario_set(&sc, "mutant", "bad name!", why, sizeof why),
+		      0);
 }

@@ -714,9 +714,8 @@ Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
 	remove_at(&log, find(&log, 3, 1)); /* was its height 20 */
 	/* And it breaks both output rules (lib/audit.h). */
 	for (int rule = 0; rule < TRACE_RULE_COUNT; rule++) {
-		struct trace_fault ft = {.t = 9000,
-					 .replica = 3,
-					 .rule = (enum trace_rule)rule};
+		struct trace_fault ft = {
+		    .t = 9000, .replica = 3, .rule = (enum trace_rule)rule};
 		snprintf(ft.text, sizeof ft.text, "replica 3 broke a rule");
 		cr_assert_eq(trace_log_add_fault(&log, &ft), 0);
 	}
@@ -794,9 +793,8 @@ static void make_broken_log(struct trace_log *log)
 	commit_everywhere(log, REQS + 1, 0, 1);
 	add_submit(log, 9000, 0, 40);
 	for (int rule = 0; rule < TRACE_RULE_COUNT; rule++) {
-		struct trace_fault ft = {.t = 9000,
-					 .replica = 1,
-					 .rule = (enum trace_rule)rule};
+		struct trace_fault ft = {
+		    .t = 9000, .replica = 1, .rule = (enum trace_rule)rule};
 		snprintf(ft.text, sizeof ft.text, "replica 1 broke rule %d",
 			 rule);
 		cr_assert_eq(trace_log_add_fault(log, &ft), 0);

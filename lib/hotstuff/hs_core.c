@@ -394,7 +394,10 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 	/* A signed copy of our own vote, for our TIMEOUTs. */
 	if (next != h->cfg.id && (rc = byz_out_send(ob, h->cfg.id, start)))
 		return rc;
-	/* Done with this view: wait for the next one's proposal. */
+	/* Done with this view: wait for the next one's proposal. (The
+	 * mutant stays, to vote again.) */
+	if (hs_mut(h, HS_MUT_VOTE_TWICE))
+		return 0;
 	return hs_enter_view(h, ob, p->view + 1);
 }
 

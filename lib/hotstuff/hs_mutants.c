@@ -39,7 +39,8 @@ const struct byz_mutant hs_mutants[] = {
     [HS_MUT_VOTE_TWICE -
 	1] = {"vote-twice-in-a-view",
 	      "a replica votes once per view (Alg. 4: height > vheight) and "
-	      "refuses a second block for a view; it votes for each"},
+	      "refuses a second block for a view; it stays in the view "
+	      "after voting and votes for each"},
     [HS_MUT_LEADER - 1] =
 	{"proposal-from-anyone",
 	 "a proposal comes from its view's leader (Alg. 4-5); any replica's "

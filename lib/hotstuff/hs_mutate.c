@@ -19,6 +19,7 @@
  *   cert-dup,     PROPOSAL (justify QC, TC), TIMEOUT (high QC)
  *   cert-short
  *   withhold      TIMEOUT (genesis high QC, no last vote)
+ *   fork          PROPOSAL (justified by the genesis QC)
  *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
@@ -34,6 +35,8 @@
  *                 TIMEOUT for an old view must not move anyone back.
  *   cert-dup,     Alg. 4 onReceiveVote / the TC rule: n-f (= 2f+1) distinct
  *   cert-short    signers, all for the QC's (view, hash) / TC's views.
+ *   fork          Alg. 4 safeNode: a replica locked on a block votes only
+ *                 for blocks that extend it or carry a newer QC.
  *   withhold      Alg. 4 safeNode and the leader's highQC choice (Alg. 5
  *                 onReceiveNewView: the highest of n-f): a low high QC
  *                 from f replicas can neither unlock anyone nor hide the
@@ -77,7 +80,8 @@ static int proposal(struct adv_ctx *c)
 	int rc;
 
 	if (c->mut != ADV_MUT_CONFLICT && c->mut != ADV_MUT_STALE &&
-	    c->mut != ADV_MUT_CERT_DUP && c->mut != ADV_MUT_CERT_SHORT)
+	    c->mut != ADV_MUT_CERT_DUP && c->mut != ADV_MUT_CERT_SHORT &&
+	    c->mut != ADV_MUT_FORK)
 		return ADV_MUT_SKIP;
 	if ((rc = adv_list_gather(&tc, &p->tc)) ||
 	    (rc = adv_list_gather(&batch, &p->batch)))
@@ -99,6 +103,23 @@ static int proposal(struct adv_ctx *c)
 		hs_block_hash(&hs_of(&nm)->prop, c->rec_to);
 		c->record = true;
 		return 0;
+	case ADV_MUT_FORK: {
+		/* Alg. 4 safeNode: a block must extend the locked block or
+		 * carry a newer QC than the lock; one justified by the genesis
+		 * QC forks below every decided block, and a replica locked on
+		 * anything refuses it. */
+		static const uint8_t zero[BYZ_DIGEST_BYTES];
+		if (p->justify.view == 0)
+			return ADV_MUT_SKIP;
+		wire_buf_init(&qc, 256);
+		rc = hs_enc_qc(&qc, 0, zero, (struct hs_framev){NULL, NULL, 0});
+		if (!rc)
+			rc = hs_enc_proposal(c->out, NULL, sender, p->view,
+					     qc.data, qc.len, fv(&tc),
+					     fv(&batch));
+		wire_buf_free(&qc);
+		return rc;
+	}
 	case ADV_MUT_STALE:
 		/* Alg. 4: a proposal of a view the replica has voted in or
 		 * left (height <= vheight) gets no vote. */

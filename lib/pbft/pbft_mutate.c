@@ -212,6 +212,49 @@ static int viewchange(struct adv_ctx *c)
 /* NEW-VIEW: cert-dup / cert-short on V (references to VIEW-CHANGEs: the
  * last replaced by the first, or dropped, as adv_list_cert does); O is the
  * primary's own list of PRE-PREPAREs, not a certificate, and stays. */
+/* fork: the same NEW-VIEW with every pre-prepare of O replaced by a null
+ * request (an empty batch) for the same view and number, signed by the
+ * sender (the new primary, whose key this is). §4.4: a backup recomputes O
+ * from V and refuses a NEW-VIEW whose O differs, so a prepared (perhaps
+ * committed) request cannot be dropped. */
+static int newview_fork(struct adv_ctx *c, uint32_t *senders,
+			uint8_t (*digests)[BYZ_DIGEST_BYTES], uint16_t count)
+{
+	const struct pbft_newview *nv = &pbft_of(c->m)->nv;
+	struct wire_buf nulls;
+	struct wire_msg pp;
+	const uint8_t *frames[PBFT_MAX_PSET];
+	size_t lens[PBFT_MAX_PSET], offs[PBFT_MAX_PSET], pos = 0, k = 0;
+	bool changed = false;
+	int rc = 0;
+
+	wire_buf_init(&nulls, WIRE_MAX_FRAME);
+	while (!rc && k < PBFT_MAX_PSET &&
+	       wire_frames_next(&nv->pps, &pos, &pp) == 1) {
+		size_t s;
+		changed |= pbft_of(&pp)->pp.batch.count > 0;
+		if (!(rc = pbft_enc_preprepare(
+			  &nulls, &s, c->m->frame.sender, pbft_of(&pp)->pp.view,
+			  pbft_of(&pp)->pp.seq,
+			  (struct pbft_framev){NULL, NULL, 0})) &&
+		    !(rc = wire_sign(&nulls, s, c->key))) {
+			offs[k] = s;
+			lens[k++] = nulls.len - s;
+		}
+	}
+	for (size_t i = 0; i < k; i++)
+		frames[i] = nulls.data + offs[i];
+	if (!rc && !changed)
+		rc = ADV_MUT_SKIP;
+	if (!rc)
+		rc = pbft_enc_newview(
+		    c->out, NULL, c->m->frame.sender, nv->view, senders,
+		    (const uint8_t(*)[BYZ_DIGEST_BYTES])digests, count,
+		    (struct pbft_framev){frames, lens, k});
+	wire_buf_free(&nulls);
+	return rc;
+}
+
 static int newview(struct adv_ctx *c)
 {
 	const struct pbft_newview *nv = &pbft_of(c->m)->nv;
@@ -221,7 +264,7 @@ static int newview(struct adv_ctx *c)
 	uint16_t count = nv->nvrefs;
 	int rc;
 
-	if (!is_cert(c->mut) || count == 0)
+	if ((!is_cert(c->mut) && c->mut != ADV_MUT_FORK) || count == 0)
 		return ADV_MUT_SKIP;
 	if ((rc = adv_list_gather(&pps, &nv->pps)))
 		return rc;
@@ -232,6 +275,11 @@ static int newview(struct adv_ctx *c)
 		const uint8_t *d;
 		pbft_vref_at(nv, i, &senders[i], &d);
 		memcpy(digests[i], d, BYZ_DIGEST_BYTES);
+	}
+	if (c->mut == ADV_MUT_FORK) {
+		rc = newview_fork(c, senders, digests, count);
+		free(digests);
+		return rc;
 	}
 	/* §4.4: V must name 2f+1 valid VIEW-CHANGEs for v+1 from distinct
 	 * replicas, and O must be what V gives. */

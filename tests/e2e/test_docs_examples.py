@@ -106,6 +106,19 @@ EXAMPLES = {
         {"rc": 0, "out": ["reproduced"], "file": "results/traces"},
     # the trace of the hotstuff run above, judged alone: its verdict
     ("README.md", "byzlab check results/run.jsonl"): PASS,
+    ("README.md", "byzlab selftest --list"):
+        {"rc": 0, "out": ["quorum-2f", "prepared-quorum-2f-1"]},
+    ("README.md", "byzlab run --protocol hotstuff --mutant quorum-2f"):
+        {"rc": 1, "out": ["FAIL ", "certificates"]},
+    ("docs/selftest.md", "byzlab selftest --list"):
+        {"rc": 0, "out": ["safe-node-ignores-lock"]},
+    ("docs/selftest.md", "byzlab selftest --protocol pbft --mutant "
+     "checkpoint-quorum-f+1 --out results/selftest-one"):
+        {"rc": 0, "out": ["caught after"],
+         "file": "results/selftest-one/selftest.md"},
+    ("docs/selftest.md", "byzlab run --mutant checkpoint-quorum-f+1 "
+     "--attack drop:p=0.2 --gst 300ms --clients 4 --requests 4 --batch 4"):
+        {"rc": 1, "out": ["FAIL ", "certificates"]},
 
     ("docs/attacks.md", "byzlab run --gst 200ms --attack drop:p=0.2"): PASS,
     # "drops a fifth of the messages from start to end", not judged: pass
