@@ -1596,6 +1596,43 @@ Test(hotstuff, stale_timeout_answers_cannot_ping_pong, .timeout = 120)
 	}
 }
 
+/*
+ * Found by the certificates oracle (lib/audit.h, issue #11) in the
+ * combined-restart cell: a leader that joined views by Bracha formed a TC
+ * before its own TIMEOUT for that view came back signed, so the TC held
+ * its older TIMEOUT, and every replica (itself included) refused the
+ * proposal. hs_form_tc now waits for 2f+1 signed TIMEOUTs of the view.
+ */
+Test(hotstuff, a_tc_holds_only_timeouts_of_its_view, .timeout = 120)
+{
+	struct scenario sc = hs_scenario(7);
+	struct scenario_result res;
+	struct {
+		const char *key, *value;
+	} kv[] = {{"requests", "4"},
+		  {"batch", "4"},
+		  {"gst", "300ms"},
+		  {"max_time", "60s"},
+		  {"seed", "326"},
+		  {"byzantine", "2"},
+		  {"crash", "3@20ms,restart@120ms"}};
+	char why[256];
+
+	for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++)
+		cr_assert_eq(
+		    scenario_set(&sc, kv[k].key, kv[k].value, why, sizeof why),
+		    0, "%s", why);
+	cr_assert_eq(scenario_add_attack(&sc, "duplicate:p=0.2,copies=2", why,
+					 sizeof why),
+		     0);
+	cr_assert_eq(scenario_add_attack(&sc, "stale:p=0.5", why, sizeof why),
+		     0);
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0);
+	cr_assert_eq(res.checks.per_check[CHECK_CERTIFICATES], 0, "%s",
+		     res.why);
+	expect_pass(&sc, &res, "duplicate + stale");
+}
+
 /* ---- large clusters (issue #10 item 3) ---------------------------------- */
 
 /*

@@ -221,14 +221,33 @@ static uint64_t hs_kth_timeout(const struct hs *h, uint32_t k)
  * v and move to v+1. */
 static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
 {
+	bool take[BYZ_MAX_N] = {false};
+	uint32_t count = 0;
 	int rc;
 
+	/* Only signed TIMEOUTs of views >= v make the TC. Our own view
+	 * counts in hi_timeout as soon as we send it (hs_send_timeout), but
+	 * its signed copy comes back by loopback; until then last_timeout
+	 * holds our older one, and a TC with it is one every replica
+	 * refuses (the certificates oracle found leaders proposing with
+	 * such TCs, issue #11). So wait for 2f+1 of them. */
+	for (uint32_t r = 0; r < h->cfg.n && count < h->quorum; r++) {
+		struct wire_msg t;
+		if (h->hi_timeout[r] < v || !h->last_timeout[r].p ||
+		    wire_decode(h->last_timeout[r].p, h->last_timeout[r].len,
+				&t) ||
+		    hs_of(&t)->timeout.view < v)
+			continue;
+		take[r] = true;
+		count++;
+	}
+	if (count < h->quorum)
+		return 0;
 	h->tc_count = 0;
-	for (uint32_t r = 0; r < h->cfg.n && h->tc_count < h->quorum; r++)
-		if (h->hi_timeout[r] >= v && h->last_timeout[r].p &&
-		    (rc = hs_bytes_set(&h->tc[h->tc_count++],
-				       h->last_timeout[r].p,
-				       h->last_timeout[r].len)))
+	for (uint32_t r = 0; r < h->cfg.n; r++)
+		if (take[r] && (rc = hs_bytes_set(&h->tc[h->tc_count++],
+						  h->last_timeout[r].p,
+						  h->last_timeout[r].len)))
 			return rc;
 	h->tc_view = v;
 	return hs_enter_view(h, ob, v + 1);
