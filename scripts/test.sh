@@ -45,6 +45,11 @@ rm -rf results/ci
   ./build/byzlab replay -q results/ci/failures/*.json && echo "every saved failure replays exactly"
 tally "regression campaign" $?
 
+step "self-test: each protocol mutant against campaigns/ci.yaml (results/selftest/)"
+./build/byzlab selftest --known-escapes campaigns/selftest-escapes.txt \
+  --out results/selftest --jobs 2 -q --no-shrink
+tally "self-test" $?
+
 if command -v clang >/dev/null && \
    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \
      | clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
