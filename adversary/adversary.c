@@ -898,8 +898,9 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 				  rewrite(a, m, ADV_MUT_WITHHOLD);
 			break;
 		case ATK_DOUBLE_VOTE:
-			adversary_forge(a, p, m, ADV_MUT_OTHER_DIGEST,
-					m->delay_us);
+			if (adversary_forge(a, p, m, ADV_MUT_OTHER_DIGEST,
+					    m->delay_us) == BYZ_ENOKEY)
+				break; /* refused once, counted once */
 			/* A leader's proposal gets a conflicting twin to the
 			 * same replica, before it for odd replicas and after
 			 * it for even ones: both orders (OSDI'99 §4.2, Alg. 4:

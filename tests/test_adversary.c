@@ -269,6 +269,7 @@ static const struct form forms[] = {
     {"stale", "stale:p=0.3"},
     {"mutate", "mutate:m=conflict"},
     {"twins", "twins:skew=2ms"},
+    {"fork", "fork"},
     /* parameterised forms, including every schedule key */
     {"drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
      "drop:p=0.25,from=10ms,until=1500ms,rounds=2-5"},
@@ -302,6 +303,7 @@ static const struct form forms[] = {
     {"withhold:rounds=v1-v3", "withhold:rounds=v1-v3"},
     {"drop:rounds=v2", "drop:p=0.1,rounds=v2-v2"},
     {"twins:split=on,skew=1ms", "twins:skew=1ms"},
+    {"fork:until=300ms", "fork:until=300ms"},
 };
 
 Test(adversary, every_attack_round_trips_through_its_canonical_text)

@@ -1557,7 +1557,7 @@ Test(mutate, names)
 {
 	static const char *const want[] = {
 	    "conflict", "follow",     "other-digest", "stale",
-	    "cert-dup", "cert-short", "withhold",
+	    "cert-dup", "cert-short", "withhold",     "fork",
 	};
 
 	for (int i = ADV_MUT_FIRST; i <= ADV_MUT_LAST; i++) {

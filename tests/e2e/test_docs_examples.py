@@ -110,6 +110,11 @@ EXAMPLES = {
         {"rc": 0, "out": ["quorum-2f", "prepared-quorum-2f-1"]},
     ("README.md", "byzlab run --protocol hotstuff --mutant quorum-2f"):
         {"rc": 1, "out": ["FAIL ", "certificates"]},
+    ("docs/selftest.md", "byzlab selftest --jobs 2"):
+        not_run("the whole self-test, about a minute: scripts/test.sh runs it"),
+    ("docs/selftest.md", "byzlab selftest --known-escapes "
+     "campaigns/selftest-escapes.txt"):
+        not_run("the whole self-test: scripts/test.sh runs it, as CI does"),
     ("docs/selftest.md", "byzlab selftest --list"):
         {"rc": 0, "out": ["safe-node-ignores-lock"]},
     ("docs/selftest.md", "byzlab selftest --protocol pbft --mutant "
