@@ -73,10 +73,12 @@ enum adv_mutation {
 	 * empty prepared set, a genesis certificate). Other types: SKIP. */
 	ADV_MUT_WITHHOLD,
 	/* A fork below what may be decided: a leader's proposal extends the
-	 * oldest certified block instead of the newest (HotStuff: justified
-	 * by the genesis QC; PBFT: a NEW-VIEW whose O proposes null
-	 * requests for every number, its pre-prepares re-signed). What the
-	 * lock (safeNode) and the NEW-VIEW check stop. Other types: SKIP. */
+	 * oldest certified block instead of the newest (a chained protocol:
+	 * justified by the genesis certificate), or a new leader's view
+	 * change proposes null requests for every slot it must carry over,
+	 * its proposals re-signed. What the lock and the view change's own
+	 * check stop (each protocol's rewrites say which). Other types:
+	 * SKIP. */
 	ADV_MUT_FORK,
 };
 

@@ -64,7 +64,7 @@ static const char selftest_usage[] =
     "\n"
     "Examples:\n"
     "  byzlab selftest --list\n"
-    "  byzlab selftest --protocol pbft --mutant prepared-quorum-2f-1\n";
+    "  byzlab selftest --mutant quorum-2f --out results/selftest-one\n";
 
 static volatile sig_atomic_t stop_flag;
 
@@ -78,7 +78,7 @@ static void on_signal(int sig)
 
 struct opts {
 	const char *campaign, *out, *protocol, *mutant, *known_file;
-	char known[MAX_KNOWN][96]; /* "pbft/name" */
+	char known[MAX_KNOWN][96]; /* "PROTOCOL/MUTANT" */
 	size_t nknown;
 	uint64_t jobs;
 	bool noshrink, list, quiet;
@@ -251,8 +251,8 @@ static int read_known(struct opts *o)
 			    "mutant (byzlab selftest --list)",
 			    o->known_file, lineno, p);
 		}
-		snprintf(o->known[o->nknown++], sizeof o->known[0], "%s/%s", p,
-			 slash + 1);
+		snprintf(o->known[o->nknown++], sizeof o->known[0],
+			 "%.40s/%.50s", p, slash + 1);
 	}
 	fclose(in);
 	return 0;

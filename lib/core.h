@@ -252,7 +252,7 @@ struct byz_core_ops {
 	 * certificate it embeds is well formed for cfg (a quorum of
 	 * distinct signers, all for the same thing), else why not; and if m
 	 * is a vote (a statement its sender makes at most once per kind,
-	 * view and slot, such as a PREPARE or a HotStuff VOTE), describe it
+	 * view and slot, such as a prepare or a vote), describe it
 	 * in *vote and return with *is_vote set. Written apart from the
 	 * core's own checks, and blind to mutants. NULL: no rules. */
 	const char *(*audit)(const struct byz_config *cfg,
