@@ -378,6 +378,18 @@ json_t *scenario_result_json(const struct scenario *sc,
 		    checks, check_name(c),
 		    json_integer((json_int_t)res->checks.per_check[c]));
 	json_object_set_new(o, "violations", checks);
+	if (sc->ops->mutants) {
+		/* Rule coverage: the rules (named by the mutant that breaks
+		 * each) that decided something at an honest replica. */
+		json_t *rules = json_array();
+		for (uint32_t k = 1; byz_mutant_at(sc->ops, k) && k <= 64; k++)
+			if (res->sim.rules & 1ull << (k - 1))
+				json_array_append_new(
+				    rules,
+				    json_string(
+					byz_mutant_at(sc->ops, k)->name));
+		json_object_set_new(o, "rules", rules);
+	}
 	for (size_t i = 0; i < res->checks.kept; i++)
 		json_array_append_new(viol,
 				      json_string(res->checks.v[i].detail));

@@ -378,6 +378,71 @@ static void list_shrunk(const char *dir, FILE *md, FILE *out)
 	free(names);
 }
 
+/*
+ * Rule coverage (issue #11): for each protocol with a catalog of mutants,
+ * in how many of its runs each rule decided something at an honest replica
+ * (the run's "rules"; named by the mutant that breaks the rule). A rule no
+ * run exercised is a gap: no run of this campaign could tell that rule
+ * from its mutant.
+ */
+static void rule_coverage(json_t *records, FILE *md, FILE *out)
+{
+	for (const struct byz_core_ops *const *p = byz_core_all(); *p; p++) {
+		size_t runs = 0, used[64] = {0}, k, i, nrules = 0, gaps = 0;
+		json_t *r;
+		if (!(*p)->mutants)
+			continue;
+		json_array_foreach(records, i, r)
+		{
+			json_t *rules = json_object_get(r, "rules"), *e;
+			size_t j;
+			if (strcmp(str_of(r, "protocol"), (*p)->name) ||
+			    !json_is_array(rules))
+				continue;
+			runs++;
+			json_array_foreach(rules, j, e)
+			{
+				uint32_t m = json_is_string(e)
+						 ? byz_mutant_find(
+						       *p, json_string_value(e))
+						 : 0;
+				if (m && m <= 64)
+					used[m - 1]++;
+			}
+		}
+		if (!runs)
+			continue;
+		for (k = 1; byz_mutant_at(*p, k) && k <= 64; k++) {
+			nrules++;
+			gaps += !used[k - 1];
+		}
+		fprintf(md,
+			"\n## Rule coverage: %s\n\nThe runs (of %zu) in which "
+			"each safety rule decided something at an honest "
+			"replica: the rule that mutant breaks "
+			"(`byzlab selftest --list`). A rule no run exercised "
+			"is a **gap**: no run here could tell it from its "
+			"mutant.\n\n| rule (its mutant) | runs |\n|---|---|\n",
+			(*p)->name, runs);
+		for (k = 1; byz_mutant_at(*p, k) && k <= 64; k++)
+			fprintf(md, "| `%s` | %s%zu%s |\n",
+				byz_mutant_at(*p, k)->name,
+				used[k - 1] ? "" : "**gap** ", used[k - 1], "");
+		if (out) {
+			fprintf(out,
+				"\nrule coverage, %s: %zu of %zu rules "
+				"exercised",
+				(*p)->name, nrules - gaps, nrules);
+			for (k = 1, i = 0; byz_mutant_at(*p, k) && k <= 64; k++)
+				if (!used[k - 1])
+					fprintf(out, "%s%s",
+						i++ ? ", " : "; gaps: ",
+						byz_mutant_at(*p, k)->name);
+			fprintf(out, "\n");
+		}
+	}
+}
+
 struct summary_totals summary_write(const char *dir, const char *title,
 				    const char *note, json_t *records,
 				    FILE *out)
@@ -415,7 +480,8 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	fprintf(
 	    md,
 	    ". *Safety broken*: a run in which honest replicas disagreed "
-	    "(agreement, prefix, validity, no-duplicate or digests checker), a "
+	    "(agreement, prefix, validity, no-duplicate, digests, vote-once or "
+	    "certificates checker), a "
 	    "forged message passed ingress or a core failed. *Not live*: not "
 	    "every request committed within the bound after GST (only runs "
 	    "that were not stopped at a violation are judged).\n\n"
@@ -454,6 +520,7 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	}
 	cells_without_violation(records, md, out, &t);
 	list_shrunk(dir, md, out);
+	rule_coverage(records, md, out);
 	if (t.unexpected_runs || t.errors) {
 		size_t shown = 0;
 		fprintf(md,

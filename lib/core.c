@@ -120,6 +120,7 @@ void byz_outbox_reset(struct byz_outbox *ob)
 {
 	ob->count = 0;
 	ob->err = 0;
+	ob->rules = 0;
 	wire_buf_reset(&ob->bytes);
 }
 

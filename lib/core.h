@@ -183,6 +183,10 @@ struct byz_outbox {
 	size_t count, cap, max_outputs;
 	struct wire_buf bytes;
 	int err;
+	/* Rule coverage (issue #11): bit k-1 set when, in this step, the
+	 * rule that mutant k breaks decided something (the mutant would
+	 * have acted otherwise). Not an output: drivers read and count it. */
+	uint64_t rules;
 };
 
 void byz_outbox_init(struct byz_outbox *ob, size_t max_outputs,

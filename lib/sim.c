@@ -731,6 +731,9 @@ static int replica_step(struct sim *s, uint32_t ni, const struct byz_event *ev)
 		mark_core_error(s, node_addr(ni), rc);
 		return 0;
 	}
+	/* Rule coverage: what honest replicas' rules decided. */
+	if (ni < BYZ_MAX_N && !s->tr->log.byzantine[node_id(ni)])
+		s->st.rules |= s->ob.rules;
 	return apply_outputs(s, ni);
 }
 

@@ -126,6 +126,8 @@ struct sim_stats {
 	uint64_t forged_accepted;  /* forged frames that passed ingress: must
 				    * be 0, or ingress is broken */
 	int core_error;		   /* a core's step failed (a bug): its code */
+	uint64_t rules; /* rule coverage: bit k-1, the rule mutant k breaks
+			 * decided something at an honest replica (core.h) */
 	uint32_t core_error_replica;
 };
 

@@ -331,3 +331,43 @@ Test(audit, an_unknown_mutant_is_refused)
 	cr_assert_neq(scenario_set(&sc, "mutant", "bad name!", why, sizeof why),
 		      0);
 }
+
+/* A run's rule coverage (sim_stats.rules): the rules that decided
+ * something at an honest replica. A fault-free PBFT run waits for its
+ * 2f-th PREPARE every time (the rule prepared-quorum-2f-1 breaks) but never
+ * sees a pre-prepare from a backup; a HotStuff leader that forks below the
+ * lock is refused by safeNode, which no fault-free run exercises. */
+Test(audit, rule_coverage_names_what_a_run_exercised)
+{
+	const struct byz_core_ops *pbft = byz_core_find("pbft"),
+				  *hs = byz_core_find("hotstuff");
+	uint32_t prep = byz_mutant_find(pbft, "prepared-quorum-2f-1"),
+		 sender = byz_mutant_find(pbft, "pre-prepare-from-anyone"),
+		 safe = byz_mutant_find(hs, "safe-node-ignores-lock");
+	struct scenario_result r;
+
+	cr_assert(prep && sender && safe);
+	r = mutant_run("pbft", NULL, NULL);
+	cr_assert(r.sim.rules & 1ull << (prep - 1));
+	cr_assert_not(r.sim.rules & 1ull << (sender - 1));
+	r = mutant_run("hotstuff", NULL, NULL);
+	cr_assert_not(r.sim.rules & 1ull << (safe - 1));
+	{
+		struct scenario sc;
+		char why[256];
+		scenario_defaults(&sc);
+		sc.ops = hs;
+		sc.clients = 4;
+		sc.requests = 4;
+		sc.batch = 4;
+		sc.gst_us = 300000;
+		cr_assert_eq(
+		    scenario_set(&sc, "byzantine", "1", why, sizeof why), 0);
+		cr_assert_eq(scenario_add_attack(&sc, "fork", why, sizeof why),
+			     0);
+		cr_assert_eq(scenario_run(&sc, NULL, &r), 0);
+		cr_assert_eq(r.verdict, VERDICT_PASS, "%s", r.why);
+		cr_assert(r.sim.rules & 1ull << (safe - 1),
+			  "the fork met the lock");
+	}
+}

@@ -31,17 +31,23 @@ const char *hs_qc_check(const struct hs *h, const struct hs_qc *qc)
 			       memcmp(qc->hash, hs_zero, BYZ_DIGEST_BYTES) == 0
 			   ? NULL
 			   : "a view-0 QC that is not the genesis QC";
+	if (qc->votes.count == 2 * h->cfg.f)
+		hs_rule(h, HS_MUT_QUORUM);
 	if (qc->votes.count < h->quorum)
 		return "a QC with fewer than 2f+1 votes";
 	while (wire_frames_next(&qc->votes, &pos, &v) == 1) {
 		uint32_t s = v.frame.sender;
 		if (s >= h->cfg.n)
 			return "a QC with an unknown signer";
+		if (seen[s])
+			hs_rule(h, HS_MUT_QC_SIGNERS);
 		if (seen[s] && !hs_mut(h, HS_MUT_QC_SIGNERS))
 			return "a QC with a repeated signer";
 		seen[s] = true;
 		if (hs_of(&v)->vote.view != qc->view)
 			return "a QC with a vote for another view";
+		if (memcmp(hs_of(&v)->vote.hash, qc->hash, BYZ_DIGEST_BYTES))
+			hs_rule(h, HS_MUT_QC_BLOCK);
 		if (memcmp(hs_of(&v)->vote.hash, qc->hash, BYZ_DIGEST_BYTES) &&
 		    !hs_mut(h, HS_MUT_QC_BLOCK))
 			return "a QC with a vote for another block";

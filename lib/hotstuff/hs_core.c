@@ -198,6 +198,8 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 	b2 = hs_store_find(&h->store, qc_hash);
 	if (!b2)
 		return hs_fetch_want(h, ob, qc_hash, UINT32_MAX);
+	if (b2->justify_view > h->locked_view)
+		hs_rule(h, HS_MUT_LOCK_FROZEN);
 	if (b2->justify_view > h->locked_view &&
 	    !hs_mut(h, HS_MUT_LOCK_FROZEN)) {
 		struct wire_msg m;
@@ -214,6 +216,9 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		memcpy(h->locked_hash, b2->parent, BYZ_DIGEST_BYTES);
 		h->dirty_lock = true;
 	}
+	if (b2->justify_view > h->exec_view &&
+	    !(h->commit_pending && h->commit_view >= b2->justify_view))
+		hs_rule(h, HS_MUT_TWO_CHAIN);
 	if (hs_mut(h, HS_MUT_TWO_CHAIN)) {
 		/* The mutant: b' decided on the two-chain b' <- b''. */
 		if (b2->justify_view <= h->exec_view ||
@@ -226,6 +231,8 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		memcpy(h->commit_hash, b2->parent, BYZ_DIGEST_BYTES);
 		return 0;
 	}
+	if (b2->view != b2->justify_view + 1 && b2->justify_view > h->exec_view)
+		hs_rule(h, HS_MUT_NONCONSECUTIVE);
 	if ((b2->view != b2->justify_view + 1 &&
 	     !hs_mut(h, HS_MUT_NONCONSECUTIVE)) ||
 	    b2->justify_view <= h->exec_view)
@@ -234,6 +241,8 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 	if (!b1)
 		return hs_fetch_want(h, ob, b2->parent, UINT32_MAX);
 	/* Alg. 4: (b''.parent = b') and (b'.parent = b): onCommit(b). */
+	if (b1->view != b1->justify_view + 1 && b1->justify_view > h->exec_view)
+		hs_rule(h, HS_MUT_NONCONSECUTIVE);
 	if ((b1->view != b1->justify_view + 1 &&
 	     !hs_mut(h, HS_MUT_NONCONSECUTIVE)) ||
 	    b1->justify_view <= h->exec_view)
@@ -270,10 +279,13 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc)
  */
 static bool hs_safe_node(const struct hs *h, const struct hs_proposal *p)
 {
-	if (p->justify.view > h->locked_view || hs_mut(h, HS_MUT_SAFENODE))
+	if (p->justify.view > h->locked_view)
 		return true;
-	return p->justify.view == h->locked_view &&
-	       memcmp(p->justify.hash, h->locked_hash, BYZ_DIGEST_BYTES) == 0;
+	if (p->justify.view == h->locked_view &&
+	    memcmp(p->justify.hash, h->locked_hash, BYZ_DIGEST_BYTES) == 0)
+		return true;
+	hs_rule(h, HS_MUT_SAFENODE);
+	return hs_mut(h, HS_MUT_SAFENODE);
 }
 
 /* Check a proposal's content and proofs; NULL if fine, else why not. */
@@ -283,6 +295,8 @@ static const char *hs_proposal_invalid(const struct hs *h,
 	const struct hs_proposal *p = &hs_of(m)->prop;
 	const char *why;
 
+	if (m->frame.sender != hs_leader(h, p->view))
+		hs_rule(h, HS_MUT_LEADER);
 	if (m->frame.sender != hs_leader(h, p->view) &&
 	    !hs_mut(h, HS_MUT_LEADER))
 		return "not the leader of its view";
@@ -290,9 +304,11 @@ static const char *hs_proposal_invalid(const struct hs *h,
 		return "view not above its justify";
 	if ((why = hs_qc_check(h, &p->justify)))
 		return why;
-	if (p->tc.count && !hs_mut(h, HS_MUT_TC_UNCHECKED) &&
-	    (why = hs_tc_check(h, &p->tc, p->view - 1)))
-		return why;
+	if (p->tc.count && (why = hs_tc_check(h, &p->tc, p->view - 1))) {
+		hs_rule(h, HS_MUT_TC_UNCHECKED);
+		if (!hs_mut(h, HS_MUT_TC_UNCHECKED))
+			return why;
+	}
 	return NULL;
 }
 
@@ -323,6 +339,8 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 		/* One direct proposal per view: a second is equivocation. */
 		for (uint32_t i = 0; i < h->store.cap; i++) {
 			const struct hs_block *o = &h->store.b[i];
+			if (o->used && o->view == p->view)
+				hs_rule(h, HS_MUT_VOTE_TWICE);
 			if (o->used && o->view == p->view &&
 			    !hs_mut(h, HS_MUT_VOTE_TWICE))
 				return hs_drop(ob, m,
@@ -368,6 +386,8 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 				return rc;
 			break;
 		}
+	if (p->view == h->cur_view && !h->timed_out && p->view <= h->voted_view)
+		hs_rule(h, HS_MUT_VOTE_TWICE);
 	if (p->view != h->cur_view || h->timed_out ||
 	    (p->view <= h->voted_view && !hs_mut(h, HS_MUT_VOTE_TWICE)))
 		return 0; /* not ours to vote on now */
@@ -461,6 +481,8 @@ static int hs_step(void *core, const struct byz_event *ev,
 		rc = hs_persist_flush(h, ob);
 	if (!rc)
 		rc = hs_send_replies(h, ob);
+	ob->rules |= h->rule_hits;
+	h->rule_hits = 0;
 	h->nreply = 0;
 	h->in_step = false;
 	return rc;

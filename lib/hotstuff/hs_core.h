@@ -120,6 +120,9 @@ struct hs_pending {
 
 struct hs {
 	struct byz_config cfg;
+	/* Rule coverage of this step (core.h, byz_outbox.rules): bit k-1
+	 * when the rule of mutant k decided something (hs_rule). */
+	uint64_t rule_hits;
 	uint32_t quorum; /* 2f + 1 */
 	struct app *app;
 	bool in_step;
@@ -246,6 +249,13 @@ int hs_high_qc(struct hs *h, const struct hs_qc *qc);
 static inline bool hs_mut(const struct hs *h, enum hs_mutant_id m)
 {
 	return h->cfg.mutant == (uint32_t)m;
+}
+
+/* The rule that mutant m breaks decided something (rule coverage); a
+ * counter, so const checks may set it. */
+static inline void hs_rule(const struct hs *h, enum hs_mutant_id m)
+{
+	((struct hs *)h)->rule_hits |= 1ull << ((uint32_t)m - 1);
 }
 
 static inline uint32_t hs_leader(const struct hs *h, uint64_t view)

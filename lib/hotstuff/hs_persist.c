@@ -154,6 +154,9 @@ int hs_persist_restore(struct hs *h, const uint8_t *log, size_t len)
 		case HS_REC_VOTE:
 			if (rlen != 9)
 				return BYZ_EINVAL;
+			/* A restarted replica will not vote again where it
+			 * voted: the persisted vote is in force. */
+			hs_rule(h, HS_MUT_VOTE_NOT_PERSISTED);
 			if (hs_rd64(r + 1) > h->voted_view)
 				h->voted_view = hs_rd64(r + 1);
 			break;

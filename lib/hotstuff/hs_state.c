@@ -204,6 +204,8 @@ int hs_on_state(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	memcpy(c->hash, st->hash, BYZ_DIGEST_BYTES);
 	app_state_digest(fresh, c->digest);
 	k = hs_claims_matching(h, s);
+	if (k < h->cfg.f + 1)
+		hs_rule(h, HS_MUT_SNAPSHOT_CLAIMS);
 	if (k < (hs_mut(h, HS_MUT_SNAPSHOT_CLAIMS) ? 1 : h->cfg.f + 1)) {
 		app_destroy(&fresh);
 		return byz_out_note(ob,

@@ -497,6 +497,8 @@ static int pbft_step(void *core, const struct byz_event *ev,
 	 * was appended since the last base grew past its bound. */
 	if (!rc && (p->need_base || p->wal_bytes > PBFT_WAL_MAX))
 		rc = pbft_persist_base(p, ob);
+	ob->rules |= p->rule_hits;
+	p->rule_hits = 0;
 	p->in_step = false;
 	return rc;
 }

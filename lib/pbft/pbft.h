@@ -112,6 +112,10 @@ struct pbft_pending {
 
 struct pbft {
 	struct byz_config cfg;
+	/* Rule coverage of this step (core.h, byz_outbox.rules): bit k-1
+	 * when the rule of mutant k decided something; a counter, so
+	 * const checks may set it (pbft_rule). */
+	uint64_t rule_hits;
 	uint32_t quorum; /* 2f+1 */
 	struct app *app;
 
@@ -189,6 +193,12 @@ struct pbft {
 static inline bool pbft_mut(const struct pbft *p, enum pbft_mutant_id m)
 {
 	return p->cfg.mutant == (uint32_t)m;
+}
+
+/* The rule that mutant m breaks decided something (rule coverage). */
+static inline void pbft_rule(const struct pbft *p, enum pbft_mutant_id m)
+{
+	((struct pbft *)p)->rule_hits |= 1ull << ((uint32_t)m - 1);
 }
 
 /* The quorum of CHECKPOINTs that makes one stable (2f+1; a mutant's f+1). */

@@ -52,6 +52,8 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		return "a checkpoint at a number that is not one";
 	while (wire_frames_next(proof, &pos, &m) == 1) {
 		uint32_t s = m.frame.sender;
+		if (s < p->cfg.n && seen[s])
+			pbft_rule(p, PBFT_MUT_CERT_SIGNERS);
 		if (s >= p->cfg.n ||
 		    (seen[s] && !pbft_mut(p, PBFT_MUT_CERT_SIGNERS)))
 			return "a checkpoint proof with a repeated or unknown "
@@ -62,6 +64,8 @@ const char *pbft_check_ckpt_proof(const struct pbft *p, uint64_t seq,
 		seen[s] = true;
 		count++;
 	}
+	if (count > p->cfg.f && count < p->quorum)
+		pbft_rule(p, PBFT_MUT_CKPT_QUORUM);
 	return count >= pbft_ckpt_quorum(p)
 		   ? NULL
 		   : "a checkpoint proof with too few signers";
@@ -176,10 +180,15 @@ static int check_stable(struct pbft *p, uint64_t seq,
 	struct wire_frames proof;
 	uint8_t *snap;
 	size_t snap_len;
+	uint32_t have;
 	int rc;
 
-	if (seq <= p->low ||
-	    gather_proof(p, seq, digest, &proof) < pbft_ckpt_quorum(p))
+	if (seq <= p->low)
+		return 0;
+	have = gather_proof(p, seq, digest, &proof);
+	if (have > p->cfg.f && have < p->quorum)
+		pbft_rule(p, PBFT_MUT_CKPT_QUORUM);
+	if (have < pbft_ckpt_quorum(p))
 		return 0;
 	own = own_at(p, seq);
 	if (!own)

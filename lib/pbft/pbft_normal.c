@@ -37,11 +37,13 @@ static bool vote_matches(const struct pbft *p, const struct pbft_blob *b,
 {
 	struct wire_msg m;
 
-	return b && decode_blob(b, &m) == 0 && pbft_of(&m)->vote.view == view &&
-	       pbft_of(&m)->vote.seq == seq &&
-	       (pbft_mut(p, PBFT_MUT_VOTE_DIGEST) ||
-		memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES) ==
-		    0);
+	if (!b || decode_blob(b, &m) || pbft_of(&m)->vote.view != view ||
+	    pbft_of(&m)->vote.seq != seq)
+		return false;
+	if (!memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES))
+		return true;
+	pbft_rule(p, PBFT_MUT_VOTE_DIGEST);
+	return pbft_mut(p, PBFT_MUT_VOTE_DIGEST);
 }
 
 static int send_vote(struct pbft *p, struct byz_outbox *ob, uint8_t type,
@@ -73,6 +75,8 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 	for (uint32_t i = 0; i < p->cfg.n; i++)
 		count += i != primary && vote_matches(p, e->prep[i], e->view,
 						      e->seq, e->digest);
+	if (count + 1 == 2 * p->cfg.f)
+		pbft_rule(p, PBFT_MUT_PREPARED_QUORUM);
 	if (count < 2 * p->cfg.f - pbft_mut(p, PBFT_MUT_PREPARED_QUORUM))
 		return 0;
 	e->prepared = true;
@@ -112,6 +116,8 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 	for (uint32_t i = 0; i < p->cfg.n; i++)
 		count +=
 		    vote_matches(p, e->commit[i], e->view, e->seq, e->digest);
+	if (count + 1 == p->quorum)
+		pbft_rule(p, PBFT_MUT_COMMITTED_QUORUM);
 	if (count < p->quorum - pbft_mut(p, PBFT_MUT_COMMITTED_QUORUM))
 		return 0;
 	e->committed = true;
@@ -177,6 +183,8 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 				 " in view %" PRIu64 "%s: dropped",
 				 pp->view, p->view,
 				 p->in_vc ? " (changing)" : "");
+	if (m->frame.sender != pbft_primary(p, pp->view))
+		pbft_rule(p, PBFT_MUT_PREPREPARE_SENDER);
 	if (m->frame.sender != pbft_primary(p, pp->view) &&
 	    !pbft_mut(p, PBFT_MUT_PREPREPARE_SENDER))
 		return pbft_note(p, ob,
@@ -203,6 +211,7 @@ int pbft_on_preprepare(struct pbft *p, const struct wire_msg *m,
 	if (e->pp && e->view == pp->view) {
 		if (memcmp(d, e->digest, sizeof d) == 0)
 			return 0; /* a duplicate */
+		pbft_rule(p, PBFT_MUT_SECOND_PREPREPARE);
 		if (pbft_mut(p, PBFT_MUT_SECOND_PREPREPARE)) {
 			/* The mutant: the later one replaces the first. */
 			pbft_blob_free(&e->pp);
@@ -321,6 +330,8 @@ const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 	*seq = pbft_of(&pp)->pp.seq;
 	while (wire_frames_next(votes, &pos, &v) == 1) {
 		uint32_t s = v.frame.sender;
+		if (s < p->cfg.n && seen[s])
+			pbft_rule(p, PBFT_MUT_CERT_SIGNERS);
 		if (s >= p->cfg.n ||
 		    (seen[s] && !pbft_mut(p, PBFT_MUT_CERT_SIGNERS)))
 			return "a repeated or unknown signer";
@@ -354,6 +365,9 @@ int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 			      pbft_mut(p, PBFT_MUT_CERT_QUORUM) ? p->cfg.f + 1
 								: p->quorum,
 			      false, &view, &seq, d);
+	if (why && c->commits.count > p->cfg.f &&
+	    c->commits.count < p->quorum && !strcmp(why, "too few votes"))
+		pbft_rule(p, PBFT_MUT_CERT_QUORUM);
 	if (why)
 		return pbft_note(p, ob,
 				 "committed certificate from r%" PRIu32

@@ -38,8 +38,10 @@ static const char *check_viewchange(const struct pbft *p,
 		uint64_t view, seq;
 		why = pbft_check_cert(p, &pp, &prep, 2 * p->cfg.f, true, &view,
 				      &seq, d);
-		if (why)
+		if (why) {
+			pbft_rule(p, PBFT_MUT_VC_UNCHECKED);
 			return why;
+		}
 		if (view >= vc->view)
 			return "a prepared certificate from a view not below "
 			       "the new one";
@@ -82,6 +84,9 @@ static void compute_o(const struct pbft *p, const struct wire_msg *vcs,
 			k = seq - *min_s - 1;
 			/* Views start at 0: store view + 1 so 0 means none.
 			 * (The mutant keeps the lowest instead.) */
+			if (best_view[k] &&
+			    best_view[k] != pbft_of(&pp)->pp.view + 1)
+				pbft_rule(p, PBFT_MUT_O_LOWEST);
 			if (pbft_mut(p, PBFT_MUT_O_LOWEST)
 				? !best_view[k] ||
 				      pbft_of(&pp)->pp.view + 1 < best_view[k]
@@ -163,6 +168,8 @@ int pbft_start_view_change(struct pbft *p, uint64_t view, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < p->cfg.window; i++)
 		npset += p->log[i].seq > p->low && p->log[i].pc_pp != NULL &&
 			 !pbft_mut(p, PBFT_MUT_VC_FORGETS);
+	if (npset)
+		pbft_rule(p, PBFT_MUT_VC_FORGETS);
 	rc = pbft_enc_viewchange_begin(
 	    &ob->bytes, &start, p->cfg.id, view, p->low, p->stable_digest,
 	    (struct pbft_framev){frames, lens, nproof}, npset);
@@ -222,6 +229,8 @@ int pbft_try_newview(struct pbft *p, struct byz_outbox *ob)
 		goto out;
 	}
 	n = vcs_for(p, p->view, vcs);
+	if (n + 1 == p->quorum)
+		pbft_rule(p, PBFT_MUT_NV_QUORUM);
 	if (n < p->quorum - pbft_mut(p, PBFT_MUT_NV_QUORUM))
 		goto out;
 	/* V: the first 2f+1 by sender */
@@ -597,6 +606,8 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 			why = "V with a view-change for another view";
 		n++;
 	}
+	if (!why && (uint32_t)nv->nvrefs + 1 == p->quorum)
+		pbft_rule(p, PBFT_MUT_NV_QUORUM);
 	if (!why && nv->nvrefs < p->quorum - pbft_mut(p, PBFT_MUT_NV_QUORUM))
 		why = "fewer than 2f+1 view-changes in V";
 	if (!why && missing) {
@@ -646,8 +657,10 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 			b = &best[expect - min_s - 1];
 			batch_digest_of(b->bytes ? b : NULL, want);
 			pbft_batch_digest(&pbft_of(&pp)->pp, got);
-			if (memcmp(want, got, sizeof want))
+			if (memcmp(want, got, sizeof want)) {
 				why = "O that differs from the one V implies";
+				pbft_rule(p, PBFT_MUT_O_UNCHECKED);
+			}
 			expect++;
 		}
 		if (!why && expect != max_s + 1 &&

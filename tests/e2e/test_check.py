@@ -292,3 +292,19 @@ def test_an_interrupted_run_is_judged_as_interrupted(byzlab, tmp_path):
     assert c.returncode == 1
     assert verdict_lines(c.stdout) == verdict_lines(stdout)
     assert "(interrupted)" in c.stdout  # the trace line says how it ended
+
+
+def test_the_ci_summary_shows_rule_coverage(ci):
+    """issue #11 item 5: the summary counts, per safety rule, the runs in
+    which it decided something, and names a rule no run exercised."""
+    summary = (ci / "summary.md").read_text()
+    for proto in ("pbft", "hotstuff"):
+        assert f"## Rule coverage: {proto}" in summary
+    assert "| `prepared-quorum-2f-1` |" in summary
+    assert "| `safe-node-ignores-lock` |" in summary
+    # every run of a protocol with mutants records its rules
+    import json
+    for line in (ci / "runs.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        if rec["protocol"] in ("pbft", "hotstuff"):
+            assert isinstance(rec["rules"], list)
