@@ -924,6 +924,9 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_FORK:
 			touched = rewrite(a, m, ADV_MUT_FORK);
 			break;
+		case ATK_CERT_MIX:
+			touched = rewrite(a, m, ADV_MUT_CERT_MIX);
+			break;
 		case ATK_STALE:
 			if (prng_chance(rng, at->p)) {
 				adversary_forge(a, p, m, ADV_MUT_STALE,

@@ -36,6 +36,7 @@ static const char *const names[ATK_KIND_END] = {
     [ATK_MUTATE] = "mutate",
     [ATK_TWINS] = "twins",
     [ATK_FORK] = "fork",
+    [ATK_CERT_MIX] = "cert-mix",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -59,7 +60,8 @@ const char *attack_names(void)
 {
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
 	       "silent, crash, restart, amnesia, equivocate, double-vote, "
-	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork";
+	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork, "
+	       "cert-mix";
 }
 
 /* Each kind's defaults: what a bare name means. */

@@ -61,7 +61,9 @@ enum attack_kind {
 			  * fault (mutate.h) */
 	ATK_TWINS,
 	ATK_FORK,	 /* a Byzantine leader forks below the lock / a
-			  * Byzantine primary's NEW-VIEW drops O */	 /* twin instances of the Byzantine replicas; a
+			  * Byzantine primary's NEW-VIEW drops O */
+	ATK_CERT_MIX,	 /* a certificate with the sender's own vote for
+			  * another digest */	 /* twin instances of the Byzantine replicas; a
 			  * partition puts the twins with half the honest
 			  * replicas until GST */
 	ATK_KIND_END

@@ -311,6 +311,7 @@ static const char *const mutation_names[] = {
     [ADV_MUT_CERT_SHORT] = "cert-short",
     [ADV_MUT_WITHHOLD] = "withhold",
     [ADV_MUT_FORK] = "fork",
+    [ADV_MUT_CERT_MIX] = "cert-mix",
 };
 
 const char *adv_mutation_name(enum adv_mutation mut)

@@ -80,10 +80,15 @@ enum adv_mutation {
 	 * check stop (each protocol's rewrites say which). Other types:
 	 * SKIP. */
 	ADV_MUT_FORK,
+	/* A certificate mixing votes for two things: the sender's own vote
+	 * in a certificate it sends, re-signed for another digest
+	 * (adv_other_digest); the rest verbatim. Chained protocols' QCs
+	 * only; without the sender's vote in it: SKIP. */
+	ADV_MUT_CERT_MIX,
 };
 
 #define ADV_MUT_FIRST ADV_MUT_CONFLICT
-#define ADV_MUT_LAST  ADV_MUT_FORK
+#define ADV_MUT_LAST  ADV_MUT_CERT_MIX
 
 /* adv_mutate's answer when the mutation does not apply to the message (a
  * positive value: never an err.h code). */
@@ -239,7 +244,7 @@ int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
 	       struct wire_buf *out);
 
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
- * "withhold", "fork"; "unknown" for anything else. */
+ * "withhold", "fork", "cert-mix"; "unknown" for anything else. */
 const char *adv_mutation_name(enum adv_mutation mut);
 /* The reverse of adv_mutation_name: the mutation, or -1 if unknown. */
 int adv_mutation_parse(const char *name);

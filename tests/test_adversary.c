@@ -270,6 +270,7 @@ static const struct form forms[] = {
     {"mutate", "mutate:m=conflict"},
     {"twins", "twins:skew=2ms"},
     {"fork", "fork"},
+    {"cert-mix", "cert-mix"},
     /* parameterised forms, including every schedule key */
     {"drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
      "drop:p=0.25,from=10ms,until=1500ms,rounds=2-5"},
@@ -304,6 +305,7 @@ static const struct form forms[] = {
     {"drop:rounds=v2", "drop:p=0.1,rounds=v2-v2"},
     {"twins:split=on,skew=1ms", "twins:skew=1ms"},
     {"fork:until=300ms", "fork:until=300ms"},
+    {"cert-mix:from=1ms", "cert-mix:from=1ms"},
 };
 
 Test(adversary, every_attack_round_trips_through_its_canonical_text)

@@ -1556,8 +1556,8 @@ Test(mutate, frame_view)
 Test(mutate, names)
 {
 	static const char *const want[] = {
-	    "conflict", "follow",     "other-digest", "stale",
-	    "cert-dup", "cert-short", "withhold",     "fork",
+	    "conflict",	  "follow",   "other-digest", "stale",	  "cert-dup",
+	    "cert-short", "withhold", "fork",	      "cert-mix",
 	};
 
 	for (int i = ADV_MUT_FIRST; i <= ADV_MUT_LAST; i++) {

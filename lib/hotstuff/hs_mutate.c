@@ -20,6 +20,8 @@
  *   cert-short
  *   withhold      TIMEOUT (genesis high QC, no last vote)
  *   fork          PROPOSAL (justified by the genesis QC)
+ *   cert-mix      PROPOSAL (the leader's own vote in the justify QC
+ *                 re-signed for another block)
  *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
@@ -35,6 +37,8 @@
  *                 TIMEOUT for an old view must not move anyone back.
  *   cert-dup,     Alg. 4 onReceiveVote / the TC rule: n-f (= 2f+1) distinct
  *   cert-short    signers, all for the QC's (view, hash) / TC's views.
+ *   cert-mix      Alg. 2 matchingQC: a QC's votes are all for its view and
+ *                 block.
  *   fork          Alg. 4 safeNode: a replica locked on a block votes only
  *                 for blocks that extend it or carry a newer QC.
  *   withhold      Alg. 4 safeNode and the leader's highQC choice (Alg. 5
@@ -68,6 +72,36 @@ static int qc_mutated(struct wire_buf *b, const struct hs_qc *q,
 	return hs_enc_qc(b, q->view, q->hash, fv(&votes));
 }
 
+/* cert-mix: QC q again into b, with the vote of the sender (c's key) in
+ * it re-signed for another block (adv_other_digest); nv holds that vote.
+ * SKIP if the sender's own vote is not in q. */
+static int qc_mixed(struct adv_ctx *c, struct wire_buf *b, struct wire_buf *nv,
+		    const struct hs_qc *q)
+{
+	uint32_t sender = c->m->frame.sender;
+	struct adv_list votes;
+	uint8_t other[BYZ_DIGEST_BYTES];
+	size_t s;
+	int rc;
+
+	if ((rc = adv_list_gather(&votes, &q->votes)))
+		return rc;
+	for (size_t i = 0; i < votes.count; i++) {
+		struct wire_msg v;
+		if (wire_decode(votes.frames[i], votes.lens[i], &v) ||
+		    v.frame.sender != sender)
+			continue;
+		adv_other_digest(c->map, q->hash, other);
+		if ((rc = hs_enc_vote(nv, &s, sender, q->view, other)) ||
+		    (rc = wire_sign(nv, s, c->key)))
+			return rc;
+		votes.frames[i] = nv->data + s;
+		votes.lens[i] = nv->len - s;
+		return hs_enc_qc(b, q->view, q->hash, fv(&votes));
+	}
+	return ADV_MUT_SKIP;
+}
+
 /* PROPOSAL (sent by the leader of its view). */
 static int proposal(struct adv_ctx *c)
 {
@@ -81,7 +115,7 @@ static int proposal(struct adv_ctx *c)
 
 	if (c->mut != ADV_MUT_CONFLICT && c->mut != ADV_MUT_STALE &&
 	    c->mut != ADV_MUT_CERT_DUP && c->mut != ADV_MUT_CERT_SHORT &&
-	    c->mut != ADV_MUT_FORK)
+	    c->mut != ADV_MUT_FORK && c->mut != ADV_MUT_CERT_MIX)
 		return ADV_MUT_SKIP;
 	if ((rc = adv_list_gather(&tc, &p->tc)) ||
 	    (rc = adv_list_gather(&batch, &p->batch)))
@@ -144,6 +178,22 @@ static int proposal(struct adv_ctx *c)
 					     fv(&batch));
 		wire_buf_free(&qc);
 		return rc;
+	case ADV_MUT_CERT_MIX: {
+		/* Alg. 2 matchingQC: every vote of the justify QC is for its
+		 * view and block; the leader's own, re-signed for another
+		 * block, makes it one genuine vote short. */
+		struct wire_buf nv;
+		wire_buf_init(&qc, WIRE_MAX_FRAME);
+		wire_buf_init(&nv, WIRE_MAX_FRAME);
+		rc = qc_mixed(c, &qc, &nv, &p->justify);
+		if (!rc)
+			rc = hs_enc_proposal(c->out, NULL, sender, p->view,
+					     qc.data, qc.len, fv(&tc),
+					     fv(&batch));
+		wire_buf_free(&nv);
+		wire_buf_free(&qc);
+		return rc;
+	}
 	default:
 		return ADV_MUT_SKIP;
 	}
