@@ -17,6 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A cell with no `mutations:` list takes every one (ByzzFuzz): the cell
+ * must have room for all (UBSan found the 9th overflowing a list of 8). */
+_Static_assert(ADV_MUT_LAST - ADV_MUT_FIRST + 1 <= CAMPAIGN_MAX_MUTATIONS,
+	       "struct cell's mutations[] must hold every mutation");
+
 #define STREAM_EXPLORE 0x62797a7a66757a7aull /* "byzzfuzz": its own PRNG */
 
 static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
@@ -351,7 +356,8 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 			else
 				cl->cap = (uint32_t)u;
 		} else if (!strcmp(key, "mutations")) {
-			if (scalars(c, v, key, items, 8, &n, why, whylen))
+			if (scalars(c, v, key, items, CAMPAIGN_MAX_MUTATIONS,
+				    &n, why, whylen))
 				return -1;
 			for (size_t k = 0; k < n; k++) {
 				cl->mutations[k] = adv_mutation_parse(items[k]);

@@ -23,6 +23,8 @@
 /* Protocols in one cell: every protocol byte. */
 #define CAMPAIGN_MAX_PROTOCOLS 16
 #define CAMPAIGN_MAX_RUNS      2000000
+/* ByzzFuzz mutations of a cell: room for every one (campaign.c checks). */
+#define CAMPAIGN_MAX_MUTATIONS 16
 
 enum expect_bits {
 	EXPECT_SAFE = 1u << 0,	    /* every run keeps safety */
@@ -57,8 +59,8 @@ struct cell {
 	unsigned expect;
 	bool shrink;
 	enum explore_kind explore;
-	uint32_t c, d, rounds, cap; /* exploration parameters */
-	int mutations[8];	    /* ByzzFuzz process faults */
+	uint32_t c, d, rounds, cap;	       /* exploration parameters */
+	int mutations[CAMPAIGN_MAX_MUTATIONS]; /* ByzzFuzz process faults */
 	size_t nmutations;
 	struct conf_node *overrides; /* scenario fields (owned) */
 };
