@@ -427,6 +427,22 @@ int hs_enc_timeout(struct wire_buf *b, size_t *start, uint32_t sender,
 				     vote_len, NULL, 0);
 }
 
+/* A commit certificate's encoding, or the genesis QC when there is none
+ * yet (TIMEOUT and STATE carry one). */
+static void put_commit_qc(struct wire_buf *b, const uint8_t *cqc,
+			  size_t cqc_len)
+{
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+
+	if (cqc) {
+		wire_put_bytes(b, cqc, cqc_len);
+		return;
+	}
+	wire_put_u64(b, 0);
+	wire_put_bytes(b, zero, BYZ_DIGEST_BYTES);
+	wire_put_u16(b, 0);
+}
+
 int hs_enc_timeout_commit(struct wire_buf *b, size_t *start, uint32_t sender,
 			  uint64_t view, const uint8_t *qc, size_t qc_len,
 			  const uint8_t *vote, size_t vote_len,
@@ -447,15 +463,7 @@ int hs_enc_timeout_commit(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u16(b, vote ? 1 : 0);
 	if (vote)
 		wire_put_frame(b, vote, vote_len);
-	if (cqc) {
-		wire_put_bytes(b, cqc, cqc_len);
-	} else {
-		/* No commit certificate yet: the genesis QC. */
-		static const uint8_t zero[BYZ_DIGEST_BYTES];
-		wire_put_u64(b, 0);
-		wire_put_bytes(b, zero, BYZ_DIGEST_BYTES);
-		wire_put_u16(b, 0);
-	}
+	put_commit_qc(b, cqc, cqc_len);
 	return enc_done(b, s, start);
 }
 
@@ -506,15 +514,7 @@ int hs_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u64(b, depth);
 	wire_put_u64(b, view);
 	wire_put_bytes(b, hash, BYZ_DIGEST_BYTES);
-	if (cqc) {
-		wire_put_bytes(b, cqc, cqc_len);
-	} else {
-		/* No commit certificate: the genesis QC. */
-		static const uint8_t zero[BYZ_DIGEST_BYTES];
-		wire_put_u64(b, 0);
-		wire_put_bytes(b, zero, BYZ_DIGEST_BYTES);
-		wire_put_u16(b, 0);
-	}
+	put_commit_qc(b, cqc, cqc_len);
 	wire_put_u32(b, (uint32_t)snapshot_len);
 	wire_put_bytes(b, snapshot, snapshot_len);
 	return enc_done(b, s, start);
