@@ -207,7 +207,8 @@ int adversary_new(const struct attack_plan *plan, uint32_t n, uint32_t f,
 		if (plan->a[i].round_lo)
 			a->need_round = true;
 		if (plan->a[i].kind == ATK_EQUIVOCATE ||
-		    plan->a[i].kind == ATK_MUTATE)
+		    plan->a[i].kind == ATK_MUTATE ||
+		    plan->a[i].kind == ATK_USURP)
 			a->want_requests = true;
 		if (plan->a[i].kind == ATK_EQUIVOCATE && !a->co) {
 			a->co = calloc(1, sizeof *a->co);
@@ -927,6 +928,13 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_CERT_MIX:
 			touched = rewrite(a, m, ADV_MUT_CERT_MIX);
 			break;
+		case ATK_USURP:
+			/* The coalition sides with each "primary" where it
+			 * reached first: votes to the half the usurper's
+			 * proposal went to follow it (usurp, below). */
+			touched = to_half_b(a, to_idx) &&
+				  rewrite(a, m, ADV_MUT_FOLLOW);
+			break;
 		case ATK_STALE:
 			if (prng_chance(rng, at->p)) {
 				adversary_forge(a, p, m, ADV_MUT_STALE,
@@ -1096,6 +1104,53 @@ static bool network(struct adversary *a, const struct adv_port *p,
 	return true;
 }
 
+/*
+ * usurp: a proposal of an honest leader reaching a Byzantine replica is
+ * made that replica's own (adv_usurp). A proposal for the same slot is
+ * rushed to the second half of the honest replicas (no delay: it overtakes
+ * the leader's, still in flight), and the coalition's votes to that half
+ * follow it (byzantine_send); one for the next slot goes to every honest
+ * replica USURP_AFTER_US after the leader's reached the usurper, once the
+ * others have voted on the leader's and wait for the next view, ahead of
+ * its leader's proposal, which needs a round of votes first.
+ */
+#define USURP_AFTER_US 1000
+
+static void usurp(struct adversary *a, const struct adv_port *p,
+		  const struct adv_msg *m, uint32_t from_idx, uint32_t to_idx)
+{
+	struct wire_buf *out = &a->tbuf;
+	bool same;
+
+	if (to_idx >= a->n || !a->plan.byzantine[to_idx] || from_idx >= a->n ||
+	    a->plan.byzantine[from_idx] || !a->has_key[to_idx])
+		return;
+	if (adv_usurp(m->frame, m->len, to_idx, &a->keys[to_idx], &a->map, out))
+		return;
+	same = adversary_frame_round(out->data, out->len) ==
+		   adversary_frame_round(m->frame, m->len) &&
+	       adv_frame_view(out->data, out->len) ==
+		   adv_frame_view(m->frame, m->len);
+	for (uint32_t r = 0; r < a->n; r++) {
+		if (a->plan.byzantine[r] || (same && !a->half_b[r]))
+			continue;
+		if (!p->inject(p->ctx, to_idx, r, out->data, out->len,
+			       same ? 0 : m->delay_us + USURP_AFTER_US))
+			a->st.injected++;
+	}
+}
+
+static bool usurp_active(struct adversary *a, uint64_t round, size_t *which)
+{
+	for (size_t i = 0; i < a->plan.count; i++)
+		if (a->plan.a[i].kind == ATK_USURP &&
+		    active(a, &a->plan.a[i], a->now, round)) {
+			*which = i;
+			return true;
+		}
+	return false;
+}
+
 enum adv_verdict adversary_on_message(struct adversary *a,
 				      const struct adv_port *port,
 				      struct adv_msg *m)
@@ -1106,6 +1161,7 @@ enum adv_verdict adversary_on_message(struct adversary *a,
 	    a->need_round ? adversary_frame_round(m->frame, m->len) : 0;
 	bool byz_sender =
 	    from_idx != NO_NODE && a->plan.byzantine[from_idx % BYZ_MAX_N];
+	size_t ui;
 
 	a->now = port->now(port->ctx);
 	if (from_idx == NO_NODE && a->want_requests) {
@@ -1124,6 +1180,13 @@ enum adv_verdict adversary_on_message(struct adversary *a,
 			m->delay_us += a->gst_us - a->now;
 			a->st.delayed++;
 		}
+	}
+	if (to_idx < a->n && a->plan.byzantine[to_idx] &&
+	    usurp_active(a, round, &ui)) {
+		uint64_t before = a->st.injected;
+		usurp(a, port, m, from_idx, to_idx);
+		if (a->st.injected != before)
+			a->st.per_attack[ui]++;
 	}
 	if (byz_sender && !byzantine_send(a, port, m, to_idx, round, rng))
 		return ADV_DROP;

@@ -37,6 +37,7 @@ static const char *const names[ATK_KIND_END] = {
     [ATK_TWINS] = "twins",
     [ATK_FORK] = "fork",
     [ATK_CERT_MIX] = "cert-mix",
+    [ATK_USURP] = "usurp",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -61,7 +62,7 @@ const char *attack_names(void)
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
 	       "silent, crash, restart, amnesia, equivocate, double-vote, "
 	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork, "
-	       "cert-mix";
+	       "cert-mix, usurp";
 }
 
 /* Each kind's defaults: what a bare name means. */

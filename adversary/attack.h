@@ -59,13 +59,15 @@ enum attack_kind {
 	ATK_STALE,	 /* p: besides, the same message from an older view */
 	ATK_MUTATE,	 /* m=MUTATION, replica, to: one ByzzFuzz process
 			  * fault (mutate.h) */
-	ATK_TWINS,
+	ATK_TWINS,	 /* twin instances of the Byzantine replicas; a
+			  * partition puts the twins with half the honest
+			  * replicas until GST */
 	ATK_FORK,	 /* a Byzantine leader forks below the lock / a
 			  * Byzantine primary's NEW-VIEW drops O */
 	ATK_CERT_MIX,	 /* a certificate with the sender's own vote for
-			  * another digest */	 /* twin instances of the Byzantine replicas; a
-			  * partition puts the twins with half the honest
-			  * replicas until GST */
+			  * another digest */
+	ATK_USURP,	 /* a Byzantine replica that does not lead proposes
+			  * too (adv_usurp) */
 	ATK_KIND_END
 };
 

@@ -421,3 +421,40 @@ int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
 		wire_buf_reset(out);
 	return rc;
 }
+
+int adv_usurp(const uint8_t *prop, size_t len, uint32_t usurper,
+	      const struct byz_keypair *key, struct adv_conflicts *map,
+	      struct wire_buf *out)
+{
+	const struct adv_rewrites *rw;
+	struct wire_msg m;
+	struct adv_ctx c;
+	int rc;
+
+	wire_buf_reset(out);
+	if (!key || !prop || overlaps(prop, len, out))
+		return BYZ_EINVAL;
+	if ((rc = wire_decode(prop, len, &m)))
+		return rc;
+	if (m.frame.sender == usurper)
+		return ADV_MUT_SKIP; /* its own proposal: nothing to usurp */
+	rw = rewrites_of(m.frame.proto);
+	if (!rw || !rw->usurp)
+		return ADV_MUT_SKIP;
+	memset(&c, 0, sizeof c);
+	c.mut = ADV_MUT_CONFLICT;
+	c.m = &m;
+	c.key = key;
+	c.map = map;
+	c.out = out;
+	c.voter = usurper;
+	/* A new message of the usurper's own: signed with its key. */
+	if ((rc = rw->usurp(&c)) == 0)
+		rc = wire_sign(out, 0, key);
+	if (rc == 0 && c.record && map &&
+	    memcmp(c.rec_from, c.rec_to, BYZ_DIGEST_BYTES))
+		rc = adv_conflicts_put(map, c.rec_from, c.rec_to);
+	if (rc)
+		wire_buf_reset(out);
+	return rc;
+}

@@ -243,6 +243,22 @@ int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
 	       const struct adv_cert *cert, struct adv_conflicts *map,
 	       struct wire_buf *out);
 
+/*
+ * A proposal by a replica that does not lead: the proposal prop of another
+ * replica (the leader), received by Byzantine replica `usurper` (key is its
+ * key), made the usurper's own (sender = usurper, signed with key) with a
+ * conflicting batch (ADV_MUT_CONFLICT's). Each protocol picks the slot
+ * where it hurts (its rewrites say which): the same slot, to be rushed to
+ * some honest replicas ahead of the leader's (a second "primary" in the
+ * view), or the next one, ahead of the next leader. Records (original
+ * digest -> new digest) in map when the slot is the same, so the
+ * coalition's votes can follow it. 0, ADV_MUT_SKIP (not a proposal, a
+ * proposal of the usurper's own, a protocol without it) or an error.
+ */
+int adv_usurp(const uint8_t *prop, size_t len, uint32_t usurper,
+	      const struct byz_keypair *key, struct adv_conflicts *map,
+	      struct wire_buf *out);
+
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
  * "withhold", "fork", "cert-mix"; "unknown" for anything else. */
 const char *adv_mutation_name(enum adv_mutation mut);
@@ -321,6 +337,10 @@ struct adv_rewrites {
 	int (*links)(const struct wire_msg *m, struct adv_links *l);
 	int (*endorse)(struct adv_ctx *c);
 	int (*extend)(struct adv_ctx *c);
+	/* adv_usurp: c->m is another replica's proposal, c->voter the
+	 * usurper; writes the usurper's proposal (unsigned) and may set the
+	 * record digests. NULL: not supported. */
+	int (*usurp)(struct adv_ctx *c);
 };
 
 /* The registered rewrites, NULL-terminated (adversary/registry.c). */

@@ -271,6 +271,7 @@ static const struct form forms[] = {
     {"twins", "twins:skew=2ms"},
     {"fork", "fork"},
     {"cert-mix", "cert-mix"},
+    {"usurp", "usurp"},
     /* parameterised forms, including every schedule key */
     {"drop:p=0.25,from=10ms,until=1.5s,rounds=2-5",
      "drop:p=0.25,from=10ms,until=1500ms,rounds=2-5"},
@@ -306,6 +307,7 @@ static const struct form forms[] = {
     {"twins:split=on,skew=1ms", "twins:skew=1ms"},
     {"fork:until=300ms", "fork:until=300ms"},
     {"cert-mix:from=1ms", "cert-mix:from=1ms"},
+    {"usurp:rounds=2-4", "usurp:rounds=2-4"},
 };
 
 Test(adversary, every_attack_round_trips_through_its_canonical_text)

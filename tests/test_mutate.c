@@ -967,6 +967,45 @@ Test(mutate, pbft_withhold)
 	wire_buf_free(&out);
 }
 
+/* usurp: backup 3 makes the primary's PRE-PREPARE (1, 5) its own, with
+ * the batch reversed, signed with its key; the map links the digests. */
+Test(mutate, pbft_usurp_same_slot)
+{
+	struct pbft_world w;
+	struct adv_conflicts map;
+	struct wire_buf out;
+	struct wire_msg m;
+	struct blob got[3];
+	static struct sigs s;
+	uint8_t nd[BYZ_DIGEST_BYTES];
+
+	pbft_world(&w);
+	adv_conflicts_init(&map);
+	wire_buf_init(&out, WIRE_MAX_FRAME);
+	cr_assert_eq(adv_usurp(w.pp.p, w.pp.n, 3, &rk[3], &map, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(m.frame.type, PBFT_PREPREPARE);
+	cr_assert_eq(m.frame.sender, 3);
+	cr_assert_eq(pbft_of(&m)->pp.view, 1);
+	cr_assert_eq(pbft_of(&m)->pp.seq, 5);
+	cr_assert_eq(frames_of(&pbft_of(&m)->pp.batch, got, 3), 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert(blob_eq(got[i], batch3[2 - i]));
+	sigs_of(out.data, out.len, &s);
+	cr_assert_eq(s.bad, 0);
+	byz_digest(nd, pbft_of(&m)->pp.batch_bytes, pbft_of(&m)->pp.batch_len);
+	cr_assert_eq(memcmp(adv_conflicts_get(&map, w.d), nd, sizeof nd), 0);
+	/* The usurper's own proposal, a vote, an empty batch: skipped. */
+	cr_assert_eq(adv_usurp(w.pp.p, w.pp.n, BYZ, &rk[BYZ], &map, &out),
+		     ADV_MUT_SKIP);
+	cr_assert_eq(adv_usurp(w.prep.p, w.prep.n, 3, &rk[3], &map, &out),
+		     ADV_MUT_SKIP);
+	cr_assert_eq(adv_usurp(w.pp0.p, w.pp0.n, 3, &rk[3], &map, &out),
+		     ADV_MUT_SKIP);
+	cr_assert_eq(out.len, 0);
+	wire_buf_free(&out);
+}
+
 /* ---- HotStuff ------------------------------------------------------------ */
 
 struct hs_world {
@@ -1047,6 +1086,37 @@ Test(mutate, hs_conflict_reverses_batch)
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.vote, &map, &out),
 		     ADV_MUT_SKIP);
 	cr_assert_eq(mutate(ADV_MUT_CONFLICT, w.blocks, &map, &out),
+		     ADV_MUT_SKIP);
+	wire_buf_free(&out);
+}
+
+/* usurp: replica 3 makes the leader's proposal of view 5 its own proposal
+ * of view 6, on the same justify QC, without the TC. */
+Test(mutate, hs_usurp_next_view)
+{
+	struct hs_world w;
+	struct adv_conflicts map;
+	struct wire_buf out;
+	struct wire_msg m;
+	static struct sigs s;
+
+	hs_world(&w);
+	adv_conflicts_init(&map);
+	wire_buf_init(&out, WIRE_MAX_FRAME);
+	cr_assert_eq(adv_usurp(w.prop.p, w.prop.n, 3, &rk[3], &map, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(m.frame.type, HS_PROPOSAL);
+	cr_assert_eq(m.frame.sender, 3);
+	cr_assert_eq(hs_of(&m)->prop.view, 6);
+	cr_assert_eq(hs_of(&m)->prop.justify.len, w.qc.n);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.bytes, w.qc.p, w.qc.n), 0);
+	cr_assert_eq(hs_of(&m)->prop.tc.count, 0);
+	cr_assert_eq(hs_of(&m)->prop.batch.count, 3);
+	sigs_of(out.data, out.len, &s);
+	cr_assert_eq(s.bad, 0);
+	cr_assert_eq(adv_usurp(w.prop.p, w.prop.n, BYZ, &rk[BYZ], &map, &out),
+		     ADV_MUT_SKIP);
+	cr_assert_eq(adv_usurp(w.vote.p, w.vote.n, 3, &rk[3], &map, &out),
 		     ADV_MUT_SKIP);
 	wire_buf_free(&out);
 }

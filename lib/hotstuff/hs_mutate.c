@@ -22,6 +22,8 @@
  *   fork          PROPOSAL (justified by the genesis QC)
  *   cert-mix      PROPOSAL (the leader's own vote in the justify QC
  *                 re-signed for another block)
+ *   (usurp)       PROPOSAL of the leader, made a non-leader's own for the
+ *                 next view (adv_usurp)
  *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
@@ -437,6 +439,30 @@ static int hs_extend(struct adv_ctx *c)
 	return 0;
 }
 
+/* adv_usurp: a non-leader's PROPOSAL for the view after c->m's, on the same
+ * justify, with a conflicting batch, to reach the replicas that voted in
+ * c->m's view (and so wait in the next) ahead of the next leader's.
+ * Alg. 4-5: a replica takes a proposal of view v only from leader(v);
+ * without that rule every view an honest leader should lead is taken
+ * over by a block that abandons the one before, and no three-chain of
+ * consecutive views ever forms. (The same view would not do: a replica
+ * has voted in it by the time a copy could arrive, and votes once.) */
+static int hs_usurp(struct adv_ctx *c)
+{
+	const struct hs_proposal *p = &hs_of(c->m)->prop;
+	struct adv_list batch;
+	int rc;
+
+	if (c->m->frame.type != HS_PROPOSAL || p->view == UINT64_MAX)
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&batch, &p->batch)))
+		return rc;
+	adv_list_conflict(&batch, c->map);
+	return hs_enc_proposal(c->out, NULL, c->voter, p->view + 1,
+			       p->justify.bytes, p->justify.len,
+			       (struct hs_framev){NULL, NULL, 0}, fv(&batch));
+}
+
 /* This protocol's half of adv_mutate (mutate.h), for the adversary's
  * registry. Compiled into the adversary library, never into libbyz. */
 const struct adv_rewrites hotstuff_adv_rewrites = {
@@ -445,4 +471,5 @@ const struct adv_rewrites hotstuff_adv_rewrites = {
     .links = hs_links,
     .endorse = hs_endorse,
     .extend = hs_extend,
+    .usurp = hs_usurp,
 };

@@ -17,6 +17,8 @@
  *   cert-dup,     VIEW-CHANGE (C, each P entry's prepares), NEW-VIEW (V),
  *   cert-short    CERT (commits), STATE (proof)
  *   withhold      VIEW-CHANGE (P emptied)
+ *   (usurp)       PRE-PREPARE of another replica, made a backup's own for
+ *                 the same (v, n) (adv_usurp)
  *
  * What the honest side must enforce against each mutation (the comments
  * at each case say which rule):
@@ -362,7 +364,38 @@ static int adv_mutate_pbft(struct adv_ctx *c)
 
 /* This protocol's half of adv_mutate (mutate.h), for the adversary's
  * registry. Compiled into the adversary library, never into libbyz. */
+/* adv_usurp: a backup's PRE-PREPARE for the primary's (v, n), with a
+ * conflicting batch. §4.2: a backup accepts a PRE-PREPARE only if it is
+ * signed by the primary of view v; without that rule a Byzantine backup is
+ * a second primary, and with f Byzantine replicas voting for both batches
+ * each half of the honest replicas it reaches first prepares and commits
+ * its own (the adversary rushes it there and lets the votes follow). */
+static int usurp(struct adv_ctx *c)
+{
+	const struct pbft_preprepare *pp = &pbft_of(c->m)->pp;
+	struct adv_list batch;
+	struct wire_msg nm;
+	int rc;
+
+	if (c->m->frame.type != PBFT_PREPREPARE)
+		return ADV_MUT_SKIP;
+	if ((rc = adv_list_gather(&batch, &pp->batch)))
+		return rc;
+	if (!adv_list_conflict(&batch, c->map))
+		return ADV_MUT_SKIP;
+	if ((rc = pbft_enc_preprepare(c->out, NULL, c->voter, pp->view, pp->seq,
+				      fv(&batch))) ||
+	    (rc = wire_decode_unsigned(c->out->data, c->out->len, &nm)))
+		return rc;
+	byz_digest(c->rec_from, pp->batch_bytes, pp->batch_len);
+	byz_digest(c->rec_to, pbft_of(&nm)->pp.batch_bytes,
+		   pbft_of(&nm)->pp.batch_len);
+	c->record = true;
+	return 0;
+}
+
 const struct adv_rewrites pbft_adv_rewrites = {
     .proto = PBFT_PROTO,
     .mutate = adv_mutate_pbft,
+    .usurp = usurp,
 };
