@@ -903,14 +903,17 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 					    m->delay_us) == BYZ_ENOKEY)
 				break; /* refused once, counted once */
 			/* A leader's proposal gets a conflicting twin to the
-			 * same replica, before it for odd replicas and after
-			 * it for even ones: both orders (OSDI'99 §4.2, Alg. 4:
-			 * one pre-prepare, one vote per view and number). */
-			adversary_forge(
-			    a, p, m, ADV_MUT_CONFLICT,
-			    to_idx % 2
-				? (m->delay_us > 500 ? m->delay_us - 500 : 0)
-				: m->delay_us + 500);
+			 * same replica, `lag` before it for odd replicas and
+			 * after it for even ones: both orders (OSDI'99 §4.2,
+			 * Alg. 4: one pre-prepare, one vote per view and
+			 * number). A long lag reaches a replica that restarted
+			 * meanwhile: what it voted must have been durable. */
+			adversary_forge(a, p, m, ADV_MUT_CONFLICT,
+					to_idx % 2
+					    ? (m->delay_us > at->a_us
+						   ? m->delay_us - at->a_us
+						   : 0)
+					    : m->delay_us + at->a_us);
 			touched = true;
 			break;
 		case ATK_CERT_DUP:

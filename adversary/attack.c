@@ -111,6 +111,9 @@ static void defaults(struct attack *a, enum attack_kind k)
 	case ATK_STALE:
 		a->p = 0.3;
 		break;
+	case ATK_DOUBLE_VOTE:
+		a->a_us = ATK_DOUBLE_VOTE_LAG_US;
+		break;
 	case ATK_MUTATE:
 		a->mutation = ADV_MUT_CONFLICT;
 		break;
@@ -317,6 +320,9 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 	} else if (!strcmp(key, "back") &&
 		   (k == ATK_RESTART || k == ATK_AMNESIA)) {
 		bad = attack_parse_duration(val, &a->b_us);
+	} else if (!strcmp(key, "lag") && k == ATK_DOUBLE_VOTE) {
+		bad =
+		    attack_parse_duration(val, &a->a_us) || a->a_us > 10000000;
 	} else if (!strcmp(key, "skew") && k == ATK_TWINS) {
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "split") && k == ATK_TWINS) {
@@ -655,6 +661,10 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 					    "%s%" PRIu32, len ? "+" : "", i);
 			sb_add(&b, "to", v);
 		}
+		break;
+	case ATK_DOUBLE_VOTE:
+		if (a->a_us != ATK_DOUBLE_VOTE_LAG_US)
+			sb_dur(&b, "lag", a->a_us);
 		break;
 	case ATK_TWINS:
 		if (a->nosplit)

@@ -52,7 +52,9 @@ enum attack_kind {
 	ATK_AMNESIA,	/* at=T, back=T2: crash, restart with nothing */
 	ATK_EQUIVOCATE, /* conflicting proposals and votes to half of the
 			 * honest replicas, conflicting view-change content */
-	ATK_DOUBLE_VOTE, /* a second, conflicting vote besides each vote */
+	ATK_DOUBLE_VOTE, /* a second, conflicting vote besides each vote,
+			  * and a leader's conflicting proposal `lag` before
+			  * or after its own */
 	ATK_CERT_DUP,	 /* certificates with a duplicate signer */
 	ATK_CERT_SHORT,	 /* certificates one signer short */
 	ATK_WITHHOLD,	 /* view-change content withheld (P, high QC) */
@@ -71,9 +73,10 @@ enum attack_kind {
 	ATK_KIND_END
 };
 
-#define ATK_MAX_GROUPS 8
-#define ATK_TO_MAX     64 /* mutate's to= names replicas 0..63 (a bit mask) */
-#define ATK_NO_GROUP   0xff
+#define ATK_MAX_GROUPS	       8
+#define ATK_DOUBLE_VOTE_LAG_US 500 /* double-vote's default lag */
+#define ATK_TO_MAX	       64 /* mutate's to= names replicas 0..63 (a bit mask) */
+#define ATK_NO_GROUP	       0xff
 
 enum delay_dist { DIST_UNIFORM = 0, DIST_EXP, DIST_PARETO };
 
