@@ -69,6 +69,8 @@ static const char run_usage[] =
     "  --max-time D        stop the run at this virtual time (default 600s)\n"
     "  --mutant NAME       plant one of the protocol's mistakes (byzlab\n"
     "                      selftest --list names them); never by default\n"
+    "  --leaders LIST      the leaders of views 0, 1, 2, ... (r1,r1,r0;\n"
+    "                      later views: the protocol's rotation)\n"
     "  --max-events N      stop the run after N simulator events (default:\n"
     "                      8,000 n^2, at least 10 million; 0: the default)\n"
     "  --bound D           liveness bound after GST (default: protocol's)\n"
@@ -166,6 +168,7 @@ static const struct run_field {
     {"attack", "attacks"},
     {"stop-on-violation", "stop_on_violation"},
     {"mutant", "mutant"},
+    {"leaders", "leaders"},
 };
 #define RUN_NFIELDS (sizeof run_fields / sizeof run_fields[0])
 

@@ -335,6 +335,20 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 			else
 				return fail_at(why, whylen, c, line,
 					       "explore: byzzfuzz or twins");
+		} else if (!strcmp(key, "leader_choice")) {
+			if (v->kind == CONF_SCALAR &&
+			    !strcmp(v->text, "byzantine"))
+				cl->leaders = LEAD_BYZANTINE;
+			else if (v->kind == CONF_SCALAR &&
+				 !strcmp(v->text, "all"))
+				cl->leaders = LEAD_ALL;
+			else if (v->kind == CONF_SCALAR &&
+				 !strcmp(v->text, "rotation"))
+				cl->leaders = LEAD_ROTATION;
+			else
+				return fail_at(why, whylen, c, line,
+					       "leader_choice: byzantine, all "
+					       "or rotation");
 		} else if (!strcmp(key, "c") || !strcmp(key, "d") ||
 			   !strcmp(key, "rounds") || !strcmp(key, "cap")) {
 			uint64_t max =
@@ -443,16 +457,34 @@ static size_t applicable(const struct cell *cl, uint32_t b, size_t out[])
 	return applicable_of(cl->attacks, cl->nattacks, b, out);
 }
 
-/* Twins enumeration: partitions of m nodes into at most two groups
- * (2^(m-1) of them) per round, over `rounds` rounds. UINT64_MAX if the
- * space is larger than 2^62. */
-static uint64_t twins_space(uint32_t m, uint32_t rounds)
+/* Twins enumeration: per round, a leader of L candidates and a partition
+ * of m nodes into at most two groups (2^(m-1) of them), over `rounds`
+ * rounds. UINT64_MAX if the space is larger than 2^62. */
+static uint64_t twins_per_round(uint32_t m, uint32_t L)
 {
-	uint64_t per, total = 1;
+	if (m - 1 >= 53 || L == 0)
+		return 0; /* too large to enumerate: sampled */
+	return (uint64_t)L << (m - 1);
+}
 
-	if (m - 1 >= 62)
+static uint32_t twins_leaders(const struct cell *cl, uint32_t n, uint32_t b)
+{
+	switch (cl->leaders) {
+	case LEAD_ALL:
+		return n;
+	case LEAD_ROTATION:
+		return 1;
+	default:
+		return b;
+	}
+}
+
+static uint64_t twins_space(uint32_t m, uint32_t L, uint32_t rounds)
+{
+	uint64_t per = twins_per_round(m, L), total = 1;
+
+	if (!per)
 		return UINT64_MAX;
-	per = 1ull << (m - 1);
 	for (uint32_t r = 0; r < rounds; r++) {
 		if (total > (1ull << 62) / per)
 			return UINT64_MAX;
@@ -473,7 +505,7 @@ static uint64_t runs_for(const struct cell *cl, uint32_t n, uint32_t b)
 		uint64_t space;
 		if (b == 0)
 			return 0;
-		space = twins_space(n + b, cl->rounds);
+		space = twins_space(n + b, twins_leaders(cl, n, b), cl->rounds);
 		return space < cl->cap ? space : cl->cap;
 	}
 	default:
@@ -625,14 +657,21 @@ static int gen_byzzfuzz(const struct cell *cl, struct scenario *sc, uint32_t b,
 	return 0;
 }
 
-/* Twins (Bano et al., 2022): twin instances of the Byzantine replicas and
- * one partition of replicas and twins per round; sample j of a space of
- * (2^(m-1))^rounds, visited in a seeded pseudo-random order. */
+/* Twins (Bano et al., OPODIS'21 §4): twin instances of the Byzantine
+ * replicas and, for each of the first `rounds` rounds, a leader and one
+ * partition of replicas and twins; sample j of a space of
+ * (L x 2^(m-1))^rounds, visited in a seeded pseudo-random order without
+ * repeats. Round r is view first_view + r - 1: its leader goes into the
+ * scenario's leader schedule (core.h), so a Byzantine replica, whose
+ * twins lead with it, leads exactly the rounds the enumeration says; the
+ * views before and after keep the protocol's rotation. L = 1 (rotation)
+ * enumerates partitions alone. */
 static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
 		     uint64_t j, char *why, size_t whylen)
 {
-	uint32_t m = sc->n + b;
-	uint64_t space = twins_space(m, cl->rounds), idx, per;
+	uint32_t m = sc->n + b, L = twins_leaders(cl, sc->n, b);
+	uint32_t first = sc->ops->first_view;
+	uint64_t space = twins_space(m, L, cl->rounds), idx, per;
 	struct prng rng;
 	char text[600], groups[512];
 
@@ -640,7 +679,7 @@ static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
 		  STREAM_EXPLORE ^ ((uint64_t)sc->n << 8) ^ b);
 	if (add_attack(sc, "twins:split=off", why, whylen))
 		return -1;
-	per = m - 1 >= 62 ? 0 : 1ull << (m - 1);
+	per = twins_per_round(m, L);
 	if (space != UINT64_MAX && per) {
 		uint64_t a = prng_next(&rng) % space,
 			 off = prng_next(&rng) % space;
@@ -653,15 +692,33 @@ static int gen_twins(const struct cell *cl, struct scenario *sc, uint32_t b,
 		prng_seed(&rng, cl->seed_lo + j, STREAM_EXPLORE ^ 0x7717);
 		idx = 0;
 	}
+	if (cl->leaders != LEAD_ROTATION) {
+		if (first + cl->rounds > BYZ_MAX_LEADERS) {
+			snprintf(why, whylen,
+				 "twins: %" PRIu32 " rounds from view %" PRIu32
+				 " exceed a leader schedule of %d views",
+				 cl->rounds, first, BYZ_MAX_LEADERS);
+			return -1;
+		}
+		sc->nleaders = first + cl->rounds;
+		for (uint32_t v = 0; v < sc->nleaders; v++)
+			sc->leaders[v] = (uint16_t)(v % sc->n);
+	}
 	for (uint32_t r = 1; r <= cl->rounds; r++) {
-		uint64_t part;
+		uint64_t part, lead;
 		if (space != UINT64_MAX && per) {
 			part = idx % per;
 			idx /= per;
+			lead = part % L;
+			part /= L;
 		} else {
 			part = prng_next(&rng) &
 			       ((1ull << (m - 1 < 63 ? m - 1 : 63)) - 1);
+			lead = L > 1 ? prng_below(&rng, L) : 0;
 		}
+		/* Candidates: the Byzantine replicas 0..b-1, or everyone. */
+		if (cl->leaders != LEAD_ROTATION)
+			sc->leaders[first + r - 1] = (uint16_t)lead;
 		if (part == 0)
 			continue; /* everyone together: no partition this round
 				   */

@@ -33,6 +33,12 @@ enum expect_bits {
 };
 
 enum explore_kind { EXPLORE_NONE = 0, EXPLORE_BYZZFUZZ, EXPLORE_TWINS };
+/* Twins: who may lead each enumerated round (leader_choice). */
+enum leader_choice {
+	LEAD_BYZANTINE = 0, /* a Byzantine replica (its twins lead together) */
+	LEAD_ALL,	    /* any replica */
+	LEAD_ROTATION,	    /* the protocol's own rotation, not enumerated */
+};
 enum attack_mode { MODE_CYCLE = 0, MODE_EACH, MODE_ALL };
 
 struct cell {
@@ -60,6 +66,7 @@ struct cell {
 	bool shrink;
 	enum explore_kind explore;
 	uint32_t c, d, rounds, cap;	       /* exploration parameters */
+	enum leader_choice leaders;	       /* Twins */
 	int mutations[CAMPAIGN_MAX_MUTATIONS]; /* ByzzFuzz process faults */
 	size_t nmutations;
 	struct conf_node *overrides; /* scenario fields (owned) */

@@ -89,6 +89,8 @@ static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
 	cfg->max_events = scenario_max_events(sc);
 	cfg->core.mutant =
 	    sc->mutant[0] ? byz_mutant_find(sc->ops, sc->mutant) : 0;
+	cfg->core.nleaders = sc->nleaders;
+	memcpy(cfg->core.leaders, sc->leaders, sizeof cfg->core.leaders);
 	cfg->stop = sc->stop;
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;
@@ -203,11 +205,25 @@ static int check_mutant(const struct scenario *sc, char *why, size_t whylen)
 	return -1;
 }
 
+/* A leader schedule names replicas of the cluster. 0, or -1 with why. */
+static int check_leaders(const struct scenario *sc, char *why, size_t whylen)
+{
+	for (uint32_t v = 0; v < sc->nleaders; v++)
+		if (sc->leaders[v] >= sc->n) {
+			snprintf(why, whylen,
+				 "leaders: view %" PRIu32
+				 " is led by replica %u, but n = %" PRIu32,
+				 v, (unsigned)sc->leaders[v], sc->n);
+			return -1;
+		}
+	return 0;
+}
+
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 {
 	struct sim_config cfg;
 
-	if (check_mutant(sc, why, whylen))
+	if (check_mutant(sc, why, whylen) || check_leaders(sc, why, whylen))
 		return BYZ_EINVAL;
 	sim_config_from(sc, &cfg);
 	if (!sc->ops || !sc->ops->check_config)
@@ -229,7 +245,8 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	memset(res, 0, sizeof *res);
 	res->verdict = VERDICT_ERROR;
 	res->no_gst = never_synchronous(sc);
-	if (check_mutant(sc, res->why, sizeof res->why))
+	if (check_mutant(sc, res->why, sizeof res->why) ||
+	    check_leaders(sc, res->why, sizeof res->why))
 		return BYZ_EINVAL;
 	sim_config_from(sc, &cfg);
 	if (res->no_gst)

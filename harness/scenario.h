@@ -34,6 +34,10 @@ struct scenario {
 	/* A planted mistake of the protocol (byzlab selftest): one of its
 	 * ops->mutants by name; "" (the default) for none. */
 	char mutant[48];
+	/* A leader schedule (core.h, byz_config.leaders; Twins): view v <
+	 * nleaders is led by leaders[v]. 0: the protocol's rotation. */
+	uint32_t nleaders;
+	uint16_t leaders[BYZ_MAX_LEADERS];
 	struct sim_crash crashes[SIM_MAX_CRASHES];
 	size_t ncrashes;
 	bool byzantine[BYZ_MAX_N];

@@ -65,8 +65,8 @@ static const struct field *field_find(const char *key)
 bool scenario_is_field(const char *key)
 {
 	return field_find(key) || !strcmp(key, "protocol") ||
-	       !strcmp(key, "mutant") || !strcmp(key, "byzantine") ||
-	       !strcmp(key, "crash");
+	       !strcmp(key, "mutant") || !strcmp(key, "leaders") ||
+	       !strcmp(key, "byzantine") || !strcmp(key, "crash");
 }
 
 static int set_field(struct scenario *sc, const struct field *fd,
@@ -142,6 +142,54 @@ static int parse_replica_id(const char *tok, uint32_t n, bool bare_ok,
 	else if (!bare_ok)
 		return -1;
 	return byz_parse_u64(tok, 0, n - 1, v);
+}
+
+/*
+ * A leader schedule: the leaders of views 0, 1, 2, ... in order, as
+ * replica names or ids ("r1,r1,r0", "1,1,0"), at most BYZ_MAX_LEADERS;
+ * "" or "none": the protocol's rotation. Whether each names a replica of
+ * the cluster is checked when the run is built (n may come later).
+ */
+static int set_leaders(struct scenario *sc, const char *value, char *why,
+		       size_t whylen)
+{
+	char buf[BYZ_MAX_LEADERS * 8], *save = NULL, *tok;
+	uint32_t k = 0;
+
+	sc->nleaders = 0;
+	if (!*value || !strcmp(value, "none"))
+		return 0;
+	if (strlen(value) >= sizeof buf)
+		goto bad;
+	strcpy(buf, value);
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+		if (k == BYZ_MAX_LEADERS)
+			goto bad;
+		if (byz_parse_u64(tok + (*tok == 'r'), 0, BYZ_MAX_N - 1, &v))
+			goto bad;
+		sc->leaders[k++] = (uint16_t)v;
+	}
+	sc->nleaders = k;
+	return 0;
+bad:
+	snprintf(why, whylen,
+		 "leaders: '%.60s' is not a list of at most %d replicas, "
+		 "the leaders of views 0, 1, 2, ... (r1,r1,r0)",
+		 value, BYZ_MAX_LEADERS);
+	return -1;
+}
+
+void scenario_leaders_text(const struct scenario *sc, char *out, size_t cap)
+{
+	size_t at = 0;
+
+	if (cap)
+		out[0] = '\0';
+	for (uint32_t v = 0; v < sc->nleaders && at < cap; v++)
+		at += (size_t)snprintf(out + at, cap - at, "%sr%u",
+				       v ? "," : "", (unsigned)sc->leaders[v]);
 }
 
 /*
@@ -320,6 +368,8 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 		memcpy(sc->mutant, value, len + 1);
 		return 0;
 	}
+	if (!strcmp(key, "leaders"))
+		return set_leaders(sc, value, why, whylen);
 	if (!strcmp(key, "byzantine"))
 		return set_byzantine(sc, value, why, whylen);
 	if (!strcmp(key, "crash")) {
@@ -391,6 +441,11 @@ json_t *scenario_to_json(const struct scenario *sc)
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
 	if (sc->mutant[0])
 		json_object_set_new(o, "mutant", json_string(sc->mutant));
+	if (sc->nleaders) {
+		char lt[BYZ_MAX_LEADERS * 5 + 1];
+		scenario_leaders_text(sc, lt, sizeof lt);
+		json_object_set_new(o, "leaders", json_string(lt));
+	}
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *fd = &fields[i];
 		const char *p = (const char *)sc + fd->off;
@@ -503,7 +558,8 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 
 		if (!strcmp(key, "n"))
 			continue;
-		if (!strcmp(key, "protocol") || !strcmp(key, "mutant")) {
+		if (!strcmp(key, "protocol") || !strcmp(key, "mutant") ||
+		    !strcmp(key, "leaders")) {
 			if (!json_is_string(v) ||
 			    scenario_set(sc, key, json_string_value(v), why,
 					 whylen))
@@ -1001,8 +1057,15 @@ void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
 		return;
 	out[0] = '\0';
 	if (!any) {
-		if (sc->mutant[0])
-			snprintf(out, cap, "mutant %s", sc->mutant);
+		char lt[BYZ_MAX_LEADERS * 5 + 1];
+		scenario_leaders_text(sc, lt, sizeof lt);
+		if (sc->mutant[0] || sc->nleaders)
+			snprintf(out, cap, "%s%s%s%s",
+				 sc->mutant[0] ? "mutant " : "", sc->mutant,
+				 sc->nleaders && sc->mutant[0] ? "; " : "",
+				 sc->nleaders ? "leaders " : "");
+		if (sc->nleaders && strlen(out) + strlen(lt) < cap)
+			strcat(out, lt);
 		return;
 	}
 	scenario_attacks_text(sc, atk, sizeof atk);
@@ -1017,5 +1080,11 @@ void scenario_faults_text(const struct scenario *sc, char *out, size_t cap)
 				       "%s; attacks %s; crashes %zu",
 				       b ? "" : " none", atk, sc->ncrashes);
 	if (sc->mutant[0] && at < cap)
-		snprintf(out + at, cap - at, "; mutant %s", sc->mutant);
+		at += (size_t)snprintf(out + at, cap - at, "; mutant %s",
+				       sc->mutant);
+	if (sc->nleaders && at < cap) {
+		char lt[BYZ_MAX_LEADERS * 5 + 1];
+		scenario_leaders_text(sc, lt, sizeof lt);
+		snprintf(out + at, cap - at, "; leaders %s", lt);
+	}
 }

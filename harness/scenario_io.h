@@ -106,5 +106,7 @@ void scenario_attacks_text(const struct scenario *sc, char *out, size_t cap);
 /* Its faults for people, "byzantine r0,r1; attacks twins; crashes 0", or
  * "" when it has none (the verdict's faults line, the trace's run line). */
 void scenario_faults_text(const struct scenario *sc, char *out, size_t cap);
+/* A leader schedule as a `leaders` value: "r1,r1,r0" ("" for none). */
+void scenario_leaders_text(const struct scenario *sc, char *out, size_t cap);
 
 #endif

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #define BYZ_MAX_N	 256 /* largest cluster a core accepts */
+#define BYZ_MAX_LEADERS	 32  /* views a leader schedule names */
 #define BYZ_MAX_TIMERS	 16  /* timer ids are 0 .. BYZ_MAX_TIMERS-1 */
 #define BYZ_CLIENT_BASE	 0x80000000u
 #define BYZ_TWIN_BASE	 0x40000000u
@@ -92,7 +93,19 @@ struct byz_config {
 	/* A planted mistake (byzlab selftest, never on by default): 0 for
 	 * none, k for the core's mutants[k-1] (struct byz_mutant). */
 	uint32_t mutant;
+	/* A leader schedule (Twins, OPODIS'21 §4: the scenario picks each
+	 * round's leader): view v < nleaders is led by leaders[v]; later
+	 * views by the protocol's rotation (v mod n). Every replica of a run
+	 * has the same. nleaders 0: the rotation throughout. */
+	uint32_t nleaders;
+	uint16_t leaders[BYZ_MAX_LEADERS];
 };
+
+/* The leader of view v under cfg's schedule (leader-based protocols). */
+static inline uint32_t byz_leader(const struct byz_config *cfg, uint64_t v)
+{
+	return v < cfg->nleaders ? cfg->leaders[v] : (uint32_t)(v % cfg->n);
+}
 
 /* A vote, for the vote-once rule: kind (the message type), view and slot
  * (sequence number, height; 0 when the view is the slot), and the digest
@@ -220,6 +233,9 @@ struct byz_core_ops {
 	/* The replica that leads the first view, for people reading which
 	 * Byzantine sets include it (summaries, docs). */
 	uint32_t first_leader;
+	/* The number of the first view a leader leads (a leader schedule,
+	 * byz_config.leaders, starts to matter there): 0 by default. */
+	uint32_t first_view;
 	/* A new core; persisted is its persisted log (NULL, 0 for a fresh
 	 * replica), see byz_persist_next. Returns 0, or an error code (also
 	 * for a log it cannot read). */

@@ -275,6 +275,13 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 			    " has a twin but is not a Byzantine "
 			    "replica of the cluster",
 			    r);
+	if (c->nleaders > BYZ_MAX_LEADERS)
+		BAD("a leader schedule of more than %d views", BYZ_MAX_LEADERS);
+	for (uint32_t v = 0; v < c->nleaders; v++)
+		if (c->leaders[v] >= c->n)
+			BAD("view %" PRIu32 " is led by replica %u: no such "
+			    "replica (n = %" PRIu32 ")",
+			    v, (unsigned)c->leaders[v], c->n);
 #undef BAD
 	if (cfg->ops->check_config)
 		return cfg->ops->check_config(c, why, whylen);

@@ -516,6 +516,7 @@ const struct byz_core_ops hotstuff_core_ops = {
     .proto = HS_PROTO,
     .summary = "chained HotStuff (PODC'19), TIMEOUT/TC pacemaker",
     .first_leader = 1, /* hs_leader(1): view 1 is the first */
+    .first_view = 1,
     .timer_names = hs_timer_names,
     .describe_record = hs_describe_record,
     .create = hs_create,

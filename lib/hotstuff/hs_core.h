@@ -260,7 +260,7 @@ static inline void hs_rule(const struct hs *h, enum hs_mutant_id m)
 
 static inline uint32_t hs_leader(const struct hs *h, uint64_t view)
 {
-	return (uint32_t)(view % h->cfg.n);
+	return byz_leader(&h->cfg, view); /* view mod n, or the schedule */
 }
 /* Enter view v (> cur_view): reset the view's flags, arm the timer,
  * propose if this replica leads it and may. */

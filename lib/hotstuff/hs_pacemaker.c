@@ -3,10 +3,10 @@
  * with a timeout certificate in place of NEW-VIEW; docs/hotstuff.md says
  * why).
  *
- * leader(v) = v mod n. A replica is in view v until it has voted in v, or
- * holds a QC or a TC for v; then it is in v+1. The leader of v+1 proposes
- * once it holds the QC of v (Alg. 5 onReceiveNewView/onBeat: extend
- * highQC) or the TC of v. A view timer runs while there is work (pooled
+ * leader(v) = v mod n (or a schedule, core.h). A replica is in view v until it
+ * has voted in v, or holds a QC or a TC for v; then it is in v+1. The leader of
+ * v+1 proposes once it holds the QC of v (Alg. 5 onReceiveNewView/onBeat:
+ * extend highQC) or the TC of v. A view timer runs while there is work (pooled
  * requests); it starts at timeout_us and doubles with each timeout up to
  * timeout_us << HS_BACKOFF_MAX, and falls back when a commit shows
  * progress. When it fires, the replica stops voting in its view and

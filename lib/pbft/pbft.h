@@ -209,7 +209,7 @@ static inline uint32_t pbft_ckpt_quorum(const struct pbft *p)
 
 static inline uint32_t pbft_primary(const struct pbft *p, uint64_t view)
 {
-	return (uint32_t)(view % p->cfg.n);
+	return byz_leader(&p->cfg, view); /* v mod |R|, or the schedule */
 }
 
 static inline bool pbft_in_window(const struct pbft *p, uint64_t seq)

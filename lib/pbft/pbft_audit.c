@@ -73,7 +73,7 @@ static const char *cert_ok(const struct byz_config *cfg,
 	if (wire_decode(ppf->bytes, ppf->len, &pp) ||
 	    pp.frame.type != PBFT_PREPREPARE)
 		return "no pre-prepare";
-	primary = (uint32_t)(pbft_of(&pp)->pp.view % cfg->n);
+	primary = byz_leader(cfg, pbft_of(&pp)->pp.view);
 	if (pp.frame.sender != primary)
 		return "a pre-prepare not from its view's primary";
 	pbft_batch_digest(&pbft_of(&pp)->pp, d);

@@ -270,3 +270,82 @@ def test_violation_found_is_judged_per_cell(byzlab, tmp_path):
     assert "cell twins" not in r.stdout
     summary = (tmp_path / "o" / "summary.md").read_text()
     assert "## Cells that found no violation" in summary
+
+
+TWINS = """\
+name: tw
+defaults:
+  clients: 1
+  requests: 2
+  gst: 200ms
+  max_time: 30s
+cells:
+  - name: tw
+    protocol: [pbft, hotstuff]
+    n: 4
+    byzantine: f
+    explore: twins
+    rounds: 3
+    cap: 12
+    leader_choice: {choice}
+    expect: [safe, live]
+"""
+
+
+def test_twins_enumerates_each_rounds_leader_and_partition(byzlab, tmp_path):
+    """Twins as OPODIS'21 §4 does it: every run fixes the leader of each
+    enumerated round (view first_view + r - 1) besides its partition; the
+    views before keep the rotation; no schedule repeats; and the leaders
+    are what the run's faults line and saved scenario say."""
+    p = tmp_path / "tw.yaml"
+    p.write_text(TWINS.format(choice="all"))
+    out = tmp_path / "all"
+    r = byzlab("campaign", p, "--out", out, "--jobs", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    recs = records(out)
+    assert len(recs) == 24
+    first = {"pbft": 0, "hotstuff": 1}
+    for proto in first:
+        mine = [x for x in recs if x["protocol"] == proto]
+        seen = set()
+        used = set()
+        for x in mine:
+            leaders = x["scenario"]["leaders"].split(",")
+            assert len(leaders) == first[proto] + 3
+            assert leaders[:first[proto]] == ["r%d" % v for v in range(first[proto])]
+            used.update(leaders[first[proto]:])
+            key = (tuple(leaders), tuple(x["scenario"]["attacks"]))
+            assert key not in seen, key
+            seen.add(key)
+        assert len(used) >= 3, used  # leaders drawn from all 4 replicas
+
+    # leader_choice: byzantine (the default): the twin pair leads every
+    # enumerated round; rotation: no schedule at all.
+    p.write_text(TWINS.format(choice="byzantine"))
+    r = byzlab("campaign", p, "--out", tmp_path / "byz")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for x in records(tmp_path / "byz"):
+        leaders = x["scenario"]["leaders"].split(",")
+        assert set(leaders[first[x["protocol"]]:]) == {"r0"}
+    p.write_text(TWINS.format(choice="rotation"))
+    r = byzlab("campaign", p, "--out", tmp_path / "rot")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert all("leaders" not in x["scenario"] for x in records(tmp_path / "rot"))
+
+    p.write_text(TWINS.format(choice="everyone"))
+    r = byzlab("campaign", p, "--out", tmp_path / "bad")
+    assert r.returncode == 2
+    assert "leader_choice: byzantine, all or rotation" in r.stderr
+    assert "tw.yaml:" in r.stderr
+
+
+def test_a_leader_schedule_runs_and_is_checked(byzlab):
+    r = byzlab("run", "--protocol", "hotstuff", "--leaders", "r1,r1,r2,r2,r0")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "leaders r1,r1,r2,r2,r0" in r.stdout
+    r = byzlab("run", "--leaders", "r1,r9")
+    assert r.returncode == 2
+    assert "leaders: view 1 is led by replica 9, but n = 4" in r.stderr
+    r = byzlab("run", "--leaders", "r1,x")
+    assert r.returncode == 2
+    assert "leaders: 'r1,x' is not a list" in r.stderr
