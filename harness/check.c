@@ -33,6 +33,7 @@ static const char *const check_names[CHECK_COUNT] = {
     [CHECK_DIGESTS] = "digests",
     [CHECK_VOTE_ONCE] = "vote-once",
     [CHECK_CERTIFICATES] = "certificates",
+    [CHECK_NEW_VIEW] = "new-view",
     [CHECK_LIVENESS] = "liveness",
 };
 
@@ -659,7 +660,7 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 	return 0;
 }
 
-/* vote-once and certificates: the fault lines of honest replicas
+/* vote-once, certificates and new-view: the fault lines of honest replicas
  * (lib/audit.h judged their outputs as they were sent). */
 static void check_faults(struct check_ctx *cx, enum trace_rule rule)
 {
@@ -680,6 +681,11 @@ static void check_certificates(struct check_ctx *cx)
 	check_faults(cx, TRACE_RULE_CERTIFICATE);
 }
 
+static void check_new_view(struct check_ctx *cx)
+{
+	check_faults(cx, TRACE_RULE_NEW_VIEW);
+}
+
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_AGREEMENT] = check_agreement,
     [CHECK_PREFIX] = check_prefix,
@@ -688,6 +694,7 @@ static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_DIGESTS] = check_digests,
     [CHECK_VOTE_ONCE] = check_vote_once,
     [CHECK_CERTIFICATES] = check_certificates,
+    [CHECK_NEW_VIEW] = check_new_view,
     [CHECK_LIVENESS] = check_liveness,
 };
 

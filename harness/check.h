@@ -17,6 +17,8 @@
  *                 for one view and slot (lib/audit.h: its `fault` lines);
  *   certificates  no honest replica sends a certificate without a quorum
  *                 of distinct signers for one thing (the same);
+ *   new-view      no honest new leader proposes other than what the
+ *                 messages it cites prescribe (the same);
  *   liveness      every submitted request is committed at every honest
  *                 replica that is up at the end, by max(submit time, GST) +
  *                 the bound.
@@ -37,6 +39,7 @@ enum check_id {
 	CHECK_DIGESTS,
 	CHECK_VOTE_ONCE,
 	CHECK_CERTIFICATES,
+	CHECK_NEW_VIEW,
 	CHECK_LIVENESS,
 	CHECK_COUNT
 };
@@ -61,7 +64,7 @@ struct check_result {
 };
 
 /* "agreement", "prefix", "validity", "no-duplicate", "digests",
- * "vote-once", "certificates", "liveness" */
+ * "vote-once", "certificates", "new-view", "liveness" */
 const char *check_name(enum check_id id);
 
 /*

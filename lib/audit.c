@@ -15,10 +15,19 @@ struct audit_slot {
 	struct byz_vote v;
 };
 
+/* A frame a later message may cite by its digest (core.h, audit_keep). */
+struct audit_kept {
+	uint8_t digest[BYZ_DIGEST_BYTES];
+	uint8_t *bytes; /* NULL: unused */
+	size_t len;
+};
+
 struct audit {
 	const struct byz_core_ops *ops;
 	struct byz_config cfg;
 	struct audit_slot *slots[BYZ_MAX_N]; /* AUDIT_SLOTS each, or NULL */
+	struct audit_kept *kept[BYZ_MAX_N];  /* AUDIT_KEEP each, or NULL */
+	uint32_t kept_next[BYZ_MAX_N];	     /* the oldest, replaced next */
 };
 
 int audit_new(const struct byz_core_ops *ops, const struct byz_config *cfg,
@@ -39,8 +48,13 @@ void audit_free(struct audit **a)
 {
 	if (!*a)
 		return;
-	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
+	for (uint32_t r = 0; r < BYZ_MAX_N; r++) {
 		free((*a)->slots[r]);
+		if ((*a)->kept[r])
+			for (uint32_t k = 0; k < AUDIT_KEEP; k++)
+				free((*a)->kept[r][k].bytes);
+		free((*a)->kept[r]);
+	}
 	free(*a);
 	*a = NULL;
 }
@@ -114,6 +128,62 @@ static void audit_vote(struct audit *a, struct trace *tr, uint64_t now,
 	s->v = *v;
 }
 
+/* Remember the frame m is or carries that a later message may cite by
+ * digest: the AUDIT_KEEP most recent distinct ones of each sender. */
+static int audit_keep(struct audit *a, const struct wire_msg *m)
+{
+	struct wire_frame f;
+	struct audit_kept *k;
+	uint32_t s;
+
+	if (!a->ops->audit_keep || !a->ops->audit_keep(m, &f))
+		return 0;
+	s = f.sender;
+	if (s >= a->cfg.n)
+		return 0;
+	if (!a->kept[s] &&
+	    !(a->kept[s] = calloc(AUDIT_KEEP, sizeof *a->kept[s])))
+		return BYZ_ENOMEM;
+	for (uint32_t i = 0; i < AUDIT_KEEP; i++)
+		if (a->kept[s][i].bytes && a->kept[s][i].len == f.len &&
+		    !memcmp(a->kept[s][i].bytes, f.bytes, f.len))
+			return 0; /* held already */
+	k = &a->kept[s][a->kept_next[s]];
+	free(k->bytes);
+	k->bytes = malloc(f.len);
+	if (!k->bytes)
+		return BYZ_ENOMEM;
+	memcpy(k->bytes, f.bytes, f.len);
+	k->len = f.len;
+	byz_digest(k->digest, f.bytes, f.len);
+	a->kept_next[s] = (a->kept_next[s] + 1) % AUDIT_KEEP;
+	return 0;
+}
+
+static int audit_find_kept(void *ctx, uint32_t sender, const uint8_t *digest,
+			   const uint8_t **bytes, size_t *len)
+{
+	const struct audit *a = ctx;
+
+	if (sender >= a->cfg.n || !a->kept[sender])
+		return 0;
+	for (uint32_t i = 0; i < AUDIT_KEEP; i++) {
+		const struct audit_kept *k = &a->kept[sender][i];
+		if (k->bytes && !memcmp(k->digest, digest, BYZ_DIGEST_BYTES)) {
+			*bytes = k->bytes;
+			*len = k->len;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void audit_input(struct audit *a, uint32_t r, const struct wire_msg *m)
+{
+	if (a && r < a->cfg.n && m->frame.proto == a->ops->proto)
+		(void)audit_keep(a, m); /* out of memory: judged less */
+}
+
 void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
 		  const uint8_t *frame, size_t len)
 {
@@ -121,10 +191,22 @@ void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
 	struct byz_vote v;
 	bool is_vote = false;
 	const char *why;
+	char nv_why[TRACE_FAULT_TEXT];
 
 	if (!a || r >= a->cfg.n || wire_decode(frame, len, &m) ||
 	    m.frame.proto != a->ops->proto)
 		return;
+	if (audit_keep(a, &m) && !tr->err)
+		tr->err = BYZ_ENOMEM;
+	if (a->ops->audit_new_view &&
+	    a->ops->audit_new_view(&a->cfg, &m, audit_find_kept, a, nv_why,
+				   sizeof nv_why)) {
+		char text[2 * TRACE_FAULT_TEXT]; /* trace_fault cuts it */
+		snprintf(text, sizeof text, "replica %" PRIu32 " sent %s/%s %s",
+			 r, a->ops->name,
+			 wire_type_name(m.frame.proto, m.frame.type), nv_why);
+		trace_fault(tr, now, r, TRACE_RULE_NEW_VIEW, text);
+	}
 	why = a->ops->audit(&a->cfg, &m, &v, &is_vote);
 	if (why) {
 		char text[TRACE_FAULT_TEXT];

@@ -3,13 +3,19 @@
  * output rules (core.h, audit; issue #11): every certificate a message
  * embeds is well formed, and no vote is said twice with two different
  * contents. Agreement sees a broken rule only once it has forked a log;
- * these see it the moment an honest replica acts on it. A broken rule
- * becomes a `fault` line of the trace (trace.h), which the checkers count
- * (check.h: vote-once, certificates), so `byzlab check` judges it alone.
+ * these see it the moment an honest replica acts on it. And a new
+ * leader's first proposals are the ones the messages it cites prescribe
+ * (core.h, audit_new_view). A broken rule becomes a `fault` line of the
+ * trace (trace.h), which the checkers count (check.h: vote-once,
+ * certificates, new-view), so `byzlab check` judges it alone.
  *
  * Memory is bounded: each replica remembers its AUDIT_SLOTS most recent
  * votes (by kind, view and slot; an older one is forgotten when its slot
- * is needed), allocated on its first vote.
+ * is needed), allocated on its first vote; and for the new-view rule,
+ * the AUDIT_KEEP most recent distinct frames of each sender that a
+ * message may cite by digest (core.h, audit_keep), seen going into or
+ * out of an honest replica. A message citing one no longer held is not
+ * judged.
  */
 #ifndef BYZ_AUDIT_H
 #define BYZ_AUDIT_H
@@ -20,6 +26,7 @@
 #include <stdint.h>
 
 #define AUDIT_SLOTS 512
+#define AUDIT_KEEP  16
 
 struct audit;
 
@@ -33,6 +40,10 @@ void audit_free(struct audit **a);
  * it, and write a fault line to tr for each rule it breaks. */
 void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
 		  const uint8_t *frame, size_t len);
+
+/* Honest replica r received m (it passed ingress): remember the frame it
+ * is or carries that a later message may cite by digest, if any. */
+void audit_input(struct audit *a, uint32_t r, const struct wire_msg *m);
 
 /* Replica r restarted without its state: what it voted is forgotten. */
 void audit_forget(struct audit *a, uint32_t r);

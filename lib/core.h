@@ -278,6 +278,25 @@ struct byz_core_ops {
 	const char *(*audit)(const struct byz_config *cfg,
 			     const struct wire_msg *m, struct byz_vote *vote,
 			     bool *is_vote);
+	/* The new-view rule (lib/audit.h, rule "new-view"): what a new
+	 * leader proposes first is what the messages it cites prescribe. A
+	 * protocol may cite them by the digest of their signed frames
+	 * rather than embed them; audit_keep says which frame a message m
+	 * that an honest replica received or sent is, or carries, that a
+	 * later message may cite so (*keep; false: none), and the audit
+	 * remembers it (bounded). audit_new_view judges a message m an
+	 * honest replica sends: 0 if it keeps the rule, is not such a
+	 * message, or cites a frame the audit no longer holds (not judged);
+	 * else 1, with why saying how it breaks it. find gives a remembered
+	 * frame by its sender and digest (0, or 1 with *bytes and *len).
+	 * Written apart from the core, blind to mutants. NULL: no rule. */
+	bool (*audit_keep)(const struct wire_msg *m, struct wire_frame *keep);
+	int (*audit_new_view)(const struct byz_config *cfg,
+			      const struct wire_msg *m,
+			      int (*find)(void *ctx, uint32_t sender,
+					  const uint8_t *digest,
+					  const uint8_t **bytes, size_t *len),
+			      void *ctx, char *why, size_t whylen);
 };
 
 /* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none

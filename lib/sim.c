@@ -827,6 +827,11 @@ static int deliver_to_replica(struct sim *s, const struct sim_ev *ev,
 		trace_note(s->tr, s->now, to, what, sizeof what - 1);
 	}
 	trace_deliver(s->tr, s->now, ev->a, to, ev->x);
+	/* What an honest replica was sent, a later message of its may cite
+	 * by digest (audit.h). */
+	if (ni < BYZ_MAX_N && !s->tr->log.byzantine[node_id(ni)] &&
+	    e.kind == BYZ_EV_MESSAGE)
+		audit_input(s->audit, node_id(ni), &m);
 	e.u.msg = &m;
 	return replica_step(s, ni, &e);
 }

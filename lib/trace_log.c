@@ -132,6 +132,7 @@ const char *trace_rule_name(enum trace_rule rule)
 	static const char *const names[TRACE_RULE_COUNT] = {
 	    [TRACE_RULE_VOTE_ONCE] = "vote-once",
 	    [TRACE_RULE_CERTIFICATE] = "certificates",
+	    [TRACE_RULE_NEW_VIEW] = "new-view",
 	};
 	return (unsigned)rule < TRACE_RULE_COUNT ? names[rule] : NULL;
 }

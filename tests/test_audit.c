@@ -13,6 +13,8 @@
 #include "trace.h"
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SEED 7
@@ -33,12 +35,13 @@ struct fr {
 	size_t len;
 };
 
-static struct fr sign_last(struct wire_buf *b, size_t start, uint32_t id)
+static struct fr sign_as(struct wire_buf *b, size_t start, enum byz_role role,
+			 uint32_t id)
 {
 	struct byz_keypair kp;
 	struct fr f;
 
-	byz_key_derive(&kp, SEED, BYZ_ROLE_REPLICA, id);
+	byz_key_derive(&kp, SEED, role, id);
 	cr_assert_eq(wire_sign(b, start, &kp), 0);
 	cr_assert_lt(used + (b->len - start), sizeof arena);
 	memcpy(arena + used, b->data + start, b->len - start);
@@ -47,6 +50,11 @@ static struct fr sign_last(struct wire_buf *b, size_t start, uint32_t id)
 	used += f.len;
 	wire_buf_reset(b);
 	return f;
+}
+
+static struct fr sign_last(struct wire_buf *b, size_t start, uint32_t id)
+{
+	return sign_as(b, start, BYZ_ROLE_REPLICA, id);
 }
 
 static struct byz_config cfg4(void)
@@ -195,6 +203,287 @@ Test(audit, pbft_a_view_change_with_a_short_certificate_is_a_fault)
 	wire_buf_free(&b);
 }
 
+/* ---- the new-view rule: O is the one V prescribes (OSDI'99 §4.4) ---- */
+
+/* A PRE-PREPARE from `from` for (view, seq) whose batch is client 1's
+ * request `ts`, or the null request (an empty batch) for ts 0. */
+static struct fr preprepare(struct wire_buf *b, uint32_t from, uint64_t view,
+			    uint64_t seq, uint64_t ts)
+{
+	const uint8_t *rf[1] = {NULL};
+	size_t rl[1] = {0}, s;
+
+	if (ts) {
+		char op[32];
+		int k = snprintf(op, sizeof op, "put k1 v%" PRIu64, ts);
+		struct fr req;
+		cr_assert_eq(wire_enc_request(b, &s, 1, ts, (const uint8_t *)op,
+					      (size_t)k),
+			     0);
+		req = sign_as(b, s, BYZ_ROLE_CLIENT, 1);
+		rf[0] = req.p;
+		rl[0] = req.len;
+	}
+	cr_assert_eq(
+	    pbft_enc_preprepare(b, &s, from, view, seq,
+				(struct pbft_framev){rf, rl, ts ? 1 : 0}),
+	    0);
+	return sign_last(b, s, from);
+}
+
+/* A prepared certificate: (view, seq) with client 1's request ts. */
+struct pc {
+	uint64_t view, seq, ts;
+};
+
+/* VIEW-CHANGE from `from` to `view`, stable at `stable` (its proof left
+ * out: the new-view rule does not judge it), with the prepared
+ * certificates pcs[0..k): each its primary's pre-prepare and 2f PREPAREs
+ * from the next two replicas. */
+static struct fr vc_with(struct wire_buf *b, uint32_t from, uint64_t view,
+			 uint64_t stable, const struct pc *pcs, size_t k)
+{
+	struct fr pp[4], prep[4][2];
+	const uint8_t *pf[4][2];
+	size_t pl[4][2], s;
+	uint8_t sd[BYZ_DIGEST_BYTES];
+
+	cr_assert_leq(k, 4);
+	for (size_t i = 0; i < k; i++) {
+		uint32_t primary = (uint32_t)(pcs[i].view % 4);
+		uint8_t d[BYZ_DIGEST_BYTES];
+		struct wire_msg m;
+		pp[i] =
+		    preprepare(b, primary, pcs[i].view, pcs[i].seq, pcs[i].ts);
+		cr_assert_eq(wire_decode(pp[i].p, pp[i].len, &m), 0);
+		pbft_batch_digest(&pbft_of(&m)->pp, d);
+		for (uint32_t j = 0; j < 2; j++) {
+			uint32_t r = (primary + 1 + j) % 4;
+			cr_assert_eq(pbft_enc_vote(b, &s, PBFT_PREPARE, r,
+						   pcs[i].view, pcs[i].seq, d),
+				     0);
+			prep[i][j] = sign_last(b, s, r);
+			pf[i][j] = prep[i][j].p;
+			pl[i][j] = prep[i][j].len;
+		}
+	}
+	memset(sd, 0x5a, sizeof sd);
+	cr_assert_eq(pbft_enc_viewchange_begin(
+			 b, &s, from, view, stable, sd,
+			 (struct pbft_framev){NULL, NULL, 0}, (uint16_t)k),
+		     0);
+	for (size_t i = 0; i < k; i++)
+		pbft_enc_pset_entry(b, pp[i].p, pp[i].len,
+				    (struct pbft_framev){pf[i], pl[i], 2});
+	cr_assert_eq(pbft_enc_end(b, s), 0);
+	return sign_last(b, s, from);
+}
+
+/* NEW-VIEW from `from` for `view` citing vcs[0..nvc) by digest, with O:
+ * a pre-prepare for each seqs[i] with client 1's request tss[i]. */
+static struct fr newview(struct wire_buf *b, uint32_t from, uint64_t view,
+			 const struct fr *vcs, size_t nvc, const uint64_t *seqs,
+			 const uint64_t *tss, size_t no)
+{
+	uint32_t vs[4];
+	uint8_t vd[4][BYZ_DIGEST_BYTES];
+	const uint8_t *of[8];
+	size_t ol[8], s;
+	struct fr o[8];
+
+	cr_assert(nvc <= 4 && no <= 8);
+	for (size_t i = 0; i < nvc; i++) {
+		struct wire_msg m;
+		cr_assert_eq(wire_decode(vcs[i].p, vcs[i].len, &m), 0);
+		vs[i] = m.frame.sender;
+		byz_digest(vd[i], vcs[i].p, vcs[i].len);
+	}
+	for (size_t i = 0; i < no; i++) {
+		o[i] = preprepare(b, from, view, seqs[i], tss[i]);
+		of[i] = o[i].p;
+		ol[i] = o[i].len;
+	}
+	cr_assert_eq(pbft_enc_newview(b, &s, from, view, vs,
+				      (const uint8_t(*)[BYZ_DIGEST_BYTES])vd,
+				      (uint16_t)nvc,
+				      (struct pbft_framev){of, ol, no}),
+		     0);
+	return sign_last(b, s, from);
+}
+
+/* Honest replica r received f. */
+static void got(struct watch *w, uint32_t r, struct fr f)
+{
+	struct wire_msg m;
+
+	cr_assert_eq(wire_decode(f.p, f.len, &m), 0);
+	audit_input(w->a, r, &m);
+}
+
+static const char *last_fault(const struct watch *w)
+{
+	return w->tr.log.nfaults ? w->tr.log.faults[w->tr.log.nfaults - 1].text
+				 : "";
+}
+
+/* §4.4: for each number in (min-s, max-s], O carries the batch of the
+ * prepared certificate of the highest view in V, or the null request.
+ * Number 1 prepared in view 0 (request 1) and again in view 1 (request
+ * 2): O takes request 2; number 2 prepared nowhere: the null request. */
+Test(audit, pbft_new_view_o_takes_the_highest_view_certificate)
+{
+	static const struct pc low[] = {{0, 1, 1}},
+			       high[] = {{1, 1, 2}, {1, 3, 3}};
+	static const uint64_t s123[] = {1, 2, 3}, s132[] = {1, 3, 2},
+			      s1234[] = {1, 2, 3, 4};
+	struct watch w;
+	struct wire_buf b;
+	struct fr v[3];
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	watch_open(&w, "pbft");
+	v[0] = vc_with(&b, 0, 2, 0, low, 1);
+	v[1] = vc_with(&b, 1, 2, 0, high, 2);
+	v[2] = vc_with(&b, 3, 2, 0, NULL, 0);
+	got(&w, 2, v[0]);
+	send(&w, 1, v[1]); /* its own: kept too */
+	got(&w, 2, v[2]);
+	send(&w, 2,
+	     newview(&b, 2, 2, v, 3, s123, (const uint64_t[]){2, 0, 3}, 3));
+	cr_assert_eq(w.tr.log.nfaults, 0, "%s", last_fault(&w));
+
+	/* The lowest view's certificate for number 1. */
+	send(&w, 2,
+	     newview(&b, 2, 2, v, 3, s123, (const uint64_t[]){1, 0, 3}, 3));
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 1);
+	cr_assert_eq(w.tr.log.faults[0].replica, 2);
+	cr_assert(
+	    strstr(last_fault(&w),
+		   "replica 2 sent pbft/new-view with O's number 1 batch "),
+	    "%s", last_fault(&w));
+	cr_assert(strstr(last_fault(&w), " of the prepared certificate of the "
+					 "highest view in V (1)"),
+		  "%s", last_fault(&w));
+	/* A request where none prepared, not the null request. */
+	send(&w, 2,
+	     newview(&b, 2, 2, v, 3, s123, (const uint64_t[]){2, 1, 3}, 3));
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 2);
+	cr_assert(strstr(last_fault(&w), "with O's number 2 batch "), "%s",
+		  last_fault(&w));
+	cr_assert(strstr(last_fault(&w),
+			 ", not the null request (none prepared in V)"),
+		  "%s", last_fault(&w));
+	/* Out of order, one short, one too many. */
+	send(&w, 2,
+	     newview(&b, 2, 2, v, 3, s132, (const uint64_t[]){2, 3, 0}, 3));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 2 sent pbft/new-view with O holding number 3 "
+			 "where 2 was due (min-s 0, max-s 3)");
+	send(&w, 2, newview(&b, 2, 2, v, 3, s123, (const uint64_t[]){2, 0}, 2));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 2 sent pbft/new-view with O ending at number "
+			 "2, not at max-s 3 (min-s 0)");
+	send(&w, 2,
+	     newview(&b, 2, 2, v, 3, s1234, (const uint64_t[]){2, 0, 3, 0}, 4));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 2 sent pbft/new-view with O holding number 4 "
+			 "above max-s 3 (min-s 0)");
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 5);
+	cr_assert_eq(faults(&w, TRACE_RULE_CERTIFICATE), 0, "%s",
+		     w.tr.log.faults[0].text);
+	watch_close(&w);
+	wire_buf_free(&b);
+}
+
+/* §4.4's bounds: O starts above min-s, the latest stable checkpoint in
+ * V (certificates at or below it are left out), and ends at max-s, the
+ * highest number prepared in V; with nothing prepared above min-s, O is
+ * empty. */
+Test(audit, pbft_new_view_o_spans_min_s_to_max_s)
+{
+	static const struct pc r0[] = {{0, 6, 6}},
+			       r2[] = {{0, 2, 2}, {0, 5, 5}};
+	static const uint64_t s56[] = {5, 6}, s256[] = {2, 5, 6};
+	struct watch w;
+	struct wire_buf b;
+	struct fr v[3], e[3];
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	watch_open(&w, "pbft");
+	v[0] = vc_with(&b, 0, 1, 4, r0, 1);
+	v[1] = vc_with(&b, 2, 1, 0, r2, 2);
+	v[2] = vc_with(&b, 3, 1, 4, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		got(&w, 1, v[i]);
+	send(&w, 1, newview(&b, 1, 1, v, 3, s56, (const uint64_t[]){5, 6}, 2));
+	cr_assert_eq(w.tr.log.nfaults, 0, "%s", last_fault(&w));
+	send(&w, 1,
+	     newview(&b, 1, 1, v, 3, s256, (const uint64_t[]){2, 5, 6}, 3));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 1 sent pbft/new-view with O holding number 2 "
+			 "where 5 was due (min-s 4, max-s 6)");
+	send(&w, 1, newview(&b, 1, 1, v, 3, s56, (const uint64_t[]){5}, 1));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 1 sent pbft/new-view with O ending at number "
+			 "5, not at max-s 6 (min-s 4)");
+
+	/* View 5 (primary 1): nothing prepared above min-s 4. */
+	e[0] = vc_with(&b, 0, 5, 4, NULL, 0);
+	e[1] = vc_with(&b, 2, 5, 0, r2, 1); /* number 2 only */
+	e[2] = vc_with(&b, 3, 5, 4, NULL, 0);
+	for (int i = 0; i < 3; i++)
+		got(&w, 1, e[i]);
+	send(&w, 1, newview(&b, 1, 5, e, 3, NULL, NULL, 0));
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 2, "%s", last_fault(&w));
+	send(&w, 1, newview(&b, 1, 5, e, 3, s56, (const uint64_t[]){0}, 1));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 1 sent pbft/new-view with O holding number 5 "
+			 "above max-s 4 (min-s 4)");
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 3);
+	watch_close(&w);
+	wire_buf_free(&b);
+}
+
+/* V is cited by digest: a view-change the audit never saw (or has let go
+ * of: it keeps AUDIT_KEEP per sender) leaves the NEW-VIEW unjudged; one
+ * for another view is a fault. */
+Test(audit, pbft_new_view_judged_only_on_view_changes_it_holds)
+{
+	static const struct pc low[] = {{0, 1, 1}}, high[] = {{1, 1, 2}};
+	static const uint64_t s1[] = {1};
+	struct watch w;
+	struct wire_buf b;
+	struct fr v[3];
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	watch_open(&w, "pbft");
+	v[0] = vc_with(&b, 0, 2, 0, low, 1);
+	v[1] = vc_with(&b, 1, 2, 0, high, 1);
+	v[2] = vc_with(&b, 3, 2, 0, NULL, 0);
+	got(&w, 2, v[0]);
+	got(&w, 2, v[2]);
+	/* v[1] unseen: the wrong O is not judged. */
+	send(&w, 2, newview(&b, 2, 2, v, 3, s1, (const uint64_t[]){1}, 1));
+	cr_assert_eq(w.tr.log.nfaults, 0, "%s", last_fault(&w));
+	got(&w, 2, v[1]);
+	send(&w, 2, newview(&b, 2, 2, v, 3, s1, (const uint64_t[]){1}, 1));
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 1);
+	/* Replica 1 sends AUDIT_KEEP more: v[1] is let go. */
+	for (uint64_t k = 0; k < AUDIT_KEEP; k++)
+		got(&w, 2, vc_with(&b, 1, 3 + k, 0, NULL, 0));
+	send(&w, 2, newview(&b, 2, 2, v, 3, s1, (const uint64_t[]){1}, 1));
+	cr_assert_eq(faults(&w, TRACE_RULE_NEW_VIEW), 1);
+	/* A view-change for view 3 in V for view 2. */
+	v[1] = vc_with(&b, 1, 3, 0, high, 1);
+	got(&w, 2, v[1]);
+	send(&w, 2, newview(&b, 2, 2, v, 3, s1, (const uint64_t[]){2}, 1));
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 2 sent pbft/new-view with V citing a "
+			 "view-change of replica 1 for view 3");
+	watch_close(&w);
+	wire_buf_free(&b);
+}
+
 static struct fr hs_qc(struct wire_buf *b, uint64_t view, const uint8_t *hash,
 		       const uint32_t *from, size_t k)
 {
@@ -265,14 +554,17 @@ Test(audit, hotstuff_short_or_repeated_qcs_and_two_proposals_are_faults)
 }
 
 /* A run of a protocol with a mutant planted, through the simulator. */
-static struct scenario_result mutant_run(const char *protocol,
-					 const char *mutant, const char *attack)
+static struct scenario_result mutant_run_seed(const char *protocol,
+					      const char *mutant,
+					      const char *attack, uint64_t seed)
 {
 	struct scenario sc;
 	struct scenario_result res;
 	char why[256];
 
 	scenario_defaults(&sc);
+	if (seed)
+		sc.seed = seed;
 	sc.ops = byz_core_find(protocol);
 	sc.clients = 4;
 	sc.requests = 4;
@@ -288,6 +580,12 @@ static struct scenario_result mutant_run(const char *protocol,
 			     0, "%s", why);
 	cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
 	return res;
+}
+
+static struct scenario_result mutant_run(const char *protocol,
+					 const char *mutant, const char *attack)
+{
+	return mutant_run_seed(protocol, mutant, attack, 0);
 }
 
 /* The oracles fire on mutants whose logs never fork in these runs: a
@@ -309,6 +607,22 @@ Test(audit, the_certificates_oracle_catches_planted_quorum_mistakes)
 				"hotstuff/proposal with a QC with fewer than "
 				"2f+1 votes");
 	r = mutant_run("hotstuff", NULL, NULL);
+	cr_assert_eq(r.checks.total, 0, "%s", r.why);
+}
+
+/* ci.yaml's regress-nv-two-views: with drop, number 8 prepares in view 1
+ * and, with another batch, in view 2; the new primary of view 3 that takes
+ * the lowest view's certificate is seen the moment it sends its NEW-VIEW
+ * (t = 81 ms), before logs fork (t = 104 ms). Without the mutant, quiet. */
+Test(audit, the_new_view_oracle_catches_the_lowest_view_certificate)
+{
+	struct scenario_result r;
+
+	r = mutant_run_seed("pbft", "new-view-lowest-certificate", "drop:p=0.2",
+			    99);
+	cr_assert_gt(r.checks.per_check[CHECK_NEW_VIEW], 0);
+	cr_assert(!r.safe);
+	r = mutant_run_seed("pbft", NULL, "drop:p=0.2", 99);
 	cr_assert_eq(r.checks.total, 0, "%s", r.why);
 }
 

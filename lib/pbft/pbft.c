@@ -541,4 +541,6 @@ const struct byz_core_ops pbft_core_ops = {
     .check_config = pbft_check_config,
     .mutants = pbft_mutants,
     .audit = pbft_audit,
+    .audit_keep = pbft_audit_keep,
+    .audit_new_view = pbft_audit_new_view,
 };

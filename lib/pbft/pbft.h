@@ -47,6 +47,13 @@ extern const struct byz_mutant pbft_mutants[];
 /* pbft_audit.c: the rules of an honest replica's outputs (core.h). */
 const char *pbft_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		       struct byz_vote *vote, bool *is_vote);
+/* The new-view rule: the frames V may cite, and O from V (§4.4). */
+bool pbft_audit_keep(const struct wire_msg *m, struct wire_frame *keep);
+int pbft_audit_new_view(const struct byz_config *cfg, const struct wire_msg *m,
+			int (*find)(void *ctx, uint32_t sender,
+				    const uint8_t *digest,
+				    const uint8_t **bytes, size_t *len),
+			void *ctx, char *why, size_t whylen);
 
 #define PBFT_TIMER_VIEW	  0 /* §4.4: a request waits too long -> view change */
 #define PBFT_TIMER_STATUS 1 /* catch-up: fetch what we are missing */

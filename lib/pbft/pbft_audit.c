@@ -20,12 +20,15 @@
  *              CHECKPOINTs from distinct replicas for its number and digest
  *              (§4.3), none needed for the initial state (number 0);
  *   V          a NEW-VIEW names 2f+1 distinct VIEW-CHANGEs, and its O holds
- *              pre-prepares signed by its sender for its view (§4.4).
+ *              pre-prepares signed by its sender for its view (§4.4);
+ *   O          (rule new-view) a NEW-VIEW's O is the one its V prescribes
+ *              (§4.4): see pbft_audit_new_view.
  */
 #include "pbft.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char too_few[] = "too few votes";
@@ -211,4 +214,186 @@ const char *pbft_audit(const struct byz_config *cfg, const struct wire_msg *m,
 				 &b->state.proof);
 	}
 	return NULL;
+}
+
+/* A NEW-VIEW cites its VIEW-CHANGEs by the digest of their frames
+ * (pbft_wire.h): the audit keeps the ones honest replicas receive or
+ * send, on their own or forwarded in a VCS. */
+bool pbft_audit_keep(const struct wire_msg *m, struct wire_frame *keep)
+{
+	if (m->frame.type == PBFT_VIEWCHANGE) {
+		*keep = m->frame;
+		return true;
+	}
+	if (m->frame.type == PBFT_VCS &&
+	    pbft_of(m)->vcs.vc.proto == PBFT_PROTO &&
+	    pbft_of(m)->vcs.vc.type == PBFT_VIEWCHANGE) {
+		*keep = pbft_of(m)->vcs.vc;
+		return true;
+	}
+	return false;
+}
+
+/* The i-th VIEW-CHANGE of a NEW-VIEW's V, decoded: 1, or 0 if the audit
+ * does not hold it. */
+static int cited_vc(const struct pbft_newview *nv, uint16_t i,
+		    int (*find)(void *, uint32_t, const uint8_t *,
+				const uint8_t **, size_t *),
+		    void *ctx, struct wire_msg *vc)
+{
+	const uint8_t *d, *bytes;
+	size_t len;
+	uint32_t s;
+
+	pbft_vref_at(nv, i, &s, &d);
+	return find(ctx, s, d, &bytes, &len) &&
+	       wire_decode(bytes, len, vc) == 0 &&
+	       vc->frame.type == PBFT_VIEWCHANGE;
+}
+
+/* For one number of O: the highest view among V's prepared certificates
+ * for it (plus one; 0: none) and that certificate's batch digest. Two of
+ * one view with different digests cannot both be valid (§4.2: quorums
+ * intersect in an honest replica); if V shows them, the number is not
+ * judged. */
+struct nv_best {
+	uint64_t view1;
+	bool tie;
+	uint8_t digest[BYZ_DIGEST_BYTES];
+};
+
+/*
+ * OSDI'99 §4.4 (TOCS'02 §4.4), the new primary of view v+1 computes O from
+ * V: min-s is the latest stable checkpoint in V, max-s the highest number
+ * in a prepared certificate in V; for every n in (min-s, max-s], O holds a
+ * PRE-PREPARE for v+1 whose batch is that of the prepared certificate for n
+ * of the highest view in V, or the null request (an empty batch) if V has
+ * none for n. Recomputed here from the view-changes V cites, plainly, and
+ * compared number by number: the range exactly, each digest. Certificates
+ * above min-s + window (none is valid, §4.3 watermarks) are left out, as
+ * the core does. Not judged if the audit no longer holds one of V.
+ */
+int pbft_audit_new_view(const struct byz_config *cfg, const struct wire_msg *m,
+			int (*find)(void *ctx, uint32_t sender,
+				    const uint8_t *digest,
+				    const uint8_t **bytes, size_t *len),
+			void *ctx, char *why, size_t whylen)
+{
+	static const uint8_t empty_batch[2] = {0, 0}; /* count 0 */
+	const struct pbft_newview *nv;
+	struct nv_best *best;
+	struct wire_msg vc, pp;
+	uint64_t min_s = 0, max_s, expect;
+	uint8_t null_d[BYZ_DIGEST_BYTES];
+	size_t pos = 0;
+	int broken = 0;
+
+	if (m->frame.type != PBFT_NEWVIEW || !cfg->window)
+		return 0;
+	nv = &pbft_of(m)->nv;
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		if (!cited_vc(nv, i, find, ctx, &vc))
+			return 0; /* not held: not judged */
+		if (pbft_of(&vc)->vc.view != nv->view) {
+			snprintf(why, whylen,
+				 "with V citing a view-change of replica "
+				 "%" PRIu32 " for view %" PRIu64,
+				 vc.frame.sender, pbft_of(&vc)->vc.view);
+			return 1;
+		}
+		if (pbft_of(&vc)->vc.stable_seq > min_s)
+			min_s = pbft_of(&vc)->vc.stable_seq;
+	}
+	best = calloc(cfg->window, sizeof *best);
+	if (!best)
+		return 0;
+	max_s = min_s;
+	for (uint16_t i = 0; i < nv->nvrefs; i++) {
+		struct wire_frame ppf;
+		struct wire_frames prep;
+		size_t ppos = 0;
+		if (!cited_vc(nv, i, find, ctx, &vc))
+			continue;
+		while (pbft_pset_next(&pbft_of(&vc)->vc.prepared, &ppos, &ppf,
+				      &prep) == 1) {
+			struct nv_best *b;
+			uint8_t d[BYZ_DIGEST_BYTES];
+			uint64_t seq, view;
+			if (wire_decode(ppf.bytes, ppf.len, &pp) ||
+			    pp.frame.type != PBFT_PREPREPARE)
+				continue;
+			seq = pbft_of(&pp)->pp.seq;
+			view = pbft_of(&pp)->pp.view;
+			if (seq <= min_s || seq - min_s > cfg->window)
+				continue;
+			b = &best[seq - min_s - 1];
+			pbft_batch_digest(&pbft_of(&pp)->pp, d);
+			if (view + 1 > b->view1) {
+				b->view1 = view + 1;
+				b->tie = false;
+				memcpy(b->digest, d, sizeof d);
+			} else if (view + 1 == b->view1 &&
+				   memcmp(b->digest, d, sizeof d)) {
+				b->tie = true;
+			}
+			if (seq > max_s)
+				max_s = seq;
+		}
+	}
+	byz_digest(null_d, empty_batch, sizeof empty_batch);
+	expect = min_s + 1;
+	while (!broken && wire_frames_next(&nv->pps, &pos, &pp) == 1) {
+		const struct nv_best *b;
+		uint8_t got[BYZ_DIGEST_BYTES];
+		char gh[9], wh[9];
+		uint64_t seq = pbft_of(&pp)->pp.seq;
+		if (expect > max_s) {
+			snprintf(why, whylen,
+				 "with O holding number %" PRIu64
+				 " above max-s %" PRIu64 " (min-s %" PRIu64 ")",
+				 seq, max_s, min_s);
+			broken = 1;
+			break;
+		}
+		if (seq != expect) {
+			snprintf(why, whylen,
+				 "with O holding number %" PRIu64
+				 " where %" PRIu64 " was due (min-s %" PRIu64
+				 ", max-s %" PRIu64 ")",
+				 seq, expect, min_s, max_s);
+			broken = 1;
+			break;
+		}
+		b = &best[seq - min_s - 1];
+		pbft_batch_digest(&pbft_of(&pp)->pp, got);
+		if (!b->tie &&
+		    memcmp(got, b->view1 ? b->digest : null_d, sizeof got)) {
+			byz_hex(gh, got, 4);
+			byz_hex(wh, b->view1 ? b->digest : null_d, 4);
+			if (b->view1)
+				snprintf(why, whylen,
+					 "with O's number %" PRIu64
+					 " batch %s, not %s of the prepared "
+					 "certificate of the highest view in "
+					 "V (%" PRIu64 ")",
+					 seq, gh, wh, b->view1 - 1);
+			else
+				snprintf(why, whylen,
+					 "with O's number %" PRIu64
+					 " batch %s, not the null request "
+					 "(none prepared in V)",
+					 seq, gh);
+			broken = 1;
+		}
+		expect++;
+	}
+	if (!broken && expect != max_s + 1) {
+		snprintf(why, whylen,
+			 "with O ending at number %" PRIu64
+			 ", not at max-s %" PRIu64 " (min-s %" PRIu64 ")",
+			 expect - 1, max_s, min_s);
+		broken = 1;
+	}
+	free(best);
+	return broken;
 }
