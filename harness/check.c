@@ -34,6 +34,7 @@ static const char *const check_names[CHECK_COUNT] = {
     [CHECK_VOTE_ONCE] = "vote-once",
     [CHECK_CERTIFICATES] = "certificates",
     [CHECK_NEW_VIEW] = "new-view",
+    [CHECK_LOCK] = "lock",
     [CHECK_LIVENESS] = "liveness",
 };
 
@@ -660,8 +661,8 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 	return 0;
 }
 
-/* vote-once, certificates and new-view: the fault lines of honest replicas
- * (lib/audit.h judged their outputs as they were sent). */
+/* vote-once, certificates, new-view and lock: the fault lines of honest
+ * replicas (lib/audit.h judged their outputs as they were sent). */
 static void check_faults(struct check_ctx *cx, enum trace_rule rule)
 {
 	for (size_t i = 0; i < cx->log->nfaults; i++) {
@@ -686,6 +687,11 @@ static void check_new_view(struct check_ctx *cx)
 	check_faults(cx, TRACE_RULE_NEW_VIEW);
 }
 
+static void check_lock(struct check_ctx *cx)
+{
+	check_faults(cx, TRACE_RULE_LOCK);
+}
+
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_AGREEMENT] = check_agreement,
     [CHECK_PREFIX] = check_prefix,
@@ -695,6 +701,7 @@ static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_VOTE_ONCE] = check_vote_once,
     [CHECK_CERTIFICATES] = check_certificates,
     [CHECK_NEW_VIEW] = check_new_view,
+    [CHECK_LOCK] = check_lock,
     [CHECK_LIVENESS] = check_liveness,
 };
 

@@ -19,6 +19,8 @@
  *                 of distinct signers for one thing (the same);
  *   new-view      no honest new leader proposes other than what the
  *                 messages it cites prescribe (the same);
+ *   lock          no honest replica votes below the lock its own earlier
+ *                 votes imply (the same);
  *   liveness      every submitted request is committed at every honest
  *                 replica that is up at the end, by max(submit time, GST) +
  *                 the bound.
@@ -40,6 +42,7 @@ enum check_id {
 	CHECK_VOTE_ONCE,
 	CHECK_CERTIFICATES,
 	CHECK_NEW_VIEW,
+	CHECK_LOCK,
 	CHECK_LIVENESS,
 	CHECK_COUNT
 };
@@ -64,7 +67,7 @@ struct check_result {
 };
 
 /* "agreement", "prefix", "validity", "no-duplicate", "digests",
- * "vote-once", "certificates", "new-view", "liveness" */
+ * "vote-once", "certificates", "new-view", "lock", "liveness" */
 const char *check_name(enum check_id id);
 
 /*

@@ -28,6 +28,10 @@ struct audit {
 	struct audit_slot *slots[BYZ_MAX_N]; /* AUDIT_SLOTS each, or NULL */
 	struct audit_kept *kept[BYZ_MAX_N];  /* AUDIT_KEEP each, or NULL */
 	uint32_t kept_next[BYZ_MAX_N];	     /* the oldest, replaced next */
+	/* The lock rule's state (core.h, audit_lock): the run's, and each
+	 * replica's (allocated on its first message), or NULL. */
+	void *lock_shared;
+	void *lock_st[BYZ_MAX_N];
 };
 
 int audit_new(const struct byz_core_ops *ops, const struct byz_config *cfg,
@@ -41,6 +45,11 @@ int audit_new(const struct byz_core_ops *ops, const struct byz_config *cfg,
 		return BYZ_ENOMEM;
 	(*out)->ops = ops;
 	(*out)->cfg = *cfg;
+	if (ops->audit_lock &&
+	    !((*out)->lock_shared = calloc(1, ops->audit_shared + 1))) {
+		audit_free(out);
+		return BYZ_ENOMEM;
+	}
 	return 0;
 }
 
@@ -54,7 +63,9 @@ void audit_free(struct audit **a)
 			for (uint32_t k = 0; k < AUDIT_KEEP; k++)
 				free((*a)->kept[r][k].bytes);
 		free((*a)->kept[r]);
+		free((*a)->lock_st[r]);
 	}
+	free((*a)->lock_shared);
 	free(*a);
 	*a = NULL;
 }
@@ -63,6 +74,32 @@ void audit_forget(struct audit *a, uint32_t r)
 {
 	if (a && r < BYZ_MAX_N && a->slots[r])
 		memset(a->slots[r], 0, AUDIT_SLOTS * sizeof *a->slots[r]);
+	if (a && r < BYZ_MAX_N && a->lock_st[r])
+		memset(a->lock_st[r], 0, a->ops->audit_lock_st);
+}
+
+/* The lock rule on m, received (sent false) or sent by honest replica r. */
+static void audit_lock(struct audit *a, struct trace *tr, uint64_t now,
+		       uint32_t r, const struct wire_msg *m, bool sent)
+{
+	char why[TRACE_FAULT_TEXT], text[2 * TRACE_FAULT_TEXT];
+
+	if (!a->ops->audit_lock)
+		return;
+	if (!a->lock_st[r] &&
+	    !(a->lock_st[r] = calloc(1, a->ops->audit_lock_st + 1))) {
+		if (tr && !tr->err)
+			tr->err = BYZ_ENOMEM;
+		return;
+	}
+	if (!a->ops->audit_lock(&a->cfg, a->lock_shared, a->lock_st[r], m, sent,
+				why, sizeof why) ||
+	    !tr)
+		return;
+	snprintf(text, sizeof text, "replica %" PRIu32 " sent %s/%s %s", r,
+		 a->ops->name, wire_type_name(m->frame.proto, m->frame.type),
+		 why);
+	trace_fault(tr, now, r, TRACE_RULE_LOCK, text);
 }
 
 static uint32_t audit_hash(const struct byz_vote *v)
@@ -180,8 +217,10 @@ static int audit_find_kept(void *ctx, uint32_t sender, const uint8_t *digest,
 
 void audit_input(struct audit *a, uint32_t r, const struct wire_msg *m)
 {
-	if (a && r < a->cfg.n && m->frame.proto == a->ops->proto)
-		(void)audit_keep(a, m); /* out of memory: judged less */
+	if (!a || r >= a->cfg.n || m->frame.proto != a->ops->proto)
+		return;
+	(void)audit_keep(a, m); /* out of memory: judged less */
+	audit_lock(a, NULL, 0, r, m, false);
 }
 
 void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
@@ -218,4 +257,5 @@ void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
 	}
 	if (is_vote)
 		audit_vote(a, tr, now, r, &v);
+	audit_lock(a, tr, now, r, &m, true);
 }

@@ -297,6 +297,21 @@ struct byz_core_ops {
 					  const uint8_t *digest,
 					  const uint8_t **bytes, size_t *len),
 			      void *ctx, char *why, size_t whylen);
+	/* The lock rule (lib/audit.h, rule "lock"; issue #11 item 3): the
+	 * votes of an honest replica respect the lock its own earlier votes
+	 * imply, and that lock never goes back. audit_lock sees every
+	 * message an honest replica receives (sent false: it passed ingress)
+	 * or sends (sent true), with the run's shared state (audit_shared
+	 * bytes, zeroed at the start) and the replica's own (audit_lock_st
+	 * bytes, zeroed at the start and when it restarts without its
+	 * state); it updates them and returns 0, or 1 with why when m breaks
+	 * the rule. Written apart from the core, blind to mutants; what it
+	 * cannot judge (a block it has not seen) it does not. NULL: no
+	 * rule. */
+	size_t audit_shared, audit_lock_st;
+	int (*audit_lock)(const struct byz_config *cfg, void *shared, void *st,
+			  const struct wire_msg *m, bool sent, char *why,
+			  size_t whylen);
 };
 
 /* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none

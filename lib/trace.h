@@ -42,6 +42,7 @@ enum trace_rule {
 	TRACE_RULE_VOTE_ONCE = 0, /* "vote-once": two votes, one slot */
 	TRACE_RULE_CERTIFICATE,	  /* "certificates": a bad certificate */
 	TRACE_RULE_NEW_VIEW,	  /* "new-view": proposals V does not imply */
+	TRACE_RULE_LOCK,	  /* "lock": a vote below the replica's lock */
 	TRACE_RULE_COUNT
 };
 #define TRACE_FAULT_TEXT 200
@@ -51,7 +52,8 @@ struct trace_fault {
 	enum trace_rule rule;
 	char text[TRACE_FAULT_TEXT];
 };
-/* "vote-once", "certificates", "new-view"; NULL for another value. */
+/* "vote-once", "certificates", "new-view", "lock"; NULL for another
+ * value. */
 const char *trace_rule_name(enum trace_rule rule);
 
 /* What the checkers read. */

@@ -553,6 +553,116 @@ Test(audit, hotstuff_short_or_repeated_qcs_and_two_proposals_are_faults)
 	wire_buf_free(&b);
 }
 
+static void hs_hash(struct fr f, uint8_t h[BYZ_DIGEST_BYTES])
+{
+	struct wire_msg m;
+
+	cr_assert_eq(wire_decode(f.p, f.len, &m), 0);
+	hs_block_hash(&hs_of(&m)->prop, h);
+}
+
+static struct fr hs_vote_for(struct wire_buf *b, uint32_t r, uint64_t view,
+			     const uint8_t *h)
+{
+	size_t s;
+
+	cr_assert_eq(hs_enc_vote(b, &s, r, view, h), 0);
+	return sign_last(b, s, r);
+}
+
+/* PODC'19 Alg. 4: having voted for B3 (justify QC(B2), B2's justify
+ * QC(B1)), replica 2 is locked on B1 at least; a vote for a block whose
+ * justify is older (the genesis QC) breaks safeNode; one justified by the
+ * lock itself or a newer QC does not; a block the audit never saw is not
+ * judged; a replica restarted without its state starts afresh. */
+Test(audit, hotstuff_a_vote_below_the_lock_its_votes_imply_is_a_fault)
+{
+	static const uint32_t q3[] = {0, 1, 2};
+	uint8_t zero[BYZ_DIGEST_BYTES] = {0}, h1[BYZ_DIGEST_BYTES],
+		h2[BYZ_DIGEST_BYTES], h3[BYZ_DIGEST_BYTES],
+		hf[BYZ_DIGEST_BYTES], hg[BYZ_DIGEST_BYTES],
+		hx[BYZ_DIGEST_BYTES];
+	struct fr b1, b2, b3, fk, g;
+	struct watch w;
+	struct wire_buf b;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	watch_open(&w, "hotstuff");
+	b1 = hs_prop(&b, 1, 1, hs_qc(&b, 0, zero, NULL, 0), 0);
+	hs_hash(b1, h1);
+	b2 = hs_prop(&b, 2, 2, hs_qc(&b, 1, h1, q3, 3), 0);
+	hs_hash(b2, h2);
+	b3 = hs_prop(&b, 3, 3, hs_qc(&b, 2, h2, q3, 3), 0);
+	hs_hash(b3, h3);
+	fk = hs_prop(&b, 0, 4, hs_qc(&b, 0, zero, NULL, 0), 0);
+	hs_hash(fk, hf);
+	g = hs_prop(&b, 1, 5, hs_qc(&b, 1, h1, q3, 3), 0);
+	hs_hash(g, hg);
+	got(&w, 2, b1);
+	got(&w, 2, b2);
+	got(&w, 2, b3);
+	got(&w, 2, fk);
+	got(&w, 2, g);
+	send(&w, 2, hs_vote_for(&b, 2, 1, h1));
+	send(&w, 2, hs_vote_for(&b, 2, 2, h2));
+	send(&w, 2, hs_vote_for(&b, 2, 3, h3));
+	cr_assert_eq(w.tr.log.nfaults, 0, "%s", last_fault(&w));
+	send(&w, 2, hs_vote_for(&b, 2, 4, hf));
+	cr_assert_eq(faults(&w, TRACE_RULE_LOCK), 1);
+	cr_assert(strstr(last_fault(&w),
+			 "replica 2 sent hotstuff/vote for view 4: its "
+			 "block's justify (view 0, 00000000) neither is nor "
+			 "is newer than the lock its votes imply (view 1, "),
+		  "%s", last_fault(&w));
+	send(&w, 2, hs_vote_for(&b, 2, 5, hg)); /* justified by the lock */
+	memset(hx, 0x77, sizeof hx);
+	send(&w, 2, hs_vote_for(&b, 2, 6, hx)); /* never seen */
+	send(&w, 1, hs_vote_for(&b, 1, 4, hf)); /* replica 1 voted nothing */
+	cr_assert_eq(faults(&w, TRACE_RULE_LOCK), 1, "%s", last_fault(&w));
+	audit_forget(w.a, 2);
+	send(&w, 2, hs_vote_for(&b, 2, 4, hf));
+	cr_assert_eq(faults(&w, TRACE_RULE_LOCK), 1, "%s", last_fault(&w));
+	watch_close(&w);
+	wire_buf_free(&b);
+}
+
+/* fork: a Byzantine leader's block justified by the genesis QC. A replica
+ * that ignores its lock (safe-node-ignores-lock), or never moves it
+ * (lock-never-moves), votes for it: the lock oracle says so at once. */
+Test(audit, the_lock_oracle_catches_a_vote_past_the_lock)
+{
+	static const char *const mutants[] = {"safe-node-ignores-lock",
+					      "lock-never-moves", NULL};
+	struct scenario_result res;
+
+	for (size_t i = 0; i < 3; i++) {
+		struct scenario sc;
+		char why[256];
+
+		scenario_defaults(&sc);
+		sc.ops = byz_core_find("hotstuff");
+		sc.seed = 3;
+		sc.gst_us = 100000;
+		cr_assert_eq(
+		    scenario_set(&sc, "byzantine", "1", why, sizeof why), 0,
+		    "%s", why);
+		if (mutants[i])
+			cr_assert_eq(scenario_set(&sc, "mutant", mutants[i],
+						  why, sizeof why),
+				     0, "%s", why);
+		cr_assert_eq(scenario_add_attack(&sc, "fork", why, sizeof why),
+			     0, "%s", why);
+		cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+		if (mutants[i]) {
+			cr_assert_gt(res.checks.per_check[CHECK_LOCK], 0);
+			cr_assert(!strncmp(res.why, "lock: ", 6), "%s",
+				  res.why);
+		} else {
+			cr_assert_eq(res.checks.total, 0, "%s", res.why);
+		}
+	}
+}
+
 /* A run of a protocol with a mutant planted, through the simulator. */
 static struct scenario_result mutant_run_seed(const char *protocol,
 					      const char *mutant,

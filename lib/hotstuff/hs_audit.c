@@ -19,6 +19,8 @@
  */
 #include "hs_core.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 static const uint8_t zero[BYZ_DIGEST_BYTES];
@@ -126,4 +128,110 @@ const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		return qc_ok(cfg, &h->state.commit);
 	}
 	return NULL;
+}
+
+/*
+ * The lock rule (PODC'19 Alg. 4), judged from outside the core. A replica
+ * that votes for b* has run update(b*): with b'' = b*.justify.node and
+ * b' = b''.justify.node, its lock is at least b' (b_lock <- b' when b' is
+ * higher). And it votes only if safeNode(b*): b* extends the lock or its
+ * justify is newer (with parent = justify.node, extends means its justify
+ * is the lock itself). So each honest replica's lock is bounded below by
+ * what its own votes imply; a vote for a block whose justify is below
+ * that bound, and not the bound itself, breaks the rule. The bound is
+ * only a lower one (a core also moves its lock on QCs it learns from
+ * TIMEOUTs), so a correct core never breaks it. Blocks are known from the
+ * proposals and fetched blocks honest replicas receive or send (a shared
+ * table of HS_AUDIT_BLOCKS, by hash, the oldest replaced); a vote for a
+ * block not in it is not judged.
+ */
+static uint32_t blk_slot(const uint8_t *hash)
+{
+	return ((uint32_t)hash[0] | (uint32_t)hash[1] << 8 |
+		(uint32_t)hash[2] << 16 | (uint32_t)hash[3] << 24) %
+	       HS_AUDIT_BLOCKS;
+}
+
+static const struct hs_audit_block *blk_find(const struct hs_audit_shared *s,
+					     const uint8_t *hash)
+{
+	uint32_t h = blk_slot(hash);
+
+	for (uint32_t k = 0; k < HS_AUDIT_PROBE; k++) {
+		const struct hs_audit_block *b =
+		    &s->b[(h + k) % HS_AUDIT_BLOCKS];
+		if (b->used && !memcmp(b->hash, hash, BYZ_DIGEST_BYTES))
+			return b;
+	}
+	return NULL;
+}
+
+static void blk_add(struct hs_audit_shared *s, const struct hs_proposal *p)
+{
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	struct hs_audit_block *b = NULL;
+	uint32_t h;
+
+	hs_block_hash(p, hash);
+	if (blk_find(s, hash))
+		return;
+	h = blk_slot(hash);
+	for (uint32_t k = 0; k < HS_AUDIT_PROBE && !b; k++)
+		if (!s->b[(h + k) % HS_AUDIT_BLOCKS].used)
+			b = &s->b[(h + k) % HS_AUDIT_BLOCKS];
+	if (!b) /* all probed slots taken: replace one in turn */
+		b = &s->b[(h + s->clock++ % HS_AUDIT_PROBE) % HS_AUDIT_BLOCKS];
+	b->used = true;
+	memcpy(b->hash, hash, BYZ_DIGEST_BYTES);
+	b->jview = p->justify.view;
+	memcpy(b->jhash, p->justify.hash, BYZ_DIGEST_BYTES);
+}
+
+int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
+		  const struct wire_msg *m, bool sent, char *why, size_t whylen)
+{
+	struct hs_audit_shared *s = shared;
+	struct hs_audit_lock *lk = st;
+	const struct hs_audit_block *b, *b2;
+	struct wire_msg x;
+	size_t pos = 0;
+	char h1[9], h2[9];
+
+	(void)cfg;
+	switch (m->frame.type) {
+	case HS_PROPOSAL:
+		blk_add(s, &hs_of(m)->prop);
+		return 0;
+	case HS_BLOCKS:
+		while (wire_frames_next(&hs_of(m)->blocks.blocks, &pos, &x) ==
+		       1)
+			blk_add(s, &hs_of(&x)->prop);
+		return 0;
+	case HS_VOTE:
+		break;
+	default:
+		return 0;
+	}
+	if (!sent || !(b = blk_find(s, hs_of(m)->vote.hash)))
+		return 0;
+	/* safeNode(b*, b*.justify) against the lock before update(b*). */
+	if (b->jview < lk->view ||
+	    (b->jview == lk->view &&
+	     memcmp(b->jhash, lk->hash, BYZ_DIGEST_BYTES))) {
+		byz_hex(h1, b->jhash, 4);
+		byz_hex(h2, lk->hash, 4);
+		snprintf(why, whylen,
+			 "for view %" PRIu64 ": its block's justify (view "
+			 "%" PRIu64 ", %s) neither is nor is newer than the "
+			 "lock its votes imply (view %" PRIu64 ", %s)",
+			 hs_of(m)->vote.view, b->jview, h1, lk->view, h2);
+		return 1;
+	}
+	/* update(b*): b'' = b*.justify.node; the lock becomes b' =
+	 * b''.justify.node when it is higher. */
+	if ((b2 = blk_find(s, b->jhash)) && b2->jview > lk->view) {
+		lk->view = b2->jview;
+		memcpy(lk->hash, b2->jhash, BYZ_DIGEST_BYTES);
+	}
+	return 0;
 }

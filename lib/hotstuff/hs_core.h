@@ -60,6 +60,31 @@ enum hs_mutant_id {
 	HS_MUT_COUNT /* one past the last; the table's terminator */
 };
 extern const struct byz_mutant hs_mutants[];
+/* hs_audit.c: the lock rule's state (core.h, audit_lock). */
+#define HS_AUDIT_BLOCKS 1024
+#define HS_AUDIT_PROBE	8
+
+struct hs_audit_block {
+	bool used;
+	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint64_t jview; /* its justify: view and block */
+	uint8_t jhash[BYZ_DIGEST_BYTES];
+};
+
+struct hs_audit_shared {
+	struct hs_audit_block b[HS_AUDIT_BLOCKS];
+	uint32_t clock; /* the next victim among the probed slots */
+};
+
+struct hs_audit_lock {
+	uint64_t view; /* the lock implied: b' of the last update, view */
+	uint8_t hash[BYZ_DIGEST_BYTES];
+};
+
+int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
+		  const struct wire_msg *m, bool sent, char *why,
+		  size_t whylen);
+
 /* hs_audit.c: the rules of an honest replica's outputs (core.h). */
 const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		     struct byz_vote *vote, bool *is_vote);
