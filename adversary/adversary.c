@@ -931,6 +931,13 @@ static bool byzantine_send(struct adversary *a, const struct adv_port *p,
 		case ATK_CERT_MIX:
 			touched = rewrite(a, m, ADV_MUT_CERT_MIX);
 			break;
+		case ATK_JUMP:
+			/* The pacemaker's TC check (mutate.h, jump): half
+			 * the honest replicas are asked to leave for a view
+			 * far ahead on a proof of one TIMEOUT. */
+			touched =
+			    to_half_b(a, to_idx) && rewrite(a, m, ADV_MUT_JUMP);
+			break;
 		case ATK_USURP:
 			/* The coalition sides with each "primary" where it
 			 * reached first: votes to the half the usurper's

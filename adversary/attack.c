@@ -38,6 +38,7 @@ static const char *const names[ATK_KIND_END] = {
     [ATK_FORK] = "fork",
     [ATK_CERT_MIX] = "cert-mix",
     [ATK_USURP] = "usurp",
+    [ATK_JUMP] = "jump",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -62,7 +63,7 @@ const char *attack_names(void)
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
 	       "silent, crash, restart, amnesia, equivocate, double-vote, "
 	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork, "
-	       "cert-mix, usurp";
+	       "cert-mix, usurp, jump";
 }
 
 /* Each kind's defaults: what a bare name means. */

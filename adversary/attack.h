@@ -70,6 +70,8 @@ enum attack_kind {
 			  * another digest */
 	ATK_USURP,	 /* a Byzantine replica that does not lead proposes
 			  * too (adv_usurp) */
+	ATK_JUMP,	 /* a Byzantine leader's proposal to half the honest
+			  * replicas jumps views on a TC of one TIMEOUT */
 	ATK_KIND_END
 };
 

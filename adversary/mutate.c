@@ -241,8 +241,6 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	struct adv_ctx c;
 	int rc;
 
-	(void)n;
-	(void)f;
 	if (!out)
 		return BYZ_EINVAL;
 	if (!key || (!frame && len) || overlaps(frame, len, out)) {
@@ -261,6 +259,8 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	c.key = key;
 	c.map = map;
 	c.out = out;
+	c.n = n;
+	c.f = f;
 	rc = rewrite(&c);
 	/* The same content again is no mutation. */
 	if (rc == 0 && out->len == m.frame.signed_len &&
@@ -312,6 +312,7 @@ static const char *const mutation_names[] = {
     [ADV_MUT_WITHHOLD] = "withhold",
     [ADV_MUT_FORK] = "fork",
     [ADV_MUT_CERT_MIX] = "cert-mix",
+    [ADV_MUT_JUMP] = "jump",
 };
 
 const char *adv_mutation_name(enum adv_mutation mut)

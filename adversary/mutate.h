@@ -85,10 +85,16 @@ enum adv_mutation {
 	 * (adv_other_digest); the rest verbatim. Chained protocols' QCs
 	 * only; without the sender's vote in it: SKIP. */
 	ADV_MUT_CERT_MIX,
+	/* A proposal for a view far ahead (64 n views on, led by the same
+	 * replica under the rotation), entering it by a timeout certificate
+	 * that holds only the sender's own TIMEOUT for the view before
+	 * (re-signed); the block otherwise the same. What the pacemaker's
+	 * check of a TC stops. Chained protocols only; other types: SKIP. */
+	ADV_MUT_JUMP,
 };
 
 #define ADV_MUT_FIRST ADV_MUT_CONFLICT
-#define ADV_MUT_LAST  ADV_MUT_CERT_MIX
+#define ADV_MUT_LAST  ADV_MUT_JUMP
 
 /* adv_mutate's answer when the mutation does not apply to the message (a
  * positive value: never an err.h code). */
@@ -149,13 +155,11 @@ const uint8_t *adv_conflicts_origin(const struct adv_conflicts *m,
 
 /*
  * Rewrite the signed frame (frame, len), whose sender is the Byzantine
- * replica holding `key`, by mutation `mut`; n and f are the cluster's
- * (reserved: no mutation needs them yet). On success returns 0 and `out`
- * (reset first) holds the new signed frame, signed with key; out->max must
- * leave room for it (else BYZ_ELIMIT). Otherwise `out` is left empty and
- * the answer is:
- *   ADV_MUT_SKIP  the mutation does not apply to this message (type or
- *                 content), including client frames and those of a
+ * replica holding `key`, by mutation `mut`; n and f are the cluster's. On
+ * success returns 0 and `out` (reset first) holds the new signed frame, signed
+ * with key; out->max must leave room for it (else BYZ_ELIMIT). Otherwise `out`
+ * is left empty and the answer is: ADV_MUT_SKIP  the mutation does not apply to
+ * this message (type or content), including client frames and those of a
  *                 protocol without rewrites;
  *   < 0           an err.h code: the frame does not decode (its code), the
  *                 frame's own signature is not key's (BYZ_EBADSIG: the
@@ -260,7 +264,7 @@ int adv_usurp(const uint8_t *prop, size_t len, uint32_t usurper,
 	      struct wire_buf *out);
 
 /* "conflict", "follow", "other-digest", "stale", "cert-dup", "cert-short",
- * "withhold", "fork", "cert-mix"; "unknown" for anything else. */
+ * "withhold", "fork", "cert-mix", "jump"; "unknown" for anything else. */
 const char *adv_mutation_name(enum adv_mutation mut);
 /* The reverse of adv_mutation_name: the mutation, or -1 if unknown. */
 int adv_mutation_parse(const char *name);
@@ -317,6 +321,7 @@ struct adv_ctx {
 	const struct adv_cert *cert; /* adv_extend: the new justification;
 				      * adv_endorse: a TIMEOUT's high QC */
 	uint32_t voter;		     /* adv_endorse: who votes */
+	uint32_t n, f;		     /* the cluster's (adv_mutate) */
 	uint8_t rec_from[BYZ_DIGEST_BYTES], rec_to[BYZ_DIGEST_BYTES];
 };
 

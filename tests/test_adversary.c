@@ -308,6 +308,8 @@ static const struct form forms[] = {
     {"fork:until=300ms", "fork:until=300ms"},
     {"cert-mix:from=1ms", "cert-mix:from=1ms"},
     {"usurp:rounds=2-4", "usurp:rounds=2-4"},
+    {"jump", "jump"},
+    {"jump:until=1s", "jump:until=1s"},
     {"double-vote:lag=25ms", "double-vote:lag=25ms"},
     {"double-vote:lag=500us", "double-vote"},
 };

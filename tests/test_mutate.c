@@ -1197,6 +1197,34 @@ Test(mutate, hs_other_digest)
 	wire_buf_free(&out);
 }
 
+/* jump: the leader's proposal of view 5 moved to view 5 + 64 n, the
+ * block's justify and batch kept, entering by a TC of one TIMEOUT: its
+ * own, for the view before, carrying the justify as high QC. */
+Test(mutate, hs_jump)
+{
+	struct hs_world w;
+	struct wire_buf out;
+	struct wire_msg m, t;
+	size_t pos = 0;
+
+	hs_world(&w);
+	wire_buf_init(&out, WIRE_MAX_FRAME);
+	cr_assert_eq(mutate(ADV_MUT_JUMP, w.prop1, NULL, &out), 0);
+	dec(&out, &m);
+	cr_assert_eq(hs_of(&m)->prop.view, 5 + 64 * N);
+	cr_assert_eq(hs_of(&m)->prop.justify.len, w.qc.n);
+	cr_assert_eq(memcmp(hs_of(&m)->prop.justify.bytes, w.qc.p, w.qc.n), 0);
+	cr_assert_eq(hs_of(&m)->prop.batch.count, 1);
+	cr_assert_eq(hs_of(&m)->prop.tc.count, 1);
+	cr_assert_eq(wire_frames_next(&hs_of(&m)->prop.tc, &pos, &t), 1);
+	cr_assert_eq(t.frame.sender, BYZ);
+	cr_assert_eq(hs_of(&t)->timeout.view, 5 + 64 * N - 1);
+	/* Not proposals; PBFT has none. */
+	cr_assert_eq(mutate(ADV_MUT_JUMP, w.vote, NULL, &out), ADV_MUT_SKIP);
+	cr_assert_eq(mutate(ADV_MUT_JUMP, w.tmo, NULL, &out), ADV_MUT_SKIP);
+	wire_buf_free(&out);
+}
+
 Test(mutate, hs_stale)
 {
 	struct hs_world w;
@@ -1627,7 +1655,7 @@ Test(mutate, names)
 {
 	static const char *const want[] = {
 	    "conflict",	  "follow",   "other-digest", "stale",	  "cert-dup",
-	    "cert-short", "withhold", "fork",	      "cert-mix",
+	    "cert-short", "withhold", "fork",	      "cert-mix", "jump",
 	};
 
 	for (int i = ADV_MUT_FIRST; i <= ADV_MUT_LAST; i++) {

@@ -22,6 +22,8 @@
  *   fork          PROPOSAL (justified by the genesis QC)
  *   cert-mix      PROPOSAL (the leader's own vote in the justify QC
  *                 re-signed for another block)
+ *   jump          PROPOSAL (64 n views ahead, with a TC of the leader's
+ *                 own TIMEOUT)
  *   (usurp)       PROPOSAL of the leader, made a non-leader's own for the
  *                 next view (adv_usurp)
  *
@@ -117,7 +119,8 @@ static int proposal(struct adv_ctx *c)
 
 	if (c->mut != ADV_MUT_CONFLICT && c->mut != ADV_MUT_STALE &&
 	    c->mut != ADV_MUT_CERT_DUP && c->mut != ADV_MUT_CERT_SHORT &&
-	    c->mut != ADV_MUT_FORK && c->mut != ADV_MUT_CERT_MIX)
+	    c->mut != ADV_MUT_FORK && c->mut != ADV_MUT_CERT_MIX &&
+	    c->mut != ADV_MUT_JUMP)
 		return ADV_MUT_SKIP;
 	if ((rc = adv_list_gather(&tc, &p->tc)) ||
 	    (rc = adv_list_gather(&batch, &p->batch)))
@@ -180,6 +183,31 @@ static int proposal(struct adv_ctx *c)
 					     fv(&batch));
 		wire_buf_free(&qc);
 		return rc;
+	case ADV_MUT_JUMP: {
+		/* The pacemaker: a proposal enters a view other than the one
+		 * after its justify's only with a TC of 2f+1 TIMEOUTs for the
+		 * view before; one TIMEOUT (the leader's own) is no proof that
+		 * the honest replicas gave up the views in between. */
+		uint64_t to = p->view + 64 * (uint64_t)c->n;
+		struct wire_buf t;
+		size_t s;
+		if (to < p->view || to - 1 <= p->justify.view)
+			return ADV_MUT_SKIP;
+		wire_buf_init(&t, WIRE_MAX_FRAME);
+		rc = hs_enc_timeout(&t, &s, sender, to - 1, p->justify.bytes,
+				    p->justify.len, NULL, 0);
+		if (!rc)
+			rc = wire_sign(&t, s, c->key);
+		if (!rc)
+			rc = hs_enc_proposal(
+			    c->out, NULL, sender, to, p->justify.bytes,
+			    p->justify.len,
+			    (struct hs_framev){(const uint8_t *[]){t.data + s},
+					       (size_t[]){t.len - s}, 1},
+			    fv(&batch));
+		wire_buf_free(&t);
+		return rc;
+	}
 	case ADV_MUT_CERT_MIX: {
 		/* Alg. 2 matchingQC: every vote of the justify QC is for its
 		 * view and block; the leader's own, re-signed for another
