@@ -35,6 +35,7 @@ static const char *const check_names[CHECK_COUNT] = {
     [CHECK_CERTIFICATES] = "certificates",
     [CHECK_NEW_VIEW] = "new-view",
     [CHECK_LOCK] = "lock",
+    [CHECK_DECIDE] = "decide",
     [CHECK_LIVENESS] = "liveness",
 };
 
@@ -661,7 +662,7 @@ static int check_prepare(struct check_ctx *cx, unsigned mask)
 	return 0;
 }
 
-/* vote-once, certificates, new-view and lock: the fault lines of honest
+/* vote-once, certificates, new-view, lock and decide: the fault lines of honest
  * replicas (lib/audit.h judged their outputs as they were sent). */
 static void check_faults(struct check_ctx *cx, enum trace_rule rule)
 {
@@ -692,6 +693,11 @@ static void check_lock(struct check_ctx *cx)
 	check_faults(cx, TRACE_RULE_LOCK);
 }
 
+static void check_decide(struct check_ctx *cx)
+{
+	check_faults(cx, TRACE_RULE_DECIDE);
+}
+
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_AGREEMENT] = check_agreement,
     [CHECK_PREFIX] = check_prefix,
@@ -702,6 +708,7 @@ static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_CERTIFICATES] = check_certificates,
     [CHECK_NEW_VIEW] = check_new_view,
     [CHECK_LOCK] = check_lock,
+    [CHECK_DECIDE] = check_decide,
     [CHECK_LIVENESS] = check_liveness,
 };
 

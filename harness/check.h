@@ -21,6 +21,8 @@
  *                 messages it cites prescribe (the same);
  *   lock          no honest replica votes below the lock its own earlier
  *                 votes imply (the same);
+ *   decide        no honest replica commits what its protocol's commit
+ *                 rule does not allow on what it has seen (the same);
  *   liveness      every submitted request is committed at every honest
  *                 replica that is up at the end, by max(submit time, GST) +
  *                 the bound.
@@ -43,6 +45,7 @@ enum check_id {
 	CHECK_CERTIFICATES,
 	CHECK_NEW_VIEW,
 	CHECK_LOCK,
+	CHECK_DECIDE,
 	CHECK_LIVENESS,
 	CHECK_COUNT
 };
@@ -67,7 +70,7 @@ struct check_result {
 };
 
 /* "agreement", "prefix", "validity", "no-duplicate", "digests",
- * "vote-once", "certificates", "new-view", "lock", "liveness" */
+ * "vote-once", "certificates", "new-view", "lock", "decide", "liveness" */
 const char *check_name(enum check_id id);
 
 /*

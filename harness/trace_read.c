@@ -380,7 +380,7 @@ static int rd_fault(struct rd *rd, json_t *o, uint64_t t)
 			break;
 	if (k == TRACE_RULE_COUNT)
 		return rd_fail(rd, "field 'rule' is not a rule (vote-once, "
-				   "certificates, new-view, lock)");
+				   "certificates, new-view, lock, decide)");
 	f.rule = (enum trace_rule)k;
 	if (trace_log_add_fault(&rd->out->log, &f))
 		return BYZ_ENOMEM;

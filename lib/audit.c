@@ -78,20 +78,40 @@ void audit_forget(struct audit *a, uint32_t r)
 		memset(a->lock_st[r], 0, a->ops->audit_lock_st);
 }
 
+/* The protocol state of replica r (core.h, audit_lock), or NULL. */
+static void *lock_state(struct audit *a, struct trace *tr, uint32_t r)
+{
+	if (!a->lock_st[r] &&
+	    !(a->lock_st[r] = calloc(1, a->ops->audit_lock_st + 1)) && tr &&
+	    !tr->err)
+		tr->err = BYZ_ENOMEM;
+	return a->lock_st[r];
+}
+
+void audit_commit(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
+		  const struct byz_commit *c)
+{
+	char why[TRACE_FAULT_TEXT], text[2 * TRACE_FAULT_TEXT];
+	void *st;
+
+	if (!a || r >= a->cfg.n || !a->ops->audit_decide ||
+	    !(st = lock_state(a, tr, r)))
+		return;
+	if (!a->ops->audit_decide(&a->cfg, a->lock_shared, st, c, why,
+				  sizeof why))
+		return;
+	snprintf(text, sizeof text, "replica %" PRIu32 " %s", r, why);
+	trace_fault(tr, now, r, TRACE_RULE_DECIDE, text);
+}
+
 /* The lock rule on m, received (sent false) or sent by honest replica r. */
 static void audit_lock(struct audit *a, struct trace *tr, uint64_t now,
 		       uint32_t r, const struct wire_msg *m, bool sent)
 {
 	char why[TRACE_FAULT_TEXT], text[2 * TRACE_FAULT_TEXT];
 
-	if (!a->ops->audit_lock)
+	if (!a->ops->audit_lock || !lock_state(a, tr, r))
 		return;
-	if (!a->lock_st[r] &&
-	    !(a->lock_st[r] = calloc(1, a->ops->audit_lock_st + 1))) {
-		if (tr && !tr->err)
-			tr->err = BYZ_ENOMEM;
-		return;
-	}
 	if (!a->ops->audit_lock(&a->cfg, a->lock_shared, a->lock_st[r], m, sent,
 				why, sizeof why) ||
 	    !tr)

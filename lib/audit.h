@@ -45,6 +45,11 @@ void audit_output(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
  * is or carries that a later message may cite by digest, if any. */
 void audit_input(struct audit *a, uint32_t r, const struct wire_msg *m);
 
+/* Honest replica r committed c (after the messages it sent in the same
+ * step were given to audit_output): judge it by the decide rule. */
+void audit_commit(struct audit *a, struct trace *tr, uint64_t now, uint32_t r,
+		  const struct byz_commit *c);
+
 /* Replica r restarted without its state: what it voted is forgotten. */
 void audit_forget(struct audit *a, uint32_t r);
 

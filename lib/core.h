@@ -312,6 +312,13 @@ struct byz_core_ops {
 	int (*audit_lock)(const struct byz_config *cfg, void *shared, void *st,
 			  const struct wire_msg *m, bool sent, char *why,
 			  size_t whylen);
+	/* The decide rule (rule "decide"): an honest replica decides only
+	 * what its protocol's commit rule allows, judged with the same state
+	 * on each commit c it makes (after the messages of the same step).
+	 * 0, or 1 with why. NULL: no rule. */
+	int (*audit_decide)(const struct byz_config *cfg, void *shared,
+			    void *st, const struct byz_commit *c, char *why,
+			    size_t whylen);
 };
 
 /* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none

@@ -718,6 +718,12 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 		if (rc)
 			return rc;
 	}
+	/* Its commits, judged once what it sent with them was seen. */
+	for (size_t i = 0;
+	     ni < BYZ_MAX_N && !s->tr->log.byzantine[r] && i < s->ob.count; i++)
+		if (s->ob.out[i].kind == BYZ_OUT_COMMIT)
+			audit_commit(s->audit, s->tr, s->now, r,
+				     &s->ob.out[i].commit);
 	return 0;
 }
 

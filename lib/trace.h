@@ -43,6 +43,7 @@ enum trace_rule {
 	TRACE_RULE_CERTIFICATE,	  /* "certificates": a bad certificate */
 	TRACE_RULE_NEW_VIEW,	  /* "new-view": proposals V does not imply */
 	TRACE_RULE_LOCK,	  /* "lock": a vote below the replica's lock */
+	TRACE_RULE_DECIDE, /* "decide": a commit its rule does not allow */
 	TRACE_RULE_COUNT
 };
 #define TRACE_FAULT_TEXT 200
@@ -52,8 +53,8 @@ struct trace_fault {
 	enum trace_rule rule;
 	char text[TRACE_FAULT_TEXT];
 };
-/* "vote-once", "certificates", "new-view", "lock"; NULL for another
- * value. */
+/* "vote-once", "certificates", "new-view", "lock", "decide"; NULL for
+ * another value. */
 const char *trace_rule_name(enum trace_rule rule);
 
 /* What the checkers read. */

@@ -134,6 +134,7 @@ const char *trace_rule_name(enum trace_rule rule)
 	    [TRACE_RULE_CERTIFICATE] = "certificates",
 	    [TRACE_RULE_NEW_VIEW] = "new-view",
 	    [TRACE_RULE_LOCK] = "lock",
+	    [TRACE_RULE_DECIDE] = "decide",
 	};
 	return (unsigned)rule < TRACE_RULE_COUNT ? names[rule] : NULL;
 }

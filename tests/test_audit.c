@@ -626,6 +626,75 @@ Test(audit, hotstuff_a_vote_below_the_lock_its_votes_imply_is_a_fault)
 	wire_buf_free(&b);
 }
 
+static void commit_at(struct watch *w, uint32_t r, uint64_t slot, bool restored)
+{
+	struct byz_commit c = {.restored = restored, .height = 1, .slot = slot};
+
+	audit_commit(w->a, &w->tr, 2000, r, &c);
+}
+
+/* PODC'19 Alg. 4: b is decided on a QC for b'' over b <- b' <- b'' of
+ * consecutive views. B1 <- B2 <- B3 with QC(B3) (B4's justify) decides
+ * view 1; B2 <- B5 <- B6 skips views 3 and 4, so QC(B6) decides nothing;
+ * a QC over blocks the audit has not seen leaves commits below it
+ * unjudged; a state transfer is not judged. */
+Test(audit, hotstuff_a_commit_without_a_three_chain_of_consecutive_views)
+{
+	static const uint32_t q3[] = {0, 1, 2};
+	uint8_t zero[BYZ_DIGEST_BYTES] = {0}, h1[BYZ_DIGEST_BYTES],
+		h2[BYZ_DIGEST_BYTES], h3[BYZ_DIGEST_BYTES],
+		h5[BYZ_DIGEST_BYTES], h6[BYZ_DIGEST_BYTES],
+		hx[BYZ_DIGEST_BYTES];
+	struct fr b1, b2, b3, b5, b6;
+	struct watch w;
+	struct wire_buf b;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	watch_open(&w, "hotstuff");
+	b1 = hs_prop(&b, 1, 1, hs_qc(&b, 0, zero, NULL, 0), 0);
+	hs_hash(b1, h1);
+	b2 = hs_prop(&b, 2, 2, hs_qc(&b, 1, h1, q3, 3), 0);
+	hs_hash(b2, h2);
+	b3 = hs_prop(&b, 3, 3, hs_qc(&b, 2, h2, q3, 3), 0);
+	hs_hash(b3, h3);
+	b5 = hs_prop(&b, 1, 5, hs_qc(&b, 2, h2, q3, 3), 0);
+	hs_hash(b5, h5);
+	b6 = hs_prop(&b, 2, 6, hs_qc(&b, 5, h5, q3, 3), 0);
+	hs_hash(b6, h6);
+	/* Replica 1: the gapped chain only. */
+	got(&w, 1, b1);
+	got(&w, 1, b2);
+	got(&w, 1, b5);
+	got(&w, 1, b6);
+	got(&w, 1, hs_prop(&b, 3, 7, hs_qc(&b, 6, h6, q3, 3), 0));
+	commit_at(&w, 1, 1, false);
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 1);
+	cr_assert_str_eq(last_fault(&w),
+			 "replica 1 decided the block of view 1 (height 1) "
+			 "without a three-chain of consecutive views over it: "
+			 "the highest it has seen decides view 0");
+	commit_at(&w, 1, 1, true); /* a state transfer */
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 1);
+	/* Replica 2: the direct chain and QC(B3). */
+	got(&w, 2, b1);
+	got(&w, 2, b2);
+	got(&w, 2, b3);
+	got(&w, 2, hs_prop(&b, 0, 4, hs_qc(&b, 3, h3, q3, 3), 0));
+	commit_at(&w, 2, 1, false);
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 1, "%s", last_fault(&w));
+	commit_at(&w, 2, 2, false);
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 2);
+	/* Replica 3: a QC of view 9 over a block it never saw. */
+	memset(hx, 0x99, sizeof hx);
+	got(&w, 3, hs_prop(&b, 2, 10, hs_qc(&b, 9, hx, q3, 3), 0));
+	commit_at(&w, 3, 8, false);
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 2, "%s", last_fault(&w));
+	commit_at(&w, 3, 9, false);
+	cr_assert_eq(faults(&w, TRACE_RULE_DECIDE), 3);
+	watch_close(&w);
+	wire_buf_free(&b);
+}
+
 /* fork: a Byzantine leader's block justified by the genesis QC. A replica
  * that ignores its lock (safe-node-ignores-lock), or never moves it
  * (lock-never-moves), votes for it: the lock oracle says so at once. */
@@ -794,4 +863,17 @@ Test(audit, rule_coverage_names_what_a_run_exercised)
 		cr_assert(r.sim.rules & 1ull << (safe - 1),
 			  "the fork met the lock");
 	}
+}
+
+/* The mutant that decides on a three-chain with a gap is seen on its
+ * first such commit (drop, seed 2); without it, quiet. */
+Test(audit, the_decide_oracle_catches_a_gapped_three_chain)
+{
+	struct scenario_result r;
+
+	r = mutant_run_seed("hotstuff", "commit-without-direct-parents",
+			    "drop:p=0.1", 2);
+	cr_assert_gt(r.checks.per_check[CHECK_DECIDE], 0, "%s", r.why);
+	r = mutant_run_seed("hotstuff", NULL, "drop:p=0.1", 2);
+	cr_assert_eq(r.checks.total, 0, "%s", r.why);
 }

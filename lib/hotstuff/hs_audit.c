@@ -183,8 +183,52 @@ static void blk_add(struct hs_audit_shared *s, const struct hs_proposal *p)
 		b = &s->b[(h + s->clock++ % HS_AUDIT_PROBE) % HS_AUDIT_BLOCKS];
 	b->used = true;
 	memcpy(b->hash, hash, BYZ_DIGEST_BYTES);
+	b->view = p->view;
 	b->jview = p->justify.view;
 	memcpy(b->jhash, p->justify.hash, BYZ_DIGEST_BYTES);
+}
+
+/*
+ * The decide rule (PODC'19 Alg. 4: onCommit(b) when b'' and b' are direct
+ * children, b''.parent = b' and b'.parent = b, here consecutive views). A
+ * well-formed QC for b'' that the replica received or sent is evidence
+ * that it may decide b = b'.justify.node if b'' and b' each sit one view
+ * above their justify; the decision covers b and its ancestors.
+ */
+static void qc_seen(const struct byz_config *cfg,
+		    const struct hs_audit_shared *s, struct hs_audit_lock *lk,
+		    const struct hs_qc *qc)
+{
+	const struct hs_audit_block *b2, *b1;
+
+	if (qc->view == 0 || qc_ok(cfg, qc))
+		return; /* the genesis QC, or no proof (ingress let it by) */
+	if (!(b2 = blk_find(s, qc->hash)) || b2->view != qc->view ||
+	    !(b1 = blk_find(s, b2->jhash))) {
+		if (qc->view > lk->unknown)
+			lk->unknown = qc->view; /* cannot follow: not judged */
+		return;
+	}
+	if (b2->view == b2->jview + 1 && b1->view == b1->jview + 1 &&
+	    b1->jview > lk->decided)
+		lk->decided = b1->jview;
+}
+
+int hs_audit_decide(const struct byz_config *cfg, void *shared, void *st,
+		    const struct byz_commit *c, char *why, size_t whylen)
+{
+	struct hs_audit_lock *lk = st;
+
+	(void)cfg;
+	(void)shared;
+	if (c->restored || c->slot <= lk->decided || c->slot < lk->unknown)
+		return 0;
+	snprintf(why, whylen,
+		 "decided the block of view %" PRIu64 " (height %" PRIu64
+		 ") without a three-chain of consecutive views over it: the "
+		 "highest it has seen decides view %" PRIu64,
+		 c->slot, c->height, lk->decided);
+	return 1;
 }
 
 int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
@@ -197,15 +241,26 @@ int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
 	size_t pos = 0;
 	char h1[9], h2[9];
 
-	(void)cfg;
 	switch (m->frame.type) {
 	case HS_PROPOSAL:
 		blk_add(s, &hs_of(m)->prop);
+		qc_seen(cfg, s, lk, &hs_of(m)->prop.justify);
 		return 0;
 	case HS_BLOCKS:
 		while (wire_frames_next(&hs_of(m)->blocks.blocks, &pos, &x) ==
 		       1)
 			blk_add(s, &hs_of(&x)->prop);
+		pos = 0;
+		while (wire_frames_next(&hs_of(m)->blocks.blocks, &pos, &x) ==
+		       1)
+			qc_seen(cfg, s, lk, &hs_of(&x)->prop.justify);
+		return 0;
+	case HS_TIMEOUT:
+		qc_seen(cfg, s, lk, &hs_of(m)->timeout.high);
+		qc_seen(cfg, s, lk, &hs_of(m)->timeout.commit);
+		return 0;
+	case HS_STATE:
+		qc_seen(cfg, s, lk, &hs_of(m)->state.commit);
 		return 0;
 	case HS_VOTE:
 		break;

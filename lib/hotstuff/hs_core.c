@@ -520,6 +520,7 @@ const struct byz_core_ops hotstuff_core_ops = {
     .audit_shared = sizeof(struct hs_audit_shared),
     .audit_lock_st = sizeof(struct hs_audit_lock),
     .audit_lock = hs_audit_lock,
+    .audit_decide = hs_audit_decide,
     .timer_names = hs_timer_names,
     .describe_record = hs_describe_record,
     .create = hs_create,

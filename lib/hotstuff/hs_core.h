@@ -67,6 +67,7 @@ extern const struct byz_mutant hs_mutants[];
 struct hs_audit_block {
 	bool used;
 	uint8_t hash[BYZ_DIGEST_BYTES];
+	uint64_t view;
 	uint64_t jview; /* its justify: view and block */
 	uint8_t jhash[BYZ_DIGEST_BYTES];
 };
@@ -79,11 +80,19 @@ struct hs_audit_shared {
 struct hs_audit_lock {
 	uint64_t view; /* the lock implied: b' of the last update, view */
 	uint8_t hash[BYZ_DIGEST_BYTES];
+	/* The decide rule: the highest view of a block b with a three-chain
+	 * b <- b' <- b'' of consecutive views and a QC for b'' among what the
+	 * replica received or sent; and the highest view of a QC whose chain
+	 * the audit could not follow (a block it has not seen): commits
+	 * below it are not judged. */
+	uint64_t decided, unknown;
 };
 
 int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
 		  const struct wire_msg *m, bool sent, char *why,
 		  size_t whylen);
+int hs_audit_decide(const struct byz_config *cfg, void *shared, void *st,
+		    const struct byz_commit *c, char *why, size_t whylen);
 
 /* hs_audit.c: the rules of an honest replica's outputs (core.h). */
 const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
