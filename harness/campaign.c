@@ -42,10 +42,15 @@ static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
 
 void expect_text(unsigned expect, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s", expect & EXPECT_SAFE ? "safe" : "",
+	snprintf(out, cap, "%s%s%s%s%s%s%s", expect & EXPECT_SAFE ? "safe" : "",
 		 (expect & EXPECT_SAFE) && (expect & EXPECT_LIVE) ? "+" : "",
 		 expect & EXPECT_LIVE ? "live" : "",
 		 (expect & (EXPECT_SAFE | EXPECT_LIVE)) &&
+			 (expect & EXPECT_TIMELY)
+		     ? "+"
+		     : "",
+		 expect & EXPECT_TIMELY ? "timely" : "",
+		 (expect & (EXPECT_SAFE | EXPECT_LIVE | EXPECT_TIMELY)) &&
 			 (expect & EXPECT_VIOLATION)
 		     ? "+"
 		     : "",
@@ -301,20 +306,22 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				    "seeds: expected a count (200) or "
 				    "a range (1..200)");
 		} else if (!strcmp(key, "expect")) {
-			if (scalars(c, v, key, items, 3, &n, why, whylen))
+			if (scalars(c, v, key, items, 4, &n, why, whylen))
 				return -1;
 			for (size_t k = 0; k < n; k++) {
 				if (!strcmp(items[k], "safe"))
 					cl->expect |= EXPECT_SAFE;
 				else if (!strcmp(items[k], "live"))
 					cl->expect |= EXPECT_LIVE;
+				else if (!strcmp(items[k], "timely"))
+					cl->expect |= EXPECT_TIMELY;
 				else if (!strcmp(items[k], "violation-found"))
 					cl->expect |= EXPECT_VIOLATION;
 				else
 					return fail_at(
 					    why, whylen, c, line,
 					    "expect: '%s' is not safe, "
-					    "live or violation-found",
+					    "live, timely or violation-found",
 					    items[k]);
 			}
 			have_expect = true;

@@ -30,6 +30,8 @@ enum expect_bits {
 	EXPECT_SAFE = 1u << 0,	    /* every run keeps safety */
 	EXPECT_LIVE = 1u << 1,	    /* every run is live after GST */
 	EXPECT_VIOLATION = 1u << 2, /* some run of each group breaks safety */
+	EXPECT_TIMELY = 1u << 3,    /* every run's honest views complete in
+				     * time after GST (check.h: progress) */
 };
 
 enum explore_kind { EXPLORE_NONE = 0, EXPLORE_BYZZFUZZ, EXPLORE_TWINS };

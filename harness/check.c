@@ -36,6 +36,7 @@ static const char *const check_names[CHECK_COUNT] = {
     [CHECK_NEW_VIEW] = "new-view",
     [CHECK_LOCK] = "lock",
     [CHECK_DECIDE] = "decide",
+    [CHECK_PROGRESS] = "progress",
     [CHECK_LIVENESS] = "liveness",
 };
 
@@ -509,6 +510,114 @@ check_via_restore(const struct check_ctx *cx, uint32_t r,
  * (client, timestamp) counts. A missing commit is a violation even if the
  * run ended before the deadline: the harness must run long enough.
  */
+/*
+ * progress (issue #11 item 3): after GST a view led by an honest replica
+ * completes without a timeout. The liveness bound only sees a run that
+ * stalls; a protocol that wastes views (a leader that waits for its
+ * timer, a rule that refuses an honest proposal) still commits within it.
+ * A view is judged when its leader and the leader of the view before
+ * are honest (a Byzantine leader may leave the next one without the
+ * certificate it needs: an equivocation splits the votes) and every
+ * honest replica up at the end entered it in step (struct byz_view: not by a
+ * timeout certificate or a join, not on a restart) at or after GST: the view
+ * before completed, the messages are timely, and its leader gets what it
+ * needs within a few message delays, far inside any view timeout. Then no
+ * honest replica may give it up. (Views entered out of step are not
+ * judged: the pacemaker is still bringing the replicas together, and a
+ * view can be lost to one replica's earlier timeout without any rule
+ * being broken.)
+ */
+static int check_cmp_pair(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static bool check_judged(const uint64_t *keys, size_t k, uint64_t view,
+			 uint32_t need)
+{
+	/* keys: (view, replica) pairs sorted by view, then replica. */
+	size_t lo = 0, hi = k;
+	uint32_t count = 0;
+	uint64_t last = UINT64_MAX;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[2 * mid] < view)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < k && keys[2 * lo] == view; lo++)
+		if (keys[2 * lo + 1] != last) {
+			last = keys[2 * lo + 1];
+			count++;
+		}
+	return count >= need;
+}
+
+/* Whether the leader of view v, as any view line names it, is honest
+ * (false if no line names it). */
+static bool check_prev_honest(const struct trace_log *log, uint64_t v)
+{
+	for (size_t i = log->nviews; i-- > 0;)
+		if (log->views[i].v.view == v)
+			return log->views[i].v.leader < log->n &&
+			       check_honest(log, log->views[i].v.leader);
+	return false;
+}
+
+static void check_progress(struct check_ctx *cx)
+{
+	const struct trace_log *log = cx->log;
+	uint64_t *keys;
+	size_t k = 0, reported = 0;
+	uint32_t need = 0;
+
+	for (uint32_t r = 0; r < log->n && r < BYZ_MAX_N; r++)
+		need += check_honest(log, r) && !log->down_at_end[r];
+	if (!need || !log->nviews ||
+	    !(keys = malloc(2 * log->nviews * sizeof *keys)))
+		return; /* out of memory: not judged */
+	for (size_t i = 0; i < log->nviews; i++) {
+		const struct trace_view *v = &log->views[i];
+		if (v->v.gave_up || v->v.late || v->t < log->gst_us ||
+		    v->replica >= log->n || !check_honest(log, v->replica) ||
+		    log->down_at_end[v->replica])
+			continue;
+		keys[2 * k] = v->v.view;
+		keys[2 * k + 1] = v->replica;
+		k++;
+	}
+	qsort(keys, k, 2 * sizeof *keys, check_cmp_pair);
+	for (size_t i = 0; i < log->nviews; i++) {
+		const struct trace_view *v = &log->views[i];
+		uint32_t r = v->replica, L = v->v.leader;
+
+		if (!v->v.gave_up || v->t < log->gst_us || r >= log->n ||
+		    !check_honest(log, r) || L >= log->n ||
+		    !check_honest(log, L) || !v->v.view ||
+		    !check_prev_honest(log, v->v.view - 1) ||
+		    !check_judged(keys, k, v->v.view, need))
+			continue;
+		/* A few say it; more would crowd the verdict's checkers out
+		 * of the kept violations (the count stops there too). */
+		if (++reported > CHECK_KEEP / 4)
+			break;
+		check_report(cx, r, 0, i,
+			     "replica %" PRIu32 " gave up view %" PRIu64
+			     ", led by honest replica %" PRIu32
+			     ", at t=%" PRIu64
+			     ", though every honest replica had entered it "
+			     "in step after GST (t=%" PRIu64 ")",
+			     r, v->v.view, L, v->t, log->gst_us);
+	}
+	free(keys);
+}
+
 static void check_liveness(struct check_ctx *cx)
 {
 	const struct trace_log *log = cx->log;
@@ -709,6 +818,7 @@ static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_NEW_VIEW] = check_new_view,
     [CHECK_LOCK] = check_lock,
     [CHECK_DECIDE] = check_decide,
+    [CHECK_PROGRESS] = check_progress,
     [CHECK_LIVENESS] = check_liveness,
 };
 

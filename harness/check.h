@@ -23,6 +23,10 @@
  *                 votes imply (the same);
  *   decide        no honest replica commits what its protocol's commit
  *                 rule does not allow on what it has seen (the same);
+ *   progress      timely progress after GST: no honest replica gives up
+ *                 (times out) a view led by an honest replica that every
+ *                 honest replica entered in step after GST (the `view`
+ *                 lines);
  *   liveness      every submitted request is committed at every honest
  *                 replica that is up at the end, by max(submit time, GST) +
  *                 the bound.
@@ -46,13 +50,16 @@ enum check_id {
 	CHECK_NEW_VIEW,
 	CHECK_LOCK,
 	CHECK_DECIDE,
+	CHECK_PROGRESS,
 	CHECK_LIVENESS,
 	CHECK_COUNT
 };
 
-#define CHECK_ALL    ((1u << CHECK_COUNT) - 1)
-#define CHECK_SAFETY (CHECK_ALL & ~(1u << CHECK_LIVENESS))
-#define CHECK_KEEP   16 /* violations kept verbatim; the rest are counted */
+#define CHECK_ALL ((1u << CHECK_COUNT) - 1)
+/* Liveness-class checkers: judged only after a GST, and not safety. */
+#define CHECK_LIVE_CLASS (1u << CHECK_LIVENESS | 1u << CHECK_PROGRESS)
+#define CHECK_SAFETY	 (CHECK_ALL & ~CHECK_LIVE_CLASS)
+#define CHECK_KEEP	 16 /* violations kept verbatim; the rest are counted */
 
 struct check_violation {
 	enum check_id check;
@@ -70,7 +77,8 @@ struct check_result {
 };
 
 /* "agreement", "prefix", "validity", "no-duplicate", "digests",
- * "vote-once", "certificates", "new-view", "lock", "decide", "liveness" */
+ * "vote-once", "certificates", "new-view", "lock", "decide", "progress",
+ * "liveness" */
 const char *check_name(enum check_id id);
 
 /*

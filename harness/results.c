@@ -75,7 +75,9 @@ static json_t *met_json(unsigned expect, const struct scenario_result *res)
 		return json_false();
 	if ((expect & EXPECT_LIVE) && res->live_judged && !res->live)
 		return json_false();
-	if (expect & (EXPECT_SAFE | EXPECT_LIVE))
+	if ((expect & EXPECT_TIMELY) && res->live_judged && !res->timely)
+		return json_false();
+	if (expect & (EXPECT_SAFE | EXPECT_LIVE | EXPECT_TIMELY))
 		return json_true();
 	return json_null();
 }

@@ -75,6 +75,8 @@ struct scenario_result {
 				     * message passed ingress, no core failed */
 	bool live_judged, live;	    /* liveness (every request accepted and
 				     * committed in the bound) when judged */
+	bool timely;		    /* when live is judged: no honest view
+				     * given up in step after GST (progress) */
 	bool no_gst;		    /* GST 0 with loss, network attacks or the
 				     * twins' split: they act for the whole run
 				     * and liveness is not judged */

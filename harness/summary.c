@@ -103,7 +103,7 @@ struct group {
 	char protocol[16];
 	int64_t n, f, b;
 	size_t runs, unsafe, not_live, judged, errors, unexpected;
-	unsigned expect;	  /* 1 safe, 2 live, 4 violation-found */
+	unsigned expect; /* 1 safe, 2 live, 4 violation-found, 8 timely */
 	double first_violation_s; /* campaign wall time of the first */
 	int64_t min_violation_us;
 	char first_id[160];
@@ -119,6 +119,8 @@ static unsigned expect_bits(const char *s)
 		e |= 2;
 	if (strstr(s, "violation-found"))
 		e |= 4;
+	if (strstr(s, "timely"))
+		e |= 8;
 	return e;
 }
 
@@ -279,9 +281,11 @@ static void pct(char *out, size_t cap, size_t k, size_t of)
 
 static void expect_str(unsigned e, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s%s%s%s%s", e & 1 ? "safe" : "",
+	snprintf(out, cap, "%s%s%s%s%s%s%s", e & 1 ? "safe" : "",
 		 (e & 1) && (e & 2) ? "+" : "", e & 2 ? "live" : "",
-		 (e & 3) && (e & 4) ? "+" : "", e & 4 ? "violation-found" : "");
+		 (e & 3) && (e & 8) ? "+" : "", e & 8 ? "timely" : "",
+		 (e & 11) && (e & 4) ? "+" : "",
+		 e & 4 ? "violation-found" : "");
 }
 
 /* The shrunk counterexamples in DIR/failures. */

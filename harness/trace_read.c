@@ -387,6 +387,31 @@ static int rd_fault(struct rd *rd, json_t *o, uint64_t t)
 	return 0;
 }
 
+/* A view line: a replica entered a view or gave it up (core.h). */
+static int rd_view(struct rd *rd, json_t *o, uint64_t t)
+{
+	struct trace_view v = {.t = t};
+	char what[16];
+	bool twin;
+
+	if (rd_replica(rd, o, true, &v.replica, &twin) ||
+	    rd_u64(rd, o, "view", UINT64_MAX, &v.v.view) ||
+	    rd_u32(rd, o, "leader", &v.v.leader) ||
+	    rd_str(rd, o, "what", what, sizeof what))
+		return BYZ_EINVAL;
+	if (strcmp(what, "enter") && strcmp(what, "enter-late") &&
+	    strcmp(what, "give-up"))
+		return rd_fail(rd, "field 'what' is not enter, enter-late or "
+				   "give-up");
+	v.v.late = !strcmp(what, "enter-late");
+	if (v.v.leader >= rd->out->log.n)
+		return rd_fail(rd, "field 'leader' is not a replica");
+	v.v.gave_up = !strcmp(what, "give-up");
+	if (twin)
+		return 0;
+	return trace_log_add_view(&rd->out->log, &v) ? BYZ_ENOMEM : 0;
+}
+
 /* A send line's "msg" ("NAME/TYPE"), counted by protocol and type. */
 static void rd_count_send(struct rd *rd, json_t *o)
 {
@@ -513,6 +538,8 @@ static int rd_line(struct rd *rd, const char *buf, size_t len)
 		rc = rd_commit(rd, o, t, true);
 	else if (!strcmp(rd->ev, "fault"))
 		rc = rd_fault(rd, o, t);
+	else if (!strcmp(rd->ev, "view"))
+		rc = rd_view(rd, o, t);
 	else if (!strcmp(rd->ev, "crash"))
 		rc = rd_crash(rd, o, false);
 	else if (!strcmp(rd->ev, "restart"))

@@ -20,14 +20,19 @@ unsigned verdict_mask(const struct sim_stats *st, bool no_gst)
  * limit, not the deadline, is what a person must look at. */
 void verdict_judge(struct scenario_result *res)
 {
+	uint64_t judged =
+	    res->checks.total - res->checks.per_check[CHECK_PROGRESS];
+
 	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
 	for (int c = 0; c < CHECK_COUNT; c++)
-		if (c != CHECK_LIVENESS && res->checks.per_check[c])
+		if (!(CHECK_LIVE_CLASS >> c & 1) && res->checks.per_check[c])
 			res->safe = false;
 	res->live_judged = !res->sim.stopped_on_violation &&
 			   !res->sim.interrupted && !res->no_gst;
 	res->live = res->live_judged && res->sim.done &&
 		    !res->checks.per_check[CHECK_LIVENESS];
+	res->timely =
+	    res->live_judged && !res->checks.per_check[CHECK_PROGRESS];
 	res->verdict = VERDICT_PASS;
 	res->why[0] = '\0';
 	if (res->sim.forged_accepted) {
@@ -42,14 +47,20 @@ void verdict_judge(struct scenario_result *res)
 		snprintf(res->why, sizeof res->why, "%s's core failed: %s",
 			 trace_node_name(node, res->sim.core_error_replica),
 			 byz_strerror(res->sim.core_error));
-	} else if (res->checks.total &&
+	} else if (judged &&
 		   !(res->sim.hit_event_limit &&
-		     res->checks.total ==
-			 res->checks.per_check[CHECK_LIVENESS])) {
+		     judged == res->checks.per_check[CHECK_LIVENESS])) {
+		/* The first finding of a checker that decides the verdict
+		 * (progress does not: it is the `timely` expectation's). */
+		const struct check_violation *v = &res->checks.v[0];
+		for (size_t i = 0; i < res->checks.kept; i++)
+			if (res->checks.v[i].check != CHECK_PROGRESS) {
+				v = &res->checks.v[i];
+				break;
+			}
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why, "%s: %s",
-			 check_name(res->checks.v[0].check),
-			 res->checks.v[0].detail);
+			 check_name(v->check), v->detail);
 	} else if (res->sim.interrupted) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
@@ -126,6 +137,13 @@ void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 	if (res->no_gst)
 		fprintf(out, "  liveness not judged: no --gst, so loss and "
 			     "network attacks acted for the whole run\n");
+	if (res->live_judged && !res->timely)
+		for (size_t i = 0; i < res->checks.kept; i++)
+			if (res->checks.v[i].check == CHECK_PROGRESS) {
+				fprintf(out, "  timely   no: %s\n",
+					res->checks.v[i].detail);
+				break;
+			}
 	fprintf(out, "  checks  ");
 	for (int c = 0; c < CHECK_COUNT; c++)
 		fprintf(out, " %s=%zu", check_name(c),
@@ -146,6 +164,9 @@ void verdict_json(json_t *o, const struct scenario_result *res)
 	json_object_set_new(o, "safe", json_boolean(res->safe));
 	json_object_set_new(o, "live",
 			    res->live_judged ? json_boolean(res->live)
+					     : json_null());
+	json_object_set_new(o, "timely",
+			    res->live_judged ? json_boolean(res->timely)
 					     : json_null());
 	if (res->no_gst)
 		json_object_set_new(o, "no_gst", json_true());

@@ -241,6 +241,17 @@ int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c)
 	return 0;
 }
 
+int byz_out_view(struct byz_outbox *ob, uint64_t view, uint32_t leader,
+		 bool gave_up, bool late)
+{
+	struct byz_output *o = out_push(ob, BYZ_OUT_VIEW);
+
+	if (!o)
+		return ob->err;
+	o->view = (struct byz_view){view, leader, gave_up, late};
+	return 0;
+}
+
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
 {
 	char line[256];

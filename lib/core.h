@@ -157,6 +157,21 @@ enum byz_output_kind {
 	BYZ_OUT_TIMER,	   /* (re)arm timer `timer` after delay_us, or cancel */
 	BYZ_OUT_COMMIT,	   /* a request was executed at `commit.height` */
 	BYZ_OUT_NOTE,	   /* bytes = a line of text for the trace */
+	BYZ_OUT_VIEW,	   /* view: the replica entered a view, or gave it up */
+};
+
+/* A VIEW output (the timely-progress check, check.h "progress"): the
+ * replica now works in view `view`, led by `leader` (for PBFT, from the
+ * moment it starts the view change into it), or it gives that view up
+ * (gave_up: its own timeout; it moves on to a later one). late: it
+ * entered out of step with the others (by a timeout certificate, by
+ * joining those who gave up, on a (re)start), as opposed to the path
+ * that follows a view that completed (HotStuff: a QC of the view before,
+ * or its vote there; PBFT: the view change itself). */
+struct byz_view {
+	uint64_t view;
+	uint32_t leader;
+	bool gave_up, late;
 };
 
 /* What a COMMIT reports: the height (1, 2, ...) in this replica's log of
@@ -184,6 +199,7 @@ struct byz_output {
 	bool replace;	   /* PERSIST: discard the log before this record */
 	size_t off, len;   /* PERSIST, SEND, BROADCAST, NOTE: in outbox bytes */
 	struct byz_commit commit; /* COMMIT */
+	struct byz_view view;	  /* VIEW */
 };
 
 /*
@@ -219,6 +235,8 @@ int byz_out_send_at(struct byz_outbox *ob, uint32_t to, size_t off, size_t len);
 int byz_out_broadcast_at(struct byz_outbox *ob, size_t off, size_t len);
 int byz_out_timer(struct byz_outbox *ob, uint32_t timer, uint64_t delay_us);
 int byz_out_commit(struct byz_outbox *ob, const struct byz_commit *c);
+int byz_out_view(struct byz_outbox *ob, uint64_t view, uint32_t leader,
+		 bool gave_up, bool late);
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -714,6 +714,9 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 			trace_note(s->tr, s->now, addr,
 				   (const char *)bytes + o->off, o->len);
 			break;
+		case BYZ_OUT_VIEW:
+			trace_view(s->tr, s->now, addr, &o->view);
+			break;
 		}
 		if (rc)
 			return rc;

@@ -189,6 +189,24 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 		   c->slot, c->client, c->timestamp, req, st);
 }
 
+void trace_view(struct trace *tr, uint64_t t, uint32_t replica,
+		const struct byz_view *v)
+{
+	struct trace_view tv = {.t = t, .replica = replica, .v = *v};
+
+	if (trace_log_add_view(&tr->log, &tv) && !tr->err)
+		tr->err = BYZ_ENOMEM;
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"view\",\"replica\":%" PRIu32
+		   "%s,\"view\":%" PRIu64 ",\"leader\":%" PRIu32
+		   ",\"what\":\"%s\"}",
+		   t, byz_addr_replica(replica), twin_field(replica), v->view,
+		   v->leader,
+		   v->gave_up ? "give-up"
+		   : v->late  ? "enter-late"
+			      : "enter");
+}
+
 /* JSON-escape at most max bytes of s into out (which holds 6*max+1). */
 static void json_escape(char *out, const char *s, size_t len, size_t max)
 {

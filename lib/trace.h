@@ -36,6 +36,13 @@ struct trace_commit {
 	struct byz_commit c;
 };
 
+/* A replica entered a view or gave it up (core.h, struct byz_view). */
+struct trace_view {
+	uint64_t t;
+	uint32_t replica;
+	struct byz_view v;
+};
+
 /* The output rules an honest replica broke (lib/audit.h): which rule,
  * and a line for people. */
 enum trace_rule {
@@ -70,6 +77,8 @@ struct trace_log {
 	size_t ncommits, cap_commits;
 	struct trace_fault *faults; /* output rules broken, in order */
 	size_t nfaults, cap_faults;
+	struct trace_view *views; /* replicas' views, in order */
+	size_t nviews, cap_views;
 	/* Watched as commits arrive, so a run can stop at the first safety
 	 * violation: the first honest commit at each height, and whether
 	 * another honest replica committed a different request there. */
@@ -96,6 +105,8 @@ int trace_log_add_submit(struct trace_log *log, const struct trace_submit *s);
  * kept: a twin is Byzantine by definition. */
 int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
 int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f);
+/* Views of twin instances are not kept (as commits). */
+int trace_log_add_view(struct trace_log *log, const struct trace_view *v);
 
 /* Per-type message counters, indexed [proto][type]: every protocol byte
  * and type a frame may have (wire.h), so no registered protocol's
@@ -177,6 +188,8 @@ void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 void trace_timer(struct trace *tr, uint64_t t, uint32_t node, uint32_t timer);
 void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 		  const struct byz_commit *c);
+void trace_view(struct trace *tr, uint64_t t, uint32_t replica,
+		const struct byz_view *v);
 void trace_note(struct trace *tr, uint64_t t, uint32_t node, const char *text,
 		size_t len);
 void trace_crash(struct trace *tr, uint64_t t, uint32_t replica);

@@ -26,6 +26,9 @@ void trace_log_free(struct trace_log *log)
 	free(log->commits);
 	free(log->first);
 	free(log->faults);
+	free(log->views);
+	log->views = NULL;
+	log->nviews = log->cap_views = 0;
 	log->faults = NULL;
 	log->nfaults = log->cap_faults = 0;
 	log->submits = NULL;
@@ -137,6 +140,17 @@ const char *trace_rule_name(enum trace_rule rule)
 	    [TRACE_RULE_DECIDE] = "decide",
 	};
 	return (unsigned)rule < TRACE_RULE_COUNT ? names[rule] : NULL;
+}
+
+int trace_log_add_view(struct trace_log *log, const struct trace_view *v)
+{
+	if (v->replica >= log->n)
+		return 0;
+	if (trace_log_grow((void **)&log->views, &log->cap_views, log->nviews,
+			   sizeof *v))
+		return BYZ_ENOMEM;
+	log->views[log->nviews++] = *v;
+	return 0;
 }
 
 int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f)

@@ -141,6 +141,13 @@ void golden_output(const struct byz_core_ops *ops, const struct byz_outbox *ob,
 	case BYZ_OUT_NOTE:
 		snprintf(line, cap, "note %.*s", (int)o->len, (const char *)b);
 		break;
+	case BYZ_OUT_VIEW:
+		snprintf(line, cap, "view %s v%" PRIu64 " leader r%" PRIu32,
+			 o->view.gave_up ? "give-up"
+			 : o->view.late	 ? "enter-late"
+					 : "enter",
+			 o->view.view, o->view.leader);
+		break;
 	default:
 		snprintf(line, cap, "output kind %d", (int)o->kind);
 	}

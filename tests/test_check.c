@@ -691,6 +691,24 @@ Test(check, liveness_counts_the_bound_from_gst)
 
 /* ---- who is checked ---- */
 
+/* Every replica of the log enters views 4 (led by 0) and 5 (led by 1)
+ * in step after GST; replica `quitter` then gives view 5 up. */
+static void add_wasted_view(struct trace_log *log, uint32_t quitter)
+{
+	for (uint64_t v = 4; v <= 5; v++)
+		for (uint32_t r = 0; r < log->n; r++) {
+			struct trace_view tv = {
+			    .t = GST_US + 1000 * v + r,
+			    .replica = r,
+			    .v = {.view = v, .leader = (uint32_t)(v - 4)}};
+			cr_assert_eq(trace_log_add_view(log, &tv), 0);
+		}
+	struct trace_view gu = {.t = GST_US + 9000,
+				.replica = quitter,
+				.v = {.view = 5, .leader = 1, .gave_up = true}};
+	cr_assert_eq(trace_log_add_view(log, &gu), 0);
+}
+
 Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
 {
 	struct trace_log log;
@@ -719,6 +737,7 @@ Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
 		snprintf(ft.text, sizeof ft.text, "replica 3 broke a rule");
 		cr_assert_eq(trace_log_add_fault(&log, &ft), 0);
 	}
+	add_wasted_view(&log, 3); /* and gives up a timely view */
 	for (uint32_t r = 4; r < 50; r += 36) {
 		struct trace_commit c = make_commit(50000, r, 1, 9, 9);
 
@@ -799,6 +818,7 @@ static void make_broken_log(struct trace_log *log)
 			 rule);
 		cr_assert_eq(trace_log_add_fault(log, &ft), 0);
 	}
+	add_wasted_view(log, 1);
 }
 
 static void assert_same_result(const struct check_result *x,
@@ -935,5 +955,53 @@ Test(check, a_large_log_is_checked, .timeout = 120)
 	cr_assert_eq(res.per_check[CHECK_NO_DUPLICATE], 7);
 	cr_assert_eq(res.total, 9);
 	assert_sorted(&res);
+	trace_log_free(&log);
+}
+
+/* progress: a view is judged when its leader and its predecessor's are
+ * honest and every honest replica up at the end entered it in step after
+ * GST; then no honest replica may give it up. Late entries, a Byzantine
+ * predecessor, a give-up by a Byzantine replica, or a view someone
+ * entered before GST: not judged. */
+Test(check, progress_judges_only_views_entered_in_step_after_gst)
+{
+	struct trace_log log;
+	struct check_result res;
+
+	make_log(&log);
+	add_wasted_view(&log, 2);
+	res = run(&log, CHECK_ALL);
+	cr_assert_eq(res.per_check[CHECK_PROGRESS], 1);
+	cr_assert(strstr(res.v[0].detail, "replica 2 gave up view 5, led by "
+					  "honest replica 1"),
+		  "%s", res.v[0].detail);
+	trace_log_free(&log);
+
+	/* The leader of view 4 is Byzantine: view 5 is not judged. */
+	make_log(&log);
+	add_wasted_view(&log, 2);
+	log.byzantine[0] = true;
+	res = run(&log, CHECK_ALL);
+	cr_assert_eq(res.per_check[CHECK_PROGRESS], 0);
+	trace_log_free(&log);
+
+	/* Replica 3 entered view 5 late (a TC): not judged. */
+	make_log(&log);
+	add_wasted_view(&log, 2);
+	for (size_t i = 0; i < log.nviews; i++)
+		if (log.views[i].replica == 3 && log.views[i].v.view == 5)
+			log.views[i].v.late = true;
+	res = run(&log, CHECK_ALL);
+	cr_assert_eq(res.per_check[CHECK_PROGRESS], 0);
+	trace_log_free(&log);
+
+	/* Replica 1 entered view 5 before GST: not judged. */
+	make_log(&log);
+	add_wasted_view(&log, 2);
+	for (size_t i = 0; i < log.nviews; i++)
+		if (log.views[i].replica == 1 && log.views[i].v.view == 5)
+			log.views[i].t = GST_US - 1;
+	res = run(&log, CHECK_ALL);
+	cr_assert_eq(res.per_check[CHECK_PROGRESS], 0);
 	trace_log_free(&log);
 }

@@ -418,25 +418,31 @@ static void drv_close(struct drv *d)
 	d->loglen = 0;
 }
 
-/* The lines must be exactly expect[] (NULL-terminated). */
+/* The lines must be exactly expect[] (NULL-terminated). The VIEW outputs
+ * (the progress check's "view ..." lines) are compared only where expect
+ * names one; elsewhere they are left out. */
 static void expect_lines(const struct drv *d, const char *const *expect,
 			 const char *what)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
+	bool views = false;
+	const char *line[MAXLINES];
 	char got[MAXLINES * (GOLDEN_LINE + 4)] = "";
 
+	while (expect[n])
+		views |= !strncmp(expect[n++], "view ", 5);
 	for (size_t i = 0; i < d->nline; i++) {
+		if (!views && !strncmp(d->line[i], "view ", 5))
+			continue;
+		line[k++] = d->line[i];
 		strcat(got, "  ");
 		strcat(got, d->line[i]);
 		strcat(got, "\n");
 	}
-	while (expect[n])
-		n++;
-	cr_assert_eq(d->nline, n, "%s: %zu lines, expected %zu:\n%s", what,
-		     d->nline, n, got);
+	cr_assert_eq(k, n, "%s: %zu lines, expected %zu:\n%s", what, k, n, got);
 	for (size_t i = 0; i < n; i++)
-		cr_assert_str_eq(d->line[i], expect[i], "%s: line %zu:\n%s",
-				 what, i, got);
+		cr_assert_str_eq(line[i], expect[i], "%s: line %zu:\n%s", what,
+				 i, got);
 }
 
 /* The chain b1..bk: block i in view i from leader i mod 4, justified by
@@ -879,6 +885,7 @@ Test(hotstuff, golden_timeout_tc_and_join)
 	    &d,
 	    (const char *const[]){
 		"note view 2 timed out (leader r2)",
+		"view give-up v2 leader r2",
 		"broadcast hotstuff/timeout v=2 high=genesis last-vote=v1",
 		"send r3 hotstuff/timeout v=2 high=genesis last-vote=v1",
 		"timer view 40ms", "-- loopback", NULL},
@@ -972,8 +979,11 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 	drv_open(&s, 2, NULL, 0);
 	for (int i = 1; i <= 4; i++)
 		deliver(&s, c.prop[i]);
-	/* A replica that only sees b4: it votes (safeNode needs no
-	 * ancestors) and asks a peer for b3 and its ancestors. */
+	/* A replica that only sees b4: it asks a peer for b3 and its
+	 * ancestors, and does not vote yet: Alg. 4 runs update(b4), which
+	 * locks on b4.justify.node's justify, before the vote, and without b3
+	 * it cannot (the lock oracle caught a replica that voted so and then
+	 * voted for a fork below the lock it owed). */
 	drv_open(&d, 3, NULL, 0);
 	deliver(&d, req);
 	deliver(&d, c.prop[4]);
@@ -984,28 +994,35 @@ Test(hotstuff, golden_missing_ancestors_are_fetched_and_executed)
 			 "send r0 hotstuff/fetch b=%s count=16", hx);
 		expect_lines(&d,
 			     (const char *const[]){
+				 "view enter-late v4 leader r0",
 				 "timer view cancel", "timer view 20ms", want,
-				 "timer fetch 20ms", "persist vote v=4",
-				 "send r1 hotstuff/vote v=4 b=c13fde0c",
-				 "send r3 hotstuff/vote v=4 b=c13fde0c",
-				 "timer view cancel", "timer view 20ms",
-				 "-- loopback", NULL},
+				 "timer fetch 20ms",
+				 "note vote in view 4 deferred: its justify's "
+				 "block is being fetched",
+				 NULL},
 			     "b4's QC moves us to view 4; b3 is fetched");
 	}
 	/* The peer answers with b3, b2, b1; they chain down to genesis, the
-	 * three-chain b1 <- b2 <- b3 (QC in b4) decides b1, and it runs. */
+	 * three-chain b1 <- b2 <- b3 (QC in b4) decides b1, and it runs; now
+	 * update(b4) has run, the vote for b4 goes. */
 	deliver(&s, mk_fetch(3, c.hash[3], 16));
 	expect_lines(
 	    &s,
 	    (const char *const[]){"send r3 hotstuff/blocks views=3,2,1", NULL},
 	    "the answer");
 	deliver(&d, last_send(&s));
-	expect_lines(&d,
-		     (const char *const[]){
-			 "persist replace state voted=v4 executed=v1",
-			 "commit h1 slot=1 c0/t1",
-			 "send c0 client/reply v=5 c0 t=1 result='ok'", NULL},
-		     "caught up: the COMMIT after the state it depends on");
+	expect_lines(
+	    &d,
+	    (const char *const[]){"persist replace state voted=v4 executed=v1",
+				  "commit h1 slot=1 c0/t1",
+				  "send r1 hotstuff/vote v=4 b=c13fde0c",
+				  "send r3 hotstuff/vote v=4 b=c13fde0c",
+				  "view enter v5 leader r1",
+				  "timer view cancel", "timer view 40ms",
+				  "send c0 client/reply v=5 c0 t=1 result='ok'",
+				  "-- loopback", NULL},
+	    "caught up: the COMMIT after the state it depends on, "
+	    "and the deferred vote, after the record that holds it");
 	drv_close(&s);
 	drv_close(&d);
 }
@@ -1149,7 +1166,8 @@ static void expect_pass(const struct scenario *sc,
 
 	cr_assert_eq(r->verdict, VERDICT_PASS, "%s n=%u: %s", what, sc->n,
 		     r->why);
-	cr_assert_eq(r->checks.total, 0, "%s n=%u", what, sc->n);
+	cr_assert_eq(r->checks.total - r->checks.per_check[CHECK_PROGRESS], 0,
+		     "%s n=%u", what, sc->n);
 	cr_assert_eq(r->min_height, total, "%s n=%u: min height %" PRIu64, what,
 		     sc->n, r->min_height);
 }

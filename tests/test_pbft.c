@@ -82,18 +82,28 @@ static void h_step(struct h *h, const struct byz_event *ev)
 			      h->lines[h->nlines++], GOLDEN_LINE);
 }
 
-/* The lines must be exactly want[], in order. */
+/* The lines must be exactly want[], in order. The VIEW outputs (the
+ * progress check's "view ..." lines) are compared only where want names
+ * one; elsewhere they are left out. */
 static void expect(const struct h *h, const char *const *want, size_t n)
 {
 	char got[64 * GOLDEN_LINE] = "";
+	const char *line[64];
+	size_t k = 0;
+	bool views = false;
 
+	for (size_t i = 0; i < n; i++)
+		views |= !strncmp(want[i], "view ", 5);
 	for (size_t i = 0; i < h->nlines; i++) {
+		if (!views && !strncmp(h->lines[i], "view ", 5))
+			continue;
+		line[k++] = h->lines[i];
 		strncat(got, h->lines[i], sizeof got - strlen(got) - 2);
 		strcat(got, "\n");
 	}
-	cr_assert_eq(h->nlines, n, "expected %zu lines, got:\n%s", n, got);
+	cr_assert_eq(k, n, "expected %zu lines, got:\n%s", n, got);
 	for (size_t i = 0; i < n; i++)
-		cr_assert_str_eq(h->lines[i], want[i], "line %zu; got:\n%s", i,
+		cr_assert_str_eq(line[i], want[i], "line %zu; got:\n%s", i,
 				 got);
 }
 #define EXPECT(h, ...)                                                         \
@@ -801,7 +811,8 @@ static void must_pass_hooked(struct scenario *sc, sim_hook_fn hook, void *ctx,
 		  ")",
 		  what, sc->n, res.sim.accepted, res.sim.requests);
 	cr_assert_eq(res.sim.core_error, 0, "%s: a core failed", what);
-	cr_assert_eq(res.checks.total, 0, "%s (n=%u): %s", what, sc->n,
+	cr_assert_eq(res.checks.total - res.checks.per_check[CHECK_PROGRESS], 0,
+		     "%s (n=%u): %s", what, sc->n,
 		     res.checks.kept ? res.checks.v[0].detail : "");
 }
 
@@ -1130,4 +1141,45 @@ Test(pbft, big_clusters_commit_with_and_without_a_view_change, .timeout = 1200)
 			     res.why);
 		cr_assert_gt(res.counts.sent[PBFT_PROTO][PBFT_NEWVIEW], 0);
 	}
+}
+
+/*
+ * The progress oracle's finding (issue #11 item 3), kept as a known
+ * inefficiency: with drop before GST and a Byzantine new primary (fork),
+ * the request a client sent to every replica reached the backups but was
+ * lost on its way to the primary of view 10; after GST every replica
+ * enters view 10 by the view change, its primary is honest, but it has
+ * nothing to order until the client retransmits, and the backups' request
+ * timers give the view up first. A backup does not relay a pending
+ * request to the new primary (OSDI'99 §4.1 lets it; this core does not).
+ * The run is safe and live; it is not timely. When relaying lands, flip
+ * the last assertion.
+ */
+Test(pbft, a_backup_that_does_not_relay_requests_wastes_a_view_after_gst)
+{
+	struct scenario sc;
+	struct scenario_result res;
+	char why[256];
+
+	scenario_defaults(&sc);
+	sc.ops = byz_core_find("pbft");
+	sc.n = 7;
+	sc.f = 2;
+	sc.seed = 21;
+	sc.clients = 4;
+	sc.requests = 4;
+	sc.batch = 4;
+	sc.gst_us = 300000;
+	sc.max_time_us = 60000000;
+	cr_assert_eq(scenario_set(&sc, "byzantine", "2", why, sizeof why), 0,
+		     "%s", why);
+	cr_assert_eq(scenario_add_attack(&sc, "fork", why, sizeof why), 0, "%s",
+		     why);
+	cr_assert_eq(scenario_add_attack(&sc, "drop:p=0.2", why, sizeof why), 0,
+		     "%s", why);
+	cr_assert_eq(scenario_run(&sc, NULL, &res), 0, "%s", res.why);
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert(res.safe && res.live);
+	cr_assert_gt(res.checks.per_check[CHECK_PROGRESS], 0);
+	cr_assert(!res.timely);
 }

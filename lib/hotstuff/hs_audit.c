@@ -195,23 +195,59 @@ static void blk_add(struct hs_audit_shared *s, const struct hs_proposal *p)
  * that it may decide b = b'.justify.node if b'' and b' each sit one view
  * above their justify; the decision covers b and its ancestors.
  */
-static void qc_seen(const struct byz_config *cfg,
-		    const struct hs_audit_shared *s, struct hs_audit_lock *lk,
-		    const struct hs_qc *qc)
+static void qc_follow(const struct hs_audit_shared *s, struct hs_audit_lock *lk,
+		      uint64_t view, const uint8_t *hash)
 {
 	const struct hs_audit_block *b2, *b1;
 
-	if (qc->view == 0 || qc_ok(cfg, qc))
-		return; /* the genesis QC, or no proof (ingress let it by) */
-	if (!(b2 = blk_find(s, qc->hash)) || b2->view != qc->view ||
+	if (!(b2 = blk_find(s, hash)) || b2->view != view ||
 	    !(b1 = blk_find(s, b2->jhash))) {
-		if (qc->view > lk->unknown)
-			lk->unknown = qc->view; /* cannot follow: not judged */
+		if (view > lk->unknown)
+			lk->unknown = view; /* cannot follow: not judged */
 		return;
 	}
 	if (b2->view == b2->jview + 1 && b1->view == b1->jview + 1 &&
 	    b1->jview > lk->decided)
 		lk->decided = b1->jview;
+}
+
+static void qc_seen(const struct byz_config *cfg,
+		    const struct hs_audit_shared *s, struct hs_audit_lock *lk,
+		    const struct hs_qc *qc)
+{
+	if (qc->view == 0 || qc_ok(cfg, qc))
+		return; /* the genesis QC, or no proof (ingress let it by) */
+	qc_follow(s, lk, qc->view, qc->hash);
+}
+
+/* A vote the replica received: with 2f+1 distinct ones for a (view,
+ * block) it holds the QC a leader forms (Alg. 4 onReceiveVote). */
+static void vote_seen(const struct byz_config *cfg,
+		      const struct hs_audit_shared *s, struct hs_audit_lock *lk,
+		      const struct wire_msg *v)
+{
+	const struct hs_vote *hv = &hs_of(v)->vote;
+	uint32_t who = v->frame.sender;
+	struct hs_audit_agg *a = NULL;
+
+	if (v->frame.type != HS_VOTE || who >= cfg->n)
+		return;
+	for (uint32_t i = 0; i < HS_AUDIT_AGG && !a; i++)
+		if (lk->agg[i].view == hv->view &&
+		    !memcmp(lk->agg[i].hash, hv->hash, BYZ_DIGEST_BYTES))
+			a = &lk->agg[i];
+	if (!a) {
+		a = &lk->agg[lk->agg_next];
+		lk->agg_next = (lk->agg_next + 1) % HS_AUDIT_AGG;
+		memset(a, 0, sizeof *a);
+		a->view = hv->view;
+		memcpy(a->hash, hv->hash, BYZ_DIGEST_BYTES);
+	}
+	if (a->who[who / 8] >> (who % 8) & 1)
+		return;
+	a->who[who / 8] |= (uint8_t)(1u << (who % 8));
+	if (++a->count == 2 * cfg->f + 1)
+		qc_follow(s, lk, hv->view, hv->hash);
 }
 
 int hs_audit_decide(const struct byz_config *cfg, void *shared, void *st,
@@ -258,6 +294,9 @@ int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
 	case HS_TIMEOUT:
 		qc_seen(cfg, s, lk, &hs_of(m)->timeout.high);
 		qc_seen(cfg, s, lk, &hs_of(m)->timeout.commit);
+		if (!sent &&
+		    wire_frames_next(&hs_of(m)->timeout.vote, &pos, &x) == 1)
+			vote_seen(cfg, s, lk, &x);
 		return 0;
 	case HS_STATE:
 		qc_seen(cfg, s, lk, &hs_of(m)->state.commit);
@@ -267,7 +306,11 @@ int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
 	default:
 		return 0;
 	}
-	if (!sent || !(b = blk_find(s, hs_of(m)->vote.hash)))
+	if (!sent) {
+		vote_seen(cfg, s, lk, m);
+		return 0;
+	}
+	if (!(b = blk_find(s, hs_of(m)->vote.hash)))
 		return 0;
 	/* safeNode(b*, b*.justify) against the lock before update(b*). */
 	if (b->jview < lk->view ||

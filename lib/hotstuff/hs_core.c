@@ -374,7 +374,14 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 					       t.frame.bytes, t.frame.len)))
 				return rc;
 	}
-	if (p->view > h->cur_view && (rc = hs_enter_view(h, ob, p->view)))
+	/* In step: on a QC of the view before, whose block it holds (else
+	 * it cannot vote yet, see below). */
+	if (p->view > h->cur_view &&
+	    (rc = hs_enter_view(
+		 h, ob, p->view,
+		 p->justify.view + 1 == p->view &&
+		     (p->justify.view <= h->exec_view ||
+		      hs_store_find(&h->store, p->justify.hash)))))
 		return rc;
 	if ((rc = hs_update(h, ob, b)) || (rc = hs_try_execute(h, ob)))
 		return rc;
@@ -391,6 +398,22 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 	if (p->view != h->cur_view || h->timed_out ||
 	    (p->view <= h->voted_view && !hs_mut(h, HS_MUT_VOTE_TWICE)))
 		return 0; /* not ours to vote on now */
+	/* Alg. 4 runs update(b*) with the chain in hand before the vote: a
+	 * vote for b* is a promise to be locked on b' = b*.justify.node's
+	 * justify. Without b*.justify.node (being fetched) update could not
+	 * move the lock, so no vote yet; the fetched block brings the
+	 * proposal back (hs_vote_deferred). Found by the lock oracle: a
+	 * replica voted without the block, then for a fork below b'. */
+	if (p->justify.view > h->exec_view &&
+	    !hs_store_find(&h->store, p->justify.hash)) {
+		h->deferred_view = p->view;
+		memcpy(h->deferred_hash, hash, BYZ_DIGEST_BYTES);
+		return byz_out_note(ob,
+				    "vote in view %" PRIu64
+				    " deferred: its justify's block is "
+				    "being fetched",
+				    p->view);
+	}
 	if (!hs_safe_node(h, p)) {
 		char hx[9];
 		hs_hex8(hx, h->locked_hash);
@@ -418,7 +441,28 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 	 * mutant stays, to vote again.) */
 	if (hs_mut(h, HS_MUT_VOTE_TWICE))
 		return 0;
-	return hs_enter_view(h, ob, p->view + 1);
+	return hs_enter_view(h, ob, p->view + 1, true);
+}
+
+int hs_vote_deferred(struct hs *h, struct byz_outbox *ob)
+{
+	const struct hs_block *b;
+	struct wire_msg m;
+
+	if (!h->deferred_view)
+		return 0;
+	if (h->deferred_view != h->cur_view || h->timed_out ||
+	    h->voted_view >= h->deferred_view) {
+		h->deferred_view = 0; /* the view moved on: nothing to vote */
+		return 0;
+	}
+	if (!(b = hs_store_find(&h->store, h->deferred_hash)) ||
+	    !hs_store_find(&h->store, b->parent))
+		return 0; /* still fetching */
+	h->deferred_view = 0;
+	if (wire_decode(b->frame.p, b->frame.len, &m))
+		return 0;
+	return hs_on_proposal(h, ob, &m);
 }
 
 static int hs_on_message(struct hs *h, struct byz_outbox *ob,
@@ -427,8 +471,11 @@ static int hs_on_message(struct hs *h, struct byz_outbox *ob,
 	if (m->frame.sender >= h->cfg.n)
 		return hs_drop(ob, m, "sender is not a replica");
 	switch (m->frame.type) {
-	case HS_PROPOSAL:
-		return hs_on_proposal(h, ob, m);
+	case HS_PROPOSAL: {
+		/* It may be the block a deferred vote waits for. */
+		int rc = hs_on_proposal(h, ob, m);
+		return rc ? rc : hs_vote_deferred(h, ob);
+	}
 	case HS_VOTE:
 		return hs_on_vote(h, ob, m);
 	case HS_TIMEOUT:
@@ -456,7 +503,10 @@ static int hs_step(void *core, const struct byz_event *ev,
 	h->now = ev->now;
 	switch (ev->kind) {
 	case BYZ_EV_START:
-		rc = hs_arm_timer(h, ob);
+		rc = byz_out_view(ob, h->cur_view, hs_leader(h, h->cur_view),
+				  false, true);
+		if (!rc)
+			rc = hs_arm_timer(h, ob);
 		if (!rc)
 			rc = hs_try_propose(h, ob);
 		break;

@@ -63,6 +63,7 @@ extern const struct byz_mutant hs_mutants[];
 /* hs_audit.c: the lock rule's state (core.h, audit_lock). */
 #define HS_AUDIT_BLOCKS 1024
 #define HS_AUDIT_PROBE	8
+#define HS_AUDIT_AGG	32
 
 struct hs_audit_block {
 	bool used;
@@ -86,6 +87,16 @@ struct hs_audit_lock {
 	 * the audit could not follow (a block it has not seen): commits
 	 * below it are not judged. */
 	uint64_t decided, unknown;
+	/* Votes it received (directly or in TIMEOUTs), for the QCs it may
+	 * form itself as a leader: the HS_AUDIT_AGG most recent (view,
+	 * block) pairs, each with its distinct voters. */
+	struct hs_audit_agg {
+		uint64_t view;
+		uint8_t hash[BYZ_DIGEST_BYTES];
+		uint8_t who[BYZ_MAX_N / 8];
+		uint32_t count;
+	} agg[HS_AUDIT_AGG];
+	uint32_t agg_next;
 };
 
 int hs_audit_lock(const struct byz_config *cfg, void *shared, void *st,
@@ -164,6 +175,11 @@ struct hs {
 
 	/* Safety state (persisted before the vote it guards). */
 	uint64_t voted_view;
+	/* A proposal of cur_view not voted on yet because its justify's
+	 * block is being fetched (hs_vote_deferred): its view (0: none) and
+	 * block hash. */
+	uint64_t deferred_view;
+	uint8_t deferred_hash[BYZ_DIGEST_BYTES];
 	struct hs_bytes locked; /* lockedQC, encoded */
 	uint64_t locked_view;
 	uint8_t locked_hash[BYZ_DIGEST_BYTES];
@@ -297,8 +313,10 @@ static inline uint32_t hs_leader(const struct hs *h, uint64_t view)
 	return byz_leader(&h->cfg, view); /* view mod n, or the schedule */
 }
 /* Enter view v (> cur_view): reset the view's flags, arm the timer,
- * propose if this replica leads it and may. */
-int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v);
+ * propose if this replica leads it and may. step: in step with the
+ * others (on a QC of the view before, or after voting there), not by a
+ * TC (struct byz_view). */
+int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v, bool step);
 /* A QC for view v exists: move past v. */
 int hs_on_qc(struct hs *h, struct byz_outbox *ob, uint64_t v);
 /* Propose if this replica leads cur_view, holds its proof, and has work. */
@@ -333,6 +351,9 @@ int hs_on_fetch_timer(struct hs *h, struct byz_outbox *ob);
 /* Blocks arrived out of order: run update (Alg. 4) again over the
  * undecided blocks, in view order, then execute what is decided. */
 int hs_reupdate(struct hs *h, struct byz_outbox *ob);
+/* The proposal whose vote waited for its justify's block: vote now if
+ * that block has come and the view is still the one to vote in. */
+int hs_vote_deferred(struct hs *h, struct byz_outbox *ob);
 
 /* ---- hs_exec.c ---- */
 int hs_pool_init(struct hs *h);

@@ -213,7 +213,9 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		chained = true;
 	}
 	/* Even if none was new: it may have come directly meanwhile. */
-	return hs_reupdate(h, ob);
+	if ((rc = hs_reupdate(h, ob)))
+		return rc;
+	return hs_vote_deferred(h, ob);
 }
 
 /* Ask again, of another peer, what has not come; give up after a few

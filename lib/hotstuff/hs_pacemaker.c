@@ -43,7 +43,7 @@ int hs_arm_timer(struct hs *h, struct byz_outbox *ob)
 	return byz_out_timer(ob, HS_TIMER_VIEW, hs_view_delay(h));
 }
 
-int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v)
+int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v, bool step)
 {
 	int rc;
 
@@ -52,7 +52,8 @@ int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v)
 	h->cur_view = v;
 	h->timed_out = false;
 	h->proposed = false;
-	if ((rc = byz_out_timer(ob, HS_TIMER_VIEW, BYZ_TIMER_CANCEL)) ||
+	if ((rc = byz_out_view(ob, v, hs_leader(h, v), false, !step)) ||
+	    (rc = byz_out_timer(ob, HS_TIMER_VIEW, BYZ_TIMER_CANCEL)) ||
 	    (rc = hs_arm_timer(h, ob)))
 		return rc;
 	return hs_try_propose(h, ob);
@@ -61,7 +62,7 @@ int hs_enter_view(struct hs *h, struct byz_outbox *ob, uint64_t v)
 int hs_on_qc(struct hs *h, struct byz_outbox *ob, uint64_t v)
 {
 	if (v >= h->cur_view)
-		return hs_enter_view(h, ob, v + 1);
+		return hs_enter_view(h, ob, v + 1, true);
 	return hs_try_propose(h, ob);
 }
 
@@ -185,7 +186,10 @@ int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
 		if ((rc = byz_out_note(ob,
 				       "view %" PRIu64 " timed out "
 				       "(leader r%" PRIu32 ")",
-				       h->cur_view, hs_leader(h, h->cur_view))))
+				       h->cur_view,
+				       hs_leader(h, h->cur_view))) ||
+		    (rc = byz_out_view(ob, h->cur_view,
+				       hs_leader(h, h->cur_view), true, false)))
 			return rc;
 	}
 	if ((rc = hs_send_timeout(h, ob)))
@@ -250,7 +254,7 @@ static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
 						  h->last_timeout[r].len)))
 			return rc;
 	h->tc_view = v;
-	return hs_enter_view(h, ob, v + 1);
+	return hs_enter_view(h, ob, v + 1, false);
 }
 
 /*
@@ -329,7 +333,10 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 				       ": f+1 replicas timed out there",
 				       w)))
 			return rc;
-		/* Enter w already timed out: no proposal, no vote there. */
+		/* Enter w already timed out: no proposal, no vote there (the
+		 * others gave it up; this replica did not wait in it). */
+		if ((rc = byz_out_view(ob, w, hs_leader(h, w), false, true)))
+			return rc;
 		h->cur_view = w;
 		h->proposed = true;
 		h->timed_out = true;

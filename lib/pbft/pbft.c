@@ -341,6 +341,8 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer, struct byz_outbox *ob)
 					   p->cfg.timeout_us);
 		return rc;
 	}
+	int rc;
+
 	if (timer != PBFT_TIMER_VIEW)
 		return 0;
 	p->view_timer_on = false;
@@ -361,6 +363,10 @@ static int pbft_on_timer(struct pbft *p, uint32_t timer, struct byz_outbox *ob)
 	if ((p->in_vc || p->vc_since_exec) &&
 	    p->vc_timeout < p->cfg.timeout_us * PBFT_BACKOFF_CAP)
 		p->vc_timeout *= 2;
+	/* This replica gives up the view (or the view change into it). */
+	if ((rc = byz_out_view(ob, p->view, pbft_primary(p, p->view), true,
+			       false)))
+		return rc;
 	return pbft_start_view_change(p, p->view + 1, ob);
 }
 
@@ -435,6 +441,9 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 			p->recovering = true;
 			p->recover_exec = p->last_exec;
 		}
+		if ((rc = byz_out_view(ob, p->view, pbft_primary(p, p->view),
+				       false, true)))
+			return rc;
 		pbft_view_timer_update(p, ob);
 		if (p->in_vc) {
 			/* Restarted in the middle of a view change. */

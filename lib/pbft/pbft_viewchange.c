@@ -152,6 +152,9 @@ int pbft_start_view_change(struct pbft *p, uint64_t view, struct byz_outbox *ob)
 	if (p->replaying)
 		return 0;
 	byz_out_timer(ob, PBFT_TIMER_VIEW, BYZ_TIMER_CANCEL);
+	/* It works in `view` now: the view change its primary leads. */
+	if ((rc = byz_out_view(ob, view, pbft_primary(p, view), false, false)))
+		return rc;
 	/* Persist the view before the message that announces it. */
 	if ((rc = pbft_persist_view(p, ob)))
 		return rc;

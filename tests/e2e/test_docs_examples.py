@@ -149,7 +149,7 @@ EXAMPLES = {
      "200ms --attack mutate:m=withhold,replica=3,to=1,rounds=2-40 --attack "
      "drop:p=0.2 --json"):
         {"rc": 0, "json": lambda o: o["verdict"] == "pass"
-         and o["adversary"]["rewritten"] == 6},
+         and o["adversary"]["rewritten"] == 4},
     # HotStuff at b = f+1: the coalition's equivocation forks it
     ("docs/attacks.md", "byzlab run --protocol hotstuff --byzantine 0,1 "
      "--gst 300ms --attack equivocate --stop-on-violation"): AGREEMENT,
