@@ -156,7 +156,10 @@ int failure_shrink(const char *in, const char *out, FILE *progress,
 	if (failure_read(in, &fl, &orig, why, whylen))
 		return -1;
 	scenario_run(&fl.sc, NULL, &res);
-	if (res.verdict == VERDICT_PASS ||
+	/* A pass that is not timely is a failure of a timely expectation
+	 * (shrink.h: SHRINK_UNTIMELY), shrunk as such. */
+	if ((res.verdict == VERDICT_PASS &&
+	     shrink_kind_of(&res) != SHRINK_UNTIMELY) ||
 	    shrink_scenario(&fl.sc, &res, progress, sr)) {
 		snprintf(why, whylen, "%s does not fail when run again (%s)",
 			 in, verdict_name(res.verdict));

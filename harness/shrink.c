@@ -8,18 +8,33 @@
 #include <stdio.h>
 #include <string.h>
 
-bool shrink_still_fails(const struct scenario_result *res, bool want_unsafe)
+enum shrink_kind shrink_kind_of(const struct scenario_result *res)
+{
+	if (!res->safe)
+		return SHRINK_UNSAFE;
+	if (res->verdict == VERDICT_PASS && res->live_judged && !res->timely)
+		return SHRINK_UNTIMELY;
+	return SHRINK_FAIL;
+}
+
+bool shrink_still_fails(const struct scenario_result *res,
+			enum shrink_kind kind)
 {
 	if (res->verdict == VERDICT_ERROR)
 		return false;
-	if (want_unsafe)
+	switch (kind) {
+	case SHRINK_UNSAFE:
 		return !res->safe;
-	return res->verdict == VERDICT_FAIL;
+	case SHRINK_UNTIMELY:
+		return res->live_judged && !res->timely;
+	default:
+		return res->verdict == VERDICT_FAIL;
+	}
 }
 
 struct shrinker {
 	struct shrink_result *out;
-	bool want_unsafe;
+	enum shrink_kind kind;
 	FILE *progress;
 };
 
@@ -57,7 +72,7 @@ static bool try_candidate(struct shrinker *k, const struct scenario *cand,
 				k->out->tries, what, r.why);
 		return false;
 	}
-	keep = shrink_still_fails(&r, k->want_unsafe);
+	keep = shrink_still_fails(&r, k->kind);
 	if (k->progress)
 		fprintf(k->progress, "  try %3u: %s: %s\n", k->out->tries, what,
 			keep ? "still fails, kept" : "passes, undone");
@@ -180,14 +195,14 @@ int shrink_scenario(const struct scenario *sc,
 		    const struct scenario_result *res, FILE *progress,
 		    struct shrink_result *out)
 {
-	struct shrinker k = {out, !res->safe, progress};
+	struct shrinker k = {out, shrink_kind_of(res), progress};
 
 	memset(out, 0, sizeof *out);
 	out->sc = *sc;
 	out->res = *res;
-	if (!shrink_still_fails(res, k.want_unsafe))
+	if (!shrink_still_fails(res, k.kind))
 		return -1;
-	if (k.want_unsafe && !out->sc.stop_on_violation) {
+	if (k.kind == SHRINK_UNSAFE && !out->sc.stop_on_violation) {
 		struct scenario cand = out->sc;
 		cand.stop_on_violation = true;
 		try_candidate(&k, &cand, "stop at the first violation");

@@ -26,8 +26,17 @@ struct shrink_result {
 	char steps[2048]; /* "dropped attack drop:p=0.1; ..." */
 };
 
-/* Whether res is the kind of failure that `want_unsafe` names. */
-bool shrink_still_fails(const struct scenario_result *res, bool want_unsafe);
+/* The kind of failure a shrink keeps: a safety violation, else a failing
+ * verdict (liveness), else a run that is not timely (check.h, progress:
+ * a `timely` expectation missed with a passing verdict). */
+enum shrink_kind { SHRINK_UNSAFE, SHRINK_FAIL, SHRINK_UNTIMELY };
+
+/* The kind of failure res is; SHRINK_FAIL also for a run that did not
+ * fail at all (shrink_still_fails then says no). */
+enum shrink_kind shrink_kind_of(const struct scenario_result *res);
+/* Whether res is a failure of that kind. */
+bool shrink_still_fails(const struct scenario_result *res,
+			enum shrink_kind kind);
 
 /* Shrink sc, whose run gave res (which must be a failure). progress, if
  * not NULL, gets one line per candidate. 0, or -1 if sc does not fail. */

@@ -10,6 +10,7 @@
  * input's (the adversary never forges). Malformed input (truncations, bit
  * flips) gives an error or a skip, never a crash or a frame.
  */
+#include "app.h"
 #include "err.h"
 #include "toy/toy_wire.h"
 #include "pbft/pbft_wire.h"
@@ -1223,6 +1224,68 @@ Test(mutate, hs_jump)
 	cr_assert_eq(mutate(ADV_MUT_JUMP, w.vote, NULL, &out), ADV_MUT_SKIP);
 	cr_assert_eq(mutate(ADV_MUT_JUMP, w.tmo, NULL, &out), ADV_MUT_SKIP);
 	wire_buf_free(&out);
+}
+
+/* other-digest on a STATE: another snapshot (one stored value changed)
+ * that still restores, the rest of the STATE unchanged; a snapshot with
+ * no value to change: skip. */
+Test(mutate, hs_state_other_digest)
+{
+	struct app_limits lim = {.max_keys = 8, .max_clients = 2};
+	struct app *a, *b;
+	struct wire_buf snap, out, st;
+	struct wire_msg m;
+	const uint8_t *res;
+	size_t rl, s;
+	uint8_t h[BYZ_DIGEST_BYTES], d0[BYZ_DIGEST_BYTES], d1[BYZ_DIGEST_BYTES];
+	static const char op[] = "put a 1";
+
+	cr_assert_eq(app_new(&lim, &a), 0);
+	cr_assert_eq(app_new(&lim, &b), 0);
+	wire_buf_init(&snap, WIRE_MAX_FRAME);
+	wire_buf_init(&out, WIRE_MAX_FRAME);
+	wire_buf_init(&st, WIRE_MAX_FRAME);
+	memset(h, 0x42, sizeof h);
+	/* An empty store: nothing to change. */
+	cr_assert_eq(app_snapshot(a, &snap), 0);
+	cr_assert_eq(
+	    hs_enc_state(&st, &s, BYZ, 1, 1, h, NULL, 0, snap.data, snap.len),
+	    0);
+	cr_assert_eq(wire_sign(&st, s, &rk[BYZ]), 0);
+	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, keep(st.data + s, st.len - s),
+			    NULL, &out),
+		     ADV_MUT_SKIP);
+	/* One value. */
+	cr_assert_eq(
+	    app_execute(a, 0, 1, (const uint8_t *)op, sizeof op - 1, &res, &rl),
+	    APP_EXECUTED);
+	wire_buf_reset(&snap);
+	wire_buf_reset(&st);
+	cr_assert_eq(app_snapshot(a, &snap), 0);
+	cr_assert_eq(
+	    hs_enc_state(&st, &s, BYZ, 1, 1, h, NULL, 0, snap.data, snap.len),
+	    0);
+	cr_assert_eq(wire_sign(&st, s, &rk[BYZ]), 0);
+	cr_assert_eq(mutate(ADV_MUT_OTHER_DIGEST, keep(st.data + s, st.len - s),
+			    NULL, &out),
+		     0);
+	dec(&out, &m);
+	cr_assert_eq(hs_of(&m)->state.depth, 1);
+	cr_assert_eq(memcmp(hs_of(&m)->state.hash, h, sizeof h), 0);
+	cr_assert_eq(hs_of(&m)->state.snapshot_len, snap.len);
+	cr_assert_neq(memcmp(hs_of(&m)->state.snapshot, snap.data, snap.len),
+		      0);
+	cr_assert_eq(app_restore(b, hs_of(&m)->state.snapshot,
+				 hs_of(&m)->state.snapshot_len),
+		     0, "the forged snapshot must restore");
+	app_state_digest(a, d0);
+	app_state_digest(b, d1);
+	cr_assert_neq(memcmp(d0, d1, sizeof d0), 0, "another state");
+	wire_buf_free(&snap);
+	wire_buf_free(&out);
+	wire_buf_free(&st);
+	app_destroy(&a);
+	app_destroy(&b);
 }
 
 Test(mutate, hs_stale)

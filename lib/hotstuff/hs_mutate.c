@@ -14,7 +14,8 @@
  * Which message types each mutation touches (anything else: ADV_MUT_SKIP):
  *   conflict      PROPOSAL (digest: hs_block_hash)
  *   follow        VOTE, TIMEOUT (its own last vote)
- *   other-digest  VOTE
+ *   other-digest  VOTE, STATE (another snapshot: the catch-up rule, f+1
+ *                 matching claims, hs_state.c)
  *   stale         PROPOSAL, VOTE, TIMEOUT (view >= 2)
  *   cert-dup,     PROPOSAL (justify QC, TC), TIMEOUT (high QC)
  *   cert-short
@@ -55,6 +56,7 @@
 
 #include "err.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct hs_framev fv(const struct adv_list *l)
@@ -345,6 +347,42 @@ static int timeout(struct adv_ctx *c)
 	}
 }
 
+/* A STATE claiming another state (other-digest: a vote on state, as a
+ * checkpoint is): the same depth, block and commit certificate, the
+ * snapshot with the first byte of its first stored value changed (app.c's
+ * format: magic 4, version 1, height 8, entries 4 (LE), then key length
+ * 1, key, value length 2 (LE), value), so that it still restores. No
+ * value: SKIP. The catch-up rule (hs_state.c): a snapshot is installed
+ * only on f+1 matching claims, so the f Byzantine replicas' never is. */
+static int state(struct adv_ctx *c)
+{
+	const struct hs_state *st = &hs_of(c->m)->state;
+	const uint8_t *sn = st->snapshot;
+	size_t len = st->snapshot_len, at = 4 + 1 + 8 + 4, vlen;
+	uint8_t *snap;
+	int rc;
+
+	if (c->mut != ADV_MUT_OTHER_DIGEST || len < at + 1 ||
+	    !(sn[13] | sn[14] | sn[15] | sn[16]))
+		return ADV_MUT_SKIP; /* no entries */
+	at += 1 + (size_t)sn[at];
+	if (at + 2 > len)
+		return ADV_MUT_SKIP;
+	vlen = (size_t)sn[at] | (size_t)sn[at + 1] << 8;
+	at += 2;
+	if (!vlen || at >= len)
+		return ADV_MUT_SKIP;
+	if (!(snap = malloc(len)))
+		return BYZ_ENOMEM;
+	memcpy(snap, sn, len);
+	snap[at] ^= 0x01;
+	rc =
+	    hs_enc_state(c->out, NULL, c->m->frame.sender, st->depth, st->view,
+			 st->hash, st->commit.bytes, st->commit.len, snap, len);
+	free(snap);
+	return rc;
+}
+
 static int adv_mutate_hotstuff(struct adv_ctx *c)
 {
 	switch (c->m->frame.type) {
@@ -354,7 +392,9 @@ static int adv_mutate_hotstuff(struct adv_ctx *c)
 		return vote(c);
 	case HS_TIMEOUT:
 		return timeout(c);
-	default: /* FETCH, BLOCKS */
+	case HS_STATE:
+		return state(c);
+	default: /* FETCH, BLOCKS, STATE_REQ */
 		return ADV_MUT_SKIP;
 	}
 }
