@@ -78,6 +78,16 @@ void verdict_judge(struct scenario_result *res)
 				       "give --gst)"
 				     : "");
 	}
+	/* A pass that is not timely says why too (the timely expectation's
+	 * reason; the verdict line does not print it). */
+	if (res->verdict == VERDICT_PASS && res->live_judged && !res->timely)
+		for (size_t i = 0; i < res->checks.kept; i++)
+			if (res->checks.v[i].check == CHECK_PROGRESS) {
+				snprintf(res->why, sizeof res->why,
+					 "progress: %s",
+					 res->checks.v[i].detail);
+				break;
+			}
 }
 
 /* sim_run sets at most one of these flags; a core's failure is told apart
@@ -159,7 +169,7 @@ void verdict_json(json_t *o, const struct scenario_result *res)
 {
 	json_object_set_new(o, "verdict",
 			    json_string(verdict_name(res->verdict)));
-	if (res->verdict != VERDICT_PASS)
+	if (res->verdict != VERDICT_PASS || res->why[0])
 		json_object_set_new(o, "why", json_string(res->why));
 	json_object_set_new(o, "safe", json_boolean(res->safe));
 	json_object_set_new(o, "live",
