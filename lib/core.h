@@ -161,13 +161,13 @@ enum byz_output_kind {
 };
 
 /* A VIEW output (the timely-progress check, check.h "progress"): the
- * replica now works in view `view`, led by `leader` (for PBFT, from the
- * moment it starts the view change into it), or it gives that view up
- * (gave_up: its own timeout; it moves on to a later one). late: it
+ * replica now works in view `view`, led by `leader` (for a view-change
+ * protocol, from the moment it starts the view change into it), or it gives
+ * that view up (gave_up: its own timeout; it moves on to a later one). late: it
  * entered out of step with the others (by a timeout certificate, by
  * joining those who gave up, on a (re)start), as opposed to the path
- * that follows a view that completed (HotStuff: a QC of the view before,
- * or its vote there; PBFT: the view change itself). */
+ * that follows a view that completed (a chained protocol: a QC of the view
+ * before, or its vote there; a view-change protocol: the view change). */
 struct byz_view {
 	uint64_t view;
 	uint32_t leader;
