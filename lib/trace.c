@@ -52,6 +52,16 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 	if ((size_t)n > sizeof buf - 2)
 		n = (int)(sizeof buf -
 			  2); /* never happens: fields are bounded */
+	if (tr->stamp && n > 0 && buf[n - 1] == '}') {
+		char stamp[64];
+		int k = snprintf(stamp, sizeof stamp,
+				 ",\"lc\":%" PRIu64 ",\"wall\":%" PRIu64 "}",
+				 ++tr->lc, tr->wall);
+		if (k > 0 && (size_t)(n - 1 + k) <= sizeof buf - 2) {
+			memcpy(buf + n - 1, stamp, (size_t)k);
+			n += k - 1;
+		}
+	}
 	buf[n++] = '\n';
 	crypto_generichash_update(&tr->hash, (const uint8_t *)buf, (size_t)n);
 	tr->lines++;

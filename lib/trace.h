@@ -129,6 +129,14 @@ struct trace {
 	struct trace_log log;
 	struct trace_counts counts;
 	int err; /* first write error, sticky */
+	/* Real processes (the zmq driver, docs/trace.md "Traces of real
+	 * processes"): when set, every line also carries "lc", a Lamport clock
+	 * (lc is incremented before each line; a driver raises it to a
+	 * received message's clock before the line that receives it), and
+	 * "wall", the wall-clock time in microseconds since the Unix epoch
+	 * (the driver sets wall before each event). */
+	bool stamp;
+	uint64_t lc, wall;
 };
 
 /* file may be NULL (hash only). The trace does not own file. */
