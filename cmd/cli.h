@@ -49,5 +49,8 @@ int cmd_replay(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_client(int argc, char **argv);
+int cmd_adversary(int argc, char **argv);
 
 #endif

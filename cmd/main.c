@@ -34,9 +34,9 @@ static const struct command commands[] = {
     {"report", NULL, "message-complexity and campaign reports",
      "the protocol and campaign work (issues #3, #4, #5)"},
     {"keygen", cmd_keygen, "write key files for a cluster", NULL},
-    {"node", NULL, "one replica process over ZeroMQ", "the zmq driver"},
-    {"adversary", NULL, "the interceptor proxy process", "the zmq driver"},
-    {"client", NULL, "a client process", "the zmq driver"},
+    {"node", cmd_node, "one replica process over ZeroMQ", NULL},
+    {"adversary", cmd_adversary, "the interceptor proxy process", NULL},
+    {"client", cmd_client, "a client process", NULL},
     {"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside",
      NULL},
 };

@@ -58,7 +58,7 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sim_config_from(const struct scenario *sc, struct sim_config *cfg)
+void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
 	cfg->ops = sc->ops;
@@ -225,7 +225,7 @@ int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 
 	if (check_mutant(sc, why, whylen) || check_leaders(sc, why, whylen))
 		return BYZ_EINVAL;
-	sim_config_from(sc, &cfg);
+	scenario_sim_config(sc, &cfg);
 	if (!sc->ops || !sc->ops->check_config)
 		return 0;
 	return sc->ops->check_config(&cfg.core, why, whylen);
@@ -248,7 +248,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	if (check_mutant(sc, res->why, sizeof res->why) ||
 	    check_leaders(sc, res->why, sizeof res->why))
 		return BYZ_EINVAL;
-	sim_config_from(sc, &cfg);
+	scenario_sim_config(sc, &cfg);
 	if (res->no_gst)
 		cfg.net.gst_us = UINT64_MAX;
 	if (check_crashes(sc, res->why, sizeof res->why))

@@ -95,6 +95,11 @@ uint64_t scenario_max_events(const struct scenario *sc);
  * can every message it builds fit a frame? 0, or BYZ_EINVAL with why. */
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen);
 
+/* The simulator's configuration for sc (before the adversary's changes):
+ * its core configuration (cfg->core, id 0) is what every replica of the
+ * run gets, in either driver. */
+void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg);
+
 /* Run sc in the simulator; the trace's lines go to trace_file if not NULL.
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */
 int scenario_run(const struct scenario *sc, FILE *trace_file,

@@ -883,19 +883,24 @@ static void byzantine_list_text(const struct conf_node *list, char *out,
 
 /* A YAML scenario file: one map of fields, each set as a scenario_text
  * field of one source, its errors naming the file and line. */
-static int load_yaml(struct scenario_text *st, const char *path, char *why,
-		     size_t whylen)
+int scenario_text_load_map(struct scenario_text *st,
+			   const struct conf_node *root, const char *path,
+			   const char *const *except, char *why,
+			   size_t whylen)
 {
-	struct conf_node *root = NULL;
-	int src = scenario_text_source(st), rc = -1;
+	int src = scenario_text_source(st);
 
-	if (conf_parse_file(path, &root, why, whylen))
-		return -1;
 	for (size_t i = 0; i < root->count; i++) {
 		const char *key = root->keys[i];
 		const struct conf_node *v = root->items[i];
 		struct scenario_where where;
 		char text[SCENARIO_TEXT_MAX];
+		bool skip = false;
+
+		for (size_t k = 0; except && except[k]; k++)
+			skip = skip || !strcmp(key, except[k]);
+		if (skip)
+			continue;
 
 		snprintf(where.prefix, sizeof where.prefix, "%s:%d: ", path,
 			 root->key_lines[i]);
@@ -924,7 +929,7 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 				if (scenario_text_set(st, src, field, e->text,
 						      &where, false, why,
 						      whylen))
-					goto out;
+					return -1;
 			}
 			continue;
 		}
@@ -932,7 +937,7 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 			byzantine_list_text(v, text, sizeof text);
 			if (scenario_text_set(st, src, key, text, &where, false,
 					      why, whylen))
-				goto out;
+				return -1;
 			continue;
 		}
 		if (!scenario_is_field(key)) {
@@ -940,13 +945,13 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 				 "%s:%d: unknown scenario field '%.40s' "
 				 "(docs/scenarios.md lists them)",
 				 path, root->key_lines[i], key);
-			goto out;
+			return -1;
 		}
 		if (v->kind != CONF_SCALAR)
 			goto not_scalar;
 		if (scenario_text_set(st, src, key, v->text, &where, false, why,
 				      whylen))
-			goto out;
+			return -1;
 		continue;
 	not_scalar:
 		snprintf(why, whylen, "%s:%d: %s: expected %s", path, v->line,
@@ -954,10 +959,20 @@ static int load_yaml(struct scenario_text *st, const char *path, char *why,
 			 !strcmp(key, "attacks") || !strcmp(key, "crashes")
 			     ? "a list of texts"
 			     : "one value");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+static int load_yaml(struct scenario_text *st, const char *path, char *why,
+		     size_t whylen)
+{
+	struct conf_node *root = NULL;
+	int rc;
+
+	if (conf_parse_file(path, &root, why, whylen))
+		return -1;
+	rc = scenario_text_load_map(st, root, path, NULL, why, whylen);
 	conf_free(root);
 	return rc;
 }

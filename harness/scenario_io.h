@@ -91,6 +91,15 @@ int scenario_text_set(struct scenario_text *st, int src, const char *key,
  * the file and line. */
 int scenario_text_load(struct scenario_text *st, const char *path, char *why,
 		       size_t whylen);
+/* The same for a map already parsed (a cluster file, nodes/cluster.h):
+ * its keys are scenario fields, except those the NULL-terminated list
+ * except names (NULL: none), which are skipped. 0 or -1 with why naming
+ * path and line. */
+struct conf_node;
+int scenario_text_load_map(struct scenario_text *st,
+			   const struct conf_node *root, const char *path,
+			   const char *const *except, char *why,
+			   size_t whylen);
 /* f's default ((n-1)/3), its bound, then byzantine, crashes, attacks. */
 int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen);
 

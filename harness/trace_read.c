@@ -449,6 +449,7 @@ static const struct {
     {"reject", {"id", "from", "to", "why"}},
     {"timer", {"node", "timer"}},
     {"note", {"node", "text"}},
+    {"relay", {"id", "from", "to", "what", "delay_us"}},
 };
 
 /* A line the checkers do not read: its fields are there; counted. */

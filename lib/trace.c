@@ -159,6 +159,18 @@ void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		   byz_errname(code));
 }
 
+void trace_relay(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		 uint64_t id, const char *what, uint64_t delay_us)
+{
+	char a[16], b[16];
+
+	trace_line(tr,
+		   "{\"t\":%" PRIu64 ",\"ev\":\"relay\",\"id\":%" PRIu64
+		   ",\"from\":\"%s\",\"to\":\"%s\",\"what\":\"%s\","
+		   "\"delay_us\":%" PRIu64 "}",
+		   t, id, node_name(a, from), node_name(b, to), what, delay_us);
+}
+
 void trace_timer(struct trace *tr, uint64_t t, uint32_t node, uint32_t timer)
 {
 	char a[16];

@@ -193,6 +193,11 @@ void trace_drop(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		uint64_t id, const char *why);
 void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		  uint64_t id, int code);
+/* The adversary process (the zmq driver) let a frame through to `to`
+ * after delay_us: what it did to it ("forward", or the attacks' effects:
+ * "delayed", "tampered", "rewritten", ...). */
+void trace_relay(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
+		 uint64_t id, const char *what, uint64_t delay_us);
 void trace_timer(struct trace *tr, uint64_t t, uint32_t node, uint32_t timer);
 void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 		  const struct byz_commit *c);
