@@ -62,6 +62,7 @@ int client_new(const struct client_config *cfg, struct client **out)
 	if (!c)
 		return BYZ_ENOMEM;
 	c->cfg = *cfg;
+	c->timestamp = cfg->first_timestamp;
 	*out = c;
 	return 0;
 }

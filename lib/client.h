@@ -43,6 +43,11 @@ struct client_config {
 	uint32_t n, f;	       /* the cluster: replicas 0..n-1, n >= 3f+1 */
 	uint64_t retry_us;     /* first retransmission timeout (> 0) */
 	uint64_t retry_max_us; /* backoff cap (>= retry_us) */
+	/* Its requests are numbered from first_timestamp + 1 on. 0 for a
+	 * client that never ran before; a client process that may have
+	 * (a restart) starts above any timestamp it used, as replicas
+	 * ignore a request no newer than the last they executed. */
+	uint64_t first_timestamp;
 };
 
 enum client_event_kind {

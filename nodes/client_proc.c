@@ -39,7 +39,7 @@ struct cp {
 	uint32_t total, sent, accepted;
 	uint64_t retry_at, next_at; /* monotonic µs; 0: none */
 	uint64_t *latency;
-	char why[512];
+	char why[512], err[512];
 	int fatal;
 };
 
@@ -49,7 +49,7 @@ cp_fail(struct cp *c, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	vsnprintf(c->err, sizeof c->err, fmt, ap);
 	va_end(ap);
 	if (!c->fatal)
 		c->fatal = status;
@@ -72,11 +72,11 @@ static int send_all(struct cp *c)
 		trace_send(&c->p.tr, t, c->addr, r, f.proto, f.type,
 			   c->frame_len, env.id);
 		env.lc = c->p.tr.lc;
-		rc = net_send(c->net, ep, &env, c->frame, c->frame_len, c->why,
-			      sizeof c->why);
+		rc = net_send(c->net, ep, &env, c->frame, c->frame_len, c->err,
+			      sizeof c->err);
 		if (rc < 0)
 			return cp_fail(c, 3, "client %" PRIu32 ": %s", c->id,
-				       c->why);
+				       c->err);
 		if (rc == 1)
 			trace_drop(&c->p.tr, t, c->addr, r, env.id,
 				   "queue-full");
@@ -218,11 +218,11 @@ static int on_frame(struct cp *c, const struct net_env *env, size_t len)
 static int setup(struct cp *c)
 {
 	const struct client_proc_opts *o = c->o;
-	struct client_config cc;
+	struct client_config cc = {0};
 	struct keyfile kf;
 
-	if (cluster_load(o->cluster, &c->cl, c->why, sizeof c->why))
-		return cp_fail(c, 2, "%s", c->why);
+	if (cluster_load(o->cluster, &c->cl, c->err, sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
 	if (o->id >= c->cl.nclients)
 		return cp_fail(c, 2,
 			       "--id: %" PRIu32 " is not a client of %s "
@@ -239,18 +239,21 @@ static int setup(struct cp *c)
 	c->total = o->nops ? (uint32_t)o->nops
 			   : o->requests ? o->requests
 					 : c->cl.sc.requests;
-	if (keyfile_load(c->cl.keys, BYZ_ROLE_CLIENT, c->id, true, &kf, c->why,
-			 sizeof c->why))
-		return cp_fail(c, 2, "%s", c->why);
+	if (keyfile_load(c->cl.keys, BYZ_ROLE_CLIENT, c->id, true, &kf, c->err,
+			 sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
 	keyfile_keypair(&kf, &c->key);
 	keyfile_clear(&kf);
-	if (proc_ingress(&c->cl, &c->ing, c->why, sizeof c->why))
-		return cp_fail(c, 2, "%s", c->why);
+	if (proc_ingress(&c->cl, &c->ing, c->err, sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
 	cc.id = c->id;
 	cc.n = c->cl.sc.n;
 	cc.f = c->cl.sc.f;
 	cc.retry_us = c->cl.sc.retry_us;
 	cc.retry_max_us = c->cl.sc.retry_max_us;
+	/* A client process may have run before: its timestamps go on from
+	 * the wall clock, above any it used then. */
+	cc.first_timestamp = clock_wall_us();
 	if (client_new(&cc, &c->core))
 		return cp_fail(c, 2, "client %" PRIu32 ": bad configuration",
 			       c->id);
@@ -261,13 +264,13 @@ static int setup(struct cp *c)
 	c->latency = calloc(c->total ? c->total : 1, sizeof *c->latency);
 	if (!c->rbuf || !c->latency)
 		return cp_fail(c, 3, "out of memory");
-	if (proc_open(&c->p, &c->cl, proc_tag(c->addr), 0, o->trace, c->why,
-		      sizeof c->why))
-		return cp_fail(c, 2, "%s", c->why);
-	if (net_open(&c->net, c->cl.client[c->id], PROC_MAX_FRAME, c->why,
-		     sizeof c->why))
+	if (proc_open(&c->p, &c->cl, proc_tag(c->addr), 0, o->trace, c->err,
+		      sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
+	if (net_open(&c->net, c->cl.client[c->id], PROC_MAX_FRAME, c->err,
+		     sizeof c->err))
 		return cp_fail(c, 2, "client %" PRIu32 ": cannot listen at %s",
-			       c->id, c->why);
+			       c->id, c->err);
 	return 0;
 }
 
@@ -354,9 +357,9 @@ int client_proc_main(const struct client_proc_opts *o)
 		if (deadline && deadline < soon)
 			soon = deadline;
 		rc = net_recv(c->net, (int)((soon - now + 999) / 1000), &env,
-			      c->rbuf, &len, c->why, sizeof c->why);
+			      c->rbuf, &len, c->err, sizeof c->err);
 		if (rc < 0) {
-			cp_fail(c, 3, "client %" PRIu32 ": %s", c->id, c->why);
+			cp_fail(c, 3, "client %" PRIu32 ": %s", c->id, c->err);
 			break;
 		}
 		if (rc == 1 && on_frame(c, &env, len))
@@ -366,7 +369,7 @@ int client_proc_main(const struct client_proc_opts *o)
 		report(c);
 out:
 	if (c->fatal)
-		fprintf(stderr, "byzlab client: %s\n", c->why);
+		fprintf(stderr, "byzlab client: %s\n", c->err);
 	status = c->fatal ? c->fatal : c->accepted < c->total ? 1 : 0;
 	if (status == 1)
 		fprintf(stderr,

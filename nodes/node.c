@@ -60,7 +60,7 @@ struct node {
 	uint64_t height, view, forged_accepted, sent, received, rejected;
 	uint64_t status_at;
 	bool status_dirty;
-	char why[512];
+	char why[512], err[512];
 	int fatal; /* exit status once the loop must stop */
 };
 
@@ -70,7 +70,7 @@ node_fail(struct node *nd, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(nd->why, sizeof nd->why, fmt, ap);
+	vsnprintf(nd->err, sizeof nd->err, fmt, ap);
 	va_end(ap);
 	if (!nd->fatal)
 		nd->fatal = status;
@@ -133,10 +133,10 @@ static int send_to(struct node *nd, uint32_t to, const uint8_t *frame,
 						  : "no-such-replica");
 		return 0;
 	}
-	rc = net_send(nd->net, ep, &env, frame, len, nd->why, sizeof nd->why);
+	rc = net_send(nd->net, ep, &env, frame, len, nd->err, sizeof nd->err);
 	if (rc < 0)
 		return node_fail(nd, 3, "replica %" PRIu32 ": %s", nd->id,
-				 nd->why);
+				 nd->err);
 	if (rc == 1)
 		trace_drop(&nd->p.tr, t, nd->addr, to, env.id, "queue-full");
 	nd->sent++;
@@ -157,11 +157,11 @@ static int apply_outputs(struct node *nd)
 			struct node_local l = {.persisted = true,
 					       .token = o->token};
 			if (wal_persist(&nd->wal, bytes + o->off, o->len,
-					o->replace, nd->why, sizeof nd->why))
+					o->replace, nd->err, sizeof nd->err))
 				return node_fail(nd, 3,
 						 "replica %" PRIu32
 						 ": cannot persist: %s",
-						 nd->id, nd->why);
+						 nd->id, nd->err);
 			if (local_push(nd, &l))
 				return -1;
 			break;
@@ -356,6 +356,26 @@ static int next_wait_ms(const struct node *nd)
 	return soon <= now ? 0 : (int)((soon - now + 999) / 1000);
 }
 
+/* Create the folders above path (mode 0700) that do not exist yet. */
+static int make_parents(const char *path, char *why, size_t whylen)
+{
+	char buf[CLUSTER_PATH_MAX];
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST) {
+			snprintf(why, whylen, "%.300s: cannot create: %s", buf,
+				 strerror(errno));
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
 static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 {
 	const struct node_opts *o = nd->o;
@@ -364,8 +384,8 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 	size_t torn = 0;
 	const char *ep;
 
-	if (cluster_load(o->cluster, &nd->cl, nd->why, sizeof nd->why))
-		return node_fail(nd, 2, "%s", nd->why);
+	if (cluster_load(o->cluster, &nd->cl, nd->err, sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
 	if (o->id >= nd->cl.sc.n)
 		return node_fail(nd, 2,
 				 "--id: %" PRIu32 " is not a replica of %s "
@@ -386,20 +406,22 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 	nd->honest = !o->twin && !nd->cl.sc.byzantine[nd->id] &&
 		     !nd->cl.sc.plan.byzantine[nd->id];
 	if (keyfile_load(nd->cl.keys, BYZ_ROLE_REPLICA, nd->id, true, &kf,
-			 nd->why, sizeof nd->why))
-		return node_fail(nd, 2, "%s", nd->why);
+			 nd->err, sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
 	keyfile_keypair(&kf, &nd->key);
 	keyfile_clear(&kf);
-	if (proc_ingress(&nd->cl, &nd->ing, nd->why, sizeof nd->why))
-		return node_fail(nd, 2, "%s", nd->why);
+	if (proc_ingress(&nd->cl, &nd->ing, nd->err, sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
 	if (o->data)
 		snprintf(nd->data, sizeof nd->data, "%s", o->data);
 	else if (cluster_data_dir(&nd->cl, nd->addr, nd->data,
 				  sizeof nd->data))
 		return node_fail(nd, 2, "data folder path too long");
-	if (wal_open(&nd->wal, nd->data, log, loglen, &torn, nd->why,
-		     sizeof nd->why))
-		return node_fail(nd, 2, "%s", nd->why);
+	if (make_parents(nd->data, nd->err, sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
+	if (wal_open(&nd->wal, nd->data, log, loglen, &torn, nd->err,
+		     sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
 	snprintf(nd->status_path, sizeof nd->status_path, "%s/status",
 		 nd->data);
 	if (o->trace)
@@ -408,8 +430,8 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 		snprintf(nd->trace_path, sizeof nd->trace_path,
 			 "%s/trace.jsonl", nd->data);
 	if (proc_open(&nd->p, &nd->cl, proc_tag(nd->addr), nd->wal.boots,
-		      nd->trace_path, nd->why, sizeof nd->why))
-		return node_fail(nd, 2, "%s", nd->why);
+		      nd->trace_path, nd->err, sizeof nd->err))
+		return node_fail(nd, 2, "%s", nd->err);
 	if (torn && !o->quiet)
 		fprintf(stderr,
 			"byzlab node: replica %" PRIu32
@@ -422,9 +444,9 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 	if (!nd->q || !nd->rbuf ||
 	    (nd->honest && audit_new(nd->ops, &nd->cfg, &nd->audit)))
 		return node_fail(nd, 3, "out of memory");
-	if (net_open(&nd->net, ep, PROC_MAX_FRAME, nd->why, sizeof nd->why))
+	if (net_open(&nd->net, ep, PROC_MAX_FRAME, nd->err, sizeof nd->err))
 		return node_fail(nd, 2, "replica %" PRIu32 ": cannot listen at %s",
-				 nd->id, nd->why);
+				 nd->id, nd->err);
 	return 0;
 }
 
@@ -493,11 +515,11 @@ int node_main(const struct node_opts *o)
 		struct net_env env;
 		size_t len = 0;
 		int rc = net_recv(nd->net, next_wait_ms(nd), &env, nd->rbuf,
-				  &len, nd->why, sizeof nd->why);
+				  &len, nd->err, sizeof nd->err);
 
 		if (rc < 0) {
 			node_fail(nd, 3, "replica %" PRIu32 ": %s", nd->id,
-				  nd->why);
+				  nd->err);
 			break;
 		}
 		if (rc == 1 && (deliver(nd, &env, nd->rbuf, len) ||
@@ -513,7 +535,7 @@ out:
 		write_status(nd, true);
 	node_teardown(nd);
 	if (nd->fatal)
-		fprintf(stderr, "byzlab node: %s\n", nd->why);
+		fprintf(stderr, "byzlab node: %s\n", nd->err);
 	status = nd->fatal;
 	free(nd);
 	return status;

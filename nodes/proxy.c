@@ -44,7 +44,7 @@ struct proxy {
 	uint64_t seq;
 	uint8_t *rbuf;
 	uint64_t relayed, dropped, overflow;
-	char why[512];
+	char why[512], err[512];
 	int fatal;
 };
 
@@ -54,7 +54,7 @@ px_fail(struct proxy *px, int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(px->why, sizeof px->why, fmt, ap);
+	vsnprintf(px->err, sizeof px->err, fmt, ap);
 	va_end(ap);
 	if (!px->fatal)
 		px->fatal = status;
@@ -114,9 +114,9 @@ static int forward(struct proxy *px, uint32_t from, uint32_t to, uint64_t id,
 						  : "no-such-replica");
 		return 0;
 	}
-	rc = net_send(px->net, ep, &env, frame, len, px->why, sizeof px->why);
+	rc = net_send(px->net, ep, &env, frame, len, px->err, sizeof px->err);
 	if (rc < 0)
-		return px_fail(px, 3, "%s", px->why);
+		return px_fail(px, 3, "%s", px->err);
 	if (rc == 1)
 		trace_drop(&px->p.tr, proc_now(&px->p), from, to, id,
 			   "queue-full");
@@ -276,9 +276,9 @@ static int load_scenario(struct proxy *px)
 		return 0;
 	}
 	scenario_text_init(&st, &px->sc);
-	if (scenario_text_load(&st, px->o->scenario, px->why, sizeof px->why) ||
-	    scenario_text_finish(&st, px->why, sizeof px->why))
-		return px_fail(px, 2, "%s", px->why);
+	if (scenario_text_load(&st, px->o->scenario, px->err, sizeof px->err) ||
+	    scenario_text_finish(&st, px->err, sizeof px->err))
+		return px_fail(px, 2, "%s", px->err);
 	if (px->sc.n != px->cl.sc.n || px->sc.ops != px->cl.sc.ops)
 		return px_fail(px, 2,
 			       "%s: the scenario is %s with n = %" PRIu32
@@ -292,8 +292,8 @@ static int setup(struct proxy *px)
 {
 	const struct attack_plan *plan;
 
-	if (cluster_load(px->o->cluster, &px->cl, px->why, sizeof px->why))
-		return px_fail(px, 2, "%s", px->why);
+	if (cluster_load(px->o->cluster, &px->cl, px->err, sizeof px->err))
+		return px_fail(px, 2, "%s", px->err);
 	if (!px->cl.adversary[0])
 		return px_fail(px, 2,
 			       "%s names no adversary endpoint "
@@ -302,8 +302,8 @@ static int setup(struct proxy *px)
 	if (load_scenario(px))
 		return -1;
 	plan = &px->sc.plan;
-	if (adversary_check(plan, px->sc.n, px->sc.f, px->why, sizeof px->why))
-		return px_fail(px, 2, "%s", px->why);
+	if (adversary_check(plan, px->sc.n, px->sc.f, px->err, sizeof px->err))
+		return px_fail(px, 2, "%s", px->err);
 	px->gst_us = px->sc.gst_us ? px->sc.gst_us : UINT64_MAX;
 	if (adversary_new(plan, px->sc.n, px->sc.f, px->gst_us, &px->adv))
 		return px_fail(px, 3, "out of memory");
@@ -314,8 +314,8 @@ static int setup(struct proxy *px)
 		if (!plan->byzantine[r])
 			continue;
 		if (keyfile_load(px->cl.keys, BYZ_ROLE_REPLICA, r, true, &kf,
-				 px->why, sizeof px->why))
-			return px_fail(px, 2, "%s", px->why);
+				 px->err, sizeof px->err))
+			return px_fail(px, 2, "%s", px->err);
 		keyfile_keypair(&kf, &kp);
 		keyfile_clear(&kf);
 		if (adversary_corrupt(px->adv, r, &kp)) {
@@ -332,12 +332,12 @@ static int setup(struct proxy *px)
 	if (!px->heap || !px->rbuf)
 		return px_fail(px, 3, "out of memory");
 	if (proc_open(&px->p, &px->cl, PROC_ADVERSARY_TAG, 0, px->o->trace,
-		      px->why, sizeof px->why))
-		return px_fail(px, 2, "%s", px->why);
-	if (net_open(&px->net, px->cl.adversary, PROC_MAX_FRAME, px->why,
-		     sizeof px->why))
+		      px->err, sizeof px->err))
+		return px_fail(px, 2, "%s", px->err);
+	if (net_open(&px->net, px->cl.adversary, PROC_MAX_FRAME, px->err,
+		     sizeof px->err))
 		return px_fail(px, 2, "adversary: cannot listen at %s",
-			       px->why);
+			       px->err);
 	return 0;
 }
 
@@ -377,10 +377,10 @@ int proxy_main(const struct proxy_opts *o)
 				   : (int)((px->heap[0].at - now + 999) / 1000);
 		if (wait > 100)
 			wait = 100;
-		rc = net_recv(px->net, wait, &env, px->rbuf, &len, px->why,
-			      sizeof px->why);
+		rc = net_recv(px->net, wait, &env, px->rbuf, &len, px->err,
+			      sizeof px->err);
 		if (rc < 0) {
-			px_fail(px, 3, "%s", px->why);
+			px_fail(px, 3, "%s", px->err);
 			break;
 		}
 		if (rc == 1 && relay(px, &env, len))
@@ -388,7 +388,7 @@ int proxy_main(const struct proxy_opts *o)
 	}
 out:
 	if (px->fatal)
-		fprintf(stderr, "byzlab adversary: %s\n", px->why);
+		fprintf(stderr, "byzlab adversary: %s\n", px->err);
 	status = px->fatal;
 	while (px->heap && px->nheap) {
 		struct pending p = heap_pop(px);
