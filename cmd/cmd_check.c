@@ -208,19 +208,36 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 	return 0;
 }
 
-/* Read the trace, apply the options, run the checkers, judge, print. */
+static int check_judge(const char *path, const struct check_opts *op);
+
+int cmd_check_file(const char *path, bool json)
+{
+	struct check_opts o = {.json = json};
+
+	return check_judge(path, &o);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct check_opts o = {0};
-	struct trace_read tr;
-	struct scenario_result res;
 	const char *path = NULL;
-	char why[512];
 	int rc;
 
 	rc = check_parse(argc, argv, &o, &path);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	return check_judge(path, &o);
+}
+
+/* Read the trace, apply the options, run the checkers, judge, print. */
+static int check_judge(const char *path, const struct check_opts *op)
+{
+	struct check_opts o = *op;
+	struct trace_read tr;
+	struct scenario_result res;
+	char why[512];
+	int rc;
+
 	rc = trace_read_file(path, &tr, why, sizeof why);
 	if (rc) {
 		trace_read_free(&tr);

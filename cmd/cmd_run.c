@@ -3,6 +3,7 @@
  * line and the trace hash.
  */
 #include "cli.h"
+#include "launch.h"
 #include "scenario.h"
 #include "scenario_io.h"
 #include "verdict.h"
@@ -24,6 +25,14 @@ static const char run_usage[] =
     "check safety and liveness on what the honest replicas did. Prints a\n"
     "verdict line and the trace hash (BLAKE2b-256 of the JSON Lines trace):\n"
     "the same options and seed always give the same hash.\n"
+    "With --driver zmq, run it as real processes instead (docs/zmq.md): a\n"
+    "replica process per replica, the adversary process when there are\n"
+    "attacks, Byzantine replicas or loss, a client process per client,\n"
+    "over ZeroMQ on this machine; crashes are SIGKILLs and restarts fresh\n"
+    "processes on the same data; the processes' traces are merged and\n"
+    "judged by the same checkers (byzlab check). Real runs are not\n"
+    "reproducible; the network model's latency and jitter do not apply\n"
+    "(the network is real), --loss does (the adversary drops).\n"
     "\n"
     "Scenario file (docs/scenarios.md):\n"
     "  --scenario FILE     the scenario's fields from FILE (YAML, like a\n"
@@ -74,6 +83,14 @@ static const char run_usage[] =
     "  --max-events N      stop the run after N simulator events (default:\n"
     "                      8,000 n^2, at least 10 million; 0: the default)\n"
     "  --bound D           liveness bound after GST (default: protocol's)\n"
+    "Driver:\n"
+    "  --driver sim|zmq    the simulator (default) or real processes\n"
+    "  --out DIR           zmq: the run folder (keys, cluster file, data,\n"
+    "                      logs, per-process traces), kept; default a\n"
+    "                      temporary folder, removed after the run\n"
+    "  --port P            zmq: tcp://127.0.0.1 ports from P instead of\n"
+    "                      abstract ipc sockets\n"
+    "                      (zmq: --max-time is wall time, default 60s)\n"
     "Output:\n"
     "  --trace FILE        write the trace as JSON Lines to FILE\n"
     "  --json              print the result as one JSON line instead\n"
@@ -87,7 +104,8 @@ static const char run_usage[] =
     "  byzlab run --seed 7\n"
     "  byzlab run --n 7 --loss 0.05 --gst 2s --trace run.jsonl\n"
     "  byzlab run --crash 2@100ms,restart@400ms\n"
-    "  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n";
+    "  byzlab run --scenario scenarios/twins-f-plus-1.yaml --seed 3\n"
+    "  byzlab run --driver zmq --requests 5 --crash 3@200ms,restart@600ms\n";
 
 static volatile int run_interrupted;
 
@@ -141,6 +159,46 @@ static void print_people(const struct scenario *sc,
 	       res->counts.signatures, res->counts.verifications);
 }
 
+/* --driver zmq: the scenario as processes, then the checkers on the merged
+ * trace (byzlab check's output and exit status). */
+static int run_zmq(const struct scenario *sc, const char *trace_path,
+		   const char *out_dir, uint16_t port, bool json)
+{
+	struct launch_opts o = {.sc = sc,
+				.dir = out_dir,
+				.trace = trace_path,
+				.keep = out_dir != NULL,
+				.tcp = port != 0,
+				.port = port,
+				.stop = &run_interrupted};
+	struct launch_result lr;
+	struct sigaction sa;
+	char why[512];
+	int rc;
+
+	if (sc->max_time_us != 600ull * 1000 * 1000)
+		o.limit_us = sc->max_time_us;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (launch_run(&o, &lr, why, sizeof why))
+		return cli_input_error("run", "%s", why);
+	rc = cmd_check_file(lr.trace, json);
+	if (!json)
+		printf("  zmq      %" PRIu32 " processes, %.3f s wall, stop %s%s%s"
+		       "\n",
+		       lr.processes, lr.wall_seconds, lr.stop,
+		       lr.temp ? "" : "; run folder ",
+		       lr.temp ? "" : lr.dir);
+	launch_remove(&lr);
+	if (run_interrupted) {
+		fprintf(stderr, "byzlab run: interrupted\n");
+		return 130;
+	}
+	return rc;
+}
+
 /* The options that set a scenario field, and the field each sets. */
 static const struct run_field {
 	const char *option, *field;
@@ -178,9 +236,14 @@ int cmd_run(int argc, char **argv)
 		O_FIELD = 256,
 		O_TRACE = O_FIELD + RUN_NFIELDS,
 		O_JSON,
-		O_SCENARIO
+		O_SCENARIO,
+		O_DRIVER,
+		O_OUT,
+		O_PORT
 	};
-	struct option opts[RUN_NFIELDS + 5];
+	struct option opts[RUN_NFIELDS + 8];
+	const char *driver = "sim", *out_dir = NULL;
+	uint64_t port = 0;
 	struct scenario sc;
 	struct scenario_text st;
 	struct scenario_result res;
@@ -204,8 +267,14 @@ int cmd_run(int argc, char **argv)
 	    (struct option){"json", no_argument, NULL, O_JSON};
 	opts[RUN_NFIELDS + 2] =
 	    (struct option){"scenario", required_argument, NULL, O_SCENARIO};
-	opts[RUN_NFIELDS + 3] = (struct option){"help", no_argument, NULL, 'h'};
-	opts[RUN_NFIELDS + 4] = (struct option){NULL, 0, NULL, 0};
+	opts[RUN_NFIELDS + 3] =
+	    (struct option){"driver", required_argument, NULL, O_DRIVER};
+	opts[RUN_NFIELDS + 4] =
+	    (struct option){"out", required_argument, NULL, O_OUT};
+	opts[RUN_NFIELDS + 5] =
+	    (struct option){"port", required_argument, NULL, O_PORT};
+	opts[RUN_NFIELDS + 6] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[RUN_NFIELDS + 7] = (struct option){NULL, 0, NULL, 0};
 
 	scenario_text_init(&st, &sc);
 	src = scenario_text_source(&st);
@@ -240,6 +309,21 @@ int cmd_run(int argc, char **argv)
 		case O_JSON:
 			json = true;
 			break;
+		case O_DRIVER:
+			if (strcmp(optarg, "sim") && strcmp(optarg, "zmq"))
+				return cli_usage_error(
+				    "run", "--driver: '%s' is not sim or zmq",
+				    optarg);
+			driver = optarg;
+			break;
+		case O_OUT:
+			out_dir = optarg;
+			break;
+		case O_PORT:
+			if ((rc = cli_parse_u64("run", "--port", optarg, 1024,
+						65000, &port)))
+				return rc;
+			break;
 		case ':':
 			return cli_usage_error("run", "%s needs a value",
 					       argv[optind - 1]);
@@ -255,6 +339,11 @@ int cmd_run(int argc, char **argv)
 		return why[0] == '-'
 			   ? cli_usage_error("run", "%s", why)
 			   : cli_input_error("run", "--scenario: %s", why);
+	if ((out_dir || port) && strcmp(driver, "zmq"))
+		return cli_usage_error("run", "--out and --port are for "
+					      "--driver zmq");
+	if (!strcmp(driver, "zmq"))
+		return run_zmq(&sc, trace_path, out_dir, (uint16_t)port, json);
 	if (trace_path) {
 		tf = fopen(trace_path, "w");
 		if (!tf)

@@ -126,6 +126,29 @@ static bool never_synchronous(const struct scenario *sc)
 	return false;
 }
 
+bool scenario_no_gst(const struct scenario *sc)
+{
+	return never_synchronous(sc);
+}
+
+bool scenario_has_adversary(const struct scenario *sc)
+{
+	return !plan_empty(&sc->plan);
+}
+
+uint64_t scenario_bound(const struct scenario *sc,
+			const struct sim_config *cfg, uint64_t latency_us)
+{
+	uint64_t max_latency = sc->latency_us + sc->jitter_us;
+
+	if (sc->liveness_bound_us)
+		return sc->liveness_bound_us;
+	if (latency_us > max_latency)
+		max_latency = latency_us;
+	return sc->ops->liveness_bound_us(&cfg->core, max_latency) +
+	       sc->retry_max_us;
+}
+
 /* A --crash of a replica that has a twin would leave the twin running. */
 static int check_crashes(const struct scenario *sc, char *why, size_t whylen)
 {
@@ -167,16 +190,16 @@ static uint64_t min_honest_height(const struct trace_log *log,
 /* The trace's first line: what `byzlab check` needs to judge the trace
  * alone (docs/trace.md). cfg is the simulator's, after the adversary's
  * changes (its Byzantine replicas and twins). */
-static void trace_run_header(const struct scenario *sc,
-			     const struct sim_config *cfg, uint64_t bound_us,
-			     bool no_gst, struct trace *tr)
+void scenario_trace_run(const struct scenario *sc, const struct sim_config *cfg,
+			uint64_t bound_us, bool no_gst, const char *driver,
+			struct trace *tr)
 {
 	struct trace_run_info info;
 	char faults[1400];
 
 	memset(&info, 0, sizeof info);
 	info.protocol = sc->ops->name;
-	info.driver = "sim";
+	info.driver = driver;
 	info.seed = sc->seed;
 	info.requests = (uint64_t)sc->clients * sc->requests;
 	info.gst_us = sc->gst_us;
@@ -219,6 +242,14 @@ static int check_leaders(const struct scenario *sc, char *why, size_t whylen)
 	return 0;
 }
 
+int scenario_check_run(const struct scenario *sc, char *why, size_t whylen)
+{
+	if (check_mutant(sc, why, whylen) || check_leaders(sc, why, whylen) ||
+	    check_crashes(sc, why, whylen))
+		return BYZ_EINVAL;
+	return 0;
+}
+
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 {
 	struct sim_config cfg;
@@ -239,7 +270,6 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 	struct sim *s = NULL;
 	struct adversary *adv = NULL;
 	double t0 = wall_now();
-	uint64_t max_latency;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -253,7 +283,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		cfg.net.gst_us = UINT64_MAX;
 	if (check_crashes(sc, res->why, sizeof res->why))
 		return BYZ_EINVAL;
-	if (!plan_empty(&sc->plan)) {
+	if (scenario_has_adversary(sc)) {
 		if (adversary_check(&sc->plan, sc->n, sc->f, res->why,
 				    sizeof res->why))
 			return BYZ_EINVAL;
@@ -274,14 +304,10 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		adversary_free(&adv);
 		return BYZ_EINVAL;
 	}
-	max_latency = sc->latency_us + sc->jitter_us;
-	res->liveness_bound_us =
-	    sc->liveness_bound_us
-		? sc->liveness_bound_us
-		: sc->ops->liveness_bound_us(&cfg.core, max_latency) +
-		      sc->retry_max_us;
+	res->liveness_bound_us = scenario_bound(sc, &cfg, 0);
 	trace_init(&tr, sc->n, sc->f, trace_file);
-	trace_run_header(sc, &cfg, res->liveness_bound_us, res->no_gst, &tr);
+	scenario_trace_run(sc, &cfg, res->liveness_bound_us, res->no_gst, "sim",
+			   &tr);
 	rc = sim_new(&cfg, &tr, &s);
 	if (rc) {
 		snprintf(res->why, sizeof res->why, "cannot start: %s",

@@ -100,6 +100,25 @@ int scenario_check_config(const struct scenario *sc, char *why, size_t whylen);
  * run gets, in either driver. */
 void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg);
 
+/* Whether sc has no GST although something acts only before it (loss,
+ * network attacks, the twins' split): liveness is then not judged. */
+bool scenario_no_gst(const struct scenario *sc);
+/* Whether sc has an adversary: Byzantine replicas or attacks. */
+bool scenario_has_adversary(const struct scenario *sc);
+/* The checks scenario_run makes before a run (mutant, leaders, crashes of
+ * twins); 0, or BYZ_EINVAL with why. */
+int scenario_check_run(const struct scenario *sc, char *why, size_t whylen);
+/* The liveness bound after GST: sc's own, or the protocol's for cfg with
+ * the scenario's latency (or latency_us if larger), plus the clients'
+ * backoff cap. */
+uint64_t scenario_bound(const struct scenario *sc,
+			const struct sim_config *cfg, uint64_t latency_us);
+/* The trace's first line (docs/trace.md, `run`) for a run of sc with cfg
+ * (after the adversary's changes) by driver ("sim", "zmq"). */
+void scenario_trace_run(const struct scenario *sc, const struct sim_config *cfg,
+			uint64_t bound_us, bool no_gst, const char *driver,
+			struct trace *tr);
+
 /* Run sc in the simulator; the trace's lines go to trace_file if not NULL.
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */
 int scenario_run(const struct scenario *sc, FILE *trace_file,

@@ -1,0 +1,711 @@
+/*
+ * launch.c - a whole local cluster for one scenario (launch.h).
+ */
+#define _GNU_SOURCE /* mkdtemp, nftw's FTW_DEPTH and FTW_PHYS */
+#include "launch.h"
+
+#include "adversary.h"
+#include "clock.h"
+#include "err.h"
+#include "keyfile.h"
+#include "merge.h"
+#include "scenario_io.h"
+#include "trace.h"
+#include "verdict.h"
+#include "wal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LAUNCH_MAX_CHILDREN (2 * BYZ_MAX_N + 1024 + 1)
+#define LAUNCH_TICK_US	    5000
+
+enum child_kind { CH_REPLICA, CH_TWIN, CH_CLIENT, CH_ADVERSARY };
+
+struct child {
+	enum child_kind kind;
+	uint32_t id;
+	pid_t pid; /* 0: not running */
+	int status;
+	bool exited;
+	char trace[LAUNCH_PATH_MAX];
+	char name[16];
+};
+
+struct launch {
+	const struct launch_opts *o;
+	struct launch_result *res;
+	const struct scenario *sc;
+	struct sim_config cfg; /* after the adversary's changes */
+	bool no_gst, adversary;
+	uint64_t bound_us, epoch, limit_us, requests;
+	char self[LAUNCH_PATH_MAX];
+	char cluster[LAUNCH_PATH_MAX];
+	struct child *ch;
+	size_t nch;
+	struct trace tr; /* the launcher's own lines: crash, restart */
+	FILE *tr_file;
+	char tr_path[LAUNCH_PATH_MAX];
+	bool crashed[SIM_MAX_CRASHES], restarted[SIM_MAX_CRASHES];
+	bool temp;
+	char *why;
+	size_t whylen;
+};
+
+__attribute__((format(printf, 2, 3))) static int
+lfail(struct launch *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->why, l->whylen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int path_in(struct launch *l, char *out, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int path_in(struct launch *l, char *out, const char *fmt, ...)
+{
+	char rel[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof rel, fmt, ap);
+	va_end(ap);
+	n = snprintf(out, LAUNCH_PATH_MAX, "%s/%s", l->res->dir, rel);
+	if (n < 0 || n >= LAUNCH_PATH_MAX)
+		return lfail(l, "%s: path too long", l->res->dir);
+	return 0;
+}
+
+/* ---- set-up: folder, keys, scenario, cluster file ---------------------- */
+
+static int make_dir(struct launch *l)
+{
+	if (l->o->dir) {
+		if (snprintf(l->res->dir, sizeof l->res->dir, "%s",
+			     l->o->dir) >= (int)sizeof l->res->dir)
+			return lfail(l, "--out: path too long");
+		if (mkdir(l->res->dir, 0700) && errno != EEXIST)
+			return lfail(l, "%s: cannot create: %s", l->res->dir,
+				     strerror(errno));
+		return 0;
+	}
+	const char *tmp = getenv("TMPDIR");
+	snprintf(l->res->dir, sizeof l->res->dir, "%s/byzlab-run-XXXXXX",
+		 tmp && tmp[0] ? tmp : "/tmp");
+	if (!mkdtemp(l->res->dir))
+		return lfail(l, "%s: cannot create: %s", l->res->dir,
+			     strerror(errno));
+	l->temp = true;
+	return 0;
+}
+
+static int write_keys(struct launch *l)
+{
+	char dir[LAUNCH_PATH_MAX], err[512];
+	struct byz_keypair kp;
+
+	if (path_in(l, dir, "keys"))
+		return -1;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return lfail(l, "%s: cannot create: %s", dir, strerror(errno));
+	for (uint32_t i = 0; i < l->sc->n + l->sc->clients; i++) {
+		bool client = i >= l->sc->n;
+		byz_key_random(&kp);
+		if (keyfile_write(dir,
+				  client ? BYZ_ROLE_CLIENT : BYZ_ROLE_REPLICA,
+				  client ? i - l->sc->n : i, &kp,
+				  KEYFILE_OVERWRITE, err, sizeof err)) {
+			sodium_memzero(&kp, sizeof kp);
+			return lfail(l, "%s", err);
+		}
+	}
+	sodium_memzero(&kp, sizeof kp);
+	return 0;
+}
+
+static void endpoint(struct launch *l, char *out, const char *name,
+		     uint32_t index)
+{
+	if (l->o->tcp)
+		snprintf(out, 64, "tcp://127.0.0.1:%u",
+			 (unsigned)(l->o->port + index));
+	else
+		snprintf(out, 64, "ipc://@byzlab-%ld-%" PRIu64 "-%s",
+			 (long)getpid(), l->epoch, name);
+}
+
+static int write_cluster(struct launch *l)
+{
+	char path[LAUNCH_PATH_MAX], ep[64], name[16];
+	json_t *js = scenario_to_json(l->sc);
+	uint32_t idx = 0;
+	FILE *f;
+
+	if (!js)
+		return lfail(l, "out of memory");
+	if (path_in(l, path, "scenario.json") ||
+	    json_dump_file(js, path, JSON_SORT_KEYS | JSON_INDENT(1))) {
+		json_decref(js);
+		return lfail(l, "%s: cannot write", path);
+	}
+	json_decref(js);
+	if (path_in(l, l->cluster, "cluster.yaml"))
+		return -1;
+	f = fopen(l->cluster, "w");
+	if (!f)
+		return lfail(l, "%s: %s", l->cluster, strerror(errno));
+	fprintf(f,
+		"# Written by byzlab run --driver zmq (docs/zmq.md).\n"
+		"scenario: scenario.json\n"
+		"cluster:\n"
+		"  keys: keys\n"
+		"  data: data\n"
+		"  epoch: %" PRIu64 "\n"
+		"  replicas:\n",
+		l->epoch);
+	for (uint32_t r = 0; r < l->sc->n; r++) {
+		snprintf(name, sizeof name, "r%" PRIu32, r);
+		endpoint(l, ep, name, idx++);
+		fprintf(f, "    - %s\n", ep);
+	}
+	fprintf(f, "  clients:%s\n", l->sc->clients ? "" : " []");
+	for (uint32_t c = 0; c < l->sc->clients; c++) {
+		snprintf(name, sizeof name, "c%" PRIu32, c);
+		endpoint(l, ep, name, idx++);
+		fprintf(f, "    - %s\n", ep);
+	}
+	if (l->adversary) {
+		endpoint(l, ep, "adversary", idx++);
+		fprintf(f, "  adversary: %s\n", ep);
+	}
+	for (uint32_t r = 0, any = 0; r < l->sc->n; r++) {
+		if (!l->cfg.twin[r])
+			continue;
+		if (!any++)
+			fprintf(f, "  twins:\n");
+		snprintf(name, sizeof name, "r%" PRIu32 "t", r);
+		endpoint(l, ep, name, idx++);
+		fprintf(f, "    r%" PRIu32 ": %s\n", r, ep);
+	}
+	if (fclose(f))
+		return lfail(l, "%s: %s", l->cluster, strerror(errno));
+	return 0;
+}
+
+/* ---- processes ------------------------------------------------------------ */
+
+static int add_child(struct launch *l, enum child_kind kind, uint32_t id)
+{
+	struct child *c = &l->ch[l->nch++];
+
+	c->kind = kind;
+	c->id = id;
+	switch (kind) {
+	case CH_REPLICA:
+		snprintf(c->name, sizeof c->name, "r%" PRIu32, id);
+		break;
+	case CH_TWIN:
+		snprintf(c->name, sizeof c->name, "r%" PRIu32 "t", id);
+		break;
+	case CH_CLIENT:
+		snprintf(c->name, sizeof c->name, "c%" PRIu32, id);
+		break;
+	case CH_ADVERSARY:
+		snprintf(c->name, sizeof c->name, "adversary");
+		break;
+	}
+	return path_in(l, c->trace, "trace-%s.jsonl", c->name);
+}
+
+static int start(struct launch *l, struct child *c)
+{
+	char id[16], log[LAUNCH_PATH_MAX];
+	char *argv[16];
+	int k = 0;
+	pid_t parent = getpid(), pid;
+
+	snprintf(id, sizeof id, "%" PRIu32, c->id);
+	if (path_in(l, log, "%s.log", c->name))
+		return -1;
+	argv[k++] = "byzlab";
+	argv[k++] = c->kind == CH_CLIENT	? "client"
+		    : c->kind == CH_ADVERSARY ? "adversary"
+					      : "node";
+	argv[k++] = "--cluster";
+	argv[k++] = l->cluster;
+	if (c->kind != CH_ADVERSARY) {
+		argv[k++] = "--id";
+		argv[k++] = id;
+	}
+	if (c->kind == CH_TWIN)
+		argv[k++] = "--twin";
+	argv[k++] = "--trace";
+	argv[k++] = c->trace;
+	argv[k++] = "-q";
+	argv[k] = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return lfail(l, "cannot start %s: %s", c->name,
+			     strerror(errno));
+	if (pid == 0) {
+		int fd;
+		struct sigaction sa;
+		sigset_t none;
+
+		/* Die with the launcher, however it dies. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0);
+		execv(l->self, argv);
+		_exit(127);
+	}
+	c->pid = pid;
+	c->exited = false;
+	l->res->processes++;
+	return 0;
+}
+
+/* Reap what has exited; blocking for up to wait_us when wait_us > 0. */
+static void reap(struct launch *l)
+{
+	for (size_t i = 0; i < l->nch; i++) {
+		struct child *c = &l->ch[i];
+		int st;
+		if (!c->pid)
+			continue;
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+			c->pid = 0;
+			c->exited = true;
+			c->status = st;
+		}
+	}
+}
+
+static void kill_all(struct launch *l)
+{
+	uint64_t until;
+	bool any;
+
+	for (size_t i = 0; i < l->nch; i++)
+		if (l->ch[i].pid)
+			kill(l->ch[i].pid, SIGTERM);
+	until = clock_mono_us() + 2000000;
+	do {
+		reap(l);
+		any = false;
+		for (size_t i = 0; i < l->nch; i++)
+			any = any || l->ch[i].pid;
+		if (any)
+			usleep(2000);
+	} while (any && clock_mono_us() < until);
+	for (size_t i = 0; i < l->nch; i++)
+		if (l->ch[i].pid) {
+			kill(l->ch[i].pid, SIGKILL);
+			waitpid(l->ch[i].pid, &l->ch[i].status, 0);
+			l->ch[i].pid = 0;
+			l->ch[i].exited = true;
+		}
+}
+
+static struct child *find(struct launch *l, enum child_kind kind, uint32_t id)
+{
+	for (size_t i = 0; i < l->nch; i++)
+		if (l->ch[i].kind == kind && l->ch[i].id == id)
+			return &l->ch[i];
+	return NULL;
+}
+
+/* A replica's status file: a "key value" line's value, or 0. */
+static uint64_t status_value(struct launch *l, uint32_t r, const char *key)
+{
+	char path[LAUNCH_PATH_MAX], line[128];
+	size_t kl = strlen(key);
+	uint64_t v = 0;
+	FILE *f;
+
+	if (path_in(l, path, "data/replica-%" PRIu32 "/status", r))
+		return 0;
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ')
+			v = strtoull(line + kl + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* The launcher's own trace line time, with a Lamport clock above every
+ * process line written before it (they count from 0, or from the wall
+ * clock after a restart). */
+static uint64_t ltime(struct launch *l)
+{
+	uint64_t w = clock_wall_us();
+
+	l->tr.wall = w;
+	if (l->tr.lc < w)
+		l->tr.lc = w;
+	return w > l->epoch ? w - l->epoch : 0;
+}
+
+/* Crashes and restarts due by now (µs since the epoch). */
+static int schedule(struct launch *l, uint64_t now)
+{
+	for (size_t i = 0; i < l->cfg.ncrashes; i++) {
+		const struct sim_crash *k = &l->cfg.crashes[i];
+		struct child *c = find(l, CH_REPLICA, k->replica);
+		if (!c)
+			continue;
+		if (!l->crashed[i] && now >= k->at_us) {
+			l->crashed[i] = true;
+			if (c->pid) {
+				kill(c->pid, SIGKILL);
+				waitpid(c->pid, &c->status, 0);
+				c->pid = 0;
+			}
+			trace_crash(&l->tr, ltime(l), k->replica);
+		}
+		if (l->crashed[i] && !l->restarted[i] && k->restart_at_us &&
+		    now >= k->restart_at_us) {
+			char data[LAUNCH_PATH_MAX], err[512];
+			l->restarted[i] = true;
+			if (!k->keep_state) {
+				if (path_in(l, data,
+					    "data/replica-%" PRIu32,
+					    k->replica))
+					return -1;
+				if (wal_wipe(data, err, sizeof err))
+					return lfail(l, "%s", err);
+			}
+			trace_restart(&l->tr, ltime(l), k->replica,
+				      k->keep_state);
+			if (start(l, c))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Every request accepted (every client exited 0), and committed by every
+ * honest replica that is up (as lib/sim.c's sim_done). */
+static bool done(struct launch *l)
+{
+	for (size_t i = 0; i < l->nch; i++) {
+		struct child *c = &l->ch[i];
+		if (c->kind != CH_CLIENT)
+			continue;
+		if (c->pid || !c->exited || !WIFEXITED(c->status) ||
+		    WEXITSTATUS(c->status))
+			return false;
+	}
+	for (size_t i = 0; i < l->nch; i++) {
+		struct child *c = &l->ch[i];
+		if (c->kind == CH_REPLICA && !l->cfg.byzantine[c->id] &&
+		    c->pid &&
+		    status_value(l, c->id, "height") < l->requests)
+			return false;
+	}
+	return true;
+}
+
+/* A process that stopped on its own with an error (not a client). */
+static struct child *failed(struct launch *l)
+{
+	for (size_t i = 0; i < l->nch; i++) {
+		struct child *c = &l->ch[i];
+		if (c->kind != CH_CLIENT && c->exited && !c->pid &&
+		    (!WIFEXITED(c->status) || WEXITSTATUS(c->status)) &&
+		    !(WIFSIGNALED(c->status) &&
+		      WTERMSIG(c->status) == SIGKILL))
+			return c;
+	}
+	return NULL;
+}
+
+/* ---- the merged trace ---------------------------------------------------- */
+
+static char *one_line(struct launch *l, bool end, uint64_t t, uint64_t lc,
+		      const char *stop, uint64_t forged, int core_error,
+		      uint32_t core_replica)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct trace tr;
+
+	if (!m)
+		return NULL;
+	trace_init(&tr, l->sc->n, l->sc->f, m);
+	if (end) {
+		tr.stamp = true;
+		tr.lc = lc;
+		tr.wall = clock_wall_us();
+		trace_end(&tr, t, stop, forged, core_error, core_replica);
+	} else {
+		scenario_trace_run(l->sc, &l->cfg, l->bound_us, l->no_gst,
+				   "zmq", &tr);
+	}
+	trace_free(&tr);
+	fclose(m);
+	if (buf && len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+static int merge(struct launch *l, const char *stop, int core_error,
+		 uint32_t core_replica)
+{
+	const char **paths = calloc(l->nch + 1, sizeof *paths);
+	bool *missing = calloc(l->nch + 1, sizeof *missing);
+	char tmp[LAUNCH_PATH_MAX + 8], err[512];
+	char *run = NULL, *end = NULL;
+	uint64_t max_lc = 0, forged = 0, t;
+	FILE *out;
+	int rc = -1;
+
+	if (!paths || !missing)
+		goto out;
+	for (size_t i = 0; i < l->nch; i++) {
+		paths[i] = l->ch[i].trace;
+		missing[i] = true;
+		if (l->ch[i].kind == CH_REPLICA)
+			forged += status_value(l, l->ch[i].id,
+					       "forged_accepted");
+	}
+	paths[l->nch] = l->tr_path;
+	missing[l->nch] = true;
+	run = one_line(l, false, 0, 0, NULL, 0, 0, 0);
+	/* A first pass for the largest Lamport clock, into /dev/null. */
+	out = fopen("/dev/null", "w");
+	if (!out || !run ||
+	    merge_traces(paths, missing, l->nch + 1, run, NULL, out, &max_lc,
+			 &l->res->torn, err, sizeof err)) {
+		if (out)
+			fclose(out);
+		lfail(l, "merging the traces: %s",
+		      run ? err : "out of memory");
+		goto out;
+	}
+	fclose(out);
+	t = ltime(l);
+	end = one_line(l, true, t, max_lc > l->tr.lc ? max_lc : l->tr.lc,
+		       stop, forged, core_error, core_replica);
+	snprintf(tmp, sizeof tmp, "%s.tmp", l->res->trace);
+	out = fopen(tmp, "w");
+	if (!out || !end) {
+		if (out)
+			fclose(out);
+		lfail(l, "%s: %s", tmp, end ? strerror(errno) : "no memory");
+		goto out;
+	}
+	if (merge_traces(paths, missing, l->nch + 1, run, end, out, NULL,
+			 &l->res->torn, err, sizeof err)) {
+		fclose(out);
+		unlink(tmp);
+		lfail(l, "merging the traces: %s", err);
+		goto out;
+	}
+	if (fclose(out) || rename(tmp, l->res->trace)) {
+		unlink(tmp);
+		lfail(l, "%s: %s", l->res->trace, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(run);
+	free(end);
+	free(paths);
+	free(missing);
+	return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* ---- the run ---------------------------------------------------------------- */
+
+static int prepare(struct launch *l)
+{
+	const struct scenario *sc = l->sc;
+	struct adversary *adv = NULL;
+	ssize_t n;
+
+	if (scenario_check_run(sc, l->why, l->whylen))
+		return -1;
+	l->no_gst = scenario_no_gst(sc);
+	scenario_sim_config(sc, &l->cfg);
+	if (l->no_gst)
+		l->cfg.net.gst_us = UINT64_MAX;
+	l->adversary = scenario_has_adversary(sc) || sc->loss > 0.0;
+	if (scenario_has_adversary(sc)) {
+		if (adversary_check(&sc->plan, sc->n, sc->f, l->why,
+				    l->whylen) ||
+		    adversary_new(&sc->plan, sc->n, sc->f, l->cfg.net.gst_us,
+				  &adv))
+			return -1;
+		if (adversary_configure(adv, &l->cfg, l->why, l->whylen)) {
+			adversary_free(&adv);
+			return -1;
+		}
+		adversary_free(&adv);
+	}
+	l->bound_us = scenario_bound(sc, &l->cfg, 0) + LAUNCH_SLACK_US;
+	l->requests = (uint64_t)sc->clients * sc->requests;
+	l->limit_us = l->o->limit_us ? l->o->limit_us
+		      : sc->max_time_us < LAUNCH_DEFAULT_LIMIT_US
+			  ? sc->max_time_us
+			  : LAUNCH_DEFAULT_LIMIT_US;
+	n = readlink("/proc/self/exe", l->self, sizeof l->self - 1);
+	if (n <= 0)
+		return lfail(l, "cannot find this program: %s",
+			     strerror(errno));
+	l->self[n] = '\0';
+	l->ch = calloc(LAUNCH_MAX_CHILDREN, sizeof *l->ch);
+	if (!l->ch)
+		return lfail(l, "out of memory");
+	return 0;
+}
+
+static int run(struct launch *l)
+{
+	const char *stop = "done";
+	struct child *bad = NULL;
+	int core_error = 0;
+	uint32_t core_replica = 0;
+
+	if (l->adversary && add_child(l, CH_ADVERSARY, 0))
+		return -1;
+	for (uint32_t r = 0; r < l->sc->n; r++)
+		if (add_child(l, CH_REPLICA, r) ||
+		    (l->cfg.twin[r] && add_child(l, CH_TWIN, r)))
+			return -1;
+	for (uint32_t c = 0; c < l->sc->clients; c++)
+		if (add_child(l, CH_CLIENT, c))
+			return -1;
+	for (size_t i = 0; i < l->nch; i++)
+		if (start(l, &l->ch[i]))
+			return -1;
+	for (;;) {
+		uint64_t now;
+
+		usleep(LAUNCH_TICK_US);
+		reap(l);
+		now = ltime(l);
+		if (l->o->stop && *l->o->stop) {
+			stop = "interrupted";
+			break;
+		}
+		if (schedule(l, now))
+			return -1;
+		if ((bad = failed(l))) {
+			stop = "core-error";
+			core_error = BYZ_EIO;
+			core_replica = bad->kind == CH_REPLICA ? bad->id : 0;
+			break;
+		}
+		if (done(l))
+			break;
+		if (now >= l->limit_us) {
+			stop = "time-limit";
+			break;
+		}
+	}
+	kill_all(l);
+	fflush(l->tr_file);
+	if (bad && !l->o->quiet)
+		fprintf(stderr,
+			"byzlab run: process %s stopped on its own (see "
+			"%s/%s.log)\n",
+			bad->name, l->res->dir, bad->name);
+	snprintf(l->res->stop, sizeof l->res->stop, "%s", stop);
+	return merge(l, stop, core_error, core_replica);
+}
+
+int launch_run(const struct launch_opts *o, struct launch_result *res,
+	       char *why, size_t whylen)
+{
+	struct launch l = {.o = o, .res = res, .sc = o->sc, .why = why,
+			   .whylen = whylen};
+	uint64_t t0 = clock_mono_us();
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	if (prepare(&l) || make_dir(&l))
+		goto out;
+	if (o->trace)
+		snprintf(res->trace, sizeof res->trace, "%s", o->trace);
+	else if (path_in(&l, res->trace, "trace.jsonl"))
+		goto out;
+	l.epoch = clock_wall_us();
+	if (write_keys(&l) || write_cluster(&l) ||
+	    path_in(&l, l.tr_path, "trace-launcher.jsonl"))
+		goto out;
+	l.tr_file = fopen(l.tr_path, "w");
+	if (!l.tr_file) {
+		lfail(&l, "%s: %s", l.tr_path, strerror(errno));
+		goto out;
+	}
+	trace_init(&l.tr, o->sc->n, o->sc->f, l.tr_file);
+	l.tr.stamp = true;
+	l.epoch = clock_wall_us(); /* the processes start now */
+	if (write_cluster(&l))
+		goto out;
+	rc = run(&l);
+out:
+	if (l.ch)
+		kill_all(&l);
+	if (l.tr_file) {
+		trace_free(&l.tr);
+		fclose(l.tr_file);
+	}
+	free(l.ch);
+	res->wall_seconds = (double)(clock_mono_us() - t0) / 1e6;
+	res->temp = l.temp && !o->keep;
+	if (rc && res->temp)
+		launch_remove(res);
+	return rc;
+}
+
+void launch_remove(struct launch_result *res)
+{
+	if (res->temp && res->dir[0])
+		nftw(res->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	res->temp = false;
+}
