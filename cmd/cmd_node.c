@@ -106,8 +106,18 @@ static const char adversary_usage[] =
     "Exit status: 0 stopped by a signal; 2 bad usage or input; 3 a\n"
     "failure while running.\n";
 
-enum { O_CLUSTER = 256, O_ID, O_TWIN, O_DATA, O_TRACE, O_OP, O_REQUESTS,
-       O_DEADLINE, O_JSON, O_SCENARIO };
+enum {
+	O_CLUSTER = 256,
+	O_ID,
+	O_TWIN,
+	O_DATA,
+	O_TRACE,
+	O_OP,
+	O_REQUESTS,
+	O_DEADLINE,
+	O_JSON,
+	O_SCENARIO
+};
 
 static const struct option proc_options[] = {
     {"cluster", required_argument, NULL, O_CLUSTER},

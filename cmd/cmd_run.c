@@ -185,12 +185,16 @@ static int run_zmq(const struct scenario *sc, const char *trace_path,
 	if (launch_run(&o, &lr, why, sizeof why))
 		return cli_input_error("run", "%s", why);
 	rc = cmd_check_file(lr.trace, json);
+	/* A failure is evidence: its run folder (the merged and per-process
+	 * traces, what the adversary did to each frame, the logs) stays. */
+	if (rc != EXIT_OK)
+		lr.temp = false;
 	if (!json)
-		printf("  zmq      %" PRIu32 " processes, %.3f s wall, stop %s%s%s"
+		printf("  zmq      %" PRIu32
+		       " processes, %.3f s wall, stop %s%s%s"
 		       "\n",
 		       lr.processes, lr.wall_seconds, lr.stop,
-		       lr.temp ? "" : "; run folder ",
-		       lr.temp ? "" : lr.dir);
+		       lr.temp ? "" : "; run folder ", lr.temp ? "" : lr.dir);
 	launch_remove(&lr);
 	if (run_interrupted) {
 		fprintf(stderr, "byzlab run: interrupted\n");

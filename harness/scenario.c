@@ -136,8 +136,8 @@ bool scenario_has_adversary(const struct scenario *sc)
 	return !plan_empty(&sc->plan);
 }
 
-uint64_t scenario_bound(const struct scenario *sc,
-			const struct sim_config *cfg, uint64_t latency_us)
+uint64_t scenario_bound(const struct scenario *sc, const struct sim_config *cfg,
+			uint64_t latency_us)
 {
 	uint64_t max_latency = sc->latency_us + sc->jitter_us;
 

@@ -111,8 +111,8 @@ int scenario_check_run(const struct scenario *sc, char *why, size_t whylen);
 /* The liveness bound after GST: sc's own, or the protocol's for cfg with
  * the scenario's latency (or latency_us if larger), plus the clients'
  * backoff cap. */
-uint64_t scenario_bound(const struct scenario *sc,
-			const struct sim_config *cfg, uint64_t latency_us);
+uint64_t scenario_bound(const struct scenario *sc, const struct sim_config *cfg,
+			uint64_t latency_us);
 /* The trace's first line (docs/trace.md, `run`) for a run of sc with cfg
  * (after the adversary's changes) by driver ("sim", "zmq"). */
 void scenario_trace_run(const struct scenario *sc, const struct sim_config *cfg,

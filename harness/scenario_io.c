@@ -885,8 +885,7 @@ static void byzantine_list_text(const struct conf_node *list, char *out,
  * field of one source, its errors naming the file and line. */
 int scenario_text_load_map(struct scenario_text *st,
 			   const struct conf_node *root, const char *path,
-			   const char *const *except, char *why,
-			   size_t whylen)
+			   const char *const *except, char *why, size_t whylen)
 {
 	int src = scenario_text_source(st);
 

@@ -98,8 +98,7 @@ int scenario_text_load(struct scenario_text *st, const char *path, char *why,
 struct conf_node;
 int scenario_text_load_map(struct scenario_text *st,
 			   const struct conf_node *root, const char *path,
-			   const char *const *except, char *why,
-			   size_t whylen);
+			   const char *const *except, char *why, size_t whylen);
 /* f's default ((n-1)/3), its bound, then byzantine, crashes, attacks. */
 int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen);
 

@@ -165,10 +165,9 @@ static size_t next_op(struct cp *c, uint8_t *op, size_t cap)
 		return len;
 	}
 	if (prng_below(&c->rng, 10) < 7)
-		n = snprintf((char *)op, cap,
-			     "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32,
-			     prng_below(&c->rng, c->cl.sc.keys), c->id,
-			     c->sent);
+		n = snprintf(
+		    (char *)op, cap, "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32,
+		    prng_below(&c->rng, c->cl.sc.keys), c->id, c->sent);
 	else
 		n = snprintf((char *)op, cap, "get k%" PRIu64,
 			     prng_below(&c->rng, c->cl.sc.keys));
@@ -236,9 +235,9 @@ static int setup(struct cp *c)
 				       WIRE_MAX_OP, o->ops[i]);
 	c->id = o->id;
 	c->addr = byz_client_addr(o->id);
-	c->total = o->nops ? (uint32_t)o->nops
-			   : o->requests ? o->requests
-					 : c->cl.sc.requests;
+	c->total = o->nops	 ? (uint32_t)o->nops
+		   : o->requests ? o->requests
+				 : c->cl.sc.requests;
 	if (keyfile_load(c->cl.keys, BYZ_ROLE_CLIENT, c->id, true, &kf, c->err,
 			 sizeof c->err))
 		return cp_fail(c, 2, "%s", c->err);
@@ -337,7 +336,8 @@ int client_proc_main(const struct client_proc_opts *o)
 
 		if (deadline && now >= deadline)
 			break;
-		if (c->next_at && c->next_at <= now && !client_waiting(c->core)) {
+		if (c->next_at && c->next_at <= now &&
+		    !client_waiting(c->core)) {
 			if (submit_next(c))
 				break;
 			continue;

@@ -45,8 +45,8 @@ static int resolve(const char *path, const char *rel, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? BYZ_ELIMIT : 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *why, size_t whylen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *why, size_t whylen,
+						      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -58,8 +58,8 @@ fail(char *why, size_t whylen, const char *fmt, ...)
 
 /* One endpoint from a scalar node; 0 or -1 with why. */
 static int endpoint(const struct cluster *c, const struct conf_node *v,
-		    const char *what, char out[CLUSTER_ENDPOINT_MAX],
-		    char *why, size_t whylen)
+		    const char *what, char out[CLUSTER_ENDPOINT_MAX], char *why,
+		    size_t whylen)
 {
 	if (v->kind != CONF_SCALAR)
 		return fail(why, whylen, "%s:%d: %s: expected one endpoint",
@@ -226,8 +226,7 @@ static int distinct(const struct cluster *c, char *why, size_t whylen)
 	return 0;
 }
 
-int cluster_load(const char *path, struct cluster *c, char *why,
-		 size_t whylen)
+int cluster_load(const char *path, struct cluster *c, char *why, size_t whylen)
 {
 	static const char *const own[] = {"cluster", "scenario", NULL};
 	struct scenario_text st;
@@ -284,8 +283,7 @@ int cluster_load(const char *path, struct cluster *c, char *why,
 		goto out;
 	}
 	if (resolve(path, "data", c->data, sizeof c->data) ||
-	    cluster_section(c, sec, why, whylen) ||
-	    distinct(c, why, whylen))
+	    cluster_section(c, sec, why, whylen) || distinct(c, why, whylen))
 		goto out;
 	rc = 0;
 out:

@@ -54,8 +54,7 @@ struct cluster {
 
 /* Read and check a cluster file. 0, or -1 with why ("FILE:LINE: what");
  * *c must be released with cluster_free either way. */
-int cluster_load(const char *path, struct cluster *c, char *why,
-		 size_t whylen);
+int cluster_load(const char *path, struct cluster *c, char *why, size_t whylen);
 void cluster_free(struct cluster *c);
 
 /* Where a node address (core.h: replica, twin, client) listens; NULL if

@@ -41,6 +41,7 @@ struct child {
 	bool exited;
 	char trace[LAUNCH_PATH_MAX];
 	char name[16];
+	long watched; /* bytes of its trace the violation watch has read */
 };
 
 struct launch {
@@ -59,12 +60,13 @@ struct launch {
 	char tr_path[LAUNCH_PATH_MAX];
 	bool crashed[SIM_MAX_CRASHES], restarted[SIM_MAX_CRASHES];
 	bool temp;
+	struct trace_log watch; /* honest commits, for stop_on_violation */
 	char *why;
 	size_t whylen;
 };
 
-__attribute__((format(printf, 2, 3))) static int
-lfail(struct launch *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int lfail(struct launch *l,
+						       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -207,7 +209,8 @@ static int write_cluster(struct launch *l)
 	return 0;
 }
 
-/* ---- processes ------------------------------------------------------------ */
+/* ---- processes ------------------------------------------------------------
+ */
 
 static int add_child(struct launch *l, enum child_kind kind, uint32_t id)
 {
@@ -243,7 +246,7 @@ static int start(struct launch *l, struct child *c)
 	if (path_in(l, log, "%s.log", c->name))
 		return -1;
 	argv[k++] = "byzlab";
-	argv[k++] = c->kind == CH_CLIENT	? "client"
+	argv[k++] = c->kind == CH_CLIENT      ? "client"
 		    : c->kind == CH_ADVERSARY ? "adversary"
 					      : "node";
 	argv[k++] = "--cluster";
@@ -400,8 +403,7 @@ static int schedule(struct launch *l, uint64_t now)
 			char data[LAUNCH_PATH_MAX], err[512];
 			l->restarted[i] = true;
 			if (!k->keep_state) {
-				if (path_in(l, data,
-					    "data/replica-%" PRIu32,
+				if (path_in(l, data, "data/replica-%" PRIu32,
 					    k->replica))
 					return -1;
 				if (wal_wipe(data, err, sizeof err))
@@ -431,11 +433,54 @@ static bool done(struct launch *l)
 	for (size_t i = 0; i < l->nch; i++) {
 		struct child *c = &l->ch[i];
 		if (c->kind == CH_REPLICA && !l->cfg.byzantine[c->id] &&
-		    c->pid &&
-		    status_value(l, c->id, "height") < l->requests)
+		    c->pid && status_value(l, c->id, "height") < l->requests)
 			return false;
 	}
 	return true;
+}
+
+/* --stop-on-violation: read the honest replicas' new commit lines and
+ * watch for two requests at one height (trace_log's online agreement
+ * check, as the simulator does). True once there is a conflict. */
+static bool violated(struct launch *l)
+{
+	char line[TRACE_LINE_MAX + 2];
+
+	for (size_t i = 0; i < l->nch && !l->watch.conflict; i++) {
+		struct child *c = &l->ch[i];
+		FILE *f;
+		if (c->kind != CH_REPLICA || l->watch.byzantine[c->id])
+			continue;
+		f = fopen(c->trace, "r");
+		if (!f || fseek(f, c->watched, SEEK_SET)) {
+			if (f)
+				fclose(f);
+			continue;
+		}
+		while (fgets(line, sizeof line, f)) {
+			size_t len = strlen(line);
+			json_t *o;
+			struct trace_commit tc = {.replica = c->id};
+			if (!len || line[len - 1] != '\n')
+				break; /* a line still being written */
+			c->watched += (long)len;
+			if (!strstr(line, "\"ev\":\"commit\""))
+				continue;
+			o = json_loadb(line, len, 0, NULL);
+			tc.c.height = (uint64_t)json_integer_value(
+			    json_object_get(o, "height"));
+			tc.c.client = (uint32_t)json_integer_value(
+			    json_object_get(o, "client"));
+			tc.c.timestamp = (uint64_t)json_integer_value(
+			    json_object_get(o, "ts"));
+			tc.t = (uint64_t)json_integer_value(
+			    json_object_get(o, "t"));
+			json_decref(o);
+			trace_log_add_commit(&l->watch, &tc);
+		}
+		fclose(f);
+	}
+	return l->watch.conflict;
 }
 
 /* A process that stopped on its own with an error (not a client). */
@@ -445,8 +490,7 @@ static struct child *failed(struct launch *l)
 		struct child *c = &l->ch[i];
 		if (c->kind != CH_CLIENT && c->exited && !c->pid &&
 		    (!WIFEXITED(c->status) || WEXITSTATUS(c->status)) &&
-		    !(WIFSIGNALED(c->status) &&
-		      WTERMSIG(c->status) == SIGKILL))
+		    !(WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGKILL))
 			return c;
 	}
 	return NULL;
@@ -499,8 +543,8 @@ static int merge(struct launch *l, const char *stop, int core_error,
 		paths[i] = l->ch[i].trace;
 		missing[i] = true;
 		if (l->ch[i].kind == CH_REPLICA)
-			forged += status_value(l, l->ch[i].id,
-					       "forged_accepted");
+			forged +=
+			    status_value(l, l->ch[i].id, "forged_accepted");
 	}
 	paths[l->nch] = l->tr_path;
 	missing[l->nch] = true;
@@ -512,14 +556,13 @@ static int merge(struct launch *l, const char *stop, int core_error,
 			 &l->res->torn, err, sizeof err)) {
 		if (out)
 			fclose(out);
-		lfail(l, "merging the traces: %s",
-		      run ? err : "out of memory");
+		lfail(l, "merging the traces: %s", run ? err : "out of memory");
 		goto out;
 	}
 	fclose(out);
 	t = ltime(l);
-	end = one_line(l, true, t, max_lc > l->tr.lc ? max_lc : l->tr.lc,
-		       stop, forged, core_error, core_replica);
+	end = one_line(l, true, t, max_lc > l->tr.lc ? max_lc : l->tr.lc, stop,
+		       forged, core_error, core_replica);
 	snprintf(tmp, sizeof tmp, "%s.tmp", l->res->trace);
 	out = fopen(tmp, "w");
 	if (!out || !end) {
@@ -559,7 +602,8 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
-/* ---- the run ---------------------------------------------------------------- */
+/* ---- the run ----------------------------------------------------------------
+ */
 
 static int prepare(struct launch *l)
 {
@@ -640,6 +684,10 @@ static int run(struct launch *l)
 			core_replica = bad->kind == CH_REPLICA ? bad->id : 0;
 			break;
 		}
+		if (l->sc->stop_on_violation && violated(l)) {
+			stop = "violation";
+			break;
+		}
 		if (done(l))
 			break;
 		if (now >= l->limit_us) {
@@ -661,8 +709,8 @@ static int run(struct launch *l)
 int launch_run(const struct launch_opts *o, struct launch_result *res,
 	       char *why, size_t whylen)
 {
-	struct launch l = {.o = o, .res = res, .sc = o->sc, .why = why,
-			   .whylen = whylen};
+	struct launch l = {
+	    .o = o, .res = res, .sc = o->sc, .why = why, .whylen = whylen};
 	uint64_t t0 = clock_mono_us();
 	int rc = -1;
 
@@ -684,6 +732,11 @@ int launch_run(const struct launch_opts *o, struct launch_result *res,
 	}
 	trace_init(&l.tr, o->sc->n, o->sc->f, l.tr_file);
 	l.tr.stamp = true;
+	trace_log_init(&l.watch, o->sc->n, o->sc->f);
+	memcpy(l.watch.byzantine, l.cfg.byzantine, sizeof l.watch.byzantine);
+	for (size_t i = 0; i < l.cfg.ncrashes; i++)
+		if (!l.cfg.crashes[i].keep_state)
+			l.watch.byzantine[l.cfg.crashes[i].replica] = true;
 	l.epoch = clock_wall_us(); /* the processes start now */
 	if (write_cluster(&l))
 		goto out;
@@ -693,6 +746,7 @@ out:
 		kill_all(&l);
 	if (l.tr_file) {
 		trace_free(&l.tr);
+		trace_log_free(&l.watch);
 		fclose(l.tr_file);
 	}
 	free(l.ch);

@@ -80,7 +80,8 @@ node_fail(struct node *nd, int status, const char *fmt, ...)
 static int local_push(struct node *nd, const struct node_local *l)
 {
 	if (nd->qlen == NODE_LOCAL_MAX)
-		return node_fail(nd, 3, "replica %" PRIu32
+		return node_fail(nd, 3,
+				 "replica %" PRIu32
 				 ": more than %d local events pending",
 				 nd->id, NODE_LOCAL_MAX);
 	nd->q[(nd->qhead + nd->qlen++) % NODE_LOCAL_MAX] = *l;
@@ -94,17 +95,16 @@ static void write_status(struct node *nd, bool force)
 
 	if (!force && (!nd->status_dirty || now < nd->status_at))
 		return;
-	snprintf(text, sizeof text,
-		 "pid %ld\nreplica %" PRIu32 "%s\nheight %" PRIu64
-		 "\nview %" PRIu64 "\nboots %" PRIu32 "\nsent %" PRIu64
-		 "\nreceived %" PRIu64 "\nrejected %" PRIu64
-		 "\nforged_accepted %" PRIu64 "\nmalformed %" PRIu64
-		 "\nstate %s\n",
-		 (long)getpid(), nd->id, nd->o->twin ? " twin" : "",
-		 nd->height, nd->view, nd->wal.boots + 1, nd->sent,
-		 nd->received, nd->rejected, nd->forged_accepted,
-		 nd->net ? net_malformed(nd->net) : 0,
-		 proc_stop || nd->fatal ? "stopped" : "running");
+	snprintf(
+	    text, sizeof text,
+	    "pid %ld\nreplica %" PRIu32 "%s\nheight %" PRIu64 "\nview %" PRIu64
+	    "\nboots %" PRIu32 "\nsent %" PRIu64 "\nreceived %" PRIu64
+	    "\nrejected %" PRIu64 "\nforged_accepted %" PRIu64
+	    "\nmalformed %" PRIu64 "\nstate %s\n",
+	    (long)getpid(), nd->id, nd->o->twin ? " twin" : "", nd->height,
+	    nd->view, nd->wal.boots + 1, nd->sent, nd->received, nd->rejected,
+	    nd->forged_accepted, nd->net ? net_malformed(nd->net) : 0,
+	    proc_stop || nd->fatal ? "stopped" : "running");
 	proc_write_status(nd->status_path, text);
 	nd->status_at = now + NODE_STATUS_US;
 	nd->status_dirty = false;
@@ -182,8 +182,9 @@ static int apply_outputs(struct node *nd)
 			wire_buf_reset(&nd->signbuf);
 			wire_put_bytes(&nd->signbuf, bytes + o->off, o->len);
 			if (wire_sign(&nd->signbuf, 0, &nd->key))
-				return node_fail(nd, 3, "replica %" PRIu32
-						 ": cannot sign", nd->id);
+				return node_fail(
+				    nd, 3, "replica %" PRIu32 ": cannot sign",
+				    nd->id);
 			nd->p.tr.counts.signatures++;
 			fr = nd->signbuf.data;
 			flen = nd->signbuf.len;
@@ -217,7 +218,8 @@ static int apply_outputs(struct node *nd)
 		}
 		case BYZ_OUT_TIMER:
 			if (o->timer >= BYZ_MAX_TIMERS)
-				return node_fail(nd, 3, "replica %" PRIu32
+				return node_fail(nd, 3,
+						 "replica %" PRIu32
 						 ": timer %" PRIu32
 						 " out of range",
 						 nd->id, o->timer);
@@ -259,7 +261,8 @@ static int step(struct node *nd, struct byz_event *ev)
 	byz_outbox_reset(&nd->ob);
 	rc = nd->ops->step(nd->core, ev, &nd->ob);
 	if (rc)
-		return node_fail(nd, 3, "replica %" PRIu32 ": its core failed: %s",
+		return node_fail(nd, 3,
+				 "replica %" PRIu32 ": its core failed: %s",
 				 nd->id, byz_strerror(rc));
 	return apply_outputs(nd);
 }
@@ -414,8 +417,7 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 		return node_fail(nd, 2, "%s", nd->err);
 	if (o->data)
 		snprintf(nd->data, sizeof nd->data, "%s", o->data);
-	else if (cluster_data_dir(&nd->cl, nd->addr, nd->data,
-				  sizeof nd->data))
+	else if (cluster_data_dir(&nd->cl, nd->addr, nd->data, sizeof nd->data))
 		return node_fail(nd, 2, "data folder path too long");
 	if (make_parents(nd->data, nd->err, sizeof nd->err))
 		return node_fail(nd, 2, "%s", nd->err);
@@ -445,7 +447,8 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 	    (nd->honest && audit_new(nd->ops, &nd->cfg, &nd->audit)))
 		return node_fail(nd, 3, "out of memory");
 	if (net_open(&nd->net, ep, PROC_MAX_FRAME, nd->err, sizeof nd->err))
-		return node_fail(nd, 2, "replica %" PRIu32 ": cannot listen at %s",
+		return node_fail(nd, 2,
+				 "replica %" PRIu32 ": cannot listen at %s",
 				 nd->id, nd->err);
 	return 0;
 }
@@ -493,7 +496,8 @@ int node_main(const struct node_opts *o)
 	if (node_setup(nd, &log, &loglen))
 		goto out;
 	if (nd->ops->create(&nd->cfg, log, loglen, &nd->core)) {
-		node_fail(nd, 3, "replica %" PRIu32
+		node_fail(nd, 3,
+			  "replica %" PRIu32
 			  ": its core refused its configuration or log",
 			  nd->id);
 		goto out;
@@ -522,8 +526,8 @@ int node_main(const struct node_opts *o)
 				  nd->err);
 			break;
 		}
-		if (rc == 1 && (deliver(nd, &env, nd->rbuf, len) ||
-				drain_local(nd)))
+		if (rc == 1 &&
+		    (deliver(nd, &env, nd->rbuf, len) || drain_local(nd)))
 			break;
 		if (fire_timers(nd))
 			break;

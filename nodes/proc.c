@@ -64,15 +64,14 @@ int proc_open(struct proc *p, const struct cluster *cl, uint32_t tag,
 	/* A restarted process goes on from a Lamport clock above its old
 	 * lines: they are ordered by wall time at microsecond grain. */
 	p->tr.lc = boot ? clock_wall_us() : 0;
-	p->id_base = (uint64_t)(tag & 0xfffu) << 44 |
-		     (uint64_t)(boot & 0xffu) << 36;
+	p->id_base = (uint64_t)(tag & 0xfffu) << 44 | (uint64_t)(boot & 0xffu)
+							  << 36;
 	p->next_id = 0;
 	proc_now(p);
 	return 0;
 }
 
-int proc_close(struct proc *p, const char *trace_path, char *why,
-	       size_t whylen)
+int proc_close(struct proc *p, const char *trace_path, char *why, size_t whylen)
 {
 	int rc = 0;
 

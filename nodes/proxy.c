@@ -104,8 +104,11 @@ static int forward(struct proxy *px, uint32_t from, uint32_t to, uint64_t id,
 		   uint32_t flags, const uint8_t *frame, size_t len)
 {
 	const char *ep = cluster_endpoint(&px->cl, to);
-	struct net_env env = {
-	    .flags = flags, .from = from, .to = to, .id = id, .lc = px->p.tr.lc};
+	struct net_env env = {.flags = flags,
+			      .from = from,
+			      .to = to,
+			      .id = id,
+			      .lc = px->p.tr.lc};
 	int rc;
 
 	if (!ep) {
@@ -161,11 +164,9 @@ static int port_inject_flags(struct proxy *px, uint32_t from, uint32_t to,
 
 	if (len > PROC_MAX_FRAME)
 		return BYZ_ETOOBIG;
-	trace_send(&px->p.tr, proc_now(&px->p), from, to, 0xfe, 0xfe, len,
-		   id);
-	return schedule(px, delay_us, from, to, id, flags, frame, len)
-		   ? BYZ_EIO
-		   : 0;
+	trace_send(&px->p.tr, proc_now(&px->p), from, to, 0xfe, 0xfe, len, id);
+	return schedule(px, delay_us, from, to, id, flags, frame, len) ? BYZ_EIO
+								       : 0;
 }
 
 static int port_inject(void *ctx, uint32_t from, uint32_t to,
@@ -191,14 +192,14 @@ static uint64_t port_now(void *ctx)
 static void what_it_did(const struct adversary_stats *a,
 			const struct adversary_stats *b, char *out, size_t cap)
 {
-	static const char *names[] = {"delayed",   "duplicated", "replayed",
-				      "tampered",  "rewritten",	 "refused",
+	static const char *names[] = {"delayed",  "duplicated", "replayed",
+				      "tampered", "rewritten",	"refused",
 				      "injected"};
-	const uint64_t before[] = {a->delayed,	 a->duplicated, a->replayed,
-				   a->tampered,	 a->rewritten,	a->refused,
+	const uint64_t before[] = {a->delayed,	a->duplicated, a->replayed,
+				   a->tampered, a->rewritten,  a->refused,
 				   a->injected};
-	const uint64_t after[] = {b->delayed,	b->duplicated, b->replayed,
-				  b->tampered,	b->rewritten,  b->refused,
+	const uint64_t after[] = {b->delayed,  b->duplicated, b->replayed,
+				  b->tampered, b->rewritten,  b->refused,
 				  b->injected};
 	size_t at = 0;
 
@@ -212,8 +213,8 @@ static void what_it_did(const struct adversary_stats *a,
 }
 
 /* One frame in flight to one recipient instance. */
-static int relay_one(struct proxy *px, const struct net_env *env,
-		     uint32_t to, const uint8_t *frame, size_t len)
+static int relay_one(struct proxy *px, const struct net_env *env, uint32_t to,
+		     const uint8_t *frame, size_t len)
 {
 	struct adv_port port = {.ctx = px,
 				.inject = port_inject,
@@ -320,8 +321,8 @@ static int setup(struct proxy *px)
 		keyfile_clear(&kf);
 		if (adversary_corrupt(px->adv, r, &kp)) {
 			sodium_memzero(&kp, sizeof kp);
-			return px_fail(px, 3, "replica %" PRIu32
-				       ": key refused", r);
+			return px_fail(px, 3,
+				       "replica %" PRIu32 ": key refused", r);
 		}
 		sodium_memzero(&kp, sizeof kp);
 	}
