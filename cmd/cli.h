@@ -50,6 +50,7 @@ int cmd_check(int argc, char **argv);
 int cmd_shrink(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 /* Judge the trace file at path as `byzlab check PATH` does (its output and
  * exit status); `byzlab run --driver zmq` judges its merged trace so. */
 int cmd_check_file(const char *path, bool json);

@@ -37,6 +37,8 @@ static const struct command commands[] = {
     {"node", cmd_node, "one replica process over ZeroMQ", NULL},
     {"adversary", cmd_adversary, "the interceptor proxy process", NULL},
     {"client", cmd_client, "a client process", NULL},
+    {"cluster", cmd_cluster, "a long-lived local cluster: up, status, down",
+     NULL},
     {"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside",
      NULL},
 };
