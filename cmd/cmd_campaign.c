@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "results.h"
 #include "scenario_io.h"
+#include "real_run.h"
 #include "summary.h"
 #include "workers.h"
 
@@ -294,7 +295,9 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 
 	if (summary_load_runs(o->out, &records, &torn, why, sizeof why))
 		return cli_input_error("campaign", "%s", why);
-	if (!o->noshrink && !stop_flag)
+	/* A real run is not reproducible: shrinking would re-run it in the
+	 * simulator, another run. Its evidence is its folder (OUT/real/). */
+	if (!o->noshrink && !stop_flag && strcmp(c->driver, "zmq"))
 		results_shrink_groups(c, o->out, records, o->quiet);
 	snprintf(note, sizeof note,
 		 "Campaign file `%s`; %" PRIu64
@@ -364,6 +367,8 @@ int cmd_campaign(int argc, char **argv)
 		campaign_free(&c);
 		return cli_input_error("campaign", "%s", why);
 	}
+	if (!strcmp(c.driver, "zmq"))
+		c.runner = real_run; /* each run: a local cluster */
 	if ((rc = check_runs(&c, o.file, o.list)) || o.list)
 		goto out;
 	if (o.jobs == 0) {

@@ -147,8 +147,8 @@ static int up(const struct cluster *cl, const char *file, struct member *m,
 	snprintf(logs, sizeof logs, "%s/logs", cl->data);
 	if ((mkdir(cl->data, 0700) && errno != EEXIST) ||
 	    (mkdir(logs, 0700) && errno != EEXIST))
-		return cli_input_error("cluster", "%s: cannot create: %s",
-				       logs, strerror(errno));
+		return cli_input_error("cluster", "%s: cannot create: %s", logs,
+				       strerror(errno));
 	for (size_t i = 0; i < k; i++)
 		if (alive(&m[i]))
 			return cli_input_error("cluster",
@@ -274,7 +274,7 @@ static int down(struct member *m, size_t k)
 			killed = true;
 		}
 		printf("%-10s %s\n", m[i].name,
-		       !pids[i]  ? "was not running"
+		       !pids[i] ? "was not running"
 		       : killed ? "killed (did not stop in 5 s)"
 				: "stopped");
 	}
@@ -304,12 +304,11 @@ int cmd_cluster(int argc, char **argv)
 		} else if (!strncmp(argv[i], "--cluster=", 10)) {
 			file = argv[i] + 10;
 		} else if (argv[i][0] == '-') {
-			return cli_usage_error("cluster",
-					       "unknown option '%s'", argv[i]);
-		} else if (verb) {
-			return cli_usage_error("cluster",
-					       "unexpected argument '%s'",
+			return cli_usage_error("cluster", "unknown option '%s'",
 					       argv[i]);
+		} else if (verb) {
+			return cli_usage_error(
+			    "cluster", "unexpected argument '%s'", argv[i]);
 		} else {
 			verb = argv[i];
 		}

@@ -8,6 +8,7 @@
  */
 #include "campaign.h"
 #include "cli.h"
+#include "real_run.h"
 #include "failure.h"
 #include "results.h"
 #include "scenario_io.h"
@@ -431,6 +432,8 @@ int cmd_selftest(int argc, char **argv)
 		campaign_free(&c);
 		return cli_input_error("selftest", "%s", why);
 	}
+	if (!strcmp(c.driver, "zmq"))
+		c.runner = real_run;
 	todo = calloc(c.nruns ? c.nruns : 1, sizeof *todo);
 	if (!todo) {
 		campaign_free(&c);

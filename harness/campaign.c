@@ -926,12 +926,17 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 	snprintf(c->name, sizeof c->name, "%s",
 		 v && v->kind == CONF_SCALAR ? v->text : "campaign");
 	v = conf_get(root, "driver");
-	if (v && (v->kind != CONF_SCALAR || strcmp(v->text, "sim"))) {
-		fail_at(
-		    why, whylen, c, v->line,
-		    "driver: only 'sim' is built (the zmq driver is not yet)");
+	snprintf(c->driver, sizeof c->driver, "sim");
+	if (v && (v->kind != CONF_SCALAR ||
+		  (strcmp(v->text, "sim") && strcmp(v->text, "zmq")))) {
+		fail_at(why, whylen, c, v->line,
+			"driver: '%.20s' is not sim (the simulator) or zmq "
+			"(real processes)",
+			v->kind == CONF_SCALAR ? v->text : "?");
 		goto out;
 	}
+	if (v)
+		snprintf(c->driver, sizeof c->driver, "%s", v->text);
 	v = conf_get(root, "defaults");
 	c->defaults = conf_new_map();
 	if (!c->defaults)

@@ -74,9 +74,21 @@ struct cell {
 	struct conf_node *overrides; /* scenario fields (owned) */
 };
 
+/* How a campaign carries out one run: scenario_run (the simulator), or a
+ * real driver's (nodes/real_run.h, installed by the command that can link
+ * it). keep_dir: where a failing run may keep its evidence (a real run's
+ * folder); NULL for nowhere. Same returns as scenario_run. */
+typedef int (*campaign_runner_fn)(const struct scenario *sc,
+				  const char *keep_dir,
+				  struct scenario_result *res);
+
 struct campaign {
 	char name[64];
 	char path[512];
+	char driver[8]; /* "sim" (default) or "zmq" */
+	/* NULL: scenario_run. A zmq campaign needs one (cmd_campaign sets
+	 * it); without, its runs are errors. */
+	campaign_runner_fn runner;
 	struct conf_node *defaults; /* scenario fields (owned) */
 	struct cell cells[CAMPAIGN_MAX_CELLS];
 	size_t ncells;

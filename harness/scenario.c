@@ -374,7 +374,11 @@ json_t *scenario_result_json(const struct scenario *sc,
 	       *rej = json_object();
 
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
-	json_object_set_new(o, "driver", json_string("sim"));
+	json_object_set_new(o, "driver",
+			    json_string(res->driver ? res->driver : "sim"));
+	if (res->run_folder[0])
+		json_object_set_new(o, "run_folder",
+				    json_string(res->run_folder));
 	json_object_set_new(o, "n", json_integer(sc->n));
 	json_object_set_new(o, "f", json_integer(sc->f));
 	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));

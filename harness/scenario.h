@@ -83,6 +83,10 @@ struct scenario_result {
 	uint64_t violation_us;	    /* first agreement violation (virtual) */
 	struct adversary_stats adv;
 	double wall_seconds;
+	/* The driver that ran it ("sim" when NULL), and for a real run its
+	 * folder when kept (its evidence), else "". */
+	const char *driver;
+	char run_folder[512];
 };
 
 /* A small fault-free cluster: n = 4, 4 clients, 25 requests each, 1 ms

@@ -52,6 +52,7 @@ struct launch_result {
 	uint32_t processes;	     /* started, restarts included */
 	uint64_t torn;		     /* trace lines cut by a kill */
 	bool temp;		     /* the run folder is temporary */
+	uint64_t rules; /* rule coverage of the honest replicas (core.h) */
 	double wall_seconds;
 };
 

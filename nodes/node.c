@@ -58,6 +58,7 @@ struct node {
 	struct wire_buf signbuf;
 	uint8_t *rbuf;
 	uint64_t height, view, forged_accepted, sent, received, rejected;
+	uint64_t rules; /* rule coverage (core.h): what its rules decided */
 	uint64_t status_at;
 	bool status_dirty;
 	char why[512], err[512];
