@@ -56,7 +56,7 @@ int net_open(struct net **out, const char *endpoint, size_t max_frame,
 {
 	struct net *n = calloc(1, sizeof *n);
 	int64_t maxmsg = (int64_t)max_frame;
-	int hwm = NET_HWM, linger = 0;
+	int hwm = NET_RCVHWM, linger = 0;
 
 	*out = NULL;
 	if (!n) {
