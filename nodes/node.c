@@ -101,11 +101,11 @@ static void write_status(struct node *nd, bool force)
 	    "pid %ld\nreplica %" PRIu32 "%s\nheight %" PRIu64 "\nview %" PRIu64
 	    "\nboots %" PRIu32 "\nsent %" PRIu64 "\nreceived %" PRIu64
 	    "\nrejected %" PRIu64 "\nforged_accepted %" PRIu64
-	    "\nmalformed %" PRIu64 "\nstate %s\n",
+	    "\nmalformed %" PRIu64 "\nrules %" PRIu64 "\nstate %s\n",
 	    (long)getpid(), nd->id, nd->o->twin ? " twin" : "", nd->height,
 	    nd->view, nd->wal.boots + 1, nd->sent, nd->received, nd->rejected,
 	    nd->forged_accepted, nd->net ? net_malformed(nd->net) : 0,
-	    proc_stop || nd->fatal ? "stopped" : "running");
+	    nd->rules, proc_stop || nd->fatal ? "stopped" : "running");
 	proc_write_status(nd->status_path, text);
 	nd->status_at = now + NODE_STATUS_US;
 	nd->status_dirty = false;
@@ -265,6 +265,10 @@ static int step(struct node *nd, struct byz_event *ev)
 		return node_fail(nd, 3,
 				 "replica %" PRIu32 ": its core failed: %s",
 				 nd->id, byz_strerror(rc));
+	if (nd->honest && (nd->ob.rules & ~nd->rules)) {
+		nd->rules |= nd->ob.rules;
+		nd->status_dirty = true;
+	}
 	return apply_outputs(nd);
 }
 
