@@ -542,9 +542,11 @@ static int merge(struct launch *l, const char *stop, int core_error,
 	for (size_t i = 0; i < l->nch; i++) {
 		paths[i] = l->ch[i].trace;
 		missing[i] = true;
-		if (l->ch[i].kind == CH_REPLICA)
+		if (l->ch[i].kind == CH_REPLICA) {
 			forged +=
 			    status_value(l, l->ch[i].id, "forged_accepted");
+			l->res->rules |= status_value(l, l->ch[i].id, "rules");
+		}
 	}
 	paths[l->nch] = l->tr_path;
 	missing[l->nch] = true;
