@@ -124,9 +124,10 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 
 	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed, res,
 		      tr->faults[0] ? tr->faults : NULL);
-	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s virtual (%s)\n",
+	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s %s (%s)\n",
 	       path, tr->lines, tr->has_end ? "ended" : "cut short",
 	       (double)res->sim.now / 1e6,
+	       strcmp(tr->driver, "sim") ? "wall-clock" : "virtual",
 	       tr->has_end ? verdict_stop_name(&res->sim) : "no end line");
 	printf("  judged   byzantine=");
 	for (uint32_t r = 0; r < tr->log.n; r++)
