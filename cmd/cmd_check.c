@@ -3,6 +3,7 @@
  * checkers, without the run that wrote it; the same verdict as that run.
  */
 #include "cli.h"
+#include "cluster_trace.h"
 #include "scenario.h"
 #include "scenario_io.h"
 #include "trace_read.h"
@@ -42,12 +43,27 @@ static const char check_usage[] =
     "1 a violation (or the run did not finish); 2 bad usage, or a trace\n"
     "that cannot be read (the message names the file, line and field).\n"
     "\n"
+    "A cluster run by hand (byzlab node, client, adversary; byzlab cluster\n"
+    "up; several hosts) leaves one trace per process. Judge them together:\n"
+    "  --cluster FILE      merge the traces given (TRACE...) in their causal\n"
+    "                      order (each line's Lamport clock) under a run\n"
+    "                      line from the cluster file, then judge the\n"
+    "                      merged trace; liveness is not judged (the trace\n"
+    "                      cannot know a hand-run workload), safety is\n"
+    "  --merged OUT        where the merged trace goes (default: merged.jsonl\n"
+    "                      in the first trace's folder)\n"
+    "\n"
     "Examples:\n"
     "  byzlab run --trace run.jsonl && byzlab check run.jsonl\n"
+    "  byzlab check --cluster cluster.yaml data/replica-*/trace.jsonl\n"
     "  byzlab check --byzantine none run.jsonl\n";
 
 /* The options that replace the trace's. */
 struct check_opts {
+	const char *cluster; /* --cluster: merge a hand-run cluster's traces */
+	const char *const *traces;
+	size_t ntraces;
+	const char *merged; /* where (default TRACE0's folder/merged.jsonl) */
 	const char *byzantine; /* or NULL */
 	bool gst_given, bound_given, json;
 	uint64_t gst_us, bound_us;
@@ -124,8 +140,8 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 
 	verdict_print(stdout, tr->protocol, tr->log.n, tr->log.f, tr->seed, res,
 		      tr->faults[0] ? tr->faults : NULL);
-	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s %s (%s)\n",
-	       path, tr->lines, tr->has_end ? "ended" : "cut short",
+	printf("  trace    %s: %" PRIu64 " lines, %s at %.3f s %s (%s)\n", path,
+	       tr->lines, tr->has_end ? "ended" : "cut short",
 	       (double)res->sim.now / 1e6,
 	       strcmp(tr->driver, "sim") ? "wall-clock" : "virtual",
 	       tr->has_end ? verdict_stop_name(&res->sim) : "no end line");
@@ -154,8 +170,10 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 static int check_parse(int argc, char **argv, struct check_opts *o,
 		       const char **path)
 {
-	enum { O_BYZ = 256, O_GST, O_BOUND, O_JSON };
+	enum { O_BYZ = 256, O_GST, O_BOUND, O_JSON, O_CLUSTER, O_MERGED };
 	static const struct option opts[] = {
+	    {"cluster", required_argument, NULL, O_CLUSTER},
+	    {"merged", required_argument, NULL, O_MERGED},
 	    {"byzantine", required_argument, NULL, O_BYZ},
 	    {"gst", required_argument, NULL, O_GST},
 	    {"bound", required_argument, NULL, O_BOUND},
@@ -190,6 +208,12 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 		case O_JSON:
 			o->json = true;
 			break;
+		case O_CLUSTER:
+			o->cluster = optarg;
+			break;
+		case O_MERGED:
+			o->merged = optarg;
+			break;
 		case ':':
 			return cli_usage_error("check", "%s needs a value",
 					       argv[optind - 1]);
@@ -200,12 +224,17 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 	}
 	if (optind >= argc)
 		return cli_usage_error("check", "no trace file given");
-	if (argc - optind > 1)
+	if (o->merged && !o->cluster)
+		return cli_usage_error("check", "--merged goes with --cluster");
+	if (argc - optind > 1 && !o->cluster)
 		return cli_usage_error("check",
 				       "one trace file at a time ('%s' "
-				       "is one too many)",
+				       "is one too many; --cluster merges "
+				       "several)",
 				       argv[optind + 1]);
 	*path = argv[optind];
+	o->traces = (const char *const *)argv + optind;
+	o->ntraces = (size_t)(argc - optind);
 	return 0;
 }
 
@@ -227,6 +256,25 @@ int cmd_check(int argc, char **argv)
 	rc = check_parse(argc, argv, &o, &path);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (o.cluster) {
+		char merged[4096], why[1024];
+		const char *slash = strrchr(path, '/');
+		uint64_t torn = 0;
+
+		if (o.merged)
+			snprintf(merged, sizeof merged, "%s", o.merged);
+		else
+			snprintf(merged, sizeof merged, "%.*smerged.jsonl",
+				 slash ? (int)(slash - path + 1) : 0, path);
+		if (cluster_trace_merge(o.cluster, o.traces, o.ntraces, merged,
+					&torn, why, sizeof why))
+			return cli_input_error("check", "%s", why);
+		if (!o.json)
+			printf("merged %zu traces into %s%s\n", o.ntraces,
+			       merged,
+			       torn ? " (torn last lines dropped)" : "");
+		return check_judge(merged, &o);
+	}
 	return check_judge(path, &o);
 }
 

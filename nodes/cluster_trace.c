@@ -1,0 +1,115 @@
+/*
+ * cluster_trace.c - one trace from a hand-run cluster's traces
+ * (cluster_trace.h).
+ */
+#include "cluster_trace.h"
+
+#include "adversary.h"
+#include "clock.h"
+#include "cluster.h"
+#include "merge.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The run line (end false) or the end line of the merged trace. */
+static char *line_of(const struct cluster *cl, const struct sim_config *cfg,
+		     bool end, uint64_t lc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct trace tr;
+
+	if (!m)
+		return NULL;
+	trace_init(&tr, cl->sc.n, cl->sc.f, m);
+	if (end) {
+		tr.stamp = true;
+		tr.lc = lc;
+		tr.wall = clock_wall_us();
+		trace_end(&tr,
+			  tr.wall > cl->epoch_us ? tr.wall - cl->epoch_us : 0,
+			  "done", 0, 0, 0);
+	} else {
+		scenario_trace_run(&cl->sc, cfg, scenario_bound(&cl->sc, cfg, 0),
+				   true, "zmq", &tr);
+	}
+	trace_free(&tr);
+	fclose(m);
+	if (buf && len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+int cluster_trace_merge(const char *cluster_path, const char *const *traces,
+			size_t n, const char *out, uint64_t *torn, char *why,
+			size_t whylen)
+{
+	struct cluster cl;
+	struct sim_config cfg;
+	struct adversary *adv = NULL;
+	char tmp[CLUSTER_PATH_MAX + 8] = "", err[512];
+	char *run = NULL, *end = NULL;
+	uint64_t max_lc = 0;
+	FILE *f = NULL;
+	int rc = -1;
+
+	if (cluster_load(cluster_path, &cl, why, whylen))
+		goto out;
+	scenario_sim_config(&cl.sc, &cfg);
+	if (scenario_has_adversary(&cl.sc)) {
+		if (adversary_new(&cl.sc.plan, cl.sc.n, cl.sc.f, UINT64_MAX,
+				  &adv) ||
+		    adversary_configure(adv, &cfg, why, whylen))
+			goto out;
+	}
+	run = line_of(&cl, &cfg, false, 0);
+	f = fopen("/dev/null", "w");
+	if (!run || !f ||
+	    merge_traces(traces, NULL, n, run, NULL, f, &max_lc, torn, err,
+			 sizeof err)) {
+		snprintf(why, whylen, "%s", run && f ? err : "out of memory");
+		goto out;
+	}
+	fclose(f);
+	f = NULL;
+	end = line_of(&cl, &cfg, true, max_lc);
+	snprintf(tmp, sizeof tmp, "%s.tmp", out);
+	f = fopen(tmp, "w");
+	if (!f || !end) {
+		snprintf(why, whylen, "%s: %s", tmp,
+			 f ? "out of memory" : strerror(errno));
+		goto out;
+	}
+	if (merge_traces(traces, NULL, n, run, end, f, NULL, torn, err,
+			 sizeof err)) {
+		snprintf(why, whylen, "%s", err);
+		goto out;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, out)) {
+		snprintf(why, whylen, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (rc && tmp[0])
+		unlink(tmp);
+	free(run);
+	free(end);
+	adversary_free(&adv);
+	cluster_free(&cl);
+	return rc;
+}
