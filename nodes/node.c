@@ -67,11 +67,15 @@ struct node {
 __attribute__((format(printf, 3, 4))) static int
 node_fail(struct node *nd, int status, const char *fmt, ...)
 {
+	char buf[sizeof nd->err];
 	va_list ap;
 
+	/* Through a copy: callers often pass nd->err itself as an argument,
+	 * and vsnprintf's source and destination must not overlap. */
 	va_start(ap, fmt);
-	vsnprintf(nd->err, sizeof nd->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	memcpy(nd->err, buf, sizeof buf);
 	if (!nd->fatal)
 		nd->fatal = status;
 	return -1;
