@@ -144,6 +144,7 @@ static int send_to(struct node *nd, uint32_t to, const uint8_t *frame,
 	if (rc == 1)
 		trace_drop(&nd->p.tr, t, nd->addr, to, env.id, "queue-full");
 	nd->sent++;
+	nd->status_dirty = true;
 	return 0;
 }
 
@@ -279,6 +280,7 @@ static int deliver(struct node *nd, const struct net_env *env,
 
 	proc_received(&nd->p, env->lc);
 	t = proc_now(&nd->p);
+	nd->status_dirty = true; /* received or rejected moves */
 	rc = ingress_check(nd->ing, frame, len, &m);
 	nd->p.tr.counts.verifications = ingress_counts(nd->ing).verifications;
 	if (!rc) {
@@ -526,6 +528,8 @@ int node_main(const struct node_opts *o)
 				  nd->err);
 			break;
 		}
+		if (rc == 2) /* dropped, counted in malformed */
+			nd->status_dirty = true;
 		if (rc == 1 && (deliver(nd, &env, nd->rbuf, len) ||
 				drain_local(nd)))
 			break;
