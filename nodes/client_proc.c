@@ -46,11 +46,15 @@ struct cp {
 __attribute__((format(printf, 3, 4))) static int
 cp_fail(struct cp *c, int status, const char *fmt, ...)
 {
+	char buf[sizeof c->err];
 	va_list ap;
 
+	/* Through a copy: callers often pass c->err itself as an argument,
+	 * and vsnprintf's source and destination must not overlap. */
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof c->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	memcpy(c->err, buf, sizeof buf);
 	if (!c->fatal)
 		c->fatal = status;
 	return -1;

@@ -36,8 +36,9 @@ static char *line_of(const struct cluster *cl, const struct sim_config *cfg,
 			  tr.wall > cl->epoch_us ? tr.wall - cl->epoch_us : 0,
 			  "done", 0, 0, 0);
 	} else {
-		scenario_trace_run(&cl->sc, cfg, scenario_bound(&cl->sc, cfg, 0),
-				   true, "zmq", &tr);
+		scenario_trace_run(&cl->sc, cfg,
+				   scenario_bound(&cl->sc, cfg, 0), true, "zmq",
+				   &tr);
 	}
 	trace_free(&tr);
 	fclose(m);

@@ -68,11 +68,15 @@ struct node {
 __attribute__((format(printf, 3, 4))) static int
 node_fail(struct node *nd, int status, const char *fmt, ...)
 {
+	char buf[sizeof nd->err];
 	va_list ap;
 
+	/* Through a copy: callers often pass nd->err itself as an argument,
+	 * and vsnprintf's source and destination must not overlap. */
 	va_start(ap, fmt);
-	vsnprintf(nd->err, sizeof nd->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	memcpy(nd->err, buf, sizeof buf);
 	if (!nd->fatal)
 		nd->fatal = status;
 	return -1;
@@ -141,6 +145,7 @@ static int send_to(struct node *nd, uint32_t to, const uint8_t *frame,
 	if (rc == 1)
 		trace_drop(&nd->p.tr, t, nd->addr, to, env.id, "queue-full");
 	nd->sent++;
+	nd->status_dirty = true;
 	return 0;
 }
 
@@ -283,6 +288,7 @@ static int deliver(struct node *nd, const struct net_env *env,
 
 	proc_received(&nd->p, env->lc);
 	t = proc_now(&nd->p);
+	nd->status_dirty = true; /* received or rejected moves */
 	rc = ingress_check(nd->ing, frame, len, &m);
 	nd->p.tr.counts.verifications = ingress_counts(nd->ing).verifications;
 	if (!rc) {
@@ -531,6 +537,8 @@ int node_main(const struct node_opts *o)
 				  nd->err);
 			break;
 		}
+		if (rc == 2) /* dropped, counted in malformed */
+			nd->status_dirty = true;
 		if (rc == 1 &&
 		    (deliver(nd, &env, nd->rbuf, len) || drain_local(nd)))
 			break;

@@ -51,11 +51,15 @@ struct proxy {
 __attribute__((format(printf, 3, 4))) static int
 px_fail(struct proxy *px, int status, const char *fmt, ...)
 {
+	char buf[sizeof px->err];
 	va_list ap;
 
+	/* Through a copy: callers often pass px->err itself as an argument,
+	 * and vsnprintf's source and destination must not overlap. */
 	va_start(ap, fmt);
-	vsnprintf(px->err, sizeof px->err, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
+	memcpy(px->err, buf, sizeof buf);
 	if (!px->fatal)
 		px->fatal = status;
 	return -1;

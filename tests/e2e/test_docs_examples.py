@@ -203,6 +203,43 @@ EXAMPLES = {
         {"rc": 1, "out": ["FAIL  hotstuff", "agreement"]},
     ("docs/trace.md", "byzlab run --trace FILE"):
         not_run("an option with its placeholder"),
+
+    # real processes (docs/zmq.md): quick runs on this machine
+    ("README.md", "byzlab run --driver zmq --requests 5 --out results/zmq"):
+        {"rc": 0, "out": ["PASS ", "stop done; run folder results/zmq"],
+         "file": "results/zmq/trace.jsonl"},
+    ("docs/zmq.md", "byzlab run --driver zmq --requests 5"):
+        {"rc": 0, "out": ["PASS  pbft", "accepted 20/20", "stop done"]},
+    ("docs/zmq.md", "byzlab run --driver zmq --protocol hotstuff "
+     "--requests 50 --crash 3@100ms,restart@300ms --out results/zmq-crash"):
+        {"rc": 0, "out": ["PASS  hotstuff", "crashes 1", "9 processes"],
+         "file": "results/zmq-crash/trace-launcher.jsonl"},
+    # the run folder above, judged again from its merged trace
+    ("docs/zmq.md", "byzlab check results/zmq-crash/trace.jsonl"):
+        {"rc": 0, "out": ["PASS  hotstuff"]},
+    ("docs/zmq.md", "byzlab run --driver zmq --byzantine 1 --attack "
+     "equivocate --gst 300ms"): {"rc": 0, "out": ["PASS ", "byzantine r0;"]},
+    ("docs/zmq.md", "byzlab run --driver zmq --byzantine 2 --attack "
+     "twins:skew=20ms --gst 1s --max-time 4s"): AGREEMENT,
+    # the hand-made cluster: long-running processes, started one a terminal
+    ("docs/zmq.md", "byzlab keygen --n 4 --clients 1 --out keys"):
+        not_run("step 1 of the hand-made cluster (README's keygen example "
+                "already wrote keys/ here); test_zmq.py runs the steps"),
+    ("docs/zmq.md", "byzlab node --cluster cluster.yaml --id 0"):
+        not_run("a replica process that runs until stopped: "
+                "test_zmq.py::test_a_hand_made_cluster_serves_survives_a_"
+                "kill_and_stops starts four and stops them"),
+    ("docs/zmq.md", "byzlab client --cluster cluster.yaml --id 0 --op "
+     "'put x 1' --op 'get x'"):
+        not_run("needs the four replica processes above: test_zmq.py runs "
+                "this client against them"),
+    ("docs/zmq.md", "byzlab adversary --cluster cluster.yaml"):
+        not_run("the across-hosts cluster's adversary, on its own host "
+                "(192.168.10.30); byzlab run --driver zmq starts it locally"),
+    ("docs/zmq.md", "byzlab client --cluster cluster.yaml --id 1 --requests "
+     "100 --json"):
+        not_run("a client of the across-hosts cluster, on its own host "
+                "(192.168.10.20)"),
     ("docs/attacks.md", "byzlab run --gst D"):
         not_run("an option with its placeholder"),
 }
