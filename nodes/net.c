@@ -3,6 +3,7 @@
  */
 #include "net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,9 +52,45 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * What to bind for an endpoint the cluster file gives this process: ipc
+ * and literal addresses as they are; tcp://NAME:PORT (a host name, which
+ * ZeroMQ binds only as an interface name) on every interface ("*") at
+ * that port, so that one cluster file with host names serves every host.
+ * *ipv6: the address is IPv6 (or every interface, both families).
+ */
+static void bind_address(const char *endpoint, char *out, size_t cap,
+			 int *ipv6)
+{
+	const char *host = endpoint + 6, *colon = strrchr(endpoint, ':');
+	char name[256];
+	struct in_addr a4;
+	size_t len;
+
+	*ipv6 = 0;
+	snprintf(out, cap, "%s", endpoint);
+	if (strncmp(endpoint, "tcp://", 6) || !colon || colon < host)
+		return;
+	len = (size_t)(colon - host);
+	if (host[0] == '[') {
+		*ipv6 = 1;
+		return;
+	}
+	if (len >= sizeof name)
+		return;
+	memcpy(name, host, len);
+	name[len] = '\0';
+	if (!strcmp(name, "*") || inet_pton(AF_INET, name, &a4) == 1)
+		return;
+	*ipv6 = 1;
+	snprintf(out, cap, "tcp://*%s", colon);
+}
+
 int net_open(struct net **out, const char *endpoint, size_t max_frame,
 	     char *why, size_t whylen)
 {
+	char addr[512];
+	int ipv6;
 	struct net *n = calloc(1, sizeof *n);
 	int64_t maxmsg = (int64_t)max_frame;
 	int hwm = NET_RCVHWM, linger = 0;
@@ -67,12 +104,14 @@ int net_open(struct net **out, const char *endpoint, size_t max_frame,
 	n->ctx = zmq_ctx_new();
 	if (!n->ctx)
 		goto fail;
+	bind_address(endpoint, addr, sizeof addr, &ipv6);
 	n->pull = zmq_socket(n->ctx, ZMQ_PULL);
 	if (!n->pull ||
+	    zmq_setsockopt(n->pull, ZMQ_IPV6, &ipv6, sizeof ipv6) ||
 	    zmq_setsockopt(n->pull, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
 	    zmq_setsockopt(n->pull, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
 	    zmq_setsockopt(n->pull, ZMQ_LINGER, &linger, sizeof linger) ||
-	    zmq_bind(n->pull, endpoint))
+	    zmq_bind(n->pull, addr))
 		goto fail;
 	*out = n;
 	return 0;
@@ -105,7 +144,7 @@ void net_close(struct net **np)
 static void *peer(struct net *n, const char *endpoint)
 {
 	struct net_peer *p;
-	int hwm = NET_HWM, linger = 0;
+	int hwm = NET_HWM, linger = 0, ipv6 = 1;
 
 	for (size_t i = 0; i < n->npeers; i++)
 		if (!strcmp(n->peers[i].endpoint, endpoint))
@@ -126,6 +165,7 @@ static void *peer(struct net *n, const char *endpoint)
 	if (!p->endpoint || !p->push ||
 	    zmq_setsockopt(p->push, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
 	    zmq_setsockopt(p->push, ZMQ_LINGER, &linger, sizeof linger) ||
+	    zmq_setsockopt(p->push, ZMQ_IPV6, &ipv6, sizeof ipv6) ||
 	    zmq_connect(p->push, endpoint)) {
 		int e = zmq_errno();
 		if (p->push)

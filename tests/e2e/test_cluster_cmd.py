@@ -74,3 +74,29 @@ def test_cluster_bad_usage(byzlab, tmp_path):
     assert r.returncode == 2 and "--cluster" in r.stderr
     r = byzlab("cluster", "status", "--cluster", tmp_path / "missing.yaml")
     assert r.returncode == 2 and "missing.yaml" in r.stderr
+
+
+def test_host_names_and_ipv6_endpoints(byzlab, tmp_path):
+    """A cluster file written with host names (as across hosts) and IPv6
+    literals: each process listens on every interface at its port for a
+    name, on the address for a literal."""
+    base = 20000 + os.getpid() % 20000
+    assert byzlab("keygen", "--n", 4, "--out", tmp_path / "keys").returncode == 0
+    cluster = tmp_path / "cluster.yaml"
+    cluster.write_text(
+        "protocol: pbft\nn: 4\nclients: 1\n"
+        "cluster:\n  keys: keys\n  replicas:\n"
+        f"    - tcp://localhost:{base}\n"
+        f"    - \"tcp://[::1]:{base + 1}\"\n"
+        f"    - tcp://127.0.0.1:{base + 2}\n"
+        f"    - tcp://localhost:{base + 3}\n"
+        f"  clients: [\"tcp://[::1]:{base + 4}\"]\n")
+    try:
+        up = byzlab("cluster", "up", "--cluster", cluster)
+        assert up.returncode == 0, up.stdout + up.stderr
+        c = byzlab("client", "--cluster", cluster, "--id", 0, "--op",
+                   "put a b", "--op", "get a", "--deadline", "20s")
+        assert c.returncode == 0, c.stdout + c.stderr
+        assert "value b" in c.stdout
+    finally:
+        byzlab("cluster", "down", "--cluster", cluster)
