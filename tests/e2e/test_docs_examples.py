@@ -220,7 +220,32 @@ EXAMPLES = {
     ("docs/zmq.md", "byzlab run --driver zmq --byzantine 1 --attack "
      "equivocate --gst 300ms"): {"rc": 0, "out": ["PASS ", "byzantine r0;"]},
     ("docs/zmq.md", "byzlab run --driver zmq --byzantine 2 --attack "
-     "twins:skew=20ms --gst 1s --max-time 4s"): AGREEMENT,
+     "twins --gst 2s --stop-on-violation"): AGREEMENT,
+    ("docs/zmq.md", "byzlab check --cluster cluster.yaml --merged all.jsonl "
+     "alpha/trace.jsonl bravo/trace.jsonl ..."):
+        not_run("the traces of the across-hosts cluster, gathered from its "
+                "hosts; test_cluster_cmd.py merges and judges a local one"),
+    ("docs/zmq.md", "byzlab check --cluster FILE TRACE..."):
+        not_run("a synopsis with placeholders"),
+    ("docs/zmq.md", "byzlab run --driver zmq"):
+        not_run("a command's name in a sentence; the runs below run"),
+    ("docs/zmq.md", "byzlab cluster up --cluster cluster.yaml"):
+        not_run("the background cluster's steps: test_cluster_cmd.py runs "
+                "them (up, client, status, down, check --cluster)"),
+    ("docs/zmq.md", "byzlab client --cluster cluster.yaml --id 0 --op "
+     "'put x 1' --trace c0.jsonl"):
+        not_run("needs the background cluster: test_cluster_cmd.py"),
+    ("docs/zmq.md", "byzlab cluster status --cluster cluster.yaml"):
+        not_run("needs the background cluster: test_cluster_cmd.py"),
+    ("docs/zmq.md", "byzlab cluster down --cluster cluster.yaml"):
+        not_run("needs the background cluster: test_cluster_cmd.py"),
+    ("docs/zmq.md", "byzlab check --cluster cluster.yaml "
+     "data/replica-*/trace.jsonl c0.jsonl"):
+        not_run("needs the background cluster's traces: "
+                "test_cluster_cmd.py"),
+    ("docs/zmq.md", "byzlab campaign campaigns/real.yaml --out results/real"):
+        not_run("the real-process campaign, about 2.5 minutes: "
+                "scripts/test.sh runs it, as CI does"),
     # the hand-made cluster: long-running processes, started one a terminal
     ("docs/zmq.md", "byzlab keygen --n 4 --clients 1 --out keys"):
         not_run("step 1 of the hand-made cluster (README's keygen example "
