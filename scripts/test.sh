@@ -3,7 +3,8 @@
 # (every C file as .clang-format says), the release build,
 # the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # regression campaign (campaigns/ci.yaml: every expectation must hold and
-# every failure it saves must replay with the same trace hash), and
+# every failure it saves must replay with the same trace hash), the
+# real-process campaign (campaigns/real.yaml, driver zmq), and
 # (when clang and its fuzzer runtime are present) a short libFuzzer run of
 # the wire decoder seeded with its corpus.
 set -uo pipefail
@@ -44,6 +45,11 @@ rm -rf results/ci
   { ls results/ci/failures/*.json >/dev/null 2>&1 || { echo "no failure saved"; false; }; } && \
   ./build/byzlab replay -q results/ci/failures/*.json && echo "every saved failure replays exactly"
 tally "regression campaign" $?
+
+step "real processes: campaigns/real.yaml (results/real/; each run a local cluster over ZeroMQ)"
+rm -rf results/real
+./build/byzlab campaign campaigns/real.yaml --out results/real --jobs 2 -q --force
+tally "real-process campaign" $?
 
 step "self-test: each protocol mutant against campaigns/ci.yaml (results/selftest/)"
 ./build/byzlab selftest --known-escapes campaigns/selftest-escapes.txt \

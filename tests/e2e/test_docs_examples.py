@@ -243,6 +243,9 @@ EXAMPLES = {
      "data/replica-*/trace.jsonl c0.jsonl"):
         not_run("needs the background cluster's traces: "
                 "test_cluster_cmd.py"),
+    ("README.md", "byzlab campaign campaigns/real.yaml --out results/real"):
+        not_run("the real-process campaign, about 2.5 minutes: "
+                "scripts/test.sh runs it, as CI does"),
     ("docs/zmq.md", "byzlab campaign campaigns/real.yaml --out results/real"):
         not_run("the real-process campaign, about 2.5 minutes: "
                 "scripts/test.sh runs it, as CI does"),
