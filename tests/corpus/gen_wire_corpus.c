@@ -829,6 +829,11 @@ static void gen_hotstuff(void)
 	wire_put_u32(&bb, 100); /* a snapshot longer than what follows */
 	wire_put_bytes(&bb, hash, sizeof hash);
 	crafted("err-truncated-hotstuff-state-snapshot", &h, &bb);
+	/* Depth 0 is refused as soon as it is read, before the rest is
+	 * looked at (here a snapshot longer than what follows). */
+	bb.data[0] = 0;
+	crafted("err-bad-field-hotstuff-state-depth-zero-before-snapshot", &h,
+		&bb);
 
 	h = hdr_of(HS_PROTO, HS_BLOCKS, 3);
 	wire_buf_reset(&bb);
