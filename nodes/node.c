@@ -278,6 +278,9 @@ static int deliver(struct node *nd, const struct net_env *env,
 
 	proc_received(&nd->p, env->lc);
 	t = proc_now(&nd->p);
+	/* The status file's counters (received, rejected) follow within
+	 * NODE_STATUS_US, not only at the next commit or view change. */
+	nd->status_dirty = true;
 	rc = ingress_check(nd->ing, frame, len, &m);
 	nd->p.tr.counts.verifications = ingress_counts(nd->ing).verifications;
 	if (!rc) {
