@@ -1470,8 +1470,9 @@ static void gen_embedded_rules(void)
 		const uint8_t *fp = y.data, *cp;
 		size_t fl = y.len, cl;
 		wire_buf_reset(&x);
-		pb_preprepare(&x, 0, 0, 1,
-			      &(struct pb_list){.fp = {fp}, .fl = {fl}, .n = 1});
+		pb_preprepare(
+		    &x, 0, 0, 1,
+		    &(struct pb_list){.fp = {fp}, .fl = {fl}, .n = 1});
 		wire_buf_reset(&z);
 		pb_vote(&z, PBFT_COMMIT, 1, 0, 1, d);
 		spoil_last_sig(&z);
