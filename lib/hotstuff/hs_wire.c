@@ -143,14 +143,17 @@ static int dec_state(struct wire_rd *r, struct hs_state *st)
 {
 	int rc;
 
-	if ((rc = wire_rd_u64(r, &st->depth)) || (rc = rd_view(r, &st->view)) ||
+	/* Each field is checked as soon as it is read (docs/wire.md §5). */
+	if ((rc = wire_rd_u64(r, &st->depth)))
+		return rc;
+	if (st->depth == 0)
+		return BYZ_EFIELD;
+	if ((rc = rd_view(r, &st->view)) ||
 	    (rc = wire_rd_bytes(r, BYZ_DIGEST_BYTES, &st->hash)) ||
 	    (rc = rd_qc(r, &st->commit)) ||
 	    (rc = wire_rd_u32(r, &st->snapshot_len)) ||
 	    (rc = wire_rd_bytes(r, st->snapshot_len, &st->snapshot)))
 		return rc;
-	if (st->depth == 0)
-		return BYZ_EFIELD;
 	return wire_rd_end(r);
 }
 

@@ -402,6 +402,8 @@ static void gen_header_errors(void)
 	crafted("err-bad-type-toy-zero", &h, &bb);
 	h = hdr_of(TOY_PROTO, 3, 0);
 	crafted("err-bad-type-toy-three", &h, &bb);
+	h = hdr_of(PBFT_PROTO, 0, 0);
+	crafted("err-bad-type-pbft-zero", &h, &bb);
 	h = hdr_of(PBFT_PROTO, PBFT_VCS + 1, 0);
 	crafted("err-bad-type-pbft-eleven", &h, &bb);
 	h = hdr_of(HS_PROTO, 0, 0);
@@ -726,6 +728,19 @@ static void gen_hotstuff(void)
 		die("proposal");
 	hs_sign(&prop, s, 2);
 	emit_buf("ok-hotstuff-proposal", &prop);
+	/* A vote for that block: its hash covers the batch field as encoded,
+	 * count and each element's u32 length and bytes (wire.md §9.1). */
+	{
+		struct wire_msg pm;
+		uint8_t bh[BYZ_DIGEST_BYTES];
+
+		if (wire_decode(prop.data, prop.len, &pm))
+			die("proposal");
+		hs_block_hash(&hs_of(&pm)->prop, bh);
+		hs_vote_frame(&b, 3, 2, bh);
+		emit_buf("ok-hotstuff-vote-for-proposal", &b);
+		wire_buf_reset(&b);
+	}
 
 	if (hs_enc_proposal(&b, &s, 1, 1, g.data, g.len,
 			    (struct hs_framev){NULL, NULL, 0},
@@ -829,11 +844,21 @@ static void gen_hotstuff(void)
 	wire_put_u32(&bb, 100); /* a snapshot longer than what follows */
 	wire_put_bytes(&bb, hash, sizeof hash);
 	crafted("err-truncated-hotstuff-state-snapshot", &h, &bb);
+	/* Depth 0 is refused as soon as it is read, before the rest is
+	 * looked at (here a snapshot longer than what follows). */
+	bb.data[0] = 0;
+	crafted("err-bad-field-hotstuff-state-depth-zero-before-snapshot", &h,
+		&bb);
 
 	h = hdr_of(HS_PROTO, HS_BLOCKS, 3);
 	wire_buf_reset(&bb);
 	wire_put_u16(&bb, 0);
 	crafted("err-bad-field-hotstuff-blocks-empty", &h, &bb);
+	/* Count 0 is refused once the (empty) list is read: before the
+	 * bytes after it are looked at. */
+	wire_put_u8(&bb, 0);
+	crafted("err-bad-field-hotstuff-blocks-empty-then-trailing-bytes", &h,
+		&bb);
 	wire_buf_reset(&bb);
 	wire_put_u16(&bb, 1);
 	wire_put_frame(&bb, vote.data, vote.len);
@@ -1226,6 +1251,279 @@ static void gen_pbft(void)
 	wire_buf_free(&rep);
 }
 
+/* ---- the rules of embedded frames (docs/wire.md §3, §5, §9, §10) -------- */
+
+/* Sign the unsigned frame at [s, b->len) with the seed-1 key of (role, id),
+ * whatever its header says (a frame signed with the wrong key). */
+static void sign_as(struct wire_buf *b, size_t s, enum byz_role role,
+		    uint32_t id)
+{
+	struct byz_keypair kp;
+
+	byz_key_derive(&kp, SEED, role, id);
+	if (wire_sign(b, s, &kp))
+		die("sign as");
+}
+
+/* Spoil the signature of the signed frame that ends b: a flipped bit in
+ * its R half. */
+static void spoil_last_sig(struct wire_buf *b)
+{
+	b->data[b->len - BYZ_SIG_BYTES] ^= 1;
+}
+
+/* A signed CERT of replica 0: inner (whatever it is) in its pre-prepare
+ * slot, then the commits. */
+static void cert_around(struct wire_buf *b, const uint8_t *inner, size_t len,
+			struct pbft_framev commits)
+{
+	size_t s;
+
+	if (pbft_enc_cert(b, &s, 0, inner, len, commits))
+		die("cert");
+	pb_sign(b, s, 0);
+}
+
+/* inner wrapped in `levels` CERTs, each in the pre-prepare slot of the
+ * next: inner ends up at depth `levels` (the outermost CERT is depth 0). */
+static void cert_chain(struct wire_buf *out, const struct wire_buf *inner,
+		       int levels)
+{
+	static const struct pbft_framev none = {NULL, NULL, 0};
+	struct wire_buf a, c;
+
+	wire_buf_init(&a, BIG);
+	wire_buf_init(&c, BIG);
+	wire_put_bytes(&a, inner->data, inner->len);
+	for (int i = 0; i < levels; i++) {
+		wire_buf_reset(&c);
+		cert_around(&c, a.data, a.len, none);
+		wire_buf_reset(&a);
+		wire_put_bytes(&a, c.data, c.len);
+	}
+	wire_put_bytes(out, a.data, a.len);
+	if (out->err)
+		die("cert chain");
+	wire_buf_free(&a);
+	wire_buf_free(&c);
+}
+
+static void gen_embedded_rules(void)
+{
+	static const struct pbft_framev none = {NULL, NULL, 0};
+	uint8_t d[BYZ_DIGEST_BYTES];
+	struct wire_buf b, bb, x, y, z;
+	struct hdr h;
+	size_t s;
+
+	memset(d, 0x3c, sizeof d);
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&bb, BIG);
+	wire_buf_init(&x, BIG);
+	wire_buf_init(&y, BIG);
+	wire_buf_init(&z, BIG);
+
+	/* The u32 length before an embedded frame: above 2^20 too-big,
+	 * checked before looking for the bytes; up to 2^20 the bytes must
+	 * be there (truncated). */
+	wire_put_u32(&bb, WIRE_MAX_FRAME + 1);
+	pb_crafted("err-too-big-pbft-cert-pp-length", PBFT_CERT, 0, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u32(&bb, WIRE_MAX_FRAME);
+	wire_put_bytes(&bb, d, sizeof d);
+	pb_crafted("err-truncated-pbft-cert-pp-length-max", PBFT_CERT, 0, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1); /* view */
+	wire_put_u64(&bb, 0); /* stable seq */
+	wire_put_bytes(&bb, d, sizeof d);
+	wire_put_u16(&bb, 0); /* C */
+	wire_put_u16(&bb, 1); /* P count */
+	wire_put_u32(&bb, WIRE_MAX_FRAME + 1);
+	pb_crafted("err-too-big-pbft-viewchange-pp-length", PBFT_VIEWCHANGE, 1,
+		   &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, 1);
+	wire_put_u32(&bb, 0xffffffff);
+	pb_crafted("err-too-big-pbft-preprepare-batch-element-length",
+		   PBFT_PREPREPARE, 0, &bb);
+	h = hdr_of(HS_PROTO, HS_PROPOSAL, 2);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, d, sizeof d);
+	wire_put_u16(&bb, 1);
+	wire_put_u32(&bb, WIRE_MAX_FRAME + 1);
+	crafted("err-too-big-hotstuff-proposal-qc-vote-length", &h, &bb);
+
+	/* Counts with a limit: too-big as soon as the count is read. */
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_bytes(&bb, d, sizeof d);
+	wire_put_u16(&bb, 0);
+	wire_put_u16(&bb, PBFT_MAX_PSET + 1);
+	pb_crafted("err-too-big-pbft-viewchange-p-count", PBFT_VIEWCHANGE, 1,
+		   &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, PBFT_MAX_SIGNERS + 1);
+	pb_crafted("err-too-big-pbft-newview-v-count", PBFT_NEWVIEW, 1, &bb);
+
+	/* An element of a frame list, or a CERT's pre-prepare, is decoded
+	 * whole before its kind is checked: a REPLY with timestamp 0 in a
+	 * batch is bad-field; inside an ORDER (kind first) it is
+	 * bad-nested. */
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY, 1);
+	wire_buf_reset(&bb);
+	body_reply(&bb, 0, 0, 0, 2, "ok", 2);
+	wire_buf_reset(&x);
+	raw(&x, &h, bb.data, bb.len, 1);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, 1);
+	wire_put_frame(&bb, x.data, x.len);
+	pb_crafted("err-bad-field-pbft-preprepare-batch-holds-bad-reply",
+		   PBFT_PREPREPARE, 0, &bb);
+	order_around("err-bad-nested-order-holds-bad-reply", &x,
+		     (uint32_t)x.len);
+	h = hdr_of(PBFT_PROTO, PBFT_COMMIT, 2);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, d, sizeof d);
+	wire_put_u8(&bb, 0);
+	wire_buf_reset(&x);
+	raw(&x, &h, bb.data, bb.len, 1);
+	wire_buf_reset(&b);
+	cert_around(&b, x.data, x.len, none);
+	emit_buf("err-trailing-bytes-pbft-cert-pp-slot-holds-bad-commit", &b);
+
+	/* Depth: the outermost frame is depth 0; a frame embedded at depth 7
+	 * is not decoded (bad-nested); one at depth 6 is. Here a PRE-PREPARE
+	 * with seq 0 under 7 and 6 CERTs. */
+	h = hdr_of(PBFT_PROTO, PBFT_PREPREPARE, 0);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 0);
+	wire_buf_reset(&x);
+	raw(&x, &h, bb.data, bb.len, 1);
+	wire_buf_reset(&b);
+	cert_chain(&b, &x, WIRE_MAX_DEPTH + 1);
+	emit_buf("err-bad-nested-pbft-cert-chain-depth-7", &b);
+	wire_buf_reset(&b);
+	cert_chain(&b, &x, WIRE_MAX_DEPTH);
+	emit_buf("err-bad-field-pbft-cert-chain-depth-6", &b);
+	/* An ORDER's request is decoded whatever its depth: an ORDER at
+	 * depth 6 holding a request with timestamp 0 (depth 7). */
+	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	wire_buf_reset(&bb);
+	body_request(&bb, 0, 7, "put k v", 7);
+	wire_buf_reset(&y);
+	raw(&y, &h, bb.data, bb.len, 1);
+	h = hdr_of(TOY_PROTO, TOY_ORDER, 0);
+	wire_buf_reset(&bb);
+	body_order(&bb, 1, (uint32_t)y.len, y.data, y.len);
+	wire_buf_reset(&x);
+	raw(&x, &h, bb.data, bb.len, 1);
+	wire_buf_reset(&b);
+	cert_chain(&b, &x, WIRE_MAX_DEPTH);
+	emit_buf("err-bad-field-pbft-cert-chain-order-request-depth-7", &b);
+
+	/* Signatures (ingress, with the corpus's keys: replicas 0..3 and
+	 * clients 0..7 of seed 1). Each is checked with the key of its own
+	 * frame's sender, in the name space of its own type. */
+	wire_buf_reset(&b);
+	if (wire_enc_reply(&b, &s, 1, 0, 0, 1, (const uint8_t *)"ok", 2))
+		die("reply");
+	sign_as(&b, s, BYZ_ROLE_CLIENT, 1);
+	emit_buf("err-bad-signature-reply-signed-with-client-key", &b);
+	wire_buf_reset(&y);
+	if (wire_enc_request(&y, &s, 0, 1, (const uint8_t *)"put k v", 7))
+		die("request");
+	sign_as(&y, s, BYZ_ROLE_REPLICA, 0);
+	{
+		const uint8_t *fp = y.data;
+		size_t fl = y.len;
+		wire_buf_reset(&x);
+		if (pbft_enc_preprepare(&x, &s, 0, 0, 1,
+					(struct pbft_framev){&fp, &fl, 1}))
+			die("pre-prepare");
+		pb_sign(&x, s, 0);
+	}
+	wire_buf_reset(&b);
+	cert_around(&b, x.data, x.len, none);
+	emit_buf("err-bad-signature-pbft-cert-request-signed-with-replica-key",
+		 &b);
+
+	/* Order: a frame's own signature, then each embedded frame's, each
+	 * followed by everything that frame embeds (depth first), in body
+	 * order. This CERT's pre-prepare holds a request of client 9 (no
+	 * key: unknown-signer) and its commit has a spoilt signature: depth
+	 * first meets the request before the commit. */
+	wire_buf_reset(&y);
+	good_request(&y, 9, 1, "put k v", 7);
+	{
+		const uint8_t *fp = y.data, *cp;
+		size_t fl = y.len, cl;
+		wire_buf_reset(&x);
+		pb_preprepare(
+		    &x, 0, 0, 1,
+		    &(struct pb_list){.fp = {fp}, .fl = {fl}, .n = 1});
+		wire_buf_reset(&z);
+		pb_vote(&z, PBFT_COMMIT, 1, 0, 1, d);
+		spoil_last_sig(&z);
+		cp = z.data;
+		cl = z.len;
+		wire_buf_reset(&b);
+		cert_around(&b, x.data, x.len,
+			    (struct pbft_framev){&cp, &cl, 1});
+		emit_buf("err-unknown-signer-pbft-cert-depth-first", &b);
+		/* ... and the frame's own signature comes first of all. */
+		spoil_last_sig(&b);
+		emit_buf("err-bad-signature-pbft-cert-own-first", &b);
+	}
+
+	/* HotStuff: a vote inside a PROPOSAL's QC, with a spoilt signature. */
+	{
+		uint8_t hash[BYZ_DIGEST_BYTES];
+		struct wire_buf v[3], qc;
+		const uint8_t *fp[3];
+		size_t fl[3];
+
+		memset(hash, 0xab, sizeof hash);
+		wire_buf_init(&qc, BIG);
+		for (uint32_t i = 0; i < 3; i++) {
+			wire_buf_init(&v[i], BIG);
+			hs_vote_frame(&v[i], i, 1, hash);
+			fp[i] = v[i].data;
+			fl[i] = v[i].len;
+		}
+		spoil_last_sig(&v[1]);
+		if (hs_enc_qc(&qc, 1, hash, (struct hs_framev){fp, fl, 3}))
+			die("hotstuff qc");
+		wire_buf_reset(&b);
+		if (hs_enc_proposal(&b, &s, 2, 2, qc.data, qc.len,
+				    (struct hs_framev){NULL, NULL, 0},
+				    (struct hs_framev){NULL, NULL, 0}))
+			die("proposal");
+		hs_sign(&b, s, 2);
+		emit_buf("err-bad-signature-hotstuff-proposal-qc-vote", &b);
+		for (int i = 0; i < 3; i++)
+			wire_buf_free(&v[i]);
+		wire_buf_free(&qc);
+	}
+
+	wire_buf_free(&b);
+	wire_buf_free(&bb);
+	wire_buf_free(&x);
+	wire_buf_free(&y);
+	wire_buf_free(&z);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1242,6 +1540,7 @@ int main(int argc, char **argv)
 	gen_order_errors();
 	gen_hotstuff();
 	gen_pbft();
+	gen_embedded_rules();
 	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
 	return 0;
 }

@@ -7,15 +7,25 @@
  * LLVMFuzzerTestOneInput, which aborts on a broken invariant. File names
  * carry expectations, checked with wire_decode:
  *
- *   ok-<what>             decodes as a signed frame
+ *   ok-<what>             decodes as a signed frame, and every signature
+ *                         it carries verifies with its signer's key from
+ *                         seed 1 (CORPUS_SEED: crypto.h's byz_key_derive,
+ *                         whatever the id)
  *   err-<errname>-<what>  fails with exactly the code whose byz_errname is
- *                         errname, e.g. err-truncated-header.bin
+ *                         errname, e.g. err-truncated-header.bin; for the
+ *                         ingress errors (bad-signature, unknown-signer) it
+ *                         decodes, and ingress_check fails with that code
+ *                         for a node that knows the seed-1 keys of replicas
+ *                         0..CORPUS_REPLICAS-1 and clients
+ *                         0..CORPUS_CLIENTS-1 (docs/wire.md §7)
  *   anything else         (fuzzer findings, fz-<sha1>.bin) must not crash
  *
  * Prints "wire corpus: N files, M expectations checked" and exits 0, or
  * prints each mismatch and exits 1.
  */
+#include "crypto.h"
 #include "err.h"
+#include "ingress.h"
 #include "wire.h"
 
 #include <dirent.h>
@@ -29,6 +39,12 @@
 #define MAX_FILE ((size_t)WIRE_MAX_FRAME + 64)
 /* err.h codes live in -1 .. -ERR_SPAN. */
 #define ERR_SPAN 100
+/* The corpus's keys (docs/wire.md §7): every signature is made with the
+ * key byz_key_derive gives for (seed 1, role, id); the ingress errors are
+ * checked against a node that knows these replicas and clients. */
+#define CORPUS_SEED	1
+#define CORPUS_REPLICAS 4
+#define CORPUS_CLIENTS	8
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -134,16 +150,75 @@ static int expectation(const char *name, int *expect)
 	return best ? 1 : -1;
 }
 
+/* A wire_sig_fn: the signature verifies with the seed-1 key of its signer
+ * in the name space of its (protocol, type). */
+static int verify_seed_key(void *ctx, const struct wire_sigref *ref)
+{
+	struct byz_keypair kp;
+
+	(void)ctx;
+	byz_key_derive(&kp, CORPUS_SEED, ref->role, ref->signer);
+	return byz_verify(kp.pk, ref->proto, ref->type, ref->content, ref->len,
+			  ref->sig);
+}
+
+/* The node of the ingress expectations: seed-1 keys of replicas
+ * 0..CORPUS_REPLICAS-1 and clients 0..CORPUS_CLIENTS-1. */
+static struct ingress *corpus_ingress(void)
+{
+	static uint8_t rpk[CORPUS_REPLICAS][BYZ_PK_BYTES];
+	static uint8_t cpk[CORPUS_CLIENTS][BYZ_PK_BYTES];
+	struct ingress_keys keys = {CORPUS_REPLICAS, CORPUS_CLIENTS,
+				    (const uint8_t(*)[BYZ_PK_BYTES])rpk,
+				    (const uint8_t(*)[BYZ_PK_BYTES])cpk};
+	struct byz_keypair kp;
+	struct ingress *in;
+
+	for (uint32_t i = 0; i < CORPUS_REPLICAS; i++) {
+		byz_key_derive(&kp, CORPUS_SEED, BYZ_ROLE_REPLICA, i);
+		memcpy(rpk[i], kp.pk, BYZ_PK_BYTES);
+	}
+	for (uint32_t i = 0; i < CORPUS_CLIENTS; i++) {
+		byz_key_derive(&kp, CORPUS_SEED, BYZ_ROLE_CLIENT, i);
+		memcpy(cpk[i], kp.pk, BYZ_PK_BYTES);
+	}
+	if (ingress_new(&keys, 8, &in))
+		return NULL;
+	return in;
+}
+
+/* What a file with an expectation gives: the decoder's code; for a frame
+ * that decodes, the first signature that does not verify (ok- files: with
+ * the seed-1 key of any id) or ingress's code (files that expect an
+ * ingress error). */
+static int outcome(struct ingress *in, int expect, const uint8_t *data,
+		   size_t len)
+{
+	struct wire_msg m;
+	int got = wire_decode(data, len, &m);
+
+	if (got)
+		return got;
+	if (expect == BYZ_EBADSIG || expect == BYZ_ESIGNER)
+		return ingress_check(in, data, len, &m);
+	return wire_for_each_sig(&m, verify_seed_key, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	DIR *d;
 	struct dirent *e;
 	char **names = NULL, **tmp;
 	size_t count = 0, cap = 0, checked = 0, bad = 0;
+	struct ingress *in = NULL;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
 		return 2;
+	}
+	if (byz_crypto_init() || !(in = corpus_ingress())) {
+		fprintf(stderr, "cannot set up the corpus keys\n");
+		return 1;
 	}
 	d = opendir(argv[1]);
 	if (!d) {
@@ -175,7 +250,6 @@ int main(int argc, char **argv)
 
 	for (size_t i = 0; i < count; i++) {
 		char path[4096];
-		struct wire_msg m;
 		uint8_t *data;
 		size_t len;
 		int expect = 0, got, has;
@@ -193,12 +267,10 @@ int main(int argc, char **argv)
 				path);
 			bad++;
 		} else if (has > 0) {
-			got = wire_decode(data, len, &m);
+			got = outcome(in, expect, data, len);
 			checked++;
 			if (got != expect) {
-				fprintf(stderr,
-					"%s: expected %s, wire_decode gave "
-					"%s\n",
+				fprintf(stderr, "%s: expected %s, got %s\n",
 					path, byz_errname(expect),
 					byz_errname(got));
 				bad++;
@@ -211,5 +283,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
+	ingress_destroy(&in);
 	return bad ? 1 : 0;
 }
