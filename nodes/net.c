@@ -59,8 +59,7 @@ static uint64_t get64(const uint8_t *p)
  * that port, so that one cluster file with host names serves every host.
  * *ipv6: the address is IPv6 (or every interface, both families).
  */
-static void bind_address(const char *endpoint, char *out, size_t cap,
-			 int *ipv6)
+static void bind_address(const char *endpoint, char *out, size_t cap, int *ipv6)
 {
 	const char *host = endpoint + 6, *colon = strrchr(endpoint, ':');
 	char name[256];
@@ -106,8 +105,7 @@ int net_open(struct net **out, const char *endpoint, size_t max_frame,
 		goto fail;
 	bind_address(endpoint, addr, sizeof addr, &ipv6);
 	n->pull = zmq_socket(n->ctx, ZMQ_PULL);
-	if (!n->pull ||
-	    zmq_setsockopt(n->pull, ZMQ_IPV6, &ipv6, sizeof ipv6) ||
+	if (!n->pull || zmq_setsockopt(n->pull, ZMQ_IPV6, &ipv6, sizeof ipv6) ||
 	    zmq_setsockopt(n->pull, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) ||
 	    zmq_setsockopt(n->pull, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
 	    zmq_setsockopt(n->pull, ZMQ_LINGER, &linger, sizeof linger) ||
