@@ -16,8 +16,8 @@
  * most NET_RCVHWM messages per connected sender (so a flooding sender can
  * make it hold at most NET_RCVHWM frames; the rest waits in the sender's
  * own memory, up to NET_HWM, then is dropped there), and a message of the
- * wrong shape is dropped and counted, never trusted. Sending never blocks: when a peer's
- * queue is full the message is dropped (as a lossy network would).
+ * wrong shape is dropped and counted, never trusted. Sending never blocks: when
+ * a peer's queue is full the message is dropped (as a lossy network would).
  */
 #ifndef BYZ_NODES_NET_H
 #define BYZ_NODES_NET_H
@@ -28,13 +28,13 @@
 
 #define NET_ENV_BYTES 32
 #define NET_ENV_MAGIC 0x314c5a42u /* "BZL1" little-endian */
-#define NET_HWM	      10000 /* messages a sender queues for one peer */
+#define NET_HWM	      10000	  /* messages a sender queues for one peer */
 /* Messages a receiver queues per sender: with ZMQ_MAXMSGSIZE, what one
  * sender (honest or not) can make it hold is at most NET_RCVHWM frames of
  * the largest size; beyond, the sender's own queue fills (its memory) and
  * then it drops. */
 #define NET_RCVHWM 64
-#define NET_FORGED    1u /* the adversary altered it without the key */
+#define NET_FORGED 1u /* the adversary altered it without the key */
 
 /* The envelope: magic, flags, from, to (u32), id, lc (u64), little-endian. */
 struct net_env {
@@ -51,6 +51,9 @@ struct net;
 int net_open(struct net **out, const char *endpoint, size_t max_frame,
 	     char *why, size_t whylen);
 void net_close(struct net **n);
+/* Receive at one more endpoint on the same socket (a client process that
+ * serves several clients, client_proc.h). 0, or -1 with why as net_open. */
+int net_bind(struct net *n, const char *endpoint, char *why, size_t whylen);
 
 /* Send env and frame to the node listening at endpoint (a PUSH socket per
  * endpoint, connected on first use). 0; 1 when its queue is full (the

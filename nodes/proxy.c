@@ -51,11 +51,14 @@ struct proxy {
 __attribute__((format(printf, 3, 4))) static int
 px_fail(struct proxy *px, int status, const char *fmt, ...)
 {
+	char msg[sizeof px->err];
 	va_list ap;
 
+	/* Through a copy: the message may quote px->err itself. */
 	va_start(ap, fmt);
-	vsnprintf(px->err, sizeof px->err, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	memcpy(px->err, msg, sizeof msg);
 	if (!px->fatal)
 		px->fatal = status;
 	return -1;

@@ -35,8 +35,8 @@ static int make_path(const char *path)
 int real_run(const struct scenario *sc, const char *keep_dir,
 	     struct scenario_result *res)
 {
-	struct launch_opts o = {.sc = sc, .dir = keep_dir, .quiet = true,
-				.stop = sc->stop};
+	struct launch_opts o = {
+	    .sc = sc, .dir = keep_dir, .quiet = true, .stop = sc->stop};
 	struct launch_result lr;
 	struct trace_read tr;
 	char why[512];
