@@ -6,6 +6,7 @@
  * input and its BLAKE2b), a verification answered by the verified-signature
  * cache, and BLAKE2b-256 throughput.
  */
+#include "bench.h"
 #include "cli.h"
 #include "scenario.h"
 
@@ -32,6 +33,7 @@
 
 static const char bench_usage[] =
     "Usage: byzlab bench TARGET [OPTIONS]\n"
+    "       byzlab bench --driver sim|zmq [OPTIONS]\n"
     "\n"
     "Measure on this machine. Each measurement runs for about --seconds,\n"
     "timed with CLOCK_MONOTONIC.\n"
@@ -48,31 +50,78 @@ static const char bench_usage[] =
     "                 verifying alone put on it, measured in the same run\n"
     "                 (the run's signatures x sign time + its uncached\n"
     "                 verifications x verify time)\n"
+    "  zmq            requests per second and latency (p50, p99) of real\n"
+    "                 processes over ZeroMQ (the zmq driver): for each\n"
+    "                 protocol, n, batch and path, a fault-free local\n"
+    "                 cluster of n replica processes and one process that\n"
+    "                 runs every client as its own closed loop, either\n"
+    "                 direct or with every frame through an adversary\n"
+    "                 process that only forwards. Requests/s counts the\n"
+    "                 steady part: from when every client has had a first\n"
+    "                 request accepted to when the first client stopped;\n"
+    "                 latencies are of the requests accepted in it.\n"
+    "                 Printed next to the crypto bound on this machine's\n"
+    "                 cores, and the ratio measured/bound:\n"
+    "                   bound = cores / ((S x sign time + V x verify time)\n"
+    "                           / requests accepted)\n"
+    "                 with S and V the signatures made and verified (cache\n"
+    "                 hits not counted) by every replica and client over\n"
+    "                 the run, sign and verify timed in CPU time by this\n"
+    "                 process just before and after each run, and cores\n"
+    "                 the machine's less what its other processes took\n"
+    "                 meanwhile (docs/bench-zmq.md)\n"
     "\n"
-    "Options for sim:\n"
+    "Options for sim and zmq:\n"
     "  --protocol P   a protocol (byzlab --help lists them) or all\n"
     "                 (default: all but test fixtures)\n"
-    "  --n N          replicas (default 4)\n"
-    "  --requests R   requests in all (default 10000), from 4 clients\n"
-    "  --batch B      requests per batch or block (default 1)\n"
+    "  --n N          replicas (sim: default 4; zmq: a list, default 4,7)\n"
+    "  --batch B      requests per batch or block, 1..256 (sim: default 1;\n"
+    "                 zmq: a list, default 1,100)\n"
+    "  --requests R   requests in all (sim: default 10000, from 4 clients;\n"
+    "                 zmq: instead of --seconds, R requests spread over the\n"
+    "                 clients)\n"
+    "\n"
+    "Options for zmq:\n"
+    "  --path P       direct, adversary or both (default both)\n"
+    "  --clients C    concurrent clients, 1..1024 (default: the batch size,\n"
+    "                 at least 16: a batch of B fills only with B requests\n"
+    "                 outstanding)\n"
+    "  --out DIR      keep each run's folder (keys, cluster file, traces,\n"
+    "                 logs, status files) in DIR/PROTOCOL-nN-bB-PATH\n"
+    "                 (default: temporary folders in /dev/shm, or else in\n"
+    "                 $TMPDIR or /tmp, removed; the replicas fdatasync\n"
+    "                 their logs there: DIR on a disk measures the disk)\n"
     "\n"
     "Options:\n"
-    "  --seconds S    seconds per measurement, 0.1..60 (default 1)\n"
+    "  --driver D     sim or zmq: the same as the target of that name\n"
+    "  --seconds S    seconds per measurement, 0.1..60 (default 1; zmq:\n"
+    "                 how long the clients submit in each configuration,\n"
+    "                 default 3)\n"
     "  --json         one JSON object per measurement, one per line:\n"
     "                 {\"bench\":\"crypto\",\"op\":...,\"bytes\":...,"
     "\"ops\":...,\n"
     "                  \"seconds\":...,\"ops_per_sec\":...,"
     "\"ns_per_op\":...}\n"
-    "                 (and \"mb_per_sec\" for blake2b256)\n"
+    "                 (and \"mb_per_sec\" for blake2b256; zmq:\n"
+    "                 {\"bench\":\"zmq\",\"protocol\":...,\"n\":...,"
+    "\"path\":...,\n"
+    "                  \"batch\":...,\"requests_per_sec\":...,"
+    "\"latency_ms\":{\"p50\":...,\n"
+    "                  \"p99\":...},\"crypto_bound_per_sec\":...,"
+    "\"ratio\":...})\n"
     "  -h, --help     this help\n"
     "\n"
-    "Exit status: 0 measured; 1 a signature that must verify did not;\n"
-    "2 bad usage.\n"
+    "Exit status: 0 measured; 1 a signature that must verify did not, or\n"
+    "a zmq run that did not go through (its folder is kept and named);\n"
+    "2 bad usage; 130 interrupted (zmq).\n"
     "\n"
     "Examples:\n"
     "  byzlab bench crypto\n"
     "  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
-    "  byzlab bench sim --protocol all --n 4 --requests 10000\n";
+    "  byzlab bench sim --protocol all --n 4 --requests 10000\n"
+    "  byzlab bench zmq\n"
+    "  byzlab bench --driver zmq --protocol pbft --n 4 --batch 1 "
+    "--path direct\n";
 
 enum bench_opt {
 	BO_SECONDS = 256,
@@ -81,6 +130,10 @@ enum bench_opt {
 	BO_N,
 	BO_REQUESTS,
 	BO_BATCH,
+	BO_DRIVER,
+	BO_PATH,
+	BO_CLIENTS,
+	BO_OUT,
 };
 
 struct bench_sim_opts {
@@ -156,32 +209,34 @@ static const struct bench_op bench_crypto_ops[] = {
 };
 #define BENCH_NOPS (sizeof bench_crypto_ops / sizeof bench_crypto_ops[0])
 
-static double bench_now(void)
+static double bench_clock(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /*
  * Run op for about `seconds` (or BENCH_MAX_OPS operations, whichever comes
  * first), reading the clock every op->batch operations, after one warm-up
- * batch. Returns the number of operations; *elapsed the time they took.
+ * batch. Returns the number of operations; *elapsed the time they took on
+ * clock (CLOCK_MONOTONIC: wall time; CLOCK_THREAD_CPUTIME_ID: CPU time,
+ * which other processes of a busy machine do not stretch).
  */
 static uint64_t bench_run(const struct bench_op *op, struct bench_ctx *ctx,
-			  double seconds, double *elapsed)
+			  double seconds, clockid_t clock, double *elapsed)
 {
 	uint64_t n = 0;
 	double t0, t;
 
 	for (unsigned k = 0; k < op->batch; k++)
 		op->fn(ctx, k);
-	t0 = bench_now();
+	t0 = bench_clock(clock);
 	do {
 		for (unsigned k = 0; k < op->batch; k++)
 			op->fn(ctx, n++);
-		t = bench_now();
+		t = bench_clock(clock);
 	} while (t - t0 < seconds && n < BENCH_MAX_OPS);
 	*elapsed = t - t0;
 	return n;
@@ -245,7 +300,8 @@ static int bench_crypto(double seconds, bool json)
 	for (size_t i = 0; i < BENCH_NOPS; i++) {
 		const struct bench_op *op = &bench_crypto_ops[i];
 		double secs;
-		uint64_t n = bench_run(op, ctx, seconds, &secs);
+		uint64_t n =
+		    bench_run(op, ctx, seconds, CLOCK_MONOTONIC, &secs);
 
 		if (op->fn == bench_verify_cached)
 			cached_ops = n + op->batch; /* with the warm-up */
@@ -271,8 +327,8 @@ static int bench_crypto(double seconds, bool json)
 	return rc;
 }
 
-/* Time per operation of op, measured now for about `seconds`. */
-static double bench_time_of(bench_fn fn, double seconds)
+/* Time per operation of op, measured now for about `seconds` on clock. */
+static double bench_time_of(bench_fn fn, double seconds, clockid_t clock)
 {
 	struct bench_ctx *ctx = calloc(1, sizeof *ctx);
 	struct bench_op op = {.fn = fn, .batch = 64};
@@ -283,10 +339,20 @@ static double bench_time_of(bench_fn fn, double seconds)
 		return 0;
 	byz_key_derive(&ctx->kp, 1, BYZ_ROLE_REPLICA, 0);
 	byz_sign(&ctx->kp, 1, 1, ctx->msg, sizeof ctx->msg, ctx->sig);
-	n = bench_run(&op, ctx, seconds, &secs);
+	n = bench_run(&op, ctx, seconds, clock, &secs);
 	t = secs / (double)n;
 	free(ctx);
 	return t;
+}
+
+double bench_sign_time(double seconds)
+{
+	return bench_time_of(bench_sign, seconds, CLOCK_THREAD_CPUTIME_ID);
+}
+
+double bench_verify_time(double seconds)
+{
+	return bench_time_of(bench_verify, seconds, CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* One protocol's fault-free run: decisions per second, and the bound. */
@@ -355,8 +421,8 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds, bool json)
 	    !byz_core_find(o->protocol))
 		return cli_usage_error(
 		    "bench", "--protocol: unknown protocol '%s'", o->protocol);
-	t_sign = bench_time_of(bench_sign, seconds / 2);
-	t_verify = bench_time_of(bench_verify, seconds / 2);
+	t_sign = bench_time_of(bench_sign, seconds / 2, CLOCK_MONOTONIC);
+	t_verify = bench_time_of(bench_verify, seconds / 2, CLOCK_MONOTONIC);
 	if (!json)
 		printf("byzlab bench sim: fault-free runs, real Ed25519; "
 		       "sign %.1f us, verify %.1f us on this machine\n",
@@ -391,6 +457,38 @@ static int bench_parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* A list of whole numbers from min to max, "4" or "4,7" (at most
+ * BENCH_MAX_LIST). 0, or a usage error (2). */
+static int bench_parse_list(const char *opt, const char *s, uint64_t min,
+			    uint64_t max, uint32_t *out, size_t *count)
+{
+	char buf[256], *save = NULL, *tok;
+	uint64_t v;
+
+	if (strlen(s) >= sizeof buf || !*s || s[strlen(s) - 1] == ',')
+		return cli_usage_error("bench",
+				       "%s: '%s' is not a list of "
+				       "whole numbers",
+				       opt, s);
+	snprintf(buf, sizeof buf, "%s", s);
+	*count = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (*count == BENCH_MAX_LIST)
+			return cli_usage_error("bench", "%s: at most %d values",
+					       opt, BENCH_MAX_LIST);
+		if (cli_parse_u64("bench", opt, tok, min, max, &v))
+			return EXIT_USAGE;
+		out[(*count)++] = (uint32_t)v;
+	}
+	if (!*count)
+		return cli_usage_error("bench",
+				       "%s: '%s' is not a list of "
+				       "whole numbers",
+				       opt, s);
+	return 0;
+}
+
 /* `byzlab bench`: see bench_usage. */
 int cmd_bench(int argc, char **argv)
 {
@@ -401,13 +499,25 @@ int cmd_bench(int argc, char **argv)
 	    {"n", required_argument, NULL, BO_N},
 	    {"requests", required_argument, NULL, BO_REQUESTS},
 	    {"batch", required_argument, NULL, BO_BATCH},
+	    {"driver", required_argument, NULL, BO_DRIVER},
+	    {"path", required_argument, NULL, BO_PATH},
+	    {"clients", required_argument, NULL, BO_CLIENTS},
+	    {"out", required_argument, NULL, BO_OUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	double seconds = 1.0;
-	bool json = false;
-	const char *target;
+	bool json = false, have_seconds = false, have_requests = false;
+	bool lists = false; /* --n or --batch with several values */
+	const char *target = NULL, *driver = NULL, *zmq_only = NULL;
 	struct bench_sim_opts so = {NULL, 4, 10000, 1};
+	struct bench_zmq_opts zo = {.n = {4, 7},
+				    .nn = 2,
+				    .batch = {1, 100},
+				    .nbatch = 2,
+				    .direct = true,
+				    .adversary = true};
+	uint64_t v;
 	int opt;
 
 	/* optind = 0: a full reset of getopt's state (see cmd_keygen.c). */
@@ -421,27 +531,67 @@ int cmd_bench(int argc, char **argv)
 		case BO_SECONDS:
 			if (bench_parse_seconds(optarg, &seconds))
 				return EXIT_USAGE;
+			have_seconds = true;
 			break;
 		case BO_JSON:
 			json = true;
 			break;
 		case BO_PROTOCOL:
-			so.protocol = optarg;
+			so.protocol = zo.protocol = optarg;
 			break;
 		case BO_N:
-			if (cli_parse_u64("bench", "--n", optarg, 4, BYZ_MAX_N,
-					  &so.n))
+			if (bench_parse_list("--n", optarg, 4, BYZ_MAX_N, zo.n,
+					     &zo.nn))
 				return EXIT_USAGE;
+			so.n = zo.n[0];
+			lists = lists || zo.nn > 1;
 			break;
 		case BO_REQUESTS:
 			if (cli_parse_u64("bench", "--requests", optarg, 4,
 					  4000000, &so.requests))
 				return EXIT_USAGE;
+			zo.requests = so.requests;
+			have_requests = true;
 			break;
 		case BO_BATCH:
-			if (cli_parse_u64("bench", "--batch", optarg, 1, 256,
-					  &so.batch))
+			if (bench_parse_list("--batch", optarg, 1, 256,
+					     zo.batch, &zo.nbatch))
 				return EXIT_USAGE;
+			so.batch = zo.batch[0];
+			lists = lists || zo.nbatch > 1;
+			break;
+		case BO_DRIVER:
+			if (strcmp(optarg, "sim") && strcmp(optarg, "zmq"))
+				return cli_usage_error(
+				    "bench", "--driver: '%s' is not sim or zmq",
+				    optarg);
+			driver = optarg;
+			break;
+		case BO_PATH:
+			if (!strcmp(optarg, "direct"))
+				zo.direct = true, zo.adversary = false;
+			else if (!strcmp(optarg, "adversary"))
+				zo.direct = false, zo.adversary = true;
+			else if (!strcmp(optarg, "both"))
+				zo.direct = zo.adversary = true;
+			else
+				return cli_usage_error(
+				    "bench",
+				    "--path: '%s' is not direct, adversary or "
+				    "both",
+				    optarg);
+			zmq_only = "--path";
+			break;
+		case BO_CLIENTS:
+			if (cli_parse_u64("bench", "--clients", optarg, 1, 1024,
+					  &v))
+				return EXIT_USAGE;
+			zo.clients = (uint32_t)v;
+			zmq_only = "--clients";
+			break;
+		case BO_OUT:
+			zo.out = optarg;
+			zmq_only = "--out";
 			break;
 		case ':':
 			return cli_usage_error("bench", "%s needs a value",
@@ -451,17 +601,41 @@ int cmd_bench(int argc, char **argv)
 					       argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (optind < argc)
+		target = argv[optind++];
+	if (!target && !driver)
 		return cli_usage_error(
-		    "bench", "no target given (available: crypto, sim)");
-	target = argv[optind];
-	if (strcmp(target, "crypto") != 0 && strcmp(target, "sim") != 0)
+		    "bench", "no target given (available: crypto, sim, zmq)");
+	if (target && strcmp(target, "crypto") != 0 &&
+	    strcmp(target, "sim") != 0 && strcmp(target, "zmq") != 0)
 		return cli_usage_error(
-		    "bench", "unknown target '%s' (available: crypto, sim)",
+		    "bench",
+		    "unknown target '%s' (available: crypto, sim, zmq)",
 		    target);
-	if (optind + 1 < argc)
+	if (target && driver && strcmp(target, driver))
+		return cli_usage_error("bench",
+				       "target '%s' and --driver %s disagree",
+				       target, driver);
+	if (!target)
+		target = driver;
+	if (optind < argc)
 		return cli_usage_error("bench", "unexpected argument '%s'",
-				       argv[optind + 1]);
+				       argv[optind]);
+	if (zmq_only && strcmp(target, "zmq"))
+		return cli_usage_error("bench", "%s is an option of zmq only",
+				       zmq_only);
+	if (strcmp(target, "zmq") && lists)
+		return cli_usage_error(
+		    "bench", "--n and --batch take one value for %s", target);
+	if (!strcmp(target, "zmq")) {
+		if (have_seconds && have_requests)
+			return cli_usage_error("bench",
+					       "--seconds and --requests "
+					       "exclude each other for zmq");
+		zo.seconds = have_seconds ? seconds : 3.0;
+		zo.json = json;
+		return bench_zmq(&zo);
+	}
 	if (!strcmp(target, "sim"))
 		return bench_sim(&so, seconds, json);
 	return bench_crypto(seconds, json);

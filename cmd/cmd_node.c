@@ -51,8 +51,9 @@ static const char node_usage[] =
     "  byzlab node --cluster cluster.yaml --id 0\n";
 
 static const char client_usage[] =
-    "Usage: byzlab client --cluster FILE --id C [--op TEXT]... [--requests K]\n"
-    "                     [--deadline D] [--trace FILE] [--json] [-q]\n"
+    "Usage: byzlab client --cluster FILE --id C [--count K] [--op TEXT]...\n"
+    "                     [--requests R] [--duration D] [--deadline D]\n"
+    "                     [--trace FILE] [--json] [-q]\n"
     "\n"
     "Run client C of the cluster FILE describes: the client core as a\n"
     "process. It signs each request with its key, sends it to every\n"
@@ -61,17 +62,32 @@ static const char client_usage[] =
     "result once f+1 distinct replicas replied with it. It prints each\n"
     "result with its latency, then a summary.\n"
     "\n"
+    "With --count K, this one process runs clients C .. C+K-1, each with\n"
+    "its own core, key and workload, each a closed loop of its own (one\n"
+    "request outstanding per client): K concurrent clients for the price\n"
+    "of one process. It listens at every endpoint the cluster file gives\n"
+    "them (clients may share one endpoint there) and hands each reply to\n"
+    "the client its signed frame names.\n"
+    "\n"
     "Options:\n"
     "  --cluster FILE  the cluster file (required)\n"
-    "  --id C          the client, 0..clients-1 (required)\n"
+    "  --id C          the (first) client, 0..clients-1 (required)\n"
+    "  --count K       run clients C .. C+K-1 in this process (default 1)\n"
     "  --op TEXT       an operation of the key-value store (\"put k v\",\n"
     "                  \"get k\"); repeat for several, sent one after another\n"
-    "  --requests K    without --op: K generated operations (default: the\n"
-    "                  cluster file's requests)\n"
+    "                  (by each client)\n"
+    "  --requests R    without --op: R generated operations per client\n"
+    "                  (default: the cluster file's requests; with\n"
+    "                  --duration: no limit)\n"
+    "  --duration D    submit requests for D after the start (250ms, 20s),\n"
+    "                  then wait for the last one of each client and stop\n"
     "  --deadline D    give up after D (250ms, 20s; a bare number is ms)\n"
     "  --trace FILE    its trace (JSON Lines with a Lamport clock)\n"
-    "  --json          one JSON line at the end: accepted, latencies\n"
-    "  -q, --quiet     print nothing but errors\n"
+    "  --json          one JSON line per client at the end: accepted,\n"
+    "                  latencies (p50, p99, max, each one), when each\n"
+    "                  request was accepted (us since the cluster's\n"
+    "                  epoch), signatures made and verified\n"
+    "  -q, --quiet     print nothing but errors (and --json's lines)\n"
     "  -h, --help      this help\n"
     "\n"
     "Exit status: 0 every request accepted; 1 stopped or out of time\n"
@@ -116,7 +132,9 @@ enum {
 	O_REQUESTS,
 	O_DEADLINE,
 	O_JSON,
-	O_SCENARIO
+	O_SCENARIO,
+	O_COUNT,
+	O_DURATION
 };
 
 static const struct option proc_options[] = {
@@ -130,6 +148,8 @@ static const struct option proc_options[] = {
     {"deadline", required_argument, NULL, O_DEADLINE},
     {"json", no_argument, NULL, O_JSON},
     {"scenario", required_argument, NULL, O_SCENARIO},
+    {"count", required_argument, NULL, O_COUNT},
+    {"duration", required_argument, NULL, O_DURATION},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -153,6 +173,8 @@ static bool takes(const char *cmd, int opt)
 	case O_REQUESTS:
 	case O_DEADLINE:
 	case O_JSON:
+	case O_COUNT:
+	case O_DURATION:
 		return !strcmp(cmd, "client");
 	case O_SCENARIO:
 		return !strcmp(cmd, "adversary");
@@ -237,6 +259,20 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv,
 		case O_JSON:
 			a->client.json = true;
 			break;
+		case O_COUNT:
+			if ((rc = cli_parse_u64(cmd, "--count", optarg, 1, 1024,
+						&v)))
+				return rc;
+			a->client.count = (uint32_t)v;
+			break;
+		case O_DURATION:
+			if ((rc = cli_parse_duration(cmd, "--duration", optarg,
+						     &a->client.duration_us)))
+				return rc;
+			if (!a->client.duration_us)
+				return cli_usage_error(
+				    cmd, "--duration: must be more than 0");
+			break;
 		case O_SCENARIO:
 			a->adv.scenario = optarg;
 			break;
@@ -251,6 +287,9 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv,
 		return cli_usage_error(cmd, "--id is required");
 	if (a->client.nops && a->client.requests)
 		return cli_usage_error(cmd, "--op and --requests exclude each "
+					    "other");
+	if (a->client.nops && a->client.duration_us)
+		return cli_usage_error(cmd, "--op and --duration exclude each "
 					    "other");
 	return 0;
 }

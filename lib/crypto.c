@@ -117,13 +117,48 @@ void byz_vcache_destroy(struct byz_vcache **c)
 	*c = NULL;
 }
 
+/* The cache key of (pk, signing input m, sig) and its slot. */
+static size_t vcache_key(const struct byz_vcache *c,
+			 const uint8_t pk[BYZ_PK_BYTES],
+			 const uint8_t m[BYZ_SIGN_INPUT_BYTES],
+			 const uint8_t sig[BYZ_SIG_BYTES],
+			 uint8_t key[BYZ_DIGEST_BYTES])
+{
+	crypto_generichash_state st;
+	size_t slot = 0;
+
+	crypto_generichash_init(&st, NULL, 0, BYZ_DIGEST_BYTES);
+	crypto_generichash_update(&st, pk, BYZ_PK_BYTES);
+	crypto_generichash_update(&st, m, BYZ_SIGN_INPUT_BYTES);
+	crypto_generichash_update(&st, sig, BYZ_SIG_BYTES);
+	crypto_generichash_final(&st, key, BYZ_DIGEST_BYTES);
+	for (int i = 0; i < 8; i++)
+		slot |= (size_t)key[i] << (8 * i);
+	return slot & (((size_t)1 << c->log2_slots) - 1);
+}
+
+void byz_vcache_add(struct byz_vcache *c, const uint8_t pk[BYZ_PK_BYTES],
+		    uint8_t proto, uint8_t type, const uint8_t *content,
+		    size_t len, const uint8_t sig[BYZ_SIG_BYTES])
+{
+	uint8_t m[BYZ_SIGN_INPUT_BYTES];
+	uint8_t key[BYZ_DIGEST_BYTES];
+	size_t slot;
+
+	if (!c)
+		return;
+	byz_sign_input(m, proto, type, content, len);
+	slot = vcache_key(c, pk, m, sig, key);
+	memcpy(c->keys[slot], key, sizeof key);
+	c->used[slot] = 1;
+}
+
 int byz_vcache_verify(struct byz_vcache *c, const uint8_t pk[BYZ_PK_BYTES],
 		      uint8_t proto, uint8_t type, const uint8_t *content,
 		      size_t len, const uint8_t sig[BYZ_SIG_BYTES])
 {
 	uint8_t m[BYZ_SIGN_INPUT_BYTES];
 	uint8_t key[BYZ_DIGEST_BYTES];
-	crypto_generichash_state st;
 	size_t slot;
 
 	byz_sign_input(m, proto, type, content, len);
@@ -132,16 +167,7 @@ int byz_vcache_verify(struct byz_vcache *c, const uint8_t pk[BYZ_PK_BYTES],
 			   ? 0
 			   : BYZ_EBADSIG;
 
-	crypto_generichash_init(&st, NULL, 0, sizeof key);
-	crypto_generichash_update(&st, pk, BYZ_PK_BYTES);
-	crypto_generichash_update(&st, m, sizeof m);
-	crypto_generichash_update(&st, sig, BYZ_SIG_BYTES);
-	crypto_generichash_final(&st, key, sizeof key);
-
-	slot = 0;
-	for (int i = 0; i < 8; i++)
-		slot |= (size_t)key[i] << (8 * i);
-	slot &= ((size_t)1 << c->log2_slots) - 1;
+	slot = vcache_key(c, pk, m, sig, key);
 
 	if (c->used[slot] && memcmp(c->keys[slot], key, sizeof key) == 0) {
 		c->stats.hits++;

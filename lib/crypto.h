@@ -95,6 +95,13 @@ BYZ_MUST_CHECK int byz_vcache_verify(struct byz_vcache *c,
 				     uint8_t proto, uint8_t type,
 				     const uint8_t *content, size_t len,
 				     const uint8_t sig[BYZ_SIG_BYTES]);
+/* Remember a signature as valid without verifying it: for a signature the
+ * caller made itself (with the secret key of pk), never for one it
+ * received. A later byz_vcache_verify of it is then a hit (unless another
+ * entry took its slot meanwhile: then it is verified). c may be NULL. */
+void byz_vcache_add(struct byz_vcache *c, const uint8_t pk[BYZ_PK_BYTES],
+		    uint8_t proto, uint8_t type, const uint8_t *content,
+		    size_t len, const uint8_t sig[BYZ_SIG_BYTES]);
 struct byz_vcache_stats byz_vcache_stats(const struct byz_vcache *c);
 
 /* Lower-case hex of len bytes into out (2*len+1 bytes). */

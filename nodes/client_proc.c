@@ -20,26 +20,36 @@
 
 #define CP_STREAM_BASE 0x100 /* PRNG streams of client workloads */
 
+/* One client core of the process, with its own loop state. */
+struct cp_client {
+	struct client *core;
+	struct byz_keypair key;
+	uint32_t id, addr;
+	struct prng rng;
+	uint8_t *frame; /* its current request, signed */
+	size_t frame_len;
+	uint8_t op_digest[BYZ_DIGEST_BYTES];
+	uint32_t sent, accepted;
+	uint64_t retry_at, next_at; /* monotonic µs; 0: none */
+	uint64_t *latency, *accepted_at;
+	size_t cap; /* of latency and accepted_at */
+	uint64_t signatures, verifications, cache_hits;
+};
+
 struct cp {
 	const struct client_proc_opts *o;
 	struct cluster cl;
-	struct client *core;
+	struct cp_client *cs;
+	uint32_t count;
 	struct client_outbox ob;
 	struct ingress *ing;
-	struct byz_keypair key;
-	uint32_t id, addr;
 	struct net *net;
 	struct proc p;
-	struct prng rng;
 	struct wire_buf signbuf;
-	uint8_t *frame; /* the current request, signed */
-	size_t frame_len;
 	uint8_t *rbuf;
-	uint8_t op_digest[BYZ_DIGEST_BYTES];
-	uint32_t total, sent, accepted;
-	uint64_t retry_at, next_at; /* monotonic µs; 0: none */
-	uint64_t *latency;
-	char why[512], err[512];
+	uint32_t total;	       /* requests per client; 0: no limit */
+	uint64_t submit_until; /* monotonic µs; 0: no duration */
+	char err[512];
 	int fatal;
 };
 
@@ -60,10 +70,10 @@ cp_fail(struct cp *c, int status, const char *fmt, ...)
 	return -1;
 }
 
-static int send_all(struct cp *c)
+static int send_all(struct cp *c, struct cp_client *k)
 {
 	for (uint32_t r = 0; r < c->cl.sc.n; r++) {
-		struct net_env env = {.from = c->addr, .to = r};
+		struct net_env env = {.from = k->addr, .to = r};
 		const char *ep =
 		    c->cl.adversary[0] ? c->cl.adversary : c->cl.replica[r];
 		uint64_t t = proc_now(&c->p);
@@ -71,24 +81,44 @@ static int send_all(struct cp *c)
 		int rc;
 
 		env.id = proc_msg_id(&c->p);
-		if (wire_frame_parse(c->frame, c->frame_len, true, &f))
+		if (wire_frame_parse(k->frame, k->frame_len, true, &f))
 			f.proto = f.type = 0xff;
-		trace_send(&c->p.tr, t, c->addr, r, f.proto, f.type,
-			   c->frame_len, env.id);
+		trace_send(&c->p.tr, t, k->addr, r, f.proto, f.type,
+			   k->frame_len, env.id);
 		env.lc = c->p.tr.lc;
-		rc = net_send(c->net, ep, &env, c->frame, c->frame_len, c->err,
+		rc = net_send(c->net, ep, &env, k->frame, k->frame_len, c->err,
 			      sizeof c->err);
 		if (rc < 0)
-			return cp_fail(c, 3, "client %" PRIu32 ": %s", c->id,
+			return cp_fail(c, 3, "client %" PRIu32 ": %s", k->id,
 				       c->err);
 		if (rc == 1)
-			trace_drop(&c->p.tr, t, c->addr, r, env.id,
+			trace_drop(&c->p.tr, t, k->addr, r, env.id,
 				   "queue-full");
 	}
 	return 0;
 }
 
-static int apply(struct cp *c)
+/* Room for one more accepted request's figures. */
+static int grow(struct cp *c, struct cp_client *k)
+{
+	size_t cap = k->cap ? 2 * k->cap : 64;
+	uint64_t *l, *a;
+
+	if (k->accepted < k->cap)
+		return 0;
+	l = realloc(k->latency, cap * sizeof *l);
+	if (l)
+		k->latency = l;
+	a = l ? realloc(k->accepted_at, cap * sizeof *a) : NULL;
+	if (a)
+		k->accepted_at = a;
+	if (!l || !a)
+		return cp_fail(c, 3, "out of memory");
+	k->cap = cap;
+	return 0;
+}
+
+static int apply(struct cp *c, struct cp_client *k)
 {
 	for (size_t i = 0; i < c->ob.count; i++) {
 		const struct client_output *o = &c->ob.out[i];
@@ -96,106 +126,123 @@ static int apply(struct cp *c)
 
 		switch (o->kind) {
 		case CLIENT_OUT_BROADCAST:
-			if (!o->again || !c->frame) {
+			if (!o->again || !k->frame) {
 				uint8_t *nf;
 				wire_buf_reset(&c->signbuf);
 				wire_put_bytes(&c->signbuf,
 					       c->ob.bytes.data + o->off,
 					       o->len);
-				if (wire_sign(&c->signbuf, 0, &c->key))
+				if (wire_sign(&c->signbuf, 0, &k->key))
 					return cp_fail(c, 3, "cannot sign");
 				c->p.tr.counts.signatures++;
-				nf = realloc(c->frame, c->signbuf.len);
+				k->signatures++;
+				nf = realloc(k->frame, c->signbuf.len);
 				if (!nf)
 					return cp_fail(c, 3, "out of memory");
-				c->frame = nf;
-				memcpy(c->frame, c->signbuf.data,
+				k->frame = nf;
+				memcpy(k->frame, c->signbuf.data,
 				       c->signbuf.len);
-				c->frame_len = c->signbuf.len;
+				k->frame_len = c->signbuf.len;
 			}
 			if (!o->again)
-				trace_submit(&c->p.tr, t, c->id, o->timestamp,
-					     c->op_digest);
-			if (send_all(c))
+				trace_submit(&c->p.tr, t, k->id, o->timestamp,
+					     k->op_digest);
+			if (send_all(c, k))
 				return -1;
 			break;
 		case CLIENT_OUT_TIMER:
-			c->retry_at = o->delay_us == CLIENT_TIMER_CANCEL
+			k->retry_at = o->delay_us == CLIENT_TIMER_CANCEL
 					  ? 0
 					  : clock_mono_us() + o->delay_us;
 			break;
 		case CLIENT_OUT_ACCEPT:
-			trace_accept(&c->p.tr, t, c->id, o->timestamp,
+			trace_accept(&c->p.tr, t, k->id, o->timestamp,
 				     c->ob.bytes.data + o->off, o->len);
-			c->latency[c->accepted++] = o->latency_us;
+			if (grow(c, k))
+				return -1;
+			k->latency[k->accepted] = o->latency_us;
+			k->accepted_at[k->accepted++] = t;
 			if (!c->o->quiet && !c->o->json)
 				printf("c%" PRIu32 " ts=%" PRIu64
 				       " %.3f ms (%" PRIu32
 				       " retransmissions): %.*s\n",
-				       c->id, o->timestamp,
+				       k->id, o->timestamp,
 				       (double)o->latency_us / 1000.0,
 				       o->retransmissions, (int)o->len,
 				       (const char *)c->ob.bytes.data + o->off);
-			c->next_at = clock_mono_us() + c->cl.sc.think_us;
-			if (!c->next_at)
-				c->next_at = 1;
+			k->next_at = clock_mono_us() + c->cl.sc.think_us;
+			if (!k->next_at)
+				k->next_at = 1;
 			break;
 		}
 	}
 	return 0;
 }
 
-static int feed(struct cp *c, struct client_event *ev)
+static int feed(struct cp *c, struct cp_client *k, struct client_event *ev)
 {
 	int rc;
 
 	ev->now = clock_mono_us();
 	client_outbox_reset(&c->ob);
-	rc = client_step(c->core, ev, &c->ob);
+	rc = client_step(k->core, ev, &c->ob);
 	if (rc)
 		return cp_fail(c, 3, "client %" PRIu32 ": its core failed: %s",
-			       c->id, byz_strerror(rc));
-	return apply(c);
+			       k->id, byz_strerror(rc));
+	return apply(c, k);
 }
 
 /* The next operation: the one given, or the workload's (as lib/sim.c's). */
-static size_t next_op(struct cp *c, uint8_t *op, size_t cap)
+static size_t next_op(struct cp *c, struct cp_client *k, uint8_t *op,
+		      size_t cap)
 {
 	int n;
 
 	if (c->o->nops) {
-		size_t len = strlen(c->o->ops[c->sent]);
-		memcpy(op, c->o->ops[c->sent], len);
+		size_t len = strlen(c->o->ops[k->sent]);
+		memcpy(op, c->o->ops[k->sent], len);
 		return len;
 	}
-	if (prng_below(&c->rng, 10) < 7)
+	if (prng_below(&k->rng, 10) < 7)
 		n = snprintf(
 		    (char *)op, cap, "put k%" PRIu64 " c%" PRIu32 ".%" PRIu32,
-		    prng_below(&c->rng, c->cl.sc.keys), c->id, c->sent);
+		    prng_below(&k->rng, c->cl.sc.keys), k->id, k->sent);
 	else
 		n = snprintf((char *)op, cap, "get k%" PRIu64,
-			     prng_below(&c->rng, c->cl.sc.keys));
+			     prng_below(&k->rng, c->cl.sc.keys));
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-static int submit_next(struct cp *c)
+/* Whether client k may submit another request (by count and duration). */
+static bool more(const struct cp *c, const struct cp_client *k, uint64_t now)
+{
+	if (c->total && k->sent >= c->total)
+		return false;
+	return !c->submit_until || now < c->submit_until;
+}
+
+static int submit_next(struct cp *c, struct cp_client *k)
 {
 	uint8_t op[WIRE_MAX_OP];
 	struct client_event ev = {.kind = CLIENT_EV_SUBMIT};
-	size_t len = next_op(c, op, sizeof op);
+	size_t len = next_op(c, k, op, sizeof op);
 
-	c->next_at = 0;
-	c->sent++;
-	byz_digest(c->op_digest, op, len);
+	k->next_at = 0;
+	k->sent++;
+	byz_digest(k->op_digest, op, len);
 	ev.u.submit.op = op;
 	ev.u.submit.len = len;
-	return feed(c, &ev);
+	return feed(c, k, &ev);
 }
 
 static int on_frame(struct cp *c, const struct net_env *env, size_t len)
 {
 	struct client_event ev = {.kind = CLIENT_EV_REPLY};
+	struct ingress_counts before = ingress_counts(c->ing), after;
+	struct cp_client *k = &c->cs[0];
 	struct wire_msg m;
+	uint32_t addr = env->to;
+	bool ours = false;
 	uint64_t t;
 	int rc;
 
@@ -205,51 +252,43 @@ static int on_frame(struct cp *c, const struct net_env *env, size_t len)
 	if (!rc && (m.frame.proto != BYZ_PROTO_CLIENT ||
 		    m.frame.type != WIRE_CLIENT_REPLY))
 		rc = BYZ_ETYPE;
+	/* The client the signed reply names; the envelope is only a claim. */
+	if (!rc && m.u.reply.client - c->o->id < c->count) {
+		k = &c->cs[m.u.reply.client - c->o->id];
+		addr = k->addr;
+		ours = true;
+	}
+	after = ingress_counts(c->ing);
+	k->verifications += after.verifications - before.verifications;
+	k->cache_hits += after.cache_hits - before.cache_hits;
 	if (rc) {
-		trace_reject(&c->p.tr, t, env->from, c->addr, env->id, rc);
+		trace_reject(&c->p.tr, t, env->from, addr, env->id, rc);
 		return 0;
 	}
 	if (env->flags & NET_FORGED) {
 		static const char what[] = "forged message passed ingress";
-		trace_note(&c->p.tr, t, c->addr, what, sizeof what - 1);
+		trace_note(&c->p.tr, t, addr, what, sizeof what - 1);
 	}
-	trace_deliver(&c->p.tr, t, env->from, c->addr, env->id);
+	trace_deliver(&c->p.tr, t, env->from, addr, env->id);
+	if (!ours)
+		return 0; /* for no client of this process */
 	ev.u.reply = &m;
-	return feed(c, &ev);
+	return feed(c, k, &ev);
 }
 
-static int setup(struct cp *c)
+static int setup_client(struct cp *c, struct cp_client *k, uint32_t id)
 {
-	const struct client_proc_opts *o = c->o;
 	struct client_config cc = {0};
 	struct keyfile kf;
 
-	if (cluster_load(o->cluster, &c->cl, c->err, sizeof c->err))
-		return cp_fail(c, 2, "%s", c->err);
-	if (o->id >= c->cl.nclients)
-		return cp_fail(c, 2,
-			       "--id: %" PRIu32 " is not a client of %s "
-			       "(it has %" PRIu32 ")",
-			       o->id, o->cluster, c->cl.nclients);
-	for (size_t i = 0; i < o->nops; i++)
-		if (!o->ops[i][0] || strlen(o->ops[i]) > WIRE_MAX_OP)
-			return cp_fail(c, 2,
-				       "--op: an operation is 1 to %d bytes "
-				       "('%.40s' is not)",
-				       WIRE_MAX_OP, o->ops[i]);
-	c->id = o->id;
-	c->addr = byz_client_addr(o->id);
-	c->total = o->nops	 ? (uint32_t)o->nops
-		   : o->requests ? o->requests
-				 : c->cl.sc.requests;
-	if (keyfile_load(c->cl.keys, BYZ_ROLE_CLIENT, c->id, true, &kf, c->err,
+	k->id = id;
+	k->addr = byz_client_addr(id);
+	if (keyfile_load(c->cl.keys, BYZ_ROLE_CLIENT, id, true, &kf, c->err,
 			 sizeof c->err))
 		return cp_fail(c, 2, "%s", c->err);
-	keyfile_keypair(&kf, &c->key);
+	keyfile_keypair(&kf, &k->key);
 	keyfile_clear(&kf);
-	if (proc_ingress(&c->cl, &c->ing, c->err, sizeof c->err))
-		return cp_fail(c, 2, "%s", c->err);
-	cc.id = c->id;
+	cc.id = id;
 	cc.n = c->cl.sc.n;
 	cc.f = c->cl.sc.f;
 	cc.retry_us = c->cl.sc.retry_us;
@@ -257,24 +296,83 @@ static int setup(struct cp *c)
 	/* A client process may have run before: its timestamps go on from
 	 * the wall clock, above any it used then. */
 	cc.first_timestamp = clock_wall_us();
-	if (client_new(&cc, &c->core))
+	if (client_new(&cc, &k->core))
 		return cp_fail(c, 2, "client %" PRIu32 ": bad configuration",
-			       c->id);
-	client_outbox_init(&c->ob);
-	wire_buf_init(&c->signbuf, WIRE_MAX_FRAME);
-	prng_seed(&c->rng, c->cl.sc.seed, CP_STREAM_BASE + c->id);
-	c->rbuf = malloc(PROC_MAX_FRAME);
-	c->latency = calloc(c->total ? c->total : 1, sizeof *c->latency);
-	if (!c->rbuf || !c->latency)
-		return cp_fail(c, 3, "out of memory");
-	if (proc_open(&c->p, &c->cl, proc_tag(c->addr), 0, o->trace, c->err,
-		      sizeof c->err))
-		return cp_fail(c, 2, "%s", c->err);
-	if (net_open(&c->net, c->cl.client[c->id], PROC_MAX_FRAME, c->err,
+			       id);
+	prng_seed(&k->rng, c->cl.sc.seed, CP_STREAM_BASE + id);
+	k->cap = c->total ? c->total : 0;
+	if (k->cap) {
+		k->latency = calloc(k->cap, sizeof *k->latency);
+		k->accepted_at = calloc(k->cap, sizeof *k->accepted_at);
+		if (!k->latency || !k->accepted_at)
+			return cp_fail(c, 3, "out of memory");
+	}
+	return 0;
+}
+
+/* Bind the endpoints of clients id .. id+count-1, each once. */
+static int listen_all(struct cp *c)
+{
+	const struct client_proc_opts *o = c->o;
+
+	if (net_open(&c->net, c->cl.client[o->id], PROC_MAX_FRAME, c->err,
 		     sizeof c->err))
 		return cp_fail(c, 2, "client %" PRIu32 ": cannot listen at %s",
-			       c->id, c->err);
+			       o->id, c->err);
+	for (uint32_t i = 1; i < c->count; i++) {
+		const char *ep = c->cl.client[o->id + i];
+		bool seen = false;
+		for (uint32_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(ep, c->cl.client[o->id + j]);
+		if (!seen && net_bind(c->net, ep, c->err, sizeof c->err))
+			return cp_fail(
+			    c, 2, "client %" PRIu32 ": cannot listen at %s",
+			    o->id + i, c->err);
+	}
 	return 0;
+}
+
+static int setup(struct cp *c)
+{
+	const struct client_proc_opts *o = c->o;
+
+	if (cluster_load(o->cluster, &c->cl, c->err, sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
+	c->count = o->count ? o->count : 1;
+	if (o->id >= c->cl.nclients || c->count > c->cl.nclients - o->id)
+		return cp_fail(c, 2,
+			       "--id/--count: clients %" PRIu32 "..%" PRIu64
+			       " are not all clients of %s (it has %" PRIu32
+			       ")",
+			       o->id, (uint64_t)o->id + c->count - 1,
+			       o->cluster, c->cl.nclients);
+	for (size_t i = 0; i < o->nops; i++)
+		if (!o->ops[i][0] || strlen(o->ops[i]) > WIRE_MAX_OP)
+			return cp_fail(c, 2,
+				       "--op: an operation is 1 to %d bytes "
+				       "('%.40s' is not)",
+				       WIRE_MAX_OP, o->ops[i]);
+	c->total = o->nops	    ? (uint32_t)o->nops
+		   : o->requests    ? o->requests
+		   : o->duration_us ? 0
+				    : c->cl.sc.requests;
+	c->cs = calloc(c->count, sizeof *c->cs);
+	if (!c->cs)
+		return cp_fail(c, 3, "out of memory");
+	for (uint32_t i = 0; i < c->count; i++)
+		if (setup_client(c, &c->cs[i], o->id + i))
+			return -1;
+	if (proc_ingress(&c->cl, &c->ing, c->err, sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
+	client_outbox_init(&c->ob);
+	wire_buf_init(&c->signbuf, WIRE_MAX_FRAME);
+	c->rbuf = malloc(PROC_MAX_FRAME);
+	if (!c->rbuf)
+		return cp_fail(c, 3, "out of memory");
+	if (proc_open(&c->p, &c->cl, proc_tag(c->cs[0].addr), 0, o->trace,
+		      c->err, sizeof c->err))
+		return cp_fail(c, 2, "%s", c->err);
+	return listen_all(c);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -283,43 +381,89 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(struct cp *c)
+static void print_list(const uint64_t *v, uint32_t n)
 {
-	uint64_t *s = malloc((c->accepted ? c->accepted : 1) * sizeof *s);
+	for (uint32_t i = 0; i < n; i++)
+		printf("%s%" PRIu64, i ? "," : "", v[i]);
+}
+
+static void report(struct cp *c, const struct cp_client *k)
+{
+	uint64_t *s = malloc((k->accepted ? k->accepted : 1) * sizeof *s);
 	double p50 = 0, p99 = 0, max = 0;
 
-	if (s && c->accepted) {
-		memcpy(s, c->latency, c->accepted * sizeof *s);
-		qsort(s, c->accepted, sizeof *s, cmp_u64);
-		p50 = (double)s[c->accepted / 2] / 1000.0;
-		p99 = (double)s[(c->accepted * 99) / 100 < c->accepted
-				    ? (c->accepted * 99) / 100
-				    : c->accepted - 1] /
+	if (s && k->accepted) {
+		memcpy(s, k->latency, k->accepted * sizeof *s);
+		qsort(s, k->accepted, sizeof *s, cmp_u64);
+		p50 = (double)s[k->accepted / 2] / 1000.0;
+		p99 = (double)s[(k->accepted * 99) / 100 < k->accepted
+				    ? (k->accepted * 99) / 100
+				    : k->accepted - 1] /
 		      1000.0;
-		max = (double)s[c->accepted - 1] / 1000.0;
+		max = (double)s[k->accepted - 1] / 1000.0;
 	}
 	if (c->o->json) {
 		printf("{\"client\":%" PRIu32 ",\"accepted\":%" PRIu32
 		       ",\"requests\":%" PRIu32 ",\"latency_ms\":{\"p50\":%.3f"
 		       ",\"p99\":%.3f,\"max\":%.3f},\"latencies_us\":[",
-		       c->id, c->accepted, c->total, p50, p99, max);
-		for (uint32_t i = 0; i < c->accepted; i++)
-			printf("%s%" PRIu64, i ? "," : "", c->latency[i]);
-		printf("]}\n");
+		       k->id, k->accepted, k->sent, p50, p99, max);
+		print_list(k->latency, k->accepted);
+		printf("],\"accepted_at_us\":[");
+		print_list(k->accepted_at, k->accepted);
+		printf("],\"signatures\":%" PRIu64 ",\"verifications\":%" PRIu64
+		       ",\"verify_cache_hits\":%" PRIu64 "}\n",
+		       k->signatures, k->verifications, k->cache_hits);
 	} else if (!c->o->quiet) {
 		printf("client %" PRIu32 ": accepted %" PRIu32 "/%" PRIu32
 		       "; latency p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
-		       c->id, c->accepted, c->total, p50, p99, max);
+		       k->id, k->accepted, k->sent, p50, p99, max);
 	}
 	fflush(stdout);
 	free(s);
+}
+
+/* One pass over the clients: submit what is due, fire due timers. *soon
+ * is lowered to the next thing due; *busy is set while any client has
+ * something left to do. */
+static int tick(struct cp *c, uint64_t now, uint64_t *soon, bool *busy)
+{
+	*busy = false;
+	for (uint32_t i = 0; i < c->count && !c->fatal; i++) {
+		struct cp_client *k = &c->cs[i];
+		bool waiting = client_waiting(k->core);
+
+		if (!waiting && k->next_at && more(c, k, now)) {
+			if (k->next_at <= now) {
+				if (submit_next(c, k))
+					return -1;
+				waiting = true;
+			} else if (k->next_at < *soon) {
+				*soon = k->next_at;
+			}
+		}
+		if (k->retry_at && k->retry_at <= now) {
+			struct client_event ev = {.kind = CLIENT_EV_TIMER};
+			trace_timer(&c->p.tr, proc_now(&c->p), k->addr, 0);
+			k->retry_at = 0;
+			if (feed(c, k, &ev))
+				return -1;
+		}
+		if (k->retry_at && k->retry_at < *soon)
+			*soon = k->retry_at;
+		waiting = client_waiting(k->core);
+		if (waiting || (k->next_at && more(c, k, now)))
+			*busy = true;
+	}
+	return c->fatal ? -1 : 0;
 }
 
 int client_proc_main(const struct client_proc_opts *o)
 {
 	struct cp *c = calloc(1, sizeof *c);
 	struct client_event start = {.kind = CLIENT_EV_START};
-	uint64_t deadline;
+	uint64_t deadline, t0;
+	uint32_t accepted = 0, sent = 0;
+	bool busy = true, short_of = false;
 	int status;
 	char why[256];
 
@@ -328,11 +472,17 @@ int client_proc_main(const struct client_proc_opts *o)
 		return 3;
 	}
 	c->o = o;
-	if (setup(c) || feed(c, &start))
+	if (setup(c))
 		goto out;
-	deadline = o->deadline_us ? clock_mono_us() + o->deadline_us : 0;
-	c->next_at = c->total ? 1 : 0;
-	while (!proc_stop && !c->fatal && c->accepted < c->total) {
+	for (uint32_t i = 0; i < c->count; i++) {
+		if (feed(c, &c->cs[i], &start))
+			goto out;
+		c->cs[i].next_at = 1;
+	}
+	t0 = clock_mono_us();
+	deadline = o->deadline_us ? t0 + o->deadline_us : 0;
+	c->submit_until = o->duration_us ? t0 + o->duration_us : 0;
+	while (!proc_stop && !c->fatal && busy) {
 		uint64_t now = clock_mono_us(), soon = now + 100000;
 		struct net_env env;
 		size_t len;
@@ -340,46 +490,45 @@ int client_proc_main(const struct client_proc_opts *o)
 
 		if (deadline && now >= deadline)
 			break;
-		if (c->next_at && c->next_at <= now &&
-		    !client_waiting(c->core)) {
-			if (submit_next(c))
-				break;
-			continue;
-		}
-		if (c->retry_at && c->retry_at <= now) {
-			struct client_event ev = {.kind = CLIENT_EV_TIMER};
-			trace_timer(&c->p.tr, proc_now(&c->p), c->addr, 0);
-			c->retry_at = 0;
-			if (feed(c, &ev))
-				break;
-			continue;
-		}
-		if (c->retry_at && c->retry_at < soon)
-			soon = c->retry_at;
-		if (c->next_at && c->next_at < soon)
-			soon = c->next_at;
+		if (tick(c, now, &soon, &busy))
+			break;
+		if (!busy)
+			break;
+		if (c->submit_until && c->submit_until > now &&
+		    c->submit_until < soon)
+			soon = c->submit_until;
 		if (deadline && deadline < soon)
 			soon = deadline;
-		rc = net_recv(c->net, (int)((soon - now + 999) / 1000), &env,
-			      c->rbuf, &len, c->err, sizeof c->err);
+		now = clock_mono_us();
+		rc = net_recv(
+		    c->net, soon <= now ? 0 : (int)((soon - now + 999) / 1000),
+		    &env, c->rbuf, &len, c->err, sizeof c->err);
 		if (rc < 0) {
-			cp_fail(c, 3, "client %" PRIu32 ": %s", c->id, c->err);
+			cp_fail(c, 3, "client %" PRIu32 ": %s", o->id, c->err);
 			break;
 		}
 		if (rc == 1 && on_frame(c, &env, len))
 			break;
 	}
 	if (!c->fatal)
-		report(c);
+		for (uint32_t i = 0; i < c->count; i++)
+			report(c, &c->cs[i]);
 out:
 	if (c->fatal)
 		fprintf(stderr, "byzlab client: %s\n", c->err);
-	status = c->fatal ? c->fatal : c->accepted < c->total ? 1 : 0;
+	for (uint32_t i = 0; c->cs && i < c->count; i++) {
+		accepted += c->cs[i].accepted;
+		sent += c->cs[i].sent;
+		short_of = short_of || c->cs[i].accepted < c->cs[i].sent ||
+			   (c->total && c->cs[i].accepted < c->total);
+	}
+	status = c->fatal ? c->fatal : short_of ? 1 : 0;
 	if (status == 1)
 		fprintf(stderr,
-			"byzlab client: %" PRIu32 " of %" PRIu32
+			"byzlab client: %" PRIu32 " of %" PRIu64
 			" requests accepted before %s\n",
-			c->accepted, c->total,
+			accepted,
+			c->total ? (uint64_t)c->total * c->count : sent,
 			proc_stop ? "it was stopped" : "the deadline");
 	net_close(&c->net);
 	if (c->p.cl && proc_close(&c->p, o->trace, why, sizeof why) &&
@@ -387,14 +536,19 @@ out:
 		fprintf(stderr, "byzlab client: %s\n", why);
 		status = 3;
 	}
-	client_destroy(&c->core);
+	for (uint32_t i = 0; c->cs && i < c->count; i++) {
+		struct cp_client *k = &c->cs[i];
+		client_destroy(&k->core);
+		free(k->frame);
+		free(k->latency);
+		free(k->accepted_at);
+		sodium_memzero(&k->key, sizeof k->key);
+	}
+	free(c->cs);
 	client_outbox_free(&c->ob);
 	ingress_destroy(&c->ing);
 	wire_buf_free(&c->signbuf);
-	free(c->frame);
 	free(c->rbuf);
-	free(c->latency);
-	sodium_memzero(&c->key, sizeof c->key);
 	cluster_free(&c->cl);
 	free(c);
 	return status;

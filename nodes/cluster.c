@@ -200,25 +200,27 @@ static int cluster_section(struct cluster *c, const struct conf_node *m,
 	return 0;
 }
 
-/* No two nodes listen at one endpoint. */
+/* No two nodes listen at one endpoint, but clients may share one (one
+ * process serves them all: `byzlab client --count`). */
 static int distinct(const struct cluster *c, char *why, size_t whylen)
 {
 	const char *all[2 * BYZ_MAX_N + 1024 + 1];
-	size_t k = 0;
+	size_t k = 0, first_client;
 
 	for (uint32_t r = 0; r < c->sc.n; r++) {
 		all[k++] = c->replica[r];
 		if (c->twin[r][0])
 			all[k++] = c->twin[r];
 	}
+	if (c->adversary[0])
+		all[k++] = c->adversary;
+	first_client = k;
 	for (uint32_t i = 0; i < c->nclients && k < sizeof all / sizeof *all;
 	     i++)
 		all[k++] = c->client[i];
-	if (c->adversary[0] && k < sizeof all / sizeof *all)
-		all[k++] = c->adversary;
 	for (size_t i = 0; i < k; i++)
 		for (size_t j = i + 1; j < k; j++)
-			if (!strcmp(all[i], all[j]))
+			if (i < first_client && !strcmp(all[i], all[j]))
 				return fail(why, whylen,
 					    "%s: endpoint %s is given to two "
 					    "nodes",

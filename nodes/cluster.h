@@ -17,7 +17,10 @@
  *                    epoch: trace times are wall-clock time since it
  *                    (default 0: since the Unix epoch)
  *     replicas: [ENDPOINT, ...]  exactly n, replica 0 first
- *     clients: [ENDPOINT, ...]   exactly `clients` of them
+ *     clients: [ENDPOINT, ...]   exactly `clients` of them; clients may
+ *                                share one (a process that serves them
+ *                                all, `byzlab client --count`), no
+ *                                other node may share
  *     adversary: ENDPOINT        optional: every frame passes through it
  *     twins:                     optional, one per twin (attack `twins`)
  *       r1: ENDPOINT

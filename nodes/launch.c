@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +36,8 @@ enum child_kind { CH_REPLICA, CH_TWIN, CH_CLIENT, CH_ADVERSARY };
 
 struct child {
 	enum child_kind kind;
-	uint32_t id;
-	pid_t pid; /* 0: not running */
+	uint32_t id, count; /* clients: the first, and how many */
+	pid_t pid;	    /* 0: not running */
 	int status;
 	bool exited;
 	char trace[LAUNCH_PATH_MAX];
@@ -50,6 +51,7 @@ struct launch {
 	const struct scenario *sc;
 	struct sim_config cfg; /* after the adversary's changes */
 	bool no_gst, adversary;
+	uint32_t per; /* clients per client process */
 	uint64_t bound_us, epoch, limit_us, requests;
 	char self[LAUNCH_PATH_MAX];
 	char cluster[LAUNCH_PATH_MAX];
@@ -187,8 +189,11 @@ static int write_cluster(struct launch *l)
 	}
 	fprintf(f, "  clients:%s\n", l->sc->clients ? "" : " []");
 	for (uint32_t c = 0; c < l->sc->clients; c++) {
-		snprintf(name, sizeof name, "c%" PRIu32, c);
-		endpoint(l, ep, name, idx++);
+		/* A group of clients served by one process: one endpoint. */
+		if (c % l->per == 0) {
+			snprintf(name, sizeof name, "c%" PRIu32, c);
+			endpoint(l, ep, name, idx++);
+		}
 		fprintf(f, "    - %s\n", ep);
 	}
 	if (l->adversary) {
@@ -212,12 +217,14 @@ static int write_cluster(struct launch *l)
 /* ---- processes ------------------------------------------------------------
  */
 
-static int add_child(struct launch *l, enum child_kind kind, uint32_t id)
+static int add_child(struct launch *l, enum child_kind kind, uint32_t id,
+		     uint32_t count)
 {
 	struct child *c = &l->ch[l->nch++];
 
 	c->kind = kind;
 	c->id = id;
+	c->count = count;
 	switch (kind) {
 	case CH_REPLICA:
 		snprintf(c->name, sizeof c->name, "r%" PRIu32, id);
@@ -237,8 +244,8 @@ static int add_child(struct launch *l, enum child_kind kind, uint32_t id)
 
 static int start(struct launch *l, struct child *c)
 {
-	char id[16], log[LAUNCH_PATH_MAX];
-	char *argv[16];
+	char id[16], count[16], duration[32], log[LAUNCH_PATH_MAX];
+	char *argv[24];
 	int k = 0;
 	pid_t parent = getpid(), pid;
 
@@ -257,6 +264,19 @@ static int start(struct launch *l, struct child *c)
 	}
 	if (c->kind == CH_TWIN)
 		argv[k++] = "--twin";
+	if (c->kind == CH_CLIENT && c->count > 1) {
+		snprintf(count, sizeof count, "%" PRIu32, c->count);
+		argv[k++] = "--count";
+		argv[k++] = count;
+	}
+	if (c->kind == CH_CLIENT && l->o->client_duration_us) {
+		snprintf(duration, sizeof duration, "%" PRIu64 "us",
+			 l->o->client_duration_us);
+		argv[k++] = "--duration";
+		argv[k++] = duration;
+	}
+	if (c->kind == CH_CLIENT && l->o->client_json)
+		argv[k++] = "--json";
 	argv[k++] = "--trace";
 	argv[k++] = c->trace;
 	argv[k++] = "-q";
@@ -298,7 +318,28 @@ static int start(struct launch *l, struct child *c)
 	return 0;
 }
 
-/* Reap what has exited; blocking for up to wait_us when wait_us > 0. */
+/* Wait for child c (blocking or not) as waitpid does, adding the CPU
+ * time it used to the result's, by kind of process. */
+static pid_t wait_child(struct launch *l, struct child *c, int *st, int flags)
+{
+	struct rusage ru;
+	struct launch_cpu *cpu;
+	pid_t r = wait4(c->pid, st, flags, &ru);
+
+	if (r != c->pid)
+		return r;
+	cpu = c->kind == CH_CLIENT	? &l->res->cpu_clients
+	      : c->kind == CH_ADVERSARY ? &l->res->cpu_adversary
+					: &l->res->cpu_replicas;
+	cpu->user +=
+	    (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+	cpu->sys +=
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	cpu->switches += (uint64_t)ru.ru_nvcsw + (uint64_t)ru.ru_nivcsw;
+	return r;
+}
+
+/* Reap what has exited. */
 static void reap(struct launch *l)
 {
 	for (size_t i = 0; i < l->nch; i++) {
@@ -306,7 +347,7 @@ static void reap(struct launch *l)
 		int st;
 		if (!c->pid)
 			continue;
-		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+		if (wait_child(l, c, &st, WNOHANG) == c->pid) {
 			c->pid = 0;
 			c->exited = true;
 			c->status = st;
@@ -334,7 +375,7 @@ static void kill_all(struct launch *l)
 	for (size_t i = 0; i < l->nch; i++)
 		if (l->ch[i].pid) {
 			kill(l->ch[i].pid, SIGKILL);
-			waitpid(l->ch[i].pid, &l->ch[i].status, 0);
+			wait_child(l, &l->ch[i], &l->ch[i].status, 0);
 			l->ch[i].pid = 0;
 			l->ch[i].exited = true;
 		}
@@ -393,7 +434,7 @@ static int schedule(struct launch *l, uint64_t now)
 			l->crashed[i] = true;
 			if (c->pid) {
 				kill(c->pid, SIGKILL);
-				waitpid(c->pid, &c->status, 0);
+				wait_child(l, c, &c->status, 0);
 				c->pid = 0;
 			}
 			trace_crash(&l->tr, ltime(l), k->replica);
@@ -613,13 +654,16 @@ static int prepare(struct launch *l)
 	struct adversary *adv = NULL;
 	ssize_t n;
 
-	if (scenario_check_run(sc, l->why, l->whylen))
+	if (scenario_check_run(sc, l->why, l->whylen) ||
+	    scenario_check_config(sc, l->why, l->whylen))
 		return -1;
 	l->no_gst = scenario_no_gst(sc);
 	scenario_sim_config(sc, &l->cfg);
 	if (l->no_gst)
 		l->cfg.net.gst_us = UINT64_MAX;
-	l->adversary = scenario_has_adversary(sc) || sc->loss > 0.0;
+	l->adversary = scenario_has_adversary(sc) || sc->loss > 0.0 ||
+		       l->o->force_adversary;
+	l->per = l->o->clients_per_process ? l->o->clients_per_process : 1;
 	if (scenario_has_adversary(sc)) {
 		if (adversary_check(&sc->plan, sc->n, sc->f, l->why,
 				    l->whylen) ||
@@ -633,7 +677,9 @@ static int prepare(struct launch *l)
 		adversary_free(&adv);
 	}
 	l->bound_us = scenario_bound(sc, &l->cfg, 0) + LAUNCH_SLACK_US;
-	l->requests = (uint64_t)sc->clients * sc->requests;
+	/* Clients that run for a time: done once they all stopped. */
+	l->requests =
+	    l->o->client_duration_us ? 0 : (uint64_t)sc->clients * sc->requests;
 	l->limit_us = l->o->limit_us ? l->o->limit_us
 		      : sc->max_time_us < LAUNCH_DEFAULT_LIMIT_US
 			  ? sc->max_time_us
@@ -656,14 +702,16 @@ static int run(struct launch *l)
 	int core_error = 0;
 	uint32_t core_replica = 0;
 
-	if (l->adversary && add_child(l, CH_ADVERSARY, 0))
+	if (l->adversary && add_child(l, CH_ADVERSARY, 0, 1))
 		return -1;
 	for (uint32_t r = 0; r < l->sc->n; r++)
-		if (add_child(l, CH_REPLICA, r) ||
-		    (l->cfg.twin[r] && add_child(l, CH_TWIN, r)))
+		if (add_child(l, CH_REPLICA, r, 1) ||
+		    (l->cfg.twin[r] && add_child(l, CH_TWIN, r, 1)))
 			return -1;
-	for (uint32_t c = 0; c < l->sc->clients; c++)
-		if (add_child(l, CH_CLIENT, c))
+	for (uint32_t c = 0; c < l->sc->clients; c += l->per)
+		if (add_child(l, CH_CLIENT, c,
+			      l->sc->clients - c < l->per ? l->sc->clients - c
+							  : l->per))
 			return -1;
 	for (size_t i = 0; i < l->nch; i++)
 		if (start(l, &l->ch[i]))
@@ -705,6 +753,10 @@ static int run(struct launch *l)
 			"%s/%s.log)\n",
 			bad->name, l->res->dir, bad->name);
 	snprintf(l->res->stop, sizeof l->res->stop, "%s", stop);
+	if (l->o->no_merge) {
+		l->res->trace[0] = '\0';
+		return 0;
+	}
 	return merge(l, stop, core_error, core_replica);
 }
 

@@ -6,7 +6,9 @@
  * loopback; crashes and restarts as the scenario schedules them, carried
  * out with SIGKILL and a fresh start from the data folder (or, for
  * amnesia, from an emptied one); then every process's trace merged into
- * one (nodes/merge.h), ready for the checkers.
+ * one (nodes/merge.h), ready for the checkers. A few options serve
+ * measurements (`byzlab bench zmq`): many clients per process, an
+ * adversary that only forwards, clients that run for a time, no merge.
  *
  * Every process it starts is reaped on every way out: a normal end, an
  * error, SIGINT or SIGTERM (it stops them with SIGTERM, then SIGKILL after
@@ -37,12 +39,38 @@ struct launch_opts {
 			    * max_time, at most LAUNCH_DEFAULT_LIMIT_US */
 	const volatile sig_atomic_t *stop; /* set: stop now (interrupted) */
 	bool quiet;
+	/* For measurements (`byzlab bench zmq`); all off by default. */
+	uint32_t clients_per_process; /* 0, 1: one process per client; K:
+				       * clients in groups of K, one process
+				       * each (byzlab client --count K), a
+				       * group sharing one endpoint */
+	bool force_adversary;	      /* an adversary process even when the
+				       * scenario needs none: it forwards
+				       * every frame unchanged */
+	uint64_t client_duration_us;  /* clients submit for this long
+				       * (byzlab client --duration) instead
+				       * of the scenario's requests; the run
+				       * is done when they have all stopped */
+	bool client_json;	      /* clients write their --json summary
+				       * lines to their log, DIR/cI.log (I:
+				       * the group's first client) */
+	bool no_merge;		      /* leave the per-process traces as they
+				       * are (res->trace is ""); DIR keeps
+				       * them, and the replicas' status files
+				       * in DIR/data/replica-R/status */
 };
 
 #define LAUNCH_DEFAULT_LIMIT_US (60ull * 1000 * 1000)
 /* Added to the protocol's liveness bound in real mode: the processes of
  * a loaded machine are scheduled late. */
 #define LAUNCH_SLACK_US (1000ull * 1000)
+
+/* CPU seconds some processes of the run used and the context switches
+ * they went through (wait4: voluntary and not), restarts included. */
+struct launch_cpu {
+	double user, sys;
+	uint64_t switches;
+};
 
 struct launch_result {
 	char dir[LAUNCH_PATH_MAX];   /* the run folder (removed if temporary
@@ -54,6 +82,8 @@ struct launch_result {
 	bool temp;		     /* the run folder is temporary */
 	uint64_t rules; /* rule coverage of the honest replicas (core.h) */
 	double wall_seconds;
+	struct launch_cpu cpu_replicas; /* replicas and twins */
+	struct launch_cpu cpu_clients, cpu_adversary;
 };
 
 /* Run sc as processes. 0 once the merged trace is written (the verdict is

@@ -51,6 +51,9 @@ struct net;
 int net_open(struct net **out, const char *endpoint, size_t max_frame,
 	     char *why, size_t whylen);
 void net_close(struct net **n);
+/* Receive at one more endpoint on the same socket (a client process that
+ * serves several clients, client_proc.h). 0, or -1 with why as net_open. */
+int net_bind(struct net *n, const char *endpoint, char *why, size_t whylen);
 
 /* Send env and frame to the node listening at endpoint (a PUSH socket per
  * endpoint, connected on first use). 0; 1 when its queue is full (the

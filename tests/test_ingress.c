@@ -151,6 +151,48 @@ Test(ingress, verifies_embedded_signatures_too)
 	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
 }
 
+Test(ingress, an_own_signature_is_taken_from_the_cache)
+{
+	struct wire_msg m;
+
+	signed_reply(2, &rk[2]);
+	ingress_trust_own(ing, 2, b.data, b.len);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
+	cr_assert_eq(ingress_counts(ing).verifications, 1);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 1,
+		     "what the process signed itself is not verified again");
+}
+
+Test(ingress, trusting_an_own_frame_trusts_no_embedded_signature)
+{
+	struct wire_msg m;
+
+	/* The leader's ORDER, trusted, carries a request that is forged. */
+	signed_request(1, &ck[0]);
+	signed_order();
+	ingress_trust_own(ing, 0, b.data, b.len);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 1, "only the ORDER's");
+}
+
+Test(ingress, trusts_nothing_of_another_signer_or_a_bad_frame)
+{
+	struct wire_msg m;
+	static const uint8_t junk[] = "not a frame at all, just bytes";
+
+	signed_reply(2, &rk[2]);
+	ingress_trust_own(ing, 1, b.data, b.len); /* not its own */
+	ingress_trust_own(ing, N, b.data, b.len); /* not in the cluster */
+	ingress_trust_own(ing, 2, junk, sizeof junk);
+	ingress_trust_own(ing, 2, b.data, 5);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), 0);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 0);
+	/* A tampered frame stays tampered, whatever was trusted. */
+	ingress_trust_own(ing, 2, b.data, b.len);
+	b.data[b.len - BYZ_SIG_BYTES - 1] ^= 0x01;
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+}
+
 Test(ingress, rejects_malformed_input_with_its_decoding_code)
 {
 	struct wire_msg m;

@@ -192,6 +192,14 @@ EXAMPLES = {
         {"rc": 0, "out": ["PASS ", "accepted 10000/10000"]},
     ("docs/pbft.md", "byzlab bench sim --protocol pbft"):
         {"rc": 0, "out": ["pbft", "crypto bound"]},
+    ("docs/bench-zmq.md", "byzlab bench zmq"):
+        not_run("the whole bench, about a minute (test_bench_zmq.py runs "
+                "its smallest configuration)"),
+    ("docs/bench-zmq.md", "byzlab bench --driver zmq"):
+        not_run("the whole bench under its other name, about a minute"),
+    ("docs/bench-zmq.md", "byzlab bench --driver zmq --protocol pbft --n 4 "
+     "--batch 1 --path direct --seconds 1"):
+        {"rc": 0, "out": ["pbft", "direct", "ratio"]},
 
     ("docs/scenarios.md", "byzlab run --scenario scenarios/twins-f-plus-1.yaml"):
         AGREEMENT,
