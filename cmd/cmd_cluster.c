@@ -10,6 +10,7 @@
 #include "cli.h"
 
 #include "cluster.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -175,25 +176,10 @@ static int up(const struct cluster *cl, const char *file, struct member *m,
 		if (m[i].twin)
 			argv[a++] = "--twin";
 		argv[a] = NULL;
-		fflush(NULL);
-		pid = fork();
+		pid = proc_spawn(self, argv, log, PROC_SPAWN_DAEMON);
 		if (pid < 0)
-			return cli_input_error("cluster", "fork: %s",
-					       strerror(errno));
-		if (pid == 0) {
-			/* A daemon of its own: a new session, no terminal. */
-			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-			setsid();
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			fd = open("/dev/null", O_RDONLY);
-			if (fd >= 0)
-				dup2(fd, 0);
-			execv(self, argv);
-			_exit(127);
-		}
+			return cli_input_error("cluster", "cannot start %s: %s",
+					       m[i].name, strerror(errno));
 		if (m[i].adversary) {
 			FILE *f = fopen(m[i].pidfile, "w");
 			if (f) {

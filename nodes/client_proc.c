@@ -339,6 +339,11 @@ static int setup(struct cp *c)
 	if (cluster_load(o->cluster, &c->cl, c->err, sizeof c->err))
 		return cp_fail(c, 2, "%s", c->err);
 	c->count = o->count ? o->count : 1;
+	if (o->id >= c->cl.nclients && c->count == 1)
+		return cp_fail(c, 2,
+			       "--id: %" PRIu32 " is not a client of %s "
+			       "(0 .. %" PRIu32 ")",
+			       o->id, o->cluster, c->cl.nclients - 1);
 	if (o->id >= c->cl.nclients || c->count > c->cl.nclients - o->id)
 		return cp_fail(c, 2,
 			       "--id/--count: clients %" PRIu32 "..%" PRIu64

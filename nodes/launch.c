@@ -9,6 +9,7 @@
 #include "err.h"
 #include "keyfile.h"
 #include "merge.h"
+#include "proc.h"
 #include "scenario_io.h"
 #include "trace.h"
 #include "verdict.h"
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -247,7 +247,7 @@ static int start(struct launch *l, struct child *c)
 	char id[16], count[16], duration[32], log[LAUNCH_PATH_MAX];
 	char *argv[24];
 	int k = 0;
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 
 	snprintf(id, sizeof id, "%" PRIu32, c->id);
 	if (path_in(l, log, "%s.log", c->name))
@@ -281,37 +281,10 @@ static int start(struct launch *l, struct child *c)
 	argv[k++] = c->trace;
 	argv[k++] = "-q";
 	argv[k] = NULL;
-	fflush(NULL);
-	pid = fork();
+	pid = proc_spawn(l->self, argv, log, PROC_SPAWN_TIED);
 	if (pid < 0)
 		return lfail(l, "cannot start %s: %s", c->name,
 			     strerror(errno));
-	if (pid == 0) {
-		int fd;
-		struct sigaction sa;
-		sigset_t none;
-
-		/* Die with the launcher, however it dies. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0)
-			dup2(fd, 0);
-		execv(l->self, argv);
-		_exit(127);
-	}
 	c->pid = pid;
 	c->exited = false;
 	l->res->processes++;

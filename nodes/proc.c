@@ -8,6 +8,8 @@
 #include "keyfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,4 +164,44 @@ int proc_write_status(const char *path, const char *text)
 		return -1;
 	}
 	return 0;
+}
+
+pid_t proc_spawn(const char *self, char *const argv[], const char *log,
+		 enum proc_spawn_mode mode)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct sigaction sa;
+		sigset_t none;
+		int fd;
+
+		if (mode == PROC_SPAWN_TIED) {
+			/* Die with the launcher, however it dies. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		} else {
+			setsid();
+		}
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			dup2(fd, 0);
+		execv(self, argv);
+		_exit(127);
+	}
+	return pid;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define PROC_ADVERSARY_TAG 0xfffu
 
@@ -59,6 +60,18 @@ int proc_ingress(const struct cluster *cl, struct ingress **out, char *why,
 
 /* Write text to path atomically (temporary file, rename). 0 or -1. */
 int proc_write_status(const char *path, const char *text);
+
+/*
+ * Start `self` (this program) with argv as a child process, its stdout and
+ * stderr appended to log, stdin from /dev/null, SIGINT and SIGTERM at
+ * their defaults. PROC_SPAWN_TIED: the kernel kills it when this process
+ * dies (PR_SET_PDEATHSIG), so it never outlives its launcher;
+ * PROC_SPAWN_DAEMON: a session of its own, outliving this process. The
+ * child's pid, or -1 with errno.
+ */
+enum proc_spawn_mode { PROC_SPAWN_TIED, PROC_SPAWN_DAEMON };
+pid_t proc_spawn(const char *self, char *const argv[], const char *log,
+		 enum proc_spawn_mode mode);
 
 /* A stop flag set by SIGTERM and SIGINT (handlers installed without
  * SA_RESTART, so a blocking wait returns). */
