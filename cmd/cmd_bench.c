@@ -120,8 +120,7 @@ static const char bench_usage[] =
     "  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
     "  byzlab bench sim --protocol all --n 4 --requests 10000\n"
     "  byzlab bench zmq\n"
-    "  byzlab bench --driver zmq --protocol pbft --n 4 --batch 1 "
-    "--path direct\n";
+    "  byzlab bench --driver zmq --n 4 --batch 1 --path direct\n";
 
 enum bench_opt {
 	BO_SECONDS = 256,

@@ -154,7 +154,7 @@ static void bz_scenario(const struct bench_zmq_opts *o, const struct bz_conf *c,
 	sc->max_time_us =
 	    (o->requests ? 60ull * 1000 * 1000 : (uint64_t)(o->seconds * 1e6)) +
 	    BZ_SLACK_US;
-	/* A protocol may refuse a window at this batch (PBFT: a VIEW-CHANGE
+	/* A protocol may refuse a window at this batch (a view-change message
 	 * must fit a frame with every request at its largest): the largest
 	 * window that it takes, with checkpoints at most every half window
 	 * (as the window must hold two). */
