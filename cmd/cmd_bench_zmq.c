@@ -613,11 +613,12 @@ int bench_zmq(const struct bench_zmq_opts *o)
 		bz_scenario(o, &confs[i], &sc);
 		if (scenario_check_run(&sc, why, sizeof why) ||
 		    scenario_check_config(&sc, why, sizeof why)) {
-			free(confs);
-			return cli_usage_error(
+			rc = cli_usage_error(
 			    "bench", "%s n=%" PRIu32 " batch %" PRIu32 ": %s",
 			    confs[i].ops->name, confs[i].n, confs[i].batch,
 			    why);
+			free(confs);
+			return rc;
 		}
 	}
 	if (o->out && mkdir(o->out, 0700) && errno != EEXIST) {
