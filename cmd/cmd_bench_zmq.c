@@ -39,6 +39,7 @@
 
 #include "core.h"
 #include "launch.h"
+#include "proc.h"
 #include "scenario.h"
 
 #include <errno.h>
@@ -176,17 +177,9 @@ static const char *bz_path(const struct bz_conf *c)
 /* A "key value" line of a status file; 0 when there is none. */
 static uint64_t status_get(const char *path, const char *key)
 {
-	char line[128];
-	size_t kl = strlen(key);
 	uint64_t v = 0;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ')
-			v = strtoull(line + kl + 1, NULL, 10);
-	fclose(f);
+	proc_status_get(path, key, &v);
 	return v;
 }
 

@@ -89,25 +89,6 @@ static size_t members(const struct cluster *cl, struct member *m)
 	return k;
 }
 
-/* A "key value" line of a status file; false if there is none. */
-static bool status_get(const char *path, const char *key, uint64_t *v)
-{
-	char line[160];
-	size_t kl = strlen(key);
-	bool found = false;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ') {
-			*v = strtoull(line + kl + 1, NULL, 10);
-			found = true;
-		}
-	fclose(f);
-	return found;
-}
-
 /* The pid of a member if that process is alive and is a byzlab process. */
 static pid_t alive(const struct member *m)
 {
@@ -116,7 +97,8 @@ static pid_t alive(const struct member *m)
 	FILE *f;
 	size_t n;
 
-	if (!status_get(m->pidfile, "pid", &pid) || !pid || pid > INT32_MAX)
+	if (!proc_status_get(m->pidfile, "pid", &pid) || !pid ||
+	    pid > INT32_MAX)
 		return 0;
 	if (kill((pid_t)pid, 0))
 		return 0;
@@ -220,8 +202,8 @@ static int status(struct member *m, size_t k)
 	for (size_t i = 0; i < k; i++) {
 		pid_t pid = alive(&m[i]);
 		uint64_t h = 0, v = 0;
-		status_get(m[i].pidfile, "height", &h);
-		status_get(m[i].pidfile, "view", &v);
+		proc_status_get(m[i].pidfile, "height", &h);
+		proc_status_get(m[i].pidfile, "view", &v);
 		down += !pid;
 		if (m[i].adversary)
 			printf("%-10s %-8s %8ld %10s %10s\n", m[i].name,

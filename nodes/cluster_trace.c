@@ -7,6 +7,7 @@
 #include "adversary.h"
 #include "clock.h"
 #include "cluster.h"
+#include "launch.h"
 #include "merge.h"
 #include "trace.h"
 
@@ -15,37 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The run line (end false) or the end line of the merged trace. */
-static char *line_of(const struct cluster *cl, const struct sim_config *cfg,
-		     bool end, uint64_t lc)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	struct trace tr;
-
-	if (!m)
-		return NULL;
-	trace_init(&tr, cl->sc.n, cl->sc.f, m);
-	if (end) {
-		tr.stamp = true;
-		tr.lc = lc;
-		tr.wall = clock_wall_us();
-		trace_end(&tr,
-			  tr.wall > cl->epoch_us ? tr.wall - cl->epoch_us : 0,
-			  "done", 0, 0, 0);
-	} else {
-		scenario_trace_run(&cl->sc, cfg,
-				   scenario_bound(&cl->sc, cfg, 0), true, "zmq",
-				   &tr);
-	}
-	trace_free(&tr);
-	fclose(m);
-	if (buf && len && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	return buf;
-}
 
 int cluster_trace_merge(const char *cluster_path, const char *const *traces,
 			size_t n, const char *out, uint64_t *torn, char *why,
@@ -69,7 +39,8 @@ int cluster_trace_merge(const char *cluster_path, const char *const *traces,
 		    adversary_configure(adv, &cfg, why, whylen))
 			goto out;
 	}
-	run = line_of(&cl, &cfg, false, 0);
+	run = launch_run_line(&cl.sc, &cfg, scenario_bound(&cl.sc, &cfg, 0),
+			      true);
 	f = fopen("/dev/null", "w");
 	if (!run || !f ||
 	    merge_traces(traces, NULL, n, run, NULL, f, &max_lc, torn, err,
@@ -79,7 +50,12 @@ int cluster_trace_merge(const char *cluster_path, const char *const *traces,
 	}
 	fclose(f);
 	f = NULL;
-	end = line_of(&cl, &cfg, true, max_lc);
+	{
+		uint64_t w = clock_wall_us();
+		end = launch_end_line(&cl.sc,
+				      w > cl.epoch_us ? w - cl.epoch_us : 0,
+				      max_lc, "done", 0, 0, 0);
+	}
 	snprintf(tmp, sizeof tmp, "%s.tmp", out);
 	f = fopen(tmp, "w");
 	if (!f || !end) {

@@ -365,20 +365,12 @@ static struct child *find(struct launch *l, enum child_kind kind, uint32_t id)
 /* A replica's status file: a "key value" line's value, or 0. */
 static uint64_t status_value(struct launch *l, uint32_t r, const char *key)
 {
-	char path[LAUNCH_PATH_MAX], line[128];
-	size_t kl = strlen(key);
+	char path[LAUNCH_PATH_MAX];
 	uint64_t v = 0;
-	FILE *f;
 
 	if (path_in(l, path, "data/replica-%" PRIu32 "/status", r))
 		return 0;
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ')
-			v = strtoull(line + kl + 1, NULL, 10);
-	fclose(f);
+	proc_status_get(path, key, &v);
 	return v;
 }
 
@@ -512,34 +504,6 @@ static struct child *failed(struct launch *l)
 
 /* ---- the merged trace ---------------------------------------------------- */
 
-static char *one_line(struct launch *l, bool end, uint64_t t, uint64_t lc,
-		      const char *stop, uint64_t forged, int core_error,
-		      uint32_t core_replica)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	struct trace tr;
-
-	if (!m)
-		return NULL;
-	trace_init(&tr, l->sc->n, l->sc->f, m);
-	if (end) {
-		tr.stamp = true;
-		tr.lc = lc;
-		tr.wall = clock_wall_us();
-		trace_end(&tr, t, stop, forged, core_error, core_replica);
-	} else {
-		scenario_trace_run(l->sc, &l->cfg, l->bound_us, l->no_gst,
-				   "zmq", &tr);
-	}
-	trace_free(&tr);
-	fclose(m);
-	if (buf && len && buf[len - 1] == '\n')
-		buf[len - 1] = '\0';
-	return buf;
-}
-
 static int merge(struct launch *l, const char *stop, int core_error,
 		 uint32_t core_replica)
 {
@@ -564,7 +528,7 @@ static int merge(struct launch *l, const char *stop, int core_error,
 	}
 	paths[l->nch] = l->tr_path;
 	missing[l->nch] = true;
-	run = one_line(l, false, 0, 0, NULL, 0, 0, 0);
+	run = launch_run_line(l->sc, &l->cfg, l->bound_us, l->no_gst);
 	/* A first pass for the largest Lamport clock, into /dev/null. */
 	out = fopen("/dev/null", "w");
 	if (!out || !run ||
@@ -577,8 +541,8 @@ static int merge(struct launch *l, const char *stop, int core_error,
 	}
 	fclose(out);
 	t = ltime(l);
-	end = one_line(l, true, t, max_lc > l->tr.lc ? max_lc : l->tr.lc, stop,
-		       forged, core_error, core_replica);
+	end = launch_end_line(l->sc, t, max_lc > l->tr.lc ? max_lc : l->tr.lc,
+			      stop, forged, core_error, core_replica);
 	snprintf(tmp, sizeof tmp, "%s.tmp", l->res->trace);
 	out = fopen(tmp, "w");
 	if (!out || !end) {
@@ -789,4 +753,74 @@ void launch_remove(struct launch_result *res)
 	if (res->temp && res->dir[0])
 		nftw(res->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	res->temp = false;
+}
+
+/* One line of a trace written by fn into a string, without its newline. */
+static char *line_by(const struct scenario *sc,
+		     void (*fn)(struct trace *tr, const void *arg),
+		     const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct trace tr;
+
+	if (!m)
+		return NULL;
+	trace_init(&tr, sc->n, sc->f, m);
+	fn(&tr, arg);
+	trace_free(&tr);
+	fclose(m);
+	if (buf && len && buf[len - 1] == '\n')
+		buf[len - 1] = '\0';
+	return buf;
+}
+
+struct run_line_args {
+	const struct scenario *sc;
+	const struct sim_config *cfg;
+	uint64_t bound_us;
+	bool no_gst;
+};
+
+static void run_line(struct trace *tr, const void *arg)
+{
+	const struct run_line_args *a = arg;
+
+	scenario_trace_run(a->sc, a->cfg, a->bound_us, a->no_gst, "zmq", tr);
+}
+
+char *launch_run_line(const struct scenario *sc, const struct sim_config *cfg,
+		      uint64_t bound_us, bool no_gst)
+{
+	struct run_line_args a = {sc, cfg, bound_us, no_gst};
+
+	return line_by(sc, run_line, &a);
+}
+
+struct end_line_args {
+	uint64_t t, lc, forged;
+	const char *stop;
+	int core_error;
+	uint32_t core_replica;
+};
+
+static void end_line(struct trace *tr, const void *arg)
+{
+	const struct end_line_args *a = arg;
+
+	tr->stamp = true;
+	tr->lc = a->lc;
+	tr->wall = clock_wall_us();
+	trace_end(tr, a->t, a->stop, a->forged, a->core_error, a->core_replica);
+}
+
+char *launch_end_line(const struct scenario *sc, uint64_t t, uint64_t lc,
+		      const char *stop, uint64_t forged, int core_error,
+		      uint32_t core_replica)
+{
+	struct end_line_args a = {t,	lc,	    forged,
+				  stop, core_error, core_replica};
+
+	return line_by(sc, end_line, &a);
 }

@@ -92,6 +92,16 @@ struct launch_result {
 int launch_run(const struct launch_opts *o, struct launch_result *res,
 	       char *why, size_t whylen);
 
+/* The lines that frame a merged trace of real processes (malloc'd, no
+ * newline; NULL without memory): the run line of sc run with cfg (after
+ * the adversary's changes) by the zmq driver, and the end line at t, with
+ * a Lamport clock lc above every line merged (docs/trace.md). */
+char *launch_run_line(const struct scenario *sc, const struct sim_config *cfg,
+		      uint64_t bound_us, bool no_gst);
+char *launch_end_line(const struct scenario *sc, uint64_t t, uint64_t lc,
+		      const char *stop, uint64_t forged, int core_error,
+		      uint32_t core_replica);
+
 /* Remove a temporary run folder (after its trace was judged, when the
  * trace is in it); nothing for a folder the user named or kept. */
 void launch_remove(struct launch_result *res);

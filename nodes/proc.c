@@ -146,6 +146,24 @@ out:
 	return rc;
 }
 
+bool proc_status_get(const char *path, const char *key, uint64_t *v)
+{
+	char line[160];
+	size_t kl = strlen(key);
+	bool found = false;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ') {
+			*v = strtoull(line + kl + 1, NULL, 10);
+			found = true;
+		}
+	fclose(f);
+	return found;
+}
+
 int proc_write_status(const char *path, const char *text)
 {
 	char tmp[CLUSTER_PATH_MAX + 8];

@@ -58,6 +58,10 @@ void proc_received(struct proc *p, uint64_t lc);
 int proc_ingress(const struct cluster *cl, struct ingress **out, char *why,
 		 size_t whylen);
 
+/* A "key value" line of a status file (node.c writes them) into *v; false
+ * when the file or the key is not there. */
+bool proc_status_get(const char *path, const char *key, uint64_t *v);
+
 /* Write text to path atomically (temporary file, rename). 0 or -1. */
 int proc_write_status(const char *path, const char *text);
 
