@@ -228,7 +228,8 @@ EXAMPLES = {
     ("docs/zmq.md", "byzlab run --driver zmq --byzantine 1 --attack "
      "equivocate --gst 300ms"): {"rc": 0, "out": ["PASS ", "byzantine r0;"]},
     ("docs/zmq.md", "byzlab run --driver zmq --byzantine 2 --attack "
-     "twins --gst 2s --stop-on-violation"): AGREEMENT,
+     "twins:skew=20ms --gst 2s --requests 4 --batch 4 "
+     "--stop-on-violation"): AGREEMENT,
     ("docs/zmq.md", "byzlab check --cluster cluster.yaml --merged all.jsonl "
      "alpha/trace.jsonl bravo/trace.jsonl ..."):
         not_run("the traces of the across-hosts cluster, gathered from its "
