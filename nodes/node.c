@@ -60,6 +60,9 @@ struct node {
 	uint64_t height, view, forged_accepted, sent, received, rejected;
 	uint64_t gave_up; /* views it gave up (its timer fired) */
 	uint64_t rules;	  /* rule coverage (core.h): what its rules decided */
+	/* The last height its trace shows (commit or restore), read back
+	 * from the trace file on a restart; UINT64_MAX: not known. */
+	uint64_t traced;
 	uint64_t status_at;
 	bool status_dirty;
 	char why[512], err[512];
@@ -155,6 +158,66 @@ static int send_to(struct node *nd, uint32_t to, const uint8_t *frame,
 	nd->sent++;
 	nd->status_dirty = true;
 	return 0;
+}
+
+/*
+ * Trace a commit. A SIGKILL can fall between the PERSIST that makes a
+ * commit part of the replica's state and the trace line that reports it
+ * (two files, no common atomic write): after the restart the core goes on
+ * above a height its trace never showed. The trace then says what is
+ * known, without a gap: the first commit above the gap is traced as a
+ * state transfer to that height (`restore`, with the state digest after
+ * it), and a note says how many heights went untraced.
+ */
+static void trace_commit_gapless(struct node *nd, uint64_t t,
+				 const struct byz_commit *c)
+{
+	if (nd->traced != UINT64_MAX && !c->restored &&
+	    c->height > nd->traced + 1) {
+		struct byz_commit r = *c;
+		char note[160];
+		int len = snprintf(note, sizeof note,
+				   "heights %" PRIu64 "..%" PRIu64
+				   " were committed before a crash but not "
+				   "traced: restored at %" PRIu64,
+				   nd->traced + 1, c->height - 1, c->height);
+		trace_note(&nd->p.tr, t, nd->addr, note, (size_t)len);
+		r.restored = true;
+		r.client = 0;
+		r.timestamp = 0;
+		memset(r.request_digest, 0, sizeof r.request_digest);
+		trace_commit(&nd->p.tr, t, nd->addr, &r);
+	} else {
+		trace_commit(&nd->p.tr, t, nd->addr, c);
+	}
+	if (nd->traced == UINT64_MAX || c->height > nd->traced)
+		nd->traced = c->height;
+}
+
+/* The last height the trace file at path shows for this node (commit or
+ * restore lines), or 0. */
+static uint64_t traced_height(const char *path)
+{
+	char line[TRACE_LINE_MAX + 2];
+	uint64_t h = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		const char *p;
+		if (!strstr(line, "\"ev\":\"commit\"") &&
+		    !strstr(line, "\"ev\":\"restore\""))
+			continue;
+		p = strstr(line, "\"height\":");
+		if (p) {
+			uint64_t v = strtoull(p + 9, NULL, 10);
+			if (v > h)
+				h = v;
+		}
+	}
+	fclose(f);
+	return h;
 }
 
 /* Carry out a step's outputs in order (core.h; as lib/sim.c does). */
@@ -258,7 +321,7 @@ static int apply_outputs(struct node *nd)
 		case BYZ_OUT_COMMIT:
 			if (o->commit.height > nd->height)
 				nd->height = o->commit.height;
-			trace_commit(&nd->p.tr, t, nd->addr, &o->commit);
+			trace_commit_gapless(nd, t, &o->commit);
 			nd->status_dirty = true;
 			break;
 		case BYZ_OUT_NOTE:
@@ -465,6 +528,9 @@ static int node_setup(struct node *nd, uint8_t **log, size_t *loglen)
 	else
 		snprintf(nd->trace_path, sizeof nd->trace_path,
 			 "%s/trace.jsonl", nd->data);
+	/* A restart from its log goes on above what its trace shows. */
+	nd->traced = nd->wal.boots && *loglen ? traced_height(nd->trace_path)
+					      : UINT64_MAX;
 	if (proc_open(&nd->p, &nd->cl, proc_tag(nd->addr), nd->wal.boots,
 		      nd->trace_path, nd->err, sizeof nd->err))
 		return node_fail(nd, 2, "%s", nd->err);

@@ -63,9 +63,12 @@ int proc_open(struct proc *p, const struct cluster *cl, uint32_t tag,
 	}
 	trace_init(&p->tr, cl->sc.n, cl->sc.f, p->trace_file);
 	p->tr.stamp = true;
-	/* A restarted process goes on from a Lamport clock above its old
-	 * lines: they are ordered by wall time at microsecond grain. */
-	p->tr.lc = boot ? clock_wall_us() : 0;
+	/* A restarted process (or another run of a client appending to its
+	 * trace) goes on from a Lamport clock above its old lines: the wall
+	 * clock in microseconds. */
+	p->tr.lc = boot || (p->trace_file && ftell(p->trace_file) > 0)
+		       ? clock_wall_us()
+		       : 0;
 	p->id_base = (uint64_t)(tag & 0xfffu) << 44 | (uint64_t)(boot & 0xffu)
 							  << 36;
 	p->next_id = 0;
