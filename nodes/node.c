@@ -65,8 +65,8 @@ struct node {
 	uint64_t traced;
 	uint64_t status_at;
 	bool status_dirty;
-	char why[512], err[512];
-	int fatal; /* exit status once the loop must stop */
+	char err[512]; /* the message of the failure that stopped it */
+	int fatal;     /* exit status once the loop must stop */
 };
 
 __attribute__((format(printf, 3, 4))) static int

@@ -44,7 +44,7 @@ struct proxy {
 	uint64_t seq;
 	uint8_t *rbuf;
 	uint64_t relayed, dropped, overflow;
-	char why[512], err[512];
+	char err[512]; /* the message of the failure that stopped it */
 	int fatal;
 };
 
