@@ -141,9 +141,11 @@ def test_commits_lost_from_a_killed_trace_leave_no_gap(byzlab, tmp_path):
                 nodes[3].wait()
                 tr = tmp_path / "data" / "replica-3" / "trace.jsonl"
                 lines = tr.read_text().splitlines(keepends=True)
+                # Its heights: commits, or a state transfer (restore) when
+                # it caught up that way.
                 commits = [i for i, l in enumerate(lines)
-                           if '"ev":"commit"' in l]
-                assert len(commits) >= 6
+                           if '"ev":"commit"' in l or '"ev":"restore"' in l]
+                assert len(commits) >= 2
                 cut = set(commits[-2:])  # the last two commits untraced
                 tr.write_text("".join(l for i, l in enumerate(lines)
                                       if i not in cut))
