@@ -116,7 +116,7 @@ def test_commits_lost_from_a_killed_trace_leave_no_gap(byzlab, tmp_path):
     assert byzlab("keygen", "--n", 4, "--out", tmp_path / "keys").returncode == 0
     cluster = tmp_path / "cluster.yaml"
     cluster.write_text(
-        "protocol: pbft\nn: 4\nclients: 1\ncheckpoint: 4\nwindow: 8\n"
+        "protocol: pbft\nn: 4\nclients: 1\n"
         "cluster:\n  keys: keys\n  data: data\n  replicas:\n" +
         "".join(f"    - ipc://@{tag}-r{i}\n" for i in range(4)) +
         f"  clients: [ipc://@{tag}-c0]\n")
