@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include "core.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -107,4 +109,40 @@ bad:
 			       "%s: '%s' is not a duration (e.g. 250us, 20ms, "
 			       "1.5s; a bare number is milliseconds)",
 			       opt, s ? s : "");
+}
+
+void cli_print_limits(FILE *out)
+{
+	static const char *const head[] = {"protocol", "--n", "--window",
+					   "--checkpoint", "--batch"};
+	static const enum byz_limit_field fld[] = {
+	    BYZ_LIMIT_N, BYZ_LIMIT_WINDOW, BYZ_LIMIT_CHECKPOINT,
+	    BYZ_LIMIT_BATCH};
+	const struct byz_core_ops *const *all = byz_core_all();
+	int width[5];
+	char cell[48];
+
+	for (int k = 0; k < 5; k++)
+		width[k] = (int)strlen(head[k]);
+	for (size_t i = 0; all[i]; i++) {
+		if ((int)strlen(all[i]->name) > width[0])
+			width[0] = (int)strlen(all[i]->name);
+		for (int k = 1; k < 5; k++) {
+			byz_limits_text(all[i], fld[k - 1], cell, sizeof cell);
+			if ((int)strlen(cell) > width[k])
+				width[k] = (int)strlen(cell);
+		}
+	}
+	fputs(" ", out);
+	for (int k = 0; k < 5; k++)
+		fprintf(out, " %-*s", k < 4 ? width[k] + 1 : 0, head[k]);
+	fputc('\n', out);
+	for (size_t i = 0; all[i]; i++) {
+		fprintf(out, "  %-*s", width[0] + 1, all[i]->name);
+		for (int k = 1; k < 5; k++) {
+			byz_limits_text(all[i], fld[k - 1], cell, sizeof cell);
+			fprintf(out, " %-*s", k < 4 ? width[k] + 1 : 0, cell);
+		}
+		fputc('\n', out);
+	}
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define EXIT_OK	       0
 #define EXIT_VIOLATION 1
@@ -39,6 +40,11 @@ int cli_parse_prob(const char *cmd, const char *opt, const char *s,
  * a bare number is milliseconds. Into microseconds. Same conventions. */
 int cli_parse_duration(const char *cmd, const char *opt, const char *s,
 		       uint64_t *out_us);
+
+/* The limits of every registered protocol (core.h, struct byz_limits), a
+ * table of one line per protocol, for help texts: what the cores enforce,
+ * from the same tables (docs/scenarios.md shows the same). */
+void cli_print_limits(FILE *out);
 
 /* The subcommands (cmd/cmd_*.c). */
 int cmd_run(int argc, char **argv);

@@ -41,7 +41,8 @@ static const char run_usage[] =
     "Protocol and cluster:\n"
     "  --protocol NAME     %s\n"
     "                      (default: the first of these)\n"
-    "  --n N               replicas, 1..256 (default 4)\n"
+    "  --n N               replicas (default 4; each protocol's range is\n"
+    "                      under Limits below)\n"
     "  --f F               faults tolerated (default (n-1)/3); n >= 3f+1\n"
     "  --seed S            seed of keys, network and workload (default 1)\n"
     "Workload:\n"
@@ -72,9 +73,9 @@ static const char run_usage[] =
     "Protocol timing and limits:\n"
     "  --timeout D         base protocol timeout (default 20ms)\n"
     "  --window W          sequence numbers in flight (default 64)\n"
-    "  --checkpoint K      checkpoint every K sequence numbers (default 16;\n"
-    "                      a protocol may need W >= 2K)\n"
+    "  --checkpoint K      checkpoint every K sequence numbers (default 16)\n"
     "  --batch B           requests per batch (default 1)\n"
+    "                      (what each protocol accepts: Limits below)\n"
     "  --max-time D        stop the run at this virtual time (default 600s)\n"
     "  --mutant NAME       plant one of the protocol's mistakes (byzlab\n"
     "                      selftest --list names them); never by default\n"
@@ -95,6 +96,14 @@ static const char run_usage[] =
     "  --trace FILE        write the trace as JSON Lines to FILE\n"
     "  --json              print the result as one JSON line instead\n"
     "  -h, --help          this help\n"
+    "\n"
+    "Limits (what each protocol's core accepts, checked before the run,\n"
+    "from the tables the cores enforce; outside them: exit 2):\n"
+    "%s"
+    "  Every protocol: n >= 3f+1, and at least one replica is not\n"
+    "  Byzantine. A protocol may also refuse a larger --n, --window or\n"
+    "  --batch whose messages could not fit a frame; the error says what\n"
+    "  fits.\n"
     "\n"
     "Exit status: 0 all invariants held and every request committed;\n"
     "1 a violation (or the run did not finish); 2 bad usage or input;\n"
@@ -126,7 +135,20 @@ static void run_print_usage(FILE *out)
 			 all[i]->name, all[i]->summary);
 		strncat(protos, one, sizeof protos - strlen(protos) - 1);
 	}
-	fprintf(out, run_usage, protos, attack_names());
+	char *limits = NULL;
+	size_t limits_len = 0;
+	FILE *lf = open_memstream(&limits, &limits_len);
+
+	if (lf) {
+		cli_print_limits(lf);
+		if (fclose(lf) != 0) {
+			free(limits);
+			limits = NULL;
+		}
+	}
+	fprintf(out, run_usage, protos, attack_names(),
+		limits ? limits : "  (out of memory)\n");
+	free(limits);
 }
 
 static void print_people(const struct scenario *sc,
@@ -343,6 +365,10 @@ int cmd_run(int argc, char **argv)
 		return why[0] == '-'
 			   ? cli_usage_error("run", "%s", why)
 			   : cli_input_error("run", "--scenario: %s", why);
+	/* Every limit the protocol's core enforces, and the cluster's own
+	 * (Byzantine replicas, crashes, attacks), before anything runs. */
+	if (scenario_check_config(&sc, why, sizeof why))
+		return cli_usage_error("run", "%s", why);
 	if ((out_dir || port) && strcmp(driver, "zmq"))
 		return cli_usage_error("run", "--out and --port are for "
 					      "--driver zmq");

@@ -120,6 +120,7 @@ static int parse_b(struct cell *cl, const char *s)
 	    parse_bexpr(dots ? dots + 2 : buf, &cl->b[cl->nb].hi_a,
 			&cl->b[cl->nb].hi_k))
 		return -1;
+	snprintf(cl->b[cl->nb].text, sizeof cl->b[cl->nb].text, "%s", s);
 	cl->nb++;
 	return 0;
 }
@@ -214,7 +215,9 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 	cl->ns[0] = 4;
 	cl->nns = 1;
 	cl->b[0].lo_a = cl->b[0].hi_a = 0;
+	snprintf(cl->b[0].text, sizeof cl->b[0].text, "0");
 	cl->nb = 1;
+	cl->b_line = m->line;
 	cl->rounds = 4;
 	cl->cap = 100;
 	for (size_t i = 0; i < m->count; i++) {
@@ -269,6 +272,7 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 				    why, whylen))
 				return -1;
 			cl->nb = 0;
+			cl->b_line = line;
 			for (size_t k = 0; k < n; k++)
 				if (parse_b(cl, items[k]))
 					return fail_at(
@@ -419,6 +423,50 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 /* ---- expansion ------------------------------------------------------------
  */
 
+/* Every Byzantine count a cell writes must give runs at every n of the
+ * cell: a range that is empty ("f..0", "f-2" at n = 4) or a count with no
+ * honest replica left (b >= n) is an error, not a cell that silently runs
+ * less (or nothing). A range that starts below 0 ("f-1..f" at n = 1)
+ * starts at 0. */
+static int check_bvalues(const struct campaign *c, const struct cell *cl,
+			 char *why, size_t whylen)
+{
+	for (size_t q = 0; q < cl->nns; q++) {
+		uint32_t n = cl->ns[q];
+		int64_t f = (n - 1) / 3;
+		for (size_t i = 0; i < cl->nb; i++) {
+			int64_t lo = cl->b[i].lo_a + cl->b[i].lo_k * f;
+			int64_t hi = cl->b[i].hi_a + cl->b[i].hi_k * f;
+			if (hi < lo)
+				return fail_at(
+				    why, whylen, c, cl->b_line,
+				    "cell '%s': byzantine: '%s' at n = %" PRIu32
+				    " (f = %" PRId64 ") is the empty range "
+				    "%" PRId64 "..%" PRId64 ": no runs; write "
+				    "counts from 0 to n-1 = %" PRIu32,
+				    cl->name, cl->b[i].text, n, f, lo, hi,
+				    n - 1);
+			if (hi < 0)
+				return fail_at(
+				    why, whylen, c, cl->b_line,
+				    "cell '%s': byzantine: '%s' at n = %" PRIu32
+				    " (f = %" PRId64 ") is %" PRId64 ", not a "
+				    "count: no runs; write counts from 0 to "
+				    "n-1 = %" PRIu32,
+				    cl->name, cl->b[i].text, n, f, hi, n - 1);
+			if (hi >= (int64_t)n)
+				return fail_at(
+				    why, whylen, c, cl->b_line,
+				    "cell '%s': byzantine: '%s' at n = %" PRIu32
+				    " (f = %" PRId64 ") gives b = %" PRId64
+				    ": every run needs an honest replica, so "
+				    "b is at most n-1 = %" PRIu32,
+				    cl->name, cl->b[i].text, n, f, hi, n - 1);
+		}
+	}
+	return 0;
+}
+
 /* The distinct Byzantine counts of a cell for n, ascending, within 0..n. */
 static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
 {
@@ -528,6 +576,8 @@ static int count_runs(struct campaign *c, char *why, size_t whylen)
 	for (size_t i = 0; i < c->ncells; i++) {
 		const struct cell *cl = &c->cells[i];
 		c->cell_first[i] = total;
+		if (check_bvalues(c, cl, why, whylen))
+			return -1;
 		for (size_t p = 0; p < cl->nprotocols; p++)
 			for (size_t k = 0; k < cl->nns; k++) {
 				uint32_t bs[BYZ_MAX_N + 1];
@@ -535,6 +585,15 @@ static int count_runs(struct campaign *c, char *why, size_t whylen)
 				for (size_t j = 0; j < nbs; j++)
 					total += runs_for(cl, cl->ns[k], bs[j]);
 			}
+		if (total == c->cell_first[i])
+			return fail_at(why, whylen, c, cl->line,
+				       "cell '%s' expands to no runs%s",
+				       cl->name,
+				       cl->explore == EXPLORE_TWINS
+					   ? " (Twins needs at least one "
+					     "Byzantine replica: byzantine: "
+					     "1 or more)"
+					   : "");
 		if (total > CAMPAIGN_MAX_RUNS)
 			return fail_at(why, whylen, c, cl->line,
 				       "the campaign has more than %d runs",
@@ -861,40 +920,37 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 	return -1;
 }
 
-/* Refuse, before any run, a cell whose configuration the protocol cannot
- * run (core.h, check_config: a message that would not fit a frame). The
- * first run of each protocol, n and b stands for the others (window and
- * batch are the cell's). */
+/* Refuse, before any run, a campaign with a run that could not run: every
+ * run is built (campaign_run_spec) and checked as its driver will check it
+ * (scenario_check_config: the protocol's limits, n >= 3f+1, window and
+ * checkpoint, messages that fit a frame, Byzantine replicas, attacks),
+ * so that a configuration error is never counted as a protocol's
+ * failure. The first bad run is named with its cell. */
 static int check_configs(struct campaign *c, char *why, size_t whylen)
 {
 	struct run_spec *spec = malloc(sizeof *spec);
-	char msg[320];
-	uint64_t k = 0;
+	char msg[768];
 	int rc = 0;
 
 	if (!spec)
 		return fail_at(why, whylen, c, 1, "out of memory");
-	for (size_t i = 0; i < c->ncells && !rc; i++) {
-		const struct cell *cl = &c->cells[i];
-		for (size_t p = 0; p < cl->nprotocols && !rc; p++)
-			for (size_t q = 0; q < cl->nns && !rc; q++) {
-				uint32_t bs[BYZ_MAX_N + 1];
-				size_t nbs = bvalues(cl, cl->ns[q], bs);
-				for (size_t t = 0; t < nbs && !rc; t++) {
-					uint64_t cnt =
-					    runs_for(cl, cl->ns[q], bs[t]);
-					if (cnt &&
-					    !campaign_run_spec(c, k, spec, msg,
-							       sizeof msg) &&
-					    scenario_check_config(
-						&spec->sc, msg, sizeof msg))
-						rc = fail_at(why, whylen, c,
-							     cl->line,
-							     "cell '%s': %s",
-							     cl->name, msg);
-					k += cnt;
-				}
-			}
+	for (uint64_t k = 0; k < c->nruns && !rc; k++) {
+		const struct cell *cl;
+		if (campaign_run_spec(c, k, spec, msg, sizeof msg)) {
+			size_t ci = 0;
+			while (ci + 1 < c->ncells && k >= c->cell_first[ci + 1])
+				ci++;
+			cl = &c->cells[ci];
+			rc = fail_at(why, whylen, c, cl->line,
+				     "cell '%s' run %" PRIu64 ": %s", cl->name,
+				     k, msg);
+			break;
+		}
+		cl = &c->cells[spec->cell];
+		if (scenario_check_config(&spec->sc, msg, sizeof msg))
+			rc = fail_at(why, whylen, c, cl->line,
+				     "cell '%s' run %s: %s", cl->name, spec->id,
+				     msg);
 	}
 	free(spec);
 	return rc;

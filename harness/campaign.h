@@ -54,8 +54,10 @@ struct cell {
 	 * a + k*f (k 0 or 1) */
 	struct {
 		int64_t lo_a, lo_k, hi_a, hi_k;
+		char text[24]; /* as written, for messages */
 	} b[CAMPAIGN_MAX_LIST];
 	size_t nb;
+	int b_line; /* the line of `byzantine:` (the cell's when absent) */
 	char *attacks[CAMPAIGN_MAX_LIST]; /* attack texts (owned) */
 	size_t nattacks;
 	/* `with`: a second list; each run adds one of these to its attack

@@ -250,16 +250,46 @@ int scenario_check_run(const struct scenario *sc, char *why, size_t whylen)
 	return 0;
 }
 
+/* The simulator's configuration of sc with the adversary's changes (its
+ * Byzantine replicas, twins, crashes), as scenario_run builds it; 0, or
+ * BYZ_EINVAL with why. */
+static int adversary_sim_config(const struct scenario *sc,
+				struct sim_config *cfg, char *why,
+				size_t whylen)
+{
+	struct adversary *adv = NULL;
+	int rc;
+
+	if (!scenario_has_adversary(sc))
+		return 0;
+	if (adversary_check(&sc->plan, sc->n, sc->f, why, whylen))
+		return BYZ_EINVAL;
+	rc = adversary_new(&sc->plan, sc->n, sc->f, sc->gst_us, &adv);
+	if (rc) {
+		snprintf(why, whylen, "cannot set up the adversary: %s",
+			 byz_strerror(rc));
+		return rc;
+	}
+	rc = adversary_configure(adv, cfg, why, whylen) ? BYZ_EINVAL : 0;
+	adversary_free(&adv);
+	return rc;
+}
+
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
 {
 	struct sim_config cfg;
 
-	if (check_mutant(sc, why, whylen) || check_leaders(sc, why, whylen))
+	if (!sc->ops) {
+		snprintf(why, whylen, "no protocol");
+		return BYZ_EINVAL;
+	}
+	if (check_mutant(sc, why, whylen) || check_leaders(sc, why, whylen) ||
+	    check_crashes(sc, why, whylen))
 		return BYZ_EINVAL;
 	scenario_sim_config(sc, &cfg);
-	if (!sc->ops || !sc->ops->check_config)
-		return 0;
-	return sc->ops->check_config(&cfg.core, why, whylen);
+	if (adversary_sim_config(sc, &cfg, why, whylen))
+		return BYZ_EINVAL;
+	return sim_config_check(&cfg, why, whylen);
 }
 
 int scenario_run(const struct scenario *sc, FILE *trace_file,

@@ -95,8 +95,15 @@ void scenario_defaults(struct scenario *sc);
 /* The event cap of a run: sc->max_events, or the default for its n. */
 uint64_t scenario_max_events(const struct scenario *sc);
 
-/* The protocol's own check of the configuration (core.h, check_config):
- * can every message it builds fit a frame? 0, or BYZ_EINVAL with why. */
+/* Everything a run of sc needs of its configuration, checked before it
+ * starts, by every driver (the simulator, `byzlab run`, campaigns when
+ * they load, the real driver's launcher and cluster files): the
+ * protocol's limits and its own check (core.h, byz_config_check: n >= 3f+1,
+ * window against checkpoint interval, sizes, messages that fit a frame),
+ * Byzantine replicas of the cluster with at least one honest replica,
+ * mutant, leaders, crashes, attacks (sim_config_check after the
+ * adversary's changes). 0, or BYZ_EINVAL with why naming the option and
+ * what is valid. */
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen);
 
 /* The simulator's configuration for sc (before the adversary's changes):

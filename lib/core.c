@@ -59,6 +59,28 @@ const char *byz_core_names(void)
 	return names;
 }
 
+/* A protocol's limits must exist and make sense (a range that holds
+ * something; a window that can hold its checkpoints). */
+static bool limits_incoherent(const struct byz_limits *l)
+{
+	if (!l)
+		return true;
+	if (l->n_min < 1 || l->n_min > l->n_max || l->n_max > BYZ_MAX_N)
+		return true;
+	if (l->window_max && l->window_min > l->window_max)
+		return true;
+	if (l->checkpoint_max && l->checkpoint_min > l->checkpoint_max)
+		return true;
+	if (l->batch_max && l->batch_min > l->batch_max)
+		return true;
+	if (l->window_checkpoints &&
+	    (!l->window_max || !l->checkpoint_max || l->checkpoint_min < 1 ||
+	     (uint64_t)l->window_checkpoints * l->checkpoint_max >
+		 l->window_max))
+		return true;
+	return false;
+}
+
 int byz_registry_check(char *why, size_t whylen)
 {
 	size_t ncores = 0, ncodecs = 0;
@@ -79,6 +101,15 @@ int byz_registry_check(char *why, size_t whylen)
 				 "protocol %s: its codec does not "
 				 "use protocol byte %u under the same name",
 				 o->name, o->proto);
+			return BYZ_EINVAL;
+		}
+		if (limits_incoherent(o->limits)) {
+			snprintf(why, whylen,
+				 "protocol %s: its limits are missing or "
+				 "incoherent (core.h, struct byz_limits: "
+				 "min <= max, n within 1..%d, window_max >= "
+				 "window_checkpoints x checkpoint_max)",
+				 o->name, BYZ_MAX_N);
 			return BYZ_EINVAL;
 		}
 		for (size_t j = 0; j < ncores; j++)

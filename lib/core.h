@@ -240,6 +240,32 @@ int byz_out_view(struct byz_outbox *ob, uint64_t view, uint32_t leader,
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * What a protocol's create accepts, declared once (issue #13 item 4): its
+ * create refuses what is outside (as a defence), byz_config_check reports
+ * it before a run, and help texts print it (byz_limits_text). A field the
+ * protocol does not use has max 0. Every protocol also needs n >= 3f + 1,
+ * id < n, n <= BYZ_MAX_N and max_clients >= 1 (byz_limits_check).
+ */
+struct byz_limits {
+	uint32_t n_min, n_max;		 /* replicas */
+	uint32_t window_min, window_max; /* sequence numbers in flight */
+	uint32_t checkpoint_min, checkpoint_max;
+	/* window >= window_checkpoints x checkpoint_interval; 0: no such
+	 * relation. */
+	uint32_t window_checkpoints;
+	uint32_t batch_min, batch_max; /* requests per batch */
+	bool timeout_needed;	       /* timeout_us must be above 0 */
+};
+
+/* The fields of struct byz_limits, for byz_limits_text. */
+enum byz_limit_field {
+	BYZ_LIMIT_N = 0,
+	BYZ_LIMIT_WINDOW,
+	BYZ_LIMIT_CHECKPOINT,
+	BYZ_LIMIT_BATCH,
+};
+
 /* One table of operations per protocol. */
 struct byz_core_ops {
 	const char *name; /* as users write it; the folder's name */
@@ -275,11 +301,14 @@ struct byz_core_ops {
 	/* The default liveness bound after GST for this configuration. */
 	uint64_t (*liveness_bound_us)(const struct byz_config *cfg,
 				      uint64_t max_latency_us);
+	/* What its create accepts (struct byz_limits); required. */
+	const struct byz_limits *limits;
 	/* Can every message the protocol may build at this configuration
 	 * (n, f, window, batch) be sent, each in one frame? 0, or BYZ_EINVAL
 	 * with a sentence in why saying what does not fit and what to
-	 * change. NULL: no protocol-specific check. Drivers call it before
-	 * a run starts (sim_config_check). */
+	 * change. NULL: no protocol-specific check. Called by
+	 * byz_config_check (after the limits), which drivers call before a
+	 * run starts (sim_config_check). */
 	int (*check_config)(const struct byz_config *cfg, char *why,
 			    size_t whylen);
 	/* Its mutants, ended by one with a NULL name; NULL: none. */
@@ -366,6 +395,26 @@ const struct byz_core_ops *const *byz_core_all(void);
 const struct byz_core_ops *byz_core_default(void);
 /* The registered names, "a, b, c": for help texts and error messages. */
 const char *byz_core_names(void);
+/*
+ * Is cfg within the limits of protocol `name` (and the rules every
+ * protocol has: n <= BYZ_MAX_N, n >= 3f + 1, id < n, max_clients >= 1)?
+ * 0, or BYZ_EINVAL with every rule it breaks in why, a sentence each
+ * naming the option and the valid range ("--window 2000: NAME accepts
+ * 8..1024 (at least 2 x --checkpoint 4)"), joined by "; ". why may be
+ * NULL (a core's create, which refuses the same). lim NULL: only the
+ * rules every protocol has.
+ */
+int byz_limits_check(const char *name, const struct byz_limits *lim,
+		     const struct byz_config *cfg, char *why, size_t whylen);
+/* Everything ops refuses before a run: byz_limits_check with its limits,
+ * then its check_config (messages that must fit a frame). */
+int byz_config_check(const struct byz_core_ops *ops,
+		     const struct byz_config *cfg, char *why, size_t whylen);
+/* The valid range of one field for ops, for people: "4..256",
+ * "2 x --checkpoint..1024", or "-" for a field it does not use. */
+void byz_limits_text(const struct byz_core_ops *ops, enum byz_limit_field fld,
+		     char *buf, size_t cap);
+
 /* Check the registry is coherent (names and protocol bytes unique and in
  * range, a codec for every core under the same name): 0, or BYZ_EINVAL
  * with a sentence in why. The test suite and `byzlab` at start call it. */

@@ -237,13 +237,26 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 		snprintf(why, whylen, __VA_ARGS__);                            \
 		return BYZ_EINVAL;                                             \
 	} while (0)
+	uint32_t b = 0;
+
 	if (!cfg->ops)
 		BAD("no protocol");
-	if (c->n < 1 || c->n > BYZ_MAX_N)
-		BAD("n = %" PRIu32 " is outside 1..%d", c->n, BYZ_MAX_N);
-	if (3ull * c->f + 1 > c->n)
-		BAD("f = %" PRIu32 " needs n >= 3f+1 = %" PRIu64, c->f,
-		    (uint64_t)(3ull * c->f + 1));
+	/* The protocol's limits and its own check, every rule it breaks
+	 * (core.h, byz_config_check). */
+	if (byz_config_check(cfg->ops, c, why, whylen))
+		return BYZ_EINVAL;
+	for (uint32_t r = 0; r < BYZ_MAX_N; r++) {
+		if (cfg->byzantine[r] && r >= c->n)
+			BAD("replica %" PRIu32 " is Byzantine, but there is no "
+			    "such replica (n = %" PRIu32 ")",
+			    r, c->n);
+		b += cfg->byzantine[r];
+	}
+	if (b >= c->n)
+		BAD("every replica is Byzantine (b = n = %" PRIu32
+		    "): no honest replica is left to check; at most %" PRIu32
+		    " (n - 1)",
+		    c->n, c->n - 1);
 	if (cfg->work.clients < 1 || cfg->work.clients > c->max_clients)
 		BAD("clients = %" PRIu32 " is outside 1..%" PRIu32,
 		    cfg->work.clients, c->max_clients);
@@ -283,8 +296,6 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 			    "replica (n = %" PRIu32 ")",
 			    v, (unsigned)c->leaders[v], c->n);
 #undef BAD
-	if (cfg->ops->check_config)
-		return cfg->ops->check_config(c, why, whylen);
 	return 0;
 }
 

@@ -131,7 +131,9 @@ struct sim_stats {
 	uint32_t core_error_replica;
 };
 
-/* Check cfg; on error returns BYZ_EINVAL and a sentence in why. */
+/* Check cfg: the protocol's limits (core.h, byz_config_check), Byzantine
+ * replicas in the cluster and fewer than n, the workload, crashes, twins,
+ * leaders. On error returns BYZ_EINVAL and a sentence in why. */
 int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen);
 
 /* A new simulation writing to tr (which the caller owns, and must have

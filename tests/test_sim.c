@@ -376,3 +376,149 @@ Test(sim, config_errors_say_what)
 	cr_assert_eq(scenario_run(&sc, NULL, &res), BYZ_EINVAL);
 	cr_assert(strstr(res.why, "replica 9") != NULL, "%s", res.why);
 }
+
+/* ---- configuration limits (issue #13 item 4) ------------------------------
+ */
+
+/* A configuration every registered protocol runs: the scenario's. */
+static struct byz_config limits_cfg(const struct byz_core_ops *ops)
+{
+	struct scenario sc;
+	struct sim_config cfg;
+
+	scenario_defaults(&sc);
+	sc.ops = ops;
+	scenario_sim_config(&sc, &cfg);
+	cfg.core.window =
+	    ops->limits->window_max ? ops->limits->window_max : cfg.core.window;
+	if (ops->limits->checkpoint_max)
+		cfg.core.checkpoint_interval = ops->limits->checkpoint_min;
+	return cfg.core;
+}
+
+/* Does ops's create take cfg? The check must say the same. */
+static bool creates(const struct byz_core_ops *ops,
+		    const struct byz_config *cfg)
+{
+	void *core = NULL;
+	char why[512];
+	int rc = ops->create(cfg, NULL, 0, &core);
+	int check =
+	    byz_limits_check(ops->name, ops->limits, cfg, why, sizeof why);
+
+	if (core)
+		ops->destroy(&core);
+	cr_assert_eq(rc == 0, check == 0,
+		     "%s: create says %d, the limits check %d (%s)", ops->name,
+		     rc, check, why);
+	return rc == 0;
+}
+
+Test(sim, each_create_accepts_exactly_its_declared_limits)
+{
+	const struct byz_core_ops *const *all = byz_core_all();
+
+	for (size_t i = 0; all[i]; i++) {
+		const struct byz_core_ops *ops = all[i];
+		const struct byz_limits *l = ops->limits;
+		struct byz_config cfg = limits_cfg(ops), c;
+
+		cr_assert_not_null(l, "%s declares no limits", ops->name);
+		cr_assert(creates(ops, &cfg), "%s", ops->name);
+		c = cfg;
+		c.window = l->window_max + 1;
+		cr_assert(!creates(ops, &c), "%s window", ops->name);
+		c = cfg;
+		c.window = l->window_min;
+		if (l->window_checkpoints)
+			c.window =
+			    l->window_checkpoints * c.checkpoint_interval;
+		cr_assert(creates(ops, &c), "%s window %u", ops->name,
+			  c.window);
+		c.window--;
+		cr_assert(!creates(ops, &c), "%s window %u", ops->name,
+			  c.window);
+		if (l->n_min > 1) {
+			c = cfg;
+			c.n = l->n_min - 1;
+			c.f = (c.n - 1) / 3;
+			cr_assert(!creates(ops, &c), "%s n", ops->name);
+		}
+		if (l->batch_max) {
+			c = cfg;
+			c.batch = l->batch_max + 1;
+			cr_assert(!creates(ops, &c), "%s batch", ops->name);
+			c.batch = l->batch_max;
+			cr_assert(creates(ops, &c), "%s batch", ops->name);
+		}
+		if (l->checkpoint_max) {
+			c = cfg;
+			c.checkpoint_interval = l->checkpoint_max + 1;
+			cr_assert(!creates(ops, &c), "%s checkpoint",
+				  ops->name);
+		}
+		c = cfg;
+		c.f = (c.n + 2) / 3; /* 3f + 1 > n */
+		cr_assert(!creates(ops, &c), "%s f", ops->name);
+	}
+}
+
+Test(sim, the_config_check_names_every_broken_rule_and_its_range)
+{
+	const struct byz_core_ops *pbft = byz_core_find("pbft");
+	struct byz_config cfg = limits_cfg(pbft);
+	char why[1024];
+
+	cfg.n = 3;
+	cfg.f = 0;
+	cfg.window = 2000;
+	cfg.checkpoint_interval = 4;
+	cfg.batch = 300;
+	cr_assert_eq(byz_config_check(pbft, &cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert_str_eq(why, "--n 3: pbft accepts 4..256; --window 2000: "
+			      "pbft accepts 8..1024 (at least 2 x "
+			      "--checkpoint 4); --batch 300: pbft accepts "
+			      "1..256");
+	/* A short buffer is cut, never overrun; NULL is allowed. */
+	cr_assert_eq(byz_config_check(pbft, &cfg, why, 12), BYZ_EINVAL);
+	cr_assert_eq(strlen(why), 11);
+	cr_assert_eq(byz_limits_check("pbft", pbft->limits, &cfg, NULL, 0),
+		     BYZ_EINVAL);
+	cfg.n = 4;
+	cfg.f = 2;
+	cfg.window = 64;
+	cfg.batch = 1;
+	cr_assert_eq(byz_config_check(pbft, &cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert_str_eq(why, "--f 2 needs --n of at least 7 (n >= 3f+1)");
+	byz_limits_text(pbft, BYZ_LIMIT_WINDOW, why, sizeof why);
+	cr_assert_str_eq(why, "2 x --checkpoint..1024");
+	byz_limits_text(byz_core_find("hotstuff"), BYZ_LIMIT_CHECKPOINT, why,
+			sizeof why);
+	cr_assert_str_eq(why, "not used");
+}
+
+Test(sim, a_run_needs_an_honest_replica_and_byzantine_ids_in_the_cluster)
+{
+	struct scenario sc = base();
+	struct sim_config cfg;
+	char why[512];
+
+	scenario_sim_config(&sc, &cfg);
+	cr_assert_eq(sim_config_check(&cfg, why, sizeof why), 0, "%s", why);
+	for (uint32_t r = 0; r < 3; r++)
+		cfg.byzantine[r] = true;
+	cr_assert_eq(sim_config_check(&cfg, why, sizeof why), 0, "%s", why);
+	cfg.byzantine[3] = true;
+	cr_assert_eq(sim_config_check(&cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert(strstr(why, "every replica is Byzantine (b = n = 4)"), "%s",
+		  why);
+	memset(cfg.byzantine, 0, sizeof cfg.byzantine);
+	cfg.byzantine[9] = true;
+	cr_assert_eq(sim_config_check(&cfg, why, sizeof why), BYZ_EINVAL);
+	cr_assert(strstr(why, "replica 9 is Byzantine"), "%s", why);
+	/* The scenario's check (every driver's, before a run) says so too. */
+	sc.plan.byzantine[0] = sc.plan.byzantine[1] = true;
+	sc.plan.byzantine[2] = sc.plan.byzantine[3] = true;
+	cr_assert_eq(scenario_check_config(&sc, why, sizeof why), BYZ_EINVAL);
+	cr_assert(strstr(why, "every replica is Byzantine"), "%s", why);
+}

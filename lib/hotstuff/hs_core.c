@@ -104,10 +104,7 @@ static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
 	int rc;
 
 	*core = NULL;
-	if (cfg->n < 1 || cfg->n > BYZ_MAX_N || cfg->id >= cfg->n ||
-	    3ull * cfg->f + 1 > cfg->n || cfg->window < 4 ||
-	    cfg->window > 4096 || cfg->batch < 1 || cfg->batch > HS_MAX_BATCH ||
-	    cfg->max_clients < 1 || cfg->timeout_us == 0)
+	if (byz_limits_check("hotstuff", &hs_limits, cfg, NULL, 0))
 		return BYZ_EINVAL;
 	h = calloc(1, sizeof *h);
 	if (!h)
@@ -577,6 +574,7 @@ const struct byz_core_ops hotstuff_core_ops = {
     .destroy = hs_destroy,
     .step = hs_step,
     .liveness_bound_us = hs_liveness_bound,
+    .limits = &hs_limits,
     .check_config = hs_check_config,
     .mutants = hs_mutants,
     .audit = hs_audit,

@@ -41,6 +41,7 @@
 #define HS_VOTE_FRAME	(WIRE_HEADER_BYTES + 8 + BYZ_DIGEST_BYTES + BYZ_SIG_BYTES)
 #define HS_REQ_MAX	(WIRE_HEADER_BYTES + 10 + WIRE_MAX_OP + BYZ_SIG_BYTES)
 #define HS_BLOCKS_BYTES (WIRE_MAX_FRAME / 2) /* a BLOCKS answer, at most */
+#define HS_MAX_WINDOW	4096 /* blocks kept: 4 x window (hs_store_init) */
 
 /* The planted mistakes of hs_mutants.c (byzlab selftest), by their
  * cfg.mutant value. */
@@ -275,6 +276,8 @@ int hs_update_qc(struct hs *h, struct byz_outbox *ob, const struct hs_qc *qc);
 uint64_t hs_proposal_max(uint32_t f, uint32_t batch);
 uint64_t hs_timeout_max(uint32_t f);
 int hs_check_config(const struct byz_config *cfg, char *why, size_t whylen);
+/* What hs_create accepts (core.h, struct byz_limits). */
+extern const struct byz_limits hs_limits;
 bool hs_tc_too_big(const struct hs *h, struct hs_framev tc,
 		   struct hs_framev batch);
 

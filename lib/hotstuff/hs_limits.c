@@ -19,6 +19,19 @@
 #define FRAME(body) ((uint64_t)WIRE_HEADER_BYTES + (body) + BYZ_SIG_BYTES)
 #define EMBED(body) (4 + FRAME(body))
 
+/* What hs_create accepts: any n from 1 (3f + 1); a window (the blocks
+ * kept above the committed one, hs_store_init) of 4..HS_MAX_WINDOW;
+ * batches up to HS_MAX_BATCH. No checkpoints. */
+const struct byz_limits hs_limits = {
+    .n_min = 1,
+    .n_max = BYZ_MAX_N,
+    .window_min = 4,
+    .window_max = HS_MAX_WINDOW,
+    .batch_min = 1,
+    .batch_max = HS_MAX_BATCH,
+    .timeout_needed = true,
+};
+
 /* A QC's encoding with a quorum of votes (hs_wire.h). */
 static uint64_t qc_bytes(uint32_t f)
 {

@@ -173,12 +173,7 @@ static int pbft_create(const struct byz_config *cfg, const uint8_t *persisted,
 	int rc;
 
 	*core = NULL;
-	if (cfg->n < 4 || cfg->n > BYZ_MAX_N || 3ull * cfg->f + 1 > cfg->n ||
-	    cfg->id >= cfg->n || cfg->batch < 1 ||
-	    cfg->batch > PBFT_MAX_BATCH || cfg->checkpoint_interval < 1 ||
-	    cfg->window < 2 * cfg->checkpoint_interval ||
-	    cfg->window > PBFT_MAX_PSET || cfg->timeout_us == 0 ||
-	    cfg->max_clients < 1)
+	if (byz_limits_check("pbft", &pbft_limits, cfg, NULL, 0))
 		return BYZ_EINVAL;
 	p = calloc(1, sizeof *p);
 	if (!p)
@@ -547,6 +542,7 @@ const struct byz_core_ops pbft_core_ops = {
     .destroy = pbft_destroy,
     .step = pbft_step,
     .liveness_bound_us = pbft_liveness_bound,
+    .limits = &pbft_limits,
     .check_config = pbft_check_config,
     .mutants = pbft_mutants,
     .audit = pbft_audit,

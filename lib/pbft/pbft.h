@@ -302,6 +302,8 @@ uint64_t pbft_viewchange_max(uint32_t n, uint32_t f, uint32_t window,
 uint64_t pbft_newview_max(uint32_t n, uint32_t f, uint32_t window,
 			  uint32_t batch);
 int pbft_check_config(const struct byz_config *cfg, char *why, size_t whylen);
+/* What pbft_create accepts (core.h, struct byz_limits). */
+extern const struct byz_limits pbft_limits;
 
 /* pbft_persist.c */
 int pbft_persist_msg(struct pbft *p, const struct wire_msg *m,

@@ -16,6 +16,23 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+/* What pbft_create accepts: n >= 4 (3f + 1 with f >= 1); a window of
+ * at least two checkpoint intervals (a stable checkpoint and the next one
+ * fit, TOCS'02 §4.3) and at most PBFT_MAX_PSET (the prepared certificates
+ * of a VIEW-CHANGE); batches up to PBFT_MAX_BATCH. */
+const struct byz_limits pbft_limits = {
+    .n_min = 4,
+    .n_max = BYZ_MAX_N,
+    .window_min = 2,
+    .window_max = PBFT_MAX_PSET,
+    .checkpoint_min = 1,
+    .checkpoint_max = PBFT_MAX_PSET / 2,
+    .window_checkpoints = 2,
+    .batch_min = 1,
+    .batch_max = PBFT_MAX_BATCH,
+    .timeout_needed = true,
+};
+
 /* A signed frame with a body of `body` bytes, and one embedded in a list
  * (its u32 length first). */
 #define FRAME(body) ((uint64_t)WIRE_HEADER_BYTES + (body) + BYZ_SIG_BYTES)

@@ -204,7 +204,8 @@ def test_existing_results_need_resume_or_force(byzlab, small, tmp_path):
     # Issue #10 item 3: refused when loaded, before any run.
     ("cells:\n  - name: big\n    protocol: pbft\n    n: 256\n"
      "    expect: safe\n", ":2:",
-     "cell 'big': pbft: --n 256 with --window 64 and --batch 1: a "
+     "cell 'big' run big-pbft-n256-b0-a0-s1: pbft: --n 256 with --window "
+     "64 and --batch 1: a "
      "VIEW-CHANGE could need 1.4 MiB"),
 ])
 def test_bad_campaign_files_say_what_and_where(byzlab, tmp_path, text, where,

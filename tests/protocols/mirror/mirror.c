@@ -86,6 +86,16 @@ static uint64_t rd64(const uint8_t *p)
 	return v;
 }
 
+/* What mirror_create accepts (core.h, struct byz_limits): a window of
+ * 1..4096 (the sequencer's ring holds 4 of them); it has no checkpoints
+ * and orders requests one at a time (no batches). */
+static const struct byz_limits mirror_limits = {
+    .n_min = 1,
+    .n_max = BYZ_MAX_N,
+    .window_min = 1,
+    .window_max = 4096,
+};
+
 static int mirror_create(const struct byz_config *cfg, const uint8_t *persisted,
 			 size_t len, void **core)
 {
@@ -93,8 +103,7 @@ static int mirror_create(const struct byz_config *cfg, const uint8_t *persisted,
 	int rc;
 
 	*core = NULL;
-	if (cfg->n < 1 || cfg->id >= cfg->n || cfg->window < 1 ||
-	    cfg->window > 4096 || cfg->max_clients < 1)
+	if (byz_limits_check("mirror", &mirror_limits, cfg, NULL, 0))
 		return BYZ_EINVAL;
 	t = calloc(1, sizeof *t);
 	if (!t)
@@ -428,4 +437,5 @@ const struct byz_core_ops mirror_core_ops = {
     .destroy = mirror_destroy,
     .step = mirror_step,
     .liveness_bound_us = mirror_liveness_bound,
+    .limits = &mirror_limits,
 };
