@@ -128,6 +128,9 @@ static void run_print_usage(FILE *out)
 {
 	char protos[256] = "";
 	const struct byz_core_ops *const *all = byz_core_all();
+	char *limits = NULL;
+	size_t limits_len = 0;
+	FILE *lf;
 
 	for (size_t i = 0; all[i]; i++) {
 		char one[96];
@@ -135,10 +138,8 @@ static void run_print_usage(FILE *out)
 			 all[i]->name, all[i]->summary);
 		strncat(protos, one, sizeof protos - strlen(protos) - 1);
 	}
-	char *limits = NULL;
-	size_t limits_len = 0;
-	FILE *lf = open_memstream(&limits, &limits_len);
-
+	/* The limits table, from the registered protocols' declarations. */
+	lf = open_memstream(&limits, &limits_len);
 	if (lf) {
 		cli_print_limits(lf);
 		if (fclose(lf) != 0) {
