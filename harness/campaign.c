@@ -900,6 +900,29 @@ static int check_configs(struct campaign *c, char *why, size_t whylen)
 	return rc;
 }
 
+/* Keep the file's canonical text (manifest.h): what it defines, without
+ * its comments and layout. */
+static int keep_definition(struct campaign *c, const struct conf_node *root,
+			   char *why, size_t whylen)
+{
+	size_t len = 0;
+	FILE *m = open_memstream(&c->definition, &len);
+
+	if (!m || conf_emit(m, root)) {
+		if (m)
+			fclose(m);
+		free(c->definition);
+		c->definition = NULL;
+		snprintf(why, whylen,
+			 "%s: cannot be written back canonically (a value "
+			 "that is not UTF-8 text?)",
+			 c->path);
+		return -1;
+	}
+	fclose(m);
+	return 0;
+}
+
 int campaign_load(const char *path, struct campaign *c, char *why,
 		  size_t whylen)
 {
@@ -981,7 +1004,8 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 			}
 	}
 	rc = 0;
-	if (count_runs(c, why, whylen) || check_configs(c, why, whylen))
+	if (count_runs(c, why, whylen) || check_configs(c, why, whylen) ||
+	    keep_definition(c, root, why, whylen))
 		rc = -1;
 out:
 	conf_free(root);
@@ -992,6 +1016,8 @@ void campaign_free(struct campaign *c)
 {
 	conf_free(c->defaults);
 	c->defaults = NULL;
+	free(c->definition);
+	c->definition = NULL;
 	for (size_t i = 0; i < c->ncells; i++) {
 		for (size_t k = 0; k < c->cells[i].nattacks; k++)
 			free(c->cells[i].attacks[k]);

@@ -90,6 +90,9 @@ struct campaign {
 	 * it); without, its runs are errors. */
 	campaign_runner_fn runner;
 	struct conf_node *defaults; /* scenario fields (owned) */
+	/* The file's canonical text (conf_emit: no comments, one layout),
+	 * what a results directory records (manifest.h); owned. */
+	char *definition;
 	struct cell cells[CAMPAIGN_MAX_CELLS];
 	size_t ncells;
 	uint64_t nruns; /* after expansion */
