@@ -15,6 +15,7 @@
 #include "scenario_io.h"
 #include "real_run.h"
 #include "summary.h"
+#include "wall.h"
 #include "workers.h"
 
 #include <getopt.h>
@@ -54,6 +55,9 @@ static const char campaign_usage[] =
     "  --resume        DIR has runs of this campaign already: skip them\n"
     "  --force         start again in a DIR that has runs (they are removed)\n"
     "  --no-shrink     do not shrink violations\n"
+    "  --max-wall D    each run's wall-clock limit, over the file's max_wall\n"
+    "                  (default 60s; none for no limit): a run that hits it\n"
+    "                  is recorded as wall-limit, without a verdict\n"
     "  --list          print the runs (id and attacks) and exit\n"
     "  --merge DIR...  combine shard directories into --out DIR and write\n"
     "                  its summary; every run of the campaign must be in one\n"
@@ -90,7 +94,8 @@ static void on_signal(int sig)
 struct campaign_opts {
 	const char *file, *out;
 	bool resume, force, noshrink, list, merge, quiet;
-	bool accept_mismatch, partial;
+	bool accept_mismatch, partial, has_max_wall;
+	uint64_t max_wall_us;
 	uint64_t jobs, shard_k, shard_n;
 	char **dirs; /* --merge */
 	int ndirs;
@@ -129,6 +134,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		O_MERGE,
 		O_ACCEPT,
 		O_PARTIAL,
+		O_MAX_WALL,
 	};
 	static const struct option opts[] = {
 	    {"out", required_argument, NULL, O_OUT},
@@ -141,6 +147,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	    {"merge", no_argument, NULL, O_MERGE},
 	    {"accept-mismatch", no_argument, NULL, O_ACCEPT},
 	    {"partial", no_argument, NULL, O_PARTIAL},
+	    {"max-wall", required_argument, NULL, O_MAX_WALL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -197,6 +204,24 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 			break;
 		case O_PARTIAL:
 			o->partial = true;
+			break;
+		case O_MAX_WALL:
+			if (!strcmp(optarg, "none")) {
+				o->max_wall_us = 0;
+			} else {
+				if ((rc = cli_parse_duration(
+					 "campaign", "--max-wall", optarg,
+					 &o->max_wall_us)))
+					return rc;
+				if (o->max_wall_us == 0 ||
+				    o->max_wall_us > WALL_MAX_US)
+					return cli_usage_error(
+					    "campaign",
+					    "--max-wall: '%s' is not from 1us "
+					    "to 86400s (a day), or none",
+					    optarg);
+			}
+			o->has_max_wall = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -413,6 +438,8 @@ int cmd_campaign(int argc, char **argv)
 	}
 	if (!strcmp(c.driver, "zmq"))
 		c.runner = real_run; /* each run: a local cluster */
+	c.has_wall_override = o.has_max_wall;
+	c.wall_override_us = o.max_wall_us;
 	if ((rc = check_runs(&c, o.file, o.list)) || o.list)
 		goto out;
 	if (o.jobs == 0) {

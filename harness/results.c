@@ -9,6 +9,8 @@
 #include "manifest.h"
 #include "scenario_io.h"
 #include "shrink.h"
+#include "verdict.h"
+#include "wall.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,15 +85,41 @@ static json_t *met_json(unsigned expect, const struct scenario_result *res)
 	return json_null();
 }
 
+static void run_one_driver(const struct campaign *c, const char *out_dir,
+			   const struct run_spec *rs, char *keep,
+			   size_t keeplen, struct scenario_result *res);
+
 /* Run rs by the campaign's driver: the simulator, or the runner a real
  * driver installed (a failing real run keeps its folder under
  * OUT/real/ID). */
 static void run_by_driver(const struct campaign *c, const char *out_dir,
-			  const struct run_spec *rs,
-			  struct scenario_result *res)
+			  struct run_spec *rs, struct scenario_result *res)
 {
 	char keep[1400];
+	static volatile int wall_flag;
 
+	/* The run's wall-clock limit raises its stop flag (wall.h); the
+	 * verdict is then judged again knowing why it stopped. */
+	wall_flag = 0;
+	rs->sc.stop = &wall_flag;
+	if (wall_arm(rs->max_wall_us, &wall_flag))
+		fprintf(stderr,
+			"byzlab campaign: no wall-clock limit for %s: %s\n",
+			rs->id, strerror(errno));
+	run_one_driver(c, out_dir, rs, keep, sizeof keep, res);
+	wall_disarm();
+	if (wall_hit() && res->sim.interrupted &&
+	    res->verdict != VERDICT_ERROR) {
+		res->wall_limited = true;
+		res->max_wall_us = rs->max_wall_us;
+		verdict_judge(res);
+	}
+}
+
+static void run_one_driver(const struct campaign *c, const char *out_dir,
+			   const struct run_spec *rs, char *keep,
+			   size_t keeplen, struct scenario_result *res)
+{
 	if (!strcmp(c->driver, "sim") || !c->driver[0]) {
 		scenario_run(&rs->sc, NULL, res);
 		return;
@@ -103,7 +131,7 @@ static void run_by_driver(const struct campaign *c, const char *out_dir,
 			 "driver %s: this program cannot run it", c->driver);
 		return;
 	}
-	snprintf(keep, sizeof keep, "%s/real/%s", out_dir, rs->id);
+	snprintf(keep, keeplen, "%s/real/%s", out_dir, rs->id);
 	c->runner(&rs->sc, keep, res);
 }
 
@@ -133,6 +161,12 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 		json_object_set_new(rec, "expect", json_string(exp));
 		json_object_set_new(rec, "elapsed_s",
 				    json_real(results_now() - t0));
+		if (res.verdict == VERDICT_WALL) {
+			json_object_set_new(rec, "safe", json_null());
+			json_object_set_new(rec, "live", json_null());
+			json_decref(met);
+			met = json_null();
+		}
 		if (!res.safe || json_is_false(met)) {
 			char path[1400];
 			json_t *doc =
