@@ -19,6 +19,9 @@
 #define EXIT_OK	       0
 #define EXIT_VIOLATION 1
 #define EXIT_USAGE     2
+/* The harness could not do everything it was asked (a write failed, a run
+ * could not be carried out, runs are missing): no verdict over it all. */
+#define EXIT_INCOMPLETE 3
 
 /* Print "byzlab CMD: error: <message>" and the --help hint; return 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -15,6 +15,7 @@
 #include "scenario_io.h"
 #include "real_run.h"
 #include "summary.h"
+#include "wall.h"
 #include "workers.h"
 
 #include <getopt.h>
@@ -54,15 +55,29 @@ static const char campaign_usage[] =
     "  --resume        DIR has runs of this campaign already: skip them\n"
     "  --force         start again in a DIR that has runs (they are removed)\n"
     "  --no-shrink     do not shrink violations\n"
+    "  --max-wall D    each run's wall-clock limit, over the file's max_wall\n"
+    "                  (default 60s; none for no limit): a run that hits it\n"
+    "                  is recorded as wall-limit, without a verdict\n"
     "  --list          print the runs (id and attacks) and exit\n"
     "  --merge DIR...  combine shard directories into --out DIR and write\n"
-    "                  its summary\n"
+    "                  its summary; every run of the campaign must be in one\n"
+    "                  of them, all made by one campaign and version\n"
+    "  --partial       with --merge: merge although runs are missing (they\n"
+    "                  are listed; exit status 3)\n"
+    "  --accept-mismatch  --resume into or --merge directories that another\n"
+    "                  campaign file (or an edited one) or another byzlab\n"
+    "                  version wrote (DIR/campaign.json records what made\n"
+    "                  DIR; the mix is recorded there too)\n"
     "  -q, --quiet     no progress bar\n"
     "  -h, --help      this help\n"
     "\n"
+    "DIR/.lock keeps a second invocation from writing DIR while one does.\n"
+    "\n"
     "Exit status: 0 every expectation held; 1 one did not; 2 bad usage or\n"
-    "a bad campaign file; 130 interrupted (finished runs are kept; go on\n"
-    "with --resume).\n"
+    "a bad campaign file (or DIR is another campaign's, or locked); 3\n"
+    "incomplete: results could not all be written, runs could not be\n"
+    "carried out (a worker died twice on one) or are missing; 130\n"
+    "interrupted (finished runs are kept; go on with --resume).\n"
     "\n"
     "Example:\n"
     "  byzlab campaign campaigns/threshold.yaml --out results/threshold\n";
@@ -79,6 +94,8 @@ static void on_signal(int sig)
 struct campaign_opts {
 	const char *file, *out;
 	bool resume, force, noshrink, list, merge, quiet;
+	bool accept_mismatch, partial, has_max_wall;
+	uint64_t max_wall_us;
 	uint64_t jobs, shard_k, shard_n;
 	char **dirs; /* --merge */
 	int ndirs;
@@ -114,7 +131,10 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		O_FORCE,
 		O_NOSHRINK,
 		O_LIST,
-		O_MERGE
+		O_MERGE,
+		O_ACCEPT,
+		O_PARTIAL,
+		O_MAX_WALL,
 	};
 	static const struct option opts[] = {
 	    {"out", required_argument, NULL, O_OUT},
@@ -125,6 +145,9 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	    {"no-shrink", no_argument, NULL, O_NOSHRINK},
 	    {"list", no_argument, NULL, O_LIST},
 	    {"merge", no_argument, NULL, O_MERGE},
+	    {"accept-mismatch", no_argument, NULL, O_ACCEPT},
+	    {"partial", no_argument, NULL, O_PARTIAL},
+	    {"max-wall", required_argument, NULL, O_MAX_WALL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -176,6 +199,30 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		case O_MERGE:
 			o->merge = true;
 			break;
+		case O_ACCEPT:
+			o->accept_mismatch = true;
+			break;
+		case O_PARTIAL:
+			o->partial = true;
+			break;
+		case O_MAX_WALL:
+			if (!strcmp(optarg, "none")) {
+				o->max_wall_us = 0;
+			} else {
+				if ((rc = cli_parse_duration(
+					 "campaign", "--max-wall", optarg,
+					 &o->max_wall_us)))
+					return rc;
+				if (o->max_wall_us == 0 ||
+				    o->max_wall_us > WALL_MAX_US)
+					return cli_usage_error(
+					    "campaign",
+					    "--max-wall: '%s' is not from 1us "
+					    "to 86400s (a day), or none",
+					    optarg);
+			}
+			o->has_max_wall = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -207,6 +254,9 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	o->file = argv[optind];
 	if (!o->out && !o->list)
 		return cli_usage_error("campaign", "--out DIR is required");
+	if (o->partial)
+		return cli_usage_error("campaign",
+				       "--partial goes with --merge");
 	if (o->resume && o->force)
 		return cli_usage_error("campaign",
 				       "--resume and --force exclude "
@@ -322,16 +372,23 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 			prog->done, prog->total);
 		return 130;
 	}
-	if (lost)
-		fprintf(stderr,
-			"byzlab campaign: some runs were lost (a worker "
-			"died); run again with --resume\n");
-	if (!t.all_met || lost) {
+	if (!t.all_met)
 		printf("EXPECTATIONS NOT MET: %zu group(s), %zu run(s) (see "
 		       "%s/summary.md)\n",
 		       t.groups_failed, t.unexpected_runs, o->out);
-		return EXIT_VIOLATION;
+	if (lost || t.harness_errors || t.wall_limited) {
+		printf("INCOMPLETE: %zu run(s) could not be carried out "
+		       "(harness errors), %zu hit their wall-clock limit%s "
+		       "(see %s/summary.md)\n",
+		       t.harness_errors, t.wall_limited,
+		       lost ? ", and runs of this invocation were not run "
+			      "(--resume runs them)"
+			    : "",
+		       o->out);
+		return EXIT_INCOMPLETE;
 	}
+	if (!t.all_met)
+		return EXIT_VIOLATION;
 	printf("every expectation held\n");
 	return EXIT_OK;
 }
@@ -340,12 +397,22 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 static int merge(const struct campaign_opts *o)
 {
 	struct summary_totals t;
-	char why[1024];
+	char why[1400];
+	uint64_t missing;
+	bool usage;
 
-	if (results_merge(o->dirs, o->ndirs, o->out, o->quiet, &t, why,
-			  sizeof why))
-		return cli_input_error("campaign", "%s", why);
+	if (results_merge(o->dirs, o->ndirs, o->out, o->quiet,
+			  o->accept_mismatch, o->partial, &missing, &t, &usage,
+			  why, sizeof why))
+		return usage ? cli_usage_error("campaign", "%s", why)
+			     : cli_input_error("campaign", "%s", why);
 	printf("\n%zu runs merged into %s/ (summary.md)\n", t.runs, o->out);
+	if (missing) {
+		printf("INCOMPLETE: %" PRIu64 " runs of the campaign are in "
+		       "none of the directories (--partial)\n",
+		       missing);
+		return EXIT_INCOMPLETE;
+	}
 	return t.all_met ? EXIT_OK : EXIT_VIOLATION;
 }
 
@@ -357,7 +424,9 @@ int cmd_campaign(int argc, char **argv)
 	char why[1024];
 	uint64_t *todo = NULL, ntodo;
 	bool *done = NULL, helped, usage;
-	int fd = -1, rc;
+	char shard[48];
+	struct results_origin origin = {.shard = shard};
+	int fd = -1, lock = -1, rc;
 
 	if ((rc = parse_opts(argc, argv, &o, &helped)) || helped)
 		return rc;
@@ -369,6 +438,8 @@ int cmd_campaign(int argc, char **argv)
 	}
 	if (!strcmp(c.driver, "zmq"))
 		c.runner = real_run; /* each run: a local cluster */
+	c.has_wall_override = o.has_max_wall;
+	c.wall_override_us = o.max_wall_us;
 	if ((rc = check_runs(&c, o.file, o.list)) || o.list)
 		goto out;
 	if (o.jobs == 0) {
@@ -383,11 +454,15 @@ int cmd_campaign(int argc, char **argv)
 		rc = cli_input_error("campaign", "out of memory");
 		goto out;
 	}
+	snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, o.shard_k,
+		 o.shard_n);
+	origin.accept_mismatch = o.accept_mismatch;
 	if (results_open(o.out,
 			 o.resume  ? RESULTS_RESUME
 			 : o.force ? RESULTS_FORCE
 				   : RESULTS_NEW,
-			 &c, done, &fd, &usage, why, sizeof why)) {
+			 &c, &origin, done, &fd, &lock, &usage, why,
+			 sizeof why)) {
 		rc = usage ? cli_usage_error("campaign", "%s", why)
 			   : cli_input_error("campaign", "%s", why);
 		goto out;
@@ -397,6 +472,7 @@ int cmd_campaign(int argc, char **argv)
 	close(fd);
 	progress_show(&prog, true);
 	rc = finish(&c, &o, &prog, rc != 0);
+	close(lock);
 out:
 	free(done);
 	free(todo);

@@ -3,6 +3,7 @@
  * line and the trace hash.
  */
 #include "cli.h"
+#include "wall.h"
 #include "launch.h"
 #include "scenario.h"
 #include "scenario_io.h"
@@ -77,6 +78,8 @@ static const char run_usage[] =
     "  --batch B           requests per batch (default 1)\n"
     "                      (what each protocol accepts: Limits below)\n"
     "  --max-time D        stop the run at this virtual time (default 600s)\n"
+    "  --max-wall D        stop the run after D of wall-clock time, with no\n"
+    "                      verdict (exit status 3; default: no limit)\n"
     "  --mutant NAME       plant one of the protocol's mistakes (byzlab\n"
     "                      selftest --list names them); never by default\n"
     "  --leaders LIST      the leaders of views 0, 1, 2, ... (r1,r1,r0;\n"
@@ -107,6 +110,7 @@ static const char run_usage[] =
     "\n"
     "Exit status: 0 all invariants held and every request committed;\n"
     "1 a violation (or the run did not finish); 2 bad usage or input;\n"
+    "3 stopped at --max-wall before any safety finding (no verdict);\n"
     "130 interrupted (the partial trace is flushed).\n"
     "\n"
     "Examples:\n"
@@ -117,6 +121,12 @@ static const char run_usage[] =
     "  byzlab run --driver zmq --requests 5 --crash 3@200ms,restart@600ms\n";
 
 static volatile int run_interrupted;
+
+static const char *max_wall_text(uint64_t us, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%.3g s", (double)us / 1e6);
+	return buf;
+}
 
 static void run_on_signal(int sig)
 {
@@ -219,6 +229,13 @@ static int run_zmq(const struct scenario *sc, const char *trace_path,
 		       lr.processes, lr.wall_seconds, lr.stop,
 		       lr.temp ? "" : "; run folder ", lr.temp ? "" : lr.dir);
 	launch_remove(&lr);
+	wall_disarm();
+	if (wall_hit()) {
+		fprintf(stderr,
+			"byzlab run: stopped at --max-wall (the check above "
+			"calls it interrupted); no verdict\n");
+		return EXIT_INCOMPLETE;
+	}
 	if (run_interrupted) {
 		fprintf(stderr, "byzlab run: interrupted\n");
 		return 130;
@@ -266,11 +283,12 @@ int cmd_run(int argc, char **argv)
 		O_SCENARIO,
 		O_DRIVER,
 		O_OUT,
-		O_PORT
+		O_PORT,
+		O_MAX_WALL
 	};
-	struct option opts[RUN_NFIELDS + 8];
+	struct option opts[RUN_NFIELDS + 9];
 	const char *driver = "sim", *out_dir = NULL;
-	uint64_t port = 0;
+	uint64_t port = 0, max_wall = 0;
 	struct scenario sc;
 	struct scenario_text st;
 	struct scenario_result res;
@@ -300,8 +318,10 @@ int cmd_run(int argc, char **argv)
 	    (struct option){"out", required_argument, NULL, O_OUT};
 	opts[RUN_NFIELDS + 5] =
 	    (struct option){"port", required_argument, NULL, O_PORT};
-	opts[RUN_NFIELDS + 6] = (struct option){"help", no_argument, NULL, 'h'};
-	opts[RUN_NFIELDS + 7] = (struct option){NULL, 0, NULL, 0};
+	opts[RUN_NFIELDS + 6] =
+	    (struct option){"max-wall", required_argument, NULL, O_MAX_WALL};
+	opts[RUN_NFIELDS + 7] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[RUN_NFIELDS + 8] = (struct option){NULL, 0, NULL, 0};
 
 	scenario_text_init(&st, &sc);
 	src = scenario_text_source(&st);
@@ -351,6 +371,17 @@ int cmd_run(int argc, char **argv)
 						65000, &port)))
 				return rc;
 			break;
+		case O_MAX_WALL:
+			if ((rc = cli_parse_duration("run", "--max-wall",
+						     optarg, &max_wall)))
+				return rc;
+			if (max_wall == 0 || max_wall > WALL_MAX_US)
+				return cli_usage_error(
+				    "run",
+				    "--max-wall: '%s' is not from 1us "
+				    "to 86400s (a day)",
+				    optarg);
+			break;
 		case ':':
 			return cli_usage_error("run", "%s needs a value",
 					       argv[optind - 1]);
@@ -373,6 +404,11 @@ int cmd_run(int argc, char **argv)
 	if ((out_dir || port) && strcmp(driver, "zmq"))
 		return cli_usage_error("run", "--out and --port are for "
 					      "--driver zmq");
+	/* --max-wall raises the same flag as SIGINT (wall.h), and the
+	 * verdict says which it was. */
+	if (wall_arm(max_wall, &run_interrupted))
+		return cli_input_error("run", "--max-wall: no timer: %s",
+				       strerror(errno));
 	if (!strcmp(driver, "zmq"))
 		return run_zmq(&sc, trace_path, out_dir, (uint16_t)port, json);
 	if (trace_path) {
@@ -389,6 +425,12 @@ int cmd_run(int argc, char **argv)
 	sc.stop = &run_interrupted;
 
 	rc = scenario_run(&sc, tf, &res);
+	wall_disarm();
+	if (wall_hit() && res.sim.interrupted && res.verdict != VERDICT_ERROR) {
+		res.wall_limited = true;
+		res.max_wall_us = max_wall;
+		verdict_judge(&res);
+	}
 	if (tf && fclose(tf) != 0 && !rc) {
 		fprintf(stderr, "byzlab run: error: writing '%s' failed: %s\n",
 			trace_path, strerror(errno));
@@ -400,6 +442,15 @@ int cmd_run(int argc, char **argv)
 		scenario_print_json(stdout, &sc, &res);
 	else
 		print_people(&sc, &res);
+	if (res.verdict == VERDICT_WALL) {
+		fprintf(stderr,
+			"byzlab run: stopped at --max-wall %s%s%s; no "
+			"verdict\n",
+			max_wall_text(max_wall, why, sizeof why),
+			trace_path ? "; partial trace in " : "",
+			trace_path ? trace_path : "");
+		return EXIT_INCOMPLETE;
+	}
 	if (res.sim.interrupted) {
 		fprintf(stderr, "byzlab run: interrupted%s%s\n",
 			trace_path ? "; partial trace in " : "",

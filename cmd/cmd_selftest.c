@@ -327,8 +327,9 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	struct progress prog = {0};
 	char dir[1024], why[1024];
 	bool *done, usage;
+	struct results_origin origin = {.shard = "1/1"};
 	uint64_t ntodo;
-	int fd, rc;
+	int fd, lock, rc;
 
 	snprintf(dir, sizeof dir, "%s/%s-%s", o->out,
 		 row->mutant ? row->ops->name : "baseline",
@@ -338,10 +339,11 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	done = calloc(c->nruns ? c->nruns : 1, sizeof *done);
 	if (!done)
 		return cli_input_error("selftest", "out of memory");
-	if (results_open(dir, RESULTS_FORCE, c, done, &fd, &usage, why,
-			 sizeof why)) {
+	if (results_open(dir, RESULTS_FORCE, c, &origin, done, &fd, &lock,
+			 &usage, why, sizeof why)) {
 		free(done);
-		return cli_input_error("selftest", "%s", why);
+		return usage ? cli_usage_error("selftest", "%s", why)
+			     : cli_input_error("selftest", "%s", why);
 	}
 	free(done);
 	ntodo = runs_of(c, row->ops, todo);
@@ -357,6 +359,7 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	rc = workers_run(c, dir, fd, todo, ntodo, (int)o->jobs, &prog,
 			 &stop_flag);
 	close(fd);
+	close(lock);
 	progress_show(&prog, true);
 	row->runs = prog.done;
 	row->missed = prog.unexpected;

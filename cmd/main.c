@@ -6,6 +6,7 @@
  * usage or input. Subcommands that later work fills answer, when called,
  * that they are not built yet, with exit 2.
  */
+#include "manifest.h"
 #include "cli.h"
 #include "core.h"
 #include "crypto.h"
@@ -107,7 +108,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("byzlab 0.1.0\n");
+		printf("byzlab %s\n", manifest_version());
 		return EXIT_OK;
 	}
 	if (byz_crypto_init()) {

@@ -3,6 +3,7 @@
  * (campaign.h, docs/campaigns.md).
  */
 #include "campaign.h"
+#include "wall.h"
 
 #include "mutate.h"
 #include "prng.h"
@@ -26,6 +27,8 @@ _Static_assert(ADV_MUT_LAST - ADV_MUT_FIRST + 1 <= CAMPAIGN_MAX_MUTATIONS,
 
 static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int parse_max_wall(const struct campaign *c, const struct conf_node *v,
+			  int line, uint64_t *us, char *why, size_t whylen);
 
 static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
 		   const char *fmt, ...)
@@ -329,6 +332,11 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
 					    items[k]);
 			}
 			have_expect = true;
+		} else if (!strcmp(key, "max_wall")) {
+			if (parse_max_wall(c, v, line, &cl->max_wall_us, why,
+					   whylen))
+				return -1;
+			cl->has_max_wall = true;
 		} else if (!strcmp(key, "shrink")) {
 			if (v->kind != CONF_SCALAR ||
 			    (strcmp(v->text, "true") &&
@@ -818,6 +826,9 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 	out->index = k;
 	out->cell = ci;
 	out->expect = cl->expect;
+	out->max_wall_us = c->has_wall_override ? c->wall_override_us
+			   : cl->has_max_wall	? cl->max_wall_us
+						: c->max_wall_us;
 	for (size_t p = 0; p < cl->nprotocols; p++)
 		for (size_t q = 0; q < cl->nns; q++) {
 			uint32_t n = cl->ns[q], bs[BYZ_MAX_N + 1];
@@ -956,6 +967,47 @@ static int check_configs(struct campaign *c, char *why, size_t whylen)
 	return rc;
 }
 
+/* max_wall: a duration up to a day, or 0 / none for no limit. */
+static int parse_max_wall(const struct campaign *c, const struct conf_node *v,
+			  int line, uint64_t *us, char *why, size_t whylen)
+{
+	if (v->kind == CONF_SCALAR &&
+	    (!strcmp(v->text, "none") || !strcmp(v->text, "0"))) {
+		*us = 0;
+		return 0;
+	}
+	if (v->kind != CONF_SCALAR || attack_parse_duration(v->text, us) ||
+	    *us == 0 || *us > WALL_MAX_US)
+		return fail_at(why, whylen, c, line,
+			       "max_wall: '%.40s' is not a duration from 1us "
+			       "to 86400s (a day) (e.g. 30s, 500ms) or none",
+			       v->kind == CONF_SCALAR ? v->text : "?");
+	return 0;
+}
+
+/* Keep the file's canonical text (manifest.h): what it defines, without
+ * its comments and layout. */
+static int keep_definition(struct campaign *c, const struct conf_node *root,
+			   char *why, size_t whylen)
+{
+	size_t len = 0;
+	FILE *m = open_memstream(&c->definition, &len);
+
+	if (!m || conf_emit(m, root)) {
+		if (m)
+			fclose(m);
+		free(c->definition);
+		c->definition = NULL;
+		snprintf(why, whylen,
+			 "%s: cannot be written back canonically (a value "
+			 "that is not UTF-8 text?)",
+			 c->path);
+		return -1;
+	}
+	fclose(m);
+	return 0;
+}
+
 int campaign_load(const char *path, struct campaign *c, char *why,
 		  size_t whylen)
 {
@@ -971,13 +1023,18 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 		if (strcmp(root->keys[i], "name") &&
 		    strcmp(root->keys[i], "defaults") &&
 		    strcmp(root->keys[i], "cells") &&
-		    strcmp(root->keys[i], "driver")) {
-			fail_at(
-			    why, whylen, c, root->key_lines[i],
-			    "unknown key '%s' (name, driver, defaults, cells)",
-			    root->keys[i]);
+		    strcmp(root->keys[i], "driver") &&
+		    strcmp(root->keys[i], "max_wall")) {
+			fail_at(why, whylen, c, root->key_lines[i],
+				"unknown key '%s' (name, driver, max_wall, "
+				"defaults, cells)",
+				root->keys[i]);
 			goto out;
 		}
+	c->max_wall_us = CAMPAIGN_DEFAULT_MAX_WALL_US;
+	v = conf_get(root, "max_wall");
+	if (v && parse_max_wall(c, v, v->line, &c->max_wall_us, why, whylen))
+		goto out;
 	v = conf_get(root, "name");
 	snprintf(c->name, sizeof c->name, "%s",
 		 v && v->kind == CONF_SCALAR ? v->text : "campaign");
@@ -1037,7 +1094,8 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 			}
 	}
 	rc = 0;
-	if (count_runs(c, why, whylen) || check_configs(c, why, whylen))
+	if (count_runs(c, why, whylen) || check_configs(c, why, whylen) ||
+	    keep_definition(c, root, why, whylen))
 		rc = -1;
 out:
 	conf_free(root);
@@ -1048,6 +1106,8 @@ void campaign_free(struct campaign *c)
 {
 	conf_free(c->defaults);
 	c->defaults = NULL;
+	free(c->definition);
+	c->definition = NULL;
 	for (size_t i = 0; i < c->ncells; i++) {
 		for (size_t k = 0; k < c->cells[i].nattacks; k++)
 			free(c->cells[i].attacks[k]);

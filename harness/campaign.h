@@ -25,6 +25,10 @@
 #define CAMPAIGN_MAX_RUNS      2000000
 /* ByzzFuzz mutations of a cell: room for every one (campaign.c checks). */
 #define CAMPAIGN_MAX_MUTATIONS 16
+/* A run's wall-clock limit unless the file or --max-wall says otherwise
+ * (wall.h): a scenario that takes longer holds the campaign, and is
+ * recorded as wall-limit, without a verdict. */
+#define CAMPAIGN_DEFAULT_MAX_WALL_US (60ull * 1000000ull)
 
 enum expect_bits {
 	EXPECT_SAFE = 1u << 0,	    /* every run keeps safety */
@@ -74,6 +78,8 @@ struct cell {
 	int mutations[CAMPAIGN_MAX_MUTATIONS]; /* ByzzFuzz process faults */
 	size_t nmutations;
 	struct conf_node *overrides; /* scenario fields (owned) */
+	bool has_max_wall;	     /* max_wall: given in the cell */
+	uint64_t max_wall_us;	     /* 0: none */
 };
 
 /* How a campaign carries out one run: scenario_run (the simulator), or a
@@ -88,10 +94,18 @@ struct campaign {
 	char name[64];
 	char path[512];
 	char driver[8]; /* "sim" (default) or "zmq" */
+	/* Each run's wall-clock limit (max_wall: at the top; a cell's own
+	 * wins), and --max-wall, which wins over both (has_wall_override). */
+	uint64_t max_wall_us;
+	bool has_wall_override;
+	uint64_t wall_override_us;
 	/* NULL: scenario_run. A zmq campaign needs one (cmd_campaign sets
 	 * it); without, its runs are errors. */
 	campaign_runner_fn runner;
 	struct conf_node *defaults; /* scenario fields (owned) */
+	/* The file's canonical text (conf_emit: no comments, one layout),
+	 * what a results directory records (manifest.h); owned. */
+	char *definition;
 	struct cell cells[CAMPAIGN_MAX_CELLS];
 	size_t ncells;
 	uint64_t nruns; /* after expansion */
@@ -114,6 +128,7 @@ struct run_spec {
 	size_t cell;
 	uint32_t b;
 	unsigned expect;
+	uint64_t max_wall_us; /* its wall-clock limit; 0: none */
 	struct scenario sc;
 };
 

@@ -6,8 +6,11 @@
 #include "results.h"
 
 #include "failure.h"
+#include "manifest.h"
 #include "scenario_io.h"
 #include "shrink.h"
+#include "verdict.h"
+#include "wall.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -82,15 +85,41 @@ static json_t *met_json(unsigned expect, const struct scenario_result *res)
 	return json_null();
 }
 
+static void run_one_driver(const struct campaign *c, const char *out_dir,
+			   const struct run_spec *rs, char *keep,
+			   size_t keeplen, struct scenario_result *res);
+
 /* Run rs by the campaign's driver: the simulator, or the runner a real
  * driver installed (a failing real run keeps its folder under
  * OUT/real/ID). */
 static void run_by_driver(const struct campaign *c, const char *out_dir,
-			  const struct run_spec *rs,
-			  struct scenario_result *res)
+			  struct run_spec *rs, struct scenario_result *res)
 {
 	char keep[1400];
+	static volatile int wall_flag;
 
+	/* The run's wall-clock limit raises its stop flag (wall.h); the
+	 * verdict is then judged again knowing why it stopped. */
+	wall_flag = 0;
+	rs->sc.stop = &wall_flag;
+	if (wall_arm(rs->max_wall_us, &wall_flag))
+		fprintf(stderr,
+			"byzlab campaign: no wall-clock limit for %s: %s\n",
+			rs->id, strerror(errno));
+	run_one_driver(c, out_dir, rs, keep, sizeof keep, res);
+	wall_disarm();
+	if (wall_hit() && res->sim.interrupted &&
+	    res->verdict != VERDICT_ERROR) {
+		res->wall_limited = true;
+		res->max_wall_us = rs->max_wall_us;
+		verdict_judge(res);
+	}
+}
+
+static void run_one_driver(const struct campaign *c, const char *out_dir,
+			   const struct run_spec *rs, char *keep,
+			   size_t keeplen, struct scenario_result *res)
+{
 	if (!strcmp(c->driver, "sim") || !c->driver[0]) {
 		scenario_run(&rs->sc, NULL, res);
 		return;
@@ -102,7 +131,7 @@ static void run_by_driver(const struct campaign *c, const char *out_dir,
 			 "driver %s: this program cannot run it", c->driver);
 		return;
 	}
-	snprintf(keep, sizeof keep, "%s/real/%s", out_dir, rs->id);
+	snprintf(keep, keeplen, "%s/real/%s", out_dir, rs->id);
 	c->runner(&rs->sc, keep, res);
 }
 
@@ -132,6 +161,12 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 		json_object_set_new(rec, "expect", json_string(exp));
 		json_object_set_new(rec, "elapsed_s",
 				    json_real(results_now() - t0));
+		if (res.verdict == VERDICT_WALL) {
+			json_object_set_new(rec, "safe", json_null());
+			json_object_set_new(rec, "live", json_null());
+			json_decref(met);
+			met = json_null();
+		}
 		if (!res.safe || json_is_false(met)) {
 			char path[1400];
 			json_t *doc =
@@ -148,6 +183,47 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 		json_object_set_new(rec, "scenario", scenario_to_json(&rs.sc));
 	}
 	line = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	return line;
+}
+
+char *results_harness_error(const struct campaign *c, uint64_t k,
+			    const char *why, double t0)
+{
+	static struct run_spec rs;
+	static struct scenario_result res;
+	char inner[512], exp[64];
+	json_t *rec;
+	char *line;
+
+	if (campaign_run_spec(c, k, &rs, inner, sizeof inner)) {
+		rec = json_pack("{s:s,s:I,s:s,s:s}", "id", "bad-run", "index",
+				(json_int_t)k, "verdict", "harness-error",
+				"why", why);
+	} else {
+		memset(&res, 0, sizeof res);
+		res.verdict = VERDICT_ERROR;
+		res.driver = c->driver;
+		expect_text(rs.expect, exp, sizeof exp);
+		rec = scenario_result_json(&rs.sc, &res);
+		json_object_set_new(rec, "verdict",
+				    json_string("harness-error"));
+		json_object_set_new(rec, "why", json_string(why));
+		json_object_set_new(rec, "safe", json_null());
+		json_object_set_new(rec, "live", json_null());
+		json_object_set_new(rec, "id", json_string(rs.id));
+		json_object_set_new(rec, "index", json_integer((json_int_t)k));
+		json_object_set_new(rec, "campaign", json_string(c->name));
+		json_object_set_new(rec, "cell",
+				    json_string(c->cells[rs.cell].name));
+		json_object_set_new(rec, "b", json_integer(rs.b));
+		json_object_set_new(rec, "expect", json_string(exp));
+		json_object_set_new(rec, "elapsed_s",
+				    json_real(results_now() - t0));
+		json_object_set_new(rec, "met", json_null());
+		json_object_set_new(rec, "scenario", scenario_to_json(&rs.sc));
+	}
+	line = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(rec);
 	return line;
 }
@@ -173,8 +249,12 @@ static int resume_from(const char *dir, const char *path,
 		static struct run_spec rs;
 		char inner[256];
 		uint64_t k;
+		const char *v =
+		    json_string_value(json_object_get(r, "verdict"));
 		if (!json_is_integer(ix) || json_integer_value(ix) < 0)
 			continue;
+		if (v && !strcmp(v, "harness-error"))
+			continue; /* not carried out: try it again */
 		k = (uint64_t)json_integer_value(ix);
 		if (k < c->nruns &&
 		    !campaign_run_spec(c, k, &rs, inner, sizeof inner) &&
@@ -224,17 +304,61 @@ static void remove_runs(const char *dir, const char *path)
 		closedir(d);
 }
 
-int results_open(const char *dir, enum results_mode mode,
-		 const struct campaign *c, bool *done, int *fd, bool *usage,
-		 char *why, size_t whylen)
+/* Whether DIR's manifest lets campaign c resume there: 0; -1 with why,
+ * *usage set when --accept-mismatch would let it (the manifest is in *m,
+ * or NULL when DIR has none); *mixed says what was accepted. */
+static int check_origin(const char *dir, const struct campaign *c,
+			const struct results_origin *o, json_t **m, char *mixed,
+			size_t mixedlen, bool *usage, char *why, size_t whylen)
 {
-	char path[1400];
+	char inner[900];
+	int rc = manifest_read(dir, m, inner, sizeof inner);
+
+	mixed[0] = '\0';
+	if (rc < 0) {
+		snprintf(why, whylen, "--resume: %s", inner);
+		return -1;
+	}
+	if (rc == 1)
+		snprintf(inner, sizeof inner,
+			 "'%s' has runs but no %s: it was written before "
+			 "results directories recorded what made them, or "
+			 "is not a campaign's results directory",
+			 dir, MANIFEST_FILE);
+	else if (manifest_matches(*m, dir, c, inner, sizeof inner) == 0)
+		return 0;
+	if (o->accept_mismatch) {
+		snprintf(mixed, mixedlen, "resumed by byzlab %s with %s: %s",
+			 manifest_version(), c->path, inner);
+		return 0;
+	}
+	*usage = true;
+	snprintf(why, whylen,
+		 "--resume: %s; use another --out, --force to start again, or "
+		 "--accept-mismatch to resume anyway",
+		 inner);
+	return -1;
+}
+
+int results_open(const char *dir, enum results_mode mode,
+		 const struct campaign *c, const struct results_origin *o,
+		 bool *done, int *fd, int *lock, bool *usage, char *why,
+		 size_t whylen)
+{
+	char path[1400], mixed[2048] = "";
+	json_t *m = NULL;
 
 	*usage = false;
+	*fd = *lock = -1;
 	snprintf(path, sizeof path, "%s/failures", dir);
 	if (mkdir_p(dir) || mkdir_p(path)) {
 		snprintf(why, whylen, "--out: cannot create '%s': %s", dir,
 			 strerror(errno));
+		return -1;
+	}
+	*lock = manifest_lock(dir, why, whylen);
+	if (*lock < 0) {
+		*usage = true;
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
@@ -245,26 +369,41 @@ int results_open(const char *dir, enum results_mode mode,
 				 "'%s' has runs already: --resume "
 				 "to go on, --force to start again",
 				 dir);
-			return -1;
+			goto fail;
 		}
 		if (mode == RESULTS_RESUME) {
 			char inner[512];
+			if (check_origin(dir, c, o, &m, mixed, sizeof mixed,
+					 usage, why, whylen))
+				goto fail;
 			if (resume_from(dir, path, c, done, inner,
 					sizeof inner)) {
 				snprintf(why, whylen, "--resume: %s", inner);
-				return -1;
+				goto fail;
 			}
 		} else {
 			remove_runs(dir, path);
 		}
 	}
-	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+	if (manifest_write(dir, c, o->shard, mode == RESULTS_RESUME ? m : NULL,
+			   mixed[0] ? mixed : NULL, why, whylen))
+		goto fail;
+	json_decref(m);
+	m = NULL;
+	if (mixed[0])
+		fprintf(stderr, "byzlab campaign: warning: %s\n", mixed);
+	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
 	if (*fd < 0) {
 		snprintf(why, whylen, "cannot write '%s': %s", path,
 			 strerror(errno));
-		return -1;
+		goto fail;
 	}
 	return 0;
+fail:
+	json_decref(m);
+	close(*lock);
+	*lock = -1;
+	return -1;
 }
 
 /* ---- shrinking the campaign's violations ----------------------------------
@@ -350,20 +489,127 @@ static int copy_file(const char *from, const char *to)
 	return rc;
 }
 
-int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
-		  struct summary_totals *t, char *why, size_t whylen)
+/* Check the inputs' manifests against each other: 0 with the first in
+ * *first (a new reference; NULL when none has one and accept_mismatch),
+ * or -1 with why. */
+static int merge_origins(char **dirs, int ndirs, bool accept_mismatch,
+			 json_t **first, json_t *shards, bool *usage, char *why,
+			 size_t whylen)
 {
-	char path[1400], inner[512], title[128] = "merged", note[256];
-	json_t *all = json_array(), *ids = json_object();
-	int fd;
+	const char *first_dir = NULL;
+	char inner[1200];
 
+	*first = NULL;
+	for (int i = 0; i < ndirs; i++) {
+		json_t *m;
+		int rc = manifest_read(dirs[i], &m, inner, sizeof inner);
+		if (rc < 0) {
+			snprintf(why, whylen, "--merge: %s", inner);
+			goto fail;
+		}
+		if (rc == 1) {
+			if (accept_mismatch)
+				continue;
+			*usage = true;
+			snprintf(why, whylen,
+				 "--merge: '%s' has no %s (not a campaign's "
+				 "results directory, or written before they "
+				 "recorded what made them); --accept-mismatch "
+				 "to merge it anyway",
+				 dirs[i], MANIFEST_FILE);
+			goto fail;
+		}
+		{
+			size_t k;
+			json_t *sh;
+			json_array_foreach(json_object_get(m, "shards"), k, sh)
+			    json_array_append(shards, sh);
+		}
+		if (!*first) {
+			*first = m;
+			first_dir = dirs[i];
+			continue;
+		}
+		rc = manifest_same(*first, first_dir, m, dirs[i], inner,
+				   sizeof inner);
+		json_decref(m);
+		if (rc && !accept_mismatch) {
+			*usage = true;
+			snprintf(why, whylen,
+				 "--merge: %s: their runs are not one "
+				 "campaign's; --accept-mismatch to merge them "
+				 "anyway",
+				 inner);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	json_decref(*first);
+	*first = NULL;
+	return -1;
+}
+
+/* The runs of a campaign of nruns runs that no record holds: their count,
+ * and the first few indices in text. */
+static uint64_t merge_missing(const json_t *all, uint64_t nruns, char *text,
+			      size_t cap)
+{
+	uint8_t *have = calloc(nruns ? nruns : 1, 1);
+	uint64_t missing = 0;
+	size_t i, used = 0;
+	json_t *r;
+
+	text[0] = '\0';
+	if (!have)
+		return nruns;
+	json_array_foreach(all, i, r)
+	{
+		json_int_t k = json_integer_value(json_object_get(r, "index"));
+		if (k >= 0 && (uint64_t)k < nruns)
+			have[k] = 1;
+	}
+	for (uint64_t k = 0; k < nruns; k++) {
+		if (have[k])
+			continue;
+		if (missing < 8 && used + 32 < cap)
+			used += (size_t)snprintf(text + used, cap - used,
+						 "%s%" PRIu64,
+						 missing ? ", " : "", k);
+		else if (missing == 8 && used + 8 < cap)
+			used +=
+			    (size_t)snprintf(text + used, cap - used, ", ...");
+		missing++;
+	}
+	free(have);
+	return missing;
+}
+
+int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
+		  bool accept_mismatch, bool partial, uint64_t *missing,
+		  struct summary_totals *t, bool *usage, char *why,
+		  size_t whylen)
+{
+	char path[1400], inner[512], title[128] = "merged", note[1024];
+	json_t *all = json_array(), *ids = json_object(), *first = NULL,
+	       *shards = json_array();
+	int fd, lock = -1, rc = -1;
+
+	*usage = false;
+	*missing = 0;
+	if (merge_origins(dirs, ndirs, accept_mismatch, &first, shards, usage,
+			  why, whylen))
+		goto out;
 	snprintf(path, sizeof path, "%s/failures", out);
 	if (mkdir_p(out) || mkdir_p(path)) {
 		snprintf(why, whylen, "--out: cannot create '%s': %s", out,
 			 strerror(errno));
-		json_decref(all);
-		json_decref(ids);
-		return -1;
+		goto out;
+	}
+	lock = manifest_lock(out, why, whylen);
+	if (lock < 0) {
+		*usage = true;
+		goto out;
 	}
 	for (int i = 0; i < ndirs; i++) {
 		json_t *recs, *r;
@@ -374,9 +620,7 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		if (summary_load_runs(dirs[i], &recs, &torn, inner,
 				      sizeof inner)) {
 			snprintf(why, whylen, "--merge: %s", inner);
-			json_decref(all);
-			json_decref(ids);
-			return -1;
+			goto out;
 		}
 		json_array_foreach(recs, k, r)
 		{
@@ -384,6 +628,8 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 			    json_string_value(json_object_get(r, "id"));
 			const char *camp =
 			    json_string_value(json_object_get(r, "campaign"));
+			if (!id)
+				continue;
 			if (camp)
 				snprintf(title, sizeof title, "%s", camp);
 			if (json_object_get(ids, id))
@@ -410,14 +656,54 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		if (d)
 			closedir(d);
 	}
+	if (first) {
+		uint64_t nruns = (uint64_t)json_integer_value(
+		    json_object_get(first, "runs"));
+		char which[256], had[256] = "";
+		size_t k, used = 0;
+		json_t *sh;
+		*missing = merge_missing(all, nruns, which, sizeof which);
+		json_array_foreach(shards, k, sh)
+		{
+			if (used + 32 < sizeof had)
+				used += (size_t)snprintf(
+				    had + used, sizeof had - used, "%s%s",
+				    k ? ", " : "", json_string_value(sh));
+		}
+		if (*missing && !partial) {
+			*usage = true;
+			snprintf(why, whylen,
+				 "--merge: %" PRIu64 " of %" PRIu64
+				 " runs of campaign '%s' are in none of the %d "
+				 "directories (run indices %s; the directories "
+				 "ran shards %s); add the directories of the "
+				 "missing shards, or --partial to merge what "
+				 "there is",
+				 *missing, nruns, title, ndirs, which,
+				 had[0] ? had : "-");
+			goto out;
+		}
+		if (*missing)
+			fprintf(stderr,
+				"byzlab campaign: --partial: %" PRIu64
+				" of %" PRIu64 " runs are missing (run indices "
+				"%s)\n",
+				*missing, nruns, which);
+		json_object_set(first, "shards", shards);
+		if (*missing)
+			json_object_set_new(first, "missing",
+					    json_integer((json_int_t)*missing));
+		if (manifest_put(out, first, inner, sizeof inner)) {
+			snprintf(why, whylen, "%s", inner);
+			goto out;
+		}
+	}
 	snprintf(path, sizeof path, "%s/runs.jsonl", out);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot write '%s': %s", path,
 			 strerror(errno));
-		json_decref(all);
-		json_decref(ids);
-		return -1;
+		goto out;
 	}
 	{
 		size_t k;
@@ -434,10 +720,19 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		}
 	}
 	close(fd);
-	snprintf(note, sizeof note, "Merged from %d result directories.",
-		 ndirs);
+	snprintf(note, sizeof note, "Merged from %d result directories.%s",
+		 ndirs,
+		 *missing ? " INCOMPLETE (--partial): some runs of the "
+			    "campaign are in none of them."
+			  : "");
 	*t = summary_write(out, title, note, all, quiet ? NULL : stdout);
+	rc = 0;
+out:
+	if (lock >= 0)
+		close(lock);
+	json_decref(first);
+	json_decref(shards);
 	json_decref(all);
 	json_decref(ids);
-	return 0;
+	return rc;
 }

@@ -25,16 +25,28 @@ enum results_mode {
 	RESULTS_FORCE,	/* remove what it has, start again */
 };
 
+/* Who opens a results directory, and how trusting to be. */
+struct results_origin {
+	const char *shard; /* "K/N" of this invocation */
+	/* Accept a directory whose manifest (manifest.h) names another
+	 * campaign or version, or that has none (--accept-mismatch); the
+	 * manifest then records the mix. */
+	bool accept_mismatch;
+};
+
 /*
- * Open DIR for campaign c: create it and failures/; by mode, refuse a
- * directory with runs, mark in done[] (c->nruns entries, zeroed by the
- * caller) the runs it already holds, or remove them; then open runs.jsonl
- * for appending into *fd. 0, or -1 with a sentence in why; *usage tells a
- * usage error (RESULTS_NEW on a directory with runs) from bad input.
+ * Open DIR for campaign c: create it and failures/, take its lock (*lock:
+ * keep it open until the campaign ends), check what made it (manifest.h),
+ * then by mode refuse a directory with runs, mark in done[] (c->nruns
+ * entries, zeroed by the caller) the runs it already holds, or remove
+ * them; write its manifest; then open runs.jsonl for appending into *fd.
+ * 0, or -1 with a sentence in why; *usage tells a usage error (a
+ * directory with runs, of another campaign, locked) from bad input.
  */
 int results_open(const char *dir, enum results_mode mode,
-		 const struct campaign *c, bool *done, int *fd, bool *usage,
-		 char *why, size_t whylen);
+		 const struct campaign *c, const struct results_origin *o,
+		 bool *done, int *fd, int *lock, bool *usage, char *why,
+		 size_t whylen);
 
 /*
  * Run run number k of c (in a worker) and return its runs.jsonl line
@@ -45,6 +57,13 @@ int results_open(const char *dir, enum results_mode mode,
 char *results_run_one(const struct campaign *c, const char *dir, uint64_t k,
 		      double t0);
 
+/* The runs.jsonl line (malloc'd, no newline) of run k of c that could
+ * not be carried out (its worker died twice): verdict "harness-error",
+ * why, no safety or liveness verdict; the summary counts it apart from the
+ * protocols' verdicts. NULL when out of memory. */
+char *results_harness_error(const struct campaign *c, uint64_t k,
+			    const char *why, double t0);
+
 /* Write all of buf to fd (retrying short writes): 0 or -1. */
 int results_write_all(int fd, const char *buf, size_t len);
 
@@ -54,10 +73,18 @@ int results_write_all(int fd, const char *buf, size_t len);
 void results_shrink_groups(const struct campaign *c, const char *dir,
 			   json_t *records, bool quiet);
 
-/* Combine the directories of shards into out (runs once each, failures
- * copied) and write its summary (totals in *t). 0, or -1 with why. */
+/*
+ * Combine the directories of shards into out (runs once each, failures
+ * copied) and write its summary (totals in *t). Every input must have a
+ * manifest of one campaign and version (unless accept_mismatch), and
+ * together they must hold every run of it (unless partial: then
+ * *missing counts what none holds, and the summary says so). 0, or -1
+ * with why (*usage set for a refusal the user can override).
+ */
 int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
-		  struct summary_totals *t, char *why, size_t whylen);
+		  bool accept_mismatch, bool partial, uint64_t *missing,
+		  struct summary_totals *t, bool *usage, char *why,
+		  size_t whylen);
 
 /* Monotonic seconds. */
 double results_now(void);

@@ -393,6 +393,7 @@ const char *verdict_name(enum verdict v)
 {
 	return v == VERDICT_PASS   ? "pass"
 	       : v == VERDICT_FAIL ? "fail"
+	       : v == VERDICT_WALL ? "wall-limit"
 				   : "error";
 }
 

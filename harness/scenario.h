@@ -57,6 +57,8 @@ enum verdict {
 	VERDICT_PASS = 0, /* every invariant held and every request committed */
 	VERDICT_FAIL = 1, /* a checker fired, or the run did not finish */
 	VERDICT_ERROR = 2, /* the run could not be carried out */
+	VERDICT_WALL = 3,  /* it hit its wall-clock limit (wall.h) before
+			    * any safety finding: no verdict */
 };
 
 struct scenario_result {
@@ -83,6 +85,10 @@ struct scenario_result {
 	uint64_t violation_us;	    /* first agreement violation (virtual) */
 	struct adversary_stats adv;
 	double wall_seconds;
+	/* It was stopped by its wall-clock limit (set by whoever armed it,
+	 * before verdict_judge). */
+	bool wall_limited;
+	uint64_t max_wall_us;
 	/* The driver that ran it ("sim" when NULL), and for a real run its
 	 * folder when kept (its evidence), else "". */
 	const char *driver;
@@ -135,7 +141,7 @@ void scenario_trace_run(const struct scenario *sc, const struct sim_config *cfg,
 int scenario_run(const struct scenario *sc, FILE *trace_file,
 		 struct scenario_result *res);
 
-/* "pass", "fail", "error" */
+/* "pass", "fail", "error", "wall-limit" */
 const char *verdict_name(enum verdict v);
 
 /* The scenario's parameters and its result as a JSON object (a new

@@ -211,6 +211,13 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 	json_decref(seen);
 }
 
+bool summary_no_verdict(const json_t *record)
+{
+	const char *v = json_string_value(json_object_get(record, "verdict"));
+
+	return v && (!strcmp(v, "harness-error") || !strcmp(v, "wall-limit"));
+}
+
 static size_t build_groups(json_t *records, struct group *g)
 {
 	size_t ng = 0, i;
@@ -219,6 +226,8 @@ static size_t build_groups(json_t *records, struct group *g)
 	json_array_foreach(records, i, r)
 	{
 		struct group *gr = NULL;
+		if (summary_no_verdict(r))
+			continue;
 		const char *proto = str_of(r, "protocol");
 		int64_t n = int_of(r, "n"), b = int_of(r, "b");
 		json_t *live = json_object_get(r, "live"),
@@ -472,12 +481,18 @@ struct summary_totals summary_write(const char *dir, const char *title,
 		t.not_live += json_is_false(json_object_get(r, "live"));
 		t.errors += !strcmp(str_of(r, "verdict"), "error");
 		t.unexpected_runs += json_is_false(json_object_get(r, "met"));
+		t.harness_errors +=
+		    !strcmp(str_of(r, "verdict"), "harness-error");
+		t.wall_limited += !strcmp(str_of(r, "verdict"), "wall-limit");
 	}
 	fprintf(md, "# Campaign %s\n\n%s\n\n", title, note);
 	fprintf(md,
 		"%zu runs: %zu broke safety, %zu were not live, %zu errors, "
-		"%zu did not meet their expectation.\n\n",
-		t.runs, t.unsafe, t.not_live, t.errors, t.unexpected_runs);
+		"%zu did not meet their expectation.%s\n\n",
+		t.runs, t.unsafe, t.not_live, t.errors, t.unexpected_runs,
+		t.harness_errors || t.wall_limited
+		    ? " INCOMPLETE: some runs have no verdict (below)."
+		    : "");
 	fprintf(md, "## Threshold table\n\n"
 		    "Byzantine replicas are 0..b-1: ");
 	leaders(md);
@@ -525,6 +540,26 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	cells_without_violation(records, md, out, &t);
 	list_shrunk(dir, md, out);
 	rule_coverage(records, md, out);
+	if (t.harness_errors || t.wall_limited) {
+		size_t shown = 0;
+		fprintf(md,
+			"\n## Runs without a verdict\n\n%zu run(s) could not "
+			"be carried out (harness errors) and %zu hit their "
+			"wall-clock limit (max_wall); they are in no row of "
+			"the table above.\n\n",
+			t.harness_errors, t.wall_limited);
+		json_array_foreach(records, i, r)
+		{
+			if (!summary_no_verdict(r))
+				continue;
+			if (shown++ == 50) {
+				fprintf(md, "- ... (see runs.jsonl)\n");
+				break;
+			}
+			fprintf(md, "- `%s` (%s): %s\n", str_of(r, "id"),
+				str_of(r, "verdict"), str_of(r, "why"));
+		}
+	}
 	if (t.unexpected_runs || t.errors) {
 		size_t shown = 0;
 		fprintf(md,

@@ -17,8 +17,14 @@
 int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 		      char *why, size_t whylen);
 
+/* Whether a record is of a run without a verdict (the harness could not
+ * carry it out, or it hit its wall-clock limit): counted apart, in no
+ * group of the threshold table. */
+bool summary_no_verdict(const json_t *record);
+
 struct summary_totals {
 	size_t runs, unsafe, not_live, errors, unexpected_runs;
+	size_t harness_errors, wall_limited; /* runs without a verdict */
 	size_t groups, groups_failed;
 	bool all_met;
 };

@@ -22,6 +22,9 @@ void verdict_judge(struct scenario_result *res)
 {
 	uint64_t judged =
 	    res->checks.total - res->checks.per_check[CHECK_PROGRESS];
+	/* A run stopped early (interrupted, or at its wall-clock limit)
+	 * has its liveness findings left unjudged: only safety decides. */
+	bool early = res->sim.interrupted;
 
 	res->safe = !res->sim.core_error && !res->sim.forged_accepted;
 	for (int c = 0; c < CHECK_COUNT; c++)
@@ -35,6 +38,8 @@ void verdict_judge(struct scenario_result *res)
 	    res->live_judged && !res->checks.per_check[CHECK_PROGRESS];
 	res->verdict = VERDICT_PASS;
 	res->why[0] = '\0';
+	if (early)
+		judged -= res->checks.per_check[CHECK_LIVENESS];
 	if (res->sim.forged_accepted) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
@@ -54,13 +59,24 @@ void verdict_judge(struct scenario_result *res)
 		 * (progress does not: it is the `timely` expectation's). */
 		const struct check_violation *v = &res->checks.v[0];
 		for (size_t i = 0; i < res->checks.kept; i++)
-			if (res->checks.v[i].check != CHECK_PROGRESS) {
+			if (res->checks.v[i].check != CHECK_PROGRESS &&
+			    !(early &&
+			      res->checks.v[i].check == CHECK_LIVENESS)) {
 				v = &res->checks.v[i];
 				break;
 			}
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why, "%s: %s",
 			 check_name(v->check), v->detail);
+	} else if (res->sim.interrupted && res->wall_limited) {
+		res->verdict = VERDICT_WALL;
+		snprintf(res->why, sizeof res->why,
+			 "stopped at its wall-clock limit (max_wall %.3g s) at "
+			 "virtual time %.3f s, with %" PRIu64 " of %" PRIu64
+			 " requests accepted and no safety finding: no verdict",
+			 (double)res->max_wall_us / 1e6,
+			 (double)res->sim.now / 1e6, res->sim.accepted,
+			 res->sim.requests);
 	} else if (res->sim.interrupted) {
 		res->verdict = VERDICT_FAIL;
 		snprintf(res->why, sizeof res->why,
@@ -133,7 +149,7 @@ void verdict_print(FILE *out, const char *protocol, uint32_t n, uint32_t f,
 		   const char *seed, const struct scenario_result *res,
 		   const char *faults)
 {
-	static const char *vname[] = {"PASS", "FAIL", "ERROR"};
+	static const char *vname[] = {"PASS", "FAIL", "ERROR", "WALL-LIMIT"};
 
 	fprintf(out,
 		"%s  %s n=%" PRIu32 " f=%" PRIu32 " seed=%s  accepted %" PRIu64

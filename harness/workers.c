@@ -15,8 +15,30 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A worker: read run numbers (one a line) from fd_in, answer each with its
- * record line on fd_out; exit at EOF. */
+/*
+ * The test hook of a dying worker (docs/campaigns.md, "A worker that
+ * dies"): BYZLAB_TEST_KILL_WORKER=K kills the worker that starts run K,
+ * at every attempt; K@A only at attempt A (1 or 2). Nothing else reads
+ * it; a campaign without it is untouched.
+ */
+static void test_hook(uint64_t k, unsigned attempt)
+{
+	const char *e = getenv("BYZLAB_TEST_KILL_WORKER");
+	char *end;
+	unsigned long long want;
+
+	if (!e || !*e)
+		return;
+	want = strtoull(e, &end, 10);
+	if (want != k)
+		return;
+	if (*end == '@' && strtoul(end + 1, NULL, 10) != attempt)
+		return;
+	raise(SIGKILL);
+}
+
+/* A worker: read run numbers and attempts ("K A", one a line) from fd_in,
+ * answer each with its record line on fd_out; exit at EOF. */
 static void worker_main(const struct campaign *c, const char *out_dir,
 			int fd_in, int fd_out, double t0)
 {
@@ -26,8 +48,12 @@ static void worker_main(const struct campaign *c, const char *out_dir,
 	signal(SIGINT, SIG_IGN); /* the parent decides when to stop */
 	signal(SIGTERM, SIG_DFL);
 	while (in && fgets(buf, sizeof buf, in)) {
-		uint64_t k = strtoull(buf, NULL, 10);
-		char *line = results_run_one(c, out_dir, k, t0);
+		char *end;
+		uint64_t k = strtoull(buf, &end, 10);
+		unsigned attempt = (unsigned)strtoul(end, NULL, 10);
+		char *line;
+		test_hook(k, attempt);
+		line = results_run_one(c, out_dir, k, t0);
 		if (!line)
 			_exit(3);
 		if (results_write_all(fd_out, line, strlen(line)) ||
@@ -45,6 +71,7 @@ struct worker {
 	int to, from; /* pipes: run numbers out, records in */
 	bool busy;
 	uint64_t run; /* the run it is on, when busy */
+	uint64_t pos; /* its place in todo[] */
 	char *buf;
 	size_t len, cap;
 };
@@ -90,8 +117,8 @@ static int spawn(struct worker *all, int i, const struct campaign *c,
 	if (w->pid == 0) {
 		/* Hold no end of the other workers' pipes: a worker sees the
 		 * end of its input only when every write end is closed. */
-		for (int k = 0; k < i; k++)
-			if (all[k].pid > 0) {
+		for (int k = 0; k < WORKERS_MAX; k++)
+			if (k != i && all[k].pid > 0) {
 				close(all[k].to);
 				close(all[k].from);
 			}
@@ -131,58 +158,162 @@ static void account(struct progress *p, const char *line)
 	}
 }
 
-/* Reap worker i: close its pipes and wait for it. */
-static void reap(struct worker *w, bool kill_it)
+/* Reap worker w: close its pipes and wait for it; how it ended, in words,
+ * into how (if not NULL). */
+static void reap(struct worker *w, bool kill_it, char *how, size_t cap)
 {
+	int st = 0;
+
 	if (w->pid <= 0)
 		return;
 	if (kill_it)
 		kill(w->pid, SIGTERM);
 	close(w->to);
 	close(w->from);
-	waitpid(w->pid, NULL, 0);
+	if (waitpid(w->pid, &st, 0) < 0)
+		st = -1;
 	w->pid = 0;
+	if (!how)
+		return;
+	if (st == -1)
+		snprintf(how, cap, "lost (waitpid: %s)", strerror(errno));
+	else if (WIFSIGNALED(st))
+		snprintf(how, cap, "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(how, cap, "exited with status %d",
+			 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
+
+/* What is left to hand out: runs whose worker died, to try once more,
+ * before the next new one. */
+struct queue {
+	const uint64_t *todo;
+	uint64_t ntodo, next;
+	uint64_t *retry; /* positions in todo[] */
+	uint64_t nretry;
+	uint8_t *attempts; /* per position */
+};
 
 /* Give an idle worker the next run, or, when none is left, end it.
  * Whether it is still alive. */
-static bool feed(struct worker *w, const uint64_t *todo, uint64_t ntodo,
-		 uint64_t *next)
+static bool feed(struct worker *w, struct queue *q)
 {
-	char num[32];
+	char num[48];
+	bool have = false;
 
 	if (w->busy)
 		return true;
-	if (*next < ntodo) {
-		w->run = todo[(*next)++];
-		snprintf(num, sizeof num, "%" PRIu64 "\n", w->run);
-		if (results_write_all(w->to, num, strlen(num)) == 0)
-			w->busy = true;
+	if (q->nretry) {
+		w->pos = q->retry[--q->nretry];
+		have = true;
+	} else if (q->next < q->ntodo) {
+		w->pos = q->next++;
+		have = true;
 	}
-	if (!w->busy)
-		reap(w, false);
-	return w->busy;
+	if (have) {
+		w->run = q->todo[w->pos];
+		q->attempts[w->pos]++;
+		snprintf(num, sizeof num, "%" PRIu64 " %u\n", w->run,
+			 (unsigned)q->attempts[w->pos]);
+		/* A failed write means it died: poll sees its end and
+		 * died() decides what becomes of the run. */
+		results_write_all(w->to, num, strlen(num));
+		w->busy = true;
+	}
+	if (!w->busy && !have)
+		reap(w, false, NULL, 0);
+	return w->busy || w->pid > 0;
+}
+
+/* Append one record line (with its newline) to runs.jsonl and count it.
+ * 0, or -1 if the write failed. */
+static int append(int fd, char *line, size_t len, struct progress *p)
+{
+	if (results_write_all(fd, line, len)) {
+		fprintf(stderr,
+			"\nbyzlab campaign: writing runs.jsonl failed: "
+			"%s\n",
+			strerror(errno));
+		return -1;
+	}
+	line[len - 1] = '\0';
+	account(p, line);
+	line[len - 1] = '\n';
+	return 0;
+}
+
+/*
+ * Worker w died on its run: try the run once more on a new worker in its
+ * place, or, the second time, record it as a harness error (not a
+ * protocol's verdict). 0; 1 if no worker could be started in its place;
+ * -1 if writing runs.jsonl failed.
+ */
+static int died(struct worker *all, int i, const struct campaign *c,
+		const char *out, int fd, struct queue *q, struct progress *p)
+{
+	struct worker *w = &all[i];
+	char how[128], why[256];
+	uint64_t run = w->run, pos = w->pos;
+
+	reap(w, false, how, sizeof how);
+	w->busy = false;
+	w->len = 0;
+	if (q->attempts[pos] < 2) {
+		fprintf(stderr,
+			"\nbyzlab campaign: the worker on run %" PRIu64
+			" %s; trying the run once more on a new worker\n",
+			run, how);
+		q->retry[q->nretry++] = pos;
+	} else {
+		char *line;
+		int rc;
+		snprintf(why, sizeof why,
+			 "harness: the worker on this run died twice (%s); "
+			 "no verdict",
+			 how);
+		fprintf(stderr,
+			"\nbyzlab campaign: the worker on run %" PRIu64
+			" %s again; recorded as a harness error\n",
+			run, how);
+		line = results_harness_error(c, run, why, p->t0);
+		if (!line)
+			return -1;
+		size_t len = strlen(line);
+		char *nl = realloc(line, len + 2);
+		if (!nl) {
+			free(line);
+			return -1;
+		}
+		memcpy(nl + len, "\n", 2);
+		rc = append(fd, nl, len + 1, p);
+		free(nl);
+		if (rc)
+			return -1;
+	}
+	if (spawn(all, i, c, out, p->t0)) {
+		fprintf(stderr,
+			"byzlab campaign: cannot start a worker in its place: "
+			"%s\n",
+			strerror(errno));
+		w->pid = 0;
+		return 1;
+	}
+	return 0;
 }
 
 /*
  * Read what worker w has written; append each complete record line to fd
- * and count it. 0; 1 if the worker died (its run is lost); -1 if writing
- * runs.jsonl failed or memory ran out (the campaign must stop).
+ * and count it. 0; 1 if the worker died; -1 if writing runs.jsonl failed
+ * or memory ran out (the campaign must stop).
  */
 static int collect(struct worker *w, int fd, struct progress *p)
 {
 	char chunk[65536], *nl;
 	ssize_t got = read(w->from, chunk, sizeof chunk);
 
-	if (got <= 0) {
-		fprintf(stderr,
-			"\nbyzlab campaign: a worker died on run %" PRIu64
-			" (lost; --resume runs it again); going on with the "
-			"others\n",
-			w->run);
-		reap(w, false);
+	if (got <= 0)
 		return 1;
-	}
 	if (w->len + (size_t)got + 1 > w->cap) {
 		size_t ncap = (w->len + (size_t)got + 1) * 2;
 		char *nb = realloc(w->buf, ncap);
@@ -198,15 +329,8 @@ static int collect(struct worker *w, int fd, struct progress *p)
 	if (!nl)
 		return 0;
 	size_t linelen = (size_t)(nl - w->buf) + 1;
-	if (results_write_all(fd, w->buf, linelen)) {
-		fprintf(stderr,
-			"\nbyzlab campaign: writing runs.jsonl failed: "
-			"%s\n",
-			strerror(errno));
+	if (append(fd, w->buf, linelen, p))
 		return -1;
-	}
-	*nl = '\0';
-	account(p, w->buf);
 	memmove(w->buf, w->buf + linelen, w->len - linelen);
 	w->len -= linelen;
 	w->busy = false;
@@ -219,11 +343,20 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 {
 	struct worker w[WORKERS_MAX];
 	struct pollfd pf[WORKERS_MAX];
-	uint64_t next = 0;
+	int ix[WORKERS_MAX];
+	struct queue q = {.todo = todo, .ntodo = ntodo};
 	int live = 0, rc = 0;
 
 	if ((uint64_t)jobs > ntodo)
 		jobs = ntodo ? (int)ntodo : 1;
+	q.retry = calloc(ntodo ? ntodo : 1, sizeof *q.retry);
+	q.attempts = calloc(ntodo ? ntodo : 1, 1);
+	if (!q.retry || !q.attempts) {
+		free(q.retry);
+		free(q.attempts);
+		fprintf(stderr, "byzlab campaign: out of memory\n");
+		return -1;
+	}
 	memset(w, 0, sizeof w);
 	for (int i = 0; i < jobs; i++) {
 		if (spawn(w, i, c, out, p->t0)) {
@@ -241,10 +374,11 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		for (int i = 0; i < jobs; i++) {
 			if (w[i].pid <= 0)
 				continue;
-			if (!feed(&w[i], todo, ntodo, &next)) {
+			if (!feed(&w[i], &q)) {
 				live--;
 				continue;
 			}
+			ix[n] = i;
 			pf[n++] =
 			    (struct pollfd){.fd = w[i].from, .events = POLLIN};
 		}
@@ -256,26 +390,37 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 			rc = -1;
 			break;
 		}
-		for (int i = 0, j = 0; i < jobs; i++) {
-			int got;
-			if (w[i].pid <= 0 || !w[i].busy)
-				continue;
-			if (!(pf[j++].revents & (POLLIN | POLLHUP)))
+		for (int j = 0; j < n; j++) {
+			int i = ix[j], got;
+			if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			got = collect(&w[i], fd, p);
-			if (got) {
+			if (got > 0)
+				got = died(w, i, c, out, fd, &q, p);
+			if (got > 0) {
+				live--; /* no worker in its place */
 				rc = -1;
-				live -= got > 0;
-				if (got < 0)
-					*stop_flag = 1;
+			} else if (got < 0) {
+				rc = -1;
+				*stop_flag = 1;
 			}
 		}
 		progress_show(p, false);
 	}
+	if (!rc && !*stop_flag && !(p->stop_at_unexpected && p->unexpected) &&
+	    (q.next < q.ntodo || q.nretry)) {
+		fprintf(stderr,
+			"byzlab campaign: no worker left: %" PRIu64
+			" runs not run (--resume runs them)\n",
+			q.ntodo - q.next + q.nretry);
+		rc = -1;
+	}
 	for (int i = 0; i < jobs; i++) {
-		reap(&w[i], true);
+		reap(&w[i], true, NULL, 0);
 		free(w[i].buf);
 	}
+	free(q.retry);
+	free(q.attempts);
 	fsync(fd);
 	return rc;
 }
