@@ -163,6 +163,11 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		switch (opt) {
 		case 'h':
 			fputs(campaign_usage, stdout);
+			printf(
+			    "\nLimits (the cores' own; a run outside them is "
+			    "refused when the file\nis loaded, exit status "
+			    "2):\n");
+			cli_print_limits(stdout);
 			*done = true;
 			return EXIT_OK;
 		case O_OUT:
