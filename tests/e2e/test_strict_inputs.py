@@ -238,8 +238,12 @@ def test_bad_options_are_refused(byzlab, args, words):
     refused(byzlab("run", "--requests", "2", *args), words)
 
 
-def test_other_commands_take_plain_decimals(byzlab, tmp_path):
-    t = write(tmp_path, "", "t.jsonl")
+def test_other_commands_are_strict(byzlab, tmp_path):
+    t = tmp_path / "t.jsonl"
+    assert byzlab("run", "--requests", "2", "--trace", t).returncode == 0
+    assert byzlab("check", "--byzantine", "r1", t).returncode == 0
+    refused(byzlab("check", "--byzantine", "0,,1", t),
+            "byzantine: '0,,1' has an empty item")
     refused(byzlab("check", "--gst", "1e3", t), "--gst: '1e3' is not a")
     refused(byzlab("check", "--bound", "0x10ms", t), "--bound: '0x10ms'")
     refused(byzlab("bench", "--seconds", "1e0"), "--seconds: '1e0'")
