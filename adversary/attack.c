@@ -126,14 +126,57 @@ static void defaults(struct attack *a, enum attack_kind k)
 	}
 }
 
+/* The length of the plain decimal number at s: digits, then maybe '.' and
+ * digits ("0.25", "300"); no sign, exponent, hex, inf or nan. 0 if none. */
+static size_t decimal_len(const char *s)
+{
+	size_t i = 0;
+
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (!i)
+		return 0;
+	if (s[i] == '.') {
+		size_t j = i + 1;
+		while (s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j == i + 1)
+			return 0;
+		i = j;
+	}
+	return i;
+}
+
+/* The number of the first len bytes of s (a decimal_len prefix). */
+static int decimal_value(const char *s, size_t len, double *out)
+{
+	char buf[64];
+
+	if (!len || len >= sizeof buf)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	*out = strtod(buf, NULL);
+	return errno || !isfinite(*out) ? -1 : 0;
+}
+
+int attack_parse_decimal(const char *s, double *out)
+{
+	size_t len = s ? decimal_len(s) : 0;
+
+	if (!len || s[len])
+		return -1;
+	return decimal_value(s, len, out);
+}
+
 int attack_parse_duration(const char *s, uint64_t *out)
 {
-	char *end;
+	size_t len = decimal_len(s);
+	const char *end = s + len;
 	double v, mul = 1.0;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0.0))
+	if (decimal_value(s, len, &v))
 		return -1;
 	if (!strcmp(end, "us") || (!strcmp(end, "") && v == 0.0))
 		mul = 1.0;
@@ -148,6 +191,22 @@ int attack_parse_duration(const char *s, uint64_t *out)
 		return -1;
 	*out = (uint64_t)v;
 	return 0;
+}
+
+void attack_format_decimal(double v, char *out, size_t cap)
+{
+	int digits;
+	size_t len;
+
+	snprintf(out, cap, "%.6g", v);
+	if (!strchr(out, 'e') || !(v > 0.0 && v < 1.0))
+		return;
+	/* below 1e-4: as many decimals as 6 significant digits need */
+	digits = 5 - (int)floor(log10(v));
+	snprintf(out, cap, "%.*f", digits > 40 ? 40 : digits, v);
+	len = strlen(out);
+	while (len > 1 && out[len - 1] == '0' && out[len - 2] != '.')
+		out[--len] = '\0';
 }
 
 void attack_format_duration(uint64_t us, char *out, size_t cap)
@@ -214,55 +273,100 @@ static int parse_node(const char *s, uint32_t n, bool allow_twin, uint32_t *idx)
 	return 0;
 }
 
-/* "0+1+2|3+0t" */
-static int parse_groups(char *s, uint32_t n, struct attack *a)
+/*
+ * Split like strsep: the part of *s up to sep (maybe empty: every part is
+ * checked, none is skipped), *s moved past it, NULL after the last part.
+ */
+static char *next_part(char **s, char sep)
 {
-	char *save1 = NULL, *g;
+	char *p = *s, *e;
+
+	if (!p)
+		return NULL;
+	e = strchr(p, sep);
+	if (e) {
+		*e = '\0';
+		*s = e + 1;
+	} else {
+		*s = NULL;
+	}
+	return p;
+}
+
+/* "0+1+2|3+0t"; -1 with what is wrong in detail. */
+static int parse_groups(char *s, uint32_t n, struct attack *a, char *detail,
+			size_t dlen)
+{
+	char *rest = s, *g;
 	uint32_t gi = 0;
 
-	for (g = strtok_r(s, "|", &save1); g; g = strtok_r(NULL, "|", &save1)) {
-		char *save2 = NULL, *node;
-		if (gi >= ATK_MAX_GROUPS)
+	while ((g = next_part(&rest, '|'))) {
+		char *nodes = g, *node;
+		if (!*g) {
+			snprintf(detail, dlen,
+				 "an empty group (groups are separated by one "
+				 "'|')");
 			return -1;
-		for (node = strtok_r(g, "+", &save2); node;
-		     node = strtok_r(NULL, "+", &save2)) {
+		}
+		if (gi >= ATK_MAX_GROUPS) {
+			snprintf(detail, dlen, "more than %d groups",
+				 ATK_MAX_GROUPS);
+			return -1;
+		}
+		while ((node = next_part(&nodes, '+'))) {
 			uint32_t idx;
-			if (parse_node(node, n, true, &idx) ||
-			    a->group[idx] != ATK_NO_GROUP)
+			if (parse_node(node, n, true, &idx)) {
+				snprintf(detail, dlen,
+					 "'%.20s' is not a replica from 0 to "
+					 "%" PRIu32 " (or its twin, as 0t; "
+					 "replicas are joined by one '+')",
+					 node, n ? n - 1 : 0);
 				return -1;
+			}
+			if (a->group[idx] != ATK_NO_GROUP) {
+				snprintf(detail, dlen,
+					 "replica %.20s is in two groups",
+					 node);
+				return -1;
+			}
 			a->group[idx] = (uint8_t)gi;
 		}
 		gi++;
 	}
-	if (gi < 1)
-		return -1;
 	a->ngroups = gi;
 	a->has_groups = true;
 	return 0;
 }
 
-static int parse_mask(char *s, uint32_t n, uint64_t *mask)
+/* "0+3": replicas below ATK_TO_MAX, each once; -1 with detail. */
+static int parse_mask(char *s, uint32_t n, uint64_t *mask, char *detail,
+		      size_t dlen)
 {
-	char *save = NULL, *node;
+	char *rest = s, *node;
 
 	*mask = 0;
-	for (node = strtok_r(s, "+", &save); node;
-	     node = strtok_r(NULL, "+", &save)) {
+	while ((node = next_part(&rest, '+'))) {
 		uint32_t idx;
-		if (parse_node(node, n, false, &idx) || idx >= ATK_TO_MAX)
+		if (parse_node(node, n, false, &idx) || idx >= ATK_TO_MAX) {
+			snprintf(detail, dlen,
+				 "'%.20s' is not a replica from 0 to %" PRIu32
+				 " (replicas are joined by one '+')",
+				 node, (n ? n : 1) - 1);
 			return -1;
+		}
+		if (*mask >> idx & 1) {
+			snprintf(detail, dlen, "replica %.20s is named twice",
+				 node);
+			return -1;
+		}
 		*mask |= 1ull << idx;
 	}
-	return *mask ? 0 : -1;
+	return 0;
 }
 
 static int parse_prob(const char *s, double *p)
 {
-	char *end;
-
-	errno = 0;
-	*p = strtod(s, &end);
-	return *end || end == s || errno || !(*p >= 0.0 && *p <= 1.0) ? -1 : 0;
+	return attack_parse_decimal(s, p) || !(*p >= 0.0 && *p <= 1.0) ? -1 : 0;
 }
 
 /* One KEY=VALUE of kind a->kind; -1 with why set on error. The value is
@@ -271,7 +375,7 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		       char *why, size_t whylen)
 {
 	enum attack_kind k = a->kind;
-	char orig[TEXT_MAX];
+	char orig[TEXT_MAX], detail[160] = "";
 	int bad = 0;
 	bool known = true;
 
@@ -301,10 +405,8 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 	} else if (!strcmp(key, "hi") && k == ATK_DELAY) {
 		bad = attack_parse_duration(val, &a->b_us);
 	} else if (!strcmp(key, "alpha") && k == ATK_DELAY) {
-		char *end;
-		a->alpha = strtod(val, &end);
-		bad =
-		    *end || end == val || !(a->alpha >= 0.5 && a->alpha <= 10);
+		bad = attack_parse_decimal(val, &a->alpha) ||
+		      !(a->alpha >= 0.5 && a->alpha <= 10);
 	} else if (!strcmp(key, "max") && k == ATK_REORDER) {
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "copies") && k == ATK_DUPLICATE) {
@@ -312,7 +414,7 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = byz_parse_u64(val, 0, 8, &v) || v < 1;
 		a->copies = (uint32_t)v;
 	} else if (!strcmp(key, "groups") && k == ATK_PARTITION) {
-		bad = parse_groups(val, n, a);
+		bad = parse_groups(val, n, a, detail, sizeof detail);
 	} else if (!strcmp(key, "period") && k == ATK_PARTITION) {
 		bad = attack_parse_duration(val, &a->a_us) || a->a_us == 0;
 	} else if (!strcmp(key, "at") &&
@@ -337,7 +439,7 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = byz_parse_u64(val, 0, n ? n - 1 : 0, &v);
 		a->replica = (uint32_t)v;
 	} else if (!strcmp(key, "to") && k == ATK_MUTATE) {
-		bad = parse_mask(val, n, &a->to_mask);
+		bad = parse_mask(val, n, &a->to_mask, detail, sizeof detail);
 	} else {
 		known = false;
 	}
@@ -346,9 +448,33 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 			 attack_name(k), key);
 		return -1;
 	}
+	if (bad && !detail[0]) {
+		/* what a value of this key looks like */
+		if (!strcmp(key, "p"))
+			snprintf(detail, sizeof detail,
+				 "a probability from 0 to 1, as a decimal "
+				 "(0.05)");
+		else if (!strcmp(key, "alpha"))
+			snprintf(detail, sizeof detail,
+				 "a decimal from 0.5 to 10");
+		else if (!strcmp(key, "rounds"))
+			snprintf(detail, sizeof detail,
+				 "rounds A-B from 1, or views vA-vB");
+		else if (!strcmp(key, "copies"))
+			snprintf(detail, sizeof detail,
+				 "a whole number from 1 to 8");
+		else if (strcmp(key, "dist") && strcmp(key, "split") &&
+			 strcmp(key, "m") && strcmp(key, "replica"))
+			snprintf(detail, sizeof detail,
+				 "a duration such as 250us, 20ms or 1.5s%s",
+				 !strcmp(key, "period") ? ", above 0"
+				 : !strcmp(key, "lag")	? ", at most 10s"
+							: "");
+	}
 	if (bad) {
-		snprintf(why, whylen, "%s: bad value \"%s\" for %s",
-			 attack_name(k), orig, key);
+		snprintf(why, whylen, "%s: bad value \"%s\" for %s%s%s",
+			 attack_name(k), orig, key, detail[0] ? ": " : "",
+			 detail);
 		return -1;
 	}
 	return 0;
@@ -466,7 +592,11 @@ static int check_applies(const struct attack *a, uint32_t given, char *why,
 int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		 size_t whylen)
 {
-	char buf[TEXT_MAX], *colon, *save = NULL, *kv;
+	char buf[TEXT_MAX], *colon, *rest, *kv;
+	/* the keys given so far (each known key at most once: the list
+	 * cannot fill) */
+	const char *seen[32];
+	size_t nseen = 0;
 	uint32_t given = 0;
 	int kind = 0;
 
@@ -490,9 +620,16 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 	defaults(out, (enum attack_kind)kind);
 	if (!colon)
 		return 0;
-	for (kv = strtok_r(colon + 1, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
+	rest = colon + 1;
+	while ((kv = next_part(&rest, ','))) {
 		char *eq = strchr(kv, '=');
+		if (!*kv) {
+			snprintf(why, whylen,
+				 "%s: an empty parameter (parameters are "
+				 "KEY=VALUE, separated by one ',')",
+				 names[kind]);
+			return -1;
+		}
 		if (!eq) {
 			snprintf(why, whylen,
 				 "%s: expected KEY=VALUE, found \"%.40s\"",
@@ -502,6 +639,15 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		*eq = '\0';
 		if (parse_param(out, kv, eq + 1, n, why, whylen))
 			return -1;
+		for (size_t i = 0; i < nseen; i++)
+			if (!strcmp(seen[i], kv)) {
+				snprintf(why, whylen,
+					 "%s: parameter \"%s\" given twice",
+					 names[kind], kv);
+				return -1;
+			}
+		if (nseen < sizeof seen / sizeof seen[0])
+			seen[nseen++] = kv;
 		given |= key_bit(kv);
 	}
 	if (check_applies(out, given, why, whylen))
@@ -555,11 +701,13 @@ static void sb_dur(struct sb *b, const char *key, uint64_t us)
 	sb_add(b, key, v);
 }
 
+/* p with 6 significant digits, as a plain decimal (the language has no
+ * exponents: 1e-05 is written 0.00001). */
 static void sb_prob(struct sb *b, double p)
 {
-	char v[32];
+	char v[48];
 
-	snprintf(v, sizeof v, "%.6g", p);
+	attack_format_decimal(p, v, sizeof v);
 	sb_add(b, "p", v);
 }
 
@@ -619,7 +767,7 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 			sb_dur(&b, "mean", a->a_us);
 		} else {
 			sb_dur(&b, "scale", a->a_us);
-			snprintf(v, sizeof v, "%.6g", a->alpha);
+			attack_format_decimal(a->alpha, v, sizeof v);
 			sb_add(&b, "alpha", v);
 		}
 		break;

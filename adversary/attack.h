@@ -141,6 +141,11 @@ void attack_format(const struct attack *a, char *out, size_t cap);
  * needed otherwise). 0 or -1. And the canonical text of one. */
 int attack_parse_duration(const char *s, uint64_t *out_us);
 void attack_format_duration(uint64_t us, char *out, size_t cap);
+/* A plain decimal number: digits, maybe '.' and digits ("0.25", "3");
+ * no sign, exponent, hex, inf or nan. 0 or -1. And the text of one, with
+ * 6 significant digits and no exponent (parses back). */
+int attack_parse_decimal(const char *s, double *out);
+void attack_format_decimal(double v, char *out, size_t cap);
 
 /* Every attack name, comma-separated, for help texts. */
 const char *attack_names(void);

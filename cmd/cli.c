@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include "attack.h"
 #include "core.h"
 
 #include <errno.h>
@@ -47,7 +48,8 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *s, uint64_t min,
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* digits only: strtoull alone takes spaces, signs and "0x" */
+	if (!s || *s < '0' || *s > '9')
 		goto bad;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -63,33 +65,35 @@ bad:
 
 int cli_parse_prob(const char *cmd, const char *opt, const char *s, double *out)
 {
-	char *end;
 	double v;
 
-	if (!s || !*s || *s == ' ')
-		goto bad;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v < 0.0 || v > 1.0)
-		goto bad;
+	/* a plain decimal: strtod alone takes 0x1p-1, 5e-1, inf, nan */
+	if (!s || attack_parse_decimal(s, &v) || v > 1.0)
+		return cli_usage_error(cmd,
+				       "%s: '%s' is not a probability from 0 "
+				       "to 1 (a decimal number such as 0.05)",
+				       opt, s ? s : "");
 	*out = v;
 	return 0;
-bad:
-	return cli_usage_error(cmd, "%s: '%s' is not a probability from 0 to 1",
-			       opt, s ? s : "");
 }
 
 int cli_parse_duration(const char *cmd, const char *opt, const char *s,
 		       uint64_t *out_us)
 {
-	char *end;
+	char num[64];
+	const char *end;
 	double v, scale = 1000.0;
+	size_t len;
 
-	if (!s || !*s || *s == ' ' || *s == '-' || *s == '+')
+	if (!s)
 		goto bad;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0.0)
+	len = strspn(s, "0123456789.");
+	end = s + len;
+	if (!len || len >= sizeof num)
+		goto bad;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (attack_parse_decimal(num, &v))
 		goto bad;
 	if (strcmp(end, "us") == 0)
 		scale = 1.0;

@@ -441,13 +441,11 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds, bool json)
 /* --seconds: a plain number from BENCH_MIN_SECONDS to BENCH_MAX_SECONDS. */
 static int bench_parse_seconds(const char *s, double *out)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (!*s || *s == ' ' || end == s || *end || errno || !isfinite(v) ||
-	    v < BENCH_MIN_SECONDS || v > BENCH_MAX_SECONDS)
+	/* a plain decimal (strtod alone takes 1e1, 0xa, inf) */
+	if (attack_parse_decimal(s, &v) || v < BENCH_MIN_SECONDS ||
+	    v > BENCH_MAX_SECONDS)
 		return cli_usage_error("bench",
 				       "--seconds: '%s' is not a number of "
 				       "seconds from 0.1 to 60",

@@ -80,6 +80,12 @@ static int scalars(const struct campaign *c, const struct conf_node *v,
 		if (v->items[i]->kind != CONF_SCALAR)
 			return fail_at(why, whylen, c, v->items[i]->line,
 				       "%s: expected a plain value", key);
+		/* a value twice would only repeat runs under one id */
+		for (size_t j = 0; j < *n; j++)
+			if (!strcmp(out[j], v->items[i]->text))
+				return fail_at(
+				    why, whylen, c, v->items[i]->line,
+				    "%s: '%s' is listed twice", key, out[j]);
 		out[(*n)++] = v->items[i]->text;
 	}
 	return 0;

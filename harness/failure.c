@@ -5,8 +5,10 @@
 
 #include "scenario_io.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -59,23 +61,164 @@ int failure_write(const char *path, json_t *doc, char *why, size_t whylen)
 	return 0;
 }
 
-static int copy_str(const json_t *o, const char *key, char *out, size_t cap)
+/* What a JSON value is, for messages. */
+static const char *kind_of(const json_t *v)
+{
+	if (!v)
+		return "nothing";
+	if (json_is_string(v))
+		return "a string";
+	if (json_is_integer(v))
+		return json_integer_value(v) < 0 ? "a negative number"
+						 : "a whole number";
+	if (json_is_real(v))
+		return "a number with a fraction";
+	if (json_is_boolean(v))
+		return "true or false";
+	if (json_is_object(v))
+		return "an object";
+	if (json_is_array(v))
+		return "a list";
+	return "null";
+}
+
+/* Keys of a failure file's objects: name, and whether it is required. */
+struct fkey {
+	const char *name;
+	bool required;
+};
+
+/* Every key of o is one of keys, and every required one is there. -1
+ * with "PATH: WHERE: ..." in why. */
+static int check_keys(const char *path, const char *where, const json_t *o,
+		      const struct fkey *keys, size_t nkeys, char *why,
+		      size_t whylen)
+{
+	const char *key;
+	json_t *v;
+	char list[256];
+	size_t len = 0;
+
+	list[0] = '\0';
+	for (size_t i = 0; i < nkeys && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+					i ? ", " : "", keys[i].name);
+	json_object_foreach((json_t *)o, key, v)
+	{
+		bool known = false;
+		for (size_t i = 0; i < nkeys; i++)
+			known = known || !strcmp(key, keys[i].name);
+		if (!known) {
+			snprintf(why, whylen,
+				 "%s: %sunknown field \"%.40s\" (a failure "
+				 "file%s has: %s)",
+				 path, where, key, *where ? "'s result" : "",
+				 list);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < nkeys; i++)
+		if (keys[i].required && !json_object_get(o, keys[i].name)) {
+			snprintf(why, whylen, "%s: %s\"%s\" is missing", path,
+				 where, keys[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+/* A string field of at most cap - 1 bytes. */
+static int get_str(const char *path, const char *where, const json_t *o,
+		   const char *key, char *out, size_t cap, char *why,
+		   size_t whylen)
 {
 	const json_t *v = json_object_get(o, key);
 
-	if (!json_is_string(v) || strlen(json_string_value(v)) >= cap)
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= cap) {
+		snprintf(
+		    why, whylen,
+		    "%s: %s\"%s\": expected a string of at most %zu bytes, "
+		    "found %s",
+		    path, where, key, cap - 1,
+		    json_is_string(v) ? "a longer one" : kind_of(v));
 		return -1;
-	strcpy(out, json_string_value(v));
+	}
+	if (out)
+		strcpy(out, json_string_value(v));
 	return 0;
+}
+
+/* A whole number >= 0 field. */
+static int get_whole(const char *path, const json_t *o, const char *key,
+		     char *why, size_t whylen)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		snprintf(why, whylen,
+			 "%s: result: \"%s\": expected a whole number >= 0, "
+			 "found %s",
+			 path, key, kind_of(v));
+		return -1;
+	}
+	return 0;
+}
+
+/* A run id: letters, digits, '.', '_', '+', '-', not starting with '.'
+ * (it names the trace file of `replay --trace DIR/`). */
+static bool id_ok(const char *id)
+{
+	if (!*id || *id == '.')
+		return false;
+	for (; *id; id++)
+		if (!isalnum((unsigned char)*id) && !strchr("._+-", *id))
+			return false;
+	return true;
+}
+
+/* An expectation as expect_text writes it: "" or known words joined by
+ * '+', each once. */
+static bool expect_ok(const char *e)
+{
+	static const char *const words[] = {"safe", "live", "timely",
+					    "violation-found"};
+	bool seen[4] = {false};
+
+	while (*e) {
+		size_t len = strcspn(e, "+"), i;
+		for (i = 0; i < 4; i++)
+			if (strlen(words[i]) == len &&
+			    !strncmp(e, words[i], len))
+				break;
+		if (i == 4 || seen[i])
+			return false;
+		seen[i] = true;
+		e += len;
+		if (*e == '+' && !*++e)
+			return false;
+	}
+	return true;
 }
 
 int failure_read(const char *path, struct failure *out, json_t **docp,
 		 char *why, size_t whylen)
 {
+	static const struct fkey top[] = {
+	    {"byzlab_failure", true}, {"id", true},
+	    {"campaign", false},      {"expect", false},
+	    {"scenario", true},	      {"result", true},
+	    {"shrunk_from", false},   {"shrink_steps", false},
+	};
+	/* what failure_json always writes */
+	static const struct fkey result[] = {
+	    {"verdict", true},	  {"why", true},	  {"safe", true},
+	    {"live", true},	  {"violation_us", true}, {"trace_hash", true},
+	    {"virtual_us", true}, {"accepted", true},
+	};
 	json_error_t err;
 	json_t *doc, *res, *v;
 	struct stat st;
-	char inner[320];
+	char inner[400], text[64];
+	const char *h;
 
 	memset(out, 0, sizeof *out);
 	if (docp)
@@ -106,10 +249,48 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 			 path);
 		goto bad;
 	}
-	if (copy_str(doc, "id", out->id, sizeof out->id)) {
-		snprintf(why, whylen, "%s: \"id\" is missing or too long",
-			 path);
+	if (check_keys(path, "", doc, top, sizeof top / sizeof top[0], why,
+		       whylen) ||
+	    get_str(path, "", doc, "id", out->id, sizeof out->id, why, whylen))
 		goto bad;
+	if (!id_ok(out->id)) {
+		snprintf(why, whylen,
+			 "%s: \"id\": '%.60s' is not a run id (letters, "
+			 "digits, '.', '_', '+', '-'; not starting with '.')",
+			 path, out->id);
+		goto bad;
+	}
+	if (json_object_get(doc, "campaign") &&
+	    get_str(path, "", doc, "campaign", NULL, 160, why, whylen))
+		goto bad;
+	if (json_object_get(doc, "expect") &&
+	    get_str(path, "", doc, "expect", text, sizeof text, why, whylen))
+		goto bad;
+	if (json_object_get(doc, "expect") && !expect_ok(text)) {
+		snprintf(why, whylen,
+			 "%s: \"expect\": '%.60s' is not an expectation "
+			 "(safe, live, timely, violation-found, joined by '+')",
+			 path, text);
+		goto bad;
+	}
+	if (json_object_get(doc, "shrink_steps") &&
+	    !json_is_string(json_object_get(doc, "shrink_steps"))) {
+		snprintf(why, whylen,
+			 "%s: \"shrink_steps\": expected a string, found %s",
+			 path, kind_of(json_object_get(doc, "shrink_steps")));
+		goto bad;
+	}
+	if (json_object_get(doc, "shrunk_from")) {
+		struct scenario *was = malloc(sizeof *was);
+		int rc = !was ||
+			 scenario_from_json(json_object_get(doc, "shrunk_from"),
+					    was, inner, sizeof inner);
+		if (rc)
+			snprintf(why, whylen, "%s: shrunk_from: %s", path,
+				 was ? inner : "out of memory");
+		free(was);
+		if (rc)
+			goto bad;
 	}
 	if (scenario_from_json(json_object_get(doc, "scenario"), &out->sc,
 			       inner, sizeof inner)) {
@@ -117,19 +298,60 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 		goto bad;
 	}
 	res = json_object_get(doc, "result");
-	if (!json_is_object(res) ||
-	    copy_str(res, "verdict", out->verdict, sizeof out->verdict) ||
-	    copy_str(res, "trace_hash", out->trace_hash,
-		     sizeof out->trace_hash) ||
-	    !json_is_boolean(json_object_get(res, "safe"))) {
+	if (!json_is_object(res)) {
 		snprintf(why, whylen,
-			 "%s: \"result\" needs verdict, safe and "
-			 "trace_hash",
-			 path);
+			 "%s: \"result\": expected an object, found %s", path,
+			 kind_of(res));
 		goto bad;
 	}
-	out->safe = json_is_true(json_object_get(res, "safe"));
-	copy_str(res, "why", out->why, sizeof out->why);
+	if (check_keys(path, "result: ", res, result,
+		       sizeof result / sizeof result[0], why, whylen) ||
+	    get_str(path, "result: ", res, "verdict", out->verdict,
+		    sizeof out->verdict, why, whylen) ||
+	    get_str(path, "result: ", res, "why", out->why, sizeof out->why,
+		    why, whylen) ||
+	    get_str(path, "result: ", res, "trace_hash", out->trace_hash,
+		    sizeof out->trace_hash, why, whylen) ||
+	    get_whole(path, res, "violation_us", why, whylen) ||
+	    get_whole(path, res, "virtual_us", why, whylen) ||
+	    get_whole(path, res, "accepted", why, whylen))
+		goto bad;
+	if (strcmp(out->verdict, "pass") && strcmp(out->verdict, "fail") &&
+	    strcmp(out->verdict, "error")) {
+		snprintf(why, whylen,
+			 "%s: result: \"verdict\": '%s' is not pass, fail or "
+			 "error",
+			 path, out->verdict);
+		goto bad;
+	}
+	/* a run that could not start (verdict error) has no trace */
+	h = out->trace_hash;
+	if ((strlen(h) != 2 * BYZ_DIGEST_BYTES ||
+	     strspn(h, "0123456789abcdef") != strlen(h)) &&
+	    !(!*h && !strcmp(out->verdict, "error"))) {
+		snprintf(why, whylen,
+			 "%s: result: \"trace_hash\": '%.70s' is not %d "
+			 "lowercase hex digits",
+			 path, h, 2 * BYZ_DIGEST_BYTES);
+		goto bad;
+	}
+	v = json_object_get(res, "safe");
+	if (!json_is_boolean(v)) {
+		snprintf(why, whylen,
+			 "%s: result: \"safe\": expected true or false, found "
+			 "%s",
+			 path, kind_of(v));
+		goto bad;
+	}
+	out->safe = json_is_true(v);
+	v = json_object_get(res, "live");
+	if (!json_is_boolean(v) && !json_is_null(v)) {
+		snprintf(why, whylen,
+			 "%s: result: \"live\": expected true, false or null "
+			 "(not judged), found %s",
+			 path, kind_of(v));
+		goto bad;
+	}
 	if (docp)
 		*docp = doc;
 	else

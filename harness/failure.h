@@ -34,8 +34,11 @@ json_t *failure_json(const char *id, const char *campaign, const char *expect,
 /* Write doc to path atomically (a temporary file, then rename). 0 or -1
  * with why. */
 int failure_write(const char *path, json_t *doc, char *why, size_t whylen);
-/* Read and check a failure file. 0 or -1 with "FILE: what" in why. The
- * document is returned in *doc if doc is not NULL (a new reference). */
+/* Read and check a failure file, strictly: every field failure_json always
+ * writes must be there, of its JSON type, with a known value (verdict,
+ * expect, a run id, a trace hash); no unknown field at any level; the
+ * scenario as scenario_from_json. 0 or -1 with "FILE: FIELD: what" in why.
+ * The document is returned in *doc if doc is not NULL (a new reference). */
 int failure_read(const char *path, struct failure *out, json_t **doc, char *why,
 		 size_t whylen);
 

@@ -5,6 +5,7 @@
 
 #include "conf.h"
 #include "core.h"
+#include "failure.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum ftype { F_U32, F_U64, F_DUR, F_PROB, F_BOOL };
 
@@ -75,7 +77,6 @@ static int set_field(struct scenario *sc, const struct field *fd,
 	char *p = (char *)sc + fd->off;
 	uint64_t v;
 	double d;
-	char *end;
 
 	switch (fd->type) {
 	case F_U32:
@@ -105,11 +106,11 @@ static int set_field(struct scenario *sc, const struct field *fd,
 		*(uint64_t *)(void *)p = v;
 		return 0;
 	case F_PROB:
-		errno = 0;
-		d = strtod(value, &end);
-		if (end == value || *end || errno || !(d >= 0.0 && d <= 1.0)) {
+		if (attack_parse_decimal(value, &d) ||
+		    !(d >= 0.0 && d <= 1.0)) {
 			snprintf(why, whylen,
-				 "%s: '%.40s' is not a probability from 0 to 1",
+				 "%s: '%.40s' is not a probability from 0 to 1 "
+				 "(a decimal number such as 0.05)",
 				 fd->name, value);
 			return -1;
 		}
@@ -129,6 +130,42 @@ static int set_field(struct scenario *sc, const struct field *fd,
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * Split like strsep: the part of *s up to sep (maybe empty: every part is
+ * checked, none skipped), *s moved past it, NULL after the last part.
+ */
+static char *next_part(char **s, char sep)
+{
+	char *p = *s, *e;
+
+	if (!p)
+		return NULL;
+	e = strchr(p, sep);
+	if (e) {
+		*e = '\0';
+		*s = e + 1;
+	} else {
+		*s = NULL;
+	}
+	return p;
+}
+
+/* The number of ','-separated parts of s, and whether one is empty. */
+static size_t count_parts(const char *s, bool *empty)
+{
+	size_t k = 1;
+	const char *p = s;
+
+	*empty = !*s;
+	for (; *p; p++) {
+		if (*p != ',')
+			continue;
+		k++;
+		*empty = *empty || p == s || p[1] == ',' || !p[1];
+	}
+	return k;
 }
 
 /* One replica of a list: "r3", or "3" when bare ids are allowed. */
@@ -153,17 +190,25 @@ static int parse_replica_id(const char *tok, uint32_t n, bool bare_ok,
 static int set_leaders(struct scenario *sc, const char *value, char *why,
 		       size_t whylen)
 {
-	char buf[BYZ_MAX_LEADERS * 8], *save = NULL, *tok;
+	char buf[BYZ_MAX_LEADERS * 8], *rest = buf, *tok;
 	uint32_t k = 0;
+	bool empty;
 
 	sc->nleaders = 0;
 	if (!*value || !strcmp(value, "none"))
 		return 0;
 	if (strlen(value) >= sizeof buf)
 		goto bad;
+	count_parts(value, &empty);
+	if (empty) {
+		snprintf(why, whylen,
+			 "leaders: '%.60s' has an empty item (replicas are "
+			 "separated by one ',': r1,r1,r0)",
+			 value);
+		return -1;
+	}
 	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	while ((tok = next_part(&rest, ','))) {
 		uint64_t v;
 		if (k == BYZ_MAX_LEADERS)
 			goto bad;
@@ -202,9 +247,9 @@ void scenario_leaders_text(const struct scenario *sc, char *out, size_t cap)
 static int set_byzantine(struct scenario *sc, const char *value, char *why,
 			 size_t whylen)
 {
-	char buf[512], *save = NULL, *tok;
-	size_t items = 0;
-	bool bare_ok;
+	char buf[512], *rest = buf, *tok;
+	size_t items, value_len_cut = 0;
+	bool bare_ok, empty;
 	uint64_t v;
 
 	memset(sc->plan.byzantine, 0, sizeof sc->plan.byzantine);
@@ -219,14 +264,27 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 			sc->plan.byzantine[r] = true;
 		return 0;
 	}
-	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		items++;
+	items = count_parts(value, &empty);
+	if (items == 2 && strlen(value) >= 2 &&
+	    value[strlen(value) - 1] == ',' &&
+	    strspn(value, "0123456789") == strlen(value) - 1) {
+		/* "3,": the former spelling of replica 3 alone */
+		items = 1;
+		empty = false;
+		value_len_cut = strlen(value) - 1;
+	}
+	if (empty) {
+		snprintf(why, whylen,
+			 "byzantine: '%.60s' has an empty item (replicas are "
+			 "separated by one ',': r0,r2; none for no replica)",
+			 value);
+		return -1;
+	}
 	bare_ok = items >= 2;
 	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	if (value_len_cut)
+		buf[value_len_cut] = '\0';
+	while ((tok = next_part(&rest, ','))) {
 		if (parse_replica_id(tok, sc->n, bare_ok, &v)) {
 			if (items == 1 &&
 			    !byz_parse_u64(tok, 0, sc->n - 1, &v)) {
@@ -241,8 +299,13 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 			}
 			goto bad;
 		}
-		if (sc->plan.byzantine[v])
-			goto bad;
+		if (sc->plan.byzantine[v]) {
+			snprintf(why, whylen,
+				 "byzantine: '%.60s' lists replica %" PRIu64
+				 " twice",
+				 value, v);
+			return -1;
+		}
 		sc->plan.byzantine[v] = true;
 	}
 	return 0;
@@ -262,6 +325,7 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 {
 	char buf[128], *at, *rest, *tok;
 	uint64_t r;
+	bool seen_restart = false;
 
 	memset(k, 0, sizeof *k);
 	k->keep_state = true;
@@ -285,9 +349,8 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 		return -1;
 	}
 	k->replica = (uint32_t)r;
-	rest = strchr(at, ',');
-	if (rest)
-		*rest++ = '\0';
+	rest = at;
+	at = next_part(&rest, ',');
 	if (attack_parse_duration(at, &k->at_us)) {
 		snprintf(why, whylen,
 			 "crash time: '%.40s' is not a duration (e.g. 250us, "
@@ -295,12 +358,23 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 			 at);
 		return -1;
 	}
-	while (rest && *rest) {
-		tok = rest;
-		rest = strchr(tok, ',');
-		if (rest)
-			*rest++ = '\0';
+	while ((tok = next_part(&rest, ','))) {
+		if (!*tok) {
+			snprintf(why, whylen,
+				 "crash: '%s' has an empty part (parts are "
+				 "separated by one ',': R@TIME,restart@TIME,"
+				 "fresh)",
+				 value);
+			return -1;
+		}
+		if ((!strncmp(tok, "restart@", 8) && seen_restart) ||
+		    (!strcmp(tok, "fresh") && !k->keep_state)) {
+			snprintf(why, whylen, "crash: '%s' gives %.8s twice",
+				 value, tok);
+			return -1;
+		}
 		if (strncmp(tok, "restart@", 8) == 0) {
+			seen_restart = true;
 			if (attack_parse_duration(tok + 8, &k->restart_at_us)) {
 				snprintf(why, whylen,
 					 "crash restart time: '%.40s' is not a "
@@ -325,6 +399,13 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 			    tok, value);
 			return -1;
 		}
+	}
+	if (!k->keep_state && !seen_restart) {
+		snprintf(why, whylen,
+			 "crash: '%s': fresh applies only with restart@TIME "
+			 "(the replica restarts from nothing)",
+			 value);
+		return -1;
 	}
 	return 0;
 }
@@ -514,171 +595,325 @@ json_t *scenario_to_json(const struct scenario *sc)
 	return o;
 }
 
-static int json_u64(const json_t *v, uint64_t *out)
+/* What a JSON value is, for messages: "found a string". */
+static const char *json_kind(const json_t *v)
+{
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return json_integer_value(v) < 0 ? "a negative number"
+						 : "a whole number";
+	case JSON_REAL:
+		return "a number with a fraction";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "true or false";
+	case JSON_NULL:
+		break;
+	}
+	return "null";
+}
+
+/* A whole number of the JSON form: an integer >= 0 (a seed above 2^63 - 1
+ * is written as a string of digits, text_ok). 0 or -1. */
+static int json_whole(const json_t *v, bool text_ok, uint64_t *out)
 {
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		*out = (uint64_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v))
-		return byz_parse_u64(json_string_value(v), 0, UINT64_MAX, out);
+	if (text_ok && json_is_string(v) &&
+	    !byz_parse_u64(json_string_value(v), (uint64_t)INT64_MAX + 1,
+			   UINT64_MAX, out))
+		return 0;
 	return -1;
 }
 
-int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
-		       size_t whylen)
+/* A list of texts or of objects: the keys that are not fields. */
+static bool json_is_list_key(const char *key)
+{
+	return !strcmp(key, "byzantine") || !strcmp(key, "attacks") ||
+	       !strcmp(key, "crashes");
+}
+
+/* Optional keys of the JSON form (scenario_to_json writes every other
+ * one): the two written only when set, and max_events, which scenarios
+ * saved before it existed lack (0: the default cap). */
+static bool json_is_optional(const char *key)
+{
+	return !strcmp(key, "mutant") || !strcmp(key, "leaders") ||
+	       !strcmp(key, "max_events");
+}
+
+/* One crash object of "crashes": exactly replica, at_us, restart_at_us
+ * and keep_state. */
+static int crash_from_json(const json_t *e, size_t i, uint32_t n,
+			   struct sim_crash *k, char *why, size_t whylen)
+{
+	static const char *const keys[] = {"replica", "at_us", "restart_at_us",
+					   "keep_state"};
+	const char *key;
+	json_t *v;
+	uint64_t r, at, back;
+
+	if (!json_is_object(e)) {
+		snprintf(why, whylen,
+			 "crashes[%zu]: expected an object {replica, at_us, "
+			 "restart_at_us, keep_state}, found %s",
+			 i, json_kind(e));
+		return -1;
+	}
+	json_object_foreach((json_t *)e, key, v)
+	{
+		bool known = false;
+		for (size_t j = 0; j < 4; j++)
+			known = known || !strcmp(key, keys[j]);
+		if (!known) {
+			snprintf(
+			    why, whylen,
+			    "crashes[%zu]: unknown field '%.40s' (replica, "
+			    "at_us, restart_at_us, keep_state)",
+			    i, key);
+			return -1;
+		}
+	}
+	for (size_t j = 0; j < 4; j++)
+		if (!json_object_get(e, keys[j])) {
+			snprintf(why, whylen, "crashes[%zu]: %s is missing", i,
+				 keys[j]);
+			return -1;
+		}
+	if (json_whole(json_object_get(e, "replica"), false, &r) || r >= n) {
+		snprintf(why, whylen,
+			 "crashes[%zu].replica: expected a replica from 0 to "
+			 "%" PRIu32 ", found %s",
+			 i, n - 1, json_kind(json_object_get(e, "replica")));
+		return -1;
+	}
+	if (json_whole(json_object_get(e, "at_us"), false, &at) ||
+	    json_whole(json_object_get(e, "restart_at_us"), false, &back)) {
+		snprintf(why, whylen,
+			 "crashes[%zu]: at_us and restart_at_us must be whole "
+			 "numbers of microseconds (restart_at_us 0: no "
+			 "restart)",
+			 i);
+		return -1;
+	}
+	if (back && back <= at) {
+		snprintf(why, whylen,
+			 "crashes[%zu]: restart_at_us %" PRIu64
+			 " is not after at_us %" PRIu64,
+			 i, back, at);
+		return -1;
+	}
+	if (!json_is_boolean(json_object_get(e, "keep_state"))) {
+		snprintf(why, whylen,
+			 "crashes[%zu].keep_state: expected true or false, "
+			 "found %s",
+			 i, json_kind(json_object_get(e, "keep_state")));
+		return -1;
+	}
+	k->replica = (uint32_t)r;
+	k->at_us = at;
+	k->restart_at_us = back;
+	k->keep_state = json_is_true(json_object_get(e, "keep_state"));
+	return 0;
+}
+
+/* One key of the JSON form other than n (set first). 0 or -1 with why. */
+static int field_from_json(struct scenario *sc, const char *key,
+			   const json_t *v, char *why, size_t whylen)
+{
+	const struct field *fd;
+	char name[48], text[64];
+	size_t klen = strlen(key), i;
+	json_t *e;
+	uint64_t u;
+
+	if (!strcmp(key, "protocol") || !strcmp(key, "mutant") ||
+	    !strcmp(key, "leaders")) {
+		if (!json_is_string(v)) {
+			snprintf(why, whylen, "%s: expected a string, found %s",
+				 key, json_kind(v));
+			return -1;
+		}
+		return scenario_set(sc, key, json_string_value(v), why, whylen);
+	}
+	if (json_is_list_key(key) && !json_is_array(v)) {
+		snprintf(why, whylen, "%s: expected a list, found %s", key,
+			 json_kind(v));
+		return -1;
+	}
+	if (!strcmp(key, "byzantine")) {
+		memset(sc->plan.byzantine, 0, sizeof sc->plan.byzantine);
+		json_array_foreach(v, i, e)
+		{
+			if (json_whole(e, false, &u) || u >= sc->n) {
+				snprintf(why, whylen,
+					 "byzantine[%zu]: expected a replica "
+					 "from 0 to %" PRIu32 ", found %s",
+					 i, sc->n - 1, json_kind(e));
+				return -1;
+			}
+			if (sc->plan.byzantine[u]) {
+				snprintf(why, whylen,
+					 "byzantine: replica %" PRIu64
+					 " is listed twice",
+					 u);
+				return -1;
+			}
+			sc->plan.byzantine[u] = true;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "attacks")) {
+		sc->plan.count = 0;
+		json_array_foreach(v, i, e)
+		{
+			char inner[400];
+			if (!json_is_string(e)) {
+				snprintf(why, whylen,
+					 "attacks[%zu]: expected an attack "
+					 "text, found %s",
+					 i, json_kind(e));
+				return -1;
+			}
+			if (scenario_add_attack(sc, json_string_value(e), inner,
+						sizeof inner)) {
+				snprintf(why, whylen, "attacks[%zu]: %s", i,
+					 inner);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (!strcmp(key, "crashes")) {
+		if (json_array_size(v) > SIM_MAX_CRASHES) {
+			snprintf(why, whylen, "crashes: at most %d crashes",
+				 SIM_MAX_CRASHES);
+			return -1;
+		}
+		json_array_foreach(v, i, e)
+		{
+			if (crash_from_json(e, i, sc->n, &sc->crashes[i], why,
+					    whylen))
+				return -1;
+		}
+		sc->ncrashes = json_array_size(v);
+		return 0;
+	}
+	snprintf(name, sizeof name, "%s", key);
+	if (klen > 3 && klen < sizeof name && !strcmp(key + klen - 3, "_us"))
+		name[klen - 3] = '\0';
+	fd = field_find(name);
+	if (!fd || (fd->type == F_DUR) != (strcmp(name, key) != 0)) {
+		snprintf(why, whylen,
+			 "unknown scenario field '%.40s' (docs/scenarios.md "
+			 "lists them; durations are NAME_us)",
+			 key);
+		return -1;
+	}
+	switch (fd->type) {
+	case F_U32:
+	case F_U64:
+		if (json_whole(v, fd->type == F_U64, &u)) {
+			snprintf(why, whylen,
+				 "%s: expected a whole number from %" PRIu64
+				 " to %" PRIu64 "%s, found %s",
+				 key, fd->min, fd->max,
+				 fd->type == F_U64
+				     ? " (a JSON integer, or above 2^63 - 1 a "
+				       "string of digits)"
+				     : " (a JSON integer)",
+				 json_kind(v));
+			return -1;
+		}
+		snprintf(text, sizeof text, "%" PRIu64, u);
+		return set_field(sc, fd, text, why, whylen);
+	case F_DUR:
+		if (json_whole(v, false, &u) || u < fd->min) {
+			snprintf(
+			    why, whylen,
+			    "%s: expected a whole number of microseconds%s "
+			    "(a JSON integer), found %s",
+			    key, fd->min ? " above 0" : "", json_kind(v));
+			return -1;
+		}
+		*(uint64_t *)(void *)((char *)sc + fd->off) = u;
+		return 0;
+	case F_PROB: {
+		double d = json_is_number(v) ? json_number_value(v) : -1.0;
+		if (!(d >= 0.0 && d <= 1.0)) {
+			snprintf(why, whylen,
+				 "%s: expected a probability from 0 to 1 (a "
+				 "JSON number), found %s",
+				 key, json_kind(v));
+			return -1;
+		}
+		*(double *)(void *)((char *)sc + fd->off) = d;
+		return 0;
+	}
+	case F_BOOL:
+		if (!json_is_boolean(v)) {
+			snprintf(why, whylen,
+				 "%s: expected true or false, found %s", key,
+				 json_kind(v));
+			return -1;
+		}
+		*(bool *)(void *)((char *)sc + fd->off) = json_is_true(v);
+		return 0;
+	}
+	return -1;
+}
+
+/* complete: every field must be there (a saved failure's scenario, which
+ * scenario_to_json wrote); else a missing one has its default. */
+static int from_json(const json_t *o, struct scenario *sc, bool complete,
+		     char *why, size_t whylen)
 {
 	const char *key;
 	json_t *v;
-	char text[64];
+	char name[48];
 
 	scenario_defaults(sc);
 	if (!json_is_object(o)) {
-		snprintf(why, whylen, "the scenario is not a JSON object");
+		snprintf(why, whylen,
+			 "the scenario is not a JSON object (found %s)",
+			 json_kind(o));
 		return -1;
 	}
-	/* n first: byzantine and attacks are checked against it */
-	v = json_object_get(o, "n");
-	if (v) {
-		uint64_t n;
-		if (json_u64(v, &n) || n < 1 || n > BYZ_MAX_N) {
+	for (size_t i = 0; complete && i < NFIELDS + 4; i++) {
+		static const char *const more[] = {"protocol", "byzantine",
+						   "attacks", "crashes"};
+		const char *k =
+		    i < NFIELDS ? fields[i].name : more[i - NFIELDS];
+		snprintf(name, sizeof name, "%s%s", k,
+			 i < NFIELDS && fields[i].type == F_DUR ? "_us" : "");
+		if (!json_is_optional(name) && !json_object_get(o, name)) {
 			snprintf(why, whylen,
-				 "n: not a whole number from 1 to %d",
-				 BYZ_MAX_N);
+				 "%s is missing (a saved scenario has every "
+				 "field)",
+				 name);
 			return -1;
 		}
-		sc->n = (uint32_t)n;
+	}
+	/* n first: byzantine and attacks are checked against it */
+	if (json_object_get(o, "n")) {
+		if (field_from_json(sc, "n", json_object_get(o, "n"), why,
+				    whylen))
+			return -1;
 		sc->f = (sc->n - 1) / 3;
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
-		const struct field *fd;
-		char name[48];
-		size_t klen = strlen(key);
-
-		if (!strcmp(key, "n"))
-			continue;
-		if (!strcmp(key, "protocol") || !strcmp(key, "mutant") ||
-		    !strcmp(key, "leaders")) {
-			if (!json_is_string(v) ||
-			    scenario_set(sc, key, json_string_value(v), why,
-					 whylen))
-				goto bad_or_set;
-			continue;
-		}
-		if (!strcmp(key, "byzantine")) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v))
-				goto bad;
-			memset(sc->plan.byzantine, 0,
-			       sizeof sc->plan.byzantine);
-			json_array_foreach(v, i, e)
-			{
-				uint64_t r;
-				if (json_u64(e, &r) || r >= sc->n)
-					goto bad;
-				sc->plan.byzantine[r] = true;
-			}
-			continue;
-		}
-		if (!strcmp(key, "attacks")) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v))
-				goto bad;
-			json_array_foreach(v, i, e)
-			{
-				if (!json_is_string(e))
-					goto bad;
-				if (scenario_add_attack(
-					sc, json_string_value(e), why, whylen))
-					return -1;
-			}
-			continue;
-		}
-		if (!strcmp(key, "crashes")) {
-			size_t i;
-			json_t *e;
-			if (!json_is_array(v) ||
-			    json_array_size(v) > SIM_MAX_CRASHES)
-				goto bad;
-			json_array_foreach(v, i, e)
-			{
-				struct sim_crash *k = &sc->crashes[i];
-				uint64_t r, at, back;
-				json_t *keep = json_object_get(e, "keep_state");
-				if (json_u64(json_object_get(e, "replica"),
-					     &r) ||
-				    r >= sc->n ||
-				    json_u64(json_object_get(e, "at_us"),
-					     &at) ||
-				    json_u64(
-					json_object_get(e, "restart_at_us"),
-					&back) ||
-				    !json_is_boolean(keep))
-					goto bad;
-				k->replica = (uint32_t)r;
-				k->at_us = at;
-				k->restart_at_us = back;
-				k->keep_state = json_is_true(keep);
-			}
-			sc->ncrashes = json_array_size(v);
-			continue;
-		}
-		snprintf(name, sizeof name, "%s", key);
-		if (klen > 3 && klen < sizeof name &&
-		    !strcmp(key + klen - 3, "_us"))
-			name[klen - 3] = '\0';
-		fd = field_find(name);
-		if (!fd || (fd->type == F_DUR) != (strcmp(name, key) != 0)) {
-			snprintf(why, whylen, "unknown scenario field '%.40s'",
-				 key);
+		if (strcmp(key, "n") &&
+		    field_from_json(sc, key, v, why, whylen))
 			return -1;
-		}
-		switch (fd->type) {
-		case F_U32:
-		case F_U64:
-		case F_DUR: {
-			uint64_t u;
-			if (json_u64(v, &u))
-				goto bad;
-			if (fd->type == F_DUR) {
-				if (u < fd->min)
-					goto bad;
-				*(uint64_t *)(void *)((char *)sc + fd->off) = u;
-				continue;
-			}
-			snprintf(text, sizeof text, "%" PRIu64, u);
-			break;
-		}
-		case F_PROB:
-			if (!json_is_number(v))
-				goto bad;
-			*(double *)(void *)((char *)sc + fd->off) =
-			    json_number_value(v);
-			if (!(sc->loss >= 0.0 && sc->loss <= 1.0))
-				goto bad;
-			continue;
-		case F_BOOL:
-			if (!json_is_boolean(v))
-				goto bad;
-			*(bool *)(void *)((char *)sc + fd->off) =
-			    json_is_true(v);
-			continue;
-		}
-		if (set_field(sc, fd, text, why, whylen))
-			return -1;
-		continue;
-	bad:
-		snprintf(why, whylen, "scenario field '%.40s' has a bad value",
-			 key);
-		return -1;
-	bad_or_set:
-		if (!why[0])
-			snprintf(why, whylen,
-				 "scenario field '%.40s' has a bad value", key);
-		return -1;
 	}
 	if (3ull * sc->f + 1 > sc->n) {
 		snprintf(why, whylen, "f = %" PRIu32 " needs n >= %" PRIu32,
@@ -686,6 +921,18 @@ int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 		return -1;
 	}
 	return 0;
+}
+
+int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
+		       size_t whylen)
+{
+	return from_json(o, sc, true, why, whylen);
+}
+
+int scenario_from_json_some(const json_t *o, struct scenario *sc, char *why,
+			    size_t whylen)
+{
+	return from_json(o, sc, false, why, whylen);
 }
 
 /* ---- scenarios from text in order (command line, scenario files) ------- */
@@ -734,25 +981,25 @@ static void bare_to_ms(const char *in, char *out, size_t cap)
 		snprintf(out, cap, "%s", in);
 }
 
-/* The same in a crash text: "2@100,restart@400" -> "2@100ms,...". */
+/* The same in a crash text: "2@100,restart@400" -> "2@100ms,...". Every
+ * part is kept, empty ones too (parse_crash refuses them). */
 static void crash_bare_to_ms(const char *in, char *out, size_t cap)
 {
-	char buf[SCENARIO_TEXT_MAX], *save = NULL, *tok;
+	char buf[SCENARIO_TEXT_MAX], *rest = buf, *tok;
 	size_t len = 0;
 
 	snprintf(buf, sizeof buf, "%s", in);
 	out[0] = '\0';
-	for (tok = strtok_r(buf, ",", &save); tok && len < cap;
-	     tok = strtok_r(NULL, ",", &save)) {
+	for (int i = 0; (tok = next_part(&rest, ',')) && len < cap; i++) {
 		char *at = strchr(tok, '@'), dur[64];
 		if (at) {
 			*at = '\0';
 			bare_to_ms(at + 1, dur, sizeof dur);
 			len += (size_t)snprintf(out + len, cap - len, "%s%s@%s",
-						len ? "," : "", tok, dur);
+						i ? "," : "", tok, dur);
 		} else {
 			len += (size_t)snprintf(out + len, cap - len, "%s%s",
-						len ? "," : "", tok);
+						i ? "," : "", tok);
 		}
 	}
 	if (!strchr(in, ',') && !strchr(in, '@'))
@@ -989,18 +1236,46 @@ static int load_json(struct scenario_text *st, const char *path, char *why,
 	int src = scenario_text_source(st);
 	size_t len = 0;
 
-	root = json_load_file(path, 0, &jerr);
+	struct stat sb;
+
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > FAILURE_MAX_BYTES) {
+		snprintf(why, whylen,
+			 "%s: not a regular file of at most %u bytes", path,
+			 FAILURE_MAX_BYTES);
+		return -1;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		snprintf(why, whylen, "%s:%d: %s", path, jerr.line, jerr.text);
+		snprintf(why, whylen, "%s:%d: not JSON: %s", path, jerr.line,
+			 jerr.text);
 		return -1;
 	}
-	o = json_object_get(root, "scenario");
-	if (scenario_from_json(o ? o : root, &tmp, inner, sizeof inner)) {
-		snprintf(why, whylen, "%s: %s", path, inner);
+	if (json_object_get(root, "byzlab_failure")) {
+		/* a saved failure: checked whole, as replay does */
+		struct failure *fl = malloc(sizeof *fl);
 		json_decref(root);
-		return -1;
+		if (!fl || failure_read(path, fl, NULL, why, whylen)) {
+			if (!fl)
+				snprintf(why, whylen, "out of memory");
+			free(fl);
+			return -1;
+		}
+		tmp = fl->sc;
+		free(fl);
+	} else {
+		/* a scenario object, or a record holding one (runs.jsonl's,
+		 * run --json's) under "scenario" */
+		o = json_object_get(root, "scenario");
+		if (scenario_from_json_some(o ? o : root, &tmp, inner,
+					    sizeof inner)) {
+			snprintf(why, whylen, "%s: %s%s", path,
+				 o ? "scenario: " : "", inner);
+			json_decref(root);
+			return -1;
+		}
+		json_decref(root);
 	}
-	json_decref(root);
 	snprintf(where.prefix, sizeof where.prefix, "%s: ", path);
 	*st->sc = tmp;
 	st->f_given = true;

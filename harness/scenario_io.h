@@ -104,10 +104,16 @@ int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen);
 
 /* Everything needed to run sc again, as a JSON object (new reference). */
 json_t *scenario_to_json(const struct scenario *sc);
-/* The reverse: sc is reset to the defaults first; unknown keys are an
- * error. 0 or -1 with why. */
+/* The reverse, for a saved scenario (a failure file's): every field
+ * scenario_to_json always writes must be there (max_events, younger than
+ * some saved files, may be missing), each of its JSON type and range, each
+ * replica of byzantine once, every attack a valid text; unknown keys are an
+ * error. 0 or -1 with "FIELD: what is wrong" in why. */
 int scenario_from_json(const json_t *o, struct scenario *sc, char *why,
 		       size_t whylen);
+/* The same, but a missing field has its default (a JSON scenario file). */
+int scenario_from_json_some(const json_t *o, struct scenario *sc, char *why,
+			    size_t whylen);
 
 /* The attacks of a scenario as one line ("equivocate; drop:p=0.1"). */
 void scenario_attacks_text(const struct scenario *sc, char *out, size_t cap);

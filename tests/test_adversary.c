@@ -532,6 +532,70 @@ Test(adversary, parse_errors_say_what_is_wrong)
 	refuse("partition:groups=", 4, "\" for groups");
 }
 
+/* Issue #13: every part of an attack text is read, none skipped or taken
+ * twice; numbers are plain decimals. Each was accepted before. */
+Test(adversary, texts_are_read_strictly)
+{
+	static const char *const bad_durations[] = {
+	    "1e3ms", "0x10ms", "+5ms",	" 5ms",	 ".5ms",
+	    "5.ms",  "infs",   "nanms", "1e-3s", "0x1p3us"};
+	static const double probs[] = {0.00001, 0.000123456, 0.5, 1, 0};
+	double d;
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof bad_durations / sizeof bad_durations[0];
+	     i++)
+		cr_assert_eq(attack_parse_duration(bad_durations[i], &v), -1,
+			     "\"%s\"", bad_durations[i]);
+	cr_assert_eq(attack_parse_decimal("0.25", &d), 0);
+	cr_assert_eq(d, 0.25);
+	cr_assert_eq(attack_parse_decimal("3", &d), 0);
+	cr_assert_eq(d, 3.0);
+	cr_assert_eq(attack_parse_decimal("0x1p-1", &d), -1);
+	cr_assert_eq(attack_parse_decimal("5e-1", &d), -1);
+	cr_assert_eq(attack_parse_decimal("inf", &d), -1);
+	cr_assert_eq(attack_parse_decimal("", &d), -1);
+	/* empty parts */
+	refuse("drop:", 4, "drop: an empty parameter");
+	refuse("drop:p=0.1,", 4, "drop: an empty parameter");
+	refuse("drop:,p=0.1", 4, "drop: an empty parameter");
+	refuse("drop:p=0.1,,until=1s", 4, "drop: an empty parameter");
+	refuse("partition:groups=0|1|2|3||||", 4, "for groups: an empty group");
+	refuse("partition:groups=|0|1", 4, "for groups: an empty group");
+	refuse("partition:groups=0++1|2", 4, "for groups: '' is not a replica");
+	refuse("mutate:to=1++2", 4, "for to: '' is not a replica");
+	refuse("mutate:to=", 4, "for to: '' is not a replica");
+	/* duplicates */
+	refuse("drop:p=0.1,p=0.2", 4, "drop: parameter \"p\" given twice");
+	refuse("drop:from=1ms,until=2s,from=3ms", 4,
+	       "parameter \"from\" given twice");
+	refuse("twins:split=on,split=off", 4,
+	       "twins: parameter \"split\" given twice");
+	refuse("partition:groups=0+1|1+2", 4, "replica 1 is in two groups");
+	refuse("mutate:to=1+1", 4, "for to: replica 1 is named twice");
+	/* numbers: decimals only */
+	refuse("drop:p=1e-1", 4, "bad value \"1e-1\" for p: a probability");
+	refuse("drop:p=0x1p-1", 4, "bad value \"0x1p-1\" for p");
+	refuse("drop:p=nan", 4, "bad value \"nan\" for p");
+	refuse("delay:dist=pareto,alpha=2e0", 4,
+	       "bad value \"2e0\" for alpha: a decimal from 0.5 to 10");
+	refuse("drop:from=1e1ms", 4, "for from: a duration such as");
+	/* tiny probabilities are written without an exponent, and parse
+	 * back to the same value */
+	for (size_t i = 0; i < sizeof probs / sizeof probs[0]; i++) {
+		struct attack a, b;
+		char text[128], why[256];
+		cr_assert_eq(attack_parse("drop", 4, &a, why, sizeof why), 0);
+		a.p = probs[i];
+		attack_format(&a, text, sizeof text);
+		cr_assert(!strchr(text, 'e') || strchr(text, 'e') < text + 4,
+			  "%s", text);
+		cr_assert_eq(attack_parse(text, 4, &b, why, sizeof why), 0,
+			     "%s: %s", text, why);
+		cr_assert_eq(b.p, probs[i], "%s", text);
+	}
+}
+
 /* adversary_check must refuse plan for a cluster of n, saying want, and
  * scenario_run must refuse the same plan the same way. */
 static void check_refuses(const struct attack_plan *plan, uint32_t n,

@@ -191,8 +191,13 @@ def test_check_agrees_with_the_passing_runs_of_ci(byzlab, ci, tmp_path):
     for rec in chosen:
         doc = {"byzlab_failure": 1, "id": rec["id"], "campaign": "ci",
                "expect": rec["expect"], "scenario": rec["scenario"],
-               "result": {"verdict": rec["verdict"], "safe": rec["safe"],
-                          "trace_hash": rec["trace_hash"]}}
+               "result": {"verdict": rec["verdict"],
+                          "why": rec.get("why", ""), "safe": rec["safe"],
+                          "live": rec["live"],
+                          "violation_us": rec.get("violation_us", 0),
+                          "trace_hash": rec["trace_hash"],
+                          "virtual_us": rec["virtual_us"],
+                          "accepted": rec["accepted"]}}
         p = tmp_path / (rec["id"] + ".json")
         p.write_text(json.dumps(doc))
         docs.append(p)
