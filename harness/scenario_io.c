@@ -43,9 +43,12 @@ static const struct field fields[] = {
     FLD("gst", F_DUR, gst_us, 0, 0),
     FLD("loss", F_PROB, loss, 0, 0),
     FLD("timeout", F_DUR, timeout_us, 1, 0),
-    FLD("batch", F_U32, batch, 1, 256),
-    FLD("window", F_U32, window, 1, 4096),
-    FLD("checkpoint", F_U32, checkpoint_interval, 1, 2048),
+    /* max 0: the widest any registered protocol accepts (widest()); each
+     * protocol's own range is checked with the whole configuration
+     * (scenario_check_config, core.h struct byz_limits). */
+    FLD("batch", F_U32, batch, 1, 0),
+    FLD("window", F_U32, window, 1, 0),
+    FLD("checkpoint", F_U32, checkpoint_interval, 1, 0),
     FLD("retry", F_DUR, retry_us, 1, 0),
     FLD("retry_max", F_DUR, retry_max_us, 1, 0),
     FLD("think", F_DUR, think_us, 0, 0),
@@ -71,6 +74,26 @@ bool scenario_is_field(const char *key)
 	       !strcmp(key, "byzantine") || !strcmp(key, "crash");
 }
 
+/* The widest value of batch, window or checkpoint that a registered
+ * protocol accepts (its struct byz_limits; a protocol that does not use
+ * the field has no say): the bound a scenario field is read against
+ * before the protocol's own range is checked. */
+static uint64_t widest(const char *name)
+{
+	uint64_t hi = 0;
+
+	for (const struct byz_core_ops *const *o = byz_core_all(); *o; o++) {
+		const struct byz_limits *l = (*o)->limits;
+		uint32_t v = !l			       ? 0
+			     : !strcmp(name, "batch")  ? l->batch_max
+			     : !strcmp(name, "window") ? l->window_max
+						       : l->checkpoint_max;
+		if (v > hi)
+			hi = v;
+	}
+	return hi ? hi : UINT32_MAX;
+}
+
 static int set_field(struct scenario *sc, const struct field *fd,
 		     const char *value, char *why, size_t whylen)
 {
@@ -80,15 +103,17 @@ static int set_field(struct scenario *sc, const struct field *fd,
 
 	switch (fd->type) {
 	case F_U32:
-	case F_U64:
-		if (byz_parse_u64(value, fd->min, fd->max, &v)) {
+	case F_U64: {
+		uint64_t max = fd->max ? fd->max : widest(fd->name);
+		if (byz_parse_u64(value, fd->min, max, &v)) {
 			snprintf(
 			    why, whylen,
 			    "%s: '%.40s' is not a whole number from %" PRIu64
 			    " to %" PRIu64,
-			    fd->name, value, fd->min, fd->max);
+			    fd->name, value, fd->min, max);
 			return -1;
 		}
+	}
 		if (fd->type == F_U32)
 			*(uint32_t *)(void *)p = (uint32_t)v;
 		else

@@ -169,10 +169,10 @@ int byz_config_check(const struct byz_core_ops *ops,
 	sized = check_common(ops->name, ops->limits, cfg, &s);
 	if (ops->limits)
 		check_sizes(ops->name, ops->limits, cfg, &s);
-	/* The protocol's own check (messages that must fit a frame) too,
-	 * when n and f make sense: its advice (the window that fits) is
-	 * worth reading next to the limits. */
-	if (sized && ops->check_config) {
+	/* The protocol's own check (messages that must fit a frame) once
+	 * everything is within the limits: its advice (the window that
+	 * fits) is for a configuration the limits allow. */
+	if (sized && !s.count && ops->check_config) {
 		char own[512];
 		if (ops->check_config(cfg, own, sizeof own))
 			say(&s, "%s", own);

@@ -27,7 +27,7 @@ BOUNDS = [
     ("--keys", "5000", "keys", "'5000' is not a whole number from 1 to 4096"),
     ("--batch", "300", "batch", "'300' is not a whole number from 1 to 256"),
     ("--window", "0", "window", "'0' is not a whole number from 1 to 4096"),
-    ("--checkpoint", "4096", "checkpoint", "'4096' is not a whole number from 1 to 2048"),
+    ("--checkpoint", "4096", "checkpoint", "'4096' is not a whole number from 1 to 512"),
     ("--loss", "1.5", "loss", "'1.5' is not a probability from 0 to 1"),
     ("--timeout", "0", "timeout", "'0' is not a duration"),
     ("--latency", "fast", "latency", "'fast' is not a duration"),
