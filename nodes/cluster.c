@@ -162,6 +162,7 @@ static int cluster_section(struct cluster *c, const struct conf_node *m,
 				if (t[0] != 'r' || !t[1] ||
 				    strspn(t + 1, "0123456789") !=
 					strlen(t + 1) ||
+				    (t[1] == '0' && t[2]) ||
 				    (r = strtoul(t + 1, &end, 10)) >= c->sc.n)
 					return fail(
 					    why, whylen,
@@ -170,6 +171,13 @@ static int cluster_section(struct cluster *c, const struct conf_node *m,
 					    ")",
 					    c->path, v->key_lines[j], t,
 					    c->sc.n - 1);
+				if (c->twin[r][0])
+					return fail(why, whylen,
+						    "%s:%d: cluster.twins: "
+						    "replica r%lu has a twin "
+						    "already",
+						    c->path, v->key_lines[j],
+						    r);
 				if (endpoint(c, v->items[j], "cluster.twins",
 					     c->twin[r], why, whylen))
 					return -1;

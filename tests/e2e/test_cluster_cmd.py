@@ -76,6 +76,22 @@ def test_cluster_bad_usage(byzlab, tmp_path):
     assert r.returncode == 2 and "missing.yaml" in r.stderr
 
 
+def test_a_twin_is_named_once_and_canonically(byzlab, tmp_path):
+    """r01 named replica 1 as r1 does, and the later silently replaced the
+    earlier's endpoint (issue #13, strict readers)."""
+    assert byzlab("keygen", "--n", 4, "--out", tmp_path / "keys").returncode == 0
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text(
+        "protocol: pbft\nn: 4\nclients: 1\nbyzantine: [r1]\n"
+        "cluster:\n  keys: keys\n"
+        "  replicas: [ipc://@bz-a0, ipc://@bz-a1, ipc://@bz-a2, ipc://@bz-a3]\n"
+        "  clients: [ipc://@bz-c0]\n"
+        "  twins:\n    r1: ipc://@bz-t1\n    r01: ipc://@bz-t2\n")
+    r = byzlab("cluster", "status", "--cluster", cluster)
+    assert r.returncode == 2
+    assert f"{cluster}:11: cluster.twins: 'r01' is not a replica" in r.stderr
+
+
 def test_host_names_and_ipv6_endpoints(byzlab, tmp_path):
     """A cluster file written with host names (as across hosts) and IPv6
     literals: each process listens on every interface at its port for a
