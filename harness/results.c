@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,59 @@ int results_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+void results_missing_add(struct results_missing *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->n < RESULTS_MISSING_SHOWN) {
+		va_start(ap, fmt);
+		vsnprintf(m->what[m->n], sizeof m->what[m->n], fmt, ap);
+		va_end(ap);
+	}
+	m->n++;
+}
+
+int results_append(int fd, const char *line, size_t len,
+		   struct results_missing *m)
+{
+	const char *dir = m->dir ? m->dir : ".";
+	json_t *rec = json_loadb(line, len, 0, NULL);
+	const char *werr =
+	    json_string_value(json_object_get(rec, "write_error"));
+	off_t before;
+	int e;
+
+	if (werr) {
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		results_missing_add(m,
+				    "%s (run %s not recorded in "
+				    "runs.jsonl; --resume runs it again)",
+				    werr, id ? id : "?");
+		m->runs_unrecorded++;
+		json_decref(rec);
+		return 1;
+	}
+	json_decref(rec);
+	before = lseek(fd, 0, SEEK_END);
+	if (before >= 0 && results_write_all(fd, line, len) == 0)
+		return 0;
+	e = errno;
+	if (before >= 0 && ftruncate(fd, before) == 0)
+		results_missing_add(m,
+				    "cannot append to '%s/runs.jsonl': %s (no "
+				    "more runs were started)",
+				    dir, strerror(e));
+	else
+		results_missing_add(m,
+				    "cannot append to '%s/runs.jsonl': %s (its "
+				    "torn last line is not counted; no more "
+				    "runs were started)",
+				    dir, strerror(e));
+	m->runs_unrecorded++;
+	m->stopped = true;
+	return -1;
 }
 
 /* ---- one run, in a worker ------------------------------------------------ */
@@ -138,8 +192,11 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 			    failure_json(rs.id, c->name, exp, &rs.sc, &res);
 			snprintf(path, sizeof path, "%s/failures/%s.json",
 				 out_dir, rs.id);
-			if (failure_write(path, doc, why, sizeof why))
+			if (failure_write(path, doc, why, sizeof why)) {
 				fprintf(stderr, "byzlab campaign: %s\n", why);
+				json_object_set_new(rec, "write_error",
+						    json_string(why));
+			}
 			json_decref(doc);
 			snprintf(path, sizeof path, "failures/%s.json", rs.id);
 			json_object_set_new(rec, "failure", json_string(path));
@@ -271,7 +328,8 @@ int results_open(const char *dir, enum results_mode mode,
  */
 
 void results_shrink_groups(const struct campaign *c, const char *out,
-			   json_t *records, bool quiet)
+			   json_t *records, bool quiet,
+			   struct results_missing *m)
 {
 	json_t *seen = json_object();
 	size_t i;
@@ -313,6 +371,8 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 		if (!quiet)
 			fprintf(stderr, "shrinking %s ...", id);
 		rc = failure_shrink(path, spath, NULL, &sr, why, sizeof why);
+		if (rc == 2)
+			results_missing_add(m, "%s", why);
 		if (rc) {
 			fprintf(stderr, "%sbyzlab campaign: %s: not shrunk\n",
 				quiet ? "" : "\n", why);

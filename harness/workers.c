@@ -186,8 +186,15 @@ static int collect(struct worker *w, int fd, struct progress *p)
 	if (w->len + (size_t)got + 1 > w->cap) {
 		size_t ncap = (w->len + (size_t)got + 1) * 2;
 		char *nb = realloc(w->buf, ncap);
-		if (!nb)
+		if (!nb) {
+			results_missing_add(&p->missing,
+					    "run %" PRIu64 ": not recorded: "
+					    "out of memory",
+					    w->run);
+			p->missing.runs_unrecorded++;
+			p->missing.stopped = true;
 			return -1;
+		}
 		w->buf = nb;
 		w->cap = ncap;
 	}
@@ -198,11 +205,10 @@ static int collect(struct worker *w, int fd, struct progress *p)
 	if (!nl)
 		return 0;
 	size_t linelen = (size_t)(nl - w->buf) + 1;
-	if (results_write_all(fd, w->buf, linelen)) {
-		fprintf(stderr,
-			"\nbyzlab campaign: writing runs.jsonl failed: "
-			"%s\n",
-			strerror(errno));
+	if (results_append(fd, w->buf, linelen, &p->missing) < 0) {
+		if (p->missing.n <= RESULTS_MISSING_SHOWN)
+			fprintf(stderr, "\nbyzlab campaign: %s\n",
+				p->missing.what[p->missing.n - 1]);
 		return -1;
 	}
 	*nl = '\0';
@@ -235,7 +241,8 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		}
 		live++;
 	}
-	while (live && !*stop_flag &&
+	p->missing.dir = out;
+	while (live && !*stop_flag && !p->missing.stopped &&
 	       !(p->stop_at_unexpected && p->unexpected)) {
 		int n = 0;
 		for (int i = 0; i < jobs; i++) {
@@ -263,11 +270,9 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 			if (!(pf[j++].revents & (POLLIN | POLLHUP)))
 				continue;
 			got = collect(&w[i], fd, p);
-			if (got) {
+			if (got) { /* got < 0: p->missing.stopped */
 				rc = -1;
 				live -= got > 0;
-				if (got < 0)
-					*stop_flag = 1;
 			}
 		}
 		progress_show(p, false);
@@ -276,6 +281,9 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		reap(&w[i], true);
 		free(w[i].buf);
 	}
-	fsync(fd);
+	if (fsync(fd) && errno != EINVAL)
+		results_missing_add(&p->missing,
+				    "cannot write '%s/runs.jsonl': %s", out,
+				    strerror(errno));
 	return rc;
 }
