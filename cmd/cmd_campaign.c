@@ -383,8 +383,16 @@ static int merge(const struct campaign_opts *o)
 	struct summary_totals t;
 	char why[1024];
 
-	if (results_merge(o->dirs, o->ndirs, o->out, o->quiet, &t, why,
-			  sizeof why))
+	int rc = results_merge(o->dirs, o->ndirs, o->out, o->quiet, &t, why,
+			       sizeof why);
+
+	if (rc == -2) {
+		fprintf(stderr,
+			"byzlab campaign: error: results incomplete: %s\n",
+			why);
+		return EXIT_INCOMPLETE;
+	}
+	if (rc)
 		return cli_input_error("campaign", "%s", why);
 	if (t.write_error[0]) {
 		fprintf(stderr,

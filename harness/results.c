@@ -6,6 +6,7 @@
 #include "results.h"
 
 #include "failure.h"
+#include "outfile.h"
 #include "scenario_io.h"
 #include "shrink.h"
 
@@ -387,27 +388,34 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 
 /* ---- merge ----------------------------------------------------------- */
 
-static int copy_file(const char *from, const char *to)
+/* Copy from to to (atomically, outfile.h): 0, or -1 with why. */
+static int copy_file(const char *from, const char *to, char *why, size_t whylen)
 {
-	FILE *a = fopen(from, "rb"), *b;
+	FILE *a = fopen(from, "rb");
+	struct outfile b;
 	char buf[65536];
 	size_t n;
-	int rc = 0;
 
-	if (!a)
+	if (!a) {
+		snprintf(why, whylen, "cannot read '%s': %s", from,
+			 strerror(errno));
 		return -1;
-	b = fopen(to, "wb");
-	if (!b) {
+	}
+	if (outfile_open(&b, to, 0666, 0, why, whylen)) {
 		fclose(a);
 		return -1;
 	}
 	while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-		if (fwrite(buf, 1, n, b) != n)
-			rc = -1;
+		if (fwrite(buf, 1, n, b.f) != n)
+			outfile_fail(&b, errno);
+	if (ferror(a)) {
+		snprintf(why, whylen, "cannot read '%s'", from);
+		fclose(a);
+		outfile_abort(&b);
+		return -1;
+	}
 	fclose(a);
-	if (fclose(b))
-		rc = -1;
-	return rc;
+	return outfile_commit(&b, why, whylen);
 }
 
 int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
@@ -415,7 +423,8 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 {
 	char path[1400], inner[512], title[128] = "merged", note[256];
 	json_t *all = json_array(), *ids = json_object();
-	int fd;
+	char incomplete[600] = "";
+	int fd, werr = 0;
 
 	snprintf(path, sizeof path, "%s/failures", out);
 	if (mkdir_p(out) || mkdir_p(path)) {
@@ -455,17 +464,19 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		snprintf(path, sizeof path, "%s/failures", dirs[i]);
 		d = opendir(path);
 		while (d && (e = readdir(d))) {
-			char from[2800], to[2800];
+			char from[2800], to[2800], cerr[OUTFILE_PATH_MAX + 256];
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(from, sizeof from, "%s/failures/%s", dirs[i],
 				 e->d_name);
 			snprintf(to, sizeof to, "%s/failures/%s", out,
 				 e->d_name);
-			if (copy_file(from, to))
-				fprintf(stderr,
-					"byzlab campaign: cannot copy %s\n",
-					from);
+			if (copy_file(from, to, cerr, sizeof cerr)) {
+				fprintf(stderr, "byzlab campaign: %s\n", cerr);
+				if (!incomplete[0])
+					snprintf(incomplete, sizeof incomplete,
+						 "%.500s", cerr);
+			}
 		}
 		if (d)
 			closedir(d);
@@ -477,7 +488,7 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 			 strerror(errno));
 		json_decref(all);
 		json_decref(ids);
-		return -1;
+		return -2;
 	}
 	{
 		size_t k;
@@ -486,18 +497,33 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		{
 			char *line =
 			    json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line) {
-				results_write_all(fd, line, strlen(line));
-				results_write_all(fd, "\n", 1);
-				free(line);
-			}
+			if (!line ||
+			    results_write_all(fd, line, strlen(line)) ||
+			    results_write_all(fd, "\n", 1))
+				werr = line ? errno : ENOMEM;
+			free(line);
 		}
 	}
-	close(fd);
+	if ((fsync(fd) && errno != EINVAL && !werr) || (close(fd) && !werr))
+		werr = errno;
+	if (werr) {
+		/* no torn runs.jsonl is left to be read as a whole one */
+		snprintf(path, sizeof path, "%s/runs.jsonl", out);
+		unlink(path);
+		snprintf(why, whylen, "cannot write '%s': %s", path,
+			 strerror(werr));
+		json_decref(all);
+		json_decref(ids);
+		return -2;
+	}
 	snprintf(note, sizeof note, "Merged from %d result directories.",
 		 ndirs);
 	*t = summary_write(out, title, note, all, quiet ? NULL : stdout);
 	json_decref(all);
 	json_decref(ids);
+	if (incomplete[0]) {
+		snprintf(why, whylen, "%s", incomplete);
+		return -2;
+	}
 	return 0;
 }

@@ -86,7 +86,9 @@ void results_shrink_groups(const struct campaign *c, const char *dir,
 			   struct results_missing *m);
 
 /* Combine the directories of shards into out (runs once each, failures
- * copied) and write its summary (totals in *t). 0, or -1 with why. */
+ * copied) and write its summary (totals in *t). 0, or -1 with why (bad
+ * input), or -2 with why (a write failed: out is incomplete; the first
+ * failure in why, each one said on stderr). */
 int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		  struct summary_totals *t, char *why, size_t whylen);
 

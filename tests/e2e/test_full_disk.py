@@ -282,3 +282,17 @@ def test_shrink_on_a_full_disk_leaves_no_temporary_file(byzlab, a_failure):
         assert f"cannot write '{out}': No space left on device" in r.stderr
         assert not os.path.exists(out)
         assert leftovers(mnt) == []
+
+
+@needs_root
+def test_merge_into_a_full_disk_names_what_is_missing(byzlab, a_failure):
+    shard = os.path.dirname(os.path.dirname(a_failure))
+    # 4 inodes: the root, merged/, merged/failures/ and runs.jsonl
+    with tmpfs("size=4m,nr_inodes=4") as mnt:
+        out = os.path.join(mnt, "merged")
+        r = byzlab("campaign", "--merge", shard, "--out", out)
+        assert r.returncode == 3, (r.stdout, r.stderr)
+        assert "results incomplete" in r.stderr
+        assert f"cannot write '{out}/failures/" in r.stderr
+        assert "No space left on device" in r.stderr
+        assert leftovers(mnt) == []
