@@ -296,6 +296,12 @@ int results_open(const char *dir, enum results_mode mode,
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	/* runs.jsonl is a regular file (not a FIFO that blocks, a device, a
+	 * symbolic link into another place): outfile.h's rule. */
+	if (outfile_check(path, why, whylen)) {
+		*usage = true;
+		return -1;
+	}
 	if (access(path, F_OK) == 0) {
 		if (mode == RESULTS_NEW) {
 			*usage = true;
@@ -316,7 +322,7 @@ int results_open(const char *dir, enum results_mode mode,
 			remove_runs(dir, path);
 		}
 	}
-	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0666);
 	if (*fd < 0) {
 		snprintf(why, whylen, "cannot write '%s': %s", path,
 			 strerror(errno));

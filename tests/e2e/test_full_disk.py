@@ -296,3 +296,27 @@ def test_merge_into_a_full_disk_names_what_is_missing(byzlab, a_failure):
         assert f"cannot write '{out}/failures/" in r.stderr
         assert "No space left on device" in r.stderr
         assert leftovers(mnt) == []
+
+
+@pytest.mark.parametrize("mode", ["--resume", "--force"])
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_campaign_out_refuses_a_runs_jsonl_that_is_not_a_regular_file(
+        byzlab, small, tmp_path, mode, kind):
+    out = tmp_path / "ci"
+    out.mkdir()
+    runs = out / "runs.jsonl"
+    elsewhere = tmp_path / "elsewhere.jsonl"
+    elsewhere.write_text("")
+    if kind == "fifo":
+        os.mkfifo(runs)
+    else:
+        os.symlink(elsewhere, runs)
+    # the old code blocked reading the FIFO (--resume), or replaced it
+    r = byzlab("campaign", small, "--out", out, mode, "-q", timeout=60)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"'{runs}' is a" in r.stderr
+    assert "byzlab writes only regular files" in r.stderr
+    st = os.lstat(runs)
+    assert stat.S_ISFIFO(st.st_mode) if kind == "fifo" \
+        else stat.S_ISLNK(st.st_mode)
+    assert elsewhere.read_text() == ""
