@@ -320,3 +320,41 @@ def test_campaign_out_refuses_a_runs_jsonl_that_is_not_a_regular_file(
     assert stat.S_ISFIFO(st.st_mode) if kind == "fifo" \
         else stat.S_ISLNK(st.st_mode)
     assert elsewhere.read_text() == ""
+
+
+@needs_root
+def test_replay_trace_on_a_full_disk_names_the_file(byzlab, a_failure):
+    with tmpfs("size=16k") as mnt:
+        fill(mnt)
+        t = os.path.join(mnt, "t.jsonl")
+        r = byzlab("replay", "-q", "--trace", t, a_failure)
+        assert r.returncode == 3, (r.stdout, r.stderr)
+        assert f"--trace: cannot write '{t}': No space left on device" \
+            in r.stderr
+        assert not os.path.exists(t)
+        assert leftovers(mnt) == []
+
+
+def test_run_trace_refuses_a_fifo(byzlab, tmp_path):
+    t = tmp_path / "t.jsonl"
+    os.mkfifo(t)
+    # the old code opened the FIFO and blocked until a reader came
+    r = byzlab("run", "--requests", "2", "--trace", t, timeout=60)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"--trace: '{t}' is a FIFO" in r.stderr
+    assert stat.S_ISFIFO(os.lstat(t).st_mode)
+
+
+def test_keygen_force_does_not_replace_a_symlink(byzlab, tmp_path):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("keep\n")
+    link = keys / "replica-0.key"
+    os.symlink(elsewhere, link)
+    r = byzlab("keygen", "--n", "4", "--out", keys, "--force")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert f"'{link}' is a symbolic link" in r.stderr
+    assert os.path.islink(link)
+    assert elsewhere.read_text() == "keep\n"
+    assert leftovers(keys) == []
