@@ -358,3 +358,19 @@ def test_keygen_force_does_not_replace_a_symlink(byzlab, tmp_path):
     assert os.path.islink(link)
     assert elsewhere.read_text() == "keep\n"
     assert leftovers(keys) == []
+
+
+def test_selftest_does_not_write_its_table_into_a_fifo(byzlab, tmp_path):
+    camp = tmp_path / "safe.yaml"
+    camp.write_text(SAFE.replace("seeds: 12", "seeds: 2"))
+    out = tmp_path / "st"
+    out.mkdir()
+    os.mkfifo(out / "selftest.md")
+    # the old code opened the FIFO and blocked until a reader came
+    r = byzlab("selftest", "--campaign", camp, "--protocol", "pbft",
+               "--mutant", "prepared-quorum-2f-1", "--out", out, "-q",
+               "--jobs", "2", timeout=120)
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert f"results incomplete: '{out}/selftest.md' is a FIFO" in r.stderr
+    assert stat.S_ISFIFO(os.lstat(out / "selftest.md").st_mode)
+    assert leftovers(out) == []
