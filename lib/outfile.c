@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -226,10 +227,21 @@ int outfile_write(const char *path, const void *data, size_t len, mode_t mode,
 		  unsigned flags, char *why, size_t whylen)
 {
 	struct outfile o;
+	sigset_t stop, old;
+	int rc = -1;
 
-	if (outfile_open(&o, path, mode, flags, why, whylen))
-		return -1;
-	if (len && fwrite(data, 1, len, o.f) != len)
-		outfile_fail(&o, errno);
-	return outfile_commit(&o, why, whylen);
+	/* A signal that ends the process (a campaign ends its workers with
+	 * SIGTERM) waits until the temporary file has its name or is gone. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	if (!outfile_open(&o, path, mode, flags, why, whylen)) {
+		if (len && fwrite(data, 1, len, o.f) != len)
+			outfile_fail(&o, errno);
+		rc = outfile_commit(&o, why, whylen);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

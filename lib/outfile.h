@@ -68,7 +68,9 @@ int outfile_commit(struct outfile *o, char *why, size_t whylen);
  * untouched). Safe on an outfile that is not open. */
 void outfile_abort(struct outfile *o);
 
-/* outfile_open + write len bytes + outfile_commit. */
+/* outfile_open + write len bytes + outfile_commit, with SIGINT, SIGTERM
+ * and SIGHUP held off meanwhile (so a campaign ending its workers leaves
+ * no temporary file). */
 int outfile_write(const char *path, const void *data, size_t len, mode_t mode,
 		  unsigned flags, char *why, size_t whylen);
 
