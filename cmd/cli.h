@@ -5,7 +5,9 @@
  * subcommand's name, and returns the process exit code:
  *   0 = all invariants and expectations held,
  *   1 = a violation or an unmet expectation,
- *   2 = bad usage or bad input (after a message that says what and where).
+ *   2 = bad usage or bad input (after a message that says what and where),
+ *   3 = results incomplete: an output file could not be written (the
+ *       message names it), where the command documents it.
  * Messages for people go to stderr as "byzlab CMD: error: ..." followed by
  * "Try 'byzlab CMD --help'." for usage errors.
  */
@@ -19,8 +21,10 @@
 #define EXIT_OK	       0
 #define EXIT_VIOLATION 1
 #define EXIT_USAGE     2
-/* The harness could not do everything it was asked (a write failed, a run
- * could not be carried out, runs are missing): no verdict over it all. */
+/* The harness could not do everything it was asked: a write failed (a
+ * full disk...; the message names what is missing), a run could not be
+ * carried out, runs are missing. No verdict over it all. Never an
+ * interrupt (130 is only SIGINT/SIGTERM). */
 #define EXIT_INCOMPLETE 3
 
 /* Print "byzlab CMD: error: <message>" and the --help hint; return 2. */

@@ -75,9 +75,11 @@ static const char campaign_usage[] =
     "\n"
     "Exit status: 0 every expectation held; 1 one did not; 2 bad usage or\n"
     "a bad campaign file (or DIR is another campaign's, or locked); 3\n"
-    "incomplete: results could not all be written, runs could not be\n"
-    "carried out (a worker died twice on one) or are missing; 130\n"
-    "interrupted (finished runs are kept; go on with --resume).\n"
+    "incomplete: results could not all be written (a full disk...; the\n"
+    "message names each missing file; make room and go on with --resume),\n"
+    "runs could not be carried out (a worker died twice on one, or hit\n"
+    "--max-wall) or are missing; 130 interrupted by SIGINT or SIGTERM\n"
+    "(finished runs are kept; go on with --resume).\n"
     "\n"
     "Example:\n"
     "  byzlab campaign campaigns/threshold.yaml --out results/threshold\n";
@@ -337,46 +339,85 @@ static int run_runs(const struct campaign *c, const struct campaign_opts *o,
 			   &stop_flag);
 }
 
-/* After the runs: shrink, write summary.md, say how it went; the exit
- * code. lost: a run was lost (a worker died). */
-static int finish(const struct campaign *c, const struct campaign_opts *o,
-		  const struct progress *prog, bool lost)
+/* Say what a campaign could not write (m), for the exit status 3. */
+static void say_missing(const struct results_missing *m, const char *out)
 {
-	char why[1024], note[512];
+	fprintf(stderr,
+		"byzlab campaign: error: results incomplete: %zu write(s) "
+		"failed, so %s/ is missing:\n",
+		m->n, out);
+	for (size_t i = 0; i < m->n && i < RESULTS_MISSING_SHOWN; i++)
+		fprintf(stderr, "  %s\n", m->what[i]);
+	if (m->n > RESULTS_MISSING_SHOWN)
+		fprintf(stderr, "  ... and %zu more (see the messages above)\n",
+			m->n - RESULTS_MISSING_SHOWN);
+	fprintf(stderr,
+		"byzlab campaign: %zu finished run(s) are not in runs.jsonl; "
+		"make room (or fix the directory) and go on with --resume\n",
+		m->runs_unrecorded);
+}
+
+/* After the runs: shrink, write summary.md, say how it went; the exit
+ * code. lost: a run was lost (a worker died, a write failed). A campaign
+ * that could not write everything says what is missing and exits 3
+ * (EXIT_INCOMPLETE), never "every expectation held". */
+static int finish(const struct campaign *c, const struct campaign_opts *o,
+		  struct progress *prog, bool lost)
+{
+	char why[1024], note[768];
 	json_t *records;
 	size_t torn;
 	struct summary_totals t;
+	struct results_missing *m = &prog->missing;
 	double el = results_now() - prog->t0;
 
 	if (summary_load_runs(o->out, &records, &torn, why, sizeof why))
 		return cli_input_error("campaign", "%s", why);
 	/* A real run is not reproducible: shrinking would re-run it in the
 	 * simulator, another run. Its evidence is its folder (OUT/real/). */
-	if (!o->noshrink && !stop_flag && strcmp(c->driver, "zmq"))
-		results_shrink_groups(c, o->out, records, o->quiet);
+	if (!o->noshrink && !stop_flag && !m->stopped &&
+	    strcmp(c->driver, "zmq"))
+		results_shrink_groups(c, o->out, records, o->quiet, m);
 	snprintf(note, sizeof note,
 		 "Campaign file `%s`; %" PRIu64
 		 " runs in this campaign; shard %" PRIu64 "/%" PRIu64
 		 "; %" PRIu64 " jobs; this invocation ran %" PRIu64
-		 " runs in %.1f s (%.1f runs/s)%s.",
+		 " runs in %.1f s (%.1f runs/s)%s%s.",
 		 o->file, c->nruns, o->shard_k, o->shard_n, o->jobs, prog->done,
 		 el, el > 0 ? (double)prog->done / el : 0.0,
 		 stop_flag ? "; INTERRUPTED: finished runs are kept, go on "
 			     "with --resume"
-			   : "");
+			   : "",
+		 m->n ? "; INCOMPLETE: some results could not be written "
+			"(byzlab campaign said which), go on with --resume"
+		      : "");
 	t = summary_write(o->out, c->name, note, records, stdout);
 	json_decref(records);
-	printf("\n%zu runs in %s/runs.jsonl; summary in %s/summary.md\n",
-	       t.runs, o->out, o->out);
-	if (stop_flag) {
+	if (t.write_error[0])
+		results_missing_add(m, "%s", t.write_error);
+	printf("\n%zu runs in %s/runs.jsonl", t.runs, o->out);
+	if (t.write_error[0])
+		printf("; no summary (%s/summary.md could not be written)\n",
+		       o->out);
+	else
+		printf("; summary in %s/summary.md\n", o->out);
+	if (stop_flag)
 		fprintf(stderr,
 			"byzlab campaign: interrupted; %" PRIu64 " of %" PRIu64
-			" runs of this invocation finished and are kept; go on "
+			" runs of this invocation finished%s; go on "
 			"with "
 			"--resume\n",
-			prog->done, prog->total);
-		return 130;
+			prog->done, prog->total, m->n ? "" : " and are kept");
+	if (m->n) {
+		if (!t.all_met)
+			printf("EXPECTATIONS NOT MET: %zu group(s), %zu run(s) "
+			       "(so far)\n",
+			       t.groups_failed, t.unexpected_runs);
+		say_missing(m, o->out);
+		return EXIT_INCOMPLETE;
 	}
+	if (stop_flag)
+		return 130;
 	if (!t.all_met)
 		printf("EXPECTATIONS NOT MET: %zu group(s), %zu run(s) (see "
 		       "%s/summary.md)\n",
@@ -406,11 +447,25 @@ static int merge(const struct campaign_opts *o)
 	uint64_t missing;
 	bool usage;
 
-	if (results_merge(o->dirs, o->ndirs, o->out, o->quiet,
-			  o->accept_mismatch, o->partial, &missing, &t, &usage,
-			  why, sizeof why))
+	int rc = results_merge(o->dirs, o->ndirs, o->out, o->quiet,
+			       o->accept_mismatch, o->partial, &missing, &t,
+			       &usage, why, sizeof why);
+
+	if (rc == -2) {
+		fprintf(stderr,
+			"byzlab campaign: error: results incomplete: %s\n",
+			why);
+		return EXIT_INCOMPLETE;
+	}
+	if (rc)
 		return usage ? cli_usage_error("campaign", "%s", why)
 			     : cli_input_error("campaign", "%s", why);
+	if (t.write_error[0]) {
+		fprintf(stderr,
+			"byzlab campaign: error: results incomplete: %s\n",
+			t.write_error);
+		return EXIT_INCOMPLETE;
+	}
 	printf("\n%zu runs merged into %s/ (summary.md)\n", t.runs, o->out);
 	if (missing) {
 		printf("INCOMPLETE: %" PRIu64 " runs of the campaign are in "

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "failure.h"
+#include "outfile.h"
 #include "scenario.h"
 
 #include <errno.h>
@@ -27,7 +28,9 @@ static const char replay_usage[] =
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 every failure reproduced exactly; 1 one did not;\n"
-    "2 bad usage or a file that is not a failure.\n";
+    "2 bad usage or a file that is not a failure (or a --trace file that\n"
+    "cannot be created or is not a regular file); 3 a trace could not be\n"
+    "written (a full disk...; nothing is left at its name).\n";
 
 int cmd_replay(int argc, char **argv)
 {
@@ -83,6 +86,7 @@ int cmd_replay(int argc, char **argv)
 		char why[512];
 		char tpath[4096];
 		FILE *tf = NULL;
+		static struct outfile trace_out;
 		bool same;
 
 		if (failure_read(argv[i], &fl, NULL, why, sizeof why))
@@ -98,13 +102,25 @@ int cmd_replay(int argc, char **argv)
 				 fl.id);
 		else if (trace_path)
 			snprintf(tpath, sizeof tpath, "%s", trace_path);
-		if (trace_path && !(tf = fopen(tpath, "w")))
-			return cli_input_error("replay",
-					       "--trace: cannot write '%s': %s",
-					       tpath, strerror(errno));
+		if (trace_path) {
+			if (outfile_open(&trace_out, tpath, 0666, 0, why,
+					 sizeof why))
+				return cli_input_error("replay", "--trace: %s",
+						       why);
+			tf = trace_out.f;
+		}
 		scenario_run(&fl.sc, tf, &res);
-		if (tf)
-			fclose(tf);
+		if (tf) {
+			if (res.trace_errno)
+				outfile_fail(&trace_out, res.trace_errno);
+			if (outfile_commit(&trace_out, why, sizeof why)) {
+				fprintf(stderr,
+					"byzlab replay: error: --trace: %s; no "
+					"trace written\n",
+					why);
+				return EXIT_INCOMPLETE;
+			}
+		}
 		same = !strcmp(verdict_name(res.verdict), fl.verdict) &&
 		       res.safe == fl.safe &&
 		       !strcmp(res.trace_hash, fl.trace_hash);

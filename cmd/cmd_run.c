@@ -3,6 +3,7 @@
  * line and the trace hash.
  */
 #include "cli.h"
+#include "outfile.h"
 #include "wall.h"
 #include "launch.h"
 #include "scenario.h"
@@ -96,7 +97,8 @@ static const char run_usage[] =
     "                      abstract ipc sockets\n"
     "                      (zmq: --max-time is wall time, default 60s)\n"
     "Output:\n"
-    "  --trace FILE        write the trace as JSON Lines to FILE\n"
+    "  --trace FILE        write the trace as JSON Lines to FILE (a new\n"
+    "                      or regular file, replaced whole at the end)\n"
     "  --json              print the result as one JSON line instead\n"
     "  -h, --help          this help\n"
     "\n"
@@ -109,8 +111,10 @@ static const char run_usage[] =
     "  fits.\n"
     "\n"
     "Exit status: 0 all invariants held and every request committed;\n"
-    "1 a violation (or the run did not finish); 2 bad usage or input;\n"
-    "3 stopped at --max-wall before any safety finding (no verdict);\n"
+    "1 a violation (or the run did not finish); 2 bad usage or input\n"
+    "(--trace FILE cannot be created or is not a regular file); 3 no\n"
+    "verdict: stopped at --max-wall before any safety finding, or the trace\n"
+    "could not be written (a full disk...: nothing is left at FILE);\n"
     "130 interrupted (the partial trace is flushed).\n"
     "\n"
     "Examples:\n"
@@ -295,6 +299,7 @@ int cmd_run(int argc, char **argv)
 	const char *trace_path = NULL;
 	bool json = false;
 	FILE *tf = NULL;
+	static struct outfile trace_out;
 	int opt, rc, src;
 	char why[512];
 	struct sigaction sa;
@@ -412,11 +417,10 @@ int cmd_run(int argc, char **argv)
 	if (!strcmp(driver, "zmq"))
 		return run_zmq(&sc, trace_path, out_dir, (uint16_t)port, json);
 	if (trace_path) {
-		tf = fopen(trace_path, "w");
-		if (!tf)
-			return cli_input_error("run",
-					       "--trace: cannot write '%s': %s",
-					       trace_path, strerror(errno));
+		if (outfile_open(&trace_out, trace_path, 0666, 0, why,
+				 sizeof why))
+			return cli_input_error("run", "--trace: %s", why);
+		tf = trace_out.f;
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = run_on_signal;
@@ -431,10 +435,16 @@ int cmd_run(int argc, char **argv)
 		res.max_wall_us = max_wall;
 		verdict_judge(&res);
 	}
-	if (tf && fclose(tf) != 0 && !rc) {
-		fprintf(stderr, "byzlab run: error: writing '%s' failed: %s\n",
-			trace_path, strerror(errno));
-		return EXIT_USAGE;
+	if (tf) {
+		if (res.trace_errno)
+			outfile_fail(&trace_out, res.trace_errno);
+		if (outfile_commit(&trace_out, why, sizeof why)) {
+			fprintf(stderr,
+				"byzlab run: error: --trace: %s; no trace "
+				"written\n",
+				why);
+			return EXIT_INCOMPLETE;
+		}
 	}
 	if (rc == BYZ_EINVAL && res.verdict == VERDICT_ERROR)
 		return cli_usage_error("run", "%s", res.why);

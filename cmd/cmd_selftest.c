@@ -8,6 +8,7 @@
  */
 #include "campaign.h"
 #include "cli.h"
+#include "outfile.h"
 #include "real_run.h"
 #include "failure.h"
 #include "results.h"
@@ -61,7 +62,8 @@ static const char selftest_usage[] =
     "\n"
     "Exit status: 0 every mutant was caught (or escaped as --known-escapes\n"
     "says) and the baseline passed; 1 a mutant escaped or the baseline\n"
-    "failed; 2 bad usage or input; 130 interrupted.\n"
+    "failed; 2 bad usage or input; 3 results incomplete: a write failed\n"
+    "(a full disk...; the message names the file); 130 interrupted.\n"
     "\n"
     "Examples:\n"
     "  byzlab selftest --list\n"
@@ -365,6 +367,16 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	row->missed = prog.unexpected;
 	row->first_s = prog.first_unexpected_s;
 	snprintf(row->first, sizeof row->first, "%s", prog.first_unexpected);
+	if (prog.missing.n) {
+		fprintf(stderr,
+			"byzlab selftest: error: results incomplete: %zu "
+			"write(s) failed in %s/:\n",
+			prog.missing.n, dir);
+		for (size_t i = 0;
+		     i < prog.missing.n && i < RESULTS_MISSING_SHOWN; i++)
+			fprintf(stderr, "  %s\n", prog.missing.what[i]);
+		return EXIT_INCOMPLETE;
+	}
 	if (stop_flag)
 		return 130;
 	if (rc)
@@ -421,6 +433,8 @@ int cmd_selftest(int argc, char **argv)
 	uint64_t *todo = NULL;
 	bool helped;
 	FILE *md;
+	char *mdtext = NULL;
+	size_t mdlen = 0;
 	int rc;
 
 	if ((rc = parse(argc, argv, &o, &helped)) || helped)
@@ -510,16 +524,26 @@ int cmd_selftest(int argc, char **argv)
 		fflush(stdout);
 	}
 	snprintf(path, sizeof path, "%s/selftest.md", o.out);
-	md = fopen(path, "w");
+	md = open_memstream(&mdtext, &mdlen);
 	if (md) {
 		table(md, rows, nrows, o.campaign);
-		if (fclose(md))
-			fprintf(stderr, "byzlab selftest: writing %s failed\n",
-				path);
-	} else {
-		fprintf(stderr, "byzlab selftest: cannot write %s: %s\n", path,
-			strerror(errno));
+		if (fclose(md)) {
+			free(mdtext);
+			mdtext = NULL;
+		}
 	}
+	if (!mdtext ||
+	    outfile_write(path, mdtext, mdlen, 0666, 0, why, sizeof why)) {
+		if (!mdtext)
+			snprintf(why, sizeof why,
+				 "cannot write '%.900s': out of memory", path);
+		fprintf(stderr,
+			"byzlab selftest: error: results incomplete: %s\n",
+			why);
+		if (!rc)
+			rc = EXIT_INCOMPLETE;
+	}
+	free(mdtext);
 	free(todo);
 	campaign_free(&c);
 	if (rc)

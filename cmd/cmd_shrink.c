@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "failure.h"
+#include "outfile.h"
 #include "scenario_io.h"
 #include "shrink.h"
 
@@ -22,12 +23,17 @@ static const char shrink_usage[] =
     "candidate is a full run in the simulator.\n"
     "Writes the smallest failure found, which `byzlab replay` reproduces.\n"
     "\n"
-    "  -o, --out FILE   where to write it (default FAILURE.shrunk.json)\n"
+    "  -o, --out FILE   where to write it (default FAILURE.shrunk.json);\n"
+    "                   replaced atomically if it is a regular file; a\n"
+    "                   FIFO, device, socket, directory or symbolic link\n"
+    "                   is refused\n"
     "  -q, --quiet      do not list the candidates tried\n"
     "  -h, --help       this help\n"
     "\n"
     "Exit status: 0 written; 1 the failure does not fail when run again;\n"
-    "2 bad usage or input.\n";
+    "2 bad usage or input (an output that is not a regular file); 3 the\n"
+    "shrunk failure could not be written (e.g. the disk is full: nothing\n"
+    "is left at FILE, nor a temporary file).\n";
 
 /* Print the shrunk scenario for people. */
 static void describe(const struct shrink_result *sr)
@@ -93,12 +99,20 @@ int cmd_shrink(int argc, char **argv)
 			 argv[optind]);
 		out_path = def_out;
 	}
+	/* Refuse a target that is not a regular file before the work. */
+	if (outfile_check(out_path, why, sizeof why))
+		return cli_usage_error("shrink", "-o: %s", why);
 	printf("shrinking %s\n", argv[optind]);
 	rc = failure_shrink(argv[optind], out_path, quiet ? NULL : stdout, &sr,
 			    why, sizeof why);
 	if (rc == 1) {
 		fprintf(stderr, "byzlab shrink: %s; nothing to shrink\n", why);
 		return EXIT_VIOLATION;
+	}
+	if (rc == 2) {
+		fprintf(stderr, "byzlab shrink: error: %s; nothing written\n",
+			why);
+		return EXIT_INCOMPLETE;
 	}
 	if (rc)
 		return cli_input_error("shrink", "%s", why);

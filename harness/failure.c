@@ -3,6 +3,7 @@
  */
 #include "failure.h"
 
+#include "outfile.h"
 #include "scenario_io.h"
 
 #include <ctype.h>
@@ -45,20 +46,19 @@ json_t *failure_json(const char *id, const char *campaign, const char *expect,
 
 int failure_write(const char *path, json_t *doc, char *why, size_t whylen)
 {
-	char tmp[1100];
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	size_t len;
+	int rc;
 
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (json_dump_file(doc, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
-		snprintf(why, whylen, "cannot write '%s': %s", tmp,
-			 strerror(errno));
+	if (!text) {
+		snprintf(why, whylen, "cannot write '%s': out of memory", path);
 		return -1;
 	}
-	if (rename(tmp, path)) {
-		snprintf(why, whylen, "cannot rename '%s' to '%s': %s", tmp,
-			 path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	len = strlen(text);
+	/* json_dump_file ends the document with no newline; neither do we */
+	rc = outfile_write(path, text, len, 0666, 0, why, whylen);
+	free(text);
+	return rc;
 }
 
 /* What a JSON value is, for messages. */
@@ -393,7 +393,7 @@ int failure_shrink(const char *in, const char *out, FILE *progress,
 	json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
 	json_object_set_new(doc, "shrink_steps", json_string(sr->steps));
 	json_decref(orig);
-	rc = failure_write(out, doc, why, whylen);
+	rc = failure_write(out, doc, why, whylen) ? 2 : 0;
 	json_decref(doc);
 	return rc;
 }

@@ -31,8 +31,9 @@ struct failure {
 json_t *failure_json(const char *id, const char *campaign, const char *expect,
 		     const struct scenario *sc,
 		     const struct scenario_result *res);
-/* Write doc to path atomically (a temporary file, then rename). 0 or -1
- * with why. */
+/* Write doc to path atomically, only where it may be (outfile.h: a
+ * temporary file, then rename; a target that is not a regular file is
+ * refused). 0 or -1 with why naming path. */
 int failure_write(const char *path, json_t *doc, char *why, size_t whylen);
 /* Read and check a failure file, strictly: every field failure_json always
  * writes must be there, of its JSON type, with a known value (verdict,
@@ -46,7 +47,8 @@ int failure_read(const char *path, struct failure *out, json_t **doc, char *why,
  * the smaller failure to `out` with "shrunk_from" (the original scenario)
  * and "shrink_steps", keeping the original's id, campaign and expect.
  * progress as for shrink_scenario. 0 written; 1 it does not fail when run
- * again (nothing written); -1 with why (a bad file, a write error). */
+ * again (nothing written); -1 with why (a bad file); 2 with why (writing
+ * out failed: nothing is left at out, nor a temporary file). */
 int failure_shrink(const char *in, const char *out, FILE *progress,
 		   struct shrink_result *sr, char *why, size_t whylen);
 

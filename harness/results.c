@@ -7,6 +7,7 @@
 
 #include "failure.h"
 #include "manifest.h"
+#include "outfile.h"
 #include "scenario_io.h"
 #include "shrink.h"
 #include "verdict.h"
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,59 @@ int results_write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+void results_missing_add(struct results_missing *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->n < RESULTS_MISSING_SHOWN) {
+		va_start(ap, fmt);
+		vsnprintf(m->what[m->n], sizeof m->what[m->n], fmt, ap);
+		va_end(ap);
+	}
+	m->n++;
+}
+
+int results_append(int fd, const char *line, size_t len,
+		   struct results_missing *m)
+{
+	const char *dir = m->dir ? m->dir : ".";
+	json_t *rec = json_loadb(line, len, 0, NULL);
+	const char *werr =
+	    json_string_value(json_object_get(rec, "write_error"));
+	off_t before;
+	int e;
+
+	if (werr) {
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		results_missing_add(m,
+				    "%s (run %s not recorded in "
+				    "runs.jsonl; --resume runs it again)",
+				    werr, id ? id : "?");
+		m->runs_unrecorded++;
+		json_decref(rec);
+		return 1;
+	}
+	json_decref(rec);
+	before = lseek(fd, 0, SEEK_END);
+	if (before >= 0 && results_write_all(fd, line, len) == 0)
+		return 0;
+	e = errno;
+	if (before >= 0 && ftruncate(fd, before) == 0)
+		results_missing_add(m,
+				    "cannot append to '%s/runs.jsonl': %s (no "
+				    "more runs were started)",
+				    dir, strerror(e));
+	else
+		results_missing_add(m,
+				    "cannot append to '%s/runs.jsonl': %s (its "
+				    "torn last line is not counted; no more "
+				    "runs were started)",
+				    dir, strerror(e));
+	m->runs_unrecorded++;
+	m->stopped = true;
+	return -1;
 }
 
 /* ---- one run, in a worker ------------------------------------------------ */
@@ -173,8 +228,11 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 			    failure_json(rs.id, c->name, exp, &rs.sc, &res);
 			snprintf(path, sizeof path, "%s/failures/%s.json",
 				 out_dir, rs.id);
-			if (failure_write(path, doc, why, sizeof why))
+			if (failure_write(path, doc, why, sizeof why)) {
 				fprintf(stderr, "byzlab campaign: %s\n", why);
+				json_object_set_new(rec, "write_error",
+						    json_string(why));
+			}
 			json_decref(doc);
 			snprintf(path, sizeof path, "failures/%s.json", rs.id);
 			json_object_set_new(rec, "failure", json_string(path));
@@ -362,6 +420,12 @@ int results_open(const char *dir, enum results_mode mode,
 		return -1;
 	}
 	snprintf(path, sizeof path, "%s/runs.jsonl", dir);
+	/* runs.jsonl is a regular file (not a FIFO that blocks, a device, a
+	 * symbolic link into another place): outfile.h's rule. */
+	if (outfile_check(path, why, whylen)) {
+		*usage = true;
+		goto fail;
+	}
 	if (access(path, F_OK) == 0) {
 		if (mode == RESULTS_NEW) {
 			*usage = true;
@@ -392,7 +456,8 @@ int results_open(const char *dir, enum results_mode mode,
 	m = NULL;
 	if (mixed[0])
 		fprintf(stderr, "byzlab campaign: warning: %s\n", mixed);
-	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+	*fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+		   0666);
 	if (*fd < 0) {
 		snprintf(why, whylen, "cannot write '%s': %s", path,
 			 strerror(errno));
@@ -410,7 +475,8 @@ fail:
  */
 
 void results_shrink_groups(const struct campaign *c, const char *out,
-			   json_t *records, bool quiet)
+			   json_t *records, bool quiet,
+			   struct results_missing *m)
 {
 	json_t *seen = json_object();
 	size_t i;
@@ -452,6 +518,8 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 		if (!quiet)
 			fprintf(stderr, "shrinking %s ...", id);
 		rc = failure_shrink(path, spath, NULL, &sr, why, sizeof why);
+		if (rc == 2)
+			results_missing_add(m, "%s", why);
 		if (rc) {
 			fprintf(stderr, "%sbyzlab campaign: %s: not shrunk\n",
 				quiet ? "" : "\n", why);
@@ -466,27 +534,34 @@ void results_shrink_groups(const struct campaign *c, const char *out,
 
 /* ---- merge ----------------------------------------------------------- */
 
-static int copy_file(const char *from, const char *to)
+/* Copy from to to (atomically, outfile.h): 0, or -1 with why. */
+static int copy_file(const char *from, const char *to, char *why, size_t whylen)
 {
-	FILE *a = fopen(from, "rb"), *b;
+	FILE *a = fopen(from, "rb");
+	struct outfile b;
 	char buf[65536];
 	size_t n;
-	int rc = 0;
 
-	if (!a)
+	if (!a) {
+		snprintf(why, whylen, "cannot read '%s': %s", from,
+			 strerror(errno));
 		return -1;
-	b = fopen(to, "wb");
-	if (!b) {
+	}
+	if (outfile_open(&b, to, 0666, 0, why, whylen)) {
 		fclose(a);
 		return -1;
 	}
 	while ((n = fread(buf, 1, sizeof buf, a)) > 0)
-		if (fwrite(buf, 1, n, b) != n)
-			rc = -1;
+		if (fwrite(buf, 1, n, b.f) != n)
+			outfile_fail(&b, errno);
+	if (ferror(a)) {
+		snprintf(why, whylen, "cannot read '%s'", from);
+		fclose(a);
+		outfile_abort(&b);
+		return -1;
+	}
 	fclose(a);
-	if (fclose(b))
-		rc = -1;
-	return rc;
+	return outfile_commit(&b, why, whylen);
 }
 
 /* Check the inputs' manifests against each other: 0 with the first in
@@ -590,10 +665,11 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		  struct summary_totals *t, bool *usage, char *why,
 		  size_t whylen)
 {
-	char path[1400], inner[512], title[128] = "merged", note[1024];
+	char path[1400], inner[1200], title[128] = "merged", note[1024];
+	char incomplete[600] = "";
 	json_t *all = json_array(), *ids = json_object(), *first = NULL,
 	       *shards = json_array();
-	int fd, lock = -1, rc = -1;
+	int fd, lock = -1, rc = -1, werr = 0;
 
 	*usage = false;
 	*missing = 0;
@@ -641,17 +717,19 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		snprintf(path, sizeof path, "%s/failures", dirs[i]);
 		d = opendir(path);
 		while (d && (e = readdir(d))) {
-			char from[2800], to[2800];
+			char from[2800], to[2800], cerr[OUTFILE_PATH_MAX + 256];
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(from, sizeof from, "%s/failures/%s", dirs[i],
 				 e->d_name);
 			snprintf(to, sizeof to, "%s/failures/%s", out,
 				 e->d_name);
-			if (copy_file(from, to))
-				fprintf(stderr,
-					"byzlab campaign: cannot copy %s\n",
-					from);
+			if (copy_file(from, to, cerr, sizeof cerr)) {
+				fprintf(stderr, "byzlab campaign: %s\n", cerr);
+				if (!incomplete[0])
+					snprintf(incomplete, sizeof incomplete,
+						 "%.500s", cerr);
+			}
 		}
 		if (d)
 			closedir(d);
@@ -695,14 +773,16 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 					    json_integer((json_int_t)*missing));
 		if (manifest_put(out, first, inner, sizeof inner)) {
 			snprintf(why, whylen, "%s", inner);
+			rc = -2;
 			goto out;
 		}
 	}
 	snprintf(path, sizeof path, "%s/runs.jsonl", out);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0666);
 	if (fd < 0) {
 		snprintf(why, whylen, "cannot write '%s': %s", path,
 			 strerror(errno));
+		rc = -2;
 		goto out;
 	}
 	{
@@ -712,14 +792,23 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		{
 			char *line =
 			    json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (line) {
-				results_write_all(fd, line, strlen(line));
-				results_write_all(fd, "\n", 1);
-				free(line);
-			}
+			if (!line ||
+			    results_write_all(fd, line, strlen(line)) ||
+			    results_write_all(fd, "\n", 1))
+				werr = line ? errno : ENOMEM;
+			free(line);
 		}
 	}
-	close(fd);
+	if ((fsync(fd) && errno != EINVAL && !werr) || (close(fd) && !werr))
+		werr = errno;
+	if (werr) {
+		/* no torn runs.jsonl is left to be read as a whole one */
+		unlink(path);
+		snprintf(why, whylen, "cannot write '%s': %s", path,
+			 strerror(werr));
+		rc = -2;
+		goto out;
+	}
 	snprintf(note, sizeof note, "Merged from %d result directories.%s",
 		 ndirs,
 		 *missing ? " INCOMPLETE (--partial): some runs of the "
@@ -727,6 +816,10 @@ int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 			  : "");
 	*t = summary_write(out, title, note, all, quiet ? NULL : stdout);
 	rc = 0;
+	if (incomplete[0]) {
+		snprintf(why, whylen, "%s", incomplete);
+		rc = -2;
+	}
 out:
 	if (lock >= 0)
 		close(lock);

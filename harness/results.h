@@ -52,7 +52,9 @@ int results_open(const char *dir, enum results_mode mode,
  * Run run number k of c (in a worker) and return its runs.jsonl line
  * (malloc'd, without the newline; NULL on allocation failure). A run that
  * broke safety or missed its expectation also gets failures/<id>.json in
- * dir. t0 is the campaign's start (monotonic seconds), for elapsed_s.
+ * dir; if that cannot be written the record says so in "write_error"
+ * (results_append does not record it). t0 is the campaign's start
+ * (monotonic seconds), for elapsed_s.
  */
 char *results_run_one(const struct campaign *c, const char *dir, uint64_t k,
 		      double t0);
@@ -67,19 +69,50 @@ char *results_harness_error(const struct campaign *c, uint64_t k,
 /* Write all of buf to fd (retrying short writes): 0 or -1. */
 int results_write_all(int fd, const char *buf, size_t len);
 
+/* What a campaign could not write: the files missing from its directory,
+ * said at the end (and the exit status 3, cli.h EXIT_INCOMPLETE). */
+#define RESULTS_MISSING_SHOWN 8
+struct results_missing {
+	const char *dir;	/* the results directory (for messages) */
+	size_t n;		/* writes that failed */
+	size_t runs_unrecorded; /* finished runs not in runs.jsonl */
+	bool stopped;		/* appending runs.jsonl failed: no more runs */
+	char what[RESULTS_MISSING_SHOWN][600]; /* the first ones */
+};
+
+/* Note one failed write (a sentence naming the file). */
+void results_missing_add(struct results_missing *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Append one record line (len bytes, ending in its newline) to runs.jsonl
+ * (fd, opened O_APPEND): all of it or nothing. A failed or short write is
+ * cut off again (ftruncate to the length before), so no torn line is left
+ * to be counted. A record whose failure file could not be written (its
+ * "write_error") is not appended: --resume runs it again. 0 appended; 1
+ * not recorded (noted in m; go on); -1 the append failed (noted in m,
+ * m->stopped set: start no more runs).
+ */
+int results_append(int fd, const char *line, size_t len,
+		   struct results_missing *m);
+
 /* Shrink one failure of each protocol x n x b group of a cell that asks
  * for it (`shrink: true` with violation-found) into
- * failures/<id>.shrunk.json, unless already there. */
+ * failures/<id>.shrunk.json, unless already there. A shrunk failure that
+ * could not be written is noted in m. */
 void results_shrink_groups(const struct campaign *c, const char *dir,
-			   json_t *records, bool quiet);
+			   json_t *records, bool quiet,
+			   struct results_missing *m);
 
 /*
  * Combine the directories of shards into out (runs once each, failures
  * copied) and write its summary (totals in *t). Every input must have a
  * manifest of one campaign and version (unless accept_mismatch), and
  * together they must hold every run of it (unless partial: then
- * *missing counts what none holds, and the summary says so). 0, or -1
- * with why (*usage set for a refusal the user can override).
+ * *missing counts what none holds, and the summary says so). 0; -1 with
+ * why (bad input; *usage set for a refusal the user can override); -2
+ * with why (a write failed: out is incomplete; the first failure in why,
+ * each one said on stderr).
  */
 int results_merge(char **dirs, int ndirs, const char *out, bool quiet,
 		  bool accept_mismatch, bool partial, uint64_t *missing,

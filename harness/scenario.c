@@ -7,6 +7,7 @@
 #include "scenario_io.h"
 #include "verdict.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -375,10 +376,21 @@ out:
 	res->counts = tr.counts;
 	res->trace_lines = tr.lines;
 	trace_hash_hex(&tr, res->trace_hash);
+	if (tr.write_errno)
+		res->trace_errno = tr.write_errno;
 	if (!rc && tr.err) {
 		rc = tr.err;
 		res->verdict = VERDICT_ERROR;
-		snprintf(res->why, sizeof res->why, "writing the trace failed");
+		if (tr.err == BYZ_EIO && !res->trace_errno)
+			res->trace_errno = EIO;
+		if (res->trace_errno)
+			snprintf(res->why, sizeof res->why,
+				 "writing the trace failed: %s",
+				 strerror(res->trace_errno));
+		else
+			snprintf(res->why, sizeof res->why,
+				 "recording the trace failed: %s",
+				 byz_strerror(tr.err));
 	}
 	if (adv)
 		res->adv = adversary_stats(adv);

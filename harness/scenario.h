@@ -64,6 +64,8 @@ enum verdict {
 struct scenario_result {
 	enum verdict verdict;
 	char why[320]; /* the first reason for FAIL or ERROR */
+	/* errno of a failed write to the trace file (ERROR), else 0 */
+	int trace_errno;
 	struct check_result checks;
 	struct sim_stats sim;
 	struct trace_counts counts;

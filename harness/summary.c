@@ -4,6 +4,7 @@
 #include "summary.h"
 
 #include "core.h"
+#include "outfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -463,13 +464,15 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	static struct group g[MAX_GROUPS];
 	struct summary_totals t = {0};
 	size_t ng = build_groups(records, g), i;
-	char path[1100], tmp[1200];
+	char path[1100];
+	char *text = NULL;
+	size_t textlen = 0;
 	FILE *md;
 	json_t *r;
 
 	snprintf(path, sizeof path, "%s/summary.md", dir);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	md = fopen(tmp, "w");
+	/* Composed in memory, then written atomically (outfile.h). */
+	md = open_memstream(&text, &textlen);
 	if (!md)
 		md = fopen("/dev/null", "w");
 	t.all_met = true;
@@ -580,7 +583,12 @@ struct summary_totals summary_write(const char *dir, const char *title,
 			    str_of(r, "why"), str_of(r, "id"));
 		}
 	}
-	fclose(md);
-	rename(tmp, path);
+	if (fclose(md) || !text)
+		snprintf(t.write_error, sizeof t.write_error,
+			 "cannot write '%s': out of memory", path);
+	else /* on failure t.write_error says why */
+		outfile_write(path, text, textlen, 0666, 0, t.write_error,
+			      sizeof t.write_error);
+	free(text);
 	return t;
 }

@@ -27,11 +27,14 @@ struct summary_totals {
 	size_t harness_errors, wall_limited; /* runs without a verdict */
 	size_t groups, groups_failed;
 	bool all_met;
+	/* "" when summary.md was written, else why not (naming it). */
+	char write_error[1400];
 };
 
 /* Write DIR/summary.md for records and print the threshold table to out
  * (for people). title names the campaign; note is one line about the run
- * (duration, jobs, shard, interrupted). Returns the totals. */
+ * (duration, jobs, shard, interrupted). Returns the totals; summary.md is
+ * written atomically, and t.write_error says why if it could not be. */
 struct summary_totals summary_write(const char *dir, const char *title,
 				    const char *note, json_t *records,
 				    FILE *out);

@@ -230,11 +230,10 @@ static bool feed(struct worker *w, struct queue *q)
  * 0, or -1 if the write failed. */
 static int append(int fd, char *line, size_t len, struct progress *p)
 {
-	if (results_write_all(fd, line, len)) {
-		fprintf(stderr,
-			"\nbyzlab campaign: writing runs.jsonl failed: "
-			"%s\n",
-			strerror(errno));
+	if (results_append(fd, line, len, &p->missing) < 0) {
+		if (p->missing.n <= RESULTS_MISSING_SHOWN)
+			fprintf(stderr, "\nbyzlab campaign: %s\n",
+				p->missing.what[p->missing.n - 1]);
 		return -1;
 	}
 	line[len - 1] = '\0';
@@ -277,12 +276,16 @@ static int died(struct worker *all, int i, const struct campaign *c,
 			" %s again; recorded as a harness error\n",
 			run, how);
 		line = results_harness_error(c, run, why, p->t0);
-		if (!line)
-			return -1;
-		size_t len = strlen(line);
-		char *nl = realloc(line, len + 2);
+		size_t len = line ? strlen(line) : 0;
+		char *nl = line ? realloc(line, len + 2) : NULL;
 		if (!nl) {
 			free(line);
+			results_missing_add(&p->missing,
+					    "run %" PRIu64 ": not recorded: "
+					    "out of memory",
+					    run);
+			p->missing.runs_unrecorded++;
+			p->missing.stopped = true;
 			return -1;
 		}
 		memcpy(nl + len, "\n", 2);
@@ -317,8 +320,15 @@ static int collect(struct worker *w, int fd, struct progress *p)
 	if (w->len + (size_t)got + 1 > w->cap) {
 		size_t ncap = (w->len + (size_t)got + 1) * 2;
 		char *nb = realloc(w->buf, ncap);
-		if (!nb)
+		if (!nb) {
+			results_missing_add(&p->missing,
+					    "run %" PRIu64 ": not recorded: "
+					    "out of memory",
+					    w->run);
+			p->missing.runs_unrecorded++;
+			p->missing.stopped = true;
 			return -1;
+		}
 		w->buf = nb;
 		w->cap = ncap;
 	}
@@ -368,7 +378,8 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 		}
 		live++;
 	}
-	while (live && !*stop_flag &&
+	p->missing.dir = out;
+	while (live && !*stop_flag && !p->missing.stopped &&
 	       !(p->stop_at_unexpected && p->unexpected)) {
 		int n = 0;
 		for (int i = 0; i < jobs; i++) {
@@ -400,14 +411,14 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 			if (got > 0) {
 				live--; /* no worker in its place */
 				rc = -1;
-			} else if (got < 0) {
+			} else if (got < 0) { /* p->missing.stopped */
 				rc = -1;
-				*stop_flag = 1;
 			}
 		}
 		progress_show(p, false);
 	}
-	if (!rc && !*stop_flag && !(p->stop_at_unexpected && p->unexpected) &&
+	if (!rc && !*stop_flag && !p->missing.stopped &&
+	    !(p->stop_at_unexpected && p->unexpected) &&
 	    (q.next < q.ntodo || q.nretry)) {
 		fprintf(stderr,
 			"byzlab campaign: no worker left: %" PRIu64
@@ -421,6 +432,9 @@ int workers_run(const struct campaign *c, const char *out, int fd,
 	}
 	free(q.retry);
 	free(q.attempts);
-	fsync(fd);
+	if (fsync(fd) && errno != EINVAL)
+		results_missing_add(&p->missing,
+				    "cannot write '%s/runs.jsonl': %s", out,
+				    strerror(errno));
 	return rc;
 }

@@ -8,6 +8,7 @@
 #define BYZ_WORKERS_H
 
 #include "campaign.h"
+#include "results.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -25,6 +26,8 @@ struct progress {
 	bool stop_at_unexpected;
 	double first_unexpected_s;
 	char first_unexpected[160];
+	/* Writes that failed (failure files, runs.jsonl appends). */
+	struct results_missing missing;
 };
 
 /* Draw the bar (at most 4 times a second on a terminal, every 10 s
@@ -33,9 +36,11 @@ void progress_show(struct progress *p, bool final);
 
 /*
  * Run the runs todo[0..ntodo) of c on `jobs` workers; append each record
- * line to fd. Stops early when *stop becomes non-zero (a signal), ending
- * the workers. Returns 0, or -1 if a run was lost (a worker died, a write
- * failed): the others go on, and --resume runs the lost ones again.
+ * line to fd (results_append). Stops early when *stop becomes non-zero (a
+ * signal), or when appending to runs.jsonl failed (p->missing.stopped),
+ * ending the workers. Returns 0, or -1 if a run was lost (a worker died, a
+ * write failed: p->missing says which): the others go on, and --resume
+ * runs the lost ones again.
  */
 int workers_run(const struct campaign *c, const char *dir, int fd,
 		const uint64_t *todo, uint64_t ntodo, int jobs,

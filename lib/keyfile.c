@@ -5,6 +5,7 @@
 #include "keyfile.h"
 
 #include "err.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,85 +73,28 @@ int keyfile_path(char *out, size_t outlen, const char *dir, enum byz_role role,
 	return kf_join(out, outlen, dir, name);
 }
 
-/* write(2) all of len bytes, retrying short writes and EINTR. */
-static int kf_write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
- * The temporary file is made by mkstemp, so it is mode 0600 from the moment
- * it exists, whatever the umask; fchmod then sets the final mode exactly.
- * It is fsync'ed before it gets its name, so after a crash the name points
- * at the whole file or at nothing. Without KEYFILE_OVERWRITE the name is
- * given with link(2), which fails atomically if the name is taken (what
- * open(O_CREAT|O_EXCL) would do, without ever showing a partial file).
+ * outfile.h does the writing: the temporary file is mode 0600 from the
+ * moment it exists, whatever the umask; fchmod then sets the final mode
+ * exactly. It is fsync'ed before it gets its name, so after a crash the
+ * name points at the whole file or at nothing. Without KEYFILE_OVERWRITE
+ * the name is given with link(2), which fails atomically if the name is
+ * taken (what open(O_CREAT|O_EXCL) would do, without ever showing a partial
+ * file). A target that is not a regular file (a FIFO, a device, a symbolic
+ * link) is refused, even with KEYFILE_OVERWRITE.
  */
 int keyfile_write_file(const char *path, const void *data, size_t len,
 		       mode_t mode, unsigned flags, char *err, size_t errlen)
 {
-	char tmp[KEYFILE_PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	const char *base = path + dirlen;
-	int fd, r, saved;
+	char why[OUTFILE_PATH_MAX + 200];
 
-	r = snprintf(tmp, sizeof tmp, "%.*s.%s.XXXXXX", (int)dirlen, path,
-		     base);
-	if (*base == '\0' || r < 0 || (size_t)r >= sizeof tmp)
-		return kf_fail(err, errlen, BYZ_EINVAL,
-			       "%s: not a usable file name", path);
-
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return kf_fail(err, errlen, BYZ_EIO,
-			       "%s: cannot create a temporary file next to it: "
-			       "%s",
-			       path, strerror(errno));
-	if (kf_write_all(fd, data, len) < 0 || fchmod(fd, mode) < 0 ||
-	    fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		goto fail_io;
-	}
-	if (close(fd) < 0) {
-		saved = errno;
-		goto fail_io;
-	}
-
-	if (flags & KEYFILE_OVERWRITE) {
-		if (rename(tmp, path) < 0) {
-			saved = errno;
-			goto fail_io;
-		}
-		return 0;
-	}
-	if (link(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		if (saved == EEXIST)
-			return kf_fail(err, errlen, BYZ_EIO,
-				       "%s: already exists", path);
-		return kf_fail(err, errlen, BYZ_EIO, "%s: cannot create: %s",
-			       path, strerror(saved));
-	}
-	unlink(tmp);
+	if (outfile_write(
+		path, data, len, mode,
+		OUTFILE_EXACT_MODE |
+		    ((flags & KEYFILE_OVERWRITE) ? 0 : OUTFILE_NO_REPLACE),
+		why, sizeof why))
+		return kf_fail(err, errlen, BYZ_EIO, "%s", why);
 	return 0;
-
-fail_io:
-	unlink(tmp);
-	return kf_fail(err, errlen, BYZ_EIO, "%s: cannot write: %s", path,
-		       strerror(saved));
 }
 
 /*

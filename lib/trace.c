@@ -7,6 +7,7 @@
 
 #include "err.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -66,8 +67,10 @@ static void trace_line(struct trace *tr, const char *fmt, ...)
 	crypto_generichash_update(&tr->hash, (const uint8_t *)buf, (size_t)n);
 	tr->lines++;
 	if (tr->file && !tr->err &&
-	    fwrite(buf, 1, (size_t)n, tr->file) != (size_t)n)
+	    fwrite(buf, 1, (size_t)n, tr->file) != (size_t)n) {
 		tr->err = BYZ_EIO;
+		tr->write_errno = errno ? errno : EIO;
+	}
 }
 
 /* "r3" for replica 3, "r3t" for its twin (the attack language's name),

@@ -128,7 +128,8 @@ struct trace {
 	uint64_t lines;
 	struct trace_log log;
 	struct trace_counts counts;
-	int err; /* first write error, sticky */
+	int err;	 /* first write error, sticky */
+	int write_errno; /* errno of the failed write to file, if that was it */
 	/* Real processes (the zmq driver, docs/trace.md "Traces of real
 	 * processes"): when set, every line also carries "lc", a Lamport clock
 	 * (lc is incremented before each line; a driver raises it to a

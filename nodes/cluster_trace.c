@@ -9,6 +9,7 @@
 #include "cluster.h"
 #include "launch.h"
 #include "merge.h"
+#include "outfile.h"
 #include "trace.h"
 
 #include <errno.h>
@@ -24,7 +25,8 @@ int cluster_trace_merge(const char *cluster_path, const char *const *traces,
 	struct cluster cl;
 	struct sim_config cfg;
 	struct adversary *adv = NULL;
-	char tmp[CLUSTER_PATH_MAX + 8] = "", err[512];
+	char err[512];
+	static struct outfile of;
 	char *run = NULL, *end = NULL;
 	uint64_t max_lc = 0;
 	FILE *f = NULL;
@@ -56,34 +58,25 @@ int cluster_trace_merge(const char *cluster_path, const char *const *traces,
 				      w > cl.epoch_us ? w - cl.epoch_us : 0,
 				      max_lc, "done", 0, 0, 0);
 	}
-	snprintf(tmp, sizeof tmp, "%s.tmp", out);
-	f = fopen(tmp, "w");
-	if (!f || !end) {
-		snprintf(why, whylen, "%s: %s", tmp,
-			 f ? "out of memory" : strerror(errno));
+	if (!end) {
+		snprintf(why, whylen, "%s: out of memory", out);
 		goto out;
 	}
-	if (merge_traces(traces, NULL, n, run, end, f, NULL, torn, err,
+	/* Written whole, and only over a regular file (outfile.h). */
+	if (outfile_open(&of, out, 0666, 0, why, whylen))
+		goto out;
+	if (merge_traces(traces, NULL, n, run, end, of.f, NULL, torn, err,
 			 sizeof err)) {
+		outfile_abort(&of);
 		snprintf(why, whylen, "%s", err);
 		goto out;
 	}
-	if (fclose(f)) {
-		f = NULL;
-		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+	if (outfile_commit(&of, why, whylen))
 		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, out)) {
-		snprintf(why, whylen, "%s: %s", out, strerror(errno));
-		goto out;
-	}
 	rc = 0;
 out:
 	if (f)
 		fclose(f);
-	if (rc && tmp[0])
-		unlink(tmp);
 	free(run);
 	free(end);
 	adversary_free(&adv);

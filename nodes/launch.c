@@ -9,6 +9,7 @@
 #include "err.h"
 #include "keyfile.h"
 #include "merge.h"
+#include "outfile.h"
 #include "proc.h"
 #include "scenario_io.h"
 #include "trace.h"
@@ -509,7 +510,8 @@ static int merge(struct launch *l, const char *stop, int core_error,
 {
 	const char **paths = calloc(l->nch + 1, sizeof *paths);
 	bool *missing = calloc(l->nch + 1, sizeof *missing);
-	char tmp[LAUNCH_PATH_MAX + 8], err[512];
+	char err[OUTFILE_PATH_MAX + 128];
+	static struct outfile tf;
 	char *run = NULL, *end = NULL;
 	uint64_t max_lc = 0, forged = 0, t;
 	FILE *out;
@@ -543,24 +545,23 @@ static int merge(struct launch *l, const char *stop, int core_error,
 	t = ltime(l);
 	end = launch_end_line(l->sc, t, max_lc > l->tr.lc ? max_lc : l->tr.lc,
 			      stop, forged, core_error, core_replica);
-	snprintf(tmp, sizeof tmp, "%s.tmp", l->res->trace);
-	out = fopen(tmp, "w");
-	if (!out || !end) {
-		if (out)
-			fclose(out);
-		lfail(l, "%s: %s", tmp, end ? strerror(errno) : "no memory");
+	if (!end) {
+		lfail(l, "%s: no memory", l->res->trace);
 		goto out;
 	}
-	if (merge_traces(paths, missing, l->nch + 1, run, end, out, NULL,
+	/* Written whole, and only over a regular file (outfile.h). */
+	if (outfile_open(&tf, l->res->trace, 0666, 0, err, sizeof err)) {
+		lfail(l, "%s", err);
+		goto out;
+	}
+	if (merge_traces(paths, missing, l->nch + 1, run, end, tf.f, NULL,
 			 &l->res->torn, err, sizeof err)) {
-		fclose(out);
-		unlink(tmp);
+		outfile_abort(&tf);
 		lfail(l, "merging the traces: %s", err);
 		goto out;
 	}
-	if (fclose(out) || rename(tmp, l->res->trace)) {
-		unlink(tmp);
-		lfail(l, "%s: %s", l->res->trace, strerror(errno));
+	if (outfile_commit(&tf, err, sizeof err)) {
+		lfail(l, "%s", err);
 		goto out;
 	}
 	rc = 0;

@@ -265,7 +265,7 @@ Test(keyfile, existing_files_are_not_overwritten_without_the_flag)
 	cr_assert_eq(
 	    keyfile_write(dir, BYZ_ROLE_REPLICA, 2, &kp_b, 0, err, sizeof err),
 	    BYZ_EIO);
-	snprintf(want, sizeof want, "%s: already exists",
+	snprintf(want, sizeof want, "cannot write '%s': it exists already",
 		 at(0, "replica-2.key"));
 	cr_assert_str_eq(err, want);
 	cr_assert_eq(keyfile_read(at(0, "replica-2.key"), &kf, err, sizeof err),
@@ -289,10 +289,35 @@ Test(keyfile, a_pub_in_the_way_leaves_no_half_written_pair)
 	cr_assert_eq(
 	    keyfile_write(dir, BYZ_ROLE_REPLICA, 3, &kp_a, 0, err, sizeof err),
 	    BYZ_EIO);
-	snprintf(want, sizeof want, "%s: already exists",
+	snprintf(want, sizeof want, "cannot write '%s': it exists already",
 		 at(0, "replica-3.pub"));
 	cr_assert_str_eq(err, want);
 	cr_assert_neq(access(at(0, "replica-3.key"), F_OK), 0);
+}
+
+Test(keyfile, a_fifo_or_a_symlink_is_not_replaced_even_with_the_flag)
+{
+	char err[512] = "", want[1400];
+	struct stat st;
+
+	cr_assert_eq(mkfifo(at(0, "replica-4.key"), 0600), 0);
+	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 4, &kp_a,
+				   KEYFILE_OVERWRITE, err, sizeof err),
+		     BYZ_EIO);
+	snprintf(want, sizeof want,
+		 "'%s' is a FIFO: byzlab writes only regular files",
+		 at(0, "replica-4.key"));
+	cr_assert(strstr(err, want), "%s", err);
+	cr_assert_eq(lstat(at(0, "replica-4.key"), &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode), "the FIFO stays");
+
+	cr_assert_eq(symlink("/nonexistent-target", at(0, "replica-5.key")), 0);
+	cr_assert_eq(keyfile_write(dir, BYZ_ROLE_REPLICA, 5, &kp_a,
+				   KEYFILE_OVERWRITE, err, sizeof err),
+		     BYZ_EIO);
+	cr_assert(strstr(err, "is a symbolic link"), "%s", err);
+	cr_assert_eq(lstat(at(0, "replica-5.key"), &st), 0);
+	cr_assert(S_ISLNK(st.st_mode), "the link stays");
 }
 
 Test(keyfile, unwritable_directory_is_reported)
@@ -300,8 +325,8 @@ Test(keyfile, unwritable_directory_is_reported)
 	char err[512] = "", want[1400];
 
 	snprintf(want, sizeof want,
-		 "%s/nope/replica-0.key: cannot create a temporary file next "
-		 "to it: No such file or directory",
+		 "cannot write '%s/nope/replica-0.key': No such file or "
+		 "directory",
 		 dir);
 	cr_assert_eq(keyfile_write(at(1, "nope"), BYZ_ROLE_REPLICA, 0, &kp_a, 0,
 				   err, sizeof err),
