@@ -517,12 +517,20 @@ int cmd_campaign(int argc, char **argv)
 	snprintf(shard, sizeof shard, "%" PRIu64 "/%" PRIu64, o.shard_k,
 		 o.shard_n);
 	origin.accept_mismatch = o.accept_mismatch;
-	if (results_open(o.out,
-			 o.resume  ? RESULTS_RESUME
-			 : o.force ? RESULTS_FORCE
-				   : RESULTS_NEW,
-			 &c, &origin, done, &fd, &lock, &usage, why,
-			 sizeof why)) {
+	rc = results_open(o.out,
+			  o.resume  ? RESULTS_RESUME
+			  : o.force ? RESULTS_FORCE
+				    : RESULTS_NEW,
+			  &c, &origin, done, &fd, &lock, &usage, why,
+			  sizeof why);
+	if (rc == -2) {
+		fprintf(stderr,
+			"byzlab campaign: error: %s; no run was started\n",
+			why);
+		rc = EXIT_INCOMPLETE;
+		goto out;
+	}
+	if (rc) {
 		rc = usage ? cli_usage_error("campaign", "%s", why)
 			   : cli_input_error("campaign", "%s", why);
 		goto out;

@@ -341,9 +341,14 @@ static int run_one(struct campaign *c, const struct opts *o, struct row *row,
 	done = calloc(c->nruns ? c->nruns : 1, sizeof *done);
 	if (!done)
 		return cli_input_error("selftest", "out of memory");
-	if (results_open(dir, RESULTS_FORCE, c, &origin, done, &fd, &lock,
-			 &usage, why, sizeof why)) {
+	rc = results_open(dir, RESULTS_FORCE, c, &origin, done, &fd, &lock,
+			  &usage, why, sizeof why);
+	if (rc) {
 		free(done);
+		if (rc == -2) {
+			fprintf(stderr, "byzlab selftest: error: %s\n", why);
+			return EXIT_INCOMPLETE;
+		}
 		return usage ? cli_usage_error("selftest", "%s", why)
 			     : cli_input_error("selftest", "%s", why);
 	}

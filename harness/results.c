@@ -450,8 +450,12 @@ int results_open(const char *dir, enum results_mode mode,
 		}
 	}
 	if (manifest_write(dir, c, o->shard, mode == RESULTS_RESUME ? m : NULL,
-			   mixed[0] ? mixed : NULL, why, whylen))
-		goto fail;
+			   mixed[0] ? mixed : NULL, why, whylen)) {
+		json_decref(m);
+		close(*lock);
+		*lock = -1;
+		return -2;
+	}
 	json_decref(m);
 	m = NULL;
 	if (mixed[0])

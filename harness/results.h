@@ -40,8 +40,9 @@ struct results_origin {
  * then by mode refuse a directory with runs, mark in done[] (c->nruns
  * entries, zeroed by the caller) the runs it already holds, or remove
  * them; write its manifest; then open runs.jsonl for appending into *fd.
- * 0, or -1 with a sentence in why; *usage tells a usage error (a
- * directory with runs, of another campaign, locked) from bad input.
+ * 0; -1 with a sentence in why, *usage telling a usage error (a
+ * directory with runs, of another campaign, locked) from bad input; -2
+ * with why when its manifest could not be written (a full disk...).
  */
 int results_open(const char *dir, enum results_mode mode,
 		 const struct campaign *c, const struct results_origin *o,

@@ -103,11 +103,12 @@ def fill(mnt):
 
 
 def leftovers(top):
-    """Temporary files anywhere under top."""
+    """Temporary files anywhere under top (DIR/.lock, a results
+    directory's lock file, stays: it is not a temporary file)."""
     out = []
     for d, _, files in os.walk(top):
         out += [os.path.join(d, f) for f in files
-                if f.endswith(".tmp") or f.startswith(".")]
+                if f.endswith(".tmp") or (f.startswith(".") and f != ".lock")]
     return out
 
 
@@ -192,11 +193,28 @@ def test_a_full_disk_while_appending_runs_jsonl_is_not_an_interrupt(
 
 
 @needs_root
+def test_a_manifest_that_cannot_be_written_is_named(byzlab, tmp_path):
+    camp = tmp_path / "safe.yaml"
+    camp.write_text(SAFE.replace("seeds: 12", "seeds: 2"))
+    # 4 inodes: the root, ci/, ci/failures/ and ci/.lock: none for
+    # campaign.json
+    with tmpfs("size=4m,nr_inodes=4") as mnt:
+        out = os.path.join(mnt, "ci")
+        r = byzlab("campaign", camp, "--out", out, "--jobs", "1", "-q")
+        assert r.returncode == 3, (r.stdout, r.stderr)
+        assert f"cannot write '{out}/campaign.json': No space left on " \
+            "device" in r.stderr
+        assert not os.path.exists(os.path.join(out, "runs.jsonl"))
+        assert leftovers(mnt) == []
+
+
+@needs_root
 def test_a_summary_that_cannot_be_written_is_named(byzlab, tmp_path):
     camp = tmp_path / "safe.yaml"
     camp.write_text(SAFE.replace("seeds: 12", "seeds: 2"))
-    # 4 inodes: the root, ci/, ci/failures/ and runs.jsonl: none left
-    with tmpfs("size=4m,nr_inodes=4") as mnt:
+    # 6 inodes: the root, ci/, ci/failures/, ci/.lock, ci/campaign.json
+    # and runs.jsonl: none left
+    with tmpfs("size=4m,nr_inodes=6") as mnt:
         out = os.path.join(mnt, "ci")
         r = byzlab("campaign", camp, "--out", out, "--jobs", "1", "-q")
         assert r.returncode == 3, (r.stdout, r.stderr)
