@@ -193,20 +193,34 @@ int attack_parse_duration(const char *s, uint64_t *out)
 	return 0;
 }
 
-void attack_format_decimal(double v, char *out, size_t cap)
+/* v with prec significant digits, as a plain decimal (no exponent). */
+static void format_significant(double v, int prec, char *out, size_t cap)
 {
 	int digits;
 	size_t len;
 
-	snprintf(out, cap, "%.6g", v);
+	snprintf(out, cap, "%.*g", prec, v);
 	if (!strchr(out, 'e') || !(v > 0.0 && v < 1.0))
 		return;
-	/* below 1e-4: as many decimals as 6 significant digits need */
-	digits = 5 - (int)floor(log10(v));
-	snprintf(out, cap, "%.*f", digits > 40 ? 40 : digits, v);
+	/* below 1e-4: as many decimals as prec significant digits need */
+	digits = prec - 1 - (int)floor(log10(v));
+	snprintf(out, cap, "%.*f", digits > 90 ? 90 : digits, v);
 	len = strlen(out);
 	while (len > 1 && out[len - 1] == '0' && out[len - 2] != '.')
 		out[--len] = '\0';
+}
+
+void attack_format_decimal(double v, char *out, size_t cap)
+{
+	/* 6 significant digits, or as many more as it takes to read back as
+	 * exactly v: a saved failure must replay the attack it ran (the fuzz
+	 * target's finding: p=0.3777777777777777777 came back as 0.377778) */
+	for (int prec = 6; prec <= 17; prec++) {
+		double back;
+		format_significant(v, prec, out, cap);
+		if (!attack_parse_decimal(out, &back) && back == v)
+			return;
+	}
 }
 
 void attack_format_duration(uint64_t us, char *out, size_t cap)
@@ -701,11 +715,11 @@ static void sb_dur(struct sb *b, const char *key, uint64_t us)
 	sb_add(b, key, v);
 }
 
-/* p with 6 significant digits, as a plain decimal (the language has no
- * exponents: 1e-05 is written 0.00001). */
+/* p as a plain decimal (the language has no exponents: 1e-05 is written
+ * 0.00001), with the digits it needs to read back. */
 static void sb_prob(struct sb *b, double p)
 {
-	char v[48];
+	char v[128];
 
 	attack_format_decimal(p, v, sizeof v);
 	sb_add(b, "p", v);

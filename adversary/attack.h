@@ -143,7 +143,8 @@ int attack_parse_duration(const char *s, uint64_t *out_us);
 void attack_format_duration(uint64_t us, char *out, size_t cap);
 /* A plain decimal number: digits, maybe '.' and digits ("0.25", "3");
  * no sign, exponent, hex, inf or nan. 0 or -1. And the text of one, with
- * 6 significant digits and no exponent (parses back). */
+ * 6 significant digits, or more if it takes more to parse back to exactly
+ * v (up to 17), and no exponent; cap 128 holds any. */
 int attack_parse_decimal(const char *s, double *out);
 void attack_format_decimal(double v, char *out, size_t cap);
 
