@@ -1014,17 +1014,13 @@ static int keep_definition(struct campaign *c, const struct conf_node *root,
 	return 0;
 }
 
-int campaign_load(const char *path, struct campaign *c, char *why,
-		  size_t whylen)
+/* The campaign of a parsed file (c->path set). Frees root. */
+static int load_root(struct conf_node *root, struct campaign *c, char *why,
+		     size_t whylen)
 {
-	struct conf_node *root = NULL;
 	const struct conf_node *cells, *v;
 	int rc = -1;
 
-	memset(c, 0, sizeof *c);
-	snprintf(c->path, sizeof c->path, "%s", path);
-	if (conf_parse_file(path, &root, why, whylen))
-		return -1;
 	for (size_t i = 0; i < root->count; i++)
 		if (strcmp(root->keys[i], "name") &&
 		    strcmp(root->keys[i], "defaults") &&
@@ -1106,6 +1102,30 @@ int campaign_load(const char *path, struct campaign *c, char *why,
 out:
 	conf_free(root);
 	return rc;
+}
+
+int campaign_load(const char *path, struct campaign *c, char *why,
+		  size_t whylen)
+{
+	struct conf_node *root = NULL;
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	if (conf_parse_file(path, &root, why, whylen))
+		return -1;
+	return load_root(root, c, why, whylen);
+}
+
+int campaign_load_text(const char *text, size_t len, const char *name,
+		       struct campaign *c, char *why, size_t whylen)
+{
+	struct conf_node *root = NULL;
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->path, sizeof c->path, "%s", name);
+	if (conf_parse(text, len, name, &root, why, whylen))
+		return -1;
+	return load_root(root, c, why, whylen);
 }
 
 void campaign_free(struct campaign *c)

@@ -119,6 +119,11 @@ struct campaign {
 /* Read and check a campaign file; 0 or -1 with "FILE:LINE: what" in why. */
 int campaign_load(const char *path, struct campaign *c, char *why,
 		  size_t whylen);
+/* The same for a text of len bytes (need not be NUL-terminated), named
+ * `name` in errors, as if read from a file of that name (the fuzz target,
+ * tests/fuzz/fuzz_campaign.c). */
+int campaign_load_text(const char *text, size_t len, const char *name,
+		       struct campaign *c, char *why, size_t whylen);
 void campaign_free(struct campaign *c);
 
 /* One run of the campaign: its identity and its scenario. */
