@@ -1,32 +1,26 @@
 /*
  * corpus_main.c - replays a fuzz corpus directory as an ordinary test.
  *
- *   wire_corpus DIR
+ *   NAME_corpus DIR
  *
- * Every file of DIR (sorted by name; dot files skipped) is fed to
- * LLVMFuzzerTestOneInput, which aborts on a broken invariant. File names
- * carry expectations, checked with wire_decode:
+ * Every file of DIR (sorted by name; dot files skipped) is fed to the
+ * target's LLVMFuzzerTestOneInput, which aborts on a broken invariant.
+ * File names carry expectations, checked with the target's outcome
+ * (corpus.h; the wire decoder's are in wire_expect.c):
  *
- *   ok-<what>             decodes as a signed frame, and every signature
- *                         it carries verifies with its signer's key from
- *                         seed 1 (CORPUS_SEED: crypto.h's byz_key_derive,
- *                         whatever the id)
- *   err-<errname>-<what>  fails with exactly the code whose byz_errname is
- *                         errname, e.g. err-truncated-header.bin; for the
- *                         ingress errors (bad-signature, unknown-signer) it
- *                         decodes, and ingress_check fails with that code
- *                         for a node that knows the seed-1 keys of replicas
- *                         0..CORPUS_REPLICAS-1 and clients
- *                         0..CORPUS_CLIENTS-1 (docs/wire.md §7)
- *   anything else         (fuzzer findings, fz-<sha1>.bin) must not crash
+ *   ok-<what>             is accepted (decodes, parses, loads)
+ *   err-<errname>-<what>  (targets whose errors are err.h codes: the wire
+ *                         decoder) fails with exactly the code whose
+ *                         byz_errname is errname, e.g.
+ *                         err-truncated-header.bin
+ *   err-<what>            (the other targets) is refused
+ *   anything else         (fuzzer findings, fz-<sha1>) must not crash
  *
- * Prints "wire corpus: N files, M expectations checked" and exits 0, or
+ * Prints "WHAT corpus: N files, M expectations checked" and exits 0, or
  * prints each mismatch and exits 1.
  */
-#include "crypto.h"
+#include "corpus.h"
 #include "err.h"
-#include "ingress.h"
-#include "wire.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,18 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* No file may be longer than the largest frame plus a signature. */
-#define MAX_FILE ((size_t)WIRE_MAX_FRAME + 64)
 /* err.h codes live in -1 .. -ERR_SPAN. */
 #define ERR_SPAN 100
-/* The corpus's keys (docs/wire.md §7): every signature is made with the
- * key byz_key_derive gives for (seed 1, role, id); the ingress errors are
- * checked against a node that knows these replicas and clients. */
-#define CORPUS_SEED	1
-#define CORPUS_REPLICAS 4
-#define CORPUS_CLIENTS	8
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int cmp_names(const void *a, const void *b)
 {
@@ -59,6 +43,7 @@ static int cmp_names(const void *a, const void *b)
  */
 static int read_file(const char *path, uint8_t **out, size_t *len)
 {
+	const size_t max_file = corpus_target.max_file;
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf = NULL, *tmp;
 	size_t n = 0, cap = 0, got;
@@ -73,13 +58,11 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 	for (;;) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if (cap > MAX_FILE + 1)
-				cap = MAX_FILE + 1;
+			if (cap > max_file + 1)
+				cap = max_file + 1;
 			if (n == cap) {
-				fprintf(stderr,
-					"%s: longer than %zu bytes (the "
-					"largest frame plus 64)\n",
-					path, MAX_FILE);
+				fprintf(stderr, "%s: longer than %zu bytes\n",
+					path, max_file);
 				goto out;
 			}
 			tmp = realloc(buf, cap);
@@ -98,8 +81,8 @@ static int read_file(const char *path, uint8_t **out, size_t *len)
 		fprintf(stderr, "%s: read error\n", path);
 		goto out;
 	}
-	if (n > MAX_FILE) {
-		fprintf(stderr, "%s: longer than %zu bytes\n", path, MAX_FILE);
+	if (n > max_file) {
+		fprintf(stderr, "%s: longer than %zu bytes\n", path, max_file);
 		goto out;
 	}
 	/* Exactly n bytes, so a read past the end is caught. */
@@ -121,9 +104,10 @@ out:
 
 /*
  * The expectation a file name carries: sets *expect and returns 1 for ok-
- * and err-<known name>- files, 0 for names without one, -1 for an err-
- * name whose error name is not in err.h. The longest matching error name
- * wins, since names contain dashes.
+ * and err- files (err-<known name>- for targets with err_names), 0 for
+ * names without one, -1 for an err- name whose error name is not in err.h.
+ * The longest matching error name wins, since names contain dashes.
+ * Without err_names, *expect is -1 for err- files: any refusal.
  */
 static int expectation(const char *name, int *expect)
 {
@@ -135,6 +119,10 @@ static int expectation(const char *name, int *expect)
 	}
 	if (strncmp(name, "err-", 4) != 0)
 		return 0;
+	if (!corpus_target.err_names) {
+		*expect = -1;
+		return 1;
+	}
 	for (int code = -1; code >= -ERR_SPAN; code--) {
 		const char *en = byz_errname(code);
 		size_t l = strlen(en);
@@ -150,58 +138,12 @@ static int expectation(const char *name, int *expect)
 	return best ? 1 : -1;
 }
 
-/* A wire_sig_fn: the signature verifies with the seed-1 key of its signer
- * in the name space of its (protocol, type). */
-static int verify_seed_key(void *ctx, const struct wire_sigref *ref)
+/* Whether what a file gave is what its name expects. */
+static bool as_expected(int expect, int got)
 {
-	struct byz_keypair kp;
-
-	(void)ctx;
-	byz_key_derive(&kp, CORPUS_SEED, ref->role, ref->signer);
-	return byz_verify(kp.pk, ref->proto, ref->type, ref->content, ref->len,
-			  ref->sig);
-}
-
-/* The node of the ingress expectations: seed-1 keys of replicas
- * 0..CORPUS_REPLICAS-1 and clients 0..CORPUS_CLIENTS-1. */
-static struct ingress *corpus_ingress(void)
-{
-	static uint8_t rpk[CORPUS_REPLICAS][BYZ_PK_BYTES];
-	static uint8_t cpk[CORPUS_CLIENTS][BYZ_PK_BYTES];
-	struct ingress_keys keys = {CORPUS_REPLICAS, CORPUS_CLIENTS,
-				    (const uint8_t(*)[BYZ_PK_BYTES])rpk,
-				    (const uint8_t(*)[BYZ_PK_BYTES])cpk};
-	struct byz_keypair kp;
-	struct ingress *in;
-
-	for (uint32_t i = 0; i < CORPUS_REPLICAS; i++) {
-		byz_key_derive(&kp, CORPUS_SEED, BYZ_ROLE_REPLICA, i);
-		memcpy(rpk[i], kp.pk, BYZ_PK_BYTES);
-	}
-	for (uint32_t i = 0; i < CORPUS_CLIENTS; i++) {
-		byz_key_derive(&kp, CORPUS_SEED, BYZ_ROLE_CLIENT, i);
-		memcpy(cpk[i], kp.pk, BYZ_PK_BYTES);
-	}
-	if (ingress_new(&keys, 8, &in))
-		return NULL;
-	return in;
-}
-
-/* What a file with an expectation gives: the decoder's code; for a frame
- * that decodes, the first signature that does not verify (ok- files: with
- * the seed-1 key of any id) or ingress's code (files that expect an
- * ingress error). */
-static int outcome(struct ingress *in, int expect, const uint8_t *data,
-		   size_t len)
-{
-	struct wire_msg m;
-	int got = wire_decode(data, len, &m);
-
-	if (got)
-		return got;
-	if (expect == BYZ_EBADSIG || expect == BYZ_ESIGNER)
-		return ingress_check(in, data, len, &m);
-	return wire_for_each_sig(&m, verify_seed_key, NULL);
+	if (corpus_target.err_names || expect == 0)
+		return got == expect;
+	return got != 0;
 }
 
 int main(int argc, char **argv)
@@ -210,14 +152,14 @@ int main(int argc, char **argv)
 	struct dirent *e;
 	char **names = NULL, **tmp;
 	size_t count = 0, cap = 0, checked = 0, bad = 0;
-	struct ingress *in = NULL;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
 		return 2;
 	}
-	if (byz_crypto_init() || !(in = corpus_ingress())) {
-		fprintf(stderr, "cannot set up the corpus keys\n");
+	if (corpus_target.setup && corpus_target.setup()) {
+		fprintf(stderr, "%s corpus: cannot set up\n",
+			corpus_target.what);
 		return 1;
 	}
 	d = opendir(argv[1]);
@@ -267,22 +209,30 @@ int main(int argc, char **argv)
 				path);
 			bad++;
 		} else if (has > 0) {
-			got = outcome(in, expect, data, len);
+			got = corpus_target.outcome(expect, data, len);
 			checked++;
-			if (got != expect) {
-				fprintf(stderr, "%s: expected %s, got %s\n",
-					path, byz_errname(expect),
-					byz_errname(got));
+			if (!as_expected(expect, got)) {
+				if (corpus_target.err_names)
+					fprintf(stderr,
+						"%s: expected %s, got %s\n",
+						path, byz_errname(expect),
+						byz_errname(got));
+				else
+					fprintf(stderr, "%s: expected %s\n",
+						path,
+						expect ? "a refusal"
+						       : "it to be accepted");
 				bad++;
 			}
 		}
 		free(data);
 	}
-	printf("wire corpus: %zu files, %zu expectations checked\n", count,
-	       checked);
+	printf("%s corpus: %zu files, %zu expectations checked\n",
+	       corpus_target.what, count, checked);
 	for (size_t i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
-	ingress_destroy(&in);
+	if (corpus_target.teardown)
+		corpus_target.teardown();
 	return bad ? 1 : 0;
 }
