@@ -6,12 +6,12 @@
 # every failure it saves must replay with the same trace hash), the
 # real-process campaign (campaigns/real.yaml, driver zmq), and
 # (when clang and its fuzzer runtime are present) a short libFuzzer run of
-# the wire decoder seeded with its corpus.
+# each fuzz target seeded with its corpus (scripts/fuzz.sh, docs/fuzzing.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || exit $?
 
-fuzz_seconds=${BYZLAB_FUZZ_SECONDS:-30}
+fuzz_seconds=${BYZLAB_FUZZ_SECONDS:-8}  # per fuzz target (4 targets)
 status=0
 suites_passed=0
 suites_failed=0
@@ -59,16 +59,9 @@ tally "self-test" $?
 if command -v clang >/dev/null && \
    echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' \
      | clang -x c -fsanitize=fuzzer -o /dev/null - 2>/dev/null; then
-  step "libFuzzer: wire decoder, ${fuzz_seconds}s (build-fuzz/)"
-  scratch=$(mktemp -d)
-  cp tests/corpus/wire/* "$scratch"/
-  CC=clang bash scripts/build.sh build-fuzz --buildtype=debugoptimized \
-      -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false && \
-    ./build-fuzz/tests/fuzz_wire -max_total_time="$fuzz_seconds" -max_len=4096 \
-      -print_final_stats=1 "$scratch" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|#[0-9]+ +DONE)|ERROR|SUMMARY'
-  fz=${PIPESTATUS[0]}
-  rm -rf "$scratch"
-  tally "fuzzing" "$fz"
+  step "libFuzzer: wire decoder, attack language, campaign files, failure files, ${fuzz_seconds}s each (build-fuzz/, scripts/fuzz.sh)"
+  BYZLAB_FUZZ_SECONDS="$fuzz_seconds" bash scripts/fuzz.sh
+  tally "fuzzing" $?
 else
   step "libFuzzer: skipped (clang with libFuzzer not available)"
 fi
