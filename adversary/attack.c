@@ -287,26 +287,6 @@ static int parse_node(const char *s, uint32_t n, bool allow_twin, uint32_t *idx)
 	return 0;
 }
 
-/*
- * Split like strsep: the part of *s up to sep (maybe empty: every part is
- * checked, none is skipped), *s moved past it, NULL after the last part.
- */
-static char *next_part(char **s, char sep)
-{
-	char *p = *s, *e;
-
-	if (!p)
-		return NULL;
-	e = strchr(p, sep);
-	if (e) {
-		*e = '\0';
-		*s = e + 1;
-	} else {
-		*s = NULL;
-	}
-	return p;
-}
-
 /* "0+1+2|3+0t"; -1 with what is wrong in detail. */
 static int parse_groups(char *s, uint32_t n, struct attack *a, char *detail,
 			size_t dlen)
@@ -314,7 +294,7 @@ static int parse_groups(char *s, uint32_t n, struct attack *a, char *detail,
 	char *rest = s, *g;
 	uint32_t gi = 0;
 
-	while ((g = next_part(&rest, '|'))) {
+	while ((g = byz_next_part(&rest, '|'))) {
 		char *nodes = g, *node;
 		if (!*g) {
 			snprintf(detail, dlen,
@@ -327,7 +307,7 @@ static int parse_groups(char *s, uint32_t n, struct attack *a, char *detail,
 				 ATK_MAX_GROUPS);
 			return -1;
 		}
-		while ((node = next_part(&nodes, '+'))) {
+		while ((node = byz_next_part(&nodes, '+'))) {
 			uint32_t idx;
 			if (parse_node(node, n, true, &idx)) {
 				snprintf(detail, dlen,
@@ -359,7 +339,7 @@ static int parse_mask(char *s, uint32_t n, uint64_t *mask, char *detail,
 	char *rest = s, *node;
 
 	*mask = 0;
-	while ((node = next_part(&rest, '+'))) {
+	while ((node = byz_next_part(&rest, '+'))) {
 		uint32_t idx;
 		if (parse_node(node, n, false, &idx) || idx >= ATK_TO_MAX) {
 			snprintf(detail, dlen,
@@ -635,7 +615,7 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 	if (!colon)
 		return 0;
 	rest = colon + 1;
-	while ((kv = next_part(&rest, ','))) {
+	while ((kv = byz_next_part(&rest, ','))) {
 		char *eq = strchr(kv, '=');
 		if (!*kv) {
 			snprintf(why, whylen,

@@ -190,6 +190,20 @@ static void run_one_driver(const struct campaign *c, const char *out_dir,
 	c->runner(&rs->sc, keep, res);
 }
 
+/* What every record of run k says about which run it is. */
+static void record_identity(json_t *rec, const struct campaign *c,
+			    const struct run_spec *rs, uint64_t k,
+			    const char *exp, double t0)
+{
+	json_object_set_new(rec, "id", json_string(rs->id));
+	json_object_set_new(rec, "index", json_integer((json_int_t)k));
+	json_object_set_new(rec, "campaign", json_string(c->name));
+	json_object_set_new(rec, "cell", json_string(c->cells[rs->cell].name));
+	json_object_set_new(rec, "b", json_integer(rs->b));
+	json_object_set_new(rec, "expect", json_string(exp));
+	json_object_set_new(rec, "elapsed_s", json_real(results_now() - t0));
+}
+
 char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 		      double t0)
 {
@@ -207,15 +221,7 @@ char *results_run_one(const struct campaign *c, const char *out_dir, uint64_t k,
 		expect_text(rs.expect, exp, sizeof exp);
 		rec = scenario_result_json(&rs.sc, &res);
 		met = met_json(rs.expect, &res);
-		json_object_set_new(rec, "id", json_string(rs.id));
-		json_object_set_new(rec, "index", json_integer((json_int_t)k));
-		json_object_set_new(rec, "campaign", json_string(c->name));
-		json_object_set_new(rec, "cell",
-				    json_string(c->cells[rs.cell].name));
-		json_object_set_new(rec, "b", json_integer(rs.b));
-		json_object_set_new(rec, "expect", json_string(exp));
-		json_object_set_new(rec, "elapsed_s",
-				    json_real(results_now() - t0));
+		record_identity(rec, c, &rs, k, exp, t0);
 		if (res.verdict == VERDICT_WALL) {
 			json_object_set_new(rec, "safe", json_null());
 			json_object_set_new(rec, "live", json_null());
@@ -269,15 +275,7 @@ char *results_harness_error(const struct campaign *c, uint64_t k,
 		json_object_set_new(rec, "why", json_string(why));
 		json_object_set_new(rec, "safe", json_null());
 		json_object_set_new(rec, "live", json_null());
-		json_object_set_new(rec, "id", json_string(rs.id));
-		json_object_set_new(rec, "index", json_integer((json_int_t)k));
-		json_object_set_new(rec, "campaign", json_string(c->name));
-		json_object_set_new(rec, "cell",
-				    json_string(c->cells[rs.cell].name));
-		json_object_set_new(rec, "b", json_integer(rs.b));
-		json_object_set_new(rec, "expect", json_string(exp));
-		json_object_set_new(rec, "elapsed_s",
-				    json_real(results_now() - t0));
+		record_identity(rec, c, &rs, k, exp, t0);
 		json_object_set_new(rec, "met", json_null());
 		json_object_set_new(rec, "scenario", scenario_to_json(&rs.sc));
 	}

@@ -157,26 +157,6 @@ static int set_field(struct scenario *sc, const struct field *fd,
 	return -1;
 }
 
-/*
- * Split like strsep: the part of *s up to sep (maybe empty: every part is
- * checked, none skipped), *s moved past it, NULL after the last part.
- */
-static char *next_part(char **s, char sep)
-{
-	char *p = *s, *e;
-
-	if (!p)
-		return NULL;
-	e = strchr(p, sep);
-	if (e) {
-		*e = '\0';
-		*s = e + 1;
-	} else {
-		*s = NULL;
-	}
-	return p;
-}
-
 /* The number of ','-separated parts of s, and whether one is empty. */
 static size_t count_parts(const char *s, bool *empty)
 {
@@ -233,7 +213,7 @@ static int set_leaders(struct scenario *sc, const char *value, char *why,
 		return -1;
 	}
 	strcpy(buf, value);
-	while ((tok = next_part(&rest, ','))) {
+	while ((tok = byz_next_part(&rest, ','))) {
 		uint64_t v;
 		if (k == BYZ_MAX_LEADERS)
 			goto bad;
@@ -309,7 +289,7 @@ static int set_byzantine(struct scenario *sc, const char *value, char *why,
 	strcpy(buf, value);
 	if (value_len_cut)
 		buf[value_len_cut] = '\0';
-	while ((tok = next_part(&rest, ','))) {
+	while ((tok = byz_next_part(&rest, ','))) {
 		if (parse_replica_id(tok, sc->n, bare_ok, &v)) {
 			if (items == 1 &&
 			    !byz_parse_u64(tok, 0, sc->n - 1, &v)) {
@@ -375,7 +355,7 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 	}
 	k->replica = (uint32_t)r;
 	rest = at;
-	at = next_part(&rest, ',');
+	at = byz_next_part(&rest, ',');
 	if (attack_parse_duration(at, &k->at_us)) {
 		snprintf(why, whylen,
 			 "crash time: '%.40s' is not a duration (e.g. 250us, "
@@ -383,7 +363,7 @@ static int parse_crash(const char *value, uint32_t n, struct sim_crash *k,
 			 at);
 		return -1;
 	}
-	while ((tok = next_part(&rest, ','))) {
+	while ((tok = byz_next_part(&rest, ','))) {
 		if (!*tok) {
 			snprintf(why, whylen,
 				 "crash: '%s' has an empty part (parts are "
@@ -1015,7 +995,7 @@ static void crash_bare_to_ms(const char *in, char *out, size_t cap)
 
 	snprintf(buf, sizeof buf, "%s", in);
 	out[0] = '\0';
-	for (int i = 0; (tok = next_part(&rest, ',')) && len < cap; i++) {
+	for (int i = 0; (tok = byz_next_part(&rest, ',')) && len < cap; i++) {
 		char *at = strchr(tok, '@'), dur[64];
 		if (at) {
 			*at = '\0';

@@ -1,10 +1,11 @@
 /*
- * text.c - numbers read from untrusted text (text.h).
+ * text.c - numbers and lists read from untrusted text (text.h).
  */
 #include "text.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int byz_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -19,4 +20,20 @@ int byz_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+char *byz_next_part(char **s, char sep)
+{
+	char *p = *s, *e;
+
+	if (!p)
+		return NULL;
+	e = strchr(p, sep);
+	if (e) {
+		*e = '\0';
+		*s = e + 1;
+	} else {
+		*s = NULL;
+	}
+	return p;
 }
