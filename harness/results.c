@@ -319,20 +319,26 @@ static int resume_from(const char *dir, const char *path,
 	}
 	json_decref(records);
 	if (torn) {
+		/* Cut it before anything is appended: a line appended to a
+		 * torn one would be torn too. */
 		FILE *f = fopen(path, "r+");
 		long keep = 0, pos = 0;
-		int ch;
+		int ch, rc = 0;
 		while (f && (ch = fgetc(f)) != EOF) {
 			pos++;
 			if (ch == '\n')
 				keep = pos;
 		}
-		if (f) {
-			fflush(f);
-			if (ftruncate(fileno(f), keep))
-				keep = -1;
+		if (!f || ferror(f) || fflush(f) || ftruncate(fileno(f), keep))
+			rc = -1;
+		if (rc)
+			snprintf(
+			    why, whylen,
+			    "cannot cut the torn last line of '%.300s': %s",
+			    path, strerror(errno));
+		if (f)
 			fclose(f);
-		}
+		return rc;
 	}
 	return 0;
 }
