@@ -1052,6 +1052,10 @@ static int load_root(struct conf_node *root, struct campaign *c, char *why,
 	}
 	if (v)
 		snprintf(c->driver, sizeof c->driver, "%s", v->text);
+	/* A real run has a wall-clock limit of its own (its max_time, at
+	 * most a minute, and then the judging): max_wall comes after it. */
+	if (!conf_get(root, "max_wall") && !strcmp(c->driver, "zmq"))
+		c->max_wall_us = CAMPAIGN_DEFAULT_MAX_WALL_ZMQ_US;
 	v = conf_get(root, "defaults");
 	c->defaults = conf_new_map();
 	if (!c->defaults)
