@@ -30,6 +30,8 @@ static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
 static int parse_max_wall(const struct campaign *c, const struct conf_node *v,
 			  int line, uint64_t *us, char *why, size_t whylen);
 
+uint64_t campaign_max_runs = CAMPAIGN_MAX_RUNS;
+
 static int fail_at(char *why, size_t whylen, const struct campaign *c, int line,
 		   const char *fmt, ...)
 {
@@ -608,10 +610,11 @@ static int count_runs(struct campaign *c, char *why, size_t whylen)
 					     "Byzantine replica: byzantine: "
 					     "1 or more)"
 					   : "");
-		if (total > CAMPAIGN_MAX_RUNS)
+		if (total > campaign_max_runs)
 			return fail_at(why, whylen, c, cl->line,
-				       "the campaign has more than %d runs",
-				       CAMPAIGN_MAX_RUNS);
+				       "the campaign has more than %" PRIu64
+				       " runs",
+				       campaign_max_runs);
 	}
 	c->cell_first[c->ncells] = total;
 	c->nruns = total;

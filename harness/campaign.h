@@ -23,6 +23,9 @@
 /* Protocols in one cell: every protocol byte. */
 #define CAMPAIGN_MAX_PROTOCOLS 16
 #define CAMPAIGN_MAX_RUNS      2000000
+/* The most runs a campaign file may expand to: CAMPAIGN_MAX_RUNS; a fuzz
+ * target lowers it, since loading builds and checks every run. */
+extern uint64_t campaign_max_runs;
 /* ByzzFuzz mutations of a cell: room for every one (campaign.c checks). */
 #define CAMPAIGN_MAX_MUTATIONS 16
 /* A run's wall-clock limit unless the file or --max-wall says otherwise

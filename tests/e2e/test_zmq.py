@@ -200,14 +200,15 @@ def test_a_replica_killed_and_restarted_catches_up(byzlab, tmp_path):
              and o["wall"] > restart[0]["wall"]]
     assert after, "replica 3 committed nothing after its restart"
     assert max(o["height"] for o in after) >= 200
-    # the restart read the same data folder: its second start. (On a
-    # loaded machine the kill at 100 ms can come before the first process
-    # got as far as counting its start: then there was no first boot, and
-    # no line of replica 3 before the crash shows one.)
+    # the restart read the same data folder: its second start. On a loaded
+    # machine the kill at 100 ms (counted from the spawn) can come before
+    # the first process got as far as counting its start; it cannot have
+    # traced anything then, so a line of replica 3 before the crash means
+    # the count must be 2.
     booted = any(o.get("replica") == 3 and o["ev"] != "crash"
                  and o["wall"] < crash[0]["wall"] for o in lines)
-    boots = 2 if booted else 1
-    assert (out / "data" / "replica-3" / "boots").read_text() == f"{boots}\n"
+    boots = int((out / "data" / "replica-3" / "boots").read_text())
+    assert boots == 2 if booted else boots in (1, 2), (booted, boots)
     assert status(out / "data" / "replica-3" / "status")["boots"] == boots
 
 

@@ -165,6 +165,21 @@ out:
 	return rc;
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* libFuzzer only (the corpus replay keeps the real cap): loading builds
+ * and checks every run, so a campaign of thousands of runs takes seconds
+ * in an instrumented build and reads as a hang; fuzz campaigns of at most
+ * 2,000 runs (the committed threshold and ci files are replayed in full by
+ * the campaign-corpus test). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	campaign_max_runs = 2000;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FUZZ_MAX_INPUT)
