@@ -270,8 +270,8 @@ int adv_mutate(enum adv_mutation mut, const uint8_t *frame, size_t len,
 	 * last, so that a message the mutation does not apply to costs no
 	 * signature verification. */
 	if (rc == 0 &&
-	    byz_verify(key->pk, m.frame.proto, m.frame.type, m.frame.bytes,
-		       m.frame.signed_len, m.frame.sig) != 0)
+	    byz_keypair_verify(key, m.frame.proto, m.frame.type, m.frame.bytes,
+			       m.frame.signed_len, m.frame.sig) != 0)
 		rc = BYZ_EBADSIG;
 	if (rc == 0)
 		rc = wire_sign(out, 0, key);
@@ -410,8 +410,8 @@ int adv_extend(const uint8_t *prop, size_t len, const struct byz_keypair *key,
 	rc = rw->extend(&c);
 	/* Only the proposer's key re-signs its proposal (as adv_mutate). */
 	if (rc == 0 &&
-	    byz_verify(key->pk, m.frame.proto, m.frame.type, m.frame.bytes,
-		       m.frame.signed_len, m.frame.sig) != 0)
+	    byz_keypair_verify(key, m.frame.proto, m.frame.type, m.frame.bytes,
+			       m.frame.signed_len, m.frame.sig) != 0)
 		rc = BYZ_EBADSIG;
 	if (rc == 0)
 		rc = wire_sign(out, 0, key);

@@ -31,12 +31,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The cluster's public keys, as ingress_new reads them (it copies them). */
+/*
+ * The cluster's keys, as ingress_new reads them (it copies them). With
+ * scheme BYZ_SCHEME_FAST (crypto.h: the simulator's fast mode) the tables
+ * hold the signers' 32-byte secrets instead of public keys, and no cache is
+ * kept (a fast check costs what a cache lookup would).
+ */
 struct ingress_keys {
 	uint32_t n;				/* replicas 0..n-1 */
 	uint32_t clients;			/* clients 0..clients-1 */
 	const uint8_t (*replica)[BYZ_PK_BYTES]; /* n public keys */
 	const uint8_t (*client)[BYZ_PK_BYTES];	/* clients public keys */
+	enum byz_scheme scheme;
 };
 
 /* What ingress did, for the trace (trace_counts). */
@@ -44,7 +50,8 @@ struct ingress_counts {
 	uint64_t frames;	/* frames checked */
 	uint64_t rejected;	/* of which refused */
 	uint64_t verifications; /* signatures checked (cache hits included) */
-	uint64_t cache_hits;	/* verifications the cache answered */
+	uint64_t cache_hits;	/* verifications the cache (or a memo)
+				 * answered */
 };
 
 struct ingress;
@@ -71,6 +78,26 @@ BYZ_MUST_CHECK int ingress_check(struct ingress *in, const uint8_t *frame,
 				 size_t len, struct wire_msg *m);
 
 /*
+ * The verdict of ingress_check on one exact byte string, for a driver that
+ * hands the same bytes to several receivers (the simulator's broadcast is
+ * one shared frame): zero-initialise it with the frame, pass it to every
+ * ingress_check_memo of those bytes, and drop it with them. The first call
+ * checks in full and records the answer and how many signatures the frame
+ * carries; a later one only decodes (m must point into this receiver's
+ * frame) and counts those signatures as verified from the cache. The
+ * bytes must not change while the memo lives: a frame the adversary
+ * altered is another byte string, with its own memo.
+ */
+struct ingress_memo {
+	bool set;
+	int rc;
+	uint32_t sigs;
+};
+BYZ_MUST_CHECK int ingress_check_memo(struct ingress *in, const uint8_t *frame,
+				      size_t len, struct wire_msg *m,
+				      struct ingress_memo *memo);
+
+/*
  * A frame this process signed itself as replica `signer` (with that
  * replica's secret key) and will hand back to its own core (a loopback,
  * core.h): its own signature goes into the cache as valid, so that
@@ -80,6 +107,15 @@ BYZ_MUST_CHECK int ingress_check(struct ingress *in, const uint8_t *frame,
  */
 void ingress_trust_own(struct ingress *in, uint32_t signer,
 		       const uint8_t *frame, size_t len);
+
+/*
+ * The same for a driver that signs for every honest node of the cluster
+ * (the simulator): the frame's own signature, made just now with the
+ * secret key of (role, signer), goes into the cache -- client requests
+ * too. Never for a frame the adversary touched.
+ */
+void ingress_trust_signed(struct ingress *in, enum byz_role role,
+			  uint32_t signer, const uint8_t *frame, size_t len);
 
 struct ingress_counts ingress_counts(const struct ingress *in);
 

@@ -541,6 +541,7 @@ fail:
 void keyfile_keypair(const struct keyfile *kf, struct byz_keypair *kp)
 {
 	memcpy(kp->pk, kf->pk, sizeof kp->pk);
+	kp->scheme = BYZ_SCHEME_ED25519; /* key files hold Ed25519 keys */
 	if (kf->has_secret)
 		memcpy(kp->sk, kf->sk, sizeof kp->sk);
 	else

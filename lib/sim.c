@@ -20,10 +20,13 @@
 #define SIM_SIGN_MAX	       (WIRE_MAX_FRAME)
 #define SIM_PERSIST_MAX	       (256u << 20) /* a replica's persisted log, bytes */
 
-/* A frame shared by every event that carries it (a broadcast is one blob). */
+/* A frame shared by every event that carries it (a broadcast is one blob).
+ * Its bytes never change, so ingress checks it once for all its receivers
+ * (ingress_memo); a frame the adversary alters is a new blob. */
 struct sim_blob {
 	uint32_t refs;
 	size_t len;
+	struct ingress_memo memo;
 	uint8_t data[];
 };
 
@@ -108,6 +111,7 @@ static struct sim_blob *blob_new(const uint8_t *data, size_t len)
 		return NULL;
 	b->refs = 1;
 	b->len = len;
+	memset(&b->memo, 0, sizeof b->memo);
 	memcpy(b->data, data, len);
 	return b;
 }
@@ -241,6 +245,8 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 
 	if (!cfg->ops)
 		BAD("no protocol");
+	if (cfg->crypto != BYZ_SCHEME_ED25519 && cfg->crypto != BYZ_SCHEME_FAST)
+		BAD("unknown signature scheme %d", (int)cfg->crypto);
 	/* The protocol's limits and its own check, every rule it breaks
 	 * (core.h, byz_config_check). */
 	if (byz_config_check(cfg->ops, c, why, whylen))
@@ -303,6 +309,20 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 
 static int client_apply(struct sim *s, uint32_t c);
 
+/* The verified-signature cache's size for n replicas: what a run keeps
+ * verifying is mostly the signatures embedded in certificates and
+ * requests, about n per decision in flight; 2^12 slots (132 KiB) up to
+ * n = 8, 2^16 (2.1 MiB) from n = 128. A smaller cache only costs
+ * verifications; it never changes an answer. */
+static unsigned cache_slots_log2(uint32_t n)
+{
+	unsigned l = 9;
+
+	while (l < 16 && ((uint32_t)1 << (l - 9)) < n)
+		l++;
+	return l < 12 ? 12 : l;
+}
+
 /* Ingress (ingress.h) with the public keys the simulation derived. */
 static int sim_ingress_new(struct sim *s)
 {
@@ -317,9 +337,18 @@ static int sim_ingress_new(struct sim *s)
 		memcpy(pk[r], s->rkeys[r].pk, BYZ_PK_BYTES);
 	for (uint32_t c = 0; c < nc; c++)
 		memcpy(pk[n + c], s->clients[c].key.pk, BYZ_PK_BYTES);
+	if (s->cfg.crypto == BYZ_SCHEME_FAST) {
+		/* Fast mode: ingress checks with the signers' secrets. */
+		for (uint32_t r = 0; r < n; r++)
+			memcpy(pk[r], s->rkeys[r].sk, BYZ_FAST_KEY_BYTES);
+		for (uint32_t c = 0; c < nc; c++)
+			memcpy(pk[n + c], s->clients[c].key.sk,
+			       BYZ_FAST_KEY_BYTES);
+	}
 	keys.replica = (const uint8_t(*)[BYZ_PK_BYTES])pk;
 	keys.client = (const uint8_t(*)[BYZ_PK_BYTES])(pk + n);
-	rc = ingress_new(&keys, 16, &s->ing);
+	keys.scheme = s->cfg.crypto;
+	rc = ingress_new(&keys, cache_slots_log2(n), &s->ing);
 	free(pk);
 	return rc;
 }
@@ -351,6 +380,16 @@ static int sim_clients_new(struct sim *s)
 	return 0;
 }
 
+/* The keypair of (role, id) in the run's scheme. */
+static void sim_key(const struct sim_config *cfg, struct byz_keypair *kp,
+		    enum byz_role role, uint32_t id)
+{
+	if (cfg->crypto == BYZ_SCHEME_FAST)
+		byz_key_derive_fast(kp, cfg->seed, role, id);
+	else
+		byz_key_derive(kp, cfg->seed, role, id);
+}
+
 int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 {
 	struct sim *s;
@@ -377,10 +416,9 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	client_outbox_init(&s->cob);
 	wire_buf_init(&s->signbuf, SIM_SIGN_MAX);
 	for (uint32_t r = 0; r < cfg->core.n; r++)
-		byz_key_derive(&s->rkeys[r], cfg->seed, BYZ_ROLE_REPLICA, r);
+		sim_key(cfg, &s->rkeys[r], BYZ_ROLE_REPLICA, r);
 	for (uint32_t c = 0; c < cfg->work.clients; c++)
-		byz_key_derive(&s->clients[c].key, cfg->seed, BYZ_ROLE_CLIENT,
-			       c);
+		sim_key(cfg, &s->clients[c].key, BYZ_ROLE_CLIENT, c);
 	if ((rc = sim_ingress_new(s)) || (rc = sim_clients_new(s)) ||
 	    (rc = audit_new(cfg->ops, &cfg->core, &s->audit)))
 		goto fail;
@@ -604,16 +642,64 @@ static struct sim_blob *sign_frame(struct sim *s, uint32_t r,
 	if (wire_sign(&s->signbuf, 0, &s->rkeys[r]))
 		return NULL;
 	s->tr->counts.signatures++;
+	/* The simulator made this signature with r's key: no receiver need
+	 * verify it again (its embedded signatures are checked as always). */
+	ingress_trust_signed(s->ing, BYZ_ROLE_REPLICA, r, s->signbuf.data,
+			     s->signbuf.len);
 	return blob_new(s->signbuf.data, s->signbuf.len);
+}
+
+/* The frames one step has signed so far: a core that sends the same bytes
+ * twice (a broadcast and its own loopback copy, core.h) gets one signature
+ * and one shared frame, as a real node signs it once (nodes/node.c). */
+#define SIM_ONCE_MAX 8
+struct sim_once {
+	size_t n;
+	struct {
+		const uint8_t *bytes; /* in the step's outbox */
+		size_t len;
+		struct sim_blob *blob; /* a reference held */
+	} e[SIM_ONCE_MAX];
+};
+
+static void once_put(struct sim_once *once)
+{
+	for (size_t i = 0; i < once->n; i++)
+		blob_put(&once->e[i].blob);
+	once->n = 0;
+}
+
+/* The signed frame of these unsigned bytes as replica r: the one this step
+ * already made, or a new one. A new reference, or NULL (no memory). */
+static struct sim_blob *sign_once(struct sim *s, struct sim_once *once,
+				  uint32_t r, const uint8_t *bytes, size_t len)
+{
+	struct sim_blob *b;
+
+	for (size_t i = 0; i < once->n; i++)
+		if (once->e[i].len == len &&
+		    memcmp(once->e[i].bytes, bytes, len) == 0) {
+			once->e[i].blob->refs++;
+			return once->e[i].blob;
+		}
+	b = sign_frame(s, r, bytes, len);
+	if (b && once->n < SIM_ONCE_MAX) {
+		once->e[once->n].bytes = bytes;
+		once->e[once->n].len = len;
+		once->e[once->n].blob = b;
+		once->n++;
+		b->refs++;
+	}
+	return b;
 }
 
 /* ---- ingress ------------------------------------------------------------ */
 
 /* Decode and authenticate a delivered frame (ingress.h), keeping the
  * trace's counts current; 0 or the rejection code. */
-static int ingress(struct sim *s, const struct sim_blob *b, struct wire_msg *m)
+static int ingress(struct sim *s, struct sim_blob *b, struct wire_msg *m)
 {
-	int rc = ingress_check(s->ing, b->data, b->len, m);
+	int rc = ingress_check_memo(s->ing, b->data, b->len, m, &b->memo);
 
 	s->tr->counts.verifications = ingress_counts(s->ing).verifications;
 	return rc;
@@ -631,7 +717,7 @@ static void mark_core_error(struct sim *s, uint32_t r, int rc)
 
 /* Carry out a step's outputs in order (core.h: persist before what
  * follows it). ni is the instance (a replica or its twin). */
-static int apply_outputs(struct sim *s, uint32_t ni)
+static int apply_step_outputs(struct sim *s, uint32_t ni, struct sim_once *once)
 {
 	struct sim_replica *rep = &s->rep[ni];
 	uint32_t r = node_id(ni), addr = node_addr(ni);
@@ -686,7 +772,7 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 				mark_core_error(s, addr, rc ? rc : BYZ_EFIELD);
 				return 0;
 			}
-			blob = sign_frame(s, r, bytes + o->off, o->len);
+			blob = sign_once(s, once, r, bytes + o->off, o->len);
 			if (!blob)
 				return BYZ_ENOMEM;
 			/* An honest replica's output keeps its protocol's
@@ -739,6 +825,15 @@ static int apply_outputs(struct sim *s, uint32_t ni)
 			audit_commit(s->audit, s->tr, s->now, r,
 				     &s->ob.out[i].commit);
 	return 0;
+}
+
+static int apply_outputs(struct sim *s, uint32_t ni)
+{
+	struct sim_once once = {0};
+	int rc = apply_step_outputs(s, ni, &once);
+
+	once_put(&once);
+	return rc;
 }
 
 /* Feed one event to instance ni's core and carry out what it answers. */
@@ -900,6 +995,8 @@ static int client_broadcast(struct sim *s, uint32_t c,
 		if (rc)
 			return rc;
 		s->tr->counts.signatures++;
+		ingress_trust_signed(s->ing, BYZ_ROLE_CLIENT, c,
+				     s->signbuf.data, s->signbuf.len);
 		blob_put(&cl->frame);
 		cl->frame = blob_new(s->signbuf.data, s->signbuf.len);
 		if (!cl->frame)

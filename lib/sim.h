@@ -107,6 +107,10 @@ struct sim_config {
 	/* Stop as soon as two honest replicas commit different requests at one
 	 * height (an agreement violation; trace_log.conflict). */
 	bool stop_on_violation;
+	/* How nodes sign (crypto.h): Ed25519 (the default, 0), or the fast
+	 * keyed hash for exploration. The trace is the same but for what
+	 * digests of signed bytes show (docs/crypto.md). */
+	enum byz_scheme crypto;
 	sim_hook_fn hook; /* NULL: no adversary */
 	void *hook_ctx;
 	/* If set, checked between events: non-zero stops the run (an

@@ -369,3 +369,46 @@ Test(crypto, hex)
 	byz_hex(out, in, 0);
 	cr_assert_str_eq(out, "");
 }
+
+Test(crypto, fast_keys_sign_and_verify_and_are_not_ed25519)
+{
+	struct byz_keypair a, a2, b, ed;
+	uint8_t sig[BYZ_SIG_BYTES], sig2[BYZ_SIG_BYTES], pkh[32];
+	static const uint8_t msg[] = "prepare v=1 n=2";
+
+	byz_key_derive_fast(&a, 7, BYZ_ROLE_REPLICA, 1);
+	byz_key_derive_fast(&a2, 7, BYZ_ROLE_REPLICA, 1);
+	byz_key_derive_fast(&b, 7, BYZ_ROLE_CLIENT, 1);
+	byz_key_derive(&ed, 7, BYZ_ROLE_REPLICA, 1);
+	cr_assert_eq(a.scheme, BYZ_SCHEME_FAST);
+	cr_assert_eq(ed.scheme, BYZ_SCHEME_ED25519);
+	cr_assert_eq(memcmp(&a, &a2, sizeof a), 0, "deterministic");
+	cr_assert_neq(memcmp(a.sk, b.sk, 32), 0, "roles are separate");
+	cr_assert_neq(memcmp(a.sk, ed.sk, 32), 0, "not the Ed25519 seed");
+	/* pk names the secret: its hash. */
+	byz_digest(pkh, a.sk, 32);
+	cr_assert_eq(memcmp(pkh, a.pk, 32), 0);
+
+	byz_sign(&a, 3, 4, msg, sizeof msg, sig);
+	cr_assert_eq(byz_keypair_verify(&a, 3, 4, msg, sizeof msg, sig), 0);
+	cr_assert_eq(byz_fast_verify(a.sk, 3, 4, msg, sizeof msg, sig), 0);
+	/* Domain separation holds as for Ed25519. */
+	cr_assert_eq(byz_fast_verify(a.sk, 3, 5, msg, sizeof msg, sig),
+		     BYZ_EBADSIG);
+	cr_assert_eq(byz_fast_verify(b.sk, 3, 4, msg, sizeof msg, sig),
+		     BYZ_EBADSIG);
+	cr_assert_eq(byz_fast_verify(a.sk, 3, 4, msg, sizeof msg - 1, sig),
+		     BYZ_EBADSIG);
+	/* It is neither an Ed25519 signature nor verifiable with pk. */
+	cr_assert_eq(byz_verify(a.pk, 3, 4, msg, sizeof msg, sig), BYZ_EBADSIG);
+	byz_sign(&ed, 3, 4, msg, sizeof msg, sig2);
+	cr_assert_eq(byz_keypair_verify(&ed, 3, 4, msg, sizeof msg, sig2), 0);
+	cr_assert_eq(byz_keypair_verify(&a, 3, 4, msg, sizeof msg, sig2),
+		     BYZ_EBADSIG);
+	for (int bit = 0; bit < 8 * BYZ_SIG_BYTES; bit += 37) {
+		memcpy(sig2, sig, sizeof sig);
+		sig2[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		cr_assert_eq(byz_fast_verify(a.sk, 3, 4, msg, sizeof msg, sig2),
+			     BYZ_EBADSIG);
+	}
+}

@@ -218,3 +218,131 @@ Test(ingress, refuses_a_bad_configuration)
 	cr_assert_eq(ingress_new(&keys, 8, &x), BYZ_EINVAL);
 	cr_assert_null(x);
 }
+
+Test(ingress, a_memo_checks_a_frame_once_for_all_its_receivers)
+{
+	struct wire_msg m;
+	struct ingress_memo memo = {0}, bad = {0};
+	struct ingress_counts st;
+
+	/* An ORDER carrying a request: two signatures. */
+	signed_request(1, &ck[1]);
+	signed_order();
+	cr_assert_eq(ingress_check_memo(ing, b.data, b.len, &m, &memo), 0);
+	cr_assert(memo.set);
+	cr_assert_eq(memo.sigs, 2);
+	st = ingress_counts(ing);
+	cr_assert_eq(st.verifications, 2);
+	cr_assert_eq(st.cache_hits, 0);
+	/* Three more receivers: decoded for each, verified by none, counted
+	 * as verified from the cache like a cache hit. */
+	for (int i = 0; i < 3; i++) {
+		memset(&m, 0, sizeof m);
+		cr_assert_eq(ingress_check_memo(ing, b.data, b.len, &m, &memo),
+			     0);
+		cr_assert_eq(m.frame.sender, 0);
+		cr_assert_eq(m.frame.type, TOY_ORDER);
+	}
+	st = ingress_counts(ing);
+	cr_assert_eq(st.frames, 4);
+	cr_assert_eq(st.verifications, 8);
+	cr_assert_eq(st.cache_hits, 6);
+
+	/* A rejection is remembered too, and counted at every receiver. */
+	signed_request(1, &ck[0]); /* forged request */
+	signed_order();
+	cr_assert_eq(ingress_check_memo(ing, b.data, b.len, &m, &bad),
+		     BYZ_EBADSIG);
+	cr_assert_eq(ingress_check_memo(ing, b.data, b.len, &m, &bad),
+		     BYZ_EBADSIG);
+	cr_assert_eq(ingress_counts(ing).rejected, 2);
+	/* Changed bytes are another frame: a new memo checks them in full. */
+	{
+		struct ingress_memo other = {0};
+		signed_request(1, &ck[1]);
+		signed_order();
+		b.data[b.len - BYZ_SIG_BYTES - 1] ^= 0x01;
+		cr_assert_eq(ingress_check_memo(ing, b.data, b.len, &m, &other),
+			     BYZ_EBADSIG);
+	}
+}
+
+Test(ingress, a_frame_the_driver_signed_for_a_client_is_a_cache_hit)
+{
+	struct wire_msg m;
+
+	signed_request(1, &ck[1]);
+	ingress_trust_signed(ing, BYZ_ROLE_CLIENT, 1, inner.data, inner.len);
+	cr_assert_eq(ingress_check(ing, inner.data, inner.len, &m), 0);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 1);
+	/* Not for another client, nor outside the cluster, nor for a forged
+	 * request (it is verified and fails). */
+	signed_request(0, &ck[1]);
+	ingress_trust_signed(ing, BYZ_ROLE_CLIENT, 1, inner.data, inner.len);
+	ingress_trust_signed(ing, BYZ_ROLE_CLIENT, NCLIENTS, inner.data,
+			     inner.len);
+	ingress_trust_signed(ing, BYZ_ROLE_REPLICA, 0, inner.data, inner.len);
+	cr_assert_eq(ingress_check(ing, inner.data, inner.len, &m),
+		     BYZ_EBADSIG);
+	cr_assert_eq(ingress_counts(ing).cache_hits, 1);
+}
+
+/* ---- the fast scheme (crypto.h, BYZ_SCHEME_FAST) ------------------------ */
+
+Test(ingress, the_fast_scheme_accepts_exactly_its_signers_keyed_hashes)
+{
+	struct byz_keypair fr[N + 1], fc[NCLIENTS];
+	uint8_t rsec[N][BYZ_PK_BYTES], csec[NCLIENTS][BYZ_PK_BYTES];
+	struct ingress_keys keys = {.n = N,
+				    .clients = NCLIENTS,
+				    .replica = (const uint8_t(*)[32])rsec,
+				    .client = (const uint8_t(*)[32])csec,
+				    .scheme = BYZ_SCHEME_FAST};
+	struct ingress *fast;
+	struct wire_msg m;
+
+	for (uint32_t r = 0; r <= N; r++)
+		byz_key_derive_fast(&fr[r], SEED, BYZ_ROLE_REPLICA, r);
+	for (uint32_t c = 0; c < NCLIENTS; c++)
+		byz_key_derive_fast(&fc[c], SEED, BYZ_ROLE_CLIENT, c);
+	for (uint32_t r = 0; r < N; r++)
+		memcpy(rsec[r], fr[r].sk, 32);
+	for (uint32_t c = 0; c < NCLIENTS; c++)
+		memcpy(csec[c], fc[c].sk, 32);
+	cr_assert_eq(ingress_new(&keys, 8, &fast), 0);
+
+	signed_reply(2, &fr[2]);
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), 0);
+	cr_assert_eq(m.frame.sender, 2);
+	/* Another replica's fast key, an Ed25519 signature, a changed byte,
+	 * and a fast key of the same id from another seed all fail. */
+	signed_reply(2, &fr[1]);
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), BYZ_EBADSIG);
+	signed_reply(2, &rk[2]);
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), BYZ_EBADSIG);
+	signed_reply(2, &fr[2]);
+	b.data[b.len - BYZ_SIG_BYTES - 1] ^= 0x01;
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), BYZ_EBADSIG);
+	{
+		struct byz_keypair other;
+		byz_key_derive_fast(&other, SEED + 1, BYZ_ROLE_REPLICA, 2);
+		signed_reply(2, &other);
+		cr_assert_eq(ingress_check(fast, b.data, b.len, &m),
+			     BYZ_EBADSIG);
+	}
+	/* Embedded signatures are checked alike. */
+	signed_request(1, &fc[1]);
+	wire_buf_reset(&b);
+	cr_assert_eq(toy_enc_order(&b, NULL, 0, 1, inner.data, inner.len), 0);
+	cr_assert_eq(wire_sign(&b, 0, &fr[0]), 0);
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), 0);
+	signed_request(1, &fc[0]);
+	wire_buf_reset(&b);
+	cr_assert_eq(toy_enc_order(&b, NULL, 0, 1, inner.data, inner.len), 0);
+	cr_assert_eq(wire_sign(&b, 0, &fr[0]), 0);
+	cr_assert_eq(ingress_check(fast, b.data, b.len, &m), BYZ_EBADSIG);
+	/* An Ed25519 ingress refuses a fast signature. */
+	signed_reply(2, &fr[2]);
+	cr_assert_eq(ingress_check(ing, b.data, b.len, &m), BYZ_EBADSIG);
+	ingress_destroy(&fast);
+}

@@ -61,6 +61,30 @@ Test(sim, fault_free_toy_passes_every_checker)
 	cr_assert_eq(res.counts.dropped, 0);
 }
 
+/* #14: the simulator signs each output once and enters what it signed in
+ * the verified-signature cache, and a frame shared by several receivers is
+ * checked once: a fault-free run makes no signature verification at all,
+ * while every verification is still counted. */
+Test(sim, a_fault_free_run_verifies_no_signature_it_made_itself)
+{
+	struct scenario sc = base();
+	struct scenario_result res = run(&sc);
+	uint64_t sent = 0;
+
+	cr_assert_eq(res.verdict, VERDICT_PASS, "%s", res.why);
+	cr_assert_gt(res.counts.verifications, 0);
+	cr_assert_eq(res.counts.verify_cache_hits, res.counts.verifications,
+		     "%llu of %llu verifications reached libsodium",
+		     (unsigned long long)(res.counts.verifications -
+					  res.counts.verify_cache_hits),
+		     (unsigned long long)res.counts.verifications);
+	/* One signature per frame made: fewer than the frames sent. */
+	for (int p = 0; p < TRACE_PROTOS; p++)
+		for (int t = 0; t < TRACE_TYPES; t++)
+			sent += res.counts.sent[p][t];
+	cr_assert_lt(res.counts.signatures, sent);
+}
+
 Test(sim, same_seed_same_trace_hash_other_seed_other_hash)
 {
 	struct scenario sc = base();

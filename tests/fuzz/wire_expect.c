@@ -54,7 +54,8 @@ static int setup(void)
 	static uint8_t cpk[CORPUS_CLIENTS][BYZ_PK_BYTES];
 	struct ingress_keys keys = {CORPUS_REPLICAS, CORPUS_CLIENTS,
 				    (const uint8_t(*)[BYZ_PK_BYTES])rpk,
-				    (const uint8_t(*)[BYZ_PK_BYTES])cpk};
+				    (const uint8_t(*)[BYZ_PK_BYTES])cpk,
+				    BYZ_SCHEME_ED25519};
 	struct byz_keypair kp;
 
 	if (byz_crypto_init())
