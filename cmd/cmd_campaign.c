@@ -59,6 +59,10 @@ static const char campaign_usage[] =
     "                  (default 60s, 180s for driver zmq; none for no\n"
     "                  limit): a run that hits it\n"
     "                  is recorded as wall-limit, without a verdict\n"
+    "  --crypto ed25519|fast  every run signs so, over the file's crypto:\n"
+    "                  fast explores with keyed hashes and runs every\n"
+    "                  failure again with Ed25519 before reporting it\n"
+    "                  (docs/crypto.md; driver sim only)\n"
     "  --list          print the runs (id and attacks) and exit\n"
     "  --merge DIR...  combine shard directories into --out DIR and write\n"
     "                  its summary; every run of the campaign must be in one\n"
@@ -97,7 +101,8 @@ static void on_signal(int sig)
 struct campaign_opts {
 	const char *file, *out;
 	bool resume, force, noshrink, list, merge, quiet;
-	bool accept_mismatch, partial, has_max_wall;
+	bool accept_mismatch, partial, has_max_wall, has_crypto;
+	enum byz_scheme crypto;
 	uint64_t max_wall_us;
 	uint64_t jobs, shard_k, shard_n;
 	char **dirs; /* --merge */
@@ -138,6 +143,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		O_ACCEPT,
 		O_PARTIAL,
 		O_MAX_WALL,
+		O_CRYPTO,
 	};
 	static const struct option opts[] = {
 	    {"out", required_argument, NULL, O_OUT},
@@ -151,6 +157,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	    {"accept-mismatch", no_argument, NULL, O_ACCEPT},
 	    {"partial", no_argument, NULL, O_PARTIAL},
 	    {"max-wall", required_argument, NULL, O_MAX_WALL},
+	    {"crypto", required_argument, NULL, O_CRYPTO},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -230,6 +237,18 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 					    optarg);
 			}
 			o->has_max_wall = true;
+			break;
+		case O_CRYPTO:
+			if (!strcmp(optarg, "ed25519"))
+				o->crypto = BYZ_SCHEME_ED25519;
+			else if (!strcmp(optarg, "fast"))
+				o->crypto = BYZ_SCHEME_FAST;
+			else
+				return cli_usage_error(
+				    "campaign",
+				    "--crypto: '%s' is not ed25519 or fast",
+				    optarg);
+			o->has_crypto = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -501,6 +520,15 @@ int cmd_campaign(int argc, char **argv)
 		c.runner = real_run; /* each run: a local cluster */
 	c.has_wall_override = o.has_max_wall;
 	c.wall_override_us = o.max_wall_us;
+	c.has_crypto_override = o.has_crypto;
+	c.crypto_override = o.crypto;
+	if (o.has_crypto && o.crypto != BYZ_SCHEME_ED25519 &&
+	    !strcmp(c.driver, "zmq")) {
+		campaign_free(&c);
+		return cli_usage_error("campaign",
+				       "--crypto fast is for the simulator: "
+				       "this campaign's driver is zmq");
+	}
 	if ((rc = check_runs(&c, o.file, o.list)) || o.list)
 		goto out;
 	if (o.jobs == 0) {

@@ -88,6 +88,12 @@ static const char run_usage[] =
     "  --max-events N      stop the run after N simulator events (default:\n"
     "                      8,000 n^2, at least 10 million; 0: the default)\n"
     "  --bound D           liveness bound after GST (default: protocol's)\n"
+    "  --crypto ed25519|fast\n"
+    "                      how nodes sign: Ed25519 (default), or fast:\n"
+    "                      keyed hashes the adversary cannot forge, for\n"
+    "                      exploration; a run that fails is run again with\n"
+    "                      Ed25519 and reported as that run (docs/crypto.md;\n"
+    "                      simulator only)\n"
     "Driver:\n"
     "  --driver sim|zmq    the simulator (default) or real processes\n"
     "  --out DIR           zmq: the run folder (keys, cluster file, data,\n"
@@ -194,6 +200,13 @@ static void print_people(const struct scenario *sc,
 	       " verifications=%" PRIu64 "\n",
 	       res->counts.delivered, res->counts.dropped, res->counts.rejected,
 	       res->counts.signatures, res->counts.verifications);
+	if (sc->crypto == BYZ_SCHEME_FAST)
+		printf("  crypto   fast (keyed hashes; docs/crypto.md)\n");
+	if (res->confirmed)
+		printf(
+		    "  crypto   found with fast crypto (%s, trace %.16s...), "
+		    "replayed with Ed25519: the run above\n",
+		    verdict_name(res->fast_verdict), res->fast_trace_hash);
 }
 
 /* --driver zmq: the scenario as processes, then the checkers on the merged
@@ -275,6 +288,7 @@ static const struct run_field {
     {"stop-on-violation", "stop_on_violation"},
     {"mutant", "mutant"},
     {"leaders", "leaders"},
+    {"crypto", "crypto"},
 };
 #define RUN_NFIELDS (sizeof run_fields / sizeof run_fields[0])
 
@@ -406,6 +420,10 @@ int cmd_run(int argc, char **argv)
 	 * (Byzantine replicas, crashes, attacks), before anything runs. */
 	if (scenario_check_config(&sc, why, sizeof why))
 		return cli_usage_error("run", "%s", why);
+	if (sc.crypto != BYZ_SCHEME_ED25519 && !strcmp(driver, "zmq"))
+		return cli_usage_error("run", "--crypto fast is for the "
+					      "simulator: real processes sign "
+					      "with Ed25519");
 	if ((out_dir || port) && strcmp(driver, "zmq"))
 		return cli_usage_error("run", "--out and --port are for "
 					      "--driver zmq");
@@ -428,7 +446,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sc.stop = &run_interrupted;
 
-	rc = scenario_run(&sc, tf, &res);
+	rc = scenario_run_confirmed(&sc, tf, &res);
 	wall_disarm();
 	if (wall_hit() && res.sim.interrupted && res.verdict != VERDICT_ERROR) {
 		res.wall_limited = true;

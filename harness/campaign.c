@@ -933,6 +933,8 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 				if (c->mutant[0])
 					memcpy(sc->mutant, c->mutant,
 					       sizeof sc->mutant);
+				if (c->has_crypto_override)
+					sc->crypto = c->crypto_override;
 				return 0;
 			}
 		}
@@ -971,6 +973,13 @@ static int check_configs(struct campaign *c, char *why, size_t whylen)
 			rc = fail_at(why, whylen, c, cl->line,
 				     "cell '%s' run %s: %s", cl->name, spec->id,
 				     msg);
+		else if (spec->sc.crypto != BYZ_SCHEME_ED25519 &&
+			 !strcmp(c->driver, "zmq"))
+			rc = fail_at(why, whylen, c, cl->line,
+				     "cell '%s': crypto: fast is for the "
+				     "simulator (driver sim): real processes "
+				     "sign with Ed25519",
+				     cl->name);
 	}
 	free(spec);
 	return rc;
@@ -1029,10 +1038,11 @@ static int load_root(struct conf_node *root, struct campaign *c, char *why,
 		    strcmp(root->keys[i], "defaults") &&
 		    strcmp(root->keys[i], "cells") &&
 		    strcmp(root->keys[i], "driver") &&
+		    strcmp(root->keys[i], "crypto") &&
 		    strcmp(root->keys[i], "max_wall")) {
 			fail_at(why, whylen, c, root->key_lines[i],
-				"unknown key '%s' (name, driver, max_wall, "
-				"defaults, cells)",
+				"unknown key '%s' (name, driver, crypto, "
+				"max_wall, defaults, cells)",
 				root->keys[i]);
 			goto out;
 		}
@@ -1073,6 +1083,19 @@ static int load_root(struct conf_node *root, struct campaign *c, char *why,
 			if (take_field(c, c->defaults, v->keys[i], v->items[i],
 				       v->key_lines[i], why, whylen))
 				goto out;
+	}
+	/* crypto: at the top is every run's default, like driver: (a cell
+	 * may still say otherwise). */
+	v = conf_get(root, "crypto");
+	if (v) {
+		if (conf_get(c->defaults, "crypto")) {
+			fail_at(why, whylen, c, v->line,
+				"crypto: given at the top and in defaults");
+			goto out;
+		}
+		if (take_field(c, c->defaults, "crypto", v, v->line, why,
+			       whylen))
+			goto out;
 	}
 	cells = conf_get(root, "cells");
 	if (!cells || cells->kind != CONF_LIST || cells->count == 0) {

@@ -119,6 +119,10 @@ struct campaign {
 	/* Planted in every run (byzlab selftest; "" for none): a mutant of
 	 * the run's protocol, by name (scenario.h). */
 	char mutant[48];
+	/* --crypto: every run signs so (scenario.h, crypto), whatever the
+	 * file says. */
+	bool has_crypto_override;
+	enum byz_scheme crypto_override;
 	/* runs are indexed; each cell's runs are a contiguous range */
 	uint64_t cell_first[CAMPAIGN_MAX_CELLS + 1];
 };

@@ -40,6 +40,9 @@ json_t *failure_json(const char *id, const char *campaign, const char *expect,
 			    json_integer((json_int_t)res->sim.now));
 	json_object_set_new(r, "accepted",
 			    json_integer((json_int_t)res->sim.accepted));
+	if (res->confirmed)
+		json_object_set_new(r, "confirmed_from_fast",
+				    scenario_confirmed_json(res));
 	json_object_set_new(doc, "result", r);
 	return doc;
 }
@@ -210,10 +213,19 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 	};
 	/* what failure_json always writes */
 	static const struct fkey result[] = {
-	    {"verdict", true},	  {"why", true},	  {"safe", true},
-	    {"live", true},	  {"violation_us", true}, {"trace_hash", true},
-	    {"virtual_us", true}, {"accepted", true},
+	    {"verdict", true},
+	    {"why", true},
+	    {"safe", true},
+	    {"live", true},
+	    {"violation_us", true},
+	    {"trace_hash", true},
+	    {"virtual_us", true},
+	    {"accepted", true},
+	    {"confirmed_from_fast", false},
 	};
+	/* what a run with fast crypto said before its Ed25519 replay */
+	static const struct fkey confirmed[] = {
+	    {"verdict", true}, {"safe", true}, {"trace_hash", true}};
 	json_error_t err;
 	json_t *doc, *res, *v;
 	struct stat st;
@@ -316,6 +328,25 @@ int failure_read(const char *path, struct failure *out, json_t **docp,
 	    get_whole(path, res, "virtual_us", why, whylen) ||
 	    get_whole(path, res, "accepted", why, whylen))
 		goto bad;
+	v = json_object_get(res, "confirmed_from_fast");
+	if (v &&
+	    (!json_is_object(v) ||
+	     check_keys(path, "result: confirmed_from_fast: ", v, confirmed,
+			sizeof confirmed / sizeof confirmed[0], why, whylen) ||
+	     get_str(path, "result: confirmed_from_fast: ", v, "verdict", text,
+		     sizeof text, why, whylen) ||
+	     get_str(path, "result: confirmed_from_fast: ", v, "trace_hash",
+		     NULL, 2 * BYZ_DIGEST_BYTES + 1, why, whylen) ||
+	     !json_is_boolean(json_object_get(v, "safe")))) {
+		if (!json_is_object(v) ||
+		    !json_is_boolean(json_object_get(v, "safe")))
+			snprintf(why, whylen,
+				 "%s: result: \"confirmed_from_fast\": "
+				 "expected {verdict, safe (true or false), "
+				 "trace_hash}",
+				 path);
+		goto bad;
+	}
 	if (strcmp(out->verdict, "pass") && strcmp(out->verdict, "fail") &&
 	    strcmp(out->verdict, "error")) {
 		snprintf(why, whylen,

@@ -32,6 +32,11 @@ void manifest_digest(const struct campaign *c, char out[2 * 32 + 1])
 		fprintf(m, "%s\ndriver %s\nmutant %s\n",
 			c->definition ? c->definition : "", c->driver,
 			c->mutant);
+		/* only when given, so that digests made before it existed
+		 * stay the same */
+		if (c->has_crypto_override)
+			fprintf(m, "crypto %s\n",
+				scenario_crypto_name(c->crypto_override));
 		fclose(m);
 	}
 	byz_digest(d, buf ? buf : "", buf ? len : 0);

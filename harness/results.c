@@ -141,8 +141,8 @@ static json_t *met_json(unsigned expect, const struct scenario_result *res)
 }
 
 static void run_one_driver(const struct campaign *c, const char *out_dir,
-			   const struct run_spec *rs, char *keep,
-			   size_t keeplen, struct scenario_result *res);
+			   struct run_spec *rs, char *keep, size_t keeplen,
+			   struct scenario_result *res);
 
 /* Run rs by the campaign's driver: the simulator, or the runner a real
  * driver installed (a failing real run keeps its folder under
@@ -172,11 +172,11 @@ static void run_by_driver(const struct campaign *c, const char *out_dir,
 }
 
 static void run_one_driver(const struct campaign *c, const char *out_dir,
-			   const struct run_spec *rs, char *keep,
-			   size_t keeplen, struct scenario_result *res)
+			   struct run_spec *rs, char *keep, size_t keeplen,
+			   struct scenario_result *res)
 {
 	if (!strcmp(c->driver, "sim") || !c->driver[0]) {
-		scenario_run(&rs->sc, NULL, res);
+		scenario_run_confirmed(&rs->sc, NULL, res);
 		return;
 	}
 	if (!c->runner) {

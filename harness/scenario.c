@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void scenario_defaults(struct scenario *sc)
 {
@@ -96,6 +97,7 @@ void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg)
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;
 	cfg->stop_on_violation = sc->stop_on_violation;
+	cfg->crypto = sc->crypto;
 }
 
 static bool plan_empty(const struct attack_plan *p)
@@ -401,12 +403,89 @@ out:
 	return rc;
 }
 
+const char *scenario_crypto_name(enum byz_scheme s)
+{
+	return s == BYZ_SCHEME_FAST ? "fast" : "ed25519";
+}
+
+/* Start a trace file again from nothing (for the confirming run). */
+static int trace_file_restart(FILE *f)
+{
+	if (fflush(f) || fseeko(f, 0, SEEK_SET) || ftruncate(fileno(f), 0))
+		return -1;
+	return 0;
+}
+
+int scenario_run_confirmed(struct scenario *sc, FILE *trace_file,
+			   struct scenario_result *res)
+{
+	struct scenario ed;
+	enum verdict fv;
+	bool fsafe;
+	char fhash[sizeof res->trace_hash];
+	int rc = scenario_run(sc, trace_file, res);
+
+	/* Test hook (tests/e2e/test_fast_crypto.py): a fast run that passed
+	 * reports a safety finding, which its Ed25519 replay cannot
+	 * reproduce. */
+	if (sc->crypto == BYZ_SCHEME_FAST && !rc &&
+	    res->verdict == VERDICT_PASS &&
+	    getenv("BYZLAB_TEST_FAST_FINDING")) {
+		res->verdict = VERDICT_FAIL;
+		res->safe = false;
+	}
+	if (sc->crypto != BYZ_SCHEME_FAST || res->verdict != VERDICT_FAIL ||
+	    res->sim.interrupted)
+		return rc;
+	/* A finding: replay it with Ed25519, which is what gets reported. */
+	fv = res->verdict;
+	fsafe = res->safe;
+	memcpy(fhash, res->trace_hash, sizeof fhash);
+	ed = *sc;
+	ed.crypto = BYZ_SCHEME_ED25519;
+	if (trace_file && trace_file_restart(trace_file)) {
+		snprintf(res->why, sizeof res->why,
+			 "cannot rewrite the trace for the Ed25519 replay: "
+			 "%s",
+			 strerror(errno));
+		res->verdict = VERDICT_ERROR;
+		return BYZ_EIO;
+	}
+	rc = scenario_run(&ed, trace_file, res);
+	sc->crypto = BYZ_SCHEME_ED25519;
+	res->confirmed = true;
+	res->fast_verdict = fv;
+	res->fast_safe = fsafe;
+	memcpy(res->fast_trace_hash, fhash, sizeof fhash);
+	if (!rc && res->verdict != VERDICT_WALL &&
+	    (res->verdict != fv || res->safe != fsafe)) {
+		char ewhy[sizeof res->why];
+		snprintf(ewhy, sizeof ewhy,
+			 "a %s finding with fast crypto (%s) did not "
+			 "reproduce with Ed25519 (%s%s%.200s): a bug of "
+			 "byzlab, please report it",
+			 fsafe ? "liveness" : "safety", verdict_name(fv),
+			 verdict_name(res->verdict), res->why[0] ? ": " : "",
+			 res->why);
+		memcpy(res->why, ewhy, sizeof ewhy);
+		res->verdict = VERDICT_ERROR;
+	}
+	return rc;
+}
+
 const char *verdict_name(enum verdict v)
 {
 	return v == VERDICT_PASS   ? "pass"
 	       : v == VERDICT_FAIL ? "fail"
 	       : v == VERDICT_WALL ? "wall-limit"
 				   : "error";
+}
+
+json_t *scenario_confirmed_json(const struct scenario_result *res)
+{
+	return json_pack("{s:s,s:b,s:s}", "verdict",
+			 verdict_name(res->fast_verdict), "safe",
+			 res->fast_safe, "trace_hash", res->fast_trace_hash);
 }
 
 json_t *scenario_result_json(const struct scenario *sc,
@@ -523,6 +602,12 @@ json_t *scenario_result_json(const struct scenario *sc,
 	json_object_set_new(o, "trace_lines",
 			    json_integer((json_int_t)res->trace_lines));
 	json_object_set_new(o, "trace_hash", json_string(res->trace_hash));
+	if (sc->crypto != BYZ_SCHEME_ED25519)
+		json_object_set_new(
+		    o, "crypto", json_string(scenario_crypto_name(sc->crypto)));
+	if (res->confirmed)
+		json_object_set_new(o, "confirmed_from_fast",
+				    scenario_confirmed_json(res));
 	json_object_set_new(o, "wall_seconds", json_real(res->wall_seconds));
 	return o;
 }

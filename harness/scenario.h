@@ -49,7 +49,11 @@ struct scenario {
 	struct attack_plan plan;
 	bool stop_on_violation; /* end the run at the first agreement
 				 * violation (liveness is then not judged) */
-	sim_hook_fn hook;	/* the adversary's hook, or NULL (sim.h) */
+	/* How nodes sign (crypto.h; field "crypto": ed25519 or fast): fast
+	 * explores with keyed hashes, and scenario_run_confirmed replays
+	 * what fails with Ed25519 before it is reported. Simulator only. */
+	enum byz_scheme crypto;
+	sim_hook_fn hook; /* the adversary's hook, or NULL (sim.h) */
 	void *hook_ctx;
 };
 
@@ -95,6 +99,13 @@ struct scenario_result {
 	 * folder when kept (its evidence), else "". */
 	const char *driver;
 	char run_folder[512];
+	/* scenario_run_confirmed: the run failed with fast crypto and this
+	 * result is its replay with Ed25519 (what the fast run said: its
+	 * verdict and trace hash). */
+	bool confirmed;
+	enum verdict fast_verdict;
+	bool fast_safe;
+	char fast_trace_hash[2 * BYZ_DIGEST_BYTES + 1];
 };
 
 /* A small fault-free cluster: n = 4, 4 clients, 25 requests each, 1 ms
@@ -142,6 +153,26 @@ void scenario_trace_run(const struct scenario *sc, const struct sim_config *cfg,
  * Returns 0 (the verdict is in *res) or an error code with res->why set. */
 int scenario_run(const struct scenario *sc, FILE *trace_file,
 		 struct scenario_result *res);
+
+/*
+ * scenario_run, and for a scenario with fast crypto whose run did not pass
+ * (a safety or liveness finding), the same scenario again with Ed25519:
+ * a finding is reported only as Ed25519 shows it. *sc is then switched to
+ * Ed25519 (what a failure file must replay), res is the Ed25519 run's with
+ * res->confirmed set, and when the two runs disagree on the verdict or on
+ * safety the verdict is ERROR ("did not reproduce with Ed25519"): the two
+ * schemes must decide alike, so that is a bug of byzlab. A trace file is
+ * rewritten with the Ed25519 run.
+ */
+int scenario_run_confirmed(struct scenario *sc, FILE *trace_file,
+			   struct scenario_result *res);
+
+/* What the fast run of a confirmed result said (its verdict, safe and
+ * trace hash), as a JSON object (a new reference). */
+json_t *scenario_confirmed_json(const struct scenario_result *res);
+
+/* "ed25519" or "fast" */
+const char *scenario_crypto_name(enum byz_scheme s);
 
 /* "pass", "fail", "error", "wall-limit" */
 const char *verdict_name(enum verdict v);

@@ -71,7 +71,8 @@ bool scenario_is_field(const char *key)
 {
 	return field_find(key) || !strcmp(key, "protocol") ||
 	       !strcmp(key, "mutant") || !strcmp(key, "leaders") ||
-	       !strcmp(key, "byzantine") || !strcmp(key, "crash");
+	       !strcmp(key, "crypto") || !strcmp(key, "byzantine") ||
+	       !strcmp(key, "crash");
 }
 
 /* The widest value of batch, window or checkpoint that a registered
@@ -454,6 +455,21 @@ int scenario_set(struct scenario *sc, const char *key, const char *value,
 		memcpy(sc->mutant, value, len + 1);
 		return 0;
 	}
+	if (!strcmp(key, "crypto")) {
+		if (!strcmp(value, "ed25519"))
+			sc->crypto = BYZ_SCHEME_ED25519;
+		else if (!strcmp(value, "fast"))
+			sc->crypto = BYZ_SCHEME_FAST;
+		else {
+			snprintf(why, whylen,
+				 "crypto: '%.40s' is not a signature scheme "
+				 "(ed25519, or fast: keyed hashes for "
+				 "exploration, docs/crypto.md)",
+				 value);
+			return -1;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "leaders"))
 		return set_leaders(sc, value, why, whylen);
 	if (!strcmp(key, "byzantine"))
@@ -527,6 +543,9 @@ json_t *scenario_to_json(const struct scenario *sc)
 	json_object_set_new(o, "protocol", json_string(sc->ops->name));
 	if (sc->mutant[0])
 		json_object_set_new(o, "mutant", json_string(sc->mutant));
+	if (sc->crypto != BYZ_SCHEME_ED25519)
+		json_object_set_new(
+		    o, "crypto", json_string(scenario_crypto_name(sc->crypto)));
 	if (sc->nleaders) {
 		char lt[BYZ_MAX_LEADERS * 5 + 1];
 		scenario_leaders_text(sc, lt, sizeof lt);
@@ -652,7 +671,7 @@ static bool json_is_list_key(const char *key)
 static bool json_is_optional(const char *key)
 {
 	return !strcmp(key, "mutant") || !strcmp(key, "leaders") ||
-	       !strcmp(key, "max_events");
+	       !strcmp(key, "max_events") || !strcmp(key, "crypto");
 }
 
 /* One crash object of "crashes": exactly replica, at_us, restart_at_us
@@ -741,7 +760,7 @@ static int field_from_json(struct scenario *sc, const char *key,
 	uint64_t u;
 
 	if (!strcmp(key, "protocol") || !strcmp(key, "mutant") ||
-	    !strcmp(key, "leaders")) {
+	    !strcmp(key, "leaders") || !strcmp(key, "crypto")) {
 		if (!json_is_string(v)) {
 			snprintf(why, whylen, "%s: expected a string, found %s",
 				 key, json_kind(v));
