@@ -70,6 +70,7 @@ struct cell {
 	size_t nb;
 	int b_line; /* the line of `byzantine:` (the cell's when absent) */
 	char *attacks[CAMPAIGN_MAX_LIST]; /* attack texts (owned) */
+	uint64_t gen; /* its load's number: parsed texts are remembered */
 	size_t nattacks;
 	/* `with`: a second list; each run adds one of these to its attack
 	 * from `attacks`, so that every pair is run (combined faults). */
