@@ -346,6 +346,164 @@ Test(pbft, a_prepare_for_another_digest_does_not_count)
 	h_free(&h);
 }
 
+/* Whether the last step's outputs include a line starting with prefix. */
+static bool has_line(const struct h *h, const char *prefix)
+{
+	for (size_t i = 0; i < h->nlines; i++)
+		if (!strncmp(h->lines[i], prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+/*
+ * Votes are counted as they are stored (issue #14); the predicates stay
+ * the papers' (OSDI'99 §4.2): prepared = the pre-prepare and 2f matching
+ * PREPAREs from distinct backups, the primary's never counting;
+ * committed-local = prepared and 2f+1 matching COMMITs from distinct
+ * replicas. A sender's first vote is the one that counts: a duplicate is
+ * not counted again, nor a second vote with the right digest after a
+ * wrong one. Votes that came before the pre-prepare are counted once it
+ * fixes the digest.
+ */
+Test(pbft, votes_count_once_per_signer_for_the_accepted_digest_only)
+{
+	struct h h;
+	struct frame req, pp, v;
+	uint8_t d[32], other[32] = {1};
+
+	h_init(&h, 1);
+	req = request(&h, 0, 1, "put x 1");
+	pp = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp, d);
+	/* Before the pre-prepare: r2 for d, r3 for another digest. */
+	v = vote(&h, PBFT_PREPARE, 2, 0, 1, d);
+	deliver(&h, &v);
+	v = vote(&h, PBFT_PREPARE, 3, 0, 1, other);
+	deliver(&h, &v);
+	deliver(&h, &pp);
+	/* One matching prepare (r2): not prepared. */
+	EXPECT(&h,
+	       "persist msg pbft/pre-prepare v=0 n=1 batch=c0/t1 d=4d02f8a0",
+	       "broadcast pbft/prepare v=0 n=1 d=4d02f8a0",
+	       "send r1 pbft/prepare v=0 n=1 d=4d02f8a0");
+	/* r2 again, and r3 now for d: its first vote counts, not this. */
+	v = vote(&h, PBFT_PREPARE, 2, 0, 1, d);
+	deliver(&h, &v);
+	cr_assert_eq(h.nlines, 0);
+	v = vote(&h, PBFT_PREPARE, 3, 0, 1, d);
+	deliver(&h, &v);
+	cr_assert_eq(h.nlines, 0);
+	/* The primary's PREPARE never counts. */
+	v = vote(&h, PBFT_PREPARE, 0, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "note prepare from the primary r0: dropped");
+	/* Ours, by loopback: 2f = 2 from backups (r1, r2). */
+	v = vote(&h, PBFT_PREPARE, 1, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/prepare v=0 n=1 d=4d02f8a0",
+	       "broadcast pbft/commit v=0 n=1 d=4d02f8a0",
+	       "send r1 pbft/commit v=0 n=1 d=4d02f8a0");
+	/* Commits: r2 twice, r3 for another digest, the primary r0 for d
+	 * (it counts: any replica may commit): two distinct matching. */
+	v = vote(&h, PBFT_COMMIT, 2, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=4d02f8a0");
+	deliver(&h, &v);
+	cr_assert_eq(h.nlines, 0);
+	v = vote(&h, PBFT_COMMIT, 3, 0, 1, other);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=01000000");
+	v = vote(&h, PBFT_COMMIT, 0, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=4d02f8a0");
+	/* Ours makes 2f+1 = 3: committed-local, executed. */
+	v = vote(&h, PBFT_COMMIT, 1, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/commit v=0 n=1 d=4d02f8a0",
+	       "commit h1 slot=1 c0/t1",
+	       "send c0 client/reply v=0 c0 t=1 result='ok'");
+	h_free(&h);
+}
+
+/*
+ * The same predicates against a model of them, over seeded random
+ * sequences: votes of either type from any replica, for the digest or
+ * another, duplicates, votes for a later view (kept for it, not counted),
+ * and the pre-prepare at a random point. The core must become prepared
+ * (multicast COMMIT) and committed (execute) at exactly the step the
+ * model says, and never otherwise.
+ */
+Test(pbft, prepared_and_committed_hold_exactly_when_the_predicates_do)
+{
+	uint8_t d[32], other[32] = {1};
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	for (int round = 0; round < 150; round++) {
+		struct h h;
+		struct frame req, pp, v;
+		/* The model: each sender's first PREPARE / COMMIT of view 0
+		 * (0: none, 1: for d, 2: for another digest). */
+		int prep[N] = {0}, commit[N] = {0};
+		bool have_pp = false, prepared = false, committed = false;
+
+		h_init(&h, 1);
+		req = request(&h, 0, 1, "put x 1");
+		pp = preprepare(&h, 0, 0, 1, &req);
+		digest_of(&pp, d);
+		for (int step = 0; step < 14 && !committed; step++) {
+			uint32_t r, s, kind;
+			bool match, now_prepared, now_committed;
+			uint32_t np = 0, nc = 0;
+
+			rng = rng * 6364136223846793005ull +
+			      1442695040888963407ull;
+			r = (uint32_t)(rng >> 33);
+			kind = r % 8;
+			s = (r / 8) % N;
+			match = (r / 32) % 4 != 0;
+			if (kind == 0 || (step == 13 && !have_pp)) {
+				deliver(&h, &pp);
+				have_pp = true;
+			} else if (kind == 1) {
+				/* For view 1: kept for later, not counted. */
+				v = vote(&h,
+					 r & 64 ? PBFT_PREPARE : PBFT_COMMIT, s,
+					 1, 1, d);
+				deliver(&h, &v);
+			} else {
+				uint8_t type =
+				    kind < 5 ? PBFT_PREPARE : PBFT_COMMIT;
+				int *first =
+				    type == PBFT_PREPARE ? prep : commit;
+				v = vote(&h, type, s, 0, 1, match ? d : other);
+				deliver(&h, &v);
+				if (!(type == PBFT_PREPARE && s == 0) &&
+				    !first[s])
+					first[s] = match ? 1 : 2;
+			}
+			for (uint32_t i = 0; i < N; i++) {
+				np += i != 0 && prep[i] == 1;
+				nc += commit[i] == 1;
+			}
+			now_prepared = have_pp && np >= 2;
+			now_committed = now_prepared && nc >= 3;
+			cr_assert_eq(has_line(&h, "broadcast pbft/commit"),
+				     now_prepared && !prepared,
+				     "round %d step %d: prepared is %d with "
+				     "%u matching prepares",
+				     round, step, now_prepared, np);
+			cr_assert_eq(has_line(&h, "commit h1 slot=1"),
+				     now_committed && !committed,
+				     "round %d step %d: committed is %d with "
+				     "%u matching commits",
+				     round, step, now_committed, nc);
+			prepared = now_prepared;
+			committed = now_committed;
+		}
+		h_free(&h);
+	}
+}
+
 /* A committed certificate with one signer twice proves nothing. */
 Test(pbft, a_certificate_with_a_repeated_signer_is_refused)
 {
@@ -632,6 +790,74 @@ Test(pbft, a_new_view_naming_a_view_change_we_lack_waits_and_fetches_it)
 	EXPECT(&h, "persist msg pbft/view-change v=1 h=0 C=0 P=-",
 	       "timer view 20ms", "persist msg pbft/new-view v=1 V=1,2,3 O=-",
 	       "timer view cancel", "note entered view 1", "timer view 20ms");
+	h_free(&h);
+}
+
+/*
+ * A view change drops what an entry collected in the old view (OSDI'99
+ * §4.4: prepares and commits are per view): a PREPARE of view 0 does not
+ * count toward view 1, though it names the same number and digest.
+ */
+Test(pbft, prepares_of_an_old_view_do_not_count_in_the_new_one)
+{
+	struct h h;
+	struct frame req, pp0, pp1, v, vcs[3], nv;
+	uint32_t senders[3];
+	uint8_t d[32], digests[3][32];
+	size_t start;
+	struct wire_buf b;
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	pp0 = preprepare(&h, 0, 0, 1, &req);
+	digest_of(&pp0, d);
+	deliver(&h, &pp0);
+	/* View 0: r3's prepare; one of the 2f, not prepared. */
+	v = vote(&h, PBFT_PREPARE, 3, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/prepare v=0 n=1 d=4d02f8a0");
+	fire(&h, 0);
+	EXPECT(&h, "timer view cancel", "persist view v=1",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
+	for (uint32_t i = 0; i < 3; i++) {
+		vcs[i] = viewchange(&h, i + 1, 1);
+		senders[i] = i + 1;
+		byz_digest(digests[i], vcs[i].data, vcs[i].len);
+		deliver(&h, &vcs[i]);
+	}
+	wire_buf_init(&b, 1 << 20);
+	cr_assert_eq(pbft_enc_newview(&b, &start, 1, 1, senders,
+				      (const uint8_t(*)[32])digests, 3,
+				      (struct pbft_framev){NULL, NULL, 0}),
+		     0);
+	sign_into(&nv, &b, &h.rk[1]);
+	deliver(&h, &nv);
+	EXPECT(&h, "persist msg pbft/new-view v=1 V=1,2,3 O=-",
+	       "timer view cancel", "note entered view 1", "timer view 20ms");
+	/* View 1, primary r1: the same batch again at n = 1. */
+	pp1 = preprepare(&h, 1, 1, 1, &req);
+	deliver(&h, &pp1);
+	EXPECT(&h,
+	       "persist msg pbft/pre-prepare v=1 n=1 batch=c0/t1 d=4d02f8a0",
+	       "broadcast pbft/prepare v=1 n=1 d=4d02f8a0",
+	       "send r2 pbft/prepare v=1 n=1 d=4d02f8a0");
+	/* r3's view-0 prepare again: for a view that is over. */
+	v = vote(&h, PBFT_PREPARE, 3, 0, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "note prepare v0 n1 from r3 in view 1: dropped");
+	/* Ours (loopback): one; r3's of view 0 would have made two. */
+	v = vote(&h, PBFT_PREPARE, 2, 1, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/prepare v=1 n=1 d=4d02f8a0");
+	/* r0, a backup in view 1: 2f, prepared. */
+	v = vote(&h, PBFT_PREPARE, 0, 1, 1, d);
+	deliver(&h, &v);
+	EXPECT(&h, "persist msg pbft/prepare v=1 n=1 d=4d02f8a0",
+	       "broadcast pbft/commit v=1 n=1 d=4d02f8a0",
+	       "send r2 pbft/commit v=1 n=1 d=4d02f8a0");
 	h_free(&h);
 }
 

@@ -179,7 +179,8 @@ int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		return hs_drop(ob, m, "vote of the wrong size");
 	sl = &h->votes[vt->view % HS_VIEW_SLOTS];
 	if (sl->view != vt->view) {
-		memset(sl, 0, sizeof *sl);
+		memset(sl->have, 0, h->cfg.n * sizeof *sl->have);
+		sl->done = false;
 		sl->view = vt->view;
 	}
 	if (sl->have[s]) {

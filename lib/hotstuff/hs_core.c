@@ -66,11 +66,12 @@ static void hs_destroy(void **core)
 	hs_bytes_free(&h->commit_qc);
 	hs_bytes_free(&h->my_vote);
 	hs_bytes_free(&h->ckpt);
-	for (uint32_t i = 0; i < HS_MAX_SIGNERS; i++)
+	for (uint32_t i = 0; i < h->tc_used; i++)
 		hs_bytes_free(&h->tc[i]);
-	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
+	for (uint32_t r = 0; r < h->cfg.n; r++)
 		hs_bytes_free(&h->last_timeout[r]);
 	free(h->votes);
+	free(h->vote_mem);
 	hs_store_free(&h->store);
 	hs_pool_free(h);
 	wire_buf_free(&h->scratch);
@@ -97,6 +98,27 @@ static int hs_genesis(struct hs *h)
 	return 0;
 }
 
+/* The vote slots, their tables sized by n (not BYZ_MAX_N): set-up and
+ * the per-view reset cost what the cluster uses. */
+static int hs_votes_init(struct hs *h)
+{
+	size_t n = h->cfg.n,
+	       per = n * (sizeof(bool) + BYZ_DIGEST_BYTES + HS_VOTE_FRAME);
+
+	h->votes = calloc(HS_VIEW_SLOTS, sizeof *h->votes);
+	h->vote_mem = calloc(HS_VIEW_SLOTS, per);
+	if (!h->votes || !h->vote_mem)
+		return BYZ_ENOMEM;
+	for (size_t i = 0; i < HS_VIEW_SLOTS; i++) {
+		uint8_t *m = h->vote_mem + i * per;
+		h->votes[i].have = (bool *)m;
+		h->votes[i].hash = (uint8_t(*)[BYZ_DIGEST_BYTES])(m + n);
+		h->votes[i].frame =
+		    (uint8_t(*)[HS_VOTE_FRAME])(m + n + n * BYZ_DIGEST_BYTES);
+	}
+	return 0;
+}
+
 static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
 		     size_t len, void **core)
 {
@@ -112,8 +134,7 @@ static int hs_create(const struct byz_config *cfg, const uint8_t *persisted,
 	h->cfg = *cfg;
 	h->quorum = 2 * cfg->f + 1 - (cfg->mutant == HS_MUT_QUORUM);
 	wire_buf_init(&h->scratch, 64u << 20);
-	h->votes = calloc(HS_VIEW_SLOTS, sizeof *h->votes);
-	rc = !h->votes ? BYZ_ENOMEM : 0;
+	rc = hs_votes_init(h);
 	if (!rc)
 		rc = app_new(&cfg->app, &h->app);
 	if (!rc)
@@ -366,10 +387,13 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 		h->tc_count = 0;
 		h->tc_view = p->view - 1;
 		while (wire_frames_next(&p->tc, &pos, &t) == 1 &&
-		       h->tc_count < HS_MAX_SIGNERS)
+		       h->tc_count < HS_MAX_SIGNERS) {
+			if (h->tc_count >= h->tc_used)
+				h->tc_used = h->tc_count + 1;
 			if ((rc = hs_bytes_set(&h->tc[h->tc_count++],
 					       t.frame.bytes, t.frame.len)))
 				return rc;
+		}
 	}
 	/* In step: on a QC of the view before, whose block it holds (else
 	 * it cannot vote yet, see below). */

@@ -133,13 +133,15 @@ struct hs_store {
 	uint32_t count, ncommitted;
 };
 
-/* The votes seen for one view: each sender's first, as a signed frame. */
+/* The votes seen for one view: each sender's first, as a signed frame.
+ * n entries per table; hash[r] and frame[r] mean something only when
+ * have[r]. The tables are slices of struct hs's vote_mem (the owner). */
 struct hs_vote_slot {
 	uint64_t view; /* 0: empty */
 	bool done;     /* a QC was formed */
-	bool have[BYZ_MAX_N];
-	uint8_t hash[BYZ_MAX_N][BYZ_DIGEST_BYTES];
-	uint8_t frame[BYZ_MAX_N][HS_VOTE_FRAME];
+	bool *have;
+	uint8_t (*hash)[BYZ_DIGEST_BYTES];
+	uint8_t (*frame)[HS_VOTE_FRAME];
 };
 
 struct hs_fetch_slot {
@@ -210,6 +212,7 @@ struct hs {
 	uint64_t tc_view; /* the newest TC held, for view tc_view */
 	uint32_t tc_count;
 	struct hs_bytes tc[HS_MAX_SIGNERS];
+	uint32_t tc_used;		/* tc[0..tc_used) may hold memory */
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
 	uint32_t idle_beacons; /* highQC beacons sent since there was work */
 	/* When we last answered each replica's stale TIMEOUT (+1; 0: never):
@@ -220,7 +223,8 @@ struct hs {
 	uint64_t told_at[BYZ_MAX_N];
 	struct hs_bytes my_vote; /* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
-	struct hs_vote_slot *votes;		 /* HS_VIEW_SLOTS */
+	struct hs_vote_slot *votes; /* HS_VIEW_SLOTS */
+	uint8_t *vote_mem;	    /* the slots' tables, n entries each */
 	struct hs_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
 
 	/* Catch-up by snapshot (hs_state.c): our newest checkpoint, each

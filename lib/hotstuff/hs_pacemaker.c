@@ -248,11 +248,16 @@ static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
 	if (count < h->quorum)
 		return 0;
 	h->tc_count = 0;
-	for (uint32_t r = 0; r < h->cfg.n; r++)
-		if (take[r] && (rc = hs_bytes_set(&h->tc[h->tc_count++],
-						  h->last_timeout[r].p,
-						  h->last_timeout[r].len)))
+	for (uint32_t r = 0; r < h->cfg.n; r++) {
+		if (!take[r])
+			continue;
+		if (h->tc_count >= h->tc_used)
+			h->tc_used = h->tc_count + 1;
+		if ((rc = hs_bytes_set(&h->tc[h->tc_count++],
+				       h->last_timeout[r].p,
+				       h->last_timeout[r].len)))
 			return rc;
+	}
 	h->tc_view = v;
 	return hs_enter_view(h, ob, v + 1, false);
 }

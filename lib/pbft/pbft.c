@@ -31,18 +31,26 @@ void pbft_blob_free(struct pbft_blob **b)
 	*b = NULL;
 }
 
-void pbft_entry_clear(struct pbft_entry *e)
+/* Empty e; its per-sender tables (n slots each, owned by p) stay. */
+void pbft_entry_clear(const struct pbft *p, struct pbft_entry *e)
 {
+	struct pbft_entry keep = {.prep = e->prep,
+				  .commit = e->commit,
+				  .mark = e->mark,
+				  .pc_prep = e->pc_prep,
+				  .cc_commit = e->cc_commit};
+
 	pbft_blob_free(&e->pp);
 	pbft_blob_free(&e->pc_pp);
 	pbft_blob_free(&e->cc_pp);
-	for (int i = 0; i < BYZ_MAX_N; i++) {
+	for (uint32_t i = 0; i < p->cfg.n; i++) {
 		pbft_blob_free(&e->prep[i]);
 		pbft_blob_free(&e->commit[i]);
 		pbft_blob_free(&e->pc_prep[i]);
 		pbft_blob_free(&e->cc_commit[i]);
 	}
-	memset(e, 0, sizeof *e);
+	memset(e->mark, 0, p->cfg.n);
+	*e = keep;
 }
 
 /* The log entry of seq, claiming its slot if seq is within the
@@ -57,7 +65,7 @@ struct pbft_entry *pbft_entry(struct pbft *p, uint64_t seq)
 	if (e->seq != seq) {
 		/* The slot held a number at or below low: garbage. */
 		assert(e->seq == 0 || e->seq <= p->low);
-		pbft_entry_clear(e);
+		pbft_entry_clear(p, e);
 		e->seq = seq;
 	}
 	return e;
@@ -136,17 +144,22 @@ static void pbft_destroy(void **core)
 
 	if (!p)
 		return;
-	for (uint32_t i = 0; p->log && i < p->cfg.window; i++)
-		pbft_entry_clear(&p->log[i]);
+	for (uint32_t i = 0;
+	     p->log && p->slots && p->marks && i < p->cfg.window; i++)
+		pbft_entry_clear(p, &p->log[i]);
 	free(p->log);
-	for (uint32_t i = 0; i < BYZ_MAX_N; i++) {
-		for (int k = 0; k < PBFT_EARLY_PER_SENDER; k++)
+	free(p->slots);
+	free(p->marks);
+	for (uint32_t i = 0; i < p->cfg.n; i++) {
+		for (int k = 0; p->early && k < PBFT_EARLY_PER_SENDER; k++)
 			pbft_blob_free(&p->early[i][k]);
 		pbft_blob_free(&p->vc[i]);
 		pbft_blob_free(&p->stable_proof[i]);
-		for (int k = 0; k < PBFT_CKPT_KEEP; k++)
+		for (int k = 0; p->ckpt && k < PBFT_CKPT_KEEP; k++)
 			pbft_blob_free(&p->ckpt[i][k].frame);
 	}
+	free(p->early);
+	free(p->ckpt);
 	pbft_blob_free(&p->nv);
 	pbft_blob_free(&p->nv_wait);
 	for (uint32_t i = 0; p->nv_pps && i < p->cfg.window; i++)
@@ -189,11 +202,27 @@ static int pbft_create(const struct byz_config *cfg, const uint8_t *persisted,
 	p->pending = calloc(cfg->max_clients, sizeof *p->pending);
 	p->fetch_served = calloc(cfg->n, sizeof *p->fetch_served);
 	p->nv_pps = calloc(cfg->window, sizeof *p->nv_pps);
+	/* Everything per sender is sized by n, not BYZ_MAX_N: set-up and
+	 * teardown cost what the cluster uses. */
+	p->slots = calloc((size_t)cfg->window * 4 * cfg->n, sizeof *p->slots);
+	p->marks = calloc((size_t)cfg->window, cfg->n);
+	p->early = calloc(cfg->n, sizeof *p->early);
+	p->ckpt = calloc(cfg->n, sizeof *p->ckpt);
+	for (uint32_t i = 0; p->log && p->slots && p->marks && i < cfg->window;
+	     i++) {
+		struct pbft_blob **s = p->slots + (size_t)i * 4 * cfg->n;
+		p->log[i].prep = s;
+		p->log[i].commit = s + cfg->n;
+		p->log[i].pc_prep = s + 2 * cfg->n;
+		p->log[i].cc_commit = s + 3 * cfg->n;
+		p->log[i].mark = p->marks + (size_t)i * cfg->n;
+	}
 	p->fetch_peer = (cfg->id + 1) % cfg->n;
 	wire_buf_init(&p->scratch, 64u << 20);
 	rc = app_new(&cfg->app, &p->app);
-	if (!rc && (!p->log || !p->own || !p->pending || !p->fetch_served ||
-		    !p->nv_pps))
+	if (!rc &&
+	    (!p->log || !p->own || !p->pending || !p->fetch_served ||
+	     !p->nv_pps || !p->slots || !p->marks || !p->early || !p->ckpt))
 		rc = BYZ_ENOMEM;
 	if (!rc)
 		pbft_genesis_digest(p, p->stable_digest);

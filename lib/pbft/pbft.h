@@ -69,7 +69,18 @@ struct pbft_blob {
 	uint8_t data[];
 };
 
-/* One sequence number of the log, within the watermarks (§4.2, §4.3). */
+/* What a stored PREPARE or COMMIT counts for (pbft_entry.mark, one byte
+ * per sender): OK, a vote for the entry's (view, seq), from a backup if it
+ * is a PREPARE; MATCH, and for the entry's digest too. */
+#define PBFT_MARK_PREP_OK      0x01
+#define PBFT_MARK_PREP_MATCH   0x02
+#define PBFT_MARK_COMMIT_OK    0x04
+#define PBFT_MARK_COMMIT_MATCH 0x08
+
+/* One sequence number of the log, within the watermarks (§4.2, §4.3).
+ * The per-sender tables (prep, commit, mark, pc_prep, cc_commit) have n
+ * slots each; they are slices of struct pbft's `slots` and `marks`, which
+ * own them, and stay with the entry when it is cleared. */
 struct pbft_entry {
 	uint64_t seq; /* 0: unused slot */
 	/* The pre-prepare accepted for (view, seq), and its digest. */
@@ -77,8 +88,12 @@ struct pbft_entry {
 	struct pbft_blob *pp;
 	uint8_t digest[BYZ_DIGEST_BYTES];
 	/* PREPAREs and COMMITs received in `view`, one per sender. */
-	struct pbft_blob *prep[BYZ_MAX_N];
-	struct pbft_blob *commit[BYZ_MAX_N];
+	struct pbft_blob **prep;
+	struct pbft_blob **commit;
+	/* The votes counted as they are stored (pbft_normal.c): each
+	 * sender's PBFT_MARK_* bits, and how many senders have each bit. */
+	uint8_t *mark;
+	uint32_t prep_ok, prep_match, commit_ok, commit_match;
 	bool sent_prepare, sent_commit;
 	bool prepared;	/* prepared(m, v, n, i) in `view` */
 	bool committed; /* committed-local, or a committed certificate */
@@ -86,11 +101,11 @@ struct pbft_entry {
 	 * (P in a view-change, §4.4): a pre-prepare and 2f prepares. */
 	uint64_t pc_view;
 	struct pbft_blob *pc_pp;
-	struct pbft_blob *pc_prep[BYZ_MAX_N];
+	struct pbft_blob **pc_prep;
 	/* A committed certificate (a pre-prepare and 2f+1 commits of one
 	 * view), kept to serve replicas that catch up. */
 	struct pbft_blob *cc_pp;
-	struct pbft_blob *cc_commit[BYZ_MAX_N];
+	struct pbft_blob **cc_commit;
 	uint8_t cc_digest[BYZ_DIGEST_BYTES];
 };
 
@@ -148,12 +163,16 @@ struct pbft {
 	/* Pre-prepares, prepares and commits for a view this replica has not
 	 * entered yet (they can overtake the NEW-VIEW): a ring per sender,
 	 * processed when the view starts. */
-	struct pbft_blob *early[BYZ_MAX_N][PBFT_EARLY_PER_SENDER];
+	struct pbft_blob *(*early)[PBFT_EARLY_PER_SENDER]; /* n rings */
 	uint32_t early_next[BYZ_MAX_N];
 
 	/* The log and its watermarks (§4.3): sequence numbers in
 	 * (low, low + window] are accepted; low = the stable checkpoint. */
 	struct pbft_entry *log; /* window entries; seq s at log[s % window] */
+	/* The entries' per-sender tables: 4 * n pointers and n marks per
+	 * entry (struct pbft_entry). */
+	struct pbft_blob **slots;
+	uint8_t *marks;
 	uint64_t low;
 	uint64_t last_exec; /* last sequence number executed */
 	uint64_t next_seq;  /* primary: next sequence number to assign */
@@ -165,7 +184,7 @@ struct pbft {
 	size_t stable_snapshot_len;
 	struct pbft_own_ckpt *own; /* own checkpoints above low */
 	uint32_t nown;		   /* slots in own */
-	struct pbft_ckpt_msg ckpt[BYZ_MAX_N][PBFT_CKPT_KEEP];
+	struct pbft_ckpt_msg (*ckpt)[PBFT_CKPT_KEEP]; /* n rows */
 
 	/* Requests (§4.1). */
 	struct pbft_pending *pending; /* per client */
@@ -229,7 +248,7 @@ struct pbft_blob *pbft_blob_new(const uint8_t *data, size_t len);
 void pbft_blob_free(struct pbft_blob **b);
 struct pbft_entry *pbft_entry(struct pbft *p,
 			      uint64_t seq); /* NULL if outside */
-void pbft_entry_clear(struct pbft_entry *e);
+void pbft_entry_clear(const struct pbft *p, struct pbft_entry *e);
 void pbft_view_timer_update(struct pbft *p, struct byz_outbox *ob);
 int pbft_try_propose(struct pbft *p, struct byz_outbox *ob);
 int pbft_send_all(struct pbft *p, struct byz_outbox *ob, size_t start);
@@ -254,6 +273,7 @@ int pbft_on_commit(struct pbft *p, const struct wire_msg *m,
 int pbft_on_cert(struct pbft *p, const struct wire_msg *m,
 		 struct byz_outbox *ob);
 int pbft_execute_ready(struct pbft *p, struct byz_outbox *ob);
+void pbft_entry_recount(const struct pbft *p, struct pbft_entry *e);
 const char *pbft_check_cert(const struct pbft *p, const struct wire_frame *ppf,
 			    const struct wire_frames *votes, uint32_t need,
 			    bool exclude_primary, uint64_t *view, uint64_t *seq,

@@ -85,7 +85,7 @@ static void garbage_collect(struct pbft *p)
 {
 	for (uint32_t i = 0; i < p->cfg.window; i++)
 		if (p->log[i].seq && p->log[i].seq <= p->low)
-			pbft_entry_clear(&p->log[i]);
+			pbft_entry_clear(p, &p->log[i]);
 	for (uint32_t i = 0; i < p->nown; i++)
 		if (p->own[i].seq && p->own[i].seq <= p->low) {
 			free(p->own[i].snapshot);
@@ -122,7 +122,7 @@ int pbft_set_stable(struct pbft *p, uint64_t seq,
 	free(p->stable_snapshot);
 	p->stable_snapshot = snap;
 	p->stable_snapshot_len = snapshot_len;
-	for (uint32_t i = 0; i < BYZ_MAX_N; i++)
+	for (uint32_t i = 0; i < p->cfg.n; i++)
 		pbft_blob_free(&p->stable_proof[i]);
 	while (wire_frames_next(proof, &pos, &m) == 1)
 		if (m.frame.sender < p->cfg.n &&

@@ -12,15 +12,18 @@
 
 /* Make e hold `view`: what it collected in an older view is dropped, but
  * not its prepared and committed certificates (they outlive views). */
-static void entry_to_view(struct pbft_entry *e, uint64_t view)
+static void entry_to_view(const struct pbft *p, struct pbft_entry *e,
+			  uint64_t view)
 {
 	if (e->view == view)
 		return;
 	pbft_blob_free(&e->pp);
-	for (int i = 0; i < BYZ_MAX_N; i++) {
+	for (uint32_t i = 0; i < p->cfg.n; i++) {
 		pbft_blob_free(&e->prep[i]);
 		pbft_blob_free(&e->commit[i]);
 	}
+	memset(e->mark, 0, p->cfg.n);
+	e->prep_ok = e->prep_match = e->commit_ok = e->commit_match = 0;
 	e->view = view;
 	e->sent_prepare = e->sent_commit = e->prepared = false;
 }
@@ -31,19 +34,71 @@ static int decode_blob(const struct pbft_blob *b, struct wire_msg *m)
 	return wire_decode(b->data, b->len, m);
 }
 
-/* Whether vote blob b is for (view, seq, digest). */
-static bool vote_matches(const struct pbft *p, const struct pbft_blob *b,
-			 uint64_t view, uint64_t seq, const uint8_t *digest)
+/*
+ * Votes are counted once, as they are stored, not re-read at every
+ * arrival (that was cubic in n). The predicates are the papers':
+ * prepared(m, v, n, i) holds when the log has the pre-prepare and 2f
+ * PREPAREs from distinct backups (not the primary) that match it in view,
+ * number and digest; committed-local(m, v, n, i) when it is prepared and
+ * the log has 2f+1 matching COMMITs from distinct replicas, possibly
+ * itself (OSDI'99 §4.2; TOCS'02 §4.2, "Normal-Case Operation"). Distinct:
+ * an entry stores one vote per sender and view (the first), so a signer
+ * counts once; its mark records what its one vote counts for.
+ *
+ * The marks of a vote of `type` from s, decoded as m, in entry e: OK when
+ * it is for e's view and number (a PREPARE only from a backup of that
+ * view), MATCH when it is also for e's digest.
+ */
+static uint8_t vote_mark(const struct pbft *p, const struct pbft_entry *e,
+			 uint8_t type, uint32_t s, const struct wire_msg *m)
+{
+	const struct pbft_vote *v = &pbft_of(m)->vote;
+	bool prep = type == PBFT_PREPARE;
+	uint8_t mark;
+
+	if ((prep && s == pbft_primary(p, e->view)) || v->view != e->view ||
+	    v->seq != e->seq)
+		return 0;
+	mark = prep ? PBFT_MARK_PREP_OK : PBFT_MARK_COMMIT_OK;
+	if (!memcmp(v->digest, e->digest, BYZ_DIGEST_BYTES))
+		mark |= prep ? PBFT_MARK_PREP_MATCH : PBFT_MARK_COMMIT_MATCH;
+	return mark;
+}
+
+/* Count sender s's vote with these marks (it has none yet of its type). */
+static void mark_add(struct pbft_entry *e, uint32_t s, uint8_t mark)
+{
+	e->mark[s] |= mark;
+	e->prep_ok += !!(mark & PBFT_MARK_PREP_OK);
+	e->prep_match += !!(mark & PBFT_MARK_PREP_MATCH);
+	e->commit_ok += !!(mark & PBFT_MARK_COMMIT_OK);
+	e->commit_match += !!(mark & PBFT_MARK_COMMIT_MATCH);
+}
+
+/* Count e's stored votes again: its digest changed (a pre-prepare came
+ * after votes for it), or the log was restored. O(n). */
+void pbft_entry_recount(const struct pbft *p, struct pbft_entry *e)
 {
 	struct wire_msg m;
 
-	if (!b || decode_blob(b, &m) || pbft_of(&m)->vote.view != view ||
-	    pbft_of(&m)->vote.seq != seq)
-		return false;
-	if (!memcmp(pbft_of(&m)->vote.digest, digest, BYZ_DIGEST_BYTES))
-		return true;
-	pbft_rule(p, PBFT_MUT_VOTE_DIGEST);
-	return pbft_mut(p, PBFT_MUT_VOTE_DIGEST);
+	e->prep_ok = e->prep_match = e->commit_ok = e->commit_match = 0;
+	for (uint32_t i = 0; i < p->cfg.n; i++) {
+		e->mark[i] = 0;
+		if (e->prep[i] && !decode_blob(e->prep[i], &m))
+			mark_add(e, i, vote_mark(p, e, PBFT_PREPARE, i, &m));
+		if (e->commit[i] && !decode_blob(e->commit[i], &m))
+			mark_add(e, i, vote_mark(p, e, PBFT_COMMIT, i, &m));
+	}
+}
+
+/* The mark a vote needs to count: MATCH, or OK for the mutant that
+ * ignores the digest (rule coverage when some vote differs in it). */
+static uint8_t counting_mark(const struct pbft *p, uint32_t ok, uint32_t match,
+			     uint8_t ok_mark, uint8_t match_mark)
+{
+	if (ok != match)
+		pbft_rule(p, PBFT_MUT_VOTE_DIGEST);
+	return pbft_mut(p, PBFT_MUT_VOTE_DIGEST) ? ok_mark : match_mark;
 }
 
 static int send_vote(struct pbft *p, struct byz_outbox *ob, uint8_t type,
@@ -67,14 +122,15 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 static int check_prepared(struct pbft *p, struct pbft_entry *e,
 			  struct byz_outbox *ob)
 {
-	uint32_t primary = pbft_primary(p, e->view), count = 0;
+	uint32_t count;
+	uint8_t want;
 	int rc;
 
 	if (!e->pp || e->prepared)
 		return check_committed(p, e, ob);
-	for (uint32_t i = 0; i < p->cfg.n; i++)
-		count += i != primary && vote_matches(p, e->prep[i], e->view,
-						      e->seq, e->digest);
+	want = counting_mark(p, e->prep_ok, e->prep_match, PBFT_MARK_PREP_OK,
+			     PBFT_MARK_PREP_MATCH);
+	count = want == PBFT_MARK_PREP_OK ? e->prep_ok : e->prep_match;
 	if (count + 1 == 2 * p->cfg.f)
 		pbft_rule(p, PBFT_MUT_PREPARED_QUORUM);
 	if (count < 2 * p->cfg.f - pbft_mut(p, PBFT_MUT_PREPARED_QUORUM))
@@ -82,13 +138,12 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 	e->prepared = true;
 	if (e->pc_view <= e->view || !e->pc_pp) {
 		pbft_blob_free(&e->pc_pp);
-		for (int i = 0; i < BYZ_MAX_N; i++)
+		for (uint32_t i = 0; i < p->cfg.n; i++)
 			pbft_blob_free(&e->pc_prep[i]);
 		e->pc_view = e->view;
 		e->pc_pp = pbft_blob_new(e->pp->data, e->pp->len);
 		for (uint32_t i = 0; i < p->cfg.n; i++)
-			if (i != primary && vote_matches(p, e->prep[i], e->view,
-							 e->seq, e->digest))
+			if (e->mark[i] & want)
 				e->pc_prep[i] = pbft_blob_new(e->prep[i]->data,
 							      e->prep[i]->len);
 	}
@@ -109,13 +164,14 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 static int check_committed(struct pbft *p, struct pbft_entry *e,
 			   struct byz_outbox *ob)
 {
-	uint32_t count = 0;
+	uint32_t count;
+	uint8_t want;
 
 	if (!e->prepared || e->committed)
 		return pbft_execute_ready(p, ob);
-	for (uint32_t i = 0; i < p->cfg.n; i++)
-		count +=
-		    vote_matches(p, e->commit[i], e->view, e->seq, e->digest);
+	want = counting_mark(p, e->commit_ok, e->commit_match,
+			     PBFT_MARK_COMMIT_OK, PBFT_MARK_COMMIT_MATCH);
+	count = want == PBFT_MARK_COMMIT_OK ? e->commit_ok : e->commit_match;
 	if (count + 1 == p->quorum)
 		pbft_rule(p, PBFT_MUT_COMMITTED_QUORUM);
 	if (count < p->quorum - pbft_mut(p, PBFT_MUT_COMMITTED_QUORUM))
@@ -126,7 +182,7 @@ static int check_committed(struct pbft *p, struct pbft_entry *e,
 	memcpy(e->cc_digest, e->digest, BYZ_DIGEST_BYTES);
 	for (uint32_t i = 0; i < p->cfg.n; i++) {
 		pbft_blob_free(&e->cc_commit[i]);
-		if (vote_matches(p, e->commit[i], e->view, e->seq, e->digest))
+		if (e->mark[i] & want)
 			e->cc_commit[i] = pbft_blob_new(e->commit[i]->data,
 							e->commit[i]->len);
 	}
@@ -146,11 +202,12 @@ int pbft_accept_preprepare(struct pbft *p, const struct wire_msg *m,
 
 	if (!e)
 		return 0;
-	entry_to_view(e, pp->view);
+	entry_to_view(p, e, pp->view);
 	e->pp = pbft_blob_new(m->frame.bytes, m->frame.len);
 	if (!e->pp)
 		return BYZ_ENOMEM;
 	pbft_batch_digest(pp, e->digest);
+	pbft_entry_recount(p, e); /* the votes that came first */
 	if (p->cfg.id != pbft_primary(p, pp->view) && !e->sent_prepare) {
 		e->sent_prepare = true;
 		if (!p->replaying && (rc = send_vote(p, ob, PBFT_PREPARE, e)))
@@ -260,7 +317,7 @@ static struct pbft_entry *vote_entry(struct pbft *p, const struct wire_msg *m,
 				  what, v->seq);
 		return NULL;
 	}
-	entry_to_view(e, v->view);
+	entry_to_view(p, e, v->view);
 	return e;
 }
 
@@ -283,6 +340,7 @@ int pbft_on_prepare(struct pbft *p, const struct wire_msg *m,
 	e->prep[s] = pbft_blob_new(m->frame.bytes, m->frame.len);
 	if (!e->prep[s])
 		return BYZ_ENOMEM;
+	mark_add(e, s, vote_mark(p, e, PBFT_PREPARE, s, m));
 	return check_prepared(p, e, ob);
 }
 
@@ -302,6 +360,7 @@ int pbft_on_commit(struct pbft *p, const struct wire_msg *m,
 	e->commit[s] = pbft_blob_new(m->frame.bytes, m->frame.len);
 	if (!e->commit[s])
 		return BYZ_ENOMEM;
+	mark_add(e, s, vote_mark(p, e, PBFT_COMMIT, s, m));
 	return check_prepared(p, e, ob);
 }
 

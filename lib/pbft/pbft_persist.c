@@ -326,6 +326,7 @@ static int load_base(struct pbft *p, const uint8_t *rec, size_t len)
 		e->sent_commit = (flags >> 1) & 1;
 		e->prepared = (flags >> 2) & 1;
 		e->committed = (flags >> 3) & 1;
+		pbft_entry_recount(p, e);
 	}
 	for (uint32_t s = 0; s < n; s++)
 		for (int k = 0; k < PBFT_CKPT_KEEP; k++) {

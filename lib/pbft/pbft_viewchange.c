@@ -485,6 +485,11 @@ int pbft_on_vcs(struct pbft *p, const struct wire_msg *m, struct byz_outbox *ob)
 				 "vcs from r%" PRIu32
 				 " that does not decode: dropped",
 				 m->frame.sender);
+	if (vc.frame.sender >= p->cfg.n) /* ingress rejects it already */
+		return pbft_note(p, ob,
+				 "vcs from r%" PRIu32
+				 " naming an unknown replica: dropped",
+				 m->frame.sender);
 	return pbft_on_viewchange(p, &vc, ob);
 }
 
