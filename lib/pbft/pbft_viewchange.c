@@ -225,7 +225,7 @@ int pbft_try_newview(struct pbft *p, struct byz_outbox *ob)
 	if (p->replaying || !p->in_vc || p->nv_building ||
 	    pbft_primary(p, p->view) != p->cfg.id)
 		return 0;
-	vcs = calloc(BYZ_MAX_N, sizeof *vcs);
+	vcs = calloc(p->cfg.n, sizeof *vcs); /* one per sender */
 	best = calloc(p->cfg.window, sizeof *best);
 	if (!vcs || !best) {
 		rc = BYZ_ENOMEM;
@@ -586,7 +586,7 @@ static int on_newview(struct pbft *p, const struct wire_msg *m,
 				 "new-view %" PRIu64 " from r%" PRIu32
 				 ", not its primary: dropped",
 				 nv->view, m->frame.sender);
-	vcs = calloc(BYZ_MAX_N, sizeof *vcs);
+	vcs = calloc(p->cfg.n, sizeof *vcs); /* one per sender */
 	best = calloc(p->cfg.window, sizeof *best);
 	if (!vcs || !best) {
 		rc = BYZ_ENOMEM;

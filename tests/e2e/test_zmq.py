@@ -218,11 +218,22 @@ def test_twins_beyond_the_threshold_break_agreement_in_real_processes(
     # until GST. The adversary skews the clients' requests to the twins'
     # side by up to `skew` so that the two sides order them differently;
     # the default 2 ms is short next to real processes' timing (about 1 run
-    # in 12 ordered every request alike), 20 ms splits them every time.
-    r = run_zmq(tmp_path, "--byzantine", 2, "--attack", "twins:skew=20ms",
-                "--stop-on-violation", "--requests", 10, "--gst", "1s",
-                "--max-time", "4s")
-    said = r.stdout + r.stderr
+    # in 12 ordered every request alike), 20 ms split them in every run on
+    # an idle machine. Real timing is not a simulation: under a sanitizer
+    # on a loaded machine one run in a CI try ordered every request alike
+    # on both sides, so the claim tested is that agreement breaks in one
+    # of three runs (seeds 1..3), each judged in full.
+    tries = []
+    for seed in (1, 2, 3):
+        sub = tmp_path / f"seed{seed}"
+        sub.mkdir()
+        r = run_zmq(sub, "--byzantine", 2, "--attack", "twins:skew=20ms",
+                    "--stop-on-violation", "--requests", 10, "--gst", "1s",
+                    "--max-time", "4s", "--seed", seed)
+        tries.append(r.stdout + r.stderr)
+        if r.returncode == 1:
+            break
+    said = "\n".join(tries)
     assert r.returncode == 1, said
     assert verdict_line(r).startswith("FAIL  pbft n=4 f=1"), said
     # the reason is agreement (every output has a checks line naming it)
