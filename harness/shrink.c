@@ -384,10 +384,8 @@ void shrinker_result(struct shrinker *k, uint64_t ticket, int rc,
 
 	for (i = 0; i < k->len && k->win[i]->ticket != ticket; i++)
 		;
-	if (shrinker_done(k) || i == k->len || k->win[i]->have) {
-		k->thrown++;
-		return;
-	}
+	if (shrinker_done(k) || i == k->len || k->win[i]->have)
+		return; /* dropped (and counted) before */
 	k->win[i]->rc = rc;
 	k->win[i]->r = *r;
 	k->win[i]->have = true;

@@ -107,7 +107,7 @@ struct shrinker {
 	struct shrink_slot *win[SHRINK_WINDOW_MAX];
 	size_t window, len;
 	uint64_t next_ticket;
-	unsigned handed, thrown; /* runs handed out; results ignored */
+	unsigned handed, thrown; /* runs handed out; of them dropped */
 	bool oom;		 /* ended for want of memory (not shrunk) */
 };
 

@@ -265,6 +265,14 @@ static void feed(struct pool *p, int i)
 		struct pjob *best = NULL;
 		const struct scenario *sc;
 		uint64_t ticket;
+		size_t held = 0;
+		/* Memory: at most 2 J candidates held (out, or done and
+		 * waiting for an earlier one), each a scenario and a result. */
+		for (size_t k = 0; k < WORKERS_MAX; k++)
+			if (p->jobs[k].k)
+				held += p->jobs[k].k->len;
+		if (held >= 2 * (size_t)p->nw)
+			return;
 		for (size_t k = 0; k < WORKERS_MAX; k++) {
 			struct pjob *j = &p->jobs[k];
 			if (j->k && !j->idle && !shrinker_done(j->k) &&
@@ -489,6 +497,7 @@ int shrinkpool_run(const struct shrinkpool_src *src, int jobs,
 			rc = -1;
 			break;
 		}
+		cancel_unwanted(&p);
 		start_jobs(&p);
 		for (int i = 0; i < p.nw; i++)
 			if (p.w[i].pid > 0 && !p.w[i].busy)
@@ -536,7 +545,6 @@ int shrinkpool_run(const struct shrinkpool_src *src, int jobs,
 		for (int k = 0; k < n; k++)
 			if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
 				collect(&p, ix[k]);
-		cancel_unwanted(&p);
 	}
 out:
 	for (int i = 0; i < p.nw; i++) {
@@ -562,7 +570,7 @@ void shrinkpool_describe(const struct shrinkpool_stats *st, char *buf,
 	}
 	len = strlen(buf);
 	snprintf(buf + len, cap - len,
-		 "), at most %u at once; %" PRIu64 " thrown away, %" PRIu64
-		 " cut short",
+		 "), at most %u at once; %" PRIu64 " thrown away (%" PRIu64
+		 " of them cut short)",
 		 st->max_busy, st->thrown, st->cancelled);
 }

@@ -34,9 +34,10 @@ struct shrinkpool_stats {
 	unsigned workers;		  /* processes started at first */
 	uint64_t handed;		  /* candidate runs handed out */
 	uint64_t per_worker[WORKERS_MAX]; /* results by worker place */
-	uint64_t thrown;		  /* results no shrinker wanted */
-	uint64_t cancelled; /* runs ended (worker killed, replaced) once
-			     * no shrinker wanted them */
+	uint64_t thrown;    /* candidates whose result was not used (run
+			     * ahead of a kept one, or of an ended shrinker) */
+	uint64_t cancelled; /* of them, runs ended (worker killed and
+			     * replaced) once no shrinker wanted them */
 	unsigned max_busy;  /* most workers running at once */
 	unsigned deaths;    /* workers that died */
 };
@@ -68,7 +69,7 @@ int shrinkpool_run(const struct shrinkpool_src *src, int jobs,
 		   volatile sig_atomic_t *stop, struct shrinkpool_stats *st);
 
 /* The stats in words: "N candidate runs on J worker processes (a, b),
- * at most M at once; T thrown away, C cut short". */
+ * at most M at once; T thrown away (C of them cut short)". */
 void shrinkpool_describe(const struct shrinkpool_stats *st, char *buf,
 			 size_t cap);
 
