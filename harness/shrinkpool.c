@@ -6,6 +6,7 @@
  * and its result comes back so. Each message is fixed in size: a header
  * (sequence number, attempt, a magic number) and the structure.
  */
+#define _DEFAULT_SOURCE /* wait4 */
 #include "shrinkpool.h"
 
 #include "results.h"
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -173,10 +175,13 @@ static int spawn(struct pool *p, int i)
 	return 0;
 }
 
-/* Close worker w's pipes and wait for it (SIGTERM first if kill_it); how
- * it ended, in words, into how (if not NULL). */
-static void reap(struct pworker *w, bool kill_it, char *how, size_t cap)
+/* Close worker w's pipes and wait for it (SIGTERM first if kill_it); its
+ * CPU time added to *cpu; how it ended, in words, into how (if not
+ * NULL). */
+static void reap(struct pworker *w, bool kill_it, double *cpu, char *how,
+		 size_t cap)
 {
+	struct rusage ru;
 	int st = 0;
 
 	if (w->pid <= 0)
@@ -185,8 +190,12 @@ static void reap(struct pworker *w, bool kill_it, char *how, size_t cap)
 		kill(w->pid, SIGTERM);
 	close(w->to);
 	close(w->from);
-	while (waitpid(w->pid, &st, 0) < 0 && errno == EINTR)
+	memset(&ru, 0, sizeof ru);
+	while (wait4(w->pid, &st, 0, &ru) < 0 && errno == EINTR)
 		;
+	*cpu +=
+	    (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 	w->pid = 0;
 	w->busy = false;
 	if (!how)
@@ -330,7 +339,7 @@ static void died(struct pool *p, int i)
 	struct pjob *j = w->busy ? job_of(p, w->job, w->job_id) : NULL;
 	char how[128], why[400];
 
-	reap(w, false, how, sizeof how);
+	reap(w, false, &p->st->cpu[i], how, sizeof how);
 	p->st->deaths++;
 	if (j) {
 		j->out--;
@@ -375,7 +384,7 @@ static void cancel_unwanted(struct pool *p)
 		if (j && shrinker_wanted(j->k, w->ticket))
 			continue;
 		kill(w->pid, SIGKILL);
-		reap(w, false, NULL, 0);
+		reap(w, false, &p->st->cpu[i], NULL, 0);
 		p->st->cancelled++;
 		if (j)
 			j->out--;
@@ -548,7 +557,7 @@ int shrinkpool_run(const struct shrinkpool_src *src, int jobs,
 	}
 out:
 	for (int i = 0; i < p.nw; i++) {
-		reap(&p.w[i], p.w[i].busy, NULL, 0);
+		reap(&p.w[i], p.w[i].busy, &p.st->cpu[i], NULL, 0);
 		free(p.buf[i]);
 	}
 	signal(SIGPIPE, old_pipe);
@@ -567,6 +576,13 @@ void shrinkpool_describe(const struct shrinkpool_stats *st, char *buf,
 		len = strlen(buf);
 		snprintf(buf + len, cap - len, "%s%" PRIu64, i ? ", " : "",
 			 st->per_worker[i]);
+	}
+	len = strlen(buf);
+	snprintf(buf + len, cap - len, "; CPU-s ");
+	for (unsigned i = 0; i < st->workers; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, cap - len, "%s%.2f", i ? ", " : "",
+			 st->cpu[i]);
 	}
 	len = strlen(buf);
 	snprintf(buf + len, cap - len,

@@ -34,6 +34,8 @@ struct shrinkpool_stats {
 	unsigned workers;		  /* processes started at first */
 	uint64_t handed;		  /* candidate runs handed out */
 	uint64_t per_worker[WORKERS_MAX]; /* results by worker place */
+	double cpu[WORKERS_MAX];	  /* CPU seconds by worker place (the
+					   * processes reaped there) */
 	uint64_t thrown;    /* candidates whose result was not used (run
 			     * ahead of a kept one, or of an ended shrinker) */
 	uint64_t cancelled; /* of them, runs ended (worker killed and
@@ -68,8 +70,8 @@ struct shrinkpool_src {
 int shrinkpool_run(const struct shrinkpool_src *src, int jobs,
 		   volatile sig_atomic_t *stop, struct shrinkpool_stats *st);
 
-/* The stats in words: "N candidate runs on J worker processes (a, b),
- * at most M at once; T thrown away (C of them cut short)". */
+/* The stats in words: "N candidate runs on J worker processes (a, b;
+ * CPU-s x, y), at most M at once; T thrown away (C of them cut short)". */
 void shrinkpool_describe(const struct shrinkpool_stats *st, char *buf,
 			 size_t cap);
 

@@ -46,7 +46,7 @@ cells:
 """
 
 STATS = re.compile(r"(\d+) candidate runs on (\d+) worker process(?:es)? "
-                   r"\(([\d, ]+)\), at most (\d+) at once")
+                   r"\(([\d, ]+); CPU-s [\d., ]+\), at most (\d+) at once")
 
 SRC = os.environ.get("BYZLAB_SRC") or os.path.join(
     os.path.dirname(__file__), "..", "..")
