@@ -222,3 +222,26 @@ def test_ctrl_c_ends_the_shrink_and_reaps_its_workers(tmp_path):
     # every worker was reaped: nothing is left of the session
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)
+
+
+def test_ctrl_c_while_a_campaign_shrinks_then_resume(campaign_dirs, tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(CAMPAIGN)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([exe(), "campaign", str(p), "--out", str(out),
+                             "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    for line in proc.stderr:
+        if line.startswith("shrinking "):
+            break  # the runs are done; the shrink workers are on it
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # every worker was reaped
+    # what was not shrunk is shrunk by --resume, as it would have been
+    r = run("campaign", p, "--out", out, "--jobs", 2, "--resume")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert shrunk_files(out) == shrunk_files(campaign_dirs[1][0])
