@@ -174,8 +174,8 @@ int cmd_shrink(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	shrinker_init(&one.k, &fl.sc, NULL, (size_t)jobs, quiet ? NULL : stdout,
-		      &sr);
+	shrinker_init(&one.k, &fl.sc, NULL, SHRINKPOOL_WINDOW((size_t)jobs),
+		      quiet ? NULL : stdout, &sr);
 	shrinkpool_run(&src, (int)jobs, &stop_flag, &st);
 	shrinker_free(&one.k);
 	if (!one.ended || one.how == SHRINKPOOL_STOPPED) {

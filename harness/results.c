@@ -629,7 +629,8 @@ static struct shrinker *group_take(void *ctx)
 		snprintf(sg->spath, sizeof sg->spath, "%s", spath);
 		if (!g->quiet)
 			fprintf(stderr, "shrinking %s ...\n", id);
-		shrinker_init(&sg->k, &sg->fl.sc, NULL, (size_t)g->jobs, NULL,
+		shrinker_init(&sg->k, &sg->fl.sc, NULL,
+			      SHRINKPOOL_WINDOW((size_t)g->jobs), NULL,
 			      &sg->sr);
 		return &sg->k;
 	}

@@ -313,10 +313,15 @@ static void unmark(struct pool *p)
 			p->jobs[k].idle = false;
 }
 
-/* Start shrinkers while there are places for them. */
+/* Start shrinkers while there are places for them: up to 4 J at once,
+ * so that a long candidate of one group runs while the others go on. */
 static void start_jobs(struct pool *p)
 {
-	for (size_t k = 0; k < (size_t)p->nw && !p->drained; k++) {
+	size_t places = 4 * (size_t)p->nw;
+
+	if (places > WORKERS_MAX)
+		places = WORKERS_MAX;
+	for (size_t k = 0; k < places && !p->drained; k++) {
 		struct shrinker *sk;
 		if (p->jobs[k].k)
 			continue;

@@ -3,7 +3,8 @@
  * or more shrinkers (shrink.h) run on a pool of forked workers, each
  * shrinker's result exactly that of the serial algorithm whatever J is.
  *
- * Up to J shrinkers (one per failure group) are under way at once; an
+ * Up to 4 J shrinkers (one per failure group; at most 64) are under way
+ * at once; an
  * idle worker gets a candidate of the shrinker with the fewest out, so
  * with many groups each runs about one candidate at a time (nothing run
  * in vain), and with fewer groups than workers a shrinker runs its next
@@ -50,6 +51,13 @@ enum shrinkpool_end {
 			     * or no worker is left: why says which */
 	SHRINKPOOL_STOPPED, /* *stop */
 };
+
+/* The window of a shrinker run on J workers (shrinker_init): it may run
+ * up to 2 J candidates ahead, so that while one long run goes on the
+ * other workers need not wait. The pool holds at most 2 J candidates in
+ * all (each a scenario and its result, about 34 KB). */
+#define SHRINKPOOL_WINDOW(j)                                                   \
+	((j)*2 > SHRINK_WINDOW_MAX ? SHRINK_WINDOW_MAX : (j)*2)
 
 /* Where the shrinkers come from and go to. */
 struct shrinkpool_src {
