@@ -4,8 +4,8 @@
  * shrinker's result exactly that of the serial algorithm whatever J is.
  *
  * Up to 4 J shrinkers (one per failure group; at most 64) are under way
- * at once; an
- * idle worker gets a candidate of the shrinker with the fewest out, so
+ * at once; an idle worker gets a candidate of the shrinker with the
+ * fewest out, so
  * with many groups each runs about one candidate at a time (nothing run
  * in vain), and with fewer groups than workers a shrinker runs its next
  * candidates ahead (shrink.h: those after a kept one are thrown away; a
