@@ -397,7 +397,8 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 	 * simulator, another run. Its evidence is its folder (OUT/real/). */
 	if (!o->noshrink && !stop_flag && !m->stopped &&
 	    strcmp(c->driver, "zmq"))
-		results_shrink_groups(c, o->out, records, o->quiet, m);
+		results_shrink_groups(c, o->out, records, o->quiet,
+				      (int)o->jobs, &stop_flag, m);
 	snprintf(note, sizeof note,
 		 "Campaign file `%s`; %" PRIu64
 		 " runs in this campaign; shard %" PRIu64 "/%" PRIu64

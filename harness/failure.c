@@ -398,33 +398,46 @@ static const char *str_or_null(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+int failure_write_shrunk(const struct failure *fl, json_t *orig,
+			 const struct shrink_result *sr, const char *out,
+			 char *why, size_t whylen)
+{
+	json_t *doc =
+	    failure_json(fl->id, str_or_null(orig, "campaign"),
+			 str_or_null(orig, "expect"), &sr->sc, &sr->res);
+	int rc;
+
+	json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
+	json_object_set_new(doc, "shrink_steps", json_string(sr->steps));
+	rc = failure_write(out, doc, why, whylen) ? 2 : 0;
+	json_decref(doc);
+	return rc;
+}
+
 int failure_shrink(const char *in, const char *out, FILE *progress,
 		   struct shrink_result *sr, char *why, size_t whylen)
 {
 	struct failure fl;
 	struct scenario_result res;
-	json_t *orig, *doc;
+	json_t *orig;
 	int rc;
 
 	if (failure_read(in, &fl, &orig, why, whylen))
 		return -1;
 	scenario_run(&fl.sc, NULL, &res);
-	/* A pass that is not timely is a failure of a timely expectation
-	 * (shrink.h: SHRINK_UNTIMELY), shrunk as such. */
-	if ((res.verdict == VERDICT_PASS &&
-	     shrink_kind_of(&res) != SHRINK_UNTIMELY) ||
-	    shrink_scenario(&fl.sc, &res, progress, sr)) {
+	rc = shrink_scenario(&fl.sc, &res, progress, sr);
+	if (rc == -2) {
+		snprintf(why, whylen, "%s: out of memory", in);
+		json_decref(orig);
+		return -1;
+	}
+	if (rc) {
 		snprintf(why, whylen, "%s does not fail when run again (%s)",
 			 in, verdict_name(res.verdict));
 		json_decref(orig);
 		return 1;
 	}
-	doc = failure_json(fl.id, str_or_null(orig, "campaign"),
-			   str_or_null(orig, "expect"), &sr->sc, &sr->res);
-	json_object_set(doc, "shrunk_from", json_object_get(orig, "scenario"));
-	json_object_set_new(doc, "shrink_steps", json_string(sr->steps));
+	rc = failure_write_shrunk(&fl, orig, sr, out, why, whylen);
 	json_decref(orig);
-	rc = failure_write(out, doc, why, whylen) ? 2 : 0;
-	json_decref(doc);
 	return rc;
 }

@@ -51,5 +51,10 @@ int failure_read(const char *path, struct failure *out, json_t **doc, char *why,
  * out failed: nothing is left at out, nor a temporary file). */
 int failure_shrink(const char *in, const char *out, FILE *progress,
 		   struct shrink_result *sr, char *why, size_t whylen);
+/* Write the shrunk failure sr of fl (read by failure_read with its
+ * document orig) to out, as failure_shrink does. 0, or 2 with why. */
+int failure_write_shrunk(const struct failure *fl, json_t *orig,
+			 const struct shrink_result *sr, const char *out,
+			 char *why, size_t whylen);
 
 #endif

@@ -10,6 +10,7 @@
 #include "outfile.h"
 #include "scenario_io.h"
 #include "shrink.h"
+#include "shrinkpool.h"
 #include "verdict.h"
 #include "wall.h"
 
@@ -482,62 +483,226 @@ fail:
 /* ---- shrinking the campaign's violations ----------------------------------
  */
 
-void results_shrink_groups(const struct campaign *c, const char *out,
-			   json_t *records, bool quiet,
-			   struct results_missing *m)
-{
-	json_t *seen = json_object();
-	size_t i;
-	json_t *r;
+/* One group's shrink (shrinkpool.h). */
+struct shrink_group {
+	struct shrinker k; /* first: the pool hands it back */
+	struct shrink_result sr;
+	struct failure fl;
+	json_t *orig;
+	char spath[1400];
+};
 
+/* The groups to shrink: for each, its violation of the lowest run
+ * number (whatever order the workers finished the runs in), taken one by
+ * one in the order of those run numbers. */
+struct shrink_groups {
+	const struct campaign *c;
+	const char *out;
+	json_t *chosen; /* [{"id", "index"}], sorted by index */
+	size_t next;	/* the next of chosen to take */
+	bool quiet;
+	int jobs;
+	struct results_missing *m;
+};
+
+/* Whether record r is a violation of a cell that wants it shrunk; its
+ * group's key into key. */
+static bool to_shrink(const struct campaign *c, json_t *r, char *key,
+		      size_t keylen)
+{
+	const char *id = json_string_value(json_object_get(r, "id"));
+	const char *cell = json_string_value(json_object_get(r, "cell"));
+	bool want = false;
+
+	if (!id || !cell || !json_is_false(json_object_get(r, "safe")))
+		return false;
+	for (size_t k = 0; k < c->ncells; k++)
+		if (!strcmp(c->cells[k].name, cell) && c->cells[k].shrink &&
+		    (c->cells[k].expect & EXPECT_VIOLATION))
+			want = true;
+	if (!want)
+		return false;
+	snprintf(key, keylen,
+		 "%s/%s/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT, cell,
+		 json_string_value(json_object_get(r, "protocol")),
+		 json_integer_value(json_object_get(r, "n")),
+		 json_integer_value(json_object_get(r, "b")));
+	return true;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(
+		       json_object_get(*(json_t *const *)a, "index")),
+		   y = json_integer_value(
+		       json_object_get(*(json_t *const *)b, "index"));
+
+	return x < y ? -1 : x > y;
+}
+
+/* Choose the groups' violations into g->chosen: the lowest run number of
+ * each group, unless one of the group's failures is shrunk already
+ * (before this --resume). 0, or -1 when out of memory. */
+static int choose_groups(struct shrink_groups *g, json_t *records)
+{
+	json_t *best = json_object(), *shrunk = json_object(), *r, *v;
+	json_t **list = NULL;
+	const char *key;
+	size_t i, n = 0;
+	int rc = -1;
+
+	g->chosen = json_array();
+	if (!best || !shrunk || !g->chosen)
+		goto out;
 	json_array_foreach(records, i, r)
 	{
-		const char *id = json_string_value(json_object_get(r, "id"));
-		const char *cell =
-		    json_string_value(json_object_get(r, "cell"));
-		char key[256], path[1400], spath[1400], why[512];
-		static struct shrink_result sr;
-		bool want = false;
-		int rc;
-
-		if (!id || !cell || !json_is_false(json_object_get(r, "safe")))
+		char k[256], spath[1400];
+		json_t *had;
+		if (!to_shrink(g->c, r, k, sizeof k))
 			continue;
-		for (size_t k = 0; k < c->ncells; k++)
-			if (!strcmp(c->cells[k].name, cell) &&
-			    c->cells[k].shrink &&
-			    (c->cells[k].expect & EXPECT_VIOLATION))
-				want = true;
-		if (!want)
-			continue;
-		snprintf(key, sizeof key,
-			 "%s/%s/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
-			 cell,
-			 json_string_value(json_object_get(r, "protocol")),
-			 json_integer_value(json_object_get(r, "n")),
-			 json_integer_value(json_object_get(r, "b")));
-		if (json_object_get(seen, key))
-			continue;
-		json_object_set_new(seen, key, json_true());
-		snprintf(path, sizeof path, "%s/failures/%s.json", out, id);
-		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json", out,
-			 id);
+		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json",
+			 g->out, json_string_value(json_object_get(r, "id")));
 		if (access(spath, F_OK) == 0)
-			continue; /* shrunk before this --resume */
-		if (!quiet)
-			fprintf(stderr, "shrinking %s ...", id);
-		rc = failure_shrink(path, spath, NULL, &sr, why, sizeof why);
-		if (rc == 2)
-			results_missing_add(m, "%s", why);
-		if (rc) {
-			fprintf(stderr, "%sbyzlab campaign: %s: not shrunk\n",
-				quiet ? "" : "\n", why);
+			json_object_set_new(shrunk, k, json_true());
+		had = json_object_get(best, k);
+		if (!had ||
+		    json_integer_value(json_object_get(r, "index")) <
+			json_integer_value(json_object_get(had, "index")))
+			json_object_set(best, k, r);
+	}
+	list = calloc(json_object_size(best) + 1, sizeof *list);
+	if (!list)
+		goto out;
+	json_object_foreach(best, key, v)
+	{
+		if (!json_object_get(shrunk, key))
+			list[n++] = v;
+	}
+	qsort(list, n, sizeof *list, by_index);
+	for (i = 0; i < n; i++)
+		json_array_append(g->chosen, list[i]);
+	rc = 0;
+out:
+	free(list);
+	json_decref(best);
+	json_decref(shrunk);
+	return rc;
+}
+
+/* The next group's violation to shrink: its id, with the paths of its
+ * failure and of its shrunk failure. */
+static const char *next_group(struct shrink_groups *g, char *path,
+			      size_t pathlen, char *spath, size_t spathlen)
+{
+	json_t *r = json_array_get(g->chosen, g->next);
+	const char *id = json_string_value(json_object_get(r, "id"));
+
+	if (!r)
+		return NULL;
+	g->next++;
+	snprintf(path, pathlen, "%s/failures/%s.json", g->out, id);
+	snprintf(spath, spathlen, "%s/failures/%s.shrunk.json", g->out, id);
+	return id;
+}
+
+static struct shrinker *group_take(void *ctx)
+{
+	struct shrink_groups *g = ctx;
+	char path[1400], spath[1400], why[512];
+	const char *id;
+
+	while ((id = next_group(g, path, sizeof path, spath, sizeof spath))) {
+		struct shrink_group *sg = calloc(1, sizeof *sg);
+		if (!sg) {
+			fprintf(stderr,
+				"byzlab campaign: %s: not shrunk: out of "
+				"memory\n",
+				path);
 			continue;
 		}
-		if (!quiet)
-			fprintf(stderr, " %u tries, %u kept\n", sr.tries,
-				sr.kept);
+		if (failure_read(path, &sg->fl, &sg->orig, why, sizeof why)) {
+			fprintf(stderr, "byzlab campaign: %s: not shrunk\n",
+				why);
+			free(sg);
+			continue;
+		}
+		snprintf(sg->spath, sizeof sg->spath, "%s", spath);
+		if (!g->quiet)
+			fprintf(stderr, "shrinking %s ...\n", id);
+		shrinker_init(&sg->k, &sg->fl.sc, NULL,
+			      SHRINKPOOL_WINDOW((size_t)g->jobs), NULL,
+			      &sg->sr);
+		return &sg->k;
 	}
-	json_decref(seen);
+	return NULL;
+}
+
+static void group_ended(void *ctx, struct shrinker *k, enum shrinkpool_end how,
+			const char *lost)
+{
+	struct shrink_groups *g = ctx;
+	struct shrink_group *sg = (struct shrink_group *)k;
+	char why[1600];
+
+	if (how == SHRINKPOOL_LOST) {
+		results_missing_add(g->m, "%s (not shrunk: %s)", sg->spath,
+				    lost);
+		fprintf(stderr, "byzlab campaign: %s: not shrunk: %s\n",
+			sg->fl.id, lost);
+	} else if (how == SHRINKPOOL_STOPPED) {
+		/* interrupted: --resume shrinks it */
+	} else if (k->phase == SHRINK_NOT_FAILING) {
+		fprintf(stderr,
+			"byzlab campaign: failure %s does not fail when run "
+			"again (%s): not shrunk\n",
+			sg->fl.id, verdict_name(sg->sr.res.verdict));
+	} else if (k->oom) {
+		fprintf(stderr,
+			"byzlab campaign: failure %s: not shrunk: out of "
+			"memory\n",
+			sg->fl.id);
+	} else if (failure_write_shrunk(&sg->fl, sg->orig, &sg->sr, sg->spath,
+					why, sizeof why)) {
+		results_missing_add(g->m, "%s", why);
+		fprintf(stderr, "byzlab campaign: %s: not shrunk\n", why);
+	} else if (!g->quiet) {
+		fprintf(stderr, "shrunk %s: %u tries, %u kept\n", sg->fl.id,
+			sg->sr.tries, sg->sr.kept);
+	}
+	shrinker_free(k);
+	json_decref(sg->orig);
+	free(sg);
+}
+
+void results_shrink_groups(const struct campaign *c, const char *out,
+			   json_t *records, bool quiet, int jobs,
+			   volatile sig_atomic_t *stop,
+			   struct results_missing *m)
+{
+	struct shrink_groups g = {
+	    .c = c,
+	    .out = out,
+	    .quiet = quiet,
+	    .jobs = jobs < 1 ? 1 : jobs,
+	    .m = m,
+	};
+	struct shrinkpool_src src = {&g, group_take, group_ended};
+	struct shrinkpool_stats st;
+	char line[1024];
+
+	if (choose_groups(&g, records)) {
+		fprintf(stderr, "byzlab campaign: out of memory: no violation "
+				"shrunk\n");
+		json_decref(g.chosen);
+		return;
+	}
+	if (json_array_size(g.chosen))
+		shrinkpool_run(&src, g.jobs, stop, &st);
+	if (!quiet && json_array_size(g.chosen)) {
+		shrinkpool_describe(&st, line, sizeof line);
+		fprintf(stderr, "shrinking: %s\n", line);
+	}
+	json_decref(g.chosen);
 }
 
 /* ---- merge ----------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include "summary.h"
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -99,10 +100,15 @@ int results_append(int fd, const char *line, size_t len,
 
 /* Shrink one failure of each protocol x n x b group of a cell that asks
  * for it (`shrink: true` with violation-found) into
- * failures/<id>.shrunk.json, unless already there. A shrunk failure that
- * could not be written is noted in m. */
+ * failures/<id>.shrunk.json, unless already there, on `jobs` worker
+ * processes (shrinkpool.h: the groups at once, each shrunk as the serial
+ * algorithm would). A shrunk failure that could not be written, or not
+ * shrunk because its worker died twice, is noted in m. *stop (a signal)
+ * ends it early: the groups not finished are not written (--resume
+ * shrinks them). */
 void results_shrink_groups(const struct campaign *c, const char *dir,
-			   json_t *records, bool quiet,
+			   json_t *records, bool quiet, int jobs,
+			   volatile sig_atomic_t *stop,
 			   struct results_missing *m);
 
 /*
