@@ -270,14 +270,24 @@ int adversary_corrupt(struct adversary *a, uint32_t replica,
 int adversary_configure(struct adversary *a, struct sim_config *cfg, char *why,
 			size_t whylen)
 {
-	for (uint32_t r = 0; r < a->n; r++)
-		if (a->plan.byzantine[r])
+	if (adversary_plan_config(&a->plan, a->n, cfg, why, whylen))
+		return -1;
+	cfg->hook = adversary_hook;
+	cfg->hook_ctx = a;
+	return 0;
+}
+
+int adversary_plan_config(const struct attack_plan *plan, uint32_t n,
+			  struct sim_config *cfg, char *why, size_t whylen)
+{
+	for (uint32_t r = 0; r < n; r++)
+		if (plan->byzantine[r])
 			cfg->byzantine[r] = true;
-	for (size_t i = 0; i < a->plan.count; i++) {
-		const struct attack *at = &a->plan.a[i];
-		for (uint32_t r = 0; r < a->n; r++) {
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct attack *at = &plan->a[i];
+		for (uint32_t r = 0; r < n; r++) {
 			struct sim_crash *k;
-			if (!a->plan.byzantine[r])
+			if (!plan->byzantine[r])
 				continue;
 			if (at->kind == ATK_TWINS)
 				cfg->twin[r] = true;
@@ -298,8 +308,6 @@ int adversary_configure(struct adversary *a, struct sim_config *cfg, char *why,
 			k->keep_state = at->kind == ATK_RESTART;
 		}
 	}
-	cfg->hook = adversary_hook;
-	cfg->hook_ctx = a;
 	return 0;
 }
 

@@ -122,6 +122,10 @@ int adversary_forge(struct adversary *a, const struct adv_port *port,
  * crashes and restarts, and the hook. 0 or -1 with why (too many crashes). */
 int adversary_configure(struct adversary *a, struct sim_config *cfg, char *why,
 			size_t whylen);
+/* The same without an adversary (no hook): what a plan for n replicas
+ * changes in a configuration, for checking it before any run. */
+int adversary_plan_config(const struct attack_plan *plan, uint32_t n,
+			  struct sim_config *cfg, char *why, size_t whylen);
 
 /* Hand the adversary the keys of its plan's Byzantine replicas from a
  * simulation made with a configuration adversary_configure set up

@@ -260,22 +260,16 @@ static int adversary_sim_config(const struct scenario *sc,
 				struct sim_config *cfg, char *why,
 				size_t whylen)
 {
-	struct adversary *adv = NULL;
-	int rc;
-
 	if (!scenario_has_adversary(sc))
 		return 0;
 	if (adversary_check(&sc->plan, sc->n, sc->f, why, whylen))
 		return BYZ_EINVAL;
-	rc = adversary_new(&sc->plan, sc->n, sc->f, sc->gst_us, &adv);
-	if (rc) {
-		snprintf(why, whylen, "cannot set up the adversary: %s",
-			 byz_strerror(rc));
-		return rc;
-	}
-	rc = adversary_configure(adv, cfg, why, whylen) ? BYZ_EINVAL : 0;
-	adversary_free(&adv);
-	return rc;
+	/* What adversary_new and adversary_configure would do to cfg, with
+	 * nothing allocated (this runs for every run of a campaign when it
+	 * is loaded). */
+	return adversary_plan_config(&sc->plan, sc->n, cfg, why, whylen)
+		   ? BYZ_EINVAL
+		   : 0;
 }
 
 int scenario_check_config(const struct scenario *sc, char *why, size_t whylen)
