@@ -474,11 +474,14 @@ void sim_destroy(struct sim **sp)
 		blob_put(&s->heap[i].blob);
 	free(s->heap);
 	audit_free(&s->audit);
-	for (uint32_t i = 0; i < 2 * BYZ_MAX_N; i++) {
-		if (s->rep[i].core)
-			s->cfg.ops->destroy(&s->rep[i].core);
-		free(s->rep[i].persisted);
-	}
+	/* Instances r and BYZ_MAX_N + r (its twin) for r < n: no other is
+	 * used. */
+	for (uint32_t r = 0; r < s->cfg.core.n && r < BYZ_MAX_N; r++)
+		for (uint32_t i = r; i < 2 * BYZ_MAX_N; i += BYZ_MAX_N) {
+			if (s->rep[i].core)
+				s->cfg.ops->destroy(&s->rep[i].core);
+			free(s->rep[i].persisted);
+		}
 	if (s->clients)
 		for (uint32_t c = 0; c < s->cfg.work.clients; c++) {
 			blob_put(&s->clients[c].frame);
