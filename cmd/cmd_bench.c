@@ -89,7 +89,7 @@ static const char bench_usage[] =
     "  --batch B      requests per batch or block, 1..256 (sim: default 1;\n"
     "                 zmq: a list, default 1,100)\n"
     "  --requests R   requests in all (sim: per run, default 16 per client\n"
-    "                 and at least 1000; zmq: instead of --seconds, R\n"
+    "                 and at least 250; zmq: instead of --seconds, R\n"
     "                 requests spread over the clients)\n"
     "  --clients C    concurrent clients, one request outstanding each,\n"
     "                 1..1024 (sim: default 4 at batch 1, else 2 x batch x\n"
@@ -164,7 +164,7 @@ struct bench_sim_opts {
 	const char *protocol; /* NULL: all but test fixtures */
 	uint64_t n, requests, batch;
 	uint64_t clients; /* 0: bench_sim_clients */
-	/* requests per run, 0: 16 per client, at least 1000 */
+			  /* requests per run, 0: 16 per client, at least 250 */
 };
 
 /* What the operations under measurement work on. */
@@ -383,6 +383,8 @@ double bench_verify_time(double seconds)
 
 /* CPU time of each timing burst of `bench sim`, per operation. */
 #define BENCH_SIM_BURST_S 0.02
+/* Requests per run by default: 16 per client, at least this many. */
+#define BENCH_SIM_MIN_REQUESTS 250
 /* The most runs one protocol's measurement takes, whatever --seconds. */
 #define BENCH_SIM_MAX_RUNS 1000
 
@@ -434,9 +436,12 @@ static int bench_sim_scenario(const struct byz_core_ops *ops,
 	}
 	sc->clients = o->clients ? (uint32_t)o->clients
 				 : bench_sim_clients(sc->batch, sc->window);
-	req = o->requests
-		  ? o->requests
-		  : (16ull * sc->clients > 1000 ? 16ull * sc->clients : 1000);
+	/* short runs at batch 1, so that the timings interleave finely */
+	req = o->requests;
+	if (!req)
+		req = 16ull * sc->clients > BENCH_SIM_MIN_REQUESTS
+			  ? 16ull * sc->clients
+			  : BENCH_SIM_MIN_REQUESTS;
 	sc->requests = (uint32_t)((req + sc->clients - 1) / sc->clients);
 	if (scenario_check_config(sc, why, sizeof why))
 		return cli_usage_error("bench", "%s: %s", ops->name, why);

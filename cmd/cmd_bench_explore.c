@@ -241,9 +241,8 @@ static int explore_measure(const char *file, const char *text,
 		rc = cli_input_error("bench", "out of memory");
 		goto out;
 	}
-	for (uint64_t k = 0; k < out->runs; k++) /* evenly spaced */
-		todo[k] =
-		    (uint64_t)((unsigned __int128)k * c->nruns / out->runs);
+	for (uint64_t k = 0; k < out->runs; k++)    /* evenly spaced */
+		todo[k] = k * c->nruns / out->runs; /* both at most 2,000,000 */
 	snprintf(dir, sizeof dir, "%s/byzlab-explore-XXXXXX", bench_zmq_tmp());
 	if (!mkdtemp(dir)) {
 		fprintf(stderr,
