@@ -389,13 +389,16 @@ double bench_verify_time(double seconds)
 #define BENCH_SIM_MAX_RUNS 1000
 
 /* Sign and verify timed now, in this thread's CPU time, for
- * BENCH_SIM_BURST_S each: one burst between two runs of `bench sim`. */
-static void bench_sim_burst(double *t_sign, double *t_verify)
+ * BENCH_SIM_BURST_S each or a twentieth of the run before (run_cpu
+ * seconds) if more, so that a long run is costed from as long a sample:
+ * one burst between two runs of `bench sim`. */
+static void bench_sim_burst(double run_cpu, double *t_sign, double *t_verify)
 {
-	*t_sign = bench_time_of(bench_sign, BENCH_SIM_BURST_S,
-				CLOCK_THREAD_CPUTIME_ID);
-	*t_verify = bench_time_of(bench_verify, BENCH_SIM_BURST_S,
-				  CLOCK_THREAD_CPUTIME_ID);
+	double s =
+	    run_cpu / 20 > BENCH_SIM_BURST_S ? run_cpu / 20 : BENCH_SIM_BURST_S;
+
+	*t_sign = bench_time_of(bench_sign, s, CLOCK_THREAD_CPUTIME_ID);
+	*t_verify = bench_time_of(bench_verify, s, CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* The clients of a run at batch B by default: at batch 1, 4 (every batch
@@ -543,11 +546,11 @@ static int bench_sim_one(const struct byz_core_ops *ops,
 
 	if ((rc = bench_sim_scenario(ops, o, &sc)))
 		return rc;
-	bench_sim_burst(&ts0, &tv0);
+	bench_sim_burst(0, &ts0, &tv0);
 	while (m.runs < BENCH_SIM_MAX_RUNS && (!m.runs || m.cpu < seconds)) {
 		double c0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
 		double w0 = bench_clock(CLOCK_MONOTONIC);
-		double ts, tv;
+		double ts, tv, run_cpu;
 		uint64_t unc;
 
 		if (scenario_run(&sc, NULL, &res) ||
@@ -555,9 +558,10 @@ static int bench_sim_one(const struct byz_core_ops *ops,
 			return cli_input_error("bench",
 					       "the %s run did not pass: %s",
 					       ops->name, res.why);
-		m.cpu += bench_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
+		run_cpu = bench_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
+		m.cpu += run_cpu;
 		m.wall += bench_clock(CLOCK_MONOTONIC) - w0;
-		bench_sim_burst(&ts1, &tv1);
+		bench_sim_burst(run_cpu, &ts1, &tv1);
 		if (ts0 <= 0 || tv0 <= 0 || ts1 <= 0 || tv1 <= 0)
 			return cli_input_error("bench", "out of memory");
 		ts = (ts0 + ts1) / 2;

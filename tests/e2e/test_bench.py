@@ -33,7 +33,7 @@ def test_bench_sim_prints_the_bound_both_ways(byzlab):
     # the same signatures; every verification >= the uncached ones, so the
     # bound without the shared cache is the lower one
     assert s.group(3) == e.group(3)
-    assert int(e.group(4)) >= int(s.group(4)) > 0
+    assert int(e.group(4)) >= int(s.group(4)) >= 0 and int(e.group(4)) > 0
     assert int(e.group(1)) <= int(s.group(1))
 
 
@@ -52,7 +52,10 @@ def test_bench_sim_json_fields(byzlab):
     assert o["decisions"] == o["committed"] and o["mean_batch"] == 1.0
     assert o["requests_per_cpu_sec"] > 0 and o["requests_per_sec"] > 0
     assert o["sign_us"] > 0 and o["verify_us"] > 0
-    assert o["verifications"] >= o["uncached_verifications"] > 0
+    # (the simulator trusts what it signed for an honest node: a fault-free
+    # run may verify nothing uncached)
+    assert o["verifications"] >= o["uncached_verifications"] >= 0
+    assert o["verifications"] > 0
     for way in ("shared_cache", "every_replica"):
         bound = o["bound_%s_per_sec" % way]
         assert bound > 0 and o["ratio_" + way] > 0
@@ -122,25 +125,28 @@ def test_bench_explore_rows(byzlab):
                      r"(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)$", line)
         if m:
             rows[(m.group(1), m.group(2))] = m.groups()
-    # one row per campaign for the one crypto mode there is today
-    assert set(rows) == {("twins", "ed25519"), ("threshold", "ed25519")}
+    # one row per campaign and crypto mode
+    assert set(rows) == {(c, m) for c in ("twins", "threshold")
+                         for m in ("ed25519", "fast")}
     for g in rows.values():
         assert g[2] == "3" and g[4] == "2"
         assert float(g[7]) > 0 and float(g[8]) > 0 and g[9] == "0"
-    assert rows[("twins", "ed25519")][3] == "300"
-    assert int(rows[("threshold", "ed25519")][3]) > 1000
+    for m in ("ed25519", "fast"):
+        assert rows[("twins", m)][3] == "300"
+        assert int(rows[("threshold", m)][3]) > 1000
     assert shm_dirs() <= before  # the temporary directories are removed
 
 
-def test_bench_explore_json(byzlab):
+@pytest.mark.parametrize("mode", ["ed25519", "fast"])
+def test_bench_explore_json(byzlab, mode):
     r = byzlab("bench", "explore", "--campaign", "twins", "--crypto",
-               "ed25519", "--runs", "4", "--jobs", "1", "--json")
+               mode, "--runs", "4", "--jobs", "1", "--json")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert len(lines) == 1
     o = json.loads(lines[0])
     assert o["bench"] == "explore" and o["campaign"] == "twins"
-    assert o["crypto"] == "ed25519" and o["jobs"] == 1
+    assert o["crypto"] == mode and o["jobs"] == 1
     assert o["runs"] == 4 and o["campaign_runs"] == 300
     assert o["wall_seconds"] > 0 and o["cpu_seconds"] > 0
     assert o["scenarios_per_sec"] > 0 and o["scenarios_per_cpu_sec"] > 0
