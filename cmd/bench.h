@@ -17,6 +17,10 @@
 double bench_sign_time(double seconds);
 double bench_verify_time(double seconds);
 
+/* `byzlab bench explore` (cmd_bench_explore.c): argv[0] is "explore";
+ * returns the exit code. */
+int bench_explore(int argc, char **argv);
+
 /* `byzlab bench zmq` (cmd_bench_zmq.c). */
 struct bench_zmq_opts {
 	const char *protocol; /* NULL or "all": all but test fixtures */

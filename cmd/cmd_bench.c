@@ -34,6 +34,7 @@
 static const char bench_usage[] =
     "Usage: byzlab bench TARGET [OPTIONS]\n"
     "       byzlab bench --driver sim|zmq [OPTIONS]\n"
+    "       byzlab bench explore [OPTIONS]   (its own --help)\n"
     "\n"
     "Measure on this machine. Each measurement runs for about --seconds,\n"
     "timed with CLOCK_MONOTONIC.\n"
@@ -44,12 +45,22 @@ static const char bench_usage[] =
     "                 domain-separated, over a 100-byte message), verify/s\n"
     "                 answered by the verified-signature cache (hits), and\n"
     "                 BLAKE2b-256 MB/s over 1 KiB blocks (MB = 10^6 bytes)\n"
-    "  sim            decisions per second of a protocol in the simulator,\n"
-    "                 with real signatures: a fault-free run of --requests\n"
-    "                 requests; printed next to the bound that signing and\n"
-    "                 verifying alone put on it, measured in the same run\n"
-    "                 (the run's signatures x sign time + its uncached\n"
-    "                 verifications x verify time)\n"
+    "  sim            requests per CPU-second of a protocol in the\n"
+    "                 simulator, with real signatures: fault-free runs of\n"
+    "                 --requests requests, one after the other for about\n"
+    "                 --seconds of CPU time, with sign and verify timed in\n"
+    "                 CPU time before the first run and after each (so the\n"
+    "                 timings see the machine the runs see). Printed next\n"
+    "                 to the bound that signing and verifying alone put on\n"
+    "                 it, two ways: with one shared verification cache (the\n"
+    "                 simulator's: signatures x sign time + uncached\n"
+    "                 verifications x verify time), and with every replica\n"
+    "                 verifying every signature it receives (every\n"
+    "                 verification, as separate processes would), and the\n"
+    "                 ratio measured/bound of each; and the mean batch\n"
+    "                 achieved (requests committed / decisions)\n"
+    "  explore        scenarios per second of campaigns: byzlab bench\n"
+    "                 explore --help\n"
     "  zmq            requests per second and latency (p50, p99) of real\n"
     "                 processes over ZeroMQ (the zmq driver): for each\n"
     "                 protocol, n, batch and path, a fault-free local\n"
@@ -77,15 +88,18 @@ static const char bench_usage[] =
     "  --n N          replicas (sim: default 4; zmq: a list, default 4,7)\n"
     "  --batch B      requests per batch or block, 1..256 (sim: default 1;\n"
     "                 zmq: a list, default 1,100)\n"
-    "  --requests R   requests in all (sim: default 10000, from 4 clients;\n"
-    "                 zmq: instead of --seconds, R requests spread over the\n"
-    "                 clients)\n"
+    "  --requests R   requests in all (sim: per run, default 16 per client\n"
+    "                 and at least 250; zmq: instead of --seconds, R\n"
+    "                 requests spread over the clients)\n"
+    "  --clients C    concurrent clients, one request outstanding each,\n"
+    "                 1..1024 (sim: default 4 at batch 1, else 2 x batch x\n"
+    "                 window, at most 1024: a primary with a free sequence\n"
+    "                 number proposes what it has, so batches of B fill\n"
+    "                 only with a window of them in flight; zmq: default\n"
+    "                 the batch size, at least 16)\n"
     "\n"
     "Options for zmq:\n"
     "  --path P       direct, adversary or both (default both)\n"
-    "  --clients C    concurrent clients, 1..1024 (default: the batch size,\n"
-    "                 at least 16: a batch of B fills only with B requests\n"
-    "                 outstanding)\n"
     "  --out DIR      keep each run's folder (keys, cluster file, traces,\n"
     "                 logs, status files) in DIR/PROTOCOL-nN-bB-PATH\n"
     "                 (default: temporary folders in /dev/shm, or else in\n"
@@ -94,15 +108,24 @@ static const char bench_usage[] =
     "\n"
     "Options:\n"
     "  --driver D     sim or zmq: the same as the target of that name\n"
-    "  --seconds S    seconds per measurement, 0.1..60 (default 1; zmq:\n"
-    "                 how long the clients submit in each configuration,\n"
-    "                 default 3)\n"
+    "  --seconds S    seconds per measurement, 0.1..60 (default 1; sim:\n"
+    "                 CPU seconds of runs per protocol, default 5, at least\n"
+    "                 one run; zmq: how long the clients submit in each\n"
+    "                 configuration, default 3)\n"
     "  --json         one JSON object per measurement, one per line:\n"
     "                 {\"bench\":\"crypto\",\"op\":...,\"bytes\":...,"
     "\"ops\":...,\n"
     "                  \"seconds\":...,\"ops_per_sec\":...,"
     "\"ns_per_op\":...}\n"
-    "                 (and \"mb_per_sec\" for blake2b256; zmq:\n"
+    "                 (and \"mb_per_sec\" for blake2b256; sim:\n"
+    "                 {\"bench\":\"sim\",\"protocol\":...,\"batch\":...,"
+    "\"mean_batch\":...,\n"
+    "                  \"requests_per_cpu_sec\":...,"
+    "\"bound_shared_cache_per_sec\":...,\n"
+    "                  \"ratio_shared_cache\":...,"
+    "\"bound_every_replica_per_sec\":...,\n"
+    "                  \"ratio_every_replica\":..., and the counts\n"
+    "                  (docs/bench-sim.md)}; zmq:\n"
     "                 {\"bench\":\"zmq\",\"protocol\":...,\"n\":...,"
     "\"path\":...,\n"
     "                  \"batch\":...,\"requests_per_sec\":...,"
@@ -118,7 +141,9 @@ static const char bench_usage[] =
     "Examples:\n"
     "  byzlab bench crypto\n"
     "  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
-    "  byzlab bench sim --protocol all --n 4 --requests 10000\n"
+    "  byzlab bench sim --protocol all --n 4 --requests 2000\n"
+    "  byzlab bench sim --protocol pbft --batch 16\n"
+    "  byzlab bench explore\n"
     "  byzlab bench zmq\n"
     "  byzlab bench --driver zmq --n 4 --batch 1 --path direct\n";
 
@@ -138,6 +163,8 @@ enum bench_opt {
 struct bench_sim_opts {
 	const char *protocol; /* NULL: all but test fixtures */
 	uint64_t n, requests, batch;
+	uint64_t clients; /* 0: bench_sim_clients */
+			  /* requests per run, 0: 16 per client, at least 250 */
 };
 
 /* What the operations under measurement work on. */
@@ -354,56 +381,209 @@ double bench_verify_time(double seconds)
 	return bench_time_of(bench_verify, seconds, CLOCK_THREAD_CPUTIME_ID);
 }
 
-/* One protocol's fault-free run: decisions per second, and the bound. */
+/* CPU time of each timing burst of `bench sim`, per operation. */
+#define BENCH_SIM_BURST_S 0.02
+/* Requests per run by default: 16 per client, at least this many. */
+#define BENCH_SIM_MIN_REQUESTS 250
+/* The most runs one protocol's measurement takes, whatever --seconds. */
+#define BENCH_SIM_MAX_RUNS 1000
+
+/* Sign and verify timed now, in this thread's CPU time, for
+ * BENCH_SIM_BURST_S each or a twentieth of the run before (run_cpu
+ * seconds) if more, so that a long run is costed from as long a sample:
+ * one burst between two runs of `bench sim`. */
+static void bench_sim_burst(double run_cpu, double *t_sign, double *t_verify)
+{
+	double s =
+	    run_cpu / 20 > BENCH_SIM_BURST_S ? run_cpu / 20 : BENCH_SIM_BURST_S;
+
+	*t_sign = bench_time_of(bench_sign, s, CLOCK_THREAD_CPUTIME_ID);
+	*t_verify = bench_time_of(bench_verify, s, CLOCK_THREAD_CPUTIME_ID);
+}
+
+/* The clients of a run at batch B by default: at batch 1, 4 (every batch
+ * is full); above, enough requests outstanding that batches fill even
+ * with a full window of them in flight (a primary proposes as soon as it
+ * has a request and a free sequence number, so a batch of B fills only
+ * when window x B requests are already taken), at most 1024. */
+static uint32_t bench_sim_clients(uint32_t batch, uint32_t window)
+{
+	uint64_t c = 2ull * batch * (window ? window : 1);
+
+	if (batch <= 1)
+		return 4;
+	return c > 1024 ? 1024 : (uint32_t)c;
+}
+
+/* The scenario of one run: fault-free, the scenario defaults but for n,
+ * batch, clients and requests; the largest window the protocol takes at
+ * this batch (a view-change message must fit a frame). 0, or exit 2. */
+static int bench_sim_scenario(const struct byz_core_ops *ops,
+			      const struct bench_sim_opts *o,
+			      struct scenario *sc)
+{
+	char why[512] = "";
+	uint64_t req;
+
+	scenario_defaults(sc);
+	sc->ops = ops;
+	sc->n = (uint32_t)o->n;
+	sc->f = (sc->n - 1) / 3;
+	sc->batch = (uint32_t)o->batch;
+	for (uint32_t w = sc->window; w >= 2; w--) {
+		sc->window = w;
+		if (sc->checkpoint_interval > w / 2)
+			sc->checkpoint_interval = w / 2;
+		if (!scenario_check_config(sc, why, sizeof why))
+			break;
+	}
+	sc->clients = o->clients ? (uint32_t)o->clients
+				 : bench_sim_clients(sc->batch, sc->window);
+	/* short runs at batch 1, so that the timings interleave finely */
+	req = o->requests;
+	if (!req)
+		req = 16ull * sc->clients > BENCH_SIM_MIN_REQUESTS
+			  ? 16ull * sc->clients
+			  : BENCH_SIM_MIN_REQUESTS;
+	sc->requests = (uint32_t)((req + sc->clients - 1) / sc->clients);
+	if (scenario_check_config(sc, why, sizeof why))
+		return cli_usage_error("bench", "%s: %s", ops->name, why);
+	return 0;
+}
+
+/* What the runs of one protocol added up to. */
+struct bench_sim_sum {
+	uint64_t runs, accepted, committed, decisions;
+	uint64_t signatures, verifications, uncached;
+	double cpu, wall;
+	/* Ed25519 CPU seconds the runs' counts cost, each run at the mean of
+	 * the bursts just before and just after it: with one shared cache
+	 * (the simulator's: uncached verifications), and with every replica
+	 * verifying every signature it receives (every verification). */
+	double crypto_shared, crypto_every;
+	double sign_s, verify_s; /* sums of the runs' burst means */
+};
+
+/* Print one protocol's measurement. */
+static void bench_sim_print(const struct byz_core_ops *ops,
+			    const struct scenario *sc,
+			    const struct bench_sim_sum *m, bool json)
+{
+	double rate_cpu = (double)m->accepted / m->cpu;
+	double rate_wall = (double)m->accepted / m->wall;
+	double b_shared = (double)m->accepted / m->crypto_shared;
+	double b_every = (double)m->accepted / m->crypto_every;
+	double mean_batch =
+	    m->decisions ? (double)m->committed / (double)m->decisions : 0;
+	double t_sign = m->sign_s / (double)m->runs;
+	double t_verify = m->verify_s / (double)m->runs;
+
+	if (json) {
+		printf("{\"bench\":\"sim\",\"protocol\":\"%s\",\"n\":%u,"
+		       "\"batch\":%u,\"window\":%u,\"clients\":%u,"
+		       "\"runs\":%llu,\"requests\":%llu,\"committed\":%llu,"
+		       "\"decisions\":%llu,\"mean_batch\":%.2f,"
+		       "\"cpu_seconds\":%.3f,\"wall_seconds\":%.3f,"
+		       "\"requests_per_cpu_sec\":%.1f,"
+		       "\"requests_per_sec\":%.1f,\"sign_us\":%.2f,"
+		       "\"verify_us\":%.2f,\"signatures\":%llu,"
+		       "\"verifications\":%llu,"
+		       "\"uncached_verifications\":%llu,"
+		       "\"bound_shared_cache_per_sec\":%.1f,"
+		       "\"ratio_shared_cache\":%.3f,"
+		       "\"bound_every_replica_per_sec\":%.1f,"
+		       "\"ratio_every_replica\":%.3f}\n",
+		       ops->name, sc->n, sc->batch, sc->window, sc->clients,
+		       (unsigned long long)m->runs,
+		       (unsigned long long)m->accepted,
+		       (unsigned long long)m->committed,
+		       (unsigned long long)m->decisions, mean_batch, m->cpu,
+		       m->wall, rate_cpu, rate_wall, t_sign * 1e6,
+		       t_verify * 1e6, (unsigned long long)m->signatures,
+		       (unsigned long long)m->verifications,
+		       (unsigned long long)m->uncached, b_shared,
+		       rate_cpu / b_shared, b_every, rate_cpu / b_every);
+	} else {
+		printf("%-9s n=%u batch %u (mean %.2f), window %u, %u "
+		       "clients: %llu runs, %llu requests in %.2f CPU-s: "
+		       "%.0f /CPU-s (%.0f /s wall)\n",
+		       ops->name, sc->n, sc->batch, mean_batch, sc->window,
+		       sc->clients, (unsigned long long)m->runs,
+		       (unsigned long long)m->accepted, m->cpu, rate_cpu,
+		       rate_wall);
+		printf("%9s crypto bound, one shared cache:        %9.0f /s  "
+		       "ratio %.3f  (%llu signs, %llu verifies; sign %.1f us, "
+		       "verify %.1f us)\n",
+		       "", b_shared, rate_cpu / b_shared,
+		       (unsigned long long)m->signatures,
+		       (unsigned long long)m->uncached, t_sign * 1e6,
+		       t_verify * 1e6);
+		printf("%9s crypto bound, every replica verifies: %9.0f /s  "
+		       "ratio %.3f  (%llu signs, %llu verifies)\n",
+		       "", b_every, rate_cpu / b_every,
+		       (unsigned long long)m->signatures,
+		       (unsigned long long)m->verifications);
+	}
+	fflush(stdout);
+}
+
+/*
+ * One protocol: fault-free runs of --requests requests, one after the
+ * other until their CPU time reaches `seconds`, with a burst of sign and
+ * verify timings before the first and after each, all in this thread's CPU
+ * time, so that the timings see the machine the runs see. Each run's
+ * counts are costed at the mean of its two neighbouring bursts.
+ */
 static int bench_sim_one(const struct byz_core_ops *ops,
-			 const struct bench_sim_opts *o, double t_sign,
-			 double t_verify, bool json)
+			 const struct bench_sim_opts *o, double seconds,
+			 bool json)
 {
 	struct scenario sc;
 	struct scenario_result res;
-	double crypto_s, rate, bound;
-	uint64_t uncached;
+	struct bench_sim_sum m = {0};
+	double ts0, tv0, ts1, tv1;
+	int rc;
 
-	scenario_defaults(&sc);
-	sc.ops = ops;
-	sc.n = (uint32_t)o->n;
-	sc.f = (sc.n - 1) / 3;
-	sc.clients = 4;
-	sc.requests = (uint32_t)((o->requests + 3) / 4);
-	sc.batch = (uint32_t)o->batch;
-	if (scenario_run(&sc, NULL, &res) || res.verdict != VERDICT_PASS)
-		return cli_input_error("bench", "the %s run did not pass: %s",
-				       ops->name, res.why);
-	uncached = res.counts.verifications - res.counts.verify_cache_hits;
-	crypto_s = (double)res.counts.signatures * t_sign +
-		   (double)uncached * t_verify;
-	rate = (double)res.sim.accepted / res.wall_seconds;
-	bound = (double)res.sim.accepted / crypto_s;
-	if (json) {
-		printf(
-		    "{\"bench\":\"sim\",\"protocol\":\"%s\",\"n\":%u,"
-		    "\"batch\":%llu,\"decisions\":%llu,\"wall_seconds\":%.3f,"
-		    "\"decisions_per_sec\":%.1f,\"events_per_sec\":%.0f,"
-		    "\"signatures\":%llu,\"verifications\":%llu,"
-		    "\"uncached_verifications\":%llu,\"crypto_seconds\":%.3f,"
-		    "\"crypto_bound_per_sec\":%.1f}\n",
-		    ops->name, sc.n, (unsigned long long)o->batch,
-		    (unsigned long long)res.sim.accepted, res.wall_seconds,
-		    rate, (double)res.sim.events / res.wall_seconds,
-		    (unsigned long long)res.counts.signatures,
-		    (unsigned long long)res.counts.verifications,
-		    (unsigned long long)uncached, crypto_s, bound);
-	} else {
-		printf("%-9s n=%-3u %8llu requests %8.2f s  %9.0f /s   "
-		       "crypto bound %9.0f /s (%.0f%% of the run: %llu signs, "
-		       "%llu verifies)\n",
-		       ops->name, sc.n, (unsigned long long)res.sim.accepted,
-		       res.wall_seconds, rate, bound,
-		       100.0 * crypto_s / res.wall_seconds,
-		       (unsigned long long)res.counts.signatures,
-		       (unsigned long long)uncached);
+	if ((rc = bench_sim_scenario(ops, o, &sc)))
+		return rc;
+	bench_sim_burst(0, &ts0, &tv0);
+	while (m.runs < BENCH_SIM_MAX_RUNS && (!m.runs || m.cpu < seconds)) {
+		double c0 = bench_clock(CLOCK_THREAD_CPUTIME_ID);
+		double w0 = bench_clock(CLOCK_MONOTONIC);
+		double ts, tv, run_cpu;
+		uint64_t unc;
+
+		if (scenario_run(&sc, NULL, &res) ||
+		    res.verdict != VERDICT_PASS)
+			return cli_input_error("bench",
+					       "the %s run did not pass: %s",
+					       ops->name, res.why);
+		run_cpu = bench_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
+		m.cpu += run_cpu;
+		m.wall += bench_clock(CLOCK_MONOTONIC) - w0;
+		bench_sim_burst(run_cpu, &ts1, &tv1);
+		if (ts0 <= 0 || tv0 <= 0 || ts1 <= 0 || tv1 <= 0)
+			return cli_input_error("bench", "out of memory");
+		ts = (ts0 + ts1) / 2;
+		tv = (tv0 + tv1) / 2;
+		unc = res.counts.verifications - res.counts.verify_cache_hits;
+		m.runs++;
+		m.accepted += res.sim.accepted;
+		m.committed += res.committed;
+		m.decisions += res.decisions;
+		m.signatures += res.counts.signatures;
+		m.verifications += res.counts.verifications;
+		m.uncached += unc;
+		m.crypto_shared +=
+		    (double)res.counts.signatures * ts + (double)unc * tv;
+		m.crypto_every += (double)res.counts.signatures * ts +
+				  (double)res.counts.verifications * tv;
+		m.sign_s += ts;
+		m.verify_s += tv;
+		ts0 = ts1;
+		tv0 = tv1;
 	}
-	fflush(stdout);
+	bench_sim_print(ops, &sc, &m, json);
 	return EXIT_OK;
 }
 
@@ -411,8 +591,7 @@ static int bench_sim_one(const struct byz_core_ops *ops,
 static int bench_sim(const struct bench_sim_opts *o, double seconds, bool json)
 {
 	const struct byz_core_ops *const *all = byz_core_all();
-	double t_sign, t_verify;
-	int rc = EXIT_OK, ran = 0;
+	int rc = EXIT_OK;
 
 	if (byz_crypto_init())
 		return cli_input_error("bench", "cannot initialise libsodium");
@@ -420,20 +599,18 @@ static int bench_sim(const struct bench_sim_opts *o, double seconds, bool json)
 	    !byz_core_find(o->protocol))
 		return cli_usage_error(
 		    "bench", "--protocol: unknown protocol '%s'", o->protocol);
-	t_sign = bench_time_of(bench_sign, seconds / 2, CLOCK_MONOTONIC);
-	t_verify = bench_time_of(bench_verify, seconds / 2, CLOCK_MONOTONIC);
 	if (!json)
-		printf("byzlab bench sim: fault-free runs, real Ed25519; "
-		       "sign %.1f us, verify %.1f us on this machine\n",
-		       t_sign * 1e6, t_verify * 1e6);
+		printf("byzlab bench sim: fault-free runs in the simulator, "
+		       "real Ed25519, about %.1f CPU-s of runs per protocol; "
+		       "sign and verify timed in CPU time between the runs\n",
+		       seconds);
 	for (size_t i = 0; all[i] && rc == EXIT_OK; i++) {
 		bool want = o->protocol && strcmp(o->protocol, "all")
 				? !strcmp(o->protocol, all[i]->name)
 				: !all[i]->fixture;
 		if (!want)
 			continue;
-		rc = bench_sim_one(all[i], o, t_sign, t_verify, json);
-		ran++;
+		rc = bench_sim_one(all[i], o, seconds, json);
 	}
 	return rc;
 }
@@ -505,9 +682,10 @@ int cmd_bench(int argc, char **argv)
 	};
 	double seconds = 1.0;
 	bool json = false, have_seconds = false, have_requests = false;
+	bool have_clients = false;
 	bool lists = false; /* --n or --batch with several values */
 	const char *target = NULL, *driver = NULL, *zmq_only = NULL;
-	struct bench_sim_opts so = {NULL, 4, 10000, 1};
+	struct bench_sim_opts so = {NULL, 4, 0, 1, 0};
 	struct bench_zmq_opts zo = {.n = {4, 7},
 				    .nn = 2,
 				    .batch = {1, 100},
@@ -517,6 +695,9 @@ int cmd_bench(int argc, char **argv)
 	uint64_t v;
 	int opt;
 
+	/* explore has options of its own (cmd_bench_explore.c) */
+	if (argc > 1 && !strcmp(argv[1], "explore"))
+		return bench_explore(argc - 1, argv + 1);
 	/* optind = 0: a full reset of getopt's state (see cmd_keygen.c). */
 	optind = 0;
 	opterr = 0;
@@ -584,7 +765,8 @@ int cmd_bench(int argc, char **argv)
 					  &v))
 				return EXIT_USAGE;
 			zo.clients = (uint32_t)v;
-			zmq_only = "--clients";
+			so.clients = v;
+			have_clients = true;
 			break;
 		case BO_OUT:
 			zo.out = optarg;
@@ -602,12 +784,14 @@ int cmd_bench(int argc, char **argv)
 		target = argv[optind++];
 	if (!target && !driver)
 		return cli_usage_error(
-		    "bench", "no target given (available: crypto, sim, zmq)");
+		    "bench",
+		    "no target given (available: crypto, sim, zmq, explore)");
 	if (target && strcmp(target, "crypto") != 0 &&
 	    strcmp(target, "sim") != 0 && strcmp(target, "zmq") != 0)
 		return cli_usage_error(
 		    "bench",
-		    "unknown target '%s' (available: crypto, sim, zmq)",
+		    "unknown target '%s' (available: crypto, sim, zmq, "
+		    "explore)",
 		    target);
 	if (target && driver && strcmp(target, driver))
 		return cli_usage_error("bench",
@@ -621,6 +805,9 @@ int cmd_bench(int argc, char **argv)
 	if (zmq_only && strcmp(target, "zmq"))
 		return cli_usage_error("bench", "%s is an option of zmq only",
 				       zmq_only);
+	if (have_clients && !strcmp(target, "crypto"))
+		return cli_usage_error("bench",
+				       "--clients is an option of sim and zmq");
 	if (strcmp(target, "zmq") && lists)
 		return cli_usage_error(
 		    "bench", "--n and --batch take one value for %s", target);
@@ -634,6 +821,6 @@ int cmd_bench(int argc, char **argv)
 		return bench_zmq(&zo);
 	}
 	if (!strcmp(target, "sim"))
-		return bench_sim(&so, seconds, json);
+		return bench_sim(&so, have_seconds ? seconds : 5.0, json);
 	return bench_crypto(seconds, json);
 }

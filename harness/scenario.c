@@ -190,6 +190,31 @@ static uint64_t min_honest_height(const struct trace_log *log,
 	return min == UINT64_MAX ? 0 : min;
 }
 
+/* res->committed and res->decisions: the requests the honest replicas up
+ * at the end executed, and the distinct slots they came in (a replica's
+ * commits come in slot order, so a slot is new when it differs from that
+ * replica's previous one). */
+static void count_decisions(const struct trace_log *log,
+			    struct scenario_result *res)
+{
+	uint64_t last[BYZ_MAX_N];
+	bool any[BYZ_MAX_N] = {false};
+
+	res->committed = res->decisions = 0;
+	for (size_t i = 0; i < log->ncommits; i++) {
+		const struct trace_commit *c = &log->commits[i];
+		uint32_t r = c->replica;
+		if (r >= log->n || c->c.restored || log->byzantine[r] ||
+		    log->down_at_end[r])
+			continue;
+		res->committed++;
+		if (!any[r] || last[r] != c->c.slot)
+			res->decisions++;
+		any[r] = true;
+		last[r] = c->c.slot;
+	}
+}
+
 /* The trace's first line: what `byzlab check` needs to judge the trace
  * alone (docs/trace.md). cfg is the simulator's, after the adversary's
  * changes (its Byzantine replicas and twins). */
@@ -366,6 +391,7 @@ int scenario_run(const struct scenario *sc, FILE *trace_file,
 		goto out;
 	}
 	res->min_height = min_honest_height(&tr.log, res->height);
+	count_decisions(&tr.log, res);
 	res->violation_us = tr.log.conflict ? tr.log.conflict_us : 0;
 	verdict_judge(res);
 out:

@@ -79,16 +79,20 @@ struct scenario_result {
 	uint64_t min_height;	    /* lowest height among honest replicas up */
 	uint64_t height[BYZ_MAX_N]; /* each replica's last height (commit or
 				     * state transfer) */
-	bool safe;		    /* no safety checker fired, no forged
-				     * message passed ingress, no core failed */
-	bool live_judged, live;	    /* liveness (every request accepted and
-				     * committed in the bound) when judged */
-	bool timely;		    /* when live is judged: no honest view
-				     * given up in step after GST (progress) */
-	bool no_gst;		    /* GST 0 with loss, network attacks or the
-				     * twins' split: they act for the whole run
-				     * and liveness is not judged */
-	uint64_t violation_us;	    /* first agreement violation (virtual) */
+	/* Over the honest replicas up at the end: the requests they executed
+	 * and the decisions those came in (distinct slots: a batch, a block),
+	 * so committed / decisions is the mean batch (byzlab bench sim). */
+	uint64_t committed, decisions;
+	bool safe;		/* no safety checker fired, no forged
+				 * message passed ingress, no core failed */
+	bool live_judged, live; /* liveness (every request accepted and
+				 * committed in the bound) when judged */
+	bool timely;		/* when live is judged: no honest view
+				 * given up in step after GST (progress) */
+	bool no_gst;		/* GST 0 with loss, network attacks or the
+				 * twins' split: they act for the whole run
+				 * and liveness is not judged */
+	uint64_t violation_us;	/* first agreement violation (virtual) */
 	struct adversary_stats adv;
 	double wall_seconds;
 	/* It was stopped by its wall-clock limit (set by whoever armed it,

@@ -152,13 +152,14 @@ def test_interrupt_flushes_the_partial_trace(byzlab, tmp_path):
         json.loads(line)
 
 
-def test_bench_sim_reports_decisions_and_the_crypto_bound(byzlab):
+def test_bench_sim_reports_requests_and_the_crypto_bound(byzlab):
     r = byzlab("bench", "sim", "--protocol", "pbft", "--requests", "200",
                "--seconds", "0.2", "--json")
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout.splitlines()[-1])
-    assert o["protocol"] == "pbft" and o["decisions"] == 200
-    assert o["decisions_per_sec"] > 0 and o["crypto_bound_per_sec"] > 0
+    assert o["protocol"] == "pbft" and o["requests"] == 200 * o["runs"]
+    assert o["requests_per_cpu_sec"] > 0
+    assert o["bound_shared_cache_per_sec"] > 0
     assert o["signatures"] > 0
 
 

@@ -80,7 +80,7 @@ EXAMPLES = {
                                    "file": "results/run.jsonl"},
     ("README.md", "byzlab run --crash 0@100ms,restart@400ms --json"):
         {"rc": 0, "json": lambda o: o["verdict"] == "pass"},
-    ("README.md", "byzlab bench sim --requests 1000"):
+    ("README.md", "byzlab bench sim --requests 1000 --seconds 1"):
         {"rc": 0, "out": ["pbft", "hotstuff", "crypto bound"]},
     ("README.md", "byzlab keygen --n 4 --out keys/"):
         {"rc": 0, "file": "keys"},
@@ -192,6 +192,16 @@ EXAMPLES = {
         {"rc": 0, "out": ["PASS ", "accepted 10000/10000"]},
     ("docs/pbft.md", "byzlab bench sim --protocol pbft"):
         {"rc": 0, "out": ["pbft", "crypto bound"]},
+    ("docs/bench-sim.md", "byzlab bench sim --requests 1000 --seconds 1"):
+        {"rc": 0, "out": ["pbft", "hotstuff", "one shared cache",
+                          "every replica verifies"]},
+    ("docs/bench-sim.md", "byzlab bench sim --protocol pbft --batch 16"):
+        not_run("one run of 1024 clients x 16 requests per protocol, about "
+                "7 CPU-s (test_bench.py runs a smaller batched one)"),
+    ("docs/bench-sim.md", "byzlab bench explore --campaign twins --runs 40 "
+     "--jobs 1 --json"):
+        {"rc": 0, "json": lambda o: o["campaign"] == "twins" and
+         o["runs"] == 40 and o["unexpected"] == 0},
     ("docs/bench-zmq.md", "byzlab bench zmq"):
         not_run("the whole bench, about a minute (test_bench_zmq.py runs "
                 "its smallest configuration)"),
