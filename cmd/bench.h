@@ -35,6 +35,9 @@ struct bench_zmq_opts {
 };
 
 int bench_zmq(const struct bench_zmq_opts *o);
+/* The CPUs this process may run on (its affinity mask, else the online
+ * count; at least 1). */
+int bench_cores(void);
 /* Where bench_zmq makes the run folders it does not keep. */
 const char *bench_zmq_tmp(void);
 

@@ -9,7 +9,7 @@
  * directory that is removed afterwards, and one row is printed per
  * campaign and crypto mode.
  */
-#define _GNU_SOURCE /* sched_getaffinity */
+#define _GNU_SOURCE /* nftw, mkdtemp */
 #include "bench.h"
 #include "cli.h"
 
@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -45,7 +44,8 @@ static const char explore_usage[] =
     "Scenarios per second of two campaigns, run as `byzlab campaign` runs\n"
     "them (forked workers, one run at a time each, every run judged), for\n"
     "each crypto mode:\n"
-    "  twins       a Twins-style campaign: pbft and hotstuff, n = 4, one\n"
+    "  twins       campaigns/bench-twins.yaml: a Twins-style campaign of\n"
+    "              two protocols, n = 4, one\n"
     "              Byzantine replica and its twin, explore: twins (6\n"
     "              rounds, cap 150 per protocol), 1 client x 2 requests,\n"
     "              batch 4, GST 300 ms: 300 runs\n"
@@ -89,26 +89,6 @@ static const char explore_usage[] =
     "  byzlab bench explore\n"
     "  byzlab bench explore --campaign twins --runs 40 --jobs 1 --json\n";
 
-/* The Twins-style campaign of docs/bench-sim.md (and of the issue's
- * baseline): 150 runs per protocol. */
-static const char explore_twins_yaml[] = "name: bench-twins\n"
-					 "driver: sim\n"
-					 "defaults:\n"
-					 "  clients: 1\n"
-					 "  requests: 2\n"
-					 "  batch: 4\n"
-					 "  gst: 300ms\n"
-					 "  max_time: 60s\n"
-					 "cells:\n"
-					 "  - name: twins-enum\n"
-					 "    protocol: [pbft, hotstuff]\n"
-					 "    n: 4\n"
-					 "    byzantine: f\n"
-					 "    explore: twins\n"
-					 "    rounds: 6\n"
-					 "    cap: 150\n"
-					 "    expect: [safe, live]\n";
-
 struct explore_campaign {
 	const char *name; /* --campaign */
 	const char *file; /* the name errors give it */
@@ -116,7 +96,7 @@ struct explore_campaign {
 };
 
 static const struct explore_campaign explore_campaigns[] = {
-    {"twins", "bench-twins.yaml", explore_twins_yaml},
+    {"twins", "campaigns/bench-twins.yaml", bench_twins_yaml},
     {"threshold", "campaigns/threshold.yaml", bench_threshold_yaml},
 };
 #define EXPLORE_NCAMPAIGNS                                                     \
@@ -170,17 +150,6 @@ static double explore_cpu(int who)
 		return 0;
 	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
-static int explore_cpus(void)
-{
-	cpu_set_t set;
-	long n;
-
-	if (!sched_getaffinity(0, sizeof set, &set) && CPU_COUNT(&set) > 0)
-		return CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
 }
 
 static int explore_rm(const char *path, const struct stat *st, int flag,
@@ -349,7 +318,7 @@ int bench_explore(int argc, char **argv)
 	};
 	const char *want_campaign = NULL, *want_mode = NULL;
 	uint64_t runs = EXPLORE_DEFAULT_RUNS, v;
-	int jobs = explore_cpus(), opt, rc = EXIT_OK;
+	int jobs = bench_cores(), opt, rc = EXIT_OK;
 	bool json = false, unexpected = false;
 	struct sigaction sa;
 

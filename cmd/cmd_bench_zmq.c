@@ -122,7 +122,7 @@ const char *bench_zmq_tmp(void)
 	return t && t[0] ? t : "/tmp";
 }
 
-static int cores(void)
+int bench_cores(void)
 {
 	cpu_set_t set;
 	long n;
@@ -587,7 +587,7 @@ int bench_zmq(const struct bench_zmq_opts *o)
 	struct bz_conf *confs = calloc(CAP, sizeof *confs);
 	struct sigaction sa, old_int, old_term;
 	double t_sign, t_verify;
-	int ncores = cores(), rc = EXIT_OK;
+	int ncores = bench_cores(), rc = EXIT_OK;
 	size_t nc;
 	char why[768];
 
