@@ -95,6 +95,9 @@ EXAMPLES = {
      "equivocate --attack drop:p=0.2,until=200ms --gst 300ms"): PASS,
     ("README.md", "byzlab campaign campaigns/ci.yaml --out results/ci"):
         {"rc": 0, "file": "results/ci/summary.md"},
+    ("README.md", "byzlab campaign campaigns/ci.yaml --out results/ci-fast "
+     "--crypto fast"): {"rc": 0, "out": ["every expectation held"],
+                        "file": "results/ci-fast/summary.md"},
     ("README.md", "byzlab replay results/ci/failures/*.json"):
         {"rc": 0, "out": ["reproduced"]},
     ("README.md", "byzlab shrink results/ci/failures/"
