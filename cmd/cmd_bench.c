@@ -142,7 +142,7 @@ static const char bench_usage[] =
     "  byzlab bench crypto\n"
     "  byzlab bench crypto --seconds 5 --json > crypto.jsonl\n"
     "  byzlab bench sim --protocol all --n 4 --requests 2000\n"
-    "  byzlab bench sim --protocol pbft --batch 16\n"
+    "  byzlab bench sim --batch 16\n"
     "  byzlab bench explore\n"
     "  byzlab bench zmq\n"
     "  byzlab bench --driver zmq --n 4 --batch 1 --path direct\n";
