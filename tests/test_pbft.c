@@ -675,6 +675,87 @@ Test(pbft, a_view_change_for_a_higher_view_counts_toward_the_timer_quorum)
 	h_free(&h);
 }
 
+/* The persisted log a driver keeps (core.h): records as u32 length and
+ * bytes, a replace starting it again. */
+struct plog {
+	uint8_t b[1 << 20];
+	size_t len;
+};
+
+static void plog_take(struct plog *l, const struct byz_outbox *ob)
+{
+	for (size_t i = 0; i < ob->count; i++) {
+		const struct byz_output *o = &ob->out[i];
+		if (o->kind != BYZ_OUT_PERSIST)
+			continue;
+		if (o->replace)
+			l->len = 0;
+		cr_assert_leq(l->len + 4 + o->len, sizeof l->b);
+		for (int k = 0; k < 4; k++)
+			l->b[l->len + k] = (uint8_t)(o->len >> (8 * k));
+		memcpy(l->b + l->len + 4, ob->bytes.data + o->off, o->len);
+		l->len += 4 + o->len;
+	}
+}
+
+/*
+ * Found by campaigns/real.yaml in a CI try (crash-restart-pbft-n4-b1-a0-s1,
+ * real processes): replica 3 started the view change to 1, persisted the
+ * view, and was killed before its VIEW-CHANGE left (a real process waits
+ * for the disk before it sends). Restarted from its log it was in view 1,
+ * changing view, with no VIEW-CHANGE of its own to resend; with r0 silent
+ * the primary of view 1 had two of the three it needed, and nothing
+ * committed in 20 s. A replica restarted in the middle of a view change
+ * now announces it again.
+ */
+Test(pbft, a_replica_restarted_mid_view_change_announces_it_again)
+{
+	static struct plog log;
+	struct h h;
+	struct frame req;
+	struct byz_config cfg;
+	struct byz_event start = {
+	    .kind = BYZ_EV_START, .now = 5000, .u.restarted = true};
+
+	h_init(&h, 2);
+	req = request(&h, 0, 1, "put x 1");
+	deliver(&h, &req);
+	plog_take(&log, &h.ob);
+	fire(&h, 0);
+	EXPECT(&h, "timer view cancel", "persist view v=1",
+	       "note view change to 1 (timeout 20000 us)",
+	       "broadcast pbft/view-change v=1 h=0 C=0 P=-",
+	       "send r2 pbft/view-change v=1 h=0 C=0 P=-");
+	plog_take(&log, &h.ob);
+	/* Killed now: what it sent after the persist never left. */
+	h.ops->destroy(&h.core);
+	cfg = (struct byz_config){.n = N,
+				  .f = 1,
+				  .id = 2,
+				  .max_clients = 2,
+				  .batch = 1,
+				  .window = 8,
+				  .checkpoint_interval = 4,
+				  .timeout_us = 20000,
+				  .app = {.max_keys = 64, .max_clients = 2}};
+	cr_assert_eq(h.ops->create(&cfg, log.b, log.len, &h.core), 0);
+	h_step(&h, &start);
+	{
+		bool vc = false, self = false;
+		for (size_t i = 0; i < h.nlines; i++) {
+			vc |= !strcmp(h.lines[i],
+				      "broadcast pbft/view-change v=1 h=0 C=0 "
+				      "P=-");
+			self |= !strcmp(h.lines[i],
+					"send r2 pbft/view-change v=1 h=0 C=0 "
+					"P=-");
+		}
+		cr_assert(vc && self, "no VIEW-CHANGE for view 1 after the "
+				      "restart");
+	}
+	h_free(&h);
+}
+
 /*
  * Issue #10 (no fault, 15 ms one-way latency, 20 ms timeout: nothing ever
  * commits): a view entered by a NEW-VIEW in which the request timer

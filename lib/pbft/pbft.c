@@ -472,6 +472,22 @@ int pbft_dispatch(struct pbft *p, const struct byz_event *ev,
 		if (p->in_vc) {
 			/* Restarted in the middle of a view change. */
 			p->vc_timer_on = false;
+			/* Its own VIEW-CHANGE may never have left: the view is
+			 * persisted before the message that announces it
+			 * (pbft_start_view_change), and a real process waits
+			 * for the disk before it sends, so a crash can come
+			 * in between. Nobody would then hear it, and with f
+			 * faulty the others wait for it forever (found by
+			 * campaigns/real.yaml, crash-restart-pbft-n4-b1).
+			 * Announce it again (TOCS'02 §4.4: a replica changing
+			 * view keeps sending its VIEW-CHANGE). */
+			if (!p->vc[p->cfg.id] ||
+			    p->vc_view[p->cfg.id] != p->view) {
+				p->in_vc = false;
+				if ((rc = pbft_start_view_change(p, p->view,
+								 ob)))
+					return rc;
+			}
 			pbft_vc_quorum_timer(p, ob);
 			if ((rc = pbft_try_newview(p, ob)))
 				return rc;
