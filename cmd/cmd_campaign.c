@@ -11,6 +11,8 @@
  */
 #include "campaign.h"
 #include "cli.h"
+#include "junit.h"
+#include "outfile.h"
 #include "results.h"
 #include "scenario_io.h"
 #include "real_run.h"
@@ -63,6 +65,9 @@ static const char campaign_usage[] =
     "                  fast explores with keyed hashes and runs every\n"
     "                  failure again with Ed25519 before reporting it\n"
     "                  (docs/crypto.md; driver sim only)\n"
+    "  --junit FILE    also write the results as JUnit XML to FILE, for CI\n"
+    "                  systems: a suite per cell, a test per protocol, n\n"
+    "                  and b of it and per failure file (docs/campaigns.md)\n"
     "  --list          print the runs (id and attacks) and exit\n"
     "  --merge DIR...  combine shard directories into --out DIR and write\n"
     "                  its summary; every run of the campaign must be in one\n"
@@ -102,6 +107,7 @@ struct campaign_opts {
 	const char *file, *out;
 	bool resume, force, noshrink, list, merge, quiet;
 	bool accept_mismatch, partial, has_max_wall, has_crypto;
+	const char *junit;
 	enum byz_scheme crypto;
 	uint64_t max_wall_us;
 	uint64_t jobs, shard_k, shard_n;
@@ -144,6 +150,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 		O_PARTIAL,
 		O_MAX_WALL,
 		O_CRYPTO,
+		O_JUNIT,
 	};
 	static const struct option opts[] = {
 	    {"out", required_argument, NULL, O_OUT},
@@ -158,6 +165,7 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 	    {"partial", no_argument, NULL, O_PARTIAL},
 	    {"max-wall", required_argument, NULL, O_MAX_WALL},
 	    {"crypto", required_argument, NULL, O_CRYPTO},
+	    {"junit", required_argument, NULL, O_JUNIT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -249,6 +257,9 @@ static int parse_opts(int argc, char **argv, struct campaign_opts *o,
 				    "--crypto: '%s' is not ed25519 or fast",
 				    optarg);
 			o->has_crypto = true;
+			break;
+		case O_JUNIT:
+			o->junit = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -413,9 +424,12 @@ static int finish(const struct campaign *c, const struct campaign_opts *o,
 			"(byzlab campaign said which), go on with --resume"
 		      : "");
 	t = summary_write(o->out, c->name, note, records, stdout);
-	json_decref(records);
 	if (t.write_error[0])
 		results_missing_add(m, "%s", t.write_error);
+	if (o->junit &&
+	    junit_write(o->junit, o->out, c->name, records, why, sizeof why))
+		results_missing_add(m, "%s", why);
+	json_decref(records);
 	printf("\n%zu runs in %s/runs.jsonl", t.runs, o->out);
 	if (t.write_error[0])
 		printf("; no summary (%s/summary.md could not be written)\n",
@@ -511,6 +525,15 @@ int cmd_campaign(int argc, char **argv)
 
 	if ((rc = parse_opts(argc, argv, &o, &helped)) || helped)
 		return rc;
+	/* --junit's target is checked before any run (a FIFO, a device or a
+	 * directory is refused), not only after them. */
+	if (o.junit && outfile_check(o.junit, why, sizeof why))
+		return cli_usage_error("campaign", "--junit: %s", why);
+	if (o.junit && o.merge)
+		return cli_usage_error("campaign",
+				       "--junit is not written by --merge yet: "
+				       "run the merged directory's campaign "
+				       "with --resume --junit FILE");
 	if (o.merge)
 		return merge(&o);
 	if (campaign_load(o.file, &c, why, sizeof why)) {
