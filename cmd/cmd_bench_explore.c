@@ -181,7 +181,7 @@ static int explore_measure(const char *file, const char *text,
 	size_t len = strlen(mode->line) + strlen(text);
 	char *full = malloc(len + 1);
 	char dir[512], path[600], why[1024];
-	uint64_t *todo = NULL;
+	uint64_t *picked = NULL;
 	double w0, s0, c0;
 	int fd = -1, rc = EXIT_OK, wr;
 
@@ -203,13 +203,14 @@ static int explore_measure(const char *file, const char *text,
 	out->campaign_runs = c->nruns;
 	out->runs = runs < c->nruns ? runs : c->nruns;
 	out->jobs = jobs;
-	todo = calloc(out->runs ? out->runs : 1, sizeof *todo);
-	if (!todo) {
+	picked = calloc(out->runs ? out->runs : 1, sizeof *picked);
+	if (!picked) {
 		rc = cli_input_error("bench", "out of memory");
 		goto out;
 	}
-	for (uint64_t k = 0; k < out->runs; k++)    /* evenly spaced */
-		todo[k] = k * c->nruns / out->runs; /* both at most 2,000,000 */
+	for (uint64_t k = 0; k < out->runs; k++) /* evenly spaced */
+		picked[k] =
+		    k * c->nruns / out->runs; /* both at most 2,000,000 */
 	snprintf(dir, sizeof dir, "%s/byzlab-explore-XXXXXX", bench_zmq_tmp());
 	if (!mkdtemp(dir)) {
 		fprintf(stderr,
@@ -238,7 +239,8 @@ static int explore_measure(const char *file, const char *text,
 	w0 = explore_clock();
 	s0 = explore_cpu(RUSAGE_SELF);
 	c0 = explore_cpu(RUSAGE_CHILDREN);
-	wr = workers_run(c, dir, fd, todo, out->runs, jobs, &p, &explore_stop);
+	wr =
+	    workers_run(c, dir, fd, picked, out->runs, jobs, &p, &explore_stop);
 	out->wall = explore_clock() - w0;
 	out->cpu =
 	    explore_cpu(RUSAGE_SELF) - s0 + explore_cpu(RUSAGE_CHILDREN) - c0;
@@ -262,7 +264,7 @@ out:
 			"byzlab bench: warning: cannot remove the temporary "
 			"directory '%s': %s\n",
 			dir, strerror(errno));
-	free(todo);
+	free(picked);
 	free(full);
 	if (c) {
 		campaign_free(c);

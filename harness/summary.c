@@ -110,32 +110,39 @@ struct group {
 	char first_id[160];
 };
 
-static unsigned expect_bits(const char *s)
+unsigned summary_expect_bits(const char *s)
 {
 	unsigned e = 0;
 
 	if (strstr(s, "safe"))
-		e |= 1;
+		e |= SUMMARY_EXPECT_SAFE;
 	if (strstr(s, "live"))
-		e |= 2;
+		e |= SUMMARY_EXPECT_LIVE;
 	if (strstr(s, "violation-found"))
-		e |= 4;
+		e |= SUMMARY_EXPECT_VIOLATION;
 	if (strstr(s, "timely"))
-		e |= 8;
+		e |= SUMMARY_EXPECT_TIMELY;
 	return e;
+}
+
+bool summary_met(unsigned expect, size_t errors, size_t unexpected,
+		 size_t unsafe, size_t not_live)
+{
+	if (errors || unexpected)
+		return false;
+	if ((expect & SUMMARY_EXPECT_SAFE) && unsafe)
+		return false;
+	if ((expect & SUMMARY_EXPECT_LIVE) && not_live)
+		return false;
+	if ((expect & SUMMARY_EXPECT_VIOLATION) && !unsafe)
+		return false;
+	return true;
 }
 
 static bool group_met(const struct group *g)
 {
-	if (g->errors || g->unexpected)
-		return false;
-	if ((g->expect & 1) && g->unsafe)
-		return false;
-	if ((g->expect & 2) && g->not_live)
-		return false;
-	if ((g->expect & 4) && !g->unsafe)
-		return false;
-	return true;
+	return summary_met(g->expect, g->errors, g->unexpected, g->unsafe,
+			   g->not_live);
 }
 
 static int group_cmp(const void *x, const void *y)
@@ -181,7 +188,8 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 	json_array_foreach(records, i, r)
 	{
 		char k[256];
-		if (!(expect_bits(str_of(r, "expect")) & 4))
+		if (!(summary_expect_bits(str_of(r, "expect")) &
+		      SUMMARY_EXPECT_VIOLATION))
 			continue;
 		snprintf(k, sizeof k, "%s %s n=%" PRId64 " b=%" PRId64,
 			 str_of(r, "cell"), str_of(r, "protocol"),
@@ -251,7 +259,7 @@ static size_t build_groups(json_t *records, struct group *g)
 			gr->first_violation_s = -1;
 		}
 		gr->runs++;
-		gr->expect |= expect_bits(str_of(r, "expect"));
+		gr->expect |= summary_expect_bits(str_of(r, "expect"));
 		if (!strcmp(str_of(r, "verdict"), "error"))
 			gr->errors++;
 		if (json_is_false(met))

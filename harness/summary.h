@@ -22,6 +22,20 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
  * group of the threshold table. */
 bool summary_no_verdict(const json_t *record);
 
+/* An expectation's text ("safe+live", "violation-found") as bits. */
+#define SUMMARY_EXPECT_SAFE	 1u
+#define SUMMARY_EXPECT_LIVE	 2u
+#define SUMMARY_EXPECT_VIOLATION 4u
+#define SUMMARY_EXPECT_TIMELY	 8u
+unsigned summary_expect_bits(const char *s);
+
+/* Whether a group of runs met its expectation, as the threshold table
+ * judges it: no run in error or missing its own expectation, none unsafe
+ * if safe is expected, none not live if live is, at least one unsafe if a
+ * violation is expected. The one rule summary.md and JUnit (junit.h) use. */
+bool summary_met(unsigned expect, size_t errors, size_t unexpected,
+		 size_t unsafe, size_t not_live);
+
 struct summary_totals {
 	size_t runs, unsafe, not_live, errors, unexpected_runs;
 	size_t harness_errors, wall_limited; /* runs without a verdict */
