@@ -69,5 +69,6 @@ int cmd_cluster(int argc, char **argv);
 int cmd_check_file(const char *path, bool json);
 int cmd_client(int argc, char **argv);
 int cmd_adversary(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

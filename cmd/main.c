@@ -3,8 +3,7 @@
  *
  * The subcommands and exit codes are a contract (ARCHITECTURE.md, "The
  * command line"): 0 all held, 1 a violation or unmet expectation, 2 bad
- * usage or input. Subcommands that later work fills answer, when called,
- * that they are not built yet, with exit 2.
+ * usage or input.
  */
 #include "manifest.h"
 #include "cli.h"
@@ -16,32 +15,30 @@
 
 struct command {
 	const char *name;
-	int (*run)(int argc, char **argv); /* NULL: not built yet */
+	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *later; /* for commands not built yet: what brings them */
 };
 
 static const struct command commands[] = {
     {"run", cmd_run,
-     "run one scenario; print a verdict line and the trace hash", NULL},
+     "run one scenario; print a verdict line and the trace hash"},
     {"campaign", cmd_campaign,
-     "run a campaign file; progress bar; results directory", NULL},
+     "run a campaign file; progress bar; results directory"},
     {"check", cmd_check,
-     "judge a trace file: the verdict of the run that wrote it", NULL},
-    {"replay", cmd_replay, "re-run a saved failure exactly", NULL},
-    {"shrink", cmd_shrink, "minimise a saved failure", NULL},
+     "judge a trace file: the verdict of the run that wrote it"},
+    {"replay", cmd_replay, "re-run a saved failure exactly"},
+    {"shrink", cmd_shrink, "minimise a saved failure"},
     {"selftest", cmd_selftest,
-     "plant each protocol mutant; do the campaigns catch it?", NULL},
-    {"report", NULL, "message-complexity and campaign reports",
-     "the protocol and campaign work (issues #3, #4, #5)"},
-    {"keygen", cmd_keygen, "write key files for a cluster", NULL},
-    {"node", cmd_node, "one replica process over ZeroMQ", NULL},
-    {"adversary", cmd_adversary, "the interceptor proxy process", NULL},
-    {"client", cmd_client, "a client process", NULL},
-    {"cluster", cmd_cluster, "a long-lived local cluster: up, status, down",
-     NULL},
-    {"bench", cmd_bench, "benchmarks, with the crypto bound measured alongside",
-     NULL},
+     "plant each protocol mutant; do the campaigns catch it?"},
+    {"report", cmd_report,
+     "message complexity, message sequence charts, campaign pages"},
+    {"keygen", cmd_keygen, "write key files for a cluster"},
+    {"node", cmd_node, "one replica process over ZeroMQ"},
+    {"adversary", cmd_adversary, "the interceptor proxy process"},
+    {"client", cmd_client, "a client process"},
+    {"cluster", cmd_cluster, "a long-lived local cluster: up, status, down"},
+    {"bench", cmd_bench,
+     "benchmarks, with the crypto bound measured alongside"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -58,9 +55,8 @@ static void main_usage(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s%s\n", commands[i].name,
-			commands[i].summary,
-			commands[i].run ? "" : " (not built yet)");
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
 	fprintf(out, "\nProtocols (--protocol; the first is the default):\n");
 	for (const struct byz_core_ops *const *p = byz_core_all(); *p; p++)
 		fprintf(out, "  %-10s %s\n", (*p)->name, (*p)->summary);
@@ -70,22 +66,6 @@ static void main_usage(FILE *out)
 	    "Run 'byzlab COMMAND --help' for a command's options.\n"
 	    "Exit status: 0 all invariants held; 1 a violation or an unmet\n"
 	    "expectation; 2 bad usage or bad input.\n");
-}
-
-/* The answer of a command that later work builds. */
-static int not_built(const struct command *c, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("Usage: byzlab %s ...\n\n%s.\n\n"
-			       "Not built yet: it arrives with %s.\n",
-			       c->name, c->summary, c->later);
-			return 0;
-		}
-	fprintf(stderr,
-		"byzlab %s: error: not built yet (it arrives with %s)\n",
-		c->name, c->later);
-	return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -119,8 +99,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		if (!commands[i].run)
-			return not_built(&commands[i], argc - 1, argv + 1);
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	fprintf(stderr,

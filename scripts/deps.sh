@@ -6,7 +6,8 @@ set -euo pipefail
 
 PKGS=(gcc meson ninja-build pkg-config clang-format
       libsodium-dev libzmq3-dev libcriterion-dev libjansson-dev
-      python3-pytest python3-zmq python3-nacl)
+      python3-pytest python3-zmq python3-nacl
+      gnuplot-nox chromium fonts-dejavu-core)
 # Optional: clang with its runtime builds the libFuzzer target.
 OPTIONAL=(clang libclang-rt-14-dev)
 

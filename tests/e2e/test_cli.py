@@ -7,7 +7,6 @@ import pytest
 
 COMMANDS = ["run", "campaign", "check", "replay", "shrink", "report", "keygen",
             "node", "adversary", "client", "bench", "cluster"]
-NOT_BUILT = ["report"]
 HASH = re.compile(r"trace ([0-9a-f]{64})")
 
 
@@ -35,13 +34,6 @@ def test_every_command_has_help(byzlab, cmd):
     r = byzlab(cmd, "--help")
     assert r.returncode == 0, r.stderr
     assert f"byzlab {cmd}" in r.stdout
-
-
-@pytest.mark.parametrize("cmd", NOT_BUILT)
-def test_commands_not_built_yet_say_so_with_exit_2(byzlab, cmd):
-    r = byzlab(cmd)
-    assert r.returncode == 2
-    assert "not built yet" in r.stderr
 
 
 def run_hash(byzlab, *args):
