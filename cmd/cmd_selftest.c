@@ -9,6 +9,8 @@
 #include "campaign.h"
 #include "cli.h"
 #include "outfile.h"
+#include "report.h"
+#include "report_html.h"
 #include "real_run.h"
 #include "failure.h"
 #include "results.h"
@@ -427,6 +429,67 @@ static void table(FILE *out, const struct row *rows, size_t nrows,
 	}
 }
 
+/* The rows as selftest.json (docs/selftest.md), which the report page
+ * reads (byzlab report campaign DIR). */
+static json_t *rows_json(const struct opts *o, const struct row *rows,
+			 size_t nrows)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+		char dir[160];
+		snprintf(dir, sizeof dir, "%s-%s",
+			 r->mutant ? r->ops->name : "baseline",
+			 r->mutant ? r->mutant : r->ops->name);
+		json_array_append_new(
+		    arr,
+		    json_pack("{s:s,s:s,s:b,s:I,s:s,s:f,s:s,s:s,s:b}",
+			      "protocol", r->ops->name, "mutant",
+			      r->mutant ? r->mutant : "", "caught",
+			      r->missed > 0, "runs", (json_int_t)r->runs,
+			      "first", r->missed ? r->first : "", "after_s",
+			      r->missed ? r->first_s : 0.0, "dir", dir,
+			      "shrunk", r->shrunk, "known_escape",
+			      r->mutant && known_escape(o, r)));
+	}
+	return json_pack("{s:i,s:s,s:o}", "byzlab_selftest", 1, "campaign",
+			 o->campaign, "rows", arr);
+}
+
+/* DIR/selftest.json and DIR/report.html; 0, or EXIT_INCOMPLETE after
+ * saying what could not be written. */
+static int write_reports(const struct opts *o, const struct row *rows,
+			 size_t nrows)
+{
+	char path[1100], why[1400];
+	json_t *doc = rows_json(o, rows, nrows);
+	char *text =
+	    doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	int rc = 0;
+
+	json_decref(doc);
+	snprintf(path, sizeof path, "%s/selftest.json", o->out);
+	if (!text)
+		snprintf(why, sizeof why,
+			 "cannot write '%.900s': out of memory", path);
+	if (!text || outfile_write(path, text, len, 0666, 0, why, sizeof why))
+		rc = EXIT_INCOMPLETE;
+	free(text);
+	if (!rc) {
+		struct report_html_opts ro = {.chart = report_chart_inline};
+		snprintf(path, sizeof path, "%s/report.html", o->out);
+		if (report_html_write(o->out, path, &ro, why, sizeof why))
+			rc = EXIT_INCOMPLETE;
+	}
+	if (rc)
+		fprintf(stderr,
+			"byzlab selftest: error: results incomplete: %s\n",
+			why);
+	return rc;
+}
+
 int cmd_selftest(int argc, char **argv)
 {
 	static struct campaign c;
@@ -551,6 +614,8 @@ int cmd_selftest(int argc, char **argv)
 	free(mdtext);
 	free(todo);
 	campaign_free(&c);
+	if (!rc && write_reports(&o, rows, nrows))
+		rc = EXIT_INCOMPLETE;
 	if (rc)
 		return rc;
 	{
@@ -558,9 +623,9 @@ int cmd_selftest(int argc, char **argv)
 		for (size_t i = 0; i < nrows; i++)
 			mutants += rows[i].mutant != NULL;
 		printf("\n%zu mutant(s) tried, %zu caught, %zu escaped; "
-		       "baseline %s; table in %s\n",
+		       "baseline %s; table in %s, page in %s/report.html\n",
 		       mutants, mutants - escaped, escaped,
-		       alarms ? "FALSE ALARM" : "passes", path);
+		       alarms ? "FALSE ALARM" : "passes", path, o.out);
 		if (o.known_file)
 			printf("%zu escape(s) not in %s; %zu known escape(s) "
 			       "now caught%s\n",

@@ -3,41 +3,13 @@
  */
 #include "junit.h"
 
+#include "markup.h"
 #include "outfile.h"
 #include "summary.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Text as XML character data or an attribute value: the five special
- * characters escaped, and what XML 1.0 cannot hold (control characters
- * other than tab and newline) written as '?'. */
-static void xml_text(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			fputc(c < 0x20 && c != '\t' && c != '\n' ? '?' : c, f);
-		}
-	}
-}
 
 static const char *str_of(const json_t *o, const char *key)
 {
@@ -116,13 +88,13 @@ static void write_group(FILE *f, const char *campaign, const struct jgroup *g)
 	const char *fail = group_failure(g, why, sizeof why);
 
 	fprintf(f, "    <testcase classname=\"");
-	xml_text(f, campaign);
+	markup_text(f, campaign);
 	fputc('.', f);
-	xml_text(f, g->cell);
+	markup_text(f, g->cell);
 	fprintf(f, "\" name=\"");
-	xml_text(f, g->protocol);
+	markup_text(f, g->protocol);
 	fprintf(f, " n=%" PRId64 " b=%" PRId64 " expect ", g->n, g->b);
-	xml_text(f, g->expect);
+	markup_text(f, g->expect);
 	fprintf(f, " (%zu runs)\" time=\"%.3f\"", g->runs, g->seconds);
 	if (!fail && !g->no_verdict) {
 		fprintf(f, "/>\n");
@@ -131,7 +103,7 @@ static void write_group(FILE *f, const char *campaign, const struct jgroup *g)
 	fprintf(f, ">\n");
 	if (fail) {
 		fprintf(f, "      <failure type=\"expectation\" message=\"");
-		xml_text(f, fail);
+		markup_text(f, fail);
 		fprintf(f, "\"/>\n");
 	} else {
 		fprintf(f,
@@ -154,11 +126,11 @@ static void write_failure(FILE *f, const char *campaign, const char *dir,
 	bool bad = json_is_false(met) || !strcmp(v, "error");
 
 	fprintf(f, "    <testcase classname=\"");
-	xml_text(f, campaign);
+	markup_text(f, campaign);
 	fputc('.', f);
-	xml_text(f, str_of(r, "cell"));
+	markup_text(f, str_of(r, "cell"));
 	fprintf(f, ".failures\" name=\"");
-	xml_text(f, str_of(r, "id"));
+	markup_text(f, str_of(r, "id"));
 	fprintf(f, "\" time=\"%.3f\">\n",
 		json_number_value(json_object_get(r, "wall_seconds")));
 	if (bad) {
@@ -166,17 +138,17 @@ static void write_failure(FILE *f, const char *campaign, const char *dir,
 			json_is_false(json_object_get(r, "safe")) ? "safety"
 			: !strcmp(v, "error")			  ? "error"
 								  : "liveness");
-		xml_text(f, str_of(r, "why"));
+		markup_text(f, str_of(r, "why"));
 		fprintf(f, "\"/>\n");
 	}
 	fprintf(f, "      <system-out>");
-	xml_text(f, str_of(r, "why"));
+	markup_text(f, str_of(r, "why"));
 	fprintf(f, "\nexpected: ");
-	xml_text(f, str_of(r, "expect"));
+	markup_text(f, str_of(r, "expect"));
 	fprintf(f, "\nreplay: byzlab replay ");
-	xml_text(f, dir);
+	markup_text(f, dir);
 	fputc('/', f);
-	xml_text(f, str_of(r, "failure"));
+	markup_text(f, str_of(r, "failure"));
 	fprintf(f, "</system-out>\n    </testcase>\n");
 }
 
@@ -230,7 +202,7 @@ int junit_write(const char *path, const char *dir, const char *campaign,
 			    !strcmp(str_of(r, "verdict"), "error");
 	}
 	fprintf(f, "<testsuites name=\"");
-	xml_text(f, campaign);
+	markup_text(f, campaign);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n", tests,
 		failures, errors);
 	/* A suite per cell, in the order cells first appear. */
@@ -259,7 +231,7 @@ int junit_write(const char *path, const char *dir, const char *campaign,
 			      !strcmp(str_of(r, "verdict"), "error");
 		}
 		fprintf(f, "  <testsuite name=\"");
-		xml_text(f, g[k].cell);
+		markup_text(f, g[k].cell);
 		fprintf(f,
 			"\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\">\n",
 			st, sf, se);

@@ -98,18 +98,6 @@ static void leaders(FILE *md)
 	}
 }
 
-#define MAX_GROUPS 512
-
-struct group {
-	char protocol[16];
-	int64_t n, f, b;
-	size_t runs, unsafe, not_live, judged, errors, unexpected;
-	unsigned expect; /* 1 safe, 2 live, 4 violation-found, 8 timely */
-	double first_violation_s; /* campaign wall time of the first */
-	int64_t min_violation_us;
-	char first_id[160];
-};
-
 unsigned summary_expect_bits(const char *s)
 {
 	unsigned e = 0;
@@ -139,7 +127,7 @@ bool summary_met(unsigned expect, size_t errors, size_t unexpected,
 	return true;
 }
 
-static bool group_met(const struct group *g)
+bool summary_group_met(const struct summary_group *g)
 {
 	return summary_met(g->expect, g->errors, g->unexpected, g->unsafe,
 			   g->not_live);
@@ -147,7 +135,7 @@ static bool group_met(const struct group *g)
 
 static int group_cmp(const void *x, const void *y)
 {
-	const struct group *a = x, *b = y;
+	const struct summary_group *a = x, *b = y;
 	int c = strcmp(a->protocol, b->protocol);
 
 	if (c)
@@ -177,14 +165,17 @@ static int64_t int_of(json_t *o, const char *key)
  * a campaign would pass with only one attack working. Each (cell,
  * protocol, n, b) without an unsafe run is listed and fails the campaign.
  */
-static void cells_without_violation(json_t *records, FILE *md, FILE *out,
-				    struct summary_totals *t)
+json_t *summary_cells_without_violation(json_t *records)
 {
-	json_t *seen = json_object(), *r, *v;
+	json_t *seen = json_object(), *missing = json_array(), *r, *v;
 	const char *key;
-	bool header = false;
 	size_t i;
 
+	if (!seen || !missing) {
+		json_decref(seen);
+		json_decref(missing);
+		return NULL;
+	}
 	json_array_foreach(records, i, r)
 	{
 		char k[256];
@@ -202,11 +193,24 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 	}
 	json_object_foreach(seen, key, v)
 	{
-		if (json_is_true(v))
-			continue;
-		if (!header)
+		if (!json_is_true(v))
+			json_array_append_new(missing, json_string(key));
+	}
+	json_decref(seen);
+	return missing;
+}
+
+static void cells_without_violation(json_t *records, FILE *md, FILE *out,
+				    struct summary_totals *t)
+{
+	json_t *missing = summary_cells_without_violation(records), *v;
+	size_t i;
+
+	json_array_foreach(missing, i, v)
+	{
+		const char *key = json_string_value(v);
+		if (!i)
 			fprintf(md, "\n## Cells that found no violation\n\n");
-		header = true;
 		fprintf(md, "- cell %s: violation-found expected, none found\n",
 			key);
 		if (out)
@@ -217,7 +221,7 @@ static void cells_without_violation(json_t *records, FILE *md, FILE *out,
 		t->all_met = false;
 		t->groups_failed++;
 	}
-	json_decref(seen);
+	json_decref(missing);
 }
 
 bool summary_no_verdict(const json_t *record)
@@ -227,14 +231,14 @@ bool summary_no_verdict(const json_t *record)
 	return v && (!strcmp(v, "harness-error") || !strcmp(v, "wall-limit"));
 }
 
-static size_t build_groups(json_t *records, struct group *g)
+size_t summary_groups(json_t *records, struct summary_group *g, size_t cap)
 {
 	size_t ng = 0, i;
 	json_t *r;
 
 	json_array_foreach(records, i, r)
 	{
-		struct group *gr = NULL;
+		struct summary_group *gr = NULL;
 		if (summary_no_verdict(r))
 			continue;
 		const char *proto = str_of(r, "protocol");
@@ -247,7 +251,7 @@ static size_t build_groups(json_t *records, struct group *g)
 			    g[k].b == b)
 				gr = &g[k];
 		if (!gr) {
-			if (ng == MAX_GROUPS)
+			if (ng == cap)
 				continue;
 			gr = &g[ng++];
 			memset(gr, 0, sizeof *gr);
@@ -297,7 +301,7 @@ static void pct(char *out, size_t cap, size_t k, size_t of)
 			 100.0 * (double)k / (double)of);
 }
 
-static void expect_str(unsigned e, char *out, size_t cap)
+void summary_expect_str(unsigned e, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s%s%s%s%s%s%s", e & 1 ? "safe" : "",
 		 (e & 1) && (e & 2) ? "+" : "", e & 2 ? "live" : "",
@@ -469,9 +473,9 @@ struct summary_totals summary_write(const char *dir, const char *title,
 				    const char *note, json_t *records,
 				    FILE *out)
 {
-	static struct group g[MAX_GROUPS];
+	static struct summary_group g[SUMMARY_MAX_GROUPS];
 	struct summary_totals t = {0};
-	size_t ng = build_groups(records, g), i;
+	size_t ng = summary_groups(records, g, SUMMARY_MAX_GROUPS), i;
 	char path[1100];
 	char *text = NULL;
 	size_t textlen = 0;
@@ -524,10 +528,10 @@ struct summary_totals summary_write(const char *dir, const char *title,
 			"not live", "expected", "held");
 	for (size_t k = 0; k < ng; k++) {
 		char sb[40], nl[40], ex[48], fv[64] = "-";
-		bool met = group_met(&g[k]);
+		bool met = summary_group_met(&g[k]);
 		pct(sb, sizeof sb, g[k].unsafe, g[k].runs);
 		pct(nl, sizeof nl, g[k].not_live, g[k].judged);
-		expect_str(g[k].expect, ex, sizeof ex);
+		summary_expect_str(g[k].expect, ex, sizeof ex);
 		if (g[k].first_violation_s >= 0)
 			snprintf(fv, sizeof fv, "%.2f s wall (virtual %.1f ms)",
 				 g[k].first_violation_s,

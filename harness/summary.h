@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Read DIR/runs.jsonl: an array of run records, one per id (a later line
@@ -35,6 +36,30 @@ unsigned summary_expect_bits(const char *s);
  * violation is expected. The one rule summary.md and JUnit (junit.h) use. */
 bool summary_met(unsigned expect, size_t errors, size_t unexpected,
 		 size_t unsafe, size_t not_live);
+
+/* A group of the threshold table: the runs of one protocol, n and b. */
+struct summary_group {
+	char protocol[16];
+	int64_t n, f, b;
+	size_t runs, unsafe, not_live, judged, errors, unexpected;
+	unsigned expect;	  /* SUMMARY_EXPECT_* bits */
+	double first_violation_s; /* campaign wall time of the first; -1 */
+	int64_t min_violation_us;
+	char first_id[160];
+};
+
+#define SUMMARY_MAX_GROUPS 512
+
+/* The threshold table's groups of records (runs without a verdict are in
+ * none), sorted by protocol, n and b, into g (at most cap). */
+size_t summary_groups(json_t *records, struct summary_group *g, size_t cap);
+bool summary_group_met(const struct summary_group *g);
+/* Expectation bits as text ("safe+live+timely"). */
+void summary_expect_str(unsigned e, char *out, size_t cap);
+/* The (cell, protocol, n, b) that expected violation-found and found
+ * none, as strings "CELL PROTOCOL n=N b=B" (a new array; NULL if out of
+ * memory): each fails the campaign. */
+json_t *summary_cells_without_violation(json_t *records);
 
 struct summary_totals {
 	size_t runs, unsafe, not_live, errors, unexpected_runs;

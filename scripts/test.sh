@@ -43,7 +43,8 @@ step "regression campaign: campaigns/ci.yaml (results/ci/), and replay of its fa
 rm -rf results/ci
 ./build/byzlab campaign campaigns/ci.yaml --out results/ci --jobs 2 -q --force && \
   { ls results/ci/failures/*.json >/dev/null 2>&1 || { echo "no failure saved"; false; }; } && \
-  ./build/byzlab replay -q results/ci/failures/*.json && echo "every saved failure replays exactly"
+  ./build/byzlab replay -q results/ci/failures/*.json && echo "every saved failure replays exactly" && \
+  ./build/byzlab report campaign results/ci -q
 tally "regression campaign" $?
 
 step "real processes: campaigns/real.yaml (results/real/; each run a local cluster over ZeroMQ)"

@@ -104,6 +104,12 @@ EXAMPLES = {
      "beyond-pbft-n4-b2-a0-s1.json"):
         {"rc": 0, "file": "results/ci/failures/"
                           "beyond-pbft-n4-b2-a0-s1.shrunk.json"},
+    ("README.md", "byzlab report campaign results/ci"):
+        {"rc": 0, "out": ["wrote results/ci/report.html"],
+         "file": "results/ci/report.html"},
+    ("docs/reports.md", "byzlab report campaign results/ci"):
+        {"rc": 0, "out": ["wrote results/ci/report.html"],
+         "file": "results/ci/report.html"},
     ("README.md", "byzlab replay --trace results/traces/ "
      "results/ci/failures/*.json"):
         {"rc": 0, "out": ["reproduced"], "file": "results/traces"},
