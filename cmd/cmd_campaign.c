@@ -501,6 +501,31 @@ static int merge(const struct campaign_opts *o)
 			t.write_error);
 		return EXIT_INCOMPLETE;
 	}
+	if (o->junit) {
+		/* The merged directory's records, judged as one campaign's. */
+		json_t *records = NULL, *first;
+		size_t torn = 0;
+		if (summary_load_runs(o->out, &records, &torn, why,
+				      sizeof why) == 0) {
+			first = json_array_get(records, 0);
+			if (junit_write(o->junit, o->out,
+					json_string_value(
+					    json_object_get(first, "campaign"))
+					    ?: "",
+					records, why, sizeof why))
+				rc = -2;
+		} else {
+			rc = -2;
+		}
+		json_decref(records);
+		if (rc) {
+			fprintf(stderr,
+				"byzlab campaign: error: results incomplete: "
+				"%s\n",
+				why);
+			return EXIT_INCOMPLETE;
+		}
+	}
 	printf("\n%zu runs merged into %s/ (summary.md)\n", t.runs, o->out);
 	if (missing) {
 		printf("INCOMPLETE: %" PRIu64 " runs of the campaign are in "
@@ -529,11 +554,6 @@ int cmd_campaign(int argc, char **argv)
 	 * directory is refused), not only after them. */
 	if (o.junit && outfile_check(o.junit, why, sizeof why))
 		return cli_usage_error("campaign", "--junit: %s", why);
-	if (o.junit && o.merge)
-		return cli_usage_error("campaign",
-				       "--junit is not written by --merge yet: "
-				       "run the merged directory's campaign "
-				       "with --resume --junit FILE");
 	if (o.merge)
 		return merge(&o);
 	if (campaign_load(o.file, &c, why, sizeof why)) {

@@ -88,8 +88,36 @@ def test_a_junit_target_that_is_not_a_regular_file_is_refused_first(
     assert r.returncode == 2 and "FIFO" in r.stderr
 
 
-def test_junit_is_refused_with_merge(byzlab, tmp_path):
+def test_merge_writes_the_junit_of_the_merged_shards(byzlab, tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text(CAMPAIGN)
+    whole = tmp_path / "whole.xml"
+    r = byzlab("campaign", f, "--out", tmp_path / "all", "-q", "--no-shrink",
+               "--junit", whole)
+    assert r.returncode == 1, r.stdout + r.stderr
+    for k in (1, 2):
+        r = byzlab("campaign", f, "--out", tmp_path / f"s{k}", "-q",
+                   "--no-shrink", "--shard", f"{k}/2")
+        assert r.returncode in (0, 1), r.stdout + r.stderr
+    merged = tmp_path / "merged.xml"
+    r = byzlab("campaign", "--merge", tmp_path / "s1", tmp_path / "s2",
+               "--out", tmp_path / "m", "-q", "--junit", merged)
+    assert r.returncode == 1, r.stdout + r.stderr
+
+    def cases(path):
+        root = ET.parse(path).getroot()
+        return root.get("name"), sorted(
+            (s.get("name"), t.get("name"), t.find("failure") is not None)
+            for s in root.findall("testsuite")
+            for t in s.findall("testcase"))
+    # the same tests, passing and failing alike, as one campaign's
+    assert cases(merged) == cases(whole)
+    assert cases(merged)[0] == "j&<test>"
+
+
+def test_merge_checks_the_junit_target_first(byzlab, tmp_path):
     r = byzlab("campaign", "--merge", tmp_path / "a", "--out",
-               tmp_path / "m", "--junit", tmp_path / "x.xml")
+               tmp_path / "m", "--junit", tmp_path)
     assert r.returncode == 2
-    assert "--junit is not written by --merge" in r.stderr
+    assert "--junit" in r.stderr
+    assert not (tmp_path / "m").exists()
