@@ -751,9 +751,9 @@ static int pass2(FILE *f, struct model *m, uint32_t max)
 					rc = BYZ_ENOMEM;
 					break;
 				}
-				e->kind = ev[1] == 'e'	 ? CK_DELIVER
-					  : ev[0] == 'd' ? CK_DROP
-							 : CK_REJECT;
+				e->kind = !strcmp(ev, "deliver") ? CK_DELIVER
+					  : !strcmp(ev, "drop")	 ? CK_DROP
+								 : CK_REJECT;
 				e->t = tmp.t;
 				e->a = m->ev[s].a;
 				e->b = parse_node(jget_str(o, "to"), &b)
@@ -1459,13 +1459,14 @@ int chart_from_trace(const char *path, const struct chart_opts *o, FILE *svg,
 	m->path = path;
 	snprintf(m->title, sizeof m->title, "%s",
 		 o && o->title ? o->title : base_name(path));
-	if (tr->has_end)
+	if (tr->has_end) {
+		char t1[32];
 		snprintf(m->verdict, sizeof m->verdict,
-			 "the trace's run ended (%s) at %" PRIu64
-			 " us; %" PRIu64 " lines; trace %.16s",
-			 tr->end.done ? "done" : "not done", tr->end.now,
-			 tr->lines, tr->hash);
-	else
+			 "the trace's run ended (%s) at %s; %" PRIu64
+			 " lines; trace %.16s",
+			 tr->end.done ? "done" : "not done",
+			 ms(t1, tr->end.now), tr->lines, tr->hash);
+	} else
 		snprintf(m->verdict, sizeof m->verdict,
 			 "the trace has no end line; %" PRIu64
 			 " lines; trace %.16s",

@@ -292,6 +292,13 @@ EXAMPLES = {
                 "(192.168.10.20)"),
     ("docs/attacks.md", "byzlab run --gst D"):
         not_run("an option with its placeholder"),
+    # the charts of the README's failure and trace (docs/reports.md)
+    ("docs/reports.md", "byzlab report chart "
+     "results/ci/failures/beyond-pbft-n4-b2-a0-s1.json"):
+        {"rc": 0, "file": "results/ci/failures/beyond-pbft-n4-b2-a0-s1.svg"},
+    ("docs/reports.md", "byzlab report chart results/run.jsonl --out "
+     "results/run.svg --max-arrows 100"):
+        {"rc": 0, "file": "results/run.svg"},
 }
 
 ORDER = list(EXAMPLES)
