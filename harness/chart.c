@@ -729,6 +729,8 @@ static int pass2(FILE *f, struct model *m, uint32_t max)
 				snprintf(e->text, sizeof e->text, "%s",
 					 jget_str(o, "msg"));
 				hput(m, e->id, m->nev - 1);
+				if (k + 1 == m->s_hi) /* the last one */
+					post = true;
 			} else {
 				(k < m->s_lo ? m->before : m->after)[0]++;
 			}
@@ -772,7 +774,8 @@ static int pass2(FILE *f, struct model *m, uint32_t max)
 			    !strcmp(ev, "commit") && m->conflict_height &&
 			    jget_u64(o, "height") == m->conflict_height &&
 			    honest(m, replica_addr(o));
-			bool take = in && (!post || post_marks < max);
+			bool take = in && (!post || post_marks < max) &&
+				    m->nev < (size_t)max * 8 + 4096;
 			if (take || conflict) {
 				if (!(e = add_ev(m))) {
 					json_decref(o);

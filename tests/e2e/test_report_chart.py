@@ -308,3 +308,19 @@ def test_the_committed_example_is_current(byzlab, tmp_path):
             "regenerate: byzlab report chart "
             "tests/corpus/failure/ok-beyond-pbft.json --max-arrows 60 "
             "--id-prefix example --out docs/img/chart-beyond-pbft.svg")
+
+
+def test_a_chart_that_cannot_be_written_is_missing_output(byzlab, tmp_path):
+    camp = tmp_path / "c.yaml"
+    camp.write_text(CAMPAIGN)
+    out = tmp_path / "out"
+    assert byzlab("campaign", camp, "--out", out, "-q").returncode == 0
+    (svg,) = (out / "failures").glob("*.shrunk.svg")
+    svg.unlink()
+    # a symbolic link where the chart goes: byzlab does not write there
+    os.symlink(tmp_path / "elsewhere.svg", svg)
+    r = byzlab("campaign", camp, "--out", out, "-q", "--resume")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "results incomplete" in r.stderr
+    assert f"the chart of {svg.with_suffix('.json')}" in r.stderr
+    assert not (tmp_path / "elsewhere.svg").exists()
