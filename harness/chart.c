@@ -866,12 +866,49 @@ static int lane_of(const struct model *m, uint32_t addr)
 
 /* ---- SVG ---------------------------------------------------------------- */
 
-/* Text for XML: & < > " ' escaped, control characters as '?'. */
+/* The length of the valid UTF-8 sequence of a character XML allows at s
+ * (2 to 4 bytes), or 0. */
+static int utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	int n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1fu;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0fu;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07u;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe ||
+	    cp == 0xffff)
+		return 0;
+	return n;
+}
+
+/* Text for XML: & < > " ' escaped; control characters and bytes that are
+ * not valid UTF-8 (a label cut short) as '?'. */
 static void esc(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '&')
+		int n;
+		if (c >= 0x80) {
+			n = utf8_len((const unsigned char *)s);
+			if (n) {
+				fwrite(s, 1, (size_t)n, out);
+				s += n - 1;
+			} else {
+				fputc('?', out);
+			}
+		} else if (c == '&')
 			fputs("&amp;", out);
 		else if (c == '<')
 			fputs("&lt;", out);

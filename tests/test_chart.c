@@ -140,7 +140,9 @@ Test(chart, side_channel_does_not_change_the_run)
 	cr_assert_gt(seen.changed, 0);
 }
 
-/* A chart into memory. */
+/* A chart into memory, with this title (NULL: the file's name). */
+static const char *title;
+
 static char *chart_trace_text(const char *trace, uint32_t max, int *rc,
 			      char *why, size_t whylen)
 {
@@ -149,8 +151,10 @@ static char *chart_trace_text(const char *trace, uint32_t max, int *rc,
 	FILE *f, *out;
 	char *buf = NULL;
 	size_t len = 0;
-	struct chart_opts o = {
-	    .id_prefix = "t1", .max_arrows = max, .after_arrows = 1};
+	struct chart_opts o = {.id_prefix = "t1",
+			       .max_arrows = max,
+			       .after_arrows = 1,
+			       .title = title};
 
 	cr_assert_geq(fd, 0);
 	f = fdopen(fd, "w");
@@ -255,5 +259,21 @@ Test(chart, a_bad_trace_names_the_line)
 
 	cr_assert_eq(rc, BYZ_EINVAL);
 	cr_assert(strstr(why, ":1:"), "%s", why);
+	free(s);
+}
+
+Test(chart, text_that_is_not_valid_utf8_is_replaced)
+{
+	char why[512] = "";
+	int rc;
+	char *s;
+
+	/* a byte that is no UTF-8, a cut sequence, a valid e-acute, markup,
+	 * a control character */
+	title = "a\xff b\xc3 \xc3\xa9 <x> \x01";
+	s = chart_trace_text(TRACE, 0, &rc, why, sizeof why);
+	title = NULL;
+	cr_assert_eq(rc, 0, "%s", why);
+	cr_assert(strstr(s, ">a? b? \xc3\xa9 &lt;x&gt; ?</text>"), "%s", s);
 	free(s);
 }
