@@ -107,6 +107,9 @@ EXAMPLES = {
     ("README.md", "byzlab replay --trace results/traces/ "
      "results/ci/failures/*.json"):
         {"rc": 0, "out": ["reproduced"], "file": "results/traces"},
+    ("README.md", "byzlab report chart "
+     "results/ci/failures/beyond-pbft-n4-b2-a0-s1.json"):
+        {"rc": 0, "file": "results/ci/failures/beyond-pbft-n4-b2-a0-s1.svg"},
     # the trace of the hotstuff run above, judged alone: its verdict
     ("README.md", "byzlab check results/run.jsonl"): PASS,
     ("README.md", "byzlab selftest --list"):
