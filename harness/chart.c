@@ -257,6 +257,7 @@ struct model {
 	char anchor_what[200];
 	uint64_t conflict_height; /* 0: none */
 	uint64_t violation_us;	  /* the failure's, 0: none */
+	bool amnesia_late;	  /* a restart without state seen in pass 1 */
 	/* the window */
 	uint64_t s_lo, s_hi;
 	/* pass 2 */
@@ -459,8 +460,10 @@ static int pass1(FILE *f, struct model *m)
 		} else if (!strcmp(ev, "restart") &&
 			   json_is_false(json_object_get(o, "state"))) {
 			uint32_t r = replica_addr(o);
-			if (r < BYZ_MAX_N)
+			if (r < BYZ_MAX_N && !m->amnesia[r]) {
 				m->amnesia[r] = true;
+				m->amnesia_late = true;
+			}
 		} else if (!strcmp(ev, "fault") &&
 			   first_fault_line == UINT64_MAX) {
 			first_fault_line = line;
@@ -546,6 +549,19 @@ static int pass1(FILE *f, struct model *m)
 			 "the end of the run");
 	}
 	return 0;
+}
+
+/* Forget what pass 1 found but the replicas with amnesia. */
+static void pass1_reset(struct model *m)
+{
+	m->lines = m->sends = m->end_t = m->last_t = 0;
+	m->has_end = m->has_run = m->anchored = m->amnesia_late = false;
+	m->stop[0] = '\0';
+	memset(m->clients, 0, sizeof m->clients);
+	m->nclients = m->max_client = 0;
+	m->anchor_line = m->anchor_ord = m->anchor_t = 0;
+	m->anchor_what[0] = '\0';
+	m->conflict_height = 0;
 }
 
 static struct cev *add_ev(struct model *m)
@@ -1432,7 +1448,15 @@ static int draw(FILE *tf, struct model *m, const struct chart_opts *o,
 		max = CHART_MAX_ARROWS;
 	if (!(o && o->after_arrows) && after < 5)
 		after = 5;
-	if ((rc = pass1(tf, m))) {
+	rc = pass1(tf, m);
+	if (!rc && m->amnesia_late) {
+		/* a replica restarted without its state: the checkers leave
+		 * it out from the start, so judge the commits again so */
+		pass1_reset(m);
+		rewind(tf);
+		rc = pass1(tf, m);
+	}
+	if (rc) {
 		snprintf(why, whylen, "%s: %s", m->path,
 			 rc == BYZ_EIO ? "cannot read it" : "out of memory");
 		return rc;

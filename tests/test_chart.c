@@ -277,3 +277,33 @@ Test(chart, text_that_is_not_valid_utf8_is_replaced)
 	cr_assert(strstr(s, ">a? b? \xc3\xa9 &lt;x&gt; ?</text>"), "%s", s);
 	free(s);
 }
+
+/* A replica that later restarts without its state is faulty for the
+ * checkers from the start: its commits make no conflict. */
+static const char *const AMNESIA =
+    "{\"t\":0,\"ev\":\"run\",\"protocol\":\"toy\",\"driver\":\"sim\","
+    "\"n\":4,\"f\":1,\"seed\":\"1\",\"requests\":2,\"gst_us\":0,"
+    "\"bound_us\":1000,\"byzantine\":[],\"twins\":[],\"amnesia\":[]}\n"
+    "{\"t\":1,\"ev\":\"submit\",\"client\":0,\"ts\":1,\"req\":\"" REQ_A "\"}\n"
+    "{\"t\":1,\"ev\":\"submit\",\"client\":1,\"ts\":1,\"req\":\"" REQ_B "\"}\n"
+    "{\"t\":1000,\"ev\":\"commit\",\"replica\":1,\"height\":1,\"slot\":1,"
+    "\"client\":0,\"ts\":1,\"req\":\"" REQ_A "\",\"state\":\"" ST "\"}\n"
+    "{\"t\":1001,\"ev\":\"commit\",\"replica\":3,\"height\":1,\"slot\":1,"
+    "\"client\":1,\"ts\":1,\"req\":\"" REQ_B "\",\"state\":\"" ST "\"}\n"
+    "{\"t\":2000,\"ev\":\"crash\",\"replica\":3}\n"
+    "{\"t\":3000,\"ev\":\"restart\",\"replica\":3,\"state\":false}\n"
+    "{\"t\":3001,\"ev\":\"end\",\"stop\":\"done\",\"forged\":0}\n";
+
+Test(chart, a_replica_with_amnesia_makes_no_conflict)
+{
+	char why[512] = "";
+	int rc;
+	char *s = chart_trace_text(AMNESIA, 0, &rc, why, sizeof why);
+
+	cr_assert_eq(rc, 0, "%s", why);
+	cr_assert_null(strstr(s, "bzc-conflict"), "%s", s);
+	cr_assert(strstr(s, "around the end of the run"), "%s", s);
+	cr_assert(strstr(s, "bzc-crash"));
+	cr_assert(strstr(s, "restart (no state)"));
+	free(s);
+}
