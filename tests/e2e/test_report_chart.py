@@ -324,3 +324,22 @@ def test_a_chart_that_cannot_be_written_is_missing_output(byzlab, tmp_path):
     assert "results incomplete" in r.stderr
     assert f"the chart of {svg.with_suffix('.json')}" in r.stderr
     assert not (tmp_path / "elsewhere.svg").exists()
+
+
+def test_a_broken_output_rule_anchors_the_window(byzlab, tmp_path):
+    # a planted mistake breaks a rule (a `fault` line) before any fork
+    t = tmp_path / "m.jsonl"
+    r = byzlab("run", "--protocol", "hotstuff", "--mutant", "quorum-2f",
+               "--requests", "5", "--trace", t)
+    assert r.returncode == 1, r.stdout + r.stderr
+    first = next(json.loads(x) for x in t.read_text().splitlines()
+                 if '"ev":"fault"' in x)
+    r = byzlab("report", "chart", t, "--out", "-", "--max-arrows", "30")
+    assert r.returncode == 0, r.stderr
+    root = parse(r.stdout)
+    w = header(root, "bzc-window")
+    assert "first broken output rule" in w, w
+    m = re.search(r"t ([\d.]+) ms to ([\d.]+) ms", w)
+    assert float(m.group(1)) * 1000 <= first["t"] <= float(m.group(2)) * 1000
+    faults = groups(root, "bzc-fault")
+    assert faults and any(int(g.get("data-t")) == first["t"] for g in faults)
