@@ -9,6 +9,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,34 @@ static void default_out(const char *in, char *out, size_t cap)
 							    : strlen(in);
 
 	snprintf(out, cap, "%.*s.svg", (int)len, in);
+}
+
+/* Draw the chart of in into out; the exit code. */
+static int write_chart(struct outfile *of, enum chart_input kind,
+		       const char *in, const char *out,
+		       const struct chart_opts *o, char *why, size_t whylen)
+{
+	int rc;
+
+	if (outfile_open(of, out, 0644, 0, why, whylen)) {
+		fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
+		return EXIT_INCOMPLETE;
+	}
+	rc = kind == CHART_FAILURE
+		 ? chart_from_failure(in, o, of->f, why, whylen)
+		 : chart_from_trace(in, o, of->f, why, whylen);
+	if (rc) {
+		outfile_abort(of);
+		if (rc == BYZ_EINVAL)
+			return cli_input_error(CMD, "%s", why);
+		fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
+		return EXIT_INCOMPLETE;
+	}
+	if (outfile_commit(of, why, whylen)) {
+		fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
+		return EXIT_INCOMPLETE;
+	}
+	return EXIT_OK;
 }
 
 int report_chart(int argc, char **argv)
@@ -156,25 +185,20 @@ int report_chart(int argc, char **argv)
 		return EXIT_OK;
 	}
 	{
+		/* SIGINT, SIGTERM and SIGHUP wait until the chart is written
+		 * or given up, so that an interrupt
+		 * leaves no temporary file (outfile.h) */
 		struct outfile of;
-		if (outfile_open(&of, out, 0644, 0, why, sizeof why)) {
-			fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
-			return EXIT_INCOMPLETE;
-		}
-		rc = kind == CHART_FAILURE
-			 ? chart_from_failure(in, &o, of.f, why, sizeof why)
-			 : chart_from_trace(in, &o, of.f, why, sizeof why);
-		if (rc) {
-			outfile_abort(&of);
-			if (rc == BYZ_EINVAL)
-				return cli_input_error(CMD, "%s", why);
-			fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
-			return EXIT_INCOMPLETE;
-		}
-		if (outfile_commit(&of, why, sizeof why)) {
-			fprintf(stderr, "byzlab %s: error: %s\n", CMD, why);
-			return EXIT_INCOMPLETE;
-		}
+		sigset_t stop, old;
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		sigaddset(&stop, SIGHUP);
+		sigprocmask(SIG_BLOCK, &stop, &old);
+		rc = write_chart(&of, kind, in, out, &o, why, sizeof why);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (rc)
+			return rc;
 	}
 	fprintf(stderr, "chart written to %s\n", out);
 	return EXIT_OK;

@@ -343,3 +343,26 @@ def test_a_broken_output_rule_anchors_the_window(byzlab, tmp_path):
     assert float(m.group(1)) * 1000 <= first["t"] <= float(m.group(2)) * 1000
     faults = groups(root, "bzc-fault")
     assert faults and any(int(g.get("data-t")) == first["t"] for g in faults)
+
+
+def test_an_interrupt_leaves_the_whole_chart_or_none(byzlab, tmp_path):
+    import signal
+    import subprocess
+    import time
+    doc = json.loads(open(os.path.join(CORPUS, "ok-beyond-pbft.json")).read())
+    doc["scenario"].update(byzantine=[], attacks=[], stop_on_violation=False,
+                           requests=200, n=7, f=2, batch=1)
+    f = tmp_path / "long.json"
+    f.write_text(json.dumps(doc))
+    binary = os.environ.get("BYZLAB") or os.path.join(SRC, "build", "byzlab")
+    p = subprocess.Popen([binary, "report", "chart", str(f)],
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=60)
+    # no temporary file; the chart, if there, is whole
+    assert [x.name for x in tmp_path.iterdir() if x.name.startswith(".")] \
+        == []
+    svg = tmp_path / "long.svg"
+    if svg.exists():
+        parse(svg)
