@@ -44,6 +44,8 @@ static const char campaign_usage[] =
     "                      (byzlab replay) or shrink it (byzlab shrink)\n"
     "  failures/<id>.shrunk.json  the shrunk counterexample of each group\n"
     "                      whose cell says `shrink: true`\n"
+    "  failures/<id>.shrunk.svg  its message sequence chart (byzlab\n"
+    "                      report chart; docs/reports.md)\n"
     "  summary.md          the threshold table: for each protocol and n,\n"
     "                      Byzantine count b against the share of runs that\n"
     "                      broke safety or liveness\n"

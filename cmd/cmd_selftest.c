@@ -7,6 +7,7 @@
  * campaign first: any miss there is a false alarm, and fails the self-test.
  */
 #include "campaign.h"
+#include "chart.h"
 #include "cli.h"
 #include "outfile.h"
 #include "report.h"
@@ -311,6 +312,15 @@ static void shrink_first(const char *dir, struct row *row)
 		snprintf(row->shrunk, sizeof row->shrunk, "(not shrunk: %s)",
 			 why);
 		return;
+	}
+	{
+		/* its chart beside it (report.html draws it too) */
+		char svg[1400];
+		struct chart_opts co = {0};
+		snprintf(svg, sizeof svg, "%s/failures/%s.shrunk.svg", dir,
+			 row->first);
+		if (chart_write_failure(out, svg, &co, why, sizeof why))
+			fprintf(stderr, "byzlab selftest: no chart: %s\n", why);
 	}
 	{
 		char attacks[160];

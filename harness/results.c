@@ -5,6 +5,8 @@
  */
 #include "results.h"
 
+#include "chart.h"
+#include "err.h"
 #include "failure.h"
 #include "manifest.h"
 #include "outfile.h"
@@ -358,7 +360,8 @@ static void remove_runs(const char *dir, const char *path)
 	while (d && (e = readdir(d))) {
 		char f[1400];
 		size_t len = strlen(e->d_name);
-		if (len < 5 || strcmp(e->d_name + len - 5, ".json"))
+		if (len < 5 || (strcmp(e->d_name + len - 5, ".json") &&
+				strcmp(e->d_name + len - 4, ".svg")))
 			continue;
 		snprintf(f, sizeof f, "%s/%s", fdir, e->d_name);
 		unlink(f);
@@ -540,6 +543,22 @@ static int by_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void shrunk_chart(struct shrink_groups *g, const char *spath);
+
+/* A shrunk failure of an earlier run (--resume) whose chart is missing
+ * (interrupted before it was drawn): draw it now. */
+static void chart_if_missing(struct shrink_groups *g, const char *spath)
+{
+	char svg[1400];
+	size_t len = strlen(spath);
+
+	if (len < 5 || len >= sizeof svg)
+		return;
+	snprintf(svg, sizeof svg, "%.*s.svg", (int)(len - 5), spath);
+	if (access(svg, F_OK) != 0 && errno == ENOENT)
+		shrunk_chart(g, spath);
+}
+
 /* Choose the groups' violations into g->chosen: the lowest run number of
  * each group, unless one of the group's failures is shrunk already
  * (before this --resume). 0, or -1 when out of memory. */
@@ -562,8 +581,10 @@ static int choose_groups(struct shrink_groups *g, json_t *records)
 			continue;
 		snprintf(spath, sizeof spath, "%s/failures/%s.shrunk.json",
 			 g->out, json_string_value(json_object_get(r, "id")));
-		if (access(spath, F_OK) == 0)
+		if (access(spath, F_OK) == 0) {
 			json_object_set_new(shrunk, k, json_true());
+			chart_if_missing(g, spath);
+		}
 		had = json_object_get(best, k);
 		if (!had ||
 		    json_integer_value(json_object_get(r, "index")) <
@@ -637,6 +658,29 @@ static struct shrinker *group_take(void *ctx)
 	return NULL;
 }
 
+/* The chart of a shrunk failure, beside it (ID.shrunk.json ->
+ * ID.shrunk.svg; chart.h). One that cannot be drawn is only a warning;
+ * one that cannot be written is missing output, as the shrunk file. */
+static void shrunk_chart(struct shrink_groups *g, const char *spath)
+{
+	char svg[1400], why[OUTFILE_PATH_MAX + 600];
+	size_t len = strlen(spath);
+	int rc;
+
+	if (len < 5 || len - 5 + 5 >= sizeof svg)
+		return;
+	snprintf(svg, sizeof svg, "%.*s.svg", (int)(len - 5), spath);
+	rc = chart_write_failure(spath, svg, NULL, why, sizeof why);
+	if (rc == BYZ_EIO) {
+		results_missing_add(g->m, "%s (the chart of %s)", why, spath);
+		fprintf(stderr, "byzlab campaign: %s: no chart\n", why);
+	} else if (rc) {
+		fprintf(stderr,
+			"byzlab campaign: warning: %s: no chart drawn: %s\n",
+			spath, why);
+	}
+}
+
 static void group_ended(void *ctx, struct shrinker *k, enum shrinkpool_end how,
 			const char *lost)
 {
@@ -665,9 +709,11 @@ static void group_ended(void *ctx, struct shrinker *k, enum shrinkpool_end how,
 					why, sizeof why)) {
 		results_missing_add(g->m, "%s", why);
 		fprintf(stderr, "byzlab campaign: %s: not shrunk\n", why);
-	} else if (!g->quiet) {
-		fprintf(stderr, "shrunk %s: %u tries, %u kept\n", sg->fl.id,
-			sg->sr.tries, sg->sr.kept);
+	} else {
+		if (!g->quiet)
+			fprintf(stderr, "shrunk %s: %u tries, %u kept\n",
+				sg->fl.id, sg->sr.tries, sg->sr.kept);
+		shrunk_chart(g, sg->spath);
 	}
 	shrinker_free(k);
 	json_decref(sg->orig);

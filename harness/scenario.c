@@ -96,6 +96,8 @@ void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg)
 	cfg->stop = sc->stop;
 	cfg->hook = sc->hook;
 	cfg->hook_ctx = sc->hook_ctx;
+	cfg->on_frame = sc->on_frame;
+	cfg->on_frame_ctx = sc->on_frame_ctx;
 	cfg->stop_on_violation = sc->stop_on_violation;
 	cfg->crypto = sc->crypto;
 }

@@ -55,6 +55,10 @@ struct scenario {
 	enum byz_scheme crypto;
 	sim_hook_fn hook; /* the adversary's hook, or NULL (sim.h) */
 	void *hook_ctx;
+	/* The simulator's side channel of frames (sim.h, sim_frame_fn), for
+	 * the charts; NULL: none (it does not change the run). */
+	sim_frame_fn on_frame;
+	void *on_frame_ctx;
 };
 
 enum verdict {

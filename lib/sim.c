@@ -548,6 +548,9 @@ static int net_send_one(struct sim *s, uint32_t from, uint32_t to,
 			   id);
 	else /* only an adversary's injection can be malformed */
 		trace_send(s->tr, s->now, from, to, 0xff, 0xff, blob->len, id);
+	if (s->cfg.on_frame)
+		s->cfg.on_frame(s->cfg.on_frame_ctx, id, SIM_FRAME_SENT,
+				blob->data, blob->len);
 
 	fl.delay_us = net->latency_us;
 	if (net->jitter_us)
@@ -574,6 +577,13 @@ static int net_send_one(struct sim *s, uint32_t from, uint32_t to,
 			struct sim_blob *nb;
 			if (fl.len > WIRE_MAX_FRAME + BYZ_SIG_BYTES)
 				return BYZ_ETOOBIG;
+			if (s->cfg.on_frame &&
+			    (fl.forged || fl.len != blob->len ||
+			     memcmp(fl.frame, blob->data, fl.len)))
+				s->cfg.on_frame(s->cfg.on_frame_ctx, id,
+						fl.forged ? SIM_FRAME_FORGED
+							  : SIM_FRAME_CHANGED,
+						fl.frame, fl.len);
 			nb = blob_new(fl.frame, fl.len);
 			if (!nb)
 				return BYZ_ENOMEM;
@@ -621,6 +631,11 @@ static int inject(struct sim *s, uint32_t from, uint32_t to,
 	if (!b)
 		return BYZ_ENOMEM;
 	trace_send(s->tr, s->now, from, to, 0xfe, 0xfe, len, id);
+	if (s->cfg.on_frame)
+		s->cfg.on_frame(s->cfg.on_frame_ctx, id,
+				(flags & SIM_FORGED) ? SIM_FRAME_INJECTED_FORGED
+						     : SIM_FRAME_INJECTED,
+				frame, len);
 	return schedule_deliver(s, s->now + delay_us, from, to, id, b, flags);
 }
 

@@ -62,6 +62,23 @@ enum sim_verdict {
 typedef enum sim_verdict (*sim_hook_fn)(void *ctx, struct sim *s,
 					struct sim_flight *m);
 
+/*
+ * A side channel for tools that show runs (byzlab report chart): the bytes
+ * of each message, which the trace does not hold (it has their type and
+ * length). Not part of the trace nor of its hash, and it changes nothing
+ * in the run: NULL in every run but those a tool draws.
+ */
+enum sim_frame_what {
+	SIM_FRAME_SENT = 0, /* a node sent it (the frame it signed) */
+	SIM_FRAME_CHANGED,  /* the hook replaced the frame with other bytes
+			     * (a Byzantine sender's re-signed content) */
+	SIM_FRAME_FORGED,   /* the hook tampered with it (sim_flight.forged) */
+	SIM_FRAME_INJECTED, /* sim_inject: a copy, a replay, a re-signed one */
+	SIM_FRAME_INJECTED_FORGED, /* sim_inject_forged */
+};
+typedef void (*sim_frame_fn)(void *ctx, uint64_t id, enum sim_frame_what what,
+			     const uint8_t *frame, size_t len);
+
 struct sim_network {
 	uint64_t latency_us; /* base one-way delay */
 	uint64_t jitter_us;  /* plus uniform [0, jitter_us] */
@@ -113,6 +130,9 @@ struct sim_config {
 	enum byz_scheme crypto;
 	sim_hook_fn hook; /* NULL: no adversary */
 	void *hook_ctx;
+	/* The side channel above, or NULL (the run is the same either way). */
+	sim_frame_fn on_frame;
+	void *on_frame_ctx;
 	/* If set, checked between events: non-zero stops the run (an
 	 * interrupted run; its trace so far stays valid). */
 	const volatile int *stop;

@@ -113,6 +113,9 @@ EXAMPLES = {
     ("README.md", "byzlab replay --trace results/traces/ "
      "results/ci/failures/*.json"):
         {"rc": 0, "out": ["reproduced"], "file": "results/traces"},
+    ("README.md", "byzlab report chart "
+     "results/ci/failures/beyond-pbft-n4-b2-a0-s1.json"):
+        {"rc": 0, "file": "results/ci/failures/beyond-pbft-n4-b2-a0-s1.svg"},
     # the trace of the hotstuff run above, judged alone: its verdict
     ("README.md", "byzlab check results/run.jsonl"): PASS,
     ("README.md", "byzlab selftest --list"):
@@ -298,6 +301,13 @@ EXAMPLES = {
                 "(192.168.10.20)"),
     ("docs/attacks.md", "byzlab run --gst D"):
         not_run("an option with its placeholder"),
+    # the charts of the README's failure and trace (docs/reports.md)
+    ("docs/reports.md", "byzlab report chart "
+     "results/ci/failures/beyond-pbft-n4-b2-a0-s1.json"):
+        {"rc": 0, "file": "results/ci/failures/beyond-pbft-n4-b2-a0-s1.svg"},
+    ("docs/reports.md", "byzlab report chart results/run.jsonl --out "
+     "results/run.svg --max-arrows 100"):
+        {"rc": 0, "file": "results/run.svg"},
 }
 
 ORDER = list(EXAMPLES)

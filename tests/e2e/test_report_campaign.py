@@ -52,13 +52,14 @@ class Page(html.parser.HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.tags, self.text, self.ids = [], [], set()
+        self.tags, self.text, self.ids, self.id_list = [], [], set(), []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.append((tag, a))
         if "id" in a:
             self.ids.add(a["id"])
+            self.id_list.append(a["id"])
 
     def handle_data(self, data):
         self.text.append(data)
@@ -120,6 +121,14 @@ def test_the_page_holds_the_threshold_table_rates_speed_and_failures(
     assert sections[0]["id"] == "failure-wrong-pbft-n4-b2-a0-s1"
     assert "unmet" in sections[0]["class"]
     assert all("unmet" not in s["class"] for s in sections[1:])
+    # each failure has its message sequence chart inline, the conflicting
+    # commits marked, and the charts' ids do not clash on one page
+    text = (results / "report.html").read_text()
+    for fid in failures:
+        sect = text[text.index(f'id="failure-{fid}"'):]
+        sect = sect[:sect.index("</section>")]
+        assert "<svg" in sect and "bzc-conflict" in sect, fid
+    assert len(page.id_list) == len(set(page.id_list))
     # the threshold table links the first violation to its failure
     links = {a["href"][1:] for t, a in page.tags if t == "a" and
              a.get("href", "").startswith("#failure-")}
@@ -343,3 +352,7 @@ def test_the_selftest_page_links_each_caught_mutant_to_its_run(byzlab,
     sect = text[text.index('id="mutant-pbft-checkpoint-quorum-f_1"'):]
     assert "byzlab replay " in sect and ".shrunk.json" in sect
     assert "certificates" in sect  # why it failed
+    sect = sect[:sect.index("</section>")]
+    assert "<svg" in sect  # its chart
+    assert (out / "pbft-checkpoint-quorum-f+1" / "failures" /
+            (caught["first"] + ".shrunk.svg")).exists()
