@@ -854,7 +854,7 @@ static void gp_plot(const struct cx_report *r, FILE *out, size_t k,
 			fprintf(out,
 				"%s'complexity.csv' using 3:(sel(\"%s\",\"%s\","
 				"\"%s\",\"all\",\"measured\")) with "
-				"linespoints lc rgb \"%s\" pt %d dt 1 title "
+				"points lc rgb \"%s\" pt %d ps 1.3 title "
 				"\"%s %s (measured)\"",
 				sep, p->ops->name, setting_names[s],
 				metric_names[m], c,
@@ -872,7 +872,7 @@ static void gp_plot(const struct cx_report *r, FILE *out, size_t k,
 					"%s'complexity.csv' using "
 					"3:(sel(\"%s\",\"%s\",\"%s\",\"%s\","
 					"\"formula\")) with lines lc rgb \"%s\" "
-					"dt %d title \"%s %s%s\"",
+					"lw 1.5 dt %d title \"%s %s%s\"",
 					sep, p->ops->name, setting_names[s],
 					metric_names[m], fm->text, c, dash++,
 					p->ops->name, fm->text,
@@ -896,9 +896,9 @@ int cx_write_gnuplot(const struct cx_report *r, FILE *out)
 		"set datafile separator \",\"\n"
 		"set logscale xy\n"
 		"set grid\n"
-		"set key outside right top\n"
+		"set key left top box opaque\n"
 		"set xlabel \"n (replicas)\"\n"
-		"set xrange [*:*]\n"
+		"set xrange [3:160]\n"
 		"# the value of column 7 on rows of one series, else NaN\n"
 		"sel(p, s, m, t, k) = (strcol(1) eq p && strcol(2) eq s && "
 		"strcol(4) eq m && strcol(5) eq t && strcol(6) eq k) ? "
