@@ -153,7 +153,8 @@ static int check_out(const char *dir)
 	struct stat st;
 
 	if (strlen(dir) + 64 >= sizeof path) {
-		fprintf(stderr, "byzlab " CMD ": error: --out: '%s' is too long\n",
+		fprintf(stderr,
+			"byzlab " CMD ": error: --out: '%s' is too long\n",
 			dir);
 		return EXIT_INCOMPLETE;
 	}
@@ -165,7 +166,8 @@ static int check_out(const char *dir)
 	}
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr,
-			"byzlab " CMD ": error: --out '%s' is not a directory\n",
+			"byzlab " CMD
+			": error: --out '%s' is not a directory\n",
 			dir);
 		return EXIT_INCOMPLETE;
 	}
@@ -178,8 +180,8 @@ static int check_out(const char *dir)
 	}
 	for (size_t k = 0; k < cx_plot_count(); k++)
 		for (int e = 0; e < 2; e++) {
-			fmt(path, sizeof path, "%s/%s.%s", dir,
-				 cx_plot_name(k), e ? "png" : "svg");
+			fmt(path, sizeof path, "%s/%s.%s", dir, cx_plot_name(k),
+			    e ? "png" : "svg");
 			if (outfile_check(path, why, sizeof why)) {
 				fprintf(stderr, "byzlab " CMD ": error: %s\n",
 					why);
@@ -254,8 +256,8 @@ static void rm_tmp(const char *tmp)
 
 	for (size_t k = 0; k < cx_plot_count(); k++)
 		for (int e = 0; e < 2; e++) {
-			fmt(path, sizeof path, "%s/%s.%s", tmp,
-				 cx_plot_name(k), e ? "png" : "svg");
+			fmt(path, sizeof path, "%s/%s.%s", tmp, cx_plot_name(k),
+			    e ? "png" : "svg");
 			unlink(path);
 		}
 	rmdir(tmp);
@@ -277,8 +279,8 @@ static int draw(const char *dir, char *why, size_t whylen)
 
 	fmt(tmp, sizeof tmp, "%s/.plots.XXXXXX", dir);
 	if (!mkdtemp(tmp)) {
-		fmt(why, whylen, "cannot make a directory in '%s': %s",
-			 dir, strerror(errno));
+		fmt(why, whylen, "cannot make a directory in '%s': %s", dir,
+		    strerror(errno));
 		return -1;
 	}
 	base = strrchr(tmp, '/') + 1;
@@ -319,9 +321,9 @@ static int draw(const char *dir, char *why, size_t whylen)
 		;
 	if (got == (ssize_t)sizeof err) {
 		fmt(why, whylen, "cannot run gnuplot: %s%s", strerror(err),
-			 err == ENOENT ? " (is gnuplot installed? Debian: "
-					 "gnuplot-nox)"
-				       : "");
+		    err == ENOENT ? " (is gnuplot installed? Debian: "
+				    "gnuplot-nox)"
+				  : "");
 		rm_tmp(tmp);
 		return -1;
 	}
@@ -332,9 +334,9 @@ static int draw(const char *dir, char *why, size_t whylen)
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fmt(why, whylen,
-			 "gnuplot failed on '%s/complexity.gp' (exit status "
-			 "%d)",
-			 dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		    "gnuplot failed on '%s/complexity.gp' (exit status "
+		    "%d)",
+		    dir, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		rm_tmp(tmp);
 		return -1;
 	}
@@ -342,26 +344,25 @@ static int draw(const char *dir, char *why, size_t whylen)
 		for (int e = 0; e < 2; e++) {
 			struct stat st;
 
-			fmt(from, sizeof from, "%s/%s.%s", tmp,
-				 cx_plot_name(k), e ? "png" : "svg");
+			fmt(from, sizeof from, "%s/%s.%s", tmp, cx_plot_name(k),
+			    e ? "png" : "svg");
 			if (stat(from, &st) || !S_ISREG(st.st_mode) ||
 			    !st.st_size) {
-				fmt(why, whylen,
-					 "gnuplot did not draw '%s.%s'",
-					 cx_plot_name(k), e ? "png" : "svg");
+				fmt(why, whylen, "gnuplot did not draw '%s.%s'",
+				    cx_plot_name(k), e ? "png" : "svg");
 				rm_tmp(tmp);
 				return -1;
 			}
 		}
 	for (size_t k = 0; k < cx_plot_count(); k++)
 		for (int e = 0; e < 2; e++) {
-			fmt(from, sizeof from, "%s/%s.%s", tmp,
-				 cx_plot_name(k), e ? "png" : "svg");
-			fmt(to, sizeof to, "%s/%s.%s", dir,
-				 cx_plot_name(k), e ? "png" : "svg");
+			fmt(from, sizeof from, "%s/%s.%s", tmp, cx_plot_name(k),
+			    e ? "png" : "svg");
+			fmt(to, sizeof to, "%s/%s.%s", dir, cx_plot_name(k),
+			    e ? "png" : "svg");
 			if (rename(from, to)) {
-				fmt(why, whylen, "cannot write '%s': %s",
-					 to, strerror(errno));
+				fmt(why, whylen, "cannot write '%s': %s", to,
+				    strerror(errno));
 				rm_tmp(tmp);
 				return -1;
 			}
@@ -433,7 +434,8 @@ int report_complexity(int argc, char **argv)
 				crypto = BYZ_SCHEME_ED25519;
 			else
 				return cli_usage_error(
-				    CMD, "--crypto: '%s' is not fast or ed25519",
+				    CMD,
+				    "--crypto: '%s' is not fast or ed25519",
 				    optarg);
 			break;
 		case O_NO_PLOTS:
@@ -505,8 +507,9 @@ int report_complexity(int argc, char **argv)
 	prog.last -= 1000; /* draw the first at once */
 	sw = cx_sweep(r, &cx_stop, on_progress, &prog, why, sizeof why);
 	if (sw == 1 || cx_stop) {
-		fprintf(stderr, "%sbyzlab " CMD ": interrupted: nothing "
-				"written\n",
+		fprintf(stderr,
+			"%sbyzlab " CMD ": interrupted: nothing "
+			"written\n",
 			prog.tty && !quiet ? "\n" : "");
 		free(r);
 		return 130;

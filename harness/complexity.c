@@ -25,8 +25,8 @@ static const char *const setting_names[CX_SETTINGS] = {
 static const char *const metric_names[CX_METRICS] = {
     "messages", "bytes", "signatures", "verifications"};
 /* for people: the unit of a setting's figures */
-static const char *const setting_units[CX_SETTINGS] = {
-    "per decision", "per decision", "once"};
+static const char *const setting_units[CX_SETTINGS] = {"per decision",
+						       "per decision", "once"};
 
 const char *cx_setting_name(enum cx_setting s)
 {
@@ -98,8 +98,9 @@ int cx_init(struct cx_report *r, const struct byz_core_ops *const *ops,
 
 	memset(r, 0, sizeof *r);
 	if (nops > CX_MAX_PROTOS || nns > CX_MAX_NS || !nops || !nns) {
-		snprintf(why, whylen, "between 1 and %d protocols and 1 and %d "
-				      "values of n",
+		snprintf(why, whylen,
+			 "between 1 and %d protocols and 1 and %d "
+			 "values of n",
 			 CX_MAX_PROTOS, CX_MAX_NS);
 		return BYZ_EINVAL;
 	}
@@ -164,8 +165,7 @@ static void fold(const double v[4], const double d[4], double *free_b,
 }
 
 int cx_point_fold(struct cx_point *p, uint8_t proto,
-		  const struct scenario_result res[4], char *why,
-		  size_t whylen)
+		  const struct scenario_result res[4], char *why, size_t whylen)
 {
 	static const char *const runs[4] = {
 	    "fault-free with 1 request per client",
@@ -265,16 +265,17 @@ int cx_sweep(struct cx_report *r, const volatile int *stop,
 				if (res[run].verdict != VERDICT_PASS) {
 					snprintf(inner, sizeof inner, "%s",
 						 res[run].why);
-					snprintf(why, whylen,
-						 "%s n = %" PRIu32 ", %s, %" PRIu32
-						 " request%s per client: the run "
-						 "did not pass (%s): %s",
-						 p->ops->name, pt->n,
-						 faulty ? "faulty leader"
-							: "fault-free",
-						 run % 2 + 1, run % 2 ? "s" : "",
-						 verdict_name(res[run].verdict),
-						 inner);
+					snprintf(
+					    why, whylen,
+					    "%s n = %" PRIu32 ", %s, %" PRIu32
+					    " request%s per client: the run "
+					    "did not pass (%s): %s",
+					    p->ops->name, pt->n,
+					    faulty ? "faulty leader"
+						   : "fault-free",
+					    run % 2 + 1, run % 2 ? "s" : "",
+					    verdict_name(res[run].verdict),
+					    inner);
 					rc = -1;
 					break;
 				}
@@ -323,8 +324,8 @@ double cx_slope(const double *x, const double *y, size_t n, size_t *used)
 	return (k * sxy - sx * sy) / (k * sxx - sx * sx);
 }
 
-double cx_formula_at(const struct byz_formula *fm, uint32_t n,
-		     const double *xs, const double *ys, size_t k)
+double cx_formula_at(const struct byz_formula *fm, uint32_t n, const double *xs,
+		     const double *ys, size_t k)
 {
 	double s = 0;
 	size_t m = 0;
@@ -435,25 +436,28 @@ int cx_write_csv(const struct cx_report *r, FILE *out)
 							     k < p->npoints;
 							     k++) {
 								const struct
-								    cx_point
-									*pt =
+								    cx_point *pt =
 									&p->points
 									     [k];
 								num(v, sizeof v,
 								    m == CX_MESSAGES
 									? pt->msgs
-									      [s][pr]
+									      [s]
+									      [pr]
 									      [t]
 									: pt->bytes
-									      [s][pr]
+									      [s]
+									      [pr]
 									      [t]);
 								fprintf(
 								    out,
-								    "%s,%s,%" PRIu32
+								    "%s,%s,"
+								    "%" PRIu32
 								    ",%s,%s,"
 								    "measured,"
 								    "%s\n",
-								    p->ops->name,
+								    p->ops
+									->name,
 								    setting_names
 									[s],
 								    pt->n,
@@ -464,13 +468,13 @@ int cx_write_csv(const struct cx_report *r, FILE *out)
 						}
 				if (s == CX_FAULTY_LEADER)
 					continue;
-				series(p, (enum cx_setting)s,
-				       (enum cx_metric)m, xs, ys);
+				series(p, (enum cx_setting)s, (enum cx_metric)m,
+				       xs, ys);
 				for (const struct byz_formula *fm = fms;
 				     fm->metric; fm++) {
-					if (!formula_applies(
-						fm, (enum cx_setting)s,
-						(enum cx_metric)m))
+					if (!formula_applies(fm,
+							     (enum cx_setting)s,
+							     (enum cx_metric)m))
 						continue;
 					for (size_t k = 0; k < p->npoints;
 					     k++) {
@@ -505,8 +509,8 @@ int cx_write_slopes_csv(const struct cx_report *r, FILE *out)
 
 		for (int s = 0; s < CX_SETTINGS; s++)
 			for (int m = 0; m < CX_METRICS; m++) {
-				series(p, (enum cx_setting)s,
-				       (enum cx_metric)m, xs, ys);
+				series(p, (enum cx_setting)s, (enum cx_metric)m,
+				       xs, ys);
 				num(v, sizeof v,
 				    cx_slope(xs, ys, p->npoints, &used));
 				fprintf(out, "%s,%s,%s,measured,%s,%zu\n",
@@ -517,12 +521,11 @@ int cx_write_slopes_csv(const struct cx_report *r, FILE *out)
 				for (const struct byz_formula *fm =
 					 p->ops->complexity->formulas;
 				     fm->metric; fm++) {
-					if (!formula_applies(
-						fm, (enum cx_setting)s,
-						(enum cx_metric)m))
+					if (!formula_applies(fm,
+							     (enum cx_setting)s,
+							     (enum cx_metric)m))
 						continue;
-					for (size_t k = 0; k < p->npoints;
-					     k++)
+					for (size_t k = 0; k < p->npoints; k++)
 						fy[k] = cx_formula_at(
 						    fm, p->points[k].n, xs, ys,
 						    p->npoints);
@@ -562,8 +565,9 @@ static size_t exact_misses(const struct cx_protocol *p,
 		if (cx_exact_holds(pt->total[s][m], fm->value(pt->n)))
 			continue;
 		if (len < cap)
-			len += (size_t)snprintf(buf + len, cap - len, "%s%" PRIu32,
-						miss ? ", " : "n = ", pt->n);
+			len +=
+			    (size_t)snprintf(buf + len, cap - len, "%s%" PRIu32,
+					     miss ? ", " : "n = ", pt->n);
 		miss++;
 	}
 	return miss;
@@ -588,32 +592,33 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 		r->crypto == BYZ_SCHEME_FAST ? "fast" : "Ed25519");
 	for (size_t k = 0; k < r->nns; k++)
 		fprintf(out, "%s%" PRIu32, k ? ", " : "", r->ns[k]);
-	fprintf(out,
-		".\n\n"
-		"- **fault-free**, per decision: each setting runs twice, "
-		"with 1 and with 2 requests per client, and a cost per "
-		"decision is the difference of the two runs' counts over the "
-		"difference of their decisions (what does not grow with the "
-		"decisions, such as a chained protocol's last three blocks, "
-		"drops out).\n"
-		"- **faulty-leader**, per decision, the same with the first "
-		"leader Byzantine (the attack each protocol declares, below): "
-		"the steady state after it was replaced.\n"
-		"- **view-change**, once: what the faulty leader's runs cost "
-		"beyond what grows with the decisions, less the same for the "
-		"fault-free runs (intercept minus intercept).\n\n"
-		"Messages and bytes are the protocol's replica-to-replica "
-		"frames, counted at the sender (a multicast to the n-1 others "
-		"is n-1 messages; a replica's copy to itself is a loopback, "
-		"not traffic; what the adversary then drops is counted); "
-		"client requests and replies are listed by type but not in the "
-		"totals. Signatures are every signature made (replicas and "
-		"clients); verifications every signature checked at ingress, "
-		"embedded ones included. Slopes are least-squares fits of "
-		"log(value) against log(n). An O() formula has no constant: "
-		"its curve is c n^k with c fitted to the measurements, so it "
-		"compares growth, not size. The columns of complexity.csv "
-		"and slopes.csv are described in byzlab's docs/reports.md.\n\n");
+	fprintf(
+	    out,
+	    ".\n\n"
+	    "- **fault-free**, per decision: each setting runs twice, "
+	    "with 1 and with 2 requests per client, and a cost per "
+	    "decision is the difference of the two runs' counts over the "
+	    "difference of their decisions (what does not grow with the "
+	    "decisions, such as a chained protocol's last three blocks, "
+	    "drops out).\n"
+	    "- **faulty-leader**, per decision, the same with the first "
+	    "leader Byzantine (the attack each protocol declares, below): "
+	    "the steady state after it was replaced.\n"
+	    "- **view-change**, once: what the faulty leader's runs cost "
+	    "beyond what grows with the decisions, less the same for the "
+	    "fault-free runs (intercept minus intercept).\n\n"
+	    "Messages and bytes are the protocol's replica-to-replica "
+	    "frames, counted at the sender (a multicast to the n-1 others "
+	    "is n-1 messages; a replica's copy to itself is a loopback, "
+	    "not traffic; what the adversary then drops is counted); "
+	    "client requests and replies are listed by type but not in the "
+	    "totals. Signatures are every signature made (replicas and "
+	    "clients); verifications every signature checked at ingress, "
+	    "embedded ones included. Slopes are least-squares fits of "
+	    "log(value) against log(n). An O() formula has no constant: "
+	    "its curve is c n^k with c fitted to the measurements, so it "
+	    "compares growth, not size. The columns of complexity.csv "
+	    "and slopes.csv are described in byzlab's docs/reports.md.\n\n");
 	fprintf(out, "## Slopes (exponent of n)\n\n"
 		     "| protocol | setting | metric | measured slope | formula "
 		     "| its slope |\n|---|---|---|---|---|---|\n");
@@ -624,28 +629,27 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 			for (int m = 0; m < CX_METRICS; m++) {
 				bool any = false;
 
-				series(p, (enum cx_setting)s,
-				       (enum cx_metric)m, xs, ys);
+				series(p, (enum cx_setting)s, (enum cx_metric)m,
+				       xs, ys);
 				slope_text(sl, sizeof sl,
 					   cx_slope(xs, ys, p->npoints, &used));
 				for (const struct byz_formula *fm =
 					 p->ops->complexity->formulas;
 				     s != CX_FAULTY_LEADER && fm->metric;
 				     fm++) {
-					if (!formula_applies(
-						fm, (enum cx_setting)s,
-						(enum cx_metric)m))
+					if (!formula_applies(fm,
+							     (enum cx_setting)s,
+							     (enum cx_metric)m))
 						continue;
-					for (size_t k = 0; k < p->npoints;
-					     k++)
+					for (size_t k = 0; k < p->npoints; k++)
 						fy[k] = cx_formula_at(
 						    fm, p->points[k].n, xs, ys,
 						    p->npoints);
 					if (fm->value)
-						slope_text(
-						    fsl, sizeof fsl,
-						    cx_slope(xs, fy,
-							     p->npoints, NULL));
+						slope_text(fsl, sizeof fsl,
+							   cx_slope(xs, fy,
+								    p->npoints,
+								    NULL));
 					else
 						slope_text(fsl, sizeof fsl,
 							   fm->exponent);
@@ -679,7 +683,8 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 				setting_units[s]);
 			for (int m = 0; m < CX_METRICS; m++) {
 				fprintf(out, " %s |", metric_names[m]);
-				for (const struct byz_formula *fm = cx->formulas;
+				for (const struct byz_formula *fm =
+					 cx->formulas;
 				     fm->metric; fm++)
 					if (formula_applies(fm,
 							    (enum cx_setting)s,
@@ -689,7 +694,8 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 			fprintf(out, "\n|---|");
 			for (int m = 0; m < CX_METRICS; m++) {
 				fprintf(out, "---:|");
-				for (const struct byz_formula *fm = cx->formulas;
+				for (const struct byz_formula *fm =
+					 cx->formulas;
 				     fm->metric; fm++)
 					if (formula_applies(fm,
 							    (enum cx_setting)s,
@@ -720,11 +726,9 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 								fm, pt->n, xs,
 								ys,
 								p->npoints));
-							fprintf(out,
-								" %s%s |",
-								fm->value
-								    ? ""
-								    : "~",
+							fprintf(out, " %s%s |",
+								fm->value ? ""
+									  : "~",
 								v);
 						}
 				}
@@ -749,14 +753,14 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 					for (size_t k = 0; k < p->npoints;
 					     k++) {
 						xs[k] = p->points[k].n;
-						ys[k] = p->points[k]
-							    .msgs[s][pr][t];
+						ys[k] =
+						    p->points[k].msgs[s][pr][t];
 						num(v, sizeof v, ys[k]);
 						fprintf(out, " %s |", v);
 					}
-					slope_text(sl, sizeof sl,
-						   cx_slope(xs, ys, p->npoints,
-							    NULL));
+					slope_text(
+					    sl, sizeof sl,
+					    cx_slope(xs, ys, p->npoints, NULL));
 					fprintf(out, " %s |\n", sl);
 				}
 		}
@@ -784,12 +788,12 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 						"measurement differs at %s.**",
 						miss);
 				else
-					fprintf(out,
-						" Exact: the measurement "
-						"equals it at every n.");
+					fprintf(out, " Exact: the measurement "
+						     "equals it at every n.");
 			} else if (!fm->value) {
-				fprintf(out, " (values marked ~ are c n^%g "
-					     "fitted to the measurement)",
+				fprintf(out,
+					" (values marked ~ are c n^%g "
+					"fitted to the measurement)",
 					fm->exponent);
 			}
 			fprintf(out, "\n");
@@ -811,10 +815,14 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 /* Plot k: a metric, per decision (settings fault-free and faulty-leader)
  * for k < CX_METRICS, else the view change of metric k - CX_METRICS. */
 static const char *const plot_names[2 * CX_METRICS] = {
-    "messages",		     "bytes",
-    "signatures",	     "verifications",
-    "messages-view-change",  "bytes-view-change",
-    "signatures-view-change", "verifications-view-change"};
+    "messages",
+    "bytes",
+    "signatures",
+    "verifications",
+    "messages-view-change",
+    "bytes-view-change",
+    "signatures-view-change",
+    "verifications-view-change"};
 
 size_t cx_plot_count(void)
 {
@@ -868,15 +876,16 @@ static void gp_plot(const struct cx_report *r, FILE *out, size_t k,
 			     fm->metric; fm++) {
 				if (!formula_applies(fm, (enum cx_setting)s, m))
 					continue;
-				fprintf(out,
-					"%s'complexity.csv' using "
-					"3:(sel(\"%s\",\"%s\",\"%s\",\"%s\","
-					"\"formula\")) with lines lc rgb \"%s\" "
-					"lw 1.5 dt %d title \"%s %s%s\"",
-					sep, p->ops->name, setting_names[s],
-					metric_names[m], fm->text, c, dash++,
-					p->ops->name, fm->text,
-					fm->value ? "" : " (c fitted)");
+				fprintf(
+				    out,
+				    "%s'complexity.csv' using "
+				    "3:(sel(\"%s\",\"%s\",\"%s\",\"%s\","
+				    "\"formula\")) with lines lc rgb \"%s\" "
+				    "lw 1.5 dt %d title \"%s %s%s\"",
+				    sep, p->ops->name, setting_names[s],
+				    metric_names[m], fm->text, c, dash++,
+				    p->ops->name, fm->text,
+				    fm->value ? "" : " (c fitted)");
 			}
 		}
 	}
@@ -908,9 +917,10 @@ int cx_write_gnuplot(const struct cx_report *r, FILE *out)
 			"svg size 900,520 dynamic enhanced font "
 			"\"DejaVu Sans,11\" background rgb \"white\"",
 			"svg");
-		gp_plot(r, out, k,
-			"pngcairo size 900,520 enhanced font \"DejaVu Sans,10\"",
-			"png");
+		gp_plot(
+		    r, out, k,
+		    "pngcairo size 900,520 enhanced font \"DejaVu Sans,10\"",
+		    "png");
 	}
 	return ferror(out) ? -1 : 0;
 }
@@ -929,8 +939,8 @@ void cx_print_summary(const struct cx_report *r, FILE *out)
 			for (int m = 0; m < CX_METRICS; m++) {
 				const char *sep = "";
 
-				series(p, (enum cx_setting)s,
-				       (enum cx_metric)m, xs, ys);
+				series(p, (enum cx_setting)s, (enum cx_metric)m,
+				       xs, ys);
 				slope_text(sl, sizeof sl,
 					   cx_slope(xs, ys, p->npoints, NULL));
 				fprintf(out, "%-9s %-13s %-13s %8s   ",
@@ -940,12 +950,11 @@ void cx_print_summary(const struct cx_report *r, FILE *out)
 					 p->ops->complexity->formulas;
 				     s != CX_FAULTY_LEADER && fm->metric;
 				     fm++) {
-					if (!formula_applies(
-						fm, (enum cx_setting)s,
-						(enum cx_metric)m))
+					if (!formula_applies(fm,
+							     (enum cx_setting)s,
+							     (enum cx_metric)m))
 						continue;
-					for (size_t k = 0; k < p->npoints;
-					     k++)
+					for (size_t k = 0; k < p->npoints; k++)
 						fy[k] = cx_formula_at(
 						    fm, p->points[k].n, xs, ys,
 						    p->npoints);

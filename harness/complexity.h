@@ -43,9 +43,9 @@ enum cx_setting {
 };
 
 enum cx_metric {
-	CX_MESSAGES = 0, /* replica-to-replica messages of the protocol */
-	CX_BYTES,	 /* their frame bytes */
-	CX_SIGNATURES,	 /* signatures made (replicas and clients) */
+	CX_MESSAGES = 0,  /* replica-to-replica messages of the protocol */
+	CX_BYTES,	  /* their frame bytes */
+	CX_SIGNATURES,	  /* signatures made (replicas and clients) */
 	CX_VERIFICATIONS, /* signatures checked (embedded ones too) */
 	CX_METRICS
 };
@@ -138,8 +138,8 @@ double cx_slope(const double *x, const double *y, size_t n, size_t *used);
 /* A formula's value at n for a protocol's points: value(n), or for an O()
  * formula c x n^exponent with c fitted to ys (the geometric mean of
  * y / n^exponent over the positive ones); NaN if it cannot be. */
-double cx_formula_at(const struct byz_formula *fm, uint32_t n,
-		     const double *xs, const double *ys, size_t k);
+double cx_formula_at(const struct byz_formula *fm, uint32_t n, const double *xs,
+		     const double *ys, size_t k);
 
 /* Outputs into the open stream out. 0, or -1 (a write failed: errno). */
 int cx_write_csv(const struct cx_report *r, FILE *out);

@@ -43,8 +43,8 @@ Test(complexity, slope_skips_non_positive_values_and_needs_two_points)
 
 Test(complexity, an_o_formula_is_fitted_a_closed_one_is_not)
 {
-	static const struct byz_formula o2 = {"messages", "normal", "O(n^2)",
-					      "t", NULL, 2, false, NULL};
+	static const struct byz_formula o2 = {
+	    "messages", "normal", "O(n^2)", "t", NULL, 2, false, NULL};
 	double x[] = {4, 8}, y[] = {32, 128}; /* 2 n^2 */
 
 	cr_assert_float_eq(cx_formula_at(&o2, 16, x, y, 2), 512.0, 1e-9);
@@ -70,10 +70,9 @@ Test(complexity, fold_gives_the_marginal_cost_and_the_view_change)
 		uint64_t d = i % 2 ? 12 : 6, honest = faulty ? 3 : 4;
 
 		res[i].decisions = d * honest; /* summed over replicas */
-		res[i].counts.sent[proto][type] =
-		    (faulty ? 100 : 0) + 24 * d;
-		res[i].counts.bytes[proto][type] = 10 * (faulty ? 100 : 0) +
-						   240 * d;
+		res[i].counts.sent[proto][type] = (faulty ? 100 : 0) + 24 * d;
+		res[i].counts.bytes[proto][type] =
+		    10 * (faulty ? 100 : 0) + 240 * d;
 		res[i].counts.signatures = (faulty ? 7 : 0) + 13 * d;
 		res[i].counts.verifications = (faulty ? 50 : 3) + 40 * d;
 	}
@@ -124,14 +123,14 @@ Test(complexity, every_fault_tolerant_protocol_declares_sound_formulas)
 			bool metric = false;
 
 			for (int m = 0; m < CX_METRICS; m++)
-				metric |= !strcmp(fm->metric,
-						  cx_metric_name(m));
+				metric |=
+				    !strcmp(fm->metric, cx_metric_name(m));
 			cr_assert(metric, "%s: metric %s", ops->name,
 				  fm->metric);
 			cr_assert(!strcmp(fm->setting, "normal") ||
 				  !strcmp(fm->setting, "view-change"));
-			cr_assert(plain(fm->text) && fm->source,
-				  "%s: %s", ops->name, fm->text);
+			cr_assert(plain(fm->text) && fm->source, "%s: %s",
+				  ops->name, fm->text);
 			cr_assert(!fm->exact || fm->value,
 				  "%s: exact %s without a value", ops->name,
 				  fm->text);
@@ -175,9 +174,9 @@ Test(complexity, fast_crypto_counts_what_ed25519_counts, .timeout = 120)
 			const struct cx_point *pa = &a->protos[0].points[k],
 					      *pb = &b->protos[0].points[k];
 
-			cr_assert(!memcmp(pa->total, pb->total,
-					  sizeof pa->total),
-				  "%s n=%u", all[i]->name, pa->n);
+			cr_assert(
+			    !memcmp(pa->total, pb->total, sizeof pa->total),
+			    "%s n=%u", all[i]->name, pa->n);
 			cr_assert(!memcmp(pa->msgs, pb->msgs, sizeof pa->msgs));
 			for (int r = 0; r < 4; r++)
 				cr_assert_str_eq(pa->hash[r], pb->hash[r]);

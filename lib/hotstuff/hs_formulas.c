@@ -54,8 +54,8 @@ static const struct byz_formula hs_formulas[] = {
      "signatures, so O(n^2) is what this implementation can reach (next "
      "row)"},
     {"verifications", "normal", "O(n^2)",
-     "byzlab: QCs as 2f+1 signatures, received by n-1 replicas per block",
-     NULL, 2, false, NULL},
+     "byzlab: QCs as 2f+1 signatures, received by n-1 replicas per block", NULL,
+     2, false, NULL},
     {"messages", "view-change", "O(n)",
      "Yin et al. PODC'19 Table 1 and Algorithm 5: a leader failure costs "
      "NEW-VIEW messages to the next leader, linear",
