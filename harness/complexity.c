@@ -392,6 +392,15 @@ static void num(char *buf, size_t cap, double v)
 		snprintf(buf, cap, "%.4f", v);
 }
 
+/* The same for the markdown tables: one decimal is enough for people. */
+static void numd(char *buf, size_t cap, double v)
+{
+	if (isfinite(v) && fabs(v - round(v)) >= 1e-9)
+		snprintf(buf, cap, "%.1f", v);
+	else
+		num(buf, cap, v);
+}
+
 static bool formula_applies(const struct byz_formula *fm, enum cx_setting s,
 			    enum cx_metric m)
 {
@@ -708,7 +717,7 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 
 				fprintf(out, "| %" PRIu32 " |", pt->n);
 				for (int m = 0; m < CX_METRICS; m++) {
-					num(v, sizeof v, pt->total[s][m]);
+					numd(v, sizeof v, pt->total[s][m]);
 					fprintf(out, " %s |", v);
 					series(p,
 					       s == CX_FAULTY_LEADER
@@ -721,11 +730,11 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 						if (formula_applies(
 							fm, (enum cx_setting)s,
 							(enum cx_metric)m)) {
-							num(v, sizeof v,
-							    cx_formula_at(
-								fm, pt->n, xs,
-								ys,
-								p->npoints));
+							numd(v, sizeof v,
+							     cx_formula_at(
+								 fm, pt->n, xs,
+								 ys,
+								 p->npoints));
 							fprintf(out, " %s%s |",
 								fm->value ? ""
 									  : "~",
@@ -755,7 +764,7 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 						xs[k] = p->points[k].n;
 						ys[k] =
 						    p->points[k].msgs[s][pr][t];
-						num(v, sizeof v, ys[k]);
+						numd(v, sizeof v, ys[k]);
 						fprintf(out, " %s |", v);
 					}
 					slope_text(

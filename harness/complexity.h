@@ -11,7 +11,7 @@
  * CX_CLIENTS clients x 1 request and W2 = CX_CLIENTS x 2, and a cost per
  * decision is the slope b = (count(W2) - count(W1)) / (decisions(W2) -
  * decisions(W1)), which takes out what does not grow with the decisions
- * (a HotStuff three-chain's last three blocks, a view change at the
+ * (a chained protocol's last three blocks, a view change at the
  * start). What does not grow is the intercept a = count(W2) -
  * decisions(W2) x b; the view change's own cost is a(faulty leader) -
  * a(fault-free), once.

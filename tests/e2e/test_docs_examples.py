@@ -292,6 +292,13 @@ EXAMPLES = {
                 "(192.168.10.20)"),
     ("docs/attacks.md", "byzlab run --gst D"):
         not_run("an option with its placeholder"),
+    ("README.md", "byzlab report complexity --out results/complexity"):
+        {"rc": 0, "out": ["2n(n-1)", "written to results/complexity"]},
+    ("docs/reports.md", "byzlab report complexity --out results/complexity"):
+        {"rc": 0, "out": ["2n(n-1)", "written to results/complexity"]},
+    ("docs/reports.md", "byzlab report complexity --out results/cx-small "
+     "--n 4,7,10 --protocol pbft --no-plots"):
+        {"rc": 0, "out": ["2n(n-1)", "(no plots: --no-plots)"]},
 }
 
 ORDER = list(EXAMPLES)
