@@ -243,3 +243,27 @@ def test_no_plots_exits_0(byzlab, tmp_path):
     assert r.stdout == "" and r.stderr == ""
     rs = rows(tmp_path / "o")
     assert {x["protocol"] for x in rs} == {"hotstuff"}
+
+
+def test_an_interrupted_sweep_writes_nothing(tmp_path):
+    # SIGINT while it sweeps (the progress bar is on stderr from the first
+    # run): exit 130, and no output file, whole or partial
+    import signal
+    import subprocess
+    path = os.environ.get("BYZLAB") or "byzlab"
+    out = tmp_path / "o"
+    p = subprocess.Popen([path, "report", "complexity", "--out", str(out),
+                          "--crypto", "ed25519"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        first = p.stderr.read(1)
+        assert first == "[", first
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 130, err
+    assert "interrupted: nothing written" in err
+    assert os.listdir(out) == []
