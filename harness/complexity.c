@@ -916,11 +916,13 @@ int cx_write_gnuplot(const struct cx_report *r, FILE *out)
 		"set grid\n"
 		"set key left top box opaque\n"
 		"set xlabel \"n (replicas)\"\n"
-		"set xrange [3:160]\n"
+
 		"# the value of column 7 on rows of one series, else NaN\n"
 		"sel(p, s, m, t, k) = (strcol(1) eq p && strcol(2) eq s && "
 		"strcol(4) eq m && strcol(5) eq t && strcol(6) eq k) ? "
-		"column(7) : NaN\n\n");
+		"column(7) : NaN\n");
+	fprintf(out, "set xrange [%g:%g]\n\n", 0.8 * r->ns[0],
+		1.25 * r->ns[r->nns - 1]);
 	for (size_t k = 0; k < cx_plot_count(); k++) {
 		gp_plot(r, out, k,
 			"svg size 900,520 dynamic enhanced font "
