@@ -7,9 +7,9 @@ set logscale xy
 set grid
 set key left top box opaque
 set xlabel "n (replicas)"
-set xrange [3:160]
 # the value of column 7 on rows of one series, else NaN
 sel(p, s, m, t, k) = (strcol(1) eq p && strcol(2) eq s && strcol(4) eq m && strcol(5) eq t && strcol(6) eq k) ? column(7) : NaN
+set xrange [3.2:160]
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
 set output outdir."/messages.svg"
