@@ -266,6 +266,41 @@ enum byz_limit_field {
 	BYZ_LIMIT_BATCH,
 };
 
+/*
+ * A formula of a protocol's paper (or of its implementation here) for one
+ * cost, set beside what `byzlab report complexity` measures (issue #15).
+ * Costs are per decision (setting "normal": fault-free, batch 1, counted
+ * at the sender, replica-to-replica protocol messages only, loopback not
+ * counted; "view-change": once, what replacing a faulty first leader
+ * costs on top of the fault-free run).
+ */
+struct byz_formula {
+	const char *metric;  /* "messages", "bytes", "signatures",
+			      * "verifications" */
+	const char *setting; /* "normal" or "view-change" */
+	const char *text;    /* for people: "2n(n-1)", "O(n^2)" */
+	const char *source;  /* where it comes from: paper and section */
+	/* Its value at n (NULL for an O() formula, which has no constant:
+	 * it is drawn as c x n^exponent with c fitted to the measurement). */
+	double (*value)(uint32_t n);
+	double exponent; /* the power of n it grows with */
+	/* The measurement must equal value(n) exactly (the report says
+	 * whether it does); false: a bound or the paper's count of another
+	 * variant, shown beside. */
+	bool exact;
+	const char *note; /* where this implementation differs, or NULL */
+};
+
+/* What the complexity report needs of a protocol: the Byzantine
+ * behaviour that makes its first leader faulty for one view (docs/
+ * attacks.md, on replica first_leader), and its formulas, ended by one
+ * with a NULL metric. */
+struct byz_complexity {
+	const char *leader_attack; /* "silent" */
+	const char *leader_attack_why;
+	const struct byz_formula *formulas;
+};
+
 /* One table of operations per protocol. */
 struct byz_core_ops {
 	const char *name; /* as users write it; the folder's name */
@@ -366,6 +401,9 @@ struct byz_core_ops {
 	int (*audit_decide)(const struct byz_config *cfg, void *shared,
 			    void *st, const struct byz_commit *c, char *why,
 			    size_t whylen);
+	/* Its formulas for the complexity report (struct byz_complexity);
+	 * NULL: it has none (the report leaves it out). */
+	const struct byz_complexity *complexity;
 };
 
 /* Mutant `name` of ops: its cfg.mutant value (1..), or 0 if it has none

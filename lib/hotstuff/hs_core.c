@@ -602,4 +602,5 @@ const struct byz_core_ops hotstuff_core_ops = {
     .check_config = hs_check_config,
     .mutants = hs_mutants,
     .audit = hs_audit,
+    .complexity = &hotstuff_complexity,
 };

@@ -282,6 +282,8 @@ uint64_t hs_timeout_max(uint32_t f);
 int hs_check_config(const struct byz_config *cfg, char *why, size_t whylen);
 /* What hs_create accepts (core.h, struct byz_limits). */
 extern const struct byz_limits hs_limits;
+/* hs_formulas.c: the report complexity's formulas (core.h). */
+extern const struct byz_complexity hotstuff_complexity;
 bool hs_tc_too_big(const struct hs *h, struct hs_framev tc,
 		   struct hs_framev batch);
 

@@ -593,4 +593,5 @@ const struct byz_core_ops pbft_core_ops = {
     .audit = pbft_audit,
     .audit_keep = pbft_audit_keep,
     .audit_new_view = pbft_audit_new_view,
+    .complexity = &pbft_complexity,
 };

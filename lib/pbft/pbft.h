@@ -324,6 +324,8 @@ uint64_t pbft_newview_max(uint32_t n, uint32_t f, uint32_t window,
 int pbft_check_config(const struct byz_config *cfg, char *why, size_t whylen);
 /* What pbft_create accepts (core.h, struct byz_limits). */
 extern const struct byz_limits pbft_limits;
+/* pbft_formulas.c: the report complexity's formulas (core.h). */
+extern const struct byz_complexity pbft_complexity;
 
 /* pbft_persist.c */
 int pbft_persist_msg(struct pbft *p, const struct wire_msg *m,

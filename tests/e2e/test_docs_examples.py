@@ -308,6 +308,13 @@ EXAMPLES = {
     ("docs/reports.md", "byzlab report chart results/run.jsonl --out "
      "results/run.svg --max-arrows 100"):
         {"rc": 0, "file": "results/run.svg"},
+    ("README.md", "byzlab report complexity --out results/complexity"):
+        {"rc": 0, "out": ["2n(n-1)", "written to results/complexity"]},
+    ("docs/reports.md", "byzlab report complexity --out results/complexity"):
+        {"rc": 0, "out": ["2n(n-1)", "written to results/complexity"]},
+    ("docs/reports.md", "byzlab report complexity --out results/cx-small "
+     "--n 4,7,10 --protocol pbft --no-plots"):
+        {"rc": 0, "out": ["2n(n-1)", "(no plots: --no-plots)"]},
 }
 
 ORDER = list(EXAMPLES)
