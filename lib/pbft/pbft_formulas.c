@@ -5,8 +5,9 @@
  *
  * Castro & Liskov, "Practical Byzantine Fault Tolerance", OSDI'99 (§4.2
  * normal case, §4.4 view change) and TOCS'02 (same sections); the
- * authenticator counts are those of Yin et al., "HotStuff: BFT Consensus
- * with Linearity and Responsiveness", PODC'19, Table 1.
+ * authenticator counts are those of Table 1 of Yin, Malkhi, Reiter, Gueta
+ * and Abraham, "... BFT Consensus with Linearity and Responsiveness",
+ * PODC'19 (arXiv:1803.05069).
  */
 #include "pbft.h"
 
