@@ -13,11 +13,15 @@ import xml.dom.minidom
 import pytest
 
 SMALL = ["--n", "4,7,10"]
+SRC = os.environ.get("BYZLAB_SRC") or os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory, byzlab):
     if not shutil.which("gnuplot"):
+        if os.environ.get("CI"):
+            pytest.fail("gnuplot is missing (scripts/deps.sh installs it)")
         pytest.skip("gnuplot is not installed (Debian: gnuplot-nox)")
     out = tmp_path_factory.mktemp("cx") / "out"
     r = byzlab("report", "complexity", "--out", out, *SMALL)
@@ -267,3 +271,21 @@ def test_an_interrupted_sweep_writes_nothing(tmp_path):
     assert p.returncode == 130, err
     assert "interrupted: nothing written" in err
     assert os.listdir(out) == []
+
+
+def test_the_committed_sweep_is_current(byzlab, tmp_path):
+    """results/complexity/ holds the default sweep: the same counts and
+    slopes come out of this build (a change to what a protocol sends fails
+    here until the sweep is run again and committed)."""
+    out = tmp_path / "cx"
+    r = byzlab("report", "complexity", "--out", out, "--no-plots", "-q")
+    assert r.returncode == 0, r.stderr
+    committed = os.path.join(SRC, "results", "complexity")
+    for name in ("complexity.csv", "slopes.csv"):
+        with open(os.path.join(committed, name)) as f:
+            want = f.read()
+        got = (out / name).read_text()
+        assert got == want, (
+            f"results/complexity/{name} is not what this build measures: "
+            "run byzlab report complexity --out results/complexity and "
+            "commit it")
