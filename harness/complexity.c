@@ -67,13 +67,16 @@ int cx_scenario(const struct byz_core_ops *ops, uint32_t n, bool faulty,
 	if (faulty) {
 		const struct byz_complexity *cx = ops->complexity;
 
-		if (!cx || !cx->leader_attack || ops->first_leader >= n) {
+		uint32_t who =
+		    cx && cx->leader ? cx->leader(n) : ops->first_leader;
+
+		if (!cx || !cx->leader_attack || who >= n) {
 			snprintf(why, whylen,
 				 "%s: no faulty-leader attack declared",
 				 ops->name);
 			return BYZ_EINVAL;
 		}
-		sc->plan.byzantine[ops->first_leader] = true;
+		sc->plan.byzantine[who] = true;
 		if (attack_parse(cx->leader_attack, n, &sc->plan.a[0], inner,
 				 sizeof inner)) {
 			snprintf(why, whylen, "%s: leader attack '%s': %s",
@@ -682,10 +685,10 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 		const struct byz_complexity *cx = p->ops->complexity;
 
 		fprintf(out, "\n## %s\n\n", p->ops->name);
-		fprintf(out,
-			"Faulty leader: replica %" PRIu32
-			" Byzantine with `--attack %s`: %s.\n",
-			p->ops->first_leader, cx->leader_attack,
+		fprintf(out, "Faulty leader: `--attack %s` on %s: %s.\n",
+			cx->leader_attack,
+			cx->leader ? "the replica named below"
+				   : "the first leader",
 			cx->leader_attack_why ? cx->leader_attack_why : "");
 		for (int s = 0; s < CX_SETTINGS; s++) {
 			fprintf(out, "\n### %s (%s)\n\n| n |", setting_names[s],

@@ -292,12 +292,13 @@ struct byz_formula {
 };
 
 /* What the complexity report needs of a protocol: the Byzantine
- * behaviour that makes its first leader faulty for one view (docs/
- * attacks.md, on replica first_leader), and its formulas, ended by one
- * with a NULL metric. */
+ * behaviour that makes a leader faulty for one view (docs/attacks.md, on
+ * replica leader(n), or first_leader when leader is NULL), and its
+ * formulas, ended by one with a NULL metric. */
 struct byz_complexity {
 	const char *leader_attack; /* "silent" */
 	const char *leader_attack_why;
+	uint32_t (*leader)(uint32_t n); /* the replica it makes Byzantine */
 	const struct byz_formula *formulas;
 };
 

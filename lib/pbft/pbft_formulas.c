@@ -63,16 +63,18 @@ static const struct byz_formula pbft_formulas[] = {
      "Yin et al. PODC'19 Table 1: PBFT, leader failure (view change), "
      "authenticator complexity O(n^3)",
      NULL, 3, false,
-     "O(n^3) is for VIEW-CHANGEs carrying prepared certificates of 2f+1 "
-     "signatures; here the primary is silent from the start, nothing is "
-     "prepared, and NEW-VIEW names V by digest (docs/pbft.md), so the "
-     "measured growth is lower"},
+     "the VIEW-CHANGEs carry the prepared certificates (2f+1 signatures "
+     "each) of the 3 requests ordered before the primary fell silent; "
+     "NEW-VIEW names V by digest (docs/pbft.md)"},
     {NULL, NULL, NULL, NULL, NULL, 0, false, NULL},
 };
 
 const struct byz_complexity pbft_complexity = {
-    .leader_attack = "silent",
-    .leader_attack_why = "the primary of view 0 is silent for the whole "
-			 "run: the view change to view 1 replaces it",
+    .leader_attack = "silent:rounds=4-1000000",
+    .leader_attack_why = "the primary of view 0 orders requests 1 to 3, then "
+			 "falls silent from sequence number 4 (rounds are "
+			 "sequence numbers; its VIEW-CHANGE is not silenced): "
+			 "the view change to view 1 replaces it, carrying the "
+			 "prepared certificates of 1 to 3, the case of Table 1",
     .formulas = pbft_formulas,
 };

@@ -110,6 +110,11 @@ def test_slopes_are_sane(sweep):
     assert 0.7 < sl["pbft", "fault-free", "signatures", "measured"] < 1.2
     # HotStuff's view change multicasts TIMEOUTs: quadratic here
     assert 1.8 < sl["hotstuff", "view-change", "messages", "measured"] < 2.4
+    # a view change carries certificates of 2f+1 signatures in each of
+    # its n(n-1) messages (PBFT's prepared certificates, HotStuff's QC in
+    # every TIMEOUT): more than quadratic (O(n^3) over a wide range)
+    assert sl["pbft", "view-change", "verifications", "measured"] > 2.2
+    assert sl["hotstuff", "view-change", "verifications", "measured"] > 2.2
     assert all(math.isfinite(v) for v in sl.values())
     # and they are printed for people
     assert "slope" in r.stdout and "2n(n-1)" in r.stdout
