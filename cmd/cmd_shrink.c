@@ -2,7 +2,9 @@
  * cmd_shrink.c - `byzlab shrink FAILURE.json`: minimise a saved failure
  * and write the smaller one (shrink.h).
  */
+#include "chart.h"
 #include "cli.h"
+#include "err.h"
 #include "failure.h"
 #include "outfile.h"
 #include "scenario_io.h"
@@ -33,7 +35,8 @@ static const char shrink_usage[] =
     "  -o, --out FILE   where to write it (default FAILURE.shrunk.json);\n"
     "                   replaced atomically if it is a regular file; a\n"
     "                   FIFO, device, socket, directory or symbolic link\n"
-    "                   is refused\n"
+    "                   is refused. Its message sequence chart goes beside\n"
+    "                   it, FILE with .svg for .json (byzlab report chart)\n"
     "  -q, --quiet      do not list the candidates tried\n"
     "  -h, --help       this help\n"
     "\n"
@@ -96,6 +99,32 @@ static void describe(const struct shrink_result *sr)
 		if (sr->sc.plan.byzantine[r])
 			printf(" %u", r);
 	printf("\n  attacks   %s\n  result    %s\n", attacks, sr->res.why);
+}
+
+/* The chart of the shrunk failure beside it (X.json -> X.svg; chart.h),
+ * as campaigns draw one: EXIT_OK, or EXIT_INCOMPLETE when it cannot be
+ * written (one that cannot be drawn is only a warning). */
+static int shrunk_chart(const char *out_path)
+{
+	char svg[OUTFILE_PATH_MAX], why[OUTFILE_PATH_MAX + 600];
+	size_t len = strlen(out_path);
+	int rc;
+
+	if (len <= 5 || strcmp(out_path + len - 5, ".json") ||
+	    len >= sizeof svg)
+		return EXIT_OK;
+	snprintf(svg, sizeof svg, "%.*s.svg", (int)(len - 5), out_path);
+	rc = chart_write_failure(out_path, svg, NULL, why, sizeof why);
+	if (rc == BYZ_EIO) {
+		fprintf(stderr, "byzlab shrink: error: %s (its chart)\n", why);
+		return EXIT_INCOMPLETE;
+	}
+	if (rc)
+		fprintf(stderr, "byzlab shrink: warning: no chart drawn: %s\n",
+			why);
+	else
+		printf("  chart     %s\n", svg);
+	return EXIT_OK;
 }
 
 int cmd_shrink(int argc, char **argv)
@@ -212,5 +241,5 @@ int cmd_shrink(int argc, char **argv)
 	describe(&sr);
 	shrinkpool_describe(&st, line, sizeof line);
 	printf("  ran       %s\n", line);
-	return EXIT_OK;
+	return shrunk_chart(out_path);
 }

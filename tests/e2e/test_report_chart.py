@@ -366,3 +366,21 @@ def test_an_interrupt_leaves_the_whole_chart_or_none(byzlab, tmp_path):
     svg = tmp_path / "long.svg"
     if svg.exists():
         parse(svg)
+
+
+def test_shrink_leaves_a_chart_beside_the_shrunk_failure(byzlab, tmp_path):
+    f = corpus(tmp_path, "ok-beyond-pbft.json")
+    r = byzlab("shrink", "-q", "--jobs", "2", f)
+    assert r.returncode == 0, r.stdout + r.stderr
+    svg = f.with_name(f.stem + ".shrunk.svg")
+    assert f"chart     {svg}" in r.stdout
+    root = parse(svg.read_text())
+    assert root.findall(".//*[@class='bzc-conflict']") or \
+        "bzc-conflict" in svg.read_text()
+    # where the chart goes is a symbolic link: not written through, exit 3
+    svg.unlink()
+    os.symlink(tmp_path / "elsewhere.svg", svg)
+    r = byzlab("shrink", "-q", "--jobs", "2", f)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "its chart" in r.stderr
+    assert not (tmp_path / "elsewhere.svg").exists()
