@@ -1195,6 +1195,13 @@ enum adv_verdict adversary_on_message(struct adversary *a,
 		if (a->now < a->gst_us && co_half(a, from_idx) &&
 		    co_half(a, to_idx) &&
 		    co_half(a, from_idx) != co_half(a, to_idx)) {
+			/* With no GST they never do: held until GST would
+			 * be a delay past the end of time, which wrapped
+			 * around to a delivery in the past. */
+			if (a->gst_us == UINT64_MAX) {
+				a->st.partitioned++;
+				return ADV_DROP;
+			}
 			m->delay_us += a->gst_us - a->now;
 			a->st.delayed++;
 		}

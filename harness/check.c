@@ -36,6 +36,7 @@ static const char *const check_names[CHECK_COUNT] = {
     [CHECK_NEW_VIEW] = "new-view",
     [CHECK_LOCK] = "lock",
     [CHECK_DECIDE] = "decide",
+    [CHECK_CAUSALITY] = "causality",
     [CHECK_PROGRESS] = "progress",
     [CHECK_LIVENESS] = "liveness",
 };
@@ -807,6 +808,24 @@ static void check_decide(struct check_ctx *cx)
 	check_faults(cx, TRACE_RULE_DECIDE);
 }
 
+/* causality (lib/causal.h): receipts before their sends, and commits of
+ * honest replicas without the quorum that justifies them before them. */
+static void check_causality(struct check_ctx *cx)
+{
+	const struct trace_log *log = cx->log;
+
+	for (size_t i = 0; i < log->ncausal; i++) {
+		const struct trace_causal *v = &log->causal[i];
+		if (v->replica == UINT32_MAX || check_honest(log, v->replica))
+			check_report(cx, v->replica, v->height, i, "%s",
+				     v->text);
+	}
+	if (log->causal_more)
+		check_report(cx, UINT32_MAX, 0, log->ncausal,
+			     "%zu more causality violation(s) not kept",
+			     log->causal_more);
+}
+
 static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_AGREEMENT] = check_agreement,
     [CHECK_PREFIX] = check_prefix,
@@ -818,6 +837,7 @@ static void (*const check_fns[CHECK_COUNT])(struct check_ctx *) = {
     [CHECK_NEW_VIEW] = check_new_view,
     [CHECK_LOCK] = check_lock,
     [CHECK_DECIDE] = check_decide,
+    [CHECK_CAUSALITY] = check_causality,
     [CHECK_PROGRESS] = check_progress,
     [CHECK_LIVENESS] = check_liveness,
 };

@@ -515,7 +515,7 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	    md,
 	    ". *Safety broken*: a run in which honest replicas disagreed "
 	    "(agreement, prefix, validity, no-duplicate, digests, vote-once, "
-	    "certificates, new-view, lock or decide checker), a "
+	    "certificates, new-view, lock, decide or causality checker), a "
 	    "forged message passed ingress or a core failed. *Not live*: not "
 	    "every request committed within the bound after GST (only runs "
 	    "that were not stopped at a violation are judged).\n\n"

@@ -8,6 +8,8 @@
  */
 #include "trace_read.h"
 
+#include "causal.h"
+
 #include "err.h"
 #include "verdict.h"
 
@@ -267,6 +269,17 @@ static int rd_run(struct rd *rd, json_t *o)
 				       "replica %" PRIu32
 				       " has a twin but is not Byzantine",
 				       r);
+	{
+		const struct byz_core_ops *ops = byz_core_find(tr->protocol);
+		tr->causal =
+		    causal_new(tr->log.n,
+			       ops && ops->decision_quorum
+				   ? ops->decision_quorum(tr->log.n, tr->log.f)
+				   : 0,
+			       !strcmp(tr->driver, "sim"), &tr->log);
+		if (!tr->causal)
+			return BYZ_ENOMEM;
+	}
 	rd->has_run = true;
 	return 0;
 }
@@ -323,6 +336,9 @@ static int rd_submit(struct rd *rd, json_t *o, uint64_t t)
 	    rd_digest(rd, o, "req", s.request_digest))
 		return BYZ_EINVAL;
 	rd->out->end.submitted++;
+	if (rd->out->causal &&
+	    causal_submit(rd->out->causal, s.client, s.timestamp))
+		return BYZ_ENOMEM;
 	return trace_log_add_submit(&rd->out->log, &s);
 }
 
@@ -342,6 +358,10 @@ static int rd_commit(struct rd *rd, json_t *o, uint64_t t, bool restored)
 			  rd_u64(rd, o, "ts", UINT64_MAX, &c.c.timestamp) ||
 			  rd_digest(rd, o, "req", c.c.request_digest)))
 		return BYZ_EINVAL;
+	if (!restored && !twin && rd->out->causal &&
+	    causal_commit(rd->out->causal, t, c.replica, c.c.client,
+			  c.c.timestamp, c.c.height))
+		return BYZ_ENOMEM;
 	/* A twin is Byzantine by definition: not checked (trace.h). */
 	return twin ? 0 : rd_add_commit(&rd->out->log, &c);
 }
@@ -452,6 +472,69 @@ static const struct {
     {"relay", {"id", "from", "to", "what", "delay_us"}},
 };
 
+/* A node's name as the trace writes it ("r3", "r3t", "c7"; core.h
+ * addresses), or UINT32_MAX. */
+static uint32_t rd_node_addr(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	uint64_t x = 0;
+	size_t i = 1;
+	bool twin = false;
+
+	if (!s || (s[0] != 'r' && s[0] != 'c') || !s[1])
+		return UINT32_MAX;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		x = x * 10 + (uint64_t)(s[i] - '0');
+		if (x >= BYZ_TWIN_BASE || i > 10)
+			return UINT32_MAX;
+	}
+	if (s[0] == 'r' && s[i] == 't') {
+		twin = true;
+		i++;
+	}
+	if (s[i] || i == 1)
+		return UINT32_MAX;
+	if (s[0] == 'c')
+		return byz_client_addr((uint32_t)x);
+	return twin ? byz_twin_addr((uint32_t)x) : (uint32_t)x;
+}
+
+/* A send, loopback or receipt for happened-before (lib/causal.h). Lines
+ * whose nodes are not replicas or clients (or whose id is not a number)
+ * are left out of it. */
+static int rd_causal_hop(struct rd *rd, json_t *o, uint64_t t)
+{
+	struct causal *c = rd->out->causal;
+	json_t *idv = json_object_get(o, "id"), *lcv = json_object_get(o, "lc");
+	uint64_t id, lc = 0;
+	uint32_t from, to = UINT32_MAX;
+
+	if (!c || !json_is_integer(idv) || json_integer_value(idv) < 0)
+		return 0;
+	id = (uint64_t)json_integer_value(idv);
+	if (json_is_integer(lcv) && json_integer_value(lcv) > 0)
+		lc = (uint64_t)json_integer_value(lcv);
+	if (!strcmp(rd->ev, "loopback")) {
+		json_t *r = json_object_get(o, "replica");
+		if (!json_is_integer(r) || json_integer_value(r) < 0 ||
+		    json_integer_value(r) >= BYZ_MAX_N)
+			return 0;
+		from = (uint32_t)json_integer_value(r);
+		if (json_is_true(json_object_get(o, "twin")))
+			from = byz_twin_addr(from);
+		return causal_send(c, from, id, lc);
+	}
+	from = rd_node_addr(json_object_get(o, "from"));
+	if (strcmp(rd->ev, "send"))
+		to = rd_node_addr(json_object_get(o, "to"));
+	if (from == UINT32_MAX || (strcmp(rd->ev, "send") && to == UINT32_MAX))
+		return 0;
+	if (!strcmp(rd->ev, "send"))
+		return causal_send(c, from, id, lc);
+	return causal_receive(c, from, to, id, t, lc,
+			      !strcmp(rd->ev, "deliver"));
+}
+
 /* A line the checkers do not read: its fields are there; counted. */
 static int rd_other_line(struct rd *rd, json_t *o)
 {
@@ -464,6 +547,11 @@ static int rd_other_line(struct rd *rd, json_t *o)
 			if (!json_object_get(o, rd_other[i].fields[j]))
 				return rd_fail(rd, "field '%s' is missing",
 					       rd_other[i].fields[j]);
+		if ((!strcmp(rd->ev, "send") || !strcmp(rd->ev, "loopback") ||
+		     !strcmp(rd->ev, "deliver") || !strcmp(rd->ev, "drop") ||
+		     !strcmp(rd->ev, "reject")) &&
+		    rd_causal_hop(rd, o, rd->last_t))
+			return BYZ_ENOMEM;
 		if (!strcmp(rd->ev, "send"))
 			rd_count_send(rd, o);
 		else if (!strcmp(rd->ev, "deliver"))
@@ -622,6 +710,8 @@ int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 	}
 	if (rc)
 		return rc;
+	if (out->causal && causal_finish(out->causal))
+		return BYZ_ENOMEM;
 	out->lines = rd.line;
 	if (!out->has_end) {
 		out->end.now = rd.last_t;
@@ -653,6 +743,7 @@ int trace_read_file(const char *path, struct trace_read *out, char *why,
 /* Free what trace_read_file allocated (the log). */
 void trace_read_free(struct trace_read *tr)
 {
+	causal_free(&tr->causal);
 	trace_log_free(&tr->log);
 }
 

@@ -45,6 +45,9 @@ struct trace_read {
 	struct sim_stats end;
 	/* Message counts from send, deliver, drop, reject, timer, note. */
 	struct trace_counts counts;
+	/* happened-before, from the run line on (lib/causal.h): its
+	 * violations go to log.causal */
+	struct causal *causal;
 	uint64_t lines;
 	char hash[2 * BYZ_DIGEST_BYTES + 1]; /* BLAKE2b-256 of the file */
 };

@@ -316,6 +316,11 @@ struct byz_core_ops {
 	/* The number of the first view a leader leads (a leader schedule,
 	 * byz_config.leaders, starts to matter there): 0 by default. */
 	uint32_t first_view;
+	/* How many distinct replicas a decision needs to have heard of a
+	 * request before an honest replica executes it (2f+1 for a BFT
+	 * core): what the causality check asks of every commit (causal.h,
+	 * docs/trace.md). NULL: not checked (a test fixture). */
+	uint32_t (*decision_quorum)(uint32_t n, uint32_t f);
 	/* A new core; persisted is its persisted log (NULL, 0 for a fresh
 	 * replica), see byz_persist_next. Returns 0, or an error code (also
 	 * for a log it cannot read). */

@@ -189,6 +189,13 @@ static int schedule(struct sim *s, uint64_t at, enum sim_ev_kind kind,
 	return heap_push(s, ev);
 }
 
+/* now + delay, saturating: a delay past the end of time is never, not a
+ * time that wrapped around into the past. */
+static uint64_t sim_later(uint64_t now, uint64_t delay)
+{
+	return delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
+}
+
 static int schedule_deliver(struct sim *s, uint64_t at, uint32_t from,
 			    uint32_t to, uint64_t id, struct sim_blob *blob,
 			    uint32_t flags)
@@ -587,13 +594,14 @@ static int net_send_one(struct sim *s, uint32_t from, uint32_t to,
 			nb = blob_new(fl.frame, fl.len);
 			if (!nb)
 				return BYZ_ENOMEM;
-			return schedule_deliver(s, s->now + fl.delay_us, from,
-						to, id, nb,
-						fl.forged ? SIM_FORGED : 0);
+			return schedule_deliver(
+			    s, sim_later(s->now, fl.delay_us), from, to, id, nb,
+			    fl.forged ? SIM_FORGED : 0);
 		}
 	}
 	blob->refs++;
-	return schedule_deliver(s, s->now + fl.delay_us, from, to, id, blob, 0);
+	return schedule_deliver(s, sim_later(s->now, fl.delay_us), from, to, id,
+				blob, 0);
 }
 
 /* A message to a replica reaches each of its instances (twins). */
@@ -636,7 +644,8 @@ static int inject(struct sim *s, uint32_t from, uint32_t to,
 				(flags & SIM_FORGED) ? SIM_FRAME_INJECTED_FORGED
 						     : SIM_FRAME_INJECTED,
 				frame, len);
-	return schedule_deliver(s, s->now + delay_us, from, to, id, b, flags);
+	return schedule_deliver(s, sim_later(s->now, delay_us), from, to, id, b,
+				flags);
 }
 
 int sim_inject(struct sim *s, uint32_t from, uint32_t to, const uint8_t *frame,

@@ -5,6 +5,7 @@
  */
 #include "trace.h"
 
+#include "causal.h"
 #include "err.h"
 
 #include <errno.h>
@@ -22,7 +23,15 @@ void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file)
 
 void trace_free(struct trace *tr)
 {
+	causal_free(&tr->causal);
 	trace_log_free(&tr->log);
+}
+
+/* A failure of the causality tracker (out of memory) is the trace's. */
+static void causal_rc(struct trace *tr, int rc)
+{
+	if (rc && !tr->err)
+		tr->err = rc;
 }
 
 void trace_hash_hex(struct trace *tr, char out[2 * BYZ_DIGEST_BYTES + 1])
@@ -189,6 +198,8 @@ void trace_send(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 		tr->counts.sent[proto][type]++;
 		tr->counts.bytes[proto][type] += len;
 	}
+	if (tr->causal)
+		causal_rc(tr, causal_send(tr->causal, from, id, 0));
 	put_hop(&l, t, "send", id, from, to);
 	PUT_LIT(&l, ",\"msg\":\"");
 	put_str(&l, wire_proto_name(proto));
@@ -204,6 +215,8 @@ void trace_loopback(struct trace *tr, uint64_t t, uint32_t replica, uint64_t id)
 {
 	struct line l;
 
+	if (tr->causal)
+		causal_rc(tr, causal_send(tr->causal, replica, id, 0));
 	l.n = 0;
 	PUT_LIT(&l, "{\"t\":");
 	put_u64(&l, t);
@@ -222,6 +235,9 @@ void trace_deliver(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 	struct line l;
 
 	tr->counts.delivered++;
+	if (tr->causal)
+		causal_rc(tr,
+			  causal_receive(tr->causal, from, to, id, t, 0, true));
 	l.n = 0;
 	put_hop(&l, t, "deliver", id, from, to);
 	l.b[l.n++] = '}';
@@ -234,6 +250,9 @@ void trace_drop(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 	struct line l;
 
 	tr->counts.dropped++;
+	if (tr->causal)
+		causal_rc(
+		    tr, causal_receive(tr->causal, from, to, id, t, 0, false));
 	l.n = 0;
 	put_hop(&l, t, "drop", id, from, to);
 	PUT_LIT(&l, ",\"why\":\"");
@@ -250,6 +269,9 @@ void trace_reject(struct trace *tr, uint64_t t, uint32_t from, uint32_t to,
 	tr->counts.rejected++;
 	if (code < 0 && -code < 64)
 		tr->counts.rejected_by_reason[-code]++;
+	if (tr->causal)
+		causal_rc(
+		    tr, causal_receive(tr->causal, from, to, id, t, 0, false));
 	l.n = 0;
 	put_hop(&l, t, "reject", id, from, to);
 	PUT_LIT(&l, ",\"why\":\"");
@@ -294,6 +316,9 @@ void trace_commit(struct trace *tr, uint64_t t, uint32_t replica,
 
 	if (trace_log_add_commit(&tr->log, &tc) && !tr->err)
 		tr->err = BYZ_ENOMEM;
+	if (tr->causal && !c->restored)
+		causal_rc(tr, causal_commit(tr->causal, t, replica, c->client,
+					    c->timestamp, c->height));
 	byz_hex(st, c->state_digest, BYZ_DIGEST_BYTES);
 	if (c->restored) {
 		trace_line(tr,
@@ -423,6 +448,8 @@ void trace_submit(struct trace *tr, uint64_t t, uint32_t client,
 	memcpy(s.request_digest, digest, BYZ_DIGEST_BYTES);
 	if (trace_log_add_submit(&tr->log, &s) && !tr->err)
 		tr->err = BYZ_ENOMEM;
+	if (tr->causal)
+		causal_rc(tr, causal_submit(tr->causal, client, timestamp));
 	byz_hex(req, digest, BYZ_DIGEST_BYTES);
 	trace_line(tr,
 		   "{\"t\":%" PRIu64 ",\"ev\":\"submit\",\"client\":%" PRIu32
@@ -471,6 +498,18 @@ void trace_run(struct trace *tr, const struct trace_run_info *info)
 	char lists[3 * (16 + 3 * BYZ_MAX_N) + 1] = "";
 	char faults[6 * TRACE_FAULTS_MAX + 1] = "";
 
+	const struct byz_core_ops *ops = byz_core_find(info->protocol);
+
+	/* happened-before from here on (causal.h); strict in the simulator,
+	 * where every receipt follows its send in the one stream */
+	causal_free(&tr->causal);
+	tr->causal = causal_new(tr->log.n,
+				ops && ops->decision_quorum
+				    ? ops->decision_quorum(tr->log.n, tr->log.f)
+				    : 0,
+				!strcmp(info->driver, "sim"), &tr->log);
+	if (!tr->causal && !tr->err)
+		tr->err = BYZ_ENOMEM;
 	trace_ids(lists, sizeof lists, "byzantine", info->byzantine, tr->log.n);
 	trace_ids(lists, sizeof lists, "twins", info->twin, tr->log.n);
 	trace_ids(lists, sizeof lists, "amnesia", info->amnesia, tr->log.n);
@@ -498,6 +537,8 @@ void trace_end(struct trace *tr, uint64_t t, const char *stop, uint64_t forged,
 {
 	char core[96] = "";
 
+	if (tr->causal)
+		causal_rc(tr, causal_finish(tr->causal));
 	if (core_error)
 		snprintf(core, sizeof core,
 			 ",\"core_error\":\"%s\",\"core_replica\":%" PRIu32,

@@ -64,6 +64,17 @@ struct trace_fault {
  * another value. */
 const char *trace_rule_name(enum trace_rule rule);
 
+/* A causality violation (lib/causal.h): a receipt before its send, or a
+ * commit without the quorum that justifies it before it. replica is the
+ * one that committed, or UINT32_MAX. */
+#define TRACE_CAUSAL_TEXT 240
+struct trace_causal {
+	uint64_t t;
+	uint32_t replica;
+	uint64_t height;
+	char text[TRACE_CAUSAL_TEXT];
+};
+
 /* What the checkers read. */
 struct trace_log {
 	uint32_t n, f;
@@ -79,6 +90,10 @@ struct trace_log {
 	size_t nfaults, cap_faults;
 	struct trace_view *views; /* replicas' views, in order */
 	size_t nviews, cap_views;
+	/* causality violations (causal.h): the first TRACE_CAUSAL_KEEP, and
+	 * how many more there were */
+	struct trace_causal *causal;
+	size_t ncausal, cap_causal, causal_more;
 	/* Watched as commits arrive, so a run can stop at the first safety
 	 * violation: the first honest commit at each height, and whether
 	 * another honest replica committed a different request there. */
@@ -107,6 +122,8 @@ int trace_log_add_commit(struct trace_log *log, const struct trace_commit *c);
 int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f);
 /* Views of twin instances are not kept (as commits). */
 int trace_log_add_view(struct trace_log *log, const struct trace_view *v);
+#define TRACE_CAUSAL_KEEP 4096
+int trace_log_add_causal(struct trace_log *log, const struct trace_causal *v);
 
 /* Per-type message counters, indexed [proto][type]: every protocol byte
  * and type a frame may have (wire.h), so no registered protocol's
@@ -138,6 +155,9 @@ struct trace {
 	 * (the driver sets wall before each event). */
 	bool stamp;
 	uint64_t lc, wall;
+	/* happened-before over the run (causal.h), from its run line on;
+	 * NULL in a process's own trace (judged once merged) */
+	struct causal *causal;
 };
 
 /* file may be NULL (hash only). The trace does not own file. */

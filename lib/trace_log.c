@@ -27,6 +27,10 @@ void trace_log_free(struct trace_log *log)
 	free(log->first);
 	free(log->faults);
 	free(log->views);
+	free(log->causal);
+	log->causal = NULL;
+	log->ncausal = log->cap_causal = 0;
+	log->causal_more = 0;
 	log->views = NULL;
 	log->nviews = log->cap_views = 0;
 	log->faults = NULL;
@@ -159,5 +163,18 @@ int trace_log_add_fault(struct trace_log *log, const struct trace_fault *f)
 			   log->nfaults, sizeof *f))
 		return BYZ_ENOMEM;
 	log->faults[log->nfaults++] = *f;
+	return 0;
+}
+
+int trace_log_add_causal(struct trace_log *log, const struct trace_causal *v)
+{
+	if (log->ncausal == TRACE_CAUSAL_KEEP) {
+		log->causal_more++;
+		return 0;
+	}
+	if (trace_log_grow((void **)&log->causal, &log->cap_causal,
+			   log->ncausal, sizeof *v))
+		return BYZ_ENOMEM;
+	log->causal[log->ncausal++] = *v;
 	return 0;
 }

@@ -151,7 +151,12 @@ static int schedule(struct proxy *px, uint64_t delay_us, uint32_t from,
 		return px_fail(px, 3, "out of memory");
 	memcpy(p.frame, frame, len);
 	p.len = len;
-	p.at = clock_mono_us() + delay_us;
+	{
+		uint64_t mono = clock_mono_us();
+		/* saturating: a delay past the end of time is never */
+		p.at =
+		    delay_us > UINT64_MAX - mono ? UINT64_MAX : mono + delay_us;
+	}
 	p.seq = px->seq++;
 	px->heap[px->nheap++] = p;
 	px->bytes += len;
@@ -309,7 +314,10 @@ static int setup(struct proxy *px)
 	plan = &px->sc.plan;
 	if (adversary_check(plan, px->sc.n, px->sc.f, px->err, sizeof px->err))
 		return px_fail(px, 2, "%s", px->err);
-	px->gst_us = px->sc.gst_us ? px->sc.gst_us : UINT64_MAX;
+	/* GST as the simulator and the launcher have it (scenario.h): none
+	 * only when network faults act for the whole run; a GST of 0 with
+	 * none of them is synchronous from the start */
+	px->gst_us = scenario_no_gst(&px->sc) ? UINT64_MAX : px->sc.gst_us;
 	if (adversary_new(plan, px->sc.n, px->sc.f, px->gst_us, &px->adv))
 		return px_fail(px, 3, "out of memory");
 	/* The keys of the replicas it corrupted, and no others. */

@@ -738,6 +738,11 @@ Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
 		cr_assert_eq(trace_log_add_fault(&log, &ft), 0);
 	}
 	add_wasted_view(&log, 3); /* and gives up a timely view */
+	{
+		struct trace_causal cv = {.t = 9000, .replica = 3, .height = 1};
+		snprintf(cv.text, sizeof cv.text, "replica 3 decided alone");
+		cr_assert_eq(trace_log_add_causal(&log, &cv), 0);
+	}
 	for (uint32_t r = 4; r < 50; r += 36) {
 		struct trace_commit c = make_commit(50000, r, 1, 9, 9);
 
@@ -819,6 +824,11 @@ static void make_broken_log(struct trace_log *log)
 		cr_assert_eq(trace_log_add_fault(log, &ft), 0);
 	}
 	add_wasted_view(log, 1);
+	{
+		struct trace_causal cv = {.t = 9000, .replica = 1, .height = 2};
+		snprintf(cv.text, sizeof cv.text, "replica 1 decided alone");
+		cr_assert_eq(trace_log_add_causal(log, &cv), 0);
+	}
 }
 
 static void assert_same_result(const struct check_result *x,

@@ -39,12 +39,32 @@
 	"\",\"state\":\"" D_S "\"}\n"
 
 /* A good trace: replica 2 crashes and comes back; 3 is Byzantine with a
- * twin (1073741827) that commits something else. */
+ * twin (1073741827) that commits something else. Before each request is
+ * committed, three replicas hear of it and of each other (the causality
+ * check, lib/causal.h). */
 static const char good[] = RUN_LINE
     "{\"t\":1,\"ev\":\"submit\",\"client\":0,\"ts\":1,\"req\":\"" D_A "\"}\n"
     "{\"t\":5,\"ev\":\"send\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\","
     "\"msg\":\"client/request\",\"len\":180}\n"
-    "{\"t\":9,\"ev\":\"deliver\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\"}"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":1,\"from\":\"c0\",\"to\":\"r0\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":2,\"from\":\"r0\",\"to\":\"r1\",\"msg\":"
+    "\"pbft/pre-prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":2,\"from\":\"r0\",\"to\":\"r1\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":3,\"from\":\"r0\",\"to\":\"r2\",\"msg\":"
+    "\"pbft/pre-prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":3,\"from\":\"r0\",\"to\":\"r2\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":4,\"from\":\"r1\",\"to\":\"r0\",\"msg\":"
+    "\"pbft/prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":4,\"from\":\"r1\",\"to\":\"r0\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":5,\"from\":\"r2\",\"to\":\"r0\",\"msg\":"
+    "\"pbft/prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":5,\"from\":\"r2\",\"to\":\"r0\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":6,\"from\":\"r1\",\"to\":\"r2\",\"msg\":"
+    "\"pbft/prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":6,\"from\":\"r1\",\"to\":\"r2\"}\n"
+    "{\"t\":9,\"ev\":\"send\",\"id\":7,\"from\":\"r2\",\"to\":\"r1\",\"msg\":"
+    "\"pbft/prepare\",\"len\":100}\n"
+    "{\"t\":9,\"ev\":\"deliver\",\"id\":7,\"from\":\"r2\",\"to\":\"r1\"}"
     "\n" COMMIT(10, 0, 1, 1, D_A) COMMIT(11, 1, 1, 1, D_A) COMMIT(12, 2, 1, 1,
 								  D_A)
 	COMMIT(12, 1073741827, 1, 9,
@@ -52,15 +72,39 @@ static const char good[] = RUN_LINE
 		    "\"result\":\"ok\"}\n"
 		    "{\"t\":14,\"ev\":\"crash\",\"replica\":2}\n"
 		    "{\"t\":20,\"ev\":\"submit\",\"client\":0,\"ts\":2,\"req\":"
-		    "\"" D_B "\"}\n" COMMIT(30, 0, 2, 2, D_B)
+		    "\"" D_B "\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":8,\"from\":\"c0\",\"to\":"
+		    "\"r0\",\"msg\":\"client/request\",\"len\":180}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":8,\"from\":\"c0\","
+		    "\"to\":\"r0\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":9,\"from\":\"r0\",\"to\":"
+		    "\"r1\",\"msg\":\"pbft/pre-prepare\",\"len\":100}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":9,\"from\":\"r0\","
+		    "\"to\":\"r1\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":10,\"from\":\"r0\","
+		    "\"to\":\"r3\",\"msg\":\"pbft/pre-prepare\",\"len\":100}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":10,\"from\":\"r0\","
+		    "\"to\":\"r3\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":11,\"from\":\"r3\","
+		    "\"to\":\"r0\",\"msg\":\"pbft/prepare\",\"len\":100}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":11,\"from\":\"r3\","
+		    "\"to\":\"r0\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":12,\"from\":\"r3\","
+		    "\"to\":\"r1\",\"msg\":\"pbft/prepare\",\"len\":100}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":12,\"from\":\"r3\","
+		    "\"to\":\"r1\"}\n"
+		    "{\"t\":25,\"ev\":\"send\",\"id\":13,\"from\":\"r1\","
+		    "\"to\":\"r0\",\"msg\":\"pbft/prepare\",\"len\":100}\n"
+		    "{\"t\":25,\"ev\":\"deliver\",\"id\":13,\"from\":\"r1\","
+		    "\"to\":\"r0\"}\n" COMMIT(30, 0, 2, 2, D_B)
 			COMMIT(31, 1, 2, 2,
 			       D_B) "{\"t\":32,\"ev\":\"accept\",\"client\":0,"
 				    "\"ts\":2,\"result\":\"ok\"}\n"
 				    "{\"t\":40,\"ev\":\"restart\",\"replica\":"
 				    "2,\"state\":true}\n"
 				    "{\"t\":41,\"ev\":\"restore\",\"replica\":"
-				    "2,\"height\":2,\"slot\":2,"
-				    "\"state\":\"" D_S "\"}\n"
+				    "2,\"height\":2,"
+				    "\"slot\":2,\"state\":\"" D_S "\"}\n"
 				    "{\"t\":42,\"ev\":\"timer\",\"node\":"
 				    "\"r1\",\"timer\":0}\n"
 				    "{\"t\":43,\"ev\":\"note\",\"node\":\"r1\","
@@ -140,7 +184,7 @@ Test(trace_read, a_good_trace_gives_its_log)
 	cr_assert_eq(tr.bound_us, 50000);
 	cr_assert(tr.declared[3] && !tr.declared[0]);
 	cr_assert(tr.twin[3]);
-	cr_assert_eq(tr.lines, 19);
+	cr_assert_eq(tr.lines, 43);
 	cr_assert_eq(tr.log.nsubmits, 2);
 	/* 6 commits and a restore; the twin's commit is not kept. */
 	cr_assert_eq(tr.log.ncommits, 6);
@@ -155,10 +199,10 @@ Test(trace_read, a_good_trace_gives_its_log)
 	cr_assert_eq(tr.log.end_us, 50);
 	cr_assert_eq(tr.end.accepted, 2);
 	cr_assert_eq(tr.end.requests, 2);
-	cr_assert_eq(tr.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REQUEST], 1);
+	cr_assert_eq(tr.counts.sent[BYZ_PROTO_CLIENT][WIRE_CLIENT_REQUEST], 2);
 	cr_assert_eq(tr.counts.bytes[BYZ_PROTO_CLIENT][WIRE_CLIENT_REQUEST],
-		     180);
-	cr_assert_eq(tr.counts.delivered, 1);
+		     360);
+	cr_assert_eq(tr.counts.delivered, 13);
 	/* The hash is b2sum -l 256 of the file. */
 	byz_digest(h, good, strlen(good));
 	byz_hex(hex, h, sizeof h);
@@ -191,7 +235,7 @@ Test(trace_read, a_restart_without_state_makes_the_replica_faulty)
 	p = strstr(text, "\"state\":true");
 	memcpy(p, "\"state\":0   ", 12); /* not a boolean */
 	cr_assert_eq(read_text(text, strlen(text), why, path), BYZ_EINVAL);
-	cr_assert(strstr(why, ":15: restart: field 'state' is not true or "
+	cr_assert(strstr(why, ":39: restart: field 'state' is not true or "
 			      "false"),
 		  "%s", why);
 	memmove(p + 13, p + 12, strlen(p + 12) + 1);
@@ -331,7 +375,7 @@ Test(trace_read, a_cut_or_long_line_and_an_empty_file_are_named)
 	/* A trace cut short: its last line has no newline. */
 	cr_assert_eq(read_text(good, strlen(good) - 1, why, path), BYZ_EINVAL);
 	snprintf(want, sizeof want,
-		 "%s:19: the last line has no newline: the trace was cut short",
+		 "%s:43: the last line has no newline: the trace was cut short",
 		 path);
 	cr_assert_str_eq(why, want);
 

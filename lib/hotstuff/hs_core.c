@@ -582,11 +582,20 @@ static const char *const hs_timer_names[] = {
     NULL,
 };
 
+/* PODC'19 §4: a QC holds n-f = 2f+1 votes, each cast after the request was
+ * seen. */
+static uint32_t hs_decision_quorum(uint32_t n, uint32_t f)
+{
+	(void)n;
+	return 2 * f + 1;
+}
+
 const struct byz_core_ops hotstuff_core_ops = {
     .name = "hotstuff",
     .proto = HS_PROTO,
     .summary = "chained HotStuff (PODC'19), TIMEOUT/TC pacemaker",
     .first_leader = 1, /* hs_leader(1): view 1 is the first */
+    .decision_quorum = hs_decision_quorum,
     .first_view = 1,
     .audit_shared = sizeof(struct hs_audit_shared),
     .audit_lock_st = sizeof(struct hs_audit_lock),

@@ -576,11 +576,20 @@ static const char *const pbft_timer_names[] = {
     NULL,
 };
 
+/* OSDI'99 §4.2: committed-local needs 2f+1 COMMITs, each cast after the request
+ * was seen. */
+static uint32_t pbft_decision_quorum(uint32_t n, uint32_t f)
+{
+	(void)n;
+	return 2 * f + 1;
+}
+
 const struct byz_core_ops pbft_core_ops = {
     .name = "pbft",
     .proto = PBFT_PROTO,
     .summary = "PBFT, Castro & Liskov OSDI'99/TOCS'02, with signatures",
     .first_leader = 0, /* OSDI'99 §4.1: p = v mod |R|, v = 0 */
+    .decision_quorum = pbft_decision_quorum,
     .timer_names = pbft_timer_names,
     .describe_record = pbft_describe_record,
     .create = pbft_create,

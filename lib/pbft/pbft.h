@@ -41,6 +41,7 @@ enum pbft_mutant_id {
 	PBFT_MUT_NV_QUORUM,
 	PBFT_MUT_CERT_QUORUM,
 	PBFT_MUT_CKPT_QUORUM,
+	PBFT_MUT_EXECUTE_EARLY,
 	PBFT_MUT_COUNT /* one past the last; the table's terminator */
 };
 extern const struct byz_mutant pbft_mutants[];

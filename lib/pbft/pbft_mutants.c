@@ -58,5 +58,10 @@ const struct byz_mutant pbft_mutants[] = {
 	{"checkpoint-quorum-f+1",
 	 "a checkpoint is stable, and a state is fetched, on 2f+1 matching "
 	 "CHECKPOINTs (§4.3); f+1"},
+    [PBFT_MUT_EXECUTE_EARLY -
+	1] = {"execute-on-pre-prepare",
+	      "a replica executes a request once committed-local: prepared and "
+	      "2f+1 matching COMMITs (§4.2); executes on accepting the "
+	      "PRE-PREPARE"},
     [PBFT_MUT_COUNT - 1] = {0},
 };

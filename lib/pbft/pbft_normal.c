@@ -114,6 +114,20 @@ static int send_vote(struct pbft *p, struct byz_outbox *ob, uint8_t type,
 static int check_committed(struct pbft *p, struct pbft_entry *e,
 			   struct byz_outbox *ob);
 
+/* The mutant execute-on-pre-prepare: committed on the PRE-PREPARE alone,
+ * with no COMMIT in its certificate. */
+static int execute_early(struct pbft *p, struct pbft_entry *e,
+			 struct byz_outbox *ob)
+{
+	e->committed = true;
+	pbft_blob_free(&e->cc_pp);
+	e->cc_pp = pbft_blob_new(e->pp->data, e->pp->len);
+	memcpy(e->cc_digest, e->digest, BYZ_DIGEST_BYTES);
+	for (uint32_t i = 0; i < p->cfg.n; i++)
+		pbft_blob_free(&e->cc_commit[i]);
+	return pbft_execute_ready(p, ob);
+}
+
 /*
  * prepared(m, v, n, i) (§4.2): the pre-prepare and 2f matching prepares
  * from distinct backups. Then multicast COMMIT; keep the certificate for
@@ -131,6 +145,10 @@ static int check_prepared(struct pbft *p, struct pbft_entry *e,
 	want = counting_mark(p, e->prep_ok, e->prep_match, PBFT_MARK_PREP_OK,
 			     PBFT_MARK_PREP_MATCH);
 	count = want == PBFT_MARK_PREP_OK ? e->prep_ok : e->prep_match;
+	/* not prepared yet: executing must wait (the rule a mutant breaks) */
+	pbft_rule(p, PBFT_MUT_EXECUTE_EARLY);
+	if (pbft_mut(p, PBFT_MUT_EXECUTE_EARLY) && !e->committed)
+		return execute_early(p, e, ob);
 	if (count + 1 == 2 * p->cfg.f)
 		pbft_rule(p, PBFT_MUT_PREPARED_QUORUM);
 	if (count < 2 * p->cfg.f - pbft_mut(p, PBFT_MUT_PREPARED_QUORUM))
