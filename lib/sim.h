@@ -134,7 +134,8 @@ struct sim_clock {
 };
 
 /* local(t) of clock c (NULL: t), and the first real time >= now at which
- * c reads deadline or more (UINT64_MAX: never, the deadline saturated). */
+ * c reads deadline or more (UINT64_MAX: never, the deadline saturated).
+ * c must be within the bounds sim_config_check enforces. */
 uint64_t sim_clock_local(const struct sim_clock *c, uint64_t t);
 uint64_t sim_clock_fire(const struct sim_clock *c, uint64_t now,
 			uint64_t deadline);
