@@ -112,7 +112,9 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 	for (size_t i = 0; i < plan->count && i < ATK_MAX; i++) {
 		if (plan->a[i].kind == ATK_TWINS)
 			twins = &plan->a[i];
-		else if (!attack_has_schedule(plan->a[i].kind))
+		else if (plan->a[i].kind == ATK_CRASH ||
+			 plan->a[i].kind == ATK_RESTART ||
+			 plan->a[i].kind == ATK_AMNESIA)
 			down = &plan->a[i];
 	}
 	if (twins && down) {
@@ -144,6 +146,26 @@ int adversary_check(const struct attack_plan *plan, uint32_t n, uint32_t f,
 				 "replica",
 				 attack_name(a->kind));
 			return -1;
+		}
+		if (a->kind == ATK_CLOCK) {
+			if (a->replica >= n) {
+				snprintf(why, whylen,
+					 "clock: replica %" PRIu32
+					 " is not in the cluster (n = %" PRIu32
+					 ")",
+					 a->replica, n);
+				return -1;
+			}
+			for (size_t j = 0; j < i; j++)
+				if (plan->a[j].kind == ATK_CLOCK &&
+				    plan->a[j].replica == a->replica) {
+					snprintf(why, whylen,
+						 "clock: replica %" PRIu32
+						 " has two clock faults (one "
+						 "clock per replica)",
+						 a->replica);
+					return -1;
+				}
 		}
 		if (a->kind == ATK_MUTATE && a->replica != UINT32_MAX &&
 		    (a->replica >= n || !plan->byzantine[a->replica])) {
@@ -285,6 +307,25 @@ int adversary_plan_config(const struct attack_plan *plan, uint32_t n,
 			cfg->byzantine[r] = true;
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct attack *at = &plan->a[i];
+		if (at->kind == ATK_CLOCK) {
+			/* A timing fault of a replica that may be honest:
+			 * the simulator runs its clock (sim.h). */
+			struct sim_clock *k;
+			if (cfg->nclocks >= SIM_MAX_CLOCKS) {
+				snprintf(why, whylen,
+					 "more than %d clock faults",
+					 SIM_MAX_CLOCKS);
+				return -1;
+			}
+			k = &cfg->clocks[cfg->nclocks++];
+			memset(k, 0, sizeof *k);
+			k->replica = at->replica;
+			k->rate_ppm = at->rate_ppm;
+			k->offset_us = at->offset_us;
+			k->jump_us = at->jump_us;
+			k->jump_at_us = at->a_us;
+			continue;
+		}
 		for (uint32_t r = 0; r < n; r++) {
 			struct sim_crash *k;
 			if (!plan->byzantine[r])
@@ -1017,8 +1058,8 @@ static bool network(struct adversary *a, const struct adv_port *p,
 		const struct attack *at = &a->plan.a[i];
 		bool touched = false;
 
-		if (attack_is_byzantine(at->kind) && at->kind != ATK_TWINS)
-			continue;
+		if (!attack_is_network(at->kind) && at->kind != ATK_TWINS)
+			continue; /* Byzantine behaviours, clock faults */
 		if (!active(a, at, a->now, round))
 			continue;
 		switch (at->kind) {

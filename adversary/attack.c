@@ -4,6 +4,7 @@
 #include "attack.h"
 
 #include "mutate.h"
+#include "sim.h"
 #include "text.h"
 
 #include <errno.h>
@@ -39,6 +40,7 @@ static const char *const names[ATK_KIND_END] = {
     [ATK_CERT_MIX] = "cert-mix",
     [ATK_USURP] = "usurp",
     [ATK_JUMP] = "jump",
+    [ATK_CLOCK] = "clock",
 };
 
 static const char *const dist_names[] = {"uniform", "exp", "pareto"};
@@ -50,12 +52,18 @@ const char *attack_name(enum attack_kind k)
 
 bool attack_is_byzantine(enum attack_kind k)
 {
-	return k >= ATK_SILENT && k < ATK_KIND_END;
+	return k >= ATK_SILENT && k < ATK_KIND_END && k != ATK_CLOCK;
+}
+
+bool attack_is_network(enum attack_kind k)
+{
+	return k >= ATK_DROP && k <= ATK_TAMPER;
 }
 
 bool attack_has_schedule(enum attack_kind k)
 {
-	return k != ATK_CRASH && k != ATK_RESTART && k != ATK_AMNESIA;
+	return k != ATK_CRASH && k != ATK_RESTART && k != ATK_AMNESIA &&
+	       k != ATK_CLOCK;
 }
 
 const char *attack_names(void)
@@ -63,7 +71,7 @@ const char *attack_names(void)
 	return "drop, delay, reorder, duplicate, replay, partition, tamper, "
 	       "silent, crash, restart, amnesia, equivocate, double-vote, "
 	       "cert-dup, cert-short, withhold, stale, mutate, twins, fork, "
-	       "cert-mix, usurp, jump";
+	       "cert-mix, usurp, jump, clock";
 }
 
 /* Each kind's defaults: what a bare name means. */
@@ -120,6 +128,10 @@ static void defaults(struct attack *a, enum attack_kind k)
 		break;
 	case ATK_TWINS:
 		a->a_us = 2000; /* client skew between the two sides */
+		break;
+	case ATK_CLOCK:
+		a->rate_ppm = SIM_RATE_ONE;
+		a->a_us = 50000; /* when it jumps, if jump= is given */
 		break;
 	default:
 		break;
@@ -358,6 +370,68 @@ static int parse_mask(char *s, uint32_t n, uint64_t *mask, char *detail,
 	return 0;
 }
 
+/* A clock's rate: a decimal from 0.1 to 10 with at most 6 decimals, read
+ * exactly as millionths (no floating point: a saved failure replays the
+ * same clock). 0 or -1. */
+static int parse_rate(const char *s, uint32_t *ppm)
+{
+	size_t len = decimal_len(s), i = 0;
+	uint64_t v = 0, scale = 1000000;
+
+	if (!len || s[len])
+		return -1;
+	for (; s[i] && s[i] != '.'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > SIM_RATE_MAX)
+			return -1;
+	}
+	v *= 1000000;
+	if (s[i] == '.')
+		for (i++; s[i]; i++) {
+			scale /= 10;
+			if (!scale)
+				return -1; /* more than 6 decimals */
+			v += (uint64_t)(s[i] - '0') * scale;
+		}
+	if (v < SIM_RATE_MIN || v > SIM_RATE_MAX)
+		return -1;
+	*ppm = (uint32_t)v;
+	return 0;
+}
+
+/* A drift in parts per million, "+100" or "-50": rate 1 + ppm / 1e6,
+ * within the rate's bounds. 0 or -1. */
+static int parse_drift(const char *s, uint32_t *ppm)
+{
+	bool neg = *s == '-';
+	uint64_t v;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	if (byz_parse_u64(s, 0,
+			  neg ? SIM_RATE_ONE - SIM_RATE_MIN
+			      : SIM_RATE_MAX - SIM_RATE_ONE,
+			  &v))
+		return -1;
+	*ppm = neg ? SIM_RATE_ONE - (uint32_t)v : SIM_RATE_ONE + (uint32_t)v;
+	return 0;
+}
+
+/* A signed duration, "+200ms", "-1.5s" or "200ms" (forward), at most
+ * SIM_SHIFT_MAX_US either way. 0 or -1. */
+static int parse_shift(const char *s, int64_t *out)
+{
+	bool neg = *s == '-';
+	uint64_t us;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	if (attack_parse_duration(s, &us) || us > SIM_SHIFT_MAX_US)
+		return -1;
+	*out = neg ? -(int64_t)us : (int64_t)us;
+	return 0;
+}
+
 static int parse_prob(const char *s, double *p)
 {
 	return attack_parse_decimal(s, p) || !(*p >= 0.0 && *p <= 1.0) ? -1 : 0;
@@ -411,8 +485,8 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		bad = parse_groups(val, n, a, detail, sizeof detail);
 	} else if (!strcmp(key, "period") && k == ATK_PARTITION) {
 		bad = attack_parse_duration(val, &a->a_us) || a->a_us == 0;
-	} else if (!strcmp(key, "at") &&
-		   (k == ATK_CRASH || k == ATK_RESTART || k == ATK_AMNESIA)) {
+	} else if (!strcmp(key, "at") && (k == ATK_CRASH || k == ATK_RESTART ||
+					  k == ATK_AMNESIA || k == ATK_CLOCK)) {
 		bad = attack_parse_duration(val, &a->a_us);
 	} else if (!strcmp(key, "back") &&
 		   (k == ATK_RESTART || k == ATK_AMNESIA)) {
@@ -428,7 +502,16 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 	} else if (!strcmp(key, "m") && k == ATK_MUTATE) {
 		a->mutation = adv_mutation_parse(val);
 		bad = a->mutation < 0;
-	} else if (!strcmp(key, "replica") && k == ATK_MUTATE) {
+	} else if (!strcmp(key, "rate") && k == ATK_CLOCK) {
+		bad = parse_rate(val, &a->rate_ppm);
+	} else if (!strcmp(key, "drift") && k == ATK_CLOCK) {
+		bad = parse_drift(val, &a->rate_ppm);
+	} else if (!strcmp(key, "offset") && k == ATK_CLOCK) {
+		bad = parse_shift(val, &a->offset_us);
+	} else if (!strcmp(key, "jump") && k == ATK_CLOCK) {
+		bad = parse_shift(val, &a->jump_us) || a->jump_us == 0;
+	} else if (!strcmp(key, "replica") &&
+		   (k == ATK_MUTATE || k == ATK_CLOCK)) {
 		uint64_t v;
 		bad = byz_parse_u64(val, 0, n ? n - 1 : 0, &v);
 		a->replica = (uint32_t)v;
@@ -457,6 +540,22 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 		else if (!strcmp(key, "copies"))
 			snprintf(detail, sizeof detail,
 				 "a whole number from 1 to 8");
+		else if (!strcmp(key, "rate"))
+			snprintf(detail, sizeof detail,
+				 "a decimal from 0.1 to 10 with at most 6 "
+				 "decimals (1.5)");
+		else if (!strcmp(key, "drift"))
+			snprintf(detail, sizeof detail,
+				 "parts per million, a whole number from "
+				 "-900000 to +9000000 (rate 0.1 to 10)");
+		else if (!strcmp(key, "offset") || !strcmp(key, "jump"))
+			snprintf(detail, sizeof detail,
+				 "a signed duration such as +200ms or -1.5s, "
+				 "at most 1000000s either way%s",
+				 !strcmp(key, "jump") ? ", not 0" : "");
+		else if (!strcmp(key, "replica") && k == ATK_CLOCK)
+			snprintf(detail, sizeof detail,
+				 "a replica from 0 to %" PRIu32, n ? n - 1 : 0);
 		else if (strcmp(key, "dist") && strcmp(key, "split") &&
 			 strcmp(key, "m") && strcmp(key, "replica"))
 			snprintf(detail, sizeof detail,
@@ -476,8 +575,8 @@ static int parse_param(struct attack *a, char *key, char *val, uint32_t n,
 
 /* The keys of the language, for keeping track of which were given. */
 static const char *const keys[] = {
-    "from",  "until", "rounds", "lo",	  "hi",	  "mean",
-    "scale", "alpha", "period", "groups", "skew",
+    "from",   "until",	"rounds", "lo",	  "hi",	   "mean", "scale", "alpha",
+    "period", "groups", "skew",	  "rate", "drift", "jump", "at",    "replica",
 };
 #define KEY_BIT(i) (1u << (i))
 enum {
@@ -491,7 +590,12 @@ enum {
 	K_ALPHA,
 	K_PERIOD,
 	K_GROUPS,
-	K_SKEW
+	K_SKEW,
+	K_RATE,
+	K_DRIFT,
+	K_JUMP,
+	K_AT,
+	K_REPLICA
 };
 
 /* The bit of a key in the mask of keys given (0 for the others). */
@@ -546,6 +650,38 @@ static int check_applies(const struct attack *a, uint32_t given, char *why,
 				 a->kind == ATK_CRASH
 				     ? ""
 				     : " and comes back at back=");
+			return -1;
+		}
+		break;
+	case ATK_CLOCK:
+		/* a faulty clock is faulty for the whole run */
+		key = first_key(given, KEY_BIT(K_FROM) | KEY_BIT(K_UNTIL) |
+					   KEY_BIT(K_ROUNDS));
+		if (key) {
+			snprintf(
+			    why, whylen,
+			    "clock: %s does not apply (a clock fault lasts "
+			    "the whole run; jump=+D,at=T makes it jump "
+			    "once)",
+			    key);
+			return -1;
+		}
+		if (!(given & KEY_BIT(K_REPLICA))) {
+			snprintf(why, whylen,
+				 "clock: replica= is required (whose clock: "
+				 "clock:replica=2,rate=1.5)");
+			return -1;
+		}
+		if ((given & KEY_BIT(K_RATE)) && (given & KEY_BIT(K_DRIFT))) {
+			snprintf(why, whylen,
+				 "clock: give rate= or drift=, not both (drift "
+				 "D is rate 1 + D/1000000)");
+			return -1;
+		}
+		if ((given & KEY_BIT(K_AT)) && !(given & KEY_BIT(K_JUMP))) {
+			snprintf(why, whylen,
+				 "clock: at does not apply without jump= (it "
+				 "is when the clock jumps)");
 			return -1;
 		}
 		break;
@@ -612,8 +748,8 @@ int attack_parse(const char *text, uint32_t n, struct attack *out, char *why,
 		return -1;
 	}
 	defaults(out, (enum attack_kind)kind);
-	if (!colon)
-		return 0;
+	if (!colon) /* a bare clock names no replica */
+		return check_applies(out, 0, why, whylen);
 	rest = colon + 1;
 	while ((kv = byz_next_part(&rest, ','))) {
 		char *eq = strchr(kv, '=');
@@ -703,6 +839,35 @@ static void sb_prob(struct sb *b, double p)
 
 	attack_format_decimal(p, v, sizeof v);
 	sb_add(b, "p", v);
+}
+
+/* A signed duration: "+200ms", "-1s". */
+static void sb_shift(struct sb *b, const char *key, int64_t us)
+{
+	char v[40];
+	uint64_t mag = us < 0 ? (uint64_t)(-(us + 1)) + 1 : (uint64_t)us;
+
+	v[0] = us < 0 ? '-' : '+';
+	attack_format_duration(mag, v + 1, sizeof v - 1);
+	sb_add(b, key, v);
+}
+
+/* A rate in millionths as a decimal: 1500000 is "1.5". */
+static void format_rate(uint32_t ppm, char *out, size_t cap)
+{
+	uint32_t frac = ppm % 1000000;
+	int digits = 6;
+
+	if (!frac) {
+		snprintf(out, cap, "%" PRIu32, ppm / 1000000);
+		return;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(out, cap, "%" PRIu32 ".%0*" PRIu32, ppm / 1000000, digits,
+		 frac);
 }
 
 static void format_node(uint32_t idx, char *out, size_t cap)
@@ -803,6 +968,18 @@ void attack_format(const struct attack *a, char *out, size_t cap)
 					    v + len, sizeof v - len,
 					    "%s%" PRIu32, len ? "+" : "", i);
 			sb_add(&b, "to", v);
+		}
+		break;
+	case ATK_CLOCK:
+		snprintf(v, sizeof v, "%" PRIu32, a->replica);
+		sb_add(&b, "replica", v);
+		format_rate(a->rate_ppm, v, sizeof v);
+		sb_add(&b, "rate", v);
+		if (a->offset_us)
+			sb_shift(&b, "offset", a->offset_us);
+		if (a->jump_us) {
+			sb_shift(&b, "jump", a->jump_us);
+			sb_dur(&b, "at", a->a_us);
 		}
 		break;
 	case ATK_DOUBLE_VOTE:

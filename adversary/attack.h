@@ -22,7 +22,10 @@
  * is synchronous (ARCHITECTURE.md; a scenario without a GST never gets there,
  * and they act for the whole run: scenario.c); the behaviours of Byzantine
  * replicas touch only what those replicas send, re-signed with their keys, and
- * do not end at GST. docs/attacks.md lists every attack.
+ * do not end at GST. A clock fault (clock:replica=2,rate=1.5,jump=+200ms)
+ * is neither: a correct replica's clock runs fast or slow, or jumps, for
+ * the whole run, and the replica stays honest. docs/attacks.md lists every
+ * attack.
  */
 #ifndef BYZ_ATTACK_H
 #define BYZ_ATTACK_H
@@ -72,6 +75,10 @@ enum attack_kind {
 			  * too (adv_usurp) */
 	ATK_JUMP,	 /* a Byzantine leader's proposal to half the honest
 			  * replicas jumps views on a TC of one TIMEOUT */
+	/* a timing fault, neither network nor Byzantine: it acts for the
+	 * whole run and the replica stays honest */
+	ATK_CLOCK, /* replica, rate/drift, offset, jump, at: that replica's
+		    * local clock is faulty (sim.h, struct sim_clock) */
 	ATK_KIND_END
 };
 
@@ -107,6 +114,10 @@ struct attack {
 	 * ATK_NO_GROUP: not listed (then it is in group 0) */
 	uint8_t group[2 * BYZ_MAX_N];
 	uint32_t ngroups;
+	/* ATK_CLOCK: rate in millionths (SIM_RATE_ONE: 1), offset and jump
+	 * (0: none) in microseconds; the jump's time is a_us */
+	uint32_t rate_ppm;
+	int64_t offset_us, jump_us;
 };
 
 #define ATK_MAX 32
@@ -126,9 +137,12 @@ struct attack_plan {
 const char *attack_name(enum attack_kind k);
 /* Whether the kind needs Byzantine replicas (and only touches theirs). */
 bool attack_is_byzantine(enum attack_kind k);
+/* Whether it is a network attack (any sender's messages, until GST). */
+bool attack_is_network(enum attack_kind k);
 
 /* Whether from=, until= and rounds= apply to the kind (not to crash,
- * restart and amnesia, which act at at= and back=). */
+ * restart and amnesia, which act at at= and back=, nor to clock, which
+ * acts for the whole run). */
 bool attack_has_schedule(enum attack_kind k);
 
 /* Parse one attack; n bounds replica ids. 0, or -1 with a sentence in why

@@ -124,7 +124,7 @@ static bool never_synchronous(const struct scenario *sc)
 		return true;
 	for (size_t i = 0; i < sc->plan.count; i++) {
 		const struct attack *a = &sc->plan.a[i];
-		if (!attack_is_byzantine(a->kind) ||
+		if (attack_is_network(a->kind) ||
 		    (a->kind == ATK_TWINS && !a->nosplit))
 			return true;
 	}
@@ -141,6 +141,44 @@ bool scenario_has_adversary(const struct scenario *sc)
 	return !plan_empty(&sc->plan);
 }
 
+/* The protocol's bound, stretched by faulty clocks (sim.h, struct
+ * sim_clock): its timeouts are on the replicas' clocks, so a clock of rate
+ * r < 1 takes 1/r as long for each (the slowest one scales the bound), and
+ * a clock set back (a negative offset, clamped at 0, or a backward jump)
+ * stalls its deadlines by that much of its own time. Fast clocks fire
+ * early: they only cost more view changes, which the bound's doubling
+ * timeouts already cover. Without clock faults: the bound unchanged. */
+static uint64_t clock_stretch(const struct sim_config *cfg, uint64_t bound)
+{
+	uint32_t slow = SIM_RATE_ONE;
+	uint64_t stall = 0;
+
+	for (size_t i = 0; i < cfg->nclocks && i < SIM_MAX_CLOCKS; i++) {
+		const struct sim_clock *k = &cfg->clocks[i];
+		uint64_t back = 0, real;
+		if (k->rate_ppm < SIM_RATE_MIN)
+			continue; /* refused by sim_config_check */
+		if (k->rate_ppm < slow)
+			slow = k->rate_ppm;
+		if (k->offset_us < 0)
+			back += (uint64_t)-k->offset_us;
+		if (k->jump_us < 0)
+			back += (uint64_t)-k->jump_us;
+		/* back <= 2 * SIM_SHIFT_MAX_US: back * 1e6 < 2^64 */
+		real = (back * SIM_RATE_ONE + k->rate_ppm - 1) / k->rate_ppm;
+		if (real > stall)
+			stall = real;
+	}
+	if (slow < SIM_RATE_ONE) {
+		if (bound / slow > (UINT64_MAX - SIM_RATE_ONE) / SIM_RATE_ONE)
+			return UINT64_MAX / 2;
+		/* ceil(bound * 1e6 / slow), in integers */
+		bound = bound / slow * SIM_RATE_ONE +
+			((bound % slow) * SIM_RATE_ONE + slow - 1) / slow;
+	}
+	return bound + stall;
+}
+
 uint64_t scenario_bound(const struct scenario *sc, const struct sim_config *cfg,
 			uint64_t latency_us)
 {
@@ -150,7 +188,8 @@ uint64_t scenario_bound(const struct scenario *sc, const struct sim_config *cfg,
 		return sc->liveness_bound_us;
 	if (latency_us > max_latency)
 		max_latency = latency_us;
-	return sc->ops->liveness_bound_us(&cfg->core, max_latency) +
+	return clock_stretch(
+		   cfg, sc->ops->liveness_bound_us(&cfg->core, max_latency)) +
 	       sc->retry_max_us;
 }
 
@@ -267,6 +306,23 @@ static int check_leaders(const struct scenario *sc, char *why, size_t whylen)
 				 "leaders: view %" PRIu32
 				 " is led by replica %u, but n = %" PRIu32,
 				 v, (unsigned)sc->leaders[v], sc->n);
+			return -1;
+		}
+	return 0;
+}
+
+int scenario_check_sim_only(const struct scenario *sc, const char *driver,
+			    char *why, size_t whylen)
+{
+	for (size_t i = 0; i < sc->plan.count && i < ATK_MAX; i++)
+		if (sc->plan.a[i].kind == ATK_CLOCK) {
+			char text[256];
+			attack_format(&sc->plan.a[i], text, sizeof text);
+			snprintf(why, whylen,
+				 "attack \"%s\": clock faults run in the "
+				 "simulator only (--driver sim); the %s "
+				 "driver's processes read their host's clock",
+				 text, driver);
 			return -1;
 		}
 	return 0;

@@ -138,6 +138,12 @@ int scenario_check_config(const struct scenario *sc, char *why, size_t whylen);
  * run gets, in either driver. */
 void scenario_sim_config(const struct scenario *sc, struct sim_config *cfg);
 
+/* Clock faults (attack clock) run in the simulator only: 0, or -1 with
+ * why for a driver of real processes, whose cores read their host's
+ * monotonic clock. */
+int scenario_check_sim_only(const struct scenario *sc, const char *driver,
+			    char *why, size_t whylen);
+
 /* Whether sc has no GST although something acts only before it (loss,
  * network attacks, the twins' split): liveness is then not judged. */
 bool scenario_no_gst(const struct scenario *sc);

@@ -59,8 +59,9 @@ struct sim_replica {
 	uint8_t *persisted; /* the persisted log (owned): records
 			     * as u32 length + bytes (core.h) */
 	size_t persisted_len, persisted_cap;
-	uint64_t commits; /* COMMIT outputs since last start */
-	uint64_t height;  /* highest height committed */
+	const struct sim_clock *clock; /* its faulty clock, or NULL */
+	uint64_t commits;	       /* COMMIT outputs since last start */
+	uint64_t height;	       /* highest height committed */
 };
 
 /* A client's two timers: its core's (retransmission) and the workload's
@@ -295,6 +296,31 @@ int sim_config_check(const struct sim_config *cfg, char *why, size_t whylen)
 			BAD("replica %" PRIu32 " restarts before it crashes",
 			    k->replica);
 	}
+	if (cfg->nclocks > SIM_MAX_CLOCKS)
+		BAD("at most %d faulty clocks", SIM_MAX_CLOCKS);
+	for (size_t i = 0; i < cfg->nclocks; i++) {
+		const struct sim_clock *k = &cfg->clocks[i];
+		if (k->replica >= c->n)
+			BAD("clock of replica %" PRIu32
+			    ": no such replica (n = %" PRIu32 ")",
+			    k->replica, c->n);
+		for (size_t j = 0; j < i; j++)
+			if (cfg->clocks[j].replica == k->replica)
+				BAD("replica %" PRIu32 " has two clocks",
+				    k->replica);
+		if (k->rate_ppm < SIM_RATE_MIN || k->rate_ppm > SIM_RATE_MAX)
+			BAD("clock of replica %" PRIu32 ": rate %" PRIu32
+			    " millionths is outside %u..%u",
+			    k->replica, k->rate_ppm, SIM_RATE_MIN,
+			    SIM_RATE_MAX);
+		if (k->offset_us < -(int64_t)SIM_SHIFT_MAX_US ||
+		    k->offset_us > (int64_t)SIM_SHIFT_MAX_US ||
+		    k->jump_us < -(int64_t)SIM_SHIFT_MAX_US ||
+		    k->jump_us > (int64_t)SIM_SHIFT_MAX_US)
+			BAD("clock of replica %" PRIu32
+			    ": offset and jump are at most %llu us either way",
+			    k->replica, (unsigned long long)SIM_SHIFT_MAX_US);
+	}
 	for (uint32_t r = 0; r < BYZ_MAX_N; r++)
 		if (cfg->twin[r] && (r >= c->n || !cfg->byzantine[r]))
 			BAD("replica %" PRIu32
@@ -435,6 +461,12 @@ int sim_new(const struct sim_config *cfg, struct trace *tr, struct sim **out)
 	 * executed before. The run still waits for the latter to catch up. */
 	for (uint32_t r = 0; r < cfg->core.n; r++)
 		tr->log.byzantine[r] = cfg->byzantine[r];
+	/* A faulty clock is its replica's and its twin's (same id). */
+	for (size_t i = 0; i < cfg->nclocks; i++) {
+		uint32_t r = cfg->clocks[i].replica;
+		s->rep[r].clock = s->rep[BYZ_MAX_N + r].clock =
+		    &s->cfg.clocks[i];
+	}
 	for (size_t i = 0; i < cfg->ncrashes; i++)
 		if (cfg->crashes[i].restart_at_us &&
 		    !cfg->crashes[i].keep_state)
@@ -536,6 +568,102 @@ const struct byz_keypair *sim_byzantine_key(const struct sim *s, uint32_t id)
 {
 	return id < s->cfg.core.n && s->cfg.byzantine[id] ? &s->rkeys[id]
 							  : NULL;
+}
+
+/* ---- faulty clocks (struct sim_clock) ----------------------------------- */
+
+#define MILLION 1000000u
+
+/* floor(t * rate / 1e6), exactly, saturating at UINT64_MAX. */
+static uint64_t clock_scale(uint64_t t, uint32_t rate)
+{
+	uint64_t q = t / MILLION, hi, lo;
+
+	if (q > UINT64_MAX / rate)
+		return UINT64_MAX;
+	hi = q * rate;
+	lo = (t % MILLION) * rate / MILLION; /* < 1e6 * 1e7: no overflow */
+	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
+}
+
+/* The least t with floor(t * rate / 1e6) >= k: ceil(k * 1e6 / rate),
+ * saturating. */
+static uint64_t clock_unscale(uint64_t k, uint32_t rate)
+{
+	uint64_t q = k / rate, r = k % rate;
+	uint64_t hi, lo = (r * MILLION + rate - 1) / rate; /* r < 1e7 */
+
+	if (q > UINT64_MAX / MILLION)
+		return UINT64_MAX;
+	hi = q * MILLION;
+	return hi > UINT64_MAX - lo ? UINT64_MAX : hi + lo;
+}
+
+/* The clock's shift at real time t: offset, plus the jump once made.
+ * Both are bounded by SIM_SHIFT_MAX_US (sim_config_check): no overflow. */
+static int64_t clock_shift(const struct sim_clock *c, uint64_t t)
+{
+	return c->offset_us +
+	       (c->jump_us && t >= c->jump_at_us ? c->jump_us : 0);
+}
+
+/* v + d, clamped to 0..UINT64_MAX. */
+static uint64_t add_signed(uint64_t v, int64_t d)
+{
+	uint64_t m;
+
+	if (d >= 0)
+		return v > UINT64_MAX - (uint64_t)d ? UINT64_MAX
+						    : v + (uint64_t)d;
+	m = (uint64_t)(-(d + 1)) + 1;
+	return v < m ? 0 : v - m;
+}
+
+uint64_t sim_clock_local(const struct sim_clock *c, uint64_t t)
+{
+	if (!c)
+		return t;
+	return add_signed(clock_scale(t, c->rate_ppm), clock_shift(c, t));
+}
+
+/* The least t >= from with floor(t * rate / 1e6) + shift >= deadline
+ * (deadline >= 1, so the clamp at 0 does not matter). */
+static uint64_t clock_reach(const struct sim_clock *c, int64_t shift,
+			    uint64_t from, uint64_t deadline)
+{
+	uint64_t k = add_signed(deadline, -shift), t;
+
+	if (k == UINT64_MAX)
+		return UINT64_MAX;
+	t = clock_unscale(k, c->rate_ppm);
+	return t > from ? t : from;
+}
+
+uint64_t sim_clock_fire(const struct sim_clock *c, uint64_t now,
+			uint64_t deadline)
+{
+	uint64_t t;
+
+	if (!c)
+		return deadline;
+	if (deadline == UINT64_MAX)
+		return UINT64_MAX;
+	if (sim_clock_local(c, now) >= deadline)
+		return now;
+	if (!c->jump_us || now >= c->jump_at_us)
+		return clock_reach(c, clock_shift(c, now), now, deadline);
+	/* before the jump, then from the jump on */
+	t = clock_reach(c, c->offset_us, now, deadline);
+	if (t < c->jump_at_us)
+		return t;
+	return clock_reach(c, c->offset_us + c->jump_us, c->jump_at_us,
+			   deadline);
+}
+
+/* What instance ni's clock reads now. */
+static uint64_t local_now(const struct sim *s, uint32_t ni)
+{
+	return sim_clock_local(s->rep[ni].clock, s->now);
 }
 
 /* ---- the network ------------------------------------------------------ */
@@ -821,13 +949,24 @@ static int apply_step_outputs(struct sim *s, uint32_t ni, struct sim_once *once)
 			blob_put(&blob);
 			break;
 		}
-		case BYZ_OUT_TIMER:
+		case BYZ_OUT_TIMER: {
+			uint64_t at = s->now + o->delay_us;
 			rep->timer_gen[o->timer]++;
-			if (o->delay_us != BYZ_TIMER_CANCEL)
-				rc = schedule(s, s->now + o->delay_us, EV_TIMER,
-					      ni, o->timer,
+			if (o->delay_us == BYZ_TIMER_CANCEL)
+				break;
+			/* A faulty clock: the deadline is on its own clock. */
+			if (rep->clock)
+				at = sim_clock_fire(
+				    rep->clock, s->now,
+				    add_signed(local_now(s, ni),
+					       o->delay_us > INT64_MAX
+						   ? INT64_MAX
+						   : (int64_t)o->delay_us));
+			if (at != UINT64_MAX)
+				rc = schedule(s, at, EV_TIMER, ni, o->timer,
 					      rep->timer_gen[o->timer], NULL);
 			break;
+		}
 		case BYZ_OUT_COMMIT:
 			rep->commits++;
 			if (o->commit.height > rep->height)
@@ -891,8 +1030,9 @@ static int replica_start(struct sim *s, uint32_t ni, const uint8_t *persisted,
 {
 	struct sim_replica *rep = &s->rep[ni];
 	struct byz_config c = s->cfg.core;
-	struct byz_event ev = {
-	    .kind = BYZ_EV_START, .now = s->now, .u.restarted = restarted};
+	struct byz_event ev = {.kind = BYZ_EV_START,
+			       .now = local_now(s, ni),
+			       .u.restarted = restarted};
 	int rc;
 
 	c.id = node_id(ni);
@@ -942,7 +1082,7 @@ static int deliver_to_replica(struct sim *s, const struct sim_ev *ev,
 {
 	uint32_t to = ev->b;
 	struct wire_msg m;
-	struct byz_event e = {.now = s->now};
+	struct byz_event e = {.now = local_now(s, ni)};
 	int rc;
 
 	if (!s->rep[ni].up) {
@@ -1172,6 +1312,7 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 			return 0; /* cancelled, re-armed, or died with a crash
 				   */
 		trace_timer(s->tr, s->now, node_addr(ev->a), ev->b);
+		e.now = local_now(s, ev->a);
 		e.kind = BYZ_EV_TIMER;
 		e.u.timer = ev->b;
 		return replica_step(s, ev->a, &e);
@@ -1187,6 +1328,7 @@ static int sim_handle(struct sim *s, struct sim_ev *ev)
 	case EV_PERSISTED:
 		if (s->rep[ev->a].epoch != ev->b)
 			return 0; /* it crashed in between */
+		e.now = local_now(s, ev->a);
 		e.kind = BYZ_EV_PERSISTED;
 		e.u.token = ev->x;
 		return replica_step(s, ev->a, &e);

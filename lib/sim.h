@@ -26,6 +26,12 @@
 #include <stdint.h>
 
 #define SIM_MAX_CRASHES 16
+#define SIM_MAX_CLOCKS	16
+#define SIM_RATE_ONE	1000000u  /* a clock's rate 1, in millionths */
+#define SIM_RATE_MIN	100000u	  /* 0.1 */
+#define SIM_RATE_MAX	10000000u /* 10 */
+#define SIM_SHIFT_MAX_US                                                       \
+	(1000ull * 1000 * 1000 * 1000) /* |offset|, |jump|: 1e12 us */
 
 struct sim;
 
@@ -104,6 +110,36 @@ struct sim_crash {
 			  * as faulty, though the run waits for it) */
 };
 
+/*
+ * A faulty local clock of one replica (a timing fault of an otherwise
+ * correct replica: it is neither crashed nor Byzantine). At real (virtual)
+ * time t its clock reads
+ *
+ *     local(t) = max(0, floor(t * rate_ppm / 1e6) + offset_us
+ *                       + (jump_us if t >= jump_at_us))
+ *
+ * in integers, exactly. Every event the replica steps sees now = local(t);
+ * a timer it arms with delay d at local time L fires at the first real time
+ * at which its clock reads L + d or more (a deadline on its own clock): at
+ * rate 2 after d/2, at a forward jump at once if the jump passes the
+ * deadline, after a backward jump later. A replica (and its twin) without
+ * one reads real time.
+ */
+struct sim_clock {
+	uint32_t replica;
+	uint32_t rate_ppm;   /* SIM_RATE_MIN..SIM_RATE_MAX; SIM_RATE_ONE: 1 */
+	int64_t offset_us;   /* |offset| <= SIM_SHIFT_MAX_US */
+	int64_t jump_us;     /* 0: no jump; |jump| <= SIM_SHIFT_MAX_US */
+	uint64_t jump_at_us; /* real time of the jump */
+};
+
+/* local(t) of clock c (NULL: t), and the first real time >= now at which
+ * c reads deadline or more (UINT64_MAX: never, the deadline saturated).
+ * c must be within the bounds sim_config_check enforces. */
+uint64_t sim_clock_local(const struct sim_clock *c, uint64_t t);
+uint64_t sim_clock_fire(const struct sim_clock *c, uint64_t now,
+			uint64_t deadline);
+
 struct sim_config {
 	const struct byz_core_ops *ops;
 	struct byz_config
@@ -113,6 +149,9 @@ struct sim_config {
 	struct sim_workload work;
 	struct sim_crash crashes[SIM_MAX_CRASHES];
 	size_t ncrashes;
+	/* Faulty clocks, at most one per replica (struct sim_clock). */
+	struct sim_clock clocks[SIM_MAX_CLOCKS];
+	size_t nclocks;
 	bool byzantine[BYZ_MAX_N]; /* excluded from checks and from "done" */
 	uint64_t max_time_us;	   /* the run stops here at the latest */
 	uint64_t max_events;	   /* and after this many events (0: no cap) */

@@ -282,7 +282,8 @@ int cluster_load(const char *path, struct cluster *c, char *why, size_t whylen)
 	if (scenario_text_load_map(&st, root, path, own, why, whylen) ||
 	    scenario_text_finish(&st, why, whylen))
 		goto out;
-	if (scenario_check_config(&c->sc, why, whylen))
+	if (scenario_check_config(&c->sc, why, whylen) ||
+	    scenario_check_sim_only(&c->sc, "real", why, whylen))
 		goto out;
 	c->nclients = c->sc.clients;
 	c->replica = calloc(c->sc.n, sizeof *c->replica);

@@ -593,7 +593,8 @@ static int prepare(struct launch *l)
 	ssize_t n;
 
 	if (scenario_check_run(sc, l->why, l->whylen) ||
-	    scenario_check_config(sc, l->why, l->whylen))
+	    scenario_check_config(sc, l->why, l->whylen) ||
+	    scenario_check_sim_only(sc, "zmq", l->why, l->whylen))
 		return -1;
 	l->no_gst = scenario_no_gst(sc);
 	scenario_sim_config(sc, &l->cfg);

@@ -165,6 +165,15 @@ EXAMPLES = {
     # HotStuff at b = f+1: the coalition's equivocation forks it
     ("docs/attacks.md", "byzlab run --protocol hotstuff --byzantine 0,1 "
      "--gst 300ms --attack equivocate --stop-on-violation"): AGREEMENT,
+    # clock faults: an honest replica's clock fast and jumping ahead makes
+    # view changes no one else needed; safe and live
+    ("docs/attacks.md", "byzlab run --attack "
+     "clock:replica=2,rate=1.5,jump=+200ms --json"):
+        {"rc": 0, "json": lambda o: o["verdict"] == "pass"
+         and o["byzantine"] == []
+         and o["messages"]["pbft/view-change"]["count"] > 0},
+    ("docs/attacks.md", "byzlab run --protocol hotstuff --attack "
+     "clock:replica=1,rate=0.5"): PASS,
     # known problems, fixed in session 3: they commit now
     ("docs/attacks.md", "byzlab run --clients 4 --requests 4 --batch 4 --gst "
      "200ms --loss 0.2 --crash 0@0ms --seed 26"): PASS,
