@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "cluster_trace.h"
+#include "outfile.h"
 #include "scenario.h"
 #include "scenario_io.h"
 #include "trace_read.h"
@@ -11,6 +12,7 @@
 
 #include "err.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -65,6 +67,7 @@ struct check_opts {
 	size_t ntraces;
 	const char *merged; /* where (default TRACE0's folder/merged.jsonl) */
 	const char *byzantine; /* or NULL */
+	const char *clocks;    /* --clocks OUT: the trace with its clocks */
 	bool gst_given, bound_given, json;
 	uint64_t gst_us, bound_us;
 };
@@ -170,7 +173,15 @@ static void check_print_people(const char *path, const struct trace_read *tr,
 static int check_parse(int argc, char **argv, struct check_opts *o,
 		       const char **path)
 {
-	enum { O_BYZ = 256, O_GST, O_BOUND, O_JSON, O_CLUSTER, O_MERGED };
+	enum {
+		O_BYZ = 256,
+		O_GST,
+		O_BOUND,
+		O_JSON,
+		O_CLUSTER,
+		O_MERGED,
+		O_CLOCKS
+	};
 	static const struct option opts[] = {
 	    {"cluster", required_argument, NULL, O_CLUSTER},
 	    {"merged", required_argument, NULL, O_MERGED},
@@ -178,6 +189,7 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 	    {"gst", required_argument, NULL, O_GST},
 	    {"bound", required_argument, NULL, O_BOUND},
 	    {"json", no_argument, NULL, O_JSON},
+	    {"clocks", required_argument, NULL, O_CLOCKS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -213,6 +225,9 @@ static int check_parse(int argc, char **argv, struct check_opts *o,
 			break;
 		case O_MERGED:
 			o->merged = optarg;
+			break;
+		case O_CLOCKS:
+			o->clocks = optarg;
 			break;
 		case ':':
 			return cli_usage_error("check", "%s needs a value",
@@ -287,7 +302,36 @@ static int check_judge(const char *path, const struct check_opts *op)
 	char why[512];
 	int rc;
 
-	rc = trace_read_file(path, &tr, why, sizeof why);
+	if (o.clocks) {
+		/* the trace again, with its clocks (outfile: whole or none) */
+		struct outfile of;
+		FILE *in;
+
+		if (outfile_open(&of, o.clocks, 0666, 0, why, sizeof why))
+			return cli_input_error("check", "--clocks: %s", why);
+		in = fopen(path, "rb");
+		if (!in) {
+			outfile_abort(&of);
+			return cli_input_error("check", "cannot read '%s': %s",
+					       path, strerror(errno));
+		}
+		rc = trace_read_clocks(in, path, &tr, of.f, why, sizeof why);
+		fclose(in);
+		if (rc) {
+			outfile_abort(&of);
+			trace_read_free(&tr);
+			return cli_input_error(
+			    "check", "%s",
+			    rc == BYZ_ENOMEM ? "out of memory" : why);
+		}
+		if (outfile_commit(&of, why, sizeof why)) {
+			trace_read_free(&tr);
+			fprintf(stderr, "byzlab check: error: %s\n", why);
+			return EXIT_INCOMPLETE;
+		}
+	} else {
+		rc = trace_read_file(path, &tr, why, sizeof why);
+	}
 	if (rc) {
 		trace_read_free(&tr);
 		return cli_input_error(

@@ -31,6 +31,7 @@ struct rd {
 	struct trace_read *out;
 	bool has_run;
 	uint64_t last_t;
+	FILE *clocks; /* the lines again with their clocks, or NULL */
 };
 
 /* Write "PATH:LINE: EV: message" into why; return BYZ_EINVAL. */
@@ -569,6 +570,72 @@ static int rd_other_line(struct rd *rd, json_t *o)
 	return rd_fail(rd, "unknown kind of line (docs/trace.md lists them)");
 }
 
+/* The node whose event a line is (core.h address), or UINT32_MAX. */
+static uint32_t rd_line_node(const char *ev, json_t *o)
+{
+	json_t *r = json_object_get(o, "replica");
+	uint32_t a;
+
+	if (!strcmp(ev, "send"))
+		return rd_node_addr(json_object_get(o, "from"));
+	if (!strcmp(ev, "deliver") || !strcmp(ev, "drop") ||
+	    !strcmp(ev, "reject"))
+		return rd_node_addr(json_object_get(o, "to"));
+	if (!strcmp(ev, "timer") || !strcmp(ev, "note"))
+		return rd_node_addr(json_object_get(o, "node"));
+	if (!strcmp(ev, "submit") || !strcmp(ev, "accept")) {
+		json_t *c = json_object_get(o, "client");
+		return json_is_integer(c) && json_integer_value(c) >= 0 &&
+			       json_integer_value(c) < BYZ_TWIN_BASE
+			   ? byz_client_addr((uint32_t)json_integer_value(c))
+			   : UINT32_MAX;
+	}
+	if (!json_is_integer(r) || json_integer_value(r) < 0 ||
+	    json_integer_value(r) >= BYZ_CLIENT_BASE)
+		return UINT32_MAX;
+	a = (uint32_t)json_integer_value(r);
+	if (json_is_true(json_object_get(o, "twin")) && a < BYZ_TWIN_BASE)
+		a = byz_twin_addr(a);
+	return a;
+}
+
+/* The line again, with the vector clock of its node after it ("vc": the
+ * non-zero entries) and, unless it has one, a Lamport clock ("lc": their
+ * sum). */
+static void rd_clocks_line(struct rd *rd, const char *buf, size_t len,
+			   json_t *o)
+{
+	const uint32_t *vc;
+	uint32_t dim = 0, node;
+	uint64_t sum = 0;
+	bool first = true;
+
+	node = rd->out->causal ? rd_line_node(rd->ev, o) : UINT32_MAX;
+	if (node != UINT32_MAX)
+		dim = causal_clock(rd->out->causal, node, &vc);
+	if (!dim || len < 2 || buf[len - 1] != '}') {
+		fwrite(buf, 1, len, rd->clocks);
+		fputc('\n', rd->clocks);
+		return;
+	}
+	fwrite(buf, 1, len - 1, rd->clocks);
+	fputs(",\"vc\":{", rd->clocks);
+	for (uint32_t k = 0; k < dim; k++) {
+		char name[16];
+		if (!vc[k])
+			continue;
+		causal_proc_name(rd->out->causal, k, name);
+		fprintf(rd->clocks, "%s\"%s\":%" PRIu32, first ? "" : ",", name,
+			vc[k]);
+		sum += vc[k];
+		first = false;
+	}
+	fputc('}', rd->clocks);
+	if (!json_object_get(o, "lc"))
+		fprintf(rd->clocks, ",\"lc\":%" PRIu64, sum);
+	fputs("}\n", rd->clocks);
+}
+
 /* One line, without its newline, of len bytes. */
 static int rd_line(struct rd *rd, const char *buf, size_t len)
 {
@@ -645,6 +712,8 @@ static int rd_line(struct rd *rd, const char *buf, size_t len)
 	} else {
 		rc = rd_other_line(rd, o);
 	}
+	if (!rc && rd->clocks)
+		rd_clocks_line(rd, buf, len, o);
 	if (rc == BYZ_ENOMEM)
 		snprintf(rd->why, rd->whylen, "%s:%" PRIu64 ": out of memory",
 			 rd->path, rd->line);
@@ -662,8 +731,18 @@ out:
 int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 		      char *why, size_t whylen)
 {
+	return trace_read_clocks(f, path, out, NULL, why, whylen);
+}
+
+int trace_read_clocks(FILE *f, const char *path, struct trace_read *out,
+		      FILE *clocks, char *why, size_t whylen)
+{
 	char buf[TRACE_READ_MAX_LINE + 1];
-	struct rd rd = {.path = path, .why = why, .whylen = whylen, .out = out};
+	struct rd rd = {.path = path,
+			.why = why,
+			.whylen = whylen,
+			.out = out,
+			.clocks = clocks};
 	crypto_generichash_state hash;
 	uint8_t h[BYZ_DIGEST_BYTES];
 	int rc = 0, c = 0;

@@ -63,6 +63,11 @@ int trace_read_file(const char *path, struct trace_read *out, char *why,
 /* The same from an open stream; path names it in messages. */
 int trace_read_stream(FILE *f, const char *path, struct trace_read *out,
 		      char *why, size_t whylen);
+/* The same, writing every line read to clocks again with the vector clock
+ * of its node after it ("vc") and, unless it has one, a Lamport clock
+ * ("lc"); lines that are no node's event (run, end) as they are. */
+int trace_read_clocks(FILE *f, const char *path, struct trace_read *out,
+		      FILE *clocks, char *why, size_t whylen);
 void trace_read_free(struct trace_read *tr);
 
 /*

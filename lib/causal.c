@@ -551,3 +551,24 @@ int causal_finish(struct causal *c)
 	c->nearly = 0;
 	return c->err;
 }
+
+uint32_t causal_clock(const struct causal *c, uint32_t addr,
+		      const uint32_t **vc)
+{
+	uint32_t k = proc_of(c, addr);
+
+	if (k == UINT32_MAX || k >= c->dim)
+		return 0;
+	*vc = c->procs[k].vc;
+	return c->dim;
+}
+
+void causal_proc_name(const struct causal *c, uint32_t k, char buf[16])
+{
+	if (k < c->n)
+		snprintf(buf, 16, "r%" PRIu32, k);
+	else if (k < 2 * c->n)
+		snprintf(buf, 16, "r%" PRIu32 "t", k - c->n);
+	else
+		snprintf(buf, 16, "c%" PRIu32, k - 2 * c->n);
+}

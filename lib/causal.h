@@ -55,6 +55,14 @@ int causal_receive(struct causal *c, uint32_t from, uint32_t to, uint64_t id,
 int causal_submit(struct causal *c, uint32_t client, uint64_t ts);
 int causal_commit(struct causal *c, uint64_t t, uint32_t replica,
 		  uint32_t client, uint64_t ts, uint64_t height);
+/* The vector clock of the node at addr as of its latest event: its
+ * entries (*vc, the number returned; 0 if the node is not tracked). Entry
+ * k names causal_proc_name(c, k): "r3", "r3t" (its twin) or "c7". The sum
+ * of the entries is a Lamport clock: it grows along happened-before. */
+uint32_t causal_clock(const struct causal *c, uint32_t addr,
+		      const uint32_t **vc);
+void causal_proc_name(const struct causal *c, uint32_t k, char buf[16]);
+
 /* At the end of the trace: receipts of messages never sent (strict). */
 int causal_finish(struct causal *c);
 

@@ -99,3 +99,36 @@ def test_real_processes_treat_a_gst_of_0_as_the_simulator_does(byzlab,
     for line in (out / "trace.jsonl").read_text().splitlines():
         d = json.loads(line)
         assert d.get("delay_us", 0) < 2 ** 63, line
+
+
+def test_check_clocks_writes_each_lines_vector_and_lamport_clock(byzlab,
+                                                                 tmp_path):
+    t, out = tmp_path / "t.jsonl", tmp_path / "clk.jsonl"
+    r = byzlab("run", "--protocol", "hotstuff", "--requests", "3", "--trace",
+               t)
+    assert r.returncode == 0
+    c = byzlab("check", t, "--clocks", out)
+    assert c.returncode == 0, c.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    plain = [json.loads(x) for x in t.read_text().splitlines()]
+    assert len(lines) == len(plain)
+    sent = {}
+    for d, p in zip(lines, plain):
+        # the same line, with "vc" and "lc" added to every node's event
+        assert {k: v for k, v in d.items() if k not in ("vc", "lc")} == p
+        if d["ev"] in ("run", "end"):
+            assert "vc" not in d
+            continue
+        assert d["lc"] == sum(d["vc"].values())
+        if d["ev"] in ("send", "loopback"):
+            sent[d["id"]] = d
+        elif d["ev"] == "deliver":
+            s = sent[d["id"]]
+            # happened-before: the receipt's clock covers the send's
+            assert all(d["vc"].get(k, 0) >= v for k, v in s["vc"].items())
+            assert d["lc"] > s["lc"]
+    # the annotated trace is still a trace: the same verdict
+    assert byzlab("check", out).returncode == 0
+    # a target that cannot be written is named
+    r = byzlab("check", t, "--clocks", tmp_path)
+    assert r.returncode == 2 and "--clocks" in r.stderr

@@ -310,6 +310,8 @@ EXAMPLES = {
                 "(192.168.10.20)"),
     ("docs/attacks.md", "byzlab run --gst D"):
         not_run("an option with its placeholder"),
+    ("docs/trace.md", "byzlab check TRACE --clocks OUT"):
+        not_run("a synopsis with placeholders (test_causality.py runs it)"),
     # the charts of the README's failure and trace (docs/reports.md)
     ("docs/reports.md", "byzlab report chart "
      "results/ci/failures/beyond-pbft-n4-b2-a0-s1.json"):
