@@ -214,10 +214,11 @@ enum ck {
 	CK_ACCEPT,
 };
 
-#define CF_CONFLICT 1u /* a commit at the conflicting height */
-#define CF_OUTSIDE  2u /* drawn although outside the window */
-#define CF_TAMPERED 4u /* zmq relay: the adversary tampered with it */
-#define CF_REWRITE  8u /* zmq relay: rewritten */
+#define CF_CONFLICT 1u	/* a commit at the conflicting height */
+#define CF_OUTSIDE  2u	/* drawn although outside the window */
+#define CF_TAMPERED 4u	/* zmq relay: the adversary tampered with it */
+#define CF_REWRITE  8u	/* zmq relay: rewritten */
+#define CF_PAST	    16u /* happened before a conflicting commit */
 
 struct cev {
 	uint64_t line, t, id;
@@ -274,6 +275,9 @@ struct model {
 	size_t nlanes;
 	/* labels (a failure's replay) or NULL */
 	const struct labels *labels;
+	/* some events are in the causal past of a conflicting commit (the
+	 * others are drawn faded) */
+	bool has_past;
 	/* header */
 	char title[200];
 	char verdict[600];
@@ -1148,13 +1152,15 @@ static void draw_msg(FILE *out, const struct model *m, const char *p,
 		: e->kind == CK_DROP	? "bzc-drop"
 					: "bzc-reject";
 	fprintf(
-	    out, "<g class=\"bzc-msg %s%s%s%s\" data-id=\"%" PRIu64 "\">",
-	    state,
+	    out, "<g class=\"bzc-msg %s%s%s%s%s\"%s data-id=\"%" PRIu64 "\">",
+	    state, (s->flags & CF_PAST) ? " bzc-past" : "",
 	    ((what & LBL_FORGED) || (s->flags & CF_TAMPERED)) ? " bzc-tampered"
 							      : "",
 	    ((what & LBL_CHANGED) || (s->flags & CF_REWRITE)) ? " bzc-resigned"
 							      : "",
-	    (what & LBL_INJECTED) ? " bzc-injected" : "", s->id);
+	    (what & LBL_INJECTED) ? " bzc-injected" : "",
+	    m->has_past && !(s->flags & CF_PAST) ? " opacity=\"0.3\"" : "",
+	    s->id);
 	fputs("<title>", out);
 	esc(out, trace_node_name(fb, s->a));
 	fputs(" -> ", out);
@@ -1247,6 +1253,54 @@ static void sanitize_prefix(const char *in, char *out, size_t cap)
 		out[k++] = ok ? c : '_';
 	}
 	out[k] = '\0';
+}
+
+/* The node an event happened at. */
+static uint32_t ev_node(const struct cev *e)
+{
+	return e->kind == CK_DELIVER || e->kind == CK_DROP ||
+		       e->kind == CK_REJECT
+		   ? e->b
+		   : e->a;
+}
+
+/*
+ * Happened-before (Lamport 1978) back from the conflicting commits: an
+ * event is in their causal past if it precedes one of them on its node, or
+ * precedes, on its node, the send of a message delivered to a node at a
+ * point in that past. One backward pass: a delivery in the past puts its
+ * send (earlier in the trace) in the past too. Within the window only.
+ */
+static void causal_past(struct model *m)
+{
+	size_t *front = malloc(MAX_LANES * sizeof *front);
+	size_t i;
+
+	if (!front)
+		return;
+	for (i = 0; i < MAX_LANES; i++)
+		front[i] = SIZE_MAX;
+	for (i = 0; i < m->nev; i++)
+		if (m->ev[i].flags & CF_CONFLICT) {
+			int l = lane_of(m, ev_node(&m->ev[i]));
+			if (l >= 0)
+				front[l] = i;
+			m->has_past = true;
+		}
+	for (i = m->nev; m->has_past && i-- > 0;) {
+		struct cev *e = &m->ev[i];
+		int l = lane_of(m, ev_node(e));
+		if (l < 0 || front[l] == SIZE_MAX || i > front[l])
+			continue;
+		e->flags |= CF_PAST;
+		if (e->kind == CK_DELIVER && e->peer != SIZE_MAX) {
+			int ls = lane_of(m, m->ev[e->peer].a);
+			if (ls >= 0 &&
+			    (front[ls] == SIZE_MAX || front[ls] < e->peer))
+				front[ls] = e->peer;
+		}
+	}
+	free(front);
 }
 
 static void render(FILE *out, struct model *m, const struct chart_opts *o)
@@ -1350,10 +1404,16 @@ static void render(FILE *out, struct model *m, const struct chart_opts *o)
 	}
 	header_line(out, "bzc-elided", 98, NULL, line, 11);
 	header_line(out, "bzc-legend", 116, NULL,
-		    "time runs down; an idle gap over 2 ms is compressed "
-		    "(dashed line). blue: message; purple: re-signed or "
-		    "injected by the adversary; orange: tampered; X: dropped; "
-		    "red bar: rejected at ingress",
+		    m->has_past
+			? "time runs down; an idle gap over 2 ms is compressed "
+			  "(dashed line). blue: message; purple: re-signed or "
+			  "injected; orange: tampered; X: dropped; red bar: "
+			  "rejected; faded: not in the causal past "
+			  "(happened-before) of the conflicting commits"
+			: "time runs down; an idle gap over 2 ms is compressed "
+			  "(dashed line). blue: message; purple: re-signed or "
+			  "injected by the adversary; orange: tampered; X: "
+			  "dropped; red bar: rejected at ingress",
 		    10);
 	header_line(out, "bzc-legend", 130, NULL,
 		    "green square: commit; red square: conflicting commit; "
@@ -1479,6 +1539,7 @@ static int draw(FILE *tf, struct model *m, const struct chart_opts *o,
 		return rc;
 	}
 	make_lanes(m);
+	causal_past(m);
 	render(svg, m, o);
 	if (fflush(svg) || ferror(svg)) {
 		snprintf(why, whylen, "cannot write the chart: %s",

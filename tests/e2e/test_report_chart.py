@@ -384,3 +384,37 @@ def test_shrink_leaves_a_chart_beside_the_shrunk_failure(byzlab, tmp_path):
     assert r.returncode == 3, r.stdout + r.stderr
     assert "its chart" in r.stderr
     assert not (tmp_path / "elsewhere.svg").exists()
+
+
+def test_the_causal_past_of_the_conflict_is_drawn_and_the_rest_faded(
+        byzlab, tmp_path):
+    """Happened-before edges (issue #16): the messages that led to the
+    conflicting commits are drawn in full, the others faded, and the past
+    is closed under happened-before: a message in it was sent at a point
+    its sender had reached when it was in the past too."""
+    f = corpus(tmp_path, "ok-beyond-pbft.json")
+    r = byzlab("report", "chart", f, "--out", "-", "--max-arrows", "80")
+    assert r.returncode == 0, r.stderr
+    root = parse(r.stdout)
+    ns = "{http://www.w3.org/2000/svg}"
+    msgs = [g for g in root.iter(ns + "g")
+            if "bzc-msg" in g.get("class", "")]
+    past = [g for g in msgs if "bzc-past" in g.get("class")]
+    faded = [g for g in msgs if g.get("opacity") == "0.3"]
+    assert past and faded
+    assert not [g for g in past if g.get("opacity")]
+    assert len(past) + len(faded) == len(msgs)
+    assert "faded: not in the causal past" in r.stdout
+
+    def span(g):
+        line = g.find(ns + "line")
+        return (float(line.get("x1")), float(line.get("y1")),
+                float(line.get("x2")), float(line.get("y2")))
+    # closed: a past message's sender had received, before sending it,
+    # only past messages among those drawn
+    for g in past:
+        x1, y1, _, _ = span(g)
+        for h in msgs:
+            hx1, hy1, hx2, hy2 = span(h)
+            if hx2 == x1 and hy2 < y1 and "bzc-delivered" in h.get("class"):
+                assert h in past, (g.get("data-id"), h.get("data-id"))
