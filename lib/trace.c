@@ -51,9 +51,15 @@ static void emit(struct trace *tr, char *buf, int n)
 {
 	if (tr->stamp && n > 0 && buf[n - 1] == '}') {
 		char stamp[64];
-		int k = snprintf(stamp, sizeof stamp,
-				 ",\"lc\":%" PRIu64 ",\"wall\":%" PRIu64 "}",
-				 ++tr->lc, tr->wall);
+		uint64_t floor = trace_hlc_floor(tr->wall, tr->epoch);
+		int k;
+
+		/* the hybrid logical clock's tick (OPODIS 2014, Fig. 5:
+		 * l = max(l, pt), the counter on when l did not move) */
+		tr->lc = tr->lc + 1 > floor ? tr->lc + 1 : floor;
+		k = snprintf(stamp, sizeof stamp,
+			     ",\"lc\":%" PRIu64 ",\"wall\":%" PRIu64 "}",
+			     tr->lc, tr->wall);
 		if (k > 0 && (size_t)(n - 1 + k) <= TRACE_LINE_MAX - 2) {
 			memcpy(buf + n - 1, stamp, (size_t)k);
 			n += k - 1;

@@ -155,10 +155,27 @@ struct trace {
 	 * (the driver sets wall before each event). */
 	bool stamp;
 	uint64_t lc, wall;
+	/* lc is a hybrid logical clock (Kulkarni et al., "Logical physical
+	 * clocks", OPODIS 2014): each line's is max(lc + 1, (wall - epoch)
+	 * << TRACE_HLC_BITS), so it is a Lamport clock that also keeps up with
+	 * physical time: the high bits the microseconds since the run's epoch
+	 * (the largest any process has seen), the low bits a counter */
+	uint64_t epoch;
 	/* happened-before over the run (causal.h), from its run line on;
 	 * NULL in a process's own trace (judged once merged) */
 	struct causal *causal;
 };
+
+/* The counter bits of a hybrid logical clock (struct trace, lc). */
+#define TRACE_HLC_BITS 13
+
+/* The physical floor of a hybrid logical clock at wall (µs since the
+ * Unix epoch) for a run whose epoch is epoch; none (a plain Lamport
+ * clock) without an epoch. */
+static inline uint64_t trace_hlc_floor(uint64_t wall, uint64_t epoch)
+{
+	return epoch && wall > epoch ? (wall - epoch) << TRACE_HLC_BITS : 0;
+}
 
 /* file may be NULL (hash only). The trace does not own file. */
 void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file);

@@ -375,16 +375,13 @@ static uint64_t status_value(struct launch *l, uint32_t r, const char *key)
 	return v;
 }
 
-/* The launcher's own trace line time, with a Lamport clock above every
- * process line written before it (they count from 0, or from the wall
- * clock after a restart). */
+/* The launcher's own trace line time; its lines' hybrid clock (trace.h)
+ * keeps up with physical time as the processes' do. */
 static uint64_t ltime(struct launch *l)
 {
 	uint64_t w = clock_wall_us();
 
 	l->tr.wall = w;
-	if (l->tr.lc < w)
-		l->tr.lc = w;
 	return w > l->epoch ? w - l->epoch : 0;
 }
 
@@ -731,6 +728,7 @@ int launch_run(const struct launch_opts *o, struct launch_result *res,
 		if (!l.cfg.crashes[i].keep_state)
 			l.watch.byzantine[l.cfg.crashes[i].replica] = true;
 	l.epoch = clock_wall_us(); /* the processes start now */
+	l.tr.epoch = l.epoch;
 	if (write_cluster(&l))
 		goto out;
 	rc = run(&l);
@@ -814,6 +812,7 @@ static void end_line(struct trace *tr, const void *arg)
 	tr->stamp = true;
 	tr->lc = a->lc;
 	tr->wall = clock_wall_us();
+	tr->epoch = 0; /* the last line: above every other, no more */
 	trace_end(tr, a->t, a->stop, a->forged, a->core_error, a->core_replica);
 }
 

@@ -46,13 +46,37 @@ uint32_t proc_tag(uint32_t addr)
 	return 1u + (addr & 0x1ffu);
 }
 
+/* The largest "lc" in the last 64 KiB of a trace file (0: none). */
+static uint64_t last_lc(FILE *f)
+{
+	static char buf[65536 + 1];
+	uint64_t best = 0;
+	long size, from;
+	size_t got;
+
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) <= 0)
+		return 0;
+	from = size > 65536 ? size - 65536 : 0;
+	if (fseek(f, from, SEEK_SET))
+		return 0;
+	got = fread(buf, 1, sizeof buf - 1, f);
+	buf[got] = '\0';
+	for (char *q = buf; (q = strstr(q, "\"lc\":")); q += 5) {
+		uint64_t v = strtoull(q + 5, NULL, 10);
+		if (v > best)
+			best = v;
+	}
+	fseek(f, 0, SEEK_END);
+	return best;
+}
+
 int proc_open(struct proc *p, const struct cluster *cl, uint32_t tag,
 	      uint32_t boot, const char *trace_path, char *why, size_t whylen)
 {
 	memset(p, 0, sizeof *p);
 	p->cl = cl;
 	if (trace_path) {
-		p->trace_file = fopen(trace_path, "a");
+		p->trace_file = fopen(trace_path, "a+");
 		if (!p->trace_file) {
 			snprintf(why, whylen, "%s: %s", trace_path,
 				 strerror(errno));
@@ -63,12 +87,12 @@ int proc_open(struct proc *p, const struct cluster *cl, uint32_t tag,
 	}
 	trace_init(&p->tr, cl->sc.n, cl->sc.f, p->trace_file);
 	p->tr.stamp = true;
+	p->tr.epoch = cl->epoch_us;
 	/* A restarted process (or another run of a client appending to its
-	 * trace) goes on from a Lamport clock above its old lines: the wall
-	 * clock in microseconds. */
-	p->tr.lc = boot || (p->trace_file && ftell(p->trace_file) > 0)
-		       ? clock_wall_us()
-		       : 0;
+	 * trace) goes on from a clock above its old lines: its last line's
+	 * (the hybrid clock's physical floor is above it too, unless a clock
+	 * ran ahead). */
+	p->tr.lc = p->trace_file ? last_lc(p->trace_file) : 0;
 	p->id_base = (uint64_t)(tag & 0xfffu) << 44 | (uint64_t)(boot & 0xffu)
 							  << 36;
 	p->next_id = 0;

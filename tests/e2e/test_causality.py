@@ -96,9 +96,22 @@ def test_real_processes_treat_a_gst_of_0_as_the_simulator_does(byzlab,
                "10", "--out", out, timeout=240)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "causality=0" in r.stdout
+    ts = []
     for line in (out / "trace.jsonl").read_text().splitlines():
         d = json.loads(line)
         assert d.get("delay_us", 0) < 2 ** 63, line
+        if d["ev"] in ("run", "end"):
+            continue
+        # lc is a hybrid logical clock (docs/trace.md): its physical part,
+        # lc >> 13, is the microseconds since the run's epoch when the line
+        # was written, at or after the event's t, never far ahead of it
+        hlc = d["lc"] >> 13
+        assert d["t"] - 1 <= hlc <= d["t"] + 1_000_000, line
+        ts.append(d["t"])
+    # so the merged order is the order of physical time, up to the time a
+    # line takes to be written (a disk wait), not a Lamport counter's
+    late = sum(1 for a, b in zip(ts, ts[1:]) if b + 50_000 < a)
+    assert late == 0, late
 
 
 def test_check_clocks_writes_each_lines_vector_and_lamport_clock(byzlab,
