@@ -231,16 +231,19 @@ static int tm_propose(struct tm *t, struct byz_outbox *ob)
 
 	t->propose_armed = true;
 	if (t->valid_round != TM_NO_ROUND) {
-		/* Line 16: proposal <- validValue. */
-		const struct tm_round *v = tm_slot(t, t->valid_round, false);
-		for (uint32_t i = 0; v && i < t->cfg.n; i++)
-			if (v->pv_have[i] && !memcmp(v->pv_id[i], t->valid_id,
-						     BYZ_DIGEST_BYTES)) {
-				pol[npol] = v->pv_frame[i];
-				lens[npol++] = v->pv_len[i];
+		/* Line 16: proposal <- validValue, with its proof. */
+		struct wire_rd rd = {t->valid_pol.p, t->valid_pol.len};
+		uint16_t k = 0;
+		if (t->valid_pol.len && !wire_rd_u16(&rd, &k))
+			for (uint16_t i = 0; i < k && npol < BYZ_MAX_N; i++) {
+				uint32_t l;
+				if (wire_rd_u32(&rd, &l) ||
+				    wire_rd_bytes(&rd, l, &pol[npol]))
+					break;
+				lens[npol++] = l;
 			}
 		if (npol < t->quorum)
-			npol = 0; /* not kept any more: no proof */
+			npol = 0; /* not whole: no proof */
 		value = t->valid.p;
 		vlen = t->valid.len;
 		t->my_prop_vr = t->valid_round;
@@ -283,10 +286,13 @@ static int tm_kick(struct tm *t, struct byz_outbox *ob)
 		return 0;
 	if ((rc = tm_arm_gossip(t, ob)))
 		return rc;
-	if (tm_proposer(t, t->h, t->round) == t->cfg.id)
-		return tm_propose(t, ob);
+	if (tm_proposer(t, t->h, t->round) == t->cfg.id &&
+	    (rc = tm_propose(t, ob)))
+		return rc;
 	t->propose_armed = true;
-	/* Line 21: schedule OnTimeoutPropose(h_p, round_p). */
+	/* Line 21: schedule OnTimeoutPropose(h_p, round_p). The proposer
+	 * too (a deviation): a restarted one may lack the PREVOTEs of its
+	 * own proposal's valid round, and must not wait for ever. */
 	return tm_arm(t, ob, TM_TIMER_PROPOSE, tm_timeout(t, t->round));
 }
 
@@ -313,6 +319,7 @@ int tm_next_height(struct tm *t, struct byz_outbox *ob)
 	t->locked_round = t->valid_round = TM_NO_ROUND;
 	tm_bytes_free(&t->locked);
 	tm_bytes_free(&t->valid);
+	tm_bytes_free(&t->valid_pol);
 	t->my_prop_round = t->my_pv_round = t->my_pc_round = TM_NO_ROUND;
 	tm_bytes_free(&t->my_prop);
 	t->beacons = 0;
@@ -424,6 +431,27 @@ static int tm_rule_prevote(struct tm *t, struct byz_outbox *ob)
 	}
 }
 
+/* The proof of validValue: the PREVOTEs for it in round s. */
+static int tm_keep_pol(struct tm *t, const struct tm_round *s)
+{
+	struct wire_buf *b = &t->scratch;
+	uint16_t k = 0;
+
+	wire_buf_reset(b);
+	wire_put_u16(b, 0);
+	for (uint32_t i = 0; i < t->cfg.n; i++)
+		if (s->pv_have[i] &&
+		    !memcmp(s->pv_id[i], s->prop_id, BYZ_DIGEST_BYTES)) {
+			wire_put_frame(b, s->pv_frame[i], s->pv_len[i]);
+			k++;
+		}
+	if (b->err)
+		return b->err;
+	b->data[0] = (uint8_t)k;
+	b->data[1] = (uint8_t)(k >> 8);
+	return tm_bytes_set(&t->valid_pol, b->data, b->len);
+}
+
 /* Lines 34-48 for round_p. */
 static int tm_rule_votes(struct tm *t, struct byz_outbox *ob)
 {
@@ -469,7 +497,8 @@ static int tm_rule_votes(struct tm *t, struct byz_outbox *ob)
 			}
 			/* Lines 42-43. */
 			if ((rc = tm_bytes_set(&t->valid, tm_of(&m)->prop.value,
-					       tm_of(&m)->prop.value_len)))
+					       tm_of(&m)->prop.value_len)) ||
+			    (rc = tm_keep_pol(t, s)))
 				return rc;
 			memcpy(t->valid_id, s->prop_id, BYZ_DIGEST_BYTES);
 			t->valid_round = t->round;
@@ -545,6 +574,36 @@ static bool tm_pol_ok(const struct tm *t, const struct tm_proposal *p,
 	return k >= t->quorum;
 }
 
+/* Replica `to` sent a message of an earlier round r of our height: it
+ * has not seen the 2f+1 PRECOMMITs of r that moved us on (lost before
+ * GST, and not resent: we resend only our current round's). Send it our
+ * own PREVOTE and PRECOMMIT of r again, once per round and half timeout:
+ * the gossip of the paper, which Algorithm 1 assumes, for the round it
+ * is stuck in. */
+static int tm_help(struct tm *t, struct byz_outbox *ob, uint32_t to, uint32_t r)
+{
+	const struct tm_round *s = tm_slot(t, r, false);
+	uint32_t me = t->cfg.id;
+	size_t off;
+	int rc;
+
+	if (!s || to == me ||
+	    (t->helped_round[to] == r + 1 &&
+	     t->now < t->helped_at[to] + t->cfg.timeout_us / 2))
+		return 0;
+	t->helped_round[to] = r + 1;
+	t->helped_at[to] = t->now;
+	if (s->pv_have[me] && ((rc = tm_enc_vote(&ob->bytes, &off, TM_PREVOTE,
+						 me, t->h, r, s->pv_id[me])) ||
+			       (rc = tm_hold(t, ob, off, false, to))))
+		return rc;
+	if (s->pc_have[me] && ((rc = tm_enc_vote(&ob->bytes, &off, TM_PRECOMMIT,
+						 me, t->h, r, s->pc_id[me])) ||
+			       (rc = tm_hold(t, ob, off, false, to))))
+		return rc;
+	return 0;
+}
+
 /* A PROPOSAL, PREVOTE or PRECOMMIT of our height: into the log. */
 static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 			   const struct wire_msg *m)
@@ -572,6 +631,11 @@ static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 	}
 	if ((uint64_t)round + 1 > t->hi_round[from])
 		t->hi_round[from] = round + 1;
+	if (round < t->round) {
+		int rc = tm_help(t, ob, from, round);
+		if (rc)
+			return rc;
+	}
 	if (!(s = tm_slot(t, round, true)))
 		return 0; /* outside the rounds kept (line 55 counted it) */
 	switch (m->frame.type) {
@@ -807,6 +871,7 @@ static void tm_destroy(void **core)
 	tm_bytes_free(&t->prev_snap);
 	tm_bytes_free(&t->locked);
 	tm_bytes_free(&t->valid);
+	tm_bytes_free(&t->valid_pol);
 	tm_bytes_free(&t->my_prop);
 	tm_pool_free(t);
 	free(t->sends);

@@ -121,6 +121,10 @@ struct tm {
 	enum tm_step step;
 	uint32_t locked_round, valid_round; /* TM_NO_ROUND: -1 */
 	struct tm_bytes locked, valid;	    /* the values' bytes */
+	/* The 2f+1 signed PREVOTEs that made validValue valid (line 36):
+	 * count u16, then (u32 length, frame) each; the proof our proposal
+	 * of it carries (persisted: a restarted proposer still has it). */
+	struct tm_bytes valid_pol;
 	uint8_t locked_id[BYZ_DIGEST_BYTES], valid_id[BYZ_DIGEST_BYTES];
 	/* What we sent in this height (persisted before it is sent): our
 	 * proposal (round, valid round, the unsigned PROPOSAL frame),
@@ -150,6 +154,10 @@ struct tm {
 	uint64_t asked_h[BYZ_MAX_N], asked_at[BYZ_MAX_N];
 	uint64_t told_h[BYZ_MAX_N], told_at[BYZ_MAX_N];
 	uint64_t decided_at; /* when we last decided */
+	/* A replica in an earlier round of our height, helped (tm_help):
+	 * which round and when. */
+	uint32_t helped_round[BYZ_MAX_N];
+	uint64_t helped_at[BYZ_MAX_N];
 
 	/* Requests. */
 	struct tm_pending *pool; /* max_clients */

@@ -9,7 +9,8 @@
  * Record (all integers little-endian):
  *   magic u32 "TM01", h u64, round u32, step u8,
  *   locked_round u32, locked value (u32 length, bytes),
- *   valid_round u32, valid value (u32 length, bytes),
+ *   valid_round u32, valid value (u32 length, bytes), the valid value's
+ *   proof (u32 length, bytes: count u16, (u32 length, PREVOTE) each),
  *   my_prop_round u32, my_prop_vr u32, my proposal's value (u32, bytes),
  *   my_pv_round u32, my_pv_id 32, my_pc_round u32, my_pc_id 32,
  *   the application's snapshot (the rest).
@@ -46,6 +47,7 @@ int tm_persist(struct tm *t, struct byz_outbox *ob)
 	put_value(b, &t->locked);
 	wire_put_u32(b, t->valid_round);
 	put_value(b, &t->valid);
+	put_value(b, &t->valid_pol);
 	wire_put_u32(b, t->my_prop_round);
 	wire_put_u32(b, t->my_prop_vr);
 	put_value(b, &t->my_prop);
@@ -76,8 +78,8 @@ struct tm_rec {
 	uint32_t round, locked_round, valid_round, prop_round, prop_vr;
 	uint32_t pv_round, pc_round;
 	uint8_t step;
-	const uint8_t *locked, *valid, *prop, *pv_id, *pc_id, *snap;
-	uint32_t locked_len, valid_len, prop_len;
+	const uint8_t *locked, *valid, *pol, *prop, *pv_id, *pc_id, *snap;
+	uint32_t locked_len, valid_len, pol_len, prop_len;
 	size_t snap_len;
 };
 
@@ -98,6 +100,7 @@ static int tm_rec_read(const uint8_t *rec, size_t len, struct tm_rec *x)
 	    (rc = rd_value(&r, &x->locked, &x->locked_len)) ||
 	    (rc = wire_rd_u32(&r, &x->valid_round)) ||
 	    (rc = rd_value(&r, &x->valid, &x->valid_len)) ||
+	    (rc = rd_value(&r, &x->pol, &x->pol_len)) ||
 	    (rc = wire_rd_u32(&r, &x->prop_round)) ||
 	    (rc = wire_rd_u32(&r, &x->prop_vr)) ||
 	    (rc = rd_value(&r, &x->prop, &x->prop_len)) ||
@@ -160,6 +163,7 @@ int tm_restore(struct tm *t, const uint8_t *log, size_t len)
 	if ((rc =
 		 set_value(&t->locked, t->locked_id, x.locked, x.locked_len)) ||
 	    (rc = set_value(&t->valid, t->valid_id, x.valid, x.valid_len)) ||
+	    (rc = set_value(&t->valid_pol, NULL, x.pol, x.pol_len)) ||
 	    (rc = set_value(&t->my_prop, NULL, x.prop, x.prop_len)))
 		return rc;
 	return 0;
