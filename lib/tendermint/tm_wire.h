@@ -30,7 +30,7 @@
 
 #include "wire.h"
 
-#define TM_PROTO	4	   /* the frame header's protocol byte */
+#define TM_PROTO	5	   /* the frame header's protocol byte */
 #define TM_MAX_ROUND	(1u << 24) /* rounds are 0 .. TM_MAX_ROUND - 1 */
 #define TM_NO_ROUND	UINT32_MAX /* valid_round -1 of the paper */
 #define TM_MAX_BATCH	64	   /* requests in one value */
