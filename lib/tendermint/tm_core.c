@@ -574,25 +574,31 @@ static bool tm_pol_ok(const struct tm *t, const struct tm_proposal *p,
 	return k >= t->quorum;
 }
 
-/* Replica `to` sent a message of an earlier round r of our height: it
- * has not seen the 2f+1 PRECOMMITs of r that moved us on (lost before
- * GST, and not resent: we resend only our current round's). Send it our
- * own PREVOTE and PRECOMMIT of r again, once per round and half timeout:
- * the gossip of the paper, which Algorithm 1 assumes, for the round it
- * is stuck in. */
-static int tm_help(struct tm *t, struct byz_outbox *ob, uint32_t to, uint32_t r)
+/* Replica `to` is in an earlier round r of our height (the highest round
+ * we have seen from it): it has not seen the 2f+1 PRECOMMITs of r that
+ * moved us on (lost before GST, and not resent: we resend only our
+ * current round's). Send it our own PREVOTE and PRECOMMIT of r again, at
+ * most once per half timeout: the gossip of the paper, which Algorithm 1
+ * assumes, for the round it is stuck in. A message of an earlier round
+ * from a replica we know to be in ours (our own help coming back, a
+ * Byzantine replica's stale messages) is not a reason: the rate limit
+ * and the highest round keep two replicas from helping each other for
+ * ever. */
+static int tm_help(struct tm *t, struct byz_outbox *ob, uint32_t to)
 {
-	const struct tm_round *s = tm_slot(t, r, false);
-	uint32_t me = t->cfg.id;
+	uint32_t r, me = t->cfg.id;
+	const struct tm_round *s;
 	size_t off;
 	int rc;
 
-	if (!s || to == me ||
-	    (t->helped_round[to] == r + 1 &&
+	if (to == me || !t->hi_round[to] || t->hi_round[to] - 1 >= t->round ||
+	    (t->helped_at[to] &&
 	     t->now < t->helped_at[to] + t->cfg.timeout_us / 2))
 		return 0;
-	t->helped_round[to] = r + 1;
-	t->helped_at[to] = t->now;
+	r = t->hi_round[to] - 1;
+	if (!(s = tm_slot(t, r, false)))
+		return 0;
+	t->helped_at[to] = t->now + 1;
 	if (s->pv_have[me] && ((rc = tm_enc_vote(&ob->bytes, &off, TM_PREVOTE,
 						 me, t->h, r, s->pv_id[me])) ||
 			       (rc = tm_hold(t, ob, off, false, to))))
@@ -632,7 +638,7 @@ static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 	if ((uint64_t)round + 1 > t->hi_round[from])
 		t->hi_round[from] = round + 1;
 	if (round < t->round) {
-		int rc = tm_help(t, ob, from, round);
+		int rc = tm_help(t, ob, from);
 		if (rc)
 			return rc;
 	}
@@ -968,4 +974,6 @@ const struct byz_core_ops tendermint_core_ops = {
     .limits = &tm_limits,
     .mutants = tm_mutants,
     .audit = tm_audit,
+    .audit_lock_st = sizeof(struct tm_audit_lock),
+    .audit_lock = tm_audit_lock,
 };

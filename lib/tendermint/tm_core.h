@@ -154,9 +154,8 @@ struct tm {
 	uint64_t asked_h[BYZ_MAX_N], asked_at[BYZ_MAX_N];
 	uint64_t told_h[BYZ_MAX_N], told_at[BYZ_MAX_N];
 	uint64_t decided_at; /* when we last decided */
-	/* A replica in an earlier round of our height, helped (tm_help):
-	 * which round and when. */
-	uint32_t helped_round[BYZ_MAX_N];
+	/* When we last helped each replica in an earlier round of our
+	 * height (tm_help), +1; 0: never. */
 	uint64_t helped_at[BYZ_MAX_N];
 
 	/* Requests. */
@@ -254,6 +253,26 @@ int tm_restore(struct tm *t, const uint8_t *log, size_t len);
 void tm_describe_record(const uint8_t *rec, size_t len, char *buf, size_t cap);
 
 /* ---- tm_audit.c ---- */
+/* The lock rule's state per replica (core.h, audit_lock). */
+#define TM_AUDIT_POL 64
+struct tm_audit_pol {
+	bool used;
+	uint64_t h;
+	uint32_t round, count;
+	uint8_t id[BYZ_DIGEST_BYTES];
+	uint8_t who[BYZ_MAX_N / 8];
+};
+struct tm_audit_lock {
+	bool locked, forgot;
+	uint64_t h;
+	uint32_t round;
+	uint8_t id[BYZ_DIGEST_BYTES];
+	struct tm_audit_pol pol[TM_AUDIT_POL];
+	uint32_t next;
+};
+int tm_audit_lock(const struct byz_config *cfg, void *shared, void *st,
+		  const struct wire_msg *m, bool sent, char *why,
+		  size_t whylen);
 const char *tm_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		     struct byz_vote *vote, bool *is_vote);
 

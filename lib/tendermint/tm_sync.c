@@ -16,8 +16,10 @@
  *     that height's decision, whose value names the snapshot's state
  *     digest (tm_exec.c), so the snapshot is checked against a decision
  *     2f+1 replicas precommitted;
- *   - each replica is asked and told at most once per height and half
- *     timeout, so duplicated or replayed frames cannot multiply answers.
+ *   - each replica is asked at most once per half timeout and height of
+ *     ours, and told at most once per half timeout unless it asks from a
+ *     higher height than we last told it about, so duplicated, replayed
+ *     or stale frames cannot multiply answers.
  */
 #include "tm_core.h"
 
@@ -228,8 +230,8 @@ int tm_other_height(struct tm *t, struct byz_outbox *ob, uint32_t sender,
 	if (!asked && height + 1 == t->h &&
 	    t->now < t->decided_at + t->cfg.timeout_us)
 		return 0;
-	if (t->told_h[sender] == height && t->now < t->told_at[sender] + half)
-		return 0;
+	if (height <= t->told_h[sender] && t->now < t->told_at[sender] + half)
+		return 0; /* once per half timeout, unless it moved on */
 	t->told_h[sender] = height;
 	t->told_at[sender] = t->now;
 	if (t->kept[height % t->nkept].height != height)
