@@ -9,6 +9,7 @@
 #include "err.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,9 +18,17 @@ _Static_assert(sizeof(struct tm_msg) <= WIRE_MSG_BODY_BYTES,
 
 #define TM_MAX_SIGNERS 256 /* precommits in a DECISION (BYZ_MAX_N) */
 
+#define TM_VALUE_DOMAIN "byzlab/tm/value/v1" /* hashed with its NUL */
+
 void tm_value_id(uint8_t id[BYZ_DIGEST_BYTES], const uint8_t *value, size_t len)
 {
-	byz_digest(id, value, len);
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, BYZ_DIGEST_BYTES);
+	crypto_generichash_update(&st, (const uint8_t *)TM_VALUE_DOMAIN,
+				  sizeof TM_VALUE_DOMAIN);
+	crypto_generichash_update(&st, value, len);
+	crypto_generichash_final(&st, id, BYZ_DIGEST_BYTES);
 }
 
 bool tm_is_nil(const uint8_t *id)

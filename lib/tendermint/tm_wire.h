@@ -7,8 +7,8 @@
  *     height u64, prev_state 32 bytes, count u16, count x (u32 length,
  *     signed CLIENT REQUEST frame)
  *
- * and id(v) is BLAKE2b-256 of those bytes (tm_value_id); a nil vote names
- * the all-zero id.
+ * and id(v) is BLAKE2b-256 of "byzlab/tm/value/v1\0" and those bytes
+ * (tm_value_id); a nil vote names the all-zero id.
  *
  *   PROPOSAL   round u32, valid_round u32 (TM_NO_ROUND, or < round), the
  *              proof of the valid round: u16 count (0 when valid_round is
@@ -100,7 +100,7 @@ static inline uint64_t tm_view(uint64_t height, uint32_t round)
 	return height * TM_MAX_ROUND + round;
 }
 
-/* id(v): BLAKE2b-256 of a value's bytes. */
+/* id(v): BLAKE2b-256 of the domain and a value's bytes. */
 void tm_value_id(uint8_t id[BYZ_DIGEST_BYTES], const uint8_t *value,
 		 size_t len);
 /* Whether an id is nil (all zero). */
