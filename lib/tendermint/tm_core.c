@@ -976,4 +976,5 @@ const struct byz_core_ops tendermint_core_ops = {
     .audit = tm_audit,
     .audit_lock_st = sizeof(struct tm_audit_lock),
     .audit_lock = tm_audit_lock,
+    .complexity = &tendermint_complexity,
 };

@@ -252,6 +252,9 @@ int tm_persist(struct tm *t, struct byz_outbox *ob);
 int tm_restore(struct tm *t, const uint8_t *log, size_t len);
 void tm_describe_record(const uint8_t *rec, size_t len, char *buf, size_t cap);
 
+/* ---- tm_formulas.c ---- */
+extern const struct byz_complexity tendermint_complexity;
+
 /* ---- tm_audit.c ---- */
 /* The lock rule's state per replica (core.h, audit_lock). */
 #define TM_AUDIT_POL 64
