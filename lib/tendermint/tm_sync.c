@@ -140,20 +140,13 @@ static int tm_decide_with(struct tm *t, struct byz_outbox *ob,
 	}
 	if (rc)
 		return rc;
-	{
-		char d[9];
-		uint8_t id[BYZ_DIGEST_BYTES];
-		tm_value_id(id, tm_of(&m)->prop.value,
-			    tm_of(&m)->prop.value_len);
-		byz_hex(d, id, 4);
-		if ((rc = byz_out_note(ob,
-				       "decide h=%" PRIu64 " r=%" PRIu32
-				       " d=%s reqs=%u%s",
-				       t->h, tm_of(&m)->prop.round, d,
-				       (unsigned)tm_of(&m)->prop.batch.count,
-				       s ? "" : " (by a decision)")))
-			return rc;
-	}
+	/* No id(v) in the note: it covers the requests' signatures, which
+	 * fast crypto makes other bytes (docs/crypto.md: the same trace). */
+	if ((rc = byz_out_note(
+		 ob, "decide h=%" PRIu64 " r=%" PRIu32 " reqs=%u%s", t->h,
+		 tm_of(&m)->prop.round, (unsigned)tm_of(&m)->prop.batch.count,
+		 s ? "" : " (by a decision)")))
+		return rc;
 	t->decided_at = t->now;
 	/* Line 51: decision_p[h_p] = v, executed in height order. */
 	if ((rc = tm_execute(t, ob, &tm_of(&m)->prop)))
