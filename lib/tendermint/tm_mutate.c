@@ -1,8 +1,8 @@
 /*
  * tm_mutate.c - the adversary's rewrites of Tendermint frames (adv_mutate,
- * adversary/mutate.h). Votes are broadcast, as in PBFT, so the plain
- * rewrites already show each half of the honest replicas its own value
- * (docs/attacks.md, equivocate): no coalition hooks.
+ * adversary/mutate.h). Votes are broadcast to every replica, so the
+ * plain rewrites already show each half of the honest replicas its own
+ * value (docs/attacks.md, equivocate): no coalition hooks.
  *
  * Only the sender's own content is changed: embedded frames (requests in
  * a value, the proposal and precommits of a DECISION or STATE) are copied
