@@ -20,7 +20,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","messages","all","measure
      'complexity.csv' using 3:(sel("pbft","faulty-leader","messages","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","messages","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","messages","2(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff 2(n-1)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -32,7 +35,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","messages","all","measure
      'complexity.csv' using 3:(sel("pbft","faulty-leader","messages","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","messages","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","messages","2(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff 2(n-1)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -42,7 +48,9 @@ set ylabel "bytes per decision"
 plot 'complexity.csv' using 3:(sel("pbft","fault-free","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft fault-free (measured)", \
      'complexity.csv' using 3:(sel("pbft","faulty-leader","bytes","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -52,7 +60,9 @@ set ylabel "bytes per decision"
 plot 'complexity.csv' using 3:(sel("pbft","fault-free","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft fault-free (measured)", \
      'complexity.csv' using 3:(sel("pbft","faulty-leader","bytes","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -64,7 +74,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","signatures","all","measu
      'complexity.csv' using 3:(sel("pbft","faulty-leader","signatures","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","signatures","2n+2","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff 2n+2", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","3n+2","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 3n+2", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -76,7 +89,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","signatures","all","measu
      'complexity.csv' using 3:(sel("pbft","faulty-leader","signatures","all","measured")) with points lc rgb "#1f77b4" pt 6 ps 1.3 title "pbft faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","signatures","2n+2","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff 2n+2", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","3n+2","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 3n+2", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -89,7 +105,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","verifications","all","me
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","O(n^2)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff O(n^2) (c fitted)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","2n(n+2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n(n+2)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -102,7 +121,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","verifications","all","me
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","fault-free","verifications","O(n^2)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff O(n^2) (c fitted)", \
-     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","2n(n+2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n(n+2)", \
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -113,7 +135,9 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","messages","all","measur
      'complexity.csv' using 3:(sel("pbft","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#1f77b4" lw 1.5 dt 2 title "pbft (n+1)(n-1)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -124,7 +148,9 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","messages","all","measur
      'complexity.csv' using 3:(sel("pbft","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#1f77b4" lw 1.5 dt 2 title "pbft (n+1)(n-1)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -132,7 +158,8 @@ set output outdir."/bytes-view-change.svg"
 set title "bytes of one view change (faulty first leader)"
 set ylabel "bytes (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -140,7 +167,8 @@ set output outdir."/bytes-view-change.png"
 set title "bytes of one view change (faulty first leader)"
 set ylabel "bytes (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -148,7 +176,9 @@ set output outdir."/signatures-view-change.svg"
 set title "signatures of one view change (faulty first leader)"
 set ylabel "signatures (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","signatures","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -156,7 +186,9 @@ set output outdir."/signatures-view-change.png"
 set title "signatures of one view change (faulty first leader)"
 set ylabel "signatures (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","signatures","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -166,7 +198,9 @@ set ylabel "verifications (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","verifications","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("pbft","view-change","verifications","O(n^3)","formula")) with lines lc rgb "#1f77b4" lw 1.5 dt 2 title "pbft O(n^3) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -176,6 +210,8 @@ set ylabel "verifications (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","verifications","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("pbft","view-change","verifications","O(n^3)","formula")) with lines lc rgb "#1f77b4" lw 1.5 dt 2 title "pbft O(n^3) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
-     'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)"
+     'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)"
 unset output
 

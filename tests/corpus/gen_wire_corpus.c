@@ -18,6 +18,7 @@
 #include "toy/toy_wire.h"
 #include "pbft/pbft_wire.h"
 #include "hotstuff/hs_wire.h"
+#include "tendermint/tm_wire.h"
 #include "err.h"
 #include "wire.h"
 
@@ -1524,6 +1525,161 @@ static void gen_embedded_rules(void)
 	wire_buf_free(&z);
 }
 
+/* ---- Tendermint (docs/wire.md "Tendermint") ----------------------------- */
+
+/* The signed PREVOTE or PRECOMMIT of replica r for (h, round, id). */
+static void tm_vote_frame(struct wire_buf *b, uint8_t type, uint32_t r,
+			  uint64_t h, uint32_t round, const uint8_t *id)
+{
+	size_t s;
+
+	if (tm_enc_vote(b, &s, type, r, h, round, id))
+		die("tendermint vote");
+	hs_sign(b, s, r);
+}
+
+static void gen_tendermint(void)
+{
+	static const uint8_t zero[BYZ_DIGEST_BYTES];
+	struct wire_buf b, bb, req, val, prop, v[3];
+	const uint8_t *rp, *fp[3];
+	size_t rl, fl[3], s;
+	uint8_t id[BYZ_DIGEST_BYTES];
+	struct hdr h;
+
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&bb, BIG);
+	wire_buf_init(&req, BIG);
+	wire_buf_init(&val, BIG);
+	wire_buf_init(&prop, BIG);
+	good_request(&req, 0, 1, "put k v", 7);
+	rp = req.data;
+	rl = req.len;
+	/* The value of height 1 (state digest all zero here), one request. */
+	if (tm_enc_value(&val, 1, zero, &rp, &rl, 1))
+		die("tendermint value");
+	tm_value_id(id, val.data, val.len);
+
+	if (tm_enc_proposal(&prop, &s, 0, 0, TM_NO_ROUND, NULL, NULL, 0,
+			    val.data, val.len))
+		die("tendermint proposal");
+	hs_sign(&prop, s, 0);
+	emit_buf("ok-tendermint-proposal", &prop);
+	tm_vote_frame(&b, TM_PREVOTE, 1, 1, 0, id);
+	emit_buf("ok-tendermint-prevote", &b);
+	wire_buf_reset(&b);
+	tm_vote_frame(&b, TM_PREVOTE, 2, 1, 0, zero);
+	emit_buf("ok-tendermint-prevote-nil", &b);
+	for (uint32_t i = 0; i < 3; i++) {
+		wire_buf_init(&v[i], BIG);
+		tm_vote_frame(&v[i], TM_PREVOTE, i, 1, 0, id);
+		fp[i] = v[i].data;
+		fl[i] = v[i].len;
+	}
+	/* Round 1 re-proposes it with the proof of round 0. */
+	wire_buf_reset(&b);
+	if (tm_enc_proposal(&b, &s, 1, 1, 0, fp, fl, 3, val.data, val.len))
+		die("tendermint proposal with proof");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-tendermint-proposal-valid-round", &b);
+	for (uint32_t i = 0; i < 3; i++) {
+		wire_buf_reset(&v[i]);
+		tm_vote_frame(&v[i], TM_PRECOMMIT, i, 1, 0, id);
+		fp[i] = v[i].data;
+		fl[i] = v[i].len;
+	}
+	wire_buf_reset(&b);
+	tm_vote_frame(&b, TM_PRECOMMIT, 3, 1, 0, id);
+	emit_buf("ok-tendermint-precommit", &b);
+	wire_buf_reset(&b);
+	if (tm_enc_decision(&b, &s, 2, 1, prop.data, prop.len, fp, fl, 3))
+		die("tendermint decision");
+	hs_sign(&b, s, 2);
+	emit_buf("ok-tendermint-decision", &b);
+	wire_buf_reset(&b);
+	if (tm_enc_status(&b, &s, 3, 2, 5))
+		die("tendermint status");
+	hs_sign(&b, s, 3);
+	emit_buf("ok-tendermint-status", &b);
+	wire_buf_reset(&b);
+	if (tm_enc_state(&b, &s, 1, 1, (const uint8_t *)"snap", 4, prop.data,
+			 prop.len, fp, fl, 3))
+		die("tendermint state");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-tendermint-state", &b);
+
+	/* Body faults. */
+	h = hdr_of(TM_PROTO, TM_PREVOTE, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u32(&bb, 0);
+	wire_put_bytes(&bb, id, sizeof id);
+	crafted("err-bad-field-tendermint-prevote-height-zero", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u32(&bb, TM_MAX_ROUND);
+	wire_put_bytes(&bb, id, sizeof id);
+	crafted("err-bad-field-tendermint-prevote-round-too-high", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u32(&bb, 0);
+	wire_put_bytes(&bb, id, 31);
+	crafted("err-truncated-tendermint-prevote-id", &h, &bb);
+	wire_put_u8(&bb, id[31]);
+	wire_put_u8(&bb, 0);
+	crafted("err-trailing-bytes-tendermint-prevote", &h, &bb);
+
+	h = hdr_of(TM_PROTO, TM_PROPOSAL, 0);
+	wire_buf_reset(&bb);
+	wire_put_u32(&bb, 1);
+	wire_put_u32(&bb, 1); /* valid round = round */
+	wire_put_u16(&bb, 0);
+	wire_put_bytes(&bb, val.data, val.len);
+	crafted("err-bad-field-tendermint-proposal-valid-round-not-below", &h,
+		&bb);
+	wire_buf_reset(&bb);
+	wire_put_u32(&bb, 0);
+	wire_put_u32(&bb, TM_NO_ROUND);
+	wire_put_u16(&bb, 1); /* a proof without a valid round */
+	wire_put_frame(&bb, v[0].data, v[0].len);
+	wire_put_bytes(&bb, val.data, val.len);
+	crafted("err-bad-nested-tendermint-proposal-proof-holds-precommit", &h,
+		&bb);
+	wire_buf_reset(&bb);
+	wire_put_u32(&bb, 0);
+	wire_put_u32(&bb, TM_NO_ROUND);
+	wire_put_u16(&bb, 0);
+	wire_put_u64(&bb, 1);
+	wire_put_bytes(&bb, zero, sizeof zero);
+	wire_put_u16(&bb, TM_MAX_BATCH + 1);
+	crafted("err-too-big-tendermint-proposal-batch", &h, &bb);
+
+	h = hdr_of(TM_PROTO, TM_DECISION, 2);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_frame(&bb, prop.data, prop.len);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-tendermint-decision-no-precommits", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_frame(&bb, v[0].data, v[0].len); /* not a proposal */
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-nested-tendermint-decision-holds-precommit", &h, &bb);
+
+	h = hdr_of(TM_PROTO, TM_STATE, 1);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u32(&bb, TM_MAX_SNAPSHOT + 1);
+	crafted("err-too-big-tendermint-state-snapshot", &h, &bb);
+
+	for (int i = 0; i < 3; i++)
+		wire_buf_free(&v[i]);
+	wire_buf_free(&b);
+	wire_buf_free(&bb);
+	wire_buf_free(&req);
+	wire_buf_free(&val);
+	wire_buf_free(&prop);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1540,6 +1696,7 @@ int main(int argc, char **argv)
 	gen_order_errors();
 	gen_hotstuff();
 	gen_pbft();
+	gen_tendermint();
 	gen_embedded_rules();
 	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
 	return 0;

@@ -181,6 +181,23 @@ EXAMPLES = {
     ("docs/pbft.md", "byzlab run --clients 4 --requests 10"):
         not_run("the common options of a measurement table (its rows add "
                 "--n and faults; n = 100+ runs take minutes)"),
+    # Tendermint (docs/tendermint.md)
+    ("docs/tendermint.md", "byzlab campaign campaigns/tendermint.yaml --out "
+     "results/tendermint"):
+        {"rc": 0, "out": ["every expectation held"],
+         "file": "results/tendermint/summary.md"},
+    ("docs/tendermint.md", "byzlab run --protocol tendermint --byzantine 1 "
+     "--attack equivocate --gst 200ms --attack drop:p=0.2"): PASS,
+    ("docs/tendermint.md", "byzlab run --protocol tendermint --byzantine 2 "
+     "--attack equivocate --gst 200ms --stop-on-violation"): AGREEMENT,
+    ("docs/tendermint.md", "byzlab run --driver zmq --protocol tendermint "
+     "--requests 5 --out results/tm-zmq"):
+        {"rc": 0, "out": ["PASS  tendermint", "accepted 20/20",
+                          "stop done"],
+         "file": "results/tm-zmq/trace.jsonl"},
+    ("docs/tendermint.md", "byzlab run --protocol tendermint --n N"):
+        not_run("the common options of a measurement table (its rows "
+                "give N)"),
     ("docs/hotstuff.md", "byzlab run --clients 4 --requests 10"):
         not_run("the common options of a measurement table (its rows add "
                 "--n and faults; n = 100+ runs take minutes)"),

@@ -1,0 +1,215 @@
+/*
+ * tm_exec.c - client requests: the pending pool, getValue() (line 18),
+ * valid(v) (lines 23, 29, 36, 50), executing a decided value (line 51) and
+ * the replies.
+ *
+ * Clients broadcast each signed request to every replica, so any proposer
+ * can propose it. The pool keeps each client's newest request that the
+ * application has not executed (one entry per client). A value is
+ * (height, the application's state digest after height - 1, requests):
+ * valid(v) holds when its height is ours and its state digest is ours
+ * (Tendermint's "app hash" of the previous block), so a value proposed by
+ * a replica that is behind or ahead is not voted for, and a state
+ * transfer can be checked against a decided value (tm_sync.c). The
+ * application's client table makes execution at-most-once whatever a
+ * value holds. One COMMIT per executed request: height = the
+ * application's height after it, slot = the decided height.
+ */
+#include "tm_core.h"
+
+#include "err.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tm_pool_init(struct tm *t)
+{
+	uint32_t c = t->cfg.max_clients;
+
+	t->pool = calloc(c, sizeof *t->pool);
+	t->reply_flag = calloc(c, sizeof *t->reply_flag);
+	t->reply_list = calloc(c, sizeof *t->reply_list);
+	return t->pool && t->reply_flag && t->reply_list ? 0 : BYZ_ENOMEM;
+}
+
+void tm_pool_free(struct tm *t)
+{
+	if (t->pool)
+		for (uint32_t c = 0; c < t->cfg.max_clients; c++)
+			free(t->pool[c].frame);
+	free(t->pool);
+	free(t->reply_flag);
+	free(t->reply_list);
+	free(t->commits);
+	t->pool = NULL;
+	t->reply_flag = NULL;
+	t->reply_list = NULL;
+	t->commits = NULL;
+}
+
+static void tm_want_reply(struct tm *t, uint32_t c)
+{
+	if (!t->reply_flag[c]) {
+		t->reply_flag[c] = true;
+		t->reply_list[t->nreply++] = c;
+	}
+}
+
+static void tm_pool_done(struct tm *t, uint32_t c, uint64_t ts)
+{
+	struct tm_pending *p = &t->pool[c];
+
+	if (p->ts && p->ts <= ts) {
+		p->ts = 0;
+		t->pool_count--;
+	}
+}
+
+int tm_on_request(struct tm *t, struct byz_outbox *ob, const struct wire_msg *m)
+{
+	uint32_t c = m->u.request.client;
+	uint64_t ts = m->u.request.timestamp;
+	struct tm_pending *p;
+
+	(void)ob;
+	if (c >= t->cfg.max_clients)
+		return tm_drop(ob, m, "client beyond max_clients");
+	if (ts <= app_last_timestamp(t->app, c)) {
+		if (ts == app_last_timestamp(t->app, c))
+			tm_want_reply(t, c); /* its reply was lost */
+		return 0;
+	}
+	p = &t->pool[c];
+	if (ts <= p->ts)
+		return 0; /* pooled already */
+	if (m->frame.len > TM_REQ_MAX)
+		return tm_drop(ob, m, "request too large");
+	if (!p->frame && !(p->frame = malloc(TM_REQ_MAX)))
+		return BYZ_ENOMEM;
+	memcpy(p->frame, m->frame.bytes, m->frame.len);
+	p->len = (uint16_t)m->frame.len;
+	if (!p->ts)
+		t->pool_count++;
+	p->ts = ts;
+	return 0;
+}
+
+int tm_get_value(struct tm *t, struct wire_buf *b)
+{
+	const uint8_t *frames[TM_MAX_BATCH];
+	size_t lens[TM_MAX_BATCH], k = 0;
+	uint32_t nc = t->cfg.max_clients;
+
+	/* Start at a client that rotates with the height, for fairness. */
+	for (uint32_t i = 0; i < nc && k < t->cfg.batch && k < TM_MAX_BATCH;
+	     i++) {
+		uint32_t c = (uint32_t)((t->h + i) % nc);
+		if (t->pool[c].ts) {
+			frames[k] = t->pool[c].frame;
+			lens[k++] = t->pool[c].len;
+		}
+	}
+	return tm_enc_value(b, t->h, t->state_digest, frames, lens, k);
+}
+
+const char *tm_valid(const struct tm *t, const struct tm_proposal *p)
+{
+	struct wire_msg r;
+	size_t pos = 0;
+
+	if (p->height != t->h)
+		return "value of another height";
+	if (memcmp(p->prev_state, t->state_digest, BYZ_DIGEST_BYTES))
+		return "value built on another state";
+	if (p->batch.count > t->cfg.batch)
+		return "more requests than a batch";
+	while (wire_frames_next(&p->batch, &pos, &r) == 1)
+		if (r.u.request.client >= t->cfg.max_clients)
+			return "request of a client beyond max_clients";
+	return NULL;
+}
+
+int tm_commit_later(struct tm *t, const struct byz_commit *c)
+{
+	if (t->ncommits == t->commits_cap) {
+		uint32_t cap = t->commits_cap ? 2 * t->commits_cap : 16;
+		struct byz_commit *x = realloc(t->commits, cap * sizeof *x);
+		if (!x)
+			return BYZ_ENOMEM;
+		t->commits = x;
+		t->commits_cap = cap;
+	}
+	t->commits[t->ncommits++] = *c;
+	return 0;
+}
+
+int tm_execute(struct tm *t, struct byz_outbox *ob, const struct tm_proposal *p)
+{
+	struct wire_msg r;
+	size_t pos = 0;
+	int rc;
+
+	while (wire_frames_next(&p->batch, &pos, &r) == 1) {
+		const struct wire_request *q = &r.u.request;
+		const uint8_t *res;
+		size_t reslen;
+		struct byz_commit c;
+		int out = app_execute(t->app, q->client, q->timestamp, q->op,
+				      q->op_len, &res, &reslen);
+		if (out < 0) {
+			if ((rc = byz_out_note(ob,
+					       "h=%" PRIu64 ": client %" PRIu32
+					       " out of range, skipped",
+					       t->h, q->client)))
+				return rc;
+			continue;
+		}
+		if (out == APP_STALE)
+			continue;
+		if (out == APP_DUPLICATE) {
+			tm_want_reply(t, q->client);
+			continue;
+		}
+		memset(&c, 0, sizeof c);
+		c.height = app_height(t->app);
+		c.slot = t->h;
+		c.client = q->client;
+		c.timestamp = q->timestamp;
+		byz_digest(c.request_digest, q->op, q->op_len);
+		app_state_digest(t->app, c.state_digest);
+		if ((rc = tm_commit_later(t, &c)))
+			return rc;
+		tm_pool_done(t, q->client, q->timestamp);
+		tm_want_reply(t, q->client);
+	}
+	app_state_digest(t->app, t->state_digest);
+	t->dirty = true;
+	return 0;
+}
+
+int tm_flush_commits(struct tm *t, struct byz_outbox *ob)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < t->ncommits && !rc; i++)
+		rc = byz_out_commit(ob, &t->commits[i]);
+	t->ncommits = 0;
+	for (uint32_t i = 0; i < t->nreply && !rc; i++) {
+		uint32_t c = t->reply_list[i];
+		uint64_t ts = app_last_timestamp(t->app, c);
+		const uint8_t *res;
+		size_t reslen, start;
+		t->reply_flag[c] = false;
+		if (app_execute(t->app, c, ts, NULL, 0, &res, &reslen) !=
+		    APP_DUPLICATE)
+			continue;
+		rc =
+		    wire_enc_reply(&ob->bytes, &start, t->cfg.id,
+				   tm_view(t->h, t->round), c, ts, res, reslen);
+		if (!rc)
+			rc = byz_out_send(ob, byz_client_addr(c), start);
+	}
+	t->nreply = 0;
+	return rc;
+}
