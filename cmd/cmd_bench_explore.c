@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 /* The runs each campaign takes by default: all 300 of the Twins
- * campaign, and 300 of the threshold campaign's 7,540, evenly spaced. */
+ * campaign, and 300 of the threshold campaign's N, evenly spaced. */
 #define EXPLORE_DEFAULT_RUNS 300
 
 static const char explore_usage[] =
@@ -50,8 +50,9 @@ static const char explore_usage[] =
     "              rounds, cap 150 per protocol), 1 client x 2 requests,\n"
     "              batch 4, GST 300 ms: 300 runs\n"
     "  threshold   campaigns/threshold.yaml as this binary was built with\n"
-    "              it (7,540 runs), of which --runs, evenly spaced (every\n"
-    "              (7540 / R)-th run, like --shard)\n"
+    "              it (N runs: byzlab campaign --list counts them), of\n"
+    "              which --runs R, evenly spaced (every (N / R)-th run,\n"
+    "              like --shard)\n"
     "The campaigns are embedded in the binary and built by the campaign\n"
     "loader; their results go to a temporary directory (in /dev/shm, or\n"
     "else $TMPDIR or /tmp) that is removed. Only the runs are timed (not\n"
