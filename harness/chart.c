@@ -290,36 +290,6 @@ static void model_free(struct model *m)
 	free(m->hix);
 }
 
-/* "r3" -> 3, "r3t" -> its twin address, "c7" -> client 7. */
-static bool parse_node(const char *s, uint32_t *addr)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || (s[0] != 'r' && s[0] != 'c') || s[1] < '0' || s[1] > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s + 1, &end, 10);
-	if (errno)
-		return false;
-	if (s[0] == 'c') {
-		if (*end || v >= (1ul << 20))
-			return false;
-		*addr = byz_client_addr((uint32_t)v);
-		return true;
-	}
-	if (v >= BYZ_MAX_N)
-		return false;
-	if (*end == 't' && !end[1]) {
-		*addr = byz_twin_addr((uint32_t)v);
-		return true;
-	}
-	if (*end)
-		return false;
-	*addr = (uint32_t)v;
-	return true;
-}
-
 static uint64_t jget_u64(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
@@ -452,9 +422,9 @@ static int pass1(FILE *f, struct model *m)
 			list_ids(json_object_get(o, "amnesia"), m->amnesia);
 		} else if (!strcmp(ev, "send")) {
 			uint32_t a;
-			if (parse_node(jget_str(o, "from"), &a))
+			if (trace_node_parse(jget_str(o, "from"), &a))
 				note_client(m, a);
-			if (parse_node(jget_str(o, "to"), &a))
+			if (trace_node_parse(jget_str(o, "to"), &a))
 				note_client(m, a);
 			m->sends++;
 		} else if (!strcmp(ev, "submit") || !strcmp(ev, "accept")) {
@@ -658,7 +628,7 @@ static bool mark_of(json_t *o, const char *ev, struct cev *e)
 			 jget_str(o, "what"), jget_u64(o, "view"),
 			 jget_u64(o, "leader"));
 	} else if (!strcmp(ev, "timer")) {
-		if (!parse_node(jget_str(o, "node"), &a))
+		if (!trace_node_parse(jget_str(o, "node"), &a))
 			return false;
 		e->kind = CK_TIMER;
 		e->a = a;
@@ -731,8 +701,9 @@ static int pass2(FILE *f, struct model *m, uint32_t max)
 				post = true;
 			if (k >= m->s_lo && k < m->s_hi) {
 				uint32_t a, b;
-				if (!parse_node(jget_str(o, "from"), &a) ||
-				    !parse_node(jget_str(o, "to"), &b)) {
+				if (!trace_node_parse(jget_str(o, "from"),
+						      &a) ||
+				    !trace_node_parse(jget_str(o, "to"), &b)) {
 					json_decref(o);
 					continue;
 				}
@@ -778,7 +749,7 @@ static int pass2(FILE *f, struct model *m, uint32_t max)
 								 : CK_REJECT;
 				e->t = tmp.t;
 				e->a = m->ev[s].a;
-				e->b = parse_node(jget_str(o, "to"), &b)
+				e->b = trace_node_parse(jget_str(o, "to"), &b)
 					   ? b
 					   : m->ev[s].b;
 				e->id = m->ev[s].id;

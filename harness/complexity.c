@@ -562,6 +562,22 @@ static void slope_text(char *buf, size_t cap, double s)
 		snprintf(buf, cap, "-");
 }
 
+/* A formula's slope over p's n, as text: fitted to its values where it has
+ * a value function, else its exponent (an O() formula). xs and ys are the
+ * series it is set beside. */
+static void formula_slope(const struct cx_protocol *p,
+			  const struct byz_formula *fm, const double *xs,
+			  const double *ys, char *out, size_t cap)
+{
+	double fy[CX_MAX_NS];
+
+	for (size_t k = 0; k < p->npoints; k++)
+		fy[k] = cx_formula_at(fm, p->points[k].n, xs, ys, p->npoints);
+	slope_text(out, cap,
+		   fm->value ? cx_slope(xs, fy, p->npoints, NULL)
+			     : fm->exponent);
+}
+
 /* The exact formulas of p for s and m that the measurement misses, as
  * "n = 4, 7" in buf; returns how many points missed. */
 static size_t exact_misses(const struct cx_protocol *p,
@@ -588,7 +604,7 @@ static size_t exact_misses(const struct cx_protocol *p,
 int cx_write_markdown(const struct cx_report *r, const char *version,
 		      bool plots, FILE *out)
 {
-	double xs[CX_MAX_NS], ys[CX_MAX_NS], fy[CX_MAX_NS];
+	double xs[CX_MAX_NS], ys[CX_MAX_NS];
 	char v[64], sl[32], fsl[32], label[64], miss[256];
 	size_t used;
 
@@ -655,18 +671,8 @@ int cx_write_markdown(const struct cx_report *r, const char *version,
 							     (enum cx_setting)s,
 							     (enum cx_metric)m))
 						continue;
-					for (size_t k = 0; k < p->npoints; k++)
-						fy[k] = cx_formula_at(
-						    fm, p->points[k].n, xs, ys,
-						    p->npoints);
-					if (fm->value)
-						slope_text(fsl, sizeof fsl,
-							   cx_slope(xs, fy,
-								    p->npoints,
-								    NULL));
-					else
-						slope_text(fsl, sizeof fsl,
-							   fm->exponent);
+					formula_slope(p, fm, xs, ys, fsl,
+						      sizeof fsl);
 					fprintf(out,
 						"| %s | %s | %s | %s | %s | %s "
 						"|\n",
@@ -943,7 +949,7 @@ int cx_write_gnuplot(const struct cx_report *r, FILE *out)
 
 void cx_print_summary(const struct cx_report *r, FILE *out)
 {
-	double xs[CX_MAX_NS], ys[CX_MAX_NS], fy[CX_MAX_NS];
+	double xs[CX_MAX_NS], ys[CX_MAX_NS];
 	char sl[32], fsl[32];
 
 	fprintf(out, "%-9s %-13s %-13s %8s   %s\n", "protocol", "setting",
@@ -970,16 +976,8 @@ void cx_print_summary(const struct cx_report *r, FILE *out)
 							     (enum cx_setting)s,
 							     (enum cx_metric)m))
 						continue;
-					for (size_t k = 0; k < p->npoints; k++)
-						fy[k] = cx_formula_at(
-						    fm, p->points[k].n, xs, ys,
-						    p->npoints);
-					slope_text(fsl, sizeof fsl,
-						   fm->value
-						       ? cx_slope(xs, fy,
-								  p->npoints,
-								  NULL)
-						       : fm->exponent);
+					formula_slope(p, fm, xs, ys, fsl,
+						      sizeof fsl);
 					fprintf(out, "%s%s (%s)", sep, fm->text,
 						fsl);
 					sep = ", ";

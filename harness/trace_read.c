@@ -477,27 +477,9 @@ static const struct {
  * addresses), or UINT32_MAX. */
 static uint32_t rd_node_addr(const json_t *v)
 {
-	const char *s = json_string_value(v);
-	uint64_t x = 0;
-	size_t i = 1;
-	bool twin = false;
+	uint32_t a;
 
-	if (!s || (s[0] != 'r' && s[0] != 'c') || !s[1])
-		return UINT32_MAX;
-	for (; s[i] >= '0' && s[i] <= '9'; i++) {
-		x = x * 10 + (uint64_t)(s[i] - '0');
-		if (x >= BYZ_TWIN_BASE || i > 10)
-			return UINT32_MAX;
-	}
-	if (s[0] == 'r' && s[i] == 't') {
-		twin = true;
-		i++;
-	}
-	if (s[i] || i == 1)
-		return UINT32_MAX;
-	if (s[0] == 'c')
-		return byz_client_addr((uint32_t)x);
-	return twin ? byz_twin_addr((uint32_t)x) : (uint32_t)x;
+	return trace_node_parse(json_string_value(v), &a) ? a : UINT32_MAX;
 }
 
 /* A send, loopback or receipt for happened-before (lib/causal.h). Lines

@@ -565,10 +565,7 @@ uint32_t causal_clock(const struct causal *c, uint32_t addr,
 
 void causal_proc_name(const struct causal *c, uint32_t k, char buf[16])
 {
-	if (k < c->n)
-		snprintf(buf, 16, "r%" PRIu32, k);
-	else if (k < 2 * c->n)
-		snprintf(buf, 16, "r%" PRIu32 "t", k - c->n);
-	else
-		snprintf(buf, 16, "c%" PRIu32, k - 2 * c->n);
+	trace_node_name(buf, k < c->n	    ? k
+			     : k < 2 * c->n ? byz_twin_addr(k - c->n)
+					    : byz_client_addr(k - 2 * c->n));
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void trace_init(struct trace *tr, uint32_t n, uint32_t f, FILE *file)
@@ -179,6 +180,35 @@ const char *trace_node_name(char buf[16], uint32_t addr)
 	else
 		snprintf(buf, 16, "r%" PRIu32, addr);
 	return buf;
+}
+
+bool trace_node_parse(const char *s, uint32_t *addr)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || (s[0] != 'r' && s[0] != 'c') || s[1] < '0' || s[1] > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s + 1, &end, 10);
+	if (errno)
+		return false;
+	if (s[0] == 'c') {
+		if (*end || v >= (1ul << 20))
+			return false;
+		*addr = byz_client_addr((uint32_t)v);
+		return true;
+	}
+	if (v >= BYZ_MAX_N)
+		return false;
+	if (*end == 't' && !end[1]) {
+		*addr = byz_twin_addr((uint32_t)v);
+		return true;
+	}
+	if (*end)
+		return false;
+	*addr = (uint32_t)v;
+	return true;
 }
 
 /* The same, under the short name this file uses. */

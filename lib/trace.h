@@ -112,6 +112,9 @@ struct trace_first {
 /* The name of a node as people read it: "r3" (replica 3), "r3t" (its
  * twin), "c7" (client 7). buf is returned. */
 const char *trace_node_name(char buf[16], uint32_t addr);
+/* Its inverse: the address of "r3", "r3t" or "c7" (replicas below
+ * BYZ_MAX_N, clients below 2^20), or false if s is no node's name. */
+bool trace_node_parse(const char *s, uint32_t *addr);
 
 void trace_log_init(struct trace_log *log, uint32_t n, uint32_t f);
 void trace_log_free(struct trace_log *log);
