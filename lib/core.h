@@ -82,8 +82,8 @@ static inline uint32_t byz_addr_replica(uint32_t addr)
 /* What a core is configured with. Sizes of everything it keeps come from
  * here, so a sender cannot make it grow. */
 struct byz_config {
-	uint32_t n, f;	      /* n >= 3f + 1 for the BFT protocols */
-	uint32_t id;	      /* this replica, 0..n-1 */
+	uint32_t n, f; /* n >= 3f + 1, or 2f + 1 (struct byz_limits.faults) */
+	uint32_t id;   /* this replica, 0..n-1 */
 	uint32_t max_clients; /* client ids are 0..max_clients-1 */
 	uint32_t batch;	      /* requests per batch/block */
 	uint32_t window;      /* sequence numbers in flight */
@@ -241,11 +241,25 @@ int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * The failure model a protocol tolerates f faults of (issue #16): what its
+ * f means, and so how many replicas it needs for f. Crash faults are a
+ * replica that stops (and may come back from its log); omission faults
+ * are messages lost, late or out of order (the network's attacks, a
+ * partition). A Byzantine replica may do anything, lie and equivocate
+ * included; a protocol of the crash model is not expected to survive one.
+ */
+enum byz_fault_model {
+	BYZ_FAULTS_BYZANTINE = 0, /* crash, omission and Byzantine: 3f+1 */
+	BYZ_FAULTS_CRASH,	  /* crash and omission only: 2f+1 */
+};
+
+/*
  * What a protocol's create accepts, declared once (issue #13 item 4): its
  * create refuses what is outside (as a defence), byz_config_check reports
  * it before a run, and help texts print it (byz_limits_text). A field the
- * protocol does not use has max 0. Every protocol also needs n >= 3f + 1,
- * id < n, n <= BYZ_MAX_N and max_clients >= 1 (byz_limits_check).
+ * protocol does not use has max 0. Every protocol also needs n >= 3f + 1
+ * (n >= 2f + 1 in the crash model: byz_faults_min_n), id < n, n <= BYZ_MAX_N
+ * and max_clients >= 1 (byz_limits_check).
  */
 struct byz_limits {
 	uint32_t n_min, n_max;		 /* replicas */
@@ -256,6 +270,8 @@ struct byz_limits {
 	uint32_t window_checkpoints;
 	uint32_t batch_min, batch_max; /* requests per batch */
 	bool timeout_needed;	       /* timeout_us must be above 0 */
+	/* What f counts, and so n >= 3f+1 or n >= 2f+1 (zero: Byzantine). */
+	enum byz_fault_model faults;
 };
 
 /* The fields of struct byz_limits, for byz_limits_text. */
@@ -441,7 +457,8 @@ const struct byz_core_ops *byz_core_default(void);
 const char *byz_core_names(void);
 /*
  * Is cfg within the limits of protocol `name` (and the rules every
- * protocol has: n <= BYZ_MAX_N, n >= 3f + 1, id < n, max_clients >= 1)?
+ * protocol has: n <= BYZ_MAX_N, n >= 3f + 1 (2f + 1 when lim->faults is
+ * the crash model), id < n, max_clients >= 1)?
  * 0, or BYZ_EINVAL with every rule it breaks in why, a sentence each
  * naming the option and the valid range ("--window 2000: NAME accepts
  * 8..1024 (at least 2 x --checkpoint 4)"), joined by "; ". why may be
@@ -458,6 +475,20 @@ int byz_config_check(const struct byz_core_ops *ops,
  * "2 x --checkpoint..1024", or "-" for a field it does not use. */
 void byz_limits_text(const struct byz_core_ops *ops, enum byz_limit_field fld,
 		     char *buf, size_t cap);
+
+/* ops's failure model (NULL: Byzantine, the rule every driver assumed
+ * before protocols could say otherwise). */
+enum byz_fault_model byz_faults(const struct byz_core_ops *ops);
+/* The most faults ops tolerates with n replicas: (n-1)/3 in the Byzantine
+ * model, (n-1)/2 in the crash model (0 for n = 0). */
+uint32_t byz_faults_max(const struct byz_core_ops *ops, uint32_t n);
+/* The fewest replicas that tolerate f faults: 3f+1, or 2f+1. */
+uint64_t byz_faults_min_n(const struct byz_core_ops *ops, uint32_t f);
+/* For people: the model's name ("Byzantine", "crash"), what it covers
+ * ("crash, omission and Byzantine") and its rule ("n >= 3f+1"). */
+const char *byz_faults_name(const struct byz_core_ops *ops);
+const char *byz_faults_covers(const struct byz_core_ops *ops);
+const char *byz_faults_rule(const struct byz_core_ops *ops);
 
 /* Check the registry is coherent (names and protocol bytes unique and in
  * range, a codec for every core under the same name): 0, or BYZ_EINVAL

@@ -48,6 +48,48 @@ static void say(struct says *s, const char *fmt, ...)
 		s->len = s->cap - 1;
 }
 
+/* n >= k f + 1: k for lim's failure model (NULL: Byzantine). */
+static uint64_t faults_factor(const struct byz_limits *lim)
+{
+	return lim && lim->faults == BYZ_FAULTS_CRASH ? 2 : 3;
+}
+
+enum byz_fault_model byz_faults(const struct byz_core_ops *ops)
+{
+	return ops && ops->limits ? ops->limits->faults : BYZ_FAULTS_BYZANTINE;
+}
+
+uint32_t byz_faults_max(const struct byz_core_ops *ops, uint32_t n)
+{
+	uint32_t k = byz_faults(ops) == BYZ_FAULTS_CRASH ? 2 : 3;
+
+	return n ? (n - 1) / k : 0;
+}
+
+uint64_t byz_faults_min_n(const struct byz_core_ops *ops, uint32_t f)
+{
+	uint64_t k = byz_faults(ops) == BYZ_FAULTS_CRASH ? 2 : 3;
+
+	return k * f + 1;
+}
+
+const char *byz_faults_name(const struct byz_core_ops *ops)
+{
+	return byz_faults(ops) == BYZ_FAULTS_CRASH ? "crash" : "Byzantine";
+}
+
+const char *byz_faults_covers(const struct byz_core_ops *ops)
+{
+	return byz_faults(ops) == BYZ_FAULTS_CRASH
+		   ? "crash and omission"
+		   : "crash, omission and Byzantine";
+}
+
+const char *byz_faults_rule(const struct byz_core_ops *ops)
+{
+	return byz_faults(ops) == BYZ_FAULTS_CRASH ? "n >= 2f+1" : "n >= 3f+1";
+}
+
 /* The rules every protocol has; true if n and f are such that a
  * protocol's own check (sizes that grow with n and f) can be asked. */
 static bool check_common(const char *name, const struct byz_limits *lim,
@@ -65,11 +107,17 @@ static bool check_common(const char *name, const struct byz_limits *lim,
 		    cfg->n, name, nmin, nmax);
 		ok = false;
 	}
-	if (3ull * cfg->f + 1 > cfg->n) {
-		say(s,
-		    "--f %" PRIu32 " needs --n of at least %" PRIu64
-		    " (n >= 3f+1)",
-		    cfg->f, (uint64_t)(3ull * cfg->f + 1));
+	if (faults_factor(lim) * cfg->f + 1 > cfg->n) {
+		if (faults_factor(lim) == 2)
+			say(s,
+			    "--f %" PRIu32 " needs --n of at least %" PRIu64
+			    " (%s tolerates crash faults: n >= 2f+1)",
+			    cfg->f, (uint64_t)(2ull * cfg->f + 1), name);
+		else
+			say(s,
+			    "--f %" PRIu32 " needs --n of at least %" PRIu64
+			    " (n >= 3f+1)",
+			    cfg->f, (uint64_t)(3ull * cfg->f + 1));
 		ok = false;
 	}
 	if (cfg->id >= cfg->n && cfg->n >= 1)
