@@ -669,6 +669,19 @@ static int raft_dispatch(struct raft *t, const struct byz_event *ev,
 	case BYZ_EV_START:
 		if (ev->u.restarted)
 			t->restarted = true;
+		if (t->restarted && app_height(t->app) > 0) {
+			/* Back from the log, the committed entries replayed
+			 * silently (raft_log.c): say where the state is, as a
+			 * state transfer from our own log (no COMMIT twice). */
+			struct byz_commit c;
+			memset(&c, 0, sizeof c);
+			c.restored = true;
+			c.height = app_height(t->app);
+			c.slot = t->commit;
+			app_state_digest(t->app, c.state_digest);
+			if ((rc = raft_commit_later(t, &c)))
+				return rc;
+		}
 		return raft_arm_election(t, ob);
 	case BYZ_EV_REQUEST:
 		if ((rc = raft_on_request(t, ob, ev->u.msg)))
