@@ -215,6 +215,7 @@ static int raft_become_leader(struct raft *t, struct byz_outbox *ob)
 		t->next_index[i] = t->last + 1;
 		t->match_index[i] = 0;
 		t->snap_sent_at[i] = 0;
+		t->sent_at[i] = 0;
 	}
 	raft_pool_mark_logged(t);
 	t->term_start = t->last + 1;
@@ -315,6 +316,7 @@ static int raft_send_snapshot(struct raft *t, struct byz_outbox *ob,
 				    "frame: r%" PRIu32 " stays behind",
 				    t->snap.len, to);
 	t->snap_sent_at[to] = t->now + 1;
+	t->sent_at[to] = t->now;
 	if ((rc = raft_enc_snapshot(&ob->bytes, &off, t->cfg.id, t->term,
 				    t->snap_index, t->snap_term, t->snap.p,
 				    t->snap.len)))
@@ -352,6 +354,7 @@ static int raft_send_append(struct raft *t, struct byz_outbox *ob, uint32_t to)
 				  k)))
 		return rc;
 	t->next_index[to] = next + k;
+	t->sent_at[to] = t->now;
 	return raft_hold(t, ob, off, to);
 }
 
@@ -624,7 +627,8 @@ static int raft_on_vote(struct raft *t, struct byz_outbox *ob,
 
 /* ---- timers ------------------------------------------------------------- */
 
-/* The leader's heartbeat: AppendEntries to each follower, from
+/* The leader's heartbeat (§5.2): AppendEntries to each follower it sent
+ * nothing to for a heartbeat interval (any AppendEntries is one), from
  * matchIndex + 1 for one that has not acknowledged everything (what was
  * lost is sent again). */
 static int raft_on_heartbeat(struct raft *t, struct byz_outbox *ob)
@@ -634,7 +638,8 @@ static int raft_on_heartbeat(struct raft *t, struct byz_outbox *ob)
 	if (t->role != RAFT_LEADER)
 		return 0;
 	for (uint32_t i = 0; i < t->cfg.n; i++) {
-		if (i == t->cfg.id)
+		if (i == t->cfg.id ||
+		    t->now < t->sent_at[i] + raft_heartbeat(t))
 			continue;
 		if (t->match_index[i] < t->last)
 			t->next_index[i] = t->match_index[i] + 1;

@@ -108,6 +108,7 @@ struct raft {
 	/* Figure 2, volatile state on leaders. */
 	uint64_t next_index[BYZ_MAX_N], match_index[BYZ_MAX_N];
 	uint64_t snap_sent_at[BYZ_MAX_N]; /* +1; 0: never */
+	uint64_t sent_at[BYZ_MAX_N];	  /* our last AppendEntries to each */
 	uint64_t term_start; /* the first index of our term (a leader) */
 
 	/* The write-ahead log. */
