@@ -9,8 +9,8 @@
  * arrives in the event), never draws randomness, and never calls back into
  * its driver; step asserts it is not re-entered.
  *
- * The order of outputs is a contract the driver keeps (as etcd-io/raft's
- * Ready does): outputs are carried out in the order they were appended, and
+ * The order of outputs is a contract the driver keeps (as etcd's Ready
+ * does): outputs are carried out in the order they were appended, and
  * a PERSIST is durable before any output after it is carried out. So a core
  * writes PERSIST before the vote or message that the persisted state
  * guards. The driver answers each PERSIST with a PERSISTED event carrying

@@ -769,7 +769,7 @@ static void raft_destroy(void **core)
 
 /* What raft_create accepts: n from 1 (2f + 1: crash faults); a window
  * (uncommitted entries at the leader) of 1..4096; a checkpoint interval
- * (entries between snapshots) of 1..4096; batches up to RAFT_MAX_BATCH;
+ * (entries between snapshots) of 1..512; batches up to RAFT_MAX_BATCH;
  * a timeout. */
 static const struct byz_limits raft_limits = {
     .n_min = 1,
@@ -777,7 +777,7 @@ static const struct byz_limits raft_limits = {
     .window_min = 1,
     .window_max = 4096,
     .checkpoint_min = 1,
-    .checkpoint_max = 4096,
+    .checkpoint_max = 512,
     .batch_min = 1,
     .batch_max = RAFT_MAX_BATCH,
     .timeout_needed = true,

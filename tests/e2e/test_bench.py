@@ -92,7 +92,7 @@ def test_bench_sim_batches_fill_with_enough_clients(byzlab):
     (["sim", "--seconds", "0"], "--seconds"),
     (["sim", "--requests", "3"], "--requests"),
     (["sim", "--n", "3"], "--n"),
-    (["sim", "--protocol", "raft"], "--protocol: unknown protocol 'raft'"),
+    (["sim", "--protocol", "paxos"], "--protocol: unknown protocol 'paxos'"),
 ])
 def test_bench_sim_bad_usage_exits_2(byzlab, args, says):
     r = byzlab("bench", *args)

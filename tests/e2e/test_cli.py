@@ -109,7 +109,7 @@ def test_a_violation_exits_1_and_says_why(byzlab):
     (["--crash", "1"], "--crash: '1' is not R@TIME"),
     (["--crash", "1@2s,restart@1s"], "restarts before it crashes"),
     (["--crash", "1@1s,bogus"], "unknown part 'bogus'"),
-    (["--protocol", "raft"], "unknown protocol 'raft' (available: pbft, hotstuff, toy, tendermint)"),
+    (["--protocol", "paxos"], "unknown protocol 'paxos' (available: pbft, hotstuff, toy, tendermint, raft)"),
     (["--bogus"], "unknown option '--bogus'"),
     (["--n"], "--n needs a value"),
     (["extra"], "unexpected argument 'extra'"),

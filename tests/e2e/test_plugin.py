@@ -121,7 +121,8 @@ def test_no_layer_outside_a_protocol_folder_names_a_protocol():
     # finds nothing outside lib/hotstuff/ and the list. The same for every
     # registered protocol, and for the commands and the zmq driver too.
     for name, folder in (("hotstuff", "lib/hotstuff/"), ("pbft", "lib/pbft/"),
-                         ("tendermint", "lib/tendermint/"), ("mirror", None)):
+                         ("tendermint", "lib/tendermint/"), ("raft", "lib/raft/"),
+                         ("mirror", None)):
         hits = _grep("-il", name, "--", "lib", "adversary", "harness", "cmd",
                      "nodes")
         outside = [h for h in hits

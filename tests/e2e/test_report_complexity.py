@@ -47,7 +47,7 @@ def test_the_csv_has_a_row_per_protocol_setting_n_metric(sweep):
                                   "type", "kind", "value"]
     protos = {r["protocol"] for r in rs}
     # every fault-tolerant protocol; the toy fixture is left out
-    assert protos == {"pbft", "hotstuff", "tendermint"}
+    assert protos == {"pbft", "hotstuff", "tendermint", "raft"}
     for p in protos:
         for s in ("fault-free", "faulty-leader", "view-change"):
             for m in ("messages", "bytes", "signatures", "verifications"):

@@ -32,7 +32,7 @@ BOUNDS = [
     ("--timeout", "0", "timeout", "'0' is not a duration"),
     ("--latency", "fast", "latency", "'fast' is not a duration"),
     ("--max-time", "soon", "max_time", "'soon' is not a duration"),
-    ("--protocol", "raft", "protocol", "unknown protocol 'raft' (available: pbft, hotstuff, toy, tendermint)"),
+    ("--protocol", "paxos", "protocol", "unknown protocol 'paxos' (available: pbft, hotstuff, toy, tendermint, raft)"),
     ("--byzantine", "9", "byzantine", "'9' is not a count up to n = 4"),
 ]
 
