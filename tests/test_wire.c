@@ -457,8 +457,8 @@ Test(wire, header_errors)
 	expect_crafted(&h, &body, BYZ_EVERSION, "version 0");
 	h.version = 2;
 	expect_crafted(&h, &body, BYZ_EVERSION, "version 2");
-	h = hdr_of(4, 1, 0);
-	expect_crafted(&h, &body, BYZ_EPROTO, "protocol 4");
+	h = hdr_of(6, 1, 0);
+	expect_crafted(&h, &body, BYZ_EPROTO, "protocol 6");
 	h = hdr_of(0xff, 1, 0);
 	expect_crafted(&h, &body, BYZ_EPROTO, "protocol 255");
 	h = hdr_of(BYZ_PROTO_CLIENT, 0, 0);
@@ -1109,7 +1109,7 @@ Test(wire, names)
 	cr_assert_str_eq(wire_proto_name(TOY_PROTO), "toy");
 	cr_assert_str_eq(wire_proto_name(PBFT_PROTO), "pbft");
 	cr_assert_str_eq(wire_proto_name(HS_PROTO), "hotstuff");
-	cr_assert_str_eq(wire_proto_name(4), "unknown");
+	cr_assert_str_eq(wire_proto_name(6), "unknown");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST),
 			 "request");
 	cr_assert_str_eq(wire_type_name(BYZ_PROTO_CLIENT, WIRE_CLIENT_REPLY),

@@ -19,6 +19,7 @@
 #include "pbft/pbft_wire.h"
 #include "hotstuff/hs_wire.h"
 #include "tendermint/tm_wire.h"
+#include "raft/raft_wire.h"
 #include "err.h"
 #include "wire.h"
 
@@ -391,8 +392,8 @@ static void gen_header_errors(void)
 	h = hdr_of(BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
 	h.version = 0;
 	crafted("err-bad-version-zero", &h, &bb);
-	h = hdr_of(4, WIRE_CLIENT_REQUEST, 0);
-	crafted("err-bad-protocol-four", &h, &bb);
+	h = hdr_of(6, WIRE_CLIENT_REQUEST, 0); /* 4 is raft's since then */
+	crafted("err-bad-protocol-six", &h, &bb);
 	h = hdr_of(255, 1, 0);
 	crafted("err-bad-protocol-255", &h, &bb);
 	h = hdr_of(BYZ_PROTO_CLIENT, 0, 0);
@@ -1680,6 +1681,153 @@ static void gen_tendermint(void)
 	wire_buf_free(&prop);
 }
 
+/* ---- Raft (docs/wire.md "Raft") ----------------------------------------- */
+
+static void gen_raft(void)
+{
+	struct wire_buf b, bb, req, ent;
+	const uint8_t *rp, *ep[2];
+	size_t rl, el[2], s;
+	struct hdr h;
+
+	wire_buf_init(&b, BIG);
+	wire_buf_init(&bb, BIG);
+	wire_buf_init(&req, BIG);
+	wire_buf_init(&ent, BIG);
+	good_request(&req, 0, 1, "put k v", 7);
+	rp = req.data;
+	rl = req.len;
+	/* An entry of term 1 with one request. */
+	if (raft_enc_entry(&ent, 1, &rp, &rl, 1))
+		die("raft entry");
+	ep[0] = ep[1] = ent.data;
+	el[0] = el[1] = ent.len;
+
+	if (raft_enc_vote_req(&b, &s, 1, 2, 1, 1))
+		die("raft vote-req");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-raft-vote-req", &b);
+	wire_buf_reset(&b);
+	if (raft_enc_vote(&b, &s, 2, 2, 1, true))
+		die("raft vote");
+	hs_sign(&b, s, 2);
+	emit_buf("ok-raft-vote", &b);
+	wire_buf_reset(&b);
+	if (raft_enc_append(&b, &s, 0, 1, 0, 0, 0, ep, el, 2))
+		die("raft append");
+	hs_sign(&b, s, 0);
+	emit_buf("ok-raft-append", &b);
+	wire_buf_reset(&b);
+	if (raft_enc_append(&b, &s, 0, 1, 2, 1, 2, NULL, NULL, 0))
+		die("raft heartbeat");
+	hs_sign(&b, s, 0);
+	emit_buf("ok-raft-append-heartbeat", &b);
+	wire_buf_reset(&b);
+	if (raft_enc_append_ok(&b, &s, 1, 1, true, 2, 2))
+		die("raft append-ok");
+	hs_sign(&b, s, 1);
+	emit_buf("ok-raft-append-ok", &b);
+	wire_buf_reset(&b);
+	if (raft_enc_snapshot(&b, &s, 0, 1, 2, 1, (const uint8_t *)"snap", 4))
+		die("raft snapshot");
+	hs_sign(&b, s, 0);
+	emit_buf("ok-raft-snapshot", &b);
+
+	/* Body faults. */
+	h = hdr_of(RAFT_PROTO, RAFT_VOTE_REQ, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	crafted("err-bad-field-raft-vote-req-term-zero", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u64(&bb, 5);
+	wire_put_u64(&bb, 3);
+	crafted("err-bad-field-raft-vote-req-last-term-above-term", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u64(&bb, 5);
+	wire_put_u32(&bb, 1);
+	crafted("err-truncated-raft-vote-req", &h, &bb);
+
+	h = hdr_of(RAFT_PROTO, RAFT_VOTE, 2);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u32(&bb, 1);
+	wire_put_u8(&bb, 2);
+	crafted("err-bad-field-raft-vote-granted-not-0-or-1", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 2);
+	wire_put_u32(&bb, 1);
+	wire_put_u8(&bb, 1);
+	wire_put_u8(&bb, 0);
+	crafted("err-trailing-bytes-raft-vote", &h, &bb);
+
+	h = hdr_of(RAFT_PROTO, RAFT_APPEND, 0);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, RAFT_MAX_ENTRIES + 1);
+	crafted("err-too-big-raft-append-entries", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 3); /* three announced, two there */
+	wire_put_bytes(&bb, ent.data, ent.len);
+	wire_put_bytes(&bb, ent.data, ent.len);
+	crafted("err-truncated-raft-append-count-above-entries", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 4);
+	wire_put_u64(&bb, 0); /* an index without a term */
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-raft-append-prev-without-term", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 1);
+	wire_put_u64(&bb, 2); /* an entry of a term above the leader's */
+	wire_put_u16(&bb, 0);
+	crafted("err-bad-field-raft-append-entry-term-above-term", &h, &bb);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u64(&bb, 0);
+	wire_put_u16(&bb, 1);
+	wire_put_u64(&bb, 1);
+	wire_put_u16(&bb, RAFT_MAX_BATCH + 1);
+	crafted("err-too-big-raft-append-entry-batch", &h, &bb);
+
+	h = hdr_of(RAFT_PROTO, RAFT_APPEND_OK, 1);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u8(&bb, 1);
+	wire_put_u64(&bb, 5);
+	wire_put_u64(&bb, 4);
+	crafted("err-bad-field-raft-append-ok-match-above-last", &h, &bb);
+
+	h = hdr_of(RAFT_PROTO, RAFT_SNAPSHOT, 0);
+	wire_buf_reset(&bb);
+	wire_put_u64(&bb, 1);
+	wire_put_u64(&bb, 2);
+	wire_put_u64(&bb, 1);
+	wire_put_u32(&bb, RAFT_MAX_SNAPSHOT + 1);
+	crafted("err-too-big-raft-snapshot", &h, &bb);
+
+	wire_buf_free(&b);
+	wire_buf_free(&bb);
+	wire_buf_free(&req);
+	wire_buf_free(&ent);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1697,6 +1845,7 @@ int main(int argc, char **argv)
 	gen_hotstuff();
 	gen_pbft();
 	gen_tendermint();
+	gen_raft();
 	gen_embedded_rules();
 	fprintf(stderr, "gen_wire_corpus: %d files in %s\n", nfiles, outdir);
 	return 0;
