@@ -198,6 +198,19 @@ EXAMPLES = {
     ("docs/tendermint.md", "byzlab run --protocol tendermint --n N"):
         not_run("the common options of a measurement table (its rows "
                 "give N)"),
+    # Raft (docs/raft.md)
+    ("docs/raft.md", "byzlab campaign campaigns/raft.yaml --out "
+     "results/raft"):
+        {"rc": 0, "out": ["every expectation held"],
+         "file": "results/raft/summary.md"},
+    ("docs/raft.md", "byzlab run --protocol raft --n 3 --crash 0@100ms "
+     "--gst 300ms --attack drop:p=0.2"): PASS,
+    ("docs/raft.md", "byzlab run --protocol raft --n 3 --byzantine 1 "
+     "--attack equivocate --stop-on-violation"): AGREEMENT,
+    ("docs/raft.md", "byzlab selftest --campaign campaigns/raft.yaml "
+     "--protocol raft"):
+        not_run("a measurement: two mutants escape this campaign (the "
+                "table beside it), and the command then fails"),
     ("docs/hotstuff.md", "byzlab run --clients 4 --requests 10"):
         not_run("the common options of a measurement table (its rows add "
                 "--n and faults; n = 100+ runs take minutes)"),
