@@ -115,37 +115,51 @@ bad:
 			       opt, s ? s : "");
 }
 
-void cli_print_limits(FILE *out)
+/* Column k of protocol ops's line in the limits table. */
+static void limits_cell(const struct byz_core_ops *ops, int k, char *cell,
+			size_t cap)
 {
-	static const char *const head[] = {"protocol", "--n", "--window",
-					   "--checkpoint", "--batch"};
 	static const enum byz_limit_field fld[] = {
 	    BYZ_LIMIT_N, BYZ_LIMIT_WINDOW, BYZ_LIMIT_CHECKPOINT,
 	    BYZ_LIMIT_BATCH};
+
+	if (k == 0)
+		snprintf(cell, cap, "%s", ops->name);
+	else if (k <= 4)
+		byz_limits_text(ops, fld[k - 1], cell, cap);
+	else
+		snprintf(cell, cap, "%s (%s)", byz_faults_name(ops),
+			 byz_faults_rule(ops));
+}
+
+void cli_print_limits(FILE *out)
+{
+	enum { COLS = 6 };
+	static const char *const head[COLS] = {"protocol", "--n",
+					       "--window", "--checkpoint",
+					       "--batch",  "--f counts"};
 	const struct byz_core_ops *const *all = byz_core_all();
-	int width[5];
+	int width[COLS];
 	char cell[48];
 
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < COLS; k++)
 		width[k] = (int)strlen(head[k]);
-	for (size_t i = 0; all[i]; i++) {
-		if ((int)strlen(all[i]->name) > width[0])
-			width[0] = (int)strlen(all[i]->name);
-		for (int k = 1; k < 5; k++) {
-			byz_limits_text(all[i], fld[k - 1], cell, sizeof cell);
+	for (size_t i = 0; all[i]; i++)
+		for (int k = 0; k < COLS; k++) {
+			limits_cell(all[i], k, cell, sizeof cell);
 			if ((int)strlen(cell) > width[k])
 				width[k] = (int)strlen(cell);
 		}
-	}
 	fputs(" ", out);
-	for (int k = 0; k < 5; k++)
-		fprintf(out, " %-*s", k < 4 ? width[k] + 1 : 0, head[k]);
+	for (int k = 0; k < COLS; k++)
+		fprintf(out, " %-*s", k < COLS - 1 ? width[k] + 1 : 0, head[k]);
 	fputc('\n', out);
 	for (size_t i = 0; all[i]; i++) {
-		fprintf(out, "  %-*s", width[0] + 1, all[i]->name);
-		for (int k = 1; k < 5; k++) {
-			byz_limits_text(all[i], fld[k - 1], cell, sizeof cell);
-			fprintf(out, " %-*s", k < 4 ? width[k] + 1 : 0, cell);
+		fputs(" ", out);
+		for (int k = 0; k < COLS; k++) {
+			limits_cell(all[i], k, cell, sizeof cell);
+			fprintf(out, " %-*s", k < COLS - 1 ? width[k] + 1 : 0,
+				cell);
 		}
 		fputc('\n', out);
 	}

@@ -428,7 +428,7 @@ static int bench_sim_scenario(const struct byz_core_ops *ops,
 	scenario_defaults(sc);
 	sc->ops = ops;
 	sc->n = (uint32_t)o->n;
-	sc->f = (sc->n - 1) / 3;
+	sc->f = byz_faults_max(ops, sc->n);
 	sc->batch = (uint32_t)o->batch;
 	for (uint32_t w = sc->window; w >= 2; w--) {
 		sc->window = w;

@@ -139,7 +139,7 @@ static void bz_scenario(const struct bench_zmq_opts *o, const struct bz_conf *c,
 	scenario_defaults(sc);
 	sc->ops = c->ops;
 	sc->n = c->n;
-	sc->f = (c->n - 1) / 3;
+	sc->f = byz_faults_max(c->ops, c->n);
 	sc->clients = c->clients;
 	sc->batch = c->batch;
 	sc->requests =
@@ -521,11 +521,11 @@ static void bz_print(const struct bench_zmq_opts *o, const struct bz_conf *c,
 		    "\"sys\":%.1f},\"adversary\":{\"user\":%.1f,"
 		    "\"sys\":%.1f}},\"context_switches_per_request\":%.1f"
 		    ",\"wall_seconds\":%.3f}\n",
-		    c->ops->name, c->n, (c->n - 1) / 3, bz_path(c), c->batch,
-		    c->clients, r->window, r->checkpoint, r->accepted,
-		    r->gave_up, r->in_window, r->window_s, r->rate, r->p50_ms,
-		    r->p99_ms, r->max_ms, r->rep_sig, r->rep_ver, r->rep_hits,
-		    r->cli_sig, r->cli_ver, r->cli_hits, sig, ver,
+		    c->ops->name, c->n, byz_faults_max(c->ops, c->n),
+		    bz_path(c), c->batch, c->clients, r->window, r->checkpoint,
+		    r->accepted, r->gave_up, r->in_window, r->window_s, r->rate,
+		    r->p50_ms, r->p99_ms, r->max_ms, r->rep_sig, r->rep_ver,
+		    r->rep_hits, r->cli_sig, r->cli_ver, r->cli_hits, sig, ver,
 		    r->t_sign * 1e6, r->t_verify * 1e6, ncores, r->other_cores,
 		    r->cores, r->crypto_s * 1e6, r->bound, r->ratio,
 		    r->cpu_user_s, r->cpu_sys_s, cpu * 1e6,

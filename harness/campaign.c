@@ -162,7 +162,9 @@ static int parse_seeds(struct cell *cl, const char *s)
 	return 0;
 }
 
-/* Check one scenario field written at line, and copy it into map. */
+/* Check one scenario field written at line, and copy it into map. A
+ * crash may be a list: every crash of it happens in every run (replicas
+ * are checked against each run's n when the runs are built). */
 static int take_field(const struct campaign *c, struct conf_node *map,
 		      const char *key, const struct conf_node *v, int line,
 		      char *why, size_t whylen)
@@ -170,14 +172,43 @@ static int take_field(const struct campaign *c, struct conf_node *map,
 	struct scenario sc;
 	struct conf_node *copy;
 	char inner[256];
+	bool crash = !strcmp(key, "crash");
 
-	if (v->kind != CONF_SCALAR)
+	if (v->kind != CONF_SCALAR && !(crash && v->kind == CONF_LIST))
 		return fail_at(why, whylen, c, line,
-			       "%s: expected a single value", key);
+			       "%s: expected a single value%s", key,
+			       crash ? " or a list of crashes" : "");
 	scenario_defaults(&sc);
-	if (scenario_set(&sc, key, v->text, inner, sizeof inner))
-		return fail_at(why, whylen, c, line, "%s", inner);
-	copy = conf_new_scalar(v->text);
+	if (crash)
+		sc.n = BYZ_MAX_N;
+	if (v->kind == CONF_SCALAR) {
+		if (scenario_set(&sc, key, v->text, inner, sizeof inner))
+			return fail_at(why, whylen, c, line, "%s", inner);
+		copy = conf_new_scalar(v->text);
+	} else {
+		copy = conf_new_list();
+		for (size_t i = 0; copy && i < v->count; i++) {
+			const struct conf_node *e = v->items[i];
+			if (e->kind != CONF_SCALAR) {
+				conf_free(copy);
+				return fail_at(why, whylen, c, line,
+					       "%s: item %zu is not a single "
+					       "value",
+					       key, i + 1);
+			}
+			if (scenario_set(&sc, key, e->text, inner,
+					 sizeof inner)) {
+				conf_free(copy);
+				return fail_at(why, whylen, c, line,
+					       "%s: item %zu: %s", key, i + 1,
+					       inner);
+			}
+			if (conf_list_add(copy, conf_new_scalar(e->text))) {
+				conf_free(copy);
+				copy = NULL;
+			}
+		}
+	}
 	if (!copy || conf_map_add(map, key, copy))
 		return fail_at(why, whylen, c, line, "out of memory");
 	return 0;
@@ -449,11 +480,12 @@ static int parse_cell(struct campaign *c, const struct conf_node *m,
  * less (or nothing). A range that starts below 0 ("f-1..f" at n = 1)
  * starts at 0. */
 static int check_bvalues(const struct campaign *c, const struct cell *cl,
-			 char *why, size_t whylen)
+			 const struct byz_core_ops *ops, char *why,
+			 size_t whylen)
 {
 	for (size_t q = 0; q < cl->nns; q++) {
 		uint32_t n = cl->ns[q];
-		int64_t f = (n - 1) / 3;
+		int64_t f = byz_faults_max(ops, n);
 		for (size_t i = 0; i < cl->nb; i++) {
 			int64_t lo = cl->b[i].lo_a + cl->b[i].lo_k * f;
 			int64_t hi = cl->b[i].hi_a + cl->b[i].hi_k * f;
@@ -487,10 +519,12 @@ static int check_bvalues(const struct campaign *c, const struct cell *cl,
 	return 0;
 }
 
-/* The distinct Byzantine counts of a cell for n, ascending, within 0..n. */
-static size_t bvalues(const struct cell *cl, uint32_t n, uint32_t out[])
+/* The distinct Byzantine counts of a cell for protocol ops and n,
+ * ascending, within 0..n: f is ops's at n (its failure model's). */
+static size_t bvalues(const struct cell *cl, const struct byz_core_ops *ops,
+		      uint32_t n, uint32_t out[])
 {
-	int64_t f = (n - 1) / 3;
+	int64_t f = byz_faults_max(ops, n);
 	bool have[BYZ_MAX_N + 1] = {false};
 	size_t count = 0;
 
@@ -647,12 +681,14 @@ static int count_runs(struct campaign *c, char *why, size_t whylen)
 	for (size_t i = 0; i < c->ncells; i++) {
 		const struct cell *cl = &c->cells[i];
 		c->cell_first[i] = total;
-		if (check_bvalues(c, cl, why, whylen))
-			return -1;
+		for (size_t p = 0; p < cl->nprotocols; p++)
+			if (check_bvalues(c, cl, cl->protocols[p], why, whylen))
+				return -1;
 		for (size_t p = 0; p < cl->nprotocols; p++)
 			for (size_t k = 0; k < cl->nns; k++) {
 				uint32_t bs[BYZ_MAX_N + 1];
-				size_t nbs = bvalues(cl, cl->ns[k], bs);
+				size_t nbs = bvalues(cl, cl->protocols[p],
+						     cl->ns[k], bs);
 				for (size_t j = 0; j < nbs; j++)
 					total += runs_for(cl, cl->ns[k], bs[j]);
 			}
@@ -679,10 +715,18 @@ static int count_runs(struct campaign *c, char *why, size_t whylen)
 static int apply_fields(struct scenario *sc, const struct conf_node *m,
 			char *why, size_t whylen)
 {
-	for (size_t i = 0; m && i < m->count; i++)
-		if (scenario_set(sc, m->keys[i], m->items[i]->text, why,
-				 whylen))
+	for (size_t i = 0; m && i < m->count; i++) {
+		const struct conf_node *v = m->items[i];
+		if (v->kind == CONF_LIST) {
+			for (size_t k = 0; k < v->count; k++)
+				if (scenario_set(sc, m->keys[i],
+						 v->items[k]->text, why,
+						 whylen))
+					return -1;
+		} else if (scenario_set(sc, m->keys[i], v->text, why, whylen)) {
 			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -896,7 +940,7 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 	for (size_t p = 0; p < cl->nprotocols; p++)
 		for (size_t q = 0; q < cl->nns; q++) {
 			uint32_t n = cl->ns[q], bs[BYZ_MAX_N + 1];
-			size_t nbs = bvalues(cl, n, bs);
+			size_t nbs = bvalues(cl, cl->protocols[p], n, bs);
 			for (size_t t = 0; t < nbs; t++) {
 				uint64_t cnt = runs_for(cl, n, bs[t]);
 				size_t idx[CAMPAIGN_MAX_LIST], na;
@@ -915,10 +959,18 @@ int campaign_run_spec(const struct campaign *c, uint64_t k,
 						 whylen) ||
 				    scenario_set(sc, "n", nbuf, why, whylen))
 					return -1;
-				sc->f = (n - 1) / 3;
+				sc->f = byz_faults_max(cl->protocols[p], n);
 				if (apply_fields(sc, cl->overrides, why,
-						 whylen))
+						 whylen)) {
+					char inner[512];
+					snprintf(inner, sizeof inner, "%s",
+						 why);
+					snprintf(why, whylen,
+						 "%s at n = %" PRIu32 ": %s",
+						 cl->protocols[p]->name, n,
+						 inner);
 					return -1;
+				}
 				sc->ops = cl->protocols[p];
 				out->b = bs[t];
 				for (uint32_t r = 0; r < bs[t] && r < n; r++)

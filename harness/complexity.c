@@ -58,7 +58,7 @@ int cx_scenario(const struct byz_core_ops *ops, uint32_t n, bool faulty,
 	scenario_defaults(sc);
 	sc->ops = ops;
 	sc->n = n;
-	sc->f = (n - 1) / 3;
+	sc->f = byz_faults_max(ops, n);
 	sc->seed = seed;
 	sc->clients = CX_CLIENTS;
 	sc->requests = requests;
@@ -121,7 +121,7 @@ int cx_init(struct cx_report *r, const struct byz_core_ops *const *ops,
 						r->crypto, &sc, why, whylen))
 					return BYZ_EINVAL;
 			p->points[k].n = ns[k];
-			p->points[k].f = (ns[k] - 1) / 3;
+			p->points[k].f = byz_faults_max(ops[i], ns[k]);
 		}
 		p->npoints = nns;
 	}

@@ -414,7 +414,10 @@ static void rate_panels(FILE *f, json_t *records)
 	      "judged that were not live (<span "
 	      "style=\"color:#f9a825\">&#9632;</span>) at each number b of "
 	      "Byzantine replicas. The dashed line is the threshold: safety "
-	      "must hold for b &le; f.</p>\n<div class=\"panels\">\n",
+	      "must hold for b &le; f, where f counts Byzantine faults; a "
+	      "protocol of the crash model (its panel says so) tolerates no "
+	      "Byzantine replica, and its line is at b = 1.</p>\n"
+	      "<div class=\"panels\">\n",
 	      f);
 	while (k < ng) {
 		size_t end = k;
@@ -425,8 +428,12 @@ static void rate_panels(FILE *f, json_t *records)
 				bmax = g[end].b;
 			end++;
 		}
-		if (bmax < g[k].f + 1)
-			bmax = g[k].f + 1;
+		/* The most Byzantine replicas it must survive. */
+		const struct byz_core_ops *ops = byz_core_find(g[k].protocol);
+		bool crash = byz_faults(ops) == BYZ_FAULTS_CRASH;
+		int64_t tol = crash ? 0 : g[k].f;
+		if (bmax < tol + 1)
+			bmax = tol + 1;
 		if (bmax > 64)
 			bmax = 64;
 		{
@@ -434,7 +441,7 @@ static void rate_panels(FILE *f, json_t *records)
 			double w = x0 + bw * (double)(bmax + 1) + 10;
 			if (w < 180)
 				w = 180;
-			double fx = x0 + bw * (double)(g[k].f + 1);
+			double fx = x0 + bw * (double)(tol + 1);
 			fprintf(f,
 				"<svg xmlns=\"http://www.w3.org/2000/svg\" "
 				"class=\"rate\" width=\"%.0f\" height=\"%.0f\" "
@@ -443,8 +450,8 @@ static void rate_panels(FILE *f, json_t *records)
 			fprintf(f, "<text x=\"4\" y=\"16\" font-size=\"13\" "
 				   "font-weight=\"bold\">");
 			markup_text(f, g[k].protocol);
-			fprintf(f, " n=%" PRId64 " (f=%" PRId64 ")</text>\n",
-				g[k].n, g[k].f);
+			fprintf(f, " n=%" PRId64 " (f=%" PRId64 "%s)</text>\n",
+				g[k].n, g[k].f, crash ? ", crash faults" : "");
 			for (int t = 0; t <= 2; t++) {
 				double y = y0 + h - h * t / 2.0;
 				fprintf(f,

@@ -33,7 +33,7 @@ struct field {
 
 static const struct field fields[] = {
     FLD("n", F_U32, n, 1, BYZ_MAX_N),
-    FLD("f", F_U32, f, 0, (BYZ_MAX_N - 1) / 3),
+    FLD("f", F_U32, f, 0, (BYZ_MAX_N - 1) / 2),
     FLD("seed", F_U64, seed, 0, UINT64_MAX),
     FLD("clients", F_U32, clients, 1, 1024),
     FLD("requests", F_U32, requests, 1, 1000000),
@@ -931,7 +931,7 @@ static int from_json(const json_t *o, struct scenario *sc, bool complete,
 		if (field_from_json(sc, "n", json_object_get(o, "n"), why,
 				    whylen))
 			return -1;
-		sc->f = (sc->n - 1) / 3;
+		sc->f = byz_faults_max(sc->ops, sc->n);
 	}
 	json_object_foreach((json_t *)o, key, v)
 	{
@@ -939,9 +939,11 @@ static int from_json(const json_t *o, struct scenario *sc, bool complete,
 		    field_from_json(sc, key, v, why, whylen))
 			return -1;
 	}
-	if (3ull * sc->f + 1 > sc->n) {
-		snprintf(why, whylen, "f = %" PRIu32 " needs n >= %" PRIu32,
-			 sc->f, 3 * sc->f + 1);
+	if (byz_faults_min_n(sc->ops, sc->f) > sc->n) {
+		snprintf(why, whylen,
+			 "f = %" PRIu32 " needs n >= %" PRIu64 " (%s: %s)",
+			 sc->f, byz_faults_min_n(sc->ops, sc->f), sc->ops->name,
+			 byz_faults_rule(sc->ops));
 		return -1;
 	}
 	return 0;
@@ -1100,12 +1102,14 @@ int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen)
 	struct scenario *sc = st->sc;
 
 	if (!st->f_given)
-		sc->f = (sc->n - 1) / 3;
-	if (3ull * sc->f + 1 > sc->n) {
+		sc->f = byz_faults_max(sc->ops, sc->n);
+	if (byz_faults_min_n(sc->ops, sc->f) > sc->n) {
 		snprintf(why, whylen,
-			 "%s%s %" PRIu32 " needs %s of at least %" PRIu32,
+			 "%s%s %" PRIu32 " needs %s of at least %" PRIu64
+			 " (%s: %s)",
 			 st->f_where.prefix, st->f_where.name, sc->f,
-			 st->n_where.name, 3 * sc->f + 1);
+			 st->n_where.name, byz_faults_min_n(sc->ops, sc->f),
+			 sc->ops->name, byz_faults_rule(sc->ops));
 		return -1;
 	}
 	if (st->byz_given &&

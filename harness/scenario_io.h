@@ -5,7 +5,8 @@
  * The fields and their text forms (docs/campaigns.md):
  *
  *   protocol      a registered protocol's name (lib/protocols.list)
- *   n, f          replicas and faults tolerated (f defaults to (n-1)/3)
+ *   n, f          replicas and faults tolerated (f defaults to the most the
+ *                 protocol's failure model allows: (n-1)/3, or (n-1)/2)
  *   seed          the run's seed (keys, network, workload, adversary)
  *   clients, requests, keys        the workload
  *   latency, jitter, gst, timeout, retry, retry_max, think, max_time,
@@ -99,7 +100,7 @@ struct conf_node;
 int scenario_text_load_map(struct scenario_text *st,
 			   const struct conf_node *root, const char *path,
 			   const char *const *except, char *why, size_t whylen);
-/* f's default ((n-1)/3), its bound, then byzantine, crashes, attacks. */
+/* f's default (byz_faults_max), its bound, then byzantine, crashes, attacks. */
 int scenario_text_finish(struct scenario_text *st, char *why, size_t whylen);
 
 /* Everything needed to run sc again, as a JSON object (new reference). */

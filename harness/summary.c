@@ -79,6 +79,34 @@ int summary_load_runs(const char *dir, json_t **records, size_t *torn,
 
 /* ---- the threshold table ------------------------------------------------ */
 
+/* What f counts for each protocol of the registry (its failure model),
+ * one sentence, when one of them is not Byzantine: a crash-fault protocol's
+ * rows at b >= 1 are beyond its model, whatever its f. */
+static void fault_models(FILE *md)
+{
+	const struct byz_core_ops *const *p = byz_core_all();
+	bool any = false, first = true;
+
+	for (size_t i = 0; p[i]; i++)
+		any |=
+		    !p[i]->fixture && byz_faults(p[i]) != BYZ_FAULTS_BYZANTINE;
+	if (!any)
+		return;
+	fprintf(md,
+		" *f* counts the faults of each protocol's failure model: ");
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i]->fixture)
+			continue;
+		fprintf(md, "%s%s %s (%s, %s)", first ? "" : "; ", p[i]->name,
+			byz_faults_name(p[i]), byz_faults_covers(p[i]),
+			byz_faults_rule(p[i]));
+		first = false;
+	}
+	fprintf(md, ". A protocol of the crash model tolerates no Byzantine "
+		    "replica: its rows at b >= 1 are beyond its model at any "
+		    "f.");
+}
+
 /* Which Byzantine sets hold each protocol's first leader (replica L is
  * among 0..b-1 from b = L+1 on). */
 static void leaders(FILE *md)
@@ -518,10 +546,13 @@ struct summary_totals summary_write(const char *dir, const char *title,
 	    "certificates, new-view, lock, decide or causality checker), a "
 	    "forged message passed ingress or a core failed. *Not live*: not "
 	    "every request committed within the bound after GST (only runs "
-	    "that were not stopped at a violation are judged).\n\n"
-	    "| protocol | n | f | b | runs | safety broken | not live | "
-	    "expected | held | first violation (campaign time) |\n"
-	    "|---|---|---|---|---|---|---|---|---|---|\n");
+	    "that were not stopped at a violation are judged).");
+	fault_models(md);
+	fprintf(md,
+		"\n\n"
+		"| protocol | n | f | b | runs | safety broken | not live | "
+		"expected | held | first violation (campaign time) |\n"
+		"|---|---|---|---|---|---|---|---|---|---|\n");
 	if (out)
 		fprintf(out, "\n%-9s %3s %2s %3s %6s  %-16s %-16s %-22s %s\n",
 			"protocol", "n", "f", "b", "runs", "safety broken",

@@ -242,11 +242,15 @@ static int rd_run(struct rd *rd, json_t *o)
 		return BYZ_EINVAL;
 	if (n == 0)
 		return rd_fail(rd, "field 'n' is 0: a cluster has a replica");
-	if (3 * f + 1 > n)
-		return rd_fail(rd,
-			       "fields 'n' and 'f': n = %" PRIu64
-			       " is below 3f+1 = %" PRIu64,
-			       n, 3 * f + 1);
+	/* An unknown protocol is judged by the Byzantine rule. */
+	const struct byz_core_ops *model = byz_core_find(tr->protocol);
+	if (byz_faults_min_n(model, (uint32_t)f) > n)
+		return rd_fail(
+		    rd,
+		    "fields 'n' and 'f': n = %" PRIu64
+		    " is below %s = %" PRIu64,
+		    n, byz_faults(model) == BYZ_FAULTS_CRASH ? "2f+1" : "3f+1",
+		    byz_faults_min_n(model, (uint32_t)f));
 	if (strspn(seed, "0123456789") != strlen(seed))
 		return rd_fail(rd, "field 'seed' is not a string of digits");
 	memcpy(tr->seed, seed, sizeof seed);

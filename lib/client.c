@@ -54,7 +54,7 @@ int client_new(const struct client_config *cfg, struct client **out)
 	struct client *c;
 
 	*out = NULL;
-	if (cfg->n < 1 || cfg->n > BYZ_MAX_N || 3ull * cfg->f + 1 > cfg->n ||
+	if (cfg->n < 1 || cfg->n > BYZ_MAX_N || 2ull * cfg->f + 1 > cfg->n ||
 	    cfg->id >= BYZ_CLIENT_BASE || cfg->retry_us == 0 ||
 	    cfg->retry_max_us < cfg->retry_us)
 		return BYZ_EINVAL;

@@ -39,8 +39,11 @@
 #define CLIENT_TIMER_CANCEL UINT64_MAX
 
 struct client_config {
-	uint32_t id;	       /* this client, 0..max_clients-1 */
-	uint32_t n, f;	       /* the cluster: replicas 0..n-1, n >= 3f+1 */
+	uint32_t id; /* this client, 0..max_clients-1 */
+	/* The cluster: replicas 0..n-1; f as the protocol counts it (core.h,
+	 * enum byz_fault_model), so n >= 2f+1 at least: f+1 matching
+	 * replies hold one from a replica that did not fail. */
+	uint32_t n, f;
 	uint64_t retry_us;     /* first retransmission timeout (> 0) */
 	uint64_t retry_max_us; /* backoff cap (>= retry_us) */
 	/* Its requests are numbered from first_timestamp + 1 on. 0 for a

@@ -521,6 +521,38 @@ Test(sim, the_config_check_names_every_broken_rule_and_its_range)
 	cr_assert_str_eq(why, "not used");
 }
 
+/* Issue #16: a protocol of the crash model counts f crash faults, so it
+ * needs n >= 2f+1, and f defaults to (n-1)/2; every other protocol keeps
+ * n >= 3f+1. */
+Test(sim, the_failure_model_sets_what_f_may_be)
+{
+	struct byz_limits crash = {.n_min = 1, .faults = BYZ_FAULTS_CRASH};
+	struct byz_core_ops cft = {.name = "cft", .limits = &crash};
+	const struct byz_core_ops *pbft = byz_core_find("pbft");
+	struct byz_config cfg = {.n = 3, .f = 1, .max_clients = 1};
+	char why[256];
+
+	cr_assert_eq(byz_limits_check("cft", &crash, &cfg, why, sizeof why), 0);
+	cfg.f = 2;
+	cr_assert_eq(byz_limits_check("cft", &crash, &cfg, why, sizeof why),
+		     BYZ_EINVAL);
+	cr_assert_str_eq(why, "--f 2 needs --n of at least 5 (cft tolerates "
+			      "crash faults: n >= 2f+1)");
+	cfg.f = 1;
+	cr_assert_eq(byz_limits_check("bft", NULL, &cfg, why, sizeof why),
+		     BYZ_EINVAL);
+	cr_assert_eq(byz_faults_max(&cft, 5), 2);
+	cr_assert_eq(byz_faults_max(&cft, 3), 1);
+	cr_assert_eq(byz_faults_max(pbft, 7), 2);
+	cr_assert_eq(byz_faults_max(NULL, 7), 2);
+	cr_assert_eq(byz_faults_max(&cft, 0), 0);
+	cr_assert_eq(byz_faults_min_n(&cft, 2), 5);
+	cr_assert_eq(byz_faults_min_n(pbft, 2), 7);
+	cr_assert_str_eq(byz_faults_name(&cft), "crash");
+	cr_assert_str_eq(byz_faults_name(pbft), "Byzantine");
+	cr_assert_str_eq(byz_faults_rule(&cft), "n >= 2f+1");
+}
+
 Test(sim, a_run_needs_an_honest_replica_and_byzantine_ids_in_the_cluster)
 {
 	struct scenario sc = base();

@@ -350,3 +350,66 @@ def test_a_leader_schedule_runs_and_is_checked(byzlab):
     r = byzlab("run", "--leaders", "r1,x")
     assert r.returncode == 2
     assert "leaders: 'r1,x' is not a list" in r.stderr
+
+
+CRASHES = """\
+name: crashes
+defaults:
+  clients: 2
+  requests: 3
+  gst: 100ms
+  max_time: 20s
+cells:
+  - name: one
+    protocol: pbft
+    n: 4
+    byzantine: 0
+    crash: 3@1ms
+    seeds: 2
+    expect: [safe, live]
+  - name: two
+    protocol: hotstuff
+    n: 4
+    byzantine: 0
+    crash: [3@1ms, "2@1ms"]
+    seeds: 2
+    expect: [safe]
+"""
+
+
+def test_a_cell_crashes_every_replica_of_its_crash_list(byzlab, tmp_path):
+    """Issue #16: a crash-fault baseline needs f crashed replicas in one
+    run. A cell's crash may be a list; every crash of it happens in every
+    run: two of four replicas crashed leave no quorum, one does not (the
+    cells are of two protocols, as the summary judges protocol, n and b
+    together)."""
+    p = tmp_path / "c.yaml"
+    p.write_text(CRASHES)
+    out = tmp_path / "out"
+    r = byzlab("campaign", p, "--out", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    recs = {x["id"]: x for x in records(out)}
+    one = [x for k, x in recs.items() if k.startswith("one-")]
+    two = [x for k, x in recs.items() if k.startswith("two-")]
+    assert len(one) == 2 and len(two) == 2
+    assert all(x["safe"] and x["live"] for x in one)
+    assert all(x["safe"] and x["live"] is False for x in two)
+
+
+def test_a_crash_of_a_replica_beyond_n_is_refused_when_loaded(byzlab,
+                                                              tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text(CRASHES.replace('"2@1ms"', '"5@1ms"').replace(
+        "    n: 4\n    byzantine: 0\n    crash: [", "    n: [7, 4]\n"
+        "    byzantine: 0\n    crash: ["))
+    r = byzlab("campaign", p, "--out", tmp_path / "out")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "run 4: hotstuff at n = 4: crash replica" in r.stderr
+    assert "crash replica: '5' is not a whole number from 0 to 3" \
+        in r.stderr
+    # a list item that does not parse names the item
+    p.write_text(CRASHES.replace('"2@1ms"', '"2@soon"'))
+    r = byzlab("campaign", p, "--out", tmp_path / "out2")
+    assert r.returncode == 2
+    assert "crash: item 2: crash time: 'soon'" in r.stderr
+    assert str(p) + ":19:" in r.stderr

@@ -208,9 +208,11 @@ def test_help_and_docs_state_the_same_limits(byzlab):
             cells = [c.strip().strip("`") for c in l.strip("|").split("|")]
             rows[cells[0]] = cells[1:]
     assert rows, "docs/scenarios.md has no limits table"
-    for proto in ("pbft", "hotstuff", "toy"):
+    assert set(rows) == set(table)
+    for proto in table:
         assert rows[proto] == [table[proto][o] for o in (
-            "--n", "--window", "--checkpoint", "--batch")], proto
+            "--n", "--window", "--checkpoint", "--batch",
+            "--f counts")], proto
 
 
 def test_help_states_the_limits_the_cores_enforce(byzlab):
