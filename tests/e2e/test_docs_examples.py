@@ -209,7 +209,7 @@ EXAMPLES = {
      "--attack equivocate --stop-on-violation"): AGREEMENT,
     ("docs/raft.md", "byzlab selftest --campaign campaigns/raft.yaml "
      "--protocol raft"):
-        not_run("a measurement: two mutants escape this campaign (the "
+        not_run("a measurement: a mutant escapes this campaign (the "
                 "table beside it), and the command then fails"),
     ("docs/hotstuff.md", "byzlab run --clients 4 --requests 10"):
         not_run("the common options of a measurement table (its rows add "
