@@ -19,10 +19,11 @@ static const struct byz_formula raft_formulas[] = {
      "byzlab: the new commit index goes out at once in one more "
      "AppendEntries to each, which each answers too",
      raft_normal_messages, 1, false,
-     "exact with one client (tests/test_raft.c, n = 3, 5, 7); with the "
-     "report's concurrent clients a commit index often rides on the next "
-     "entry's AppendEntries (fewer), and at large n heartbeats and "
-     "retransmissions to followers that have not yet answered add some"},
+     "exact with one client (tests/test_raft.c, n = 3, 5, 7); the report "
+     "measures more because its runs with one request per client send "
+     "the requests pending at the first election as entries of one "
+     "AppendEntries, which makes the difference of its two runs dear "
+     "(docs/raft.md)"},
     {"messages", "view-change", "O(n)",
      "Ongaro & Ousterhout 2014, §5.2: an election is a RequestVote to "
      "each of n-1 and their replies, then AppendEntries from the new "
