@@ -285,6 +285,8 @@ static void fire(struct drv *d, uint32_t timer)
 }
 
 /* Replica id of n, fresh or from its log, with mutant mut (0: none). */
+static uint32_t drv_window = 16, drv_checkpoint = 64;
+
 static void drv_open(struct drv *d, uint32_t n, uint32_t id, uint32_t mut,
 		     bool restarted)
 {
@@ -295,8 +297,8 @@ static void drv_open(struct drv *d, uint32_t n, uint32_t id, uint32_t mut,
 				     .id = id,
 				     .max_clients = 4,
 				     .batch = 4,
-				     .window = 16,
-				     .checkpoint_interval = 64,
+				     .window = drv_window,
+				     .checkpoint_interval = drv_checkpoint,
 				     .timeout_us = 20000,
 				     .mutant = mut,
 				     .app = {.max_keys = 64, .max_clients = 4}};
@@ -520,6 +522,37 @@ Test(raft, restart_keeps_the_log)
 	cr_assert_eq(d.commits, 2); /* entries 2 and 3 */
 	cr_assert_eq(d.commit_slot[0], 2);
 	drv_close(&d);
+}
+
+/* Bounded memory: a follower holds at most window + checkpoint + 1
+ * entries (here 1 + 1 + 1 = 3 of an APPEND of 5), and keeps one slot for
+ * the entry of its own term should it be elected (§8): elected with its
+ * log full, it appends it, replicates, and commits the log. */
+Test(raft, a_full_follower_keeps_room_for_its_own_term)
+{
+	struct drv d = {0};
+	struct fr e[5];
+	const struct sent *s;
+
+	for (uint32_t i = 0; i < 5; i++)
+		e[i] = mk_entry(1, i % 4, 1 + i / 4, "put a 1");
+	drv_window = 1;
+	drv_checkpoint = 1;
+	drv_open(&d, 3, 0, 0, false);
+	deliver(&d, mk_append(1, 1, 0, 0, 0, e, 5));
+	s = last_sent(&d, RAFT_APPEND_OK, 1);
+	cr_assert(s && s->m.ok.success);
+	cr_assert_eq(s->m.ok.match, 3, "held %" PRIu64 " of 5", s->m.ok.match);
+	fire(&d, RAFT_TIMER_ELECTION); /* term 2 */
+	deliver(&d, mk_vote(2, 2, 0));
+	cr_assert_eq(d.last_view, 2);
+	s = last_sent(&d, RAFT_APPEND, 2);
+	cr_assert_not_null(s);
+	deliver(&d, mk_ok(2, 2, 4));
+	cr_assert_eq(d.commits, 3, "its log of 3 requests did not commit");
+	drv_close(&d);
+	drv_window = 16;
+	drv_checkpoint = 64;
 }
 
 /* ---- the commit rule (§5.4.2) ---------------------------------------- */

@@ -219,6 +219,9 @@ static int raft_become_leader(struct raft *t, struct byz_outbox *ob)
 	}
 	raft_pool_mark_logged(t);
 	t->term_start = t->last + 1;
+	if (!raft_log_room(t)) /* cannot be: a follower keeps the slot */
+		return byz_out_note(ob, "no room for an entry of term %" PRIu64,
+				    t->term);
 	if ((rc = raft_pool_take(t, &k)) ||
 	    (rc = raft_log_append(t, t->term, t->scratch.data,
 				  t->scratch.len)) ||
@@ -476,8 +479,11 @@ static int raft_on_append(struct raft *t, struct byz_outbox *ob,
 						 "entry");
 			raft_log_truncate(t, i);
 		}
-		/* Rule 4: append any new entries not already in the log. */
-		if (!raft_log_room(t))
+		/* Rule 4: append any new entries not already in the log.
+		 * One slot stays free: the entry of our own term we append
+		 * if we are elected (§8), without which nothing we hold
+		 * could commit. */
+		if (t->last - t->snap_index + 1 >= t->cap)
 			break; /* full: the rest later */
 		if ((rc = raft_log_append(t, e.term, e.bytes, e.len)))
 			return rc;
