@@ -23,7 +23,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","messages","all","measure
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","messages","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","messages","4(n-1)","formula")) with lines lc rgb "#9467bd" lw 1.5 dt 2 title "raft 4(n-1)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","messages","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -38,7 +41,10 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","messages","all","measure
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","messages","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","messages","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","messages","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","messages","4(n-1)","formula")) with lines lc rgb "#9467bd" lw 1.5 dt 2 title "raft 4(n-1)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","messages","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -50,7 +56,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","bytes","all","measured")
      'complexity.csv' using 3:(sel("hotstuff","fault-free","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","bytes","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","bytes","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -62,7 +70,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","bytes","all","measured")
      'complexity.csv' using 3:(sel("hotstuff","fault-free","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff fault-free (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","bytes","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","bytes","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","bytes","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","bytes","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -77,7 +87,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","signatures","all","measu
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","3n+2","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 3n+2", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","signatures","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","signatures","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -92,7 +104,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","signatures","all","measu
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","signatures","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","signatures","3n+2","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 3n+2", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","signatures","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","signatures","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","signatures","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -108,7 +122,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","verifications","all","me
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","2n(n+2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n(n+2)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","verifications","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","verifications","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -124,7 +140,9 @@ plot 'complexity.csv' using 3:(sel("pbft","fault-free","verifications","all","me
      'complexity.csv' using 3:(sel("hotstuff","faulty-leader","verifications","all","measured")) with points lc rgb "#d62728" pt 6 ps 1.3 title "hotstuff faulty-leader (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint fault-free (measured)", \
      'complexity.csv' using 3:(sel("tendermint","fault-free","verifications","2n(n+2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n(n+2)", \
-     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)"
+     'complexity.csv' using 3:(sel("tendermint","faulty-leader","verifications","all","measured")) with points lc rgb "#2ca02c" pt 6 ps 1.3 title "tendermint faulty-leader (measured)", \
+     'complexity.csv' using 3:(sel("raft","fault-free","verifications","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft fault-free (measured)", \
+     'complexity.csv' using 3:(sel("raft","faulty-leader","verifications","all","measured")) with points lc rgb "#9467bd" pt 6 ps 1.3 title "raft faulty-leader (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -137,7 +155,9 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","messages","all","measur
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
+     'complexity.csv' using 3:(sel("raft","view-change","messages","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)", \
+     'complexity.csv' using 3:(sel("raft","view-change","messages","O(n)","formula")) with lines lc rgb "#9467bd" lw 1.5 dt 2 title "raft O(n) (c fitted)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -150,7 +170,9 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","messages","all","measur
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","messages","(n+1)(n-1)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 3 title "hotstuff (n+1)(n-1)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","messages","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","messages","(n-1)(2n+1)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint (n-1)(2n+1)", \
+     'complexity.csv' using 3:(sel("raft","view-change","messages","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)", \
+     'complexity.csv' using 3:(sel("raft","view-change","messages","O(n)","formula")) with lines lc rgb "#9467bd" lw 1.5 dt 2 title "raft O(n) (c fitted)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -159,7 +181,8 @@ set title "bytes of one view change (faulty first leader)"
 set ylabel "bytes (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("raft","view-change","bytes","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -168,7 +191,8 @@ set title "bytes of one view change (faulty first leader)"
 set ylabel "bytes (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","bytes","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","bytes","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","bytes","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
+     'complexity.csv' using 3:(sel("raft","view-change","bytes","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -178,7 +202,8 @@ set ylabel "signatures (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","signatures","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1"
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1", \
+     'complexity.csv' using 3:(sel("raft","view-change","signatures","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -188,7 +213,8 @@ set ylabel "signatures (once)"
 plot 'complexity.csv' using 3:(sel("pbft","view-change","signatures","all","measured")) with points lc rgb "#1f77b4" pt 7 ps 1.3 title "pbft view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","signatures","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","signatures","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1"
+     'complexity.csv' using 3:(sel("tendermint","view-change","signatures","2n+1","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint 2n+1", \
+     'complexity.csv' using 3:(sel("raft","view-change","signatures","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
 set terminal svg size 900,520 dynamic enhanced font "DejaVu Sans,11" background rgb "white"
@@ -200,7 +226,8 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","verifications","all","m
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)", \
+     'complexity.csv' using 3:(sel("raft","view-change","verifications","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
 set terminal pngcairo size 900,520 enhanced font "DejaVu Sans,10"
@@ -212,6 +239,7 @@ plot 'complexity.csv' using 3:(sel("pbft","view-change","verifications","all","m
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","all","measured")) with points lc rgb "#d62728" pt 7 ps 1.3 title "hotstuff view-change (measured)", \
      'complexity.csv' using 3:(sel("hotstuff","view-change","verifications","O(n)","formula")) with lines lc rgb "#d62728" lw 1.5 dt 2 title "hotstuff O(n) (c fitted)", \
      'complexity.csv' using 3:(sel("tendermint","view-change","verifications","all","measured")) with points lc rgb "#2ca02c" pt 7 ps 1.3 title "tendermint view-change (measured)", \
-     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)"
+     'complexity.csv' using 3:(sel("tendermint","view-change","verifications","O(n^2)","formula")) with lines lc rgb "#2ca02c" lw 1.5 dt 2 title "tendermint O(n^2) (c fitted)", \
+     'complexity.csv' using 3:(sel("raft","view-change","verifications","all","measured")) with points lc rgb "#9467bd" pt 7 ps 1.3 title "raft view-change (measured)"
 unset output
 
