@@ -62,3 +62,45 @@ def test_one_byzantine_leader_equivocating_breaks_it(byzlab, n):
                     "equivocate", "--stop-on-violation")
     assert r.returncode == 1, r.stdout
     assert o["safe"] is False and o["violations"]["agreement"] > 0, r.stdout
+
+
+def test_summary_and_page_say_what_f_counts_for_a_crash_fault_protocol(
+        byzlab, tmp_path):
+    """Issue #16: Raft's f counts crash faults, so its b = 1 row is beyond
+    its model whatever its f: the summary says what f counts for each
+    protocol, and the report page draws Raft's threshold at b = 1 (its
+    panel says "crash faults"), PBFT's at f + 1."""
+    p = tmp_path / "c.yaml"
+    p.write_text("""\
+name: models
+defaults:
+  clients: 2
+  requests: 2
+cells:
+  - name: held
+    protocol: [pbft, raft]
+    n: 4
+    byzantine: 0
+    seeds: 1
+    expect: [safe]
+  - name: beyond
+    protocol: raft
+    n: 4
+    byzantine: 1
+    attacks: [equivocate]
+    seeds: 1
+    stop_on_violation: true
+    expect: violation-found
+""")
+    out = tmp_path / "out"
+    r = byzlab("campaign", p, "--out", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    md = (out / "summary.md").read_text()
+    assert "raft crash (crash and omission, n >= 2f+1)" in md
+    assert "pbft Byzantine (crash, omission and Byzantine, n >= 3f+1)" in md
+    assert "| raft | 4 | 1 | 1 | 1 | 1 (100.0%) |" in md
+    r = byzlab("report", "campaign", out)
+    assert r.returncode == 0, r.stdout + r.stderr
+    page = (out / "report.html").read_text()
+    assert "raft n=4 (f=1, crash faults)" in page
+    assert "pbft n=4 (f=1)</text>" in page
