@@ -36,7 +36,7 @@ MAX_RESULT = 1024
 PROTO_CLIENT, REQUEST, REPLY = 0, 1, 2
 # §5 step 5: each protocol's types
 TYPES = {0: range(1, 3), 1: range(1, 3), 2: range(1, 11), 3: range(1, 8),
-         5: range(1, 7)}
+         4: range(1, 6), 5: range(1, 7)}
 # §2, §3
 KEY_DOMAIN = b"byzlab/key/v1\0"
 SIGN_DOMAIN = b"byzlab/sig/v1\0"
