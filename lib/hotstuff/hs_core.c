@@ -554,7 +554,7 @@ static int hs_step(void *core, const struct byz_event *ev,
 		rc = hs_send_replies(h, ob);
 	ob->rules |= h->rule_hits;
 	h->rule_hits = 0;
-	h->nreply = 0;
+	h->pool.nreply = 0;
 	h->in_step = false;
 	return rc;
 }

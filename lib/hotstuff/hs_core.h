@@ -22,6 +22,7 @@
 #ifndef BYZ_HS_CORE_H
 #define BYZ_HS_CORE_H
 
+#include "reqpool.h"
 #include "app.h"
 #include "core.h"
 #include "hs_wire.h"
@@ -160,12 +161,6 @@ struct hs_claim {
 };
 
 /* A client's newest request not yet executed: the signed frame. */
-struct hs_pending {
-	uint64_t ts; /* 0: none */
-	uint16_t len;
-	uint8_t *frame; /* HS_REQ_MAX bytes, allocated on first use */
-};
-
 struct hs {
 	struct byz_config cfg;
 	/* Rule coverage of this step (core.h, byz_outbox.rules): bit k-1
@@ -241,16 +236,14 @@ struct hs {
 	uint32_t fetch_rr; /* round-robin over peers for retries */
 
 	/* Requests. */
-	struct hs_pending *pool; /* max_clients */
-	uint32_t pool_count;
+	/* Each client's newest unexecuted request (HS_REQ_MAX bytes each),
+	 * and the clients owed a reply, answered after the PERSIST. */
+	struct byz_reqpool pool;
 	/* COMMITs of what executed in this step, reported after the PERSIST
 	 * of the state they depend on (hs_persist_flush). Grows to the most
 	 * requests one step executes: the block store times the batch. */
 	struct byz_commit *commits;
 	uint32_t ncommits, commits_cap;
-	bool *reply_flag; /* max_clients: answer after the PERSIST */
-	uint32_t *reply_list;
-	uint32_t nreply;
 
 	/* Persistence. */
 	uint64_t token;
@@ -375,8 +368,6 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 		     const uint8_t **frames, size_t *lens, size_t max);
 /* Execute the decided prefix as far as the blocks we hold allow. */
 int hs_try_execute(struct hs *h, struct byz_outbox *ob);
-/* Forget client c's pooled request once one at least as new executed. */
-void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts);
 /* Keep a COMMIT until the STATE record holding its effect is written. */
 int hs_commit_later(struct hs *h, const struct byz_commit *c);
 /* Report the COMMITs kept back until their state is persisted. */

@@ -21,46 +21,14 @@
 
 int hs_pool_init(struct hs *h)
 {
-	uint32_t c = h->cfg.max_clients;
-
-	h->pool = calloc(c, sizeof *h->pool);
-	h->reply_flag = calloc(c, sizeof *h->reply_flag);
-	h->reply_list = calloc(c, sizeof *h->reply_list);
-	return h->pool && h->reply_flag && h->reply_list ? 0 : BYZ_ENOMEM;
+	return byz_reqpool_init(&h->pool, h->cfg.max_clients, HS_REQ_MAX);
 }
 
 void hs_pool_free(struct hs *h)
 {
-	if (h->pool)
-		for (uint32_t c = 0; c < h->cfg.max_clients; c++)
-			free(h->pool[c].frame);
-	free(h->pool);
-	free(h->reply_flag);
-	free(h->reply_list);
+	byz_reqpool_free(&h->pool);
 	free(h->commits);
 	h->commits = NULL;
-	h->pool = NULL;
-	h->reply_flag = NULL;
-	h->reply_list = NULL;
-}
-
-static void hs_want_reply(struct hs *h, uint32_t c)
-{
-	if (!h->reply_flag[c]) {
-		h->reply_flag[c] = true;
-		h->reply_list[h->nreply++] = c;
-	}
-}
-
-/* Forget client c's pooled request once one at least as new executed. */
-void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts)
-{
-	struct hs_pending *p = &h->pool[c];
-
-	if (p->ts && p->ts <= ts) {
-		p->ts = 0;
-		h->pool_count--;
-	}
 }
 
 /*
@@ -70,30 +38,18 @@ void hs_pool_done(struct hs *h, uint32_t c, uint64_t ts)
  */
 int hs_on_request(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 {
-	uint32_t c = m->u.request.client;
-	uint64_t ts = m->u.request.timestamp;
-	struct hs_pending *p;
-	int rc;
+	const char *why = NULL;
+	int rc = byz_reqpool_offer(&h->pool, h->app, m, &why);
 
-	if (c >= h->cfg.max_clients)
-		return hs_drop(ob, m, "client beyond max_clients");
-	if (ts <= app_last_timestamp(h->app, c)) {
-		if (ts == app_last_timestamp(h->app, c))
-			hs_want_reply(h, c); /* its reply was lost */
-		return 0;
-	}
-	p = &h->pool[c];
-	if (ts <= p->ts)
-		return 0; /* pooled already */
-	if (m->frame.len > HS_REQ_MAX)
-		return hs_drop(ob, m, "request too large");
-	if (!p->frame && !(p->frame = malloc(HS_REQ_MAX)))
-		return BYZ_ENOMEM;
-	memcpy(p->frame, m->frame.bytes, m->frame.len);
-	p->len = (uint16_t)m->frame.len;
-	if (!p->ts && h->pool_count++ == 0 && (rc = hs_arm_timer(h, ob)))
+	if (rc < 0)
 		return rc;
-	p->ts = ts;
+	if (rc == BYZ_OFFER_REFUSED)
+		return hs_drop(ob, m, why);
+	if (rc == BYZ_OFFER_NONE)
+		return 0;
+	if (rc == BYZ_OFFER_ADDED && h->pool.count == 1 &&
+	    (rc = hs_arm_timer(h, ob)))
+		return rc;
 	return hs_try_propose(h, ob);
 }
 
@@ -132,9 +88,9 @@ size_t hs_make_batch(struct hs *h, const uint8_t *parent,
 	/* Start at a client that rotates with the view, for fairness. */
 	for (uint32_t i = 0; i < nc && k < max; i++) {
 		uint32_t c = (uint32_t)((h->cur_view + i) % nc);
-		if (h->pool[c].ts && h->pool[c].ts > ts[c]) {
-			frames[k] = h->pool[c].frame;
-			lens[k++] = h->pool[c].len;
+		if (h->pool.slot[c].ts && h->pool.slot[c].ts > ts[c]) {
+			frames[k] = h->pool.slot[c].frame;
+			lens[k++] = h->pool.slot[c].len;
 		}
 	}
 	free(ts);
@@ -197,10 +153,10 @@ static int hs_execute_block(struct hs *h, struct byz_outbox *ob,
 				return rc;
 			continue;
 		}
-		hs_pool_done(h, q->client, q->timestamp);
+		byz_reqpool_done(&h->pool, q->client, q->timestamp);
 		if (out == APP_STALE)
 			continue;
-		hs_want_reply(h, q->client);
+		byz_reqpool_want_reply(&h->pool, q->client);
 		if (out != APP_EXECUTED)
 			continue;
 		memset(&c, 0, sizeof c);
@@ -296,13 +252,13 @@ int hs_send_replies(struct hs *h, struct byz_outbox *ob)
 {
 	int rc = 0;
 
-	for (uint32_t i = 0; i < h->nreply; i++) {
-		uint32_t c = h->reply_list[i];
+	for (uint32_t i = 0; i < h->pool.nreply; i++) {
+		uint32_t c = h->pool.reply_list[i];
 		uint64_t ts = app_last_timestamp(h->app, c);
 		const uint8_t *res;
 		size_t reslen, start;
 
-		h->reply_flag[c] = false;
+		h->pool.reply_flag[c] = false;
 		if (rc || app_execute(h->app, c, ts, NULL, 0, &res, &reslen) !=
 			      APP_DUPLICATE)
 			continue;

@@ -35,7 +35,7 @@ uint64_t hs_view_delay(const struct hs *h)
 
 int hs_arm_timer(struct hs *h, struct byz_outbox *ob)
 {
-	if (!h->pool_count) /* idle: the highQC beacon (hs_on_view_timer) */
+	if (!h->pool.count) /* idle: the highQC beacon (hs_on_view_timer) */
 		return byz_out_timer(
 		    ob, HS_TIMER_VIEW,
 		    h->cfg.timeout_us
@@ -84,7 +84,7 @@ int hs_try_propose(struct hs *h, struct byz_outbox *ob)
 	int rc;
 
 	if (hs_leader(h, v) != h->cfg.id || h->proposed || h->timed_out ||
-	    !h->pool_count)
+	    !h->pool.count)
 		return 0;
 	if (h->high_view + 1 != v) {
 		if (h->tc_view + 1 != v || !h->tc_count)
@@ -163,7 +163,7 @@ int hs_on_view_timer(struct hs *h, struct byz_outbox *ob)
 	 * chain that no new message will revisit (Alg. 4 update). */
 	if (h->high_view && (rc = hs_reupdate(h, ob)))
 		return rc;
-	if (!h->pool_count) {
+	if (!h->pool.count) {
 		/* Idle: tell the others our highQC now and then (a TIMEOUT
 		 * for the view we left: no new claim), so that a replica
 		 * that lost the last proposals before GST still learns what

@@ -147,7 +147,7 @@ static int hs_install(struct hs *h, struct byz_outbox *ob, uint32_t s,
 	h->pending_since = h->now;
 	h->dirty_state = true;
 	for (uint32_t cl = 0; cl < h->cfg.max_clients; cl++)
-		hs_pool_done(h, cl, app_last_timestamp(h->app, cl));
+		byz_reqpool_done(&h->pool, cl, app_last_timestamp(h->app, cl));
 	/* Blocks at or below the checkpoint are of no more use, nor are
 	 * the fetches for them; what lies above is asked for again. */
 	hs_store_prune(h);

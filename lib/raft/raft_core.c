@@ -247,7 +247,7 @@ int raft_propose(struct raft *t, struct byz_outbox *ob)
 	if (t->role != RAFT_LEADER)
 		return 0;
 	/* At most window uncommitted entries (bounded memory). */
-	while (t->pool_count && t->last - t->commit < t->cfg.window &&
+	while (t->pool.count && t->last - t->commit < t->cfg.window &&
 	       raft_log_room(t)) {
 		if ((rc = raft_pool_take(t, &k)))
 			return rc;
@@ -551,7 +551,7 @@ static int raft_on_snapshot(struct raft *t, struct byz_outbox *ob,
 	t->snap_index = s->last_index;
 	t->snap_term = s->last_term;
 	t->commit = s->last_index;
-	raft_pool_after_restore(t);
+	byz_reqpool_forget_executed(&t->pool, t->app);
 	memset(&c, 0, sizeof c);
 	c.restored = true;
 	c.height = app_height(t->app);

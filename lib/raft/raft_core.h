@@ -21,6 +21,7 @@
 #ifndef BYZ_RAFT_CORE_H
 #define BYZ_RAFT_CORE_H
 
+#include "reqpool.h"
 #include "app.h"
 #include "core.h"
 #include "raft_wire.h"
@@ -62,15 +63,6 @@ struct raft_bytes {
 struct raft_ent {
 	uint64_t term;
 	struct raft_bytes b;
-};
-
-/* A client's newest request not yet executed: the signed frame; logged:
- * this leader's log already holds it (not yet committed). */
-struct raft_pending {
-	uint64_t ts; /* 0: none */
-	bool logged;
-	uint16_t len;
-	uint8_t *frame; /* RAFT_REQ_MAX bytes, allocated on first use */
 };
 
 /* An output held back until the end of the step (after its PERSISTs). */
@@ -116,13 +108,12 @@ struct raft {
 	uint32_t wal_records;
 
 	/* Requests. */
-	struct raft_pending *pool; /* max_clients */
-	uint32_t pool_count;
+	/* Each client's newest unexecuted request (RAFT_REQ_MAX bytes each;
+	 * a slot's mark: this leader's log already holds it, not yet
+	 * committed), and the clients owed a reply. */
+	struct byz_reqpool pool;
 	struct byz_commit *commits;
 	uint32_t ncommits, commits_cap;
-	bool *reply_flag;
-	uint32_t *reply_list;
-	uint32_t nreply;
 
 	/* This step's held-back sends. */
 	struct raft_send *sends;
@@ -193,8 +184,6 @@ int raft_pool_take(struct raft *t, size_t *count);
  * state machine"); emit: COMMIT outputs and replies (false when
  * replaying the log after a restart). */
 int raft_apply(struct raft *t, struct byz_outbox *ob, uint64_t upto, bool emit);
-/* A snapshot installed (§7): drop pending requests it executed. */
-void raft_pool_after_restore(struct raft *t);
 int raft_commit_later(struct raft *t, const struct byz_commit *c);
 /* At the end of a step: the COMMITs and the replies. */
 int raft_flush_commits(struct raft *t, struct byz_outbox *ob);

@@ -26,82 +26,31 @@
 
 int raft_pool_init(struct raft *t)
 {
-	uint32_t c = t->cfg.max_clients;
-
-	t->pool = calloc(c, sizeof *t->pool);
-	t->reply_flag = calloc(c, sizeof *t->reply_flag);
-	t->reply_list = calloc(c, sizeof *t->reply_list);
-	return t->pool && t->reply_flag && t->reply_list ? 0 : BYZ_ENOMEM;
+	return byz_reqpool_init(&t->pool, t->cfg.max_clients, RAFT_REQ_MAX);
 }
 
 void raft_pool_free(struct raft *t)
 {
-	if (t->pool)
-		for (uint32_t c = 0; c < t->cfg.max_clients; c++)
-			free(t->pool[c].frame);
-	free(t->pool);
-	free(t->reply_flag);
-	free(t->reply_list);
+	byz_reqpool_free(&t->pool);
 	free(t->commits);
-	t->pool = NULL;
-	t->reply_flag = NULL;
-	t->reply_list = NULL;
 	t->commits = NULL;
-}
-
-static void want_reply(struct raft *t, uint32_t c)
-{
-	if (!t->reply_flag[c]) {
-		t->reply_flag[c] = true;
-		t->reply_list[t->nreply++] = c;
-	}
-}
-
-static void pool_done(struct raft *t, uint32_t c, uint64_t ts)
-{
-	struct raft_pending *p = &t->pool[c];
-
-	if (p->ts && p->ts <= ts) {
-		p->ts = 0;
-		p->logged = false;
-		t->pool_count--;
-	}
 }
 
 int raft_on_request(struct raft *t, struct byz_outbox *ob,
 		    const struct wire_msg *m)
 {
-	uint32_t c = m->u.request.client;
-	uint64_t ts = m->u.request.timestamp;
-	struct raft_pending *p;
+	const char *why = NULL;
+	int rc = byz_reqpool_offer(&t->pool, t->app, m, &why);
 
-	if (c >= t->cfg.max_clients)
-		return raft_drop(ob, m, "client beyond max_clients");
-	if (ts <= app_last_timestamp(t->app, c)) {
-		if (ts == app_last_timestamp(t->app, c))
-			want_reply(t, c); /* its reply was lost */
-		return 0;
-	}
-	p = &t->pool[c];
-	if (ts <= p->ts)
-		return 0; /* pending already */
-	if (m->frame.len > RAFT_REQ_MAX)
-		return raft_drop(ob, m, "request too large");
-	if (!p->frame && !(p->frame = malloc(RAFT_REQ_MAX)))
-		return BYZ_ENOMEM;
-	memcpy(p->frame, m->frame.bytes, m->frame.len);
-	p->len = (uint16_t)m->frame.len;
-	if (!p->ts)
-		t->pool_count++;
-	p->ts = ts;
-	p->logged = false;
-	return 0;
+	if (rc == BYZ_OFFER_REFUSED)
+		return raft_drop(ob, m, why);
+	return rc < 0 ? rc : 0;
 }
 
 void raft_pool_mark_logged(struct raft *t)
 {
 	for (uint32_t c = 0; c < t->cfg.max_clients; c++)
-		t->pool[c].logged = false;
+		t->pool.slot[c].mark = false;
 	for (uint64_t i = t->commit + 1; i <= t->last; i++) {
 		const struct raft_ent *e = raft_ent_at(t, i);
 		struct raft_entry x;
@@ -111,9 +60,9 @@ void raft_pool_mark_logged(struct raft *t)
 			continue;
 		while (wire_frames_next(&x.batch, &pos, &r) == 1) {
 			uint32_t c = r.u.request.client;
-			if (c < t->cfg.max_clients && t->pool[c].ts &&
-			    r.u.request.timestamp >= t->pool[c].ts)
-				t->pool[c].logged = true;
+			if (c < t->cfg.max_clients && t->pool.slot[c].ts &&
+			    r.u.request.timestamp >= t->pool.slot[c].ts)
+				t->pool.slot[c].mark = true;
 		}
 	}
 }
@@ -128,22 +77,16 @@ int raft_pool_take(struct raft *t, size_t *count)
 	for (uint32_t i = 0; i < nc && k < t->cfg.batch && k < RAFT_MAX_BATCH;
 	     i++) {
 		uint32_t c = (uint32_t)((t->last + i) % nc);
-		struct raft_pending *p = &t->pool[c];
-		if (p->ts && !p->logged) {
+		struct byz_request_slot *p = &t->pool.slot[c];
+		if (p->ts && !p->mark) {
 			frames[k] = p->frame;
 			lens[k++] = p->len;
-			p->logged = true;
+			p->mark = true;
 		}
 	}
 	*count = k;
 	wire_buf_reset(&t->scratch);
 	return raft_enc_entry(&t->scratch, t->term, frames, lens, k);
-}
-
-void raft_pool_after_restore(struct raft *t)
-{
-	for (uint32_t c = 0; c < t->cfg.max_clients; c++)
-		pool_done(t, c, app_last_timestamp(t->app, c));
 }
 
 int raft_commit_later(struct raft *t, const struct byz_commit *c)
@@ -190,10 +133,10 @@ static int exec_entry(struct raft *t, struct byz_outbox *ob, uint64_t i,
 		}
 		if (out == APP_STALE)
 			continue;
-		pool_done(t, q->client, q->timestamp);
+		byz_reqpool_done(&t->pool, q->client, q->timestamp);
 		if (!emit)
 			continue;
-		want_reply(t, q->client);
+		byz_reqpool_want_reply(&t->pool, q->client);
 		if (out == APP_DUPLICATE)
 			continue;
 		memset(&c, 0, sizeof c);
@@ -237,12 +180,12 @@ int raft_flush_commits(struct raft *t, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < t->ncommits && !rc; i++)
 		rc = byz_out_commit(ob, &t->commits[i]);
 	t->ncommits = 0;
-	for (uint32_t i = 0; i < t->nreply && !rc; i++) {
-		uint32_t c = t->reply_list[i];
+	for (uint32_t i = 0; i < t->pool.nreply && !rc; i++) {
+		uint32_t c = t->pool.reply_list[i];
 		uint64_t ts = app_last_timestamp(t->app, c);
 		const uint8_t *res;
 		size_t reslen, start;
-		t->reply_flag[c] = false;
+		t->pool.reply_flag[c] = false;
 		if (app_execute(t->app, c, ts, NULL, 0, &res, &reslen) !=
 		    APP_DUPLICATE)
 			continue;
@@ -251,6 +194,6 @@ int raft_flush_commits(struct raft *t, struct byz_outbox *ob)
 		if (!rc)
 			rc = byz_out_send(ob, byz_client_addr(c), start);
 	}
-	t->nreply = 0;
+	t->pool.nreply = 0;
 	return rc;
 }

@@ -272,7 +272,7 @@ static int tm_propose(struct tm *t, struct byz_outbox *ob)
  * request, a proposal or votes of f+1 replicas, or a round past 0. */
 static bool tm_active(const struct tm *t)
 {
-	return t->pool_count > 0 || t->heard > t->cfg.f || t->round > 0 ||
+	return t->pool.count > 0 || t->heard > t->cfg.f || t->round > 0 ||
 	       t->step != TM_STEP_PROPOSE;
 }
 

@@ -21,6 +21,7 @@
 #ifndef BYZ_TM_CORE_H
 #define BYZ_TM_CORE_H
 
+#include "reqpool.h"
 #include "app.h"
 #include "core.h"
 #include "tm_wire.h"
@@ -93,12 +94,6 @@ struct tm_decided {
 };
 
 /* A client's newest request not yet executed: the signed frame. */
-struct tm_pending {
-	uint64_t ts; /* 0: none */
-	uint16_t len;
-	uint8_t *frame; /* TM_REQ_MAX bytes, allocated on first use */
-};
-
 /* An output held back until the PERSIST of this step is written. */
 struct tm_send {
 	bool bcast;
@@ -159,13 +154,11 @@ struct tm {
 	uint64_t helped_at[BYZ_MAX_N];
 
 	/* Requests. */
-	struct tm_pending *pool; /* max_clients */
-	uint32_t pool_count;
+	/* Each client's newest unexecuted request (TM_REQ_MAX bytes each),
+	 * and the clients owed a reply. */
+	struct byz_reqpool pool;
 	struct byz_commit *commits;
 	uint32_t ncommits, commits_cap;
-	bool *reply_flag;
-	uint32_t *reply_list;
-	uint32_t nreply;
 	uint64_t reply_view;
 
 	/* This step's held-back sends, and persistence. */

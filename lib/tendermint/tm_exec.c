@@ -25,74 +25,24 @@
 
 int tm_pool_init(struct tm *t)
 {
-	uint32_t c = t->cfg.max_clients;
-
-	t->pool = calloc(c, sizeof *t->pool);
-	t->reply_flag = calloc(c, sizeof *t->reply_flag);
-	t->reply_list = calloc(c, sizeof *t->reply_list);
-	return t->pool && t->reply_flag && t->reply_list ? 0 : BYZ_ENOMEM;
+	return byz_reqpool_init(&t->pool, t->cfg.max_clients, TM_REQ_MAX);
 }
 
 void tm_pool_free(struct tm *t)
 {
-	if (t->pool)
-		for (uint32_t c = 0; c < t->cfg.max_clients; c++)
-			free(t->pool[c].frame);
-	free(t->pool);
-	free(t->reply_flag);
-	free(t->reply_list);
+	byz_reqpool_free(&t->pool);
 	free(t->commits);
-	t->pool = NULL;
-	t->reply_flag = NULL;
-	t->reply_list = NULL;
 	t->commits = NULL;
-}
-
-static void tm_want_reply(struct tm *t, uint32_t c)
-{
-	if (!t->reply_flag[c]) {
-		t->reply_flag[c] = true;
-		t->reply_list[t->nreply++] = c;
-	}
-}
-
-static void tm_pool_done(struct tm *t, uint32_t c, uint64_t ts)
-{
-	struct tm_pending *p = &t->pool[c];
-
-	if (p->ts && p->ts <= ts) {
-		p->ts = 0;
-		t->pool_count--;
-	}
 }
 
 int tm_on_request(struct tm *t, struct byz_outbox *ob, const struct wire_msg *m)
 {
-	uint32_t c = m->u.request.client;
-	uint64_t ts = m->u.request.timestamp;
-	struct tm_pending *p;
+	const char *why = NULL;
+	int rc = byz_reqpool_offer(&t->pool, t->app, m, &why);
 
-	(void)ob;
-	if (c >= t->cfg.max_clients)
-		return tm_drop(ob, m, "client beyond max_clients");
-	if (ts <= app_last_timestamp(t->app, c)) {
-		if (ts == app_last_timestamp(t->app, c))
-			tm_want_reply(t, c); /* its reply was lost */
-		return 0;
-	}
-	p = &t->pool[c];
-	if (ts <= p->ts)
-		return 0; /* pooled already */
-	if (m->frame.len > TM_REQ_MAX)
-		return tm_drop(ob, m, "request too large");
-	if (!p->frame && !(p->frame = malloc(TM_REQ_MAX)))
-		return BYZ_ENOMEM;
-	memcpy(p->frame, m->frame.bytes, m->frame.len);
-	p->len = (uint16_t)m->frame.len;
-	if (!p->ts)
-		t->pool_count++;
-	p->ts = ts;
-	return 0;
+	if (rc == BYZ_OFFER_REFUSED)
+		return tm_drop(ob, m, why);
+	return rc < 0 ? rc : 0;
 }
 
 int tm_get_value(struct tm *t, struct wire_buf *b)
@@ -105,9 +55,9 @@ int tm_get_value(struct tm *t, struct wire_buf *b)
 	for (uint32_t i = 0; i < nc && k < t->cfg.batch && k < TM_MAX_BATCH;
 	     i++) {
 		uint32_t c = (uint32_t)((t->h + i) % nc);
-		if (t->pool[c].ts) {
-			frames[k] = t->pool[c].frame;
-			lens[k++] = t->pool[c].len;
+		if (t->pool.slot[c].ts) {
+			frames[k] = t->pool.slot[c].frame;
+			lens[k++] = t->pool.slot[c].len;
 		}
 	}
 	return tm_enc_value(b, t->h, t->state_digest, frames, lens, k);
@@ -168,7 +118,7 @@ int tm_execute(struct tm *t, struct byz_outbox *ob, const struct tm_proposal *p)
 		if (out == APP_STALE)
 			continue;
 		if (out == APP_DUPLICATE) {
-			tm_want_reply(t, q->client);
+			byz_reqpool_want_reply(&t->pool, q->client);
 			continue;
 		}
 		memset(&c, 0, sizeof c);
@@ -180,8 +130,8 @@ int tm_execute(struct tm *t, struct byz_outbox *ob, const struct tm_proposal *p)
 		app_state_digest(t->app, c.state_digest);
 		if ((rc = tm_commit_later(t, &c)))
 			return rc;
-		tm_pool_done(t, q->client, q->timestamp);
-		tm_want_reply(t, q->client);
+		byz_reqpool_done(&t->pool, q->client, q->timestamp);
+		byz_reqpool_want_reply(&t->pool, q->client);
 	}
 	app_state_digest(t->app, t->state_digest);
 	t->dirty = true;
@@ -195,12 +145,12 @@ int tm_flush_commits(struct tm *t, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < t->ncommits && !rc; i++)
 		rc = byz_out_commit(ob, &t->commits[i]);
 	t->ncommits = 0;
-	for (uint32_t i = 0; i < t->nreply && !rc; i++) {
-		uint32_t c = t->reply_list[i];
+	for (uint32_t i = 0; i < t->pool.nreply && !rc; i++) {
+		uint32_t c = t->pool.reply_list[i];
 		uint64_t ts = app_last_timestamp(t->app, c);
 		const uint8_t *res;
 		size_t reslen, start;
-		t->reply_flag[c] = false;
+		t->pool.reply_flag[c] = false;
 		if (app_execute(t->app, c, ts, NULL, 0, &res, &reslen) !=
 		    APP_DUPLICATE)
 			continue;
@@ -210,6 +160,6 @@ int tm_flush_commits(struct tm *t, struct byz_outbox *ob)
 		if (!rc)
 			rc = byz_out_send(ob, byz_client_addr(c), start);
 	}
-	t->nreply = 0;
+	t->pool.nreply = 0;
 	return rc;
 }

@@ -295,12 +295,7 @@ int tm_on_state(struct tm *t, struct byz_outbox *ob, const struct wire_msg *m)
 	app_destroy(&t->app);
 	t->app = a;
 	memcpy(t->state_digest, digest, BYZ_DIGEST_BYTES);
-	for (uint32_t i = 0; i < t->cfg.max_clients; i++)
-		if (t->pool[i].ts &&
-		    t->pool[i].ts <= app_last_timestamp(t->app, i)) {
-			t->pool[i].ts = 0;
-			t->pool_count--;
-		}
+	byz_reqpool_forget_executed(&t->pool, t->app);
 	memset(&c, 0, sizeof c);
 	c.restored = true;
 	c.height = app_height(t->app);
