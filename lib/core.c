@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,4 +326,35 @@ int byz_persist_next(const uint8_t *log, size_t loglen, size_t *pos,
 	*len = l;
 	*pos = p + l;
 	return 1;
+}
+
+int byz_out_drop(struct byz_outbox *ob, const struct wire_msg *m,
+		 const char *why)
+{
+	return byz_out_note(ob, "drop %s from r%" PRIu32 ": %s",
+			    wire_type_name(m->frame.proto, m->frame.type),
+			    m->frame.sender, why);
+}
+
+int byz_bytes_set(struct byz_bytes *b, const uint8_t *p, size_t len)
+{
+	uint8_t *q;
+
+	if (b->p == p && b->len == len)
+		return 0;
+	q = malloc(len ? len : 1);
+	if (!q)
+		return BYZ_ENOMEM;
+	memcpy(q, p, len);
+	free(b->p);
+	b->p = q;
+	b->len = len;
+	return 0;
+}
+
+void byz_bytes_free(struct byz_bytes *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
 }

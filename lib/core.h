@@ -239,6 +239,20 @@ int byz_out_view(struct byz_outbox *ob, uint64_t view, uint32_t leader,
 		 bool gave_up, bool late);
 int byz_out_note(struct byz_outbox *ob, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A NOTE that m was dropped and why: "drop TYPE from rS: why" (a core's
+ * answer to bad input from the network, core.h's step). */
+int byz_out_drop(struct byz_outbox *ob, const struct wire_msg *m,
+		 const char *why);
+
+/* Bytes a core owns (a copy of what a step's message pointed to). */
+struct byz_bytes {
+	uint8_t *p;
+	size_t len;
+};
+/* Make b a copy of p[0..len) (p may point into b itself): 0 or
+ * BYZ_ENOMEM, b unchanged then. */
+int byz_bytes_set(struct byz_bytes *b, const uint8_t *p, size_t len);
+void byz_bytes_free(struct byz_bytes *b);
 
 /*
  * The failure model a protocol tolerates f faults of (issue #16): what its

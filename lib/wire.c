@@ -626,6 +626,22 @@ int wire_end(struct wire_buf *b, size_t start)
 	return 0;
 }
 
+int wire_end_checked(struct wire_buf *b, size_t start, size_t *out_start)
+{
+	struct wire_msg m;
+	int rc;
+
+	if ((rc = wire_end(b, start)))
+		return rc;
+	if ((rc = wire_decode_unsigned(b->data + start, b->len - start, &m))) {
+		b->len = start; /* take it back */
+		return rc;
+	}
+	if (out_start)
+		*out_start = start;
+	return 0;
+}
+
 /*
  * Sign the unsigned frame at [start, b->len) as its own (protocol, type)
  * and append the signature. The frame must parse: signing garbage is a

@@ -296,6 +296,12 @@ size_t wire_begin(struct wire_buf *b, uint8_t proto, uint8_t type,
 /* Finish the frame started at start: patch the body length. Returns 0, or
  * b->err, or BYZ_ETOOBIG when the frame would exceed WIRE_MAX_FRAME. */
 int wire_end(struct wire_buf *b, size_t start);
+/* wire_end, then decode the frame just written at [start, b->len) as an
+ * unsigned frame: an encoder's check that what it wrote is what the
+ * decoder accepts. On a decoding failure the frame is taken back
+ * (b->len = start) and the decoder's error returned. *out_start (may be
+ * NULL) is set to start on success. */
+int wire_end_checked(struct wire_buf *b, size_t start, size_t *out_start);
 /* Append kp's signature over the unsigned frame at [start, b->len). */
 int wire_sign(struct wire_buf *b, size_t start, const struct byz_keypair *kp);
 

@@ -3,6 +3,7 @@
  * one crafted input per error code, truncation, signatures, the test
  * vector of docs/wire.md, and wire_buf's bound.
  */
+#include "core.h"
 #include "crypto.h"
 #include "toy/toy_wire.h"
 #include "pbft/pbft_wire.h"
@@ -1697,4 +1698,45 @@ Test(wire, pbft_round_trip_state_transfer)
 	wire_buf_free(&pp);
 	wire_buf_free(&b);
 	wire_buf_free(&again);
+}
+
+/* wire_end_checked: a frame its decoder refuses is taken back, and the
+ * decoder's reason returned; a good one is kept and its start given. */
+Test(wire, end_checked_takes_back_a_frame_the_decoder_refuses)
+{
+	struct wire_buf b;
+	size_t s, start = 99;
+
+	wire_buf_init(&b, 4096);
+	wire_put_u8(&b, 0xee); /* something before, kept */
+	s = wire_begin(&b, BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	wire_put_u64(&b, 0); /* timestamp 0: refused */
+	wire_put_u16(&b, 1);
+	wire_put_u8(&b, 'x');
+	cr_assert_eq(wire_end_checked(&b, s, &start), BYZ_EFIELD);
+	cr_assert_eq(b.len, 1);
+	cr_assert_eq(start, 99);
+	s = wire_begin(&b, BYZ_PROTO_CLIENT, WIRE_CLIENT_REQUEST, 0);
+	wire_put_u64(&b, 1);
+	wire_put_u16(&b, 1);
+	wire_put_u8(&b, 'x');
+	cr_assert_eq(wire_end_checked(&b, s, &start), 0);
+	cr_assert_eq(start, 1);
+	cr_assert_eq(b.len, 1 + WIRE_HEADER_BYTES + 11);
+	wire_buf_free(&b);
+}
+
+/* byz_bytes_set copies, also from inside its own bytes. */
+Test(wire, owned_bytes_copy_from_anywhere)
+{
+	struct byz_bytes b = {0};
+
+	cr_assert_eq(byz_bytes_set(&b, (const uint8_t *)"abcdef", 6), 0);
+	cr_assert_eq(byz_bytes_set(&b, b.p + 2, 3), 0);
+	cr_assert_eq(b.len, 3);
+	cr_assert_eq(memcmp(b.p, "cde", 3), 0);
+	cr_assert_eq(byz_bytes_set(&b, b.p, b.len), 0);
+	cr_assert_eq(memcmp(b.p, "cde", 3), 0);
+	byz_bytes_free(&b);
+	cr_assert_null(b.p);
 }

@@ -28,7 +28,7 @@ void hs_store_free(struct hs_store *s)
 {
 	if (s->b)
 		for (uint32_t i = 0; i < s->cap; i++)
-			hs_bytes_free(&s->b[i].frame);
+			byz_bytes_free(&s->b[i].frame);
 	free(s->b);
 	memset(s, 0, sizeof *s);
 }
@@ -47,7 +47,7 @@ static void hs_store_evict(struct hs_store *s, struct hs_block *b)
 	if (b->committed)
 		s->ncommitted--;
 	s->count--;
-	hs_bytes_free(&b->frame);
+	byz_bytes_free(&b->frame);
 	memset(b, 0, sizeof *b);
 }
 
@@ -88,7 +88,7 @@ int hs_store_add(struct hs *h, const uint8_t *hash, uint64_t view,
 	for (uint32_t i = 0; i < s->cap && !b; i++)
 		if (!s->b[i].used)
 			b = &s->b[i];
-	if ((rc = hs_bytes_set(&b->frame, frame, len)))
+	if ((rc = byz_bytes_set(&b->frame, frame, len)))
 		return rc;
 	b->used = true;
 	b->committed = false;

@@ -116,7 +116,7 @@ int hs_high_qc(struct hs *h, const struct hs_qc *qc)
 
 	if (qc->view <= h->high_view)
 		return 0;
-	if ((rc = hs_bytes_set(&h->high, qc->bytes, qc->len)))
+	if ((rc = byz_bytes_set(&h->high, qc->bytes, qc->len)))
 		return rc;
 	h->high_view = qc->view;
 	memcpy(h->high_hash, qc->hash, BYZ_DIGEST_BYTES);
@@ -165,8 +165,8 @@ int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	int rc;
 
 	if (s == h->cfg.id && vt->view >= h->my_vote_view) {
-		if ((rc = hs_bytes_set(&h->my_vote, m->frame.bytes,
-				       m->frame.len)))
+		if ((rc = byz_bytes_set(&h->my_vote, m->frame.bytes,
+					m->frame.len)))
 			return rc;
 		h->my_vote_view = vt->view;
 	}
@@ -174,9 +174,9 @@ int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		return 0; /* we hold a QC at least this high */
 	if (vt->view + HS_VIEWS_BEHIND < h->cur_view ||
 	    vt->view >= h->cur_view + HS_VIEW_SLOTS - HS_VIEWS_BEHIND)
-		return hs_drop(ob, m, "vote outside the view window");
+		return byz_out_drop(ob, m, "vote outside the view window");
 	if (m->frame.len != HS_VOTE_FRAME)
-		return hs_drop(ob, m, "vote of the wrong size");
+		return byz_out_drop(ob, m, "vote of the wrong size");
 	sl = &h->votes[vt->view % HS_VIEW_SLOTS];
 	if (sl->view != vt->view) {
 		memset(sl->have, 0, h->cfg.n * sizeof *sl->have);
@@ -185,9 +185,9 @@ int hs_on_vote(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	}
 	if (sl->have[s]) {
 		if (memcmp(sl->hash[s], vt->hash, BYZ_DIGEST_BYTES))
-			return hs_drop(ob, m,
-				       "a second vote in one view "
-				       "for another block");
+			return byz_out_drop(ob, m,
+					    "a second vote in one view "
+					    "for another block");
 		return 0; /* a duplicate */
 	}
 	sl->have[s] = true;

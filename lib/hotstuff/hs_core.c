@@ -28,32 +28,6 @@ void hs_hex8(char out[9], const uint8_t *hash)
 	byz_hex(out, hash, 4);
 }
 
-int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len)
-{
-	uint8_t *np = realloc(b->p, len ? len : 1);
-
-	if (!np)
-		return BYZ_ENOMEM;
-	memcpy(np, p, len);
-	b->p = np;
-	b->len = len;
-	return 0;
-}
-
-void hs_bytes_free(struct hs_bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = 0;
-}
-
-int hs_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why)
-{
-	return byz_out_note(ob, "drop %s from r%" PRIu32 ": %s",
-			    wire_type_name(m->frame.proto, m->frame.type),
-			    m->frame.sender, why);
-}
-
 static void hs_destroy(void **core)
 {
 	struct hs *h = *core;
@@ -61,15 +35,15 @@ static void hs_destroy(void **core)
 	if (!h)
 		return;
 	app_destroy(&h->app);
-	hs_bytes_free(&h->locked);
-	hs_bytes_free(&h->high);
-	hs_bytes_free(&h->commit_qc);
-	hs_bytes_free(&h->my_vote);
-	hs_bytes_free(&h->ckpt);
+	byz_bytes_free(&h->locked);
+	byz_bytes_free(&h->high);
+	byz_bytes_free(&h->commit_qc);
+	byz_bytes_free(&h->my_vote);
+	byz_bytes_free(&h->ckpt);
 	for (uint32_t i = 0; i < h->tc_used; i++)
-		hs_bytes_free(&h->tc[i]);
+		byz_bytes_free(&h->tc[i]);
 	for (uint32_t r = 0; r < h->cfg.n; r++)
-		hs_bytes_free(&h->last_timeout[r]);
+		byz_bytes_free(&h->last_timeout[r]);
 	free(h->votes);
 	free(h->vote_mem);
 	hs_store_free(&h->store);
@@ -87,8 +61,8 @@ static int hs_genesis(struct hs *h)
 
 	wire_buf_reset(&h->scratch);
 	if ((rc = hs_enc_qc(&h->scratch, 0, hs_zero, none)) ||
-	    (rc = hs_bytes_set(&h->locked, h->scratch.data, h->scratch.len)) ||
-	    (rc = hs_bytes_set(&h->high, h->scratch.data, h->scratch.len)))
+	    (rc = byz_bytes_set(&h->locked, h->scratch.data, h->scratch.len)) ||
+	    (rc = byz_bytes_set(&h->high, h->scratch.data, h->scratch.len)))
 		return rc;
 	h->locked_view = h->high_view = 0;
 	memset(h->locked_hash, 0, BYZ_DIGEST_BYTES);
@@ -187,7 +161,7 @@ static int hs_keep_commit_qc(struct hs *h, uint64_t qc_view,
 		qc = hs_of(&m)->prop.justify.bytes;
 		qc_len = hs_of(&m)->prop.justify.len;
 	}
-	if ((rc = hs_bytes_set(&h->commit_qc, qc, qc_len)))
+	if ((rc = byz_bytes_set(&h->commit_qc, qc, qc_len)))
 		return rc;
 	h->commit_qc_view = qc_view;
 	return 0;
@@ -226,9 +200,9 @@ static int hs_update_chain(struct hs *h, struct byz_outbox *ob,
 		if (rc)
 			return rc;
 		/* PODC'19 Alg. 4: b_lock <- b' (lockedQC = b''.justify). */
-		if ((rc =
-			 hs_bytes_set(&h->locked, hs_of(&m)->prop.justify.bytes,
-				      hs_of(&m)->prop.justify.len)))
+		if ((rc = byz_bytes_set(&h->locked,
+					hs_of(&m)->prop.justify.bytes,
+					hs_of(&m)->prop.justify.len)))
 			return rc;
 		h->locked_view = b2->justify_view;
 		memcpy(h->locked_hash, b2->parent, BYZ_DIGEST_BYTES);
@@ -348,7 +322,7 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 	int rc;
 
 	if ((why = hs_proposal_invalid(h, m)))
-		return hs_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	hs_block_hash(p, hash);
 	b = hs_store_find(&h->store, hash);
 	if (!b && p->view <= h->exec_view)
@@ -361,20 +335,20 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 				hs_rule(h, HS_MUT_VOTE_TWICE);
 			if (o->used && o->view == p->view &&
 			    !hs_mut(h, HS_MUT_VOTE_TWICE))
-				return hs_drop(ob, m,
-					       "equivocation: a second "
-					       "block for its view");
+				return byz_out_drop(ob, m,
+						    "equivocation: a second "
+						    "block for its view");
 		}
 		if (p->view > h->cur_view && p->justify.view + 1 != p->view &&
 		    !p->tc.count)
-			return hs_drop(ob, m,
-				       "view ahead without a QC or TC "
-				       "for the view before");
+			return byz_out_drop(ob, m,
+					    "view ahead without a QC or TC "
+					    "for the view before");
 		rc = hs_store_add(h, hash, p->view, p->justify.view,
 				  p->justify.hash, m->frame.bytes, m->frame.len,
 				  &b);
 		if (rc == BYZ_ELIMIT)
-			return hs_drop(ob, m, "block store full");
+			return byz_out_drop(ob, m, "block store full");
 		if (rc)
 			return rc;
 	}
@@ -390,8 +364,8 @@ static int hs_on_proposal(struct hs *h, struct byz_outbox *ob,
 		       h->tc_count < HS_MAX_SIGNERS) {
 			if (h->tc_count >= h->tc_used)
 				h->tc_used = h->tc_count + 1;
-			if ((rc = hs_bytes_set(&h->tc[h->tc_count++],
-					       t.frame.bytes, t.frame.len)))
+			if ((rc = byz_bytes_set(&h->tc[h->tc_count++],
+						t.frame.bytes, t.frame.len)))
 				return rc;
 		}
 	}
@@ -490,7 +464,7 @@ static int hs_on_message(struct hs *h, struct byz_outbox *ob,
 			 const struct wire_msg *m)
 {
 	if (m->frame.sender >= h->cfg.n)
-		return hs_drop(ob, m, "sender is not a replica");
+		return byz_out_drop(ob, m, "sender is not a replica");
 	switch (m->frame.type) {
 	case HS_PROPOSAL: {
 		/* It may be the block a deferred vote waits for. */
@@ -510,7 +484,7 @@ static int hs_on_message(struct hs *h, struct byz_outbox *ob,
 	case HS_STATE:
 		return hs_on_state(h, ob, m);
 	}
-	return hs_drop(ob, m, "unknown type");
+	return byz_out_drop(ob, m, "unknown type");
 }
 
 static int hs_step(void *core, const struct byz_event *ev,

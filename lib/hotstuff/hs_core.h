@@ -112,11 +112,6 @@ const char *hs_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		     struct byz_vote *vote, bool *is_vote);
 
 /* An owned copy of some bytes. */
-struct hs_bytes {
-	uint8_t *p;
-	size_t len;
-};
-
 /* A block we hold: its identity, its links, and the signed PROPOSAL frame
  * it came in (owned), to serve to peers that fetch it. */
 struct hs_block {
@@ -124,7 +119,7 @@ struct hs_block {
 	uint64_t view, justify_view;
 	uint8_t hash[BYZ_DIGEST_BYTES];
 	uint8_t parent[BYZ_DIGEST_BYTES]; /* = the justify QC's block */
-	struct hs_bytes frame;
+	struct byz_bytes frame;
 };
 
 struct hs_store {
@@ -178,7 +173,7 @@ struct hs {
 	 * block hash. */
 	uint64_t deferred_view;
 	uint8_t deferred_hash[BYZ_DIGEST_BYTES];
-	struct hs_bytes locked; /* lockedQC, encoded */
+	struct byz_bytes locked; /* lockedQC, encoded */
 	uint64_t locked_view;
 	uint8_t locked_hash[BYZ_DIGEST_BYTES];
 
@@ -193,7 +188,7 @@ struct hs {
 	uint64_t pending_since; /* when commit_pending last made progress */
 	/* Highest commit certificate: the QC whose three-chain decided the
 	 * newest block we decided (genesis: none); TIMEOUTs carry it. */
-	struct hs_bytes commit_qc;
+	struct byz_bytes commit_qc;
 	uint64_t commit_qc_view;
 
 	/* Pacemaker. */
@@ -201,12 +196,12 @@ struct hs {
 	bool timed_out;	  /* sent TIMEOUT for cur_view: no vote, no proposal */
 	bool proposed;	  /* proposed in cur_view (or may not) */
 	uint32_t backoff; /* local timeouts since the last commit */
-	struct hs_bytes high; /* highQC, encoded */
+	struct byz_bytes high; /* highQC, encoded */
 	uint64_t high_view;
 	uint8_t high_hash[BYZ_DIGEST_BYTES];
 	uint64_t tc_view; /* the newest TC held, for view tc_view */
 	uint32_t tc_count;
-	struct hs_bytes tc[HS_MAX_SIGNERS];
+	struct byz_bytes tc[HS_MAX_SIGNERS];
 	uint32_t tc_used;		/* tc[0..tc_used) may hold memory */
 	uint64_t hi_timeout[BYZ_MAX_N]; /* view of each one's newest TIMEOUT */
 	uint32_t idle_beacons; /* highQC beacons sent since there was work */
@@ -216,15 +211,15 @@ struct hs {
 	 * its highQC to genesis) cannot answer each other for ever, and
 	 * duplicated frames cannot multiply the answers. */
 	uint64_t told_at[BYZ_MAX_N];
-	struct hs_bytes my_vote; /* my newest vote, signed (loopback) */
+	struct byz_bytes my_vote; /* my newest vote, signed (loopback) */
 	uint64_t my_vote_view;
 	struct hs_vote_slot *votes; /* HS_VIEW_SLOTS */
 	uint8_t *vote_mem;	    /* the slots' tables, n entries each */
-	struct hs_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
+	struct byz_bytes last_timeout[BYZ_MAX_N]; /* each replica's newest */
 
 	/* Catch-up by snapshot (hs_state.c): our newest checkpoint, each
 	 * replica's newest claim, when we last asked and answered. */
-	struct hs_bytes ckpt;
+	struct byz_bytes ckpt;
 	uint64_t ckpt_depth, ckpt_view;
 	uint8_t ckpt_hash[BYZ_DIGEST_BYTES];
 	struct hs_claim claim[BYZ_MAX_N];
@@ -256,11 +251,8 @@ struct hs {
 /* Whether hash is the genesis block's (all zero). */
 bool hs_is_genesis(const uint8_t *hash);
 /* Note a dropped message: "drop <type> from r<i>: <why>". */
-int hs_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why);
 /* First 4 bytes of a hash in hex (8 chars + NUL), for notes. */
 void hs_hex8(char out[9], const uint8_t *hash);
-int hs_bytes_set(struct hs_bytes *b, const uint8_t *p, size_t len);
-void hs_bytes_free(struct hs_bytes *b);
 /* Alg. 4 update(b*): highQC, lock, and the three-chain commit rule. */
 int hs_update(struct hs *h, struct byz_outbox *ob, const struct hs_block *bs);
 /* update() for a b* known only by its justify QC (a valid QC). */

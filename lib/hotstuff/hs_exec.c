@@ -44,7 +44,7 @@ int hs_on_request(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	if (rc < 0)
 		return rc;
 	if (rc == BYZ_OFFER_REFUSED)
-		return hs_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	if (rc == BYZ_OFFER_NONE)
 		return 0;
 	if (rc == BYZ_OFFER_ADDED && h->pool.count == 1 &&

@@ -88,7 +88,7 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		return 0;
 	b = hs_store_find(&h->store, hs_of(m)->fetch.hash);
 	if (!b)
-		return hs_drop(ob, m, "fetch for a block we do not hold");
+		return byz_out_drop(ob, m, "fetch for a block we do not hold");
 	while (b && sent < hs_of(m)->fetch.count) {
 		struct hs_framev v = {frames, lens, 0};
 		bytes = 0;
@@ -102,10 +102,11 @@ int hs_on_fetch(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 		}
 		sent += (uint32_t)v.count;
 		if ((rc = hs_enc_blocks(&ob->bytes, &start, h->cfg.id, v)))
-			return rc == BYZ_ETOOBIG ? hs_drop(ob, m,
-							   "block too big to "
-							   "send")
-						 : rc;
+			return rc == BYZ_ETOOBIG
+				   ? byz_out_drop(ob, m,
+						  "block too big to "
+						  "send")
+				   : rc;
 		if ((rc = byz_out_send(ob, m->frame.sender, start)))
 			return rc;
 	}
@@ -179,9 +180,9 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 			if (!chained && hs_store_find(&h->store, hash))
 				return 0; /* an answer to a retry: have it */
 			if (!chained)
-				return hs_drop(ob, m,
-					       "a block we did not "
-					       "ask for");
+				return byz_out_drop(ob, m,
+						    "a block we did not "
+						    "ask for");
 			break;
 		}
 		if (p.frame.sender != hs_leader(h, pr->view))
@@ -193,7 +194,7 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 			 * TC too (issue #10 item 2c), as for a proposal. */
 			why = hs_tc_check(h, &pr->tc, pr->view - 1);
 		if (why)
-			return hs_drop(ob, m, why);
+			return byz_out_drop(ob, m, why);
 		if (sl)
 			sl->used = false;
 		if (pr->view <= h->exec_view)
@@ -203,7 +204,7 @@ int hs_on_blocks(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 					  pr->justify.hash, p.frame.bytes,
 					  p.frame.len, &b);
 			if (rc == BYZ_ELIMIT)
-				return hs_drop(ob, m, "block store full");
+				return byz_out_drop(ob, m, "block store full");
 			if (rc)
 				return rc;
 		}

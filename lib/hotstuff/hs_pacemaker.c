@@ -253,9 +253,9 @@ static int hs_form_tc(struct hs *h, struct byz_outbox *ob, uint64_t v)
 			continue;
 		if (h->tc_count >= h->tc_used)
 			h->tc_used = h->tc_count + 1;
-		if ((rc = hs_bytes_set(&h->tc[h->tc_count++],
-				       h->last_timeout[r].p,
-				       h->last_timeout[r].len)))
+		if ((rc = byz_bytes_set(&h->tc[h->tc_count++],
+					h->last_timeout[r].p,
+					h->last_timeout[r].len)))
 			return rc;
 	}
 	h->tc_view = v;
@@ -281,10 +281,11 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 
 	if ((why = hs_qc_check(h, &t->high)) ||
 	    (why = hs_qc_check(h, &t->commit)))
-		return hs_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	if (wire_frames_next(&t->vote, &pos, &v) == 1) {
 		if (v.frame.sender != s)
-			return hs_drop(ob, m, "carries another replica's vote");
+			return byz_out_drop(ob, m,
+					    "carries another replica's vote");
 		if (s != h->cfg.id && (rc = hs_on_vote(h, ob, &v)))
 			return rc;
 	}
@@ -324,8 +325,8 @@ int hs_on_timeout(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	if (t->view < h->hi_timeout[s])
 		return 0; /* older than what we hold from it */
 	h->hi_timeout[s] = t->view;
-	if ((rc = hs_bytes_set(&h->last_timeout[s], m->frame.bytes,
-			       m->frame.len)))
+	if ((rc = byz_bytes_set(&h->last_timeout[s], m->frame.bytes,
+				m->frame.len)))
 		return rc;
 	w = hs_kth_timeout(h, h->quorum);
 	if (w >= h->cur_view && w > 0)

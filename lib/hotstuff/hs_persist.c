@@ -104,8 +104,8 @@ static int hs_restore_lock(struct hs *h, const uint8_t *p, size_t len)
 		return BYZ_EINVAL;
 	if (qc.view < h->locked_view)
 		return 0;
-	if ((rc = hs_bytes_set(&h->locked, p, len)) ||
-	    (rc = hs_bytes_set(&h->high, p, len)))
+	if ((rc = byz_bytes_set(&h->locked, p, len)) ||
+	    (rc = byz_bytes_set(&h->high, p, len)))
 		return rc;
 	h->locked_view = h->high_view = qc.view;
 	memcpy(h->locked_hash, qc.hash, BYZ_DIGEST_BYTES);

@@ -57,7 +57,7 @@ int hs_checkpoint_take(struct hs *h)
 	if (!rc)
 		rc = b.err;
 	if (!rc)
-		rc = hs_bytes_set(&h->ckpt, b.data, b.len);
+		rc = byz_bytes_set(&h->ckpt, b.data, b.len);
 	wire_buf_free(&b);
 	if (rc)
 		return rc;
@@ -101,13 +101,14 @@ int hs_on_state_req(struct hs *h, struct byz_outbox *ob,
 		return 0; /* nothing deeper to give */
 	if (h->state_told_at[s] &&
 	    h->now < h->state_told_at[s] - 1 + h->cfg.timeout_us / 2)
-		return hs_drop(ob, m, "answered this replica a moment ago");
+		return byz_out_drop(ob, m,
+				    "answered this replica a moment ago");
 	h->state_told_at[s] = h->now + 1;
 	if ((rc = hs_enc_state(&ob->bytes, &start, h->cfg.id, h->ckpt_depth,
 			       h->ckpt_view, h->ckpt_hash, h->commit_qc.p,
 			       h->commit_qc.len, h->ckpt.p, h->ckpt.len)))
 		return rc == BYZ_ETOOBIG
-			   ? hs_drop(ob, m, "snapshot too big to send")
+			   ? byz_out_drop(ob, m, "snapshot too big to send")
 			   : rc;
 	return byz_out_send(ob, s, start);
 }
@@ -152,7 +153,7 @@ static int hs_install(struct hs *h, struct byz_outbox *ob, uint32_t s,
 	 * the fetches for them; what lies above is asked for again. */
 	hs_store_prune(h);
 	memset(h->fetch, 0, sizeof h->fetch);
-	if ((rc = hs_bytes_set(&h->ckpt, st->snapshot, st->snapshot_len)))
+	if ((rc = byz_bytes_set(&h->ckpt, st->snapshot, st->snapshot_len)))
 		return rc;
 	h->ckpt_depth = c->depth;
 	h->ckpt_view = c->view;
@@ -189,14 +190,14 @@ int hs_on_state(struct hs *h, struct byz_outbox *ob, const struct wire_msg *m)
 	if (s == h->cfg.id)
 		return 0;
 	if ((why = hs_qc_check(h, &st->commit)))
-		return hs_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	if (st->depth <= h->exec_depth || st->view <= h->exec_view)
 		return 0; /* not ahead of us: nothing to learn */
 	if ((rc = app_new(&h->cfg.app, &fresh)))
 		return rc;
 	if (app_restore(fresh, st->snapshot, st->snapshot_len)) {
 		app_destroy(&fresh);
-		return hs_drop(ob, m, "a snapshot that does not restore");
+		return byz_out_drop(ob, m, "a snapshot that does not restore");
 	}
 	c = &h->claim[s];
 	c->depth = st->depth;

@@ -28,36 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int raft_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why)
-{
-	return byz_out_note(ob, "drop %s from r%" PRIu32 ": %s",
-			    wire_type_name(m->frame.proto, m->frame.type),
-			    m->frame.sender, why);
-}
-
-int raft_bytes_set(struct raft_bytes *b, const uint8_t *p, size_t len)
-{
-	uint8_t *q;
-
-	if (b->p == p && b->len == len)
-		return 0;
-	q = malloc(len ? len : 1);
-	if (!q)
-		return BYZ_ENOMEM;
-	memcpy(q, p, len);
-	free(b->p);
-	b->p = q;
-	b->len = len;
-	return 0;
-}
-
-void raft_bytes_free(struct raft_bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = 0;
-}
-
 int raft_hold(struct raft *t, struct byz_outbox *ob, size_t off, uint32_t to)
 {
 	if (ob->bytes.err)
@@ -377,7 +347,8 @@ static int raft_on_append_ok(struct raft *t, struct byz_outbox *ob,
 		return 0;
 	if (o->success) {
 		if (o->match > t->last)
-			return raft_drop(ob, m, "acknowledges entries we lack");
+			return byz_out_drop(ob, m,
+					    "acknowledges entries we lack");
 		if (o->match > t->match_index[from]) {
 			t->match_index[from] = o->match;
 			if (t->next_index[from] <= o->match)
@@ -445,7 +416,7 @@ static int raft_on_append(struct raft *t, struct byz_outbox *ob,
 	if (a->term < t->term)
 		return raft_reply_append(t, ob, from, false, t->commit, last);
 	if (a->term == t->term && t->role == RAFT_LEADER)
-		return raft_drop(ob, m, "another leader of our term");
+		return byz_out_drop(ob, m, "another leader of our term");
 	if ((rc = raft_follow(t, ob, a->term, from)))
 		return rc;
 	/* Rule 2: reply false if log doesn't contain an entry at prevLogIndex
@@ -474,9 +445,10 @@ static int raft_on_append(struct raft *t, struct byz_outbox *ob,
 			 * (same index, different terms): delete it and all
 			 * that follow. Never a committed one. */
 			if (i <= t->commit)
-				return raft_drop(ob, m,
-						 "conflicts with a committed "
-						 "entry");
+				return byz_out_drop(
+				    ob, m,
+				    "conflicts with a committed "
+				    "entry");
 			raft_log_truncate(t, i);
 		}
 		/* Rule 4: append any new entries not already in the log.
@@ -520,7 +492,7 @@ static int raft_on_snapshot(struct raft *t, struct byz_outbox *ob,
 		return raft_reply_append(t, ob, from, false, t->commit,
 					 s->last_index);
 	if (s->term == t->term && t->role == RAFT_LEADER)
-		return raft_drop(ob, m, "another leader of our term");
+		return byz_out_drop(ob, m, "another leader of our term");
 	if ((rc = raft_follow(t, ob, s->term, from)))
 		return rc;
 	if (s->last_index <= t->commit)
@@ -530,9 +502,9 @@ static int raft_on_snapshot(struct raft *t, struct byz_outbox *ob,
 		return rc;
 	if (app_restore(a, s->snap, s->snap_len)) {
 		app_destroy(&a);
-		return raft_drop(ob, m, "snapshot does not restore");
+		return byz_out_drop(ob, m, "snapshot does not restore");
 	}
-	if ((rc = raft_bytes_set(&t->snap, s->snap, s->snap_len))) {
+	if ((rc = byz_bytes_set(&t->snap, s->snap, s->snap_len))) {
 		app_destroy(&a);
 		return rc;
 	}
@@ -543,7 +515,7 @@ static int raft_on_snapshot(struct raft *t, struct byz_outbox *ob,
 	 * 7. else discard the entire log. */
 	if (raft_term_at(t, s->last_index) == s->last_term) {
 		for (uint64_t i = t->snap_index + 1; i <= s->last_index; i++)
-			raft_bytes_free(&t->ring[i % t->cap].b);
+			byz_bytes_free(&t->ring[i % t->cap].b);
 	} else {
 		raft_log_truncate(t, t->snap_index + 1);
 		t->last = s->last_index;
@@ -709,9 +681,9 @@ static int raft_dispatch(struct raft *t, const struct byz_event *ev,
 	}
 	m = ev->u.msg;
 	if (m->frame.proto != RAFT_PROTO)
-		return raft_drop(ob, m, "not a raft message");
+		return byz_out_drop(ob, m, "not a raft message");
 	if (m->frame.sender >= t->cfg.n)
-		return raft_drop(ob, m, "sender is not a replica");
+		return byz_out_drop(ob, m, "sender is not a replica");
 	if (m->frame.sender == t->cfg.id)
 		return 0;
 	switch (m->frame.type) {
@@ -728,7 +700,7 @@ static int raft_dispatch(struct raft *t, const struct byz_event *ev,
 	case RAFT_SNAPSHOT:
 		return raft_on_snapshot(t, ob, m);
 	}
-	return raft_drop(ob, m, "unknown type");
+	return byz_out_drop(ob, m, "unknown type");
 }
 
 static int raft_step(void *core, const struct byz_event *ev,

@@ -53,16 +53,11 @@ enum raft_mutant_id {
 };
 extern const struct byz_mutant raft_mutants[];
 
-struct raft_bytes {
-	uint8_t *p;
-	size_t len;
-};
-
 /* One entry of the log: its term and its bytes (raft_wire.h, an entry
  * as encoded, term first). */
 struct raft_ent {
 	uint64_t term;
-	struct raft_bytes b;
+	struct byz_bytes b;
 };
 
 /* An output held back until the end of the step (after its PERSISTs). */
@@ -87,7 +82,7 @@ struct raft {
 	struct raft_ent *ring;
 	uint32_t cap;
 	uint64_t snap_index, snap_term, last;
-	struct raft_bytes snap; /* the application at snap_index (§7) */
+	struct byz_bytes snap; /* the application at snap_index (§7) */
 
 	/* Figure 2, volatile state: commitIndex (= lastApplied: entries are
 	 * applied as they are committed; persisted too, see raft_log.c). */
@@ -132,9 +127,6 @@ static inline void raft_rule(struct raft *t, enum raft_mutant_id m)
 }
 
 /* ---- raft_core.c ---- */
-int raft_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why);
-int raft_bytes_set(struct raft_bytes *b, const uint8_t *p, size_t len);
-void raft_bytes_free(struct raft_bytes *b);
 /* Hold the frame just encoded at [off, ob->bytes.len) for `to` until the
  * end of the step (after its PERSISTs). */
 int raft_hold(struct raft *t, struct byz_outbox *ob, size_t off, uint32_t to);

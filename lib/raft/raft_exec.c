@@ -43,7 +43,7 @@ int raft_on_request(struct raft *t, struct byz_outbox *ob,
 	int rc = byz_reqpool_offer(&t->pool, t->app, m, &why);
 
 	if (rc == BYZ_OFFER_REFUSED)
-		return raft_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	return rc < 0 ? rc : 0;
 }
 

@@ -56,7 +56,7 @@ int raft_log_init(struct raft *t)
 	wire_buf_init(&b, WIRE_MAX_FRAME * 4u);
 	rc = app_snapshot(t->app, &b);
 	if (!rc)
-		rc = raft_bytes_set(&t->snap, b.data, b.len);
+		rc = byz_bytes_set(&t->snap, b.data, b.len);
 	wire_buf_free(&b);
 	return rc;
 }
@@ -65,10 +65,10 @@ void raft_log_free(struct raft *t)
 {
 	if (t->ring)
 		for (uint64_t i = t->snap_index + 1; i <= t->last; i++)
-			raft_bytes_free(&t->ring[i % t->cap].b);
+			byz_bytes_free(&t->ring[i % t->cap].b);
 	free(t->ring);
 	t->ring = NULL;
-	raft_bytes_free(&t->snap);
+	byz_bytes_free(&t->snap);
 }
 
 uint64_t raft_term_at(const struct raft *t, uint64_t i)
@@ -101,7 +101,7 @@ int raft_log_append(struct raft *t, uint64_t term, const uint8_t *bytes,
 	if (!raft_log_room(t))
 		return BYZ_ELIMIT;
 	e = &t->ring[(t->last + 1) % t->cap];
-	if ((rc = raft_bytes_set(&e->b, bytes, len)))
+	if ((rc = byz_bytes_set(&e->b, bytes, len)))
 		return rc;
 	e->term = term;
 	t->last++;
@@ -113,7 +113,7 @@ void raft_log_truncate(struct raft *t, uint64_t from)
 	if (from <= t->snap_index)
 		from = t->snap_index + 1;
 	for (uint64_t i = from; i <= t->last; i++)
-		raft_bytes_free(&t->ring[i % t->cap].b);
+		byz_bytes_free(&t->ring[i % t->cap].b);
 	if (from <= t->last)
 		t->last = from - 1;
 }
@@ -204,11 +204,11 @@ int raft_maybe_snapshot(struct raft *t, struct byz_outbox *ob)
 	}
 	wire_buf_reset(b);
 	if ((rc = app_snapshot(t->app, b)) ||
-	    (rc = raft_bytes_set(&t->snap, b->data, b->len)))
+	    (rc = byz_bytes_set(&t->snap, b->data, b->len)))
 		return rc;
 	t->snap_term = raft_term_at(t, at);
 	for (uint64_t i = t->snap_index + 1; i <= at; i++)
-		raft_bytes_free(&t->ring[i % t->cap].b);
+		byz_bytes_free(&t->ring[i % t->cap].b);
 	t->snap_index = at;
 	if ((rc = byz_out_note(ob, "snapshot at index %" PRIu64 " (%zu bytes)",
 			       at, t->snap.len)))
@@ -299,7 +299,7 @@ static int rd_record(struct raft *t, const uint8_t *rec, size_t len,
 		t->snap_index = t->last = si;
 		t->snap_term = st;
 		if ((rc = app_restore(t->app, sp, sl)) ||
-		    (rc = raft_bytes_set(&t->snap, sp, sl)))
+		    (rc = byz_bytes_set(&t->snap, sp, sl)))
 			return rc;
 		*commit = c;
 		t->commit = si;

@@ -311,23 +311,6 @@ const struct wire_codec raft_wire_codec = {
     .describe = raft_describe,
 };
 
-/* Decode the frame just written at [s, b->len) as an unsigned frame. */
-static int raft_end(struct wire_buf *b, size_t s, size_t *start)
-{
-	struct wire_msg m;
-	int rc;
-
-	if ((rc = wire_end(b, s)))
-		return rc;
-	if ((rc = wire_decode_unsigned(b->data + s, b->len - s, &m))) {
-		b->len = s; /* take it back */
-		return rc;
-	}
-	if (start)
-		*start = s;
-	return 0;
-}
-
 int raft_enc_entry(struct wire_buf *b, uint64_t term,
 		   const uint8_t *const *frames, const size_t *lens,
 		   size_t count)
@@ -356,7 +339,7 @@ int raft_enc_vote_req(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u64(b, term);
 	wire_put_u64(b, last_index);
 	wire_put_u64(b, last_term);
-	return raft_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int raft_enc_vote(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -370,7 +353,7 @@ int raft_enc_vote(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u64(b, term);
 	wire_put_u32(b, candidate);
 	wire_put_u8(b, granted ? 1 : 0);
-	return raft_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int raft_enc_append(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -392,7 +375,7 @@ int raft_enc_append(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u16(b, (uint16_t)count);
 	for (size_t i = 0; i < count; i++)
 		wire_put_bytes(b, ents[i], lens[i]);
-	return raft_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int raft_enc_append_ok(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -408,7 +391,7 @@ int raft_enc_append_ok(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u8(b, success ? 1 : 0);
 	wire_put_u64(b, match);
 	wire_put_u64(b, last);
-	return raft_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int raft_enc_snapshot(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -427,7 +410,7 @@ int raft_enc_snapshot(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u64(b, last_term);
 	wire_put_u32(b, (uint32_t)snap_len);
 	wire_put_bytes(b, snap, snap_len);
-	return raft_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 /* A Raft message's fields for people (struct wire_codec, describe):

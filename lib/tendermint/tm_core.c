@@ -22,36 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tm_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why)
-{
-	return byz_out_note(ob, "drop %s from r%" PRIu32 ": %s",
-			    wire_type_name(m->frame.proto, m->frame.type),
-			    m->frame.sender, why);
-}
-
-int tm_bytes_set(struct tm_bytes *b, const uint8_t *p, size_t len)
-{
-	uint8_t *q;
-
-	if (b->p == p && b->len == len)
-		return 0;
-	q = malloc(len ? len : 1);
-	if (!q)
-		return BYZ_ENOMEM;
-	memcpy(q, p, len);
-	free(b->p);
-	b->p = q;
-	b->len = len;
-	return 0;
-}
-
-void tm_bytes_free(struct tm_bytes *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = 0;
-}
-
 int tm_hold(struct tm *t, struct byz_outbox *ob, size_t off, bool bcast,
 	    uint32_t to)
 {
@@ -100,7 +70,7 @@ static void tm_slot_clear(struct tm *t, struct tm_round *s)
 	s->used = false;
 	s->have_prop = false;
 	s->pol_ok = false;
-	tm_bytes_free(&s->prop);
+	byz_bytes_free(&s->prop);
 	memset(s->pv_have, 0, n * sizeof *s->pv_have);
 	memset(s->pc_have, 0, n * sizeof *s->pc_have);
 	s->prevote_timer = s->precommit_timer = s->line36 = false;
@@ -260,8 +230,8 @@ static int tm_propose(struct tm *t, struct byz_outbox *ob)
 	if ((rc = tm_enc_proposal(&ob->bytes, &off, t->cfg.id, t->round,
 				  t->my_prop_vr, pol, lens, npol, value,
 				  vlen)) ||
-	    (rc = tm_bytes_set(&t->my_prop, ob->bytes.data + off,
-			       ob->bytes.len - off)))
+	    (rc = byz_bytes_set(&t->my_prop, ob->bytes.data + off,
+				ob->bytes.len - off)))
 		return rc;
 	t->my_prop_round = t->round;
 	t->dirty = true; /* an honest proposer never proposes twice */
@@ -317,11 +287,11 @@ int tm_next_height(struct tm *t, struct byz_outbox *ob)
 {
 	t->h++;
 	t->locked_round = t->valid_round = TM_NO_ROUND;
-	tm_bytes_free(&t->locked);
-	tm_bytes_free(&t->valid);
-	tm_bytes_free(&t->valid_pol);
+	byz_bytes_free(&t->locked);
+	byz_bytes_free(&t->valid);
+	byz_bytes_free(&t->valid_pol);
 	t->my_prop_round = t->my_pv_round = t->my_pc_round = TM_NO_ROUND;
-	tm_bytes_free(&t->my_prop);
+	byz_bytes_free(&t->my_prop);
 	t->beacons = 0;
 	t->round = 0;
 	tm_log_reset(t);
@@ -449,7 +419,7 @@ static int tm_keep_pol(struct tm *t, const struct tm_round *s)
 		return b->err;
 	b->data[0] = (uint8_t)k;
 	b->data[1] = (uint8_t)(k >> 8);
-	return tm_bytes_set(&t->valid_pol, b->data, b->len);
+	return byz_bytes_set(&t->valid_pol, b->data, b->len);
 }
 
 /* Lines 34-48 for round_p. */
@@ -485,7 +455,7 @@ static int tm_rule_votes(struct tm *t, struct byz_outbox *ob)
 			s->line36 = true;
 			if (t->step == TM_STEP_PREVOTE) {
 				/* Lines 38-41. */
-				if ((rc = tm_bytes_set(
+				if ((rc = byz_bytes_set(
 					 &t->locked, tm_of(&m)->prop.value,
 					 tm_of(&m)->prop.value_len)))
 					return rc;
@@ -496,7 +466,8 @@ static int tm_rule_votes(struct tm *t, struct byz_outbox *ob)
 					return rc;
 			}
 			/* Lines 42-43. */
-			if ((rc = tm_bytes_set(&t->valid, tm_of(&m)->prop.value,
+			if ((rc =
+				 byz_bytes_set(&t->valid, tm_of(&m)->prop.value,
 					       tm_of(&m)->prop.value_len)) ||
 			    (rc = tm_keep_pol(t, s)))
 				return rc;
@@ -628,7 +599,7 @@ static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 		round = x->vote.round;
 	}
 	if (from >= t->cfg.n)
-		return tm_drop(ob, m, "sender is not a replica");
+		return byz_out_drop(ob, m, "sender is not a replica");
 	if (height != t->h)
 		return tm_other_height(t, ob, from, height, false);
 	if (!t->heard_from[from]) {
@@ -647,10 +618,10 @@ static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 	switch (m->frame.type) {
 	case TM_PROPOSAL:
 		if (from != tm_proposer(t, height, round))
-			return tm_drop(ob, m, "not from proposer(h, r)");
+			return byz_out_drop(ob, m, "not from proposer(h, r)");
 		if (s->have_prop)
 			return 0; /* the first one counts */
-		if (tm_bytes_set(&s->prop, m->frame.bytes, m->frame.len))
+		if (byz_bytes_set(&s->prop, m->frame.bytes, m->frame.len))
 			return BYZ_ENOMEM;
 		s->have_prop = true;
 		s->prop_vr = x->prop.valid_round;
@@ -799,7 +770,7 @@ static int tm_dispatch(struct tm *t, const struct byz_event *ev,
 	}
 	m = ev->u.msg;
 	if (m->frame.proto != TM_PROTO)
-		return tm_drop(ob, m, "not a tendermint message");
+		return byz_out_drop(ob, m, "not a tendermint message");
 	switch (m->frame.type) {
 	case TM_PROPOSAL:
 	case TM_PREVOTE:
@@ -816,7 +787,7 @@ static int tm_dispatch(struct tm *t, const struct byz_event *ev,
 		rc = tm_on_state(t, ob, m);
 		break;
 	default:
-		rc = tm_drop(ob, m, "unknown type");
+		rc = byz_out_drop(ob, m, "unknown type");
 	}
 	return rc ? rc : tm_progress(t, ob);
 }
@@ -868,17 +839,17 @@ static void tm_destroy(void **core)
 		return;
 	app_destroy(&t->app);
 	for (int i = 0; i < TM_SLOTS; i++)
-		tm_bytes_free(&t->slot[i].prop);
+		byz_bytes_free(&t->slot[i].prop);
 	free(t->slot_mem);
 	if (t->kept)
 		for (uint32_t i = 0; i < t->nkept; i++)
-			tm_bytes_free(&t->kept[i].frame);
+			byz_bytes_free(&t->kept[i].frame);
 	free(t->kept);
-	tm_bytes_free(&t->prev_snap);
-	tm_bytes_free(&t->locked);
-	tm_bytes_free(&t->valid);
-	tm_bytes_free(&t->valid_pol);
-	tm_bytes_free(&t->my_prop);
+	byz_bytes_free(&t->prev_snap);
+	byz_bytes_free(&t->locked);
+	byz_bytes_free(&t->valid);
+	byz_bytes_free(&t->valid_pol);
+	byz_bytes_free(&t->my_prop);
 	tm_pool_free(t);
 	free(t->sends);
 	wire_buf_free(&t->scratch);

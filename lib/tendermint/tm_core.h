@@ -61,11 +61,6 @@ enum tm_mutant_id {
 };
 extern const struct byz_mutant tm_mutants[];
 
-struct tm_bytes {
-	uint8_t *p;
-	size_t len;
-};
-
 /* The messages of one round of the current height (the message log of
  * line 53): the proposal of proposer(h, r) (the first one), each
  * replica's first PREVOTE and PRECOMMIT. */
@@ -75,7 +70,7 @@ struct tm_round {
 	bool have_prop;
 	uint32_t prop_vr;
 	uint8_t prop_id[BYZ_DIGEST_BYTES];
-	struct tm_bytes prop; /* the signed PROPOSAL frame */
+	struct byz_bytes prop; /* the signed PROPOSAL frame */
 	bool *pv_have, *pc_have;
 	uint8_t (*pv_id)[BYZ_DIGEST_BYTES];
 	uint8_t (*pc_id)[BYZ_DIGEST_BYTES];
@@ -90,7 +85,7 @@ struct tm_round {
 /* A decision kept for catch-up: the unsigned DECISION frame we send. */
 struct tm_decided {
 	uint64_t height; /* 0: empty */
-	struct tm_bytes frame;
+	struct byz_bytes frame;
 };
 
 /* A client's newest request not yet executed: the signed frame. */
@@ -115,17 +110,17 @@ struct tm {
 	uint32_t round; /* round_p */
 	enum tm_step step;
 	uint32_t locked_round, valid_round; /* TM_NO_ROUND: -1 */
-	struct tm_bytes locked, valid;	    /* the values' bytes */
+	struct byz_bytes locked, valid;	    /* the values' bytes */
 	/* The 2f+1 signed PREVOTEs that made validValue valid (line 36):
 	 * count u16, then (u32 length, frame) each; the proof our proposal
 	 * of it carries (persisted: a restarted proposer still has it). */
-	struct tm_bytes valid_pol;
+	struct byz_bytes valid_pol;
 	uint8_t locked_id[BYZ_DIGEST_BYTES], valid_id[BYZ_DIGEST_BYTES];
 	/* What we sent in this height (persisted before it is sent): our
 	 * proposal (round, valid round, the unsigned PROPOSAL frame),
 	 * prevote, precommit. */
 	uint32_t my_prop_round, my_prop_vr, my_pv_round, my_pc_round;
-	struct tm_bytes my_prop;
+	struct byz_bytes my_prop;
 	uint8_t my_pv_id[BYZ_DIGEST_BYTES], my_pc_id[BYZ_DIGEST_BYTES];
 
 	/* The message log of this height (not persisted). */
@@ -145,7 +140,7 @@ struct tm {
 	 * asked and told each replica. */
 	struct tm_decided *kept;
 	uint32_t nkept;
-	struct tm_bytes prev_snap;
+	struct byz_bytes prev_snap;
 	uint64_t asked_h[BYZ_MAX_N], asked_at[BYZ_MAX_N];
 	uint64_t told_h[BYZ_MAX_N], told_at[BYZ_MAX_N];
 	uint64_t decided_at; /* when we last decided */
@@ -187,9 +182,6 @@ static inline uint32_t tm_proposer(const struct tm *t, uint64_t h, uint32_t r)
 }
 
 /* ---- tm_core.c ---- */
-int tm_drop(struct byz_outbox *ob, const struct wire_msg *m, const char *why);
-int tm_bytes_set(struct tm_bytes *b, const uint8_t *p, size_t len);
-void tm_bytes_free(struct tm_bytes *b);
 /* Hold a frame just encoded at [off, ob->bytes.len) for after the
  * PERSIST: to one replica, or to every replica and ourselves (bcast). */
 int tm_hold(struct tm *t, struct byz_outbox *ob, size_t off, bool bcast,

@@ -41,7 +41,7 @@ int tm_on_request(struct tm *t, struct byz_outbox *ob, const struct wire_msg *m)
 	int rc = byz_reqpool_offer(&t->pool, t->app, m, &why);
 
 	if (rc == BYZ_OFFER_REFUSED)
-		return tm_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	return rc < 0 ? rc : 0;
 }
 

@@ -27,7 +27,7 @@
 
 #define TM_MAGIC 0x31304d54u /* "TM01" */
 
-static void put_value(struct wire_buf *b, const struct tm_bytes *v)
+static void put_value(struct wire_buf *b, const struct byz_bytes *v)
 {
 	wire_put_u32(b, (uint32_t)v->len);
 	if (v->len)
@@ -117,16 +117,16 @@ static int tm_rec_read(const uint8_t *rec, size_t len, struct tm_rec *x)
 	return 0;
 }
 
-static int set_value(struct tm_bytes *b, uint8_t *id, const uint8_t *p,
+static int set_value(struct byz_bytes *b, uint8_t *id, const uint8_t *p,
 		     uint32_t len)
 {
 	if (!len) {
-		tm_bytes_free(b);
+		byz_bytes_free(b);
 		return 0;
 	}
 	if (id)
 		tm_value_id(id, p, len);
-	return tm_bytes_set(b, p, len);
+	return byz_bytes_set(b, p, len);
 }
 
 int tm_restore(struct tm *t, const uint8_t *log, size_t len)

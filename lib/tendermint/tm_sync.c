@@ -89,7 +89,7 @@ static int tm_keep(struct tm *t, uint64_t h, const uint8_t *prop,
 	if ((rc = tm_enc_decision(&t->scratch, NULL, t->cfg.id, h, prop,
 				  prop_len, pcs, lens, count)))
 		return rc;
-	if ((rc = tm_bytes_set(&k->frame, t->scratch.data, t->scratch.len)))
+	if ((rc = byz_bytes_set(&k->frame, t->scratch.data, t->scratch.len)))
 		return rc;
 	k->height = h;
 	return 0;
@@ -125,7 +125,8 @@ static int tm_decide_with(struct tm *t, struct byz_outbox *ob,
 	/* The snapshot before this height, for a STATE answer. */
 	wire_buf_reset(&t->scratch);
 	if ((rc = app_snapshot(t->app, &t->scratch)) ||
-	    (rc = tm_bytes_set(&t->prev_snap, t->scratch.data, t->scratch.len)))
+	    (rc =
+		 byz_bytes_set(&t->prev_snap, t->scratch.data, t->scratch.len)))
 		return rc;
 	if (s)
 		rc = tm_keep_decision(t, t->h, s);
@@ -258,9 +259,9 @@ int tm_on_decision(struct tm *t, struct byz_outbox *ob,
 		return tm_other_height(t, ob, m->frame.sender, d->height,
 				       false);
 	if ((why = tm_decision_check(&t->cfg, m, &prop)))
-		return tm_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	if ((why = tm_valid(t, &tm_of(&prop)->prop)))
-		return tm_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	return tm_decide_with(t, ob, d->prop.bytes, d->prop.len, NULL, m);
 }
 
@@ -279,17 +280,17 @@ int tm_on_state(struct tm *t, struct byz_outbox *ob, const struct wire_msg *m)
 		return 0; /* the DECISIONs do, or nothing is missing */
 	if ((why = tm_cert_check(&t->cfg, st->height, &st->prop,
 				 &st->precommits, &prop)))
-		return tm_drop(ob, m, why);
+		return byz_out_drop(ob, m, why);
 	if ((rc = app_new(&t->cfg.app, &a)))
 		return rc;
 	if (app_restore(a, st->snap, st->snap_len)) {
 		app_destroy(&a);
-		return tm_drop(ob, m, "snapshot does not restore");
+		return byz_out_drop(ob, m, "snapshot does not restore");
 	}
 	app_state_digest(a, digest);
 	if (memcmp(digest, tm_of(&prop)->prop.prev_state, BYZ_DIGEST_BYTES)) {
 		app_destroy(&a);
-		return tm_drop(ob, m, "snapshot is not the decided state");
+		return byz_out_drop(ob, m, "snapshot is not the decided state");
 	}
 	/* Adopt it: the state before height st->height. */
 	app_destroy(&t->app);

@@ -309,24 +309,6 @@ const struct wire_codec tendermint_wire_codec = {
     .describe = tm_describe,
 };
 
-/* Decode the frame just written at [s, b->len) as an unsigned frame: the
- * encoders' check that what they wrote is what the decoder accepts. */
-static int tm_end(struct wire_buf *b, size_t s, size_t *start)
-{
-	struct wire_msg m;
-	int rc;
-
-	if ((rc = wire_end(b, s)))
-		return rc;
-	if ((rc = wire_decode_unsigned(b->data + s, b->len - s, &m))) {
-		b->len = s; /* take it back */
-		return rc;
-	}
-	if (start)
-		*start = s;
-	return 0;
-}
-
 int tm_enc_value(struct wire_buf *b, uint64_t height,
 		 const uint8_t prev_state[BYZ_DIGEST_BYTES],
 		 const uint8_t *const *frames, const size_t *lens, size_t count)
@@ -365,7 +347,7 @@ int tm_enc_proposal(struct wire_buf *b, size_t *start, uint32_t sender,
 	for (size_t i = 0; i < pol_count; i++)
 		wire_put_frame(b, pol[i], pol_lens[i]);
 	wire_put_bytes(b, value, value_len);
-	return tm_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int tm_enc_vote(struct wire_buf *b, size_t *start, uint8_t type,
@@ -382,7 +364,7 @@ int tm_enc_vote(struct wire_buf *b, size_t *start, uint8_t type,
 	wire_put_u64(b, height);
 	wire_put_u32(b, round);
 	wire_put_bytes(b, id, BYZ_DIGEST_BYTES);
-	return tm_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int tm_enc_decision(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -402,7 +384,7 @@ int tm_enc_decision(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u16(b, (uint16_t)count);
 	for (size_t i = 0; i < count; i++)
 		wire_put_frame(b, pcs[i], pc_lens[i]);
-	return tm_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int tm_enc_status(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -415,7 +397,7 @@ int tm_enc_status(struct wire_buf *b, size_t *start, uint32_t sender,
 	s = wire_begin(b, TM_PROTO, TM_STATUS, sender);
 	wire_put_u64(b, height);
 	wire_put_u32(b, round);
-	return tm_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 int tm_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
@@ -439,7 +421,7 @@ int tm_enc_state(struct wire_buf *b, size_t *start, uint32_t sender,
 	wire_put_u16(b, (uint16_t)count);
 	for (size_t i = 0; i < count; i++)
 		wire_put_frame(b, pcs[i], pc_lens[i]);
-	return tm_end(b, s, start);
+	return wire_end_checked(b, s, start);
 }
 
 static void hex8(char out[9], const uint8_t *id)
