@@ -95,3 +95,27 @@ int byz_reqpool_offer(struct byz_reqpool *p, const struct app *app,
 	s->mark = false;
 	return added ? BYZ_OFFER_ADDED : BYZ_OFFER_REPLACED;
 }
+
+int byz_reqpool_send_replies(struct byz_reqpool *p, struct app *app,
+			     struct byz_outbox *ob, uint32_t id, uint64_t view)
+{
+	int rc = 0;
+
+	for (uint32_t i = 0; i < p->nreply; i++) {
+		uint32_t c = p->reply_list[i];
+		uint64_t ts = app_last_timestamp(app, c);
+		const uint8_t *res;
+		size_t reslen, start;
+
+		p->reply_flag[c] = false;
+		if (rc || app_execute(app, c, ts, NULL, 0, &res, &reslen) !=
+			      APP_DUPLICATE)
+			continue;
+		rc = wire_enc_reply(&ob->bytes, &start, id, view, c, ts, res,
+				    reslen);
+		if (!rc)
+			rc = byz_out_send(ob, byz_client_addr(c), start);
+	}
+	p->nreply = 0;
+	return rc;
+}

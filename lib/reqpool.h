@@ -19,6 +19,7 @@
 #define BYZ_REQPOOL_H
 
 #include "app.h"
+#include "core.h"
 #include "wire.h"
 
 #include <stdbool.h>
@@ -78,5 +79,13 @@ void byz_reqpool_forget_executed(struct byz_reqpool *p, const struct app *app);
 
 /* Put client c on the reply list (once). */
 void byz_reqpool_want_reply(struct byz_reqpool *p, uint32_t c);
+
+/* Send each client on the reply list the reply its newest executed
+ * request has in the application's client table (a CLIENT REPLY from
+ * replica `id` in `view`, one SEND each, in list order), then empty the
+ * list. 0, or the first error appending to ob (the list is emptied
+ * anyway). */
+int byz_reqpool_send_replies(struct byz_reqpool *p, struct app *app,
+			     struct byz_outbox *ob, uint32_t id, uint64_t view);
 
 #endif

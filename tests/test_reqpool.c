@@ -99,3 +99,40 @@ Test(reqpool, keeps_each_clients_newest_unexecuted_request)
 	byz_reqpool_free(&p); /* freed twice: a zeroed pool */
 	app_destroy(&app);
 }
+
+Test(reqpool, sends_each_listed_client_its_reply_once)
+{
+	struct app_limits lim = {.max_keys = 8, .max_clients = 4};
+	struct byz_reqpool p;
+	struct byz_outbox ob;
+	struct app *app = NULL;
+	const uint8_t *res;
+	size_t reslen;
+	struct wire_msg m;
+
+	cr_assert_eq(app_new(&lim, &app), 0);
+	cr_assert_eq(byz_reqpool_init(&p, 4, 64), 0);
+	byz_outbox_init(&ob, 16, 1 << 16);
+	cr_assert_eq(app_execute(app, 3, 2, (const uint8_t *)"put k v", 7, &res,
+				 &reslen),
+		     0);
+	byz_reqpool_want_reply(&p, 3);
+	byz_reqpool_want_reply(&p, 1); /* nothing executed: no reply */
+	byz_reqpool_want_reply(&p, 3);
+	cr_assert_eq(byz_reqpool_send_replies(&p, app, &ob, 2, 9), 0);
+	cr_assert_eq(ob.count, 1);
+	cr_assert_eq(ob.out[0].kind, BYZ_OUT_SEND);
+	cr_assert_eq(ob.out[0].to, byz_client_addr(3));
+	cr_assert_eq(wire_decode_unsigned(ob.bytes.data + ob.out[0].off,
+					  ob.out[0].len, &m),
+		     0);
+	cr_assert_eq(m.frame.type, WIRE_CLIENT_REPLY);
+	cr_assert_eq(m.frame.sender, 2);
+	cr_assert_eq(p.nreply, 0);
+	cr_assert_not(p.reply_flag[3]);
+	byz_reqpool_want_reply(&p, 3); /* listed again after the send */
+	cr_assert_eq(p.nreply, 1);
+	byz_outbox_free(&ob);
+	byz_reqpool_free(&p);
+	app_destroy(&app);
+}

@@ -525,7 +525,8 @@ static int hs_step(void *core, const struct byz_event *ev,
 	if (!rc)
 		rc = hs_persist_flush(h, ob);
 	if (!rc)
-		rc = hs_send_replies(h, ob);
+		rc = byz_reqpool_send_replies(&h->pool, h->app, ob, h->cfg.id,
+					      h->cur_view);
 	ob->rules |= h->rule_hits;
 	h->rule_hits = 0;
 	h->pool.nreply = 0;

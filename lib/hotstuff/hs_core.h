@@ -365,7 +365,6 @@ int hs_commit_later(struct hs *h, const struct byz_commit *c);
 /* Report the COMMITs kept back until their state is persisted. */
 int hs_send_commits(struct hs *h, struct byz_outbox *ob);
 /* Answer the clients whose requests executed (after the PERSIST). */
-int hs_send_replies(struct hs *h, struct byz_outbox *ob);
 
 /* ---- hs_state.c ---- */
 /* K: a checkpoint every K executed blocks, min(checkpoint, window). */

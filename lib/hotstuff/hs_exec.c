@@ -245,27 +245,3 @@ out:
 	free(chain);
 	return rc;
 }
-
-/* Each client whose request executed (or was asked again) gets the reply
- * the client table holds; sent after the PERSIST that covers it. */
-int hs_send_replies(struct hs *h, struct byz_outbox *ob)
-{
-	int rc = 0;
-
-	for (uint32_t i = 0; i < h->pool.nreply; i++) {
-		uint32_t c = h->pool.reply_list[i];
-		uint64_t ts = app_last_timestamp(h->app, c);
-		const uint8_t *res;
-		size_t reslen, start;
-
-		h->pool.reply_flag[c] = false;
-		if (rc || app_execute(h->app, c, ts, NULL, 0, &res, &reslen) !=
-			      APP_DUPLICATE)
-			continue;
-		rc = wire_enc_reply(&ob->bytes, &start, h->cfg.id, h->cur_view,
-				    c, ts, res, reslen);
-		if (!rc)
-			rc = byz_out_send(ob, byz_client_addr(c), start);
-	}
-	return rc;
-}

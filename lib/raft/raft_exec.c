@@ -180,20 +180,9 @@ int raft_flush_commits(struct raft *t, struct byz_outbox *ob)
 	for (uint32_t i = 0; i < t->ncommits && !rc; i++)
 		rc = byz_out_commit(ob, &t->commits[i]);
 	t->ncommits = 0;
-	for (uint32_t i = 0; i < t->pool.nreply && !rc; i++) {
-		uint32_t c = t->pool.reply_list[i];
-		uint64_t ts = app_last_timestamp(t->app, c);
-		const uint8_t *res;
-		size_t reslen, start;
-		t->pool.reply_flag[c] = false;
-		if (app_execute(t->app, c, ts, NULL, 0, &res, &reslen) !=
-		    APP_DUPLICATE)
-			continue;
-		rc = wire_enc_reply(&ob->bytes, &start, t->cfg.id, t->term, c,
-				    ts, res, reslen);
-		if (!rc)
-			rc = byz_out_send(ob, byz_client_addr(c), start);
-	}
+	if (!rc)
+		rc = byz_reqpool_send_replies(&t->pool, t->app, ob, t->cfg.id,
+					      t->term);
 	t->pool.nreply = 0;
 	return rc;
 }
