@@ -586,6 +586,96 @@ Test(tendermint, restart_keeps_the_lock)
 	drv_close(&d);
 }
 
+/* ---- the early proposal (tm_keep_early) ------------------------------ */
+
+/* A value of height 2 with client c's request op (timestamp 1), on the
+ * state client c1's op1 left at height 1. */
+static struct val mk_value_2(uint32_t c1, const char *op1, uint32_t c,
+			     const char *op)
+{
+	struct app_limits lim = {.max_keys = 64, .max_clients = 4};
+	struct wire_buf b, v;
+	uint8_t st[BYZ_DIGEST_BYTES];
+	const uint8_t *rp, *res;
+	size_t s, rl, resl;
+	struct app *a;
+	struct fr req;
+	struct val out;
+
+	cr_assert_eq(app_new(&lim, &a), 0);
+	cr_assert_geq(app_execute(a, c1, 1, (const uint8_t *)op1, strlen(op1),
+				  &res, &resl),
+		      0);
+	app_state_digest(a, st);
+	app_destroy(&a);
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	wire_buf_init(&v, WIRE_MAX_FRAME);
+	cr_assert_eq(
+	    wire_enc_request(&b, &s, c, 1, (const uint8_t *)op, strlen(op)), 0);
+	req = sign(&b, s, BYZ_ROLE_CLIENT, c);
+	rp = req.p;
+	rl = req.len;
+	cr_assert_eq(tm_enc_value(&v, 2, st, &rp, &rl, 1), 0);
+	out.bytes.p = keep(v.data, v.len);
+	out.bytes.len = v.len;
+	tm_value_id(out.id, v.data, v.len);
+	wire_buf_free(&b);
+	wire_buf_free(&v);
+	return out;
+}
+
+/* A PROPOSAL of round 0 of height 2 by sender (proposer(2, 0) = 1). */
+static struct fr mk_proposal_2(uint32_t sender, const struct val *v)
+{
+	struct wire_buf b;
+	struct fr f;
+	size_t s;
+
+	wire_buf_init(&b, WIRE_MAX_FRAME);
+	cr_assert_eq(tm_enc_proposal(&b, &s, sender, 0, TM_NO_ROUND, NULL, NULL,
+				     0, v->bytes.p, v->bytes.len),
+		     0);
+	f = sign(&b, s, BYZ_ROLE_REPLICA, sender);
+	wire_buf_free(&b);
+	return f;
+}
+
+/* Decide height 1 on v: its proposal, PREVOTEs and PRECOMMITs of 0, 1. */
+static void decide_1(struct drv *d, const struct val *v)
+{
+	lock_in(d, 0, v);
+	deliver(d, mk_vote(TM_PRECOMMIT, 0, 0, v->id));
+	deliver(d, mk_vote(TM_PRECOMMIT, 1, 0, v->id));
+	cr_assert_eq(d->commits, 1, "height 1 not decided");
+	cr_assert_eq(d->last_view, tm_view(2, 0));
+}
+
+/* Height 2's proposal comes while we are still at height 1 (the others
+ * decided a moment before us): it is kept and prevoted for on entering
+ * height 2, as if it came then; without that, round 0 of height 2 was
+ * lost to timeoutPropose (the progress checker's find, ci.yaml run
+ * attacks-tendermint-n4-b0-a4-s1). A proposal for height 2 from a
+ * replica that is not its proposer, or a second one from the proposer
+ * (equivocation), is not kept. */
+Test(tendermint, an_early_proposal_is_handled_at_its_height)
+{
+	struct drv d = {0};
+	struct val v = mk_value(0, "put k v");
+	struct val w = mk_value_2(0, "put k v", 1, "put k w");
+	struct val x = mk_value_2(0, "put k v", 2, "put k x");
+
+	drv_open(&d, 0, false);
+	deliver(&d, mk_proposal_2(2, &x)); /* not proposer(2, 0) */
+	deliver(&d, mk_proposal_2(1, &w));
+	deliver(&d, mk_proposal_2(1, &x)); /* its second: not kept */
+	cr_assert_eq(d.nsent, 0, "voted at a height it has not reached");
+	decide_1(&d, &v);
+	cr_assert(voted(&d, TM_PREVOTE, 0, w.id),
+		  "height 2's early proposal was not prevoted");
+	cr_assert_eq(distinct_votes(&d, TM_PREVOTE, 0), 2); /* v, then w */
+	drv_close(&d);
+}
+
 /* ---- simulator runs: message counts per decision --------------------- */
 
 /*

@@ -282,9 +282,49 @@ int tm_start_round(struct tm *t, struct byz_outbox *ob, uint32_t round,
 	return tm_kick(t, ob);
 }
 
+static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
+			   const struct wire_msg *m);
+
+/* A proposal for round 0 of the height after ours, from its proposer,
+ * reaches a replica that has not decided ours yet when the others
+ * decided a moment before it (their PRECOMMITs are still on the way):
+ * Algorithm 1's gossip would deliver it again once we are there, our
+ * network does not, and without it round 0 of that height is lost to
+ * timeoutPropose although its proposer is correct (the progress checker
+ * saw this; docs/tendermint.md). Keep the first one, the frame ingress
+ * verified, until we enter that height. */
+static int tm_keep_early(struct tm *t, const struct wire_msg *m,
+			 uint64_t height, uint32_t round)
+{
+	if (m->frame.type != TM_PROPOSAL || height != t->h + 1 || round ||
+	    m->frame.sender != tm_proposer(t, height, 0) ||
+	    (t->early_h == height && t->early.len))
+		return 0;
+	if (byz_bytes_set(&t->early, m->frame.bytes, m->frame.len))
+		return BYZ_ENOMEM;
+	t->early_h = height;
+	return 0;
+}
+
+/* On entering a height: the proposal kept for it, as if it came now. */
+static int tm_take_early(struct tm *t, struct byz_outbox *ob)
+{
+	struct wire_msg m;
+	int rc = 0;
+
+	if (t->early_h == t->h && t->early.len &&
+	    !wire_decode(t->early.p, t->early.len, &m))
+		rc = tm_on_consensus(t, ob, &m);
+	byz_bytes_free(&t->early);
+	t->early_h = 0;
+	return rc;
+}
+
 /* Lines 52-54: the next height, its variables reset, round 0. */
 int tm_next_height(struct tm *t, struct byz_outbox *ob)
 {
+	int rc;
+
 	t->h++;
 	t->locked_round = t->valid_round = TM_NO_ROUND;
 	byz_bytes_free(&t->locked);
@@ -296,7 +336,9 @@ int tm_next_height(struct tm *t, struct byz_outbox *ob)
 	t->round = 0;
 	tm_log_reset(t);
 	t->dirty = true;
-	return tm_start_round(t, ob, 0, false);
+	if ((rc = tm_start_round(t, ob, 0, false)))
+		return rc;
+	return tm_take_early(t, ob);
 }
 
 /* ---- the upon rules ---------------------------------------------------- */
@@ -600,8 +642,10 @@ static int tm_on_consensus(struct tm *t, struct byz_outbox *ob,
 	}
 	if (from >= t->cfg.n)
 		return byz_out_drop(ob, m, "sender is not a replica");
-	if (height != t->h)
-		return tm_other_height(t, ob, from, height, false);
+	if (height != t->h) {
+		int rc = tm_keep_early(t, m, height, round);
+		return rc ? rc : tm_other_height(t, ob, from, height, false);
+	}
 	if (!t->heard_from[from]) {
 		t->heard_from[from] = true;
 		t->heard++;
@@ -846,6 +890,7 @@ static void tm_destroy(void **core)
 			byz_bytes_free(&t->kept[i].frame);
 	free(t->kept);
 	byz_bytes_free(&t->prev_snap);
+	byz_bytes_free(&t->early);
 	byz_bytes_free(&t->locked);
 	byz_bytes_free(&t->valid);
 	byz_bytes_free(&t->valid_pol);

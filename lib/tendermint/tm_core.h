@@ -134,6 +134,11 @@ struct tm {
 	uint32_t tmr_r[TM_TIMERS];
 	uint32_t beacons;
 	bool restarted;
+	/* The PROPOSAL of round 0 of the next height, if it came before we
+	 * decided this one (tm_keep_early): handled when we get there. One
+	 * frame, not persisted. */
+	struct byz_bytes early;
+	uint64_t early_h;
 
 	/* Catch-up: decisions kept (window of them, by height), the
 	 * snapshot taken before the newest one was executed, when we last
