@@ -560,15 +560,26 @@ static bool check_judged(const uint64_t *keys, size_t k, uint64_t view,
 	return count >= need;
 }
 
-/* Whether the leader of view v, as any view line names it, is honest
- * (false if no line names it). */
+/* Whether the leader of the view before v is honest: the highest view
+ * below v that a view line names (v - 1 in a protocol whose views count
+ * one by one; the last round of the height before in one that numbers
+ * views by height and round, or the last term that had a leader); false
+ * if no line names one. */
 static bool check_prev_honest(const struct trace_log *log, uint64_t v)
 {
-	for (size_t i = log->nviews; i-- > 0;)
-		if (log->views[i].v.view == v)
-			return log->views[i].v.leader < log->n &&
-			       check_honest(log, log->views[i].v.leader);
-	return false;
+	uint64_t best = 0;
+	uint32_t leader = UINT32_MAX;
+
+	for (size_t i = log->nviews; i-- > 0;) {
+		const struct byz_view *w = &log->views[i].v;
+		if (w->view >= v || (leader != UINT32_MAX && w->view <= best))
+			continue;
+		best = w->view;
+		leader = w->leader;
+		if (best == v - 1)
+			break;
+	}
+	return leader < log->n && check_honest(log, leader);
 }
 
 static void check_progress(struct check_ctx *cx)

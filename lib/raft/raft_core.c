@@ -104,16 +104,26 @@ static int raft_new_term(struct raft *t, struct byz_outbox *ob, uint64_t term)
 }
 
 /* The leader of our term is known: tell the trace (a VIEW: view = term).
- * Every term begins by a timeout, so every entry is `late` (core.h):
- * none follows a term that completed. */
+ * A term is entered in step (core.h, struct byz_view) when its election
+ * is what tells us its leader: we won it, or its winner's APPEND or
+ * SNAPSHOT came, the path every replica that took part follows. The
+ * first one after a (re)start is `late`: we may have slept through the
+ * term's election. The progress checker then judges a term whose leader
+ * and the leader of the term before are honest and that every honest
+ * replica up entered in step after GST: no follower may time it out
+ * (§5.2: the leader's heartbeats reach it well inside its election
+ * timeout). */
 static int raft_saw_leader(struct raft *t, struct byz_outbox *ob,
 			   uint32_t leader)
 {
+	bool late = t->view_late;
+
 	t->leader = leader;
 	if (t->view_term == t->term)
 		return 0;
 	t->view_term = t->term;
-	return byz_out_view(ob, t->term, leader, false, true);
+	t->view_late = false;
+	return byz_out_view(ob, t->term, leader, false, late);
 }
 
 static int raft_send_append(struct raft *t, struct byz_outbox *ob, uint32_t to);
@@ -652,6 +662,7 @@ static int raft_dispatch(struct raft *t, const struct byz_event *ev,
 	case BYZ_EV_START:
 		if (ev->u.restarted)
 			t->restarted = true;
+		t->view_late = t->restarted;
 		if (t->restarted && app_height(t->app) > 0) {
 			/* Back from the log, the committed entries replayed
 			 * silently (raft_log.c): say where the state is, as a

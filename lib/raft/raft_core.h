@@ -90,6 +90,7 @@ struct raft {
 	enum raft_role role;
 	uint32_t leader;    /* of this term, once known; RAFT_NOBODY */
 	uint64_t view_term; /* the term of our last VIEW output */
+	bool view_late;	    /* the next VIEW is a (re)start's: `late` */
 	bool voters[BYZ_MAX_N];
 	uint32_t nvoters;
 	/* Figure 2, volatile state on leaders. */
