@@ -612,7 +612,7 @@ static void check_progress(struct check_ctx *cx)
 		if (!v->v.gave_up || v->t < log->gst_us || r >= log->n ||
 		    !check_honest(log, r) || L >= log->n ||
 		    !check_honest(log, L) || !v->v.view ||
-		    !check_prev_honest(log, v->v.view - 1) ||
+		    !check_prev_honest(log, v->v.view) ||
 		    !check_judged(keys, k, v->v.view, need))
 			continue;
 		/* A few say it; more would crowd the verdict's checkers out
