@@ -877,3 +877,44 @@ Test(audit, the_decide_oracle_catches_a_gapped_three_chain)
 	r = mutant_run_seed("hotstuff", NULL, "drop:p=0.1", 2);
 	cr_assert_eq(r.checks.total, 0, "%s", r.why);
 }
+
+/* Tendermint's decide rule (tm_audit_decide, Alg. 1 line 49): the mutant
+ * that decides on f+1 PRECOMMITs is seen at its first height of a
+ * fault-free run. Unmutated it is quiet, also for a replica cut off
+ * until 150 ms that decides by the DECISIONs it is sent, and for one
+ * restarted without its log that takes a STATE (catch-up: the
+ * certificate they carry is what allows the decision). */
+Test(audit, the_decide_oracle_catches_tendermint_deciding_on_f_plus_1)
+{
+	static const char *quiet[] = {NULL,
+				      "partition:groups=0+1+2|3,until=150ms"};
+	struct scenario_result r;
+	struct scenario sc;
+	char why[256];
+
+	r = mutant_run("tendermint", "decide-on-f+1-precommits", NULL);
+	cr_assert_gt(r.checks.per_check[CHECK_DECIDE], 0, "%s", r.why);
+	cr_assert(strstr(r.why, "decide: replica 0 decided height 1 without "
+				"the proposal of proposer(h, r) and 2f+1 "
+				"PRECOMMITs"),
+		  "%s", r.why);
+	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+		r = mutant_run("tendermint", NULL, quiet[i]);
+		cr_assert_eq(r.checks.total, 0, "%s: %s",
+			     quiet[i] ? quiet[i] : "fault-free", r.why);
+		cr_assert_eq(r.verdict, VERDICT_PASS, "%s", r.why);
+	}
+	scenario_defaults(&sc);
+	sc.ops = byz_core_find("tendermint");
+	sc.clients = 4;
+	sc.requests = 8;
+	sc.batch = 1;
+	cr_assert_eq(scenario_set(&sc, "window", "2", why, sizeof why), 0, "%s",
+		     why);
+	cr_assert_eq(scenario_set(&sc, "crash", "3@5ms,restart@60ms,fresh", why,
+				  sizeof why),
+		     0, "%s", why);
+	cr_assert_eq(scenario_run(&sc, NULL, &r), 0, "%s", r.why);
+	cr_assert_eq(r.checks.total, 0, "%s", r.why);
+	cr_assert_eq(r.verdict, VERDICT_PASS, "%s", r.why);
+}

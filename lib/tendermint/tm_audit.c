@@ -9,7 +9,10 @@
  *                 one, is 2f+1 PREVOTEs from distinct replicas for (h, vr,
  *                 id(v)) (line 28); a DECISION or STATE carries a proposal of
  * proposer(h, r) for height h and at least 2f+1 PRECOMMITs from distinct
- *                 replicas, every one for (h, r, id(v)) (Alg. 1 line 49).
+ *                 replicas, every one for (h, r, id(v)) (Alg. 1 line 49);
+ *   lock          tm_audit_lock, below;
+ *   decide        tm_audit_decide, below: a height decided on what line 49
+ *                 allows.
  */
 #include "tm_core.h"
 
@@ -172,6 +175,158 @@ static void pol_add(struct tm_audit_lock *st, const struct wire_msg *v,
 	}
 }
 
+/*
+ * The decide rule (core.h, audit_decide; Alg. 1 line 49), judged from
+ * outside the core: an honest replica decides height h only if it saw
+ * (received or sent) a PROPOSAL of proposer(h, r) for some value v and
+ * 2f+1 PRECOMMITs from distinct replicas for (h, r, id(v)), or received a
+ * DECISION or STATE for h whose certificate is just that (lines 49-54 of
+ * another replica, carried to one that is behind). It sees the messages
+ * of each step before the step's COMMITs (audit.h). Entries are kept in
+ * rings of TM_AUDIT_DEC; a height that lost one to a newer entry is not
+ * judged (no false alarm from a flood of votes).
+ */
+static void dec_forget(struct tm_audit_lock *st, uint64_t h)
+{
+	if (h > st->forgot_h)
+		st->forgot_h = h;
+}
+
+static void dec_precommit(struct tm_audit_lock *st, const struct wire_msg *v,
+			  uint32_t n)
+{
+	const struct tm_vote *x = &tm_of(v)->vote;
+	uint32_t s = v->frame.sender, i;
+	struct tm_audit_pol *p = NULL;
+
+	if (s >= n || tm_is_nil(x->id) || x->height <= st->forgot_h)
+		return;
+	for (i = 0; i < TM_AUDIT_DEC && !p; i++)
+		if (st->pc[i].used && st->pc[i].h == x->height &&
+		    st->pc[i].round == x->round &&
+		    !memcmp(st->pc[i].id, x->id, BYZ_DIGEST_BYTES))
+			p = &st->pc[i];
+	if (!p) {
+		p = &st->pc[st->pc_next];
+		st->pc_next = (st->pc_next + 1) % TM_AUDIT_DEC;
+		if (p->used)
+			dec_forget(st, p->h);
+		memset(p, 0, sizeof *p);
+		p->used = true;
+		p->h = x->height;
+		p->round = x->round;
+		memcpy(p->id, x->id, BYZ_DIGEST_BYTES);
+	}
+	if (!(p->who[s / 8] & (1u << (s % 8)))) {
+		p->who[s / 8] |= (uint8_t)(1u << (s % 8));
+		p->count++;
+	}
+}
+
+static void dec_proposal(const struct byz_config *cfg, struct tm_audit_lock *st,
+			 const struct wire_msg *m)
+{
+	const struct tm_proposal *x = &tm_of(m)->prop;
+	struct tm_audit_prop *p;
+	uint8_t id[BYZ_DIGEST_BYTES];
+
+	if (x->height <= st->forgot_h ||
+	    m->frame.sender != byz_leader(cfg, x->height - 1 + x->round))
+		return;
+	tm_value_id(id, x->value, x->value_len);
+	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++)
+		if (st->props[i].used && st->props[i].h == x->height &&
+		    st->props[i].round == x->round &&
+		    !memcmp(st->props[i].id, id, BYZ_DIGEST_BYTES))
+			return;
+	p = &st->props[st->prop_next];
+	st->prop_next = (st->prop_next + 1) % TM_AUDIT_DEC;
+	if (p->used)
+		dec_forget(st, p->h);
+	p->used = true;
+	p->h = x->height;
+	p->round = x->round;
+	memcpy(p->id, id, BYZ_DIGEST_BYTES);
+}
+
+static void dec_certified(struct tm_audit_lock *st, uint64_t h)
+{
+	uint64_t *c = &st->certified[st->cert_next];
+
+	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++)
+		if (st->certified[i] == h)
+			return;
+	st->cert_next = (st->cert_next + 1) % TM_AUDIT_DEC;
+	if (*c)
+		dec_forget(st, *c);
+	*c = h;
+}
+
+static void dec_observe(const struct byz_config *cfg, struct tm_audit_lock *st,
+			const struct wire_msg *m)
+{
+	const struct tm_msg *t = tm_of(m);
+
+	switch (m->frame.type) {
+	case TM_PROPOSAL:
+		dec_proposal(cfg, st, m);
+		break;
+	case TM_PRECOMMIT:
+		dec_precommit(st, m, cfg->n);
+		break;
+	case TM_DECISION:
+		if (!cert_ok(cfg, t->dec.height, &t->dec.prop,
+			     &t->dec.precommits))
+			dec_certified(st, t->dec.height);
+		break;
+	case TM_STATE:
+		if (!cert_ok(cfg, t->state.height, &t->state.prop,
+			     &t->state.precommits))
+			dec_certified(st, t->state.height);
+		break;
+	}
+}
+
+int tm_audit_decide(const struct byz_config *cfg, void *shared, void *state,
+		    const struct byz_commit *c, char *why, size_t whylen)
+{
+	struct tm_audit_lock *st = state;
+	uint32_t best = 0, best_round = 0;
+	uint64_t h = c->slot;
+
+	(void)shared;
+	if (c->restored || h == st->judged_h || h <= st->forgot_h)
+		return 0;
+	st->judged_h = h;
+	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++)
+		if (st->certified[i] == h)
+			return 0;
+	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++) {
+		const struct tm_audit_pol *p = &st->pc[i];
+		if (!p->used || p->h != h)
+			continue;
+		if (p->count > best) {
+			best = p->count;
+			best_round = p->round;
+		}
+		if (p->count < 2 * cfg->f + 1)
+			continue;
+		for (uint32_t j = 0; j < TM_AUDIT_DEC; j++)
+			if (st->props[j].used && st->props[j].h == h &&
+			    st->props[j].round == p->round &&
+			    !memcmp(st->props[j].id, p->id, BYZ_DIGEST_BYTES))
+				return 0;
+	}
+	snprintf(why, whylen,
+		 "decided height %" PRIu64
+		 " without the proposal of proposer(h, r) and 2f+1 "
+		 "PRECOMMITs for it in one round r, or a certified DECISION: "
+		 "it saw at most %" PRIu32 " PRECOMMITs for one value (round "
+		 "%" PRIu32 ")",
+		 h, best, best_round);
+	return 1;
+}
+
 int tm_audit_lock(const struct byz_config *cfg, void *shared, void *state,
 		  const struct wire_msg *m, bool sent, char *why, size_t whylen)
 {
@@ -181,6 +336,7 @@ int tm_audit_lock(const struct byz_config *cfg, void *shared, void *state,
 	size_t pos = 0;
 
 	(void)shared;
+	dec_observe(cfg, st, m);
 	switch (m->frame.type) {
 	case TM_PROPOSAL:
 		while (wire_frames_next(&t->prop.pol, &pos, &v) == 1)

@@ -1001,5 +1001,6 @@ const struct byz_core_ops tendermint_core_ops = {
     .audit = tm_audit,
     .audit_lock_st = sizeof(struct tm_audit_lock),
     .audit_lock = tm_audit_lock,
+    .audit_decide = tm_audit_decide,
     .complexity = &tendermint_complexity,
 };

@@ -255,6 +255,14 @@ struct tm_audit_pol {
 	uint8_t id[BYZ_DIGEST_BYTES];
 	uint8_t who[BYZ_MAX_N / 8];
 };
+/* The decide rule's (tm_audit_decide): a proposal of proposer(h, r). */
+#define TM_AUDIT_DEC 64
+struct tm_audit_prop {
+	bool used;
+	uint64_t h;
+	uint32_t round;
+	uint8_t id[BYZ_DIGEST_BYTES];
+};
 struct tm_audit_lock {
 	bool locked, forgot;
 	uint64_t h;
@@ -262,10 +270,22 @@ struct tm_audit_lock {
 	uint8_t id[BYZ_DIGEST_BYTES];
 	struct tm_audit_pol pol[TM_AUDIT_POL];
 	uint32_t next;
+	/* The decide rule: the distinct non-nil PRECOMMITs per (h, r, id)
+	 * and the proposers' PROPOSALs it received or sent, the heights a
+	 * DECISION or STATE with a valid certificate vouched for; heights up
+	 * to forgot_h lost an entry to a newer one and are not judged;
+	 * judged_h is the last height judged (one COMMIT per request). */
+	struct tm_audit_pol pc[TM_AUDIT_DEC];
+	struct tm_audit_prop props[TM_AUDIT_DEC];
+	uint64_t certified[TM_AUDIT_DEC];
+	uint32_t pc_next, prop_next, cert_next;
+	uint64_t forgot_h, judged_h;
 };
 int tm_audit_lock(const struct byz_config *cfg, void *shared, void *st,
 		  const struct wire_msg *m, bool sent, char *why,
 		  size_t whylen);
+int tm_audit_decide(const struct byz_config *cfg, void *shared, void *st,
+		    const struct byz_commit *c, char *why, size_t whylen);
 const char *tm_audit(const struct byz_config *cfg, const struct wire_msg *m,
 		     struct byz_vote *vote, bool *is_vote);
 
