@@ -693,20 +693,29 @@ Test(check, liveness_counts_the_bound_from_gst)
 
 /* Every replica of the log enters views 4 (led by 0) and 5 (led by 1)
  * in step after GST; replica `quitter` then gives view 5 up. */
-static void add_wasted_view(struct trace_log *log, uint32_t quitter)
+/* Views `before` (led by replica 0) and `v` (led by replica 1), every
+ * replica in step after GST; then `quitter` gives v up. */
+static void add_wasted_view_at(struct trace_log *log, uint32_t quitter,
+			       uint64_t before, uint64_t v)
 {
-	for (uint64_t v = 4; v <= 5; v++)
+	for (int k = 0; k < 2; k++)
 		for (uint32_t r = 0; r < log->n; r++) {
 			struct trace_view tv = {
-			    .t = GST_US + 1000 * v + r,
+			    .t = GST_US + 1000 * (uint64_t)(4 + k) + r,
 			    .replica = r,
-			    .v = {.view = v, .leader = (uint32_t)(v - 4)}};
+			    .v = {.view = k ? v : before,
+				  .leader = (uint32_t)k}};
 			cr_assert_eq(trace_log_add_view(log, &tv), 0);
 		}
 	struct trace_view gu = {.t = GST_US + 9000,
 				.replica = quitter,
-				.v = {.view = 5, .leader = 1, .gave_up = true}};
+				.v = {.view = v, .leader = 1, .gave_up = true}};
 	cr_assert_eq(trace_log_add_view(log, &gu), 0);
+}
+
+static void add_wasted_view(struct trace_log *log, uint32_t quitter)
+{
+	add_wasted_view_at(log, quitter, 4, 5);
 }
 
 Test(check, byzantine_replicas_and_unknown_replicas_are_ignored)
@@ -1004,6 +1013,34 @@ Test(check, progress_judges_only_views_entered_in_step_after_gst)
 	res = run(&log, CHECK_ALL);
 	cr_assert_eq(res.per_check[CHECK_PROGRESS], 0);
 	trace_log_free(&log);
+
+	/* Views that skip numbers (a height and round, a term): the view
+	 * before 9 is the highest one below it that a line names, 4, led
+	 * by an honest replica: judged. */
+	make_log(&log);
+	add_wasted_view_at(&log, 2, 4, 9);
+	res = run(&log, CHECK_ALL);
+	cr_assert_eq(res.per_check[CHECK_PROGRESS], 1);
+	cr_assert(strstr(res.v[0].detail, "replica 2 gave up view 9"), "%s",
+		  res.v[0].detail);
+	trace_log_free(&log);
+
+	/* ... unless a line names a view between them whose leader is
+	 * Byzantine (replica 3 in view 7): then 7 is the one before 9. */
+	for (uint32_t leader7 = 0; leader7 < 4; leader7 += 3) {
+		make_log(&log);
+		add_wasted_view_at(&log, 2, 4, 9);
+		log.byzantine[3] = true;
+		struct trace_view tv = {.t = GST_US + 4500,
+					.replica = 0,
+					.v = {.view = 7, .leader = leader7}};
+		cr_assert_eq(trace_log_add_view(&log, &tv), 0);
+		res = run(&log, CHECK_ALL);
+		/* (an honest leader of view 7: judged again) */
+		cr_assert_eq(res.per_check[CHECK_PROGRESS],
+			     leader7 == 3 ? 0 : 1, "view 7 led by %u", leader7);
+		trace_log_free(&log);
+	}
 
 	/* Replica 1 entered view 5 before GST: not judged. */
 	make_log(&log);
