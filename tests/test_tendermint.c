@@ -102,10 +102,12 @@ struct val {
 	uint8_t id[BYZ_DIGEST_BYTES];
 };
 
-static struct val mk_value(uint32_t c, const char *op)
+/* A value of height h on state st with one request of client c (op,
+ * timestamp 1). */
+static struct val mk_value_on(uint64_t h, const uint8_t *st, uint32_t c,
+			      const char *op)
 {
 	struct wire_buf b, v;
-	uint8_t st[BYZ_DIGEST_BYTES];
 	const uint8_t *rp;
 	size_t s, rl;
 	struct fr req;
@@ -118,14 +120,21 @@ static struct val mk_value(uint32_t c, const char *op)
 	req = sign(&b, s, BYZ_ROLE_CLIENT, c);
 	rp = req.p;
 	rl = req.len;
-	empty_state(st);
-	cr_assert_eq(tm_enc_value(&v, 1, st, &rp, &rl, 1), 0);
+	cr_assert_eq(tm_enc_value(&v, h, st, &rp, &rl, 1), 0);
 	out.bytes.p = keep(v.data, v.len);
 	out.bytes.len = v.len;
 	tm_value_id(out.id, v.data, v.len);
 	wire_buf_free(&b);
 	wire_buf_free(&v);
 	return out;
+}
+
+static struct val mk_value(uint32_t c, const char *op)
+{
+	uint8_t st[BYZ_DIGEST_BYTES];
+
+	empty_state(st);
+	return mk_value_on(1, st, c, op);
 }
 
 static struct fr mk_vote(uint8_t type, uint32_t r, uint32_t round,
@@ -594,13 +603,10 @@ static struct val mk_value_2(uint32_t c1, const char *op1, uint32_t c,
 			     const char *op)
 {
 	struct app_limits lim = {.max_keys = 64, .max_clients = 4};
-	struct wire_buf b, v;
 	uint8_t st[BYZ_DIGEST_BYTES];
-	const uint8_t *rp, *res;
-	size_t s, rl, resl;
+	const uint8_t *res;
+	size_t resl;
 	struct app *a;
-	struct fr req;
-	struct val out;
 
 	cr_assert_eq(app_new(&lim, &a), 0);
 	cr_assert_geq(app_execute(a, c1, 1, (const uint8_t *)op1, strlen(op1),
@@ -608,20 +614,7 @@ static struct val mk_value_2(uint32_t c1, const char *op1, uint32_t c,
 		      0);
 	app_state_digest(a, st);
 	app_destroy(&a);
-	wire_buf_init(&b, WIRE_MAX_FRAME);
-	wire_buf_init(&v, WIRE_MAX_FRAME);
-	cr_assert_eq(
-	    wire_enc_request(&b, &s, c, 1, (const uint8_t *)op, strlen(op)), 0);
-	req = sign(&b, s, BYZ_ROLE_CLIENT, c);
-	rp = req.p;
-	rl = req.len;
-	cr_assert_eq(tm_enc_value(&v, 2, st, &rp, &rl, 1), 0);
-	out.bytes.p = keep(v.data, v.len);
-	out.bytes.len = v.len;
-	tm_value_id(out.id, v.data, v.len);
-	wire_buf_free(&b);
-	wire_buf_free(&v);
-	return out;
+	return mk_value_on(2, st, c, op);
 }
 
 /* A PROPOSAL of round 0 of height 2 by sender (proposer(2, 0) = 1). */
