@@ -222,7 +222,10 @@ def test_twins_beyond_the_threshold_break_agreement_in_real_processes(
     # an idle machine. Real timing is not a simulation: under a sanitizer
     # on a loaded machine one run in a CI try ordered every request alike
     # on both sides, so the claim tested is that agreement breaks in one
-    # of three runs (seeds 1..3), each judged in full.
+    # of three runs (seeds 1..3), each judged in full. A run can also fail
+    # first on another safety checker (causality: a commit with fewer than
+    # 2f+1 replicas before it, one of them a twin) and stop there, without
+    # agreement (a CI try under ASan): the next seed is tried then too.
     tries = []
     for seed in (1, 2, 3):
         sub = tmp_path / f"seed{seed}"
@@ -231,7 +234,8 @@ def test_twins_beyond_the_threshold_break_agreement_in_real_processes(
                     "--stop-on-violation", "--requests", 10, "--gst", "1s",
                     "--max-time", "4s", "--seed", seed)
         tries.append(r.stdout + r.stderr)
-        if r.returncode == 1:
+        if r.returncode == 1 and re.search(r"^  why +agreement:", r.stdout,
+                                           re.M):
             break
     said = "\n".join(tries)
     assert r.returncode == 1, said
