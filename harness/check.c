@@ -567,19 +567,16 @@ static bool check_judged(const uint64_t *keys, size_t k, uint64_t view,
  * if no line names one. */
 static bool check_prev_honest(const struct trace_log *log, uint64_t v)
 {
-	uint64_t best = 0;
-	uint32_t leader = UINT32_MAX;
+	const struct byz_view *best = NULL;
 
-	for (size_t i = log->nviews; i-- > 0;) {
+	/* The newest line of the highest such view wins, as before. */
+	for (size_t i = log->nviews;
+	     i-- > 0 && !(best && best->view == v - 1);) {
 		const struct byz_view *w = &log->views[i].v;
-		if (w->view >= v || (leader != UINT32_MAX && w->view <= best))
-			continue;
-		best = w->view;
-		leader = w->leader;
-		if (best == v - 1)
-			break;
+		if (w->view < v && (!best || w->view > best->view))
+			best = w;
 	}
-	return leader < log->n && check_honest(log, leader);
+	return best && best->leader < log->n && check_honest(log, best->leader);
 }
 
 static void check_progress(struct check_ctx *cx)

@@ -133,46 +133,49 @@ const char *tm_audit(const struct byz_config *cfg, const struct wire_msg *m,
  * what it has forgotten it does not judge (a prevote it cannot explain
  * after forgetting is let pass).
  */
-static struct tm_audit_pol *pol_slot(struct tm_audit_lock *st, uint64_t h,
-				     uint32_t round, const uint8_t *id,
-				     bool create)
+/* Count the sender of vote v (not nil, from a replica) in ring, the
+ * TM_AUDIT_POL most recent (height, round, id) with their distinct
+ * senders; next is the ring's cursor. A new (height, round, id) takes the
+ * oldest entry: returns the height it held (0 if none was lost). The lock
+ * rule counts PREVOTEs so, the decide rule PRECOMMITs. */
+static uint64_t tally_add(struct tm_audit_pol *ring, uint32_t *next,
+			  const struct wire_msg *v)
 {
-	struct tm_audit_pol *p;
+	const struct tm_vote *x = &tm_of(v)->vote;
+	uint32_t s = v->frame.sender;
+	struct tm_audit_pol *p = NULL;
+	uint64_t lost = 0;
 
-	for (uint32_t i = 0; i < TM_AUDIT_POL; i++) {
-		p = &st->pol[i];
-		if (p->used && p->h == h && p->round == round &&
-		    !memcmp(p->id, id, BYZ_DIGEST_BYTES))
-			return p;
+	for (uint32_t i = 0; i < TM_AUDIT_POL && !p; i++)
+		if (ring[i].used && ring[i].h == x->height &&
+		    ring[i].round == x->round &&
+		    !memcmp(ring[i].id, x->id, BYZ_DIGEST_BYTES))
+			p = &ring[i];
+	if (!p) {
+		p = &ring[*next];
+		*next = (*next + 1) % TM_AUDIT_POL;
+		if (p->used)
+			lost = p->h;
+		memset(p, 0, sizeof *p);
+		p->used = true;
+		p->h = x->height;
+		p->round = x->round;
+		memcpy(p->id, x->id, BYZ_DIGEST_BYTES);
 	}
-	if (!create)
-		return NULL;
-	p = &st->pol[st->next];
-	if (p->used)
-		st->forgot = true;
-	st->next = (st->next + 1) % TM_AUDIT_POL;
-	memset(p, 0, sizeof *p);
-	p->used = true;
-	p->h = h;
-	p->round = round;
-	memcpy(p->id, id, BYZ_DIGEST_BYTES);
-	return p;
+	if (!(p->who[s / 8] & (1u << (s % 8)))) {
+		p->who[s / 8] |= (uint8_t)(1u << (s % 8));
+		p->count++;
+	}
+	return lost;
 }
 
 static void pol_add(struct tm_audit_lock *st, const struct wire_msg *v,
 		    uint32_t n)
 {
-	const struct tm_vote *x = &tm_of(v)->vote;
-	uint32_t s = v->frame.sender;
-	struct tm_audit_pol *p;
-
-	if (s >= n || tm_is_nil(x->id))
+	if (v->frame.sender >= n || tm_is_nil(tm_of(v)->vote.id))
 		return;
-	p = pol_slot(st, x->height, x->round, x->id, true);
-	if (!(p->who[s / 8] & (1u << (s % 8)))) {
-		p->who[s / 8] |= (uint8_t)(1u << (s % 8));
-		p->count++;
-	}
+	if (tally_add(st->pol, &st->next, v))
+		st->forgot = true;
 }
 
 /*
@@ -196,31 +199,11 @@ static void dec_precommit(struct tm_audit_lock *st, const struct wire_msg *v,
 			  uint32_t n)
 {
 	const struct tm_vote *x = &tm_of(v)->vote;
-	uint32_t s = v->frame.sender, i;
-	struct tm_audit_pol *p = NULL;
 
-	if (s >= n || tm_is_nil(x->id) || x->height <= st->forgot_h)
+	if (v->frame.sender >= n || tm_is_nil(x->id) ||
+	    x->height <= st->forgot_h)
 		return;
-	for (i = 0; i < TM_AUDIT_DEC && !p; i++)
-		if (st->pc[i].used && st->pc[i].h == x->height &&
-		    st->pc[i].round == x->round &&
-		    !memcmp(st->pc[i].id, x->id, BYZ_DIGEST_BYTES))
-			p = &st->pc[i];
-	if (!p) {
-		p = &st->pc[st->pc_next];
-		st->pc_next = (st->pc_next + 1) % TM_AUDIT_DEC;
-		if (p->used)
-			dec_forget(st, p->h);
-		memset(p, 0, sizeof *p);
-		p->used = true;
-		p->h = x->height;
-		p->round = x->round;
-		memcpy(p->id, x->id, BYZ_DIGEST_BYTES);
-	}
-	if (!(p->who[s / 8] & (1u << (s % 8)))) {
-		p->who[s / 8] |= (uint8_t)(1u << (s % 8));
-		p->count++;
-	}
+	dec_forget(st, tally_add(st->pc, &st->pc_next, v));
 }
 
 static void dec_proposal(const struct byz_config *cfg, struct tm_audit_lock *st,
@@ -301,7 +284,7 @@ int tm_audit_decide(const struct byz_config *cfg, void *shared, void *state,
 	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++)
 		if (st->certified[i] == h)
 			return 0;
-	for (uint32_t i = 0; i < TM_AUDIT_DEC; i++) {
+	for (uint32_t i = 0; i < TM_AUDIT_POL; i++) {
 		const struct tm_audit_pol *p = &st->pc[i];
 		if (!p->used || p->h != h)
 			continue;

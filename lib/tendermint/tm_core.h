@@ -275,7 +275,7 @@ struct tm_audit_lock {
 	 * DECISION or STATE with a valid certificate vouched for; heights up
 	 * to forgot_h lost an entry to a newer one and are not judged;
 	 * judged_h is the last height judged (one COMMIT per request). */
-	struct tm_audit_pol pc[TM_AUDIT_DEC];
+	struct tm_audit_pol pc[TM_AUDIT_POL];
 	struct tm_audit_prop props[TM_AUDIT_DEC];
 	uint64_t certified[TM_AUDIT_DEC];
 	uint32_t pc_next, prop_next, cert_next;
